@@ -1,0 +1,251 @@
+// The macro-free API: scoped spans, phases, async spans, events, counters, gauges and thread names.
+// The SPANLOG_ macros expand to these; code that prefers objects to macros uses them directly.
+#pragma once
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "config.hpp"
+#include "detail/recorder.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+
+// Names a span so that work on another thread can be its child.
+struct span_context {
+  std::uint64_t span_id = 0;
+  explicit operator bool() const { return span_id != 0; }
+};
+
+namespace detail {
+struct site_token {};  // selects the constructors the macros use
+
+template <std::size_t N, class... A>
+void macro_event(const site& s, const char (&)[N], const A&... attrs) {
+  static_assert(attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  event(s, attrs...);
+}
+}  // namespace detail
+
+// A span over the enclosing scope. Keys of attributes are string literals; values are integers, floating
+// point, bool or strings (copied, up to SPANLOG_MAX_STRING_BYTES). Ends on the thread that began it.
+class scoped_span {
+ public:
+  // From a macro: per-site static metadata (the name is already in it).
+  template <std::size_t N, class... A>
+  scoped_span(detail::site_token, const detail::site& s, const char (&)[N], const A&... attrs) {
+    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      if constexpr (sizeof...(A) == 0) {
+        id_ = detail::span_begin(*buffer_, s);
+      } else {
+        id_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
+      }
+      enter(&s);
+    } else {
+      enter_unrecorded();
+    }
+  }
+  scoped_span(detail::site_token, const detail::site& s) {
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      id_ = detail::span_begin(*buffer_, s);
+      enter(&s);
+    } else {
+      enter_unrecorded();
+    }
+  }
+  // From a macro, with a parent that may be on another thread.
+  template <std::size_t N, class... A>
+  scoped_span(detail::site_token, const detail::site& s, span_context parent, const char (&)[N],
+              const A&... attrs) {
+    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      id_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
+      enter(&s);
+    } else {
+      enter_unrecorded();
+    }
+  }
+
+  // Macro-free: a literal name.
+  template <std::size_t N, class... A>
+  explicit scoped_span(const char (&name)[N], const A&... attrs) : scoped_span(span_context{}, name, attrs...) {}
+  template <std::size_t N, class... A>
+  scoped_span(span_context parent, const char (&name)[N], const A&... attrs) {
+    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    begin_named(parent.span_id, name, 0, attrs...);
+  }
+
+  scoped_span(const scoped_span&) = delete;
+  scoped_span& operator=(const scoped_span&) = delete;
+
+  ~scoped_span() {
+    if (!buffer_) return;
+    if (id_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    buffer_->current_span = previous_;
+  }
+
+  // Attributes known only while the span runs (tokens used, bytes written); written with its end.
+  template <class... A>
+  void set(const A&... attrs) {
+    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    if (id_) detail::span_update(id_, detail::extended_op::span_attrs, attrs...);
+  }
+  void set_error(std::string_view message = {}) {
+    if (!id_) return;
+    if (message.empty()) {
+      detail::span_update(id_, detail::extended_op::span_error);
+    } else {
+      detail::span_update(id_, detail::extended_op::span_error, "message", message);
+    }
+  }
+
+  span_context context() const { return span_context{id_}; }
+  bool recorded() const { return id_ != 0; }
+
+ protected:
+  scoped_span() = default;
+
+  template <std::size_t N, class... A>
+  void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      id_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
+      enter(nullptr);
+    } else {
+      enter_unrecorded();
+    }
+  }
+
+ private:
+  static const detail::site& unnamed_site() {
+    static constexpr detail::site s{"", "", "", 0, detail::site_kind::span};
+    return s;
+  }
+  void enter(const detail::site* s) {
+    site_ = s;
+    previous_ = buffer_->current_span;
+    buffer_->current_span = id_;
+  }
+  // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
+  void enter_unrecorded() {
+    if ((buffer_ = detail::tl_buffer)) {
+      previous_ = buffer_->current_span;
+      buffer_->current_span = 0;
+    }
+  }
+
+  detail::thread_buffer* buffer_ = nullptr;
+  const detail::site* site_ = nullptr;
+  std::uint64_t id_ = 0;
+  std::uint64_t previous_ = 0;
+};
+
+// A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase.
+class phase : public scoped_span {
+ public:
+  template <std::size_t N>
+  explicit phase(const char (&name)[N]) {
+    begin_named(0, name, detail::ext_flag_phase);
+  }
+};
+
+// The innermost span open on this thread, to hand to work on other threads as their parent.
+inline span_context current_span() {
+  const detail::thread_buffer* b = detail::tl_buffer;
+  return span_context{b ? b->current_span : 0};
+}
+
+// Attributes on the innermost open span of this thread.
+template <class... A>
+void set_span_attrs(const A&... attrs) {
+  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  if (const detail::thread_buffer* b = detail::tl_buffer)
+    detail::span_update(b->current_span, detail::extended_op::span_attrs, attrs...);
+}
+inline void set_span_error(std::string_view message = {}) {
+  const detail::thread_buffer* b = detail::tl_buffer;
+  if (!b) return;
+  if (message.empty()) {
+    detail::span_update(b->current_span, detail::extended_op::span_error);
+  } else {
+    detail::span_update(b->current_span, detail::extended_op::span_error, "message", message);
+  }
+}
+
+// A span that begins here and ends by the same id on any thread (a request handed between threads).
+// The id is the caller's, unique among the async spans open at once.
+template <std::size_t N, class... A>
+void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
+  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_spans>()) {
+    if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id, reinterpret_cast<std::uintptr_t>(name),
+                               0, detail::ticks(), false, attrs...))
+      ++b->span_seq;
+    else
+      detail::thread_buffer::count(b->dropped_spans);
+  }
+}
+template <class... A>
+void async_end(std::uint64_t id, const A&... attrs) {
+  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  // Not subject to sampling: the begin's thread decided that already.
+  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running | detail::flag_spans>()) {
+    if (!detail::write_extended(*b, nullptr, detail::extended_op::async_end, id, 0, 0, detail::ticks(), false,
+                                attrs...))
+      detail::thread_buffer::count(b->dropped_async_ends);
+  }
+}
+
+// An instant event with a literal name.
+template <std::size_t N, class... A>
+void event(const char (&name)[N], const A&... attrs) {
+  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
+    if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0, reinterpret_cast<std::uintptr_t>(name), 0,
+                                detail::ticks(), false, attrs...))
+      detail::thread_buffer::count(b->dropped_events);
+  }
+}
+
+// A monotonic counter with static storage: `static spanlog::counter bytes("bytes.parsed"); bytes.add(n);`
+class counter {
+ public:
+  template <std::size_t N>
+  constexpr explicit counter(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::counter_int} {}
+  template <class T>
+  void add(T delta) const {
+    static_assert(std::is_integral_v<T>, "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+    detail::counter_add(site_, delta);
+  }
+
+ private:
+  detail::site site_;
+};
+
+// A gauge with static storage: `static spanlog::gauge depth("queue.depth"); depth.set(q.size());`
+class gauge {
+ public:
+  template <std::size_t N>
+  constexpr explicit gauge(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::gauge} {}
+  template <class T>
+  void set(T value) const {
+    detail::gauge_set(site_, value);
+  }
+
+ private:
+  detail::site site_;
+};
+
+// Names the calling thread in the output (and in every later run of this process).
+inline void set_thread_name(std::string_view name) {
+  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running>()) {
+    const std::size_t n = std::min(name.size(), sizeof b->initial_name - 1);
+    std::memcpy(b->initial_name, name.data(), n);
+    b->initial_name[n] = 0;
+    if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(), false,
+                                "name", name))
+      detail::thread_buffer::count(b->dropped_events);
+  }
+}
+
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,59 @@
+// Compile-time configuration: the on/off switch, every tunable with its default, and the version.
+// Each macro can be predefined by the user (-DSPANLOG_X=...); nothing here may include another spanlog header.
+#pragma once
+
+// 0 turns every SPANLOG_ macro into nothing: arguments are type-checked but never evaluated.
+#ifndef SPANLOG_ENABLED
+#define SPANLOG_ENABLED 1
+#endif
+
+// Read timestamps from the CPU's time-stamp counter: about a third of the cost of steady_clock::now().
+// The flusher converts ticks to nanoseconds from a calibration it writes into the header. Set to 0 on
+// machines whose TSC is not invariant (the header records "invariant":false when that is detected).
+#ifndef SPANLOG_USE_TSC
+#if defined(__x86_64__) || defined(_M_X64)
+#define SPANLOG_USE_TSC 1
+#else
+#define SPANLOG_USE_TSC 0
+#endif
+#endif
+
+// Longest dynamic string attribute copied into a ring. Longer strings are cut at a UTF-8 boundary; raise it
+// for long values (paths, SQL), lower it to keep a ring's records small.
+#ifndef SPANLOG_MAX_STRING_BYTES
+#define SPANLOG_MAX_STRING_BYTES 128
+#endif
+
+// Most attributes on one record. Each costs 24 bytes in the ring (plus the copied bytes of a string).
+#ifndef SPANLOG_MAX_ATTRS
+#define SPANLOG_MAX_ATTRS 16
+#endif
+
+#define SPANLOG_VERSION_MAJOR 0
+#define SPANLOG_VERSION_MINOR 1
+#define SPANLOG_VERSION_PATCH 0
+#define SPANLOG_VERSION_STRING "0.1.0"
+
+// The record layout depends on the clock and the string limit: they go into the inline namespace's name,
+// so translation units built with different settings fail to link instead of misreading each other's rings.
+#define SPANLOG_ABI_CAT2(a, b, c) v0_##a##_##b##_##c
+#define SPANLOG_ABI_CAT(a, b, c) SPANLOG_ABI_CAT2(a, b, c)
+#define SPANLOG_ABI_NAMESPACE SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS)
+#define SPANLOG_BEGIN_NAMESPACE \
+  namespace spanlog {           \
+  inline namespace SPANLOG_ABI_NAMESPACE {
+#define SPANLOG_END_NAMESPACE \
+  }                           \
+  }
+
+#if defined(__GNUC__) || defined(__clang__)
+#define SPANLOG_LIKELY(x) __builtin_expect(!!(x), 1)
+#define SPANLOG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define SPANLOG_NOINLINE __attribute__((noinline))
+#define SPANLOG_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define SPANLOG_LIKELY(x) (x)
+#define SPANLOG_UNLIKELY(x) (x)
+#define SPANLOG_NOINLINE
+#define SPANLOG_ALWAYS_INLINE inline
+#endif

@@ -1,0 +1,119 @@
+// Appends JSON text to a growing buffer: the flusher's formatting, tuned for throughput (integers without a
+// format string, names escaped once per call site). Every string it writes is valid UTF-8 JSON.
+#pragma once
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "../config.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+class jsonl_writer {
+ public:
+  fmt::memory_buffer& buffer() { return out_; }
+  std::size_t size() const { return out_.size(); }
+  void clear() { out_.clear(); }
+  const char* data() const { return out_.data(); }
+
+  void raw(std::string_view s) { out_.append(s.data(), s.data() + s.size()); }
+  void raw(char c) { out_.push_back(c); }
+
+  void u64(std::uint64_t v) {
+    fmt::format_int f(v);
+    out_.append(f.data(), f.data() + f.size());
+  }
+  void i64(std::int64_t v) {
+    fmt::format_int f(v);
+    out_.append(f.data(), f.data() + f.size());
+  }
+  // Shortest text that reads back as the same double; JSON has no NaN or infinity: null.
+  void f64(double v) {
+    if (!std::isfinite(v)) return raw("null");
+    fmt::format_to(std::back_inserter(out_), "{}", v);
+  }
+  void boolean(bool v) { raw(v ? std::string_view("true") : std::string_view("false")); }
+
+  // A quoted, escaped string; bytes that are not valid UTF-8 become U+FFFD.
+  void string(std::string_view s) {
+    out_.push_back('"');
+    escape_into(out_, s);
+    out_.push_back('"');
+  }
+
+  template <class Buffer>
+  static void escape_into(Buffer& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const auto* end = p + s.size();
+    while (p < end) {
+      const unsigned char c = *p;
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+        const auto* run = p;
+        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') ++p;
+        out.append(reinterpret_cast<const char*>(run), reinterpret_cast<const char*>(p));
+        continue;
+      }
+      if (c < 0x80) {
+        const char* esc = nullptr;
+        switch (c) {
+          case '"': esc = "\\\""; break;
+          case '\\': esc = "\\\\"; break;
+          case '\n': esc = "\\n"; break;
+          case '\r': esc = "\\r"; break;
+          case '\t': esc = "\\t"; break;
+          case '\b': esc = "\\b"; break;
+          case '\f': esc = "\\f"; break;
+          default: break;
+        }
+        if (esc) {
+          out.append(esc, esc + 2);
+        } else {
+          const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+          out.append(u, u + 6);
+        }
+        ++p;
+        continue;
+      }
+      std::size_t n = utf8_sequence_length(p, end);
+      if (n) {
+        out.append(reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(p + n));
+        p += n;
+      } else {
+        static constexpr char replacement[] = "\xEF\xBF\xBD";
+        out.append(replacement, replacement + 3);
+        ++p;
+      }
+    }
+  }
+
+  // Length of the valid UTF-8 sequence starting at p (a byte >= 0x80), or 0 if it is not valid.
+  static std::size_t utf8_sequence_length(const unsigned char* p, const unsigned char* end) {
+    const unsigned char c = *p;
+    std::size_t n;
+    std::uint32_t cp;
+    if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
+    else return 0;
+    if (static_cast<std::size_t>(end - p) < n) return 0;
+    for (std::size_t i = 1; i < n; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return 0;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+      return 0;
+    return n;
+  }
+
+ private:
+  fmt::memory_buffer out_;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,184 @@
+// The binary layout of records in a thread's ring, shared by the recording thread and the flusher.
+// Every record is a multiple of 16 bytes, so the fixed 16-byte records never straddle the ring's end.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "../config.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+enum class site_kind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge };
+
+// Per call site, `static constexpr`: the hot path stores a pointer to it, never the strings.
+struct alignas(8) site {
+  const char* name;
+  const char* function;
+  const char* file;
+  std::uint32_t line;
+  site_kind kind;
+};
+
+// The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is.
+enum record_tag : std::uintptr_t {
+  tag_span_begin = 0,  // {site, tsc}
+  tag_span_end = 1,    // {site, tsc}: ends the innermost open span of the thread
+  tag_instant = 2,     // {site, tsc}
+  tag_counter = 3,     // {site, delta as int64 or double bits}
+  tag_gauge = 4,       // {site, value as double bits}
+  tag_extended = 5,    // {site or 0, tsc} + extended_header + attributes
+  tag_padding = 6,     // skip to the ring's start
+};
+constexpr std::uintptr_t tag_mask = 7;
+constexpr std::size_t record_align = 16;
+
+struct record_header {
+  std::uintptr_t site_and_tag;
+  std::uint64_t value;
+};
+static_assert(sizeof(record_header) == 16, "fixed records are 16 bytes");
+
+enum class extended_op : std::uint8_t {
+  span_begin,   // site (or arg2 = name pointer); arg = explicit parent id, 0 for the thread's innermost span
+  instant,      // site; attributes
+  span_attrs,   // arg = span id: attributes set while the span is open
+  span_error,   // arg = span id; an optional string attribute "message"
+  async_begin,  // arg = caller's id, arg2 = name pointer: a span that may end on any thread
+  async_end,    // arg = caller's id; attributes
+  thread_name,  // one string attribute
+};
+
+// extended_header::flags
+constexpr std::uint16_t ext_flag_phase = 1;
+
+struct extended_header {
+  std::uint32_t size;  // of the whole record, header included, a multiple of record_align
+  extended_op op;
+  std::uint8_t attr_count;
+  std::uint16_t flags;
+  std::uint64_t arg;
+  std::uint64_t arg2;  // a name pointer where op needs both an id and a name
+  std::uint64_t pad;
+};
+static_assert(sizeof(record_header) + sizeof(extended_header) == 48, "extended header is 48 bytes");
+
+enum class attr_type : std::uint32_t { i64, u64, f64, boolean, string };
+
+// One attribute; a string's bytes follow it, padded to 8.
+struct attr_slot {
+  const char* key;
+  attr_type type;
+  std::uint32_t length;
+  std::uint64_t bits;
+};
+static_assert(sizeof(attr_slot) == 24, "attribute slots are 24 bytes");
+
+constexpr std::size_t align_up(std::size_t n, std::size_t a) { return (n + a - 1) & ~(a - 1); }
+
+// Cuts a string to the limit without splitting a UTF-8 sequence.
+inline std::size_t clipped_length(const char* s, std::size_t n) {
+  if (n <= SPANLOG_MAX_STRING_BYTES) return n;
+  std::size_t cut = SPANLOG_MAX_STRING_BYTES;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return cut;
+}
+
+// How a value of type T is carried: the attribute type and the bytes it adds after its slot.
+template <class T>
+struct attr_codec {
+  using D = std::decay_t<T>;
+  static constexpr bool is_string = std::is_same_v<D, const char*> || std::is_same_v<D, char*> ||
+                                    std::is_same_v<D, std::string_view> || std::is_same_v<D, std::string>;
+  static_assert(std::is_arithmetic_v<D> || std::is_enum_v<D> || is_string,
+                "spanlog attribute values are integers, floating point, bool or strings");
+
+  static std::string_view view(const T& v) {
+    if constexpr (std::is_same_v<D, std::string_view> || std::is_same_v<D, std::string>) {
+      return std::string_view(v);
+    } else if constexpr (std::is_array_v<std::remove_reference_t<T>>) {
+      return std::string_view(v, strnlen(v, sizeof(v)));
+    } else {
+      return v ? std::string_view(v) : std::string_view();
+    }
+  }
+  static std::size_t extra_bytes(const T& v) {
+    if constexpr (is_string) {
+      auto s = view(v);
+      return align_up(clipped_length(s.data(), s.size()), 8);
+    } else {
+      (void)v;
+      return 0;
+    }
+  }
+  // Writes the slot (and a string's bytes) at `out`; returns the bytes written.
+  static std::size_t write(std::byte* out, const char* key, const T& v) {
+    attr_slot slot{key, attr_type::i64, 0, 0};
+    std::size_t extra = 0;
+    if constexpr (std::is_same_v<D, bool>) {
+      slot.type = attr_type::boolean;
+      slot.bits = v ? 1 : 0;
+    } else if constexpr (std::is_floating_point_v<D>) {
+      slot.type = attr_type::f64;
+      double d = static_cast<double>(v);
+      std::memcpy(&slot.bits, &d, 8);
+    } else if constexpr (std::is_enum_v<D>) {
+      slot.type = attr_type::i64;
+      slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+    } else if constexpr (std::is_integral_v<D> && std::is_signed_v<D>) {
+      slot.type = attr_type::i64;
+      slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+    } else if constexpr (std::is_integral_v<D>) {
+      slot.type = attr_type::u64;
+      slot.bits = static_cast<std::uint64_t>(v);
+    } else {
+      auto s = view(v);
+      std::size_t n = clipped_length(s.data(), s.size());
+      slot.type = attr_type::string;
+      slot.length = static_cast<std::uint32_t>(n);
+      if (n) std::memcpy(out + sizeof(attr_slot), s.data(), n);
+      extra = align_up(n, 8);
+    }
+    std::memcpy(out, &slot, sizeof slot);
+    return sizeof(attr_slot) + extra;
+  }
+};
+
+// Keys are string literals (char arrays of static storage); values anything attr_codec takes.
+template <class... A>
+struct attr_pack_check;
+template <>
+struct attr_pack_check<> {
+  static constexpr bool ok = true;
+};
+template <class K, class V, class... Rest>
+struct attr_pack_check<K, V, Rest...> {
+  static constexpr bool ok = std::is_array_v<std::remove_reference_t<K>> &&
+                             std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<K>>>,
+                                            char> &&
+                             attr_pack_check<Rest...>::ok;
+};
+template <class K>
+struct attr_pack_check<K> {
+  static constexpr bool ok = false;
+};
+
+inline std::size_t attrs_bytes() { return 0; }
+template <class K, class V, class... Rest>
+std::size_t attrs_bytes(const K&, const V& v, const Rest&... rest) {
+  return sizeof(attr_slot) + attr_codec<V>::extra_bytes(v) + attrs_bytes(rest...);
+}
+
+inline std::size_t write_attrs(std::byte*) { return 0; }
+template <class K, class V, class... Rest>
+std::size_t write_attrs(std::byte* out, const K& key, const V& v, const Rest&... rest) {
+  std::size_t n = attr_codec<V>::write(out, key, v);
+  return n + write_attrs(out + n, rest...);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

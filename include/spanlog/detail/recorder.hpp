@@ -1,0 +1,190 @@
+// The hot path: what the macros and the macro-free API call. Each function takes a timestamp and writes one
+// record into the calling thread's ring. Only the out-of-line slow path (first record of a thread, ring
+// past its high-water mark, sampling) may lock, allocate or make a system call.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+#include "../config.hpp"
+#include "clock.hpp"
+#include "record.hpp"
+#include "thread_buffer.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+enum runtime_flag : std::uint32_t {
+  flag_running = 1u << 0,
+  flag_spans = 1u << 1,
+  flag_events = 1u << 2,
+  flag_metrics = 1u << 3,
+  flag_sampling = 1u << 4,       // some spans are left out: the span path takes the slow route
+  flag_never_started = 1u << 5,  // the first record starts the default session
+};
+
+// Constant-initialized, so the hot path reads them without an initialization guard.
+inline std::atomic<std::uint32_t> g_flags{flag_never_started};
+inline std::atomic<std::uint64_t> g_sample_threshold{~std::uint64_t{0}};
+inline thread_local thread_buffer* tl_buffer = nullptr;
+inline thread_local bool tl_thread_exiting = false;
+
+// Slow paths, defined in session.hpp.
+thread_buffer* attach_current_thread();
+void start_default_session();
+bool make_room(thread_buffer& b, std::uint64_t need);
+
+SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
+  std::uint32_t f = g_flags.load(std::memory_order_acquire);
+  if (f & flag_never_started) {
+    start_default_session();
+    f = g_flags.load(std::memory_order_acquire);
+  }
+  if ((f & (flag_running | kind)) != (flag_running | kind)) return nullptr;
+  thread_buffer* b = tl_buffer;
+  if (!b) {
+    if (tl_thread_exiting) return nullptr;
+    b = attach_current_thread();
+    if (!b) return nullptr;
+  }
+  if (kind == flag_spans && (f & flag_sampling)) {
+    // xorshift64: a sampling decision that needs no shared state.
+    std::uint64_t x = b->sample_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    b->sample_state = x;
+    if (x > g_sample_threshold.load(std::memory_order_relaxed)) {
+      thread_buffer::count(b->sampled_out);
+      return nullptr;
+    }
+  }
+  return b;
+}
+
+// The calling thread's buffer when records of `kind` are being taken, or nullptr.
+template <std::uint32_t kind>
+SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
+  constexpr std::uint32_t mask = flag_running | kind | (kind == flag_spans ? flag_sampling : 0u);
+  constexpr std::uint32_t want = flag_running | kind;
+  thread_buffer* b = tl_buffer;
+  if (SPANLOG_LIKELY(b != nullptr && (g_flags.load(std::memory_order_relaxed) & mask) == want)) return b;
+  return buffer_slow(kind);
+}
+
+SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
+  return SPANLOG_LIKELY(b.below_high_water(need)) || make_room(b, need);
+}
+
+// Returns the span's id, or 0 when it was not recorded (then span_end must not be called).
+SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
+  // Room for the begin and, promised ahead, its end.
+  if (!has_room(b, 2 * sizeof(record_header))) {
+    thread_buffer::count(b.dropped_spans);
+    return 0;
+  }
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks());
+  b.reserved += sizeof(record_header);
+  b.publish();
+  return b.id_base | ++b.span_seq;
+}
+
+SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
+  const std::uint64_t t = ticks();
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_span_end, t);
+  b.reserved -= sizeof(record_header);
+  b.publish();
+}
+
+// An extended record: header, then attributes. Returns false when it was dropped (counted by the caller).
+template <class... A>
+bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64_t arg, std::uint64_t arg2,
+                    std::uint16_t flags, std::uint64_t t, bool promise_end, const A&... attrs) {
+  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
+  const std::uint64_t size =
+      align_up(sizeof(record_header) + sizeof(extended_header) + attrs_bytes(attrs...), record_align);
+  const std::uint64_t need = b.needed_for(size) + (promise_end ? sizeof(record_header) : 0);
+  if (!has_room(b, need)) return false;
+  b.pad_if_needed(size);
+  std::byte* out = b.at(b.head);
+  record_header r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
+  extended_header x{static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg,
+                    arg2, 0};
+  std::memcpy(out, &r, sizeof r);
+  std::memcpy(out + sizeof r, &x, sizeof x);
+  write_attrs(out + sizeof r + sizeof x, attrs...);
+  b.head += size;
+  if (promise_end) b.reserved += sizeof(record_header);
+  b.publish();
+  return true;
+}
+
+// A span begin that carries attributes, an explicit parent, a name without a site, or a phase flag.
+template <class... A>
+std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
+                              std::uint16_t flags, const A&... attrs) {
+  if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags,
+                      ticks(), true, attrs...)) {
+    thread_buffer::count(b.dropped_spans);
+    return 0;
+  }
+  return b.id_base | ++b.span_seq;
+}
+
+SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
+  if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_events);
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_instant, ticks());
+  b.publish();
+}
+
+SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag tag, std::uint64_t bits) {
+  if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_metrics);
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag, bits);
+  b.publish();
+}
+
+template <class T>
+SPANLOG_ALWAYS_INLINE void counter_add(const site& s, T delta) {
+  if (thread_buffer* b = buffer_for<flag_metrics>()) {
+    std::uint64_t bits;
+    if constexpr (std::is_floating_point_v<T>) {
+      double d = static_cast<double>(delta);
+      std::memcpy(&bits, &d, 8);
+    } else {
+      bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+    }
+    metric(*b, s, tag_counter, bits);
+  }
+}
+
+template <class T>
+SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
+  if (thread_buffer* b = buffer_for<flag_metrics>()) {
+    double d = static_cast<double>(value);
+    std::uint64_t bits;
+    std::memcpy(&bits, &d, 8);
+    metric(*b, s, tag_gauge, bits);
+  }
+}
+
+template <class... A>
+void event(const site& s, const A&... attrs) {
+  if (thread_buffer* b = buffer_for<flag_events>()) {
+    if constexpr (sizeof...(A) == 0) {
+      instant(*b, s);
+    } else if (!write_extended(*b, &s, extended_op::instant, 0, 0, 0, ticks(), false, attrs...)) {
+      thread_buffer::count(b->dropped_events);
+    }
+  }
+}
+
+// Attributes or an error set on an open span of this thread.
+template <class... A>
+void span_update(std::uint64_t span_id, extended_op op, const A&... attrs) {
+  thread_buffer* b = tl_buffer;
+  if (!b || !span_id || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
+  if (!write_extended(*b, nullptr, op, span_id, 0, 0, ticks(), false, attrs...)) thread_buffer::count(b->dropped_attrs);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

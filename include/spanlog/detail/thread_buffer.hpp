@@ -1,0 +1,89 @@
+// A recording thread's single-producer ring and the counters of what it could not record.
+// The recording side takes no lock, allocates nothing and makes no system call; only the slow path
+// (ring past its high-water mark) may wake the flusher or, under the block policy, wait for it.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "../config.hpp"
+#include "record.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr std::size_t cache_line = 64;
+
+struct thread_buffer {
+  // Written only by the recording thread.
+  alignas(cache_line) std::byte* data = nullptr;
+  std::uint64_t mask = 0;        // capacity - 1
+  std::uint64_t head = 0;        // bytes ever written
+  std::uint64_t tail_cache = 0;  // the flusher's position as last seen: reloaded only when short of room
+  std::uint64_t reserved = 0;    // bytes promised to the ends of open spans, so a begun span always ends
+  std::uint64_t high_water = 0;  // the fast path stays below this; crossing it wakes the flusher
+  std::uint64_t span_seq = 0;    // spans begun here; the flusher counts the same to name them
+  std::uint64_t id_base = 0;     // slot << 40: span ids are id_base | span_seq
+  std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
+  std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
+  std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
+
+  // Written by the recording thread (relaxed: the flusher only needs eventually exact totals), read by the
+  // flusher. `published` is the release that hands records over.
+  alignas(cache_line) std::atomic<std::uint64_t> published{0};
+  std::atomic<std::uint64_t> dropped_spans{0};
+  std::atomic<std::uint64_t> dropped_events{0};
+  std::atomic<std::uint64_t> dropped_metrics{0};
+  std::atomic<std::uint64_t> dropped_attrs{0};
+  std::atomic<std::uint64_t> dropped_async_ends{0};
+  std::atomic<std::uint64_t> sampled_out{0};
+
+  // Written by the flusher: `consumed` releases ring space back to the recording thread.
+  alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
+  std::atomic<bool> exited{false};
+  std::uint64_t drained_span_seq = 0;  // the flusher's count of span_seq
+  std::uint64_t capacity = 0;
+  std::uint64_t slot = 0;
+  std::uint64_t tid = 0;
+  char initial_name[32] = {};
+
+  static void count(std::atomic<std::uint64_t>& counter) {
+    counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+
+  std::byte* at(std::uint64_t pos) const { return data + (pos & mask); }
+
+  // Bytes a record of `size` needs at the current position, a padding record included when it would
+  // straddle the ring's end.
+  std::uint64_t needed_for(std::uint64_t size) const {
+    std::uint64_t offset = head & mask;
+    return offset + size > capacity ? (capacity - offset) + size : size;
+  }
+
+  SPANLOG_ALWAYS_INLINE bool below_high_water(std::uint64_t need) const {
+    return head + need + reserved - tail_cache <= high_water;
+  }
+
+  SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
+    record_header r{first, second};
+    std::memcpy(at(head), &r, sizeof r);
+    head += sizeof r;
+  }
+
+  // Release: the flusher's acquire load of `published` makes every byte before it visible.
+  SPANLOG_ALWAYS_INLINE void publish() { published.store(head, std::memory_order_release); }
+
+  // Writes the padding record that sends the reader back to the ring's start, when `size` would straddle.
+  void pad_if_needed(std::uint64_t size) {
+    std::uint64_t offset = head & mask;
+    if (offset + size > capacity) {
+      record_header r{tag_padding, capacity - offset};
+      std::memcpy(at(head), &r, sizeof r);
+      head += capacity - offset;
+    }
+  }
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

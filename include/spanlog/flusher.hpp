@@ -1,0 +1,1093 @@
+// The background flusher: drains every thread's ring, turns records into JSON Lines and writes them in
+// batches. It is the only part of spanlog that formats (with fmt) or touches the file; it never blocks a
+// recording thread, which only ever waits for it under the `block` overflow policy.
+#pragma once
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <concurrentqueue/concurrentqueue.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "config.hpp"
+#include "detail/clock.hpp"
+#include "detail/jsonl_writer.hpp"
+#include "detail/record.hpp"
+#include "detail/thread_buffer.hpp"
+#include "options.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// Ticks to Unix-epoch nanoseconds: an anchor taken at start and a rate measured against steady_clock.
+struct clock_calibration {
+  std::uint64_t anchor_ticks = 0;
+  std::int64_t anchor_ns = 0;
+  std::int64_t anchor_steady_ns = 0;
+  double ns_per_tick = 1.0;
+
+  std::int64_t to_ns(std::uint64_t t) const {
+    const auto delta = static_cast<std::int64_t>(t - anchor_ticks);
+    return anchor_ns + static_cast<std::int64_t>(static_cast<double>(delta) * ns_per_tick);
+  }
+
+  // A (ticks, steady ns) pair read as close together as the machine allows: the tightest of a few brackets.
+  static void paired_reading(std::uint64_t& t, std::int64_t& steady) {
+    std::int64_t best = INT64_MAX;
+    for (int i = 0; i < 5; ++i) {
+      const std::int64_t a = steady_ns();
+      const std::uint64_t tk = ticks();
+      const std::int64_t b = steady_ns();
+      if (b - a < best) best = b - a, t = tk, steady = a + (b - a) / 2;
+    }
+  }
+
+  void start() {
+    paired_reading(anchor_ticks, anchor_steady_ns);
+    anchor_ns = system_ns() - (steady_ns() - anchor_steady_ns);
+  }
+
+  // Measures the rate over the time since start(); waits until `min_span` has passed since then.
+  void measure_rate(std::chrono::nanoseconds min_span) {
+#if SPANLOG_USE_TSC
+    const std::int64_t ready_at = anchor_steady_ns + min_span.count();
+    while (steady_ns() < ready_at) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::uint64_t t = 0;
+    std::int64_t s = 0;
+    paired_reading(t, s);
+    if (t > anchor_ticks) ns_per_tick = static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks);
+#else
+    (void)min_span;
+    ns_per_tick = 1.0;
+#endif
+  }
+  double ticks_per_second() const { return 1e9 / ns_per_tick; }
+};
+
+// What a run totals, for the footer and run_summary.json.
+struct run_totals {
+  std::uint64_t records = 0;
+  std::uint64_t spans = 0;
+  std::uint64_t events = 0;
+  std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0, dropped_async_ends = 0;
+  std::uint64_t sampled_out = 0;
+  std::uint64_t unwritten_records = 0;  // formatted but lost to a write error
+  std::uint64_t orphan_ends = 0;        // ends of spans begun before this run started
+};
+
+struct phase_info {
+  std::string name;
+  std::uint64_t span_id;
+  std::uint64_t begin_ticks;
+  std::uint64_t end_ticks = 0;  // 0 while open
+  std::uint64_t spans = 0;
+};
+
+struct thread_summary {
+  std::uint64_t tid;
+  std::string name;
+  std::uint64_t spans = 0;
+};
+
+// How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
+// wakes the flusher while a run stops never touches a destroyed object.
+struct wake_signal {
+  std::mutex mutex;
+  std::condition_variable cv;
+  bool pending = false;
+};
+
+class flusher {
+ public:
+  struct shared_queues {
+    moodycamel::ConcurrentQueue<thread_buffer*>* new_buffers;
+    moodycamel::ConcurrentQueue<thread_buffer*>* free_buffers;
+  };
+
+  flusher(options opts, std::string run_dir, std::string run_id, int fd, shared_queues queues,
+          wake_signal& signal, std::vector<thread_buffer*> carried_buffers)
+      : opts_(std::move(opts)),
+        run_dir_(std::move(run_dir)),
+        run_id_(std::move(run_id)),
+        fd_(fd),
+        queues_(queues),
+        mutex_(signal.mutex),
+        cv_(signal.cv),
+        wake_pending_(signal.pending) {
+    calibration_.start();
+    for (thread_buffer* b : carried_buffers) adopt(b);
+  }
+  flusher(const flusher&) = delete;
+  flusher& operator=(const flusher&) = delete;
+  ~flusher() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void launch() { thread_ = std::thread([this] { run(); }); }
+
+  // Returns once everything published before the call is written.
+  void flush() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t ticket = ++flush_requested_;
+    cv_.notify_all();
+    done_cv_.wait(lock, [&] { return flush_done_ >= ticket || finished_; });
+  }
+
+  // Drains everything, writes the footer and run_summary.json, and joins. Returns the buffers still owned
+  // by live threads, for the next run.
+  std::vector<thread_buffer*> stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_requested_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    std::vector<thread_buffer*> live;
+    for (auto& st : states_) live.push_back(st.buf);
+    return live;
+  }
+
+  const run_totals& totals() const { return totals_; }
+
+ private:
+  struct open_span {
+    std::uint64_t id = 0;
+    std::uint64_t parent = 0;
+    std::uint64_t start_ticks = 0;
+    const std::string* name = nullptr;  // escaped and quoted, owned by the name cache
+    const std::byte* start_attrs = nullptr;  // in the ring: valid until the batch ends
+    std::uint8_t start_attr_count = 0;
+    bool start_written = false;
+    bool is_phase = false;
+    bool error = false;
+    std::string end_attrs;  // "k":v members set while open
+    std::string message;
+    void reset() {
+      start_attrs = nullptr;
+      start_attr_count = 0;
+      start_written = is_phase = error = false;
+      end_attrs.clear();
+      message.clear();
+    }
+  };
+
+  struct metric_acc {
+    const site* s;
+    bool is_float = false;
+    bool dirty = false;
+    std::int64_t int_sum = 0;
+    double float_sum = 0;
+    double last = 0, min = 0, max = 0;
+    std::uint64_t sets = 0;
+  };
+
+  struct buffer_state {
+    thread_buffer* buf;
+    std::vector<open_span> stack;
+    std::size_t depth = 0;
+    std::vector<metric_acc> metrics;
+    std::size_t thread_index = 0;  // into threads_
+    std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
+                  reported_async_ends = 0, reported_sampled = 0;
+  };
+
+  struct async_open {
+    open_span span;
+    std::uint64_t tid;
+  };
+  struct async_pending_end {
+    std::uint64_t end_ticks;
+    std::uint64_t tid;
+    std::string attrs;
+  };
+
+  // ---- names: escaped once per call site (or per name pointer) ----
+  const std::string* quoted_name(const void* key, const char* name) {
+    auto& slot = name_cache_fast_[(reinterpret_cast<std::uintptr_t>(key) >> 3) & (name_cache_fast_size - 1)];
+    if (slot.key == key) return slot.value;
+    auto it = name_cache_.find(key);
+    if (it == name_cache_.end()) {
+      std::string q = "\"";
+      fmt::memory_buffer tmp;
+      jsonl_writer::escape_into(tmp, name ? std::string_view(name) : std::string_view("(null)"));
+      q.append(tmp.data(), tmp.size());
+      q += '"';
+      it = name_cache_.emplace(key, std::move(q)).first;
+    }
+    slot.key = key;
+    slot.value = &it->second;
+    return slot.value;
+  }
+
+  // ---- buffers ----
+  void adopt(thread_buffer* b) {
+    buffer_state st;
+    st.buf = b;
+    st.reported_spans = b->dropped_spans.load(std::memory_order_relaxed);
+    st.reported_events = b->dropped_events.load(std::memory_order_relaxed);
+    st.reported_metrics = b->dropped_metrics.load(std::memory_order_relaxed);
+    st.reported_attrs = b->dropped_attrs.load(std::memory_order_relaxed);
+    st.reported_async_ends = b->dropped_async_ends.load(std::memory_order_relaxed);
+    st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
+    st.thread_index = threads_.size();
+    threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
+    states_.push_back(std::move(st));
+    if (header_written_) write_thread_record(states_.back(), b->initial_name, false);
+  }
+
+  void adopt_new_buffers() {
+    thread_buffer* b = nullptr;
+    while (queues_.new_buffers->try_dequeue(b)) adopt(b);
+  }
+
+  // ---- the main loop ----
+  void run() {
+    calibration_.measure_rate(std::chrono::milliseconds(20));
+    write_header();
+    for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
+    auto last_metrics = std::chrono::steady_clock::now();
+    for (;;) {
+      bool stopping, flushing;
+      std::uint64_t flush_ticket;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait_for(lock, opts_.flush_interval,
+                     [&] { return stop_requested_ || flush_requested_ > flush_done_ || wake_pending_; });
+        wake_pending_ = false;
+        stopping = stop_requested_;
+        flush_ticket = flush_requested_;
+        flushing = flush_ticket > flush_done_;
+      }
+      drain_all();
+      const auto now = std::chrono::steady_clock::now();
+      if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
+        emit_metrics_and_drops();
+        last_metrics = now;
+      }
+      write_out();
+      if (flushing) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        flush_done_ = flush_ticket;
+        done_cv_.notify_all();
+      }
+      if (stopping) break;
+    }
+    finish();
+  }
+
+  void drain_all() {
+    adopt_new_buffers();
+    cycle_starts_.clear();
+    for (std::size_t i = 0; i < states_.size();) {
+      buffer_state& st = states_[i];
+      const bool exited = st.buf->exited.load(std::memory_order_acquire);
+      drain(st);
+      if (exited) {
+        retire(i);
+      } else {
+        ++i;
+      }
+    }
+    count_spans_in_phases();
+  }
+
+  void drain(buffer_state& st) {
+    thread_buffer& b = *st.buf;
+    std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
+    const std::uint64_t end = b.published.load(std::memory_order_acquire);
+    const std::size_t unresolved_from = st.depth;
+    std::size_t lowest_unresolved = unresolved_from;
+    while (pos < end) {
+      const std::byte* p = b.at(pos);
+      record_header h;
+      std::memcpy(&h, p, sizeof h);
+      const auto tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
+      const site* s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
+      switch (tag) {
+        case tag_span_begin: {
+          open_span& o = push(st);
+          o.start_ticks = h.value;
+          o.name = quoted_name(s, s->name);
+          o.is_phase = s->kind == site_kind::phase;
+          if (o.is_phase) begin_phase(o, s->name);
+          pos += sizeof h;
+          break;
+        }
+        case tag_span_end:
+          end_span(st, h.value);
+          lowest_unresolved = std::min(lowest_unresolved, st.depth);
+          pos += sizeof h;
+          break;
+        case tag_instant:
+          write_instant(st, s, s->name, h.value, nullptr, 0);
+          pos += sizeof h;
+          break;
+        case tag_counter:
+        case tag_gauge:
+          accumulate(st, s, tag, h.value);
+          pos += sizeof h;
+          break;
+        case tag_extended: {
+          extended_header x;
+          std::memcpy(&x, p + sizeof h, sizeof x);
+          handle_extended(st, s, h.value, x, p + sizeof h + sizeof x);
+          lowest_unresolved = std::min(lowest_unresolved, st.depth);
+          pos += x.size;
+          break;
+        }
+        case tag_padding:
+          pos += h.value;
+          break;
+        default:
+          pos = end;  // cannot happen: every tag is written above
+          break;
+      }
+    }
+    // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
+    for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
+      open_span& o = st.stack[i];
+      if (!o.start_written) write_span_start(st, o);
+    }
+    b.consumed.store(end, std::memory_order_release);
+  }
+
+  open_span& push(buffer_state& st) {
+    if (st.depth == st.stack.size()) st.stack.emplace_back();
+    open_span& o = st.stack[st.depth];
+    o.reset();
+    o.parent = st.depth ? st.stack[st.depth - 1].id : 0;
+    o.id = st.buf->id_base | ++st.buf->drained_span_seq;
+    ++st.depth;
+    ++totals_.spans;
+    ++threads_[st.thread_index].spans;
+    return o;
+  }
+
+  void end_span(buffer_state& st, std::uint64_t end_ticks) {
+    if (st.depth == 0) {
+      ++totals_.orphan_ends;
+      return;
+    }
+    open_span& o = st.stack[--st.depth];
+    if (!o.is_phase) cycle_starts_.push_back(o.start_ticks);
+    const std::uint64_t tid = st.buf->tid;
+    if (o.start_written) {
+      write_span_end(o, end_ticks, tid, false);
+    } else {
+      write_span(o, end_ticks, tid);
+    }
+    if (o.is_phase) end_phase(o, end_ticks);
+  }
+
+  void handle_extended(buffer_state& st, const site* s, std::uint64_t t, const extended_header& x,
+                       const std::byte* attrs) {
+    switch (x.op) {
+      case extended_op::span_begin: {
+        const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
+        const void* key = s ? static_cast<const void*>(s) : static_cast<const void*>(name);
+        open_span& o = push(st);
+        o.start_ticks = t;
+        o.name = quoted_name(key, name);
+        if (x.arg) o.parent = x.arg;
+        o.start_attrs = attrs;
+        o.start_attr_count = x.attr_count;
+        o.is_phase = (s && s->kind == site_kind::phase) || (x.flags & ext_flag_phase);
+        if (o.is_phase) begin_phase(o, name);
+        break;
+      }
+      case extended_op::instant: {
+        const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
+        write_instant(st, s ? static_cast<const void*>(s) : static_cast<const void*>(name), name, t, attrs,
+                      x.attr_count);
+        break;
+      }
+        break;
+      case extended_op::span_attrs:
+      case extended_op::span_error: {
+        open_span* o = find_open(st, x.arg);
+        if (!o) break;
+        if (x.op == extended_op::span_error) {
+          o->error = true;
+          if (x.attr_count) {
+            attr_slot slot;
+            std::memcpy(&slot, attrs, sizeof slot);
+            if (slot.type == attr_type::string)
+              o->message.assign(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
+          }
+        } else {
+          scratch_.clear();
+          append_attr_members(scratch_, attrs, x.attr_count, !o->end_attrs.empty());
+          o->end_attrs.append(scratch_.data(), scratch_.size());
+        }
+        break;
+      }
+      case extended_op::async_begin:
+        begin_async(st, t, x, attrs);
+        break;
+      case extended_op::async_end:
+        end_async(st, t, x, attrs);
+        break;
+      case extended_op::thread_name: {
+        if (!x.attr_count) break;
+        attr_slot slot;
+        std::memcpy(&slot, attrs, sizeof slot);
+        std::string name(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
+        if (threads_[st.thread_index].name == name) break;  // announced already when the thread was adopted
+        threads_[st.thread_index].name = name;
+        write_thread_record(st, name.c_str(), false);
+        break;
+      }
+    }
+  }
+
+  open_span* find_open(buffer_state& st, std::uint64_t id) {
+    for (std::size_t i = st.depth; i-- > 0;)
+      if (st.stack[i].id == id) return &st.stack[i];
+    return nullptr;
+  }
+
+  // ---- async spans: begun by an id on one thread, ended by it on any ----
+  void begin_async(buffer_state& st, std::uint64_t t, const extended_header& x, const std::byte* attrs) {
+    async_open a;
+    a.tid = st.buf->tid;
+    a.span.id = st.buf->id_base | ++st.buf->drained_span_seq;
+    a.span.parent = st.depth ? st.stack[st.depth - 1].id : 0;
+    a.span.start_ticks = t;
+    const char* name = reinterpret_cast<const char*>(x.arg2);
+    a.span.name = quoted_name(name, name);
+    ++totals_.spans;
+    ++threads_[st.thread_index].spans;
+    auto pending = async_pending_.find(x.arg);
+    if (pending != async_pending_.end()) {
+      a.span.start_attrs = attrs;
+      a.span.start_attr_count = x.attr_count;
+      a.span.end_attrs = std::move(pending->second.attrs);
+      write_span(a.span, pending->second.end_ticks, a.tid, true, pending->second.tid);
+      async_pending_.erase(pending);
+      return;
+    }
+    a.span.start_attrs = attrs;
+    a.span.start_attr_count = x.attr_count;
+    write_span_start_common(a.span, a.tid, true);
+    a.span.start_attrs = nullptr;
+    a.span.start_written = true;
+    async_open_[x.arg] = std::move(a);
+  }
+
+  void end_async(buffer_state& st, std::uint64_t t, const extended_header& x, const std::byte* attrs) {
+    std::string members;
+    if (x.attr_count) {
+      scratch_.clear();
+      append_attr_members(scratch_, attrs, x.attr_count, false);
+      members.assign(scratch_.data(), scratch_.size());
+    }
+    auto it = async_open_.find(x.arg);
+    if (it == async_open_.end()) {
+      async_pending_[x.arg] = async_pending_end{t, st.buf->tid, std::move(members)};
+      return;
+    }
+    open_span& o = it->second.span;
+    if (!members.empty()) {
+      if (!o.end_attrs.empty()) o.end_attrs += ',';
+      o.end_attrs += members;
+    }
+    write_span_end(o, t, st.buf->tid, true);
+    async_open_.erase(it);
+  }
+
+  // ---- phases ----
+  void begin_phase(open_span& o, const char* name) {
+    phases_.push_back(phase_info{name ? name : "", o.id, o.start_ticks});
+  }
+  void end_phase(const open_span& o, std::uint64_t end_ticks) {
+    for (auto it = phases_.rbegin(); it != phases_.rend(); ++it) {
+      if (it->span_id != o.id) continue;
+      it->end_ticks = end_ticks;
+      w_.raw("{\"event\":\"phase\",\"name\":");
+      w_.raw(*o.name);
+      w_.raw(",\"span_id\":");
+      w_.u64(o.id);
+      w_.raw(",\"ts\":");
+      w_.i64(calibration_.to_ns(o.start_ticks));
+      w_.raw(",\"end_ts\":");
+      w_.i64(calibration_.to_ns(end_ticks));
+      w_.raw(",\"wall_ns\":");
+      w_.i64(calibration_.to_ns(end_ticks) - calibration_.to_ns(o.start_ticks));
+      end_record();
+      return;
+    }
+  }
+  // Spans of every thread that started inside a phase's interval; counted once the cycle has seen every
+  // ring, since a phase's begin and the spans within it sit in different rings.
+  void count_spans_in_phases() {
+    if (phases_.empty() || cycle_starts_.empty()) return;
+    for (auto& ph : phases_) {
+      if (ph.end_ticks && ph.end_ticks < *std::min_element(cycle_starts_.begin(), cycle_starts_.end())) continue;
+      for (std::uint64_t s : cycle_starts_)
+        if (s >= ph.begin_ticks && (ph.end_ticks == 0 || s < ph.end_ticks)) ++ph.spans;
+    }
+  }
+
+  // ---- metrics ----
+  void accumulate(buffer_state& st, const site* s, record_tag tag, std::uint64_t bits) {
+    metric_acc* acc = nullptr;
+    for (auto& m : st.metrics)
+      if (m.s == s) {
+        acc = &m;
+        break;
+      }
+    if (!acc) {
+      st.metrics.push_back(metric_acc{s});
+      acc = &st.metrics.back();
+      acc->is_float = s->kind == site_kind::counter_float;
+    }
+    acc->dirty = true;
+    if (tag == tag_counter) {
+      if (acc->is_float) {
+        double d;
+        std::memcpy(&d, &bits, 8);
+        acc->float_sum += d;
+      } else {
+        acc->int_sum += static_cast<std::int64_t>(bits);
+      }
+    } else {
+      double d;
+      std::memcpy(&d, &bits, 8);
+      if (acc->sets == 0 || d < acc->min) acc->min = d;
+      if (acc->sets == 0 || d > acc->max) acc->max = d;
+      acc->last = d;
+      ++acc->sets;
+    }
+  }
+
+  void emit_metrics_and_drops() {
+    const std::int64_t now = calibration_.to_ns(ticks());
+    for (auto& st : states_) emit_metrics_and_drops(st, now);
+  }
+
+  void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
+    for (auto& m : st.metrics) {
+      if (!m.dirty) continue;
+      const std::string* name = quoted_name(m.s, m.s->name);
+      if (m.s->kind == site_kind::gauge) {
+        w_.raw("{\"event\":\"gauge\",\"name\":");
+        w_.raw(*name);
+        write_tid_ts(st.buf->tid, now);
+        w_.raw(",\"value\":");
+        w_.f64(m.last);
+        w_.raw(",\"min\":");
+        w_.f64(m.min);
+        w_.raw(",\"max\":");
+        w_.f64(m.max);
+        w_.raw(",\"count\":");
+        w_.u64(m.sets);
+        m.sets = 0;
+      } else {
+        w_.raw("{\"event\":\"counter\",\"name\":");
+        w_.raw(*name);
+        write_tid_ts(st.buf->tid, now);
+        w_.raw(",\"delta\":");
+        counter_total& total = counter_totals_[m.s->name];
+        if (m.is_float) {
+          w_.f64(m.float_sum);
+          total.float_sum += m.float_sum;
+          total.is_float = true;
+        } else {
+          w_.i64(m.int_sum);
+          total.int_sum += m.int_sum;
+        }
+        m.int_sum = 0;
+        m.float_sum = 0;
+      }
+      m.dirty = false;
+      end_record();
+    }
+    thread_buffer& b = *st.buf;
+    const std::uint64_t ds = b.dropped_spans.load(std::memory_order_relaxed);
+    const std::uint64_t de = b.dropped_events.load(std::memory_order_relaxed);
+    const std::uint64_t dm = b.dropped_metrics.load(std::memory_order_relaxed);
+    const std::uint64_t da = b.dropped_attrs.load(std::memory_order_relaxed);
+    const std::uint64_t dx = b.dropped_async_ends.load(std::memory_order_relaxed);
+    const std::uint64_t so = b.sampled_out.load(std::memory_order_relaxed);
+    totals_.sampled_out += so - st.reported_sampled;
+    st.reported_sampled = so;
+    if (ds == st.reported_spans && de == st.reported_events && dm == st.reported_metrics &&
+        da == st.reported_attrs && dx == st.reported_async_ends)
+      return;
+    w_.raw("{\"event\":\"dropped\"");
+    w_.raw(",\"tid\":");
+    w_.u64(b.tid);
+    w_.raw(",\"ts\":");
+    w_.i64(now);
+    w_.raw(",\"spans\":");
+    w_.u64(ds - st.reported_spans);
+    w_.raw(",\"events\":");
+    w_.u64(de - st.reported_events);
+    w_.raw(",\"metrics\":");
+    w_.u64(dm - st.reported_metrics);
+    w_.raw(",\"attrs\":");
+    w_.u64(da - st.reported_attrs);
+    w_.raw(",\"async_ends\":");
+    w_.u64(dx - st.reported_async_ends);
+    w_.raw(",\"reason\":\"ring_full\"");
+    end_record();
+    totals_.dropped_spans += ds - st.reported_spans;
+    totals_.dropped_events += de - st.reported_events;
+    totals_.dropped_metrics += dm - st.reported_metrics;
+    totals_.dropped_attrs += da - st.reported_attrs;
+    totals_.dropped_async_ends += dx - st.reported_async_ends;
+    st.reported_spans = ds;
+    st.reported_events = de;
+    st.reported_metrics = dm;
+    st.reported_attrs = da;
+    st.reported_async_ends = dx;
+  }
+
+  // A thread has exited and its ring is drained: report it, then hand the ring to the next new thread.
+  void retire(std::size_t i) {
+    buffer_state& st = states_[i];
+    emit_metrics_and_drops(st, calibration_.to_ns(ticks()));
+    write_thread_record(st, nullptr, true);
+    open_at_retire_ += st.depth;
+    queues_.free_buffers->enqueue(st.buf);
+    states_[i] = std::move(states_.back());
+    states_.pop_back();
+  }
+
+  // ---- record writers ----
+  void end_record() {
+    w_.raw("}\n");
+    ++totals_.records;
+    ++unwritten_in_buffer_;
+    if (w_.size() >= (std::size_t{4} << 20)) write_out();
+  }
+
+  void write_tid_ts(std::uint64_t tid, std::int64_t ts) {
+    w_.raw(",\"tid\":");
+    w_.u64(tid);
+    w_.raw(",\"ts\":");
+    w_.i64(ts);
+  }
+
+  void append_attr_members(fmt::memory_buffer& out, const std::byte* p, std::uint8_t count, bool leading_comma) {
+    jsonl_writer& w = attr_writer_;
+    w.clear();
+    for (std::uint8_t i = 0; i < count; ++i) {
+      attr_slot slot;
+      std::memcpy(&slot, p, sizeof slot);
+      if (i || leading_comma) w.raw(',');
+      w.raw(*quoted_name(slot.key, slot.key));
+      w.raw(':');
+      switch (slot.type) {
+        case attr_type::i64: w.i64(static_cast<std::int64_t>(slot.bits)); break;
+        case attr_type::u64: w.u64(slot.bits); break;
+        case attr_type::boolean: w.boolean(slot.bits != 0); break;
+        case attr_type::f64: {
+          double d;
+          std::memcpy(&d, &slot.bits, 8);
+          w.f64(d);
+          break;
+        }
+        case attr_type::string:
+          w.string(std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
+          break;
+      }
+      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
+    }
+    out.append(w.data(), w.data() + w.size());
+  }
+
+  void write_attrs_object(const open_span& o, bool with_start) {
+    const bool has_start = with_start && o.start_attr_count;
+    if (!has_start && o.end_attrs.empty()) return;
+    w_.raw(",\"attrs\":{");
+    if (has_start) append_attr_members(w_.buffer(), o.start_attrs, o.start_attr_count, false);
+    if (!o.end_attrs.empty()) {
+      if (has_start) w_.raw(',');
+      w_.raw(o.end_attrs);
+    }
+    w_.raw('}');
+  }
+
+  void write_status(const open_span& o) {
+    if (!o.error) return w_.raw(",\"status\":\"ok\"");
+    w_.raw(",\"status\":\"error\"");
+    if (!o.message.empty()) {
+      w_.raw(",\"message\":");
+      w_.string(o.message);
+    }
+  }
+
+  void write_span(const open_span& o, std::uint64_t end_ticks, std::uint64_t tid, bool async = false,
+                  std::uint64_t end_tid = 0) {
+    const std::int64_t start = calibration_.to_ns(o.start_ticks);
+    w_.raw("{\"event\":\"span\",\"span_id\":");
+    w_.u64(o.id);
+    if (o.parent) {
+      w_.raw(",\"parent\":");
+      w_.u64(o.parent);
+    }
+    w_.raw(",\"name\":");
+    w_.raw(*o.name);
+    write_tid_ts(tid, start);
+    w_.raw(",\"dur_ns\":");
+    w_.i64(calibration_.to_ns(end_ticks) - start);
+    write_status(o);
+    if (o.is_phase) w_.raw(",\"kind\":\"phase\"");
+    if (async) {
+      w_.raw(",\"async\":true,\"end_tid\":");
+      w_.u64(end_tid);
+    }
+    write_attrs_object(o, true);
+    end_record();
+  }
+
+  void write_span_start_common(const open_span& o, std::uint64_t tid, bool async) {
+    w_.raw("{\"event\":\"span_start\",\"span_id\":");
+    w_.u64(o.id);
+    if (o.parent) {
+      w_.raw(",\"parent\":");
+      w_.u64(o.parent);
+    }
+    w_.raw(",\"name\":");
+    w_.raw(*o.name);
+    write_tid_ts(tid, calibration_.to_ns(o.start_ticks));
+    if (o.is_phase) w_.raw(",\"kind\":\"phase\"");
+    if (async) w_.raw(",\"async\":true");
+    if (o.start_attr_count) {
+      w_.raw(",\"attrs\":{");
+      append_attr_members(w_.buffer(), o.start_attrs, o.start_attr_count, false);
+      w_.raw('}');
+    }
+    end_record();
+  }
+
+  void write_span_start(buffer_state& st, open_span& o) {
+    write_span_start_common(o, st.buf->tid, false);
+    o.start_written = true;
+    o.start_attrs = nullptr;
+    o.start_attr_count = 0;
+  }
+
+  void write_span_end(const open_span& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
+    w_.raw("{\"event\":\"span_end\",\"span_id\":");
+    w_.u64(o.id);
+    w_.raw(",\"ts\":");
+    const std::int64_t end = calibration_.to_ns(end_ticks);
+    w_.i64(end);
+    w_.raw(",\"dur_ns\":");
+    w_.i64(end - calibration_.to_ns(o.start_ticks));
+    write_status(o);
+    if (async) {
+      w_.raw(",\"end_tid\":");
+      w_.u64(end_tid);
+    }
+    write_attrs_object(o, false);
+    end_record();
+  }
+
+  void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t, const std::byte* attrs,
+                     std::uint8_t n) {
+    ++totals_.events;
+    w_.raw("{\"event\":\"instant\",\"name\":");
+    w_.raw(*quoted_name(key, name));
+    write_tid_ts(st.buf->tid, calibration_.to_ns(t));
+    if (st.depth) {
+      w_.raw(",\"parent\":");
+      w_.u64(st.stack[st.depth - 1].id);
+    }
+    if (n) {
+      w_.raw(",\"attrs\":{");
+      append_attr_members(w_.buffer(), attrs, n, false);
+      w_.raw('}');
+    }
+    end_record();
+  }
+
+  void write_thread_record(buffer_state& st, const char* name, bool exited) {
+    w_.raw("{\"event\":\"thread\",\"tid\":");
+    w_.u64(st.buf->tid);
+    if (name && *name) {
+      w_.raw(",\"name\":");
+      w_.string(name);
+    }
+    w_.raw(",\"ts\":");
+    w_.i64(calibration_.to_ns(ticks()));
+    if (exited) w_.raw(",\"exited\":true");
+    end_record();
+  }
+
+  void write_clock(jsonl_writer& w) const {
+    w.raw("{\"source\":");
+    w.raw(SPANLOG_USE_TSC ? "\"tsc\"" : "\"steady\"");
+    if (SPANLOG_USE_TSC) {
+      w.raw(",\"tsc_hz\":");
+      w.u64(static_cast<std::uint64_t>(calibration_.ticks_per_second()));
+      w.raw(",\"invariant\":");
+      w.boolean(tsc_is_invariant());
+    }
+    w.raw('}');
+  }
+
+  void write_header() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    w_.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":0,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w_.raw(",\"run_id\":");
+    w_.string(run_id_);
+    w_.raw(",\"pid\":");
+    w_.i64(::getpid());
+    w_.raw(",\"process\":");
+    w_.string(process_name());
+    w_.raw(",\"host\":");
+    w_.string(host);
+    w_.raw(",\"start_ts\":");
+    w_.i64(calibration_.anchor_ns);
+    w_.raw(",\"clock\":");
+    write_clock(w_);
+    w_.raw(",\"options\":{\"ring_bytes\":");
+    w_.u64(opts_.ring_bytes);
+    w_.raw(",\"overflow\":");
+    w_.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
+    w_.raw(",\"flush_interval_ms\":");
+    w_.i64(opts_.flush_interval.count());
+    w_.raw(",\"spans\":");
+    w_.boolean(opts_.spans);
+    w_.raw(",\"events\":");
+    w_.boolean(opts_.events);
+    w_.raw(",\"metrics\":");
+    w_.boolean(opts_.metrics);
+    w_.raw(",\"sample\":");
+    w_.f64(opts_.sample);
+    w_.raw("},\"attrs\":{\"service.name\":");
+    w_.string(opts_.service_name.empty() ? process_name() : opts_.service_name);
+    for (const auto& kv : opts_.attrs) {
+      w_.raw(',');
+      w_.string(kv.first);
+      w_.raw(':');
+      w_.string(kv.second);
+    }
+    w_.raw('}');
+    end_record();
+    header_written_ = true;
+  }
+
+  static std::string process_name() {
+    char buf[64] = {};
+    int fd = ::open("/proc/self/comm", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t n = ::read(fd, buf, sizeof buf - 1);
+      ::close(fd);
+      if (n > 0 && buf[n - 1] == '\n') buf[n - 1] = 0;
+    }
+    return buf[0] ? std::string(buf) : std::string("unknown");
+  }
+
+  // ---- output ----
+  void write_out() {
+    if (w_.size() == 0) return;
+    const char* p = w_.data();
+    std::size_t left = w_.size();
+    while (left && fd_ >= 0) {
+      const ssize_t n = ::write(fd_, p, left);
+      if (n > 0) {
+        p += n;
+        left -= static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else {
+        report_write_error(n < 0 ? errno : ENOSPC);
+        break;
+      }
+    }
+    if (left) totals_.unwritten_records += unwritten_in_buffer_;
+    unwritten_in_buffer_ = 0;
+    w_.clear();
+  }
+
+  void report_write_error(int err) {
+    if (!write_error_reported_)
+      std::fprintf(stderr, "spanlog: cannot write %s/telemetry.jsonl: %s; counting what is lost\n", run_dir_.c_str(),
+                   std::strerror(err));
+    write_error_reported_ = true;
+  }
+
+  void finish() {
+    // Records published by threads that raced the stop, and rings of threads that exited meanwhile.
+    drain_all();
+    emit_metrics_and_drops();
+    std::uint64_t open = open_at_retire_;
+    for (auto& st : states_) open += st.depth;
+    open += async_open_.size();
+    const std::int64_t end_ns = calibration_.to_ns(ticks());
+    w_.raw("{\"event\":\"footer\",\"ts\":");
+    w_.i64(end_ns);
+    w_.raw(",\"wall_ns\":");
+    w_.i64(end_ns - calibration_.anchor_ns);
+    w_.raw(",\"records\":");
+    w_.u64(totals_.records + 1);
+    w_.raw(",\"spans\":");
+    w_.u64(totals_.spans);
+    w_.raw(",\"events\":");
+    w_.u64(totals_.events);
+    w_.raw(",\"dropped\":{\"spans\":");
+    w_.u64(totals_.dropped_spans);
+    w_.raw(",\"events\":");
+    w_.u64(totals_.dropped_events);
+    w_.raw(",\"metrics\":");
+    w_.u64(totals_.dropped_metrics);
+    w_.raw(",\"attrs\":");
+    w_.u64(totals_.dropped_attrs);
+    w_.raw(",\"async_ends\":");
+    w_.u64(totals_.dropped_async_ends);
+    w_.raw("},\"sampled_out\":");
+    w_.u64(totals_.sampled_out);
+    w_.raw(",\"open_spans\":");
+    w_.u64(open);
+    w_.raw(",\"unwritten_records\":");
+    w_.u64(totals_.unwritten_records);
+    w_.raw(",\"clock\":");
+    write_clock(w_);
+    end_record();
+    write_out();
+    write_run_summary(end_ns, open);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      finished_ = true;
+      flush_done_ = flush_requested_;
+    }
+    done_cv_.notify_all();
+  }
+
+  void write_run_summary(std::int64_t end_ns, std::uint64_t open) {
+    jsonl_writer w;
+    w.raw("{\"run_id\":");
+    w.string(run_id_);
+    w.raw(",\"schema\":1,\"start_ts\":");
+    w.i64(calibration_.anchor_ns);
+    w.raw(",\"total_wall_ns\":");
+    w.i64(end_ns - calibration_.anchor_ns);
+    w.raw(",\"phases\":{");
+    bool first = true;
+    for (const auto& ph : phases_) {
+      if (!first) w.raw(',');
+      first = false;
+      w.string(ph.name);
+      w.raw(":{\"wall_ns\":");
+      const std::uint64_t end = ph.end_ticks ? ph.end_ticks : ticks();
+      w.i64(calibration_.to_ns(end) - calibration_.to_ns(ph.begin_ticks));
+      w.raw(",\"spans\":");
+      w.u64(ph.spans);
+      if (!ph.end_ticks) w.raw(",\"open\":true");
+      w.raw('}');
+    }
+    w.raw("},\"totals\":{\"spans\":");
+    w.u64(totals_.spans);
+    w.raw(",\"events\":");
+    w.u64(totals_.events);
+    w.raw(",\"records\":");
+    w.u64(totals_.records);
+    w.raw(",\"dropped\":");
+    w.u64(totals_.dropped_spans + totals_.dropped_events + totals_.dropped_metrics + totals_.dropped_attrs +
+          totals_.dropped_async_ends);
+    w.raw(",\"unwritten_records\":");
+    w.u64(totals_.unwritten_records);
+    w.raw(",\"open_spans\":");
+    w.u64(open);
+    w.raw(",\"counters\":{");
+    first = true;
+    for (const auto& c : counter_totals_) {
+      if (!first) w.raw(',');
+      first = false;
+      w.string(c.first);
+      w.raw(':');
+      if (c.second.is_float) w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
+      else w.i64(c.second.int_sum);
+    }
+    w.raw("}},\"threads\":[");
+    first = true;
+    for (const auto& t : threads_) {
+      if (!first) w.raw(',');
+      first = false;
+      w.raw("{\"tid\":");
+      w.u64(t.tid);
+      if (!t.name.empty()) {
+        w.raw(",\"name\":");
+        w.string(t.name);
+      }
+      w.raw(",\"spans\":");
+      w.u64(t.spans);
+      w.raw('}');
+    }
+    w.raw("]}\n");
+    const std::string path = run_dir_ + "/run_summary.json";
+    const std::string tmp = path + ".tmp";
+    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return;
+    const bool ok = ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
+    ::close(fd);
+    if (ok) ::rename(tmp.c_str(), path.c_str());
+    else ::unlink(tmp.c_str());
+  }
+
+  static constexpr std::size_t name_cache_fast_size = 512;
+  struct name_cache_slot {
+    const void* key = nullptr;
+    const std::string* value = nullptr;
+  };
+
+  options opts_;
+  std::string run_dir_;
+  std::string run_id_;
+  int fd_;
+  shared_queues queues_;
+  clock_calibration calibration_;
+  std::thread thread_;
+
+  std::mutex& mutex_;
+  std::condition_variable& cv_;
+  bool& wake_pending_;
+  std::condition_variable done_cv_;
+  bool stop_requested_ = false;
+  bool finished_ = false;
+  std::uint64_t flush_requested_ = 0;
+  std::uint64_t flush_done_ = 0;
+
+  std::vector<buffer_state> states_;
+  std::vector<thread_summary> threads_;
+  std::vector<phase_info> phases_;
+  std::vector<std::uint64_t> cycle_starts_;
+  std::unordered_map<std::uint64_t, async_open> async_open_;
+  std::unordered_map<std::uint64_t, async_pending_end> async_pending_;
+  struct counter_total {
+    bool is_float = false;
+    std::int64_t int_sum = 0;
+    double float_sum = 0;
+  };
+  std::unordered_map<std::string, counter_total> counter_totals_;
+  std::unordered_map<const void*, std::string> name_cache_;
+  name_cache_slot name_cache_fast_[name_cache_fast_size];
+  jsonl_writer w_;
+  jsonl_writer attr_writer_;
+  fmt::memory_buffer scratch_;
+  run_totals totals_;
+  std::uint64_t unwritten_in_buffer_ = 0;
+  std::uint64_t open_at_retire_ = 0;
+  bool header_written_ = false;
+  bool write_error_reported_ = false;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
