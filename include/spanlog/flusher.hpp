@@ -127,7 +127,7 @@ class flusher {
         cv_(signal.cv),
         wake_pending_(signal.pending) {
     calibration_.start();
-    for (thread_buffer* b : carried_buffers) adopt(b);
+    for (thread_buffer* b : carried_buffers) adopt(b, true);
   }
   flusher(const flusher&) = delete;
   flusher& operator=(const flusher&) = delete;
@@ -232,15 +232,19 @@ class flusher {
   }
 
   // ---- buffers ----
-  void adopt(thread_buffer* b) {
+  // A new thread's counts start at zero (attach resets a reused ring's); a ring carried over from the
+  // previous run has counts that run reported already.
+  void adopt(thread_buffer* b, bool carried) {
     buffer_state st;
     st.buf = b;
-    st.reported_spans = b->dropped_spans.load(std::memory_order_relaxed);
-    st.reported_events = b->dropped_events.load(std::memory_order_relaxed);
-    st.reported_metrics = b->dropped_metrics.load(std::memory_order_relaxed);
-    st.reported_attrs = b->dropped_attrs.load(std::memory_order_relaxed);
-    st.reported_async_ends = b->dropped_async_ends.load(std::memory_order_relaxed);
-    st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
+    if (carried) {
+      st.reported_spans = b->dropped_spans.load(std::memory_order_relaxed);
+      st.reported_events = b->dropped_events.load(std::memory_order_relaxed);
+      st.reported_metrics = b->dropped_metrics.load(std::memory_order_relaxed);
+      st.reported_attrs = b->dropped_attrs.load(std::memory_order_relaxed);
+      st.reported_async_ends = b->dropped_async_ends.load(std::memory_order_relaxed);
+      st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
+    }
     st.thread_index = threads_.size();
     threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
     states_.push_back(std::move(st));
@@ -249,7 +253,7 @@ class flusher {
 
   void adopt_new_buffers() {
     thread_buffer* b = nullptr;
-    while (queues_.new_buffers->try_dequeue(b)) adopt(b);
+    while (queues_.new_buffers->try_dequeue(b)) adopt(b, false);
   }
 
   // ---- the main loop ----

@@ -77,6 +77,9 @@ inline thread_buffer* attach_current_thread() {
     b->current_span = 0;
     b->tail_cache = b->consumed.load(std::memory_order_acquire);
     b->woken_at_tail = ~std::uint64_t{0};
+    for (auto* counter : {&b->dropped_spans, &b->dropped_events, &b->dropped_metrics, &b->dropped_attrs,
+                          &b->dropped_async_ends, &b->sampled_out})
+      counter->store(0, std::memory_order_relaxed);
   } else {
     const std::size_t bytes = c.ring_bytes.load(std::memory_order_relaxed);
     b = new thread_buffer();

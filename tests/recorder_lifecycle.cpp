@@ -1,0 +1,243 @@
+// Lifecycle and loss accounting: start/stop/start, threads that exit mid-run, full rings under both
+// overflow policies, and options from the environment.
+#include <doctest/doctest.h>
+#include <spanlog/spanlog.hpp>
+#include <stdlib.h>
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "run_reader.hpp"
+
+using test_support::read_run;
+
+namespace {
+
+spanlog::options options_in(const std::string& dir, const char* run_id) {
+  spanlog::options o;
+  o.dir = dir;
+  o.run_id = run_id;
+  return o;
+}
+
+void one_span(int i) { SPANLOG_SPAN("unit", "i", i); }
+
+std::size_t count_named(const test_support::run_contents& run, const std::string& name) {
+  std::size_t n = 0;
+  for (const auto& [id, s] : run.spans) n += s.name == name;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("start, stop, start: each run holds exactly its own records; stop is idempotent") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(options_in(dir, "first")));
+  CHECK_FALSE(spanlog::start(options_in(dir, "again")));  // one run at a time
+  for (int i = 0; i < 100; ++i) one_span(i);
+  spanlog::stop();
+  spanlog::stop();
+  CHECK_FALSE(spanlog::running());
+  for (int i = 0; i < 50; ++i) one_span(i);  // after stop: not recorded anywhere
+  REQUIRE(spanlog::start(options_in(dir, "second")));
+  CHECK(spanlog::running());
+  CHECK(spanlog::run_directory() == dir + "/second");
+  for (int i = 0; i < 30; ++i) one_span(i);
+  spanlog::stop();
+
+  const auto first = read_run(dir + "/first");
+  const auto second = read_run(dir + "/second");
+  CHECK(first.schema_errors == 0);
+  CHECK(second.schema_errors == 0);
+  CHECK(count_named(first, "unit") == 100);
+  CHECK(count_named(second, "unit") == 30);
+  CHECK(first.kinds.back() == "footer");
+  CHECK(second.kinds.back() == "footer");
+  CHECK(test_support::read_file(dir + "/latest/run_summary.json").find("\"run_id\":\"second\"") != std::string::npos);
+}
+
+TEST_CASE("a run id used twice gets a directory of its own") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(options_in(dir, "same")));
+  one_span(1);
+  spanlog::stop();
+  REQUIRE(spanlog::start(options_in(dir, "same")));
+  one_span(2);
+  CHECK(spanlog::run_directory() == dir + "/same-2");
+  spanlog::stop();
+  CHECK(count_named(read_run(dir + "/same"), "unit") == 1);
+  CHECK(count_named(read_run(dir + "/same-2"), "unit") == 1);
+}
+
+TEST_CASE("threads that exit mid-run lose nothing, and their rings are reused") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = options_in(dir, "churn");
+  o.overflow = spanlog::overflow_policy::block;
+  REQUIRE(spanlog::start(o));
+  constexpr int waves = 20, per_wave = 8, spans_each = 300;
+  for (int w = 0; w < waves; ++w) {
+    std::vector<std::thread> threads;
+    for (int t = 0; t < per_wave; ++t)
+      threads.emplace_back([] {
+        for (int i = 0; i < spans_each; ++i) one_span(i);
+      });
+    for (auto& t : threads) t.join();
+  }
+  spanlog::stop();
+  const auto run = read_run(dir + "/churn");
+  CHECK(run.schema_errors == 0);
+  CHECK(count_named(run, "unit") == static_cast<std::size_t>(waves) * per_wave * spans_each);
+  int exits = 0;
+  for (const auto& k : run.kinds) exits += k == "thread";
+  CHECK(exits >= waves * per_wave * 2);  // each thread announced and retired
+  // Span ids stay unique although rings (and their id ranges) pass from thread to thread.
+  CHECK(run.spans.size() == static_cast<std::size_t>(waves) * per_wave * spans_each);
+}
+
+TEST_CASE("drop policy: what arrives plus what is counted as dropped equals what was recorded") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = options_in(dir, "drop");
+  o.ring_bytes = 4096;
+  o.flush_interval = std::chrono::milliseconds(50);
+  o.overflow = spanlog::overflow_policy::drop;
+  REQUIRE(spanlog::start(o));
+  constexpr int threads = 4, per_thread = 50000;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([] {
+      for (int i = 0; i < per_thread; ++i) {
+        SPANLOG_SPAN("outer");
+        one_span(i);
+        SPANLOG_COUNTER_ADD("n", 1);
+      }
+    });
+  for (auto& t : pool) t.join();
+  spanlog::stop();
+  const auto run = read_run(dir + "/drop");
+  CHECK(run.schema_errors == 0);
+  CHECK(run.end_without_start == 0);
+  const std::size_t emitted = static_cast<std::size_t>(threads) * per_thread * 2;
+  const std::size_t arrived = run.spans.size();
+  auto dropped_of = [&](const char* kind) -> std::uint64_t {
+    return run.dropped.count(kind) ? run.dropped.at(kind) : 0;
+  };
+  const std::uint64_t dropped = dropped_of("spans");
+  INFO("arrived " << arrived << ", dropped " << dropped);
+  CHECK(dropped > 0);  // a 4 KiB ring cannot keep up: the test must exercise loss
+  CHECK(arrived + dropped == emitted);
+  for (const auto& [id, s] : run.spans) CHECK(s.ends == 1);  // a begun span always ends
+  const std::int64_t counted = run.counter_int_sums.count("n") ? run.counter_int_sums.at("n") : 0;
+  CHECK(static_cast<std::uint64_t>(counted) + dropped_of("metrics") == threads * per_thread);
+  CHECK(test_support::json_int(run.footer, "/dropped/spans") == static_cast<std::int64_t>(dropped));
+}
+
+TEST_CASE("block policy: a tiny ring loses nothing") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = options_in(dir, "block");
+  o.ring_bytes = 4096;
+  o.overflow = spanlog::overflow_policy::block;
+  REQUIRE(spanlog::start(o));
+  constexpr int threads = 4, per_thread = 20000;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([] {
+      for (int i = 0; i < per_thread; ++i) {
+        SPANLOG_SPAN("outer", "thread_local_index", i);
+        one_span(i);
+      }
+    });
+  for (auto& t : pool) t.join();
+  spanlog::stop();
+  const auto run = read_run(dir + "/block");
+  CHECK(run.schema_errors == 0);
+  CHECK(run.spans.size() == static_cast<std::size_t>(threads) * per_thread * 2);
+  CHECK(run.dropped.empty());
+  CHECK(test_support::json_int(run.footer, "/dropped/spans") == 0);
+}
+
+TEST_CASE("sampling keeps about the asked share and counts the rest") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = options_in(dir, "sample");
+  o.sample = 0.25;
+  o.overflow = spanlog::overflow_policy::block;
+  REQUIRE(spanlog::start(o));
+  constexpr int n = 40000;
+  for (int i = 0; i < n; ++i) one_span(i);
+  spanlog::stop();
+  const auto run = read_run(dir + "/sample");
+  const std::int64_t sampled_out = test_support::json_int(run.footer, "/sampled_out");
+  CHECK(static_cast<std::int64_t>(run.spans.size()) + sampled_out == n);
+  CHECK(run.spans.size() > n * 0.22);
+  CHECK(run.spans.size() < n * 0.28);
+}
+
+TEST_CASE("options from the environment; bad values fall back to the documented defaults") {
+  ::setenv("SPANLOG_DIR", "/tmp/somewhere", 1);
+  ::setenv("SPANLOG_RUN_ID", "nightly", 1);
+  ::setenv("SPANLOG_RING_SIZE", "64K", 1);
+  ::setenv("SPANLOG_OVERFLOW", "block", 1);
+  ::setenv("SPANLOG_FLUSH_INTERVAL_MS", "250", 1);
+  ::setenv("SPANLOG_EVENTS", "off", 1);
+  ::setenv("SPANLOG_SAMPLE", "0.5", 1);
+  ::setenv("SPANLOG_SERVICE", "pipeline", 1);
+  ::setenv("SPANLOG_ATTRS", "deployment=ci,commit=abc123", 1);
+  auto o = spanlog::options::from_env();
+  CHECK(o.dir == "/tmp/somewhere");
+  CHECK(o.run_id == "nightly");
+  CHECK(o.ring_bytes == 65536);
+  CHECK(o.overflow == spanlog::overflow_policy::block);
+  CHECK(o.flush_interval == std::chrono::milliseconds(250));
+  CHECK_FALSE(o.events);
+  CHECK(o.spans);
+  CHECK(o.sample == 0.5);
+  CHECK(o.service_name == "pipeline");
+  REQUIRE(o.attrs.size() == 2);
+  CHECK(o.attrs[1].first == "commit");
+  CHECK(o.attrs[1].second == "abc123");
+
+  ::setenv("SPANLOG_RING_SIZE", "1000", 1);  // not a power of two
+  ::setenv("SPANLOG_OVERFLOW", "sometimes", 1);
+  ::setenv("SPANLOG_FLUSH_INTERVAL_MS", "-5", 1);
+  ::setenv("SPANLOG_SAMPLE", "2", 1);
+  ::setenv("SPANLOG_RUN_ID", "../escape", 1);
+  o = spanlog::options::from_env();
+  CHECK(o.ring_bytes == (1u << 20));
+  CHECK(o.overflow == spanlog::overflow_policy::drop);
+  CHECK(o.flush_interval == std::chrono::milliseconds(100));
+  CHECK(o.sample == 1.0);
+  CHECK(o.run_id.empty());
+  for (const char* v : {"SPANLOG_DIR", "SPANLOG_RUN_ID", "SPANLOG_RING_SIZE", "SPANLOG_OVERFLOW",
+                        "SPANLOG_FLUSH_INTERVAL_MS", "SPANLOG_EVENTS", "SPANLOG_SAMPLE", "SPANLOG_SERVICE",
+                        "SPANLOG_ATTRS"})
+    ::unsetenv(v);
+}
+
+TEST_CASE("SPANLOG=off disables recording at run time") {
+  const std::string dir = test_support::make_temp_dir();
+  ::setenv("SPANLOG", "off", 1);
+  spanlog::start(options_in(dir, "off"));
+  CHECK_FALSE(spanlog::running());
+  one_span(1);
+  spanlog::stop();
+  ::unsetenv("SPANLOG");
+  CHECK(test_support::read_file(dir + "/off/telemetry.jsonl").empty());
+}
+
+TEST_CASE("events off and metrics off: those kinds are not recorded, spans still are") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = options_in(dir, "kinds");
+  o.events = false;
+  o.metrics = false;
+  REQUIRE(spanlog::start(o));
+  {
+    SPANLOG_SPAN("kept");
+    SPANLOG_EVENT("gone");
+    SPANLOG_COUNTER_ADD("gone.counter", 1);
+  }
+  spanlog::stop();
+  const auto run = read_run(dir + "/kinds");
+  CHECK(run.spans.size() == 1);
+  CHECK(run.instants.empty());
+  CHECK(run.counter_sums.empty());
+}

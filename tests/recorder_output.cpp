@@ -1,0 +1,263 @@
+// What the recorder writes: spans pair up and nest, attributes and statuses arrive typed, events, counters,
+// gauges, phases and threads are reported, and every line matches the schema.
+#include <doctest/doctest.h>
+#ifdef SPANLOG_TEST_SINGLE_HEADER
+#include <spanlog.hpp>
+#else
+#include <spanlog/spanlog.hpp>
+#endif
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "run_reader.hpp"
+
+using test_support::read_run;
+
+namespace {
+
+spanlog::options test_options(const std::string& dir, const char* run_id) {
+  spanlog::options o;
+  o.dir = dir;
+  o.run_id = run_id;
+  o.overflow = spanlog::overflow_policy::block;
+  return o;
+}
+
+void leaf(int i) {
+  SPANLOG_SPAN("leaf", "i", i);
+  SPANLOG_COUNTER_ADD("leaves", 1);
+}
+
+void branch(int depth, int i) {
+  SPANLOG_SPAN("branch", "depth", depth);
+  if (depth == 0) {
+    leaf(i);
+    leaf(i + 1);
+  } else {
+    branch(depth - 1, i);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("many threads by many spans: every span pairs up and nests under its caller") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "nesting")));
+  constexpr int threads = 6, per_thread = 2000, depth = 3;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([t] {
+      spanlog::set_thread_name("worker-" + std::to_string(t));
+      for (int i = 0; i < per_thread; ++i) branch(depth, i);
+    });
+  for (auto& th : pool) th.join();
+  spanlog::stop();
+
+  const auto run = read_run(dir + "/nesting");
+  CHECK(run.schema_errors == 0);
+  CHECK(run.end_without_start == 0);
+  const std::size_t expected = static_cast<std::size_t>(threads) * per_thread * (depth + 1 + 2);
+  CHECK(run.spans.size() == expected);
+  std::size_t leaves = 0, roots = 0;
+  for (const auto& [id, s] : run.spans) {
+    CHECK_MESSAGE(s.ends == 1, "span " << id << " ended " << s.ends << " times");
+    CHECK(s.dur_ns >= 0);
+    CHECK(s.status == "ok");
+    if (s.name == "leaf") {
+      ++leaves;
+      const auto parent = run.spans.find(s.parent);
+      REQUIRE(parent != run.spans.end());
+      CHECK(parent->second.name == "branch");
+      CHECK(parent->second.attrs_json == "{\"depth\":0}");
+      CHECK(parent->second.tid == s.tid);
+      // A child lies within its parent.
+      CHECK(s.ts >= parent->second.ts);
+      CHECK(s.ts + s.dur_ns <= parent->second.ts + parent->second.dur_ns);
+    }
+    if (s.parent == 0) {
+      ++roots;
+      CHECK(s.name == "branch");
+      CHECK(s.attrs_json == "{\"depth\":3}");
+    }
+  }
+  CHECK(leaves == static_cast<std::size_t>(threads) * per_thread * 2);
+  CHECK(roots == static_cast<std::size_t>(threads) * per_thread);
+  CHECK(run.counter_int_sums.at("leaves") == threads * per_thread * 2);
+  CHECK(test_support::json_int(run.footer, "/spans") == static_cast<std::int64_t>(expected));
+  CHECK(test_support::json_int(run.footer, "/open_spans") == 0);
+  int named = 0;
+  for (const auto& [tid, name] : run.thread_names) named += name.rfind("worker-", 0) == 0;
+  CHECK(named == threads);
+}
+
+TEST_CASE("attributes keep their types; errors, events, gauges and float counters arrive") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "attrs")));
+  {
+    const std::string dynamic = "line\n\"quoted\" \xff end";
+    SPANLOG_SPAN("typed", "i", -3, "u", 7u, "d", 2.5, "b", true, "lit", "text", "dyn", dynamic);
+    SPANLOG_SPAN_SET("tokens", 1200);
+    SPANLOG_SPAN_ERROR("model refused");
+    SPANLOG_EVENT("cache.miss", "key", "users/42");
+    SPANLOG_EVENT("plain");
+    SPANLOG_GAUGE_SET("queue.depth", 3);
+    SPANLOG_GAUGE_SET("queue.depth", 9);
+    SPANLOG_GAUGE_SET("queue.depth", 4);
+    SPANLOG_COUNTER_ADD("cost.usd", 0.25);
+    SPANLOG_COUNTER_ADD("cost.usd", 0.5);
+  }
+  {
+    spanlog::scoped_span s("macro-free", "k", 1);
+    s.set("bytes", 4096);
+    s.set_error();
+  }
+  spanlog::stop();
+
+  const auto run = read_run(dir + "/attrs");
+  CHECK(run.schema_errors == 0);
+  const test_support::span_record* typed = nullptr;
+  const test_support::span_record* free_span = nullptr;
+  for (const auto& [id, s] : run.spans) {
+    if (s.name == "typed") typed = &s;
+    if (s.name == "macro-free") free_span = &s;
+  }
+  REQUIRE(typed);
+  CHECK(typed->attrs_json ==
+        "{\"i\":-3,\"u\":7,\"d\":2.5,\"b\":true,\"lit\":\"text\",\"dyn\":\"line\\n\\\"quoted\\\" \xef\xbf\xbd "
+        "end\",\"tokens\":1200}");
+  CHECK(typed->status == "error");
+  CHECK(typed->message == "model refused");
+  REQUIRE(free_span);
+  CHECK(free_span->attrs_json == "{\"k\":1,\"bytes\":4096}");
+  CHECK(free_span->status == "error");
+  CHECK(run.instants == std::vector<std::string>{"cache.miss", "plain"});
+  CHECK(run.gauge_last.at("queue.depth") == 4.0);
+  CHECK(run.counter_sums.at("cost.usd") == doctest::Approx(0.75));
+}
+
+TEST_CASE("a long dynamic string is cut at a UTF-8 boundary") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "long")));
+  std::string long_value;
+  while (long_value.size() < SPANLOG_MAX_STRING_BYTES + 10) long_value += "\xc3\xa9";  // é, two bytes each
+  { SPANLOG_SPAN("long", "v", long_value); }
+  spanlog::stop();
+  const auto run = read_run(dir + "/long");
+  REQUIRE(run.spans.size() == 1);
+  const std::string& a = run.spans.begin()->second.attrs_json;
+  const std::string expected = "{\"v\":\"" + long_value.substr(0, SPANLOG_MAX_STRING_BYTES) + "\"}";
+  CHECK(a == expected);
+}
+
+TEST_CASE("phases: a phase record and run_summary.json with each phase's wall time and spans") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "phases")));
+  {
+    SPANLOG_PHASE("discovery");
+    leaf(0);
+  }
+  {
+    SPANLOG_PHASE("analysis");
+    const auto ctx = spanlog::current_span();
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 3; ++w)
+      workers.emplace_back([ctx, w] {
+        SPANLOG_SPAN_CHILD_OF(ctx, "analyze", "worker", w);
+        leaf(w);
+      });
+    for (auto& t : workers) t.join();
+  }
+  spanlog::stop();
+  const auto run = read_run(dir + "/phases");
+  CHECK(run.schema_errors == 0);
+  CHECK(run.phases == std::vector<std::string>{"discovery", "analysis"});
+  std::uint64_t analysis_id = 0;
+  for (const auto& [id, s] : run.spans)
+    if (s.name == "analysis") {
+      analysis_id = id;
+      CHECK(s.is_phase);
+    }
+  int children = 0;
+  for (const auto& [id, s] : run.spans)
+    if (s.name == "analyze") {
+      CHECK(s.parent == analysis_id);
+      ++children;
+    }
+  CHECK(children == 3);
+  const std::string summary = test_support::read_file(dir + "/phases/run_summary.json");
+  CHECK(test_support::json_int(summary, "/phases/discovery/spans") == 1);
+  CHECK(test_support::json_int(summary, "/phases/analysis/spans") == 6);
+  CHECK(test_support::json_int(summary, "/phases/analysis/wall_ns") > 0);
+  CHECK(test_support::json_int(summary, "/totals/spans") == 9);  // the two phases and seven spans
+  CHECK(test_support::json_int(summary, "/totals/counters/leaves") == 4);
+}
+
+TEST_CASE("async spans end on another thread, before or after their begin is drained") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "async")));
+  spanlog::async_begin("request", 1, "route", "/a");
+  std::thread([] { spanlog::async_end(1, "status", 200); }).join();
+  std::thread([] { spanlog::async_begin("job", 2); }).join();
+  spanlog::flush();
+  spanlog::async_end(2);
+  spanlog::stop();
+  const auto run = read_run(dir + "/async");
+  CHECK(run.schema_errors == 0);
+  CHECK(run.end_without_start == 0);
+  int found = 0;
+  for (const auto& [id, s] : run.spans) {
+    CHECK(s.ends == 1);
+    if (s.name == "request") {
+      ++found;
+      CHECK(s.attrs_json.find("\"route\":\"/a\"") != std::string::npos);
+      CHECK(s.attrs_json.find("\"status\":200") != std::string::npos);
+    }
+    if (s.name == "job") ++found;
+  }
+  CHECK(found == 2);
+}
+
+TEST_CASE("a span still open at a drain shows its span_start first; one open at stop is counted") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "open")));
+  std::atomic<bool> release{false};
+  std::atomic<bool> started{false};
+  std::thread t([&] {
+    SPANLOG_SPAN("long-running");
+    started = true;
+    while (!release) std::this_thread::yield();
+  });
+  while (!started) std::this_thread::yield();
+  spanlog::flush();
+  {
+    const auto mid = read_run(dir + "/open");
+    REQUIRE(mid.spans.size() == 1);
+    CHECK(mid.spans.begin()->second.started_alone);
+    CHECK(mid.spans.begin()->second.dur_ns == -1);
+  }
+  release = true;
+  t.join();
+  auto* hung = new std::atomic<bool>(false);
+  started = false;
+  std::thread stuck([hung, &started] {
+    SPANLOG_SPAN("never-ends-before-stop");
+    started = true;
+    while (!*hung) std::this_thread::yield();
+  });
+  while (!started) std::this_thread::yield();
+  spanlog::flush();
+  spanlog::stop();
+  *hung = true;
+  stuck.join();
+  delete hung;
+  const auto run = read_run(dir + "/open");
+  CHECK(run.schema_errors == 0);
+  CHECK(test_support::json_int(run.footer, "/open_spans") == 1);
+  int ended = 0, open = 0;
+  for (const auto& [id, s] : run.spans) (s.dur_ns >= 0 ? ended : open)++;
+  CHECK(ended == 1);
+  CHECK(open == 1);
+}

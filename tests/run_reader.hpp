@@ -1,0 +1,217 @@
+// Test support: reads a run's telemetry.jsonl back with simdjson, checks every line against the schema
+// (docs/format.md) and gathers spans, with span/span_start/span_end merged by span_id.
+#pragma once
+#include <doctest/doctest.h>
+#include <simdjson.h>
+#include <stdlib.h>
+
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace test_support {
+
+struct span_record {
+  std::uint64_t id = 0;
+  std::uint64_t parent = 0;
+  std::string name;
+  std::uint64_t tid = 0;
+  std::int64_t ts = 0;
+  std::int64_t dur_ns = -1;  // -1: never ended
+  std::string status;
+  std::string message;
+  std::string attrs_json;  // the minified attrs object(s), start then end
+  bool started_alone = false;
+  bool is_phase = false;
+  int ends = 0;
+};
+
+struct run_contents {
+  std::vector<std::string> kinds;  // "event" of every line, in order
+  std::map<std::uint64_t, span_record> spans;
+  std::map<std::string, std::int64_t> counter_int_sums;
+  std::map<std::string, double> counter_sums;
+  std::map<std::string, double> gauge_last;
+  std::vector<std::string> instants;
+  std::map<std::uint64_t, std::string> thread_names;
+  std::map<std::string, std::uint64_t> dropped;  // summed per field
+  std::vector<std::string> phases;
+  std::string header;
+  std::string footer;
+  std::size_t lines = 0;
+  std::size_t schema_errors = 0;
+  std::size_t end_without_start = 0;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline std::string make_temp_dir() {
+  char templ[] = "/tmp/spanlog-test-XXXXXX";
+  const char* dir = ::mkdtemp(templ);
+  REQUIRE(dir != nullptr);
+  return dir;
+}
+
+// Records a schema violation as a failed CHECK naming the line.
+#define SCHEMA_CHECK(cond, line_no, what)                                              \
+  do {                                                                               \
+    if (!(cond)) {                                                                   \
+      ++out.schema_errors;                                                           \
+      FAIL_CHECK("line " << (line_no) << ": " << what);                          \
+    }                                                                                \
+  } while (0)
+
+inline run_contents read_run(const std::string& run_dir) {
+  using namespace simdjson;
+  run_contents out;
+  const std::string text = read_file(run_dir + "/telemetry.jsonl");
+  REQUIRE_MESSAGE(!text.empty(), "no telemetry.jsonl in " << run_dir);
+  CHECK_MESSAGE(text.back() == '\n', "the file ends with a whole line");
+  dom::parser parser;
+  std::size_t start = 0, line_no = 0;
+  while (start < text.size()) {
+    std::size_t nl = text.find('\n', start);
+    if (nl == std::string::npos) nl = text.size();
+    const std::string line = text.substr(start, nl - start);
+    start = nl + 1;
+    ++line_no;
+    ++out.lines;
+    dom::element e;
+    auto err = parser.parse(line).get(e);
+    SCHEMA_CHECK(!err, line_no, "not JSON: " << line);
+    if (err) continue;
+    std::string_view kind;
+    SCHEMA_CHECK(!e["event"].get(kind), line_no, "no \"event\" key");
+    out.kinds.emplace_back(kind);
+    auto u64 = [&](const char* key) {
+      std::uint64_t v = 0;
+      SCHEMA_CHECK(!e[key].get(v), line_no, kind << " needs unsigned \"" << key << "\": " << line);
+      return v;
+    };
+    auto i64 = [&](const char* key) {
+      std::int64_t v = 0;
+      SCHEMA_CHECK(!e[key].get(v), line_no, kind << " needs integer \"" << key << "\": " << line);
+      return v;
+    };
+    auto str = [&](const char* key) {
+      std::string_view v;
+      SCHEMA_CHECK(!e[key].get(v), line_no, kind << " needs string \"" << key << "\": " << line);
+      return std::string(v);
+    };
+    auto attrs = [&]() -> std::string {
+      dom::object o;
+      if (e["attrs"].get(o)) return "";
+      return simdjson::minify(o);
+    };
+    if (line_no == 1) SCHEMA_CHECK(kind == "header", line_no, "the first line is the header");
+    if (kind == "header") {
+      SCHEMA_CHECK(u64("schema") == 1, line_no, "schema 1");
+      u64("pid");
+      str("run_id");
+      str("host");
+      str("process");
+      i64("start_ts");
+      dom::object clock;
+      SCHEMA_CHECK(!e["clock"].get(clock), line_no, "header needs clock");
+      out.header = line;
+    } else if (kind == "span" || kind == "span_start") {
+      span_record s;
+      s.id = u64("span_id");
+      std::uint64_t parent = 0;
+      if (!e["parent"].get(parent)) s.parent = parent;
+      s.name = str("name");
+      s.tid = u64("tid");
+      s.ts = i64("ts");
+      std::string_view k;
+      s.is_phase = !e["kind"].get(k) && k == "phase";
+      s.attrs_json = attrs();
+      if (kind == "span") {
+        s.dur_ns = i64("dur_ns");
+        s.status = str("status");
+        std::string_view m;
+        if (!e["message"].get(m)) s.message = std::string(m);
+        s.ends = 1;
+      } else {
+        s.started_alone = true;
+      }
+      SCHEMA_CHECK(out.spans.count(s.id) == 0, line_no, "span_id " << s.id << " appears twice");
+      out.spans[s.id] = s;
+    } else if (kind == "span_end") {
+      const std::uint64_t id = u64("span_id");
+      auto it = out.spans.find(id);
+      if (it == out.spans.end()) {
+        ++out.end_without_start;
+        continue;
+      }
+      it->second.dur_ns = i64("dur_ns");
+      it->second.status = str("status");
+      std::string_view m;
+      if (!e["message"].get(m)) it->second.message = std::string(m);
+      const std::string a = attrs();
+      if (!a.empty()) it->second.attrs_json += a;
+      ++it->second.ends;
+      i64("ts");
+    } else if (kind == "counter") {
+      const std::string name = str("name");
+      u64("tid");
+      i64("ts");
+      std::int64_t i = 0;
+      double d = 0;
+      if (!e["delta"].get(i)) {
+        out.counter_int_sums[name] += i;
+        out.counter_sums[name] += static_cast<double>(i);
+      } else {
+        SCHEMA_CHECK(!e["delta"].get(d), line_no, "counter delta is a number");
+        out.counter_sums[name] += d;
+      }
+    } else if (kind == "gauge") {
+      const std::string name = str("name");
+      double v = 0;
+      SCHEMA_CHECK(!e["value"].get(v), line_no, "gauge value is a number");
+      out.gauge_last[name] = v;
+      u64("count");
+    } else if (kind == "instant") {
+      out.instants.push_back(str("name"));
+      u64("tid");
+      i64("ts");
+    } else if (kind == "thread") {
+      const std::uint64_t tid = u64("tid");
+      std::string_view n;
+      if (!e["name"].get(n)) out.thread_names[tid] = std::string(n);
+    } else if (kind == "dropped") {
+      for (const char* f : {"spans", "events", "metrics", "attrs", "async_ends"}) out.dropped[f] += u64(f);
+    } else if (kind == "phase") {
+      out.phases.push_back(str("name"));
+      u64("span_id");
+      i64("wall_ns");
+    } else if (kind == "footer") {
+      out.footer = line;
+      i64("wall_ns");
+      u64("spans");
+    } else {
+      SCHEMA_CHECK(false, line_no, "unknown record kind " << kind);
+    }
+  }
+  return out;
+}
+
+// A number field of a JSON text (the footer, run_summary.json), by a JSON pointer such as "/dropped/spans".
+inline std::int64_t json_int(const std::string& json, const char* pointer) {
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  REQUIRE(!p.parse(json).get(e));
+  std::int64_t v = -1;
+  auto err = e.at_pointer(pointer).get(v);
+  REQUIRE_MESSAGE(!err, "no integer at " << pointer << " in " << json);
+  return v;
+}
+
+}  // namespace test_support
