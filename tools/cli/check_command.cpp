@@ -1,0 +1,40 @@
+// `spanlog check RUN --rule ...`: every rule is parsed before anything is read, so a typo costs no time;
+// then each rule prints one line, and any failure makes the exit status 1.
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "cli/run_location.hpp"
+#include "reader/aggregator.hpp"
+#include "reader/rules.hpp"
+
+namespace spanlog::cli {
+
+int check_command(const CheckOptions& options, const Console& console) {
+  if (options.rules.empty()) throw UsageError("check needs at least one --rule");
+  std::vector<reader::Rule> rules;
+  for (const auto& text : options.rules) {
+    try {
+      rules.push_back(reader::parse_rule(text));
+    } catch (const reader::RuleSyntaxError& e) {
+      throw UsageError(e.what());
+    }
+  }
+  const RunLocation location = locate_run(options.run);
+  reader::ReadOptions read_options;
+  read_options.skip_bad = options.skip_bad;
+  const reader::Summary summary = reader::summarize({location.file}, {}, read_options);
+  for (const auto& run : summary.runs)
+    if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
+
+  std::size_t failed = 0;
+  for (const auto& rule : rules) {
+    const reader::RuleResult result = reader::evaluate(rule, summary);
+    if (!result.passed) ++failed;
+    console.print("{}  {}  ({})\n", result.passed ? console.green("ok  ") : console.red("FAIL"), rule.text,
+                  result.explanation);
+  }
+  if (failed > 0) console.print("{} of {} rules failed\n", failed, rules.size());
+  return failed > 0 ? 1 : 0;
+}
+
+}  // namespace spanlog::cli

@@ -1,0 +1,230 @@
+// `spanlog doctor [RUN]`: is the run whole and trustworthy? A torn last line, spans that never ended (what
+// the program was doing when it died), dropped records, clocks going backwards, a missing footer, malformed
+// lines, flusher stalls. Exit status 1 when something is wrong.
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+#include "cli/commands.hpp"
+#include "cli/open_spans.hpp"
+#include "cli/run_location.hpp"
+#include "cli/run_status.hpp"
+#include "reader/jsonl_reader.hpp"
+#include "reader/units.hpp"
+
+namespace spanlog::cli {
+namespace {
+
+using reader::human_duration;
+
+struct ClockStats {
+  std::uint64_t backwards = 0;
+  std::uint64_t largest_ns = 0;
+  std::uint64_t first_line = 0;
+};
+
+// Collects the facts `doctor` judges; one pass, memory bounded by threads and open spans.
+class HealthSink : public reader::RecordSink {
+ public:
+  std::optional<std::uint64_t> header_line;
+  std::uint64_t start_ts = 0, pid = 0;
+  std::string run_id, host;
+  std::optional<std::uint64_t> flush_interval_ms;
+  std::optional<reader::FooterRecord> footer;
+  reader::DroppedCounts dropped;
+  OpenSpanTracker open;
+  std::uint64_t orphan_ends = 0;
+  std::uint64_t before_start = 0, before_start_first_line = 0;
+  std::unordered_map<std::uint64_t, ClockStats> clocks;  // per thread
+  std::unordered_map<std::uint64_t, std::string> thread_names;
+  std::uint64_t last_ts = 0;
+  std::uint64_t longest_drain_gap = 0, last_drain = 0;
+  std::uint64_t spans = 0;
+
+  void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
+    header_line = line;
+    start_ts = r.start_ts;
+    pid = r.pid;
+    run_id = r.run_id;
+    host = r.host;
+    flush_interval_ms = r.flush_interval_ms;
+  }
+  void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
+    if (r.name) thread_names[r.tid] = *r.name;
+    recorded(r.tid, r.ts, line);
+  }
+  void on_span(const reader::SpanRecord& r, std::uint64_t line) override {
+    ++spans;
+    check_start(r.ts, line);
+    // A span line is written when the span ends: its end time is where it sits in the thread's order.
+    if (!r.is_async) recorded(r.tid, r.ts + r.dur_ns, line);
+  }
+  void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
+    open.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line});
+    if (!r.is_async) recorded(r.tid, r.ts, line);
+  }
+  void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
+    ++spans;
+    const auto span = open.end(r.span_id);
+    if (!span) ++orphan_ends;
+    if (span && r.tid.value_or(span->tid) == span->tid) recorded(span->tid, r.ts, line);
+  }
+  void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
+    recorded(r.tid, r.ts, line);
+  }
+  void on_counter(const reader::CounterRecord& r, std::uint64_t) override { drained(r.ts); }
+  void on_gauge(const reader::GaugeRecord& r, std::uint64_t) override { drained(r.ts); }
+  void on_dropped(const reader::DroppedRecord& r, std::uint64_t) override {
+    dropped.spans += r.counts.spans;
+    dropped.events += r.counts.events;
+    dropped.metrics += r.counts.metrics;
+    dropped.attrs += r.counts.attrs;
+    drained(r.ts);
+  }
+  void on_phase(const reader::PhaseRecord& r, std::uint64_t) override {
+    last_ts = std::max(last_ts, r.end_ts);
+  }
+  void on_footer(const reader::FooterRecord& r, std::uint64_t) override {
+    footer = r;
+    last_ts = std::max(last_ts, r.ts);
+  }
+
+ private:
+  void check_start(std::uint64_t ts, std::uint64_t line) {
+    if (start_ts != 0 && ts < start_ts && ts != 0) {
+      if (before_start++ == 0) before_start_first_line = line;
+    }
+  }
+  // Records of one thread are written in the order they were recorded (docs/format.md).
+  void recorded(std::uint64_t tid, std::uint64_t ts, std::uint64_t line) {
+    if (ts == 0) return;
+    check_start(ts, line);
+    last_ts = std::max(last_ts, ts);
+    std::uint64_t& previous = latest_per_thread_[tid];
+    if (ts < previous) {
+      ClockStats& c = clocks[tid];
+      if (c.backwards++ == 0) c.first_line = line;
+      c.largest_ns = std::max(c.largest_ns, previous - ts);
+    }
+    previous = std::max(previous, ts);
+  }
+  // Counters, gauges and dropped lines carry the time of the drain that wrote them.
+  void drained(std::uint64_t ts) {
+    if (ts == 0) return;
+    if (last_drain != 0 && ts > last_drain) longest_drain_gap = std::max(longest_drain_gap, ts - last_drain);
+    last_drain = std::max(last_drain, ts);
+    last_ts = std::max(last_ts, ts);
+  }
+  std::unordered_map<std::uint64_t, std::uint64_t> latest_per_thread_;  // latest timestamp per thread
+};
+
+}  // namespace
+
+int doctor_command(const DoctorOptions& options, const Console& console) {
+  const RunLocation location = locate_run(options.run);
+  HealthSink health;
+  reader::ReadOptions read_options;
+  read_options.skip_bad = true;  // a doctor lists every bad line instead of stopping at the first
+  const reader::ReadReport report = reader::read_file(location.file, health, read_options);
+
+  std::size_t problems = 0;
+  auto bad = [&](const std::string& text) {
+    ++problems;
+    console.print("{} {}\n", console.red("✗"), text);
+  };
+  auto good = [&](const std::string& text) { console.print("{} {}\n", console.green("✓"), text); };
+  auto note = [&](const std::string& text) { console.print("{} {}\n", console.yellow("!"), text); };
+
+  console.print(
+      "{} {}{}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
+      health.pid ? fmt::format(" (pid {}{})", health.pid, health.host.empty() ? "" : " on " + health.host)
+                 : "");
+
+  if (!health.header_line)
+    bad("no header line: this is not the start of a spanlog run");
+  else if (*health.header_line != 1)
+    bad(fmt::format("the header is on line {}, not the first line", *health.header_line));
+
+  if (health.footer) {
+    good(fmt::format("footer present: the run stopped cleanly ({} records, {} spans)", report.records,
+                     health.spans));
+  } else if (process_alive(health.pid, health.host)) {
+    note(fmt::format("no footer yet: process {} is still running", health.pid));
+  } else {
+    bad("no footer: the run did not stop cleanly (killed, crashed, or exited without spanlog::stop())");
+  }
+
+  if (report.torn_last_line) bad(fmt::format("torn last line: {}", *report.torn_last_line));
+  if (report.skipped_lines > 0) {
+    bad(fmt::format("{} malformed line{}:", report.skipped_lines, report.skipped_lines == 1 ? "" : "s"));
+    for (const auto& example : report.skipped_examples) console.print("    {}\n", example);
+  }
+
+  if (!health.open.empty()) {
+    const std::uint64_t until = health.footer ? health.footer->ts : health.last_ts;
+    bad(fmt::format(
+        "{} span{} started but never ended{}:", health.open.size(), health.open.size() == 1 ? "" : "s",
+        health.footer ? " (still open at stop())" : " — what the program was doing when it stopped"));
+    for (const auto& [tid, spans] : health.open.by_thread()) {
+      const auto name = health.thread_names.find(tid);
+      console.print("    thread {}{}\n", tid,
+                    name == health.thread_names.end() ? "" : " (" + name->second + ")");
+      for (const auto& nested : spans) {
+        const auto& span = *nested.span;
+        const std::uint64_t since_start =
+            health.start_ts && span.start_ts >= health.start_ts ? span.start_ts - health.start_ts : 0;
+        console.print("    {}{}  started at +{}, open for {} (line {})\n",
+                      std::string(2 + 2 * nested.depth, ' '), span.name, human_duration(since_start),
+                      human_duration(until > span.start_ts ? until - span.start_ts : 0), span.line);
+      }
+    }
+  } else {
+    good("no span left open");
+  }
+  if (health.orphan_ends > 0)
+    bad(fmt::format("{} span_end line{} without a span_start", health.orphan_ends,
+                    health.orphan_ends == 1 ? "" : "s"));
+
+  reader::DroppedCounts dropped = health.dropped;
+  if (health.footer) {
+    dropped.spans = std::max(dropped.spans, health.footer->dropped.spans);
+    dropped.events = std::max(dropped.events, health.footer->dropped.events);
+    dropped.metrics = std::max(dropped.metrics, health.footer->dropped.metrics);
+    dropped.attrs = std::max(dropped.attrs, health.footer->dropped.attrs);
+  }
+  if (dropped.total() > 0)
+    bad(
+        fmt::format("dropped records: {} spans, {} events, {} metrics, {} attrs (the ring was full: raise "
+                    "SPANLOG_RING_BYTES or flush more often)",
+                    dropped.spans, dropped.events, dropped.metrics, dropped.attrs));
+  else
+    good("nothing dropped");
+
+  bool clock_ok = true;
+  for (const auto& [tid, clock] : health.clocks) {
+    clock_ok = false;
+    bad(fmt::format("clock: on thread {} timestamps went backwards {} time{} (by up to {}; first at line {})",
+                    tid, clock.backwards, clock.backwards == 1 ? "" : "s", human_duration(clock.largest_ns),
+                    clock.first_line));
+  }
+  if (health.before_start > 0) {
+    clock_ok = false;
+    bad(fmt::format("clock: {} timestamp{} before the header's start_ts (first at line {})",
+                    health.before_start, health.before_start == 1 ? "" : "s",
+                    health.before_start_first_line));
+  }
+  if (clock_ok) good("timestamps in order on every thread");
+
+  if (health.flush_interval_ms && health.longest_drain_gap > 0) {
+    const std::uint64_t interval_ns = *health.flush_interval_ms * 1'000'000;
+    // A few intervals of slack: drains are only visible when a metric changed in them.
+    if (interval_ns > 0 && health.longest_drain_gap > 10 * interval_ns)
+      note(fmt::format("flusher lag: {} between two drains (flush interval {} ms)",
+                       human_duration(health.longest_drain_gap), *health.flush_interval_ms));
+  }
+
+  if (problems == 0) console.print("{}\n", console.green("healthy"));
+  return problems > 0 ? 1 : 0;
+}
+
+}  // namespace spanlog::cli

@@ -1,0 +1,36 @@
+#include "cli/run_location.hpp"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace spanlog::cli {
+
+namespace fs = std::filesystem;
+
+fs::path spanlog_dir() {
+  const char* dir = std::getenv("SPANLOG_DIR");
+  return dir != nullptr && *dir != '\0' ? fs::path(dir) : fs::path("spanlog");
+}
+
+RunLocation locate_run(const std::optional<std::string>& argument) {
+  std::error_code ec;
+  const fs::path given = argument ? fs::path(*argument) : spanlog_dir() / "latest";
+  if (fs::is_directory(given, ec)) {
+    const fs::path file = given / "telemetry.jsonl";
+    if (!fs::is_regular_file(file, ec))
+      throw UsageError(fmt::format("{}: not a run directory (no telemetry.jsonl in it)", given.string()));
+    return {file, given};
+  }
+  if (fs::is_regular_file(given, ec)) {
+    if (given.filename() == "telemetry.jsonl")
+      return {given, given.parent_path().empty() ? fs::path(".") : given.parent_path()};
+    return {given, std::nullopt};
+  }
+  if (!argument)
+    throw UsageError(
+        fmt::format("no run given and {} does not exist (set SPANLOG_DIR or name a run)", given.string()));
+  throw UsageError(fmt::format("{}: no such run directory or file", given.string()));
+}
+
+}  // namespace spanlog::cli

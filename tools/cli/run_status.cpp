@@ -1,0 +1,143 @@
+#include "cli/run_status.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <string_view>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "reader/jsonl_reader.hpp"
+
+namespace spanlog::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// How much of the file's end is read to find the footer: footers and the lines before them are short.
+constexpr std::size_t kTailBytes = 64 * 1024;
+
+struct EndsSink : reader::RecordSink {
+  std::optional<reader::HeaderRecord> header;
+  std::string run_id, host;
+  std::optional<reader::FooterRecord> footer;
+  std::uint64_t last_ts = 0;
+  void on_header(const reader::HeaderRecord& r, std::uint64_t) override {
+    header = r;
+    run_id = r.run_id;
+    host = r.host;
+    header->run_id = run_id;
+    header->host = host;
+  }
+  void on_footer(const reader::FooterRecord& r, std::uint64_t) override { footer = r; }
+  void on_span(const reader::SpanRecord& r, std::uint64_t) override { seen(r.ts + r.dur_ns); }
+  void on_span_start(const reader::SpanStartRecord& r, std::uint64_t) override { seen(r.ts); }
+  void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override { seen(r.ts); }
+  void on_instant(const reader::InstantRecord& r, std::uint64_t) override { seen(r.ts); }
+  void on_counter(const reader::CounterRecord& r, std::uint64_t) override { seen(r.ts); }
+  void on_gauge(const reader::GaugeRecord& r, std::uint64_t) override { seen(r.ts); }
+  void on_thread(const reader::ThreadRecord& r, std::uint64_t) override { seen(r.ts); }
+  void seen(std::uint64_t ts) { last_ts = std::max(last_ts, ts); }
+};
+
+std::string read_range(int fd, off_t offset, std::size_t length) {
+  std::string bytes(length, '\0');
+  const ssize_t got = ::pread(fd, bytes.data(), length, offset);
+  bytes.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+  return bytes;
+}
+
+void parse_quietly(std::string_view bytes, EndsSink& sink) {
+  reader::ReadOptions options;
+  options.skip_bad = true;
+  options.chunk_bytes = 64 * 1024;
+  reader::JsonlReader reader("", sink, options);
+  try {
+    reader.feed(bytes);
+    reader.finish();
+  } catch (const reader::ReadError&) {
+    // a newer schema: the probe just knows less
+  }
+}
+
+void read_run_summary(const fs::path& file, RunStatus& status) {
+  simdjson::padded_string json;
+  if (simdjson::padded_string::load(file.string()).get(json) != simdjson::SUCCESS) return;
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  if (parser.iterate(json).get(doc) != simdjson::SUCCESS) return;
+  std::uint64_t value = 0;
+  if (doc["total_wall_ns"].get_uint64().get(value) == simdjson::SUCCESS) status.wall_ns = value;
+  if (doc["totals"]["spans"].get_uint64().get(value) == simdjson::SUCCESS) status.spans = value;
+}
+
+}  // namespace
+
+bool process_alive(std::uint64_t pid, const std::string& host) {
+  if (pid == 0 || pid > static_cast<std::uint64_t>(INT_MAX)) return false;
+  char name[256] = {};
+  if (!host.empty() && (::gethostname(name, sizeof name - 1) != 0 || host != name)) return false;
+  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+}
+
+const char* state_name(RunStatus::State state) {
+  switch (state) {
+    case RunStatus::State::complete:
+      return "complete";
+    case RunStatus::State::running:
+      return "running";
+    case RunStatus::State::crashed:
+      return "crashed";
+  }
+  return "?";
+}
+
+RunStatus probe_run(const fs::path& directory) {
+  RunStatus status;
+  status.directory = directory;
+  status.run_id = directory.filename().string();
+  const fs::path file = directory / "telemetry.jsonl";
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return status;
+  const off_t size = ::lseek(fd, 0, SEEK_END);
+
+  EndsSink head;
+  std::string first = read_range(fd, 0, kTailBytes);
+  if (const auto newline = first.find('\n'); newline != std::string::npos) first.resize(newline + 1);
+  parse_quietly(first, head);
+  if (head.header) {
+    if (!head.run_id.empty()) status.run_id = head.run_id;
+    status.start_ts = head.header->start_ts;
+    status.pid = head.header->pid;
+    status.host = head.host;
+  }
+
+  EndsSink tail;
+  const off_t from = size > static_cast<off_t>(kTailBytes) ? size - static_cast<off_t>(kTailBytes) : 0;
+  std::string last = read_range(fd, from, kTailBytes);
+  ::close(fd);
+  if (from > 0) {  // drop the partial first line
+    const auto newline = last.find('\n');
+    last.erase(0, newline == std::string::npos ? last.size() : newline + 1);
+  }
+  parse_quietly(last, tail);
+
+  if (tail.footer) {
+    status.state = RunStatus::State::complete;
+    status.wall_ns = tail.footer->wall_ns;
+    status.spans = tail.footer->spans;
+  } else {
+    status.state =
+        process_alive(status.pid, status.host) ? RunStatus::State::running : RunStatus::State::crashed;
+    if (tail.last_ts > status.start_ts && status.start_ts != 0)
+      status.wall_ns = tail.last_ts - status.start_ts;
+  }
+  if (status.state != RunStatus::State::running) read_run_summary(directory / "run_summary.json", status);
+  return status;
+}
+
+}  // namespace spanlog::cli

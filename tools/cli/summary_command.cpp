@@ -1,0 +1,273 @@
+// `spanlog summary`: the table per span name (or attribute value), then phases, counters, gauges, events,
+// threads, dropped records and open spans; or the same as JSON.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "cli/commands.hpp"
+#include "cli/run_location.hpp"
+#include "cli/summary_json.hpp"
+#include "reader/aggregator.hpp"
+#include "reader/units.hpp"
+
+namespace spanlog::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using reader::human_duration;
+using reader::human_number;
+using reader::SpanStats;
+
+using SpanEntry = std::pair<const std::string, SpanStats>;
+
+bool sort_spans(std::vector<const SpanEntry*>& rows, const std::string& key) {
+  auto by = [&rows](auto metric) {
+    std::stable_sort(rows.begin(), rows.end(), [&](const SpanEntry* a, const SpanEntry* b) {
+      const auto ma = metric(a->second), mb = metric(b->second);
+      return ma != mb ? ma > mb : a->first < b->first;
+    });
+  };
+  if (key == "name") {
+    std::sort(rows.begin(), rows.end(),
+              [](const SpanEntry* a, const SpanEntry* b) { return a->first < b->first; });
+  } else if (key == "count") {
+    by([](const SpanStats& s) { return s.durations.count(); });
+  } else if (key == "total") {
+    by([](const SpanStats& s) { return s.durations.sum(); });
+  } else if (key == "self") {
+    by([](const SpanStats& s) { return s.self_ns; });
+  } else if (key == "mean") {
+    by([](const SpanStats& s) { return s.durations.mean(); });
+  } else if (key == "p50") {
+    by([](const SpanStats& s) { return s.durations.percentile(0.5); });
+  } else if (key == "p90") {
+    by([](const SpanStats& s) { return s.durations.percentile(0.9); });
+  } else if (key == "p99") {
+    by([](const SpanStats& s) { return s.durations.percentile(0.99); });
+  } else if (key == "max") {
+    by([](const SpanStats& s) { return s.durations.max(); });
+  } else if (key == "errors") {
+    by([](const SpanStats& s) { return s.errors; });
+  } else {
+    return false;
+  }
+  return true;
+}
+
+template <class Map>
+std::vector<typename Map::const_pointer> by_name(const Map& map) {
+  std::vector<typename Map::const_pointer> entries;
+  for (const auto& entry : map) entries.push_back(&entry);
+  std::sort(entries.begin(), entries.end(), [](auto a, auto b) { return a->first < b->first; });
+  return entries;
+}
+
+std::string optional_number(const std::optional<double>& value) {
+  return value ? human_number(*value) : "-";
+}
+
+void print_spans(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
+  std::vector<const SpanEntry*> rows;
+  for (const auto& entry : s.spans) rows.push_back(&entry);
+  sort_spans(rows, options.sort);
+  const std::size_t shown = std::min(rows.size(), options.top.value_or(rows.size()));
+
+  // With --by, the numeric attributes summed per group become extra columns.
+  std::vector<std::string> attr_columns;
+  for (std::size_t i = 0; i < shown; ++i)
+    for (const auto& [key, value] : rows[i]->second.attr_sums)
+      if (std::find(attr_columns.begin(), attr_columns.end(), key) == attr_columns.end())
+        attr_columns.push_back(key);
+  std::sort(attr_columns.begin(), attr_columns.end());
+
+  using Align = Table::Align;
+  std::vector<Table::Column> columns = {{options.group_by.empty() ? "span" : options.group_by, Align::left},
+                                        {"count"},
+                                        {"total"},
+                                        {"self"},
+                                        {"mean"},
+                                        {"p50"},
+                                        {"p90"},
+                                        {"p99"},
+                                        {"max"},
+                                        {"errors"}};
+  for (const auto& key : attr_columns) columns.push_back({"Σ " + key});
+  Table table(std::move(columns));
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& [name, stats] = *rows[i];
+    const auto& h = stats.durations;
+    std::vector<std::string> cells = {name,
+                                      fmt::format("{}", h.count()),
+                                      human_duration(h.sum()),
+                                      human_duration(stats.self_ns),
+                                      human_duration(h.mean()),
+                                      human_duration(h.percentile(0.5)),
+                                      human_duration(h.percentile(0.9)),
+                                      human_duration(h.percentile(0.99)),
+                                      human_duration(h.max()),
+                                      stats.errors > 0 ? console.red(fmt::format("{}", stats.errors)) : "0"};
+    for (const auto& key : attr_columns) {
+      const auto it = stats.attr_sums.find(key);
+      cells.push_back(it == stats.attr_sums.end() ? "-" : human_number(it->second));
+    }
+    table.add_row(std::move(cells));
+  }
+  if (table.empty()) {
+    console.print("no spans{}\n",
+                  options.filter.empty() ? "" : fmt::format(" matching '{}'", options.filter));
+  } else {
+    table.print(console);
+  }
+  if (shown < rows.size())
+    console.print("{}\n", console.dim(fmt::format("({} more not shown)", rows.size() - shown)));
+  if (!options.group_by.empty() && s.ungrouped_spans > 0)
+    console.print("{}\n", console.dim(fmt::format("({} spans without attribute '{}' not shown)",
+                                                  s.ungrouped_spans, options.group_by)));
+}
+
+void print_text(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
+  for (const auto& run : s.runs) {
+    const std::string status = run.has_footer ? console.green("complete") : console.yellow("no footer");
+    console.print("{} {}{}: wall {}, {} records, {}\n", console.bold("run"),
+                  run.run_id.empty() ? run.file.string() : run.run_id,
+                  run.process.empty()
+                      ? ""
+                      : fmt::format(" ({}{})", run.process, run.host.empty() ? "" : " on " + run.host),
+                  human_duration(run.wall_ns), run.read.records, status);
+  }
+  console.print("\n");
+  print_spans(s, options, console);
+
+  using Align = Table::Align;
+  if (!s.phases.empty()) {
+    console.print("\n");
+    Table table({{"phase", Align::left}, {"wall"}, {"spans"}});
+    for (const auto* p : by_name(s.phases))
+      table.add_row({p->first, human_duration(p->second.wall_ns), fmt::format("{}", p->second.spans)});
+    table.print(console);
+  }
+  const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
+  if (!s.counters.empty()) {
+    console.print("\n");
+    Table table({{"counter", Align::left}, {"total"}, {"rate/s"}});
+    for (const auto* c : by_name(s.counters))
+      table.add_row({c->first, human_number(c->second.value()),
+                     wall_s > 0 ? human_number(c->second.value() / wall_s) : "-"});
+    table.print(console);
+  }
+  if (!s.gauges.empty()) {
+    console.print("\n");
+    Table table({{"gauge", Align::left}, {"last"}, {"min"}, {"max"}});
+    for (const auto* g : by_name(s.gauges))
+      table.add_row({g->first, optional_number(g->second.last), optional_number(g->second.min),
+                     optional_number(g->second.max)});
+    table.print(console);
+  }
+  if (!s.events.empty()) {
+    console.print("\n");
+    Table table({{"event", Align::left}, {"count"}});
+    for (const auto* e : by_name(s.events)) table.add_row({e->first, fmt::format("{}", e->second)});
+    table.print(console);
+  }
+  if (!s.threads.empty()) {
+    console.print("\n");
+    const bool several_runs = s.runs.size() > 1;
+    std::vector<Table::Column> columns = {{"tid"}, {"thread", Align::left}, {"spans"}};
+    if (several_runs) columns.insert(columns.begin(), {"run", Align::left});
+    Table table(std::move(columns));
+    for (const auto& t : s.threads) {
+      std::vector<std::string> row = {fmt::format("{}", t.tid), t.name.empty() ? "-" : t.name,
+                                      fmt::format("{}", t.spans)};
+      if (several_runs) row.insert(row.begin(), t.run_id);
+      table.add_row(std::move(row));
+    }
+    table.print(console);
+  }
+  console.print("\n");
+  const std::string dropped =
+      fmt::format("dropped: {} spans, {} events, {} metrics, {} attrs", s.dropped.spans, s.dropped.events,
+                  s.dropped.metrics, s.dropped.attrs);
+  console.print("{}\n", s.dropped.total() > 0 ? console.yellow(dropped) : dropped);
+  if (s.sampled_out > 0) console.print("sampled out: {} spans\n", s.sampled_out);
+  if (!s.open_spans.empty()) {
+    console.print("{}\n",
+                  console.yellow(fmt::format("open spans (started, never ended): {}", s.open_spans.size())));
+    for (const auto& o : s.open_spans)
+      console.print("  {} on thread {}{} open for {}\n", o.name, o.tid,
+                    o.thread_name.empty() ? "" : " (" + o.thread_name + ")", human_duration(o.open_ns));
+  }
+}
+
+// Writes run_summary.json for a run that died before stop() wrote it; failure to write is only a warning.
+void regenerate_run_summary(const fs::path& directory, const fs::path& file,
+                            const reader::Summary* plain_summary, const reader::ReadOptions& read_options,
+                            const Console& console) {
+  const fs::path target = directory / "run_summary.json";
+  std::error_code ec;
+  if (fs::exists(target, ec)) return;
+  reader::Summary own;
+  if (plain_summary == nullptr) {
+    own = reader::summarize({file}, {}, read_options);
+    plain_summary = &own;
+  }
+  const fs::path temporary = directory / ".run_summary.json.tmp";
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << run_summary_json(*plain_summary);
+    if (!out) {
+      console.warning("could not write {}", target.string());
+      fs::remove(temporary, ec);
+      return;
+    }
+  }
+  fs::rename(temporary, target, ec);
+  if (ec)
+    console.warning("could not write {}: {}", target.string(), ec.message());
+  else
+    console.warning("{} had no run_summary.json (the run did not stop cleanly); wrote one",
+                    directory.string());
+}
+
+}  // namespace
+
+int summary_command(const SummaryOptions& options, const Console& console) {
+  std::vector<RunLocation> locations;
+  if (options.runs.empty()) locations.push_back(locate_run(std::nullopt));
+  for (const auto& run : options.runs) locations.push_back(locate_run(run));
+  {
+    std::vector<const SpanEntry*> probe;
+    if (!sort_spans(probe, options.sort))
+      throw UsageError(fmt::format(
+          "--sort {}: expected name, count, total, self, mean, p50, p90, p99, max or errors", options.sort));
+  }
+
+  std::vector<fs::path> files;
+  for (const auto& location : locations) files.push_back(location.file);
+  reader::ReadOptions read_options;
+  read_options.skip_bad = options.skip_bad;
+  const reader::Summary summary = reader::summarize(files, {options.group_by, options.filter}, read_options);
+
+  for (const auto& run : summary.runs) {
+    if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
+    if (run.read.skipped_lines > 0) {
+      console.warning("{}: skipped {} malformed lines, for example:", run.file.string(),
+                      run.read.skipped_lines);
+      for (const auto& example : run.read.skipped_examples) fmt::print(console.err, "  {}\n", example);
+    }
+  }
+  if (options.write_run_summary) {
+    const bool plain = options.group_by.empty() && options.filter.empty() && locations.size() == 1;
+    for (const auto& location : locations)
+      if (location.directory)
+        regenerate_run_summary(*location.directory, location.file, plain ? &summary : nullptr, read_options,
+                               console);
+  }
+
+  if (options.json)
+    console.print("{}", summary_json(summary));
+  else
+    print_text(summary, options, console);
+  return 0;
+}
+
+}  // namespace spanlog::cli

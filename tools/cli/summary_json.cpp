@@ -1,0 +1,153 @@
+#include "cli/summary_json.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "reader/units.hpp"
+
+namespace spanlog::cli {
+
+using reader::json_number;
+using reader::json_string;
+
+namespace {
+
+template <class Map>
+std::vector<typename Map::const_pointer> sorted_by_name(const Map& map) {
+  std::vector<typename Map::const_pointer> entries;
+  for (const auto& entry : map) entries.push_back(&entry);
+  std::sort(entries.begin(), entries.end(), [](auto a, auto b) { return a->first < b->first; });
+  return entries;
+}
+
+template <class... Args>
+void put(fmt::memory_buffer& out, fmt::format_string<Args...> format, Args&&... args) {
+  fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
+}
+
+std::string optional_number(const std::optional<double>& value) {
+  return value ? json_number(*value) : "null";
+}
+
+}  // namespace
+
+std::string summary_json(const reader::Summary& s) {
+  fmt::memory_buffer out;
+  put(out, "{{\"runs\":[");
+  for (std::size_t i = 0; i < s.runs.size(); ++i) {
+    const auto& run = s.runs[i];
+    put(out,
+        "{}{{\"run_id\":{},\"file\":{},\"start_ts\":{},\"wall_ns\":{},\"complete\":{},\"records\":{},"
+        "\"skipped_lines\":{},\"torn_last_line\":{}}}",
+        i ? "," : "", json_string(run.run_id), json_string(run.file.string()), run.start_ts, run.wall_ns,
+        run.has_footer, run.read.records, run.read.skipped_lines, run.read.torn_last_line.has_value());
+  }
+  put(out, "],\"wall_ns\":{},\"group_by\":{},\"spans\":[", s.wall_ns(),
+      s.group_by.empty() ? "null" : json_string(s.group_by));
+  bool first = true;
+  for (const auto* entry : sorted_by_name(s.spans)) {
+    const auto& h = entry->second.durations;
+    put(out,
+        "{}{{\"name\":{},\"count\":{},\"total_ns\":{},\"self_ns\":{},\"mean_ns\":{},\"min_ns\":{},\"p50_ns\":"
+        "{},"
+        "\"p90_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"errors\":{}",
+        first ? "" : ",", json_string(entry->first), h.count(), h.sum(), entry->second.self_ns,
+        json_number(h.mean()), h.min(), h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.max(),
+        entry->second.errors);
+    if (!entry->second.attr_sums.empty()) {
+      put(out, ",\"attrs\":{{");
+      bool first_attr = true;
+      for (const auto& [key, value] : entry->second.attr_sums) {
+        put(out, "{}{}:{}", first_attr ? "" : ",", json_string(key), json_number(value));
+        first_attr = false;
+      }
+      put(out, "}}");
+    }
+    put(out, "}}");
+    first = false;
+  }
+  put(out, "],\"ungrouped_spans\":{},\"phases\":{{", s.ungrouped_spans);
+  first = true;
+  for (const auto* entry : sorted_by_name(s.phases)) {
+    put(out, "{}{}:{{\"wall_ns\":{},\"spans\":{},\"occurrences\":{}}}", first ? "" : ",",
+        json_string(entry->first), entry->second.wall_ns, entry->second.spans, entry->second.occurrences);
+    first = false;
+  }
+  const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
+  put(out, "}},\"counters\":{{");
+  first = true;
+  for (const auto* entry : sorted_by_name(s.counters)) {
+    const double total = entry->second.value();
+    put(out, "{}{}:{{\"total\":{},\"rate_per_s\":{}}}", first ? "" : ",", json_string(entry->first),
+        json_number(total), wall_s > 0 ? json_number(total / wall_s) : "null");
+    first = false;
+  }
+  put(out, "}},\"gauges\":{{");
+  first = true;
+  for (const auto* entry : sorted_by_name(s.gauges)) {
+    const auto& g = entry->second;
+    put(out, "{}{}:{{\"last\":{},\"min\":{},\"max\":{},\"sets\":{}}}", first ? "" : ",",
+        json_string(entry->first), optional_number(g.last), optional_number(g.min), optional_number(g.max),
+        g.sets);
+    first = false;
+  }
+  put(out, "}},\"events\":{{");
+  first = true;
+  for (const auto* entry : sorted_by_name(s.events)) {
+    put(out, "{}{}:{}", first ? "" : ",", json_string(entry->first), entry->second);
+    first = false;
+  }
+  put(out, "}},\"threads\":[");
+  for (std::size_t i = 0; i < s.threads.size(); ++i) {
+    const auto& t = s.threads[i];
+    put(out, "{}{{\"run_id\":{},\"tid\":{},\"name\":{},\"spans\":{}}}", i ? "," : "", json_string(t.run_id),
+        t.tid, json_string(t.name), t.spans);
+  }
+  put(out,
+      "],\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{}}},\"sampled_out\":{},"
+      "\"total_spans\":{},\"total_events\":{},\"records\":{},\"open_spans\":[",
+      s.dropped.spans, s.dropped.events, s.dropped.metrics, s.dropped.attrs, s.sampled_out, s.total_spans,
+      s.total_events, s.records);
+  for (std::size_t i = 0; i < s.open_spans.size(); ++i) {
+    const auto& o = s.open_spans[i];
+    put(out,
+        "{}{{\"run_id\":{},\"span_id\":{},\"name\":{},\"tid\":{},\"thread\":{},\"start_ts\":{},\"open_ns\":{}"
+        "}}",
+        i ? "," : "", json_string(o.run_id), o.span_id, json_string(o.name), o.tid,
+        json_string(o.thread_name), o.start_ts, o.open_ns);
+  }
+  put(out, "]}}\n");
+  return fmt::to_string(out);
+}
+
+std::string run_summary_json(const reader::Summary& s) {
+  const reader::RunInfo empty;
+  const reader::RunInfo& run = s.runs.empty() ? empty : s.runs.front();
+  fmt::memory_buffer out;
+  put(out, "{{\"run_id\":{},\"schema\":1,\"start_ts\":{},\"total_wall_ns\":{},\"phases\":{{",
+      json_string(run.run_id), run.start_ts, run.wall_ns);
+  bool first = true;
+  for (const auto* entry : sorted_by_name(s.phases)) {
+    put(out, "{}{}:{{\"wall_ns\":{},\"spans\":{}}}", first ? "" : ",", json_string(entry->first),
+        entry->second.wall_ns, entry->second.spans);
+    first = false;
+  }
+  put(out,
+      "}},\"totals\":{{\"spans\":{},\"events\":{},\"records\":{},\"dropped\":{},\"open_spans\":{},"
+      "\"counters\":{{",
+      s.total_spans, s.total_events, s.records, s.dropped.total(), s.open_spans.size());
+  first = true;
+  for (const auto* entry : sorted_by_name(s.counters)) {
+    put(out, "{}{}:{}", first ? "" : ",", json_string(entry->first), json_number(entry->second.value()));
+    first = false;
+  }
+  put(out, "}}}},\"threads\":[");
+  for (std::size_t i = 0; i < s.threads.size(); ++i)
+    put(out, "{}{{\"tid\":{},\"name\":{},\"spans\":{}}}", i ? "," : "", s.threads[i].tid,
+        json_string(s.threads[i].name), s.threads[i].spans);
+  put(out, "]}}\n");
+  return fmt::to_string(out);
+}
+
+}  // namespace spanlog::cli

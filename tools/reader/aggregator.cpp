@@ -1,0 +1,369 @@
+#include "reader/aggregator.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace spanlog::reader {
+namespace {
+
+// Late children (a child that ends after its parent, e.g. async work) find their parent's stats here.
+// 2^16 slots: a parent is found as long as fewer than ~65k spans ended in between.
+constexpr std::size_t kRecentlyEndedSlots = std::size_t{1} << 16;
+// Span starts kept for phases that become known only when they end (a short phase drained whole).
+constexpr std::size_t kRecentStarts = std::size_t{1} << 16;
+// A span is checked against this many of the newest phases only: phases are long and few.
+constexpr std::size_t kPhasesChecked = 16;
+constexpr std::uint64_t kNoEnd = std::numeric_limits<std::uint64_t>::max();
+
+std::size_t slot_of(std::uint64_t span_id) {
+  return static_cast<std::size_t>((span_id * 0x9E3779B97F4A7C15ull) >> 48) & (kRecentlyEndedSlots - 1);
+}
+
+std::string attr_text(const AttrValue& value) {
+  switch (value.type) {
+    case AttrValue::Type::string:
+      return std::string(value.string);
+    case AttrValue::Type::boolean:
+      return value.boolean ? "true" : "false";
+    case AttrValue::Type::number:
+      return value.number.is_integer ? fmt::format("{}", value.number.as_integer)
+                                     : fmt::format("{}", value.number.as_double);
+    case AttrValue::Type::null:
+      return "null";
+  }
+  return {};
+}
+
+}  // namespace
+
+Aggregator::Aggregator(AggregateOptions options) : options_(std::move(options)) {
+  summary_.group_by = options_.group_by;
+}
+
+void Aggregator::begin_run(const std::filesystem::path& file) {
+  run_ = RunInfo{};
+  run_.file = file;
+  min_ts_ = kNoEnd;
+  max_ts_ = 0;
+  footer_.reset();
+  run_dropped_ = {};
+  open_.clear();
+  awaited_parents_.clear();
+  recently_ended_.assign(kRecentlyEndedSlots, RecentlyEnded{});
+  thread_index_.clear();
+  phase_windows_.clear();
+  recent_starts_.clear();
+  recent_starts_.reserve(kRecentStarts);
+  recent_starts_next_ = 0;
+}
+
+void Aggregator::saw_time(std::uint64_t ts) {
+  min_ts_ = std::min(min_ts_, ts);
+  max_ts_ = std::max(max_ts_, ts);
+}
+
+ThreadInfo& Aggregator::thread(std::uint64_t tid) {
+  auto [it, inserted] = thread_index_.try_emplace(tid, summary_.threads.size());
+  if (inserted) summary_.threads.push_back(ThreadInfo{run_.run_id, tid, {}, 0, false});
+  return summary_.threads[it->second];
+}
+
+void Aggregator::on_header(const HeaderRecord& r, std::uint64_t) {
+  run_.has_header = true;
+  run_.run_id = r.run_id;
+  run_.process = r.process;
+  run_.host = r.host;
+  run_.version = r.version;
+  run_.pid = r.pid;
+  run_.start_ts = r.start_ts;
+}
+
+void Aggregator::on_thread(const ThreadRecord& r, std::uint64_t) {
+  ThreadInfo& info = thread(r.tid);
+  if (r.name) info.name = *r.name;
+  if (r.exited) info.exited = true;
+  if (r.ts != 0) saw_time(r.ts);
+}
+
+SpanStats* Aggregator::group_stats(const OpenEntry* start, Attrs attrs) {
+  std::optional<std::string> group;
+  for (const Attr& attr : attrs)
+    if (attr.key == options_.group_by) group = attr_text(attr.value);
+  if (!group && start != nullptr) group = start->group;
+  if (!group) {
+    ++summary_.ungrouped_spans;
+    return nullptr;
+  }
+  SpanStats& stats = summary_.spans[*group];
+  for (const Attr& attr : attrs) {
+    if (attr.value.type != AttrValue::Type::number || attr.key == options_.group_by) continue;
+    auto it = stats.attr_sums.find(attr.key);
+    if (it == stats.attr_sums.end()) it = stats.attr_sums.emplace(std::string(attr.key), 0.0).first;
+    it->second += attr.value.number.as_double;
+  }
+  if (start != nullptr)
+    for (const auto& [key, value] : start->numeric_attrs)
+      if (std::none_of(attrs.begin(), attrs.end(), [&](const Attr& a) { return a.key == key; }))
+        stats.attr_sums[key] += value;
+  return &stats;
+}
+
+void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
+                               std::optional<std::uint64_t> parent, std::uint64_t tid, std::uint64_t ts,
+                               std::uint64_t dur_ns, bool error, bool is_phase, std::uint64_t children_ns,
+                               const OpenEntry* start, Attrs attrs) {
+  SpanStats* stats = nullptr;
+  if (!name_selected(name)) {
+    // not tabulated, but it still counts as a span and as its parent's child
+  } else if (options_.group_by.empty()) {
+    auto it = summary_.spans.find(name);
+    if (it == summary_.spans.end()) it = summary_.spans.emplace(std::string(name), SpanStats{}).first;
+    stats = &it->second;
+  } else {
+    stats = group_stats(start, attrs);
+  }
+  if (stats != nullptr) {
+    stats->durations.add(dur_ns);
+    stats->self_ns += dur_ns - std::min(children_ns, dur_ns);
+    if (error) ++stats->errors;
+  }
+  ++summary_.total_spans;
+  ++thread(tid).spans;
+  saw_time(ts);
+  saw_time(ts + dur_ns);
+
+  count_in_phase_windows(ts);
+  if (recent_starts_.size() < kRecentStarts) {
+    recent_starts_.push_back(ts);
+  } else {
+    recent_starts_[recent_starts_next_] = ts;
+    recent_starts_next_ = (recent_starts_next_ + 1) % kRecentStarts;
+  }
+  if (is_phase) phase_window(span_id, name, ts, ts + dur_ns);
+
+  if (parent) credit_parent(*parent, dur_ns);
+  recently_ended_[slot_of(span_id)] = RecentlyEnded{span_id, stats};
+}
+
+bool Aggregator::name_selected(std::string_view name) {
+  if (options_.name_filter.empty()) return true;
+  auto it = filter_decisions_.find(name);
+  if (it == filter_decisions_.end())
+    it = filter_decisions_.emplace(std::string(name), glob_match(options_.name_filter, name)).first;
+  return it->second;
+}
+
+// A child's duration is not its parent's self time, wherever the parent is in its life.
+void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t dur_ns) {
+  if (auto open = open_.find(parent); open != open_.end()) {
+    open->second.children_ns += dur_ns;
+    return;
+  }
+  const RecentlyEnded& ended = recently_ended_[slot_of(parent)];
+  if (ended.span_id == parent && ended.stats != nullptr) {
+    ended.stats->self_ns -= std::min(dur_ns, ended.stats->self_ns);
+    return;
+  }
+  awaited_parents_[parent] += dur_ns;
+}
+
+void Aggregator::on_span(const SpanRecord& r, std::uint64_t) {
+  std::uint64_t children_ns = 0;
+  if (auto it = awaited_parents_.find(r.span_id); it != awaited_parents_.end()) {
+    children_ns = it->second;
+    awaited_parents_.erase(it);
+  }
+  complete_span(r.name, r.span_id, r.parent, r.tid, r.ts, r.dur_ns, r.error, r.is_phase, children_ns, nullptr,
+                r.attrs);
+}
+
+void Aggregator::on_span_start(const SpanStartRecord& r, std::uint64_t) {
+  OpenEntry entry;
+  entry.name = r.name;
+  entry.tid = r.tid;
+  entry.ts = r.ts;
+  entry.parent = r.parent;
+  entry.is_phase = r.is_phase;
+  if (auto it = awaited_parents_.find(r.span_id); it != awaited_parents_.end()) {
+    entry.children_ns = it->second;
+    awaited_parents_.erase(it);
+  }
+  if (!options_.group_by.empty()) {
+    for (const Attr& attr : r.attrs) {
+      if (attr.key == options_.group_by)
+        entry.group = attr_text(attr.value);
+      else if (attr.value.type == AttrValue::Type::number)
+        entry.numeric_attrs.emplace_back(std::string(attr.key), attr.value.number.as_double);
+    }
+  }
+  thread(r.tid);
+  saw_time(r.ts);
+  if (r.is_phase) phase_window(r.span_id, r.name, r.ts, std::nullopt);
+  open_.insert_or_assign(r.span_id, std::move(entry));
+}
+
+void Aggregator::on_span_end(const SpanEndRecord& r, std::uint64_t) {
+  auto it = open_.find(r.span_id);
+  if (it == open_.end()) {
+    ++summary_.orphan_span_ends;
+    return;
+  }
+  const OpenEntry entry = std::move(it->second);
+  open_.erase(it);
+  std::uint64_t children_ns = entry.children_ns;
+  if (auto awaited = awaited_parents_.find(r.span_id); awaited != awaited_parents_.end()) {
+    children_ns += awaited->second;
+    awaited_parents_.erase(awaited);
+  }
+  saw_time(r.ts);
+  complete_span(entry.name, r.span_id, entry.parent, entry.tid, entry.ts, r.dur_ns, r.error, entry.is_phase,
+                children_ns, &entry, r.attrs);
+}
+
+void Aggregator::on_instant(const InstantRecord& r, std::uint64_t) {
+  auto it = summary_.events.find(r.name);
+  if (it == summary_.events.end()) it = summary_.events.emplace(std::string(r.name), 0).first;
+  ++it->second;
+  ++summary_.total_events;
+  saw_time(r.ts);
+}
+
+void Aggregator::on_counter(const CounterRecord& r, std::uint64_t) {
+  auto it = summary_.counters.find(r.name);
+  if (it == summary_.counters.end())
+    it = summary_.counters.emplace(std::string(r.name), CounterStats{}).first;
+  CounterStats& c = it->second;
+  c.total += r.delta.as_double;
+  if (r.delta.is_integer)
+    c.integer_total += r.delta.as_integer;
+  else
+    c.integral = false;
+  if (r.ts != 0) saw_time(r.ts);
+}
+
+void Aggregator::on_gauge(const GaugeRecord& r, std::uint64_t) {
+  auto it = summary_.gauges.find(r.name);
+  if (it == summary_.gauges.end()) it = summary_.gauges.emplace(std::string(r.name), GaugeStats{}).first;
+  GaugeStats& g = it->second;
+  if (g.sets == 0 || r.ts >= g.last_ts) {
+    g.last = r.value;
+    g.last_ts = r.ts;
+  }
+  if (r.min) g.min = g.min ? std::min(*g.min, *r.min) : *r.min;
+  if (r.max) g.max = g.max ? std::max(*g.max, *r.max) : *r.max;
+  g.sets += r.count;
+  if (r.ts != 0) saw_time(r.ts);
+}
+
+Aggregator::PhaseWindow& Aggregator::phase_window(std::optional<std::uint64_t> span_id, std::string_view name,
+                                                  std::uint64_t start, std::optional<std::uint64_t> end) {
+  for (PhaseWindow& w : phase_windows_) {
+    const bool same = span_id && w.span_id ? *w.span_id == *span_id : (w.name == name && w.start == start);
+    if (!same) continue;
+    if (end) w.end = *end;
+    return w;
+  }
+  PhaseWindow w;
+  w.span_id = span_id;
+  w.name = name;
+  w.start = start;
+  w.end = end.value_or(kNoEnd);
+  // The spans that arrived before this phase was known.
+  w.spans = static_cast<std::uint64_t>(
+      std::count_if(recent_starts_.begin(), recent_starts_.end(),
+                    [&](std::uint64_t ts) { return ts >= w.start && ts <= w.end; }));
+  phase_windows_.push_back(std::move(w));
+  return phase_windows_.back();
+}
+
+void Aggregator::count_in_phase_windows(std::uint64_t ts) {
+  const std::size_t first =
+      phase_windows_.size() > kPhasesChecked ? phase_windows_.size() - kPhasesChecked : 0;
+  for (std::size_t i = first; i < phase_windows_.size(); ++i)
+    if (ts >= phase_windows_[i].start && ts <= phase_windows_[i].end) ++phase_windows_[i].spans;
+}
+
+void Aggregator::on_phase(const PhaseRecord& r, std::uint64_t) {
+  PhaseWindow& w = phase_window(r.span_id, r.name, r.ts, r.end_ts);
+  w.wall_ns = r.wall_ns;
+  w.ended = true;
+  saw_time(r.ts);
+  saw_time(r.end_ts);
+}
+
+void Aggregator::on_dropped(const DroppedRecord& r, std::uint64_t) {
+  run_dropped_.spans += r.counts.spans;
+  run_dropped_.events += r.counts.events;
+  run_dropped_.metrics += r.counts.metrics;
+  run_dropped_.attrs += r.counts.attrs;
+  if (r.ts != 0) saw_time(r.ts);
+}
+
+void Aggregator::on_footer(const FooterRecord& r, std::uint64_t) {
+  footer_ = r;
+  saw_time(r.ts);
+}
+
+void Aggregator::end_run(const ReadReport& report) {
+  run_.read = report;
+  if (!run_.has_header || run_.start_ts == 0) run_.start_ts = min_ts_ == kNoEnd ? 0 : min_ts_;
+  run_.end_ts = std::max(max_ts_, run_.start_ts);
+  run_.wall_ns = run_.end_ts - run_.start_ts;
+  DroppedCounts dropped = run_dropped_;
+  if (footer_) {
+    run_.has_footer = true;
+    if (footer_->ts != 0) run_.end_ts = footer_->ts;
+    if (footer_->wall_ns != 0) run_.wall_ns = footer_->wall_ns;
+    run_.footer_records = footer_->records;
+    run_.footer_open_spans = footer_->open_spans;
+    summary_.sampled_out += footer_->sampled_out;
+    // The footer's totals win if the flusher counted drops it did not get to write as `dropped` lines.
+    dropped.spans = std::max(dropped.spans, footer_->dropped.spans);
+    dropped.events = std::max(dropped.events, footer_->dropped.events);
+    dropped.metrics = std::max(dropped.metrics, footer_->dropped.metrics);
+    dropped.attrs = std::max(dropped.attrs, footer_->dropped.attrs);
+  }
+  summary_.dropped.spans += dropped.spans;
+  summary_.dropped.events += dropped.events;
+  summary_.dropped.metrics += dropped.metrics;
+  summary_.dropped.attrs += dropped.attrs;
+  summary_.records += report.records;
+
+  for (const PhaseWindow& w : phase_windows_) {
+    if (!w.ended && w.end == kNoEnd) continue;  // still open: reported among the open spans
+    PhaseStats& p = summary_.phases[w.name];
+    p.wall_ns += w.ended ? w.wall_ns : w.end - w.start;
+    ++p.occurrences;
+    p.spans += w.spans;
+  }
+
+  std::vector<OpenSpan> still_open;
+  for (const auto& [span_id, entry] : open_) {
+    const auto thread_it = thread_index_.find(entry.tid);
+    std::string thread_name =
+        thread_it == thread_index_.end() ? "" : summary_.threads[thread_it->second].name;
+    const std::uint64_t last = std::max(run_.end_ts, entry.ts);
+    still_open.push_back(OpenSpan{run_.run_id, span_id, entry.name, entry.tid, std::move(thread_name),
+                                  entry.ts, last - entry.ts, entry.is_phase});
+  }
+  std::sort(still_open.begin(), still_open.end(), [](const OpenSpan& a, const OpenSpan& b) {
+    return std::tie(a.start_ts, a.span_id) < std::tie(b.start_ts, b.span_id);
+  });
+  summary_.open_spans.insert(summary_.open_spans.end(), still_open.begin(), still_open.end());
+  summary_.runs.push_back(run_);
+}
+
+Summary summarize(const std::vector<std::filesystem::path>& files, const AggregateOptions& options,
+                  const ReadOptions& read_options) {
+  Aggregator aggregator(options);
+  for (const auto& file : files) {
+    aggregator.begin_run(file);
+    const ReadReport report = read_file(file, aggregator, read_options);
+    aggregator.end_run(report);
+  }
+  return aggregator.take_summary();
+}
+
+}  // namespace spanlog::reader

@@ -1,0 +1,102 @@
+// Builds a Summary from the records of one or more runs. Memory grows with the number of distinct names,
+// threads and open spans, never with the number of records: durations go into histograms, and span ids are
+// remembered only while a span is open or awaited as a parent.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "reader/records.hpp"
+#include "reader/summary.hpp"
+
+namespace spanlog::reader {
+
+struct AggregateOptions {
+  std::string group_by;     // group spans by this attribute's value instead of by name
+  std::string name_filter;  // a glob: only spans with a matching name are tabulated (all still nest)
+};
+
+class Aggregator : public RecordSink {
+ public:
+  explicit Aggregator(AggregateOptions options = {});
+
+  // Span ids are unique only within a run: call begin_run/end_run around each file.
+  void begin_run(const std::filesystem::path& file);
+  void end_run(const ReadReport& report);
+  const Summary& summary() const { return summary_; }
+  Summary take_summary() { return std::move(summary_); }
+
+  void on_header(const HeaderRecord&, std::uint64_t) override;
+  void on_thread(const ThreadRecord&, std::uint64_t) override;
+  void on_span(const SpanRecord&, std::uint64_t) override;
+  void on_span_start(const SpanStartRecord&, std::uint64_t) override;
+  void on_span_end(const SpanEndRecord&, std::uint64_t) override;
+  void on_instant(const InstantRecord&, std::uint64_t) override;
+  void on_counter(const CounterRecord&, std::uint64_t) override;
+  void on_gauge(const GaugeRecord&, std::uint64_t) override;
+  void on_phase(const PhaseRecord&, std::uint64_t) override;
+  void on_dropped(const DroppedRecord&, std::uint64_t) override;
+  void on_footer(const FooterRecord&, std::uint64_t) override;
+
+ private:
+  struct OpenEntry {
+    std::string name;
+    std::uint64_t tid = 0;
+    std::uint64_t ts = 0;
+    std::optional<std::uint64_t> parent;
+    bool is_phase = false;
+    std::uint64_t children_ns = 0;
+    std::optional<std::string> group;  // the group attribute's value, if set at the start
+    std::vector<std::pair<std::string, double>> numeric_attrs;  // set at the start (with --by only)
+  };
+  struct PhaseWindow {
+    std::optional<std::uint64_t> span_id;
+    std::string name;
+    std::uint64_t start = 0, end = 0;
+    std::uint64_t spans = 0;
+    std::uint64_t wall_ns = 0;
+    bool ended = false;  // its `phase` record was seen
+  };
+  struct RecentlyEnded {  // a slot of the direct-mapped cache of ended spans, for late children
+    std::uint64_t span_id = 0;
+    SpanStats* stats = nullptr;
+  };
+
+  void complete_span(std::string_view name, std::uint64_t span_id, std::optional<std::uint64_t> parent,
+                     std::uint64_t tid, std::uint64_t ts, std::uint64_t dur_ns, bool error, bool is_phase,
+                     std::uint64_t children_ns, const OpenEntry* start, Attrs attrs);
+  void credit_parent(std::uint64_t parent, std::uint64_t dur_ns);
+  SpanStats* group_stats(const OpenEntry* start, Attrs attrs);
+  void count_in_phase_windows(std::uint64_t ts);
+  PhaseWindow& phase_window(std::optional<std::uint64_t> span_id, std::string_view name, std::uint64_t start,
+                            std::optional<std::uint64_t> end);
+  ThreadInfo& thread(std::uint64_t tid);
+  void saw_time(std::uint64_t ts);
+
+  bool name_selected(std::string_view name);
+
+  AggregateOptions options_;
+  StringMap<bool> filter_decisions_;  // glob matching once per name, not once per span
+  Summary summary_;
+  RunInfo run_;
+  std::uint64_t min_ts_ = 0, max_ts_ = 0;
+  std::optional<FooterRecord> footer_;
+  DroppedCounts run_dropped_;
+  std::unordered_map<std::uint64_t, OpenEntry> open_;
+  std::unordered_map<std::uint64_t, std::uint64_t> awaited_parents_;  // parent id -> its children's durations
+  std::vector<RecentlyEnded> recently_ended_;
+  std::unordered_map<std::uint64_t, std::size_t> thread_index_;  // tid -> index into summary_.threads
+  std::vector<PhaseWindow> phase_windows_;
+  std::vector<std::uint64_t> recent_starts_;  // ring of the last span start times, for phases seen late
+  std::size_t recent_starts_next_ = 0;
+};
+
+// Reads the runs (telemetry.jsonl files) into one summary; throws ReadError.
+Summary summarize(const std::vector<std::filesystem::path>& files, const AggregateOptions& options,
+                  const ReadOptions& read_options);
+
+}  // namespace spanlog::reader

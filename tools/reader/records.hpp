@@ -1,0 +1,158 @@
+// The records of a telemetry.jsonl file (docs/format.md, schema 1) as the reader hands them out.
+// Every string_view points into the parser's buffers and is valid only during the sink callback that receives
+// it: a sink that keeps a name must copy it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace spanlog::reader {
+
+// The newest major schema this reader understands; a header with a larger `schema` is refused.
+inline constexpr std::uint64_t kSupportedSchema = 1;
+
+// A JSON number that keeps integers exact (counter deltas, attribute values) while allowing floats.
+struct Number {
+  double as_double = 0.0;
+  std::int64_t as_integer = 0;  // valid when is_integer
+  bool is_integer = true;
+};
+
+struct AttrValue {
+  enum class Type { null, number, boolean, string };
+  Type type = Type::null;
+  Number number;
+  bool boolean = false;
+  std::string_view string;
+};
+
+struct Attr {
+  std::string_view key;
+  AttrValue value;
+};
+using Attrs = std::span<const Attr>;
+
+struct HeaderRecord {
+  std::uint64_t schema = 0;
+  std::uint64_t schema_minor = 0;
+  std::string_view version, run_id, process, host, clock_source;
+  std::uint64_t pid = 0;
+  std::uint64_t start_ts = 0;
+  std::optional<std::uint64_t> flush_interval_ms;
+  Attrs attrs;
+};
+
+struct ThreadRecord {
+  std::uint64_t tid = 0;
+  std::optional<std::string_view> name;
+  std::uint64_t ts = 0;
+  bool exited = false;
+};
+
+// A span that began and ended within one drained batch.
+struct SpanRecord {
+  std::uint64_t span_id = 0;
+  std::optional<std::uint64_t> parent;
+  std::string_view name;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;  // start
+  std::uint64_t dur_ns = 0;
+  bool error = false;
+  std::string_view message;
+  bool is_phase = false;
+  bool is_async = false;
+  std::optional<std::uint64_t> end_tid;
+  Attrs attrs;
+};
+
+struct SpanStartRecord {
+  std::uint64_t span_id = 0;
+  std::optional<std::uint64_t> parent;
+  std::string_view name;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  bool is_phase = false;
+  bool is_async = false;
+  Attrs attrs;
+};
+
+struct SpanEndRecord {
+  std::uint64_t span_id = 0;
+  std::optional<std::uint64_t> tid;  // the ending thread, when the recorder writes it
+  std::uint64_t ts = 0;              // end
+  std::uint64_t dur_ns = 0;
+  bool error = false;
+  std::string_view message;
+  Attrs attrs;
+};
+
+struct InstantRecord {
+  std::string_view name;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  std::optional<std::uint64_t> parent;
+  Attrs attrs;
+};
+
+struct CounterRecord {
+  std::string_view name;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;  // time of the drain
+  Number delta;
+};
+
+struct GaugeRecord {
+  std::string_view name;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  std::optional<double> value, min, max;  // empty when the recorder wrote null (not finite)
+  std::uint64_t count = 1;
+};
+
+struct PhaseRecord {
+  std::string_view name;
+  std::optional<std::uint64_t> span_id;
+  std::uint64_t ts = 0;
+  std::uint64_t end_ts = 0;
+  std::uint64_t wall_ns = 0;
+};
+
+struct DroppedCounts {
+  std::uint64_t spans = 0, events = 0, metrics = 0, attrs = 0;
+  std::uint64_t total() const { return spans + events + metrics + attrs; }
+};
+
+struct DroppedRecord {
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  DroppedCounts counts;
+  std::string_view reason;
+};
+
+struct FooterRecord {
+  std::uint64_t ts = 0;
+  std::uint64_t wall_ns = 0;
+  std::uint64_t records = 0, spans = 0, events = 0, sampled_out = 0, open_spans = 0;
+  DroppedCounts dropped;
+};
+
+// Receives the records of a file in file order. `line` is the 1-based line number, for messages.
+class RecordSink {
+ public:
+  virtual ~RecordSink() = default;
+  virtual void on_header(const HeaderRecord&, std::uint64_t /*line*/) {}
+  virtual void on_thread(const ThreadRecord&, std::uint64_t /*line*/) {}
+  virtual void on_span(const SpanRecord&, std::uint64_t /*line*/) {}
+  virtual void on_span_start(const SpanStartRecord&, std::uint64_t /*line*/) {}
+  virtual void on_span_end(const SpanEndRecord&, std::uint64_t /*line*/) {}
+  virtual void on_instant(const InstantRecord&, std::uint64_t /*line*/) {}
+  virtual void on_counter(const CounterRecord&, std::uint64_t /*line*/) {}
+  virtual void on_gauge(const GaugeRecord&, std::uint64_t /*line*/) {}
+  virtual void on_phase(const PhaseRecord&, std::uint64_t /*line*/) {}
+  virtual void on_dropped(const DroppedRecord&, std::uint64_t /*line*/) {}
+  virtual void on_footer(const FooterRecord&, std::uint64_t /*line*/) {}
+};
+
+}  // namespace spanlog::reader

@@ -1,0 +1,237 @@
+#include "reader/rules.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "reader/units.hpp"
+
+namespace spanlog::reader {
+namespace {
+
+enum class Family { spans_duration, spans_count, error_rate, counter, event, gauge, scalar };
+
+struct FunctionInfo {
+  std::string_view name;
+  Family family;
+};
+
+constexpr std::array kFunctions = {
+    FunctionInfo{"count", Family::spans_count},    FunctionInfo{"errors", Family::spans_count},
+    FunctionInfo{"total", Family::spans_duration}, FunctionInfo{"self", Family::spans_duration},
+    FunctionInfo{"mean", Family::spans_duration},  FunctionInfo{"p50", Family::spans_duration},
+    FunctionInfo{"p90", Family::spans_duration},   FunctionInfo{"p99", Family::spans_duration},
+    FunctionInfo{"max", Family::spans_duration},   FunctionInfo{"error_rate", Family::error_rate},
+    FunctionInfo{"counter", Family::counter},      FunctionInfo{"event", Family::event},
+    FunctionInfo{"gauge", Family::gauge},          FunctionInfo{"gauge_min", Family::gauge},
+    FunctionInfo{"gauge_max", Family::gauge},
+};
+constexpr std::array<std::string_view, 5> kScalars = {"dropped", "open_spans", "spans", "events",
+                                                      "skipped_lines"};
+
+std::optional<Family> family_of(std::string_view function) {
+  for (const auto& f : kFunctions)
+    if (f.name == function) return f.family;
+  for (const auto& s : kScalars)
+    if (s == function) return Family::scalar;
+  return std::nullopt;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool compare(double actual, Rule::Op op, double threshold) {
+  switch (op) {
+    case Rule::Op::less:
+      return actual < threshold;
+    case Rule::Op::less_equal:
+      return actual <= threshold;
+    case Rule::Op::greater:
+      return actual > threshold;
+    case Rule::Op::greater_equal:
+      return actual >= threshold;
+    case Rule::Op::equal:
+      return actual == threshold;
+    case Rule::Op::not_equal:
+      return actual != threshold;
+  }
+  return false;
+}
+
+}  // namespace
+
+Rule parse_rule(std::string_view text) {
+  Rule rule;
+  rule.text = std::string(trim(text));
+  std::string_view rest = trim(text);
+  auto fail = [&](const std::string& what) {
+    throw RuleSyntaxError(fmt::format("rule '{}': {}", rule.text, what));
+  };
+
+  // subject
+  std::size_t i = 0;
+  while (i < rest.size() && (std::isalnum(static_cast<unsigned char>(rest[i])) || rest[i] == '_')) ++i;
+  rule.function = std::string(rest.substr(0, i));
+  if (rule.function.empty()) fail("expected a function such as p99(NAME), or dropped, at the start");
+  const auto family = family_of(rule.function);
+  if (!family)
+    fail(fmt::format(
+        "unknown function '{}' (expected count, errors, error_rate, total, self, mean, p50, p90, p99, "
+        "max, counter, event, gauge, gauge_min, gauge_max, dropped, open_spans, spans, events or "
+        "skipped_lines)",
+        rule.function));
+  rest = trim(rest.substr(i));
+  if (*family == Family::scalar) {
+    if (!rest.empty() && rest.front() == '(') fail(fmt::format("'{}' takes no argument", rule.function));
+  } else {
+    if (rest.empty() || rest.front() != '(') fail(fmt::format("expected '(' after '{}'", rule.function));
+    const std::size_t close = rest.find(')');
+    if (close == std::string_view::npos) fail("expected ')'");
+    rule.argument = std::string(trim(rest.substr(1, close - 1)));
+    if (rule.argument.empty())
+      fail(fmt::format("'{}' needs a span, counter or gauge name (or a glob)", rule.function));
+    rest = trim(rest.substr(close + 1));
+  }
+
+  // operator
+  static constexpr std::array<std::pair<std::string_view, Rule::Op>, 6> kOps = {{
+      {"<=", Rule::Op::less_equal},
+      {">=", Rule::Op::greater_equal},
+      {"==", Rule::Op::equal},
+      {"!=", Rule::Op::not_equal},
+      {"<", Rule::Op::less},
+      {">", Rule::Op::greater},
+  }};
+  bool found_op = false;
+  for (const auto& [symbol, op] : kOps) {
+    if (rest.substr(0, symbol.size()) == symbol) {
+      rule.op = op;
+      rest = trim(rest.substr(symbol.size()));
+      found_op = true;
+      break;
+    }
+  }
+  if (!found_op) fail("expected a comparison (<, <=, >, >=, ==, !=) after the subject");
+
+  // value
+  if (rest.empty()) fail("expected a number after the comparison");
+  double number = 0;
+  const auto [end, error] = std::from_chars(rest.data(), rest.data() + rest.size(), number);
+  if (error != std::errc() || !std::isfinite(number)) fail(fmt::format("expected a number, got '{}'", rest));
+  const std::string_view unit = trim(rest.substr(static_cast<std::size_t>(end - rest.data())));
+  rule.is_duration = *family == Family::spans_duration;
+  if (rule.is_duration) {
+    if (unit.empty()) {
+      rule.threshold = number;
+    } else if (const auto ns = parse_duration(rest)) {
+      rule.threshold = *ns;
+    } else {
+      fail(fmt::format("unknown unit '{}' (expected ns, us, µs, ms or s)", unit));
+    }
+  } else if (*family == Family::error_rate) {
+    if (unit == "%")
+      rule.threshold = number / 100.0;
+    else if (unit.empty())
+      rule.threshold = number;
+    else
+      fail(fmt::format("unknown unit '{}' for error_rate (expected % or a fraction)", unit));
+  } else {
+    if (!unit.empty())
+      fail(fmt::format("'{}' is a count, not a duration: drop the unit '{}'", rule.function, unit));
+    rule.threshold = number;
+  }
+  return rule;
+}
+
+RuleResult evaluate(const Rule& rule, const Summary& summary) {
+  RuleResult result;
+  const Family family = *family_of(rule.function);
+  auto finish = [&](double actual, std::string shown) {
+    result.actual = actual;
+    result.passed = compare(actual, rule.op, rule.threshold);
+    result.explanation = fmt::format(
+        "{} = {}", rule.argument.empty() ? rule.function : rule.function + "(" + rule.argument + ")", shown);
+    return result;
+  };
+
+  switch (family) {
+    case Family::spans_count:
+    case Family::spans_duration:
+    case Family::error_rate: {
+      const SpanStats stats = combine_matching(summary, rule.argument);
+      const Histogram& h = stats.durations;
+      if (rule.function == "count")
+        return finish(static_cast<double>(h.count()), fmt::format("{}", h.count()));
+      if (rule.function == "errors")
+        return finish(static_cast<double>(stats.errors), fmt::format("{}", stats.errors));
+      if (rule.function == "total") return finish(static_cast<double>(h.sum()), human_duration(h.sum()));
+      if (rule.function == "self")
+        return finish(static_cast<double>(stats.self_ns), human_duration(stats.self_ns));
+      if (h.count() == 0) {
+        result.passed = false;
+        result.explanation = fmt::format("no spans match '{}'", rule.argument);
+        return result;
+      }
+      if (rule.function == "error_rate") {
+        const double rate = static_cast<double>(stats.errors) / static_cast<double>(h.count());
+        return finish(rate, fmt::format("{:.3g}% ({} of {})", rate * 100, stats.errors, h.count()));
+      }
+      if (rule.function == "mean") return finish(h.mean(), human_duration(h.mean()));
+      std::uint64_t value = h.max();
+      if (rule.function == "p50")
+        value = h.percentile(0.5);
+      else if (rule.function == "p90")
+        value = h.percentile(0.9);
+      else if (rule.function == "p99")
+        value = h.percentile(0.99);
+      return finish(static_cast<double>(value), human_duration(value));
+    }
+    case Family::counter: {
+      double total = 0;
+      for (const auto& [name, counter] : summary.counters)
+        if (glob_match(rule.argument, name)) total += counter.value();
+      return finish(total, human_number(total));
+    }
+    case Family::event: {
+      std::uint64_t total = 0;
+      for (const auto& [name, count] : summary.events)
+        if (glob_match(rule.argument, name)) total += count;
+      return finish(static_cast<double>(total), fmt::format("{}", total));
+    }
+    case Family::gauge: {
+      const auto it = summary.gauges.find(rule.argument);
+      const std::optional<double> value = it == summary.gauges.end()     ? std::nullopt
+                                          : rule.function == "gauge_min" ? it->second.min
+                                          : rule.function == "gauge_max" ? it->second.max
+                                                                         : it->second.last;
+      if (!value) {
+        result.passed = false;
+        result.explanation = fmt::format("no value for gauge '{}'", rule.argument);
+        return result;
+      }
+      return finish(*value, human_number(*value));
+    }
+    case Family::scalar: {
+      std::uint64_t value = 0;
+      if (rule.function == "dropped")
+        value = summary.dropped.total();
+      else if (rule.function == "open_spans")
+        value = summary.open_spans.size();
+      else if (rule.function == "spans")
+        value = summary.total_spans;
+      else if (rule.function == "events")
+        value = summary.total_events;
+      else
+        for (const auto& run : summary.runs) value += run.read.skipped_lines;
+      return finish(static_cast<double>(value), fmt::format("{}", value));
+    }
+  }
+  return result;
+}
+
+}  // namespace spanlog::reader

@@ -1,0 +1,51 @@
+// The alert rules of `spanlog check`, e.g. `p99(db.query) < 5ms`, `errors(*) == 0`, `dropped == 0`.
+//
+//   rule     := subject OP value
+//   subject  := FUNC "(" GLOB ")" | "dropped" | "open_spans" | "spans" | "events" | "skipped_lines"
+//   FUNC     := count | errors | total | self | mean | p50 | p90 | p99 | max      (over spans matching GLOB)
+//             | error_rate                                                      (errors / count)
+//             | counter | event                                                 (sum over names matching
+//             GLOB) | gauge | gauge_min | gauge_max                                   (one gauge, by exact
+//             name)
+//   OP       := "<" | "<=" | ">" | ">=" | "==" | "!="
+//   value    := NUMBER [UNIT]     UNIT: ns, us, µs, ms, s for durations; % for error_rate
+//
+// Duration subjects compare in nanoseconds: a plain number is nanoseconds. Percentiles, mean and max over no
+// span at all make the rule fail (a misspelt name must not pass silently).
+#pragma once
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "reader/summary.hpp"
+
+namespace spanlog::reader {
+
+class RuleSyntaxError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Rule {
+  enum class Op { less, less_equal, greater, greater_equal, equal, not_equal };
+  std::string text;      // as written
+  std::string function;  // e.g. "p99", "dropped"
+  std::string argument;  // the glob or name; empty for argument-less subjects
+  Op op = Op::less;
+  double threshold = 0;  // in nanoseconds for durations, a fraction for error_rate
+  bool is_duration = false;
+};
+
+struct RuleResult {
+  bool passed = false;
+  std::optional<double> actual;  // empty when there was nothing to measure
+  std::string explanation;       // e.g. "p99 = 7.10 ms" or "no spans match 'db.query'"
+};
+
+// Throws RuleSyntaxError with a message saying what was expected where.
+Rule parse_rule(std::string_view text);
+RuleResult evaluate(const Rule& rule, const Summary& summary);
+
+}  // namespace spanlog::reader

@@ -1,0 +1,113 @@
+// What `spanlog summary` knows about one or more runs once they are read: the model shared by the summary
+// table, run_summary.json, `diff` and `check`. No parsing and no printing here.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "reader/histogram.hpp"
+#include "reader/jsonl_reader.hpp"
+#include "reader/records.hpp"
+
+namespace spanlog::reader {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+template <class Value>
+using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
+
+struct SpanStats {
+  Histogram durations;        // count, total (sum), max and percentiles
+  std::uint64_t self_ns = 0;  // total self time: durations minus the durations of direct children
+  std::uint64_t errors = 0;
+  std::map<std::string, double, std::less<>> attr_sums;  // numeric attributes summed (with --by only)
+};
+
+struct CounterStats {
+  double total = 0.0;
+  std::int64_t integer_total = 0;  // exact while every delta is an integer
+  bool integral = true;
+  double value() const { return integral ? static_cast<double>(integer_total) : total; }
+};
+
+struct GaugeStats {
+  std::optional<double> last;
+  std::uint64_t last_ts = 0;
+  std::optional<double> min, max;
+  std::uint64_t sets = 0;
+};
+
+struct PhaseStats {
+  std::uint64_t wall_ns = 0;
+  std::uint64_t occurrences = 0;
+  std::uint64_t spans = 0;  // spans of any thread that started within the phase
+};
+
+struct ThreadInfo {
+  std::string run_id;
+  std::uint64_t tid = 0;
+  std::string name;
+  std::uint64_t spans = 0;
+  bool exited = false;
+};
+
+struct OpenSpan {
+  std::string run_id;
+  std::uint64_t span_id = 0;
+  std::string name;
+  std::uint64_t tid = 0;
+  std::string thread_name;
+  std::uint64_t start_ts = 0;
+  std::uint64_t open_ns = 0;  // from its start to the run's last timestamp
+  bool is_phase = false;
+};
+
+struct RunInfo {
+  std::filesystem::path file;  // the telemetry.jsonl
+  std::string run_id, process, host, version;
+  std::uint64_t pid = 0;
+  std::uint64_t start_ts = 0;  // header start_ts, else the first timestamp seen
+  std::uint64_t end_ts = 0;    // footer ts, else the last timestamp seen
+  std::uint64_t wall_ns = 0;   // footer wall_ns, else end_ts - start_ts
+  bool has_header = false;
+  bool has_footer = false;
+  std::uint64_t footer_records = 0;
+  std::uint64_t footer_open_spans = 0;
+  ReadReport read;
+};
+
+struct Summary {
+  std::vector<RunInfo> runs;
+  std::string group_by;               // the attribute spans are grouped by, empty for grouping by name
+  StringMap<SpanStats> spans;         // by span name, or by attribute value with group_by
+  std::uint64_t ungrouped_spans = 0;  // with group_by: spans without that attribute
+  StringMap<CounterStats> counters;
+  StringMap<GaugeStats> gauges;
+  StringMap<PhaseStats> phases;
+  StringMap<std::uint64_t> events;  // instant events by name
+  std::vector<ThreadInfo> threads;
+  std::vector<OpenSpan> open_spans;
+  DroppedCounts dropped;
+  std::uint64_t sampled_out = 0;
+  std::uint64_t total_spans = 0;       // completed spans
+  std::uint64_t total_events = 0;      // instant events
+  std::uint64_t records = 0;           // well-formed lines
+  std::uint64_t orphan_span_ends = 0;  // span_end with no span_start (format violation)
+
+  // From the earliest start to the latest end over all runs: the denominator of counter rates.
+  std::uint64_t wall_ns() const;
+};
+
+// Combines the spans whose name matches the glob into one (merged histogram, summed totals).
+SpanStats combine_matching(const Summary& summary, std::string_view glob);
+bool glob_match(std::string_view glob, std::string_view name);
+
+}  // namespace spanlog::reader

@@ -1,0 +1,144 @@
+// The `spanlog` program: command-line parsing only; each subcommand lives in tools/cli/.
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cstdlib>
+
+#include "cli/commands.hpp"
+#include "cli/run_location.hpp"
+#include "reader/jsonl_reader.hpp"
+
+namespace {
+
+using namespace spanlog::cli;
+
+// "10%", "10" or "2.5 %" -> 10, 10, 2.5
+double parse_percent(std::string text) {
+  while (!text.empty() && (text.back() == '%' || text.back() == ' ')) text.pop_back();
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || value < 0)
+    throw UsageError(fmt::format("--fail-above {}: expected a percentage such as 10%", text));
+  return value;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"spanlog: summaries, regressions and health checks of spanlog runs (telemetry.jsonl)",
+               "spanlog"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "spanlog 0.1.0");
+  const Console console = Console::standard();
+  std::function<int()> command;
+
+  SummaryOptions summary;
+  auto* summary_cmd = app.add_subcommand("summary",
+                                         "Per span name: count, total, self, percentiles; phases, "
+                                         "counters, gauges, events, threads, dropped records");
+  summary_cmd->add_option("runs", summary.runs,
+                          "Run directories or telemetry.jsonl files (default: $SPANLOG_DIR/latest)");
+  summary_cmd->add_option("--by", summary.group_by, "Group spans by this attribute's value");
+  summary_cmd
+      ->add_option("--sort", summary.sort, "name, count, total, self, mean, p50, p90, p99, max or errors")
+      ->capture_default_str();
+  summary_cmd->add_option("--top", summary.top, "Show only the first N rows");
+  summary_cmd->add_option("--filter", summary.filter, "Only spans whose name matches this glob");
+  summary_cmd->add_flag("--json", summary.json, "Print JSON");
+  summary_cmd->add_flag("--skip-bad", summary.skip_bad, "Skip malformed lines (counted) instead of stopping");
+  summary_cmd->add_flag("!--no-write", summary.write_run_summary,
+                        "Do not regenerate a missing run_summary.json");
+  summary_cmd->callback([&] { command = [&] { return summary_command(summary, console); }; });
+
+  DiffOptions diff;
+  std::string fail_above;
+  auto* diff_cmd =
+      app.add_subcommand("diff", "Per span name: change of count, p50, p99 and total from BASE to NEW");
+  diff_cmd->add_option("BASE", diff.base, "The reference run")->required();
+  diff_cmd->add_option("NEW", diff.candidate, "The run to judge")->required();
+  diff_cmd->add_option("--fail-above", fail_above, "Exit 1 when a metric grew by more than this (e.g. 10%)");
+  diff_cmd->add_option("--metric", diff.metrics, "Metrics gated by --fail-above (default p50, p99, total)");
+  diff_cmd->add_option("--min-count", diff.min_count, "Ignore spans seen fewer times on either side")
+      ->capture_default_str();
+  diff_cmd->add_flag("--json", diff.json, "Print JSON");
+  diff_cmd->add_flag("--skip-bad", diff.skip_bad, "Skip malformed lines instead of stopping");
+  diff_cmd->callback([&] {
+    command = [&] {
+      if (!fail_above.empty()) diff.fail_above_percent = parse_percent(fail_above);
+      return diff_command(diff, console);
+    };
+  });
+
+  CheckOptions check;
+  std::string check_run;
+  auto* check_cmd = app.add_subcommand("check", "Evaluate alert rules over a run; exit 1 when one fails");
+  check_cmd->add_option("RUN", check_run, "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
+  check_cmd->add_option("--rule", check.rules, "A rule, e.g. 'p99(db.query) < 5ms' (repeatable)")->required();
+  check_cmd->add_flag("--skip-bad", check.skip_bad, "Skip malformed lines instead of stopping");
+  check_cmd->callback([&] {
+    command = [&] {
+      if (!check_run.empty()) check.run = check_run;
+      return check_command(check, console);
+    };
+  });
+
+  RunsOptions runs;
+  std::string runs_dir;
+  std::size_t keep = 0;
+  auto* runs_cmd = app.add_subcommand("runs", "List the runs of a directory, newest first");
+  runs_cmd->add_option("DIR", runs_dir, "Directory of runs (default: $SPANLOG_DIR, else ./spanlog)");
+  auto* keep_opt = runs_cmd->add_option("--keep", keep, "Delete all but the newest N runs");
+  runs_cmd->callback([&] {
+    command = [&] {
+      if (!runs_dir.empty()) runs.dir = runs_dir;
+      if (keep_opt->count() > 0) runs.keep = keep;
+      return runs_command(runs, console);
+    };
+  });
+
+  DoctorOptions doctor;
+  std::string doctor_run;
+  auto* doctor_cmd =
+      app.add_subcommand("doctor", "Health of a run: torn line, open spans, drops, clock anomalies");
+  doctor_cmd->add_option("RUN", doctor_run,
+                         "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
+  doctor_cmd->callback([&] {
+    command = [&] {
+      if (!doctor_run.empty()) doctor.run = doctor_run;
+      return doctor_command(doctor, console);
+    };
+  });
+
+  TailOptions tail;
+  std::string tail_run;
+  double timeout = 0;
+  auto* tail_cmd = app.add_subcommand("tail", "Print spans as they end; -f follows a run being written");
+  tail_cmd->add_option("RUN", tail_run, "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
+  tail_cmd->add_flag("-f,--follow", tail.follow, "Keep reading as the file grows, until the run's footer");
+  auto* timeout_opt = tail_cmd->add_option("--timeout", timeout, "With -f: stop after this many seconds");
+  tail_cmd->callback([&] {
+    command = [&] {
+      if (!tail_run.empty()) tail.run = tail_run;
+      if (timeout_opt->count() > 0) tail.follow_timeout_seconds = timeout;
+      return tail_command(tail, console);
+    };
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // CLI11 prints help with status 0 and usage errors with its own code; ours is 2 for every usage error.
+    const int status = app.exit(e);
+    return status == 0 ? 0 : 2;
+  }
+  try {
+    return command ? command() : 2;
+  } catch (const UsageError& e) {
+    console.error("{}", e.what());
+  } catch (const spanlog::reader::ReadError& e) {
+    console.error("{}", e.what());
+  } catch (const std::exception& e) {
+    console.error("{}", e.what());
+  }
+  return 2;
+}
