@@ -37,19 +37,24 @@ class scoped_span {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
+        previous_ = buffer_->current_span;
         id_ = detail::span_begin(*buffer_, s);
+        site_ = &s;
+        buffer_->current_span = id_;
       } else {
         id_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
+        enter(&s);
       }
-      enter(&s);
     } else {
       enter_unrecorded();
     }
   }
   scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      previous_ = buffer_->current_span;
       id_ = detail::span_begin(*buffer_, s);
-      enter(&s);
+      site_ = &s;
+      buffer_->current_span = id_;
     } else {
       enter_unrecorded();
     }

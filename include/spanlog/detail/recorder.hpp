@@ -76,24 +76,38 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || make_room(b, need);
 }
 
-// Returns the span's id, or 0 when it was not recorded (then span_end must not be called).
+// Returns the span's id, or 0 when it was not recorded (then span_end must not be called). Every field is
+// read before the record is stored and written after it: the store may alias them, and would force reloads.
 SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
   // Room for the begin and, promised ahead, its end.
   if (!has_room(b, 2 * sizeof(record_header))) {
     thread_buffer::count(b.dropped_spans);
     return 0;
   }
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks());
-  b.reserved += sizeof(record_header);
-  b.publish();
-  return b.id_base | ++b.span_seq;
+  std::byte* const data = b.data;
+  const std::uint64_t head = b.head;
+  const std::uint64_t mask = b.mask;
+  const std::uint64_t reserved = b.reserved;
+  const std::uint64_t seq = b.span_seq + 1;
+  const std::uint64_t id = b.id_base | seq;
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks()};
+  std::memcpy(data + (head & mask), &r, sizeof r);
+  b.head = head + sizeof r;
+  b.reserved = reserved + sizeof r;
+  b.span_seq = seq;
+  b.published.store(head + sizeof r, std::memory_order_release);
+  return id;
 }
 
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
-  const std::uint64_t t = ticks();
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_span_end, t);
-  b.reserved -= sizeof(record_header);
-  b.publish();
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_end, ticks()};
+  std::byte* const data = b.data;
+  const std::uint64_t head = b.head;
+  const std::uint64_t reserved = b.reserved;
+  std::memcpy(data + (head & b.mask), &r, sizeof r);
+  b.head = head + sizeof r;
+  b.reserved = reserved - sizeof r;
+  b.published.store(head + sizeof r, std::memory_order_release);
 }
 
 // An extended record: header, then attributes. Returns false when it was dropped (counted by the caller).

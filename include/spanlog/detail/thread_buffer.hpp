@@ -66,9 +66,10 @@ struct thread_buffer {
   }
 
   SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
-    record_header r{first, second};
-    std::memcpy(at(head), &r, sizeof r);
-    head += sizeof r;
+    const std::uint64_t h = head;
+    const record_header r{first, second};
+    std::memcpy(data + (h & mask), &r, sizeof r);
+    head = h + sizeof r;
   }
 
   // Release: the flusher's acquire load of `published` makes every byte before it visible.
