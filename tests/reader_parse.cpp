@@ -1,0 +1,237 @@
+// The streaming reader on good and bad input: each malformed line is named by file, line and field; a torn
+// last line is a warning; unknown kinds and fields are ignored; a newer schema is refused; chunk boundaries
+// change nothing; no input crashes or hangs it.
+#include <random>
+#include <vector>
+
+#include "reader/jsonl_reader.hpp"
+#include "reader_support.hpp"
+
+using namespace spanlog::reader;
+using reader_test::contains;
+using reader_test::data;
+
+namespace {
+
+// Counts what it receives, by kind.
+struct CountingSink : RecordSink {
+  int headers = 0, threads = 0, spans = 0, starts = 0, ends = 0, instants = 0, counters = 0, gauges = 0,
+      phases = 0, dropped = 0, footers = 0;
+  std::uint64_t dur_total = 0;
+  std::vector<std::uint64_t> span_lines;
+  void on_header(const HeaderRecord&, std::uint64_t) override { ++headers; }
+  void on_thread(const ThreadRecord&, std::uint64_t) override { ++threads; }
+  void on_span(const SpanRecord& r, std::uint64_t line) override {
+    ++spans;
+    dur_total += r.dur_ns;
+    span_lines.push_back(line);
+  }
+  void on_span_start(const SpanStartRecord&, std::uint64_t) override { ++starts; }
+  void on_span_end(const SpanEndRecord& r, std::uint64_t) override {
+    ++ends;
+    dur_total += r.dur_ns;
+  }
+  void on_instant(const InstantRecord&, std::uint64_t) override { ++instants; }
+  void on_counter(const CounterRecord&, std::uint64_t) override { ++counters; }
+  void on_gauge(const GaugeRecord&, std::uint64_t) override { ++gauges; }
+  void on_phase(const PhaseRecord&, std::uint64_t) override { ++phases; }
+  void on_dropped(const DroppedRecord&, std::uint64_t) override { ++dropped; }
+  void on_footer(const FooterRecord&, std::uint64_t) override { ++footers; }
+};
+
+std::string read_error(const std::string& name, const std::string& text) {
+  CountingSink sink;
+  JsonlReader reader(name, sink);
+  try {
+    reader.feed(text);
+    reader.finish();
+  } catch (const ReadError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a good run: every record reaches the sink with its kind") {
+  CountingSink sink;
+  const ReadReport report = read_file(data("basic/telemetry.jsonl"), sink);
+  CHECK(report.lines == 21);
+  CHECK(report.records == 21);
+  CHECK(report.skipped_lines == 0);
+  CHECK_FALSE(report.torn_last_line);
+  CHECK(sink.headers == 1);
+  CHECK(sink.threads == 2);
+  CHECK(sink.spans == 5);
+  CHECK(sink.starts == 2);
+  CHECK(sink.ends == 2);
+  CHECK(sink.instants == 2);
+  CHECK(sink.counters == 2);
+  CHECK(sink.gauges == 2);
+  CHECK(sink.phases == 1);
+  CHECK(sink.dropped == 1);
+  CHECK(sink.footers == 1);
+  CHECK(sink.span_lines == std::vector<std::uint64_t>{6, 7, 8, 13, 14});
+}
+
+TEST_CASE("every malformed line of the corpus is reported with file, line and what was wrong") {
+  const std::string expected = reader_test::read_text(data("bad_lines.expected"));
+  std::istringstream lines(expected);
+  std::string entry;
+  std::vector<std::pair<std::uint64_t, std::string>> cases;
+  while (std::getline(lines, entry)) {
+    const auto tab = entry.find('\t');
+    cases.emplace_back(std::stoull(entry.substr(0, tab)), entry.substr(tab + 1));
+  }
+  REQUIRE(cases.size() == 20);
+
+  // Without --skip-bad the first bad line stops the reading, with its number and field.
+  CountingSink sink;
+  try {
+    read_file(data("bad_lines.jsonl"), sink);
+    FAIL("a malformed line must stop the reading");
+  } catch (const ReadError& e) {
+    CHECK(std::string(e.what()) == data("bad_lines.jsonl").string() + ":3: field \"dur_ns\": expected an unsigned integer");
+  }
+
+  // Each bad line alone, after a good first line: the message names the line and the field.
+  const std::string all = reader_test::read_text(data("bad_lines.jsonl"));
+  std::vector<std::string> file_lines;
+  std::istringstream split(all);
+  for (std::string line; std::getline(split, line);) file_lines.push_back(line);
+  for (const auto& [number, message] : cases) {
+    const std::string text = file_lines[0] + "\n" + file_lines[1] + "\n" + file_lines[number - 1] + "\n";
+    const std::string error = read_error("run/telemetry.jsonl", text);
+    INFO("line: " << file_lines[number - 1]);
+    CHECK(contains(error, "run/telemetry.jsonl:3: " + message));
+  }
+
+  // With --skip-bad they are counted and the good lines all arrive.
+  ReadOptions skip;
+  skip.skip_bad = true;
+  CountingSink counted;
+  const ReadReport report = read_file(data("bad_lines.jsonl"), counted, skip);
+  CHECK(report.skipped_lines == 20);
+  CHECK(counted.instants == 21);
+  CHECK(counted.headers == 1);
+  REQUIRE(report.skipped_examples.size() == 5);
+  CHECK(contains(report.skipped_examples[1], "bad_lines.jsonl:5: field \"ts\""));
+}
+
+TEST_CASE("a torn last line is a warning and everything before it is used") {
+  CountingSink sink;
+  const ReadReport report = read_file(data("crashed/telemetry.jsonl"), sink);
+  REQUIRE(report.torn_last_line);
+  CHECK(contains(*report.torn_last_line, "telemetry.jsonl:9: the last line is incomplete"));
+  CHECK(report.records == 8);
+  CHECK(sink.spans == 1);
+  CHECK(sink.starts == 3);
+
+  // A whole record that only lacks its final newline is used, not reported.
+  CountingSink whole;
+  JsonlReader reader("x", whole);
+  reader.feed(R"({"event":"span","span_id":1,"name":"a","tid":1,"ts":5,"dur_ns":7})");
+  reader.finish();
+  CHECK(whole.spans == 1);
+  CHECK_FALSE(reader.report().torn_last_line);
+}
+
+TEST_CASE("unknown record kinds and fields are ignored; blank lines are skipped") {
+  CountingSink sink;
+  const ReadReport report = read_file(data("unknown_kinds.jsonl"), sink);
+  CHECK(report.skipped_lines == 0);
+  CHECK(sink.spans == 2);
+  CHECK(sink.dur_total == 2000);
+  CHECK(sink.footers == 1);
+  CHECK(report.lines == 7);
+}
+
+TEST_CASE("a newer major schema is refused with a clear message") {
+  CountingSink sink;
+  ReadOptions skip;
+  skip.skip_bad = true;  // not even --skip-bad reads a file it does not understand
+  try {
+    read_file(data("schema2.jsonl"), sink, skip);
+    FAIL("schema 2 must be refused");
+  } catch (const ReadError& e) {
+    CHECK(contains(e.what(), "schema2.jsonl:1: schema 2 is newer than this spanlog understands (schema 1)"));
+  }
+  CHECK(sink.spans == 0);
+}
+
+TEST_CASE("small chunks, long lines and CRLF give the same records as one big chunk") {
+  std::string text = reader_test::read_text(data("basic/telemetry.jsonl"));
+  // A line longer than the chunk, so the buffer must grow.
+  text += R"({"event":"instant","name":"long","tid":1,"ts":9,"attrs":{"blob":")" + std::string(20000, 'x') + "\"}}\n";
+  std::string crlf;
+  for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+
+  for (const std::string* input : {&text, &crlf}) {
+    for (const std::size_t feed_size : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, input->size()}) {
+      CountingSink sink;
+      ReadOptions options;
+      options.chunk_bytes = 4096;
+      JsonlReader reader("x", sink, options);
+      for (std::size_t at = 0; at < input->size(); at += feed_size) reader.feed(std::string_view(*input).substr(at, feed_size));
+      reader.finish();
+      INFO("feed size " << feed_size);
+      CHECK(sink.spans == 5);
+      CHECK(sink.ends == 2);
+      CHECK(sink.instants == 3);
+      CHECK(sink.dur_total == 1039000);
+      CHECK(reader.report().lines == 22);
+    }
+  }
+}
+
+TEST_CASE("a line longer than the limit is malformed, and reading goes on after it") {
+  CountingSink sink;
+  ReadOptions options;
+  options.chunk_bytes = 4096;
+  options.max_line_bytes = 8192;
+  options.skip_bad = true;
+  JsonlReader reader("x", sink, options);
+  reader.feed(R"({"event":"instant","name":"a","tid":1,"ts":1})" "\n");
+  reader.feed(R"({"event":"instant","name":")" + std::string(50000, 'y') + "\",\"tid\":1,\"ts\":2}\n");
+  reader.feed(R"({"event":"instant","name":"c","tid":1,"ts":3})" "\n");
+  reader.finish();
+  CHECK(sink.instants == 2);
+  CHECK(reader.report().skipped_lines == 1);
+  REQUIRE(reader.report().skipped_examples.size() == 1);
+  CHECK(contains(reader.report().skipped_examples[0], "x:2: line longer than 8192 bytes"));
+}
+
+TEST_CASE("mutated input never crashes or hangs the reader") {
+  // A small deterministic fuzz: truncations, byte flips and insertions of JSON punctuation into good lines.
+  const std::string good = reader_test::read_text(data("basic/telemetry.jsonl"));
+  std::mt19937 random(1234);
+  const std::string punctuation = "{}[]\",:\\\n 0-e.tfn\x80\xff";
+  int runs = 0;
+  for (int i = 0; i < 1500; ++i) {
+    std::string text = good;
+    const int edits = 1 + static_cast<int>(random() % 8);
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = random() % text.size();
+      switch (random() % 4) {
+        case 0: text.resize(at); break;
+        case 1: text[at] = punctuation[random() % punctuation.size()]; break;
+        case 2: text.insert(at, 1, punctuation[random() % punctuation.size()]); break;
+        default: text.erase(at, random() % 40); break;
+      }
+    }
+    CountingSink sink;
+    ReadOptions options;
+    options.skip_bad = true;
+    options.chunk_bytes = 4096;
+    JsonlReader reader("fuzz", sink, options);
+    try {
+      reader.feed(text);
+      reader.finish();
+    } catch (const ReadError&) {
+      // a mutated header may claim a newer schema: refused, which is fine
+    }
+    CHECK(reader.report().records + reader.report().skipped_lines <= reader.report().lines);
+    ++runs;
+  }
+  CHECK(runs == 1500);
+}

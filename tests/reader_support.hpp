@@ -1,0 +1,88 @@
+// Test support for the reader tests: fixture paths, temporary directories, and commands run with their
+// output captured in memory.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+
+#include "cli/console.hpp"
+
+namespace reader_test {
+
+inline std::filesystem::path data(const std::string& name) {
+  const char* dir = std::getenv("SPANLOG_TEST_DATA");
+  REQUIRE_MESSAGE(dir != nullptr, "SPANLOG_TEST_DATA must name tests/data");
+  return std::filesystem::path(dir) / name;
+}
+
+inline std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline void write_text(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+// A fresh directory, removed with its contents at the end of the scope.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "spanlog-reader-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct Captured {
+  int status = -1;
+  std::string out, err;
+};
+
+// Runs a command function with stdout and stderr captured, without colour.
+inline Captured capture(const std::function<int(const spanlog::cli::Console&)>& command) {
+  char* out_text = nullptr;
+  char* err_text = nullptr;
+  std::size_t out_size = 0, err_size = 0;
+  FILE* out = ::open_memstream(&out_text, &out_size);
+  FILE* err = ::open_memstream(&err_text, &err_size);
+  spanlog::cli::Console console;
+  console.out = out;
+  console.err = err;
+  console.colour = false;
+  Captured captured;
+  captured.status = command(console);
+  std::fclose(out);
+  std::fclose(err);
+  captured.out.assign(out_text, out_size);
+  captured.err.assign(err_text, err_size);
+  std::free(out_text);
+  std::free(err_text);
+  return captured;
+}
+
+inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace reader_test
