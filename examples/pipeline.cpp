@@ -21,10 +21,11 @@ struct item {
   int size;
 };
 
-// Deterministic pseudo-work, so runs are comparable.
-std::uint64_t churn(std::uint64_t seed, int rounds) {
+// Deterministic pseudo-work, so runs are comparable; the sink keeps the optimizer from removing it.
+std::atomic<std::uint64_t> work_sink{0};
+void churn(std::uint64_t seed, int rounds) {
   for (int i = 0; i < rounds; ++i) seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-  return seed;
+  work_sink.fetch_add(seed, std::memory_order_relaxed);
 }
 
 std::vector<item> discover(int count) {
@@ -40,7 +41,7 @@ std::vector<item> discover(int count) {
 
 bool call_tool(int tool, int size, bool slow) {
   SPANLOG_SPAN("tool.call", "tool", tool);
-  churn(static_cast<std::uint64_t>(tool), size * 20);
+  churn(static_cast<std::uint64_t>(tool), size * 100);
   if (slow) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   return true;
 }
@@ -62,7 +63,7 @@ void analyse(const item& it, bool slow) {
 void synthesise(const std::vector<item>& items) {
   SPANLOG_PHASE("synthesis");
   SPANLOG_SPAN("write.report", "sections", items.size());
-  churn(42, 200000);
+  churn(42, 20000000);
 }
 
 }  // namespace
