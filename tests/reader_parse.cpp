@@ -91,7 +91,8 @@ TEST_CASE("every malformed line of the corpus is reported with file, line and wh
     read_file(data("bad_lines.jsonl"), sink);
     FAIL("a malformed line must stop the reading");
   } catch (const ReadError& e) {
-    CHECK(std::string(e.what()) == data("bad_lines.jsonl").string() + ":3: field \"dur_ns\": expected an unsigned integer");
+    CHECK(std::string(e.what()) ==
+          data("bad_lines.jsonl").string() + ":3: field \"dur_ns\": expected an unsigned integer");
   }
 
   // Each bad line alone, after a good first line: the message names the line and the field.
@@ -162,7 +163,8 @@ TEST_CASE("a newer major schema is refused with a clear message") {
 TEST_CASE("small chunks, long lines and CRLF give the same records as one big chunk") {
   std::string text = reader_test::read_text(data("basic/telemetry.jsonl"));
   // A line longer than the chunk, so the buffer must grow.
-  text += R"({"event":"instant","name":"long","tid":1,"ts":9,"attrs":{"blob":")" + std::string(20000, 'x') + "\"}}\n";
+  text += R"({"event":"instant","name":"long","tid":1,"ts":9,"attrs":{"blob":")" + std::string(20000, 'x') +
+          "\"}}\n";
   std::string crlf;
   for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
 
@@ -172,7 +174,8 @@ TEST_CASE("small chunks, long lines and CRLF give the same records as one big ch
       ReadOptions options;
       options.chunk_bytes = 4096;
       JsonlReader reader("x", sink, options);
-      for (std::size_t at = 0; at < input->size(); at += feed_size) reader.feed(std::string_view(*input).substr(at, feed_size));
+      for (std::size_t at = 0; at < input->size(); at += feed_size)
+        reader.feed(std::string_view(*input).substr(at, feed_size));
       reader.finish();
       INFO("feed size " << feed_size);
       CHECK(sink.spans == 5);
@@ -191,9 +194,11 @@ TEST_CASE("a line longer than the limit is malformed, and reading goes on after 
   options.max_line_bytes = 8192;
   options.skip_bad = true;
   JsonlReader reader("x", sink, options);
-  reader.feed(R"({"event":"instant","name":"a","tid":1,"ts":1})" "\n");
+  reader.feed(R"({"event":"instant","name":"a","tid":1,"ts":1})"
+              "\n");
   reader.feed(R"({"event":"instant","name":")" + std::string(50000, 'y') + "\",\"tid\":1,\"ts\":2}\n");
-  reader.feed(R"({"event":"instant","name":"c","tid":1,"ts":3})" "\n");
+  reader.feed(R"({"event":"instant","name":"c","tid":1,"ts":3})"
+              "\n");
   reader.finish();
   CHECK(sink.instants == 2);
   CHECK(reader.report().skipped_lines == 1);
@@ -213,10 +218,18 @@ TEST_CASE("mutated input never crashes or hangs the reader") {
     for (int e = 0; e < edits && !text.empty(); ++e) {
       const std::size_t at = random() % text.size();
       switch (random() % 4) {
-        case 0: text.resize(at); break;
-        case 1: text[at] = punctuation[random() % punctuation.size()]; break;
-        case 2: text.insert(at, 1, punctuation[random() % punctuation.size()]); break;
-        default: text.erase(at, random() % 40); break;
+        case 0:
+          text.resize(at);
+          break;
+        case 1:
+          text[at] = punctuation[random() % punctuation.size()];
+          break;
+        case 2:
+          text.insert(at, 1, punctuation[random() % punctuation.size()]);
+          break;
+        default:
+          text.erase(at, random() % 40);
+          break;
       }
     }
     CountingSink sink;

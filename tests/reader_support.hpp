@@ -83,6 +83,8 @@ inline Captured capture(const std::function<int(const spanlog::cli::Console&)>& 
   return captured;
 }
 
-inline bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 }  // namespace reader_test

@@ -52,6 +52,7 @@ void Table::print(const Console& console, std::string_view indent) const {
       else
         line += last ? cell : cell + padding;
     }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     console.print("{}\n", header ? console.bold(line) : line);
   };
   std::vector<std::string> titles;

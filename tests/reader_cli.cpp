@@ -1,0 +1,66 @@
+// The `spanlog` program itself: exit statuses and messages as a shell or a CI job sees them.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+
+#include "reader_support.hpp"
+
+using reader_test::contains;
+using reader_test::data;
+
+namespace {
+
+struct Result {
+  int status = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Result run(const std::string& arguments) {
+  const char* bin = std::getenv("SPANLOG_BIN");
+  REQUIRE_MESSAGE(bin != nullptr, "SPANLOG_BIN must name the spanlog program");
+  const std::string command = std::string(bin) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  Result result;
+  std::array<char, 4096> buffer{};
+  for (std::size_t got; (got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;)
+    result.output.append(buffer.data(), got);
+  const int status = ::pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string quoted(const std::filesystem::path& path) {
+  return "'" + path.string() + "'";
+}
+
+}  // namespace
+
+TEST_CASE("exit statuses: 0 fine, 1 a finding, 2 bad input or usage") {
+  CHECK(run("summary --no-write " + quoted(data("basic"))).status == 0);
+
+  auto bad = run("summary " + quoted(data("bad_lines.jsonl")));
+  CHECK(bad.status == 2);
+  CHECK(contains(bad.output, "bad_lines.jsonl:3: field \"dur_ns\": expected an unsigned integer"));
+
+  auto skipped = run("summary --skip-bad " + quoted(data("bad_lines.jsonl")));
+  CHECK(skipped.status == 0);
+  CHECK(contains(skipped.output, "skipped 20 malformed lines"));
+
+  auto schema = run("summary " + quoted(data("schema2.jsonl")));
+  CHECK(schema.status == 2);
+  CHECK(contains(schema.output, "schema 2 is newer than this spanlog understands"));
+
+  CHECK(run("check " + quoted(data("basic")) + " --rule 'dropped == 0'").status == 1);
+  CHECK(run("check " + quoted(data("basic")) + " --rule 'count(*) == 7'").status == 0);
+  auto rule = run("check " + quoted(data("basic")) + " --rule 'p99(x) <'");
+  CHECK(rule.status == 2);
+  CHECK(contains(rule.output, "rule 'p99(x) <': expected a number after the comparison"));
+
+  CHECK(run("doctor " + quoted(data("crashed"))).status == 1);
+  CHECK(run("diff " + quoted(data("basic")) + " " + quoted(data("basic")) + " --fail-above 10%").status == 0);
+  CHECK(run("summary /nonexistent/run").status == 2);
+  CHECK(run("no-such-command").status == 2);
+  CHECK(run("--help").status == 0);
+}

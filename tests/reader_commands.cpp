@@ -1,0 +1,225 @@
+// diff, check, doctor, runs and tail on hand-written and generated runs.
+#include <thread>
+
+#include "cli/commands.hpp"
+#include "cli/run_location.hpp"
+#include "reader/rules.hpp"
+#include "reader_support.hpp"
+
+using namespace spanlog;
+using reader_test::capture;
+using reader_test::contains;
+using reader_test::data;
+
+namespace {
+
+// A run whose `hot` spans take `base_ns`, `base_ns` + 1, ... and whose `cold` spans take 1 ms.
+std::string generated_run(const std::string& run_id, std::uint64_t start, std::uint64_t hot_ns, int count) {
+  std::string text = fmt::format(R"({{"event":"header","schema":1,"run_id":"{}","start_ts":{}}})"
+                                 "\n",
+                                 run_id, start);
+  for (int i = 0; i < count; ++i)
+    text += fmt::format(R"({{"event":"span","span_id":{},"name":"hot","tid":1,"ts":{},"dur_ns":{}}})"
+                        "\n",
+                        i + 1, start + 10 + i, hot_ns + static_cast<std::uint64_t>(i));
+  text += fmt::format(R"({{"event":"span","span_id":99999,"name":"cold","tid":1,"ts":{},"dur_ns":1000000}})"
+                      "\n",
+                      start + 5);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("diff reports the change per span and fails above the threshold") {
+  reader_test::TempDir dir;
+  reader_test::write_text(dir / "base.jsonl", generated_run("base", 1000, 1000, 100));
+  reader_test::write_text(dir / "slow.jsonl", generated_run("slow", 2000, 1500, 100));  // hot is 50% slower
+  reader_test::write_text(dir / "same.jsonl", generated_run("same", 3000, 1000, 100));
+
+  cli::DiffOptions options;
+  options.base = (dir / "base.jsonl").string();
+  options.candidate = (dir / "slow.jsonl").string();
+  options.fail_above_percent = 10;
+  auto result = capture([&](const cli::Console& c) { return cli::diff_command(options, c); });
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "REGRESSION"));
+  CHECK(contains(result.out, "1 span regressed by more than 10%"));
+  CHECK(contains(result.out, "+47.6%"));  // total 104950 -> 154950 ns, exact
+
+  options.candidate = (dir / "same.jsonl").string();
+  result = capture([&](const cli::Console& c) { return cli::diff_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "no regression above 10%"));
+
+  // Faster is never a regression; without a threshold nothing fails.
+  options.base = (dir / "slow.jsonl").string();
+  result = capture([&](const cli::Console& c) { return cli::diff_command(options, c); });
+  CHECK(result.status == 0);
+  options.base = (dir / "base.jsonl").string();
+  options.candidate = (dir / "slow.jsonl").string();
+  options.fail_above_percent.reset();
+  CHECK(capture([&](const cli::Console& c) { return cli::diff_command(options, c); }).status == 0);
+
+  options.fail_above_percent = 60;
+  CHECK(capture([&](const cli::Console& c) { return cli::diff_command(options, c); }).status == 0);
+}
+
+TEST_CASE("rules: parsing") {
+  const auto rule = reader::parse_rule("p99(db.query) < 5ms");
+  CHECK(rule.function == "p99");
+  CHECK(rule.argument == "db.query");
+  CHECK(rule.op == reader::Rule::Op::less);
+  CHECK(rule.threshold == 5e6);
+  CHECK(reader::parse_rule("errors(*) == 0").argument == "*");
+  CHECK(reader::parse_rule("dropped==0").function == "dropped");
+  CHECK(reader::parse_rule("mean(x) >= 2.5 us").threshold == 2500);
+  CHECK(reader::parse_rule("error_rate(x) <= 1%").threshold == doctest::Approx(0.01));
+  CHECK(reader::parse_rule("total(x) != 7").threshold == 7);
+
+  for (const char* bad :
+       {"", "p98(x) < 1ms", "p99 < 1ms", "p99(x) 1ms", "p99(x) < ", "p99(x) < 5 parsecs", "count(x) < 5ms",
+        "dropped(x) == 0", "p99(x < 1ms", "p99() < 1ms", "p99(x) < abc"}) {
+    INFO("rule: " << bad);
+    CHECK_THROWS_AS(reader::parse_rule(bad), reader::RuleSyntaxError);
+  }
+  try {
+    reader::parse_rule("p99(x) < 5 parsecs");
+  } catch (const reader::RuleSyntaxError& e) {
+    CHECK(contains(e.what(), "unknown unit 'parsecs'"));
+  }
+}
+
+TEST_CASE(
+    "check: passing rules exit 0, a failing rule prints plainly and exits 1, a bad rule is a usage error") {
+  cli::CheckOptions options;
+  options.run = data("basic").string();
+  options.rules = {"p99(db.query) < 10us",    "count(*) == 7",         "errors(parse) == 0",
+                   "gauge(queue.depth) == 4", "counter(bytes) >= 150", "open_spans == 0",
+                   "self(request) == 17us",   "event(cache.*) == 2"};
+  auto result = capture([&](const cli::Console& c) { return cli::check_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "ok    p99(db.query) < 10us  (p99(db.query) = 5.00 µs)"));
+
+  options.rules = {"errors(*) == 0", "dropped == 0", "p99(db.query) < 10us", "p50(no.such.span) < 1s"};
+  result = capture([&](const cli::Console& c) { return cli::check_command(options, c); });
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "FAIL  errors(*) == 0  (errors(*) = 1)"));
+  CHECK(contains(result.out, "FAIL  dropped == 0  (dropped = 3)"));
+  CHECK(contains(result.out, "FAIL  p50(no.such.span) < 1s  (no spans match 'no.such.span')"));
+  CHECK(contains(result.out, "3 of 4 rules failed"));
+
+  options.rules = {"p99(db.query) < 5 furlongs"};
+  CHECK_THROWS_AS(capture([&](const cli::Console& c) { return cli::check_command(options, c); }),
+                  cli::UsageError);
+}
+
+TEST_CASE("doctor: a healthy run, a crashed run and a run with clock anomalies") {
+  cli::DoctorOptions options;
+  options.run = data("unknown_kinds.jsonl").string();
+  auto result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "healthy"));
+
+  options.run = data("basic").string();
+  result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 1);  // 2 spans and 1 event were dropped
+  CHECK(contains(result.out, "dropped records: 2 spans, 1 events"));
+
+  options.run = data("crashed").string();
+  result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "no footer"));
+  CHECK(contains(result.out, "torn last line"));
+  CHECK(contains(result.out, "3 spans started but never ended"));
+  CHECK(contains(result.out,
+                 "    thread 1 (main)\n      load  started at +1.00 µs, open for 3.00 µs (line 3)\n"
+                 "        decode  started at +2.00 µs, open for 2.00 µs (line 4)\n"));
+  CHECK(contains(result.out, "    thread 2 (net)\n      fetch  started at +3.00 µs"));
+
+  options.run = data("clock_backwards.jsonl").string();
+  result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 1);
+  CHECK(contains(result.out,
+                 "clock: on thread 1 timestamps went backwards 1 time (by up to 1.00 µs; first at line 3)"));
+  CHECK(contains(result.out, "clock: 1 timestamp before the header's start_ts (first at line 4)"));
+
+  options.run = data("bad_lines.jsonl").string();
+  result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "20 malformed lines"));
+}
+
+TEST_CASE("runs: newest first with status; --keep deletes the older ones") {
+  reader_test::TempDir dir;
+  for (const char* name : {"a-old", "b-mid", "c-new"}) std::filesystem::create_directory(dir / name);
+  reader_test::write_text(dir / "a-old" / "telemetry.jsonl",
+                          reader_test::read_text(data("crashed/telemetry.jsonl")));
+  std::string mid = reader_test::read_text(data("basic/telemetry.jsonl"));
+  reader_test::write_text(dir / "b-mid" / "telemetry.jsonl", mid);
+  std::string newest = mid;
+  for (auto at = newest.find("1795459260"); at != std::string::npos; at = newest.find("1795459260", at))
+    newest.replace(at, 10, "1795459261");  // one second later
+  reader_test::write_text(dir / "c-new" / "telemetry.jsonl", newest);
+  std::filesystem::create_directory_symlink("c-new", dir / "latest");
+
+  cli::RunsOptions options;
+  options.dir = dir.path().string();
+  auto result = capture([&](const cli::Console& c) { return cli::runs_command(options, c); });
+  CHECK(result.status == 0);
+  const auto c = result.out.find("c-new"), b = result.out.find("b-mid"), a = result.out.find("a-old");
+  REQUIRE(c != std::string::npos);
+  CHECK(c < b);
+  CHECK(b < a);
+  CHECK(contains(result.out, "2.00 ms      7  complete"));
+  CHECK(contains(result.out, "crashed"));
+  CHECK_FALSE(contains(result.out, "latest"));
+
+  options.keep = 1;
+  result = capture([&](const cli::Console& c) { return cli::runs_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(std::filesystem::exists(dir / "c-new"));
+  CHECK_FALSE(std::filesystem::exists(dir / "b-mid"));
+  CHECK_FALSE(std::filesystem::exists(dir / "a-old"));
+}
+
+TEST_CASE("tail prints spans as they end, and -f follows a growing file until the footer") {
+  cli::TailOptions options;
+  options.run = data("basic").string();
+  auto result = capture([&](const cli::Console& c) { return cli::tail_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "    0.000011  main          parse  2.00 µs\n"));
+  CHECK(contains(result.out, "db.query  1.00 µs  error: timeout"));
+  CHECK(result.out.find("parse") < result.out.find("analysis"));  // in the order they ended
+
+  reader_test::TempDir dir;
+  const std::string all = reader_test::read_text(data("basic/telemetry.jsonl"));
+  const auto half = all.find("\n", all.size() / 2) + 10;  // cut inside a line
+  reader_test::write_text(dir / "telemetry.jsonl", all.substr(0, half));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream out(dir / "telemetry.jsonl", std::ios::app | std::ios::binary);
+    out << all.substr(half);
+  });
+  options.run = dir.path().string();
+  options.follow = true;
+  options.poll_seconds = 0.05;
+  options.follow_timeout_seconds = 20;
+  const auto started = std::chrono::steady_clock::now();
+  result = capture([&](const cli::Console& c) { return cli::tail_command(options, c); });
+  writer.join();
+  CHECK(result.status == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));  // stopped at the footer
+  CHECK(contains(result.out, "analysis"));
+  CHECK(contains(result.out, "request"));
+}
+
+TEST_CASE("a RUN that names nothing is a usage error; SPANLOG_DIR/latest is the default") {
+  CHECK_THROWS_AS(cli::locate_run(std::string("/nonexistent/run")), cli::UsageError);
+  reader_test::TempDir dir;
+  std::filesystem::copy(data("basic"), dir / "run-1");
+  std::filesystem::create_directory_symlink("run-1", dir / "latest");
+  ::setenv("SPANLOG_DIR", dir.path().c_str(), 1);
+  const auto location = cli::locate_run(std::nullopt);
+  ::unsetenv("SPANLOG_DIR");
+  CHECK(location.file == dir / "latest" / "telemetry.jsonl");
+}

@@ -1,0 +1,213 @@
+// `spanlog summary` on hand-written runs: the expected values below are worked out by hand from
+// tests/data/basic/telemetry.jsonl, and percentiles of a generated run are compared with exact ones.
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "cli/commands.hpp"
+#include "cli/run_location.hpp"
+#include "cli/summary_json.hpp"
+#include "reader/aggregator.hpp"
+#include "reader_support.hpp"
+
+using namespace spanlog;
+using reader_test::contains;
+using reader_test::data;
+
+namespace {
+
+reader::Summary summarize_one(const std::filesystem::path& file, reader::AggregateOptions options = {}) {
+  return reader::summarize({file}, options, {});
+}
+
+}  // namespace
+
+TEST_CASE("per span name: count, total, self time across threads and span forms, percentiles, errors") {
+  const reader::Summary s = summarize_one(data("basic/telemetry.jsonl"));
+  REQUIRE(s.spans.size() == 4);
+  const auto& analysis = s.spans.at("analysis");
+  CHECK(analysis.durations.count() == 1);
+  CHECK(analysis.durations.sum() == 1'000'000);
+  // minus its children request(20 µs, span_start/span_end) and request(8 µs, another thread)
+  CHECK(analysis.self_ns == 972'000);
+
+  const auto& request = s.spans.at("request");
+  CHECK(request.durations.count() == 2);
+  CHECK(request.durations.sum() == 28'000);
+  // 20000 - (2000 parse + 5000 + 1000 db.query on thread 2) + 8000 - 3000 (a child written after its parent)
+  CHECK(request.self_ns == 17'000);
+  CHECK(request.durations.percentile(0.5) == 8'000);
+  CHECK(request.durations.max() == 20'000);
+
+  const auto& db = s.spans.at("db.query");
+  CHECK(db.durations.count() == 2);
+  CHECK(db.errors == 1);
+  CHECK(db.self_ns == 6'000);
+  CHECK(s.spans.at("parse").durations.sum() == 5'000);
+
+  CHECK(s.phases.at("analysis").wall_ns == 1'000'000);
+  CHECK(s.phases.at("analysis").spans == 7);
+  CHECK(s.counters.at("bytes").value() == 150);
+  CHECK(s.wall_ns() == 2'000'000);
+  const auto& gauge = s.gauges.at("queue.depth");
+  CHECK(*gauge.last == 4);
+  CHECK(*gauge.min == 1);
+  CHECK(*gauge.max == 9);
+  CHECK(gauge.sets == 7);
+  CHECK(s.events.at("cache.miss") == 2);
+  REQUIRE(s.threads.size() == 2);
+  CHECK(s.threads[0].name == "main");
+  CHECK(s.threads[0].spans == 3);
+  CHECK(s.threads[1].name == "worker");
+  CHECK(s.threads[1].spans == 4);
+  CHECK(s.dropped.spans == 2);
+  CHECK(s.dropped.events == 1);
+  CHECK(s.total_spans == 7);
+  CHECK(s.open_spans.empty());
+}
+
+TEST_CASE("--by groups spans by an attribute and sums numeric attributes per group") {
+  const reader::Summary s = summarize_one(data("basic/telemetry.jsonl"), {"model", ""});
+  REQUIRE(s.spans.size() == 2);
+  CHECK(s.spans.at("small").durations.sum() == 20'000);  // model set at span_start, tokens at span_end
+  CHECK(s.spans.at("small").attr_sums.at("tokens") == 50);
+  CHECK(s.spans.at("large").durations.sum() == 8'000);
+  CHECK(s.spans.at("large").attr_sums.at("tokens") == 70);
+  CHECK(s.ungrouped_spans == 5);
+}
+
+TEST_CASE("several runs merge into one summary") {
+  const auto file = data("basic/telemetry.jsonl");
+  const reader::Summary s = reader::summarize({file, file}, {}, {});
+  CHECK(s.spans.at("request").durations.count() == 4);
+  CHECK(s.spans.at("request").self_ns == 34'000);
+  CHECK(s.counters.at("bytes").value() == 300);
+  CHECK(s.threads.size() == 4);
+  CHECK(s.runs.size() == 2);
+  CHECK(s.phases.at("analysis").occurrences == 2);
+}
+
+TEST_CASE("percentiles of a generated run are within 1% of exact, in any chunk size") {
+  reader_test::TempDir dir;
+  std::mt19937_64 random(99);
+  std::lognormal_distribution<double> durations(10.0, 1.5);
+  std::vector<std::uint64_t> values;
+  std::string text = R"({"event":"header","schema":1,"run_id":"gen","start_ts":1000})"
+                     "\n";
+  std::uint64_t sum = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const auto d = static_cast<std::uint64_t>(durations(random));
+    values.push_back(d);
+    sum += d;
+    text += fmt::format(R"({{"event":"span","span_id":{},"name":"work","tid":1,"ts":{},"dur_ns":{}}})"
+                        "\n",
+                        i + 1, 1000 + i, d);
+  }
+  reader_test::write_text(dir / "telemetry.jsonl", text);
+  std::sort(values.begin(), values.end());
+  for (const std::size_t chunk : {std::size_t{4096}, std::size_t{4} << 20}) {
+    reader::ReadOptions options;
+    options.chunk_bytes = chunk;
+    const reader::Summary s = reader::summarize({dir / "telemetry.jsonl"}, {}, options);
+    const auto& h = s.spans.at("work").durations;
+    CHECK(h.count() == values.size());
+    CHECK(h.sum() == sum);
+    CHECK(h.max() == values.back());
+    for (const double q : {0.5, 0.9, 0.99}) {
+      const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()) - 1e-9));
+      const auto exact = static_cast<double>(values[rank - 1]);
+      CHECK(std::fabs(static_cast<double>(h.percentile(q)) - exact) <= 0.01 * exact);
+    }
+  }
+}
+
+TEST_CASE("the summary table, --sort, --top and --filter") {
+  cli::SummaryOptions options;
+  options.runs = {data("basic").string()};
+  options.write_run_summary = false;
+  auto result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "run basic-1 (demo on testhost): wall 2.00 ms, 21 records, complete"));
+  CHECK(contains(result.out,
+                 "span      count    total     self     mean      p50      p90      p99      max  errors"));
+  CHECK(contains(result.out,
+                 "request       2  28.0 µs  17.0 µs  14.0 µs  8.00 µs  20.0 µs  20.0 µs  20.0 µs       0"));
+  CHECK(contains(result.out, "bytes      150   75000"));
+  CHECK(contains(result.out, "dropped: 2 spans, 1 events, 0 metrics, 0 attrs"));
+  // sorted by total: analysis first, parse last
+  CHECK(result.out.find("analysis ") < result.out.find("parse "));
+
+  options.sort = "name";
+  options.top = 2;
+  result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(result.out.find("analysis") < result.out.find("db.query"));
+  CHECK_FALSE(contains(result.out, "request   "));
+  CHECK(contains(result.out, "(2 more not shown)"));
+
+  options.top.reset();
+  options.filter = "db.*";
+  result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(contains(result.out, "db.query"));
+  CHECK_FALSE(contains(result.out, "request "));
+
+  options.sort = "bogus";
+  CHECK_THROWS_AS(
+      reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); }),
+      cli::UsageError);
+}
+
+TEST_CASE("--json is valid JSON with the same numbers") {
+  cli::SummaryOptions options;
+  options.runs = {data("basic/telemetry.jsonl").string()};
+  options.json = true;
+  options.write_run_summary = false;
+  const auto result =
+      reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  REQUIRE(result.status == 0);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(result.out).get(doc) == simdjson::SUCCESS);
+  std::uint64_t total = 0, self = 0, wall = 0;
+  for (auto span : doc["spans"].get_array()) {
+    if (std::string_view(span["name"].get_string()) != "request") continue;
+    total = span["total_ns"].get_uint64();
+    self = span["self_ns"].get_uint64();
+  }
+  CHECK(total == 28'000);
+  CHECK(self == 17'000);
+  REQUIRE(doc["wall_ns"].get(wall) == simdjson::SUCCESS);
+  CHECK(wall == 2'000'000);
+  CHECK(double(doc["counters"]["bytes"]["rate_per_s"]) == 75000.0);
+}
+
+TEST_CASE("a run that died gets its run_summary.json regenerated in the documented shape") {
+  reader_test::TempDir dir;
+  std::filesystem::copy(data("crashed"), dir / "crashed");
+  cli::SummaryOptions options;
+  options.runs = {(dir / "crashed").string()};
+  const auto result =
+      reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.err, "the last line is incomplete"));
+  CHECK(contains(result.out, "open spans (started, never ended): 3"));
+  const std::string written = reader_test::read_text(dir / "crashed" / "run_summary.json");
+  CHECK(written ==
+        R"({"run_id":"crashed-1","schema":1,"start_ts":1795459260000000000,"total_wall_ns":4000,"phases":{},)"
+        R"("totals":{"spans":1,"events":1,"records":8,"dropped":0,"open_spans":3,"counters":{}},)"
+        R"("threads":[{"tid":1,"name":"main","spans":1},{"tid":2,"name":"net","spans":0}]})"
+        "\n");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  CHECK(parser.parse(written).get(doc) == simdjson::SUCCESS);
+}
+
+TEST_CASE("a complete run's run_summary.json matches the footer's totals") {
+  const reader::Summary s = summarize_one(data("basic/telemetry.jsonl"));
+  const std::string json = cli::run_summary_json(s);
+  CHECK(contains(json, R"("phases":{"analysis":{"wall_ns":1000000,"spans":7}})"));
+  CHECK(contains(
+      json,
+      R"("totals":{"spans":7,"events":2,"records":21,"dropped":3,"open_spans":0,"counters":{"bytes":150}})"));
+}
