@@ -973,6 +973,10 @@ SPANLOG_BEGIN_NAMESPACE
 
 enum class overflow_policy { drop, block };
 
+// What a child made by fork() records: a run of its own (<parent run id>-fork-<pid>, begun by its first
+// record), or nothing. It never writes into the parent's file.
+enum class fork_policy { new_run, off };
+
 struct options {
   std::string dir = "spanlog";  // SPANLOG_DIR: runs are written to <dir>/<run_id>/
   std::string run_id;           // SPANLOG_RUN_ID: empty means <yyyymmdd-hhmmss>-<pid>
@@ -988,6 +992,10 @@ struct options {
   double sample = 1.0;                                      // SPANLOG_SAMPLE: share of spans kept, 0..1
   std::string service_name;                                 // SPANLOG_SERVICE: default the program's name
   std::vector<std::pair<std::string, std::string>> attrs;  // SPANLOG_ATTRS="k=v,k2=v2"
+  // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL write what the rings hold, then
+  // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
+  bool crash_handler = true;
+  fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
 
   // Defaults overridden by the environment.
   static options from_env();
@@ -1075,6 +1083,13 @@ inline options options::from_env() {
       detail::config_warning("SPANLOG_SAMPLE", v, "is not a number from 0 to 1", "1");
   }
   if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
+  if (const char* v = env("SPANLOG_CRASH_HANDLER"))
+    o.crash_handler = detail::parse_switch("SPANLOG_CRASH_HANDLER", v, true);
+  if (const char* v = env("SPANLOG_FORK")) {
+    if (!std::strcmp(v, "new_run")) o.fork = fork_policy::new_run;
+    else if (!std::strcmp(v, "off")) o.fork = fork_policy::off;
+    else detail::config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
+  }
   if (const char* v = env("SPANLOG_ATTRS")) {
     std::string all(v);
     std::size_t pos = 0;
@@ -1117,12 +1132,23 @@ SPANLOG_END_NAMESPACE
 #include <thread>
 #include <vector>
 
+// ---- begin spanlog/crash.hpp ----
+// Writing what the rings hold when the program crashes: handlers for SIGSEGV, SIGABRT, SIGBUS, SIGFPE and
+// SIGILL that dump the rings with async-signal-safe calls only, then hand the signal to the handler the
+// program had before (or to the default action, which ends the process as it would have ended anyway).
+#include <signal.h>
+
+#include <atomic>
+#include <cstring>
+
 // ---- begin spanlog/flusher.hpp ----
 // The background flusher: drains every thread's ring, turns records into JSON Lines and writes them in
 // batches. It is the only part of spanlog that formats (with fmt) or touches the file; it never blocks a
 // recording thread, which only ever waits for it under the `block` overflow policy.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <concurrentqueue/concurrentqueue.h>
@@ -1131,6 +1157,7 @@ SPANLOG_END_NAMESPACE
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -1333,6 +1360,80 @@ struct thread_summary {
   std::uint64_t spans = 0;
 };
 
+// Set by the crash handler: the flusher writes what it has formatted, then parks for the handler.
+inline std::atomic<int> g_crashing{0};
+
+// Output for the crash handler: a fixed buffer and write(2), nothing that allocates or locks.
+class signal_safe_writer {
+ public:
+  explicit signal_safe_writer(int fd) : fd_(fd) {}
+  ~signal_safe_writer() { flush(); }
+  signal_safe_writer(const signal_safe_writer&) = delete;
+  signal_safe_writer& operator=(const signal_safe_writer&) = delete;
+
+  void append(const char* begin, const char* end) {
+    while (begin < end) {
+      if (size_ == sizeof buf_) flush();
+      const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - begin), sizeof buf_ - size_);
+      std::memcpy(buf_ + size_, begin, n);
+      size_ += n;
+      begin += n;
+    }
+  }
+  void raw(const char* s) { append(s, s + std::strlen(s)); }
+  void u64(std::uint64_t v) {
+    char tmp[24];
+    char* p = tmp + sizeof tmp;
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+    append(p, tmp + sizeof tmp);
+  }
+  void i64(std::int64_t v) {
+    if (v < 0) {
+      raw("-");
+      u64(static_cast<std::uint64_t>(-(v + 1)) + 1);
+    } else {
+      u64(static_cast<std::uint64_t>(v));
+    }
+  }
+  void string(const char* s) {
+    raw("\"");
+    jsonl_writer::escape_into(*this, s ? std::string_view(s) : std::string_view());
+    raw("\"");
+  }
+  void flush() {
+    const char* p = buf_;
+    while (size_ && fd_ >= 0) {
+      const ssize_t n = ::write(fd_, p, size_);
+      if (n > 0) {
+        p += n;
+        size_ -= static_cast<std::size_t>(n);
+      } else if (!(n < 0 && errno == EINTR)) {
+        break;
+      }
+    }
+    size_ = 0;
+  }
+
+ private:
+  int fd_;
+  std::size_t size_ = 0;
+  char buf_[16384];
+};
+
+inline const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    default: return "signal";
+  }
+}
+
 // How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
 // wakes the flusher while a run stops never touches a destroyed object.
 struct wake_signal {
@@ -1470,6 +1571,7 @@ class flusher {
     buffer_state st;
     st.buf = b;
     if (carried) {
+      skip_records_from_between_runs(*b);
       st.reported_spans = b->dropped_spans.load(std::memory_order_relaxed);
       st.reported_events = b->dropped_events.load(std::memory_order_relaxed);
       st.reported_metrics = b->dropped_metrics.load(std::memory_order_relaxed);
@@ -1483,6 +1585,41 @@ class flusher {
     if (header_written_) write_thread_record(states_.back(), b->initial_name, false);
   }
 
+  // Records a thread wrote while no run was active (it passed the on-check just before the last stop):
+  // they belong to no run, so they are skipped here and reported as dropped, reason "between_runs".
+  void skip_records_from_between_runs(thread_buffer& b) {
+    std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
+    const std::uint64_t end = b.published.load(std::memory_order_acquire);
+    while (pos < end) {
+      record_header h;
+      std::memcpy(&h, b.at(pos), sizeof h);
+      std::uint64_t size = sizeof h;
+      bool begins_span = false;
+      switch (static_cast<record_tag>(h.site_and_tag & tag_mask)) {
+        case tag_span_begin: begins_span = true; break;
+        case tag_instant: ++between_runs_.dropped_events; break;
+        case tag_counter:
+        case tag_gauge: ++between_runs_.dropped_metrics; break;
+        case tag_padding: size = h.value; break;
+        case tag_extended: {
+          extended_header x;
+          std::memcpy(&x, b.at(pos) + sizeof h, sizeof x);
+          size = x.size;
+          begins_span = x.op == extended_op::span_begin || x.op == extended_op::async_begin;
+          if (x.op == extended_op::instant) ++between_runs_.dropped_events;
+          break;
+        }
+        default: break;
+      }
+      if (begins_span) {
+        ++between_runs_.dropped_spans;
+        ++b.drained_span_seq;  // the recording thread counted it: ids stay in step
+      }
+      pos += size;
+    }
+    b.consumed.store(end, std::memory_order_release);
+  }
+
   void adopt_new_buffers() {
     thread_buffer* b = nullptr;
     while (queues_.new_buffers->try_dequeue(b)) adopt(b, false);
@@ -1490,9 +1627,25 @@ class flusher {
 
   // ---- the main loop ----
   void run() {
+    thread_id_.store(static_cast<std::uint64_t>(::syscall(SYS_gettid)), std::memory_order_release);
     calibration_.measure_rate(std::chrono::milliseconds(20));
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
+    if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
+      w_.raw("{\"event\":\"dropped\",\"tid\":0,\"ts\":");
+      w_.i64(calibration_.anchor_ns);
+      w_.raw(",\"spans\":");
+      w_.u64(between_runs_.dropped_spans);
+      w_.raw(",\"events\":");
+      w_.u64(between_runs_.dropped_events);
+      w_.raw(",\"metrics\":");
+      w_.u64(between_runs_.dropped_metrics);
+      w_.raw(",\"attrs\":0,\"async_ends\":0,\"reason\":\"between_runs\"");
+      end_record();
+      totals_.dropped_spans += between_runs_.dropped_spans;
+      totals_.dropped_events += between_runs_.dropped_events;
+      totals_.dropped_metrics += between_runs_.dropped_metrics;
+    }
     auto last_metrics = std::chrono::steady_clock::now();
     for (;;) {
       bool stopping, flushing;
@@ -1506,6 +1659,7 @@ class flusher {
         flush_ticket = flush_requested_;
         flushing = flush_ticket > flush_done_;
       }
+      park_if_crashing();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
@@ -1523,26 +1677,39 @@ class flusher {
     finish();
   }
 
+  // Drains every ring in passes of at most batch_bytes each, so the text formatted between two safe points
+  // (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
   void drain_all() {
     adopt_new_buffers();
     cycle_starts_.clear();
-    for (std::size_t i = 0; i < states_.size();) {
-      buffer_state& st = states_[i];
-      const bool exited = st.buf->exited.load(std::memory_order_acquire);
-      drain(st);
-      if (exited) {
-        retire(i);
-      } else {
-        ++i;
+    for (int pass = 0; pass < 64; ++pass) {
+      bool more = false;
+      for (std::size_t i = 0; i < states_.size();) {
+        park_if_crashing();
+        buffer_state& st = states_[i];
+        const bool exited = st.buf->exited.load(std::memory_order_acquire);
+        const bool left = drain(st);
+        more = more || left;
+        if (w_.size() >= (std::size_t{4} << 20)) write_out();
+        if (exited && !left) {
+          retire(i);
+        } else {
+          ++i;
+        }
       }
+      if (!more) break;
     }
     count_spans_in_phases();
   }
 
-  void drain(buffer_state& st) {
+  static constexpr std::uint64_t batch_bytes = std::uint64_t{1} << 20;
+
+  // Returns true when the ring holds more than one batch could take.
+  bool drain(buffer_state& st) {
     thread_buffer& b = *st.buf;
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
-    const std::uint64_t end = b.published.load(std::memory_order_acquire);
+    const std::uint64_t published = b.published.load(std::memory_order_acquire);
+    const std::uint64_t end = published - pos > batch_bytes ? pos + batch_bytes : published;
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
     while (pos < end) {
@@ -1596,7 +1763,8 @@ class flusher {
       open_span& o = st.stack[i];
       if (!o.start_written) write_span_start(st, o);
     }
-    b.consumed.store(end, std::memory_order_release);
+    b.consumed.store(pos, std::memory_order_release);
+    return pos < published;
   }
 
   open_span& push(buffer_state& st) {
@@ -1907,7 +2075,6 @@ class flusher {
     w_.raw("}\n");
     ++totals_.records;
     ++unwritten_in_buffer_;
-    if (w_.size() >= (std::size_t{4} << 20)) write_out();
   }
 
   void write_tid_ts(std::uint64_t tid, std::int64_t ts) {
@@ -2131,6 +2298,133 @@ class flusher {
     return buf[0] ? std::string(buf) : std::string("unknown");
   }
 
+  // ---- crashes: only async-signal-safe calls from here to the end of crash_dump ----
+ public:
+  // Called by the crash handler on the crashing thread. Waits (up to 2 s) for the flusher to reach a safe
+  // point and park, then writes what the rings hold, and a crash record, with write(2) alone.
+  void crash_dump(int sig) {
+    const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
+    if (!on_flusher && thread_id_.load() != 0) {
+      for (int i = 0; i < 2000 && !parked_.load(std::memory_order_acquire); ++i) {
+        const timespec ms{0, 1000000};
+        ::nanosleep(&ms, nullptr);
+      }
+    }
+    if (!header_written_) return;  // the run began less than a calibration ago: nothing to anchor times to
+    signal_safe_writer w(fd_);
+    for (auto& st : states_) crash_drain(st, w);
+    thread_buffer* b = nullptr;
+    while (queues_.new_buffers->try_dequeue(b)) {
+      buffer_state st;
+      st.buf = b;
+      crash_drain(st, w);
+    }
+    w.raw("{\"event\":\"crash\",\"signal\":");
+    w.i64(sig);
+    w.raw(",\"name\":\"");
+    w.raw(signal_name(sig));
+    w.raw("\",\"tid\":");
+    w.u64(static_cast<std::uint64_t>(::syscall(SYS_gettid)));
+    w.raw(",\"ts\":");
+    w.i64(calibration_.to_ns(ticks()));
+    w.raw("}\n");
+  }
+
+ private:
+  void park_if_crashing() {
+    if (!g_crashing.load(std::memory_order_acquire)) return;
+    write_out();
+    parked_.store(true, std::memory_order_release);
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+
+  // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
+  // attributes), instant events; counters, gauges, attributes and async spans are left out.
+  void crash_drain(buffer_state& st, signal_safe_writer& w) {
+    thread_buffer& b = *st.buf;
+    std::uint64_t pos = b.consumed.load(std::memory_order_acquire);
+    const std::uint64_t end = b.published.load(std::memory_order_acquire);
+    constexpr std::size_t max_depth = 256;
+    std::uint64_t ids[max_depth], starts[max_depth];
+    std::size_t depth = 0;
+    // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
+    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted, std::uint64_t t,
+                          bool phase) {
+      w.raw("{\"event\":\"span_start\",\"span_id\":");
+      w.u64(id);
+      if (parent) {
+        w.raw(",\"parent\":");
+        w.u64(parent);
+      }
+      w.raw(",\"name\":");
+      if (quoted) w.raw(name);
+      else w.string(name);
+      w.raw(",\"tid\":");
+      w.u64(b.tid);
+      w.raw(",\"ts\":");
+      w.i64(calibration_.to_ns(t));
+      if (phase) w.raw(",\"kind\":\"phase\"");
+      w.raw("}\n");
+    };
+    auto span_end = [&](std::uint64_t id, std::uint64_t start, std::uint64_t t) {
+      w.raw("{\"event\":\"span_end\",\"span_id\":");
+      w.u64(id);
+      w.raw(",\"ts\":");
+      w.i64(calibration_.to_ns(t));
+      w.raw(",\"dur_ns\":");
+      w.i64(calibration_.to_ns(t) - calibration_.to_ns(start));
+      w.raw(",\"status\":\"ok\"}\n");
+    };
+    auto begin = [&](const char* name, std::uint64_t parent, std::uint64_t t, bool phase) {
+      const std::uint64_t id = b.id_base | ++b.drained_span_seq;
+      if (!parent) parent = depth ? ids[depth - 1] : (st.depth ? st.stack[st.depth - 1].id : 0);
+      span_start(id, parent, name, false, t, phase);
+      if (depth < max_depth) ids[depth] = id, starts[depth] = t, ++depth;
+    };
+    while (pos < end) {
+      const std::byte* p = b.at(pos);
+      record_header h;
+      std::memcpy(&h, p, sizeof h);
+      const auto tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
+      const site* s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
+      std::uint64_t size = sizeof h;
+      if (tag == tag_span_begin) {
+        begin(s->name, 0, h.value, s->kind == site_kind::phase);
+      } else if (tag == tag_span_end) {
+        if (depth) {
+          --depth;
+          span_end(ids[depth], starts[depth], h.value);
+        } else if (st.depth) {
+          open_span& o = st.stack[--st.depth];
+          if (!o.start_written) span_start(o.id, o.parent, o.name->c_str(), true, o.start_ticks, o.is_phase);
+          span_end(o.id, o.start_ticks, h.value);
+        }
+      } else if (tag == tag_instant) {
+        w.raw("{\"event\":\"instant\",\"name\":");
+        w.string(s->name);
+        w.raw(",\"tid\":");
+        w.u64(b.tid);
+        w.raw(",\"ts\":");
+        w.i64(calibration_.to_ns(h.value));
+        w.raw("}\n");
+      } else if (tag == tag_padding) {
+        size = h.value;
+      } else if (tag == tag_extended) {
+        extended_header x;
+        std::memcpy(&x, p + sizeof h, sizeof x);
+        size = x.size;
+        if (x.op == extended_op::span_begin) {
+          const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
+          begin(name, x.arg, h.value, (s && s->kind == site_kind::phase) || (x.flags & ext_flag_phase));
+        } else if (x.op == extended_op::async_begin) {
+          ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
+        }
+      }
+      pos += size;
+    }
+    b.consumed.store(end, std::memory_order_release);
+  }
+
   // ---- output ----
   void write_out() {
     if (w_.size() == 0) return;
@@ -2161,7 +2455,10 @@ class flusher {
   }
 
   void finish() {
-    // Records published by threads that raced the stop, and rings of threads that exited meanwhile.
+    // Records published by threads that raced the stop (they passed the on-check just before it), and rings
+    // of threads that exited meanwhile.
+    drain_all();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
     drain_all();
     emit_metrics_and_drops();
     std::uint64_t open = open_at_retire_;
@@ -2198,6 +2495,9 @@ class flusher {
     write_clock(w_);
     end_record();
     write_out();
+    if (totals_.unwritten_records)
+      std::fprintf(stderr, "spanlog: %llu records could not be written to %s/telemetry.jsonl\n",
+                   static_cast<unsigned long long>(totals_.unwritten_records), run_dir_.c_str());
     write_run_summary(end_ns, open);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -2270,12 +2570,13 @@ class flusher {
     w.raw("]}\n");
     const std::string path = run_dir_ + "/run_summary.json";
     const std::string tmp = path + ".tmp";
+    if (run_dir_.empty()) return;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return;
-    const bool ok = ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
-    ::close(fd);
-    if (ok) ::rename(tmp.c_str(), path.c_str());
-    else ::unlink(tmp.c_str());
+    const bool ok = fd >= 0 && ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
+    if (fd >= 0) ::close(fd);
+    if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return;
+    ::unlink(tmp.c_str());
+    std::fprintf(stderr, "spanlog: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
   }
 
   static constexpr std::size_t name_cache_fast_size = 512;
@@ -2292,6 +2593,8 @@ class flusher {
   clock_calibration calibration_;
   std::thread thread_;
 
+  std::atomic<std::uint64_t> thread_id_{0};
+  std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;
   bool& wake_pending_;
@@ -2319,6 +2622,7 @@ class flusher {
   jsonl_writer attr_writer_;
   fmt::memory_buffer scratch_;
   run_totals totals_;
+  run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
   std::uint64_t open_at_retire_ = 0;
   bool header_written_ = false;
@@ -2328,6 +2632,50 @@ class flusher {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/flusher.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr int crash_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+constexpr int crash_signal_count = sizeof crash_signals / sizeof crash_signals[0];
+
+inline std::atomic<flusher*> g_crash_target{nullptr};  // the active run's flusher
+inline struct sigaction g_previous_actions[crash_signal_count] = {};
+inline std::atomic<bool> g_crash_handlers_installed{false};
+
+inline void crash_signal_handler(int sig, siginfo_t* info, void* context) {
+  int index = 0;
+  while (index < crash_signal_count && crash_signals[index] != sig) ++index;
+  if (g_crashing.exchange(1) == 0) {
+    if (flusher* f = g_crash_target.load(std::memory_order_acquire)) f->crash_dump(sig);
+  }
+  if (index == crash_signal_count) return;
+  // Chain: the previous action takes this signal and any later one.
+  const struct sigaction& previous = g_previous_actions[index];
+  ::sigaction(sig, &previous, nullptr);
+  if ((previous.sa_flags & SA_SIGINFO) && previous.sa_sigaction) {
+    previous.sa_sigaction(sig, info, context);
+  } else if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
+    previous.sa_handler(sig);
+  } else if (previous.sa_handler == SIG_DFL) {
+    // Blocked while this handler runs: delivered, with the default action, when it returns.
+    ::raise(sig);
+  }
+}
+
+inline void install_crash_handlers() {
+  if (g_crash_handlers_installed.exchange(true)) return;
+  struct sigaction action;
+  std::memset(&action, 0, sizeof action);
+  action.sa_sigaction = crash_signal_handler;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK;
+  sigemptyset(&action.sa_mask);
+  for (int i = 0; i < crash_signal_count; ++i) ::sigaction(crash_signals[i], &action, &g_previous_actions[i]);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/crash.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -2344,11 +2692,26 @@ struct session_control {
   std::atomic<std::uint64_t> next_slot{1};
   std::atomic<std::size_t> ring_bytes{std::size_t{1} << 20};
   std::atomic<bool> block{false};
-  bool atexit_registered = false;
+  options last_options;  // of the active or last run, for a forked child's run
+  std::string last_run_id;
 };
 
+// Never destroyed. A forked child leaves its parent's behind (its locks may be held by threads that do not
+// exist in the child) and makes a fresh one.
+inline std::atomic<session_control*> g_control{nullptr};
+inline session_control* g_parent_control = nullptr;  // in a forked child that records a run of its own
+inline std::atomic<bool> g_process_hooks_installed{false};
+
 inline session_control& control() {
-  static session_control* c = new session_control();
+  session_control* c = g_control.load(std::memory_order_acquire);
+  if (!c) {
+    auto* fresh = new session_control();
+    if (g_control.compare_exchange_strong(c, fresh, std::memory_order_acq_rel)) {
+      c = fresh;
+    } else {
+      delete fresh;
+    }
+  }
   return *c;
 }
 
@@ -2449,6 +2812,18 @@ inline bool make_directories(const std::string& path) {
 
 inline void stop_at_exit();
 
+// In the child of fork(): no flusher thread exists here and the parent's file is not ours.
+inline void after_fork_in_child() {
+  g_crash_target.store(nullptr, std::memory_order_relaxed);
+  session_control* parent = g_control.load(std::memory_order_relaxed);
+  g_control.store(nullptr, std::memory_order_relaxed);
+  tl_buffer = nullptr;
+  tl_exit_guard.buffer = nullptr;
+  const bool own_run = parent && parent->active && parent->last_options.fork == fork_policy::new_run;
+  g_parent_control = own_run ? parent : nullptr;
+  g_flags.store(own_run ? flag_never_started : 0u, std::memory_order_release);
+}
+
 inline void start_locked(session_control& c, options o) {
   if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
   if (!o.enabled) {
@@ -2504,16 +2879,20 @@ inline void start_locked(session_control& c, options o) {
   if (o.metrics) flags |= flag_metrics;
   if (sampling) flags |= flag_sampling;
 
+  c.last_options = o;
+  c.last_run_id = run_id;
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
   c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd,
                                        flusher::shared_queues{&c.new_buffers, &c.free_buffers}, c.signal,
                                        std::move(carried));
   c.active->launch();
-  if (!c.atexit_registered) {
-    c.atexit_registered = true;
+  if (!g_process_hooks_installed.exchange(true)) {
     std::atexit(stop_at_exit);
+    ::pthread_atfork(nullptr, nullptr, after_fork_in_child);
   }
+  if (c.last_options.crash_handler) install_crash_handlers();
+  g_crash_target.store(c.active.get(), std::memory_order_release);
   g_flags.store(flags, std::memory_order_release);
 }
 
@@ -2521,12 +2900,20 @@ inline void start_default_session() {
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (!(g_flags.load(std::memory_order_acquire) & flag_never_started)) return;
+  if (session_control* parent = g_parent_control) {
+    g_parent_control = nullptr;
+    options o = parent->last_options;
+    o.run_id = parent->last_run_id + "-fork-" + std::to_string(::getpid());
+    start_locked(c, std::move(o));
+    return;
+  }
   start_locked(c, options::from_env());
 }
 
 inline void stop_locked(session_control& c) {
   g_flags.store(0, std::memory_order_release);
   if (!c.active) return;
+  g_crash_target.store(nullptr, std::memory_order_release);
   c.parked = c.active->stop();
   c.active.reset();
 }

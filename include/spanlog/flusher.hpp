@@ -4,6 +4,8 @@
 #pragma once
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <concurrentqueue/concurrentqueue.h>
@@ -12,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <condition_variable>
 #include <cstdint>
 #include <cstring>
@@ -100,6 +103,80 @@ struct thread_summary {
   std::string name;
   std::uint64_t spans = 0;
 };
+
+// Set by the crash handler: the flusher writes what it has formatted, then parks for the handler.
+inline std::atomic<int> g_crashing{0};
+
+// Output for the crash handler: a fixed buffer and write(2), nothing that allocates or locks.
+class signal_safe_writer {
+ public:
+  explicit signal_safe_writer(int fd) : fd_(fd) {}
+  ~signal_safe_writer() { flush(); }
+  signal_safe_writer(const signal_safe_writer&) = delete;
+  signal_safe_writer& operator=(const signal_safe_writer&) = delete;
+
+  void append(const char* begin, const char* end) {
+    while (begin < end) {
+      if (size_ == sizeof buf_) flush();
+      const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - begin), sizeof buf_ - size_);
+      std::memcpy(buf_ + size_, begin, n);
+      size_ += n;
+      begin += n;
+    }
+  }
+  void raw(const char* s) { append(s, s + std::strlen(s)); }
+  void u64(std::uint64_t v) {
+    char tmp[24];
+    char* p = tmp + sizeof tmp;
+    do {
+      *--p = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v);
+    append(p, tmp + sizeof tmp);
+  }
+  void i64(std::int64_t v) {
+    if (v < 0) {
+      raw("-");
+      u64(static_cast<std::uint64_t>(-(v + 1)) + 1);
+    } else {
+      u64(static_cast<std::uint64_t>(v));
+    }
+  }
+  void string(const char* s) {
+    raw("\"");
+    jsonl_writer::escape_into(*this, s ? std::string_view(s) : std::string_view());
+    raw("\"");
+  }
+  void flush() {
+    const char* p = buf_;
+    while (size_ && fd_ >= 0) {
+      const ssize_t n = ::write(fd_, p, size_);
+      if (n > 0) {
+        p += n;
+        size_ -= static_cast<std::size_t>(n);
+      } else if (!(n < 0 && errno == EINTR)) {
+        break;
+      }
+    }
+    size_ = 0;
+  }
+
+ private:
+  int fd_;
+  std::size_t size_ = 0;
+  char buf_[16384];
+};
+
+inline const char* signal_name(int sig) {
+  switch (sig) {
+    case SIGSEGV: return "SIGSEGV";
+    case SIGABRT: return "SIGABRT";
+    case SIGBUS: return "SIGBUS";
+    case SIGFPE: return "SIGFPE";
+    case SIGILL: return "SIGILL";
+    default: return "signal";
+  }
+}
 
 // How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
 // wakes the flusher while a run stops never touches a destroyed object.
@@ -238,6 +315,7 @@ class flusher {
     buffer_state st;
     st.buf = b;
     if (carried) {
+      skip_records_from_between_runs(*b);
       st.reported_spans = b->dropped_spans.load(std::memory_order_relaxed);
       st.reported_events = b->dropped_events.load(std::memory_order_relaxed);
       st.reported_metrics = b->dropped_metrics.load(std::memory_order_relaxed);
@@ -251,6 +329,41 @@ class flusher {
     if (header_written_) write_thread_record(states_.back(), b->initial_name, false);
   }
 
+  // Records a thread wrote while no run was active (it passed the on-check just before the last stop):
+  // they belong to no run, so they are skipped here and reported as dropped, reason "between_runs".
+  void skip_records_from_between_runs(thread_buffer& b) {
+    std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
+    const std::uint64_t end = b.published.load(std::memory_order_acquire);
+    while (pos < end) {
+      record_header h;
+      std::memcpy(&h, b.at(pos), sizeof h);
+      std::uint64_t size = sizeof h;
+      bool begins_span = false;
+      switch (static_cast<record_tag>(h.site_and_tag & tag_mask)) {
+        case tag_span_begin: begins_span = true; break;
+        case tag_instant: ++between_runs_.dropped_events; break;
+        case tag_counter:
+        case tag_gauge: ++between_runs_.dropped_metrics; break;
+        case tag_padding: size = h.value; break;
+        case tag_extended: {
+          extended_header x;
+          std::memcpy(&x, b.at(pos) + sizeof h, sizeof x);
+          size = x.size;
+          begins_span = x.op == extended_op::span_begin || x.op == extended_op::async_begin;
+          if (x.op == extended_op::instant) ++between_runs_.dropped_events;
+          break;
+        }
+        default: break;
+      }
+      if (begins_span) {
+        ++between_runs_.dropped_spans;
+        ++b.drained_span_seq;  // the recording thread counted it: ids stay in step
+      }
+      pos += size;
+    }
+    b.consumed.store(end, std::memory_order_release);
+  }
+
   void adopt_new_buffers() {
     thread_buffer* b = nullptr;
     while (queues_.new_buffers->try_dequeue(b)) adopt(b, false);
@@ -258,9 +371,25 @@ class flusher {
 
   // ---- the main loop ----
   void run() {
+    thread_id_.store(static_cast<std::uint64_t>(::syscall(SYS_gettid)), std::memory_order_release);
     calibration_.measure_rate(std::chrono::milliseconds(20));
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
+    if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
+      w_.raw("{\"event\":\"dropped\",\"tid\":0,\"ts\":");
+      w_.i64(calibration_.anchor_ns);
+      w_.raw(",\"spans\":");
+      w_.u64(between_runs_.dropped_spans);
+      w_.raw(",\"events\":");
+      w_.u64(between_runs_.dropped_events);
+      w_.raw(",\"metrics\":");
+      w_.u64(between_runs_.dropped_metrics);
+      w_.raw(",\"attrs\":0,\"async_ends\":0,\"reason\":\"between_runs\"");
+      end_record();
+      totals_.dropped_spans += between_runs_.dropped_spans;
+      totals_.dropped_events += between_runs_.dropped_events;
+      totals_.dropped_metrics += between_runs_.dropped_metrics;
+    }
     auto last_metrics = std::chrono::steady_clock::now();
     for (;;) {
       bool stopping, flushing;
@@ -274,6 +403,7 @@ class flusher {
         flush_ticket = flush_requested_;
         flushing = flush_ticket > flush_done_;
       }
+      park_if_crashing();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
@@ -291,26 +421,39 @@ class flusher {
     finish();
   }
 
+  // Drains every ring in passes of at most batch_bytes each, so the text formatted between two safe points
+  // (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
   void drain_all() {
     adopt_new_buffers();
     cycle_starts_.clear();
-    for (std::size_t i = 0; i < states_.size();) {
-      buffer_state& st = states_[i];
-      const bool exited = st.buf->exited.load(std::memory_order_acquire);
-      drain(st);
-      if (exited) {
-        retire(i);
-      } else {
-        ++i;
+    for (int pass = 0; pass < 64; ++pass) {
+      bool more = false;
+      for (std::size_t i = 0; i < states_.size();) {
+        park_if_crashing();
+        buffer_state& st = states_[i];
+        const bool exited = st.buf->exited.load(std::memory_order_acquire);
+        const bool left = drain(st);
+        more = more || left;
+        if (w_.size() >= (std::size_t{4} << 20)) write_out();
+        if (exited && !left) {
+          retire(i);
+        } else {
+          ++i;
+        }
       }
+      if (!more) break;
     }
     count_spans_in_phases();
   }
 
-  void drain(buffer_state& st) {
+  static constexpr std::uint64_t batch_bytes = std::uint64_t{1} << 20;
+
+  // Returns true when the ring holds more than one batch could take.
+  bool drain(buffer_state& st) {
     thread_buffer& b = *st.buf;
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
-    const std::uint64_t end = b.published.load(std::memory_order_acquire);
+    const std::uint64_t published = b.published.load(std::memory_order_acquire);
+    const std::uint64_t end = published - pos > batch_bytes ? pos + batch_bytes : published;
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
     while (pos < end) {
@@ -364,7 +507,8 @@ class flusher {
       open_span& o = st.stack[i];
       if (!o.start_written) write_span_start(st, o);
     }
-    b.consumed.store(end, std::memory_order_release);
+    b.consumed.store(pos, std::memory_order_release);
+    return pos < published;
   }
 
   open_span& push(buffer_state& st) {
@@ -675,7 +819,6 @@ class flusher {
     w_.raw("}\n");
     ++totals_.records;
     ++unwritten_in_buffer_;
-    if (w_.size() >= (std::size_t{4} << 20)) write_out();
   }
 
   void write_tid_ts(std::uint64_t tid, std::int64_t ts) {
@@ -899,6 +1042,133 @@ class flusher {
     return buf[0] ? std::string(buf) : std::string("unknown");
   }
 
+  // ---- crashes: only async-signal-safe calls from here to the end of crash_dump ----
+ public:
+  // Called by the crash handler on the crashing thread. Waits (up to 2 s) for the flusher to reach a safe
+  // point and park, then writes what the rings hold, and a crash record, with write(2) alone.
+  void crash_dump(int sig) {
+    const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
+    if (!on_flusher && thread_id_.load() != 0) {
+      for (int i = 0; i < 2000 && !parked_.load(std::memory_order_acquire); ++i) {
+        const timespec ms{0, 1000000};
+        ::nanosleep(&ms, nullptr);
+      }
+    }
+    if (!header_written_) return;  // the run began less than a calibration ago: nothing to anchor times to
+    signal_safe_writer w(fd_);
+    for (auto& st : states_) crash_drain(st, w);
+    thread_buffer* b = nullptr;
+    while (queues_.new_buffers->try_dequeue(b)) {
+      buffer_state st;
+      st.buf = b;
+      crash_drain(st, w);
+    }
+    w.raw("{\"event\":\"crash\",\"signal\":");
+    w.i64(sig);
+    w.raw(",\"name\":\"");
+    w.raw(signal_name(sig));
+    w.raw("\",\"tid\":");
+    w.u64(static_cast<std::uint64_t>(::syscall(SYS_gettid)));
+    w.raw(",\"ts\":");
+    w.i64(calibration_.to_ns(ticks()));
+    w.raw("}\n");
+  }
+
+ private:
+  void park_if_crashing() {
+    if (!g_crashing.load(std::memory_order_acquire)) return;
+    write_out();
+    parked_.store(true, std::memory_order_release);
+    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+
+  // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
+  // attributes), instant events; counters, gauges, attributes and async spans are left out.
+  void crash_drain(buffer_state& st, signal_safe_writer& w) {
+    thread_buffer& b = *st.buf;
+    std::uint64_t pos = b.consumed.load(std::memory_order_acquire);
+    const std::uint64_t end = b.published.load(std::memory_order_acquire);
+    constexpr std::size_t max_depth = 256;
+    std::uint64_t ids[max_depth], starts[max_depth];
+    std::size_t depth = 0;
+    // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
+    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted, std::uint64_t t,
+                          bool phase) {
+      w.raw("{\"event\":\"span_start\",\"span_id\":");
+      w.u64(id);
+      if (parent) {
+        w.raw(",\"parent\":");
+        w.u64(parent);
+      }
+      w.raw(",\"name\":");
+      if (quoted) w.raw(name);
+      else w.string(name);
+      w.raw(",\"tid\":");
+      w.u64(b.tid);
+      w.raw(",\"ts\":");
+      w.i64(calibration_.to_ns(t));
+      if (phase) w.raw(",\"kind\":\"phase\"");
+      w.raw("}\n");
+    };
+    auto span_end = [&](std::uint64_t id, std::uint64_t start, std::uint64_t t) {
+      w.raw("{\"event\":\"span_end\",\"span_id\":");
+      w.u64(id);
+      w.raw(",\"ts\":");
+      w.i64(calibration_.to_ns(t));
+      w.raw(",\"dur_ns\":");
+      w.i64(calibration_.to_ns(t) - calibration_.to_ns(start));
+      w.raw(",\"status\":\"ok\"}\n");
+    };
+    auto begin = [&](const char* name, std::uint64_t parent, std::uint64_t t, bool phase) {
+      const std::uint64_t id = b.id_base | ++b.drained_span_seq;
+      if (!parent) parent = depth ? ids[depth - 1] : (st.depth ? st.stack[st.depth - 1].id : 0);
+      span_start(id, parent, name, false, t, phase);
+      if (depth < max_depth) ids[depth] = id, starts[depth] = t, ++depth;
+    };
+    while (pos < end) {
+      const std::byte* p = b.at(pos);
+      record_header h;
+      std::memcpy(&h, p, sizeof h);
+      const auto tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
+      const site* s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
+      std::uint64_t size = sizeof h;
+      if (tag == tag_span_begin) {
+        begin(s->name, 0, h.value, s->kind == site_kind::phase);
+      } else if (tag == tag_span_end) {
+        if (depth) {
+          --depth;
+          span_end(ids[depth], starts[depth], h.value);
+        } else if (st.depth) {
+          open_span& o = st.stack[--st.depth];
+          if (!o.start_written) span_start(o.id, o.parent, o.name->c_str(), true, o.start_ticks, o.is_phase);
+          span_end(o.id, o.start_ticks, h.value);
+        }
+      } else if (tag == tag_instant) {
+        w.raw("{\"event\":\"instant\",\"name\":");
+        w.string(s->name);
+        w.raw(",\"tid\":");
+        w.u64(b.tid);
+        w.raw(",\"ts\":");
+        w.i64(calibration_.to_ns(h.value));
+        w.raw("}\n");
+      } else if (tag == tag_padding) {
+        size = h.value;
+      } else if (tag == tag_extended) {
+        extended_header x;
+        std::memcpy(&x, p + sizeof h, sizeof x);
+        size = x.size;
+        if (x.op == extended_op::span_begin) {
+          const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
+          begin(name, x.arg, h.value, (s && s->kind == site_kind::phase) || (x.flags & ext_flag_phase));
+        } else if (x.op == extended_op::async_begin) {
+          ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
+        }
+      }
+      pos += size;
+    }
+    b.consumed.store(end, std::memory_order_release);
+  }
+
   // ---- output ----
   void write_out() {
     if (w_.size() == 0) return;
@@ -929,7 +1199,10 @@ class flusher {
   }
 
   void finish() {
-    // Records published by threads that raced the stop, and rings of threads that exited meanwhile.
+    // Records published by threads that raced the stop (they passed the on-check just before it), and rings
+    // of threads that exited meanwhile.
+    drain_all();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
     drain_all();
     emit_metrics_and_drops();
     std::uint64_t open = open_at_retire_;
@@ -966,6 +1239,9 @@ class flusher {
     write_clock(w_);
     end_record();
     write_out();
+    if (totals_.unwritten_records)
+      std::fprintf(stderr, "spanlog: %llu records could not be written to %s/telemetry.jsonl\n",
+                   static_cast<unsigned long long>(totals_.unwritten_records), run_dir_.c_str());
     write_run_summary(end_ns, open);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -1038,12 +1314,13 @@ class flusher {
     w.raw("]}\n");
     const std::string path = run_dir_ + "/run_summary.json";
     const std::string tmp = path + ".tmp";
+    if (run_dir_.empty()) return;
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) return;
-    const bool ok = ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
-    ::close(fd);
-    if (ok) ::rename(tmp.c_str(), path.c_str());
-    else ::unlink(tmp.c_str());
+    const bool ok = fd >= 0 && ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
+    if (fd >= 0) ::close(fd);
+    if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return;
+    ::unlink(tmp.c_str());
+    std::fprintf(stderr, "spanlog: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
   }
 
   static constexpr std::size_t name_cache_fast_size = 512;
@@ -1060,6 +1337,8 @@ class flusher {
   clock_calibration calibration_;
   std::thread thread_;
 
+  std::atomic<std::uint64_t> thread_id_{0};
+  std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;
   bool& wake_pending_;
@@ -1087,6 +1366,7 @@ class flusher {
   jsonl_writer attr_writer_;
   fmt::memory_buffer scratch_;
   run_totals totals_;
+  run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
   std::uint64_t open_at_retire_ = 0;
   bool header_written_ = false;

@@ -16,6 +16,10 @@ SPANLOG_BEGIN_NAMESPACE
 
 enum class overflow_policy { drop, block };
 
+// What a child made by fork() records: a run of its own (<parent run id>-fork-<pid>, begun by its first
+// record), or nothing. It never writes into the parent's file.
+enum class fork_policy { new_run, off };
+
 struct options {
   std::string dir = "spanlog";  // SPANLOG_DIR: runs are written to <dir>/<run_id>/
   std::string run_id;           // SPANLOG_RUN_ID: empty means <yyyymmdd-hhmmss>-<pid>
@@ -31,6 +35,10 @@ struct options {
   double sample = 1.0;                                      // SPANLOG_SAMPLE: share of spans kept, 0..1
   std::string service_name;                                 // SPANLOG_SERVICE: default the program's name
   std::vector<std::pair<std::string, std::string>> attrs;  // SPANLOG_ATTRS="k=v,k2=v2"
+  // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL write what the rings hold, then
+  // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
+  bool crash_handler = true;
+  fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
 
   // Defaults overridden by the environment.
   static options from_env();
@@ -118,6 +126,13 @@ inline options options::from_env() {
       detail::config_warning("SPANLOG_SAMPLE", v, "is not a number from 0 to 1", "1");
   }
   if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
+  if (const char* v = env("SPANLOG_CRASH_HANDLER"))
+    o.crash_handler = detail::parse_switch("SPANLOG_CRASH_HANDLER", v, true);
+  if (const char* v = env("SPANLOG_FORK")) {
+    if (!std::strcmp(v, "new_run")) o.fork = fork_policy::new_run;
+    else if (!std::strcmp(v, "off")) o.fork = fork_policy::off;
+    else detail::config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
+  }
   if (const char* v = env("SPANLOG_ATTRS")) {
     std::string all(v);
     std::size_t pos = 0;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "crash.hpp"
 #include "detail/recorder.hpp"
 #include "flusher.hpp"
 #include "options.hpp"
@@ -40,11 +41,26 @@ struct session_control {
   std::atomic<std::uint64_t> next_slot{1};
   std::atomic<std::size_t> ring_bytes{std::size_t{1} << 20};
   std::atomic<bool> block{false};
-  bool atexit_registered = false;
+  options last_options;  // of the active or last run, for a forked child's run
+  std::string last_run_id;
 };
 
+// Never destroyed. A forked child leaves its parent's behind (its locks may be held by threads that do not
+// exist in the child) and makes a fresh one.
+inline std::atomic<session_control*> g_control{nullptr};
+inline session_control* g_parent_control = nullptr;  // in a forked child that records a run of its own
+inline std::atomic<bool> g_process_hooks_installed{false};
+
 inline session_control& control() {
-  static session_control* c = new session_control();
+  session_control* c = g_control.load(std::memory_order_acquire);
+  if (!c) {
+    auto* fresh = new session_control();
+    if (g_control.compare_exchange_strong(c, fresh, std::memory_order_acq_rel)) {
+      c = fresh;
+    } else {
+      delete fresh;
+    }
+  }
   return *c;
 }
 
@@ -145,6 +161,18 @@ inline bool make_directories(const std::string& path) {
 
 inline void stop_at_exit();
 
+// In the child of fork(): no flusher thread exists here and the parent's file is not ours.
+inline void after_fork_in_child() {
+  g_crash_target.store(nullptr, std::memory_order_relaxed);
+  session_control* parent = g_control.load(std::memory_order_relaxed);
+  g_control.store(nullptr, std::memory_order_relaxed);
+  tl_buffer = nullptr;
+  tl_exit_guard.buffer = nullptr;
+  const bool own_run = parent && parent->active && parent->last_options.fork == fork_policy::new_run;
+  g_parent_control = own_run ? parent : nullptr;
+  g_flags.store(own_run ? flag_never_started : 0u, std::memory_order_release);
+}
+
 inline void start_locked(session_control& c, options o) {
   if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
   if (!o.enabled) {
@@ -200,16 +228,20 @@ inline void start_locked(session_control& c, options o) {
   if (o.metrics) flags |= flag_metrics;
   if (sampling) flags |= flag_sampling;
 
+  c.last_options = o;
+  c.last_run_id = run_id;
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
   c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd,
                                        flusher::shared_queues{&c.new_buffers, &c.free_buffers}, c.signal,
                                        std::move(carried));
   c.active->launch();
-  if (!c.atexit_registered) {
-    c.atexit_registered = true;
+  if (!g_process_hooks_installed.exchange(true)) {
     std::atexit(stop_at_exit);
+    ::pthread_atfork(nullptr, nullptr, after_fork_in_child);
   }
+  if (c.last_options.crash_handler) install_crash_handlers();
+  g_crash_target.store(c.active.get(), std::memory_order_release);
   g_flags.store(flags, std::memory_order_release);
 }
 
@@ -217,12 +249,20 @@ inline void start_default_session() {
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (!(g_flags.load(std::memory_order_acquire) & flag_never_started)) return;
+  if (session_control* parent = g_parent_control) {
+    g_parent_control = nullptr;
+    options o = parent->last_options;
+    o.run_id = parent->last_run_id + "-fork-" + std::to_string(::getpid());
+    start_locked(c, std::move(o));
+    return;
+  }
   start_locked(c, options::from_env());
 }
 
 inline void stop_locked(session_control& c) {
   g_flags.store(0, std::memory_order_release);
   if (!c.active) return;
+  g_crash_target.store(nullptr, std::memory_order_release);
   c.parked = c.active->stop();
   c.active.reset();
 }
