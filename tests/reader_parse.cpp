@@ -248,3 +248,16 @@ TEST_CASE("mutated input never crashes or hangs the reader") {
   }
   CHECK(runs == 1500);
 }
+
+TEST_CASE("a key written with an escape is still recognised") {
+  CountingSink sink;
+  JsonlReader reader("x", sink);
+  reader.feed(R"({"event":"instant","n\u0061me":"a","tid":1,"ts":5})"
+              "\n");
+  reader.feed(R"({"event":"span","span_id":1,"name":"a\"b","tid":1,"ts":5,"dur_ns":3})"
+              "\n");
+  reader.finish();
+  CHECK(sink.instants == 1);
+  CHECK(sink.spans == 1);
+  CHECK(reader.report().skipped_lines == 0);
+}
