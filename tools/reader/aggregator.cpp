@@ -104,9 +104,12 @@ SpanStats* Aggregator::group_stats(const OpenEntry* start, Attrs attrs) {
     it->second += attr.value.number.as_double;
   }
   if (start != nullptr)
-    for (const auto& [key, value] : start->numeric_attrs)
-      if (std::none_of(attrs.begin(), attrs.end(), [&](const Attr& a) { return a.key == key; }))
-        stats.attr_sums[key] += value;
+    for (const auto& start_attr : start->numeric_attrs) {
+      // A value set again at the end replaces the one from the start.
+      const bool replaced =
+          std::any_of(attrs.begin(), attrs.end(), [&](const Attr& a) { return a.key == start_attr.first; });
+      if (!replaced) stats.attr_sums[start_attr.first] += start_attr.second;
+    }
   return &stats;
 }
 
