@@ -100,7 +100,9 @@ TEST_CASE("every malformed line of the corpus is reported with file, line and wh
   std::vector<std::string> file_lines;
   std::istringstream split(all);
   for (std::string line; std::getline(split, line);) file_lines.push_back(line);
-  for (const auto& [number, message] : cases) {
+  for (const auto& bad_case : cases) {
+    const std::uint64_t number = bad_case.first;  // not a structured binding: doctest's INFO captures it
+    const std::string& message = bad_case.second;
     const std::string text = file_lines[0] + "\n" + file_lines[1] + "\n" + file_lines[number - 1] + "\n";
     const std::string error = read_error("run/telemetry.jsonl", text);
     INFO("line: " << file_lines[number - 1]);
