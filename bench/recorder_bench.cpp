@@ -660,7 +660,7 @@ void group_flusher(const config& cfg, reporter& out) {
   const std::size_t n = cfg.flusher_spans;
   const std::size_t ring = ring_for(n * span_ring_bytes);  // 256 MiB for 4M spans
   out.value("flusher.ring_bytes", static_cast<double>(ring));
-  std::vector<double> wall_ns, cpu_ns, bytes, record_ns, kernel_share;
+  std::vector<double> wall_ns, cpu_ns, bytes, record_ns, kernel_share, early_share;
   bool all_ok = true;
   // The first repetition records twice as many spans, so that the whole ring has been faulted in before the
   // reported ones (the ring outlives the run: a thread keeps its buffer); it is not reported.
@@ -670,12 +670,15 @@ void group_flusher(const config& cfg, reporter& out) {
     const std::vector<pid_t> before = task_ids();
     spanlog::start(o);
     const std::vector<pid_t> flusher_tids = new_tasks(before);
+    // Let the flusher calibrate, write the header and go to sleep before the spans are recorded.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const double cpu_before = threads_cpu_seconds(flusher_tids);
+    const cpu_split split0 = threads_cpu_split(flusher_tids);
     const std::int64_t t0 = now_ns();
     loop_span(n);
     if (r == 0) loop_span(n);
     const std::int64_t t1 = now_ns();
     const double cpu0 = threads_cpu_seconds(flusher_tids);
-    const cpu_split split0 = threads_cpu_split(flusher_tids);
     spanlog::flush();
     const std::int64_t t2 = now_ns();
     const double cpu1 = threads_cpu_seconds(flusher_tids);
@@ -688,13 +691,17 @@ void group_flusher(const config& cfg, reporter& out) {
     remove_run(run_dir);
     if (r == 0) continue;
     wall_ns.push_back(static_cast<double>(t2 - t1) / static_cast<double>(n));
-    cpu_ns.push_back((cpu1 - cpu0) * 1e9 / static_cast<double>(n));
+    // All the flusher's CPU time since it went to sleep, so work it did while the spans were recorded (it should
+    // do none: below the high-water mark, flush interval 60 s) is counted too, and reported apart.
+    cpu_ns.push_back((cpu1 - cpu_before) * 1e9 / static_cast<double>(n));
+    early_share.push_back(cpu1 > cpu_before ? (cpu0 - cpu_before) / (cpu1 - cpu_before) : 0);
     bytes.push_back(size / static_cast<double>(n));
     record_ns.push_back(static_cast<double>(t1 - t0) / static_cast<double>(n));
     const double ticks = (split1.user - split0.user) + (split1.system - split0.system);
     if (ticks > 0) kernel_share.push_back((split1.system - split0.system) / ticks);
   }
   out.samples("flusher.kernel_share", kernel_share);
+  out.samples("flusher.early_share", early_share);
   out.samples("flusher.wall", wall_ns);
   out.samples("flusher.cpu", cpu_ns);
   out.samples("flusher.bytes", bytes);
@@ -1020,7 +1027,7 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
     row r = ns_row("span, 2 threads", "`SPANLOG_SPAN(\"x\")` on 2 producer threads at once, per thread",
                    res.s("threads.span2"), b1);
     const double m = median(res.s("threads.span2"));
-    r.target = "≤ 1.25× 1 thread: " + verdict(m / s1, 1.25);
+    r.target = "≤ 1.25× 1 thread (issue 6): " + verdict(m / s1, 1.25);
     r.notes += fmt("%.2f× the single-thread span ", m / s1) + "(" + num(s1) + " ns in this process); " +
                lossless_note(res, "threads");
     rows.push_back(r);
@@ -1029,16 +1036,21 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
   if (res.has("flusher.cpu")) {
     const double fb = median(res.s("flusher.baseline"));
     const double n = static_cast<double>(cfg.flusher_spans);
-    row rw = ns_row("flusher, wall", "time from the last of " + fmt("%.0f", n / 1e6) +
+    row rw = ns_row("flusher, wall", "time from the last of " + fmt("%g", n / 1e6) +
                                          "M recorded spans until `flush()` returns (all written), per span",
                     res.s("flusher.wall"), fb);
     const double wall = median(res.s("flusher.wall"));
     rw.target = "—";
+    const double early = max_of(res.s("flusher.early_share"));
+    if (early > 0.02)
+      rw.notes += fmt("**the flusher did %.0f%% of its work while the spans were recorded: wall time "
+                      "understates it**; ", early * 100);
     rw.notes += fmt("%.2f M spans/s to JSONL; ", 1e3 / wall) + "recording them took " +
                 num(median(res.s("flusher.record"))) + " ns/span, nothing draining, into a " +
                 fmt("%.0f MiB", res.v("flusher.ring_bytes") / 1048576) + " ring (faulted in beforehand)";
     rows.push_back(rw);
-    row rc = ns_row("flusher, CPU", "the flusher thread's CPU time for the same, per span (one JSONL line each)",
+    row rc = ns_row("flusher, CPU", "the flusher thread's CPU time for the same (user + kernel), per span; "
+                                    "one JSONL line each",
                     res.s("flusher.cpu"), fb);
     const double cpu = median(res.s("flusher.cpu"));
     rc.target = "≥ 10 M/s: " + verdict_at_least(1e3 / cpu, 10);
@@ -1057,9 +1069,10 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
                                     fmt("%.0f MiB ring (default): ns per span, per window", res.v("sustained.ring_bytes") / 1048576),
                    res.s("sustained.span"), sb);
     const double m = median(res.s("sustained.span"));
-    r.target = "≥ 5 M/s: " + verdict_at_least(1e3 / m, 5);
-    r.notes += fmt("%.2f M spans/s (", 1e3 / m) + fmt("%.2f – ", 1e3 / max_of(res.s("sustained.span"))) +
-               fmt("%.2f); ", 1e3 / min_of(res.s("sustained.span"))) +
+    r.target = "≥ 5 M/s (issue 6): " + verdict_at_least(1e3 / m, 5);
+    std::string windows;
+    for (double w : res.s("sustained.span")) windows += (windows.empty() ? "" : " ") + fmt("%.1f", 1e3 / w);
+    r.notes += fmt("%.2f M spans/s; ", 1e3 / m) + "per window in order: " + windows + " M/s; " +
                fmt("CPU: flusher %.0f%%", res.v("sustained.flusher_cpu_share") * 100) +
                fmt(" (%.0f ns/span, ", res.v("sustained.flusher_cpu_per_span")) +
                fmt("%.0f%% in the kernel),", res.v("sustained.flusher_kernel_share") * 100) +
@@ -1145,6 +1158,11 @@ int main(int argc, char** argv) {
       usage();
       return 2;
     }
+  }
+  if (const char* v = std::getenv("SPANLOG");
+      v && (!std::strcmp(v, "off") || !std::strcmp(v, "0") || !std::strcmp(v, "false") || !std::strcmp(v, "no"))) {
+    std::fprintf(stderr, "SPANLOG=%s in the environment would switch recording off: unset it\n", v);
+    return 2;
   }
   if (cfg.reps < 5) std::fprintf(stderr, "note: --reps %d is below the 5 the figures are meant to use\n", cfg.reps);
 
