@@ -533,10 +533,11 @@ enum runtime_flag : std::uint32_t {
 inline std::atomic<std::uint32_t> g_flags{flag_never_started};
 inline std::atomic<std::uint64_t> g_sample_threshold{~std::uint64_t{0}};
 inline thread_local thread_buffer* tl_buffer = nullptr;
-inline thread_local bool tl_thread_exiting = false;
+inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
+inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
 // Slow paths, defined in session.hpp.
-thread_buffer* attach_current_thread();
+thread_buffer* attach_current_thread(bool late = false);
 void start_default_session();
 bool make_room(thread_buffer& b, std::uint64_t need);
 
@@ -549,8 +550,13 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
   if ((f & (flag_running | kind)) != (flag_running | kind)) return nullptr;
   thread_buffer* b = tl_buffer;
   if (!b) {
-    if (tl_thread_exiting) return nullptr;
-    b = attach_current_thread();
+    // Destructors that run while the thread exits (static objects destroyed by exit(), thread_local objects
+    // destroyed after spanlog's) still record, into one more ring that a second guard retires.
+    if (tl_thread_exiting) {
+      if (tl_late_attached) return nullptr;
+      tl_late_attached = true;
+    }
+    b = attach_current_thread(tl_thread_exiting);
     if (!b) return nullptr;
   }
   if (kind == flag_spans && (f & flag_sampling)) {
@@ -1291,16 +1297,27 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // Ticks to Unix-epoch nanoseconds: an anchor taken at start and a rate measured against steady_clock.
+// The first run of a process starts with a rate measured over 2 ms, so the flusher can drain at once, and
+// refines it once 50 ms have passed; the conversion stays continuous there (piecewise linear), so no
+// timestamp jumps. Later runs reuse the refined rate.
 struct clock_calibration {
   std::uint64_t anchor_ticks = 0;
   std::int64_t anchor_ns = 0;
   std::int64_t anchor_steady_ns = 0;
   double ns_per_tick = 1.0;
+  std::uint64_t refined_at_ticks = ~std::uint64_t{0};  // from here on `refined_ns_per_tick` applies
+  std::int64_t refined_at_ns = 0;
+  double refined_ns_per_tick = 1.0;
+  bool refined = false;
 
   std::int64_t to_ns(std::uint64_t t) const {
+    if (t >= refined_at_ticks)
+      return refined_at_ns + static_cast<std::int64_t>(static_cast<double>(t - refined_at_ticks) * refined_ns_per_tick);
     const auto delta = static_cast<std::int64_t>(t - anchor_ticks);
     return anchor_ns + static_cast<std::int64_t>(static_cast<double>(delta) * ns_per_tick);
   }
+  double current_ns_per_tick() const { return refined ? refined_ns_per_tick : ns_per_tick; }
+  double ticks_per_second() const { return 1e9 / current_ns_per_tick(); }
 
   // A (ticks, steady ns) pair read as close together as the machine allows: the tightest of a few brackets.
   static void paired_reading(std::uint64_t& t, std::int64_t& steady) {
@@ -1313,26 +1330,52 @@ struct clock_calibration {
     }
   }
 
+  static std::atomic<double>& process_rate() {
+    static std::atomic<double> rate{0.0};
+    return rate;
+  }
+
   void start() {
     paired_reading(anchor_ticks, anchor_steady_ns);
     anchor_ns = system_ns() - (steady_ns() - anchor_steady_ns);
   }
 
-  // Measures the rate over the time since start(); waits until `min_span` has passed since then.
-  void measure_rate(std::chrono::nanoseconds min_span) {
-#if SPANLOG_USE_TSC
-    const std::int64_t ready_at = anchor_steady_ns + min_span.count();
-    while (steady_ns() < ready_at) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  double rate_since_anchor() const {
     std::uint64_t t = 0;
     std::int64_t s = 0;
     paired_reading(t, s);
-    if (t > anchor_ticks) ns_per_tick = static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks);
+    return t > anchor_ticks ? static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks)
+                            : ns_per_tick;
+  }
+
+  // The first estimate: the process's refined rate, or one measured over 2 ms.
+  void measure_initial_rate() {
+#if SPANLOG_USE_TSC
+    if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
+      ns_per_tick = known;
+      refined = true;
+      return;
+    }
+    while (steady_ns() < anchor_steady_ns + 2000000) std::this_thread::yield();
+    ns_per_tick = rate_since_anchor();
 #else
-    (void)min_span;
-    ns_per_tick = 1.0;
+    refined = true;
 #endif
   }
-  double ticks_per_second() const { return 1e9 / ns_per_tick; }
+
+  // Called each cycle: once 50 ms have passed, switches to the rate measured over them.
+  void refine_if_due() {
+#if SPANLOG_USE_TSC
+    if (refined || steady_ns() < anchor_steady_ns + 50000000) return;
+    const double rate = rate_since_anchor();
+    const std::uint64_t now = ticks();
+    refined_at_ns = to_ns(now);
+    refined_at_ticks = now;
+    refined_ns_per_tick = rate;
+    refined = true;
+    process_rate().store(rate, std::memory_order_release);
+#endif
+  }
 };
 
 // What a run totals, for the footer and run_summary.json.
@@ -1447,6 +1490,7 @@ class flusher {
   struct shared_queues {
     moodycamel::ConcurrentQueue<thread_buffer*>* new_buffers;
     moodycamel::ConcurrentQueue<thread_buffer*>* free_buffers;
+    std::atomic<std::int64_t>* exited_not_retired;
   };
 
   flusher(options opts, std::string run_dir, std::string run_id, int fd, shared_queues queues,
@@ -1628,7 +1672,7 @@ class flusher {
   // ---- the main loop ----
   void run() {
     thread_id_.store(static_cast<std::uint64_t>(::syscall(SYS_gettid)), std::memory_order_release);
-    calibration_.measure_rate(std::chrono::milliseconds(20));
+    calibration_.measure_initial_rate();
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
@@ -1660,6 +1704,7 @@ class flusher {
         flushing = flush_ticket > flush_done_;
       }
       park_if_crashing();
+      calibration_.refine_if_due();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
@@ -1680,29 +1725,39 @@ class flusher {
   // Drains every ring in passes of at most batch_bytes each, so the text formatted between two safe points
   // (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
   void drain_all() {
-    adopt_new_buffers();
     cycle_starts_.clear();
-    for (int pass = 0; pass < 64; ++pass) {
+    for (int pass = 0; pass < 256; ++pass) {
       bool more = false;
-      for (std::size_t i = 0; i < states_.size();) {
+      for (std::size_t i = 0; i < states_.size(); ++i) {
         park_if_crashing();
-        buffer_state& st = states_[i];
-        const bool exited = st.buf->exited.load(std::memory_order_acquire);
-        const bool left = drain(st);
-        more = more || left;
+        // Between two batches of a busy ring, the rings of threads that came and went: a new thread may be
+        // waiting for one of them.
+        retire_exited();
+        if (i >= states_.size()) break;
+        more = drain(states_[i]) || more;
         if (w_.size() >= (std::size_t{4} << 20)) write_out();
-        if (exited && !left) {
-          retire(i);
-        } else {
-          ++i;
-        }
       }
+      retire_exited();
       if (!more) break;
     }
     count_spans_in_phases();
   }
 
-  static constexpr std::uint64_t batch_bytes = std::uint64_t{1} << 20;
+  void retire_exited() {
+    adopt_new_buffers();
+    for (std::size_t i = 0; i < states_.size();) {
+      buffer_state& st = states_[i];
+      if (st.buf->exited.load(std::memory_order_acquire)) {
+        while (drain(st)) {
+        }
+        retire(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  static constexpr std::uint64_t batch_bytes = std::uint64_t{256} << 10;
 
   // Returns true when the ring holds more than one batch could take.
   bool drain(buffer_state& st) {
@@ -2066,6 +2121,7 @@ class flusher {
     write_thread_record(st, nullptr, true);
     open_at_retire_ += st.depth;
     queues_.free_buffers->enqueue(st.buf);
+    queues_.exited_not_retired->fetch_sub(1, std::memory_order_release);
     states_[i] = std::move(states_.back());
     states_.pop_back();
   }
@@ -2690,6 +2746,7 @@ struct session_control {
   moodycamel::ConcurrentQueue<thread_buffer*> free_buffers;
   std::vector<thread_buffer*> parked;  // buffers of live threads while no run is active
   std::atomic<std::uint64_t> next_slot{1};
+  std::atomic<std::int64_t> exited_not_retired{0};  // rings of exited threads the flusher has yet to free
   std::atomic<std::size_t> ring_bytes{std::size_t{1} << 20};
   std::atomic<bool> block{false};
   options last_options;  // of the active or last run, for a forked child's run
@@ -2715,16 +2772,23 @@ inline session_control& control() {
   return *c;
 }
 
-// Marks the thread's ring as abandoned when the thread exits; the flusher drains it, then reuses it.
+inline void wake_flusher();
+
+// Marks the thread's ring as abandoned when the thread exits, and wakes the flusher to drain it and hand it
+// to the next new thread, so rings do not pile up while threads come and go.
 struct thread_exit_guard {
   thread_buffer* buffer = nullptr;
   ~thread_exit_guard() {
     tl_thread_exiting = true;
     tl_buffer = nullptr;
-    if (buffer) buffer->exited.store(true, std::memory_order_release);
+    if (!buffer) return;
+    control().exited_not_retired.fetch_add(1, std::memory_order_relaxed);
+    buffer->exited.store(true, std::memory_order_release);
+    if (g_flags.load(std::memory_order_relaxed) & flag_running) wake_flusher();
   }
 };
 inline thread_local thread_exit_guard tl_exit_guard;
+inline thread_local thread_exit_guard tl_late_exit_guard;
 
 inline void wake_flusher() {
   wake_signal& s = control().signal;
@@ -2735,10 +2799,26 @@ inline void wake_flusher() {
   s.cv.notify_all();
 }
 
-inline thread_buffer* attach_current_thread() {
-  session_control& c = control();
+// A ring freed by a thread that has exited, if one is free or soon will be: while threads come and go faster
+// than the flusher frees their rings, a new thread waits for one (50 ms at most) rather than allocating.
+inline thread_buffer* reusable_ring(session_control& c) {
   thread_buffer* b = nullptr;
-  if (c.free_buffers.try_dequeue(b)) {
+  if (c.free_buffers.try_dequeue(b)) return b;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  bool woken = false;
+  while ((g_flags.load(std::memory_order_relaxed) & flag_running) &&
+         c.exited_not_retired.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (!woken) wake_flusher(), woken = true;
+    std::this_thread::yield();
+    if (c.free_buffers.try_dequeue(b)) return b;
+  }
+  return nullptr;
+}
+
+inline thread_buffer* attach_current_thread(bool late) {
+  session_control& c = control();
+  thread_buffer* b = reusable_ring(c);
+  if (b) {
     b->exited.store(false, std::memory_order_relaxed);
     b->reserved = 0;
     b->current_span = 0;
@@ -2762,7 +2842,7 @@ inline thread_buffer* attach_current_thread() {
   b->initial_name[0] = 0;
   ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
   tl_buffer = b;
-  tl_exit_guard.buffer = b;
+  (late ? tl_late_exit_guard : tl_exit_guard).buffer = b;
   c.new_buffers.enqueue(b);
   return b;
 }
@@ -2884,7 +2964,7 @@ inline void start_locked(session_control& c, options o) {
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
   c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd,
-                                       flusher::shared_queues{&c.new_buffers, &c.free_buffers}, c.signal,
+                                       flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
                                        std::move(carried));
   c.active->launch();
   if (!g_process_hooks_installed.exchange(true)) {

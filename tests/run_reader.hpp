@@ -192,6 +192,11 @@ inline run_contents read_run(const std::string& run_dir) {
       out.phases.push_back(str("name"));
       u64("span_id");
       i64("wall_ns");
+    } else if (kind == "crash") {
+      i64("signal");
+      str("name");
+      u64("tid");
+      i64("ts");
     } else if (kind == "footer") {
       out.footer = line;
       i64("wall_ns");

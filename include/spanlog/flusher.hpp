@@ -35,16 +35,27 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // Ticks to Unix-epoch nanoseconds: an anchor taken at start and a rate measured against steady_clock.
+// The first run of a process starts with a rate measured over 2 ms, so the flusher can drain at once, and
+// refines it once 50 ms have passed; the conversion stays continuous there (piecewise linear), so no
+// timestamp jumps. Later runs reuse the refined rate.
 struct clock_calibration {
   std::uint64_t anchor_ticks = 0;
   std::int64_t anchor_ns = 0;
   std::int64_t anchor_steady_ns = 0;
   double ns_per_tick = 1.0;
+  std::uint64_t refined_at_ticks = ~std::uint64_t{0};  // from here on `refined_ns_per_tick` applies
+  std::int64_t refined_at_ns = 0;
+  double refined_ns_per_tick = 1.0;
+  bool refined = false;
 
   std::int64_t to_ns(std::uint64_t t) const {
+    if (t >= refined_at_ticks)
+      return refined_at_ns + static_cast<std::int64_t>(static_cast<double>(t - refined_at_ticks) * refined_ns_per_tick);
     const auto delta = static_cast<std::int64_t>(t - anchor_ticks);
     return anchor_ns + static_cast<std::int64_t>(static_cast<double>(delta) * ns_per_tick);
   }
+  double current_ns_per_tick() const { return refined ? refined_ns_per_tick : ns_per_tick; }
+  double ticks_per_second() const { return 1e9 / current_ns_per_tick(); }
 
   // A (ticks, steady ns) pair read as close together as the machine allows: the tightest of a few brackets.
   static void paired_reading(std::uint64_t& t, std::int64_t& steady) {
@@ -57,26 +68,52 @@ struct clock_calibration {
     }
   }
 
+  static std::atomic<double>& process_rate() {
+    static std::atomic<double> rate{0.0};
+    return rate;
+  }
+
   void start() {
     paired_reading(anchor_ticks, anchor_steady_ns);
     anchor_ns = system_ns() - (steady_ns() - anchor_steady_ns);
   }
 
-  // Measures the rate over the time since start(); waits until `min_span` has passed since then.
-  void measure_rate(std::chrono::nanoseconds min_span) {
-#if SPANLOG_USE_TSC
-    const std::int64_t ready_at = anchor_steady_ns + min_span.count();
-    while (steady_ns() < ready_at) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  double rate_since_anchor() const {
     std::uint64_t t = 0;
     std::int64_t s = 0;
     paired_reading(t, s);
-    if (t > anchor_ticks) ns_per_tick = static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks);
+    return t > anchor_ticks ? static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks)
+                            : ns_per_tick;
+  }
+
+  // The first estimate: the process's refined rate, or one measured over 2 ms.
+  void measure_initial_rate() {
+#if SPANLOG_USE_TSC
+    if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
+      ns_per_tick = known;
+      refined = true;
+      return;
+    }
+    while (steady_ns() < anchor_steady_ns + 2000000) std::this_thread::yield();
+    ns_per_tick = rate_since_anchor();
 #else
-    (void)min_span;
-    ns_per_tick = 1.0;
+    refined = true;
 #endif
   }
-  double ticks_per_second() const { return 1e9 / ns_per_tick; }
+
+  // Called each cycle: once 50 ms have passed, switches to the rate measured over them.
+  void refine_if_due() {
+#if SPANLOG_USE_TSC
+    if (refined || steady_ns() < anchor_steady_ns + 50000000) return;
+    const double rate = rate_since_anchor();
+    const std::uint64_t now = ticks();
+    refined_at_ns = to_ns(now);
+    refined_at_ticks = now;
+    refined_ns_per_tick = rate;
+    refined = true;
+    process_rate().store(rate, std::memory_order_release);
+#endif
+  }
 };
 
 // What a run totals, for the footer and run_summary.json.
@@ -191,6 +228,7 @@ class flusher {
   struct shared_queues {
     moodycamel::ConcurrentQueue<thread_buffer*>* new_buffers;
     moodycamel::ConcurrentQueue<thread_buffer*>* free_buffers;
+    std::atomic<std::int64_t>* exited_not_retired;
   };
 
   flusher(options opts, std::string run_dir, std::string run_id, int fd, shared_queues queues,
@@ -372,7 +410,7 @@ class flusher {
   // ---- the main loop ----
   void run() {
     thread_id_.store(static_cast<std::uint64_t>(::syscall(SYS_gettid)), std::memory_order_release);
-    calibration_.measure_rate(std::chrono::milliseconds(20));
+    calibration_.measure_initial_rate();
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
@@ -404,6 +442,7 @@ class flusher {
         flushing = flush_ticket > flush_done_;
       }
       park_if_crashing();
+      calibration_.refine_if_due();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
@@ -424,29 +463,39 @@ class flusher {
   // Drains every ring in passes of at most batch_bytes each, so the text formatted between two safe points
   // (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
   void drain_all() {
-    adopt_new_buffers();
     cycle_starts_.clear();
-    for (int pass = 0; pass < 64; ++pass) {
+    for (int pass = 0; pass < 256; ++pass) {
       bool more = false;
-      for (std::size_t i = 0; i < states_.size();) {
+      for (std::size_t i = 0; i < states_.size(); ++i) {
         park_if_crashing();
-        buffer_state& st = states_[i];
-        const bool exited = st.buf->exited.load(std::memory_order_acquire);
-        const bool left = drain(st);
-        more = more || left;
+        // Between two batches of a busy ring, the rings of threads that came and went: a new thread may be
+        // waiting for one of them.
+        retire_exited();
+        if (i >= states_.size()) break;
+        more = drain(states_[i]) || more;
         if (w_.size() >= (std::size_t{4} << 20)) write_out();
-        if (exited && !left) {
-          retire(i);
-        } else {
-          ++i;
-        }
       }
+      retire_exited();
       if (!more) break;
     }
     count_spans_in_phases();
   }
 
-  static constexpr std::uint64_t batch_bytes = std::uint64_t{1} << 20;
+  void retire_exited() {
+    adopt_new_buffers();
+    for (std::size_t i = 0; i < states_.size();) {
+      buffer_state& st = states_[i];
+      if (st.buf->exited.load(std::memory_order_acquire)) {
+        while (drain(st)) {
+        }
+        retire(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+
+  static constexpr std::uint64_t batch_bytes = std::uint64_t{256} << 10;
 
   // Returns true when the ring holds more than one batch could take.
   bool drain(buffer_state& st) {
@@ -810,6 +859,7 @@ class flusher {
     write_thread_record(st, nullptr, true);
     open_at_retire_ += st.depth;
     queues_.free_buffers->enqueue(st.buf);
+    queues_.exited_not_retired->fetch_sub(1, std::memory_order_release);
     states_[i] = std::move(states_.back());
     states_.pop_back();
   }

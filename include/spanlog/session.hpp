@@ -39,6 +39,7 @@ struct session_control {
   moodycamel::ConcurrentQueue<thread_buffer*> free_buffers;
   std::vector<thread_buffer*> parked;  // buffers of live threads while no run is active
   std::atomic<std::uint64_t> next_slot{1};
+  std::atomic<std::int64_t> exited_not_retired{0};  // rings of exited threads the flusher has yet to free
   std::atomic<std::size_t> ring_bytes{std::size_t{1} << 20};
   std::atomic<bool> block{false};
   options last_options;  // of the active or last run, for a forked child's run
@@ -64,16 +65,23 @@ inline session_control& control() {
   return *c;
 }
 
-// Marks the thread's ring as abandoned when the thread exits; the flusher drains it, then reuses it.
+inline void wake_flusher();
+
+// Marks the thread's ring as abandoned when the thread exits, and wakes the flusher to drain it and hand it
+// to the next new thread, so rings do not pile up while threads come and go.
 struct thread_exit_guard {
   thread_buffer* buffer = nullptr;
   ~thread_exit_guard() {
     tl_thread_exiting = true;
     tl_buffer = nullptr;
-    if (buffer) buffer->exited.store(true, std::memory_order_release);
+    if (!buffer) return;
+    control().exited_not_retired.fetch_add(1, std::memory_order_relaxed);
+    buffer->exited.store(true, std::memory_order_release);
+    if (g_flags.load(std::memory_order_relaxed) & flag_running) wake_flusher();
   }
 };
 inline thread_local thread_exit_guard tl_exit_guard;
+inline thread_local thread_exit_guard tl_late_exit_guard;
 
 inline void wake_flusher() {
   wake_signal& s = control().signal;
@@ -84,10 +92,26 @@ inline void wake_flusher() {
   s.cv.notify_all();
 }
 
-inline thread_buffer* attach_current_thread() {
-  session_control& c = control();
+// A ring freed by a thread that has exited, if one is free or soon will be: while threads come and go faster
+// than the flusher frees their rings, a new thread waits for one (50 ms at most) rather than allocating.
+inline thread_buffer* reusable_ring(session_control& c) {
   thread_buffer* b = nullptr;
-  if (c.free_buffers.try_dequeue(b)) {
+  if (c.free_buffers.try_dequeue(b)) return b;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+  bool woken = false;
+  while ((g_flags.load(std::memory_order_relaxed) & flag_running) &&
+         c.exited_not_retired.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (!woken) wake_flusher(), woken = true;
+    std::this_thread::yield();
+    if (c.free_buffers.try_dequeue(b)) return b;
+  }
+  return nullptr;
+}
+
+inline thread_buffer* attach_current_thread(bool late) {
+  session_control& c = control();
+  thread_buffer* b = reusable_ring(c);
+  if (b) {
     b->exited.store(false, std::memory_order_relaxed);
     b->reserved = 0;
     b->current_span = 0;
@@ -111,7 +135,7 @@ inline thread_buffer* attach_current_thread() {
   b->initial_name[0] = 0;
   ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
   tl_buffer = b;
-  tl_exit_guard.buffer = b;
+  (late ? tl_late_exit_guard : tl_exit_guard).buffer = b;
   c.new_buffers.enqueue(b);
   return b;
 }
@@ -233,7 +257,7 @@ inline void start_locked(session_control& c, options o) {
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
   c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd,
-                                       flusher::shared_queues{&c.new_buffers, &c.free_buffers}, c.signal,
+                                       flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
                                        std::move(carried));
   c.active->launch();
   if (!g_process_hooks_installed.exchange(true)) {

@@ -27,10 +27,11 @@ enum runtime_flag : std::uint32_t {
 inline std::atomic<std::uint32_t> g_flags{flag_never_started};
 inline std::atomic<std::uint64_t> g_sample_threshold{~std::uint64_t{0}};
 inline thread_local thread_buffer* tl_buffer = nullptr;
-inline thread_local bool tl_thread_exiting = false;
+inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
+inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
 // Slow paths, defined in session.hpp.
-thread_buffer* attach_current_thread();
+thread_buffer* attach_current_thread(bool late = false);
 void start_default_session();
 bool make_room(thread_buffer& b, std::uint64_t need);
 
@@ -43,8 +44,13 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
   if ((f & (flag_running | kind)) != (flag_running | kind)) return nullptr;
   thread_buffer* b = tl_buffer;
   if (!b) {
-    if (tl_thread_exiting) return nullptr;
-    b = attach_current_thread();
+    // Destructors that run while the thread exits (static objects destroyed by exit(), thread_local objects
+    // destroyed after spanlog's) still record, into one more ring that a second guard retires.
+    if (tl_thread_exiting) {
+      if (tl_late_attached) return nullptr;
+      tl_late_attached = true;
+    }
+    b = attach_current_thread(tl_thread_exiting);
     if (!b) return nullptr;
   }
   if (kind == flag_spans && (f & flag_sampling)) {
