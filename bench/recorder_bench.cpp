@@ -8,6 +8,8 @@
 // so each ratio in the table compares two numbers from one process.
 #include <dirent.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -68,6 +70,13 @@ std::size_t ring_for(std::size_t bytes) {
 inline std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// printf of one number into a std::string.
+std::string strf(const char* f, double v) {
+  char b[256];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
 }
 
 // Keeps the compiler from moving memory operations across it, or merging loop iterations.
@@ -792,7 +801,10 @@ struct results {
   }
 };
 
-bool run_group(const std::string& name, const std::function<void(reporter&)>& body, results& res) {
+// Runs `body` in a forked child and collects its lines. A child that has not finished after `timeout_s` (a
+// recorder that deadlocks, a flusher that never drains) is killed and its group reported as failed.
+bool run_group(const std::string& name, double timeout_s, const std::function<void(reporter&)>& body,
+               results& res) {
   int fds[2];
   if (::pipe(fds) != 0) return false;
   std::fflush(stdout);
@@ -809,7 +821,19 @@ bool run_group(const std::string& name, const std::function<void(reporter&)>& bo
   ::close(fds[1]);
   std::string data;
   char buf[4096];
+  const std::int64_t deadline = now_ns() + static_cast<std::int64_t>(timeout_s * 1e9);
+  bool timed_out = false;
   for (;;) {
+    const std::int64_t left_ms = (deadline - now_ns()) / 1000000;
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = left_ms > 0 ? ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left_ms, 1000))) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      if (now_ns() < deadline) continue;
+      timed_out = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
     const ssize_t n = ::read(fds[0], buf, sizeof buf);
     if (n > 0) {
       data.append(buf, static_cast<std::size_t>(n));
@@ -822,6 +846,10 @@ bool run_group(const std::string& name, const std::function<void(reporter&)>& bo
   ::close(fds[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  if (timed_out) {
+    res.failed.push_back(name + strf(": killed after %.0f s, a hang", timeout_s));
+    return false;
+  }
   std::size_t pos = 0;
   while (pos < data.size()) {
     std::size_t nl = data.find('\n', pos);
@@ -846,7 +874,9 @@ bool run_group(const std::string& name, const std::function<void(reporter&)>& bo
     if (line[0] == 'V' && !v.empty()) res.values[key] = v[0];
   }
   const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!ok) res.failed.push_back(name);
+  if (!ok)
+    res.failed.push_back(name + (WIFSIGNALED(status) ? strf(": killed by signal %.0f", WTERMSIG(status))
+                                                     : strf(": exit status %.0f", WEXITSTATUS(status))));
   return ok;
 }
 
@@ -910,19 +940,13 @@ std::string fs_type(const std::string& path) {
   }
 }
 
-std::string fmt(const char* f, double v) {
-  char b[256];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
 // Three significant digits or so: 23.7, 1.52, 112.
 std::string num(double v) {
   if (std::isnan(v)) return "n/a";
   const double a = std::fabs(v);
-  if (a >= 100) return fmt("%.0f", v);
-  if (a >= 10) return fmt("%.1f", v);
-  return fmt("%.2f", v);
+  if (a >= 100) return strf("%.0f", v);
+  if (a >= 10) return strf("%.1f", v);
+  return strf("%.2f", v);
 }
 
 struct row {
@@ -932,21 +956,24 @@ struct row {
 void print_table(const std::vector<row>& rows) {
   std::printf("| scenario | what is measured | median | min – max | err | × baseline | target | notes |\n");
   std::printf("|---|---|--:|--:|--:|--:|---|---|\n");
-  for (const auto& r : rows)
+  for (const auto& r : rows) {
+    std::string notes = r.notes;
+    while (!notes.empty() && (notes.back() == ' ' || notes.back() == ';')) notes.pop_back();
     std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name.c_str(), r.what.c_str(), r.median.c_str(),
-                r.range.c_str(), r.err.c_str(), r.ratio.c_str(), r.target.c_str(), r.notes.c_str());
+                r.range.c_str(), r.err.c_str(), r.ratio.c_str(), r.target.c_str(), notes.c_str());
+  }
 }
 
 // "met" or "missed by N%" for a value that must stay at or below a limit.
 std::string verdict(double value, double limit) {
   if (std::isnan(value)) return "n/a";
   if (value <= limit) return "met";
-  return "**missed** by " + fmt("%.0f%%", (value / limit - 1) * 100);
+  return "**missed** by " + strf("%.0f%%", (value / limit - 1) * 100);
 }
 std::string verdict_at_least(double value, double floor) {
   if (std::isnan(value)) return "n/a";
   if (value >= floor) return "met";
-  return "**missed**: " + fmt("%.0f%%", value / floor * 100) + " of it";
+  return "**missed**: " + strf("%.0f%%", value / floor * 100) + " of it";
 }
 
 // A row of ns-per-operation samples; nanobench-style warning when the spread is wide.
@@ -961,12 +988,12 @@ row ns_row(const std::string& name, const std::string& what, const std::vector<d
   const double m = median(v);
   r.median = num(m) + " ns";
   r.range = num(min_of(v)) + " – " + num(max_of(v));
-  r.ratio = base > 0 ? fmt("%.2f×", m / base) : "n/a";
+  r.ratio = base > 0 ? strf("%.2f×", m / base) : "n/a";
   // nanobench's measure of noise: the median absolute percentage error. One outlier does not move it.
   std::vector<double> dev;
   for (double x : v) dev.push_back(std::fabs(x - m) / m);
   const double err = m > 0 ? median(dev) : 0;
-  r.err = fmt("%.1f%%", err * 100);
+  r.err = strf("%.1f%%", err * 100);
   if (err > 0.05) r.notes = "**unstable** (err > 5%); ";
   return r;
 }
@@ -974,9 +1001,9 @@ row ns_row(const std::string& name, const std::string& what, const std::vector<d
 std::string lossless_note(const results& res, const std::string& group) {
   const double ok = res.v(group + ".lossless", -1);
   if (ok < 0) return "";
-  if (ok > 0) return "footer: " + fmt("%.0f", res.v(group + ".footer_spans")) + " spans = recorded, 0 dropped";
-  return "**LOSS**: footer spans " + fmt("%.0f", res.v(group + ".footer_spans")) + " vs recorded " +
-         fmt("%.0f", res.v(group + ".spans_emitted")) + ", dropped " + fmt("%.0f", res.v(group + ".footer_dropped"));
+  if (ok > 0) return "footer: " + strf("%.0f", res.v(group + ".footer_spans")) + " spans = recorded, 0 dropped";
+  return "**LOSS**: footer spans " + strf("%.0f", res.v(group + ".footer_spans")) + " vs recorded " +
+         strf("%.0f", res.v(group + ".spans_emitted")) + ", dropped " + strf("%.0f", res.v(group + ".footer_dropped"));
 }
 
 std::vector<row> build_rows(const config& cfg, const results& res) {
@@ -1009,10 +1036,12 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
     if (!res.has(key)) continue;
     row r = ns_row(s.name, s.what, res.s(key), base);
     const double m = median(res.s(key));
-    if (s.limit_ratio > 0) r.target = "≤ " + fmt("%.2f×", s.limit_ratio) + ": " + verdict(m / base, s.limit_ratio);
+    if (s.limit_ratio > 0) r.target = "≤ " + strf("%.2f×", s.limit_ratio) + ": " + verdict(m / base, s.limit_ratio);
     else if (s.limit_ns > 0) r.target = "≤ " + num(s.limit_ns) + " ns: " + verdict(m, s.limit_ns);
     else r.target = "—";
-    if (std::string(s.key) == "span") r.notes += fmt("%+.1f ns against the baseline; ", m - base);
+    if (std::string(s.key) == "span")
+      r.notes += std::fabs(m - base) < 0.05 ? std::string("same as the baseline; ")
+                                            : strf("%+.1f ns against the baseline; ", m - base);
     rows.push_back(r);
   }
   if (!rows.empty()) rows.back().notes += lossless_note(res, "single");
@@ -1028,7 +1057,7 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
                    res.s("threads.span2"), b1);
     const double m = median(res.s("threads.span2"));
     r.target = "≤ 1.25× 1 thread (issue 6): " + verdict(m / s1, 1.25);
-    r.notes += fmt("%.2f× the single-thread span ", m / s1) + "(" + num(s1) + " ns in this process); " +
+    r.notes += strf("%.2f× the single-thread span ", m / s1) + "(" + num(s1) + " ns in this process); " +
                lossless_note(res, "threads");
     rows.push_back(r);
   }
@@ -1036,28 +1065,28 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
   if (res.has("flusher.cpu")) {
     const double fb = median(res.s("flusher.baseline"));
     const double n = static_cast<double>(cfg.flusher_spans);
-    row rw = ns_row("flusher, wall", "time from the last of " + fmt("%g", n / 1e6) +
+    row rw = ns_row("flusher, wall", "time from the last of " + strf("%g", n / 1e6) +
                                          "M recorded spans until `flush()` returns (all written), per span",
                     res.s("flusher.wall"), fb);
     const double wall = median(res.s("flusher.wall"));
     rw.target = "—";
     const double early = max_of(res.s("flusher.early_share"));
     if (early > 0.02)
-      rw.notes += fmt("**the flusher did %.0f%% of its work while the spans were recorded: wall time "
+      rw.notes += strf("**the flusher did %.0f%% of its work while the spans were recorded: wall time "
                       "understates it**; ", early * 100);
-    rw.notes += fmt("%.2f M spans/s to JSONL; ", 1e3 / wall) + "recording them took " +
+    rw.notes += strf("%.2f M spans/s to JSONL; ", 1e3 / wall) + "recording them took " +
                 num(median(res.s("flusher.record"))) + " ns/span, nothing draining, into a " +
-                fmt("%.0f MiB", res.v("flusher.ring_bytes") / 1048576) + " ring (faulted in beforehand)";
+                strf("%.0f MiB", res.v("flusher.ring_bytes") / 1048576) + " ring (faulted in beforehand)";
     rows.push_back(rw);
     row rc = ns_row("flusher, CPU", "the flusher thread's CPU time for the same (user + kernel), per span; "
                                     "one JSONL line each",
                     res.s("flusher.cpu"), fb);
     const double cpu = median(res.s("flusher.cpu"));
     rc.target = "≥ 10 M/s: " + verdict_at_least(1e3 / cpu, 10);
-    rc.notes += fmt("%.2f M records per CPU-second; ", 1e3 / cpu) +
-                fmt("%.0f%% of that CPU time in the kernel (write(2) into the page cache); ",
+    rc.notes += strf("%.2f M records per CPU-second; ", 1e3 / cpu) +
+                strf("%.0f%% of that CPU time in the kernel (write(2) into the page cache); ",
                     median(res.s("flusher.kernel_share")) * 100) +
-                fmt("%.1f bytes/line; ", median(res.s("flusher.bytes"))) +
+                strf("%.1f bytes/line; ", median(res.s("flusher.bytes"))) +
                 (res.v("flusher.lossless", 0) > 0 ? "every run's footer: all spans, 0 dropped"
                                                   : "**LOSS** in a run's footer");
     rows.push_back(rc);
@@ -1065,40 +1094,40 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
 
   if (res.has("sustained.span")) {
     const double sb = median(res.s("sustained.baseline"));
-    row r = ns_row("sustained", fmt("one producer for %.0f s, overflow `block`, ", cfg.seconds) +
-                                    fmt("%.0f MiB ring (default): ns per span, per window", res.v("sustained.ring_bytes") / 1048576),
+    row r = ns_row("sustained", strf("one producer for %.0f s, overflow `block`, ", cfg.seconds) +
+                                    strf("%.0f MiB ring (default): ns per span, per window", res.v("sustained.ring_bytes") / 1048576),
                    res.s("sustained.span"), sb);
     const double m = median(res.s("sustained.span"));
     r.target = "≥ 5 M/s (issue 6): " + verdict_at_least(1e3 / m, 5);
     std::string windows;
-    for (double w : res.s("sustained.span")) windows += (windows.empty() ? "" : " ") + fmt("%.1f", 1e3 / w);
-    r.notes += fmt("%.2f M spans/s; ", 1e3 / m) + "per window in order: " + windows + " M/s; " +
-               fmt("CPU: flusher %.0f%%", res.v("sustained.flusher_cpu_share") * 100) +
-               fmt(" (%.0f ns/span, ", res.v("sustained.flusher_cpu_per_span")) +
-               fmt("%.0f%% in the kernel),", res.v("sustained.flusher_kernel_share") * 100) +
-               fmt(" producer %.0f%% of the wall time; ", res.v("sustained.producer_cpu_share") * 100) +
+    for (double w : res.s("sustained.span")) windows += (windows.empty() ? "" : " ") + strf("%.1f", 1e3 / w);
+    r.notes += strf("%.2f M spans/s; ", 1e3 / m) + "per window in order: " + windows + " M/s; " +
+               strf("CPU: flusher %.0f%%", res.v("sustained.flusher_cpu_share") * 100) +
+               strf(" (%.0f ns/span, ", res.v("sustained.flusher_cpu_per_span")) +
+               strf("%.0f%% in the kernel),", res.v("sustained.flusher_kernel_share") * 100) +
+               strf(" producer %.0f%% of the wall time; ", res.v("sustained.producer_cpu_share") * 100) +
                lossless_note(res, "sustained");
     rows.push_back(r);
     row b;
     b.name = "bytes per span";
     b.what = "telemetry.jsonl size / spans, for the sustained run (`{\"event\":\"span\",...}` lines)";
-    b.median = fmt("%.1f B", res.v("sustained.bytes_per_span"));
+    b.median = strf("%.1f B", res.v("sustained.bytes_per_span"));
     b.range = b.ratio = "—";
     b.target = "—";
-    b.notes = fmt("%.1f B/line in the flusher runs", median(res.s("flusher.bytes")));
+    b.notes = strf("%.1f B/line in the flusher runs", median(res.s("flusher.bytes")));
     rows.push_back(b);
     row m2;
     m2.name = "peak RSS";
     m2.what = "getrusage ru_maxrss of the sustained run's process (ring size in force: " +
-              fmt("%.0f MiB", res.v("sustained.ring_bytes") / 1048576) + ")";
-    m2.median = fmt("%.1f MiB", res.v("sustained.peak_rss"));
-    m2.range = fmt("RSS %.1f", min_of(res.s("sustained.rss"))) + fmt(" – %.1f", max_of(res.s("sustained.rss")));
+              strf("%.0f MiB", res.v("sustained.ring_bytes") / 1048576) + ")";
+    m2.median = strf("%.1f MiB", res.v("sustained.peak_rss"));
+    m2.range = strf("RSS %.1f", min_of(res.s("sustained.rss"))) + strf(" – %.1f", max_of(res.s("sustained.rss")));
     m2.ratio = "—";
     m2.target = "bounded by the options";
-    m2.notes = fmt("%.1f MiB before spanlog started; ", res.v("sustained.rss_before")) +
+    m2.notes = strf("%.1f MiB before spanlog started; ", res.v("sustained.rss_before")) +
                "min – max is the RSS at the end of each window (flat means bounded); " +
-               fmt("the flusher group's peak with its %.0f MiB ring: ", res.v("flusher.ring_bytes") / 1048576) +
-               fmt("%.0f MiB", res.v("flusher.peak_rss"));
+               strf("the flusher group's peak with its %.0f MiB ring: ", res.v("flusher.ring_bytes") / 1048576) +
+               strf("%.0f MiB", res.v("flusher.peak_rss"));
     rows.push_back(m2);
   }
   return rows;
@@ -1202,10 +1231,15 @@ int main(int argc, char** argv) {
   results res;
   auto want = [&](const char* g) { return cfg.only.empty() || cfg.only.count(g); };
   const std::int64_t t0 = now_ns();
-  if (want("single")) run_group("single", [&](reporter& out) { group_single(cfg, out); }, res);
-  if (want("threads")) run_group("threads", [&](reporter& out) { group_threads(cfg, out); }, res);
-  if (want("flusher")) run_group("flusher", [&](reporter& out) { group_flusher(cfg, out); }, res);
-  if (want("sustained")) run_group("sustained", [&](reporter& out) { group_sustained(cfg, out); }, res);
+  // Generous limits: ten times what a group takes here.
+  const double reps = static_cast<double>(cfg.reps);
+  const double burst_s = 10 * (2 + reps * static_cast<double>(cfg.burst) * 1e-6);
+  const double flusher_s = 10 * (2 + (reps + 2) * static_cast<double>(cfg.flusher_spans) * 2e-7);
+  if (want("single")) run_group("single", burst_s, [&](reporter& out) { group_single(cfg, out); }, res);
+  if (want("threads")) run_group("threads", burst_s, [&](reporter& out) { group_threads(cfg, out); }, res);
+  if (want("flusher")) run_group("flusher", flusher_s, [&](reporter& out) { group_flusher(cfg, out); }, res);
+  if (want("sustained"))
+    run_group("sustained", 60 + 3 * cfg.seconds, [&](reporter& out) { group_sustained(cfg, out); }, res);
   const double total_s = static_cast<double>(now_ns() - t0) * 1e-9;
 
   print_table(build_rows(cfg, res));
@@ -1214,7 +1248,7 @@ int main(int argc, char** argv) {
               "baseline's median in the same process. Total %.1f s. 1-minute load average before the run: %.2f "
               "on %ld cores (anything well above 0 is other work competing with the benchmark's threads).\n",
               std::max(cfg.reps, 5), total_s, load_before, ::sysconf(_SC_NPROCESSORS_ONLN));
-  for (const auto& g : res.failed) std::printf("\n**group %s failed** (its process did not exit cleanly)\n", g.c_str());
+  for (const auto& g : res.failed) std::printf("\n**group failed**: %s; its rows are missing\n", g.c_str());
 
   std::error_code ec;
   std::filesystem::remove_all(cfg.dir, ec);
