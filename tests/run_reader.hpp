@@ -159,6 +159,7 @@ inline run_contents read_run(const std::string& run_dir) {
       if (!a.empty()) it->second.attrs_json += a;
       ++it->second.ends;
       i64("ts");
+      u64("tid");
     } else if (kind == "counter") {
       const std::string name = str("name");
       u64("tid");

@@ -981,16 +981,12 @@ class flusher {
   void write_span_end(const open_span& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
     w_.raw("{\"event\":\"span_end\",\"span_id\":");
     w_.u64(o.id);
-    w_.raw(",\"ts\":");
     const std::int64_t end = calibration_.to_ns(end_ticks);
-    w_.i64(end);
+    write_tid_ts(end_tid, end);
     w_.raw(",\"dur_ns\":");
     w_.i64(end - calibration_.to_ns(o.start_ticks));
     write_status(o);
-    if (async) {
-      w_.raw(",\"end_tid\":");
-      w_.u64(end_tid);
-    }
+    if (async) w_.raw(",\"async\":true");
     write_attrs_object(o, false);
     end_record();
   }
@@ -1163,6 +1159,8 @@ class flusher {
     auto span_end = [&](std::uint64_t id, std::uint64_t start, std::uint64_t t) {
       w.raw("{\"event\":\"span_end\",\"span_id\":");
       w.u64(id);
+      w.raw(",\"tid\":");
+      w.u64(b.tid);
       w.raw(",\"ts\":");
       w.i64(calibration_.to_ns(t));
       w.raw(",\"dur_ns\":");
