@@ -72,14 +72,28 @@ inline Captured capture(const std::function<int(const spanlog::cli::Console&)>& 
   console.out = out;
   console.err = err;
   console.colour = false;
+  // Closed and freed also when the command throws (a usage error the test expects).
+  struct streams_closer {
+    FILE* out;
+    FILE* err;
+    char** out_text;
+    char** err_text;
+    ~streams_closer() {
+      std::fclose(out);
+      std::fclose(err);
+      std::free(*out_text);
+      std::free(*err_text);
+    }
+  };
   Captured captured;
-  captured.status = command(console);
-  std::fclose(out);
-  std::fclose(err);
-  captured.out.assign(out_text, out_size);
-  captured.err.assign(err_text, err_size);
-  std::free(out_text);
-  std::free(err_text);
+  {
+    streams_closer closer{out, err, &out_text, &err_text};
+    captured.status = command(console);
+    std::fflush(out);
+    std::fflush(err);
+    captured.out.assign(out_text, out_size);
+    captured.err.assign(err_text, err_size);
+  }
   return captured;
 }
 
