@@ -5,10 +5,18 @@ set -euo pipefail
 packages=(
   g++ clang meson ninja-build cmake pkg-config python3 jq
   libfmt-dev libconcurrentqueue-dev libsimdjson-dev doctest-dev libcli11-dev
+  prometheus nodejs npm
 )
+# A package counts as present when an installed package provides it: NodeSource's nodejs provides npm and
+# conflicts with Debian's, which would otherwise replace it with an older Node.
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" && return 0
+  dpkg-query -W -f='${Status}|${Provides}\n' 2>/dev/null | grep '^install ok installed|' |
+    cut -d'|' -f2 | tr ',' '\n' | sed 's/ *(.*//; s/^ *//' | grep -qx "$1"
+}
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  installed "$p" || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
