@@ -241,3 +241,26 @@ TEST_CASE("events off and metrics off: those kinds are not recorded, spans still
   CHECK(run.instants.empty());
   CHECK(run.counter_sums.empty());
 }
+
+TEST_CASE("a run's ring size applies to threads that begin recording after its start, reused rings too") {
+  const std::string dir = test_support::make_temp_dir();
+  auto small = options_in(dir, "small");
+  small.ring_bytes = 64 * 1024;
+  REQUIRE(spanlog::start(small));
+  std::thread([] { one_span(0); }).join();  // leaves a 64 KiB ring to reuse
+  spanlog::stop();
+  auto large = options_in(dir, "large");
+  large.ring_bytes = 16 * 1024 * 1024;
+  large.overflow = spanlog::overflow_policy::drop;
+  large.flush_interval = std::chrono::milliseconds(60000);
+  REQUIRE(spanlog::start(large));
+  std::thread([] {
+    for (int i = 0; i < 100000; ++i) {
+      SPANLOG_SPAN("burst");  // 3.2 MB of ring: fits 16 MiB below its high-water mark, not 64 KiB
+    }
+  }).join();
+  spanlog::stop();
+  const auto run = read_run(dir + "/large");
+  CHECK(count_named(run, "burst") == 100000);
+  CHECK(test_support::json_int(run.footer, "/dropped/spans") == 0);
+}

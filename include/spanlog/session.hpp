@@ -110,6 +110,7 @@ inline thread_buffer* reusable_ring(session_control& c) {
 
 inline thread_buffer* attach_current_thread(bool late) {
   session_control& c = control();
+  const std::size_t bytes = c.ring_bytes.load(std::memory_order_relaxed);
   thread_buffer* b = reusable_ring(c);
   if (b) {
     b->exited.store(false, std::memory_order_relaxed);
@@ -120,8 +121,13 @@ inline thread_buffer* attach_current_thread(bool late) {
     for (auto* counter : {&b->dropped_spans, &b->dropped_events, &b->dropped_metrics, &b->dropped_attrs,
                           &b->dropped_async_ends, &b->sampled_out})
       counter->store(0, std::memory_order_relaxed);
+    if (b->capacity != bytes) {  // the run in force asks for another size; the ring is empty
+      ::operator delete(b->data, std::align_val_t(cache_line));
+      b->data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));
+      b->capacity = bytes;
+      b->mask = bytes - 1;
+    }
   } else {
-    const std::size_t bytes = c.ring_bytes.load(std::memory_order_relaxed);
     b = new thread_buffer();
     b->data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));
     b->capacity = bytes;
