@@ -1,14 +1,38 @@
 #!/usr/bin/env bash
-# Builds and runs every test program, then prints one line `N passed, N failed` counted from doctest's
-# test cases across all of them (a program that dies before its summary counts as one failed case).
+# Builds and runs every test program three times: a plain build, ASan+UBSan, and TSan (with clang++, whose
+# TSan understands the standalone fences g++ warns about). Then prints one line `N passed, N failed` counted
+# from doctest's test cases across all of them (a program that dies before its summary counts as a failure).
+# SPANLOG_TEST_SANITIZERS=0 runs the plain build only (quicker, for a first look).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
 status=0
 python3 tools/amalgamate.py --check || status=1
-build=build-test
-[ -d "$build/meson-private" ] || meson setup "$build" -Dtests=true -Dexamples=true -Dreader=true >/dev/null || exit 1
-ninja -C "$build" || exit 1
-meson test -C "$build" --print-errorlogs --num-processes 2 || status=1
-python3 scripts/doctest_totals.py "$build/meson-logs/testlog.json" || status=1
+
+logs=()
+run_suite() {  # NAME, then environment assignments (CXX=...), then meson options
+  local build=$1
+  shift
+  local env=()
+  while [ $# -gt 0 ] && [[ $1 == *=* && $1 != -* ]]; do env+=("$1"); shift; done
+  if [ ! -d "$build/meson-private" ]; then
+    env "${env[@]}" meson setup "$build" -Dtests=true -Dexamples=true -Dreader=true "$@" >/dev/null || return 1
+  fi
+  echo "== $build: building"
+  ninja -C "$build" >/dev/null || { ninja -C "$build" | tail -40; return 1; }
+  echo "== $build: testing"
+  meson test -C "$build" --print-errorlogs --num-processes 2 || status=1
+  logs+=("$build/meson-logs/testlog.json")
+}
+
+run_suite build-test || status=1
+if [ "${SPANLOG_TEST_SANITIZERS:-1}" != 0 ]; then
+  # Crash tests install their own handlers: the sanitizers must not take SIGSEGV/SIGABRT for themselves.
+  export ASAN_OPTIONS=handle_segv=0:handle_abort=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:detect_leaks=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:die_after_fork=0
+  run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
+  run_suite build-tsan CXX=clang++ -Db_sanitize=thread -Db_lundef=false || status=1
+fi
+python3 scripts/doctest_totals.py "${logs[@]}" || status=1
 exit $status
