@@ -239,9 +239,9 @@ void Aggregator::on_counter(const CounterRecord& r, std::uint64_t) {
     it = summary_.counters.emplace(std::string(r.name), CounterStats{}).first;
   CounterStats& c = it->second;
   c.total += r.delta.as_double;
-  if (r.delta.is_integer)
-    c.integer_total += r.delta.as_integer;
-  else
+  // Past the int64 range the exact sum cannot be kept (the recorder cannot write it either): the double
+  // total takes over.
+  if (!r.delta.is_integer || __builtin_add_overflow(c.integer_total, r.delta.as_integer, &c.integer_total))
     c.integral = false;
   if (r.ts != 0) saw_time(r.ts);
 }

@@ -33,7 +33,7 @@ struct SpanStats {
 
 struct CounterStats {
   double total = 0.0;
-  std::int64_t integer_total = 0;  // exact while every delta is an integer
+  std::int64_t integer_total = 0;  // exact while every delta is an integer and the sum fits
   bool integral = true;
   double value() const { return integral ? static_cast<double>(integer_total) : total; }
 };
