@@ -34,5 +34,7 @@ if [ "${SPANLOG_TEST_SANITIZERS:-1}" != 0 ]; then
   run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false || status=1
   run_suite build-tsan CXX=clang++ -Db_sanitize=thread -Db_lundef=false || status=1
 fi
+# libFuzzer over the JSONL reader and the rule grammar, each for a bounded time (SPANLOG_FUZZ_SECONDS, 30).
+tests/fuzz/run.sh || status=1
 python3 scripts/doctest_totals.py "${logs[@]}" || status=1
 exit $status
