@@ -25,7 +25,7 @@ void one_span(int i) { SPANLOG_SPAN("unit", "i", i); }
 
 std::size_t count_named(const test_support::run_contents& run, const std::string& name) {
   std::size_t n = 0;
-  for (const auto& [id, s] : run.spans) n += s.name == name;
+  for (const auto& entry : run.spans) n += entry.second.name == name;
   return n;
 }
 
@@ -126,7 +126,7 @@ TEST_CASE("drop policy: what arrives plus what is counted as dropped equals what
   INFO("arrived " << arrived << ", dropped " << dropped);
   CHECK(dropped > 0);  // a 4 KiB ring cannot keep up: the test must exercise loss
   CHECK(arrived + dropped == emitted);
-  for (const auto& [id, s] : run.spans) CHECK(s.ends == 1);  // a begun span always ends
+  for (const auto& entry : run.spans) CHECK(entry.second.ends == 1);  // a begun span always ends
   const std::int64_t counted = run.counter_int_sums.count("n") ? run.counter_int_sums.at("n") : 0;
   CHECK(static_cast<std::uint64_t>(counted) + dropped_of("metrics") == threads * per_thread);
   CHECK(test_support::json_int(run.footer, "/dropped/spans") == static_cast<std::int64_t>(dropped));

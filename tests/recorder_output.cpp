@@ -62,7 +62,9 @@ TEST_CASE("many threads by many spans: every span pairs up and nests under its c
   const std::size_t expected = static_cast<std::size_t>(threads) * per_thread * (depth + 1 + 2);
   CHECK(run.spans.size() == expected);
   std::size_t leaves = 0, roots = 0;
-  for (const auto& [id, s] : run.spans) {
+  for (const auto& entry : run.spans) {
+    const std::uint64_t id = entry.first;
+    const auto& s = entry.second;
     CHECK_MESSAGE(s.ends == 1, "span " << id << " ended " << s.ends << " times");
     CHECK(s.dur_ns >= 0);
     CHECK(s.status == "ok");
@@ -89,7 +91,7 @@ TEST_CASE("many threads by many spans: every span pairs up and nests under its c
   CHECK(test_support::json_int(run.footer, "/spans") == static_cast<std::int64_t>(expected));
   CHECK(test_support::json_int(run.footer, "/open_spans") == 0);
   int named = 0;
-  for (const auto& [tid, name] : run.thread_names) named += name.rfind("worker-", 0) == 0;
+  for (const auto& entry : run.thread_names) named += entry.second.rfind("worker-", 0) == 0;
   CHECK(named == threads);
 }
 
@@ -120,7 +122,8 @@ TEST_CASE("attributes keep their types; errors, events, gauges and float counter
   CHECK(run.schema_errors == 0);
   const test_support::span_record* typed = nullptr;
   const test_support::span_record* free_span = nullptr;
-  for (const auto& [id, s] : run.spans) {
+  for (const auto& entry : run.spans) {
+    const auto& s = entry.second;
     if (s.name == "typed") typed = &s;
     if (s.name == "macro-free") free_span = &s;
   }
@@ -175,15 +178,15 @@ TEST_CASE("phases: a phase record and run_summary.json with each phase's wall ti
   CHECK(run.schema_errors == 0);
   CHECK(run.phases == std::vector<std::string>{"discovery", "analysis"});
   std::uint64_t analysis_id = 0;
-  for (const auto& [id, s] : run.spans)
-    if (s.name == "analysis") {
-      analysis_id = id;
-      CHECK(s.is_phase);
+  for (const auto& entry : run.spans)
+    if (entry.second.name == "analysis") {
+      analysis_id = entry.first;
+      CHECK(entry.second.is_phase);
     }
   int children = 0;
-  for (const auto& [id, s] : run.spans)
-    if (s.name == "analyze") {
-      CHECK(s.parent == analysis_id);
+  for (const auto& entry : run.spans)
+    if (entry.second.name == "analyze") {
+      CHECK(entry.second.parent == analysis_id);
       ++children;
     }
   CHECK(children == 3);
@@ -208,7 +211,8 @@ TEST_CASE("async spans end on another thread, before or after their begin is dra
   CHECK(run.schema_errors == 0);
   CHECK(run.end_without_start == 0);
   int found = 0;
-  for (const auto& [id, s] : run.spans) {
+  for (const auto& entry : run.spans) {
+    const auto& s = entry.second;
     CHECK(s.ends == 1);
     if (s.name == "request") {
       ++found;
@@ -257,7 +261,7 @@ TEST_CASE("a span still open at a drain shows its span_start first; one open at 
   CHECK(run.schema_errors == 0);
   CHECK(test_support::json_int(run.footer, "/open_spans") == 1);
   int ended = 0, open = 0;
-  for (const auto& [id, s] : run.spans) (s.dur_ns >= 0 ? ended : open)++;
+  for (const auto& entry : run.spans) (entry.second.dur_ns >= 0 ? ended : open)++;
   CHECK(ended == 1);
   CHECK(open == 1);
 }

@@ -67,7 +67,7 @@ spanlog::options options_in(const std::string& dir, const char* run_id,
 
 std::size_t count_named(const test_support::run_contents& run, const std::string& name) {
   std::size_t n = 0;
-  for (const auto& [id, s] : run.spans) n += s.name == name;
+  for (const auto& entry : run.spans) n += entry.second.name == name;
   return n;
 }
 
@@ -119,7 +119,8 @@ TEST_CASE("a crash writes what the rings hold and the signal, then the process d
     CHECK(count_named(run, "flushed.before.crash") == 100);
     CHECK(count_named(run, "last.before.crash") == 10);  // only in the ring when the signal came
     REQUIRE(count_named(run, "open.at.crash") == 1);
-    for (const auto& [id, s] : run.spans) {
+    for (const auto& entry : run.spans) {
+    const auto& s = entry.second;
       if (s.name == "open.at.crash") CHECK(s.dur_ns == -1);  // never ended: shown as open
       if (s.name == "last.before.crash") CHECK(s.dur_ns >= 0);
     }
@@ -351,7 +352,7 @@ TEST_CASE("stop() and start() racing threads that record: every run stays well f
     const auto run = read_run(dir + "/" + name);
     CHECK(run.schema_errors == 0);
     CHECK(run.end_without_start == 0);
-    for (const auto& [id, s] : run.spans) CHECK(s.ends <= 1);
+    for (const auto& entry : run.spans) CHECK(entry.second.ends <= 1);
     CHECK(run.kinds.back() == "footer");
     ++runs;
   }
