@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "cli/commands.hpp"
+#include "cli/export_commands.hpp"
 #include "cli/run_location.hpp"
 #include "reader/jsonl_reader.hpp"
 
@@ -123,6 +124,37 @@ int main(int argc, char** argv) {
       return tail_command(tail, console);
     };
   });
+
+  // Exporters: std::optional options stay empty unless given, so "no -o" means standard output.
+  const auto run_option = [](CLI::App* cmd, std::optional<std::string>& run) {
+    cmd->add_option("RUN", run, "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
+  };
+  ChromeOptions chrome;
+  auto* chrome_cmd = app.add_subcommand(
+      "chrome", "Write the run as a Chrome Trace Event file for Perfetto UI or chrome://tracing");
+  run_option(chrome_cmd, chrome.run);
+  chrome_cmd->add_option("-o,--output", chrome.output, "The trace file (default: standard output)");
+  chrome_cmd->add_flag("--skip-bad", chrome.skip_bad, "Skip malformed lines instead of stopping");
+  chrome_cmd->callback([&] { command = [&] { return chrome_command(chrome, console); }; });
+
+  OtlpOptions otlp;
+  auto* otlp_cmd = app.add_subcommand(
+      "otlp", "Write the run as OTLP/JSON lines for an OpenTelemetry Collector's otlpjsonfile receiver");
+  run_option(otlp_cmd, otlp.run);
+  otlp_cmd->add_option("-o,--output", otlp.output, "The traces file (default: standard output)");
+  otlp_cmd->add_option("--metrics", otlp.metrics_output,
+                       "Also write counters, gauges and span durations here");
+  otlp_cmd->add_option("--batch", otlp.batch_spans, "Spans per line")->capture_default_str();
+  otlp_cmd->add_flag("--skip-bad", otlp.skip_bad, "Skip malformed lines instead of stopping");
+  otlp_cmd->callback([&] { command = [&] { return otlp_command(otlp, console); }; });
+
+  PromOptions prom;
+  auto* prom_cmd = app.add_subcommand(
+      "prom", "Write the run's counters, gauges and span durations in the Prometheus text format");
+  run_option(prom_cmd, prom.run);
+  prom_cmd->add_option("-o,--output", prom.output, "The metrics file (default: standard output)");
+  prom_cmd->add_flag("--skip-bad", prom.skip_bad, "Skip malformed lines instead of stopping");
+  prom_cmd->callback([&] { command = [&] { return prom_command(prom, console); }; });
 
   try {
     app.parse(argc, argv);

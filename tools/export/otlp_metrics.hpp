@@ -1,0 +1,23 @@
+// A run's metrics as one OTLP/JSON MetricsData line (the Collector file exporter's form, read by its
+// `otlpjsonfile` receiver): each counter as a cumulative monotonic sum over the run, each gauge's last value,
+// and the span durations as one cumulative histogram per span name, in seconds.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+
+#include "export/run_context.hpp"
+#include "reader/summary.hpp"
+
+namespace spanlog::exporters {
+
+struct OtlpMetricsReport {
+  std::uint64_t metrics = 0;
+  std::uint64_t data_points = 0;
+};
+
+// `context` names the process (the resource); `summary` is the run's aggregation (reader::summarize).
+OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Summary& summary,
+                                     std::ostream& out);
+
+}  // namespace spanlog::exporters

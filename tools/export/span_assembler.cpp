@@ -1,0 +1,70 @@
+#include "export/span_assembler.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace spanlog::exporters {
+
+WholeSpan SpanAssembler::whole(const reader::SpanRecord& r) {
+  WholeSpan span;
+  span.span_id = r.span_id;
+  span.parent = r.parent;
+  span.name = r.name;
+  span.tid = r.tid;
+  span.end_tid = r.end_tid.value_or(r.tid);
+  span.start_ts = r.ts;
+  span.dur_ns = r.dur_ns;
+  span.error = r.error;
+  span.message = r.message;
+  span.is_phase = r.is_phase;
+  span.is_async = r.is_async;
+  merge_attrs(span.attrs, r.attrs);
+  return span;
+}
+
+void SpanAssembler::start(const reader::SpanStartRecord& r) {
+  WholeSpan span;
+  span.span_id = r.span_id;
+  span.parent = r.parent;
+  span.name = r.name;
+  span.tid = r.tid;
+  span.end_tid = r.tid;
+  span.start_ts = r.ts;
+  span.is_phase = r.is_phase;
+  span.is_async = r.is_async;
+  merge_attrs(span.attrs, r.attrs);
+  open_.insert_or_assign(r.span_id, std::move(span));
+}
+
+std::optional<WholeSpan> SpanAssembler::end(const reader::SpanEndRecord& r) {
+  const auto it = open_.find(r.span_id);
+  if (it == open_.end()) {
+    ++orphan_ends_;
+    return std::nullopt;
+  }
+  WholeSpan span = std::move(it->second);
+  open_.erase(it);
+  span.end_tid = r.tid.value_or(span.tid);
+  span.dur_ns = r.dur_ns;
+  span.error = r.error;
+  span.message = r.message;
+  merge_attrs(span.attrs, r.attrs);
+  return span;
+}
+
+std::vector<WholeSpan> SpanAssembler::still_open(std::uint64_t end_ts) const {
+  std::vector<WholeSpan> spans;
+  spans.reserve(open_.size());
+  for (const auto& [span_id, span] : open_) {
+    WholeSpan copy = span;
+    copy.open = true;
+    copy.dur_ns = end_ts > span.start_ts ? end_ts - span.start_ts : 0;
+    spans.push_back(std::move(copy));
+  }
+  std::sort(spans.begin(), spans.end(), [](const WholeSpan& a, const WholeSpan& b) {
+    return std::tie(a.start_ts, a.span_id) < std::tie(b.start_ts, b.span_id);
+  });
+  return spans;
+}
+
+}  // namespace spanlog::exporters
