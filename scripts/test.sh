@@ -25,6 +25,18 @@ run_suite() {  # NAME, then environment assignments (CXX=...), then meson option
   logs+=("$build/meson-logs/testlog.json")
 }
 
+# The exporter checkers' npm packages (tests/exporters, pinned by its package-lock.json), installed again only
+# when the lock file changed. If npm cannot install them, the exporters_check test fails and says so.
+exporters=tests/exporters
+if ! cmp -s "$exporters/package-lock.json" "$exporters/node_modules/.installed-package-lock.json" 2>/dev/null; then
+  if npm ci --prefix "$exporters" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null; then
+    cp "$exporters/package-lock.json" "$exporters/node_modules/.installed-package-lock.json"
+  else
+    echo "npm ci --prefix $exporters failed: the exporter checks will fail" >&2
+    status=1
+  fi
+fi
+
 run_suite build-test || status=1
 if [ "${SPANLOG_TEST_SANITIZERS:-1}" != 0 ]; then
   # Crash tests install their own handlers: the sanitizers must not take SIGSEGV/SIGABRT for themselves.
