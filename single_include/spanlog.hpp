@@ -1002,6 +1002,9 @@ struct options {
   // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
   bool crash_handler = true;
   fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
+  // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
+  // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.
+  bool otlp = false;
 
   // Defaults overridden by the environment.
   static options from_env();
@@ -1091,6 +1094,7 @@ inline options options::from_env() {
   if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
   if (const char* v = env("SPANLOG_CRASH_HANDLER"))
     o.crash_handler = detail::parse_switch("SPANLOG_CRASH_HANDLER", v, true);
+  if (const char* v = env("SPANLOG_OTLP")) o.otlp = detail::parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run")) o.fork = fork_policy::new_run;
     else if (!std::strcmp(v, "off")) o.fork = fork_policy::off;
@@ -1493,13 +1497,15 @@ class flusher {
     std::atomic<std::int64_t>* exited_not_retired;
   };
 
-  flusher(options opts, std::string run_dir, std::string run_id, int fd, shared_queues queues,
+  flusher(options opts, std::string run_dir, std::string run_id, int fd, int otlp_fd, shared_queues queues,
           wake_signal& signal, std::vector<thread_buffer*> carried_buffers)
       : opts_(std::move(opts)),
         run_dir_(std::move(run_dir)),
         run_id_(std::move(run_id)),
         fd_(fd),
         queues_(queues),
+        otlp_fd_(otlp_fd),
+        otlp_trace_id_(otlp_trace_id(run_id_)),
         mutex_(signal.mutex),
         cv_(signal.cv),
         wake_pending_(signal.pending) {
@@ -1510,6 +1516,7 @@ class flusher {
   flusher& operator=(const flusher&) = delete;
   ~flusher() {
     if (fd_ >= 0) ::close(fd_);
+    if (otlp_fd_ >= 0) ::close(otlp_fd_);
   }
 
   void launch() { thread_ = std::thread([this] { run(); }); }
@@ -1550,12 +1557,14 @@ class flusher {
     bool is_phase = false;
     bool error = false;
     std::string end_attrs;  // "k":v members set while open
+    std::string otlp_attrs;  // the same and the start's as OTLP attributes, when the OTLP file is written
     std::string message;
     void reset() {
       start_attrs = nullptr;
       start_attr_count = 0;
       start_written = is_phase = error = false;
       end_attrs.clear();
+      otlp_attrs.clear();
       message.clear();
     }
   };
@@ -1889,6 +1898,7 @@ class flusher {
           scratch_.clear();
           append_attr_members(scratch_, attrs, x.attr_count, !o->end_attrs.empty());
           o->end_attrs.append(scratch_.data(), scratch_.size());
+          if (otlp_fd_ >= 0) append_otlp_attrs(o->otlp_attrs, attrs, x.attr_count);
         }
         break;
       }
@@ -1940,6 +1950,7 @@ class flusher {
     a.span.start_attrs = attrs;
     a.span.start_attr_count = x.attr_count;
     write_span_start_common(a.span, a.tid, true);
+    if (otlp_fd_ >= 0) append_otlp_attrs(a.span.otlp_attrs, attrs, x.attr_count);
     a.span.start_attrs = nullptr;
     a.span.start_written = true;
     async_open_[x.arg] = std::move(a);
@@ -1962,6 +1973,7 @@ class flusher {
       if (!o.end_attrs.empty()) o.end_attrs += ',';
       o.end_attrs += members;
     }
+    if (otlp_fd_ >= 0) append_otlp_attrs(o.otlp_attrs, attrs, x.attr_count);
     write_span_end(o, t, st.buf->tid, true);
     async_open_.erase(it);
   }
@@ -2211,6 +2223,11 @@ class flusher {
     }
     write_attrs_object(o, true);
     end_record();
+    if (otlp_fd_ >= 0) {
+      std::string attrs;
+      append_otlp_attrs(attrs, o.start_attrs, o.start_attr_count);
+      append_otlp_span(o, attrs, end_ticks, tid);
+    }
   }
 
   void write_span_start_common(const open_span& o, std::uint64_t tid, bool async) {
@@ -2235,6 +2252,7 @@ class flusher {
 
   void write_span_start(buffer_state& st, open_span& o) {
     write_span_start_common(o, st.buf->tid, false);
+    if (otlp_fd_ >= 0) append_otlp_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
     o.start_written = true;
     o.start_attrs = nullptr;
     o.start_attr_count = 0;
@@ -2251,6 +2269,7 @@ class flusher {
     if (async) w_.raw(",\"async\":true");
     write_attrs_object(o, false);
     end_record();
+    if (otlp_fd_ >= 0) append_otlp_span(o, std::string(), end_ticks, end_tid);
   }
 
   void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t, const std::byte* attrs,
@@ -2479,8 +2498,147 @@ class flusher {
     b.consumed.store(end, std::memory_order_release);
   }
 
+  // ---- the live OTLP/JSON file: TracesData lines, one per drain, of the spans that ended in it ----
+  // The trace id is the run's (derived from the run id exactly as `spanlog otlp` derives it), span ids are
+  // spanlog's, in 16 hex digits.
+  static std::uint64_t fnv1a(std::string_view text, std::uint64_t basis) {
+    for (const char c : text) basis = (basis ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    return basis;
+  }
+  static std::uint64_t splitmix(std::uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  }
+ public:
+  static std::string otlp_trace_id(std::string_view run_id) {
+    const std::uint64_t high = splitmix(fnv1a(run_id, 0xcbf29ce484222325ull));
+    std::uint64_t low = splitmix(fnv1a(run_id, 0x84222325cbf29ce4ull) ^ 0x5370616e6c6f67ull);
+    if (high == 0 && low == 0) low = 1;
+    return fmt::format("{:016x}{:016x}", high, low);
+  }
+
+ private:
+  static void append_otlp_key(std::string& out, std::string_view key) {
+    if (!out.empty()) out += ',';
+    out += "{\"key\":\"";
+    fmt::memory_buffer escaped;
+    jsonl_writer::escape_into(escaped, key);
+    out.append(escaped.data(), escaped.size());
+    out += "\",\"value\":";
+  }
+
+  void append_otlp_attrs(std::string& out, const std::byte* p, std::uint8_t count) {
+    for (std::uint8_t i = 0; i < count; ++i) {
+      attr_slot slot;
+      std::memcpy(&slot, p, sizeof slot);
+      append_otlp_key(out, slot.key);
+      switch (slot.type) {
+        case attr_type::i64: out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits)); break;
+        case attr_type::u64:
+          out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
+                     ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
+                     : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
+          break;
+        case attr_type::boolean: out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}"; break;
+        case attr_type::f64: {
+          double d;
+          std::memcpy(&d, &slot.bits, 8);
+          out += std::isfinite(d) ? fmt::format("{{\"doubleValue\":{}}}}}", d) : std::string("{}}");
+          break;
+        }
+        case attr_type::string: {
+          fmt::memory_buffer escaped;
+          jsonl_writer::escape_into(escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
+          out += "{\"stringValue\":\"";
+          out.append(escaped.data(), escaped.size());
+          out += "\"}}";
+          break;
+        }
+      }
+      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
+    }
+  }
+
+  void append_otlp_span(const open_span& o, const std::string& start_attrs, std::uint64_t end_ticks,
+                        std::uint64_t tid) {
+    std::string attrs = start_attrs;
+    if (!o.otlp_attrs.empty()) {
+      if (!attrs.empty()) attrs += ',';
+      attrs += o.otlp_attrs;
+    }
+    append_otlp_key(attrs, "thread.id");
+    attrs += fmt::format("{{\"intValue\":\"{}\"}}}}", tid);
+    if (o.is_phase) {
+      append_otlp_key(attrs, "spanlog.phase");
+      attrs += "{\"boolValue\":true}}";
+    }
+    if (otlp_spans_.size() != 0) otlp_spans_.push_back(',');
+    fmt::format_to(std::back_inserter(otlp_spans_),
+                   "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",", otlp_trace_id_, o.id);
+    if (o.parent) fmt::format_to(std::back_inserter(otlp_spans_), "\"parentSpanId\":\"{:016x}\",", o.parent);
+    otlp_spans_.append(std::string_view("\"name\":"));
+    otlp_spans_.append(std::string_view(*o.name));
+    fmt::format_to(std::back_inserter(otlp_spans_),
+                   ",\"kind\":1,\"startTimeUnixNano\":\"{}\",\"endTimeUnixNano\":\"{}\",\"attributes\":[{}]",
+                   calibration_.to_ns(o.start_ticks), calibration_.to_ns(end_ticks), attrs);
+    if (o.error) {
+      fmt::memory_buffer escaped;
+      jsonl_writer::escape_into(escaped, o.message);
+      fmt::format_to(std::back_inserter(otlp_spans_), ",\"status\":{{\"code\":2,\"message\":\"{}\"}}}}",
+                     std::string_view(escaped.data(), escaped.size()));
+    } else {
+      otlp_spans_.append(std::string_view(",\"status\":{\"code\":1}}"));
+    }
+  }
+
+  void write_otlp_out() {
+    if (otlp_fd_ < 0 || otlp_spans_.size() == 0) return;
+    if (otlp_prefix_.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      std::string resource;
+      append_otlp_key(resource, "service.name");
+      resource += "{\"stringValue\":" + quoted(opts_.service_name.empty() ? process_name() : opts_.service_name) + "}}";
+      append_otlp_key(resource, "process.pid");
+      resource += fmt::format("{{\"intValue\":\"{}\"}}}}", ::getpid());
+      append_otlp_key(resource, "host.name");
+      resource += "{\"stringValue\":" + quoted(host) + "}}";
+      for (const auto& kv : opts_.attrs) {
+        append_otlp_key(resource, kv.first);
+        resource += "{\"stringValue\":" + quoted(kv.second) + "}}";
+      }
+      otlp_prefix_ = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
+                     "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
+                     "\"},\"spans\":[";
+    }
+    std::string line = otlp_prefix_;
+    line.append(otlp_spans_.data(), otlp_spans_.size());
+    line += "]}]}]}\n";
+    otlp_spans_.clear();
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left) {
+      const ssize_t n = ::write(otlp_fd_, p, left);
+      if (n > 0) {
+        p += n;
+        left -= static_cast<std::size_t>(n);
+      } else if (!(n < 0 && errno == EINTR)) {
+        report_write_error(n < 0 ? errno : ENOSPC);
+        break;
+      }
+    }
+  }
+
+  static std::string quoted(std::string_view text) {
+    fmt::memory_buffer escaped;
+    jsonl_writer::escape_into(escaped, text);
+    return "\"" + std::string(escaped.data(), escaped.size()) + "\"";
+  }
+
   // ---- output ----
   void write_out() {
+    write_otlp_out();
     if (w_.size() == 0) return;
     const char* p = w_.data();
     std::size_t left = w_.size();
@@ -2663,6 +2821,8 @@ class flusher {
   std::string run_id_;
   int fd_;
   shared_queues queues_;
+  int otlp_fd_;  // traces.otlp.jsonl, or -1
+  std::string otlp_trace_id_;
   clock_calibration calibration_;
   std::thread thread_;
 
@@ -2698,6 +2858,8 @@ class flusher {
   run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
   std::uint64_t bytes_written_ = 0;
+  std::string otlp_prefix_;
+  fmt::memory_buffer otlp_spans_;
   std::uint64_t released_up_to_ = 0;
   std::uint64_t open_at_retire_ = 0;
   bool header_written_ = false;
@@ -2947,6 +3109,7 @@ inline void start_locked(session_control& c, options o) {
   std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   std::string run_dir;
   int fd = -1;
+  int otlp_fd = -1;
   if (!make_directories(o.dir)) {
     std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n", o.dir.c_str(),
                  std::strerror(errno));
@@ -2961,6 +3124,12 @@ inline void start_locked(session_control& c, options o) {
     }
     const std::string file = run_dir + "/telemetry.jsonl";
     fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0 && o.otlp) {
+      const std::string otlp_file = run_dir + "/traces.otlp.jsonl";
+      otlp_fd = ::open(otlp_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+      if (otlp_fd < 0)
+        std::fprintf(stderr, "spanlog: cannot open %s: %s\n", otlp_file.c_str(), std::strerror(errno));
+    }
     if (fd < 0) {
       std::fprintf(stderr, "spanlog: cannot open %s: %s; recording without writing\n", file.c_str(),
                    std::strerror(errno));
@@ -2988,7 +3157,7 @@ inline void start_locked(session_control& c, options o) {
   c.last_run_id = run_id;
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
-  c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd,
+  c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd, otlp_fd,
                                        flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
                                        std::move(carried));
   c.active->launch();

@@ -265,3 +265,65 @@ TEST_CASE("a span still open at a drain shows its span_start first; one open at 
   CHECK(ended == 1);
   CHECK(open == 1);
 }
+
+TEST_CASE("the live OTLP/JSON file holds every ended span, typed, under the run's trace id") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = test_options(dir, "otlp");
+  o.otlp = true;
+  REQUIRE(spanlog::start(o));
+  {
+    SPANLOG_SPAN("request", "route", "/users", "attempt", 2, "ratio", 0.5, "cached", false);
+    SPANLOG_SPAN_SET("tokens", 1200);
+    { SPANLOG_SPAN("db.query"); }
+    SPANLOG_SPAN_ERROR("timeout");
+  }
+  spanlog::flush();
+  for (int i = 0; i < 10; ++i) leaf(i);
+  spanlog::stop();
+  const auto run = read_run(dir + "/otlp");
+  const std::string text = test_support::read_file(dir + "/otlp/traces.otlp.jsonl");
+  simdjson::dom::parser parser;
+  std::size_t lines = 0, spans = 0;
+  const std::string trace_id = spanlog::detail::flusher::otlp_trace_id("otlp");
+  CHECK(trace_id.size() == 32);
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t nl = text.find('\n', start);
+    REQUIRE(nl != std::string::npos);
+    simdjson::dom::element line;
+    REQUIRE(!parser.parse(text.substr(start, nl - start)).get(line));
+    start = nl + 1;
+    ++lines;
+    simdjson::dom::array list;
+    REQUIRE(!line.at_pointer("/resourceSpans/0/scopeSpans/0/spans").get(list));
+    std::string_view service;
+    CHECK(!line.at_pointer("/resourceSpans/0/resource/attributes/0/value/stringValue").get(service));
+    for (simdjson::dom::element span : list) {
+      ++spans;
+      std::string_view id, name, trace;
+      REQUIRE(!span["spanId"].get(id));
+      REQUIRE(!span["name"].get(name));
+      REQUIRE(!span["traceId"].get(trace));
+      CHECK(trace == trace_id);
+      const auto found = run.spans.find(std::stoull(std::string(id), nullptr, 16));
+      REQUIRE(found != run.spans.end());
+      CHECK(found->second.name == name);
+      std::string_view start_ns, end_ns;
+      REQUIRE(!span["startTimeUnixNano"].get(start_ns));
+      REQUIRE(!span["endTimeUnixNano"].get(end_ns));
+      CHECK(std::stoll(std::string(end_ns)) - std::stoll(std::string(start_ns)) == found->second.dur_ns);
+      if (name == "request") {
+        std::int64_t code = 0;
+        CHECK(!span.at_pointer("/status/code").get(code));
+        CHECK(code == 2);
+        const std::string attrs = simdjson::minify(span["attributes"]);
+        CHECK(attrs.find("{\"key\":\"route\",\"value\":{\"stringValue\":\"/users\"}}") != std::string::npos);
+        CHECK(attrs.find("{\"key\":\"attempt\",\"value\":{\"intValue\":\"2\"}}") != std::string::npos);
+        CHECK(attrs.find("{\"key\":\"ratio\",\"value\":{\"doubleValue\":0.5}}") != std::string::npos);
+        CHECK(attrs.find("{\"key\":\"cached\",\"value\":{\"boolValue\":false}}") != std::string::npos);
+        CHECK(attrs.find("{\"key\":\"tokens\",\"value\":{\"intValue\":\"1200\"}}") != std::string::npos);
+      }
+    }
+  }
+  CHECK(lines >= 2);  // one per drain that ended spans: before and after the flush
+  CHECK(spans == run.spans.size());
+}

@@ -39,6 +39,9 @@ struct options {
   // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
   bool crash_handler = true;
   fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
+  // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
+  // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.
+  bool otlp = false;
 
   // Defaults overridden by the environment.
   static options from_env();
@@ -128,6 +131,7 @@ inline options options::from_env() {
   if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
   if (const char* v = env("SPANLOG_CRASH_HANDLER"))
     o.crash_handler = detail::parse_switch("SPANLOG_CRASH_HANDLER", v, true);
+  if (const char* v = env("SPANLOG_OTLP")) o.otlp = detail::parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run")) o.fork = fork_policy::new_run;
     else if (!std::strcmp(v, "off")) o.fork = fork_policy::off;

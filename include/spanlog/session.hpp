@@ -221,6 +221,7 @@ inline void start_locked(session_control& c, options o) {
   std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   std::string run_dir;
   int fd = -1;
+  int otlp_fd = -1;
   if (!make_directories(o.dir)) {
     std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n", o.dir.c_str(),
                  std::strerror(errno));
@@ -235,6 +236,12 @@ inline void start_locked(session_control& c, options o) {
     }
     const std::string file = run_dir + "/telemetry.jsonl";
     fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0 && o.otlp) {
+      const std::string otlp_file = run_dir + "/traces.otlp.jsonl";
+      otlp_fd = ::open(otlp_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+      if (otlp_fd < 0)
+        std::fprintf(stderr, "spanlog: cannot open %s: %s\n", otlp_file.c_str(), std::strerror(errno));
+    }
     if (fd < 0) {
       std::fprintf(stderr, "spanlog: cannot open %s: %s; recording without writing\n", file.c_str(),
                    std::strerror(errno));
@@ -262,7 +269,7 @@ inline void start_locked(session_control& c, options o) {
   c.last_run_id = run_id;
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
-  c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd,
+  c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd, otlp_fd,
                                        flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
                                        std::move(carried));
   c.active->launch();
