@@ -149,6 +149,51 @@ TEST_CASE("doctor: a healthy run, a crashed run and a run with clock anomalies")
   CHECK(contains(result.out, "20 malformed lines"));
 }
 
+TEST_CASE("doctor judges each thread's order as the recorder writes it, and names the ending thread") {
+  // As the flusher writes a batch: a `thread` line with the time of the drain, spans as they end, the
+  // span_start of a span still open at the end of the batch (after its children), an async span ended on
+  // another thread. None of that is a clock going backwards.
+  const std::string healthy =
+      R"({"event":"header","schema":1,"run_id":"order","pid":1,"start_ts":1000,"options":{"flush_interval_ms":100}})"
+      "\n"
+      R"({"event":"thread","tid":1,"name":"main","ts":900000})"
+      "\n"
+      R"({"event":"span","span_id":2,"parent":1,"name":"child","tid":1,"ts":1200,"dur_ns":300})"
+      "\n"
+      R"({"event":"instant","name":"tick","tid":1,"ts":1600})"
+      "\n"
+      R"({"event":"span_start","span_id":1,"name":"outer","tid":1,"ts":1100})"
+      "\n"
+      R"({"event":"span_start","span_id":3,"name":"job","tid":1,"ts":1700,"async":true})"
+      "\n"
+      R"({"event":"span","span_id":4,"name":"later","tid":2,"ts":1800,"dur_ns":100})"
+      "\n"
+      R"({"event":"span_end","span_id":3,"tid":2,"ts":2000,"dur_ns":300,"status":"ok"})"
+      "\n"
+      R"({"event":"span_end","span_id":1,"tid":1,"ts":2100,"dur_ns":1000,"status":"ok"})"
+      "\n"
+      R"({"event":"footer","ts":3000,"wall_ns":2000,"records":10,"spans":4,"events":1,"open_spans":0})"
+      "\n";
+  reader_test::TempDir dir;
+  reader_test::write_text(dir / "healthy.jsonl", healthy);
+  cli::DoctorOptions options;
+  options.run = (dir / "healthy.jsonl").string();
+  auto result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "timestamps in order on every thread"));
+
+  // The same, but thread 2 ends the async span before its own earlier record: that is backwards on thread 2.
+  std::string backwards = healthy;
+  const std::string end_line = R"("span_id":3,"tid":2,"ts":2000)";
+  backwards.replace(backwards.find(end_line), end_line.size(), R"("span_id":3,"tid":2,"ts":1850)");
+  reader_test::write_text(dir / "backwards.jsonl", backwards);
+  options.run = (dir / "backwards.jsonl").string();
+  result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 1);
+  CHECK(contains(result.out,
+                 "clock: on thread 2 timestamps went backwards 1 time (by up to 50 ns; first at line 8)"));
+}
+
 TEST_CASE("runs: newest first with status; --keep deletes the older ones") {
   reader_test::TempDir dir;
   for (const char* name : {"a-old", "b-mid", "c-new"}) std::filesystem::create_directory(dir / name);

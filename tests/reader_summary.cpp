@@ -10,6 +10,7 @@
 #include "cli/run_location.hpp"
 #include "cli/summary_json.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/rules.hpp"
 #include "reader_support.hpp"
 
 using namespace spanlog;
@@ -48,7 +49,7 @@ TEST_CASE("per span name: count, total, self time across threads and span forms,
   CHECK(s.spans.at("parse").durations.sum() == 5'000);
 
   CHECK(s.phases.at("analysis").wall_ns == 1'000'000);
-  CHECK(s.phases.at("analysis").spans == 7);
+  CHECK(s.phases.at("analysis").spans == 6);  // the spans started within it, not the phase itself
   CHECK(s.counters.at("bytes").value() == 150);
   CHECK(s.wall_ns() == 2'000'000);
   const auto& gauge = s.gauges.at("queue.depth");
@@ -193,10 +194,11 @@ TEST_CASE("a run that died gets its run_summary.json regenerated in the document
   CHECK(contains(result.err, "the last line is incomplete"));
   CHECK(contains(result.out, "open spans (started, never ended): 3"));
   const std::string written = reader_test::read_text(dir / "crashed" / "run_summary.json");
+  // As the recorder counts them: spans when they start (the 3 open ones too), per thread likewise.
   CHECK(written ==
         R"({"run_id":"crashed-1","schema":1,"start_ts":1795459260000000000,"total_wall_ns":4000,"phases":{},)"
-        R"("totals":{"spans":1,"events":1,"records":8,"dropped":0,"open_spans":3,"counters":{}},)"
-        R"("threads":[{"tid":1,"name":"main","spans":1},{"tid":2,"name":"net","spans":0}]})"
+        R"("totals":{"spans":4,"events":1,"records":8,"dropped":0,"unwritten_records":0,"open_spans":3,)"
+        R"("counters":{}},"threads":[{"tid":1,"name":"main","spans":3},{"tid":2,"name":"net","spans":1}]})"
         "\n");
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -206,8 +208,110 @@ TEST_CASE("a run that died gets its run_summary.json regenerated in the document
 TEST_CASE("a complete run's run_summary.json matches the footer's totals") {
   const reader::Summary s = summarize_one(data("basic/telemetry.jsonl"));
   const std::string json = cli::run_summary_json(s);
-  CHECK(contains(json, R"("phases":{"analysis":{"wall_ns":1000000,"spans":7}})"));
+  CHECK(contains(json, R"("phases":{"analysis":{"wall_ns":1000000,"spans":6}})"));
   CHECK(contains(
-      json,
-      R"("totals":{"spans":7,"events":2,"records":21,"dropped":3,"open_spans":0,"counters":{"bytes":150}})"));
+      json, R"("totals":{"spans":7,"events":2,"records":21,"dropped":3,"unwritten_records":0,"open_spans":0,)"
+            R"("counters":{"bytes":150}})"));
+}
+
+namespace {
+
+reader::Summary summarize_text(const std::string& text) {
+  reader::Aggregator aggregator;
+  aggregator.begin_run("mem");
+  reader::JsonlReader reader("mem", aggregator);
+  reader.feed(text);
+  reader.finish();
+  aggregator.end_run(reader.report());
+  return aggregator.take_summary();
+}
+
+}  // namespace
+
+TEST_CASE("a gauge's last value is the newest line's, whatever the order of the lines; null is not finite") {
+  // Threads report gauges in drain order: the file's last line is not the newest.
+  const std::string text =
+      R"({"event":"gauge","name":"q","tid":1,"ts":300,"value":7,"min":2,"max":9,"count":4})"
+      "\n"
+      R"({"event":"gauge","name":"q","tid":2,"ts":100,"value":1,"min":0,"max":3,"count":2})"
+      "\n"
+      R"({"event":"gauge","name":"q","tid":3,"ts":300,"value":5,"count":1})"
+      "\n"  // the same time as the first: the later line wins
+      R"({"event":"gauge","name":"r","tid":1,"ts":100,"value":2.5})"
+      "\n"
+      R"({"event":"gauge","name":"r","tid":2,"ts":200,"value":null,"min":null,"max":null,"count":3})"
+      "\n";
+  const reader::Summary s = summarize_text(text);
+  const auto& q = s.gauges.at("q");
+  CHECK(*q.last == 5);
+  CHECK(*q.min == 0);
+  CHECK(*q.max == 9);
+  CHECK(q.sets == 7);
+  const auto& r = s.gauges.at("r");
+  CHECK_FALSE(r.last.has_value());  // the newest value was not finite
+  CHECK(*r.min == 2.5);
+  CHECK(*r.max == 2.5);
+
+  reader_test::TempDir dir;
+  reader_test::write_text(dir / "telemetry.jsonl", text);
+  cli::SummaryOptions options;
+  options.runs = {(dir / "telemetry.jsonl").string()};
+  options.write_run_summary = false;
+  auto result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(contains(result.out, "r      not finite  2.5  2.5"));
+  options.json = true;
+  result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(contains(result.out, R"("r":{"last":null,"min":2.5,"max":2.5,"sets":4})"));
+  const auto rule = reader::evaluate(reader::parse_rule("gauge(r) >= 0"), s);
+  CHECK_FALSE(rule.passed);
+  CHECK(rule.explanation == "gauge(r) is not finite");
+  CHECK(reader::evaluate(reader::parse_rule("gauge(q) == 5"), s).passed);
+  CHECK(reader::evaluate(reader::parse_rule("gauge(nope) == 5"), s).explanation == "no gauge 'nope'");
+}
+
+TEST_CASE("a phase counts the other spans that started within [start, end), whenever their lines come") {
+  const std::string text =
+      // p1 [1000, 2000): its span_start comes after its first child's line, as when drained together
+      R"({"event":"span","span_id":11,"parent":1,"name":"a","tid":1,"ts":1000,"dur_ns":10})"
+      "\n"
+      R"({"event":"span_start","span_id":1,"name":"p1","tid":1,"ts":1000,"kind":"phase"})"
+      "\n"
+      R"({"event":"span","span_id":12,"name":"b","tid":2,"ts":1500,"dur_ns":10})"
+      "\n"
+      // started at p1's end: p2's, not p1's; and drained before p1's end is known
+      R"({"event":"span","span_id":13,"name":"c","tid":2,"ts":2000,"dur_ns":10})"
+      "\n"
+      R"({"event":"span","span_id":14,"name":"c","tid":2,"ts":2600,"dur_ns":10})"
+      "\n"
+      R"({"event":"span_end","span_id":1,"tid":1,"ts":2000,"dur_ns":1000,"status":"ok"})"
+      "\n"
+      R"({"event":"phase","name":"p1","span_id":1,"ts":1000,"end_ts":2000,"wall_ns":1000})"
+      "\n"
+      // p2 [2000, 3000), written whole after its spans; a phase inside it is not one of its spans
+      R"({"event":"span","span_id":3,"name":"inner","tid":1,"ts":2100,"dur_ns":100,"kind":"phase"})"
+      "\n"
+      R"({"event":"phase","name":"inner","span_id":3,"ts":2100,"end_ts":2200,"wall_ns":100})"
+      "\n"
+      R"({"event":"span","span_id":2,"name":"p2","tid":1,"ts":2000,"dur_ns":1000,"kind":"phase"})"
+      "\n"
+      R"({"event":"phase","name":"p2","span_id":2,"ts":2000,"end_ts":3000,"wall_ns":1000})"
+      "\n"
+      // p3 never ends: still open when the file ends
+      R"({"event":"span_start","span_id":4,"name":"p3","tid":1,"ts":3000,"kind":"phase"})"
+      "\n"
+      R"({"event":"span","span_id":15,"name":"d","tid":3,"ts":3500,"dur_ns":500})"
+      "\n";
+  const reader::Summary s = summarize_text(text);
+  CHECK(s.phases.at("p1").spans == 2);  // a, b
+  CHECK(s.phases.at("p2").spans == 2);  // c at 2000, c at 2600 (not inner)
+  CHECK(s.phases.at("inner").spans == 0);
+  CHECK(s.phases.at("p1").wall_ns == 1000);
+  CHECK_FALSE(s.phases.at("p1").open);
+  const auto& p3 = s.phases.at("p3");
+  CHECK(p3.open);
+  CHECK(p3.spans == 1);
+  CHECK(p3.wall_ns == 1000);  // to the last time seen, 4000
+  const std::string json = cli::run_summary_json(s);
+  CHECK(contains(json, R"("p3":{"wall_ns":1000,"spans":1,"open":true})"));
+  CHECK(contains(json, R"("totals":{"spans":9,)"));  // 8 ended, and p3 started
 }

@@ -159,7 +159,8 @@ inline JsonlOutcome read_jsonl(std::string_view text, const JsonlChoice& choice,
   }
   std::uint64_t thread_spans = 0;
   for (const auto& t : summary.threads) thread_spans += t.spans;
-  require(thread_spans == summary.total_spans, "the threads' spans add up to the spans");
+  require(thread_spans == summary.total_spans + summary.open_spans.size(),
+          "the threads' spans add up to the spans started: ended and still open");
 
   outcome.summary_json = cli::summary_json(summary);
   require_json(outcome.summary_json, "summary --json is JSON");

@@ -51,7 +51,11 @@ class HealthSink : public reader::RecordSink {
   }
   void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
     if (r.name) thread_names[r.tid] = *r.name;
-    recorded(r.tid, r.ts, line);
+    // Its `ts` is when the flusher wrote the line, not a time in the thread's own order (docs/format.md).
+    if (r.ts != 0) {
+      check_start(r.ts, line);
+      last_ts = std::max(last_ts, r.ts);
+    }
   }
   void on_span(const reader::SpanRecord& r, std::uint64_t line) override {
     ++spans;
@@ -60,14 +64,21 @@ class HealthSink : public reader::RecordSink {
     if (!r.is_async) recorded(r.tid, r.ts + r.dur_ns, line);
   }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
-    open.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line});
-    if (!r.is_async) recorded(r.tid, r.ts, line);
+    open.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line, r.is_async});
+    // A span_start is written at the end of the batch its span began in, after the batch's later records:
+    // its time may precede theirs, so it is not judged. Nothing after it can be older, so it moves the mark.
+    if (!r.is_async) passed(r.tid, r.ts, line);
   }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
     ++spans;
     const auto span = open.end(r.span_id);
     if (!span) ++orphan_ends;
-    if (span && r.tid.value_or(span->tid) == span->tid) recorded(span->tid, r.ts, line);
+    // The thread that ended the span wrote its span_end in its own order (an async span may end on another
+    // thread). An older file names no thread: then only a span that is not async is judged, on its own.
+    if (r.tid)
+      recorded(*r.tid, r.ts, line);
+    else if (span && !span->is_async)
+      recorded(span->tid, r.ts, line);
   }
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
     recorded(r.tid, r.ts, line);
@@ -75,10 +86,7 @@ class HealthSink : public reader::RecordSink {
   void on_counter(const reader::CounterRecord& r, std::uint64_t) override { drained(r.ts); }
   void on_gauge(const reader::GaugeRecord& r, std::uint64_t) override { drained(r.ts); }
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t) override {
-    dropped.spans += r.counts.spans;
-    dropped.events += r.counts.events;
-    dropped.metrics += r.counts.metrics;
-    dropped.attrs += r.counts.attrs;
+    dropped.add(r.counts);
     drained(r.ts);
   }
   void on_phase(const reader::PhaseRecord& r, std::uint64_t) override {
@@ -98,14 +106,20 @@ class HealthSink : public reader::RecordSink {
   // Records of one thread are written in the order they were recorded (docs/format.md).
   void recorded(std::uint64_t tid, std::uint64_t ts, std::uint64_t line) {
     if (ts == 0) return;
-    check_start(ts, line);
-    last_ts = std::max(last_ts, ts);
     std::uint64_t& previous = latest_per_thread_[tid];
     if (ts < previous) {
       ClockStats& c = clocks[tid];
       if (c.backwards++ == 0) c.first_line = line;
       c.largest_ns = std::max(c.largest_ns, previous - ts);
     }
+    passed(tid, ts, line);
+  }
+  // The thread's records have reached `ts`, without judging this one.
+  void passed(std::uint64_t tid, std::uint64_t ts, std::uint64_t line) {
+    if (ts == 0) return;
+    check_start(ts, line);
+    last_ts = std::max(last_ts, ts);
+    std::uint64_t& previous = latest_per_thread_[tid];
     previous = std::max(previous, ts);
   }
   // Counters, gauges and dropped lines carry the time of the drain that wrote them.
@@ -186,19 +200,17 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
                     health.orphan_ends == 1 ? "" : "s"));
 
   reader::DroppedCounts dropped = health.dropped;
-  if (health.footer) {
-    dropped.spans = std::max(dropped.spans, health.footer->dropped.spans);
-    dropped.events = std::max(dropped.events, health.footer->dropped.events);
-    dropped.metrics = std::max(dropped.metrics, health.footer->dropped.metrics);
-    dropped.attrs = std::max(dropped.attrs, health.footer->dropped.attrs);
-  }
+  if (health.footer) dropped.take_max(health.footer->dropped);
   if (dropped.total() > 0)
-    bad(
-        fmt::format("dropped records: {} spans, {} events, {} metrics, {} attrs (the ring was full: raise "
-                    "SPANLOG_RING_BYTES or flush more often)",
-                    dropped.spans, dropped.events, dropped.metrics, dropped.attrs));
+    bad(fmt::format(
+        "dropped records: {} spans, {} events, {} metrics, {} attrs, {} async ends (the ring was full: raise "
+        "SPANLOG_RING_BYTES or flush more often)",
+        dropped.spans, dropped.events, dropped.metrics, dropped.attrs, dropped.async_ends));
   else
     good("nothing dropped");
+  if (health.footer && health.footer->unwritten_records > 0)
+    bad(fmt::format("{} records were lost to a write error (a full disk?): they are not in the file",
+                    health.footer->unwritten_records));
 
   bool clock_ok = true;
   for (const auto& [tid, clock] : health.clocks) {

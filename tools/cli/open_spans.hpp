@@ -20,6 +20,7 @@ class OpenSpanTracker {
     std::uint64_t start_ts = 0;
     std::optional<std::uint64_t> parent;
     std::uint64_t line = 0;
+    bool is_async = false;  // begun by an explicit id: it may end on another thread
   };
   struct Nested {
     const Span* span = nullptr;

@@ -62,8 +62,9 @@ std::vector<typename Map::const_pointer> by_name(const Map& map) {
   return entries;
 }
 
+// An empty gauge value is one the recorder wrote as null: it was not finite.
 std::string optional_number(const std::optional<double>& value) {
-  return value ? human_number(*value) : "-";
+  return value ? human_number(*value) : "not finite";
 }
 
 void print_spans(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
@@ -141,9 +142,10 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
   using Align = Table::Align;
   if (!s.phases.empty()) {
     console.print("\n");
-    Table table({{"phase", Align::left}, {"wall"}, {"spans"}});
+    Table table({{"phase", Align::left}, {"wall"}, {"spans"}, {"", Align::left}});
     for (const auto* p : by_name(s.phases))
-      table.add_row({p->first, human_duration(p->second.wall_ns), fmt::format("{}", p->second.spans)});
+      table.add_row({p->first, human_duration(p->second.wall_ns), fmt::format("{}", p->second.spans),
+                     p->second.open ? console.yellow("still open at the end") : ""});
     table.print(console);
   }
   const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
@@ -185,9 +187,13 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
   }
   console.print("\n");
   const std::string dropped =
-      fmt::format("dropped: {} spans, {} events, {} metrics, {} attrs", s.dropped.spans, s.dropped.events,
-                  s.dropped.metrics, s.dropped.attrs);
+      fmt::format("dropped: {} spans, {} events, {} metrics, {} attrs, {} async ends", s.dropped.spans,
+                  s.dropped.events, s.dropped.metrics, s.dropped.attrs, s.dropped.async_ends);
   console.print("{}\n", s.dropped.total() > 0 ? console.yellow(dropped) : dropped);
+  if (s.unwritten_records > 0)
+    console.print("{}\n",
+                  console.yellow(fmt::format("unwritten: {} records lost to a write error (full disk?)",
+                                             s.unwritten_records)));
   if (s.sampled_out > 0) console.print("sampled out: {} spans\n", s.sampled_out);
   if (!s.open_spans.empty()) {
     console.print("{}\n",

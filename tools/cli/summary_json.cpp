@@ -70,8 +70,9 @@ std::string summary_json(const reader::Summary& s) {
   put(out, "],\"ungrouped_spans\":{},\"phases\":{{", s.ungrouped_spans);
   first = true;
   for (const auto* entry : sorted_by_name(s.phases)) {
-    put(out, "{}{}:{{\"wall_ns\":{},\"spans\":{},\"occurrences\":{}}}", first ? "" : ",",
-        json_string(entry->first), entry->second.wall_ns, entry->second.spans, entry->second.occurrences);
+    put(out, "{}{}:{{\"wall_ns\":{},\"spans\":{},\"occurrences\":{}{}}}", first ? "" : ",",
+        json_string(entry->first), entry->second.wall_ns, entry->second.spans, entry->second.occurrences,
+        entry->second.open ? ",\"open\":true" : "");
     first = false;
   }
   const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
@@ -105,10 +106,11 @@ std::string summary_json(const reader::Summary& s) {
         t.tid, json_string(t.name), t.spans);
   }
   put(out,
-      "],\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{}}},\"sampled_out\":{},"
-      "\"total_spans\":{},\"total_events\":{},\"records\":{},\"open_spans\":[",
-      s.dropped.spans, s.dropped.events, s.dropped.metrics, s.dropped.attrs, s.sampled_out, s.total_spans,
-      s.total_events, s.records);
+      "],\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{}}},"
+      "\"unwritten_records\":{},\"sampled_out\":{},\"total_spans\":{},\"total_events\":{},\"records\":{},"
+      "\"open_spans\":[",
+      s.dropped.spans, s.dropped.events, s.dropped.metrics, s.dropped.attrs, s.dropped.async_ends,
+      s.unwritten_records, s.sampled_out, s.total_spans, s.total_events, s.records);
   for (std::size_t i = 0; i < s.open_spans.size(); ++i) {
     const auto& o = s.open_spans[i];
     put(out,
@@ -121,6 +123,9 @@ std::string summary_json(const reader::Summary& s) {
   return fmt::to_string(out);
 }
 
+// The shape the recorder writes at stop() (docs/format.md, "run_summary.json"), so that a regenerated file
+// reads like the original: spans counted when they start (open ones included), a phase's spans without
+// phases, a thread's name only when it has one.
 std::string run_summary_json(const reader::Summary& s) {
   const reader::RunInfo empty;
   const reader::RunInfo& run = s.runs.empty() ? empty : s.runs.front();
@@ -129,23 +134,26 @@ std::string run_summary_json(const reader::Summary& s) {
       json_string(run.run_id), run.start_ts, run.wall_ns);
   bool first = true;
   for (const auto* entry : sorted_by_name(s.phases)) {
-    put(out, "{}{}:{{\"wall_ns\":{},\"spans\":{}}}", first ? "" : ",", json_string(entry->first),
-        entry->second.wall_ns, entry->second.spans);
+    put(out, "{}{}:{{\"wall_ns\":{},\"spans\":{}{}}}", first ? "" : ",", json_string(entry->first),
+        entry->second.wall_ns, entry->second.spans, entry->second.open ? ",\"open\":true" : "");
     first = false;
   }
   put(out,
-      "}},\"totals\":{{\"spans\":{},\"events\":{},\"records\":{},\"dropped\":{},\"open_spans\":{},"
-      "\"counters\":{{",
-      s.total_spans, s.total_events, s.records, s.dropped.total(), s.open_spans.size());
+      "}},\"totals\":{{\"spans\":{},\"events\":{},\"records\":{},\"dropped\":{},\"unwritten_records\":{},"
+      "\"open_spans\":{},\"counters\":{{",
+      s.total_spans + s.open_spans.size(), s.total_events, s.records, s.dropped.total(), s.unwritten_records,
+      s.open_spans.size());
   first = true;
   for (const auto* entry : sorted_by_name(s.counters)) {
     put(out, "{}{}:{}", first ? "" : ",", json_string(entry->first), json_number(entry->second.value()));
     first = false;
   }
   put(out, "}}}},\"threads\":[");
-  for (std::size_t i = 0; i < s.threads.size(); ++i)
-    put(out, "{}{{\"tid\":{},\"name\":{},\"spans\":{}}}", i ? "," : "", s.threads[i].tid,
-        json_string(s.threads[i].name), s.threads[i].spans);
+  for (std::size_t i = 0; i < s.threads.size(); ++i) {
+    const auto& t = s.threads[i];
+    put(out, "{}{{\"tid\":{}{},\"spans\":{}}}", i ? "," : "", t.tid,
+        t.name.empty() ? "" : ",\"name\":" + json_string(t.name), t.spans);
+  }
   put(out, "]}}\n");
   return fmt::to_string(out);
 }

@@ -54,6 +54,7 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   recently_ended_.assign(kRecentlyEndedSlots, RecentlyEnded{});
   thread_index_.clear();
   phase_windows_.clear();
+  open_windows_.clear();
   recent_starts_.clear();
   recent_starts_.reserve(kRecentStarts);
   recent_starts_next_ = 0;
@@ -137,14 +138,18 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
   saw_time(ts);
   saw_time(ts + dur_ns);
 
-  count_in_phase_windows(ts);
-  if (recent_starts_.size() < kRecentStarts) {
-    recent_starts_.push_back(ts);
+  // A phase's `spans` are the other spans that started within it (docs/format.md), phases excepted.
+  if (is_phase) {
+    phase_window(span_id, name, ts, ts + dur_ns);
   } else {
-    recent_starts_[recent_starts_next_] = ts;
-    recent_starts_next_ = (recent_starts_next_ + 1) % kRecentStarts;
+    count_in_phase_windows(ts);
+    if (recent_starts_.size() < kRecentStarts) {
+      recent_starts_.push_back(ts);
+    } else {
+      recent_starts_[recent_starts_next_] = ts;
+      recent_starts_next_ = (recent_starts_next_ + 1) % kRecentStarts;
+    }
   }
-  if (is_phase) phase_window(span_id, name, ts, ts + dur_ns);
 
   if (parent) credit_parent(*parent, dur_ns);
   recently_ended_[slot_of(span_id)] = RecentlyEnded{span_id, stats};
@@ -247,10 +252,11 @@ void Aggregator::on_counter(const CounterRecord& r, std::uint64_t) {
 }
 
 void Aggregator::on_gauge(const GaugeRecord& r, std::uint64_t) {
-  auto it = summary_.gauges.find(r.name);
-  if (it == summary_.gauges.end()) it = summary_.gauges.emplace(std::string(r.name), GaugeStats{}).first;
+  auto [it, first] = summary_.gauges.try_emplace(std::string(r.name));
   GaugeStats& g = it->second;
-  if (g.sets == 0 || r.ts >= g.last_ts) {
+  // Threads report their gauges in drain order, not in time order: the last value is the newest line's.
+  // Between lines of the same time, the later line wins.
+  if (first || r.ts >= g.last_ts) {
     g.last = r.value;
     g.last_ts = r.ts;
   }
@@ -260,32 +266,52 @@ void Aggregator::on_gauge(const GaugeRecord& r, std::uint64_t) {
   if (r.ts != 0) saw_time(r.ts);
 }
 
+std::uint64_t Aggregator::recent_starts_in(std::uint64_t from, std::uint64_t until) const {
+  return static_cast<std::uint64_t>(
+      std::count_if(recent_starts_.begin(), recent_starts_.end(),
+                    [&](std::uint64_t ts) { return ts >= from && ts < until; }));
+}
+
 Aggregator::PhaseWindow& Aggregator::phase_window(std::optional<std::uint64_t> span_id, std::string_view name,
                                                   std::uint64_t start, std::optional<std::uint64_t> end) {
-  for (PhaseWindow& w : phase_windows_) {
+  for (std::size_t i = 0; i < phase_windows_.size(); ++i) {
+    PhaseWindow& w = phase_windows_[i];
     const bool same = span_id && w.span_id ? *w.span_id == *span_id : (w.name == name && w.start == start);
     if (!same) continue;
-    if (end) w.end = *end;
+    if (end && w.end == kNoEnd) {
+      // While its end was unknown, the window counted every span that started after its start; those that
+      // started at or after its end were drained before the phase's end (other threads' rings) and are
+      // among the recent starts.
+      w.end = std::max(*end, w.start);
+      w.spans -= std::min(w.spans, recent_starts_in(std::max(w.end, w.start), kNoEnd));
+      std::erase(open_windows_, i);
+    }
     return w;
   }
   PhaseWindow w;
   w.span_id = span_id;
   w.name = name;
   w.start = start;
-  w.end = end.value_or(kNoEnd);
-  // The spans that arrived before this phase was known.
-  w.spans = static_cast<std::uint64_t>(
-      std::count_if(recent_starts_.begin(), recent_starts_.end(),
-                    [&](std::uint64_t ts) { return ts >= w.start && ts <= w.end; }));
+  w.end = end ? std::max(*end, start) : kNoEnd;
+  // The spans that ended before this phase was known (a phase's span_start follows its first children's
+  // lines when they were drained together).
+  w.spans = recent_starts_in(w.start, w.end);
+  if (w.end == kNoEnd) open_windows_.push_back(phase_windows_.size());
   phase_windows_.push_back(std::move(w));
   return phase_windows_.back();
 }
 
+// Half-open intervals [start, end), as the recorder counts them: a span starting as a phase ends is the
+// next phase's.
 void Aggregator::count_in_phase_windows(std::uint64_t ts) {
+  auto count = [ts](PhaseWindow& w) {
+    if (ts >= w.start && ts < w.end) ++w.spans;
+  };
+  for (const std::size_t i : open_windows_) count(phase_windows_[i]);
   const std::size_t first =
       phase_windows_.size() > kPhasesChecked ? phase_windows_.size() - kPhasesChecked : 0;
   for (std::size_t i = first; i < phase_windows_.size(); ++i)
-    if (ts >= phase_windows_[i].start && ts <= phase_windows_[i].end) ++phase_windows_[i].spans;
+    if (phase_windows_[i].end != kNoEnd) count(phase_windows_[i]);
 }
 
 void Aggregator::on_phase(const PhaseRecord& r, std::uint64_t) {
@@ -297,10 +323,7 @@ void Aggregator::on_phase(const PhaseRecord& r, std::uint64_t) {
 }
 
 void Aggregator::on_dropped(const DroppedRecord& r, std::uint64_t) {
-  run_dropped_.spans += r.counts.spans;
-  run_dropped_.events += r.counts.events;
-  run_dropped_.metrics += r.counts.metrics;
-  run_dropped_.attrs += r.counts.attrs;
+  run_dropped_.add(r.counts);
   if (r.ts != 0) saw_time(r.ts);
 }
 
@@ -321,23 +344,24 @@ void Aggregator::end_run(const ReadReport& report) {
     if (footer_->wall_ns != 0) run_.wall_ns = footer_->wall_ns;
     run_.footer_records = footer_->records;
     run_.footer_open_spans = footer_->open_spans;
+    run_.unwritten_records = footer_->unwritten_records;
     summary_.sampled_out += footer_->sampled_out;
     // The footer's totals win if the flusher counted drops it did not get to write as `dropped` lines.
-    dropped.spans = std::max(dropped.spans, footer_->dropped.spans);
-    dropped.events = std::max(dropped.events, footer_->dropped.events);
-    dropped.metrics = std::max(dropped.metrics, footer_->dropped.metrics);
-    dropped.attrs = std::max(dropped.attrs, footer_->dropped.attrs);
+    dropped.take_max(footer_->dropped);
   }
-  summary_.dropped.spans += dropped.spans;
-  summary_.dropped.events += dropped.events;
-  summary_.dropped.metrics += dropped.metrics;
-  summary_.dropped.attrs += dropped.attrs;
+  summary_.dropped.add(dropped);
+  summary_.unwritten_records += run_.unwritten_records;
   summary_.records += report.records;
 
   for (const PhaseWindow& w : phase_windows_) {
-    if (!w.ended && w.end == kNoEnd) continue;  // still open: reported among the open spans
     PhaseStats& p = summary_.phases[w.name];
-    p.wall_ns += w.ended ? w.wall_ns : w.end - w.start;
+    if (!w.ended && w.end == kNoEnd) {
+      // Still open when the run ended (stopped inside it, or died): its wall time so far.
+      p.open = true;
+      p.wall_ns += run_.end_ts > w.start ? run_.end_ts - w.start : 0;
+    } else {
+      p.wall_ns += w.ended ? w.wall_ns : w.end - w.start;
+    }
     ++p.occurrences;
     p.spans += w.spans;
   }
@@ -345,6 +369,8 @@ void Aggregator::end_run(const ReadReport& report) {
   std::vector<OpenSpan> still_open;
   for (const auto& [span_id, entry] : open_) {
     const auto thread_it = thread_index_.find(entry.tid);
+    // A thread's spans are the spans started on it, ended or not (as in run_summary.json).
+    if (thread_it != thread_index_.end()) ++summary_.threads[thread_it->second].spans;
     std::string thread_name =
         thread_it == thread_index_.end() ? "" : summary_.threads[thread_it->second].name;
     const std::uint64_t last = std::max(run_.end_ts, entry.ts);

@@ -57,7 +57,7 @@ class Aggregator : public RecordSink {
     std::optional<std::uint64_t> span_id;
     std::string name;
     std::uint64_t start = 0, end = 0;
-    std::uint64_t spans = 0;
+    std::uint64_t spans = 0;  // spans other than phases that started in [start, end)
     std::uint64_t wall_ns = 0;
     bool ended = false;  // its `phase` record was seen
   };
@@ -72,6 +72,7 @@ class Aggregator : public RecordSink {
   void credit_parent(std::uint64_t parent, std::uint64_t dur_ns);
   SpanStats* group_stats(const OpenEntry* start, Attrs attrs);
   void count_in_phase_windows(std::uint64_t ts);
+  std::uint64_t recent_starts_in(std::uint64_t from, std::uint64_t until) const;
   PhaseWindow& phase_window(std::optional<std::uint64_t> span_id, std::string_view name, std::uint64_t start,
                             std::optional<std::uint64_t> end);
   ThreadInfo& thread(std::uint64_t tid);
@@ -91,6 +92,7 @@ class Aggregator : public RecordSink {
   std::vector<RecentlyEnded> recently_ended_;
   std::unordered_map<std::uint64_t, std::size_t> thread_index_;  // tid -> index into summary_.threads
   std::vector<PhaseWindow> phase_windows_;
+  std::vector<std::size_t> open_windows_;     // indices of the windows whose end is not known yet
   std::vector<std::uint64_t> recent_starts_;  // ring of the last span start times, for phases seen late
   std::size_t recent_starts_next_ = 0;
 };

@@ -39,6 +39,8 @@ enum class Key {
   dropped,
   sampled_out,
   open_spans,
+  async_ends,
+  unwritten_records,
   clock,
   schema,
   schema_minor,
@@ -104,11 +106,15 @@ Key classify(std::string_view k) {
     case 8:
       return k == "start_ts" ? Key::start_ts : Key::unknown;
     case 10:
-      return k == "open_spans" ? Key::open_spans : Key::unknown;
+      if (k == "open_spans") return Key::open_spans;
+      if (k == "async_ends") return Key::async_ends;
+      return Key::unknown;
     case 11:
       return k == "sampled_out" ? Key::sampled_out : Key::unknown;
     case 12:
       return k == "schema_minor" ? Key::schema_minor : Key::unknown;
+    case 17:
+      return k == "unwritten_records" ? Key::unwritten_records : Key::unknown;
     default:
       return Key::unknown;
   }
@@ -121,7 +127,8 @@ struct RawRecord {
   std::string_view event, name, status, message, kind, reason, version, run_id, process, host, clock_source;
   std::uint64_t ts = 0, tid = 0, span_id = 0, parent = 0, dur_ns = 0, end_tid = 0, end_ts = 0, wall_ns = 0,
                 count = 1, spans = 0, events = 0, metrics = 0, attrs_count = 0, records = 0, sampled_out = 0,
-                open_spans = 0, schema = 0, schema_minor = 0, pid = 0, start_ts = 0;
+                open_spans = 0, async_ends = 0, unwritten_records = 0, schema = 0, schema_minor = 0, pid = 0,
+                start_ts = 0;
   std::optional<std::uint64_t> flush_interval_ms;
   bool async = false, exited = false;
   bool attrs_is_count = false;  // `attrs` was a number: right for a `dropped` record only
@@ -250,11 +257,12 @@ class FieldReader {
       if (auto err = std::move(field_result).get(field)) return Failure{"dropped", nullptr, err};
       std::string_view key;
       if (auto err = field.unescaped_key().get(key)) return Failure{"dropped", nullptr, err};
-      std::uint64_t* target = key == "spans"     ? &out.spans
-                              : key == "events"  ? &out.events
-                              : key == "metrics" ? &out.metrics
-                              : key == "attrs"   ? &out.attrs
-                                                 : nullptr;
+      std::uint64_t* target = key == "spans"        ? &out.spans
+                              : key == "events"     ? &out.events
+                              : key == "metrics"    ? &out.metrics
+                              : key == "attrs"      ? &out.attrs
+                              : key == "async_ends" ? &out.async_ends
+                                                    : nullptr;
       if (target != nullptr && field.value().get_uint64().get(*target) != simdjson::SUCCESS)
         return Failure{"dropped", "unsigned integer counts"};
     }
@@ -351,6 +359,10 @@ std::optional<Failure> read_field(FieldReader& reader, Key key, std::string_view
       return reader.read_unsigned(v, name, r.sampled_out);
     case Key::open_spans:
       return reader.read_unsigned(v, name, r.open_spans);
+    case Key::async_ends:
+      return reader.read_unsigned(v, name, r.async_ends);
+    case Key::unwritten_records:
+      return reader.read_unsigned(v, name, r.unwritten_records);
     case Key::schema:
       return reader.read_unsigned(v, name, r.schema);
     case Key::schema_minor:
@@ -506,10 +518,12 @@ ParseOutcome RecordParser::parse(od::document_reference document, bool document_
   } else if (event == "dropped") {
     if (r.has(Key::attrs) && !r.attrs_is_count)
       return malformed("field \"attrs\": expected an unsigned integer");
-    sink.on_dropped({r.tid, r.ts, {r.spans, r.events, r.metrics, r.attrs_count}, r.reason}, line);
+    sink.on_dropped({r.tid, r.ts, {r.spans, r.events, r.metrics, r.attrs_count, r.async_ends}, r.reason},
+                    line);
   } else if (event == "footer") {
-    sink.on_footer(
-        {r.ts, r.wall_ns, r.records, r.spans, r.events, r.sampled_out, r.open_spans, r.footer_dropped}, line);
+    sink.on_footer({r.ts, r.wall_ns, r.records, r.spans, r.events, r.sampled_out, r.open_spans,
+                    r.unwritten_records, r.footer_dropped},
+                   line);
   } else if (event == "thread") {
     if (auto bad = require(r, {{Key::tid, "tid"}})) return *bad;
     sink.on_thread({r.tid, r.has(Key::name) ? std::optional(r.name) : std::nullopt, r.ts, r.exited}, line);

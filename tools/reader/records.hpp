@@ -3,6 +3,7 @@
 // it: a sink that keeps a name must copy it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -121,7 +122,23 @@ struct PhaseRecord {
 
 struct DroppedCounts {
   std::uint64_t spans = 0, events = 0, metrics = 0, attrs = 0;
-  std::uint64_t total() const { return spans + events + metrics + attrs; }
+  std::uint64_t async_ends = 0;  // ends of async spans lost: their span_start has no span_end
+  std::uint64_t total() const { return spans + events + metrics + attrs + async_ends; }
+  void add(const DroppedCounts& o) {
+    spans += o.spans;
+    events += o.events;
+    metrics += o.metrics;
+    attrs += o.attrs;
+    async_ends += o.async_ends;
+  }
+  // Each count the larger of the two: the footer's totals against the sum of the `dropped` lines.
+  void take_max(const DroppedCounts& o) {
+    spans = std::max(spans, o.spans);
+    events = std::max(events, o.events);
+    metrics = std::max(metrics, o.metrics);
+    attrs = std::max(attrs, o.attrs);
+    async_ends = std::max(async_ends, o.async_ends);
+  }
 };
 
 struct DroppedRecord {
@@ -135,6 +152,7 @@ struct FooterRecord {
   std::uint64_t ts = 0;
   std::uint64_t wall_ns = 0;
   std::uint64_t records = 0, spans = 0, events = 0, sampled_out = 0, open_spans = 0;
+  std::uint64_t unwritten_records = 0;  // lines lost to a write error (a full disk): not in the file
   DroppedCounts dropped;
 };
 

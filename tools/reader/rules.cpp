@@ -205,13 +205,17 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
     }
     case Family::gauge: {
       const auto it = summary.gauges.find(rule.argument);
-      const std::optional<double> value = it == summary.gauges.end()     ? std::nullopt
-                                          : rule.function == "gauge_min" ? it->second.min
+      if (it == summary.gauges.end()) {
+        result.passed = false;
+        result.explanation = fmt::format("no gauge '{}'", rule.argument);
+        return result;
+      }
+      const std::optional<double> value = rule.function == "gauge_min"   ? it->second.min
                                           : rule.function == "gauge_max" ? it->second.max
                                                                          : it->second.last;
-      if (!value) {
+      if (!value) {  // the recorder wrote null: no comparison with a number holds
         result.passed = false;
-        result.explanation = fmt::format("no value for gauge '{}'", rule.argument);
+        result.explanation = fmt::format("{}({}) is not finite", rule.function, rule.argument);
         return result;
       }
       return finish(*value, human_number(*value));

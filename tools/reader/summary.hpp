@@ -39,23 +39,24 @@ struct CounterStats {
 };
 
 struct GaugeStats {
-  std::optional<double> last;
+  std::optional<double> last;  // the value of the newest line (by `ts`); empty: it was not finite (null)
   std::uint64_t last_ts = 0;
-  std::optional<double> min, max;
+  std::optional<double> min, max;  // over the finite values; empty when there was none
   std::uint64_t sets = 0;
 };
 
 struct PhaseStats {
   std::uint64_t wall_ns = 0;
   std::uint64_t occurrences = 0;
-  std::uint64_t spans = 0;  // spans of any thread that started within the phase
+  std::uint64_t spans = 0;  // spans of any thread, phases excepted, that started within the phase
+  bool open = false;        // still open when its run ended: wall_ns runs to the run's end
 };
 
 struct ThreadInfo {
   std::string run_id;
   std::uint64_t tid = 0;
   std::string name;
-  std::uint64_t spans = 0;
+  std::uint64_t spans = 0;  // spans started on this thread, ended or still open
   bool exited = false;
 };
 
@@ -81,6 +82,7 @@ struct RunInfo {
   bool has_footer = false;
   std::uint64_t footer_records = 0;
   std::uint64_t footer_open_spans = 0;
+  std::uint64_t unwritten_records = 0;  // from the footer: lines lost to a write error
   ReadReport read;
 };
 
@@ -96,6 +98,7 @@ struct Summary {
   std::vector<ThreadInfo> threads;
   std::vector<OpenSpan> open_spans;
   DroppedCounts dropped;
+  std::uint64_t unwritten_records = 0;
   std::uint64_t sampled_out = 0;
   std::uint64_t total_spans = 0;       // completed spans
   std::uint64_t total_events = 0;      // instant events
