@@ -2204,15 +2204,7 @@ class flusher {
   void write_span(const open_span& o, std::uint64_t end_ticks, std::uint64_t tid, bool async = false,
                   std::uint64_t end_tid = 0) {
     const std::int64_t start = calibration_.to_ns(o.start_ticks);
-    w_.raw("{\"event\":\"span\",\"span_id\":");
-    w_.u64(o.id);
-    if (o.parent) {
-      w_.raw(",\"parent\":");
-      w_.u64(o.parent);
-    }
-    w_.raw(",\"name\":");
-    w_.raw(*o.name);
-    write_tid_ts(tid, start);
+    write_span_identity("{\"event\":\"span\",\"span_id\":", o, tid);
     w_.raw(",\"dur_ns\":");
     w_.i64(calibration_.to_ns(end_ticks) - start);
     write_status(o);
@@ -2230,8 +2222,9 @@ class flusher {
     }
   }
 
-  void write_span_start_common(const open_span& o, std::uint64_t tid, bool async) {
-    w_.raw("{\"event\":\"span_start\",\"span_id\":");
+  // What a `span` and a `span_start` line begin with: the record kind, id, parent, name, thread and start.
+  void write_span_identity(const char* opening, const open_span& o, std::uint64_t tid) {
+    w_.raw(opening);
     w_.u64(o.id);
     if (o.parent) {
       w_.raw(",\"parent\":");
@@ -2240,6 +2233,10 @@ class flusher {
     w_.raw(",\"name\":");
     w_.raw(*o.name);
     write_tid_ts(tid, calibration_.to_ns(o.start_ticks));
+  }
+
+  void write_span_start_common(const open_span& o, std::uint64_t tid, bool async) {
+    write_span_identity("{\"event\":\"span_start\",\"span_id\":", o, tid);
     if (o.is_phase) w_.raw(",\"kind\":\"phase\"");
     if (async) w_.raw(",\"async\":true");
     if (o.start_attr_count) {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "run_options.hpp"
 #include "run_reader.hpp"
 
 using test_support::read_run;
@@ -15,10 +16,7 @@ using test_support::read_run;
 namespace {
 
 spanlog::options options_in(const std::string& dir, const char* run_id) {
-  spanlog::options o;
-  o.dir = dir;
-  o.run_id = run_id;
-  return o;
+  return test_support::run_options(dir, run_id);
 }
 
 void one_span(int i) { SPANLOG_SPAN("unit", "i", i); }

@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "run_options.hpp"
 #include "run_reader.hpp"
 
 using test_support::read_run;
@@ -19,11 +20,7 @@ using test_support::read_run;
 namespace {
 
 spanlog::options test_options(const std::string& dir, const char* run_id) {
-  spanlog::options o;
-  o.dir = dir;
-  o.run_id = run_id;
-  o.overflow = spanlog::overflow_policy::block;
-  return o;
+  return test_support::run_options(dir, run_id, spanlog::overflow_policy::block);
 }
 
 void leaf(int i) {

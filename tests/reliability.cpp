@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "run_options.hpp"
 #include "run_reader.hpp"
 
 using test_support::read_run;
@@ -56,13 +57,8 @@ child_result run_in_child(const std::function<void()>& body, std::chrono::second
   return r;
 }
 
-spanlog::options options_in(const std::string& dir, const char* run_id,
-                            spanlog::overflow_policy policy = spanlog::overflow_policy::block) {
-  spanlog::options o;
-  o.dir = dir;
-  o.run_id = run_id;
-  o.overflow = policy;
-  return o;
+spanlog::options options_in(const std::string& dir, const char* run_id) {
+  return test_support::run_options(dir, run_id, spanlog::overflow_policy::block);
 }
 
 std::size_t count_named(const test_support::run_contents& run, const std::string& name) {
