@@ -289,6 +289,21 @@ TEST_CASE("chrome: an attribute named like the exporter's own args keeps its val
   CHECK(slices[0].args == R"({"attr.status":"mine","n":null,"status":"error","message":"m"})");
 }
 
+TEST_CASE("chrome: a counter total past the int64 range goes on as a floating-point total") {
+  reader_test::TempDir dir;
+  reader_test::write_text(dir / "run.jsonl",
+                          R"({"event":"header","schema":1,"run_id":"r","pid":1,"start_ts":10})"
+                          "\n"
+                          R"({"event":"counter","name":"big","tid":1,"ts":20,"delta":9000000000000000000})"
+                          "\n"
+                          R"({"event":"counter","name":"big","tid":1,"ts":30,"delta":9000000000000000000})"
+                          "\n");
+  const auto counters = with_phase(events_of(chrome_of(dir / "run.jsonl").text), "C");
+  REQUIRE(counters.size() == 2);
+  CHECK(counters[0].args == R"({"total":9000000000000000000})");
+  CHECK(counters[1].args == R"({"total":1.8e+19})");
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // OTLP/JSON
 

@@ -73,7 +73,7 @@ void require_checker_tools() {
   }
 }
 
-// One run of the pipeline example (3 workers), recorded once for all the tests of this program.
+// One run of the pipeline example (24 items, 3 workers), recorded once for all the tests of this program.
 class PipelineRun {
  public:
   static const PipelineRun& get() {
@@ -93,7 +93,8 @@ class PipelineRun {
     std::string pattern = (fs::temp_directory_path() / "spanlog-exporters-XXXXXX").string();
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     dir_ = pattern;
-    const Verdict recorded = run("SPANLOG_DIR=" + shell_quoted(dir_) + " " +
+    // SPANLOG_OTLP=on: the recorder's live OTLP file too, judged like spanlog's own export.
+    const Verdict recorded = run("SPANLOG_OTLP=on SPANLOG_DIR=" + shell_quoted(dir_) + " " +
                                  shell_quoted(test_support::env("SPANLOG_PIPELINE_BIN")) + " 24 3");
     REQUIRE_MESSAGE(recorded.status == 0, recorded.output);
     REQUIRE(fs::exists(telemetry()));
@@ -207,6 +208,29 @@ TEST_CASE("otlp: every traces and metrics line round-trips through the protobuf 
   const fs::path metrics_misnamed = pipeline.output("metrics-misnamed.jsonl");
   write_text(metrics_misnamed, replace_first(read_text(metrics), "\"isMonotonic\"", "\"monotonic\""));
   check_rejects(check + " metrics " + shell_quoted(metrics_misnamed), "monotonic: unknown or misnamed field");
+}
+
+TEST_CASE(
+    "otlp: the recorder's live file passes the same check, under the trace id spanlog otlp gives the run") {
+  require_checker_tools();
+  const PipelineRun& pipeline = PipelineRun::get();
+  const fs::path live = pipeline.dir() / "latest" / "traces.otlp.jsonl";
+  REQUIRE_MESSAGE(fs::exists(live), "SPANLOG_OTLP=on wrote no " << live);
+  check_accepts(shell_quoted(checks_dir() / "check-otlp.sh") + " traces " + shell_quoted(live));
+
+  const fs::path exported = pipeline.output("traces-for-ids.jsonl");
+  const Verdict written =
+      run(spanlog() + " otlp " + shell_quoted(pipeline.dir() / "latest") + " -o " + shell_quoted(exported));
+  REQUIRE_MESSAGE(written.status == 0, written.output);
+  const auto trace_ids = [](const fs::path& file) {
+    const Verdict ids =
+        run("jq -r '.resourceSpans[].scopeSpans[].spans[].traceId' " + shell_quoted(file) + " | sort -u");
+    REQUIRE_MESSAGE(ids.status == 0, ids.output);
+    return ids.output;
+  };
+  const std::string ids = trace_ids(exported);
+  CHECK(ids.size() == 33);  // one id: 32 hex digits and a newline
+  CHECK(trace_ids(live) == ids);
 }
 
 TEST_CASE(

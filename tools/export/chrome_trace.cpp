@@ -95,11 +95,10 @@ class ChromeSink : public RecordSink {
   }
   void on_counter(const CounterRecord& r, std::uint64_t) override {
     Total& total = counter_totals_[std::string(r.name)];
-    if (r.delta.is_integer)
-      total.integer += r.delta.as_integer;
-    else
-      total.integral = false;
     total.real += r.delta.as_double;
+    // Past the int64 range the exact total is lost: the double one takes over, as in the reader's summary.
+    if (!r.delta.is_integer || __builtin_add_overflow(total.integer, r.delta.as_integer, &total.integer))
+      total.integral = false;
     const std::string value = total.integral ? fmt::format("{}", total.integer) : json_number(total.real);
     set_series(counter_events_, r.name, r.tid, r.ts, "{\"total\":" + value + "}");
   }
