@@ -14,7 +14,8 @@
 namespace spanlog::exporters::otlp {
 
 // 32 hex digits: a 128-bit hash of the run id, so every export of a run names the same trace. Never all zero,
-// which OTLP reserves for "no trace".
+// which OTLP reserves for "no trace". The recorder's live OTLP file (include/spanlog/flusher.hpp) derives the
+// same id: change both together (tests/exporters_check.cpp compares them).
 std::string trace_id(std::string_view run_id);
 // 16 hex digits, zero-padded.
 std::string span_id(std::uint64_t id);
