@@ -86,7 +86,9 @@ void record_then_crash(const std::string& dir, int how) {
   SPANLOG_SPAN("open.at.crash");
   SPANLOG_EVENT("about.to.crash");
   if (how == SIGSEGV) {
-    *static_cast<volatile int*>(nullptr) = 1;
+    // An unmapped address that is not null: UBSan would stop the program at a null store before it faults.
+    volatile std::uintptr_t unmapped = 16;
+    *reinterpret_cast<volatile int*>(unmapped) = 1;
   } else {
     std::abort();
   }
