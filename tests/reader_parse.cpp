@@ -263,3 +263,169 @@ TEST_CASE("a key written with an escape is still recognised") {
   CHECK(sink.spans == 1);
   CHECK(reader.report().skipped_lines == 0);
 }
+
+TEST_CASE("what the buffer holds after a line does not change what the line means") {
+  // simdjson's parse_many reads past its input: with a ':' left there by an earlier, longer line,
+  // `{"tid"0}` (no colon) used to come back as a valid object. Fed a byte at a time, the bad line lands at
+  // the start of the buffer, over the first line's stale bytes.
+  const std::string bad = R"({"event":"thread","tid"0},"x":{"y":"z"}})";
+  std::string first = "\x01" + std::string(bad.size() + 1, 'a');  // not JSON: skipped
+  first[bad.size() + 1] = ':';                                    // what will sit just after the bad line
+  first += std::string(200, 'b');
+  for (const std::size_t piece : {std::size_t{1}, std::size_t{1000}}) {
+    CountingSink sink;
+    ReadOptions options;
+    options.skip_bad = true;
+    JsonlReader reader("x", sink, options);
+    const std::string text = first + "\n" + bad + "\n";
+    for (std::size_t at = 0; at < text.size(); at += piece)
+      reader.feed(std::string_view(text).substr(at, piece));
+    reader.finish();
+    INFO("feed size " << piece);
+    CHECK(sink.threads == 0);
+    CHECK(reader.report().skipped_lines == 2);
+  }
+}
+
+namespace {
+
+// Every record as a line of text with its line number, in the order received.
+struct LoggingSink : RecordSink {
+  std::vector<std::string> log;
+  void on_header(const HeaderRecord& r, std::uint64_t line) override { add(line, "header", r.run_id); }
+  void on_thread(const ThreadRecord& r, std::uint64_t line) override {
+    add(line, "thread", std::to_string(r.tid));
+  }
+  void on_span(const SpanRecord& r, std::uint64_t line) override {
+    std::string attrs;
+    for (const Attr& a : r.attrs)
+      attrs += std::string(a.key) + "=" + std::to_string(a.value.number.as_integer) + ",";
+    add(line, "span",
+        std::string(r.name) + " " + std::to_string(r.span_id) + " " + std::to_string(r.dur_ns) + " " + attrs);
+  }
+  void on_span_start(const SpanStartRecord& r, std::uint64_t line) override {
+    add(line, "start", std::string(r.name) + " " + std::to_string(r.span_id));
+  }
+  void on_span_end(const SpanEndRecord& r, std::uint64_t line) override {
+    add(line, "end", std::to_string(r.span_id) + " " + std::string(r.message));
+  }
+  void on_instant(const InstantRecord& r, std::uint64_t line) override { add(line, "instant", r.name); }
+  void on_footer(const FooterRecord& r, std::uint64_t line) override {
+    add(line, "footer", std::to_string(r.records));
+  }
+  void add(std::uint64_t line, std::string_view kind, std::string_view what) {
+    log.push_back(std::to_string(line) + " " + std::string(kind) + " " + std::string(what));
+  }
+};
+
+struct Reading {
+  std::vector<std::string> log;
+  ReadReport report;
+  std::string error;
+};
+
+Reading read_on(unsigned threads, const std::string& text, ReadOptions options, std::size_t piece) {
+  LoggingSink sink;
+  JsonlReader reader("gen", sink, options);
+  Reading result;
+  std::size_t at = 0;
+  try {
+    reader.read_all(
+        [&](char* into, std::size_t capacity) {
+          const std::size_t n = std::min({capacity, piece, text.size() - at});
+          std::memcpy(into, text.data() + at, n);
+          at += n;
+          return n;
+        },
+        threads);
+  } catch (const ReadError& e) {
+    result.error = e.what();
+  }
+  result.log = std::move(sink.log);
+  result.report = reader.report();
+  return result;
+}
+
+// Many chunks' worth of lines, with bad, blank and long ones among them, and a torn last line.
+std::string generated_lines(std::mt19937& random, int count) {
+  std::string text = R"({"event":"header","schema":1,"run_id":"gen","start_ts":1})"
+                     "\n";
+  for (int i = 0; i < count; ++i) {
+    switch (random() % 40) {
+      case 0:
+        text += R"({"event":"span","span_id":1,"name":"bad","tid":1,"ts":5,"dur_ns":"x"})"
+                "\n";
+        break;
+      case 1:
+        text += "not json at all\n";
+        break;
+      case 2:
+        text += "\n  \n";
+        break;
+      case 3:
+        text += R"({"event":"instant","name":")" + std::string(9000 + random() % 3000, 'L') +
+                R"(","tid":1,"ts":5})"
+                "\n";
+        break;
+      case 4:
+        text += R"({"event":"span_start","span_id":)" + std::to_string(i) + R"(,"name":"s","tid":2,"ts":9})" +
+                "\n" + R"({"event":"span_end","span_id":)" + std::to_string(i) +
+                R"(,"tid":2,"ts":19,"dur_ns":10,"status":"error","message":"m\u00e9"})" + "\n";
+        break;
+      default:
+        text += R"({"event":"span","span_id":)" + std::to_string(i) + R"(,"name":"n)" +
+                std::to_string(i % 7) + R"(","tid":1,"ts":)" + std::to_string(i) + R"(,"dur_ns":)" +
+                std::to_string(random() % 100000) + R"(,"attrs":{"k":)" + std::to_string(i) + "}}\n";
+    }
+  }
+  return text + R"({"event":"footer","records":)";  // cut short: a torn last line
+}
+
+}  // namespace
+
+TEST_CASE("two threads hand out the same records, in the same order and with the same lines, as one") {
+  std::mt19937 random(7);
+  const std::string text = generated_lines(random, 3000);
+  for (const std::size_t chunk : {std::size_t{4096}, std::size_t{128} << 10}) {
+    ReadOptions options;
+    options.skip_bad = true;
+    options.chunk_bytes = chunk;
+    options.max_line_bytes = 10000;  // some of the long lines are over it
+    const Reading one = read_on(1, text, options, text.size());
+    INFO("chunk " << chunk);
+    REQUIRE(one.log.size() > 2500);
+    CHECK(one.report.skipped_lines > 100);
+    CHECK(one.report.torn_last_line);
+    for (const std::size_t piece : {std::size_t{1000}, std::size_t{65536}, text.size()}) {
+      INFO("read " << piece << " bytes at a time");
+      const Reading two = read_on(2, text, options, piece);
+      CHECK(two.error.empty());
+      CHECK(two.log == one.log);
+      CHECK(two.report.lines == one.report.lines);
+      CHECK(two.report.records == one.report.records);
+      CHECK(two.report.skipped_lines == one.report.skipped_lines);
+      CHECK(two.report.skipped_examples == one.report.skipped_examples);
+      CHECK(two.report.torn_last_line == one.report.torn_last_line);
+      CHECK(two.report.bytes == text.size());
+    }
+  }
+}
+
+TEST_CASE("on two threads, the first bad line stops the reading with its line number, as on one") {
+  std::mt19937 random(11);
+  const std::string text = generated_lines(random, 2000);
+  ReadOptions options;
+  options.chunk_bytes = 4096;
+  const Reading one = read_on(1, text, options, text.size());
+  const Reading two = read_on(2, text, options, 777);
+  REQUIRE_FALSE(one.error.empty());
+  CHECK(two.error == one.error);
+  // What came before the bad line arrived, in order; nothing after it.
+  CHECK(two.log == one.log);
+
+  const std::size_t cut = text.find('\n', 20000) + 1;
+  const std::string newer =
+      text.substr(0, cut) + R"({"event":"header","schema":9})" + "\n" + text.substr(cut);
+  options.skip_bad = true;
+  CHECK(contains(read_on(2, newer, options, 4096).error, "schema 9 is newer"));
+}

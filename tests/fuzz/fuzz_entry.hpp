@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,15 +117,30 @@ inline JsonlChoice jsonl_choice(std::uint8_t control) {
 }
 
 // Reads `text` as one run, `piece` bytes at a time, into a summary; checks what must hold of any result.
-inline JsonlOutcome read_jsonl(std::string_view text, const JsonlChoice& choice, std::size_t piece) {
+// With `threads`, through the reading of a whole input on that many threads (as read_file does), the source
+// giving `piece` bytes at a time.
+inline JsonlOutcome read_jsonl(std::string_view text, const JsonlChoice& choice, std::size_t piece,
+                               unsigned threads = 0) {
   JsonlOutcome outcome;
   reader::Aggregator aggregator(choice.aggregate);
   TeeSink sink(aggregator);
   aggregator.begin_run("fuzz/telemetry.jsonl");
   reader::JsonlReader reader("fuzz/telemetry.jsonl", sink, choice.read);
   try {
-    for (std::size_t at = 0; at < text.size(); at += piece) reader.feed(text.substr(at, piece));
-    reader.finish();
+    if (threads > 0) {
+      std::size_t at = 0;
+      reader.read_all(
+          [&](char* into, std::size_t capacity) {
+            const std::size_t n = std::min({capacity, piece, text.size() - at});
+            std::memcpy(into, text.data() + at, n);
+            at += n;
+            return n;
+          },
+          threads);
+    } else {
+      for (std::size_t at = 0; at < text.size(); at += piece) reader.feed(text.substr(at, piece));
+      reader.finish();
+    }
   } catch (const reader::ReadError& e) {
     outcome.refused = true;
     outcome.message = e.what();
@@ -183,18 +199,22 @@ inline JsonlOutcome read_jsonl(std::string_view text, const JsonlChoice& choice,
 }
 
 // The JSONL target: the first byte chooses the options, the rest is the file. The whole reading and
-// aggregation path runs twice, with the bytes arriving at once and in pieces: the results must be the same,
-// since where the chunks end must not change what a file means.
+// aggregation path runs three times: the bytes arriving at once, in pieces, and read on two threads (which
+// parse chunks apart and hand them out in order). The results must be the same, since neither where the
+// chunks end nor which thread parsed them may change what a file means.
 inline JsonlOutcome run_jsonl(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return {};
   const JsonlChoice choice = jsonl_choice(data[0]);
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   JsonlOutcome whole = read_jsonl(text, choice, std::max<std::size_t>(text.size(), 1));
-  const JsonlOutcome pieces = read_jsonl(text, choice, choice.piece);
-  if (!(whole == pieces))
-    broken("the result depends on how the bytes arrive",
-           "at once: " + (whole.refused ? whole.message : whole.summary_json) +
-               "\nin pieces: " + (pieces.refused ? pieces.message : pieces.summary_json));
+  auto same = [&](const JsonlOutcome& other, std::string_view how) {
+    if (!(whole == other))
+      broken("the result depends on how the bytes are read",
+             "at once: " + (whole.refused ? whole.message : whole.summary_json) + "\n" + std::string(how) +
+                 ": " + (other.refused ? other.message : other.summary_json));
+  };
+  same(read_jsonl(text, choice, choice.piece), "in pieces");
+  same(read_jsonl(text, choice, choice.piece, 2), "on two threads");
   return whole;
 }
 

@@ -1,7 +1,9 @@
 #include "reader/aggregator.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
+#include <new>
 
 #include <fmt/format.h>
 
@@ -51,12 +53,14 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   run_dropped_ = {};
   open_.clear();
   awaited_parents_.clear();
-  recently_ended_.assign(kRecentlyEndedSlots, RecentlyEnded{});
+  // Zero pages from the system: a slot costs only once it is used, so a small run does not pay for the cache.
+  recently_ended_.reset(static_cast<RecentlyEnded*>(std::calloc(kRecentlyEndedSlots, sizeof(RecentlyEnded))));
+  if (!recently_ended_) throw std::bad_alloc();
   thread_index_.clear();
+  thread_cache_ = {};
   phase_windows_.clear();
   open_windows_.clear();
   recent_starts_.clear();
-  recent_starts_.reserve(kRecentStarts);
   recent_starts_next_ = 0;
 }
 
@@ -66,9 +70,29 @@ void Aggregator::saw_time(std::uint64_t ts) {
 }
 
 ThreadInfo& Aggregator::thread(std::uint64_t tid) {
+  // A direct-mapped cache in front of the map: threads are few, and looked up at every span.
+  ThreadSlot& cached = thread_cache_[(tid * 0x9E3779B97F4A7C15ull) >> 60];
+  if (cached.used && cached.tid == tid) return summary_.threads[cached.index];
   auto [it, inserted] = thread_index_.try_emplace(tid, summary_.threads.size());
   if (inserted) summary_.threads.push_back(ThreadInfo{run_.run_id, tid, {}, 0, false});
+  cached = ThreadSlot{tid, it->second, true};
   return summary_.threads[it->second];
+}
+
+// A run has few span names and many spans: a small direct-mapped cache in front of the map saves hashing
+// every name. Map nodes do not move, so the cached pointers stay valid.
+SpanStats& Aggregator::stats_named(std::string_view name) {
+  const std::size_t slot =
+      (name.size() * 0x9E37u + (name.empty() ? 0u
+                                             : static_cast<unsigned char>(name.front()) * 31u +
+                                                   static_cast<unsigned char>(name.back()))) &
+      (kNameSlots - 1);
+  NameSlot& cached = name_cache_[slot];
+  if (cached.stats != nullptr && cached.name == name) return *cached.stats;
+  auto it = summary_.spans.find(name);
+  if (it == summary_.spans.end()) it = summary_.spans.emplace(std::string(name), SpanStats{}).first;
+  cached = NameSlot{it->first, &it->second};
+  return it->second;
 }
 
 void Aggregator::on_header(const HeaderRecord& r, std::uint64_t) {
@@ -122,9 +146,7 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
   if (!name_selected(name)) {
     // not tabulated, but it still counts as a span and as its parent's child
   } else if (options_.group_by.empty()) {
-    auto it = summary_.spans.find(name);
-    if (it == summary_.spans.end()) it = summary_.spans.emplace(std::string(name), SpanStats{}).first;
-    stats = &it->second;
+    stats = &stats_named(name);
   } else {
     stats = group_stats(start, attrs);
   }

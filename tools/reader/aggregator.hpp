@@ -5,7 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,7 +30,11 @@ class Aggregator : public RecordSink {
   void begin_run(const std::filesystem::path& file);
   void end_run(const ReadReport& report);
   const Summary& summary() const { return summary_; }
-  Summary take_summary() { return std::move(summary_); }
+  Summary take_summary() {
+    name_cache_ = {};
+    thread_cache_ = {};
+    return std::move(summary_);
+  }
 
   void on_header(const HeaderRecord&, std::uint64_t) override;
   void on_thread(const ThreadRecord&, std::uint64_t) override;
@@ -76,6 +82,7 @@ class Aggregator : public RecordSink {
   PhaseWindow& phase_window(std::optional<std::uint64_t> span_id, std::string_view name, std::uint64_t start,
                             std::optional<std::uint64_t> end);
   ThreadInfo& thread(std::uint64_t tid);
+  SpanStats& stats_named(std::string_view name);
   void saw_time(std::uint64_t ts);
 
   bool name_selected(std::string_view name);
@@ -89,8 +96,23 @@ class Aggregator : public RecordSink {
   DroppedCounts run_dropped_;
   std::unordered_map<std::uint64_t, OpenEntry> open_;
   std::unordered_map<std::uint64_t, std::uint64_t> awaited_parents_;  // parent id -> its children's durations
-  std::vector<RecentlyEnded> recently_ended_;
-  std::unordered_map<std::uint64_t, std::size_t> thread_index_;  // tid -> index into summary_.threads
+  struct FreeDeleter {
+    void operator()(void* p) const { std::free(p); }
+  };
+  std::unique_ptr<RecentlyEnded[], FreeDeleter> recently_ended_;  // kRecentlyEndedSlots, zeroed: empty
+  std::unordered_map<std::uint64_t, std::size_t> thread_index_;   // tid -> index into summary_.threads
+  struct ThreadSlot {
+    std::uint64_t tid = 0;
+    std::size_t index = 0;
+    bool used = false;
+  };
+  std::array<ThreadSlot, 16> thread_cache_{};
+  struct NameSlot {
+    std::string_view name;  // the map's key
+    SpanStats* stats = nullptr;
+  };
+  static constexpr std::size_t kNameSlots = 64;
+  std::array<NameSlot, kNameSlots> name_cache_{};
   std::vector<PhaseWindow> phase_windows_;
   std::vector<std::size_t> open_windows_;     // indices of the windows whose end is not known yet
   std::vector<std::uint64_t> recent_starts_;  // ring of the last span start times, for phases seen late

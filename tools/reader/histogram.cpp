@@ -54,9 +54,9 @@ void Histogram::add(std::uint64_t value, std::uint64_t times) {
   }
   counts_[bucket - first_bucket_] += times;
   count_ += times;
-  const long double product = static_cast<long double>(value) * static_cast<long double>(times);
-  sum_ = product >= 18446744073709551615.0L ? std::numeric_limits<std::uint64_t>::max()
-                                            : saturating_add(sum_, value * times);
+  std::uint64_t product = 0;
+  sum_ = __builtin_mul_overflow(value, times, &product) ? std::numeric_limits<std::uint64_t>::max()
+                                                        : saturating_add(sum_, product);
   min_ = std::min(min_, value);
   max_ = std::max(max_, value);
 }

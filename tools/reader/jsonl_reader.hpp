@@ -1,10 +1,12 @@
 // Streams a telemetry.jsonl file through simdjson in bounded chunks: memory stays the same whatever the file
-// size, and every malformed line is reported with its file, line number and field.
+// size, and every malformed line is reported with its file, line number and field. A large file is parsed on
+// two threads; the sink still receives every record in file order, from one thread at a time.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -26,11 +28,15 @@ class ReadError : public std::runtime_error {
 
 struct ReadOptions {
   bool skip_bad = false;  // count malformed lines instead of stopping at the first
-  // Bytes read per system call; the parser's working memory is a small multiple of it. 4 MB keeps the reader
-  // well under its 100 MB budget while amortising simdjson's per-batch start-up.
-  std::size_t chunk_bytes = std::size_t{4} << 20;
+  // Bytes read per system call, and parsed and handed to the sink at a time. 128 KB keeps a chunk's text and
+  // records in the L2 cache between parsing and aggregating; the working memory is a small multiple of it per
+  // thread.
+  std::size_t chunk_bytes = std::size_t{128} << 10;
   // A longer line is reported as malformed instead of growing the buffer without bound.
   std::size_t max_line_bytes = std::size_t{64} << 20;
+  // Threads that parse a file (read_file): 0 chooses, from the file's size and the machine (and
+  // $SPANLOG_READER_THREADS); 1 reads on the calling thread only.
+  unsigned threads = 0;
 };
 
 struct ReadReport {
@@ -40,6 +46,30 @@ struct ReadReport {
   std::vector<std::string> skipped_examples;  // the first few skip messages, for the user
   std::optional<std::string> torn_last_line;  // warning: an incomplete last line was ignored
   std::uint64_t bytes = 0;
+};
+
+// Parses runs of whole lines into a ParsedChunk: simdjson's DOM parse_many over many lines at once (its stage
+// 2 runs on the best kernel the CPU has, chosen at run time), and line by line from wherever that stops,
+// which also words the errors. One per thread.
+class LineParser {
+ public:
+  LineParser();
+  // `data[0, size)` holds whole lines, the last one ending with '\n', followed by at least
+  // simdjson::SIMDJSON_PADDING bytes of the same buffer, which are changed while simdjson reads and then put
+  // back.
+  void parse_lines(char* data, std::size_t size, ParsedChunk& out);
+  // The input's last line, which has no newline: a record, or a torn write. Padded as for parse_lines.
+  void parse_last_line(char* data, std::size_t size, ParsedChunk& out);
+
+ private:
+  std::size_t parse_stream(char* data, std::size_t size, std::size_t from, ParsedChunk& out);
+  std::size_t parse_one_line(char* data, std::size_t size, std::size_t from, ParsedChunk& out);
+  void parse_alone(char* line, std::size_t length, bool last, ParsedChunk& out);
+  void release_if_large(std::size_t length);
+
+  simdjson::dom::parser stream_parser_;
+  simdjson::dom::parser line_parser_;
+  RecordParser records_;
 };
 
 class JsonlReader {
@@ -59,17 +89,21 @@ class JsonlReader {
   // (warning).
   void finish();
 
+  // Reads a whole input, then finishes: `source` fills a buffer and returns how many bytes it wrote (0 at the
+  // end). Chunks are parsed on `threads` threads; the sink gets the records in file order, one call at a
+  // time, on whichever of them hands them out. Not after feed() or read_available().
+  using Source = std::function<std::size_t(char* into, std::size_t capacity)>;
+  void read_all(const Source& source, unsigned threads);
+
   const ReadReport& report() const { return report_; }
   const std::string& display_name() const { return name_; }
 
  private:
+  class Parallel;
+
   void make_room();
   void process_complete_lines();
-  std::size_t process_with_stream(const char* data, std::size_t size, std::size_t from);
-  void process_line_by_line(const char* data, std::size_t size, std::size_t from);
-  bool skip_blank(const char* data, std::size_t& cursor, std::size_t end);
-  ParseOutcome parse_alone(const char* line, std::size_t length, std::size_t readable);
-  void handle(const ParseOutcome& outcome);
+  void dispatch(ParsedChunk& chunk);
   void malformed_line(std::uint64_t line, const std::string& message);
 
   std::string name_;
@@ -81,10 +115,13 @@ class JsonlReader {
   std::size_t capacity_ = 0;  // usable bytes, not counting simdjson's padding
   std::size_t used_ = 0;
   bool discarding_long_line_ = false;
-  simdjson::ondemand::parser stream_parser_;
-  simdjson::ondemand::parser line_parser_;
-  RecordParser records_;
+  LineParser parser_;
+  ParsedChunk chunk_;
 };
+
+// Which simdjson kernels parse: the one chosen at run time for the DOM (what the reader uses), and the one
+// ondemand was compiled for, e.g. "simdjson 3.0.1: icelake (chosen at run time; ondemand: fallback)".
+std::string simdjson_kernels();
 
 // Reads a whole file (bounded memory) into the sink; throws ReadError.
 ReadReport read_file(const std::filesystem::path& file, RecordSink& sink, ReadOptions options = {});

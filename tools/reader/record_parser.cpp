@@ -1,13 +1,42 @@
 // One pass over the fields of a record, in whatever order they come: each known field is type-checked and
-// stored in a RawRecord, then the record kind decides which fields are required and what the sink receives.
+// stored in a RawRecord, then the record kind decides which fields are required and what the record holds.
+// The document was parsed whole by simdjson's DOM, so every value of the line, known or not, is valid JSON.
 #include "reader/record_parser.hpp"
+
+#include <bit>
+#include <cstring>
 
 #include <fmt/format.h>
 
 namespace spanlog::reader {
+
+void ParsedChunk::begin(std::size_t text_bytes) {
+  entries.clear();
+  attrs.clear();
+  messages.clear();
+  lines = 0;
+  strings_.clear();
+  strings_.reserve(text_bytes);
+  spilled_.clear();
+}
+
+std::string_view ParsedChunk::keep(std::string_view text) {
+  // Unescaping never lengthens a string, so the strings of a chunk's records fit in its text's size; the
+  // spill is only a guard.
+  if (strings_.size() + text.size() > strings_.capacity()) return spilled_.emplace_back(text);
+  const std::size_t at = strings_.size();
+  strings_.append(text);
+  return std::string_view(strings_.data() + at, text.size());
+}
+
+std::uint32_t ParsedChunk::add_message(std::string message) {
+  messages.push_back(std::move(message));
+  return static_cast<std::uint32_t>(messages.size() - 1);
+}
+
 namespace {
 
-namespace od = simdjson::ondemand;
+namespace dom = simdjson::dom;
 
 enum class Key {
   unknown,
@@ -55,106 +84,220 @@ enum class Key {
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
+// The first eight bytes of a key as one integer (little-endian, zero-filled): comparing keys of up to eight
+// bytes is then one integer comparison instead of a call to memcmp per candidate. A match is checked for its
+// length too, since a key may hold NUL bytes ("ts\u0000" is not "ts").
+static_assert(std::endian::native == std::endian::little, "classify() loads keys as little-endian integers");
+constexpr std::uint64_t packed(std::string_view k) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < k.size() && i < 8; ++i)
+    v |= std::uint64_t{static_cast<unsigned char>(k[i])} << (8 * i);
+  return v;
+}
+
+// packed(k) at run time, with fixed-size loads (a memcpy of a variable size would be a call): two loads that
+// may overlap cover every length; the overlapping bytes are the same in both.
+std::uint64_t load_packed(std::string_view k) {
+  const char* p = k.data();
+  const std::size_t n = k.size();
+  if (n >= 4) {
+    std::uint32_t low = 0, high = 0;
+    std::memcpy(&low, p, 4);
+    std::memcpy(&high, p + n - 4, 4);
+    return low | (std::uint64_t{high} << (8 * (n - 4)));
+  }
+  if (n >= 2) {
+    std::uint16_t low = 0, high = 0;
+    std::memcpy(&low, p, 2);
+    std::memcpy(&high, p + n - 2, 2);
+    return low | (std::uint64_t{high} << (8 * (n - 2)));
+  }
+  return n == 1 ? static_cast<unsigned char>(p[0]) : 0;
+}
+
 Key classify(std::string_view k) {
-  switch (k.size()) {
-    case 2:
-      return k == "ts" ? Key::ts : Key::unknown;
-    case 3:
-      if (k == "tid") return Key::tid;
-      if (k == "min") return Key::min;
-      if (k == "max") return Key::max;
-      if (k == "pid") return Key::pid;
-      return Key::unknown;
-    case 4:
-      if (k == "name") return Key::name;
-      if (k == "kind") return Key::kind;
-      if (k == "host") return Key::host;
-      return Key::unknown;
-    case 5:
-      if (k == "event") return Key::event;
-      if (k == "attrs") return Key::attrs;
-      if (k == "async") return Key::async;
-      if (k == "delta") return Key::delta;
-      if (k == "value") return Key::value;
-      if (k == "count") return Key::count;
-      if (k == "spans") return Key::spans;
-      if (k == "clock") return Key::clock;
-      return Key::unknown;
-    case 6:
-      if (k == "parent") return Key::parent;
-      if (k == "dur_ns") return Key::dur_ns;
-      if (k == "status") return Key::status;
-      if (k == "end_ts") return Key::end_ts;
-      if (k == "events") return Key::events;
-      if (k == "reason") return Key::reason;
-      if (k == "schema") return Key::schema;
-      if (k == "run_id") return Key::run_id;
-      if (k == "exited") return Key::exited;
-      return Key::unknown;
-    case 7:
-      if (k == "span_id") return Key::span_id;
-      if (k == "message") return Key::message;
-      if (k == "end_tid") return Key::end_tid;
-      if (k == "wall_ns") return Key::wall_ns;
-      if (k == "metrics") return Key::metrics;
-      if (k == "records") return Key::records;
-      if (k == "dropped") return Key::dropped;
-      if (k == "version") return Key::version;
-      if (k == "process") return Key::process;
-      if (k == "options") return Key::options;
-      return Key::unknown;
-    case 8:
-      return k == "start_ts" ? Key::start_ts : Key::unknown;
-    case 10:
-      if (k == "open_spans") return Key::open_spans;
-      if (k == "async_ends") return Key::async_ends;
-      return Key::unknown;
-    case 11:
-      return k == "sampled_out" ? Key::sampled_out : Key::unknown;
-    case 12:
-      return k == "schema_minor" ? Key::schema_minor : Key::unknown;
-    case 17:
-      return k == "unwritten_records" ? Key::unwritten_records : Key::unknown;
+  if (k.size() <= 8) {
+    switch (load_packed(k)) {
+      case packed("ts"):
+        return k.size() == 2 ? Key::ts : Key::unknown;
+      case packed("max"):
+        return k.size() == 3 ? Key::max : Key::unknown;
+      case packed("min"):
+        return k.size() == 3 ? Key::min : Key::unknown;
+      case packed("pid"):
+        return k.size() == 3 ? Key::pid : Key::unknown;
+      case packed("tid"):
+        return k.size() == 3 ? Key::tid : Key::unknown;
+      case packed("host"):
+        return k.size() == 4 ? Key::host : Key::unknown;
+      case packed("kind"):
+        return k.size() == 4 ? Key::kind : Key::unknown;
+      case packed("name"):
+        return k.size() == 4 ? Key::name : Key::unknown;
+      case packed("async"):
+        return k.size() == 5 ? Key::async : Key::unknown;
+      case packed("attrs"):
+        return k.size() == 5 ? Key::attrs : Key::unknown;
+      case packed("clock"):
+        return k.size() == 5 ? Key::clock : Key::unknown;
+      case packed("count"):
+        return k.size() == 5 ? Key::count : Key::unknown;
+      case packed("delta"):
+        return k.size() == 5 ? Key::delta : Key::unknown;
+      case packed("event"):
+        return k.size() == 5 ? Key::event : Key::unknown;
+      case packed("spans"):
+        return k.size() == 5 ? Key::spans : Key::unknown;
+      case packed("value"):
+        return k.size() == 5 ? Key::value : Key::unknown;
+      case packed("dur_ns"):
+        return k.size() == 6 ? Key::dur_ns : Key::unknown;
+      case packed("end_ts"):
+        return k.size() == 6 ? Key::end_ts : Key::unknown;
+      case packed("events"):
+        return k.size() == 6 ? Key::events : Key::unknown;
+      case packed("exited"):
+        return k.size() == 6 ? Key::exited : Key::unknown;
+      case packed("parent"):
+        return k.size() == 6 ? Key::parent : Key::unknown;
+      case packed("reason"):
+        return k.size() == 6 ? Key::reason : Key::unknown;
+      case packed("run_id"):
+        return k.size() == 6 ? Key::run_id : Key::unknown;
+      case packed("schema"):
+        return k.size() == 6 ? Key::schema : Key::unknown;
+      case packed("status"):
+        return k.size() == 6 ? Key::status : Key::unknown;
+      case packed("dropped"):
+        return k.size() == 7 ? Key::dropped : Key::unknown;
+      case packed("end_tid"):
+        return k.size() == 7 ? Key::end_tid : Key::unknown;
+      case packed("message"):
+        return k.size() == 7 ? Key::message : Key::unknown;
+      case packed("metrics"):
+        return k.size() == 7 ? Key::metrics : Key::unknown;
+      case packed("options"):
+        return k.size() == 7 ? Key::options : Key::unknown;
+      case packed("process"):
+        return k.size() == 7 ? Key::process : Key::unknown;
+      case packed("records"):
+        return k.size() == 7 ? Key::records : Key::unknown;
+      case packed("span_id"):
+        return k.size() == 7 ? Key::span_id : Key::unknown;
+      case packed("version"):
+        return k.size() == 7 ? Key::version : Key::unknown;
+      case packed("wall_ns"):
+        return k.size() == 7 ? Key::wall_ns : Key::unknown;
+      case packed("start_ts"):
+        return k.size() == 8 ? Key::start_ts : Key::unknown;
+      default:
+        return Key::unknown;
+    }
+  }
+  if (k == "open_spans") return Key::open_spans;
+  if (k == "async_ends") return Key::async_ends;
+  if (k == "sampled_out") return Key::sampled_out;
+  if (k == "schema_minor") return Key::schema_minor;
+  if (k == "unwritten_records") return Key::unwritten_records;
+  return Key::unknown;
+}
+
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::exited) + 1;
+static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
+
+// How a known key's value is read.
+enum class KeyType : std::uint8_t {
+  none,              // Key::unknown
+  unsigned_integer,  // ts, tid, span_id, ...
+  text,              // a string the record keeps (name, message, run_id, ...)
+  word,              // a string only compared (event, status, kind)
+  boolean,           // async, exited
+  number,            // delta: an integer or a float
+  optional_double,   // value, min, max: a number, or null when not finite
+  nested,            // attrs, dropped, clock, options
+};
+
+constexpr KeyType type_of(Key key) {
+  switch (key) {
+    case Key::unknown:
+      return KeyType::none;
+    case Key::event:
+    case Key::status:
+    case Key::kind:
+      return KeyType::word;
+    case Key::name:
+    case Key::message:
+    case Key::reason:
+    case Key::version:
+    case Key::run_id:
+    case Key::process:
+    case Key::host:
+      return KeyType::text;
+    case Key::async:
+    case Key::exited:
+      return KeyType::boolean;
+    case Key::delta:
+      return KeyType::number;
+    case Key::value:
+    case Key::min:
+    case Key::max:
+      return KeyType::optional_double;
+    case Key::attrs:
+    case Key::dropped:
+    case Key::clock:
+    case Key::options:
+      return KeyType::nested;
     default:
-      return Key::unknown;
+      return KeyType::unsigned_integer;
   }
 }
+
+// A string that costs nothing to leave unset (std::string_view would be zeroed for every record).
+struct Text {
+  const char* data;
+  std::size_t size;
+  std::string_view view() const { return {data, size}; }
+};
 
 // Every field of every kind, flattened: the kinds share the meaning of their field names (docs/format.md),
-// except `attrs`, an object everywhere but a count in `dropped` records.
+// except `attrs`, an object everywhere but a count in `dropped` records. Deliberately left uninitialised but
+// for the bit masks: a value is read only when its key's bit is set, and a record's fields are few of the
+// many keys, so not clearing them all is a fifth of the parse.
 struct RawRecord {
-  std::uint64_t present = 0;  // bit i set when Key(i) was seen
-  std::string_view event, name, status, message, kind, reason, version, run_id, process, host, clock_source;
-  std::uint64_t ts = 0, tid = 0, span_id = 0, parent = 0, dur_ns = 0, end_tid = 0, end_ts = 0, wall_ns = 0,
-                count = 1, spans = 0, events = 0, metrics = 0, attrs_count = 0, records = 0, sampled_out = 0,
-                open_spans = 0, async_ends = 0, unwritten_records = 0, schema = 0, schema_minor = 0, pid = 0,
-                start_ts = 0;
-  std::optional<std::uint64_t> flush_interval_ms;
-  bool async = false, exited = false;
-  bool attrs_is_count = false;  // `attrs` was a number: right for a `dropped` record only
+  std::uint64_t present = 0;    // bit i set when Key(i) was seen
+  std::uint64_t nulls = 0;      // bit i set when the optional double Key(i) was null
+  std::uint64_t values[kKeys];  // unsigned integers, booleans, doubles (as bits), attrs as a count
+  Text texts[kKeys];            // strings
   Number delta;
-  std::optional<double> value, min, max;
   DroppedCounts footer_dropped;
+  std::optional<std::uint64_t> flush_interval_ms;
+  Text clock_source{nullptr, 0};
+  bool attrs_is_count = false;  // `attrs` was a number: right for a `dropped` record only
+  std::uint32_t attrs_begin = 0, attrs_count_seen = 0;
 
-  bool has(Key k) const { return (present >> static_cast<unsigned>(k)) & 1u; }
-  std::optional<std::uint64_t> maybe(Key k, std::uint64_t v) const {
-    return has(k) ? std::optional<std::uint64_t>(v) : std::nullopt;
+  static std::uint64_t bit(Key k) { return std::uint64_t{1} << static_cast<unsigned>(k); }
+  bool has(Key k) const { return (present & bit(k)) != 0; }
+  std::uint64_t u(Key k, std::uint64_t otherwise = 0) const {
+    return has(k) ? values[static_cast<std::size_t>(k)] : otherwise;
+  }
+  std::optional<std::uint64_t> maybe(Key k) const {
+    return has(k) ? std::optional<std::uint64_t>(values[static_cast<std::size_t>(k)]) : std::nullopt;
+  }
+  bool flag(Key k) const { return u(k) != 0; }
+  std::string_view text(Key k) const {
+    return has(k) ? texts[static_cast<std::size_t>(k)].view() : std::string_view();
+  }
+  std::optional<double> optional_double(Key k) const {
+    if (!has(k) || (nulls & bit(k)) != 0) return std::nullopt;
+    return std::bit_cast<double>(values[static_cast<std::size_t>(k)]);
   }
 };
 
-// A failure while reading a field; the message is built only when there is one.
+// A field of the wrong type: the message is built only when there is one.
 struct Failure {
-  std::string_view field;  // empty for a failure of the document itself
+  std::string_view field;
   const char* expected = nullptr;
-  simdjson::error_code json_error = simdjson::SUCCESS;
 };
-
-std::string describe(const Failure& f) {
-  if (f.expected != nullptr) return fmt::format("field \"{}\": expected {}", f.field, f.expected);
-  if (!f.field.empty())
-    return fmt::format("field \"{}\": invalid JSON ({})", f.field, simdjson::error_message(f.json_error));
-  return fmt::format("invalid JSON ({})", simdjson::error_message(f.json_error));
-}
 
 constexpr const char* kUnsigned = "an unsigned integer";
 constexpr const char* kString = "a string";
@@ -162,384 +305,454 @@ constexpr const char* kBool = "true or false";
 constexpr const char* kNumber = "a number";
 constexpr const char* kObject = "an object";
 
+bool is_number(dom::element_type t) {
+  return t == dom::element_type::INT64 || t == dom::element_type::UINT64 || t == dom::element_type::DOUBLE;
+}
+
+// An integer that fits int64 stays exact; a larger one, or a fraction, is a double.
+Number number_of(dom::element v) {
+  Number n;
+  std::int64_t i = 0;
+  if (v.type() == dom::element_type::INT64 && v.get_int64().get(i) == simdjson::SUCCESS) {
+    n.as_integer = i;
+    n.as_double = static_cast<double>(i);
+    n.is_integer = true;
+  } else {
+    n.as_double = v.get_double().value_unsafe();
+    n.is_integer = false;
+  }
+  return n;
+}
+
 class FieldReader {
  public:
-  explicit FieldReader(std::vector<Attr>& attrs) : attrs_(attrs) {}
+  explicit FieldReader(ParsedChunk& out) : out_(out) {}
 
-  std::optional<Failure> read_unsigned(od::value v, std::string_view field, std::uint64_t& out) {
-    if (v.get_uint64().get(out) != simdjson::SUCCESS) return Failure{field, kUnsigned};
-    return std::nullopt;
-  }
-  std::optional<Failure> read_string(od::value v, std::string_view field, std::string_view& out) {
-    if (v.get_string().get(out) != simdjson::SUCCESS) return Failure{field, kString};
-    return std::nullopt;
-  }
-  std::optional<Failure> read_bool(od::value v, std::string_view field, bool& out) {
-    if (v.get_bool().get(out) != simdjson::SUCCESS) return Failure{field, kBool};
-    return std::nullopt;
-  }
-  std::optional<Failure> read_number(od::value v, std::string_view field, Number& out) {
-    od::number_type type;
-    if (v.get_number_type().get(type) != simdjson::SUCCESS) return Failure{field, kNumber};
-    if (type == od::number_type::signed_integer) {
-      if (v.get_int64().get(out.as_integer) != simdjson::SUCCESS) return Failure{field, kNumber};
-      out.as_double = static_cast<double>(out.as_integer);
-      out.is_integer = true;
-    } else {
-      if (v.get_double().get(out.as_double) != simdjson::SUCCESS) return Failure{field, kNumber};
-      out.is_integer = false;
-    }
-    return std::nullopt;
-  }
-  // A number, or null for a value that was not finite.
-  std::optional<Failure> read_optional_double(od::value v, std::string_view field,
-                                              std::optional<double>& out) {
-    od::json_type type;
-    if (v.type().get(type) != simdjson::SUCCESS) return Failure{field, kNumber};
-    if (type == od::json_type::null) {
-      bool is_null = false;
-      if (v.is_null().get(is_null) != simdjson::SUCCESS || !is_null) return Failure{field, kNumber};
-      out.reset();
-      return std::nullopt;
-    }
-    double d = 0;
-    if (v.get_double().get(d) != simdjson::SUCCESS) return Failure{field, kNumber};
-    out = d;
-    return std::nullopt;
-  }
-
-  std::optional<Failure> read_attrs(od::value v) {
-    od::object object;
-    if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"attrs", kObject};
-    for (auto field_result : object) {
-      od::field field;
-      if (auto err = std::move(field_result).get(field)) return Failure{"attrs", nullptr, err};
-      Attr attr;
-      if (auto err = field.unescaped_key().get(attr.key)) return Failure{"attrs", nullptr, err};
-      od::value value = field.value();
-      od::json_type type;
-      if (auto err = value.type().get(type)) return Failure{"attrs", nullptr, err};
-      switch (type) {
-        case od::json_type::number: {
-          if (read_number(value, "attrs", attr.value.number))
-            return Failure{"attrs", nullptr, simdjson::NUMBER_ERROR};
-          attr.value.type = AttrValue::Type::number;
-          break;
+  std::optional<Failure> read(Key key, std::string_view name, dom::element v, RawRecord& r) {
+    const auto i = static_cast<std::size_t>(key);
+    switch (type_of(key)) {
+      case KeyType::none:
+        return std::nullopt;
+      case KeyType::unsigned_integer:
+        if (v.get_uint64().get(r.values[i]) != simdjson::SUCCESS) return Failure{name, kUnsigned};
+        return std::nullopt;
+      case KeyType::word:
+      case KeyType::text: {
+        std::string_view s;
+        if (v.get_string().get(s) != simdjson::SUCCESS) return Failure{name, kString};
+        if (type_of(key) == KeyType::text) s = out_.keep(s);
+        r.texts[i] = Text{s.data(), s.size()};
+        return std::nullopt;
+      }
+      case KeyType::boolean: {
+        bool b = false;
+        if (v.get_bool().get(b) != simdjson::SUCCESS) return Failure{name, kBool};
+        r.values[i] = b ? 1 : 0;
+        return std::nullopt;
+      }
+      case KeyType::number:
+        if (!is_number(v.type())) return Failure{name, kNumber};
+        r.delta = number_of(v);
+        return std::nullopt;
+      case KeyType::optional_double:
+        if (v.is_null()) {
+          r.nulls |= RawRecord::bit(key);
+          return std::nullopt;
         }
-        case od::json_type::string:
-          if (value.get_string().get(attr.value.string)) return Failure{"attrs", kString};
+        if (!is_number(v.type())) return Failure{name, kNumber};
+        r.nulls &= ~RawRecord::bit(key);
+        r.values[i] = std::bit_cast<std::uint64_t>(v.get_double().value_unsafe());
+        return std::nullopt;
+      case KeyType::nested:
+        break;
+    }
+    switch (key) {
+      case Key::dropped:
+        return read_dropped_counts(v, r.footer_dropped);
+      case Key::clock:
+        return read_clock(v, r.clock_source);
+      case Key::options:
+        return read_options(v, r.flush_interval_ms);
+      default:  // Key::attrs
+        if (is_number(v.type())) {
+          r.attrs_is_count = true;
+          if (v.get_uint64().get(r.values[i]) != simdjson::SUCCESS) return Failure{name, kUnsigned};
+          return std::nullopt;
+        }
+        r.attrs_is_count = false;
+        return read_attrs(v, r);
+    }
+  }
+
+ private:
+  std::optional<Failure> read_attrs(dom::element v, RawRecord& r) {
+    dom::object object;
+    if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"attrs", kObject};
+    // A second `attrs` replaces the first, like any repeated key.
+    out_.attrs.resize(r.attrs_begin);
+    for (const dom::key_value_pair field : object) {
+      Attr attr;
+      switch (field.value.type()) {
+        case dom::element_type::INT64:
+        case dom::element_type::UINT64:
+        case dom::element_type::DOUBLE:
+          attr.value.type = AttrValue::Type::number;
+          attr.value.number = number_of(field.value);
+          break;
+        case dom::element_type::STRING:
           attr.value.type = AttrValue::Type::string;
+          attr.value.string = out_.keep(field.value.get_string().value_unsafe());
           break;
-        case od::json_type::boolean:
-          if (value.get_bool().get(attr.value.boolean)) return Failure{"attrs", kBool};
+        case dom::element_type::BOOL:
           attr.value.type = AttrValue::Type::boolean;
+          attr.value.boolean = field.value.get_bool().value_unsafe();
           break;
-        case od::json_type::null: {
-          bool is_null = false;
-          if (value.is_null().get(is_null) || !is_null)
-            return Failure{"attrs", nullptr, simdjson::N_ATOM_ERROR};
+        case dom::element_type::NULL_VALUE:
           attr.value.type = AttrValue::Type::null;
           break;
-        }
         default:
           continue;  // nested values are not attribute values of schema 1: ignore them like unknown fields
       }
-      attrs_.push_back(attr);
+      attr.key = out_.keep(field.key);
+      out_.attrs.push_back(attr);
     }
+    r.attrs_count_seen = static_cast<std::uint32_t>(out_.attrs.size()) - r.attrs_begin;
     return std::nullopt;
   }
 
-  std::optional<Failure> read_dropped_counts(od::value v, DroppedCounts& out) {
-    od::object object;
+  std::optional<Failure> read_dropped_counts(dom::element v, DroppedCounts& out) {
+    dom::object object;
     if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"dropped", kObject};
-    for (auto field_result : object) {
-      od::field field;
-      if (auto err = std::move(field_result).get(field)) return Failure{"dropped", nullptr, err};
-      std::string_view key;
-      if (auto err = field.unescaped_key().get(key)) return Failure{"dropped", nullptr, err};
+    for (const dom::key_value_pair field : object) {
+      const std::string_view key = field.key;
       std::uint64_t* target = key == "spans"        ? &out.spans
                               : key == "events"     ? &out.events
                               : key == "metrics"    ? &out.metrics
                               : key == "attrs"      ? &out.attrs
                               : key == "async_ends" ? &out.async_ends
                                                     : nullptr;
-      if (target != nullptr && field.value().get_uint64().get(*target) != simdjson::SUCCESS)
+      if (target != nullptr && field.value.get_uint64().get(*target) != simdjson::SUCCESS)
         return Failure{"dropped", "unsigned integer counts"};
     }
     return std::nullopt;
   }
-
-  // Reads one string or unsigned field named `wanted` of a nested object (clock.source,
-  // options.flush_interval_ms).
-  std::optional<Failure> read_clock(od::value v, std::string_view& source) {
-    od::object object;
+  // clock.source, the one field of the nested `clock` object the reader uses.
+  std::optional<Failure> read_clock(dom::element v, Text& source) {
+    dom::object object;
     if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"clock", kObject};
-    for (auto field_result : object) {
-      od::field field;
-      if (auto err = std::move(field_result).get(field)) return Failure{"clock", nullptr, err};
-      std::string_view key;
-      if (auto err = field.unescaped_key().get(key)) return Failure{"clock", nullptr, err};
-      if (key == "source" && field.value().get_string().get(source) != simdjson::SUCCESS)
+    for (const dom::key_value_pair field : object) {
+      if (field.key != "source") continue;
+      std::string_view s;
+      if (field.value.get_string().get(s) != simdjson::SUCCESS)
         return Failure{"clock", "\"source\" to be a string"};
+      s = out_.keep(s);
+      source = Text{s.data(), s.size()};
     }
     return std::nullopt;
   }
-  std::optional<Failure> read_options(od::value v, std::optional<std::uint64_t>& flush_interval_ms) {
-    od::object object;
+  // options.flush_interval_ms, the one option the reader uses (doctor's flusher lag).
+  std::optional<Failure> read_options(dom::element v, std::optional<std::uint64_t>& flush_interval_ms) {
+    dom::object object;
     if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"options", kObject};
-    for (auto field_result : object) {
-      od::field field;
-      if (auto err = std::move(field_result).get(field)) return Failure{"options", nullptr, err};
-      std::string_view key;
-      if (auto err = field.unescaped_key().get(key)) return Failure{"options", nullptr, err};
-      if (key == "flush_interval_ms") {
-        std::uint64_t ms = 0;
-        if (field.value().get_uint64().get(ms) != simdjson::SUCCESS)
-          return Failure{"options", "\"flush_interval_ms\" to be an unsigned integer"};
-        flush_interval_ms = ms;
-      }
+    for (const dom::key_value_pair field : object) {
+      if (field.key != "flush_interval_ms") continue;
+      std::uint64_t ms = 0;
+      if (field.value.get_uint64().get(ms) != simdjson::SUCCESS)
+        return Failure{"options", "\"flush_interval_ms\" to be an unsigned integer"};
+      flush_interval_ms = ms;
     }
     return std::nullopt;
   }
 
- private:
-  std::vector<Attr>& attrs_;
+  ParsedChunk& out_;
 };
 
-std::optional<Failure> read_field(FieldReader& reader, Key key, std::string_view name, od::value v,
-                                  RawRecord& r) {
-  switch (key) {
-    case Key::event:
-      return reader.read_string(v, name, r.event);
-    case Key::name:
-      return reader.read_string(v, name, r.name);
-    case Key::status:
-      return reader.read_string(v, name, r.status);
-    case Key::message:
-      return reader.read_string(v, name, r.message);
-    case Key::kind:
-      return reader.read_string(v, name, r.kind);
-    case Key::reason:
-      return reader.read_string(v, name, r.reason);
-    case Key::version:
-      return reader.read_string(v, name, r.version);
-    case Key::run_id:
-      return reader.read_string(v, name, r.run_id);
-    case Key::process:
-      return reader.read_string(v, name, r.process);
-    case Key::host:
-      return reader.read_string(v, name, r.host);
-    case Key::ts:
-      return reader.read_unsigned(v, name, r.ts);
-    case Key::tid:
-      return reader.read_unsigned(v, name, r.tid);
-    case Key::span_id:
-      return reader.read_unsigned(v, name, r.span_id);
-    case Key::parent:
-      return reader.read_unsigned(v, name, r.parent);
-    case Key::dur_ns:
-      return reader.read_unsigned(v, name, r.dur_ns);
-    case Key::end_tid:
-      return reader.read_unsigned(v, name, r.end_tid);
-    case Key::end_ts:
-      return reader.read_unsigned(v, name, r.end_ts);
-    case Key::wall_ns:
-      return reader.read_unsigned(v, name, r.wall_ns);
-    case Key::count:
-      return reader.read_unsigned(v, name, r.count);
-    case Key::spans:
-      return reader.read_unsigned(v, name, r.spans);
-    case Key::events:
-      return reader.read_unsigned(v, name, r.events);
-    case Key::metrics:
-      return reader.read_unsigned(v, name, r.metrics);
-    case Key::records:
-      return reader.read_unsigned(v, name, r.records);
-    case Key::sampled_out:
-      return reader.read_unsigned(v, name, r.sampled_out);
-    case Key::open_spans:
-      return reader.read_unsigned(v, name, r.open_spans);
-    case Key::async_ends:
-      return reader.read_unsigned(v, name, r.async_ends);
-    case Key::unwritten_records:
-      return reader.read_unsigned(v, name, r.unwritten_records);
-    case Key::schema:
-      return reader.read_unsigned(v, name, r.schema);
-    case Key::schema_minor:
-      return reader.read_unsigned(v, name, r.schema_minor);
-    case Key::pid:
-      return reader.read_unsigned(v, name, r.pid);
-    case Key::start_ts:
-      return reader.read_unsigned(v, name, r.start_ts);
-    case Key::async:
-      return reader.read_bool(v, name, r.async);
-    case Key::exited:
-      return reader.read_bool(v, name, r.exited);
-    case Key::delta:
-      return reader.read_number(v, name, r.delta);
-    case Key::value:
-      return reader.read_optional_double(v, name, r.value);
-    case Key::min:
-      return reader.read_optional_double(v, name, r.min);
-    case Key::max:
-      return reader.read_optional_double(v, name, r.max);
-    case Key::dropped:
-      return reader.read_dropped_counts(v, r.footer_dropped);
-    case Key::clock:
-      return reader.read_clock(v, r.clock_source);
-    case Key::options:
-      return reader.read_options(v, r.flush_interval_ms);
-    case Key::attrs: {
-      od::json_type type;
-      if (auto err = v.type().get(type)) return Failure{name, nullptr, err};
-      if (type == od::json_type::number) {
-        r.attrs_is_count = true;
-        return reader.read_unsigned(v, name, r.attrs_count);
-      }
-      return reader.read_attrs(v);
-    }
-    case Key::unknown:
-      return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-// The key as written: simdjson's unescaped_key() copies every key into its string buffer, which costs a
-// tenth of the parse. Only a key with an escape in it (never written by the recorder) takes that path.
-simdjson::error_code key_of(od::field& field, std::string_view& key) {
-  const char* raw = field.key().raw();
-  for (std::size_t length = 0;; ++length) {
-    if (raw[length] == '"') {
-      key = std::string_view(raw, length);
-      return simdjson::SUCCESS;
-    }
-    if (raw[length] == '\\') return field.unescaped_key().get(key);
+// What a known key's value must be, for messages.
+const char* expected_of(Key key) {
+  switch (type_of(key)) {
+    case KeyType::unsigned_integer:
+      return kUnsigned;
+    case KeyType::text:
+    case KeyType::word:
+      return kString;
+    case KeyType::boolean:
+      return kBool;
+    case KeyType::number:
+    case KeyType::optional_double:
+      return kNumber;
+    default:
+      return nullptr;
   }
 }
 
-ParseOutcome malformed(std::string message) {
-  return {ParseOutcome::Status::malformed, std::move(message)};
+// True when a number somewhere in the value does not parse.
+bool holds_bad_number(simdjson::ondemand::value value, int depth) {
+  namespace od = simdjson::ondemand;
+  od::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS || depth > 64) return false;
+  if (type == od::json_type::number) {
+    // As the DOM reads numbers: an integer must fit 64 bits, any other number a double.
+    od::number_type kind;
+    if (value.get_number_type().get(kind) != simdjson::SUCCESS) return true;
+    std::int64_t i = 0;
+    std::uint64_t u = 0;
+    double d = 0;
+    switch (kind) {
+      case od::number_type::signed_integer:
+        return value.get_int64().get(i) != simdjson::SUCCESS;
+      case od::number_type::unsigned_integer:
+        return value.get_uint64().get(u) != simdjson::SUCCESS;
+      default:
+        return value.get_double().get(d) != simdjson::SUCCESS;
+    }
+  }
+  if (type == od::json_type::object) {
+    od::object object;
+    if (value.get_object().get(object) != simdjson::SUCCESS) return false;
+    for (auto field_result : object) {
+      od::field field;
+      if (std::move(field_result).get(field) != simdjson::SUCCESS) return false;
+      if (holds_bad_number(field.value(), depth + 1)) return true;
+    }
+  } else if (type == od::json_type::array) {
+    od::array array;
+    if (value.get_array().get(array) != simdjson::SUCCESS) return false;
+    for (auto element : array) {
+      od::value inner;
+      if (std::move(element).get(inner) != simdjson::SUCCESS) return false;
+      if (holds_bad_number(inner, depth + 1)) return true;
+    }
+  }
+  return false;
 }
 
-// The fields a kind cannot do without; a missing one makes the line malformed.
-std::optional<ParseOutcome> require(const RawRecord& r,
-                                    std::initializer_list<std::pair<Key, std::string_view>> keys) {
+enum class Event {
+  other,
+  span,
+  span_start,
+  span_end,
+  instant,
+  counter,
+  gauge,
+  phase,
+  dropped,
+  footer,
+  thread,
+  header
+};
+
+Event event_of(std::string_view e) {
+  if (e.size() > 8) return e == "span_start" ? Event::span_start : Event::other;
+  switch (load_packed(e)) {
+    case packed("span"):
+      return e.size() == 4 ? Event::span : Event::other;
+    case packed("span_end"):
+      return e.size() == 8 ? Event::span_end : Event::other;
+    case packed("instant"):
+      return e.size() == 7 ? Event::instant : Event::other;
+    case packed("counter"):
+      return e.size() == 7 ? Event::counter : Event::other;
+    case packed("gauge"):
+      return e.size() == 5 ? Event::gauge : Event::other;
+    case packed("phase"):
+      return e.size() == 5 ? Event::phase : Event::other;
+    case packed("dropped"):
+      return e.size() == 7 ? Event::dropped : Event::other;
+    case packed("footer"):
+      return e.size() == 6 ? Event::footer : Event::other;
+    case packed("thread"):
+      return e.size() == 6 ? Event::thread : Event::other;
+    case packed("header"):
+      return e.size() == 6 ? Event::header : Event::other;
+    default:
+      return Event::other;
+  }
+}
+
+// The fields a kind cannot do without; returns the first one missing.
+const char* missing(const RawRecord& r, std::initializer_list<std::pair<Key, const char*>> keys) {
   for (const auto& [key, name] : keys)
-    if (!r.has(key)) return malformed(fmt::format("field \"{}\": missing", name));
-  return std::nullopt;
-}
-
-std::optional<ParseOutcome> check_status(const RawRecord& r) {
-  if (r.has(Key::status) && r.status != "ok" && r.status != "error")
-    return malformed(fmt::format("field \"status\": expected \"ok\" or \"error\", got \"{}\"", r.status));
-  return std::nullopt;
+    if (!r.has(key)) return name;
+  return nullptr;
 }
 
 }  // namespace
 
-ParseOutcome RecordParser::parse(od::document_reference document, bool document_is_whole_line,
-                                 std::uint64_t line, RecordSink& sink) {
-  attrs_.clear();
+std::optional<std::string> RecordParser::name_bad_number(const char* line, std::size_t length) {
+  namespace od = simdjson::ondemand;
+  od::document document;
   od::object object;
-  if (auto err = document.get_object().get(object)) {
-    if (err == simdjson::INCORRECT_TYPE) return malformed("not a JSON object");
-    return malformed(describe(Failure{{}, nullptr, err}));
-  }
-
-  RawRecord r;
-  FieldReader reader(attrs_);
+  if (walker_.iterate(line, length, length + simdjson::SIMDJSON_PADDING).get(document) != simdjson::SUCCESS ||
+      document.get_object().get(object) != simdjson::SUCCESS)
+    return std::nullopt;
   for (auto field_result : object) {
     od::field field;
-    if (auto err = std::move(field_result).get(field)) return malformed(describe(Failure{{}, nullptr, err}));
-    std::string_view name;
-    if (auto err = key_of(field, name)) return malformed(describe(Failure{{}, nullptr, err}));
-    const Key key = classify(name);
-    if (key == Key::unknown) continue;
-    if (auto failure = read_field(reader, key, name, field.value(), r)) return malformed(describe(*failure));
-    r.present |= std::uint64_t{1} << static_cast<unsigned>(key);
+    std::string_view key;
+    if (std::move(field_result).get(field) != simdjson::SUCCESS ||
+        field.unescaped_key().get(key) != simdjson::SUCCESS)
+      return std::nullopt;
+    if (!holds_bad_number(field.value(), 0)) continue;
+    const char* expected = expected_of(classify(key));
+    if (expected != nullptr) return fmt::format("field \"{}\": expected {}", key, expected);
+    return fmt::format("field \"{}\": a number out of range", key);
   }
+  return std::nullopt;
+}
+
+void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk& out) {
+  ParsedEntry& entry = out.entries.emplace_back();
+  entry.line = line;
+  auto malformed = [&](std::string message) {
+    entry.status = ParsedEntry::Status::malformed;
+    entry.message = out.add_message(std::move(message));
+  };
+
+  dom::object object;
+  if (document.get_object().get(object) != simdjson::SUCCESS) return malformed("not a JSON object");
+
+  RawRecord r;
+  r.attrs_begin = static_cast<std::uint32_t>(out.attrs.size());
+  FieldReader reader(out);
+  for (const dom::key_value_pair field : object) {
+    const Key key = classify(field.key);
+    if (key == Key::unknown) continue;
+    if (auto failure = reader.read(key, field.key, field.value, r))
+      return malformed(fmt::format("field \"{}\": expected {}", failure->field, failure->expected));
+    r.present |= RawRecord::bit(key);
+  }
+  if (r.attrs_is_count) out.attrs.resize(r.attrs_begin);  // a later `attrs` count replaced an object
+  entry.attrs_begin = r.attrs_begin;
+  entry.attrs_count = r.attrs_is_count ? 0 : r.attrs_count_seen;
 
   if (!r.has(Key::event)) return malformed("field \"event\": missing");
-  // Trailing text after the object ("{...} x") is only detectable when the document is the whole line.
-  // current_location() fails with OUT_OF_BOUNDS exactly when nothing follows the object.
-  if (document_is_whole_line && document.current_location().error() != simdjson::OUT_OF_BOUNDS)
-    return malformed("text after the JSON object");
-  const Attrs attrs(attrs_.data(), attrs_.size());
-  const std::string_view event = r.event;
+  const std::string_view event = r.text(Key::event);
+  const Event kind = event_of(event);
+  auto require = [&](std::initializer_list<std::pair<Key, const char*>> keys) {
+    if (const char* name = missing(r, keys)) {
+      malformed(fmt::format("field \"{}\": missing", name));
+      return false;
+    }
+    return true;
+  };
+  const std::string_view status = r.text(Key::status);
+  auto status_ok = [&] {
+    if (!r.has(Key::status) || status == "ok" || status == "error") return true;
+    malformed(fmt::format("field \"status\": expected \"ok\" or \"error\", got \"{}\"", status));
+    return false;
+  };
 
-  constexpr std::string_view kKindsWithAttrObjects[] = {"span", "span_start", "span_end", "instant",
-                                                        "header"};
-  if (r.attrs_is_count)
-    for (std::string_view kind : kKindsWithAttrObjects)
-      if (event == kind) return malformed("field \"attrs\": expected an object");
+  if (r.attrs_is_count && (kind == Event::span || kind == Event::span_start || kind == Event::span_end ||
+                           kind == Event::instant || kind == Event::header))
+    return malformed("field \"attrs\": expected an object");
 
-  if (event == "span") {
-    if (auto bad = require(r, {{Key::span_id, "span_id"},
-                               {Key::name, "name"},
-                               {Key::tid, "tid"},
-                               {Key::ts, "ts"},
-                               {Key::dur_ns, "dur_ns"}}))
-      return *bad;
-    if (auto bad = check_status(r)) return *bad;
-    sink.on_span(
-        {r.span_id, r.maybe(Key::parent, r.parent), r.name, r.tid, r.ts, r.dur_ns, r.status == "error",
-         r.message, r.kind == "phase", r.async, r.maybe(Key::end_tid, r.end_tid), attrs},
-        line);
-  } else if (event == "span_start") {
-    if (auto bad =
-            require(r, {{Key::span_id, "span_id"}, {Key::name, "name"}, {Key::tid, "tid"}, {Key::ts, "ts"}}))
-      return *bad;
-    sink.on_span_start(
-        {r.span_id, r.maybe(Key::parent, r.parent), r.name, r.tid, r.ts, r.kind == "phase", r.async, attrs},
-        line);
-  } else if (event == "span_end") {
-    if (auto bad = require(r, {{Key::span_id, "span_id"}, {Key::ts, "ts"}, {Key::dur_ns, "dur_ns"}}))
-      return *bad;
-    if (auto bad = check_status(r)) return *bad;
-    sink.on_span_end(
-        {r.span_id, r.maybe(Key::tid, r.tid), r.ts, r.dur_ns, r.status == "error", r.message, attrs}, line);
-  } else if (event == "instant") {
-    if (auto bad = require(r, {{Key::name, "name"}, {Key::tid, "tid"}, {Key::ts, "ts"}})) return *bad;
-    sink.on_instant({r.name, r.tid, r.ts, r.maybe(Key::parent, r.parent), attrs}, line);
-  } else if (event == "counter") {
-    if (auto bad = require(r, {{Key::name, "name"}, {Key::delta, "delta"}})) return *bad;
-    sink.on_counter({r.name, r.tid, r.ts, r.delta}, line);
-  } else if (event == "gauge") {
-    if (auto bad = require(r, {{Key::name, "name"}, {Key::value, "value"}})) return *bad;
-    sink.on_gauge({r.name, r.tid, r.ts, r.value, r.has(Key::min) ? r.min : r.value,
-                   r.has(Key::max) ? r.max : r.value, r.count},
-                  line);
-  } else if (event == "phase") {
-    if (auto bad = require(r, {{Key::name, "name"}, {Key::ts, "ts"}})) return *bad;
+  const bool error = status == "error", is_phase = r.text(Key::kind) == "phase";
+  if (kind == Event::span) {
+    if (!require({{Key::span_id, "span_id"},
+                  {Key::name, "name"},
+                  {Key::tid, "tid"},
+                  {Key::ts, "ts"},
+                  {Key::dur_ns, "dur_ns"}}) ||
+        !status_ok())
+      return;
+    entry.record.emplace<SpanRecord>(SpanRecord{r.u(Key::span_id),
+                                                r.maybe(Key::parent),
+                                                r.text(Key::name),
+                                                r.u(Key::tid),
+                                                r.u(Key::ts),
+                                                r.u(Key::dur_ns),
+                                                error,
+                                                r.text(Key::message),
+                                                is_phase,
+                                                r.flag(Key::async),
+                                                r.maybe(Key::end_tid),
+                                                {}});
+  } else if (kind == Event::span_start) {
+    if (!require({{Key::span_id, "span_id"}, {Key::name, "name"}, {Key::tid, "tid"}, {Key::ts, "ts"}}))
+      return;
+    entry.record.emplace<SpanStartRecord>(SpanStartRecord{r.u(Key::span_id),
+                                                          r.maybe(Key::parent),
+                                                          r.text(Key::name),
+                                                          r.u(Key::tid),
+                                                          r.u(Key::ts),
+                                                          is_phase,
+                                                          r.flag(Key::async),
+                                                          {}});
+  } else if (kind == Event::span_end) {
+    if (!require({{Key::span_id, "span_id"}, {Key::ts, "ts"}, {Key::dur_ns, "dur_ns"}}) || !status_ok())
+      return;
+    entry.record.emplace<SpanEndRecord>(SpanEndRecord{r.u(Key::span_id),
+                                                      r.maybe(Key::tid),
+                                                      r.u(Key::ts),
+                                                      r.u(Key::dur_ns),
+                                                      error,
+                                                      r.text(Key::message),
+                                                      {}});
+  } else if (kind == Event::instant) {
+    if (!require({{Key::name, "name"}, {Key::tid, "tid"}, {Key::ts, "ts"}})) return;
+    entry.record.emplace<InstantRecord>(
+        InstantRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts), r.maybe(Key::parent), {}});
+  } else if (kind == Event::counter) {
+    if (!require({{Key::name, "name"}, {Key::delta, "delta"}})) return;
+    entry.record.emplace<CounterRecord>(
+        CounterRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts), r.delta});
+  } else if (kind == Event::gauge) {
+    if (!require({{Key::name, "name"}, {Key::value, "value"}})) return;
+    const std::optional<double> value = r.optional_double(Key::value);
+    entry.record.emplace<GaugeRecord>(GaugeRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts), value,
+                                                  r.has(Key::min) ? r.optional_double(Key::min) : value,
+                                                  r.has(Key::max) ? r.optional_double(Key::max) : value,
+                                                  r.u(Key::count, 1)});
+  } else if (kind == Event::phase) {
+    if (!require({{Key::name, "name"}, {Key::ts, "ts"}})) return;
     if (!r.has(Key::wall_ns) && !r.has(Key::end_ts)) return malformed("field \"wall_ns\": missing");
-    const std::uint64_t end_ts = r.has(Key::end_ts) ? r.end_ts : r.ts + r.wall_ns;
-    const std::uint64_t wall = r.has(Key::wall_ns) ? r.wall_ns : (end_ts >= r.ts ? end_ts - r.ts : 0);
-    sink.on_phase({r.name, r.maybe(Key::span_id, r.span_id), r.ts, end_ts, wall}, line);
-  } else if (event == "dropped") {
+    const std::uint64_t ts = r.u(Key::ts), wall_ns = r.u(Key::wall_ns);
+    const std::uint64_t end_ts = r.has(Key::end_ts) ? r.u(Key::end_ts) : ts + wall_ns;
+    const std::uint64_t wall = r.has(Key::wall_ns) ? wall_ns : (end_ts >= ts ? end_ts - ts : 0);
+    entry.record.emplace<PhaseRecord>(
+        PhaseRecord{r.text(Key::name), r.maybe(Key::span_id), ts, end_ts, wall});
+  } else if (kind == Event::dropped) {
     if (r.has(Key::attrs) && !r.attrs_is_count)
       return malformed("field \"attrs\": expected an unsigned integer");
-    sink.on_dropped({r.tid, r.ts, {r.spans, r.events, r.metrics, r.attrs_count, r.async_ends}, r.reason},
-                    line);
-  } else if (event == "footer") {
-    sink.on_footer({r.ts, r.wall_ns, r.records, r.spans, r.events, r.sampled_out, r.open_spans,
-                    r.unwritten_records, r.footer_dropped},
-                   line);
-  } else if (event == "thread") {
-    if (auto bad = require(r, {{Key::tid, "tid"}})) return *bad;
-    sink.on_thread({r.tid, r.has(Key::name) ? std::optional(r.name) : std::nullopt, r.ts, r.exited}, line);
-  } else if (event == "header") {
-    if (auto bad = require(r, {{Key::schema, "schema"}})) return *bad;
-    if (r.schema > kSupportedSchema)
-      return {ParseOutcome::Status::schema_too_new,
-              fmt::format(
-                  "schema {} is newer than this spanlog understands (schema {}); upgrade spanlog to read it",
-                  r.schema, kSupportedSchema)};
-    sink.on_header({r.schema, r.schema_minor, r.version, r.run_id, r.process, r.host, r.clock_source, r.pid,
-                    r.start_ts, r.flush_interval_ms, attrs},
-                   line);
+    entry.record.emplace<DroppedRecord>(DroppedRecord{
+        r.u(Key::tid),
+        r.u(Key::ts),
+        {r.u(Key::spans), r.u(Key::events), r.u(Key::metrics), r.u(Key::attrs), r.u(Key::async_ends)},
+        r.text(Key::reason)});
+  } else if (kind == Event::footer) {
+    entry.record.emplace<FooterRecord>(
+        FooterRecord{r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),
+                     r.u(Key::sampled_out), r.u(Key::open_spans), r.u(Key::unwritten_records),
+                     r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{}});
+  } else if (kind == Event::thread) {
+    if (!require({{Key::tid, "tid"}})) return;
+    entry.record.emplace<ThreadRecord>(
+        ThreadRecord{r.u(Key::tid), r.has(Key::name) ? std::optional(r.text(Key::name)) : std::nullopt,
+                     r.u(Key::ts), r.flag(Key::exited)});
+  } else if (kind == Event::header) {
+    if (!require({{Key::schema, "schema"}})) return;
+    if (r.u(Key::schema) > kSupportedSchema) {
+      entry.status = ParsedEntry::Status::schema_too_new;
+      entry.message = out.add_message(fmt::format(
+          "schema {} is newer than this spanlog understands (schema {}); upgrade spanlog to read it",
+          r.u(Key::schema), kSupportedSchema));
+      return;
+    }
+    entry.record.emplace<HeaderRecord>(
+        HeaderRecord{r.u(Key::schema),
+                     r.u(Key::schema_minor),
+                     r.text(Key::version),
+                     r.text(Key::run_id),
+                     r.text(Key::process),
+                     r.text(Key::host),
+                     r.has(Key::clock) ? r.clock_source.view() : std::string_view(),
+                     r.u(Key::pid),
+                     r.u(Key::start_ts),
+                     r.has(Key::options) ? r.flush_interval_ms : std::nullopt,
+                     {}});
+  } else {
+    // Any other kind is newer than this reader: a record, ignored on purpose (docs/format.md, "Conventions").
+    entry.status = ParsedEntry::Status::ignored;
   }
-  // Any other kind is newer than this reader: ignored on purpose (docs/format.md, "Conventions").
-  return {};
 }
 
 }  // namespace spanlog::reader
