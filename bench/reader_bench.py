@@ -6,9 +6,12 @@ with span_start/span_end pairs, instants, counters and gauges), then times each 
 in the page cache, and prints a markdown table with wall time, throughput, the ratio to `wc -l`, and peak
 memory (maximum resident set size of the child process).
 
-  python3 bench/reader_bench.py --spanlog build/tools/spanlog [--size-mb 200] [--keep FILE] [--no-jq]
+  python3 bench/reader_bench.py --spanlog build/tools/spanlog [--size-mb 200] [--runs 3] [--keep FILE] [--no-jq]
 
-Needs GNU time (/usr/bin/time, Debian package `time`) for the peak memory.
+Each tool runs --runs times; the table shows the median wall time (and the spread, max/min - 1, which flags a
+noisy machine) and the largest peak memory. It also prints the simdjson kernels spanlog parses with
+(`spanlog --version`) and the machine's load average before and after. Needs GNU time (/usr/bin/time, Debian
+package `time`) for the peak memory.
 
 Targets (issue 3): spanlog at no less than 1/5 of wc -l's speed, and under 100 MB peak whatever the size.
 """
@@ -78,7 +81,15 @@ def generate(path, size_bytes, seed=1):
     return lines + 1
 
 
-def timed(command):
+def timed_runs(command, runs, env=None):
+    """Runs a command `runs` times; returns (median seconds, spread, peak RSS in MB over the runs)."""
+    results = [timed(command, env) for _ in range(runs)]
+    seconds = sorted(r[0] for r in results)
+    median = seconds[len(seconds) // 2] if len(seconds) % 2 else (seconds[len(seconds) // 2 - 1] + seconds[len(seconds) // 2]) / 2
+    return median, seconds[-1] / seconds[0] - 1, max(r[1] for r in results)
+
+
+def timed(command, env=None):
     """Runs a command with its output discarded; returns (seconds, peak RSS in MB).
 
     The peak comes from GNU time, whose own small process forks the tool: measured from Python directly, the
@@ -88,7 +99,8 @@ def timed(command):
     try:
         begin = time.perf_counter()
         result = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", report.name] + command,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                env=None if env is None else dict(os.environ, **env))
         seconds = time.perf_counter() - begin
         if result.returncode != 0:
             sys.exit("failed (status %d): %s\n%s" % (result.returncode, " ".join(command), result.stderr.decode()))
@@ -118,6 +130,7 @@ def main():
     parser.add_argument("--keep", help="write the file here and keep it (default: a temporary file)")
     parser.add_argument("--no-jq", action="store_true", help="skip jq (slow on large files)")
     parser.add_argument("--no-python", action="store_true", help="skip python3's json module")
+    parser.add_argument("--runs", type=int, default=3, help="runs per tool; the median is shown (default 3)")
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="spanlog-reader-bench-")
@@ -128,25 +141,35 @@ def main():
         size = os.path.getsize(path)
         subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)  # into the page cache
 
+        version = subprocess.run([args.spanlog, "--version"], capture_output=True, text=True).stdout.strip()
+        load_before = os.getloadavg()
         rows = []
-        wc = timed(["wc", "-l", path])
+        summary = [args.spanlog, "summary", "--no-write", path]
+        wc = timed_runs(["wc", "-l", path], args.runs)
         rows.append(("wc -l", wc))
-        rows.append(("spanlog summary", timed([args.spanlog, "summary", "--no-write", path])))
-        rows.append(("spanlog summary --by model", timed([args.spanlog, "summary", "--no-write", "--by", "model", path])))
+        rows.append(("spanlog summary", timed_runs(summary, args.runs)))
+        rows.append(("spanlog summary, 1 thread", timed_runs(summary, args.runs, {"SPANLOG_READER_THREADS": "1"})))
+        rows.append(("spanlog summary --by model",
+                     timed_runs([args.spanlog, "summary", "--no-write", "--by", "model", path], args.runs)))
         if not args.no_jq and shutil.which("jq"):
-            rows.append(("jq (count spans)", timed(["jq", "-c", 'select(.event == "span" or .event == "span_end") | 1', path])))
+            rows.append(("jq (count spans)", timed_runs(["jq", "-c", 'select(.event == "span" or .event == "span_end") | 1', path], 1)))
         if not args.no_python:
-            rows.append(("python3 json", timed([sys.executable, "-c", PYTHON_READER, path])))
+            rows.append(("python3 json", timed_runs([sys.executable, "-c", PYTHON_READER, path], 1)))
+        load_after = os.getloadavg()
 
-        print("\n%s: %.0f MB, %d lines\n" % (os.path.basename(path), size / 1e6, lines))
-        print("| reader | wall | MB/s | speed vs wc -l | peak RSS |")
-        print("|---|---:|---:|---:|---:|")
-        for name, (seconds, rss) in rows:
-            print("| %s | %.2f s | %.0f | 1/%.1f | %.0f MB |" % (name, seconds, size / 1e6 / seconds, seconds / wc[0], rss))
-        spanlog_seconds, spanlog_rss = rows[1][1]
+        print("\n%s: %.0f MB, %d lines; %s; %d CPUs, load average %.1f before, %.1f after\n"
+              % (os.path.basename(path), size / 1e6, lines, version, os.cpu_count(), load_before[0], load_after[0]))
+        print("| reader | wall (median) | spread | MB/s | speed vs wc -l | peak RSS |")
+        print("|---|---:|---:|---:|---:|---:|")
+        for name, (seconds, spread, rss) in rows:
+            print("| %s | %.3f s | %.0f%% | %.0f | 1/%.1f | %.0f MB |"
+                  % (name, seconds, spread * 100, size / 1e6 / seconds, seconds / wc[0], rss))
+        spanlog_seconds, _, spanlog_rss = rows[1][1]
         print("\ntargets: spanlog at >= 1/5 of wc -l: %s (1/%.1f); peak < 100 MB: %s (%.0f MB)"
               % ("met" if spanlog_seconds <= 5 * wc[0] else "NOT met", spanlog_seconds / wc[0],
                  "met" if spanlog_rss < 100 else "NOT met", spanlog_rss))
+        if max(load_before[0], load_after[0]) > (os.cpu_count() or 1) * 0.5:
+            print("note: the machine was busy (load average above half its CPUs): the figures are noisy")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

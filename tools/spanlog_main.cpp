@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
   CLI::App app{"spanlog: summaries, regressions and health checks of spanlog runs (telemetry.jsonl)",
                "spanlog"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "spanlog 0.1.0");
+  app.set_version_flag("--version", "spanlog 0.1.0 (" + spanlog::reader::simdjson_kernels() + ")");
   const Console console = Console::standard();
   std::function<int()> command;
 
