@@ -53,9 +53,7 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   run_dropped_ = {};
   open_.clear();
   awaited_parents_.clear();
-  // Zero pages from the system: a slot costs only once it is used, so a small run does not pay for the cache.
-  recently_ended_.reset(static_cast<RecentlyEnded*>(std::calloc(kRecentlyEndedSlots, sizeof(RecentlyEnded))));
-  if (!recently_ended_) throw std::bad_alloc();
+  recently_ended_.reset();  // allocated at the run's first span
   thread_index_.clear();
   thread_cache_ = {};
   phase_windows_.clear();
@@ -174,6 +172,12 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
   }
 
   if (parent) credit_parent(*parent, dur_ns);
+  if (!recently_ended_) {
+    // Zero pages from the system: a slot costs only once it is used, and a run without spans nothing.
+    recently_ended_.reset(
+        static_cast<RecentlyEnded*>(std::calloc(kRecentlyEndedSlots, sizeof(RecentlyEnded))));
+    if (!recently_ended_) throw std::bad_alloc();
+  }
   recently_ended_[slot_of(span_id)] = RecentlyEnded{span_id, stats};
 }
 
@@ -191,9 +195,9 @@ void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t dur_ns) {
     open->second.children_ns += dur_ns;
     return;
   }
-  const RecentlyEnded& ended = recently_ended_[slot_of(parent)];
-  if (ended.span_id == parent && ended.stats != nullptr) {
-    ended.stats->self_ns -= std::min(dur_ns, ended.stats->self_ns);
+  const RecentlyEnded* ended = recently_ended_ ? &recently_ended_[slot_of(parent)] : nullptr;
+  if (ended != nullptr && ended->span_id == parent && ended->stats != nullptr) {
+    ended->stats->self_ns -= std::min(dur_ns, ended->stats->self_ns);
     return;
   }
   awaited_parents_[parent] += dur_ns;
