@@ -6,7 +6,8 @@ with span_start/span_end pairs, instants, counters and gauges), then times each 
 in the page cache, and prints a markdown table with wall time, throughput, the ratio to `wc -l`, and peak
 memory (maximum resident set size of the child process).
 
-  python3 bench/reader_bench.py --spanlog build/tools/spanlog [--size-mb 200] [--runs 3] [--keep FILE] [--no-jq]
+  python3 bench/reader_bench.py --spanlog build/tools/spanlog [--size-mb 200] [--runs 3] [--keep FILE | --file FILE]
+                                [--no-jq] [--no-python]
 
 Each tool runs --runs times; the table shows the median wall time (and the spread, max/min - 1, which flags a
 noisy machine) and the largest peak memory. It also prints the simdjson kernels spanlog parses with
@@ -128,6 +129,7 @@ def main():
     parser.add_argument("--spanlog", required=True, help="the spanlog program")
     parser.add_argument("--size-mb", type=float, default=200, help="size of the generated file (default 200)")
     parser.add_argument("--keep", help="write the file here and keep it (default: a temporary file)")
+    parser.add_argument("--file", help="measure this existing telemetry.jsonl instead of generating one")
     parser.add_argument("--no-jq", action="store_true", help="skip jq (slow on large files)")
     parser.add_argument("--no-python", action="store_true", help="skip python3's json module")
     parser.add_argument("--runs", type=int, default=3, help="runs per tool; the median is shown (default 3)")
@@ -136,8 +138,13 @@ def main():
     workdir = tempfile.mkdtemp(prefix="spanlog-reader-bench-")
     path = args.keep or os.path.join(workdir, "telemetry.jsonl")
     try:
-        print("generating %.0f MB of telemetry.jsonl..." % args.size_mb, file=sys.stderr)
-        lines = generate(path, int(args.size_mb * 1e6))
+        if args.file:
+            path = args.file
+            with open(path, "rb") as f:
+                lines = sum(1 for _ in f)
+        else:
+            print("generating %.0f MB of telemetry.jsonl..." % args.size_mb, file=sys.stderr)
+            lines = generate(path, int(args.size_mb * 1e6))
         size = os.path.getsize(path)
         subprocess.run(["cat", path], stdout=subprocess.DEVNULL, check=True)  # into the page cache
 

@@ -15,7 +15,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <map>
 #include <mutex>
 #include <thread>
 
@@ -367,16 +366,14 @@ void JsonlReader::malformed_line(std::uint64_t line, const std::string& message)
 // ---- JsonlReader: reading on several threads ----
 
 // Each thread in turn takes the reader's role and reads the next chunk (whole lines; the rest of the last
-// line is carried to the next chunk), then parses its chunk alone. Chunks are handed to the sink in the order
-// they were read, by whichever thread finds the next one ready; a thread that finds none goes back to
-// reading. A few chunks at most are in flight, so memory stays bounded.
+// line is carried to the next chunk), parses its chunk alone, then, when the chunks before it have been
+// handed out, hands its own to the sink. So the sink gets the chunks in file order, one at a time, from the
+// thread that parsed each one (whose caches still hold it); a thread has one chunk at a time, so memory stays
+// bounded.
 class JsonlReader::Parallel {
  public:
   Parallel(JsonlReader& reader, const Source& source, unsigned threads)
-      : reader_(reader), source_(source), threads_(threads) {
-    slots_.resize(static_cast<std::size_t>(threads) * 2);
-    for (Slot& slot : slots_) free_.push_back(&slot);
-  }
+      : reader_(reader), source_(source), threads_(threads) {}
 
   void run() {
     std::vector<std::thread> helpers;
@@ -401,22 +398,20 @@ class JsonlReader::Parallel {
   };
 
   void work(LineParser& parser) {
+    Slot slot;
     try {
       for (;;) {
-        Slot* slot = nullptr;
         std::uint64_t seq = 0;
         {
           std::unique_lock lock(mutex_);
-          changed_.wait(lock, [&] { return failed_ || (!reading_ && (at_end_ || !free_.empty())); });
+          changed_.wait(lock, [&] { return failed_ || !reading_; });
           if (failed_ || at_end_) return;
           reading_ = true;
-          slot = free_.back();
-          free_.pop_back();
           seq = next_read_++;
         }
         bool end = false;
         try {
-          end = fill(*slot);
+          end = fill(slot);
         } catch (...) {
           std::lock_guard lock(mutex_);
           reading_ = false;
@@ -428,8 +423,21 @@ class JsonlReader::Parallel {
           at_end_ = end;
         }
         changed_.notify_all();
-        parse(*slot, parser);
-        hand_out(seq, slot);
+        parse(slot, parser);
+        {
+          std::unique_lock lock(mutex_);
+          changed_.wait(lock, [&] { return failed_ || next_out_ == seq; });
+          if (failed_) return;
+        }
+        // Its turn: the other threads wait for next_out_ to move, so the sink is called by one at a time.
+        reader_.dispatch(slot.chunk);
+        {
+          std::lock_guard lock(mutex_);
+          ++next_out_;
+        }
+        changed_.notify_all();
+        // A slot that grew for a long line goes back to its usual size.
+        if (slot.capacity > 4 * std::max<std::size_t>(reader_.options_.chunk_bytes, 4096)) slot = Slot();
       }
     } catch (...) {
       {
@@ -519,47 +527,14 @@ class JsonlReader::Parallel {
     if (slot.tail > 0) parser.parse_last_line(slot.text.get() + slot.size, slot.tail, chunk);
   }
 
-  // Queues the chunk, then hands out every chunk that is next in order, unless another thread is doing so.
-  void hand_out(std::uint64_t seq, Slot* slot) {
-    std::unique_lock lock(mutex_);
-    ready_.emplace(seq, slot);
-    while (!handing_out_ && !failed_ && !ready_.empty() && ready_.begin()->first == next_out_) {
-      Slot* next = ready_.begin()->second;
-      ready_.erase(ready_.begin());
-      handing_out_ = true;
-      lock.unlock();
-      try {
-        reader_.dispatch(next->chunk);
-      } catch (...) {
-        lock.lock();
-        handing_out_ = false;
-        throw;
-      }
-      lock.lock();
-      handing_out_ = false;
-      ++next_out_;
-      // A slot that grew for a long line goes back to its usual size.
-      if (next->capacity > 4 * std::max<std::size_t>(reader_.options_.chunk_bytes, 4096)) {
-        next->text.reset();
-        next->capacity = 0;
-        next->chunk = ParsedChunk();
-      }
-      free_.push_back(next);
-      changed_.notify_all();
-    }
-  }
-
   JsonlReader& reader_;
   const Source& source_;
   const unsigned threads_;
-  std::vector<Slot> slots_;
 
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<Slot*> free_;
-  std::map<std::uint64_t, Slot*> ready_;  // parsed, waiting for their turn
-  std::uint64_t next_read_ = 0, next_out_ = 0;
-  bool reading_ = false, at_end_ = false, handing_out_ = false, failed_ = false;
+  std::uint64_t next_read_ = 0, next_out_ = 0;  // the next chunk to read, and to hand out
+  bool reading_ = false, at_end_ = false, failed_ = false;
   std::exception_ptr error_;
 
   // The reader's role only:
