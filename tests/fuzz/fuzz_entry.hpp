@@ -46,6 +46,8 @@ inline void require_json(const std::string& text, std::string_view what) {
 class TeeSink : public reader::RecordSink {
  public:
   explicit TeeSink(reader::Aggregator& aggregator) : aggregator_(aggregator) {}
+  // As the aggregator: without --by the reader skips collecting attributes, a path of its own.
+  bool wants_attrs() const override { return aggregator_.wants_attrs(); }
   void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
     aggregator_.on_header(r, line);
   }

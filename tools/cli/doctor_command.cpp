@@ -41,6 +41,7 @@ class HealthSink : public reader::RecordSink {
   std::uint64_t longest_drain_gap = 0, last_drain = 0;
   std::uint64_t spans = 0;
 
+  bool wants_attrs() const override { return false; }
   void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
     header_line = line;
     start_ts = r.start_ts;

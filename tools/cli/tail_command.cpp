@@ -24,6 +24,7 @@ class TailSink : public reader::RecordSink {
   bool finished = false;
   OpenSpanTracker open;
 
+  bool wants_attrs() const override { return false; }
   void on_header(const reader::HeaderRecord& r, std::uint64_t) override { start_ts_ = r.start_ts; }
   void on_thread(const reader::ThreadRecord& r, std::uint64_t) override {
     if (r.name) names_[r.tid] = *r.name;

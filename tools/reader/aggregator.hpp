@@ -36,6 +36,7 @@ class Aggregator : public RecordSink {
     return std::move(summary_);
   }
 
+  bool wants_attrs() const override { return !options_.group_by.empty(); }  // only --by reads them
   void on_header(const HeaderRecord&, std::uint64_t) override;
   void on_thread(const ThreadRecord&, std::uint64_t) override;
   void on_span(const SpanRecord&, std::uint64_t) override;

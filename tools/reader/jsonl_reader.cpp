@@ -87,7 +87,8 @@ std::string long_line_message(std::size_t max_line_bytes) {
 
 // ---- LineParser ----
 
-LineParser::LineParser() {
+LineParser::LineParser(bool collect_attrs) {
+  records_.collect_attrs = collect_attrs;
 #ifdef SIMDJSON_THREADS_ENABLED
   // parse_many would run stage 1 of the next batch on a thread of its own: the reader has its own threads.
   stream_parser_.threaded = false;
@@ -222,7 +223,7 @@ void LineParser::release_if_large(std::size_t length) {
 // ---- JsonlReader: reading on the calling thread ----
 
 JsonlReader::JsonlReader(std::string display_name, RecordSink& sink, ReadOptions options)
-    : name_(std::move(display_name)), sink_(sink), options_(options) {
+    : name_(std::move(display_name)), sink_(sink), options_(options), parser_(sink.wants_attrs()) {
   capacity_ = std::max<std::size_t>(options_.chunk_bytes, 4096);
   buffer_ = padded_buffer(capacity_);
 }
@@ -379,7 +380,7 @@ class JsonlReader::Parallel {
     std::vector<std::thread> helpers;
     for (unsigned i = 1; i < threads_; ++i)
       helpers.emplace_back([this] {
-        LineParser parser;
+        LineParser parser(reader_.sink_.wants_attrs());
         work(parser);
       });
     work(reader_.parser_);

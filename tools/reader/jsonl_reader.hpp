@@ -53,7 +53,7 @@ struct ReadReport {
 // which also words the errors. One per thread.
 class LineParser {
  public:
-  LineParser();
+  explicit LineParser(bool collect_attrs = true);
   // `data[0, size)` holds whole lines, the last one ending with '\n', followed by at least
   // simdjson::SIMDJSON_PADDING bytes of the same buffer, which are changed while simdjson reads and then put
   // back.

@@ -326,7 +326,7 @@ Number number_of(dom::element v) {
 
 class FieldReader {
  public:
-  explicit FieldReader(ParsedChunk& out) : out_(out) {}
+  FieldReader(ParsedChunk& out, bool collect_attrs) : out_(out), collect_attrs_(collect_attrs) {}
 
   std::optional<Failure> read(Key key, std::string_view name, dom::element v, RawRecord& r) {
     const auto i = static_cast<std::size_t>(key);
@@ -380,6 +380,10 @@ class FieldReader {
           return std::nullopt;
         }
         r.attrs_is_count = false;
+        if (!collect_attrs_) {
+          if (!v.is_object()) return Failure{"attrs", kObject};
+          return std::nullopt;
+        }
         return read_attrs(v, r);
     }
   }
@@ -465,6 +469,7 @@ class FieldReader {
   }
 
   ParsedChunk& out_;
+  bool collect_attrs_;
 };
 
 // What a known key's value must be, for messages.
@@ -612,7 +617,7 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
 
   RawRecord r;
   r.attrs_begin = static_cast<std::uint32_t>(out.attrs.size());
-  FieldReader reader(out);
+  FieldReader reader(out, collect_attrs);
   for (const dom::key_value_pair field : object) {
     const Key key = classify(field.key);
     if (key == Key::unknown) continue;

@@ -60,6 +60,9 @@ class RecordParser {
   // wrong (e.g. `field "dur_ns": expected an unsigned integer`), or a header of a newer schema.
   void parse(simdjson::dom::element document, std::uint32_t line, ParsedChunk& out);
 
+  // Whether records get their attributes (RecordSink::wants_attrs); without, `attrs` is only type-checked.
+  bool collect_attrs = true;
+
   // For a line the DOM refused for a number it cannot hold (beyond 64 bits, or beyond a double's range):
   // which field it is in, worded as for a field of the wrong type, e.g. `field "ts": expected an unsigned
   // integer`. Empty when the line's fields cannot be walked. `line` is followed by SIMDJSON_PADDING

@@ -160,6 +160,9 @@ struct FooterRecord {
 class RecordSink {
  public:
   virtual ~RecordSink() = default;
+  // False when the sink never reads the records' attributes: the reader then skips collecting them (they are
+  // still checked). Asked once, when the reading starts.
+  virtual bool wants_attrs() const { return true; }
   virtual void on_header(const HeaderRecord&, std::uint64_t /*line*/) {}
   virtual void on_thread(const ThreadRecord&, std::uint64_t /*line*/) {}
   virtual void on_span(const SpanRecord&, std::uint64_t /*line*/) {}
