@@ -25,6 +25,9 @@ using Record =
 
 // What one line gave.
 struct ParsedEntry {
+  // User-provided, so that emplace_back() does not zero the whole entry before setting its few fields.
+  ParsedEntry() {}
+
   // ignored: a well-formed record of a kind this reader does not know; torn: the last line of the input,
   // without a newline, that does not parse (a write cut short).
   enum class Status : std::uint8_t { record, ignored, malformed, schema_too_new, torn };
