@@ -951,9 +951,6 @@ class gauge {
 // Names the calling thread in the output (and in every later run of this process).
 inline void set_thread_name(std::string_view name) {
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running>()) {
-    const std::size_t n = std::min(name.size(), sizeof b->initial_name - 1);
-    std::memcpy(b->initial_name, name.data(), n);
-    b->initial_name[n] = 0;
     if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(), false,
                                 "name", name))
       detail::thread_buffer::count(b->dropped_events);
@@ -1660,6 +1657,8 @@ class flusher {
           size = x.size;
           begins_span = x.op == extended_op::span_begin || x.op == extended_op::async_begin;
           if (x.op == extended_op::instant) ++between_runs_.dropped_events;
+          if (x.op == extended_op::thread_name && x.attr_count)
+            keep_thread_name(b, b.at(pos) + sizeof h + sizeof x);
           break;
         }
         default: break;
@@ -1671,6 +1670,15 @@ class flusher {
       pos += size;
     }
     b.consumed.store(end, std::memory_order_release);
+  }
+
+  // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
+  static void keep_thread_name(thread_buffer& b, const std::byte* attrs) {
+    attr_slot slot;
+    std::memcpy(&slot, attrs, sizeof slot);
+    const std::size_t kept = std::min<std::size_t>(slot.length, sizeof b.initial_name - 1);
+    std::memcpy(b.initial_name, attrs + sizeof slot, kept);
+    b.initial_name[kept] = 0;
   }
 
   void adopt_new_buffers() {
@@ -1913,6 +1921,7 @@ class flusher {
         attr_slot slot;
         std::memcpy(&slot, attrs, sizeof slot);
         std::string name(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
+        keep_thread_name(*st.buf, attrs);
         if (threads_[st.thread_index].name == name) break;  // announced already when the thread was adopted
         threads_[st.thread_index].name = name;
         write_thread_record(st, name.c_str(), false);

@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 #include <spanlog/spanlog.hpp>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,6 +93,38 @@ TEST_CASE("threads that exit mid-run lose nothing, and their rings are reused") 
   CHECK(exits >= waves * per_wave * 2);  // each thread announced and retired
   // Span ids stay unique although rings (and their id ranges) pass from thread to thread.
   CHECK(run.spans.size() == static_cast<std::size_t>(waves) * per_wave * spans_each);
+}
+
+TEST_CASE("a thread's name carries into later runs while the thread lives") {
+  const std::string dir = test_support::make_temp_dir();
+  std::atomic<int> step{0};
+  auto wait_for = [&step](int s) {
+    while (step.load() != s) std::this_thread::yield();
+  };
+  REQUIRE(spanlog::start(options_in(dir, "named-first")));
+  std::uint64_t worker_tid = 0;
+  std::thread worker([&] {
+    worker_tid = static_cast<std::uint64_t>(::gettid());
+    SPANLOG_THREAD_NAME("long-lived");
+    one_span(1);
+    step = 1;
+    wait_for(2);
+    one_span(2);  // no new name in this run
+    step = 3;
+  });
+  wait_for(1);
+  spanlog::stop();
+  REQUIRE(spanlog::start(options_in(dir, "named-second")));
+  step = 2;
+  wait_for(3);
+  spanlog::stop();
+  worker.join();
+  const auto first = read_run(dir + "/named-first");
+  const auto second = read_run(dir + "/named-second");
+  CHECK(first.thread_names.at(worker_tid) == "long-lived");
+  CHECK(count_named(second, "unit") == 1);
+  REQUIRE(second.thread_names.count(worker_tid) == 1);
+  CHECK(second.thread_names.at(worker_tid) == "long-lived");
 }
 
 TEST_CASE("drop policy: what arrives plus what is counted as dropped equals what was recorded") {

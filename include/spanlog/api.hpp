@@ -244,9 +244,6 @@ class gauge {
 // Names the calling thread in the output (and in every later run of this process).
 inline void set_thread_name(std::string_view name) {
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running>()) {
-    const std::size_t n = std::min(name.size(), sizeof b->initial_name - 1);
-    std::memcpy(b->initial_name, name.data(), n);
-    b->initial_name[n] = 0;
     if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(), false,
                                 "name", name))
       detail::thread_buffer::count(b->dropped_events);
