@@ -45,12 +45,12 @@ namespace {
 // ---------------------------------------------------------------------------------------------------------
 
 struct config {
-  int reps = 9;                          // repetitions of every scenario (medians of these)
-  double seconds = 5;                    // the sustained run
-  std::size_t burst = 100000;            // span-sized operations per timed burst (32 bytes of ring each)
-  std::size_t flusher_spans = 4000000;   // spans recorded before the flusher is asked to write them
-  std::string dir;                       // temp directory for every run; deleted at the end
-  std::set<std::string> only;            // groups to run; empty: all
+  int reps = 9;                         // repetitions of every scenario (medians of these)
+  double seconds = 5;                   // the sustained run
+  std::size_t burst = 100000;           // span-sized operations per timed burst (32 bytes of ring each)
+  std::size_t flusher_spans = 4000000;  // spans recorded before the flusher is asked to write them
+  std::string dir;                      // temp directory for every run; deleted at the end
+  std::set<std::string> only;           // groups to run; empty: all
 };
 
 constexpr std::size_t span_ring_bytes = 32;  // a span without attributes: a 16-byte begin and a 16-byte end
@@ -68,7 +68,8 @@ std::size_t ring_for(std::size_t bytes) {
 // ---------------------------------------------------------------------------------------------------------
 
 inline std::int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -80,7 +81,9 @@ std::string strf(const char* f, double v) {
 }
 
 // Keeps the compiler from moving memory operations across it, or merging loop iterations.
-inline void barrier() { asm volatile("" ::: "memory"); }
+inline void barrier() {
+  asm volatile("" ::: "memory");
+}
 
 volatile std::uint64_t g_sink;
 
@@ -90,8 +93,12 @@ double median(std::vector<double> v) {
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-double min_of(const std::vector<double>& v) { return v.empty() ? 0 : *std::min_element(v.begin(), v.end()); }
-double max_of(const std::vector<double>& v) { return v.empty() ? 0 : *std::max_element(v.begin(), v.end()); }
+double min_of(const std::vector<double>& v) {
+  return v.empty() ? 0 : *std::min_element(v.begin(), v.end());
+}
+double max_of(const std::vector<double>& v) {
+  return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+}
 
 std::vector<pid_t> task_ids() {
   std::vector<pid_t> out;
@@ -134,7 +141,8 @@ cpu_split thread_cpu_split(pid_t tid) {
   unsigned long utime = 0, stime = 0;
   // Fields 3..15 after the name: state, ppid, pgrp, session, tty, tpgid, flags, minflt, cminflt, majflt,
   // cmajflt, utime, stime.
-  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) return out;
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2)
+    return out;
   const auto hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
   out.user = static_cast<double>(utime) / hz;
   out.system = static_cast<double>(stime) / hz;
@@ -145,7 +153,8 @@ double thread_cpu_seconds(pid_t tid) {
   if (tid <= 0) return 0;
   const auto id = static_cast<clockid_t>((~static_cast<std::uint32_t>(tid) << 3) | 6u);
   timespec ts{};
-  if (::clock_gettime(id, &ts) == 0) return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+  if (::clock_gettime(id, &ts) == 0)
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
   const cpu_split c = thread_cpu_split(tid);
   return c.user + c.system;
 }
@@ -538,7 +547,8 @@ void group_single(const config& cfg, reporter& out) {
       samples[i].push_back(run(single_scenarios[i]));
     }
   }
-  for (std::size_t i = 0; i < count; ++i) out.samples(std::string("single.") + single_scenarios[i].key, samples[i]);
+  for (std::size_t i = 0; i < count; ++i)
+    out.samples(std::string("single.") + single_scenarios[i].key, samples[i]);
   stop_and_verify(out, "single", spans, events);
 }
 
@@ -660,8 +670,8 @@ void group_threads(const config& cfg, reporter& out) {
 
 // ---------------------------------------------------------------------------------------------------------
 // Group "flusher": records every span into a ring big enough to hold them all while the flusher sleeps (flush
-// interval 60 s, below the high-water mark), then times spanlog::flush(): wall time from the last record until
-// all is written, and the flusher thread's CPU time meanwhile.
+// interval 60 s, below the high-water mark), then times spanlog::flush(): wall time from the last record
+// until all is written, and the flusher thread's CPU time meanwhile.
 // ---------------------------------------------------------------------------------------------------------
 
 void group_flusher(const config& cfg, reporter& out) {
@@ -700,8 +710,8 @@ void group_flusher(const config& cfg, reporter& out) {
     remove_run(run_dir);
     if (r == 0) continue;
     wall_ns.push_back(static_cast<double>(t2 - t1) / static_cast<double>(n));
-    // All the flusher's CPU time since it went to sleep, so work it did while the spans were recorded (it should
-    // do none: below the high-water mark, flush interval 60 s) is counted too, and reported apart.
+    // All the flusher's CPU time since it went to sleep, so work it did while the spans were recorded (it
+    // should do none: below the high-water mark, flush interval 60 s) is counted too, and reported apart.
     cpu_ns.push_back((cpu1 - cpu_before) * 1e9 / static_cast<double>(n));
     early_share.push_back(cpu1 > cpu_before ? (cpu0 - cpu_before) / (cpu1 - cpu_before) : 0);
     bytes.push_back(size / static_cast<double>(n));
@@ -760,7 +770,8 @@ void group_sustained(const config& cfg, reporter& out) {
   const cpu_split split1 = threads_cpu_split(flusher_tids);
   const double own1 = own_cpu_seconds();
   const double ticks = (split1.user - split0.user) + (split1.system - split0.system);
-  out.value("sustained.flusher_kernel_share", ticks > 0 ? (split1.system - split0.system) / ticks : std::nan(""));
+  out.value("sustained.flusher_kernel_share",
+            ticks > 0 ? (split1.system - split0.system) / ticks : std::nan(""));
   const std::string run_dir = spanlog::run_directory();
   spanlog::stop();
   const footer_facts f = read_footer(run_dir);
@@ -768,7 +779,8 @@ void group_sustained(const config& cfg, reporter& out) {
   out.value("sustained.producer_cpu_share", (own1 - own0) / (static_cast<double>(end - start) * 1e-9));
   out.value("sustained.flusher_cpu_per_span", (cpu1 - cpu0) * 1e9 / spans);
   out.samples("sustained.rss", rss);
-  out.value("sustained.lossless", f.present && f.dropped == 0 && f.spans == spans && f.open_spans == 0 ? 1 : 0);
+  out.value("sustained.lossless",
+            f.present && f.dropped == 0 && f.spans == spans && f.open_spans == 0 ? 1 : 0);
   out.value("sustained.spans_emitted", spans);
   out.value("sustained.footer_spans", f.present ? f.spans : -1);
   out.value("sustained.footer_dropped", f.present ? f.dropped : -1);
@@ -826,7 +838,8 @@ bool run_group(const std::string& name, double timeout_s, const std::function<vo
   for (;;) {
     const std::int64_t left_ms = (deadline - now_ns()) / 1000000;
     pollfd p{fds[0], POLLIN, 0};
-    const int ready = left_ms > 0 ? ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left_ms, 1000))) : 0;
+    const int ready =
+        left_ms > 0 ? ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left_ms, 1000))) : 0;
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) {
       if (now_ns() < deadline) continue;
@@ -931,12 +944,18 @@ std::string fs_type(const std::string& path) {
   struct statfs s {};
   if (::statfs(path.c_str(), &s) != 0) return "?";
   switch (static_cast<unsigned long>(s.f_type)) {
-    case 0xEF53: return "ext4";
-    case 0x01021994: return "tmpfs";
-    case 0x58465342: return "xfs";
-    case 0x9123683E: return "btrfs";
-    case 0x794C7630: return "overlayfs";
-    default: return "other";
+    case 0xEF53:
+      return "ext4";
+    case 0x01021994:
+      return "tmpfs";
+    case 0x58465342:
+      return "xfs";
+    case 0x9123683E:
+      return "btrfs";
+    case 0x794C7630:
+      return "overlayfs";
+    default:
+      return "other";
   }
 }
 
@@ -959,8 +978,9 @@ void print_table(const std::vector<row>& rows) {
   for (const auto& r : rows) {
     std::string notes = r.notes;
     while (!notes.empty() && (notes.back() == ' ' || notes.back() == ';')) notes.pop_back();
-    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name.c_str(), r.what.c_str(), r.median.c_str(),
-                r.range.c_str(), r.err.c_str(), r.ratio.c_str(), r.target.c_str(), notes.c_str());
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.name.c_str(), r.what.c_str(),
+                r.median.c_str(), r.range.c_str(), r.err.c_str(), r.ratio.c_str(), r.target.c_str(),
+                notes.c_str());
   }
 }
 
@@ -1001,9 +1021,11 @@ row ns_row(const std::string& name, const std::string& what, const std::vector<d
 std::string lossless_note(const results& res, const std::string& group) {
   const double ok = res.v(group + ".lossless", -1);
   if (ok < 0) return "";
-  if (ok > 0) return "footer: " + strf("%.0f", res.v(group + ".footer_spans")) + " spans = recorded, 0 dropped";
+  if (ok > 0)
+    return "footer: " + strf("%.0f", res.v(group + ".footer_spans")) + " spans = recorded, 0 dropped";
   return "**LOSS**: footer spans " + strf("%.0f", res.v(group + ".footer_spans")) + " vs recorded " +
-         strf("%.0f", res.v(group + ".spans_emitted")) + ", dropped " + strf("%.0f", res.v(group + ".footer_dropped"));
+         strf("%.0f", res.v(group + ".spans_emitted")) + ", dropped " +
+         strf("%.0f", res.v(group + ".footer_dropped"));
 }
 
 std::vector<row> build_rows(const config& cfg, const results& res) {
@@ -1036,9 +1058,12 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
     if (!res.has(key)) continue;
     row r = ns_row(s.name, s.what, res.s(key), base);
     const double m = median(res.s(key));
-    if (s.limit_ratio > 0) r.target = "≤ " + strf("%.2f×", s.limit_ratio) + ": " + verdict(m / base, s.limit_ratio);
-    else if (s.limit_ns > 0) r.target = "≤ " + num(s.limit_ns) + " ns: " + verdict(m, s.limit_ns);
-    else r.target = "—";
+    if (s.limit_ratio > 0)
+      r.target = "≤ " + strf("%.2f×", s.limit_ratio) + ": " + verdict(m / base, s.limit_ratio);
+    else if (s.limit_ns > 0)
+      r.target = "≤ " + num(s.limit_ns) + " ns: " + verdict(m, s.limit_ns);
+    else
+      r.target = "—";
     if (std::string(s.key) == "span")
       r.notes += std::fabs(m - base) < 0.05 ? std::string("same as the baseline; ")
                                             : strf("%+.1f ns against the baseline; ", m - base);
@@ -1049,7 +1074,8 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
   if (res.has("threads.span2")) {
     const double b1 = median(res.s("threads.baseline1"));
     const double s1 = median(res.s("threads.span1"));
-    row rb = ns_row("baseline, 2 threads", "the baseline on 2 threads at once, per thread", res.s("threads.baseline2"), b1);
+    row rb = ns_row("baseline, 2 threads", "the baseline on 2 threads at once, per thread",
+                    res.s("threads.baseline2"), b1);
     rb.target = "—";
     rb.notes += "what sharing the machine costs by itself";
     rows.push_back(rb);
@@ -1065,27 +1091,31 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
   if (res.has("flusher.cpu")) {
     const double fb = median(res.s("flusher.baseline"));
     const double n = static_cast<double>(cfg.flusher_spans);
-    row rw = ns_row("flusher, wall", "time from the last of " + strf("%g", n / 1e6) +
-                                         "M recorded spans until `flush()` returns (all written), per span",
+    row rw = ns_row("flusher, wall",
+                    "time from the last of " + strf("%g", n / 1e6) +
+                        "M recorded spans until `flush()` returns (all written), per span",
                     res.s("flusher.wall"), fb);
     const double wall = median(res.s("flusher.wall"));
     rw.target = "—";
     const double early = max_of(res.s("flusher.early_share"));
     if (early > 0.02)
-      rw.notes += strf("**the flusher did %.0f%% of its work while the spans were recorded: wall time "
-                      "understates it**; ", early * 100);
+      rw.notes += strf(
+          "**the flusher did %.0f%% of its work while the spans were recorded: wall time "
+          "understates it**; ",
+          early * 100);
     rw.notes += strf("%.2f M spans/s to JSONL; ", 1e3 / wall) + "recording them took " +
                 num(median(res.s("flusher.record"))) + " ns/span, nothing draining, into a " +
                 strf("%.0f MiB", res.v("flusher.ring_bytes") / 1048576) + " ring (faulted in beforehand)";
     rows.push_back(rw);
-    row rc = ns_row("flusher, CPU", "the flusher thread's CPU time for the same (user + kernel), per span; "
-                                    "one JSONL line each",
+    row rc = ns_row("flusher, CPU",
+                    "the flusher thread's CPU time for the same (user + kernel), per span; "
+                    "one JSONL line each",
                     res.s("flusher.cpu"), fb);
     const double cpu = median(res.s("flusher.cpu"));
     rc.target = "≥ 10 M/s: " + verdict_at_least(1e3 / cpu, 10);
     rc.notes += strf("%.2f M records per CPU-second; ", 1e3 / cpu) +
                 strf("%.0f%% of that CPU time in the kernel (write(2) into the page cache); ",
-                    median(res.s("flusher.kernel_share")) * 100) +
+                     median(res.s("flusher.kernel_share")) * 100) +
                 strf("%.1f bytes/line; ", median(res.s("flusher.bytes"))) +
                 (res.v("flusher.lossless", 0) > 0 ? "every run's footer: all spans, 0 dropped"
                                                   : "**LOSS** in a run's footer");
@@ -1094,9 +1124,11 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
 
   if (res.has("sustained.span")) {
     const double sb = median(res.s("sustained.baseline"));
-    row r = ns_row("sustained", strf("one producer for %.0f s, overflow `block`, ", cfg.seconds) +
-                                    strf("%.0f MiB ring (default): ns per span, per window", res.v("sustained.ring_bytes") / 1048576),
-                   res.s("sustained.span"), sb);
+    row r = ns_row(
+        "sustained",
+        strf("one producer for %.0f s, overflow `block`, ", cfg.seconds) +
+            strf("%.0f MiB ring (default): ns per span, per window", res.v("sustained.ring_bytes") / 1048576),
+        res.s("sustained.span"), sb);
     const double m = median(res.s("sustained.span"));
     r.target = "≥ 5 M/s (issue 6): " + verdict_at_least(1e3 / m, 5);
     std::string windows;
@@ -1121,13 +1153,15 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
     m2.what = "getrusage ru_maxrss of the sustained run's process (ring size in force: " +
               strf("%.0f MiB", res.v("sustained.ring_bytes") / 1048576) + ")";
     m2.median = strf("%.1f MiB", res.v("sustained.peak_rss"));
-    m2.range = strf("RSS %.1f", min_of(res.s("sustained.rss"))) + strf(" – %.1f", max_of(res.s("sustained.rss")));
+    m2.range =
+        strf("RSS %.1f", min_of(res.s("sustained.rss"))) + strf(" – %.1f", max_of(res.s("sustained.rss")));
     m2.ratio = "—";
     m2.target = "bounded by the options";
-    m2.notes = strf("%.1f MiB before spanlog started; ", res.v("sustained.rss_before")) +
-               "min – max is the RSS at the end of each window (flat means bounded); " +
-               strf("the flusher group's peak with its %.0f MiB ring: ", res.v("flusher.ring_bytes") / 1048576) +
-               strf("%.0f MiB", res.v("flusher.peak_rss"));
+    m2.notes =
+        strf("%.1f MiB before spanlog started; ", res.v("sustained.rss_before")) +
+        "min – max is the RSS at the end of each window (flat means bounded); " +
+        strf("the flusher group's peak with its %.0f MiB ring: ", res.v("flusher.ring_bytes") / 1048576) +
+        strf("%.0f MiB", res.v("flusher.peak_rss"));
     rows.push_back(m2);
   }
   return rows;
@@ -1158,11 +1192,16 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--reps") cfg.reps = std::max(1, std::atoi(next()));
-    else if (a == "--seconds") cfg.seconds = std::max(0.5, std::atof(next()));
-    else if (a == "--burst") cfg.burst = std::max<std::size_t>(1000, std::strtoull(next(), nullptr, 10));
-    else if (a == "--flusher-spans") cfg.flusher_spans = std::max<std::size_t>(1000, std::strtoull(next(), nullptr, 10));
-    else if (a == "--dir") parent_dir = next();
+    if (a == "--reps")
+      cfg.reps = std::max(1, std::atoi(next()));
+    else if (a == "--seconds")
+      cfg.seconds = std::max(0.5, std::atof(next()));
+    else if (a == "--burst")
+      cfg.burst = std::max<std::size_t>(1000, std::strtoull(next(), nullptr, 10));
+    else if (a == "--flusher-spans")
+      cfg.flusher_spans = std::max<std::size_t>(1000, std::strtoull(next(), nullptr, 10));
+    else if (a == "--dir")
+      parent_dir = next();
     else if (a == "--only") {
       std::string list = next();
       std::size_t pos = 0;
@@ -1188,12 +1227,13 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (const char* v = std::getenv("SPANLOG");
-      v && (!std::strcmp(v, "off") || !std::strcmp(v, "0") || !std::strcmp(v, "false") || !std::strcmp(v, "no"))) {
+  if (const char* v = std::getenv("SPANLOG"); v && (!std::strcmp(v, "off") || !std::strcmp(v, "0") ||
+                                                    !std::strcmp(v, "false") || !std::strcmp(v, "no"))) {
     std::fprintf(stderr, "SPANLOG=%s in the environment would switch recording off: unset it\n", v);
     return 2;
   }
-  if (cfg.reps < 5) std::fprintf(stderr, "note: --reps %d is below the 5 the figures are meant to use\n", cfg.reps);
+  if (cfg.reps < 5)
+    std::fprintf(stderr, "note: --reps %d is below the 5 the figures are meant to use\n", cfg.reps);
 
   if (parent_dir.empty()) {
     const char* t = std::getenv("TMPDIR");
@@ -1201,17 +1241,19 @@ int main(int argc, char** argv) {
   }
   std::string templ = parent_dir + "/spanlog-bench-XXXXXX";
   if (!::mkdtemp(templ.data())) {
-    std::fprintf(stderr, "cannot create a directory under %s: %s\n", parent_dir.c_str(), std::strerror(errno));
+    std::fprintf(stderr, "cannot create a directory under %s: %s\n", parent_dir.c_str(),
+                 std::strerror(errno));
     return 1;
   }
   cfg.dir = templ;
-  g_dynamic_value = "tenant-" + std::to_string(42) + "/user-" + std::to_string(1234567) + "/avatar";  // 29 bytes
+  g_dynamic_value =
+      "tenant-" + std::to_string(42) + "/user-" + std::to_string(1234567) + "/avatar";  // 29 bytes
 
   utsname u{};
   ::uname(&u);
   std::printf("## spanlog recorder benchmark\n\n");
-  std::printf("- machine: %s, %ld cores online%s; Linux %s\n", cpu_model().c_str(), ::sysconf(_SC_NPROCESSORS_ONLN),
-              cpu_flag("hypervisor") ? " (virtual machine)" : "", u.release);
+  std::printf("- machine: %s, %ld cores online%s; Linux %s\n", cpu_model().c_str(),
+              ::sysconf(_SC_NPROCESSORS_ONLN), cpu_flag("hypervisor") ? " (virtual machine)" : "", u.release);
   std::printf("- TSC: %s; compiler: g++ %s, %s\n",
               cpu_flag("constant_tsc") && cpu_flag("nonstop_tsc") ? "invariant" : "not known to be invariant",
               __VERSION__,
@@ -1221,10 +1263,11 @@ int main(int argc, char** argv) {
               "NOT optimized"
 #endif
   );
-  std::printf("- settings: %d repetitions per scenario; bursts of %zu spans' worth of ring (%.1f MiB) with `flush()` "
-              "between bursts; runs written under %s (%s) and deleted\n\n",
-              cfg.reps, cfg.burst, static_cast<double>(cfg.burst * span_ring_bytes) / 1048576, cfg.dir.c_str(),
-              fs_type(cfg.dir).c_str());
+  std::printf(
+      "- settings: %d repetitions per scenario; bursts of %zu spans' worth of ring (%.1f MiB) with `flush()` "
+      "between bursts; runs written under %s (%s) and deleted\n\n",
+      cfg.reps, cfg.burst, static_cast<double>(cfg.burst * span_ring_bytes) / 1048576, cfg.dir.c_str(),
+      fs_type(cfg.dir).c_str());
   std::fflush(stdout);
 
   const double load_before = load_average();
@@ -1235,19 +1278,27 @@ int main(int argc, char** argv) {
   const double reps = static_cast<double>(cfg.reps);
   const double burst_s = 10 * (2 + reps * static_cast<double>(cfg.burst) * 1e-6);
   const double flusher_s = 10 * (2 + (reps + 2) * static_cast<double>(cfg.flusher_spans) * 2e-7);
-  if (want("single")) run_group("single", burst_s, [&](reporter& out) { group_single(cfg, out); }, res);
-  if (want("threads")) run_group("threads", burst_s, [&](reporter& out) { group_threads(cfg, out); }, res);
-  if (want("flusher")) run_group("flusher", flusher_s, [&](reporter& out) { group_flusher(cfg, out); }, res);
+  if (want("single"))
+    run_group(
+        "single", burst_s, [&](reporter& out) { group_single(cfg, out); }, res);
+  if (want("threads"))
+    run_group(
+        "threads", burst_s, [&](reporter& out) { group_threads(cfg, out); }, res);
+  if (want("flusher"))
+    run_group(
+        "flusher", flusher_s, [&](reporter& out) { group_flusher(cfg, out); }, res);
   if (want("sustained"))
-    run_group("sustained", 60 + 3 * cfg.seconds, [&](reporter& out) { group_sustained(cfg, out); }, res);
+    run_group(
+        "sustained", 60 + 3 * cfg.seconds, [&](reporter& out) { group_sustained(cfg, out); }, res);
   const double total_s = static_cast<double>(now_ns() - t0) * 1e-9;
 
   print_table(build_rows(cfg, res));
-  std::printf("\nmedian and min – max over the repetitions (sustained: over %d windows); err = median absolute "
-              "percentage error (noise); × baseline = median / the "
-              "baseline's median in the same process. Total %.1f s. 1-minute load average before the run: %.2f "
-              "on %ld cores (anything well above 0 is other work competing with the benchmark's threads).\n",
-              std::max(cfg.reps, 5), total_s, load_before, ::sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf(
+      "\nmedian and min – max over the repetitions (sustained: over %d windows); err = median absolute "
+      "percentage error (noise); × baseline = median / the "
+      "baseline's median in the same process. Total %.1f s. 1-minute load average before the run: %.2f "
+      "on %ld cores (anything well above 0 is other work competing with the benchmark's threads).\n",
+      std::max(cfg.reps, 5), total_s, load_before, ::sysconf(_SC_NPROCESSORS_ONLN));
   for (const auto& g : res.failed) std::printf("\n**group failed**: %s; its rows are missing\n", g.c_str());
 
   std::error_code ec;

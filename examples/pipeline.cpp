@@ -33,7 +33,8 @@ std::vector<item> discover(int count) {
   std::vector<item> items;
   for (int i = 0; i < count; ++i) {
     SPANLOG_SPAN("discover.item");
-    items.push_back({"component-" + std::to_string(i), i % 3 == 0 ? "application" : "library", 2000 + (i * 7919) % 6000});
+    items.push_back(
+        {"component-" + std::to_string(i), i % 3 == 0 ? "application" : "library", 2000 + (i * 7919) % 6000});
   }
   SPANLOG_EVENT("discovery.done", "items", count);
   return items;

@@ -3,7 +3,7 @@
 # otherwise it names the command to run and fails when something is missing.
 set -euo pipefail
 packages=(
-  g++ clang libclang-rt-14-dev meson ninja-build cmake pkg-config python3 jq
+  g++ clang clang-format libclang-rt-14-dev meson ninja-build cmake pkg-config python3 jq
   libfmt-dev libconcurrentqueue-dev libsimdjson-dev doctest-dev libcli11-dev
   prometheus nodejs npm
 )

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh || exit 1
 status=0
 python3 tools/amalgamate.py --check || status=1
+scripts/check-format.sh || status=1
 
 logs=()
 run_suite() {  # NAME, then environment assignments (CXX=...), then meson options

@@ -6,7 +6,8 @@
 // background flusher. Include this one header. -DSPANLOG_ENABLED=0 compiles every macro to nothing.
 // ---- begin spanlog/config.hpp ----
 // Compile-time configuration: the on/off switch, every tunable with its default, and the version.
-// Each macro can be predefined by the user (-DSPANLOG_X=...); nothing here may include another spanlog header.
+// Each macro can be predefined by the user (-DSPANLOG_X=...); nothing here may include another spanlog
+// header.
 
 // 0 turns every SPANLOG_ macro into nothing: arguments are type-checked but never evaluated.
 #ifndef SPANLOG_ENABLED
@@ -76,37 +77,37 @@
 #if SPANLOG_ENABLED
 
 // `"" name ""` compiles only when name is a string literal.
-#define SPANLOG_SITE_(id, name, kind)                                         \
-  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id) { \
-    "" name "", __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::kind  \
+#define SPANLOG_SITE_(id, name, kind)                                            \
+  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id) {      \
+    "" name "", __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::kind \
   }
 
 // SPANLOG_SPAN("name", "key", value, ...): a span over the enclosing scope.
 #define SPANLOG_SPAN(...) SPANLOG_SPAN_(__COUNTER__, __VA_ARGS__)
-#define SPANLOG_SPAN_(id, ...)                                 \
-  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);        \
+#define SPANLOG_SPAN_(id, ...)                                                           \
+  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);                                   \
   ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
                                                         SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__)
 
 // SPANLOG_SPAN_CHILD_OF(context, "name", "key", value, ...): a span whose parent may be on another thread.
 #define SPANLOG_SPAN_CHILD_OF(context, ...) SPANLOG_SPAN_CHILD_OF_(__COUNTER__, context, __VA_ARGS__)
-#define SPANLOG_SPAN_CHILD_OF_(id, context, ...)          \
+#define SPANLOG_SPAN_CHILD_OF_(id, context, ...)         \
   SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);   \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
-                                                        SPANLOG_CAT(spanlog_site_, id), context, __VA_ARGS__)
+  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)( \
+      ::spanlog::detail::site_token{}, SPANLOG_CAT(spanlog_site_, id), context, __VA_ARGS__)
 
 // SPANLOG_SPAN_FN(): a span named after the enclosing function.
 #define SPANLOG_SPAN_FN() SPANLOG_SPAN_FN_(__COUNTER__)
-#define SPANLOG_SPAN_FN_(id)                                                                     \
-  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                      \
-      __func__, __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::span};              \
+#define SPANLOG_SPAN_FN_(id)                                                             \
+  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){               \
+      __func__, __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::span};       \
   ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
                                                         SPANLOG_CAT(spanlog_site_, id))
 
 // SPANLOG_PHASE("name"): a phase of the whole run, over the enclosing scope.
 #define SPANLOG_PHASE(name) SPANLOG_PHASE_(__COUNTER__, name)
-#define SPANLOG_PHASE_(id, name)                   \
-  SPANLOG_SITE_(id, name, phase);                  \
+#define SPANLOG_PHASE_(id, name)                                                         \
+  SPANLOG_SITE_(id, name, phase);                                                        \
   ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
                                                         SPANLOG_CAT(spanlog_site_, id), name)
 
@@ -116,28 +117,28 @@
 
 // SPANLOG_EVENT("name", "key", value, ...): an instant event.
 #define SPANLOG_EVENT(...) SPANLOG_EVENT_(__COUNTER__, __VA_ARGS__)
-#define SPANLOG_EVENT_(id, ...)                               \
-  do {                                                        \
-    SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), instant);   \
+#define SPANLOG_EVENT_(id, ...)                                                  \
+  do {                                                                           \
+    SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), instant);                      \
     ::spanlog::detail::macro_event(SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__); \
   } while (0)
 
 // SPANLOG_COUNTER_ADD("name", delta): a monotonic counter (integer or floating-point deltas).
 #define SPANLOG_COUNTER_ADD(name, delta) SPANLOG_COUNTER_ADD_(__COUNTER__, name, delta)
-#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                            \
-  do {                                                                                                   \
-    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                             \
-        "" name "", __func__, __FILE__, __LINE__,                                                        \
+#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                          \
+  do {                                                                                                 \
+    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                           \
+        "" name "", __func__, __FILE__, __LINE__,                                                      \
         ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float \
-                                                          : ::spanlog::detail::site_kind::counter_int};  \
-    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), delta);                              \
+                                                         : ::spanlog::detail::site_kind::counter_int}; \
+    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), delta);                             \
   } while (0)
 
 // SPANLOG_GAUGE_SET("name", value): a gauge's current value.
 #define SPANLOG_GAUGE_SET(name, value) SPANLOG_GAUGE_SET_(__COUNTER__, name, value)
-#define SPANLOG_GAUGE_SET_(id, name, value)                               \
-  do {                                                                    \
-    SPANLOG_SITE_(id, name, gauge);                                       \
+#define SPANLOG_GAUGE_SET_(id, name, value)                              \
+  do {                                                                   \
+    SPANLOG_SITE_(id, name, gauge);                                      \
     ::spanlog::detail::gauge_set(SPANLOG_CAT(spanlog_site_, id), value); \
   } while (0)
 
@@ -156,19 +157,31 @@ char check(const A&...);
 }  // namespace spanlog_disabled
 
 #define SPANLOG_CHECK_(...) static_cast<void>(sizeof(::spanlog_disabled::check(__VA_ARGS__)))
-#define SPANLOG_SPAN(...) static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); SPANLOG_CHECK_(__VA_ARGS__)
-#define SPANLOG_SPAN_CHILD_OF(context, ...) \
-  static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); SPANLOG_CHECK_(context, __VA_ARGS__)
+#define SPANLOG_SPAN(...)                                          \
+  static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); \
+  SPANLOG_CHECK_(__VA_ARGS__)
+#define SPANLOG_SPAN_CHILD_OF(context, ...)                        \
+  static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); \
+  SPANLOG_CHECK_(context, __VA_ARGS__)
 #define SPANLOG_SPAN_FN() static_cast<void>(0)
 #define SPANLOG_PHASE(name) static_assert(sizeof("" name "") > 0, "")
 #define SPANLOG_SPAN_SET(...) SPANLOG_CHECK_(__VA_ARGS__)
 #define SPANLOG_SPAN_ERROR(message) SPANLOG_CHECK_(message)
-#define SPANLOG_EVENT(...) \
-  do { static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); SPANLOG_CHECK_(__VA_ARGS__); } while (0)
-#define SPANLOG_COUNTER_ADD(name, delta) \
-  do { static_assert(sizeof("" name "") > 0, ""); SPANLOG_CHECK_(delta); } while (0)
-#define SPANLOG_GAUGE_SET(name, value) \
-  do { static_assert(sizeof("" name "") > 0, ""); SPANLOG_CHECK_(value); } while (0)
+#define SPANLOG_EVENT(...)                                           \
+  do {                                                               \
+    static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); \
+    SPANLOG_CHECK_(__VA_ARGS__);                                     \
+  } while (0)
+#define SPANLOG_COUNTER_ADD(name, delta)       \
+  do {                                         \
+    static_assert(sizeof("" name "") > 0, ""); \
+    SPANLOG_CHECK_(delta);                     \
+  } while (0)
+#define SPANLOG_GAUGE_SET(name, value)         \
+  do {                                         \
+    static_assert(sizeof("" name "") > 0, ""); \
+    SPANLOG_CHECK_(value);                     \
+  } while (0)
 #define SPANLOG_ASYNC_BEGIN(...) SPANLOG_CHECK_(__VA_ARGS__)
 #define SPANLOG_ASYNC_END(...) SPANLOG_CHECK_(__VA_ARGS__)
 #define SPANLOG_THREAD_NAME(name) SPANLOG_CHECK_(name)
@@ -322,7 +335,9 @@ struct attr_slot {
 };
 static_assert(sizeof(attr_slot) == 24, "attribute slots are 24 bytes");
 
-constexpr std::size_t align_up(std::size_t n, std::size_t a) { return (n + a - 1) & ~(a - 1); }
+constexpr std::size_t align_up(std::size_t n, std::size_t a) {
+  return (n + a - 1) & ~(a - 1);
+}
 
 // Cuts a string to the limit without splitting a UTF-8 sequence.
 inline std::size_t clipped_length(const char* s, std::size_t n) {
@@ -401,23 +416,27 @@ struct attr_pack_check<> {
 };
 template <class K, class V, class... Rest>
 struct attr_pack_check<K, V, Rest...> {
-  static constexpr bool ok = std::is_array_v<std::remove_reference_t<K>> &&
-                             std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<K>>>,
-                                            char> &&
-                             attr_pack_check<Rest...>::ok;
+  static constexpr bool ok =
+      std::is_array_v<std::remove_reference_t<K>> &&
+      std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<K>>>, char> &&
+      attr_pack_check<Rest...>::ok;
 };
 template <class K>
 struct attr_pack_check<K> {
   static constexpr bool ok = false;
 };
 
-inline std::size_t attrs_bytes() { return 0; }
+inline std::size_t attrs_bytes() {
+  return 0;
+}
 template <class K, class V, class... Rest>
 std::size_t attrs_bytes(const K&, const V& v, const Rest&... rest) {
   return sizeof(attr_slot) + attr_codec<V>::extra_bytes(v) + attrs_bytes(rest...);
 }
 
-inline std::size_t write_attrs(std::byte*) { return 0; }
+inline std::size_t write_attrs(std::byte*) {
+  return 0;
+}
 template <class K, class V, class... Rest>
 std::size_t write_attrs(std::byte* out, const K& key, const V& v, const Rest&... rest) {
   std::size_t n = attr_codec<V>::write(out, key, v);
@@ -445,13 +464,13 @@ constexpr std::size_t cache_line = 64;
 struct thread_buffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
-  std::uint64_t mask = 0;        // capacity - 1
-  std::uint64_t head = 0;        // bytes ever written
-  std::uint64_t tail_cache = 0;  // the flusher's position as last seen: reloaded only when short of room
-  std::uint64_t reserved = 0;    // bytes promised to the ends of open spans, so a begun span always ends
-  std::uint64_t high_water = 0;  // the fast path stays below this; crossing it wakes the flusher
-  std::uint64_t span_seq = 0;    // spans begun here; the flusher counts the same to name them
-  std::uint64_t id_base = 0;     // slot << 40: span ids are id_base | span_seq
+  std::uint64_t mask = 0;          // capacity - 1
+  std::uint64_t head = 0;          // bytes ever written
+  std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
+  std::uint64_t reserved = 0;      // bytes promised to the ends of open spans, so a begun span always ends
+  std::uint64_t high_water = 0;    // the fast path stays below this; crossing it wakes the flusher
+  std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
+  std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
   std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
@@ -634,8 +653,8 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   b.pad_if_needed(size);
   std::byte* out = b.at(b.head);
   record_header r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
-  extended_header x{static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg,
-                    arg2, 0};
+  extended_header x{
+      static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg, arg2, 0};
   std::memcpy(out, &r, sizeof r);
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
@@ -709,7 +728,8 @@ template <class... A>
 void span_update(std::uint64_t span_id, extended_op op, const A&... attrs) {
   thread_buffer* b = tl_buffer;
   if (!b || !span_id || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
-  if (!write_extended(*b, nullptr, op, span_id, 0, 0, ticks(), false, attrs...)) thread_buffer::count(b->dropped_attrs);
+  if (!write_extended(*b, nullptr, op, span_id, 0, 0, ticks(), false, attrs...))
+    thread_buffer::count(b->dropped_attrs);
 }
 
 }  // namespace detail
@@ -781,7 +801,8 @@ class scoped_span {
 
   // Macro-free: a literal name.
   template <std::size_t N, class... A>
-  explicit scoped_span(const char (&name)[N], const A&... attrs) : scoped_span(span_context{}, name, attrs...) {}
+  explicit scoped_span(const char (&name)[N], const A&... attrs)
+      : scoped_span(span_context{}, name, attrs...) {}
   template <std::size_t N, class... A>
   scoped_span(span_context parent, const char (&name)[N], const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
@@ -890,8 +911,8 @@ template <std::size_t N, class... A>
 void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
   static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_spans>()) {
-    if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id, reinterpret_cast<std::uintptr_t>(name),
-                               0, detail::ticks(), false, attrs...))
+    if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id,
+                               reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       ++b->span_seq;
     else
       detail::thread_buffer::count(b->dropped_spans);
@@ -913,8 +934,8 @@ template <std::size_t N, class... A>
 void event(const char (&name)[N], const A&... attrs) {
   static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0, reinterpret_cast<std::uintptr_t>(name), 0,
-                                detail::ticks(), false, attrs...))
+    if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0,
+                                reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       detail::thread_buffer::count(b->dropped_events);
   }
 }
@@ -923,10 +944,12 @@ void event(const char (&name)[N], const A&... attrs) {
 class counter {
  public:
   template <std::size_t N>
-  constexpr explicit counter(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::counter_int} {}
+  constexpr explicit counter(const char (&name)[N])
+      : site_{name, "", "", 0, detail::site_kind::counter_int} {}
   template <class T>
   void add(T delta) const {
-    static_assert(std::is_integral_v<T>, "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+    static_assert(std::is_integral_v<T>,
+                  "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
     detail::counter_add(site_, delta);
   }
 
@@ -951,8 +974,8 @@ class gauge {
 // Names the calling thread in the output (and in every later run of this process).
 inline void set_thread_name(std::string_view name) {
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(), false,
-                                "name", name))
+    if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(),
+                                false, "name", name))
       detail::thread_buffer::count(b->dropped_events);
   }
 }
@@ -962,8 +985,8 @@ SPANLOG_END_NAMESPACE
 // ---- begin spanlog/options.hpp ----
 // What a session is told: every option with its default and the environment variable that sets it.
 // Parsing never fails: a bad value is reported once on stderr and the documented default is kept.
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -986,14 +1009,14 @@ struct options {
   // SPANLOG_RING_SIZE: bytes per recording thread (power of two, 4K..1G; K/M/G suffixes). A span takes 32
   // bytes; raise it when a thread records bursts faster than the flusher drains them.
   std::size_t ring_bytes = std::size_t{1} << 20;
-  overflow_policy overflow = overflow_policy::drop;         // SPANLOG_OVERFLOW: drop (and count) or block
-  std::chrono::milliseconds flush_interval{100};            // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
-  bool enabled = true;                                      // SPANLOG=off disables recording at run time
-  bool spans = true;                                        // SPANLOG_SPANS=off
-  bool events = true;                                       // SPANLOG_EVENTS=off
-  bool metrics = true;                                      // SPANLOG_METRICS=off (counters and gauges)
-  double sample = 1.0;                                      // SPANLOG_SAMPLE: share of spans kept, 0..1
-  std::string service_name;                                 // SPANLOG_SERVICE: default the program's name
+  overflow_policy overflow = overflow_policy::drop;        // SPANLOG_OVERFLOW: drop (and count) or block
+  std::chrono::milliseconds flush_interval{100};           // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  bool enabled = true;                                     // SPANLOG=off disables recording at run time
+  bool spans = true;                                       // SPANLOG_SPANS=off
+  bool events = true;                                      // SPANLOG_EVENTS=off
+  bool metrics = true;                                     // SPANLOG_METRICS=off (counters and gauges)
+  double sample = 1.0;                                     // SPANLOG_SAMPLE: share of spans kept, 0..1
+  std::string service_name;                                // SPANLOG_SERVICE: default the program's name
   std::vector<std::pair<std::string, std::string>> attrs;  // SPANLOG_ATTRS="k=v,k2=v2"
   // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL write what the rings hold, then
   // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
@@ -1030,16 +1053,21 @@ inline bool parse_size(const char* v, unsigned long long& out) {
   unsigned long long n = std::strtoull(v, &end, 10);
   if (errno || end == v || *v == '-') return false;
   unsigned long long scale = 1;
-  if (*end == 'K' || *end == 'k') scale = 1ull << 10, ++end;
-  else if (*end == 'M' || *end == 'm') scale = 1ull << 20, ++end;
-  else if (*end == 'G' || *end == 'g') scale = 1ull << 30, ++end;
+  if (*end == 'K' || *end == 'k')
+    scale = 1ull << 10, ++end;
+  else if (*end == 'M' || *end == 'm')
+    scale = 1ull << 20, ++end;
+  else if (*end == 'G' || *end == 'g')
+    scale = 1ull << 30, ++end;
   if (*end) return false;
   if (n > (~0ull) / scale) return false;
   out = n * scale;
   return true;
 }
 
-inline bool valid_ring_bytes(std::size_t n) { return n >= 4096 && n <= (std::size_t{1} << 30) && !(n & (n - 1)); }
+inline bool valid_ring_bytes(std::size_t n) {
+  return n >= 4096 && n <= (std::size_t{1} << 30) && !(n & (n - 1));
+}
 
 }  // namespace detail
 
@@ -1066,9 +1094,12 @@ inline options options::from_env() {
                              std::to_string(o.ring_bytes));
   }
   if (const char* v = env("SPANLOG_OVERFLOW")) {
-    if (!std::strcmp(v, "drop")) o.overflow = overflow_policy::drop;
-    else if (!std::strcmp(v, "block")) o.overflow = overflow_policy::block;
-    else detail::config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
+    if (!std::strcmp(v, "drop"))
+      o.overflow = overflow_policy::drop;
+    else if (!std::strcmp(v, "block"))
+      o.overflow = overflow_policy::block;
+    else
+      detail::config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
   }
   if (const char* v = env("SPANLOG_FLUSH_INTERVAL_MS")) {
     unsigned long long n = 0;
@@ -1093,9 +1124,12 @@ inline options options::from_env() {
     o.crash_handler = detail::parse_switch("SPANLOG_CRASH_HANDLER", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = detail::parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_FORK")) {
-    if (!std::strcmp(v, "new_run")) o.fork = fork_policy::new_run;
-    else if (!std::strcmp(v, "off")) o.fork = fork_policy::off;
-    else detail::config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
+    if (!std::strcmp(v, "new_run"))
+      o.fork = fork_policy::new_run;
+    else if (!std::strcmp(v, "off"))
+      o.fork = fork_policy::off;
+    else
+      detail::config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
   }
   if (const char* v = env("SPANLOG_ATTRS")) {
     std::string all(v);
@@ -1164,8 +1198,8 @@ SPANLOG_END_NAMESPACE
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -1237,14 +1271,29 @@ class jsonl_writer {
       if (c < 0x80) {
         const char* esc = nullptr;
         switch (c) {
-          case '"': esc = "\\\""; break;
-          case '\\': esc = "\\\\"; break;
-          case '\n': esc = "\\n"; break;
-          case '\r': esc = "\\r"; break;
-          case '\t': esc = "\\t"; break;
-          case '\b': esc = "\\b"; break;
-          case '\f': esc = "\\f"; break;
-          default: break;
+          case '"':
+            esc = "\\\"";
+            break;
+          case '\\':
+            esc = "\\\\";
+            break;
+          case '\n':
+            esc = "\\n";
+            break;
+          case '\r':
+            esc = "\\r";
+            break;
+          case '\t':
+            esc = "\\t";
+            break;
+          case '\b':
+            esc = "\\b";
+            break;
+          case '\f':
+            esc = "\\f";
+            break;
+          default:
+            break;
         }
         if (esc) {
           out.append(esc, esc + 2);
@@ -1272,16 +1321,21 @@ class jsonl_writer {
     const unsigned char c = *p;
     std::size_t n;
     std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+      n = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+      n = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+      n = 4, cp = c & 0x07;
+    else
+      return 0;
     if (static_cast<std::size_t>(end - p) < n) return 0;
     for (std::size_t i = 1; i < n; ++i) {
       if ((p[i] & 0xC0) != 0x80) return 0;
       cp = (cp << 6) | (p[i] & 0x3F);
     }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
       return 0;
     return n;
   }
@@ -1313,7 +1367,8 @@ struct clock_calibration {
 
   std::int64_t to_ns(std::uint64_t t) const {
     if (t >= refined_at_ticks)
-      return refined_at_ns + static_cast<std::int64_t>(static_cast<double>(t - refined_at_ticks) * refined_ns_per_tick);
+      return refined_at_ns +
+             static_cast<std::int64_t>(static_cast<double>(t - refined_at_ticks) * refined_ns_per_tick);
     const auto delta = static_cast<std::int64_t>(t - anchor_ticks);
     return anchor_ns + static_cast<std::int64_t>(static_cast<double>(delta) * ns_per_tick);
   }
@@ -1345,8 +1400,9 @@ struct clock_calibration {
     std::uint64_t t = 0;
     std::int64_t s = 0;
     paired_reading(t, s);
-    return t > anchor_ticks ? static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks)
-                            : ns_per_tick;
+    return t > anchor_ticks
+               ? static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks)
+               : ns_per_tick;
   }
 
   // The first estimate: the process's refined rate, or one measured over 2 ms.
@@ -1384,7 +1440,8 @@ struct run_totals {
   std::uint64_t records = 0;
   std::uint64_t spans = 0;
   std::uint64_t events = 0;
-  std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0, dropped_async_ends = 0;
+  std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0,
+                dropped_async_ends = 0;
   std::uint64_t sampled_out = 0;
   std::uint64_t unwritten_records = 0;  // formatted but lost to a write error
   std::uint64_t orphan_ends = 0;        // ends of spans begun before this run started
@@ -1469,12 +1526,18 @@ class signal_safe_writer {
 
 inline const char* signal_name(int sig) {
   switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    default: return "signal";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
+    default:
+      return "signal";
   }
 }
 
@@ -1516,7 +1579,9 @@ class flusher {
     if (otlp_fd_ >= 0) ::close(otlp_fd_);
   }
 
-  void launch() { thread_ = std::thread([this] { run(); }); }
+  void launch() {
+    thread_ = std::thread([this] { run(); });
+  }
 
   // Returns once everything published before the call is written.
   void flush() {
@@ -1547,13 +1612,13 @@ class flusher {
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
     std::uint64_t start_ticks = 0;
-    const std::string* name = nullptr;  // escaped and quoted, owned by the name cache
+    const std::string* name = nullptr;       // escaped and quoted, owned by the name cache
     const std::byte* start_attrs = nullptr;  // in the ring: valid until the batch ends
     std::uint8_t start_attr_count = 0;
     bool start_written = false;
     bool is_phase = false;
     bool error = false;
-    std::string end_attrs;  // "k":v members set while open
+    std::string end_attrs;   // "k":v members set while open
     std::string otlp_attrs;  // the same and the start's as OTLP attributes, when the OTLP file is written
     std::string message;
     void reset() {
@@ -1646,11 +1711,19 @@ class flusher {
       std::uint64_t size = sizeof h;
       bool begins_span = false;
       switch (static_cast<record_tag>(h.site_and_tag & tag_mask)) {
-        case tag_span_begin: begins_span = true; break;
-        case tag_instant: ++between_runs_.dropped_events; break;
+        case tag_span_begin:
+          begins_span = true;
+          break;
+        case tag_instant:
+          ++between_runs_.dropped_events;
+          break;
         case tag_counter:
-        case tag_gauge: ++between_runs_.dropped_metrics; break;
-        case tag_padding: size = h.value; break;
+        case tag_gauge:
+          ++between_runs_.dropped_metrics;
+          break;
+        case tag_padding:
+          size = h.value;
+          break;
         case tag_extended: {
           extended_header x;
           std::memcpy(&x, b.at(pos) + sizeof h, sizeof x);
@@ -1661,7 +1734,8 @@ class flusher {
             keep_thread_name(b, b.at(pos) + sizeof h + sizeof x);
           break;
         }
-        default: break;
+        default:
+          break;
       }
       if (begins_span) {
         ++between_runs_.dropped_spans;
@@ -1888,8 +1962,7 @@ class flusher {
         write_instant(st, s ? static_cast<const void*>(s) : static_cast<const void*>(name), name, t, attrs,
                       x.attr_count);
         break;
-      }
-        break;
+      } break;
       case extended_op::span_attrs:
       case extended_op::span_error: {
         open_span* o = find_open(st, x.arg);
@@ -2014,7 +2087,8 @@ class flusher {
   void count_spans_in_phases() {
     if (phases_.empty() || cycle_starts_.empty()) return;
     for (auto& ph : phases_) {
-      if (ph.end_ticks && ph.end_ticks < *std::min_element(cycle_starts_.begin(), cycle_starts_.end())) continue;
+      if (ph.end_ticks && ph.end_ticks < *std::min_element(cycle_starts_.begin(), cycle_starts_.end()))
+        continue;
       for (std::uint64_t s : cycle_starts_)
         if (s >= ph.begin_ticks && (ph.end_ticks == 0 || s < ph.end_ticks)) ++ph.spans;
     }
@@ -2161,7 +2235,8 @@ class flusher {
     w_.i64(ts);
   }
 
-  void append_attr_members(fmt::memory_buffer& out, const std::byte* p, std::uint8_t count, bool leading_comma) {
+  void append_attr_members(fmt::memory_buffer& out, const std::byte* p, std::uint8_t count,
+                           bool leading_comma) {
     jsonl_writer& w = attr_writer_;
     w.clear();
     for (std::uint8_t i = 0; i < count; ++i) {
@@ -2171,9 +2246,15 @@ class flusher {
       w.raw(*quoted_name(slot.key, slot.key));
       w.raw(':');
       switch (slot.type) {
-        case attr_type::i64: w.i64(static_cast<std::int64_t>(slot.bits)); break;
-        case attr_type::u64: w.u64(slot.bits); break;
-        case attr_type::boolean: w.boolean(slot.bits != 0); break;
+        case attr_type::i64:
+          w.i64(static_cast<std::int64_t>(slot.bits));
+          break;
+        case attr_type::u64:
+          w.u64(slot.bits);
+          break;
+        case attr_type::boolean:
+          w.boolean(slot.bits != 0);
+          break;
         case attr_type::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
@@ -2278,8 +2359,8 @@ class flusher {
     if (otlp_fd_ >= 0) append_otlp_span(o, std::string(), end_ticks, end_tid);
   }
 
-  void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t, const std::byte* attrs,
-                     std::uint8_t n) {
+  void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
+                     const std::byte* attrs, std::uint8_t n) {
     ++totals_.events;
     w_.raw("{\"event\":\"instant\",\"name\":");
     w_.raw(*quoted_name(key, name));
@@ -2324,7 +2405,8 @@ class flusher {
   void write_header() {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    w_.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":0,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w_.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":0,\"version\":\"" SPANLOG_VERSION_STRING
+           "\"");
     w_.raw(",\"run_id\":");
     w_.string(run_id_);
     w_.raw(",\"pid\":");
@@ -2425,8 +2507,8 @@ class flusher {
     std::uint64_t ids[max_depth], starts[max_depth];
     std::size_t depth = 0;
     // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
-    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted, std::uint64_t t,
-                          bool phase) {
+    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted,
+                          std::uint64_t t, bool phase) {
       w.raw("{\"event\":\"span_start\",\"span_id\":");
       w.u64(id);
       if (parent) {
@@ -2434,8 +2516,10 @@ class flusher {
         w.u64(parent);
       }
       w.raw(",\"name\":");
-      if (quoted) w.raw(name);
-      else w.string(name);
+      if (quoted)
+        w.raw(name);
+      else
+        w.string(name);
       w.raw(",\"tid\":");
       w.u64(b.tid);
       w.raw(",\"ts\":");
@@ -2516,6 +2600,7 @@ class flusher {
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     return x ^ (x >> 31);
   }
+
  public:
   static std::string otlp_trace_id(std::string_view run_id) {
     const std::uint64_t high = splitmix(fnv1a(run_id, 0xcbf29ce484222325ull));
@@ -2540,13 +2625,17 @@ class flusher {
       std::memcpy(&slot, p, sizeof slot);
       append_otlp_key(out, slot.key);
       switch (slot.type) {
-        case attr_type::i64: out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits)); break;
+        case attr_type::i64:
+          out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits));
+          break;
         case attr_type::u64:
           out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
                      ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
                      : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
           break;
-        case attr_type::boolean: out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}"; break;
+        case attr_type::boolean:
+          out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
+          break;
         case attr_type::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
@@ -2555,7 +2644,8 @@ class flusher {
         }
         case attr_type::string: {
           fmt::memory_buffer escaped;
-          jsonl_writer::escape_into(escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
+          jsonl_writer::escape_into(
+              escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
           out += "{\"stringValue\":\"";
           out.append(escaped.data(), escaped.size());
           out += "\"}}";
@@ -2580,8 +2670,8 @@ class flusher {
       attrs += "{\"boolValue\":true}}";
     }
     if (otlp_spans_.size() != 0) otlp_spans_.push_back(',');
-    fmt::format_to(std::back_inserter(otlp_spans_),
-                   "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",", otlp_trace_id_, o.id);
+    fmt::format_to(std::back_inserter(otlp_spans_), "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",",
+                   otlp_trace_id_, o.id);
     if (o.parent) fmt::format_to(std::back_inserter(otlp_spans_), "\"parentSpanId\":\"{:016x}\",", o.parent);
     otlp_spans_.append(std::string_view("\"name\":"));
     otlp_spans_.append(std::string_view(*o.name));
@@ -2605,7 +2695,9 @@ class flusher {
       ::gethostname(host, sizeof host - 1);
       std::string resource;
       append_otlp_key(resource, "service.name");
-      resource += "{\"stringValue\":" + quoted(opts_.service_name.empty() ? process_name() : opts_.service_name) + "}}";
+      resource +=
+          "{\"stringValue\":" + quoted(opts_.service_name.empty() ? process_name() : opts_.service_name) +
+          "}}";
       append_otlp_key(resource, "process.pid");
       resource += fmt::format("{{\"intValue\":\"{}\"}}}}", ::getpid());
       append_otlp_key(resource, "host.name");
@@ -2614,9 +2706,10 @@ class flusher {
         append_otlp_key(resource, kv.first);
         resource += "{\"stringValue\":" + quoted(kv.second) + "}}";
       }
-      otlp_prefix_ = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
-                     "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
-                     "\"},\"spans\":[";
+      otlp_prefix_ =
+          "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
+          "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
+          "\"},\"spans\":[";
     }
     std::string line = otlp_prefix_;
     line.append(otlp_spans_.data(), otlp_spans_.size());
@@ -2686,8 +2779,8 @@ class flusher {
 
   void report_write_error(int err) {
     if (!write_error_reported_)
-      std::fprintf(stderr, "spanlog: cannot write %s/telemetry.jsonl: %s; counting what is lost\n", run_dir_.c_str(),
-                   std::strerror(err));
+      std::fprintf(stderr, "spanlog: cannot write %s/telemetry.jsonl: %s; counting what is lost\n",
+                   run_dir_.c_str(), std::strerror(err));
     write_error_reported_ = true;
   }
 
@@ -2786,8 +2879,10 @@ class flusher {
       first = false;
       w.string(c.first);
       w.raw(':');
-      if (c.second.is_float) w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
-      else w.i64(c.second.int_sum);
+      if (c.second.is_float)
+        w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
+      else
+        w.i64(c.second.int_sum);
     }
     w.raw("}},\"threads\":[");
     first = true;
@@ -2994,7 +3089,8 @@ inline thread_buffer* reusable_ring(session_control& c) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
   bool woken = false;
   while ((g_flags.load(std::memory_order_relaxed) & flag_running) &&
-         c.exited_not_retired.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline) {
+         c.exited_not_retired.load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     if (!woken) wake_flusher(), woken = true;
     std::this_thread::yield();
     if (c.free_buffers.try_dequeue(b)) return b;
@@ -3065,8 +3161,8 @@ inline std::string generated_run_id() {
   std::tm tm{};
   ::gmtime_r(&now, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(::getpid()));
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(::getpid()));
   return buf;
 }
 
@@ -3104,8 +3200,8 @@ inline void start_locked(session_control& c, options o) {
     return;
   }
   if (!valid_ring_bytes(o.ring_bytes)) {
-    config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(), "is not a power of two from 4K to 1G",
-                   "1048576");
+    config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(),
+                   "is not a power of two from 4K to 1G", "1048576");
     o.ring_bytes = std::size_t{1} << 20;
   }
   if (!(o.sample >= 0.0 && o.sample <= 1.0)) o.sample = 1.0;
@@ -3117,8 +3213,8 @@ inline void start_locked(session_control& c, options o) {
   int fd = -1;
   int otlp_fd = -1;
   if (!make_directories(o.dir)) {
-    std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n", o.dir.c_str(),
-                 std::strerror(errno));
+    std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
+                 o.dir.c_str(), std::strerror(errno));
   } else {
     // A run directory of its own, even when a run id repeats (several runs a second, or a fixed id).
     const std::string base = run_id;
@@ -3151,8 +3247,9 @@ inline void start_locked(session_control& c, options o) {
   c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
   c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
   const bool sampling = o.sample < 1.0;
-  g_sample_threshold.store(sampling ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0},
-                           std::memory_order_relaxed);
+  g_sample_threshold.store(
+      sampling ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0},
+      std::memory_order_relaxed);
   std::uint32_t flags = flag_running;
   if (o.spans) flags |= flag_spans;
   if (o.events) flags |= flag_events;
@@ -3163,9 +3260,10 @@ inline void start_locked(session_control& c, options o) {
   c.last_run_id = run_id;
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
-  c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd, otlp_fd,
-                                       flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
-                                       std::move(carried));
+  c.active = std::make_unique<flusher>(
+      std::move(o), run_dir, run_id, fd, otlp_fd,
+      flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
+      std::move(carried));
   c.active->launch();
   if (!g_process_hooks_installed.exchange(true)) {
     std::atexit(stop_at_exit);
@@ -3298,7 +3396,9 @@ class gauge {
   void set(T) const {}
 };
 
-inline span_context current_span() { return {}; }
+inline span_context current_span() {
+  return {};
+}
 template <class... A>
 void set_span_attrs(const A&...) {}
 inline void set_span_error(std::string_view = {}) {}
@@ -3309,11 +3409,17 @@ void async_end(std::uint64_t, const A&...) {}
 template <std::size_t N, class... A>
 void event(const char (&)[N], const A&...) {}
 inline void set_thread_name(std::string_view) {}
-inline bool start(const options& = {}) { return false; }
+inline bool start(const options& = {}) {
+  return false;
+}
 inline void flush() {}
 inline void stop() {}
-inline std::string run_directory() { return {}; }
-inline bool running() { return false; }
+inline std::string run_directory() {
+  return {};
+}
+inline bool running() {
+  return false;
+}
 
 }  // namespace spanlog
 // ---- end spanlog/disabled_api.hpp ----

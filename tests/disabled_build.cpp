@@ -9,7 +9,9 @@
 // External linkage: clang would otherwise (rightly) warn that, used only unevaluated, it is never emitted.
 int side_effects = 0;
 int touch();
-int touch() { return ++side_effects; }
+int touch() {
+  return ++side_effects;
+}
 
 TEST_CASE("disabled macros do not evaluate their arguments") {
   side_effects = 0;

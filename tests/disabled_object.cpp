@@ -21,7 +21,8 @@ compiled compile(const std::string& source, const std::string& std_flag) {
   const std::string cxx = env("SPANLOG_TEST_CXX");
   const std::string obj = "/tmp/spanlog-disabled-" + std::to_string(::getpid()) + "-" +
                           source.substr(source.find_last_of('/') + 1) + std_flag + ".o";
-  const std::string flags = " -std=" + std_flag + " -O2 -Wall -Wextra -Wpedantic -Werror -DSPANLOG_ENABLED=0 -I" +
+  const std::string flags = " -std=" + std_flag +
+                            " -O2 -Wall -Wextra -Wpedantic -Werror -DSPANLOG_ENABLED=0 -I" +
                             env("SPANLOG_TEST_INCLUDE") + " ";
   run(cxx + flags + "-c " + source + " -o " + obj);
   return {obj, run(cxx + flags + "-M " + source)};

@@ -12,13 +12,15 @@ using test_support::try_run;
 
 namespace {
 
-std::string compile_command(const std::string& compiler, const std::string& std_flag, const std::string& source,
-                            const std::string& extra = "") {
+std::string compile_command(const std::string& compiler, const std::string& std_flag,
+                            const std::string& source, const std::string& extra = "") {
   return compiler + " -std=" + std_flag + " -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I" +
          env("SPANLOG_TEST_INCLUDE") + " " + extra + " " + source;
 }
 
-bool have(const std::string& compiler) { return try_run("command -v " + compiler).status == 0; }
+bool have(const std::string& compiler) {
+  return try_run("command -v " + compiler).status == 0;
+}
 
 }  // namespace
 

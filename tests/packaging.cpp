@@ -36,13 +36,15 @@ TEST_CASE("a meson project uses spanlog as a subproject") {
 
 TEST_CASE("an installed spanlog is found through pkg-config") {
   const std::string dir = test_support::make_temp_dir();
-  run("meson install --no-rebuild -C " + env("SPANLOG_TEST_BUILD_ROOT") + " --destdir " + dir + "/root >/dev/null");
+  run("meson install --no-rebuild -C " + env("SPANLOG_TEST_BUILD_ROOT") + " --destdir " + dir +
+      "/root >/dev/null");
   const std::string prefix = dir + "/root/usr/local";
-  const std::string pc = "PKG_CONFIG_PATH=" + prefix + "/share/pkgconfig pkg-config --define-variable=prefix=" + prefix;
+  const std::string pc =
+      "PKG_CONFIG_PATH=" + prefix + "/share/pkgconfig pkg-config --define-variable=prefix=" + prefix;
   const std::string flags = run(pc + " --cflags --libs spanlog");
   CHECK(flags.find(prefix + "/include") != std::string::npos);
-  run("c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror " + env("SPANLOG_TEST_ROOT") + "/tests/consumer/consumer.cpp -o " +
-      dir + "/consumer $(" + pc + " --cflags --libs spanlog)");
+  run("c++ -std=c++17 -Wall -Wextra -Wpedantic -Werror " + env("SPANLOG_TEST_ROOT") +
+      "/tests/consumer/consumer.cpp -o " + dir + "/consumer $(" + pc + " --cflags --libs spanlog)");
   run("cd " + dir + " && SPANLOG_DIR=" + dir + "/runs ./consumer");
   check_consumer_run(dir + "/runs");
   run("rm -rf " + dir);

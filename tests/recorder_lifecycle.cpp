@@ -1,9 +1,9 @@
 // Lifecycle and loss accounting: start/stop/start, threads that exit mid-run, full rings under both
 // overflow policies, and options from the environment.
 #include <doctest/doctest.h>
-#include <spanlog/spanlog.hpp>
 #include <stdlib.h>
 #include <unistd.h>
+#include <spanlog/spanlog.hpp>
 
 #include <atomic>
 #include <string>
@@ -21,7 +21,9 @@ spanlog::options options_in(const std::string& dir, const char* run_id) {
   return test_support::run_options(dir, run_id);
 }
 
-void one_span(int i) { SPANLOG_SPAN("unit", "i", i); }
+void one_span(int i) {
+  SPANLOG_SPAN("unit", "i", i);
+}
 
 std::size_t count_named(const test_support::run_contents& run, const std::string& name) {
   std::size_t n = 0;
@@ -54,7 +56,8 @@ TEST_CASE("start, stop, start: each run holds exactly its own records; stop is i
   CHECK(count_named(second, "unit") == 30);
   CHECK(first.kinds.back() == "footer");
   CHECK(second.kinds.back() == "footer");
-  CHECK(test_support::read_file(dir + "/latest/run_summary.json").find("\"run_id\":\"second\"") != std::string::npos);
+  CHECK(test_support::read_file(dir + "/latest/run_summary.json").find("\"run_id\":\"second\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("a run id used twice gets a directory of its own") {
@@ -239,9 +242,9 @@ TEST_CASE("options from the environment; bad values fall back to the documented 
   CHECK(o.flush_interval == std::chrono::milliseconds(100));
   CHECK(o.sample == 1.0);
   CHECK(o.run_id.empty());
-  for (const char* v : {"SPANLOG_DIR", "SPANLOG_RUN_ID", "SPANLOG_RING_SIZE", "SPANLOG_OVERFLOW",
-                        "SPANLOG_FLUSH_INTERVAL_MS", "SPANLOG_EVENTS", "SPANLOG_SAMPLE", "SPANLOG_SERVICE",
-                        "SPANLOG_ATTRS"})
+  for (const char* v :
+       {"SPANLOG_DIR", "SPANLOG_RUN_ID", "SPANLOG_RING_SIZE", "SPANLOG_OVERFLOW", "SPANLOG_FLUSH_INTERVAL_MS",
+        "SPANLOG_EVENTS", "SPANLOG_SAMPLE", "SPANLOG_SERVICE", "SPANLOG_ATTRS"})
     ::unsetenv(v);
 }
 

@@ -125,9 +125,10 @@ TEST_CASE("attributes keep their types; errors, events, gauges and float counter
     if (s.name == "macro-free") free_span = &s;
   }
   REQUIRE(typed);
-  CHECK(typed->attrs_json ==
-        "{\"i\":-3,\"u\":7,\"d\":2.5,\"b\":true,\"lit\":\"text\",\"dyn\":\"line\\n\\\"quoted\\\" \xef\xbf\xbd "
-        "end\",\"tokens\":1200}");
+  CHECK(
+      typed->attrs_json ==
+      "{\"i\":-3,\"u\":7,\"d\":2.5,\"b\":true,\"lit\":\"text\",\"dyn\":\"line\\n\\\"quoted\\\" \xef\xbf\xbd "
+      "end\",\"tokens\":1200}");
   CHECK(typed->status == "error");
   CHECK(typed->message == "model refused");
   REQUIRE(free_span);

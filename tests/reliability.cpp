@@ -4,10 +4,10 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spanlog/spanlog.hpp>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <spanlog/spanlog.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -31,7 +31,8 @@ struct child_result {
 };
 
 // Runs `body` in a forked child; fails the test (and kills the child) if it has not ended within `limit`.
-child_result run_in_child(const std::function<void()>& body, std::chrono::seconds limit = std::chrono::seconds(30)) {
+child_result run_in_child(const std::function<void()>& body,
+                          std::chrono::seconds limit = std::chrono::seconds(30)) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -118,7 +119,7 @@ TEST_CASE("a crash writes what the rings hold and the signal, then the process d
     CHECK(count_named(run, "last.before.crash") == 10);  // only in the ring when the signal came
     REQUIRE(count_named(run, "open.at.crash") == 1);
     for (const auto& entry : run.spans) {
-    const auto& s = entry.second;
+      const auto& s = entry.second;
       if (s.name == "open.at.crash") CHECK(s.dur_ns == -1);  // never ended: shown as open
       if (s.name == "last.before.crash") CHECK(s.dur_ns >= 0);
     }
@@ -384,7 +385,8 @@ TEST_CASE("exit() from a worker thread while others record: the run is stopped a
   CHECK(run.kinds.back() == "footer");
   CHECK(count_named(run, "worker.last") == 1);
   CHECK(count_named(run, "static.destructor") == 1);
-  CHECK(test_support::read_file(dir + "/exit/run_summary.json").find("\"run_id\":\"exit\"") != std::string::npos);
+  CHECK(test_support::read_file(dir + "/exit/run_summary.json").find("\"run_id\":\"exit\"") !=
+        std::string::npos);
 }
 
 TEST_CASE("the stress program holds its counts under both policies (8 threads on 2 cores)") {

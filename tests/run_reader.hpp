@@ -61,12 +61,12 @@ inline std::string make_temp_dir() {
 }
 
 // Records a schema violation as a failed CHECK naming the line.
-#define SCHEMA_CHECK(cond, line_no, what)                                              \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
-      ++out.schema_errors;                                                           \
-      FAIL_CHECK("line " << (line_no) << ": " << what);                          \
-    }                                                                                \
+#define SCHEMA_CHECK(cond, line_no, what)               \
+  do {                                                  \
+    if (!(cond)) {                                      \
+      ++out.schema_errors;                              \
+      FAIL_CHECK("line " << (line_no) << ": " << what); \
+    }                                                   \
   } while (0)
 
 inline run_contents read_run(const std::string& run_dir) {

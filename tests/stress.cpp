@@ -5,9 +5,9 @@
 // Usage: spanlog_stress [--seconds S] [--threads T] [--policy block|drop] [--ring BYTES] [--dir DIR]
 // Prints the counts it checked and exits 0 when they hold, 1 when not, 2 on bad arguments.
 #include <simdjson.h>
-#include <spanlog/spanlog.hpp>
 #include <stdlib.h>
 #include <unistd.h>
+#include <spanlog/spanlog.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -33,19 +33,27 @@ bool parse(int argc, char** argv, arguments& a) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return false;
     const char* v = argv[++i];
-    if (arg == "--seconds") a.seconds = std::atof(v);
-    else if (arg == "--threads") a.threads = std::atoi(v);
-    else if (arg == "--policy" && !std::strcmp(v, "block")) a.policy = spanlog::overflow_policy::block;
-    else if (arg == "--policy" && !std::strcmp(v, "drop")) a.policy = spanlog::overflow_policy::drop;
-    else if (arg == "--ring") a.ring = static_cast<std::size_t>(std::atoll(v));
-    else if (arg == "--dir") a.dir = v;
-    else return false;
+    if (arg == "--seconds")
+      a.seconds = std::atof(v);
+    else if (arg == "--threads")
+      a.threads = std::atoi(v);
+    else if (arg == "--policy" && !std::strcmp(v, "block"))
+      a.policy = spanlog::overflow_policy::block;
+    else if (arg == "--policy" && !std::strcmp(v, "drop"))
+      a.policy = spanlog::overflow_policy::drop;
+    else if (arg == "--ring")
+      a.ring = static_cast<std::size_t>(std::atoll(v));
+    else if (arg == "--dir")
+      a.dir = v;
+    else
+      return false;
   }
   return a.seconds > 0 && a.threads > 0;
 }
 
 struct counts {
-  std::uint64_t lines = 0, spans = 0, ends_without_start = 0, bad_lines = 0, dropped_spans = 0, dropped_metrics = 0;
+  std::uint64_t lines = 0, spans = 0, ends_without_start = 0, bad_lines = 0, dropped_spans = 0,
+                dropped_metrics = 0;
   std::int64_t counter_total = 0;
 };
 
@@ -98,7 +106,9 @@ counts read_back(const std::string& path) {
 int main(int argc, char** argv) {
   arguments a;
   if (!parse(argc, argv, a)) {
-    std::fprintf(stderr, "usage: spanlog_stress [--seconds S] [--threads T] [--policy block|drop] [--ring BYTES] [--dir DIR]\n");
+    std::fprintf(stderr,
+                 "usage: spanlog_stress [--seconds S] [--threads T] [--policy block|drop] [--ring BYTES] "
+                 "[--dir DIR]\n");
     return 2;
   }
   char templ[] = "/tmp/spanlog-stress-XXXXXX";

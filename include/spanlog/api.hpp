@@ -74,7 +74,8 @@ class scoped_span {
 
   // Macro-free: a literal name.
   template <std::size_t N, class... A>
-  explicit scoped_span(const char (&name)[N], const A&... attrs) : scoped_span(span_context{}, name, attrs...) {}
+  explicit scoped_span(const char (&name)[N], const A&... attrs)
+      : scoped_span(span_context{}, name, attrs...) {}
   template <std::size_t N, class... A>
   scoped_span(span_context parent, const char (&name)[N], const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
@@ -183,8 +184,8 @@ template <std::size_t N, class... A>
 void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
   static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_spans>()) {
-    if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id, reinterpret_cast<std::uintptr_t>(name),
-                               0, detail::ticks(), false, attrs...))
+    if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id,
+                               reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       ++b->span_seq;
     else
       detail::thread_buffer::count(b->dropped_spans);
@@ -206,8 +207,8 @@ template <std::size_t N, class... A>
 void event(const char (&name)[N], const A&... attrs) {
   static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0, reinterpret_cast<std::uintptr_t>(name), 0,
-                                detail::ticks(), false, attrs...))
+    if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0,
+                                reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       detail::thread_buffer::count(b->dropped_events);
   }
 }
@@ -216,10 +217,12 @@ void event(const char (&name)[N], const A&... attrs) {
 class counter {
  public:
   template <std::size_t N>
-  constexpr explicit counter(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::counter_int} {}
+  constexpr explicit counter(const char (&name)[N])
+      : site_{name, "", "", 0, detail::site_kind::counter_int} {}
   template <class T>
   void add(T delta) const {
-    static_assert(std::is_integral_v<T>, "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+    static_assert(std::is_integral_v<T>,
+                  "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
     detail::counter_add(site_, delta);
   }
 
@@ -244,8 +247,8 @@ class gauge {
 // Names the calling thread in the output (and in every later run of this process).
 inline void set_thread_name(std::string_view name) {
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(), false,
-                                "name", name))
+    if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(),
+                                false, "name", name))
       detail::thread_buffer::count(b->dropped_events);
   }
 }

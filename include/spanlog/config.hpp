@@ -1,5 +1,6 @@
 // Compile-time configuration: the on/off switch, every tunable with its default, and the version.
-// Each macro can be predefined by the user (-DSPANLOG_X=...); nothing here may include another spanlog header.
+// Each macro can be predefined by the user (-DSPANLOG_X=...); nothing here may include another spanlog
+// header.
 #pragma once
 
 // 0 turns every SPANLOG_ macro into nothing: arguments are type-checked but never evaluated.

@@ -51,7 +51,9 @@ class gauge {
   void set(T) const {}
 };
 
-inline span_context current_span() { return {}; }
+inline span_context current_span() {
+  return {};
+}
 template <class... A>
 void set_span_attrs(const A&...) {}
 inline void set_span_error(std::string_view = {}) {}
@@ -62,10 +64,16 @@ void async_end(std::uint64_t, const A&...) {}
 template <std::size_t N, class... A>
 void event(const char (&)[N], const A&...) {}
 inline void set_thread_name(std::string_view) {}
-inline bool start(const options& = {}) { return false; }
+inline bool start(const options& = {}) {
+  return false;
+}
 inline void flush() {}
 inline void stop() {}
-inline std::string run_directory() { return {}; }
-inline bool running() { return false; }
+inline std::string run_directory() {
+  return {};
+}
+inline bool running() {
+  return false;
+}
 
 }  // namespace spanlog

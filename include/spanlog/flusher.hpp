@@ -14,8 +14,8 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -50,7 +50,8 @@ struct clock_calibration {
 
   std::int64_t to_ns(std::uint64_t t) const {
     if (t >= refined_at_ticks)
-      return refined_at_ns + static_cast<std::int64_t>(static_cast<double>(t - refined_at_ticks) * refined_ns_per_tick);
+      return refined_at_ns +
+             static_cast<std::int64_t>(static_cast<double>(t - refined_at_ticks) * refined_ns_per_tick);
     const auto delta = static_cast<std::int64_t>(t - anchor_ticks);
     return anchor_ns + static_cast<std::int64_t>(static_cast<double>(delta) * ns_per_tick);
   }
@@ -82,8 +83,9 @@ struct clock_calibration {
     std::uint64_t t = 0;
     std::int64_t s = 0;
     paired_reading(t, s);
-    return t > anchor_ticks ? static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks)
-                            : ns_per_tick;
+    return t > anchor_ticks
+               ? static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks)
+               : ns_per_tick;
   }
 
   // The first estimate: the process's refined rate, or one measured over 2 ms.
@@ -121,7 +123,8 @@ struct run_totals {
   std::uint64_t records = 0;
   std::uint64_t spans = 0;
   std::uint64_t events = 0;
-  std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0, dropped_async_ends = 0;
+  std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0,
+                dropped_async_ends = 0;
   std::uint64_t sampled_out = 0;
   std::uint64_t unwritten_records = 0;  // formatted but lost to a write error
   std::uint64_t orphan_ends = 0;        // ends of spans begun before this run started
@@ -206,12 +209,18 @@ class signal_safe_writer {
 
 inline const char* signal_name(int sig) {
   switch (sig) {
-    case SIGSEGV: return "SIGSEGV";
-    case SIGABRT: return "SIGABRT";
-    case SIGBUS: return "SIGBUS";
-    case SIGFPE: return "SIGFPE";
-    case SIGILL: return "SIGILL";
-    default: return "signal";
+    case SIGSEGV:
+      return "SIGSEGV";
+    case SIGABRT:
+      return "SIGABRT";
+    case SIGBUS:
+      return "SIGBUS";
+    case SIGFPE:
+      return "SIGFPE";
+    case SIGILL:
+      return "SIGILL";
+    default:
+      return "signal";
   }
 }
 
@@ -253,7 +262,9 @@ class flusher {
     if (otlp_fd_ >= 0) ::close(otlp_fd_);
   }
 
-  void launch() { thread_ = std::thread([this] { run(); }); }
+  void launch() {
+    thread_ = std::thread([this] { run(); });
+  }
 
   // Returns once everything published before the call is written.
   void flush() {
@@ -284,13 +295,13 @@ class flusher {
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
     std::uint64_t start_ticks = 0;
-    const std::string* name = nullptr;  // escaped and quoted, owned by the name cache
+    const std::string* name = nullptr;       // escaped and quoted, owned by the name cache
     const std::byte* start_attrs = nullptr;  // in the ring: valid until the batch ends
     std::uint8_t start_attr_count = 0;
     bool start_written = false;
     bool is_phase = false;
     bool error = false;
-    std::string end_attrs;  // "k":v members set while open
+    std::string end_attrs;   // "k":v members set while open
     std::string otlp_attrs;  // the same and the start's as OTLP attributes, when the OTLP file is written
     std::string message;
     void reset() {
@@ -383,11 +394,19 @@ class flusher {
       std::uint64_t size = sizeof h;
       bool begins_span = false;
       switch (static_cast<record_tag>(h.site_and_tag & tag_mask)) {
-        case tag_span_begin: begins_span = true; break;
-        case tag_instant: ++between_runs_.dropped_events; break;
+        case tag_span_begin:
+          begins_span = true;
+          break;
+        case tag_instant:
+          ++between_runs_.dropped_events;
+          break;
         case tag_counter:
-        case tag_gauge: ++between_runs_.dropped_metrics; break;
-        case tag_padding: size = h.value; break;
+        case tag_gauge:
+          ++between_runs_.dropped_metrics;
+          break;
+        case tag_padding:
+          size = h.value;
+          break;
         case tag_extended: {
           extended_header x;
           std::memcpy(&x, b.at(pos) + sizeof h, sizeof x);
@@ -398,7 +417,8 @@ class flusher {
             keep_thread_name(b, b.at(pos) + sizeof h + sizeof x);
           break;
         }
-        default: break;
+        default:
+          break;
       }
       if (begins_span) {
         ++between_runs_.dropped_spans;
@@ -625,8 +645,7 @@ class flusher {
         write_instant(st, s ? static_cast<const void*>(s) : static_cast<const void*>(name), name, t, attrs,
                       x.attr_count);
         break;
-      }
-        break;
+      } break;
       case extended_op::span_attrs:
       case extended_op::span_error: {
         open_span* o = find_open(st, x.arg);
@@ -751,7 +770,8 @@ class flusher {
   void count_spans_in_phases() {
     if (phases_.empty() || cycle_starts_.empty()) return;
     for (auto& ph : phases_) {
-      if (ph.end_ticks && ph.end_ticks < *std::min_element(cycle_starts_.begin(), cycle_starts_.end())) continue;
+      if (ph.end_ticks && ph.end_ticks < *std::min_element(cycle_starts_.begin(), cycle_starts_.end()))
+        continue;
       for (std::uint64_t s : cycle_starts_)
         if (s >= ph.begin_ticks && (ph.end_ticks == 0 || s < ph.end_ticks)) ++ph.spans;
     }
@@ -898,7 +918,8 @@ class flusher {
     w_.i64(ts);
   }
 
-  void append_attr_members(fmt::memory_buffer& out, const std::byte* p, std::uint8_t count, bool leading_comma) {
+  void append_attr_members(fmt::memory_buffer& out, const std::byte* p, std::uint8_t count,
+                           bool leading_comma) {
     jsonl_writer& w = attr_writer_;
     w.clear();
     for (std::uint8_t i = 0; i < count; ++i) {
@@ -908,9 +929,15 @@ class flusher {
       w.raw(*quoted_name(slot.key, slot.key));
       w.raw(':');
       switch (slot.type) {
-        case attr_type::i64: w.i64(static_cast<std::int64_t>(slot.bits)); break;
-        case attr_type::u64: w.u64(slot.bits); break;
-        case attr_type::boolean: w.boolean(slot.bits != 0); break;
+        case attr_type::i64:
+          w.i64(static_cast<std::int64_t>(slot.bits));
+          break;
+        case attr_type::u64:
+          w.u64(slot.bits);
+          break;
+        case attr_type::boolean:
+          w.boolean(slot.bits != 0);
+          break;
         case attr_type::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
@@ -1015,8 +1042,8 @@ class flusher {
     if (otlp_fd_ >= 0) append_otlp_span(o, std::string(), end_ticks, end_tid);
   }
 
-  void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t, const std::byte* attrs,
-                     std::uint8_t n) {
+  void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
+                     const std::byte* attrs, std::uint8_t n) {
     ++totals_.events;
     w_.raw("{\"event\":\"instant\",\"name\":");
     w_.raw(*quoted_name(key, name));
@@ -1061,7 +1088,8 @@ class flusher {
   void write_header() {
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
-    w_.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":0,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w_.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":0,\"version\":\"" SPANLOG_VERSION_STRING
+           "\"");
     w_.raw(",\"run_id\":");
     w_.string(run_id_);
     w_.raw(",\"pid\":");
@@ -1162,8 +1190,8 @@ class flusher {
     std::uint64_t ids[max_depth], starts[max_depth];
     std::size_t depth = 0;
     // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
-    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted, std::uint64_t t,
-                          bool phase) {
+    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted,
+                          std::uint64_t t, bool phase) {
       w.raw("{\"event\":\"span_start\",\"span_id\":");
       w.u64(id);
       if (parent) {
@@ -1171,8 +1199,10 @@ class flusher {
         w.u64(parent);
       }
       w.raw(",\"name\":");
-      if (quoted) w.raw(name);
-      else w.string(name);
+      if (quoted)
+        w.raw(name);
+      else
+        w.string(name);
       w.raw(",\"tid\":");
       w.u64(b.tid);
       w.raw(",\"ts\":");
@@ -1253,6 +1283,7 @@ class flusher {
     x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
     return x ^ (x >> 31);
   }
+
  public:
   static std::string otlp_trace_id(std::string_view run_id) {
     const std::uint64_t high = splitmix(fnv1a(run_id, 0xcbf29ce484222325ull));
@@ -1277,13 +1308,17 @@ class flusher {
       std::memcpy(&slot, p, sizeof slot);
       append_otlp_key(out, slot.key);
       switch (slot.type) {
-        case attr_type::i64: out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits)); break;
+        case attr_type::i64:
+          out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits));
+          break;
         case attr_type::u64:
           out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
                      ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
                      : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
           break;
-        case attr_type::boolean: out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}"; break;
+        case attr_type::boolean:
+          out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
+          break;
         case attr_type::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
@@ -1292,7 +1327,8 @@ class flusher {
         }
         case attr_type::string: {
           fmt::memory_buffer escaped;
-          jsonl_writer::escape_into(escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
+          jsonl_writer::escape_into(
+              escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
           out += "{\"stringValue\":\"";
           out.append(escaped.data(), escaped.size());
           out += "\"}}";
@@ -1317,8 +1353,8 @@ class flusher {
       attrs += "{\"boolValue\":true}}";
     }
     if (otlp_spans_.size() != 0) otlp_spans_.push_back(',');
-    fmt::format_to(std::back_inserter(otlp_spans_),
-                   "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",", otlp_trace_id_, o.id);
+    fmt::format_to(std::back_inserter(otlp_spans_), "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",",
+                   otlp_trace_id_, o.id);
     if (o.parent) fmt::format_to(std::back_inserter(otlp_spans_), "\"parentSpanId\":\"{:016x}\",", o.parent);
     otlp_spans_.append(std::string_view("\"name\":"));
     otlp_spans_.append(std::string_view(*o.name));
@@ -1342,7 +1378,9 @@ class flusher {
       ::gethostname(host, sizeof host - 1);
       std::string resource;
       append_otlp_key(resource, "service.name");
-      resource += "{\"stringValue\":" + quoted(opts_.service_name.empty() ? process_name() : opts_.service_name) + "}}";
+      resource +=
+          "{\"stringValue\":" + quoted(opts_.service_name.empty() ? process_name() : opts_.service_name) +
+          "}}";
       append_otlp_key(resource, "process.pid");
       resource += fmt::format("{{\"intValue\":\"{}\"}}}}", ::getpid());
       append_otlp_key(resource, "host.name");
@@ -1351,9 +1389,10 @@ class flusher {
         append_otlp_key(resource, kv.first);
         resource += "{\"stringValue\":" + quoted(kv.second) + "}}";
       }
-      otlp_prefix_ = "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
-                     "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
-                     "\"},\"spans\":[";
+      otlp_prefix_ =
+          "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
+          "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
+          "\"},\"spans\":[";
     }
     std::string line = otlp_prefix_;
     line.append(otlp_spans_.data(), otlp_spans_.size());
@@ -1423,8 +1462,8 @@ class flusher {
 
   void report_write_error(int err) {
     if (!write_error_reported_)
-      std::fprintf(stderr, "spanlog: cannot write %s/telemetry.jsonl: %s; counting what is lost\n", run_dir_.c_str(),
-                   std::strerror(err));
+      std::fprintf(stderr, "spanlog: cannot write %s/telemetry.jsonl: %s; counting what is lost\n",
+                   run_dir_.c_str(), std::strerror(err));
     write_error_reported_ = true;
   }
 
@@ -1523,8 +1562,10 @@ class flusher {
       first = false;
       w.string(c.first);
       w.raw(':');
-      if (c.second.is_float) w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
-      else w.i64(c.second.int_sum);
+      if (c.second.is_float)
+        w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
+      else
+        w.i64(c.second.int_sum);
     }
     w.raw("}},\"threads\":[");
     first = true;

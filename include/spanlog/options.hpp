@@ -1,8 +1,8 @@
 // What a session is told: every option with its default and the environment variable that sets it.
 // Parsing never fails: a bad value is reported once on stderr and the documented default is kept.
 #pragma once
-#include <chrono>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -26,14 +26,14 @@ struct options {
   // SPANLOG_RING_SIZE: bytes per recording thread (power of two, 4K..1G; K/M/G suffixes). A span takes 32
   // bytes; raise it when a thread records bursts faster than the flusher drains them.
   std::size_t ring_bytes = std::size_t{1} << 20;
-  overflow_policy overflow = overflow_policy::drop;         // SPANLOG_OVERFLOW: drop (and count) or block
-  std::chrono::milliseconds flush_interval{100};            // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
-  bool enabled = true;                                      // SPANLOG=off disables recording at run time
-  bool spans = true;                                        // SPANLOG_SPANS=off
-  bool events = true;                                       // SPANLOG_EVENTS=off
-  bool metrics = true;                                      // SPANLOG_METRICS=off (counters and gauges)
-  double sample = 1.0;                                      // SPANLOG_SAMPLE: share of spans kept, 0..1
-  std::string service_name;                                 // SPANLOG_SERVICE: default the program's name
+  overflow_policy overflow = overflow_policy::drop;        // SPANLOG_OVERFLOW: drop (and count) or block
+  std::chrono::milliseconds flush_interval{100};           // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  bool enabled = true;                                     // SPANLOG=off disables recording at run time
+  bool spans = true;                                       // SPANLOG_SPANS=off
+  bool events = true;                                      // SPANLOG_EVENTS=off
+  bool metrics = true;                                     // SPANLOG_METRICS=off (counters and gauges)
+  double sample = 1.0;                                     // SPANLOG_SAMPLE: share of spans kept, 0..1
+  std::string service_name;                                // SPANLOG_SERVICE: default the program's name
   std::vector<std::pair<std::string, std::string>> attrs;  // SPANLOG_ATTRS="k=v,k2=v2"
   // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL write what the rings hold, then
   // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
@@ -70,16 +70,21 @@ inline bool parse_size(const char* v, unsigned long long& out) {
   unsigned long long n = std::strtoull(v, &end, 10);
   if (errno || end == v || *v == '-') return false;
   unsigned long long scale = 1;
-  if (*end == 'K' || *end == 'k') scale = 1ull << 10, ++end;
-  else if (*end == 'M' || *end == 'm') scale = 1ull << 20, ++end;
-  else if (*end == 'G' || *end == 'g') scale = 1ull << 30, ++end;
+  if (*end == 'K' || *end == 'k')
+    scale = 1ull << 10, ++end;
+  else if (*end == 'M' || *end == 'm')
+    scale = 1ull << 20, ++end;
+  else if (*end == 'G' || *end == 'g')
+    scale = 1ull << 30, ++end;
   if (*end) return false;
   if (n > (~0ull) / scale) return false;
   out = n * scale;
   return true;
 }
 
-inline bool valid_ring_bytes(std::size_t n) { return n >= 4096 && n <= (std::size_t{1} << 30) && !(n & (n - 1)); }
+inline bool valid_ring_bytes(std::size_t n) {
+  return n >= 4096 && n <= (std::size_t{1} << 30) && !(n & (n - 1));
+}
 
 }  // namespace detail
 
@@ -106,9 +111,12 @@ inline options options::from_env() {
                              std::to_string(o.ring_bytes));
   }
   if (const char* v = env("SPANLOG_OVERFLOW")) {
-    if (!std::strcmp(v, "drop")) o.overflow = overflow_policy::drop;
-    else if (!std::strcmp(v, "block")) o.overflow = overflow_policy::block;
-    else detail::config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
+    if (!std::strcmp(v, "drop"))
+      o.overflow = overflow_policy::drop;
+    else if (!std::strcmp(v, "block"))
+      o.overflow = overflow_policy::block;
+    else
+      detail::config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
   }
   if (const char* v = env("SPANLOG_FLUSH_INTERVAL_MS")) {
     unsigned long long n = 0;
@@ -133,9 +141,12 @@ inline options options::from_env() {
     o.crash_handler = detail::parse_switch("SPANLOG_CRASH_HANDLER", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = detail::parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_FORK")) {
-    if (!std::strcmp(v, "new_run")) o.fork = fork_policy::new_run;
-    else if (!std::strcmp(v, "off")) o.fork = fork_policy::off;
-    else detail::config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
+    if (!std::strcmp(v, "new_run"))
+      o.fork = fork_policy::new_run;
+    else if (!std::strcmp(v, "off"))
+      o.fork = fork_policy::off;
+    else
+      detail::config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
   }
   if (const char* v = env("SPANLOG_ATTRS")) {
     std::string all(v);

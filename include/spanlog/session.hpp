@@ -100,7 +100,8 @@ inline thread_buffer* reusable_ring(session_control& c) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
   bool woken = false;
   while ((g_flags.load(std::memory_order_relaxed) & flag_running) &&
-         c.exited_not_retired.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < deadline) {
+         c.exited_not_retired.load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
     if (!woken) wake_flusher(), woken = true;
     std::this_thread::yield();
     if (c.free_buffers.try_dequeue(b)) return b;
@@ -171,8 +172,8 @@ inline std::string generated_run_id() {
   std::tm tm{};
   ::gmtime_r(&now, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(::getpid()));
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(::getpid()));
   return buf;
 }
 
@@ -210,8 +211,8 @@ inline void start_locked(session_control& c, options o) {
     return;
   }
   if (!valid_ring_bytes(o.ring_bytes)) {
-    config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(), "is not a power of two from 4K to 1G",
-                   "1048576");
+    config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(),
+                   "is not a power of two from 4K to 1G", "1048576");
     o.ring_bytes = std::size_t{1} << 20;
   }
   if (!(o.sample >= 0.0 && o.sample <= 1.0)) o.sample = 1.0;
@@ -223,8 +224,8 @@ inline void start_locked(session_control& c, options o) {
   int fd = -1;
   int otlp_fd = -1;
   if (!make_directories(o.dir)) {
-    std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n", o.dir.c_str(),
-                 std::strerror(errno));
+    std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
+                 o.dir.c_str(), std::strerror(errno));
   } else {
     // A run directory of its own, even when a run id repeats (several runs a second, or a fixed id).
     const std::string base = run_id;
@@ -257,8 +258,9 @@ inline void start_locked(session_control& c, options o) {
   c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
   c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
   const bool sampling = o.sample < 1.0;
-  g_sample_threshold.store(sampling ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0},
-                           std::memory_order_relaxed);
+  g_sample_threshold.store(
+      sampling ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0},
+      std::memory_order_relaxed);
   std::uint32_t flags = flag_running;
   if (o.spans) flags |= flag_spans;
   if (o.events) flags |= flag_events;
@@ -269,9 +271,10 @@ inline void start_locked(session_control& c, options o) {
   c.last_run_id = run_id;
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
-  c.active = std::make_unique<flusher>(std::move(o), run_dir, run_id, fd, otlp_fd,
-                                       flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
-                                       std::move(carried));
+  c.active = std::make_unique<flusher>(
+      std::move(o), run_dir, run_id, fd, otlp_fd,
+      flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
+      std::move(carried));
   c.active->launch();
   if (!g_process_hooks_installed.exchange(true)) {
     std::atexit(stop_at_exit);

@@ -1,4 +1,5 @@
-// Compiled by tests/disabled_object.cpp with SPANLOG_ENABLED=0; must match plain.cpp instruction for instruction.
+// Compiled by tests/disabled_object.cpp with SPANLOG_ENABLED=0; must match plain.cpp instruction for
+// instruction.
 #include <spanlog/spanlog.hpp>
 
 int checksum(const char* data, int size) {

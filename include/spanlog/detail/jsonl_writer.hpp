@@ -62,14 +62,29 @@ class jsonl_writer {
       if (c < 0x80) {
         const char* esc = nullptr;
         switch (c) {
-          case '"': esc = "\\\""; break;
-          case '\\': esc = "\\\\"; break;
-          case '\n': esc = "\\n"; break;
-          case '\r': esc = "\\r"; break;
-          case '\t': esc = "\\t"; break;
-          case '\b': esc = "\\b"; break;
-          case '\f': esc = "\\f"; break;
-          default: break;
+          case '"':
+            esc = "\\\"";
+            break;
+          case '\\':
+            esc = "\\\\";
+            break;
+          case '\n':
+            esc = "\\n";
+            break;
+          case '\r':
+            esc = "\\r";
+            break;
+          case '\t':
+            esc = "\\t";
+            break;
+          case '\b':
+            esc = "\\b";
+            break;
+          case '\f':
+            esc = "\\f";
+            break;
+          default:
+            break;
         }
         if (esc) {
           out.append(esc, esc + 2);
@@ -97,16 +112,21 @@ class jsonl_writer {
     const unsigned char c = *p;
     std::size_t n;
     std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) n = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF) n = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4) n = 4, cp = c & 0x07;
-    else return 0;
+    if (c >= 0xC2 && c <= 0xDF)
+      n = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+      n = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+      n = 4, cp = c & 0x07;
+    else
+      return 0;
     if (static_cast<std::size_t>(end - p) < n) return 0;
     for (std::size_t i = 1; i < n; ++i) {
       if ((p[i] & 0xC0) != 0x80) return 0;
       cp = (cp << 6) | (p[i] & 0x3F);
     }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
       return 0;
     return n;
   }

@@ -78,7 +78,9 @@ struct attr_slot {
 };
 static_assert(sizeof(attr_slot) == 24, "attribute slots are 24 bytes");
 
-constexpr std::size_t align_up(std::size_t n, std::size_t a) { return (n + a - 1) & ~(a - 1); }
+constexpr std::size_t align_up(std::size_t n, std::size_t a) {
+  return (n + a - 1) & ~(a - 1);
+}
 
 // Cuts a string to the limit without splitting a UTF-8 sequence.
 inline std::size_t clipped_length(const char* s, std::size_t n) {
@@ -157,23 +159,27 @@ struct attr_pack_check<> {
 };
 template <class K, class V, class... Rest>
 struct attr_pack_check<K, V, Rest...> {
-  static constexpr bool ok = std::is_array_v<std::remove_reference_t<K>> &&
-                             std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<K>>>,
-                                            char> &&
-                             attr_pack_check<Rest...>::ok;
+  static constexpr bool ok =
+      std::is_array_v<std::remove_reference_t<K>> &&
+      std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<K>>>, char> &&
+      attr_pack_check<Rest...>::ok;
 };
 template <class K>
 struct attr_pack_check<K> {
   static constexpr bool ok = false;
 };
 
-inline std::size_t attrs_bytes() { return 0; }
+inline std::size_t attrs_bytes() {
+  return 0;
+}
 template <class K, class V, class... Rest>
 std::size_t attrs_bytes(const K&, const V& v, const Rest&... rest) {
   return sizeof(attr_slot) + attr_codec<V>::extra_bytes(v) + attrs_bytes(rest...);
 }
 
-inline std::size_t write_attrs(std::byte*) { return 0; }
+inline std::size_t write_attrs(std::byte*) {
+  return 0;
+}
 template <class K, class V, class... Rest>
 std::size_t write_attrs(std::byte* out, const K& key, const V& v, const Rest&... rest) {
   std::size_t n = attr_codec<V>::write(out, key, v);

@@ -128,8 +128,8 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   b.pad_if_needed(size);
   std::byte* out = b.at(b.head);
   record_header r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
-  extended_header x{static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg,
-                    arg2, 0};
+  extended_header x{
+      static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg, arg2, 0};
   std::memcpy(out, &r, sizeof r);
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
@@ -203,7 +203,8 @@ template <class... A>
 void span_update(std::uint64_t span_id, extended_op op, const A&... attrs) {
   thread_buffer* b = tl_buffer;
   if (!b || !span_id || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
-  if (!write_extended(*b, nullptr, op, span_id, 0, 0, ticks(), false, attrs...)) thread_buffer::count(b->dropped_attrs);
+  if (!write_extended(*b, nullptr, op, span_id, 0, 0, ticks(), false, attrs...))
+    thread_buffer::count(b->dropped_attrs);
 }
 
 }  // namespace detail

@@ -18,13 +18,13 @@ constexpr std::size_t cache_line = 64;
 struct thread_buffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
-  std::uint64_t mask = 0;        // capacity - 1
-  std::uint64_t head = 0;        // bytes ever written
-  std::uint64_t tail_cache = 0;  // the flusher's position as last seen: reloaded only when short of room
-  std::uint64_t reserved = 0;    // bytes promised to the ends of open spans, so a begun span always ends
-  std::uint64_t high_water = 0;  // the fast path stays below this; crossing it wakes the flusher
-  std::uint64_t span_seq = 0;    // spans begun here; the flusher counts the same to name them
-  std::uint64_t id_base = 0;     // slot << 40: span ids are id_base | span_seq
+  std::uint64_t mask = 0;          // capacity - 1
+  std::uint64_t head = 0;          // bytes ever written
+  std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
+  std::uint64_t reserved = 0;      // bytes promised to the ends of open spans, so a begun span always ends
+  std::uint64_t high_water = 0;    // the fast path stays below this; crossing it wakes the flusher
+  std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
+  std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
   std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
