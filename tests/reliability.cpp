@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <spanlog/spanlog.hpp>
@@ -30,12 +32,19 @@ struct child_result {
   int signal = 0;
 };
 
+// A child left behind by a parent that was killed (a test timeout) would record forever and fill the disk.
+void die_with_parent() {
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() == 1) ::_exit(3);  // the parent is already gone
+}
+
 // Runs `body` in a forked child; fails the test (and kills the child) if it has not ended within `limit`.
 child_result run_in_child(const std::function<void()>& body,
                           std::chrono::seconds limit = std::chrono::seconds(30)) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    die_with_parent();
     body();
     ::_exit(0);
   }
@@ -149,17 +158,27 @@ TEST_CASE("kill -9 mid-run: every complete line is valid, the open spans are nam
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
+    die_with_parent();
     auto o = options_in(dir, "killed");
     o.flush_interval = std::chrono::milliseconds(5);
     spanlog::start(o);
     SPANLOG_SPAN("main.loop");
+    // Bounded all the same: the parent kills it long before.
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     for (std::uint64_t i = 0;; ++i) {
       SPANLOG_SPAN("iteration", "i", i);
-      if (i % 1000 == 0) std::this_thread::sleep_for(std::chrono::microseconds(100));
+      if (i % 1000 == 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+        if (std::chrono::steady_clock::now() > give_up) ::_exit(4);
+      }
     }
   }
   const std::string file = dir + "/killed/telemetry.jsonl";
-  for (int i = 0; i < 400 && test_support::read_file(file).size() < 200000; ++i)
+  auto size_of = [&file] {
+    struct stat st {};
+    return ::stat(file.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : std::size_t{0};
+  };
+  for (int i = 0; i < 400 && size_of() < 200000; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   ::kill(pid, SIGKILL);
   int status = 0;
