@@ -10,13 +10,18 @@
 namespace spanlog::cli {
 namespace {
 
-std::string target_or_default(const std::string& db) { return db.empty() ? history::default_target() : db; }
+std::string target_or_default(const std::string& db) {
+  return db.empty() ? history::default_target() : db;
+}
 
 std::string_view outcome_text(history::LoadResult::Outcome outcome) {
   switch (outcome) {
-    case history::LoadResult::Outcome::loaded: return "loaded";
-    case history::LoadResult::Outcome::completed: return "reloaded (it had been loaded while still running)";
-    case history::LoadResult::Outcome::already_loaded: return "already loaded, left as it is";
+    case history::LoadResult::Outcome::loaded:
+      return "loaded";
+    case history::LoadResult::Outcome::completed:
+      return "reloaded (it had been loaded while still running)";
+    case history::LoadResult::Outcome::already_loaded:
+      return "already loaded, left as it is";
   }
   return "";
 }

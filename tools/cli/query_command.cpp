@@ -55,7 +55,8 @@ int query_command(const QueryOptions& options, const Console& console) {
 
   if (options.format == "csv") {
     std::string out;
-    for (std::size_t c = 0; c < result.columns.size(); ++c) out += (c ? "," : "") + csv_field(result.columns[c]);
+    for (std::size_t c = 0; c < result.columns.size(); ++c)
+      out += (c ? "," : "") + csv_field(result.columns[c]);
     out += '\n';
     for (const auto& row : result.rows) {
       for (std::size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + csv_field(row[c].value_or(""));

@@ -243,6 +243,8 @@ int summary_command(const SummaryOptions& options, const Console& console) {
       throw UsageError(fmt::format(
           "--sort {}: expected name, count, total, self, mean, p50, p90, p99, max or errors", options.sort));
     const reader::Summary summary = options.stored_runs(options.runs, {options.group_by, options.filter});
+    for (const auto& run : summary.runs)
+      if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
     if (options.json)
       console.print("{}", summary_json(summary));
     else

@@ -25,10 +25,18 @@ template <class Value>
 void append_value(std::string& out, reader::AttrValue::Type type, const reader::Number& number, bool boolean,
                   const Value& string) {
   switch (type) {
-    case reader::AttrValue::Type::null: out += "null"; break;
-    case reader::AttrValue::Type::number: append_number(out, number); break;
-    case reader::AttrValue::Type::boolean: out += boolean ? "true" : "false"; break;
-    case reader::AttrValue::Type::string: append_json_string(out, string); break;
+    case reader::AttrValue::Type::null:
+      out += "null";
+      break;
+    case reader::AttrValue::Type::number:
+      append_number(out, number);
+      break;
+    case reader::AttrValue::Type::boolean:
+      out += boolean ? "true" : "false";
+      break;
+    case reader::AttrValue::Type::string:
+      append_json_string(out, string);
+      break;
   }
 }
 
@@ -38,11 +46,21 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   for (const char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20)
           fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
@@ -59,7 +77,8 @@ void append_attrs_json(std::string& out, reader::Attrs attrs) {
     if (i) out += ',';
     append_json_string(out, attrs[i].key);
     out += ':';
-    append_value(out, attrs[i].value.type, attrs[i].value.number, attrs[i].value.boolean, attrs[i].value.string);
+    append_value(out, attrs[i].value.type, attrs[i].value.number, attrs[i].value.boolean,
+                 attrs[i].value.string);
   }
   out += '}';
 }

@@ -19,12 +19,15 @@ namespace {
 using reader::Histogram;
 
 // Ids above 2^63 keep their bits in a signed column; the replay casts them back.
-std::int64_t as_signed(std::uint64_t value) { return static_cast<std::int64_t>(value); }
+std::int64_t as_signed(std::uint64_t value) {
+  return static_cast<std::int64_t>(value);
+}
 
 // What the reader reports for a percentile landing in this value's bucket (before it is kept in [min, max]).
 std::uint64_t bucket_midpoint(std::uint64_t value) {
   const std::size_t bucket = Histogram::bucket_of(value);
-  const std::uint64_t low = Histogram::bucket_lower_bound(bucket), high = Histogram::bucket_upper_bound(bucket);
+  const std::uint64_t low = Histogram::bucket_lower_bound(bucket),
+                      high = Histogram::bucket_upper_bound(bucket);
   return low + (high - low) / 2;
 }
 
@@ -32,7 +35,9 @@ struct AlreadyLoaded {};
 
 class LoadingSink : public reader::RecordSink {
  public:
-  LoadingSink(Store& store, const std::filesystem::path& file) : store_(store), file_(file) {}
+  // The source is stored resolved, so that `latest` names the run it was, not the newest one.
+  LoadingSink(Store& store, const std::filesystem::path& file)
+      : store_(store), file_(std::filesystem::weakly_canonical(file)) {}
 
   LoadResult result;
   std::uint64_t max_ts = 0;
@@ -51,9 +56,8 @@ class LoadingSink : public reader::RecordSink {
                                                fmt::format("{}", r.start_ts)};
     if (store_.dialect() == Dialect::postgresql)
       store_.query("SELECT pg_advisory_xact_lock(hashtext($1 || ' ' || $2 || ' ' || $3))", identity);
-    const QueryResult existing =
-        store_.query("SELECT run_key, status FROM runs WHERE run_id = $1 AND host = $2 AND start_ts = $3",
-                     identity);
+    const QueryResult existing = store_.query(
+        "SELECT run_key, status FROM runs WHERE run_id = $1 AND host = $2 AND start_ts = $3", identity);
     if (!existing.rows.empty()) {
       if (existing.rows[0][1] == "complete") throw AlreadyLoaded{};
       // Loaded while it was being written: replaced by what the file holds now.
@@ -67,15 +71,16 @@ class LoadingSink : public reader::RecordSink {
     fmt::format_to(std::back_inserter(options), "{},\"schema_minor\":{},\"clock_source\":", r.schema,
                    r.schema_minor);
     append_json_string(options, r.clock_source);
-    if (r.flush_interval_ms) fmt::format_to(std::back_inserter(options), ",\"flush_interval_ms\":{}", *r.flush_interval_ms);
+    if (r.flush_interval_ms)
+      fmt::format_to(std::back_inserter(options), ",\"flush_interval_ms\":{}", *r.flush_interval_ms);
     options += '}';
     std::string attrs;
     append_attrs_json(attrs, r.attrs);
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     const QueryResult inserted = store_.query(
         "INSERT INTO runs (run_id, host, process, pid, version, start_ts, end_ts, wall_ns, status, options, "
-        "attrs, source, lines, records, bytes, header_line, torn_last_line, loaded_at) VALUES ($1, $2, $3, $4, $5, "
-        "$6, $6, 0, 'loading', $7, $8, $9, 0, 0, 0, $10, 0, $11) RETURNING run_key",
+        "attrs, source, lines, records, bytes, header_line, loaded_at) VALUES ($1, $2, $3, $4, $5, "
+        "$6, $6, 0, 'loading', $7, $8, $9, 0, 0, 0, $10, $11) RETURNING run_key",
         {std::string(r.run_id), std::string(r.host), std::string(r.process), fmt::format("{}", r.pid),
          std::string(r.version), fmt::format("{}", r.start_ts), options, attrs, file_.string(),
          fmt::format("{}", line),
@@ -227,15 +232,16 @@ class LoadingSink : public reader::RecordSink {
       appender->finish();
     result.complete = !footer_json.empty();
     std::vector<std::string> values = {
-        fmt::format("{}", as_signed(end_ts)), fmt::format("{}", as_signed(wall_ns)),
+        fmt::format("{}", as_signed(end_ts)),     fmt::format("{}", as_signed(wall_ns)),
         result.complete ? "complete" : "running", fmt::format("{}", report.lines),
         fmt::format("{}", report.records),        fmt::format("{}", report.bytes),
-        report.torn_last_line ? "1" : "0",        fmt::format("{}", result.run_key)};
+        report.torn_last_line.value_or(""),       fmt::format("{}", result.run_key)};
     if (result.complete) values.push_back(footer_json);
-    store_.query(std::string("UPDATE runs SET end_ts = $1, wall_ns = $2, status = $3, lines = $4, records = $5, "
-                             "bytes = $6, torn_last_line = $7, footer = ") +
-                     (result.complete ? "$9" : "NULL") + " WHERE run_key = $8",
-                 values);
+    store_.query(
+        std::string("UPDATE runs SET end_ts = $1, wall_ns = $2, status = $3, lines = $4, records = $5, "
+                    "bytes = $6, torn_last_line = NULLIF($7, ''), footer = ") +
+            (result.complete ? "$9" : "NULL") + " WHERE run_key = $8",
+        values);
     store_.commit();
     in_transaction_ = false;
   }
@@ -248,7 +254,8 @@ class LoadingSink : public reader::RecordSink {
  private:
   void require_header(std::uint64_t line) const {
     if (!has_header)
-      throw HistoryError(fmt::format("{}:{}: a record before the header: not a spanlog run", file_.string(), line));
+      throw HistoryError(
+          fmt::format("{}:{}: a record before the header: not a spanlog run", file_.string(), line));
   }
   void saw(std::uint64_t ts) { max_ts = std::max(max_ts, ts); }
   void end_row(RowAppender& appender) {
@@ -258,14 +265,16 @@ class LoadingSink : public reader::RecordSink {
 
   void open_appenders() {
     threads_ = store_.append_rows("threads", {"run_key", "line", "tid", "name", "ts", "exited"});
-    spans_ = store_.append_rows("spans", {"run_key", "span_id", "parent_id", "name", "tid", "end_tid", "start_ts",
-                                          "dur_ns", "duration_bucket_ns", "status", "message", "is_phase",
-                                          "is_async", "attrs", "start_line", "end_line"});
+    spans_ = store_.append_rows("spans", {"run_key", "span_id", "parent_id", "name", "tid", "end_tid",
+                                          "start_ts", "dur_ns", "duration_bucket_ns", "status", "message",
+                                          "is_phase", "is_async", "attrs", "start_line", "end_line"});
     events_ = store_.append_rows("events", {"run_key", "line", "name", "tid", "ts", "parent_id", "attrs"});
-    counters_ = store_.append_rows("counters", {"run_key", "line", "name", "tid", "ts", "delta", "delta_integer"});
+    counters_ =
+        store_.append_rows("counters", {"run_key", "line", "name", "tid", "ts", "delta", "delta_integer"});
     gauges_ = store_.append_rows("gauges",
                                  {"run_key", "line", "name", "tid", "ts", "value", "min", "max", "count"});
-    phases_ = store_.append_rows("phases", {"run_key", "line", "name", "span_id", "start_ts", "end_ts", "wall_ns"});
+    phases_ =
+        store_.append_rows("phases", {"run_key", "line", "name", "span_id", "start_ts", "end_ts", "wall_ns"});
     dropped_ = store_.append_rows("dropped", {"run_key", "line", "tid", "ts", "spans", "events", "metrics",
                                               "attrs", "async_ends", "reason"});
   }

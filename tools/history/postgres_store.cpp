@@ -52,11 +52,20 @@ class CopyAppender : public RowAppender {
     separate();
     for (const char c : value) {
       switch (c) {
-        case '\\': buffer_ += "\\\\"; break;
-        case '\t': buffer_ += "\\t"; break;
-        case '\n': buffer_ += "\\n"; break;
-        case '\r': buffer_ += "\\r"; break;
-        default: buffer_ += c;
+        case '\\':
+          buffer_ += "\\\\";
+          break;
+        case '\t':
+          buffer_ += "\\t";
+          break;
+        case '\n':
+          buffer_ += "\\n";
+          break;
+        case '\r':
+          buffer_ += "\\r";
+          break;
+        default:
+          buffer_ += c;
       }
     }
   }
@@ -113,7 +122,8 @@ class PostgresStore : public Store {
       throw HistoryError(fmt::format("{}: cannot connect: {}", name_, message));
     }
     // Notices (e.g. "relation already exists, skipping") are not for the user.
-    PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        connection_, [](void*, const char*) {}, nullptr);
   }
   ~PostgresStore() override { PQfinish(connection_); }
 
@@ -128,8 +138,8 @@ class PostgresStore : public Store {
   QueryResult query(std::string_view sql, const std::vector<std::string>& params) override {
     std::vector<const char*> values;
     for (const auto& p : params) values.push_back(p.c_str());
-    Result result(PQexecParams(connection_, std::string(sql).c_str(), static_cast<int>(values.size()), nullptr,
-                               values.data(), nullptr, nullptr, 0),
+    Result result(PQexecParams(connection_, std::string(sql).c_str(), static_cast<int>(values.size()),
+                               nullptr, values.data(), nullptr, nullptr, 0),
                   PQclear);
     check(result.get());
     QueryResult out;
@@ -153,7 +163,8 @@ class PostgresStore : public Store {
   std::unique_ptr<RowAppender> append_rows(std::string_view table,
                                            const std::vector<std::string_view>& columns) override {
     return std::make_unique<CopyAppender>(
-        connection_, fmt::format("COPY {} ({}) FROM STDIN", table, fmt::join(columns, ", ")), std::string(table));
+        connection_, fmt::format("COPY {} ({}) FROM STDIN", table, fmt::join(columns, ", ")),
+        std::string(table));
   }
 
   void begin_write() override { execute("BEGIN"); }
@@ -177,6 +188,8 @@ class PostgresStore : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_postgresql(const std::string& url) { return std::make_unique<PostgresStore>(url); }
+std::unique_ptr<Store> open_postgresql(const std::string& url) {
+  return std::make_unique<PostgresStore>(url);
+}
 
 }  // namespace spanlog::history

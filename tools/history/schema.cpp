@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS runs (
   version TEXT NOT NULL, start_ts {int} NOT NULL, end_ts {int} NOT NULL, wall_ns {int} NOT NULL,
   status TEXT NOT NULL, options {json} NOT NULL, attrs {json} NOT NULL, source TEXT NOT NULL,
   lines {int} NOT NULL, records {int} NOT NULL, bytes {int} NOT NULL, header_line {int} NOT NULL,
-  torn_last_line {int} NOT NULL, footer {json}, loaded_at TEXT NOT NULL,
+  torn_last_line TEXT, footer {json}, loaded_at TEXT NOT NULL,
   UNIQUE (run_id, host, start_ts));
 CREATE TABLE IF NOT EXISTS threads (
   run_key {int} NOT NULL REFERENCES runs (run_key), line {int} NOT NULL, tid {int} NOT NULL, name TEXT,
@@ -110,8 +110,9 @@ bool table_exists(Store& store, const char* table) {
   const QueryResult result =
       store.dialect() == Dialect::sqlite
           ? store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", {table})
-          : store.query("SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
-                        {table});
+          : store.query(
+                "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
+                {table});
   return !result.rows.empty();
 }
 
@@ -139,7 +140,8 @@ void prepare_for_writing(Store& store) {
   store.begin_write();
   try {
     // PostgreSQL: concurrent loaders of a new database create it one after the other.
-    if (store.dialect() == Dialect::postgresql) store.query("SELECT pg_advisory_xact_lock(7011424361150287873)");
+    if (store.dialect() == Dialect::postgresql)
+      store.query("SELECT pg_advisory_xact_lock(7011424361150287873)");
     const std::int64_t version = stored_schema_version(store);
     if (version > kSchemaVersion)
       throw HistoryError(fmt::format(
@@ -171,9 +173,10 @@ void require_current_schema(Store& store) {
         "{}: the history has schema version {}, newer than this spanlog's {}: use a newer spanlog",
         store.display_name(), version, kSchemaVersion));
   if (version < kSchemaVersion)
-    throw HistoryError(fmt::format("{}: the history has the older schema version {} (this spanlog uses {}); "
-                                   "migrate it with: {}",
-                                   store.display_name(), version, kSchemaVersion, migrate_command(store)));
+    throw HistoryError(
+        fmt::format("{}: the history has the older schema version {} (this spanlog uses {}); "
+                    "migrate it with: {}",
+                    store.display_name(), version, kSchemaVersion, migrate_command(store)));
 }
 
 }  // namespace spanlog::history

@@ -5,10 +5,13 @@
 
 namespace spanlog::history {
 
-std::string default_target() { return (cli::spanlog_dir() / "history.sqlite").string(); }
+std::string default_target() {
+  return (cli::spanlog_dir() / "history.sqlite").string();
+}
 
 std::unique_ptr<Store> open_store(const std::string& target) {
-  if (target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0) return open_postgresql(target);
+  if (target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0)
+    return open_postgresql(target);
   if (target.empty()) throw HistoryError("--db: empty target");
   return open_sqlite(target);
 }

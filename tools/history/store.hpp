@@ -1,6 +1,6 @@
 // A connection to a history database, SQLite or PostgreSQL, behind one small interface: statements, queries
-// with text parameters, and bulk appends of rows (prepared inserts in SQLite, COPY in PostgreSQL). The loader,
-// the views and `spanlog query` are written once against it.
+// with text parameters, and bulk appends of rows (prepared inserts in SQLite, COPY in PostgreSQL). The
+// loader, the views and `spanlog query` are written once against it.
 #pragma once
 
 #include <cstdint>

@@ -26,7 +26,9 @@ std::optional<std::uint64_t> optional_unsigned(const Cell& cell) {
 std::optional<double> optional_double(const Cell& cell) {
   return cell ? std::optional<double>(std::stod(*cell)) : std::nullopt;
 }
-std::string_view text_of(const Cell& cell) { return cell ? std::string_view(*cell) : std::string_view(); }
+std::string_view text_of(const Cell& cell) {
+  return cell ? std::string_view(*cell) : std::string_view();
+}
 
 simdjson::dom::element parse_object(simdjson::dom::parser& parser, const std::string& json) {
   simdjson::dom::element element;
@@ -56,7 +58,8 @@ class Replay {
 
   void run(reader::Aggregator& aggregator) {
     const QueryResult run = store_.query(
-        "SELECT run_id, host, process, pid, version, start_ts, options, attrs, source, lines, records, bytes, "
+        "SELECT run_id, host, process, pid, version, start_ts, options, attrs, source, lines, records, "
+        "bytes, "
         "header_line, torn_last_line, footer FROM runs WHERE run_key = $1",
         {key_});
     if (run.rows.empty()) throw HistoryError(fmt::format("no run with key {}", key_));
@@ -65,17 +68,20 @@ class Replay {
 
     const auto threads = rows("SELECT line, tid, name, ts, exited FROM threads");
     const auto spans = rows(
-        "SELECT span_id, parent_id, name, tid, end_tid, start_ts, dur_ns, status, message, is_phase, is_async, "
+        "SELECT span_id, parent_id, name, tid, end_tid, start_ts, dur_ns, status, message, is_phase, "
+        "is_async, "
         "attrs, start_line, end_line FROM spans");
     const auto events = rows("SELECT line, name, tid, ts, parent_id, attrs FROM events");
     const auto counters = rows("SELECT line, name, tid, ts, delta, delta_integer FROM counters");
     const auto gauges = rows("SELECT line, name, tid, ts, value, min, max, count FROM gauges");
     const auto phases = rows("SELECT line, name, span_id, start_ts, end_ts, wall_ns FROM phases");
-    const auto dropped = rows("SELECT line, tid, ts, spans, events, metrics, attrs, async_ends, reason FROM dropped");
+    const auto dropped =
+        rows("SELECT line, tid, ts, spans, events, metrics, attrs, async_ends, reason FROM dropped");
 
     std::vector<Item> items;
     auto add = [&items](const QueryResult& table, Item::Kind kind) {
-      for (std::size_t i = 0; i < table.rows.size(); ++i) items.push_back({unsigned_of(table.rows[i][0]), kind, i});
+      for (std::size_t i = 0; i < table.rows.size(); ++i)
+        items.push_back({unsigned_of(table.rows[i][0]), kind, i});
     };
     add(threads, Item::thread);
     add(events, Item::event);
@@ -279,15 +285,12 @@ class Replay {
     report.lines = unsigned_of(r[9]);
     report.records = unsigned_of(r[10]);
     report.bytes = unsigned_of(r[11]);
-    if (unsigned_of(r[13]) != 0)
-      report.torn_last_line = fmt::format("{}: the last line was incomplete when it was loaded", text_of(r[8]));
+    if (r[13]) report.torn_last_line = *r[13];
     aggregator.end_run(report);
   }
 
  private:
-  QueryResult rows(const std::string& select) {
-    return store_.query(select + " WHERE run_key = $1", {key_});
-  }
+  QueryResult rows(const std::string& select) { return store_.query(select + " WHERE run_key = $1", {key_}); }
   DecodedAttrs decoded(const Cell& cell) const {
     if (!with_attrs_ || !cell) return {};
     return decode_attrs_json(*cell);
@@ -313,7 +316,8 @@ std::int64_t resolve_run(Store& store, const std::string& reference) {
     back = n;
   }
   const QueryResult found =
-      back ? store.query("SELECT run_key FROM run_order WHERE back = CAST($1 AS INTEGER)", {fmt::format("{}", *back)})
+      back ? store.query("SELECT run_key FROM run_order WHERE back = CAST($1 AS INTEGER)",
+                         {fmt::format("{}", *back)})
            : store.query("SELECT run_key FROM runs WHERE run_id = $1 ORDER BY start_ts DESC, run_key DESC",
                          {reference});
   if (found.rows.empty())
