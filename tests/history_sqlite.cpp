@@ -18,8 +18,7 @@ TEST_CASE("SQLite: the default target is SPANLOG_DIR/history.sqlite") {
   INFO(loaded.output);
   CHECK(loaded.status == 0);
   CHECK(fs::exists(dir / "history.sqlite"));
-  const auto queried =
-      try_run(prefix + env("SPANLOG_BIN") + " query --format csv 'SELECT source FROM runs'");
+  const auto queried = try_run(prefix + env("SPANLOG_BIN") + " query --format csv 'SELECT source FROM runs'");
   CHECK(queried.output == "source\n" + run.string() + "\n");
 }
 
@@ -42,7 +41,8 @@ TEST_CASE("SQLite: targets that cannot be opened, and files that are not histori
   reader_test::TempDir dir;
   const std::string run = quoted((reader_test::data("basic") / "telemetry.jsonl").string());
 
-  const auto missing = run_spanlog("query 'SELECT 1' --db " + quoted((dir / "none" / "history.sqlite").string()));
+  const auto missing =
+      run_spanlog("query 'SELECT 1' --db " + quoted((dir / "none" / "history.sqlite").string()));
   CHECK(missing.status == 2);
   CHECK(reader_test::contains(missing.output, "none/history.sqlite"));
 
@@ -61,12 +61,12 @@ TEST_CASE("SQLite: targets that cannot be opened, and files that are not histori
 
   // A file that is not a run, and a run file with a broken line: nothing of it is stored.
   reader_test::write_text(dir / "noheader.jsonl", "{\"event\":\"thread\",\"tid\":1,\"ts\":5}\n");
-  const auto no_header =
-      run_spanlog("load " + quoted((dir / "noheader.jsonl").string()) + " --db " + quoted((dir / "h.sqlite").string()));
+  const auto no_header = run_spanlog("load " + quoted((dir / "noheader.jsonl").string()) + " --db " +
+                                     quoted((dir / "h.sqlite").string()));
   CHECK(no_header.status == 2);
   CHECK(reader_test::contains(no_header.output, "before the header"));
   const auto bad = run_spanlog("load " + quoted((reader_test::data("bad_lines.jsonl")).string()) + " --db " +
-                           quoted((dir / "h.sqlite").string()));
+                               quoted((dir / "h.sqlite").string()));
   CHECK(bad.status == 2);
   CHECK(reader_test::contains(bad.output, "bad_lines.jsonl:"));
   const auto store = history::open_store((dir / "h.sqlite").string());

@@ -26,7 +26,9 @@ namespace reader = spanlog::reader;
 using test_support::env;
 using test_support::try_run;
 
-inline std::string quoted(const std::string& text) { return "'" + text + "'"; }
+inline std::string quoted(const std::string& text) {
+  return "'" + text + "'";
+}
 
 struct Spanlog {
   int status = -1;
@@ -45,7 +47,8 @@ inline std::string run_spanlog_ok(const std::string& arguments) {
 
 // Runs an example into `dir` (as SPANLOG_DIR); returns its telemetry.jsonl.
 inline fs::path record(const char* example_variable, const std::string& arguments, const fs::path& dir) {
-  const std::string command = "SPANLOG_DIR=" + quoted(dir.string()) + " " + env(example_variable) + " " + arguments;
+  const std::string command =
+      "SPANLOG_DIR=" + quoted(dir.string()) + " " + env(example_variable) + " " + arguments;
   const auto result = try_run(command);
   INFO(command << "\n" << result.output);
   REQUIRE(result.status == 0);
@@ -55,9 +58,9 @@ inline fs::path record(const char* example_variable, const std::string& argument
 // The runs every history test loads: two pipeline runs (phases, threads, errors, counters, a gauge), the
 // minimal example, and the reader's fixtures (one complete, one crashed with open spans and a torn line).
 inline std::vector<fs::path> sample_runs(const fs::path& dir) {
-  return {record("SPANLOG_PIPELINE_BIN", "48 4", dir / "a"), record("SPANLOG_PIPELINE_BIN", "120 3", dir / "b"),
-          record("SPANLOG_MINIMAL_BIN", "", dir / "c"), reader_test::data("basic") / "telemetry.jsonl",
-          reader_test::data("crashed") / "telemetry.jsonl"};
+  return {record("SPANLOG_PIPELINE_BIN", "48 4", dir / "a"),
+          record("SPANLOG_PIPELINE_BIN", "120 3", dir / "b"), record("SPANLOG_MINIMAL_BIN", "", dir / "c"),
+          reader_test::data("basic") / "telemetry.jsonl", reader_test::data("crashed") / "telemetry.jsonl"};
 }
 
 inline std::string load_arguments(const std::vector<fs::path>& runs) {
@@ -195,14 +198,16 @@ inline void check_everything(const std::string& target, const fs::path& dir) {
   CHECK(row_counts(*store) == before);
 
   // query's formats.
-  const std::string csv = run_spanlog_ok("query --format csv --db " + quoted(target) +
-                                     " \"SELECT name, count FROM span_stats WHERE run_id = 'basic-1' ORDER BY name\"");
+  const std::string csv =
+      run_spanlog_ok("query --format csv --db " + quoted(target) +
+                     " \"SELECT name, count FROM span_stats WHERE run_id = 'basic-1' ORDER BY name\"");
   CHECK(csv == "name,count\nanalysis,1\ndb.query,2\nparse,2\nrequest,2\n");
-  const std::string json = run_spanlog_ok("query --format json --db " + quoted(target) +
-                                      " \"SELECT name, errors FROM span_stats WHERE run_id = 'basic-1' AND errors > 0\"");
+  const std::string json =
+      run_spanlog_ok("query --format json --db " + quoted(target) +
+                     " \"SELECT name, errors FROM span_stats WHERE run_id = 'basic-1' AND errors > 0\"");
   CHECK(json == "[{\"name\":\"db.query\",\"errors\":1}]\n");
-  CHECK(reader_test::contains(run_spanlog_ok("query --db " + quoted(target) + " 'SELECT COUNT(*) AS n FROM runs'"),
-                              "(1 rows)"));
+  CHECK(reader_test::contains(
+      run_spanlog_ok("query --db " + quoted(target) + " 'SELECT COUNT(*) AS n FROM runs'"), "(1 rows)"));
 }
 
 // A run loaded while it is still being written, loaded again when it has ended: completed, not doubled.
@@ -220,7 +225,8 @@ inline void check_completed_later(const std::string& target, const fs::path& dir
   const std::string first = run_spanlog_ok("load " + quoted(growing.string()) + " --db " + quoted(target));
   CHECK(reader_test::contains(first, "no footer yet"));
   const auto store = history::open_store(target);
-  CHECK(*store->query("SELECT status FROM runs WHERE source = $1", {growing.string()}).rows.at(0).at(0) == "running");
+  CHECK(*store->query("SELECT status FROM runs WHERE source = $1", {growing.string()}).rows.at(0).at(0) ==
+        "running");
 
   reader_test::write_text(growing, text);
   const std::string second = run_spanlog_ok("load " + quoted(growing.string()) + " --db " + quoted(target));
@@ -240,8 +246,9 @@ inline void check_concurrent_loaders(const std::string& target, const fs::path& 
   const std::string bin = env("SPANLOG_BIN");
   const std::string db = " --db " + quoted(target);
   // Loader one: runs 0, 1, 2; loader two: runs 2, 1, 3 (two in common, in the opposite order).
-  const std::string command = "(" + bin + " load" + load_arguments({runs[0], runs[1], runs[2]}) + db + " & " + bin +
-                              " load" + load_arguments({runs[2], runs[1], runs[3]}) + db + " & wait %1 && wait %2)";
+  const std::string command = "(" + bin + " load" + load_arguments({runs[0], runs[1], runs[2]}) + db + " & " +
+                              bin + " load" + load_arguments({runs[2], runs[1], runs[3]}) + db +
+                              " & wait %1 && wait %2)";
   const auto result = try_run("bash -c " + quoted(command));
   INFO(result.output);
   CHECK(result.status == 0);
@@ -263,7 +270,8 @@ inline void check_schema_versions(const std::string& target, const fs::path& run
   const std::string db = " --db " + quoted(target);
   {
     const auto store = history::open_store(target);
-    store->execute("DROP VIEW span_stats; DROP VIEW phase_times; DROP VIEW counter_totals; DROP VIEW run_order");
+    store->execute(
+        "DROP VIEW span_stats; DROP VIEW phase_times; DROP VIEW counter_totals; DROP VIEW run_order");
     store->execute("UPDATE spanlog_schema SET version = 1");
   }
   const auto older = run_spanlog("query 'SELECT 1'" + db);
@@ -277,7 +285,8 @@ inline void check_schema_versions(const std::string& target, const fs::path& run
     const auto store = history::open_store(target);
     store->execute("UPDATE spanlog_schema SET version = 99");
   }
-  for (const std::string& command : std::vector<std::string>{"query 'SELECT 1'", "load " + quoted(run.string()), "summary last"}) {
+  for (const std::string& command :
+       std::vector<std::string>{"query 'SELECT 1'", "load " + quoted(run.string()), "summary last"}) {
     const auto newer = run_spanlog(command + db);
     INFO(command << "\n" << newer.output);
     CHECK(newer.status == 2);
