@@ -246,10 +246,10 @@ inline void check_concurrent_loaders(const std::string& target, const fs::path& 
   const std::string bin = env("SPANLOG_BIN");
   const std::string db = " --db " + quoted(target);
   // Loader one: runs 0, 1, 2; loader two: runs 2, 1, 3 (two in common, in the opposite order).
-  const std::string command = "(" + bin + " load" + load_arguments({runs[0], runs[1], runs[2]}) + db + " & " +
-                              bin + " load" + load_arguments({runs[2], runs[1], runs[3]}) + db +
-                              " & wait %1 && wait %2)";
-  const auto result = try_run("bash -c " + quoted(command));
+  const std::string command = "(" + bin + " load" + load_arguments({runs[0], runs[1], runs[2]}) + db +
+                              " & first=$!; " + bin + " load" + load_arguments({runs[2], runs[1], runs[3]}) +
+                              db + " & second=$!; wait $first && wait $second)";
+  const auto result = try_run(command);
   INFO(result.output);
   CHECK(result.status == 0);
   const auto store = history::open_store(target);

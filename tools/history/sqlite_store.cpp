@@ -25,7 +25,7 @@ class SqliteAppender : public RowAppender {
   void integer(std::int64_t value) override { sqlite3_bind_int64(statement_, ++column_, value); }
   void real(double value) override { sqlite3_bind_double(statement_, ++column_, value); }
   void text(std::string_view value) override {
-    sqlite3_bind_text(statement_, ++column_, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement_, ++column_, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
   }
   void null() override { sqlite3_bind_null(statement_, ++column_); }
   void end_row() override {
