@@ -17,33 +17,33 @@ CREATE TABLE IF NOT EXISTS runs (
   torn_last_line TEXT, footer {json}, loaded_at TEXT NOT NULL,
   UNIQUE (run_id, host, start_ts));
 CREATE TABLE IF NOT EXISTS threads (
-  run_key {int} NOT NULL REFERENCES runs (run_key), line {int} NOT NULL, tid {int} NOT NULL, name TEXT,
+  run_key {int} NOT NULL, line {int} NOT NULL, tid {int} NOT NULL, name TEXT,
   ts {int} NOT NULL, exited {int} NOT NULL,
   PRIMARY KEY (run_key, line)){clustered};
 CREATE TABLE IF NOT EXISTS spans (
-  run_key {int} NOT NULL REFERENCES runs (run_key), span_id {int} NOT NULL, parent_id {int}, name TEXT NOT NULL,
+  run_key {int} NOT NULL, span_id {int} NOT NULL, parent_id {int}, name TEXT NOT NULL,
   tid {int} NOT NULL, end_tid {int} NOT NULL, start_ts {int} NOT NULL, dur_ns {int} NOT NULL,
   duration_bucket_ns {int} NOT NULL, status TEXT NOT NULL, message TEXT, is_phase {int} NOT NULL,
   is_async {int} NOT NULL, attrs {json}, start_line {int} NOT NULL, end_line {int},
   PRIMARY KEY (run_key, start_line)){clustered};
 CREATE TABLE IF NOT EXISTS events (
-  run_key {int} NOT NULL REFERENCES runs (run_key), line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
   ts {int} NOT NULL, parent_id {int}, attrs {json},
   PRIMARY KEY (run_key, line)){clustered};
 CREATE TABLE IF NOT EXISTS counters (
-  run_key {int} NOT NULL REFERENCES runs (run_key), line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
   ts {int} NOT NULL, delta {real} NOT NULL, delta_integer {int},
   PRIMARY KEY (run_key, line)){clustered};
 CREATE TABLE IF NOT EXISTS gauges (
-  run_key {int} NOT NULL REFERENCES runs (run_key), line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
   ts {int} NOT NULL, value {real}, min {real}, max {real}, count {int} NOT NULL,
   PRIMARY KEY (run_key, line)){clustered};
 CREATE TABLE IF NOT EXISTS phases (
-  run_key {int} NOT NULL REFERENCES runs (run_key), line {int} NOT NULL, name TEXT NOT NULL, span_id {int},
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, span_id {int},
   start_ts {int} NOT NULL, end_ts {int} NOT NULL, wall_ns {int} NOT NULL,
   PRIMARY KEY (run_key, line)){clustered};
 CREATE TABLE IF NOT EXISTS dropped (
-  run_key {int} NOT NULL REFERENCES runs (run_key), line {int} NOT NULL, tid {int} NOT NULL, ts {int} NOT NULL,
+  run_key {int} NOT NULL, line {int} NOT NULL, tid {int} NOT NULL, ts {int} NOT NULL,
   spans {int} NOT NULL, events {int} NOT NULL, metrics {int} NOT NULL, attrs {int} NOT NULL,
   async_ends {int} NOT NULL, reason TEXT NOT NULL,
   PRIMARY KEY (run_key, line)){clustered};

@@ -49,8 +49,9 @@ class SqliteStore : public Store {
     std::error_code ec;
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-        SQLITE_OK) {
+    // A connection is only ever used by one thread at a time: no mutex around every call.
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
       const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       throw HistoryError(fmt::format("{}: cannot open the SQLite history: {}", path, message));
@@ -59,7 +60,7 @@ class SqliteStore : public Store {
     try {
       // Reading the schema proves that the file is a database at all.
       query("SELECT count(*) FROM sqlite_master", {});
-      execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536");
+      execute("PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536");
     } catch (const HistoryError& e) {
       sqlite3_close(db_);
       throw HistoryError(fmt::format("{}: not a usable SQLite database ({})", path, e.what()));
@@ -142,6 +143,13 @@ class SqliteStore : public Store {
 }  // namespace
 
 std::unique_ptr<Store> open_sqlite(const std::string& path) {
+  // Memory statistics take a global mutex on every allocation, and nothing here reads them. Only possible
+  // before SQLite initializes, that is before the first connection.
+  static const bool configured = [] {
+    return sqlite3_config(SQLITE_CONFIG_MULTITHREAD) == SQLITE_OK &&
+           sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  }();
+  (void)configured;
   return std::make_unique<SqliteStore>(path);
 }
 
