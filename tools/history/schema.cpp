@@ -108,14 +108,20 @@ std::string tables_sql(Dialect dialect) {
                      fmt::arg("clustered", sqlite ? " WITHOUT ROWID" : ""));
 }
 
-bool table_exists(Store& store, const char* table) {
+// Whether spanlog_schema and runs exist, seen in one statement: one snapshot, even while another loader is
+// creating them.
+std::pair<bool, bool> schema_and_runs_exist(Store& store) {
   const QueryResult result =
       store.dialect() == Dialect::sqlite
-          ? store.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1", {table})
+          ? store.query(
+                "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                "'spanlog_schema'), "
+                "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs')")
           : store.query(
-                "SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = $1",
-                {table});
-  return !result.rows.empty();
+                "SELECT (SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND "
+                "tablename = 'spanlog_schema'), (SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE "
+                "schemaname = current_schema() AND tablename = 'runs')");
+  return {result.rows.at(0).at(0) != "0", result.rows.at(0).at(1) != "0"};
 }
 
 std::string migrate_command(const Store& store) {
@@ -125,8 +131,9 @@ std::string migrate_command(const Store& store) {
 }  // namespace
 
 std::int64_t stored_schema_version(Store& store) {
-  if (!table_exists(store, "spanlog_schema")) {
-    if (table_exists(store, "runs"))
+  const auto [has_schema, has_runs] = schema_and_runs_exist(store);
+  if (!has_schema) {
+    if (has_runs)
       throw HistoryError(fmt::format("{}: holds a table 'runs' but no spanlog_schema: not a spanlog history",
                                      store.display_name()));
     return 0;
