@@ -45,6 +45,8 @@ TEST_CASE("SQLite: targets that cannot be opened, and files that are not histori
       run_spanlog("query 'SELECT 1' --db " + quoted((dir / "none" / "history.sqlite").string()));
   CHECK(missing.status == 2);
   CHECK(reader_test::contains(missing.output, "none/history.sqlite"));
+  CHECK(reader_test::contains(missing.output, "cannot open"));
+  CHECK_FALSE(fs::exists(dir / "none"));  // reading never creates a database
 
   reader_test::write_text(dir / "text.sqlite", "this is not a database, it is a text file of some length\n");
   const auto text = run_spanlog("load " + run + " --db " + quoted((dir / "text.sqlite").string()));
@@ -56,8 +58,11 @@ TEST_CASE("SQLite: targets that cannot be opened, and files that are not histori
   CHECK(directory.status == 2);
   CHECK(reader_test::contains(directory.output, dir.path().string()));
 
+  history::open_store((dir / "empty.sqlite").string(), history::OpenMode::create)
+      ->execute("CREATE TABLE t (x)");
   const auto empty = run_spanlog("query 'SELECT 1' --db " + quoted((dir / "empty.sqlite").string()));
   CHECK(empty.status == 2);
+  CHECK(reader_test::contains(empty.output, "no spanlog history here yet"));
 
   // A file that is not a run, and a run file with a broken line: nothing of it is stored.
   reader_test::write_text(dir / "noheader.jsonl", "{\"event\":\"thread\",\"tid\":1,\"ts\":5}\n");

@@ -32,7 +32,7 @@ int load_command(const LoadOptions& options, const Console& console) {
   std::vector<RunLocation> locations;
   if (options.runs.empty()) locations.push_back(locate_run(std::nullopt));
   for (const auto& run : options.runs) locations.push_back(locate_run(run));
-  const auto store = history::open_store(target_or_default(options.db));
+  const auto store = history::open_store(target_or_default(options.db), history::OpenMode::create);
   for (const auto& location : locations) {
     const history::LoadResult result = history::load_run(*store, location.file);
     console.print("{}: run {} {}: {} spans, {} rows{}\n", location.file.string(), result.run_id,

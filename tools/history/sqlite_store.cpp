@@ -45,13 +45,14 @@ class SqliteAppender : public RowAppender {
 
 class SqliteStore : public Store {
  public:
-  explicit SqliteStore(const std::string& path) : name_(path) {
+  SqliteStore(const std::string& path, OpenMode mode) : name_(path) {
     std::error_code ec;
     const auto parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    if (mode == OpenMode::create && !parent.empty()) std::filesystem::create_directories(parent, ec);
+    const int create = mode == OpenMode::create ? SQLITE_OPEN_CREATE : 0;
     // A connection is only ever used by one thread at a time: no mutex around every call.
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_NOMUTEX, nullptr) !=
+        SQLITE_OK) {
       const std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       throw HistoryError(fmt::format("{}: cannot open the SQLite history: {}", path, message));
@@ -142,7 +143,7 @@ class SqliteStore : public Store {
 
 }  // namespace
 
-std::unique_ptr<Store> open_sqlite(const std::string& path) {
+std::unique_ptr<Store> open_sqlite(const std::string& path, OpenMode mode) {
   // Memory statistics take a global mutex on every allocation, and nothing here reads them. Only possible
   // before SQLite initializes, that is before the first connection.
   static const bool configured = [] {
@@ -150,7 +151,7 @@ std::unique_ptr<Store> open_sqlite(const std::string& path) {
            sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
   }();
   (void)configured;
-  return std::make_unique<SqliteStore>(path);
+  return std::make_unique<SqliteStore>(path, mode);
 }
 
 }  // namespace spanlog::history

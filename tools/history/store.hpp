@@ -60,13 +60,17 @@ class Store {
   virtual void rollback() = 0;
 };
 
-// "postgresql://..." or "postgres://..." connects through libpq; anything else is a SQLite file, created
-// when missing (with its directory). Throws HistoryError naming the target.
-std::unique_ptr<Store> open_store(const std::string& target);
+// Whether a missing SQLite file is created (loading) or an error (reading: a mistyped path must not leave an
+// empty database behind).
+enum class OpenMode { existing, create };
+
+// "postgresql://..." or "postgres://..." connects through libpq; anything else is a SQLite file (with
+// OpenMode::create, created when missing, with its directory). Throws HistoryError naming the target.
+std::unique_ptr<Store> open_store(const std::string& target, OpenMode mode = OpenMode::existing);
 // $SPANLOG_DIR/history.sqlite
 std::string default_target();
 
-std::unique_ptr<Store> open_sqlite(const std::string& path);
+std::unique_ptr<Store> open_sqlite(const std::string& path, OpenMode mode);
 std::unique_ptr<Store> open_postgresql(const std::string& url);
 
 }  // namespace spanlog::history
