@@ -62,8 +62,11 @@ class LoadingSink : public reader::RecordSink {
       if (existing.rows[0][1] == "complete") throw AlreadyLoaded{};
       // Loaded while it was being written: replaced by what the file holds now.
       const std::string key = *existing.rows[0][0];
-      for (const char* table : {"threads", "spans", "events", "counters", "gauges", "phases", "dropped"})
+      for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped"})
         store_.query(fmt::format("DELETE FROM {} WHERE run_key = $1", table), {key});
+      const std::int64_t run_key = std::stoll(key);
+      store_.query("DELETE FROM spans WHERE span_row >= $1 AND span_row < $2",
+                   {fmt::format("{}", span_row(run_key, 0)), fmt::format("{}", span_row(run_key + 1, 0))});
       store_.query("DELETE FROM runs WHERE run_key = $1", {key});
       result.outcome = LoadResult::Outcome::completed;
     }
@@ -265,9 +268,10 @@ class LoadingSink : public reader::RecordSink {
 
   void open_appenders() {
     threads_ = store_.append_rows("threads", {"run_key", "line", "tid", "name", "ts", "exited"});
-    spans_ = store_.append_rows("spans", {"run_key", "span_id", "parent_id", "name", "tid", "end_tid",
-                                          "start_ts", "dur_ns", "duration_bucket_ns", "status", "message",
-                                          "is_phase", "is_async", "attrs", "start_line", "end_line"});
+    spans_ =
+        store_.append_rows("spans", {"span_row", "run_key", "span_id", "parent_id", "name", "tid", "end_tid",
+                                     "start_ts", "dur_ns", "duration_bucket_ns", "status", "message",
+                                     "is_phase", "is_async", "attrs", "start_line", "end_line"});
     events_ = store_.append_rows("events", {"run_key", "line", "name", "tid", "ts", "parent_id", "attrs"});
     counters_ =
         store_.append_rows("counters", {"run_key", "line", "name", "tid", "ts", "delta", "delta_integer"});
@@ -293,7 +297,10 @@ class LoadingSink : public reader::RecordSink {
                   std::uint64_t tid, std::uint64_t end_tid, std::uint64_t start, std::uint64_t dur_ns,
                   std::string_view status, std::string_view message, bool is_phase, bool is_async,
                   std::string_view attrs, std::uint64_t start_line, std::optional<std::uint64_t> end_line) {
+    if (end_line.value_or(start_line) >> kSpanRowLineBits != 0)
+      throw HistoryError(fmt::format("{}:{}: too many lines for the history", file_.string(), start_line));
     auto& a = *spans_;
+    a.integer(span_row(result.run_key, end_line.value_or(start_line)));
     a.integer(result.run_key);
     a.integer(span_id);
     parent ? a.integer(as_signed(*parent)) : a.null();

@@ -21,11 +21,10 @@ CREATE TABLE IF NOT EXISTS threads (
   ts {int} NOT NULL, exited {int} NOT NULL,
   PRIMARY KEY (run_key, line)){clustered};
 CREATE TABLE IF NOT EXISTS spans (
-  run_key {int} NOT NULL, span_id {int} NOT NULL, parent_id {int}, name TEXT NOT NULL,
+  span_row {int} PRIMARY KEY, run_key {int} NOT NULL, span_id {int} NOT NULL, parent_id {int}, name TEXT NOT NULL,
   tid {int} NOT NULL, end_tid {int} NOT NULL, start_ts {int} NOT NULL, dur_ns {int} NOT NULL,
   duration_bucket_ns {int} NOT NULL, status TEXT NOT NULL, message TEXT, is_phase {int} NOT NULL,
-  is_async {int} NOT NULL, attrs {json}, start_line {int} NOT NULL, end_line {int},
-  PRIMARY KEY (run_key, start_line)){clustered};
+  is_async {int} NOT NULL, attrs {json}, start_line {int} NOT NULL, end_line {int});
 CREATE TABLE IF NOT EXISTS events (
   run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
   ts {int} NOT NULL, parent_id {int}, attrs {json},

@@ -67,10 +67,13 @@ class Replay {
     aggregator.begin_run(std::string(text_of(r[8])));
 
     const auto threads = rows("SELECT line, tid, name, ts, exited FROM threads");
-    const auto spans = rows(
+    // A run's spans are one range of span_row (history/schema.hpp).
+    const std::int64_t run_key = std::stoll(key_);
+    const auto spans = store_.query(
         "SELECT span_id, parent_id, name, tid, end_tid, start_ts, dur_ns, status, message, is_phase, "
         "is_async, "
-        "attrs, start_line, end_line FROM spans");
+        "attrs, start_line, end_line FROM spans WHERE span_row >= $1 AND span_row < $2",
+        {fmt::format("{}", span_row(run_key, 0)), fmt::format("{}", span_row(run_key + 1, 0))});
     const auto events = rows("SELECT line, name, tid, ts, parent_id, attrs FROM events");
     const auto counters = rows("SELECT line, name, tid, ts, delta, delta_integer FROM counters");
     const auto gauges = rows("SELECT line, name, tid, ts, value, min, max, count FROM gauges");
