@@ -6,7 +6,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/export_commands.hpp"
+#include "cli/history_commands.hpp"
 #include "cli/run_location.hpp"
+#include "history/store.hpp"
 #include "reader/jsonl_reader.hpp"
 
 namespace {
@@ -156,8 +158,42 @@ int main(int argc, char** argv) {
   prom_cmd->add_flag("--skip-bad", prom.skip_bad, "Skip malformed lines instead of stopping");
   prom_cmd->callback([&] { command = [&] { return prom_command(prom, console); }; });
 
+  // Run history in SQL (docs/history.md).
+  const std::string db_help =
+      "History database: a SQLite file (default $SPANLOG_DIR/history.sqlite) or postgresql://...";
+  std::string stored_db;
+  for (auto* cmd : {summary_cmd, diff_cmd, check_cmd})
+    cmd->add_option(
+        "--db", stored_db,
+        "Read the runs from this history database (RUN: a run id, last or last~N) instead of files");
+  const auto read_stored_runs = [&] {
+    if (summary_cmd->get_option("--db")->count() > 0) summary.stored_runs = stored_runs_from(stored_db);
+    if (diff_cmd->get_option("--db")->count() > 0) diff.stored_runs = stored_runs_from(stored_db);
+    if (check_cmd->get_option("--db")->count() > 0) check.stored_runs = stored_runs_from(stored_db);
+  };
+
+  LoadOptions load;
+  auto* load_cmd = app.add_subcommand("load", "Import runs into the history database (SQLite or PostgreSQL)");
+  load_cmd->add_option("runs", load.runs,
+                       "Run directories or telemetry.jsonl files (default: $SPANLOG_DIR/latest)");
+  load_cmd->add_option("--db", load.db, db_help);
+  load_cmd->callback([&] { command = [&] { return load_command(load, console); }; });
+
+  QueryOptions query;
+  auto* query_cmd = app.add_subcommand("query", "Run one SQL statement on the history database");
+  query_cmd->add_option("SQL", query.sql, "The statement, e.g. 'SELECT * FROM span_stats'")->required();
+  query_cmd->add_option("--db", query.db, db_help);
+  query_cmd->add_option("--format", query.format, "table, json or csv")->capture_default_str();
+  query_cmd->callback([&] { command = [&] { return query_command(query, console); }; });
+
+  MigrateOptions migrate;
+  auto* migrate_cmd = app.add_subcommand("migrate", "Bring a history database's schema up to this spanlog's");
+  migrate_cmd->add_option("--db", migrate.db, db_help);
+  migrate_cmd->callback([&] { command = [&] { return migrate_command(migrate, console); }; });
+
   try {
     app.parse(argc, argv);
+    read_stored_runs();
   } catch (const CLI::ParseError& e) {
     // CLI11 prints help with status 0 and usage errors with its own code; ours is 2 for every usage error.
     const int status = app.exit(e);
@@ -168,6 +204,8 @@ int main(int argc, char** argv) {
   } catch (const UsageError& e) {
     console.error("{}", e.what());
   } catch (const spanlog::reader::ReadError& e) {
+    console.error("{}", e.what());
+  } catch (const spanlog::history::HistoryError& e) {
     console.error("{}", e.what());
   } catch (const std::exception& e) {
     console.error("{}", e.what());

@@ -19,10 +19,13 @@ int check_command(const CheckOptions& options, const Console& console) {
       throw UsageError(e.what());
     }
   }
-  const RunLocation location = locate_run(options.run);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
-  const reader::Summary summary = reader::summarize({location.file}, {}, read_options);
+  const reader::Summary summary =
+      options.stored_runs
+          ? options.stored_runs(
+                options.run ? std::vector<std::string>{*options.run} : std::vector<std::string>{}, {})
+          : reader::summarize({locate_run(options.run).file}, {}, read_options);
   for (const auto& run : summary.runs)
     if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
 

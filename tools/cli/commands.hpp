@@ -3,13 +3,20 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/console.hpp"
+#include "reader/aggregator.hpp"
 
 namespace spanlog::cli {
+
+// Where runs come from with --db: run references (run ids, last, last~N) read from a history database
+// instead of RUN files. Empty: the commands read files.
+using StoredRuns = std::function<reader::Summary(const std::vector<std::string>& references,
+                                                 const reader::AggregateOptions&)>;
 
 struct SummaryOptions {
   std::vector<std::string> runs;  // empty: $SPANLOG_DIR/latest
@@ -20,6 +27,7 @@ struct SummaryOptions {
   bool json = false;
   bool skip_bad = false;
   bool write_run_summary = true;  // regenerate a missing run_summary.json
+  StoredRuns stored_runs;
 };
 int summary_command(const SummaryOptions& options, const Console& console);
 
@@ -30,6 +38,7 @@ struct DiffOptions {
   std::uint64_t min_count = 1;  // ignore spans seen fewer times than this on either side
   bool json = false;
   bool skip_bad = false;
+  StoredRuns stored_runs;
 };
 int diff_command(const DiffOptions& options, const Console& console);
 
@@ -37,6 +46,7 @@ struct CheckOptions {
   std::optional<std::string> run;
   std::vector<std::string> rules;
   bool skip_bad = false;
+  StoredRuns stored_runs;
 };
 int check_command(const CheckOptions& options, const Console& console);
 

@@ -237,6 +237,20 @@ void regenerate_run_summary(const fs::path& directory, const fs::path& file,
 }  // namespace
 
 int summary_command(const SummaryOptions& options, const Console& console) {
+  if (options.stored_runs) {
+    std::vector<const SpanEntry*> probe;
+    if (!sort_spans(probe, options.sort))
+      throw UsageError(fmt::format(
+          "--sort {}: expected name, count, total, self, mean, p50, p90, p99, max or errors", options.sort));
+    const reader::Summary summary = options.stored_runs(options.runs, {options.group_by, options.filter});
+    for (const auto& run : summary.runs)
+      if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
+    if (options.json)
+      console.print("{}", summary_json(summary));
+    else
+      print_text(summary, options, console);
+    return 0;
+  }
   std::vector<RunLocation> locations;
   if (options.runs.empty()) locations.push_back(locate_run(std::nullopt));
   for (const auto& run : options.runs) locations.push_back(locate_run(run));

@@ -1,0 +1,309 @@
+// The history checks shared by the SQLite and PostgreSQL tests: runs the examples record (and the reader's
+// fixtures) are loaded with `spanlog load`, and every view row is compared with the reader's own summary of
+// the same telemetry.jsonl; summary/diff/check with --db must print what they print for the file; loading
+// is idempotent, completes a run loaded while running, and survives concurrent loaders.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "command.hpp"
+#include "history/schema.hpp"
+#include "history/store.hpp"
+#include "reader/aggregator.hpp"
+#include "reader_support.hpp"
+
+namespace history_test {
+
+namespace fs = std::filesystem;
+namespace history = spanlog::history;
+namespace reader = spanlog::reader;
+using test_support::env;
+using test_support::try_run;
+
+inline std::string quoted(const std::string& text) {
+  return "'" + text + "'";
+}
+
+struct Spanlog {
+  int status = -1;
+  std::string output;
+};
+inline Spanlog run_spanlog(const std::string& arguments) {
+  const auto result = try_run(env("SPANLOG_BIN") + " " + arguments);
+  return {WIFEXITED(result.status) ? WEXITSTATUS(result.status) : -1, result.output};
+}
+inline std::string run_spanlog_ok(const std::string& arguments) {
+  const Spanlog result = run_spanlog(arguments);
+  INFO("spanlog " << arguments << "\n" << result.output);
+  REQUIRE(result.status == 0);
+  return result.output;
+}
+
+// Runs an example into `dir` (as SPANLOG_DIR); returns its telemetry.jsonl.
+inline fs::path record(const char* example_variable, const std::string& arguments, const fs::path& dir) {
+  const std::string command =
+      "SPANLOG_DIR=" + quoted(dir.string()) + " " + env(example_variable) + " " + arguments;
+  const auto result = try_run(command);
+  INFO(command << "\n" << result.output);
+  REQUIRE(result.status == 0);
+  return fs::canonical(dir / "latest") / "telemetry.jsonl";
+}
+
+// The runs every history test loads: two pipeline runs (phases, threads, errors, counters, a gauge), the
+// minimal example, and the reader's fixtures (one complete, one crashed with open spans and a torn line).
+inline std::vector<fs::path> sample_runs(const fs::path& dir) {
+  return {record("SPANLOG_PIPELINE_BIN", "48 4", dir / "a"),
+          record("SPANLOG_PIPELINE_BIN", "120 3", dir / "b"), record("SPANLOG_MINIMAL_BIN", "", dir / "c"),
+          reader_test::data("basic") / "telemetry.jsonl", reader_test::data("crashed") / "telemetry.jsonl"};
+}
+
+inline std::string load_arguments(const std::vector<fs::path>& runs) {
+  std::string text;
+  for (const auto& run : runs) text += " " + quoted(run.string());
+  return text;
+}
+
+inline std::int64_t integer(const std::optional<std::string>& cell) {
+  REQUIRE(cell.has_value());
+  return std::stoll(*cell);
+}
+
+inline std::string run_key_of(history::Store& store, const fs::path& run) {
+  const auto found = store.query("SELECT run_key FROM runs WHERE source = $1", {run.string()});
+  REQUIRE(found.rows.size() == 1);
+  return *found.rows[0][0];
+}
+
+inline std::string run_id_of(history::Store& store, const std::string& key) {
+  return *store.query("SELECT run_id FROM runs WHERE run_key = $1", {key}).rows.at(0).at(0);
+}
+
+// Every row of span_stats, phase_times and counter_totals for the run equals the reader's summary.
+inline void check_views(history::Store& store, const fs::path& run) {
+  INFO("run " << run.string());
+  const reader::Summary summary = reader::summarize({run}, {}, {});
+  const std::string key = run_key_of(store, run);
+
+  const auto spans = store.query(
+      "SELECT name, count, total_ns, min_ns, p50_ns, p90_ns, p99_ns, max_ns, errors FROM span_stats "
+      "WHERE run_key = $1",
+      {key});
+  CHECK(spans.rows.size() == summary.spans.size());
+  for (const auto& row : spans.rows) {
+    INFO("span " << *row[0]);
+    const auto it = summary.spans.find(*row[0]);
+    REQUIRE(it != summary.spans.end());
+    const auto& h = it->second.durations;
+    CHECK(integer(row[1]) == static_cast<std::int64_t>(h.count()));
+    CHECK(integer(row[2]) == static_cast<std::int64_t>(h.sum()));
+    CHECK(integer(row[3]) == static_cast<std::int64_t>(h.min()));
+    CHECK(integer(row[4]) == static_cast<std::int64_t>(h.percentile(0.5)));
+    CHECK(integer(row[5]) == static_cast<std::int64_t>(h.percentile(0.9)));
+    CHECK(integer(row[6]) == static_cast<std::int64_t>(h.percentile(0.99)));
+    CHECK(integer(row[7]) == static_cast<std::int64_t>(h.max()));
+    CHECK(integer(row[8]) == static_cast<std::int64_t>(it->second.errors));
+  }
+
+  const auto phases =
+      store.query("SELECT name, wall_ns, occurrences, still_open FROM phase_times WHERE run_key = $1", {key});
+  CHECK(phases.rows.size() == summary.phases.size());
+  for (const auto& row : phases.rows) {
+    INFO("phase " << *row[0]);
+    const auto it = summary.phases.find(*row[0]);
+    REQUIRE(it != summary.phases.end());
+    CHECK(integer(row[1]) == static_cast<std::int64_t>(it->second.wall_ns));
+    CHECK(integer(row[2]) == static_cast<std::int64_t>(it->second.occurrences));
+    CHECK((integer(row[3]) != 0) == it->second.open);
+  }
+
+  const auto counters = store.query("SELECT name, total FROM counter_totals WHERE run_key = $1", {key});
+  CHECK(counters.rows.size() == summary.counters.size());
+  for (const auto& row : counters.rows) {
+    INFO("counter " << *row[0]);
+    const auto it = summary.counters.find(*row[0]);
+    REQUIRE(it != summary.counters.end());
+    CHECK(std::stod(*row[1]) == it->second.value());
+  }
+}
+
+// summary, diff and check with --db print what they print for the file.
+inline void check_commands(history::Store& store, const std::string& target, const fs::path& run) {
+  INFO("run " << run.string());
+  const std::string run_id = run_id_of(store, run_key_of(store, run));
+  const std::string db = " --db " + quoted(target);
+  for (const std::string options : {" --json", "", " --json --by component", " --sort p99 --top 3"}) {
+    INFO("summary" << options);
+    const auto from_file = run_spanlog("summary --no-write" + options + " " + quoted(run.string()));
+    const auto from_db = run_spanlog("summary" + options + db + " " + quoted(run_id));
+    CHECK(from_db.status == from_file.status);
+    CHECK(from_db.output == from_file.output);
+  }
+  const auto diff_file = run_spanlog("diff --json " + quoted(run.string()) + " " + quoted(run.string()));
+  const auto diff_db = run_spanlog("diff --json" + db + " " + quoted(run_id) + " " + quoted(run_id));
+  CHECK(diff_db.status == diff_file.status);
+  CHECK(diff_db.output == diff_file.output);
+  for (const std::string rule : {"'count(*) > 0'", "'p99(*) < 1ns'"}) {
+    const auto check_file = run_spanlog("check " + quoted(run.string()) + " --rule " + rule);
+    const auto check_db = run_spanlog("check " + quoted(run_id) + db + " --rule " + rule);
+    CHECK(check_db.status == check_file.status);
+    CHECK(check_db.output == check_file.output);
+  }
+}
+
+inline std::map<std::string, std::int64_t> row_counts(history::Store& store) {
+  std::map<std::string, std::int64_t> counts;
+  for (const char* table : {"runs", "threads", "spans", "events", "counters", "gauges", "phases", "dropped"})
+    counts[table] = integer(store.query(std::string("SELECT COUNT(*) FROM ") + table).rows.at(0).at(0));
+  return counts;
+}
+
+// The span rows of a run: every span that ended, plus those still open.
+inline std::int64_t expected_span_rows(const fs::path& run) {
+  const reader::Summary summary = reader::summarize({run}, {}, {});
+  return static_cast<std::int64_t>(summary.total_spans + summary.open_spans.size());
+}
+
+inline void check_everything(const std::string& target, const fs::path& dir) {
+  const auto runs = sample_runs(dir);
+  const std::string loaded = run_spanlog_ok("load" + load_arguments(runs) + " --db " + quoted(target));
+  CHECK(reader_test::contains(loaded, "loaded"));
+  const auto store = history::open_store(target);
+
+  for (const auto& run : runs) {
+    check_views(*store, run);
+    check_commands(*store, target, run);
+    const std::string key = run_key_of(*store, run);
+    CHECK(integer(store->query("SELECT COUNT(*) FROM spans WHERE run_key = $1", {key}).rows.at(0).at(0)) ==
+          expected_span_rows(run));
+  }
+
+  // `last` is the newest run by start time, `last~1` the one before.
+  const auto order = store->query("SELECT run_id FROM runs ORDER BY start_ts DESC, run_key DESC");
+  REQUIRE(order.rows.size() == runs.size());
+  CHECK(run_spanlog_ok("summary --json --db " + quoted(target) + " last") ==
+        run_spanlog_ok("summary --json --db " + quoted(target) + " " + quoted(*order.rows[0][0])));
+  CHECK(run_spanlog_ok("summary --json --db " + quoted(target) + " last~1") ==
+        run_spanlog_ok("summary --json --db " + quoted(target) + " " + quoted(*order.rows[1][0])));
+
+  // Loading again adds nothing.
+  const auto before = row_counts(*store);
+  const std::string again = run_spanlog_ok("load" + load_arguments(runs) + " --db " + quoted(target));
+  CHECK(reader_test::contains(again, "already loaded"));
+  CHECK(row_counts(*store) == before);
+
+  // query's formats.
+  const std::string csv =
+      run_spanlog_ok("query --format csv --db " + quoted(target) +
+                     " \"SELECT name, count FROM span_stats WHERE run_id = 'basic-1' ORDER BY name\"");
+  CHECK(csv == "name,count\nanalysis,1\ndb.query,2\nparse,2\nrequest,2\n");
+  const std::string json =
+      run_spanlog_ok("query --format json --db " + quoted(target) +
+                     " \"SELECT name, errors FROM span_stats WHERE run_id = 'basic-1' AND errors > 0\"");
+  CHECK(json == "[{\"name\":\"db.query\",\"errors\":1}]\n");
+  CHECK(reader_test::contains(
+      run_spanlog_ok("query --db " + quoted(target) + " 'SELECT COUNT(*) AS n FROM runs'"), "(1 rows)"));
+}
+
+// A run loaded while it is still being written, loaded again when it has ended: completed, not doubled.
+inline void check_completed_later(const std::string& target, const fs::path& dir) {
+  const fs::path full = record("SPANLOG_PIPELINE_BIN", "48 4", dir / "growing-source");
+  const std::string text = reader_test::read_text(full);
+  fs::create_directories(dir / "growing");
+  const fs::path growing = dir / "growing" / "telemetry.jsonl";
+  // The first half of its lines, the last one torn: as a reader finds a run in the middle of a flush.
+  std::size_t cut = 0;
+  for (std::size_t lines = 0, half = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) / 2;
+       lines < half; ++lines)
+    cut = text.find('\n', cut) + 1;
+  reader_test::write_text(growing, text.substr(0, cut + 10));
+  const std::string first = run_spanlog_ok("load " + quoted(growing.string()) + " --db " + quoted(target));
+  CHECK(reader_test::contains(first, "no footer yet"));
+  const auto store = history::open_store(target);
+  CHECK(*store->query("SELECT status FROM runs WHERE source = $1", {growing.string()}).rows.at(0).at(0) ==
+        "running");
+
+  reader_test::write_text(growing, text);
+  const std::string second = run_spanlog_ok("load " + quoted(growing.string()) + " --db " + quoted(target));
+  CHECK(reader_test::contains(second, "reloaded"));
+  const std::string key = run_key_of(*store, growing);
+  CHECK(*store->query("SELECT status FROM runs WHERE run_key = $1", {key}).rows.at(0).at(0) == "complete");
+  CHECK(integer(store->query("SELECT COUNT(*) FROM spans WHERE run_key = $1", {key}).rows.at(0).at(0)) ==
+        expected_span_rows(growing));
+  check_views(*store, growing);
+}
+
+// Two loaders at once, of different runs and of the same runs: each run once, each row once.
+inline void check_concurrent_loaders(const std::string& target, const fs::path& dir) {
+  std::vector<fs::path> runs;
+  for (int i = 0; i < 4; ++i)
+    runs.push_back(record("SPANLOG_PIPELINE_BIN", "60 3", dir / ("concurrent" + std::to_string(i))));
+  const std::string bin = env("SPANLOG_BIN");
+  const std::string db = " --db " + quoted(target);
+  // Loader one: runs 0, 1, 2; loader two: runs 2, 1, 3 (two in common, in the opposite order).
+  const std::string command = "(" + bin + " load" + load_arguments({runs[0], runs[1], runs[2]}) + db +
+                              " & first=$!; " + bin + " load" + load_arguments({runs[2], runs[1], runs[3]}) +
+                              db + " & second=$!; wait $first && wait $second)";
+  const auto result = try_run(command);
+  INFO(result.output);
+  CHECK(result.status == 0);
+  const auto store = history::open_store(target);
+  for (const auto& run : runs) {
+    INFO(run.string());
+    const auto found = store->query("SELECT run_key FROM runs WHERE source = $1", {run.string()});
+    REQUIRE(found.rows.size() == 1);
+    CHECK(integer(store->query("SELECT COUNT(*) FROM spans WHERE run_key = $1", {*found.rows[0][0]})
+                      .rows.at(0)
+                      .at(0)) == expected_span_rows(run));
+    check_views(*store, run);
+  }
+}
+
+// Bad input: exit status 2 and a message naming the problem.
+inline void check_schema_versions(const std::string& target, const fs::path& run) {
+  run_spanlog_ok("load " + quoted(run.string()) + " --db " + quoted(target));
+  const std::string db = " --db " + quoted(target);
+  {
+    const auto store = history::open_store(target);
+    store->execute(
+        "DROP VIEW span_stats; DROP VIEW phase_times; DROP VIEW counter_totals; DROP VIEW run_order");
+    store->execute("UPDATE spanlog_schema SET version = 1");
+  }
+  const auto older = run_spanlog("query 'SELECT 1'" + db);
+  CHECK(older.status == 2);
+  CHECK(reader_test::contains(older.output, "older schema version 1"));
+  CHECK(reader_test::contains(older.output, "spanlog migrate --db"));
+  CHECK(run_spanlog("summary" + db + " last").status == 2);
+  CHECK(reader_test::contains(run_spanlog_ok("migrate" + db), "schema version 1 -> 2"));
+  CHECK(reader_test::contains(run_spanlog_ok("query 'SELECT COUNT(*) FROM span_stats'" + db), "(1 rows)"));
+  {
+    const auto store = history::open_store(target);
+    store->execute("UPDATE spanlog_schema SET version = 99");
+  }
+  for (const std::string& command :
+       std::vector<std::string>{"query 'SELECT 1'", "load " + quoted(run.string()), "summary last"}) {
+    const auto newer = run_spanlog(command + db);
+    INFO(command << "\n" << newer.output);
+    CHECK(newer.status == 2);
+    CHECK(reader_test::contains(newer.output, "newer than this spanlog"));
+  }
+  {
+    const auto store = history::open_store(target);
+    store->execute("UPDATE spanlog_schema SET version = 2");
+  }
+  const auto bad_sql = run_spanlog("query 'SELECT nope FROM span_stats'" + db);
+  CHECK(bad_sql.status == 2);
+  CHECK(reader_test::contains(bad_sql.output, "SQL error"));
+  CHECK(reader_test::contains(bad_sql.output, "nope"));
+  CHECK(run_spanlog("query --format xml 'SELECT 1'" + db).status == 2);
+  const auto no_run = run_spanlog("summary" + db + " no-such-run");
+  CHECK(no_run.status == 2);
+  CHECK(reader_test::contains(no_run.output, "no-such-run: no such run"));
+}
+
+}  // namespace history_test

@@ -1,0 +1,132 @@
+#include "history/attrs_json.hpp"
+
+#include <deque>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "history/store.hpp"
+
+namespace spanlog::history {
+namespace {
+
+void append_number(std::string& out, const reader::Number& number) {
+  if (number.is_integer) {
+    fmt::format_to(std::back_inserter(out), "{}", number.as_integer);
+    return;
+  }
+  const std::size_t from = out.size();
+  fmt::format_to(std::back_inserter(out), "{}", number.as_double);
+  // "2" would come back as an integer: keep it a double.
+  if (out.find_first_of(".eE", from) == std::string::npos) out += ".0";
+}
+
+template <class Value>
+void append_value(std::string& out, reader::AttrValue::Type type, const reader::Number& number, bool boolean,
+                  const Value& string) {
+  switch (type) {
+    case reader::AttrValue::Type::null:
+      out += "null";
+      break;
+    case reader::AttrValue::Type::number:
+      append_number(out, number);
+      break;
+    case reader::AttrValue::Type::boolean:
+      out += boolean ? "true" : "false";
+      break;
+    case reader::AttrValue::Type::string:
+      append_json_string(out, string);
+      break;
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20)
+          fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
+        else
+          out += c;
+    }
+  }
+  out += '"';
+}
+
+void append_attrs_json(std::string& out, reader::Attrs attrs) {
+  out += '{';
+  for (std::size_t i = 0; i < attrs.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, attrs[i].key);
+    out += ':';
+    append_value(out, attrs[i].value.type, attrs[i].value.number, attrs[i].value.boolean,
+                 attrs[i].value.string);
+  }
+  out += '}';
+}
+
+void append_attrs_json(std::string& out, const exporters::OwnedAttrs& attrs) {
+  out += '{';
+  for (std::size_t i = 0; i < attrs.size(); ++i) {
+    if (i) out += ',';
+    append_json_string(out, attrs[i].key);
+    out += ':';
+    append_value(out, attrs[i].type, attrs[i].number, attrs[i].boolean, attrs[i].string);
+  }
+  out += '}';
+}
+
+DecodedAttrs decode_attrs_json(std::string_view json) {
+  DecodedAttrs decoded;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(simdjson::padded_string(json)).get_object().get(object))
+    throw HistoryError(fmt::format("stored attributes are not a JSON object: {}", json));
+  // Keys and strings first, so that growing `strings` does not move what the views point at.
+  for (auto [key, value] : object) {
+    decoded.strings.emplace_back(key);
+    if (value.is_string()) decoded.strings.emplace_back(std::string_view(value.get_string().value()));
+  }
+  std::size_t next = 0;
+  for (auto [key, value] : object) {
+    reader::Attr attr;
+    attr.key = decoded.strings[next++];
+    if (value.is_string()) {
+      attr.value.type = reader::AttrValue::Type::string;
+      attr.value.string = decoded.strings[next++];
+    } else if (value.is_bool()) {
+      attr.value.type = reader::AttrValue::Type::boolean;
+      attr.value.boolean = value.get_bool().value();
+    } else if (value.is_int64()) {
+      attr.value.type = reader::AttrValue::Type::number;
+      attr.value.number.as_integer = value.get_int64().value();
+      attr.value.number.as_double = static_cast<double>(attr.value.number.as_integer);
+    } else if (value.is_number()) {
+      attr.value.type = reader::AttrValue::Type::number;
+      attr.value.number.is_integer = false;
+      attr.value.number.as_double = value.get_double().value();
+    }
+    decoded.attrs.push_back(attr);
+  }
+  return decoded;
+}
+
+}  // namespace spanlog::history

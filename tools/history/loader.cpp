@@ -1,0 +1,355 @@
+#include "history/loader.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "export/span_assembler.hpp"
+#include "history/attrs_json.hpp"
+#include "history/schema.hpp"
+#include "reader/histogram.hpp"
+#include "reader/jsonl_reader.hpp"
+
+namespace spanlog::history {
+namespace {
+
+using reader::Histogram;
+
+// Ids above 2^63 keep their bits in a signed column; the replay casts them back.
+std::int64_t as_signed(std::uint64_t value) {
+  return static_cast<std::int64_t>(value);
+}
+
+// What the reader reports for a percentile landing in this value's bucket (before it is kept in [min, max]).
+std::uint64_t bucket_midpoint(std::uint64_t value) {
+  const std::size_t bucket = Histogram::bucket_of(value);
+  const std::uint64_t low = Histogram::bucket_lower_bound(bucket),
+                      high = Histogram::bucket_upper_bound(bucket);
+  return low + (high - low) / 2;
+}
+
+struct AlreadyLoaded {};
+
+class LoadingSink : public reader::RecordSink {
+ public:
+  // The source is stored resolved, so that `latest` names the run it was, not the newest one.
+  LoadingSink(Store& store, const std::filesystem::path& file)
+      : store_(store), file_(std::filesystem::weakly_canonical(file)) {}
+
+  LoadResult result;
+  std::uint64_t max_ts = 0;
+  std::string footer_json;
+  bool has_header = false;
+  std::uint64_t start_ts = 0;
+
+  void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
+    if (has_header) throw HistoryError(fmt::format("{}:{}: a second header", file_.string(), line));
+    has_header = true;
+    start_ts = r.start_ts;
+    result.run_id = std::string(r.run_id);
+    store_.begin_write();
+    in_transaction_ = true;
+    const std::vector<std::string> identity = {std::string(r.run_id), std::string(r.host),
+                                               fmt::format("{}", r.start_ts)};
+    if (store_.dialect() == Dialect::postgresql)
+      store_.query("SELECT pg_advisory_xact_lock(hashtext($1 || ' ' || $2 || ' ' || $3))", identity);
+    const QueryResult existing = store_.query(
+        "SELECT run_key, status FROM runs WHERE run_id = $1 AND host = $2 AND start_ts = $3", identity);
+    if (!existing.rows.empty()) {
+      if (existing.rows[0][1] == "complete") throw AlreadyLoaded{};
+      // Loaded while it was being written: replaced by what the file holds now.
+      const std::string key = *existing.rows[0][0];
+      for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped"})
+        store_.query(fmt::format("DELETE FROM {} WHERE run_key = $1", table), {key});
+      const std::int64_t run_key = std::stoll(key);
+      store_.query("DELETE FROM spans WHERE span_row >= $1 AND span_row < $2",
+                   {fmt::format("{}", span_row(run_key, 0)), fmt::format("{}", span_row(run_key + 1, 0))});
+      store_.query("DELETE FROM runs WHERE run_key = $1", {key});
+      result.outcome = LoadResult::Outcome::completed;
+    }
+    std::string options = "{\"schema\":";
+    fmt::format_to(std::back_inserter(options), "{},\"schema_minor\":{},\"clock_source\":", r.schema,
+                   r.schema_minor);
+    append_json_string(options, r.clock_source);
+    if (r.flush_interval_ms)
+      fmt::format_to(std::back_inserter(options), ",\"flush_interval_ms\":{}", *r.flush_interval_ms);
+    options += '}';
+    std::string attrs;
+    append_attrs_json(attrs, r.attrs);
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    const QueryResult inserted = store_.query(
+        "INSERT INTO runs (run_id, host, process, pid, version, start_ts, end_ts, wall_ns, status, options, "
+        "attrs, source, lines, records, bytes, header_line, loaded_at) VALUES ($1, $2, $3, $4, $5, "
+        "$6, $6, 0, 'loading', $7, $8, $9, 0, 0, 0, $10, $11) RETURNING run_key",
+        {std::string(r.run_id), std::string(r.host), std::string(r.process), fmt::format("{}", r.pid),
+         std::string(r.version), fmt::format("{}", r.start_ts), options, attrs, file_.string(),
+         fmt::format("{}", line),
+         fmt::format("{}", std::chrono::duration_cast<std::chrono::seconds>(now).count())});
+    result.run_key = std::stoll(*inserted.rows.at(0).at(0));
+    open_appenders();
+  }
+
+  void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts);
+    auto& a = *threads_;
+    a.integer(result.run_key);
+    a.integer(as_signed(line));
+    a.integer(as_signed(r.tid));
+    r.name ? a.text(*r.name) : a.null();
+    a.integer(as_signed(r.ts));
+    a.integer(r.exited ? 1 : 0);
+    end_row(a);
+  }
+
+  void on_span(const reader::SpanRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts + r.dur_ns);
+    attrs_text_.clear();
+    append_attrs_json(attrs_text_, r.attrs);
+    write_span(as_signed(r.span_id), r.parent, r.name, r.tid, r.end_tid.value_or(r.tid), r.ts, r.dur_ns,
+               r.error ? "error" : "ok", r.message, r.is_phase, r.is_async, attrs_text_, line, std::nullopt);
+  }
+
+  void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts);
+    assembler_.start(r);
+    start_lines_[r.span_id] = line;
+  }
+
+  void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts);
+    auto span = assembler_.end(r);
+    const auto start = start_lines_.find(r.span_id);
+    if (!span || start == start_lines_.end()) return;  // an end without a start: the reader counts it, not us
+    const std::uint64_t start_line = start->second;
+    start_lines_.erase(start);
+    write_whole(*span, span->error ? "error" : "ok", start_line, line);
+  }
+
+  void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts);
+    auto& a = *events_;
+    a.integer(result.run_key);
+    a.integer(as_signed(line));
+    a.text(r.name);
+    a.integer(as_signed(r.tid));
+    a.integer(as_signed(r.ts));
+    r.parent ? a.integer(as_signed(*r.parent)) : a.null();
+    attrs_text_.clear();
+    append_attrs_json(attrs_text_, r.attrs);
+    a.text(attrs_text_);
+    end_row(a);
+  }
+
+  void on_counter(const reader::CounterRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts);
+    auto& a = *counters_;
+    a.integer(result.run_key);
+    a.integer(as_signed(line));
+    a.text(r.name);
+    a.integer(as_signed(r.tid));
+    a.integer(as_signed(r.ts));
+    a.real(r.delta.is_integer ? static_cast<double>(r.delta.as_integer) : r.delta.as_double);
+    r.delta.is_integer ? a.integer(r.delta.as_integer) : a.null();
+    end_row(a);
+  }
+
+  void on_gauge(const reader::GaugeRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts);
+    auto& a = *gauges_;
+    a.integer(result.run_key);
+    a.integer(as_signed(line));
+    a.text(r.name);
+    a.integer(as_signed(r.tid));
+    a.integer(as_signed(r.ts));
+    a.optional_real(r.value);
+    a.optional_real(r.min);
+    a.optional_real(r.max);
+    a.integer(as_signed(r.count));
+    end_row(a);
+  }
+
+  void on_phase(const reader::PhaseRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.end_ts);
+    auto& a = *phases_;
+    a.integer(result.run_key);
+    a.integer(as_signed(line));
+    a.text(r.name);
+    r.span_id ? a.integer(as_signed(*r.span_id)) : a.null();
+    a.integer(as_signed(r.ts));
+    a.integer(as_signed(r.end_ts));
+    a.integer(as_signed(r.wall_ns));
+    end_row(a);
+  }
+
+  void on_dropped(const reader::DroppedRecord& r, std::uint64_t line) override {
+    require_header(line);
+    saw(r.ts);
+    auto& a = *dropped_;
+    a.integer(result.run_key);
+    a.integer(as_signed(line));
+    a.integer(as_signed(r.tid));
+    a.integer(as_signed(r.ts));
+    for (const std::uint64_t count :
+         {r.counts.spans, r.counts.events, r.counts.metrics, r.counts.attrs, r.counts.async_ends})
+      a.integer(as_signed(count));
+    a.text(r.reason);
+    end_row(a);
+  }
+
+  void on_footer(const reader::FooterRecord& r, std::uint64_t line) override {
+    require_header(line);
+    footer_ts_ = r.ts;
+    footer_wall_ns_ = r.wall_ns;
+    footer_json = fmt::format(
+        "{{\"line\":{},\"ts\":{},\"wall_ns\":{},\"records\":{},\"spans\":{},\"events\":{},\"sampled_out\":{},"
+        "\"open_spans\":{},\"unwritten_records\":{},\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},"
+        "\"attrs\":{},\"async_ends\":{}}}}}",
+        line, r.ts, r.wall_ns, r.records, r.spans, r.events, r.sampled_out, r.open_spans, r.unwritten_records,
+        r.dropped.spans, r.dropped.events, r.dropped.metrics, r.dropped.attrs, r.dropped.async_ends);
+  }
+
+  // After the whole file: the spans still open, the run's totals, commit.
+  void finish(const reader::ReadReport& report) {
+    if (!has_header) throw HistoryError(fmt::format("{}: no header line: not a spanlog run", file_.string()));
+    std::uint64_t end_ts = std::max(max_ts, start_ts);
+    std::uint64_t wall_ns = end_ts - start_ts;
+    if (!footer_json.empty()) {
+      if (footer_ts_ != 0) end_ts = footer_ts_;
+      if (footer_wall_ns_ != 0) wall_ns = footer_wall_ns_;
+    }
+    for (const auto& span : assembler_.still_open(end_ts))
+      write_whole(span, "open", start_lines_.at(span.span_id), std::nullopt);
+    for (auto* appender : {threads_.get(), spans_.get(), events_.get(), counters_.get(), gauges_.get(),
+                           phases_.get(), dropped_.get()})
+      appender->finish();
+    result.complete = !footer_json.empty();
+    std::vector<std::string> values = {
+        fmt::format("{}", as_signed(end_ts)),     fmt::format("{}", as_signed(wall_ns)),
+        result.complete ? "complete" : "running", fmt::format("{}", report.lines),
+        fmt::format("{}", report.records),        fmt::format("{}", report.bytes),
+        report.torn_last_line.value_or(""),       fmt::format("{}", result.run_key)};
+    if (result.complete) values.push_back(footer_json);
+    store_.query(
+        std::string("UPDATE runs SET end_ts = $1, wall_ns = $2, status = $3, lines = $4, records = $5, "
+                    "bytes = $6, torn_last_line = NULLIF($7, ''), footer = ") +
+            (result.complete ? "$9" : "NULL") + " WHERE run_key = $8",
+        values);
+    store_.commit();
+    in_transaction_ = false;
+  }
+
+  void abandon() {
+    if (in_transaction_) store_.rollback();
+    in_transaction_ = false;
+  }
+
+ private:
+  void require_header(std::uint64_t line) const {
+    if (!has_header)
+      throw HistoryError(
+          fmt::format("{}:{}: a record before the header: not a spanlog run", file_.string(), line));
+  }
+  void saw(std::uint64_t ts) { max_ts = std::max(max_ts, ts); }
+  void end_row(RowAppender& appender) {
+    appender.end_row();
+    ++result.rows;
+  }
+
+  void open_appenders() {
+    threads_ = store_.append_rows("threads", {"run_key", "line", "tid", "name", "ts", "exited"});
+    spans_ =
+        store_.append_rows("spans", {"span_row", "run_key", "span_id", "parent_id", "name", "tid", "end_tid",
+                                     "start_ts", "dur_ns", "duration_bucket_ns", "status", "message",
+                                     "is_phase", "is_async", "attrs", "start_line", "end_line"});
+    events_ = store_.append_rows("events", {"run_key", "line", "name", "tid", "ts", "parent_id", "attrs"});
+    counters_ =
+        store_.append_rows("counters", {"run_key", "line", "name", "tid", "ts", "delta", "delta_integer"});
+    gauges_ = store_.append_rows("gauges",
+                                 {"run_key", "line", "name", "tid", "ts", "value", "min", "max", "count"});
+    phases_ =
+        store_.append_rows("phases", {"run_key", "line", "name", "span_id", "start_ts", "end_ts", "wall_ns"});
+    dropped_ = store_.append_rows("dropped", {"run_key", "line", "tid", "ts", "spans", "events", "metrics",
+                                              "attrs", "async_ends", "reason"});
+  }
+
+  void write_whole(const exporters::WholeSpan& span, std::string_view status, std::uint64_t start_line,
+                   std::optional<std::uint64_t> end_line) {
+    attrs_text_.clear();
+    append_attrs_json(attrs_text_, span.attrs);
+    write_span(as_signed(span.span_id), span.parent, span.name, span.tid, span.end_tid, span.start_ts,
+               span.dur_ns, status, span.message, span.is_phase, span.is_async, attrs_text_, start_line,
+               end_line ? std::optional<std::uint64_t>(*end_line) : std::nullopt);
+    if (!end_line) ++open_written_;
+  }
+
+  void write_span(std::int64_t span_id, std::optional<std::uint64_t> parent, std::string_view name,
+                  std::uint64_t tid, std::uint64_t end_tid, std::uint64_t start, std::uint64_t dur_ns,
+                  std::string_view status, std::string_view message, bool is_phase, bool is_async,
+                  std::string_view attrs, std::uint64_t start_line, std::optional<std::uint64_t> end_line) {
+    if (end_line.value_or(start_line) >> kSpanRowLineBits != 0)
+      throw HistoryError(fmt::format("{}:{}: too many lines for the history", file_.string(), start_line));
+    auto& a = *spans_;
+    a.integer(span_row(result.run_key, end_line.value_or(start_line)));
+    a.integer(result.run_key);
+    a.integer(span_id);
+    parent ? a.integer(as_signed(*parent)) : a.null();
+    a.text(name);
+    a.integer(as_signed(tid));
+    a.integer(as_signed(end_tid));
+    a.integer(as_signed(start));
+    a.integer(as_signed(dur_ns));
+    a.integer(as_signed(bucket_midpoint(dur_ns)));
+    a.text(status);
+    message.empty() ? a.null() : a.text(message);
+    a.integer(is_phase ? 1 : 0);
+    a.integer(is_async ? 1 : 0);
+    attrs == "{}" ? a.null() : a.text(attrs);
+    a.integer(as_signed(start_line));
+    end_line ? a.integer(as_signed(*end_line)) : a.null();
+    end_row(a);
+    ++result.spans;
+  }
+
+  Store& store_;
+  std::filesystem::path file_;
+  bool in_transaction_ = false;
+  std::unique_ptr<RowAppender> threads_, spans_, events_, counters_, gauges_, phases_, dropped_;
+  exporters::SpanAssembler assembler_;
+  std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line
+  std::string attrs_text_;
+  std::uint64_t footer_ts_ = 0, footer_wall_ns_ = 0;
+  std::uint64_t open_written_ = 0;
+};
+
+}  // namespace
+
+LoadResult load_run(Store& store, const std::filesystem::path& file) {
+  prepare_for_writing(store);
+  LoadingSink sink(store, file);
+  try {
+    const reader::ReadReport report = reader::read_file(file, sink);
+    sink.finish(report);
+  } catch (const AlreadyLoaded&) {
+    sink.abandon();
+    sink.result.outcome = LoadResult::Outcome::already_loaded;
+    sink.result.complete = true;
+    sink.result.rows = sink.result.spans = 0;
+  } catch (...) {
+    sink.abandon();
+    throw;
+  }
+  return sink.result;
+}
+
+}  // namespace spanlog::history

@@ -1,0 +1,190 @@
+#include "history/schema.hpp"
+
+#include <fmt/format.h>
+
+namespace spanlog::history {
+namespace {
+
+// {id} is the run table's key, {int} a 64-bit integer, {real} a double, {json} attribute text.
+constexpr const char* kTables = R"(
+CREATE TABLE IF NOT EXISTS spanlog_schema (version {int} NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+  run_key {id},
+  run_id TEXT NOT NULL, host TEXT NOT NULL, process TEXT NOT NULL, pid {int} NOT NULL,
+  version TEXT NOT NULL, start_ts {int} NOT NULL, end_ts {int} NOT NULL, wall_ns {int} NOT NULL,
+  status TEXT NOT NULL, options {json} NOT NULL, attrs {json} NOT NULL, source TEXT NOT NULL,
+  lines {int} NOT NULL, records {int} NOT NULL, bytes {int} NOT NULL, header_line {int} NOT NULL,
+  torn_last_line TEXT, footer {json}, loaded_at TEXT NOT NULL,
+  UNIQUE (run_id, host, start_ts));
+CREATE TABLE IF NOT EXISTS threads (
+  run_key {int} NOT NULL, line {int} NOT NULL, tid {int} NOT NULL, name TEXT,
+  ts {int} NOT NULL, exited {int} NOT NULL,
+  PRIMARY KEY (run_key, line)){clustered};
+CREATE TABLE IF NOT EXISTS spans (
+  span_row {int} PRIMARY KEY, run_key {int} NOT NULL, span_id {int} NOT NULL, parent_id {int}, name TEXT NOT NULL,
+  tid {int} NOT NULL, end_tid {int} NOT NULL, start_ts {int} NOT NULL, dur_ns {int} NOT NULL,
+  duration_bucket_ns {int} NOT NULL, status TEXT NOT NULL, message TEXT, is_phase {int} NOT NULL,
+  is_async {int} NOT NULL, attrs {json}, start_line {int} NOT NULL, end_line {int});
+CREATE TABLE IF NOT EXISTS events (
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
+  ts {int} NOT NULL, parent_id {int}, attrs {json},
+  PRIMARY KEY (run_key, line)){clustered};
+CREATE TABLE IF NOT EXISTS counters (
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
+  ts {int} NOT NULL, delta {real} NOT NULL, delta_integer {int},
+  PRIMARY KEY (run_key, line)){clustered};
+CREATE TABLE IF NOT EXISTS gauges (
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL,
+  ts {int} NOT NULL, value {real}, min {real}, max {real}, count {int} NOT NULL,
+  PRIMARY KEY (run_key, line)){clustered};
+CREATE TABLE IF NOT EXISTS phases (
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, span_id {int},
+  start_ts {int} NOT NULL, end_ts {int} NOT NULL, wall_ns {int} NOT NULL,
+  PRIMARY KEY (run_key, line)){clustered};
+CREATE TABLE IF NOT EXISTS dropped (
+  run_key {int} NOT NULL, line {int} NOT NULL, tid {int} NOT NULL, ts {int} NOT NULL,
+  spans {int} NOT NULL, events {int} NOT NULL, metrics {int} NOT NULL, attrs {int} NOT NULL,
+  async_ends {int} NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY (run_key, line)){clustered};
+)";
+
+// Percentiles as the reader computes them (tools/reader/histogram.cpp): the nearest rank ceil(q * n), as the
+// midpoint of its histogram bucket (stored per span at load time), kept within [min, max]; the minimum at
+// rank 1 and the maximum at rank n. Integer ranks: (n + 1) / 2, (9n + 9) / 10, (99n + 99) / 100.
+constexpr const char* kViews = R"(
+CREATE VIEW span_stats AS
+WITH ranked AS (
+  SELECT run_key, name, dur_ns, duration_bucket_ns, status,
+         ROW_NUMBER() OVER (PARTITION BY run_key, name ORDER BY duration_bucket_ns) AS position,
+         COUNT(*) OVER (PARTITION BY run_key, name) AS n
+  FROM spans WHERE status <> 'open'),
+grouped AS (
+  SELECT run_key, name, n, SUM(dur_ns) AS total_ns, MIN(dur_ns) AS min_ns, MAX(dur_ns) AS max_ns,
+         SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors,
+         MAX(CASE WHEN position = (n + 1) / 2 THEN duration_bucket_ns END) AS mid50,
+         MAX(CASE WHEN position = (9 * n + 9) / 10 THEN duration_bucket_ns END) AS mid90,
+         MAX(CASE WHEN position = (99 * n + 99) / 100 THEN duration_bucket_ns END) AS mid99
+  FROM ranked GROUP BY run_key, name, n)
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.n AS count, g.total_ns, g.min_ns,
+       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_ns WHEN (g.n + 1) / 2 <= 1 THEN g.min_ns
+            WHEN g.mid50 < g.min_ns THEN g.min_ns WHEN g.mid50 > g.max_ns THEN g.max_ns ELSE g.mid50 END AS p50_ns,
+       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_ns WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_ns
+            WHEN g.mid90 < g.min_ns THEN g.min_ns WHEN g.mid90 > g.max_ns THEN g.max_ns ELSE g.mid90 END AS p90_ns,
+       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_ns WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_ns
+            WHEN g.mid99 < g.min_ns THEN g.min_ns WHEN g.mid99 > g.max_ns THEN g.max_ns ELSE g.mid99 END AS p99_ns,
+       g.max_ns, g.errors
+FROM grouped g JOIN runs r ON r.run_key = g.run_key;
+
+CREATE VIEW phase_times AS
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, p.name, SUM(p.wall_ns) AS wall_ns,
+       COUNT(*) AS occurrences, MAX(p.still_open) AS still_open
+FROM (SELECT run_key, name, wall_ns, 0 AS still_open FROM phases
+      UNION ALL
+      SELECT run_key, name, dur_ns, 1 FROM spans WHERE is_phase = 1 AND status = 'open') p
+JOIN runs r ON r.run_key = p.run_key
+GROUP BY r.run_key, r.run_id, r.host, r.start_ts, p.name;
+
+CREATE VIEW counter_totals AS
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, c.name,
+       CASE WHEN COUNT(c.delta_integer) = COUNT(*) THEN SUM(c.delta_integer) ELSE SUM(c.delta) END AS total,
+       COUNT(*) AS updates
+FROM counters c JOIN runs r ON r.run_key = c.run_key
+GROUP BY r.run_key, r.run_id, r.host, r.start_ts, c.name;
+
+CREATE VIEW run_order AS
+SELECT ROW_NUMBER() OVER (ORDER BY start_ts DESC, run_key DESC) - 1 AS back, run_key, run_id, host, process,
+       start_ts, wall_ns, status
+FROM runs;
+)";
+
+std::string tables_sql(Dialect dialect) {
+  const bool sqlite = dialect == Dialect::sqlite;
+  return fmt::format(kTables, fmt::arg("id", sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"),
+                     fmt::arg("int", sqlite ? "INTEGER" : "BIGINT"),
+                     fmt::arg("real", sqlite ? "REAL" : "DOUBLE PRECISION"),
+                     fmt::arg("json", sqlite ? "TEXT" : "JSON"),
+                     // Rows of one run stay together, in file order, with no second index to keep up.
+                     fmt::arg("clustered", sqlite ? " WITHOUT ROWID" : ""));
+}
+
+// Whether spanlog_schema and runs exist, seen in one statement: one snapshot, even while another loader is
+// creating them.
+std::pair<bool, bool> schema_and_runs_exist(Store& store) {
+  const QueryResult result =
+      store.dialect() == Dialect::sqlite
+          ? store.query(
+                "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = "
+                "'spanlog_schema'), "
+                "(SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs')")
+          : store.query(
+                "SELECT (SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND "
+                "tablename = 'spanlog_schema'), (SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE "
+                "schemaname = current_schema() AND tablename = 'runs')");
+  return {result.rows.at(0).at(0) != "0", result.rows.at(0).at(1) != "0"};
+}
+
+std::string migrate_command(const Store& store) {
+  return fmt::format("spanlog migrate --db '{}'", store.display_name());
+}
+
+}  // namespace
+
+std::int64_t stored_schema_version(Store& store) {
+  const auto [has_schema, has_runs] = schema_and_runs_exist(store);
+  if (!has_schema) {
+    if (has_runs)
+      throw HistoryError(fmt::format("{}: holds a table 'runs' but no spanlog_schema: not a spanlog history",
+                                     store.display_name()));
+    return 0;
+  }
+  const QueryResult result = store.query("SELECT MAX(version) FROM spanlog_schema");
+  if (result.rows.empty() || !result.rows[0][0])
+    throw HistoryError(fmt::format("{}: spanlog_schema holds no version", store.display_name()));
+  return std::stoll(*result.rows[0][0]);
+}
+
+void prepare_for_writing(Store& store) {
+  if (stored_schema_version(store) == kSchemaVersion) return;
+  store.begin_write();
+  try {
+    // PostgreSQL: concurrent loaders of a new database create it one after the other.
+    if (store.dialect() == Dialect::postgresql)
+      store.query("SELECT pg_advisory_xact_lock(7011424361150287873)");
+    const std::int64_t version = stored_schema_version(store);
+    if (version > kSchemaVersion)
+      throw HistoryError(fmt::format(
+          "{}: the history has schema version {}, newer than this spanlog's {}: use a newer spanlog",
+          store.display_name(), version, kSchemaVersion));
+    if (version < 1) {
+      store.execute(tables_sql(store.dialect()));
+      store.execute("INSERT INTO spanlog_schema (version) VALUES (1)");
+    }
+    if (version < 2) {
+      store.execute(kViews);
+      store.execute("UPDATE spanlog_schema SET version = 2");
+    }
+    store.commit();
+  } catch (...) {
+    store.rollback();
+    throw;
+  }
+}
+
+void require_current_schema(Store& store) {
+  const std::int64_t version = stored_schema_version(store);
+  if (version == 0)
+    throw HistoryError(
+        fmt::format("{}: no spanlog history here yet (load runs with: spanlog load RUN --db '{}')",
+                    store.display_name(), store.display_name()));
+  if (version > kSchemaVersion)
+    throw HistoryError(fmt::format(
+        "{}: the history has schema version {}, newer than this spanlog's {}: use a newer spanlog",
+        store.display_name(), version, kSchemaVersion));
+  if (version < kSchemaVersion)
+    throw HistoryError(
+        fmt::format("{}: the history has the older schema version {} (this spanlog uses {}); "
+                    "migrate it with: {}",
+                    store.display_name(), version, kSchemaVersion, migrate_command(store)));
+}
+
+}  // namespace spanlog::history

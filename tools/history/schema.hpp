@@ -1,0 +1,33 @@
+// The history's relational schema (docs/history.md): its version lives in the database, in spanlog_schema.
+// A writer migrates an older database forward; a reader refuses one it would misread, naming the command that
+// migrates it; nobody touches a newer one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "history/store.hpp"
+
+namespace spanlog::history {
+
+// 1: the tables. 2: the views (span_stats, phase_times, counter_totals, run_order).
+inline constexpr std::int64_t kSchemaVersion = 2;
+
+// A span row's key: its run in the high bits, the line that completed it (its span line, its span_end, or its
+// span_start for a span still open) in the low bits. Rows are written in the order of that line, so a run's
+// spans are appended at the end of the table (SQLite: the rowid) instead of searched for, row by row; and a
+// run's spans are one key range.
+inline constexpr unsigned kSpanRowLineBits = 40;
+inline std::int64_t span_row(std::int64_t run_key, std::uint64_t line) {
+  return (run_key << kSpanRowLineBits) | static_cast<std::int64_t>(line);
+}
+
+// The version a database holds; 0 when it holds no spanlog history at all (a new, empty database).
+std::int64_t stored_schema_version(Store& store);
+
+// For loading: creates or migrates the schema to kSchemaVersion, once even with concurrent loaders.
+void prepare_for_writing(Store& store);
+// For reading: throws HistoryError unless the database holds exactly kSchemaVersion.
+void require_current_schema(Store& store);
+
+}  // namespace spanlog::history
