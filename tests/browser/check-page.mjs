@@ -67,6 +67,7 @@ try {
     await page.waitForSelector(`#recent li[data-span="${lateSpan}"]`, { timeout: 20000 });
     await page.waitForSelector(`#errors li[data-span="${errorSpan}"]`, { timeout: 20000 });
     result.appeared_after_ms = Date.now() - started;
+    result.after_trigger = await facts(page);
     result.same_page = await page.evaluate(() => window.__same_page === true);
     await page.waitForTimeout(500);
   } else {

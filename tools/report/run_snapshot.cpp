@@ -66,9 +66,9 @@ class SnapshotSink : public reader::RecordSink {
     base_ = r.start_ts;
     header_ = fmt::format(
         "{{\"event\":\"header\",\"run_id\":{},\"process\":{},\"host\":{},\"pid\":{},\"version\":{},"
-        "\"start_ts\":0,\"start_ts_ns\":\"{}\"}}",
+        "\"start_ts\":0,\"start_ts_ns\":\"{}\",\"options\":{{\"flush_interval_ms\":{}}}}}",
         json_string(r.run_id), json_string(r.process), json_string(r.host), r.pid, json_string(r.version),
-        r.start_ts);
+        r.start_ts, r.flush_interval_ms.value_or(100));
   }
   void on_thread(const reader::ThreadRecord& r, std::uint64_t) override {
     auto& t = threads_[r.tid];

@@ -447,19 +447,23 @@
     const box = document.getElementById("charts");
     box.replaceChildren();
     const start = model.startTs(), end = Math.max(model.endTs(), start + 1);
-    const width = (end - start) / CHART_BUCKETS;
+    // A bucket no narrower than the flush interval: counters arrive once per interval.
+    const flushNs = ((model.header && model.header.options && model.header.options.flush_interval_ms) || 100) * 1e6;
+    const width = Math.max((end - start) / CHART_BUCKETS, flushNs);
+    const buckets = Math.max(1, Math.ceil((end - start) / width));
+    const bucketOf = ts => Math.min(buckets - 1, Math.max(0, Math.floor((ts - start) / width)));
     for (const [name, points] of model.counters) {
-      const sums = new Array(CHART_BUCKETS).fill(0);
+      const sums = new Array(buckets).fill(0);
       let total = 0;
-      for (const [ts, delta] of points) { sums[Math.min(CHART_BUCKETS - 1, Math.max(0, Math.floor((ts - start) / width)))] += delta; total += delta; }
+      for (const [ts, delta] of points) { sums[bucketOf(ts)] += delta; total += delta; }
       const rate = sums.map(v => v / (width / 1e9));
       const rolling = rate.map((_, i) => { const from = Math.max(0, i - ROLLING_BUCKETS + 1); let s = 0; for (let j = from; j <= i; j++) s += rate[j]; return s / (i - from + 1); });
       box.append(chart(name + " (counter)", "total " + number(total) + ", per second: bars; rolling " + duration(width * ROLLING_BUCKETS) + ": line", rate, rolling, "per s"));
     }
     for (const [name, points] of model.gauges) {
-      const last = new Array(CHART_BUCKETS).fill(null);
+      const last = new Array(buckets).fill(null);
       let newest = null;
-      for (const [ts, value] of points) if (typeof value === "number") { last[Math.min(CHART_BUCKETS - 1, Math.max(0, Math.floor((ts - start) / width)))] = value; newest = value; }
+      for (const [ts, value] of points) if (typeof value === "number") { last[bucketOf(ts)] = value; newest = value; }
       for (let i = 1; i < last.length; i++) if (last[i] === null && last[i - 1] !== null) last[i] = last[i - 1];
       box.append(chart(name + " (gauge)", "last " + number(newest), null, last.map(v => v === null ? 0 : v), ""));
     }
@@ -502,7 +506,7 @@
     document.getElementById("foot").textContent = model.spanCount.toLocaleString("en-US") + " spans drawn on " + model.lanes.size + " lanes" + (h ? "; host " + h.host + ", pid " + h.pid + ", spanlog " + h.version : "");
   }
 
-  let lastHeavy = 0;
+  let lastHeavy = -Infinity, lastMetrics = 0;
   function render(now) {
     if (page.dirty) {
       page.dirty = false;
@@ -512,8 +516,15 @@
       drawErrors();
       drawRecent();
       drawStatus();
-      // The charts and the table are redrawn at most every two seconds while records stream in.
-      if (!page.live || now - lastHeavy > 2000) { lastHeavy = now; drawCharts(); drawSummary(); }
+      // The charts and the table are redrawn at most every second while records stream in, and at once when
+      // a new counter or gauge appears.
+      const metrics = model.counters.size + model.gauges.size;
+      if (!page.live || now - lastHeavy > 1000 || metrics !== lastMetrics) {
+        lastHeavy = now;
+        lastMetrics = metrics;
+        drawCharts();
+        drawSummary();
+      }
     }
     requestAnimationFrame(render);
   }
