@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -252,4 +253,66 @@ TEST_CASE("report: the demo run's page shows its threads, phases, errors, summar
   const fs::path readme_image = env("SPANLOG_README_IMAGE");
   fs::create_directories(readme_image.parent_path());
   fs::copy_file(shot, readme_image, fs::copy_options::overwrite_existing);
+}
+
+TEST_CASE("report: a run of a million spans opens, draws the longest and says what it left out") {
+  const fs::path checks = checker();
+  (void)checks;
+  TempDir dir;
+  // 8 threads, each a series of "parent" spans with four children: 200,000 parents, 800,000 children.
+  const fs::path file = dir.path / "telemetry.jsonl";
+  {
+    std::ofstream out(file, std::ios::binary);
+    const std::uint64_t base = 1795459260000000000ull;
+    out << R"({"event":"header","schema":1,"schema_minor":0,"version":"0.1.0","run_id":"million","pid":1,)"
+        << R"("process":"big","host":"h","start_ts":)" << base << R"(,"clock":{"source":"steady"}})"
+        << "\n";
+    std::uint64_t id = 1;
+    std::string text;
+    for (int tid = 1; tid <= 8; ++tid) {
+      text += R"({"event":"thread","tid":)" + std::to_string(tid) + R"(,"name":"worker-)" +
+              std::to_string(tid) + R"(","ts":)" + std::to_string(base) + "}\n";
+      std::uint64_t ts = base + 1000;
+      for (int i = 0; i < 25000; ++i) {
+        const std::uint64_t parent = id++, start = ts;
+        ts += 100;
+        for (int c = 0; c < 4; ++c) {
+          const std::uint64_t dur = 200 + (id * 7919) % 4800;
+          text += R"({"event":"span","span_id":)" + std::to_string(id++) + R"(,"parent":)" +
+                  std::to_string(parent) + R"(,"name":"child.)" + std::to_string(c) + R"(","tid":)" +
+                  std::to_string(tid) + R"(,"ts":)" + std::to_string(ts) + R"(,"dur_ns":)" +
+                  std::to_string(dur) + "}\n";
+          ts += dur + 50;
+        }
+        text += R"({"event":"span","span_id":)" + std::to_string(parent) + R"(,"name":"parent","tid":)" +
+                std::to_string(tid) + R"(,"ts":)" + std::to_string(start) + R"(,"dur_ns":)" +
+                std::to_string(ts - start + 100) + "}\n";
+        ts += 300;
+        if (text.size() > (1u << 20)) {
+          out << text;
+          text.clear();
+        }
+      }
+    }
+    out << text;
+  }
+  const fs::path report = output_dir() / "million.html";
+  const std::string printed = test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report " +
+                                                shell_quoted(dir.path) + " -o " + shell_quoted(report));
+  CHECK(printed.find("60000 of 1000000 spans drawn") != std::string::npos);
+
+  const fs::path shot = output_dir() / "million.png";
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto facts = check_page(parser, text, "report " + shell_quoted(report) + " " + shell_quoted(shot));
+  const auto at_load = facts["at_load"];
+  CHECK(at_load["spans_drawn"].get_uint64().value() == 60000);
+  CHECK(std::string(at_load["notice"].get_string().value()).find("draws 60000 of 1000000 spans") !=
+        std::string::npos);
+  CHECK(strings(at_load["threads"]).size() == 8);
+  CHECK(contains(strings(at_load["summary_rows"]), "child.3"));
+  CHECK_FALSE(facts["tooltip"].get_string().value().empty());
+  // Reported, not judged: timings belong to bench/, and this machine is shared.
+  MESSAGE("a million spans: page ready in " << facts["load_ms"].get_int64().value() << " ms, a full redraw "
+                                            << facts["redraw_ms"].get_double().value() << " ms");
 }

@@ -55,10 +55,12 @@ try {
   page.on("request", r => requests.push(r.url()));
   page.on("pageerror", e => { (result.page_errors ||= []).push(String(e)); });
   const url = mode === "report" ? pathToFileURL(resolve(target)).href : target;
+  const loading = Date.now();
   await page.goto(url);
   await page.waitForFunction(() => window.spanlog && window.spanlog.ready, null, { timeout: 20000 });
   await page.waitForSelector(".card", { timeout: 20000 });
   await page.waitForTimeout(300);  // a frame or two: the first render
+  result.load_ms = Date.now() - loading;
   result.at_load = await facts(page);
   if (mode === "live") {
     await page.evaluate(() => { window.__same_page = true; });
@@ -75,6 +77,7 @@ try {
     const box = await page.locator("#timeline").boundingBox();
     await page.mouse.move(box.x + box.width * 0.5, box.y + 32);
     await page.waitForTimeout(100);
+    result.redraw_ms = await page.evaluate(() => window.spanlog.timeRedraw());
     result.tooltip = await page.evaluate(() => document.getElementById("tooltip").hidden ? "" : document.getElementById("tooltip").textContent);
     await page.mouse.move(0, 0);
   }

@@ -146,6 +146,7 @@ class SnapshotSink : public reader::RecordSink {
 
   std::uint64_t spans_seen = 0;
   std::uint64_t spans_drawn() const { return longest_.size() + extra_.size(); }
+  std::uint64_t longest_kept() const { return longest_.size(); }
   std::uint64_t errors_left_out = 0;
   std::uint64_t last_ts() const { return last_ts_; }
 
@@ -230,8 +231,10 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
   std::string note;
   if (snapshot.spans_drawn < snapshot.spans_seen)
     note = fmt::format(
-        "The timeline draws the {} longest of {} spans (with every phase{}); the summary counts them all.",
-        snapshot.spans_drawn, snapshot.spans_seen, sink.errors_left_out ? "" : " and error span");
+        "The timeline draws {} of {} spans: the {} longest, with every phase and {} error span; the summary "
+        "table counts them all.",
+        snapshot.spans_drawn, snapshot.spans_seen, sink.longest_kept(),
+        sink.errors_left_out ? fmt::format("the first {}", limits.max_error_spans) : std::string("every"));
   const std::uint64_t end_ts = summary.runs.empty() ? sink.last_ts() : summary.runs.front().end_ts;
   snapshot.json = fmt::format("{{\"summary\":{},\"note\":{},\"records\":{}}}", cli::summary_json(summary),
                               json_string(note), sink.records_json(std::max(end_ts, sink.last_ts())));

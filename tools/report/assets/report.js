@@ -279,7 +279,7 @@
           g.fillStyle = "#fff";
           g.fillText(s.name, x0 + 3, top + 12, w - 6);
         }
-        if (w >= 2) hitboxes.push([x0, top, w, s]);
+        hitboxes.push([x0, top, w, s]);  // a narrow span stands for the others merged into its pixel
       }
       y += lane.rows * LANE_ROW;
       g.strokeStyle = "#e5e7eb";
@@ -299,7 +299,7 @@
     const boxes = canvas.hitboxes || [];
     for (let i = boxes.length - 1; i >= 0; i--) {
       const [x0, top, w, s] = boxes[i];
-      if (px >= x0 && px <= x0 + w && py >= top && py < top + LANE_ROW) return s;
+      if (px >= x0 - 1 && px <= x0 + w + 1 && py >= top && py < top + LANE_ROW) return s;
     }
     return null;
   }
@@ -362,6 +362,7 @@
       cursor = p.end;
     }
     if (end > cursor && cursor > start) bar.append(el("div", {class: "gap", style: "flex:" + (end - cursor)}));
+    if (!bar.children.length) bar.append(el("div", {class: "gap", style: "flex:1", text: "no phases recorded (SPANLOG_PHASE)"}));
   }
 
   function numericAttrs(span) {
@@ -567,6 +568,13 @@
   } else {
     startLive();
   }
+  // For scripts and tests: how long one full redraw of the timeline takes, in milliseconds.
+  window.spanlog.timeRedraw = () => {
+    const started = performance.now();
+    for (const lane of model.lanes.values()) lane.layoutDirty = true;
+    drawTimeline();
+    return performance.now() - started;
+  };
   window.spanlog.ready = true;
   requestAnimationFrame(render);
 })();
