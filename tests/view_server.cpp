@@ -190,6 +190,22 @@ TEST_CASE("the follower starts again when the file is truncated or rotated") {
   }
 }
 
+TEST_CASE("the follower of $SPANLOG_DIR/latest moves to the next run when the link moves") {
+  TempDir dir;
+  fs::create_directories(dir.path / "run-1");
+  fs::create_directories(dir.path / "run-2");
+  write(dir.path / "run-1" / "telemetry.jsonl", "{\"run\":1}\n");
+  write(dir.path / "run-2" / "telemetry.jsonl", "{\"run\":2}\n");
+  fs::create_directory_symlink("run-1", dir.path / "latest");
+  FileFollower follower(dir.path / "latest" / "telemetry.jsonl");
+  CHECK(follower.poll().lines == "{\"run\":1}\n");
+  fs::create_directory_symlink("run-2", dir.path / "latest.new");
+  fs::rename(dir.path / "latest.new", dir.path / "latest");
+  const auto update = follower.poll();
+  CHECK(update.reset);
+  CHECK(update.lines == "{\"run\":2}\n");
+}
+
 TEST_CASE("the server answers the page, the summary and the metrics, and nothing else") {
   ::signal(SIGPIPE, SIG_IGN);
   TempDir dir;
