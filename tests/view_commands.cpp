@@ -135,7 +135,9 @@ TEST_CASE("report: one file that fetches nothing, with the summary and every spa
 TEST_CASE("report: a crashed run's open spans are drawn open-ended") {
   TempDir dir;
   const fs::path out = dir.path / "crashed.html";
-  test_support::run(spanlog() + " report " + data("crashed").string() + " -o " + out.string());
+  const std::string printed =
+      test_support::run(spanlog() + " report " + data("crashed").string() + " -o " + out.string());
+  CHECK(printed.find("and 3 never ended") != std::string::npos);
   ReportData d;
   load(d, read_text(out));
   CHECK(d.events.count("span_start:load") == 1);

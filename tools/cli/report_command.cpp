@@ -28,8 +28,10 @@ int report_command(const ReportOptions& options, const Console& console) {
   std::error_code error;
   std::filesystem::rename(temporary, options.output, error);
   if (error) throw UsageError(fmt::format("{}: cannot write: {}", options.output, error.message()));
-  console.print("wrote {}: {} of {} spans drawn, {} KB\n", options.output, snapshot.spans_drawn,
-                snapshot.spans_seen, page.size() / 1024);
+  console.print("wrote {}: {} of {} spans drawn{}, {} KB\n", options.output, snapshot.spans_drawn,
+                snapshot.spans_seen,
+                snapshot.open_spans ? fmt::format(" and {} never ended", snapshot.open_spans) : std::string(),
+                page.size() / 1024);
   return 0;
 }
 

@@ -60,10 +60,11 @@ struct Buckets {
 
 class SnapshotSink : public reader::RecordSink {
  public:
-  SnapshotSink(const SnapshotLimits& limits, Buckets buckets) : limits_(limits), buckets_(buckets) {}
+  // `base`: the run's start (the header's, else its first timestamp), which the page's times are relative to.
+  SnapshotSink(const SnapshotLimits& limits, Buckets buckets, std::uint64_t base)
+      : limits_(limits), buckets_(buckets), base_(base) {}
 
   void on_header(const reader::HeaderRecord& r, std::uint64_t) override {
-    base_ = r.start_ts;
     header_ = fmt::format(
         "{{\"event\":\"header\",\"run_id\":{},\"process\":{},\"host\":{},\"pid\":{},\"version\":{},"
         "\"start_ts\":0,\"start_ts_ns\":\"{}\",\"options\":{{\"flush_interval_ms\":{}}}}}",
@@ -195,7 +196,7 @@ class SnapshotSink : public reader::RecordSink {
 
   const SnapshotLimits& limits_;
   Buckets buckets_;
-  std::uint64_t base_ = 0;
+  std::uint64_t base_;
   std::uint64_t last_ts_ = 0;
   std::string header_, footer_;
   std::map<std::uint64_t, Thread> threads_;
@@ -222,12 +223,13 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
     const std::uint64_t length = run.end_ts > run.start_ts ? run.end_ts - run.start_ts : 1;
     buckets.width = std::max<std::uint64_t>(1, (length + buckets.count - 1) / buckets.count);
   }
-  SnapshotSink sink(limits, buckets);
+  SnapshotSink sink(limits, buckets, buckets.start);
   reader::read_file(file, sink, read_options);
 
   Snapshot snapshot;
   snapshot.spans_seen = sink.spans_seen;
   snapshot.spans_drawn = sink.spans_drawn();
+  snapshot.open_spans = summary.open_spans.size();
   std::string note;
   if (snapshot.spans_drawn < snapshot.spans_seen)
     note = fmt::format(
@@ -236,8 +238,12 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
         snapshot.spans_drawn, snapshot.spans_seen, sink.longest_kept(),
         sink.errors_left_out ? fmt::format("the first {}", limits.max_error_spans) : std::string("every"));
   const std::uint64_t end_ts = summary.runs.empty() ? sink.last_ts() : summary.runs.front().end_ts;
-  snapshot.json = fmt::format("{{\"summary\":{},\"note\":{},\"records\":{}}}", cli::summary_json(summary),
-                              json_string(note), sink.records_json(std::max(end_ts, sink.last_ts())));
+  const std::uint64_t last = std::max(end_ts, sink.last_ts());
+  const std::uint64_t start = summary.runs.empty() ? 0 : summary.runs.front().start_ts;
+  // end_ts: where open spans are drawn up to; the last record may be one the page is not sent (an instant).
+  snapshot.json =
+      fmt::format("{{\"summary\":{},\"note\":{},\"end_ts\":{},\"records\":{}}}", cli::summary_json(summary),
+                  json_string(note), last > start ? last - start : 0, sink.records_json(last));
   return snapshot;
 }
 

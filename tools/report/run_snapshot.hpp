@@ -21,7 +21,8 @@ struct SnapshotLimits {
 struct Snapshot {
   std::string json;  // {"summary":..., "note":"...", "records":[...]}
   std::uint64_t spans_seen = 0;
-  std::uint64_t spans_drawn = 0;
+  std::uint64_t spans_drawn = 0;  // of those that ended
+  std::uint64_t open_spans = 0;   // never ended, all drawn
 };
 
 // Reads the run twice (the summary, then the records); throws reader::ReadError.

@@ -268,7 +268,7 @@
         if (x1 <= lastPx[s.row] && x1 - x0 < 1) continue;
         lastPx[s.row] = Math.max(lastPx[s.row], x1);
         const top = y + s.row * LANE_ROW;
-        const w = Math.max(1, x1 - x0);
+        const w = Math.max(s.end === null ? 4 : 1, x1 - x0);  // a span that just began is still seen
         g.fillStyle = spanColour(s);
         g.fillRect(x0, top + 1, w, LANE_ROW - 2);
         if (s.end === null) {  // open-ended: a hatched tail and no right edge
@@ -377,7 +377,8 @@
       if (t.spans === 0) continue;
       const open = Array.from(t.open).sort((a, b) => a.start - b.start);
       const current = open.length ? open[open.length - 1] : null;
-      const state = current && !over ? "running" : (t.last && t.last.error) || (current && model.crash) ? "error" : "done";
+      // A span still open when the run is over never ended: the program crashed or was stopped inside it.
+      const state = current ? (over ? "error" : "running") : t.last && t.last.error ? "error" : "done";
       const until = current ? model.endTs() : t.last ? t.last.end : t.firstTs;
       const shown = current || t.last;
       box.append(el("div", {class: "card " + state, "data-thread": t.name},
@@ -565,6 +566,7 @@
     page.summary = data.summary;
     page.note = data.note || "";
     for (const r of data.records) model.add(r);
+    model.seeTime(data.end_ts);
   } else {
     startLive();
   }
