@@ -153,7 +153,7 @@ int top_command(const TopOptions& options, const Console& console) {
   read_options.skip_bad = true;  // a live view keeps going past a bad line
   auto sink = std::make_unique<TopSink>();
   auto reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
-  const bool terminal = console.colour && ::isatty(::fileno(console.out));
+  const bool terminal = ::isatty(::fileno(console.out)) != 0;  // NO_COLOR turns colour off, not redrawing
   const auto started = std::chrono::steady_clock::now();
   for (;;) {
     // Everything there is now, before drawing: a large file is read in several polls.
