@@ -219,3 +219,26 @@ TEST_CASE("top: a missing run is exit status 2") {
   CHECK(exit_status(r) == 2);
   CHECK(r.output.find("/nonexistent/run") != std::string::npos);
 }
+
+TEST_CASE("serve: a missing run, a bad port or a port in use is exit status 2, naming it") {
+  auto r = test_support::try_run(spanlog() + " serve /nonexistent/run --port 0 --timeout 1");
+  CHECK(exit_status(r) == 2);
+  CHECK(r.output.find("/nonexistent/run") != std::string::npos);
+  r = test_support::try_run(spanlog() + " serve " + data("basic").string() + " --port 70000 --timeout 1");
+  CHECK(exit_status(r) == 2);
+  CHECK(r.output.find("70000") != std::string::npos);
+
+  // A first server on a free port, then a second asking for the same port.
+  TempDir dir;
+  const fs::path banner = dir.path / "banner";
+  r = test_support::try_run(
+      "sh -c '" + spanlog() + " serve " + data("basic").string() + " --port 0 --timeout 20 > " +
+      banner.string() + " & first=$!; for i in $(seq 100); do grep -q http " + banner.string() +
+      " && break; sleep 0.1; done; port=$(sed -n \"s|.*127.0.0.1:\\([0-9]*\\)/.*|\\1|p\" " + banner.string() +
+      "); " + spanlog() + " serve " + data("basic").string() +
+      " --port $port --timeout 1; echo second=$?; kill $first; wait $first; echo first=$?'");
+  INFO(r.output);
+  CHECK(r.output.find("cannot listen on 127.0.0.1:") != std::string::npos);
+  CHECK(r.output.find("second=2") != std::string::npos);
+  CHECK(r.output.find("first=0") != std::string::npos);  // SIGTERM ends it cleanly
+}

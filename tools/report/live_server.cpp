@@ -1,6 +1,7 @@
 #include "report/live_server.hpp"
 
 #include <httplib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -98,6 +99,12 @@ int LiveServer::start() {
   const std::size_t threads = impl.options.max_clients;
   impl.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   impl.server.set_keep_alive_max_count(20);
+  // httplib's default also sets SO_REUSEPORT, with which a second server on the same port would start
+  // silently and take half the connections: only SO_REUSEADDR here, so a port in use is an error.
+  impl.server.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
 
   impl.server.Get(".*", [this, &impl](const httplib::Request& request, httplib::Response& response) {
     response.set_header("Cache-Control", "no-store");
