@@ -76,8 +76,9 @@ class RawClient {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
-  void get(const std::string& path) {
-    const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  void get(const std::string& path, const std::string& host = "127.0.0.1") {
+    const std::string request =
+        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
     REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
             static_cast<ssize_t>(request.size()));
   }
@@ -98,8 +99,8 @@ class RawClient {
     return true;
   }
   // The whole answer of a request with Connection: close.
-  std::string answer(const std::string& path) {
-    get(path);
+  std::string answer(const std::string& path, const std::string& host = "127.0.0.1") {
+    get(path, host);
     read_until("\x01never\x01", 10.0);
     return received;
   }
@@ -130,6 +131,12 @@ TEST_CASE("only the fixed paths answer; a path never names a file") {
   CHECK(route_for("/events") == Route::events);
   CHECK(route_for("/summary.json") == Route::summary_json);
   CHECK(route_for("/metrics") == Route::metrics);
+  CHECK(spanlog::report::is_loopback_host("127.0.0.1:8080", 8080));
+  CHECK(spanlog::report::is_loopback_host("localhost", 8080));
+  CHECK(spanlog::report::is_loopback_host("[::1]:8080", 8080));
+  CHECK_FALSE(spanlog::report::is_loopback_host("127.0.0.1:8081", 8080));
+  CHECK_FALSE(spanlog::report::is_loopback_host("localhost.evil.example:8080", 8080));
+  CHECK_FALSE(spanlog::report::is_loopback_host("", 8080));
   for (const char* hostile : {"/telemetry.jsonl", "/../telemetry.jsonl", "/../../../etc/passwd",
                               "//etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/events/../../etc/passwd",
                               "/metrics/", "/events?x", "", "events", "/SUMMARY.JSON", "/run_summary.json"})
@@ -243,6 +250,15 @@ TEST_CASE("the server answers the page, the summary and the metrics, and nothing
     CHECK_MESSAGE(answer.find("do not serve") == std::string::npos, hostile);
     CHECK_MESSAGE(answer.find("root:") == std::string::npos, hostile);
   }
+  // Another site's name resolved to 127.0.0.1 (DNS rebinding) gets nothing.
+  for (const std::string& host : std::vector<std::string>{
+           "evil.example", "evil.example:" + std::to_string(port), "127.0.0.1.evil.example"}) {
+    const std::string answer = RawClient(port).answer("/summary.json", host);
+    CHECK_MESSAGE(status_of(answer) == 403, host);
+    CHECK_MESSAGE(answer.find("view-1") == std::string::npos, host);
+  }
+  CHECK(status_of(RawClient(port).answer("/summary.json", "localhost:" + std::to_string(port))) == 200);
+  CHECK(status_of(RawClient(port).answer("/summary.json", "127.0.0.1:" + std::to_string(port))) == 200);
   server.stop();
 }
 

@@ -61,6 +61,7 @@ struct LiveServer::Impl {
   std::thread thread;
   std::atomic<bool> stopping{false};
   int port = 0;
+  bool loopback_only = false;
 
   // The summary of the file as it was at (size, modification time): many browsers polling do not each
   // read the run again.
@@ -97,6 +98,8 @@ LiveServer::~LiveServer() {
 int LiveServer::start() {
   Impl& impl = *impl_;
   const std::size_t threads = impl.options.max_clients;
+  impl.loopback_only =
+      impl.options.host == "127.0.0.1" || impl.options.host == "localhost" || impl.options.host == "::1";
   impl.server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   impl.server.set_keep_alive_max_count(20);
   // httplib's default also sets SO_REUSEPORT, with which a second server on the same port would start
@@ -108,6 +111,11 @@ int LiveServer::start() {
 
   impl.server.Get(".*", [this, &impl](const httplib::Request& request, httplib::Response& response) {
     response.set_header("Cache-Control", "no-store");
+    if (impl.loopback_only && !is_loopback_host(request.get_header_value("Host"), impl.port)) {
+      response.status = 403;
+      response.set_content("this server answers requests for 127.0.0.1 or localhost only\n", "text/plain");
+      return;
+    }
     switch (route_for(request.path)) {
       case Route::page: {
         response.set_content(render_page({}), "text/html; charset=utf-8");
