@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -130,6 +131,7 @@ TEST_CASE("report: one file that fetches nothing, with the summary and every spa
   std::string_view note;
   REQUIRE(d.root["note"].get(note) == simdjson::SUCCESS);
   CHECK(note.empty());
+  CHECK(d.root["activity"].is_null());  // everything is drawn: nothing to shade
 }
 
 TEST_CASE("report: a crashed run's open spans are drawn open-ended") {
@@ -164,6 +166,13 @@ TEST_CASE("report: past --max-spans the longest are drawn, every error kept, and
   CHECK(note.find("draws 4 of 7 spans: the 2 longest, with every phase and every error span") !=
         std::string::npos);
   CHECK(printed.find("4 of 7 spans drawn") != std::string::npos);
+  // Where all the spans began, per thread: what the timeline shades under each lane.
+  simdjson::dom::object threads;
+  REQUIRE(d.root["activity"]["threads"].get(threads) == simdjson::SUCCESS);
+  std::map<std::string, std::uint64_t> begun;
+  for (auto [tid, counts] : threads)
+    for (simdjson::dom::element c : counts.get_array()) begun[std::string(tid)] += c.get_uint64().value();
+  CHECK(begun == std::map<std::string, std::uint64_t>{{"1", 3}, {"2", 4}});
 }
 
 TEST_CASE("report: a missing run or an unwritable output is exit status 2, naming it") {

@@ -145,6 +145,17 @@ class SnapshotSink : public reader::RecordSink {
     return "[" + fmt::format("{}", fmt::join(out, ",\n")) + "]";
   }
 
+  // Spans begun per thread and time bucket, every span counted: where the spans not drawn are.
+  std::string activity_json() const {
+    std::string out = fmt::format("{{\"bucket_ns\":{},\"threads\":{{", buckets_.width);
+    bool first = true;
+    for (const auto& [tid, counts] : activity_) {
+      out += fmt::format("{}\"{}\":[{}]", first ? "" : ",", tid, fmt::join(counts, ","));
+      first = false;
+    }
+    return out + "}}";
+  }
+
   std::uint64_t spans_seen = 0;
   std::uint64_t spans_drawn() const { return longest_.size() + extra_.size(); }
   std::uint64_t longest_kept() const { return longest_.size(); }
@@ -167,6 +178,9 @@ class SnapshotSink : public reader::RecordSink {
   }
   void keep(WholeSpan span) {
     ++spans_seen;
+    auto& counts = activity_[span.tid];
+    if (counts.empty()) counts.assign(buckets_.count, 0);
+    ++counts[buckets_.index(span.start_ts)];
     last_ts_ = std::max(last_ts_, span.start_ts + span.dur_ns);
     if (span.is_phase || (span.error && errors_kept_ < limits_.max_error_spans)) {
       errors_kept_ += span.error;
@@ -206,6 +220,7 @@ class SnapshotSink : public reader::RecordSink {
   std::size_t errors_kept_ = 0;
   std::vector<std::string> phases_;
   std::map<std::string, std::vector<double>> counters_;
+  std::map<std::uint64_t, std::vector<std::uint64_t>> activity_;
   std::map<std::string, std::vector<GaugePoint>> gauges_;
   reader::DroppedCounts dropped_;
 };
@@ -242,8 +257,10 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
   const std::uint64_t start = summary.runs.empty() ? 0 : summary.runs.front().start_ts;
   // end_ts: where open spans are drawn up to; the last record may be one the page is not sent (an instant).
   snapshot.json =
-      fmt::format("{{\"summary\":{},\"note\":{},\"end_ts\":{},\"records\":{}}}", cli::summary_json(summary),
-                  json_string(note), last > start ? last - start : 0, sink.records_json(last));
+      fmt::format("{{\"summary\":{},\"note\":{},\"end_ts\":{},\"activity\":{},\"records\":{}}}",
+                  cli::summary_json(summary), json_string(note), last > start ? last - start : 0,
+                  snapshot.spans_drawn < snapshot.spans_seen ? sink.activity_json() : std::string("null"),
+                  sink.records_json(last));
   return snapshot;
 }
 

@@ -186,6 +186,7 @@
   const page = {
     live: false,
     summary: null,
+    activity: null,      // a report's spans begun per thread and time bucket, when not all are drawn
     note: "",
     view: null,          // [start, end] in ns, absolute; null: the whole run
     colourBy: "name",
@@ -231,7 +232,8 @@
     const lanes = lanesInOrder();
     const endTs = model.endTs();
     let height = 24;
-    for (const l of lanes) { layout(l, endTs); height += l.rows * LANE_ROW + LANE_GAP; }
+    const strip = page.activity ? 4 : 0;  // room for the activity strip under each lane
+    for (const l of lanes) { layout(l, endTs); height += l.rows * LANE_ROW + strip + LANE_GAP; }
     const width = canvas.clientWidth || 800;
     const ratio = window.devicePixelRatio || 1;
     canvas.style.height = height + "px";
@@ -256,9 +258,23 @@
     }
     const hitboxes = [];
     let y = 24;
+    const activity = page.activity;
     for (const lane of lanes) {
       g.fillStyle = "#1d2330";
       g.fillText(laneLabel(lane), 4, y + 12, LABEL_WIDTH - 8);
+      // Not every span is drawn: a strip at the lane's foot shades where all of them began, counted in buckets.
+      const counts = activity && !lane.async ? activity.threads[String(lane.tid)] : null;
+      if (counts) {
+        const foot = y + lane.rows * LANE_ROW;
+        for (let i = 0; i < counts.length; i++) {
+          if (!counts[i]) continue;
+          const b0 = model.startTs() + i * activity.bucket_ns;
+          const px0 = Math.max(LABEL_WIDTH, x(b0)), px1 = Math.min(width, x(b0 + activity.bucket_ns));
+          if (px1 < LABEL_WIDTH || px0 > width) continue;
+          g.fillStyle = "rgba(29,35,48," + (0.15 + 0.85 * counts[i] / activity.max).toFixed(3) + ")";
+          g.fillRect(px0, foot, Math.max(1, px1 - px0), 3);
+        }
+      }
       // Spans narrower than a pixel are merged per row: the row's last drawn pixel is not drawn again.
       const lastPx = new Array(lane.rows).fill(-Infinity);
       for (const s of lane.spans) {
@@ -281,7 +297,7 @@
         }
         hitboxes.push([x0, top, w, s]);  // a narrow span stands for the others merged into its pixel
       }
-      y += lane.rows * LANE_ROW;
+      y += lane.rows * LANE_ROW + strip;
       g.strokeStyle = "#e5e7eb";
       g.beginPath(); g.moveTo(0, y + LANE_GAP / 2); g.lineTo(width, y + LANE_GAP / 2); g.stroke();
       y += LANE_GAP;
@@ -567,6 +583,10 @@
     page.note = data.note || "";
     for (const r of data.records) model.add(r);
     model.seeTime(data.end_ts);
+    if (data.activity) {
+      page.activity = data.activity;
+      page.activity.max = Math.max(1, ...Object.values(data.activity.threads).map(c => Math.max(...c)));
+    }
   } else {
     startLive();
   }
