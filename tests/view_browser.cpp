@@ -248,6 +248,14 @@ TEST_CASE("report: the demo run's page shows its threads, phases, errors, summar
   REQUIRE(requests.size() == 1);  // the file itself, nothing else
   CHECK(requests.front().rfind("file://", 0) == 0);
   REQUIRE(fs::file_size(shot) > 10000);
+  // Zoomed in (a view narrower than the run) and sorted by p99: the longest-tailed name first.
+  const auto controls = facts["after_controls"];
+  CHECK(controls["sorted_by"].get_string().value() == "p99_ns");
+  CHECK(controls["first_row"].get_string().value() == "run");
+  simdjson::dom::array view;
+  REQUIRE(controls["view"].get(view) == simdjson::SUCCESS);
+  REQUIRE(view.size() == 2);
+  CHECK(view.at(1).get_double().value() - view.at(0).get_double().value() > 0);
 
   // The README's picture of the demo run.
   const fs::path readme_image = env("SPANLOG_README_IMAGE");

@@ -85,6 +85,22 @@ try {
   result.requests = requests;
   await page.screenshot({ path: screenshot, fullPage: true });
   result.screenshot = screenshot;
+  // The other controls must not break the page (a script error would be in page_errors): colour by phase,
+  // zoom in with the wheel, pan by dragging, sort the summary by p99.
+  await page.selectOption("#colour-by", "phase");
+  const box = await page.locator("#timeline").boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + 40);
+  await page.mouse.wheel(0, -600);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.4, box.y + 40, { steps: 5 });
+  await page.mouse.up();
+  await page.click('#summary th[data-key="p99_ns"]');
+  await page.waitForTimeout(200);
+  result.after_controls = await page.evaluate(() => ({
+    view: window.spanlog.page.view,
+    sorted_by: window.spanlog.page.sort.key,
+    first_row: document.querySelector("#summary tbody tr td") ? document.querySelector("#summary tbody tr td").textContent : "",
+  }));
 } catch (e) {
   result.failure = String(e);
 }
