@@ -525,8 +525,11 @@
   }
 
   let lastHeavy = -Infinity, lastMetrics = 0;
+  let lastRender = -Infinity;
   function render(now) {
-    if (page.dirty) {
+    // Live, records may arrive hundreds per second: ten redraws a second are enough to watch them.
+    if (page.dirty && (!page.live || now - lastRender >= 100)) {
+      lastRender = now;
       page.dirty = false;
       drawTimeline();
       drawPhaseBar();
