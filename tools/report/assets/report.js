@@ -495,10 +495,11 @@
       c.width = w * ratio; c.height = h * ratio;
       const g = c.getContext("2d");
       g.setTransform(ratio, 0, 0, ratio, 0, 0);
-      const max = Math.max(1e-9, ...(bars || [0]), ...line);
+      const top = Math.max(0, ...(bars || [0]), ...line);
+      const max = top > 0 ? top : 1;  // all zero: a flat line at the bottom
       const n = line.length, bw = (w - 40) / n;
       g.fillStyle = "#6b7280"; g.font = "10px system-ui";
-      g.fillText(number(Number(max.toPrecision(3))) + " " + unit, 0, 10);
+      g.fillText(number(Number(top.toPrecision(3))) + " " + unit, 0, 10);
       if (bars) { g.fillStyle = "#90caf9"; bars.forEach((v, i) => g.fillRect(40 + i * bw, h - v / max * (h - 14), Math.max(1, bw - 1), v / max * (h - 14))); }
       g.strokeStyle = "#1565c0"; g.lineWidth = 1.5; g.beginPath();
       line.forEach((v, i) => { const px = 40 + (i + 0.5) * bw, py = h - v / max * (h - 14); i ? g.lineTo(px, py) : g.moveTo(px, py); });
