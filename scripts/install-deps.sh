@@ -7,6 +7,7 @@ packages=(
   libfmt-dev libconcurrentqueue-dev libsimdjson-dev doctest-dev libcli11-dev
   prometheus nodejs npm
   libsqlite3-dev libpq-dev postgresql-15
+  libcpp-httplib-dev chromium
 )
 # A package counts as present when an installed package provides it: NodeSource's nodejs provides npm and
 # conflicts with Debian's, which would otherwise replace it with an older Node.

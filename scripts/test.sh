@@ -38,6 +38,17 @@ if ! cmp -s "$exporters/package-lock.json" "$exporters/node_modules/.installed-p
   fi
 fi
 
+# The browser checks' npm packages (tests/browser: playwright-core, driving Debian's chromium), the same way.
+browser=tests/browser
+if ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-package-lock.json" 2>/dev/null; then
+  if npm ci --prefix "$browser" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null; then
+    cp "$browser/package-lock.json" "$browser/node_modules/.installed-package-lock.json"
+  else
+    echo "npm ci --prefix $browser failed: the view_browser test will fail" >&2
+    status=1
+  fi
+fi
+
 run_suite build-test || status=1
 if [ "${SPANLOG_TEST_SANITIZERS:-1}" != 0 ]; then
   # Crash tests install their own handlers: the sanitizers must not take SIGSEGV/SIGABRT for themselves.

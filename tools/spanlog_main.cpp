@@ -9,6 +9,7 @@
 #include "cli/history_commands.hpp"
 #include "cli/run_location.hpp"
 #include "history/store.hpp"
+#include "cli/view_commands.hpp"
 #include "reader/jsonl_reader.hpp"
 
 namespace {
@@ -190,6 +191,46 @@ int main(int argc, char** argv) {
   auto* migrate_cmd = app.add_subcommand("migrate", "Bring a history database's schema up to this spanlog's");
   migrate_cmd->add_option("--db", migrate.db, db_help);
   migrate_cmd->callback([&] { command = [&] { return migrate_command(migrate, console); }; });
+  ReportOptions report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "Write the run as one self-contained HTML page: timeline, phases, summary, charts");
+  run_option(report_cmd, report.run);
+  report_cmd->add_option("-o,--output", report.output, "The HTML file")->capture_default_str();
+  report_cmd->add_option("--max-spans", report.max_spans, "Spans drawn (the longest); all are summarised")
+      ->capture_default_str();
+  report_cmd->add_flag("--skip-bad", report.skip_bad, "Skip malformed lines instead of stopping");
+  report_cmd->callback([&] { command = [&] { return report_command(report, console); }; });
+
+  ServeOptions serve;
+  double serve_timeout = 0;
+  auto* serve_cmd = app.add_subcommand(
+      "serve", "Serve the report page live: /events streams the run's records as they are written");
+  run_option(serve_cmd, serve.run);
+  serve_cmd->add_option("--port", serve.port, "TCP port (0: any free port)")->capture_default_str();
+  serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
+  auto* serve_timeout_opt = serve_cmd->add_option("--timeout", serve_timeout, "Stop after this many seconds");
+  serve_cmd->callback([&] {
+    command = [&] {
+      if (serve_timeout_opt->count() > 0) serve.timeout_seconds = serve_timeout;
+      return serve_command(serve, console);
+    };
+  });
+
+  TopOptions top;
+  double top_timeout = 0;
+  auto* top_cmd = app.add_subcommand(
+      "top", "A view refreshed while a run is written: active spans, slowest names, rates");
+  run_option(top_cmd, top.run);
+  top_cmd->add_option("--interval", top.interval_seconds, "Seconds between refreshes")->capture_default_str();
+  top_cmd->add_option("--rows", top.rows, "Slowest span names shown")->capture_default_str();
+  top_cmd->add_flag("--once", top.once, "Show the file as it is now, once");
+  auto* top_timeout_opt = top_cmd->add_option("--timeout", top_timeout, "Stop after this many seconds");
+  top_cmd->callback([&] {
+    command = [&] {
+      if (top_timeout_opt->count() > 0) top.timeout_seconds = top_timeout;
+      return top_command(top, console);
+    };
+  });
 
   try {
     app.parse(argc, argv);

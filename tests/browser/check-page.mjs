@@ -1,0 +1,108 @@
+// Drives Debian's chromium (/usr/bin/chromium, or $SPANLOG_CHROMIUM) through a spanlog page and prints what a
+// person would see, as one JSON object on standard output, for tests/view_browser.cpp to judge.
+//   node check-page.mjs report FILE.html SCREENSHOT.png
+//   node check-page.mjs live URL SCREENSHOT.png TRIGGER_FILE LATE_SPAN ERROR_SPAN
+// live: waits for the threads, then creates TRIGGER_FILE (the example then records LATE_SPAN and the failing
+// ERROR_SPAN) and waits for both to appear without a reload. Exit 0 with the facts, 2 when it cannot run.
+import { chromium } from "playwright-core";
+import { writeFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
+import { resolve } from "node:path";
+
+const [mode, target, screenshot, trigger, lateSpan, errorSpan] = process.argv.slice(2);
+if (!["report", "live"].includes(mode) || !target || !screenshot) {
+  console.error("usage: check-page.mjs report FILE SCREENSHOT | live URL SCREENSHOT TRIGGER LATE_SPAN ERROR_SPAN");
+  process.exit(2);
+}
+
+// What is on the page now: thread cards, timeline lanes, error entries, latest spans, summary rows.
+async function facts(page) {
+  return page.evaluate(() => {
+    const texts = sel => Array.from(document.querySelectorAll(sel)).map(e => e.textContent.trim());
+    const attr = (sel, name) => Array.from(document.querySelectorAll(sel)).map(e => e.getAttribute(name));
+    const model = window.spanlog && window.spanlog.model;
+    return {
+      title: document.getElementById("title").textContent,
+      status: document.getElementById("status").textContent,
+      threads: attr(".card", "data-thread"),
+      thread_states: Array.from(document.querySelectorAll(".card")).map(c => c.getAttribute("data-thread") + ":" + c.querySelector(".state").textContent),
+      lanes: model ? Array.from(model.lanes.keys()).length : 0,
+      spans_drawn: model ? model.spanCount : 0,
+      errors: attr("#errors li[data-span]", "data-span"),
+      error_texts: texts("#errors li[data-span]"),
+      recent: attr("#recent li[data-span]", "data-span"),
+      summary_rows: texts("#summary tbody tr td:first-child"),
+      phases: texts("#phase-bar .phase"),
+      charts: attr(".chart", "data-metric"),
+      notice: document.getElementById("notice").hidden ? "" : document.getElementById("notice").textContent,
+      timeline_height: document.getElementById("timeline").clientHeight,
+    };
+  });
+}
+
+const args = process.getuid && process.getuid() === 0 ? ["--no-sandbox"] : [];
+let browser;
+try {
+  browser = await chromium.launch({ executablePath: process.env.SPANLOG_CHROMIUM || "/usr/bin/chromium", args, headless: true });
+} catch (e) {
+  console.error("cannot start chromium: " + e.message);
+  process.exit(2);
+}
+const result = { mode };
+const requests = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on("request", r => requests.push(r.url()));
+  page.on("pageerror", e => { (result.page_errors ||= []).push(String(e)); });
+  const url = mode === "report" ? pathToFileURL(resolve(target)).href : target;
+  const loading = Date.now();
+  await page.goto(url);
+  await page.waitForFunction(() => window.spanlog && window.spanlog.ready, null, { timeout: 20000 });
+  await page.waitForSelector(".card", { timeout: 20000 });
+  await page.waitForTimeout(300);  // a frame or two: the first render
+  result.load_ms = Date.now() - loading;
+  result.at_load = await facts(page);
+  if (mode === "live") {
+    await page.evaluate(() => { window.__same_page = true; });
+    writeFileSync(trigger, "go\n");
+    const started = Date.now();
+    await page.waitForSelector(`#recent li[data-span="${lateSpan}"]`, { timeout: 20000 });
+    await page.waitForSelector(`#errors li[data-span="${errorSpan}"]`, { timeout: 20000 });
+    result.appeared_after_ms = Date.now() - started;
+    result.after_trigger = await facts(page);
+    result.same_page = await page.evaluate(() => window.__same_page === true);
+    await page.waitForTimeout(500);
+  } else {
+    // Hover the middle of the first lane: the tooltip names a span.
+    const box = await page.locator("#timeline").boundingBox();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + 32);
+    await page.waitForTimeout(100);
+    result.redraw_ms = await page.evaluate(() => window.spanlog.timeRedraw());
+    result.tooltip = await page.evaluate(() => document.getElementById("tooltip").hidden ? "" : document.getElementById("tooltip").textContent);
+    await page.mouse.move(0, 0);
+  }
+  result.final = await facts(page);
+  result.requests = requests;
+  await page.screenshot({ path: screenshot, fullPage: true });
+  result.screenshot = screenshot;
+  // The other controls must not break the page (a script error would be in page_errors): colour by phase,
+  // zoom in with the wheel, pan by dragging, sort the summary by p99.
+  await page.selectOption("#colour-by", "phase");
+  const box = await page.locator("#timeline").boundingBox();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + 40);
+  await page.mouse.wheel(0, -600);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.4, box.y + 40, { steps: 5 });
+  await page.mouse.up();
+  await page.click('#summary th[data-key="p99_ns"]');
+  await page.waitForTimeout(200);
+  result.after_controls = await page.evaluate(() => ({
+    view: window.spanlog.page.view,
+    sorted_by: window.spanlog.page.sort.key,
+    first_row: document.querySelector("#summary tbody tr td") ? document.querySelector("#summary tbody tr td").textContent : "",
+  }));
+} catch (e) {
+  result.failure = String(e);
+}
+await browser.close();
+console.log(JSON.stringify(result));

@@ -1,0 +1,326 @@
+// The pages as a person sees them, in headless chromium (tests/browser/check-page.mjs prints what is on the
+// page as JSON): `spanlog serve` on a program that is recording, where threads show, a span recorded after
+// the page loaded appears without a reload and an error span shows in the error panel; and the report of the
+// demo run, whose screenshot becomes docs/images/report.png. Screenshots stay in view_browser-output/ of the
+// build's tests directory.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <simdjson.h>
+
+#include "command.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using test_support::env;
+
+namespace {
+
+std::string shell_quoted(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
+
+fs::path output_dir() {
+  const fs::path dir = fs::current_path() / "view_browser-output";
+  fs::create_directories(dir);
+  return dir;
+}
+
+fs::path checker() {
+  const fs::path dir = env("SPANLOG_BROWSER_CHECKS");
+  INFO("install the checker's packages: npm ci --prefix " << dir.string() << " (scripts/test.sh does)");
+  REQUIRE(fs::exists(dir / "node_modules" / "playwright-core"));
+  return dir / "check-page.mjs";
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "spanlog-browser-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+// A program running beside the test; its standard output readable through a pipe when asked for.
+class Child {
+ public:
+  Child(const std::vector<std::string>& argv, bool capture_output) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    int pipe_fds[2] = {-1, -1};
+    if (capture_output) {
+      REQUIRE(::pipe(pipe_fds) == 0);
+      posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+      posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+    }
+    const int error = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    REQUIRE_MESSAGE(error == 0, "cannot start " << argv[0]);
+    if (capture_output) {
+      ::close(pipe_fds[1]);
+      out_ = pipe_fds[0];
+    }
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (out_ >= 0) ::close(out_);
+  }
+  // Standard output up to the first newline.
+  std::string first_line() {
+    std::string line;
+    char c;
+    while (::read(out_, &c, 1) == 1 && c != '\n') line += c;
+    return line;
+  }
+  // Sends `signal` and returns the exit status, or -1 when the program did not exit within `seconds`.
+  int stop(int signal, double seconds) {
+    if (signal) ::kill(pid_, signal);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+};
+
+bool wait_for_file(const fs::path& file, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(file) && fs::file_size(file) > 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+std::vector<std::string> strings(simdjson::dom::element e) {
+  std::vector<std::string> out;
+  simdjson::dom::array array;
+  if (e.get(array) != simdjson::SUCCESS) return out;
+  for (simdjson::dom::element item : array) {
+    std::string_view s;
+    if (item.get(s) == simdjson::SUCCESS) out.emplace_back(s);
+  }
+  return out;
+}
+bool contains(const std::vector<std::string>& list, const std::string& value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+// Runs the checker and returns its JSON, which must not report a failure or a script error on the page.
+simdjson::dom::element check_page(simdjson::dom::parser& parser, std::string& text,
+                                  const std::string& arguments) {
+  const test_support::command_result r =
+      test_support::try_run("node " + shell_quoted(checker()) + " " + arguments);
+  const auto brace = r.output.rfind("\n{");
+  text = brace == std::string::npos ? r.output : r.output.substr(brace + 1);
+  INFO("check-page.mjs " << arguments << "\n" << r.output);
+  REQUIRE(r.status == 0);
+  simdjson::dom::element facts;
+  REQUIRE(parser.parse(text).get(facts) == simdjson::SUCCESS);
+  simdjson::dom::element failure;
+  CHECK(facts["failure"].get(failure) == simdjson::NO_SUCH_FIELD);
+  simdjson::dom::element page_errors;
+  CHECK(facts["page_errors"].get(page_errors) == simdjson::NO_SUCH_FIELD);
+  return facts;
+}
+
+}  // namespace
+
+TEST_CASE("serve: the live page shows the threads, then a new span and an error span without a reload") {
+  const fs::path checks = checker();
+  TempDir dir;
+  const fs::path runs = dir.path / "runs";
+  const fs::path trigger = dir.path / "trigger";
+  ::setenv("SPANLOG_DIR", runs.c_str(), 1);
+  Child program({env("SPANLOG_LIVE_BIN"), "60", trigger.string()}, false);
+  REQUIRE(wait_for_file(runs / "latest" / "telemetry.jsonl", 20));
+
+  Child server({env("SPANLOG_BIN"), "serve", (runs / "latest").string(), "--port", "0", "--timeout", "300"},
+               true);
+  const std::string banner = server.first_line();
+  INFO(banner);
+  const auto at = banner.find("http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const std::string url = banner.substr(at);
+
+  const fs::path shot = output_dir() / "live.png";
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto facts = check_page(parser, text,
+                                "live " + shell_quoted(url) + " " + shell_quoted(shot) + " " +
+                                    shell_quoted(trigger) + " late.task late.failure");
+  (void)checks;
+  INFO(text);
+  const auto at_load = facts["at_load"];
+  const auto after = facts["after_trigger"];
+  const auto final = facts["final"];
+  for (const char* thread : {"worker-0", "worker-1", "worker-2"})
+    CHECK(contains(strings(at_load["threads"]), thread));
+  CHECK(at_load["status"].get_string().value() == "running");
+  // Before the trigger the span and the error did not exist; after it they appear on the same page.
+  CHECK_FALSE(contains(strings(at_load["recent"]), "late.task"));
+  CHECK(strings(at_load["errors"]).empty());
+  CHECK(contains(strings(after["recent"]), "late.task"));
+  CHECK(contains(strings(after["errors"]), "late.failure"));
+  CHECK(contains(strings(final["errors"]), "late.failure"));
+  CHECK(facts["same_page"].get_bool().value());
+  CHECK(contains(strings(final["summary_rows"]), "task"));
+  // Only the server was asked for anything.
+  for (const std::string& request : strings(facts["requests"])) CHECK(request.rfind(url, 0) == 0);
+  CHECK(fs::file_size(shot) > 10000);
+
+  CHECK(program.stop(0, 30) == 0);  // the program saw the trigger and finished
+  CHECK(server.stop(SIGTERM, 10) == 0);
+}
+
+TEST_CASE("report: the demo run's page shows its threads, phases, errors, summary and charts") {
+  const fs::path checks = checker();
+  (void)checks;
+  TempDir dir;
+  ::setenv("SPANLOG_DIR", (dir.path / "runs").c_str(), 1);
+  test_support::run(shell_quoted(env("SPANLOG_PIPELINE_BIN")) + " 48 4");
+  const fs::path report = output_dir() / "report.html";
+  test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report -o " + shell_quoted(report));
+
+  const fs::path shot = output_dir() / "report.png";
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto facts = check_page(parser, text, "report " + shell_quoted(report) + " " + shell_quoted(shot));
+  INFO(text);
+  const auto at_load = facts["at_load"];
+  for (const char* thread : {"pipeline", "worker-0", "worker-1", "worker-2", "worker-3"})
+    CHECK(contains(strings(at_load["threads"]), thread));
+  CHECK(at_load["status"].get_string().value() == "finished");
+  const auto phases = strings(at_load["phases"]);
+  REQUIRE(phases.size() == 3);
+  CHECK(phases[0].rfind("discovery", 0) == 0);
+  CHECK(phases[1].rfind("analysis", 0) == 0);
+  CHECK(phases[2].rfind("synthesis", 0) == 0);
+  // pipeline.cpp fails the items whose size is a multiple of 13: 2000 + (i * 7919) % 6000 for i < 48.
+  int failing = 0;
+  for (int i = 0; i < 48; ++i) failing += (2000 + (i * 7919) % 6000) % 13 == 0;
+  REQUIRE(failing > 0);
+  const auto errors = strings(at_load["errors"]);
+  CHECK(errors.size() == static_cast<std::size_t>(failing));
+  for (const auto& e : errors) CHECK(e == "analyse");
+  const auto rows = strings(at_load["summary_rows"]);
+  REQUIRE_FALSE(rows.empty());
+  CHECK(rows.front() == "analyse");  // the name with errors first
+  for (const char* name : {"tool.call", "worker", "discover.item", "write.report"})
+    CHECK(contains(rows, name));
+  for (const char* chart : {"tokens (counter)", "tool_uses (counter)", "queue.depth (gauge)"})
+    CHECK(contains(strings(at_load["charts"]), chart));
+  CHECK_FALSE(facts["tooltip"].get_string().value().empty());
+  const auto requests = strings(facts["requests"]);
+  REQUIRE(requests.size() == 1);  // the file itself, nothing else
+  CHECK(requests.front().rfind("file://", 0) == 0);
+  REQUIRE(fs::file_size(shot) > 10000);
+  // Zoomed in (a view narrower than the run) and sorted by p99: the longest-tailed name first.
+  const auto controls = facts["after_controls"];
+  CHECK(controls["sorted_by"].get_string().value() == "p99_ns");
+  CHECK(controls["first_row"].get_string().value() == "run");
+  simdjson::dom::array view;
+  REQUIRE(controls["view"].get(view) == simdjson::SUCCESS);
+  REQUIRE(view.size() == 2);
+  CHECK(view.at(1).get_double().value() - view.at(0).get_double().value() > 0);
+
+  // The README's picture of the demo run.
+  const fs::path readme_image = env("SPANLOG_README_IMAGE");
+  fs::create_directories(readme_image.parent_path());
+  fs::copy_file(shot, readme_image, fs::copy_options::overwrite_existing);
+}
+
+TEST_CASE("report: a run of a million spans opens, draws the longest and says what it left out") {
+  const fs::path checks = checker();
+  (void)checks;
+  TempDir dir;
+  // 8 threads, each a series of "parent" spans with four children: 200,000 parents, 800,000 children.
+  const fs::path file = dir.path / "telemetry.jsonl";
+  {
+    std::ofstream out(file, std::ios::binary);
+    const std::uint64_t base = 1795459260000000000ull;
+    out << R"({"event":"header","schema":1,"schema_minor":0,"version":"0.1.0","run_id":"million","pid":1,)"
+        << R"("process":"big","host":"h","start_ts":)" << base << R"(,"clock":{"source":"steady"}})"
+        << "\n";
+    std::uint64_t id = 1;
+    std::string text;
+    for (int tid = 1; tid <= 8; ++tid) {
+      text += R"({"event":"thread","tid":)" + std::to_string(tid) + R"(,"name":"worker-)" +
+              std::to_string(tid) + R"(","ts":)" + std::to_string(base) + "}\n";
+      std::uint64_t ts = base + 1000;
+      for (int i = 0; i < 25000; ++i) {
+        const std::uint64_t parent = id++, start = ts;
+        ts += 100;
+        for (int c = 0; c < 4; ++c) {
+          const std::uint64_t dur = 200 + (id * 7919) % 4800;
+          text += R"({"event":"span","span_id":)" + std::to_string(id++) + R"(,"parent":)" +
+                  std::to_string(parent) + R"(,"name":"child.)" + std::to_string(c) + R"(","tid":)" +
+                  std::to_string(tid) + R"(,"ts":)" + std::to_string(ts) + R"(,"dur_ns":)" +
+                  std::to_string(dur) + "}\n";
+          ts += dur + 50;
+        }
+        text += R"({"event":"span","span_id":)" + std::to_string(parent) + R"(,"name":"parent","tid":)" +
+                std::to_string(tid) + R"(,"ts":)" + std::to_string(start) + R"(,"dur_ns":)" +
+                std::to_string(ts - start + 100) + "}\n";
+        ts += 300;
+        if (text.size() > (1u << 20)) {
+          out << text;
+          text.clear();
+        }
+      }
+    }
+    out << text;
+  }
+  const fs::path report = output_dir() / "million.html";
+  const std::string printed = test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report " +
+                                                shell_quoted(dir.path) + " -o " + shell_quoted(report));
+  CHECK(printed.find("60000 of 1000000 spans drawn") != std::string::npos);
+
+  const fs::path shot = output_dir() / "million.png";
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto facts = check_page(parser, text, "report " + shell_quoted(report) + " " + shell_quoted(shot));
+  const auto at_load = facts["at_load"];
+  CHECK(at_load["spans_drawn"].get_uint64().value() == 60000);
+  CHECK(std::string(at_load["notice"].get_string().value()).find("draws 60000 of 1000000 spans") !=
+        std::string::npos);
+  CHECK(strings(at_load["threads"]).size() == 8);
+  CHECK(contains(strings(at_load["summary_rows"]), "child.3"));
+  CHECK_FALSE(facts["tooltip"].get_string().value().empty());
+  // Reported, not judged: timings belong to bench/, and this machine is shared.
+  MESSAGE("a million spans: page ready in " << facts["load_ms"].get_int64().value() << " ms, a full redraw "
+                                            << facts["redraw_ms"].get_double().value() << " ms");
+}

@@ -1,0 +1,256 @@
+// `spanlog report` and `spanlog top` as a user runs them, on the runs of tests/data: the report is one file
+// that fetches nothing, carrying the summary and the records its page draws (open spans of a crashed run
+// included, the longest spans kept when there are too many); top shows threads, spans, rates and drops.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <simdjson.h>
+
+#include "command.hpp"
+
+namespace fs = std::filesystem;
+using test_support::env;
+
+namespace {
+
+std::string spanlog() {
+  return env("SPANLOG_BIN");
+}
+fs::path data(const std::string& name) {
+  return fs::path(env("SPANLOG_TEST_DATA")) / name;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "spanlog-report-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int exit_status(const test_support::command_result& r) {
+  return WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
+}
+
+// The JSON the page carries, between its data script's tags.
+std::string embedded_data(const std::string& page) {
+  const std::string open = "<script type=\"application/json\" id=\"spanlog-data\">";
+  const auto from = page.find(open);
+  REQUIRE(from != std::string::npos);
+  const auto to = page.find("</script>", from);
+  REQUIRE(to != std::string::npos);
+  return page.substr(from + open.size(), to - from - open.size());
+}
+
+struct ReportData {
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  std::string text;
+  std::multiset<std::string> events;  // "span:name", "span_start:name", "thread:name", "counter", ...
+};
+
+void load(ReportData& d, const std::string& page) {
+  d.text = embedded_data(page);
+  REQUIRE(d.parser.parse(d.text).get(d.root) == simdjson::SUCCESS);
+  simdjson::dom::array records;
+  REQUIRE(d.root["records"].get(records) == simdjson::SUCCESS);
+  for (simdjson::dom::element r : records) {
+    std::string_view event, name;
+    REQUIRE(r["event"].get(event) == simdjson::SUCCESS);
+    if (r["name"].get(name) == simdjson::SUCCESS)
+      d.events.insert(std::string(event) + ":" + std::string(name));
+    else
+      d.events.insert(std::string(event));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("report: one file that fetches nothing, with the summary and every span of a small run") {
+  TempDir dir;
+  const fs::path out = dir.path / "basic.html";
+  const std::string printed =
+      test_support::run(spanlog() + " report " + data("basic").string() + " -o " + out.string());
+  CHECK(printed.find("7 of 7 spans drawn") != std::string::npos);
+  const std::string page = read_text(out);
+  CHECK_FALSE(fs::exists(out.string() + ".tmp"));
+  // Self-contained: no script, style, image or link fetched from anywhere.
+  std::string lower = page;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* fetching : {"src=", "src =", "href=", "href =", "url(", "http://", "https://"})
+    CHECK_MESSAGE(lower.find(fetching) == std::string::npos, fetching);
+  CHECK(page.find("@import") == std::string::npos);
+  CHECK(page.find("EventSource") != std::string::npos);  // the same page as the live one
+
+  ReportData d;
+  load(d, page);
+  CHECK(d.events.count("span:request") == 2);
+  CHECK(d.events.count("span:db.query") == 2);
+  CHECK(d.events.count("span:parse") == 2);
+  CHECK(d.events.count("span:analysis") == 1);
+  CHECK(d.events.count("span_start:request") == 0);  // every span of this run ended
+  CHECK(d.events.count("thread:main") == 1);
+  CHECK(d.events.count("thread:worker") == 1);
+  CHECK(d.events.count("phase:analysis") == 1);
+  CHECK(d.events.count("counter:bytes") >= 1);
+  CHECK(d.events.count("gauge:queue.depth") >= 1);
+  CHECK(d.events.count("dropped") == 1);
+  CHECK(d.events.count("footer") == 1);
+  // Times are relative to the run's start, so they stay exact as JavaScript numbers.
+  CHECK(d.text.find("\"ts\":11000,\"dur_ns\":2000") == std::string::npos);  // (parse: parent comes first)
+  CHECK(d.text.find("\"name\":\"parse\",\"tid\":1,\"ts\":11000,\"parent\":2,\"dur_ns\":2000") !=
+        std::string::npos);
+  CHECK(d.text.find("\"status\":\"error\",\"message\":\"timeout\"") != std::string::npos);
+  CHECK(d.text.find("\"attrs\":{\"model\":\"small\",\"tokens\":50}") != std::string::npos);
+  CHECK(d.text.find("\"async\":true,\"end_tid\":2") != std::string::npos);
+
+  // The summary table's data is `spanlog summary --json`'s.
+  simdjson::dom::array spans;
+  REQUIRE(d.root["summary"]["spans"].get(spans) == simdjson::SUCCESS);
+  std::set<std::string> names;
+  for (simdjson::dom::element s : spans) names.insert(std::string(s["name"].get_string().value()));
+  CHECK(names == std::set<std::string>{"analysis", "db.query", "parse", "request"});
+  std::string_view note;
+  REQUIRE(d.root["note"].get(note) == simdjson::SUCCESS);
+  CHECK(note.empty());
+  CHECK(d.root["activity"].is_null());  // everything is drawn: nothing to shade
+}
+
+TEST_CASE("report: a crashed run's open spans are drawn open-ended") {
+  TempDir dir;
+  const fs::path out = dir.path / "crashed.html";
+  const std::string printed =
+      test_support::run(spanlog() + " report " + data("crashed").string() + " -o " + out.string());
+  CHECK(printed.find("and 3 never ended") != std::string::npos);
+  ReportData d;
+  load(d, read_text(out));
+  CHECK(d.events.count("span_start:load") == 1);
+  CHECK(d.events.count("span_start:decode") == 1);
+  CHECK(d.events.count("span_start:fetch") == 1);
+  CHECK(d.events.count("footer") == 0);
+}
+
+TEST_CASE("report: past --max-spans the longest are drawn, every error kept, and the page says so") {
+  TempDir dir;
+  const fs::path out = dir.path / "few.html";
+  const std::string printed = test_support::run(spanlog() + " report " + data("basic").string() +
+                                                " --max-spans 2 -o " + out.string());
+  ReportData d;
+  load(d, read_text(out));
+  // Drawn: the two longest non-error, non-phase spans (request 20 us, request 8 us), the phase and the error.
+  CHECK(d.events.count("span:request") == 2);
+  CHECK(d.events.count("span:analysis") == 1);
+  CHECK(d.events.count("span:db.query") == 1);
+  CHECK(d.text.find("\"message\":\"timeout\"") != std::string::npos);
+  CHECK(d.events.count("span:parse") == 0);
+  std::string_view note;
+  REQUIRE(d.root["note"].get(note) == simdjson::SUCCESS);
+  CHECK(note.find("draws 4 of 7 spans: the 2 longest, with every phase and every error span") !=
+        std::string::npos);
+  CHECK(printed.find("4 of 7 spans drawn") != std::string::npos);
+  // Where all the spans began, per thread: what the timeline shades under each lane.
+  simdjson::dom::object threads;
+  REQUIRE(d.root["activity"]["threads"].get(threads) == simdjson::SUCCESS);
+  std::map<std::string, std::uint64_t> begun;
+  for (auto [tid, counts] : threads)
+    for (simdjson::dom::element c : counts.get_array()) begun[std::string(tid)] += c.get_uint64().value();
+  CHECK(begun == std::map<std::string, std::uint64_t>{{"1", 3}, {"2", 4}});
+}
+
+TEST_CASE("report: a missing run or an unwritable output is exit status 2, naming it") {
+  TempDir dir;
+  auto r = test_support::try_run(spanlog() + " report " + (dir.path / "nothing").string() + " -o " +
+                                 (dir.path / "x.html").string());
+  CHECK(exit_status(r) == 2);
+  CHECK(r.output.find("nothing") != std::string::npos);
+  r = test_support::try_run(spanlog() + " report " + data("basic").string() + " -o " +
+                            (dir.path / "no" / "such" / "dir.html").string());
+  CHECK(exit_status(r) == 2);
+  CHECK(r.output.find("dir.html") != std::string::npos);
+}
+
+TEST_CASE("top --once: active spans, slowest names, counter totals and drops, as plain text") {
+  const std::string basic = test_support::run(spanlog() + " top --once " + data("basic").string());
+  CHECK(basic.find("finished") != std::string::npos);
+  CHECK(basic.find("(no open spans)") != std::string::npos);
+  CHECK(basic.find("request") != std::string::npos);
+  CHECK(basic.find("db.query") != std::string::npos);
+  CHECK(basic.find("bytes") != std::string::npos);
+  CHECK(basic.find("total          150") != std::string::npos);
+  CHECK(basic.find("DROPPED  spans 2  events 1") != std::string::npos);
+  CHECK(basic.find("\x1b[") == std::string::npos);  // not a terminal: no escapes
+
+  const std::string crashed = test_support::run(spanlog() + " top --once " + data("crashed").string());
+  CHECK(crashed.find("running") != std::string::npos);  // no footer
+  CHECK(crashed.find("load > decode") != std::string::npos);
+  CHECK(crashed.find("fetch") != std::string::npos);
+}
+
+TEST_CASE("top follows a file being written and stops at its footer") {
+  TempDir dir;
+  const fs::path file = dir.path / "telemetry.jsonl";
+  const std::string all = read_text(data("basic") / "telemetry.jsonl");
+  const auto footer = all.rfind("{\"event\":\"footer\"");
+  std::ofstream(file, std::ios::binary) << all.substr(0, footer);
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    std::ofstream(file, std::ios::binary | std::ios::app) << all.substr(footer);
+  });
+  const auto r = test_support::try_run(spanlog() + " top --interval 0.1 --timeout 20 " + file.string());
+  writer.join();
+  CHECK(exit_status(r) == 0);
+  CHECK(r.output.find("running") != std::string::npos);  // views before the footer
+  CHECK(r.output.find("----") != std::string::npos);
+  const auto last = r.output.rfind("spanlog top");
+  CHECK(r.output.find("finished", last) != std::string::npos);
+}
+
+TEST_CASE("top: a missing run is exit status 2") {
+  const auto r = test_support::try_run(spanlog() + " top --once /nonexistent/run");
+  CHECK(exit_status(r) == 2);
+  CHECK(r.output.find("/nonexistent/run") != std::string::npos);
+}
+
+TEST_CASE("serve: a missing run, a bad port or a port in use is exit status 2, naming it") {
+  auto r = test_support::try_run(spanlog() + " serve /nonexistent/run --port 0 --timeout 1");
+  CHECK(exit_status(r) == 2);
+  CHECK(r.output.find("/nonexistent/run") != std::string::npos);
+  r = test_support::try_run(spanlog() + " serve " + data("basic").string() + " --port 70000 --timeout 1");
+  CHECK(exit_status(r) == 2);
+  CHECK(r.output.find("70000") != std::string::npos);
+
+  // A first server on a free port, then a second asking for the same port.
+  TempDir dir;
+  const fs::path banner = dir.path / "banner";
+  r = test_support::try_run(
+      "sh -c '" + spanlog() + " serve " + data("basic").string() + " --port 0 --timeout 20 > " +
+      banner.string() + " & first=$!; for i in $(seq 100); do grep -q http " + banner.string() +
+      " && break; sleep 0.1; done; port=$(sed -n \"s|.*127.0.0.1:\\([0-9]*\\)/.*|\\1|p\" " + banner.string() +
+      "); " + spanlog() + " serve " + data("basic").string() +
+      " --port $port --timeout 1; echo second=$?; kill $first; wait $first; echo first=$?'");
+  INFO(r.output);
+  CHECK(r.output.find("cannot listen on 127.0.0.1:") != std::string::npos);
+  CHECK(r.output.find("second=2") != std::string::npos);
+  CHECK(r.output.find("first=0") != std::string::npos);  // SIGTERM ends it cleanly
+}

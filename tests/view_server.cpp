@@ -1,0 +1,319 @@
+// `spanlog serve` without a browser: which request paths answer, following a file that grows, is truncated
+// or is rotated, and the server itself over raw sockets: the page, /summary.json, /metrics, /events streaming
+// new lines to many clients, and clients that go away.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "report/file_follower.hpp"
+#include "report/live_server.hpp"
+#include "report/routes.hpp"
+
+namespace fs = std::filesystem;
+using spanlog::report::FileFollower;
+using spanlog::report::LiveServer;
+using spanlog::report::Route;
+using spanlog::report::route_for;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "spanlog-view-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+void append(const fs::path& file, const std::string& text) {
+  std::ofstream(file, std::ios::binary | std::ios::app) << text;
+}
+void write(const fs::path& file, const std::string& text) {
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
+}
+
+const std::string kHeader =
+    R"({"event":"header","schema":1,"schema_minor":0,"version":"0.1.0","run_id":"view-1","pid":1,"process":"demo","host":"h","start_ts":1000,"clock":{"source":"steady"}})"
+    "\n";
+std::string span_line(int id, const std::string& name, bool error = false) {
+  return R"({"event":"span","span_id":)" + std::to_string(id) + R"(,"name":")" + name + R"(","tid":1,"ts":)" +
+         std::to_string(1000 + id * 10) + R"(,"dur_ns":5,"status":")" + (error ? "error" : "ok") + "\"}\n";
+}
+
+// A connection to the server that speaks HTTP/1.1 by hand, so the request path is sent exactly as written.
+class RawClient {
+ public:
+  explicit RawClient(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  }
+  ~RawClient() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  void get(const std::string& path, const std::string& host = "127.0.0.1") {
+    const std::string request =
+        "GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n";
+    REQUIRE(::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size()));
+  }
+  // Reads until `needle` has arrived (true) or the time is up or the server closed (false).
+  bool read_until(const std::string& needle, double seconds = 10.0) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (received.find(needle) == std::string::npos) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+      char buffer[4096];
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) return received.find(needle) != std::string::npos;
+      received.append(buffer, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  // The whole answer of a request with Connection: close.
+  std::string answer(const std::string& path, const std::string& host = "127.0.0.1") {
+    get(path, host);
+    read_until("\x01never\x01", 10.0);
+    return received;
+  }
+  std::string received;
+
+ private:
+  int fd_ = -1;
+};
+
+int status_of(const std::string& answer) {
+  return answer.size() > 12 ? std::stoi(answer.substr(9, 3)) : 0;
+}
+
+bool wait_for(const std::function<bool()>& condition, double seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+}  // namespace
+
+TEST_CASE("only the fixed paths answer; a path never names a file") {
+  CHECK(route_for("/") == Route::page);
+  CHECK(route_for("/index.html") == Route::page);
+  CHECK(route_for("/events") == Route::events);
+  CHECK(route_for("/summary.json") == Route::summary_json);
+  CHECK(route_for("/metrics") == Route::metrics);
+  CHECK(spanlog::report::is_loopback_host("127.0.0.1:8080", 8080));
+  CHECK(spanlog::report::is_loopback_host("localhost", 8080));
+  CHECK(spanlog::report::is_loopback_host("[::1]:8080", 8080));
+  CHECK_FALSE(spanlog::report::is_loopback_host("127.0.0.1:8081", 8080));
+  CHECK_FALSE(spanlog::report::is_loopback_host("localhost.evil.example:8080", 8080));
+  CHECK_FALSE(spanlog::report::is_loopback_host("", 8080));
+  for (const char* hostile : {"/telemetry.jsonl", "/../telemetry.jsonl", "/../../../etc/passwd",
+                              "//etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/events/../../etc/passwd",
+                              "/metrics/", "/events?x", "", "events", "/SUMMARY.JSON", "/run_summary.json"})
+    CHECK_MESSAGE(route_for(hostile) == Route::not_found, hostile);
+}
+
+TEST_CASE("the follower hands out whole lines only, as they are completed") {
+  TempDir dir;
+  const fs::path file = dir.path / "telemetry.jsonl";
+  FileFollower follower(file);
+  CHECK(follower.poll().lines.empty());  // not there yet
+  CHECK_FALSE(follower.is_open());
+  write(file, "{\"a\":1}\n{\"b\":");
+  auto update = follower.poll();
+  CHECK_FALSE(update.reset);
+  CHECK(update.lines == "{\"a\":1}\n");
+  CHECK(follower.poll().lines.empty());
+  append(file, "2}\n{\"c\":3}\n");
+  CHECK(follower.poll().lines == "{\"b\":2}\n{\"c\":3}\n");
+  // Reads in bounded pieces: a large burst comes over several polls, nothing lost or repeated.
+  std::string burst;
+  for (int i = 0; i < 1000; ++i) burst += "{\"n\":" + std::to_string(i) + "}\n";
+  append(file, burst);
+  std::string got;
+  for (int i = 0; i < 100 && got.size() < burst.size(); ++i) got += follower.poll(1000).lines;
+  CHECK(got == burst);
+}
+
+TEST_CASE("the follower starts again when the file is truncated or rotated") {
+  TempDir dir;
+  const fs::path file = dir.path / "telemetry.jsonl";
+  write(file, "{\"first\":1}\n{\"first\":2}\n");
+  FileFollower follower(file);
+  CHECK(follower.poll().lines == "{\"first\":1}\n{\"first\":2}\n");
+
+  SUBCASE("truncated and rewritten shorter") {
+    write(file, "{\"x\":1}\n");
+    const auto update = follower.poll();
+    CHECK(update.reset);
+    CHECK(update.lines == "{\"x\":1}\n");
+    append(file, "{\"x\":2}\n");
+    const auto next = follower.poll();
+    CHECK_FALSE(next.reset);
+    CHECK(next.lines == "{\"x\":2}\n");
+  }
+  SUBCASE("rotated: another file renamed over it, even a longer one") {
+    write(dir.path / "next.jsonl", "{\"second\":1}\n{\"second\":2}\n{\"second\":3}\n");
+    fs::rename(dir.path / "next.jsonl", file);
+    const auto update = follower.poll();
+    CHECK(update.reset);
+    CHECK(update.lines == "{\"second\":1}\n{\"second\":2}\n{\"second\":3}\n");
+  }
+  SUBCASE("removed: nothing more, and no error") {
+    fs::remove(file);
+    const auto update = follower.poll();
+    CHECK_FALSE(update.reset);
+    CHECK(update.lines.empty());
+  }
+}
+
+TEST_CASE("the follower of $SPANLOG_DIR/latest moves to the next run when the link moves") {
+  TempDir dir;
+  fs::create_directories(dir.path / "run-1");
+  fs::create_directories(dir.path / "run-2");
+  write(dir.path / "run-1" / "telemetry.jsonl", "{\"run\":1}\n");
+  write(dir.path / "run-2" / "telemetry.jsonl", "{\"run\":2}\n");
+  fs::create_directory_symlink("run-1", dir.path / "latest");
+  FileFollower follower(dir.path / "latest" / "telemetry.jsonl");
+  CHECK(follower.poll().lines == "{\"run\":1}\n");
+  fs::create_directory_symlink("run-2", dir.path / "latest.new");
+  fs::rename(dir.path / "latest.new", dir.path / "latest");
+  const auto update = follower.poll();
+  CHECK(update.reset);
+  CHECK(update.lines == "{\"run\":2}\n");
+}
+
+TEST_CASE("the server answers the page, the summary and the metrics, and nothing else") {
+  ::signal(SIGPIPE, SIG_IGN);
+  TempDir dir;
+  const fs::path file = dir.path / "telemetry.jsonl";
+  write(file, kHeader + span_line(1, "alpha") + span_line(2, "beta", true));
+  write(dir.path / "secret.txt", "do not serve\n");
+  spanlog::report::ServeOptions options;
+  options.file = file;
+  LiveServer server(options);
+  const int port = server.start();
+  REQUIRE(port > 0);
+
+  const std::string page = RawClient(port).answer("/");
+  CHECK(status_of(page) == 200);
+  CHECK(page.find("id=\"timeline\"") != std::string::npos);
+  CHECK(page.find("<script src") == std::string::npos);  // nothing fetched from elsewhere
+
+  const std::string summary = RawClient(port).answer("/summary.json");
+  CHECK(status_of(summary) == 200);
+  CHECK(summary.find("\"run_id\":\"view-1\"") != std::string::npos);
+  CHECK(summary.find("\"name\":\"beta\"") != std::string::npos);
+
+  const std::string metrics = RawClient(port).answer("/metrics");
+  CHECK(status_of(metrics) == 200);
+  CHECK(metrics.find("spanlog_span_duration_seconds_count{name=\"alpha\"} 1") != std::string::npos);
+
+  // The summary follows the file.
+  append(file, span_line(3, "gamma"));
+  CHECK(RawClient(port).answer("/summary.json").find("\"name\":\"gamma\"") != std::string::npos);
+
+  for (const char* hostile : {"/secret.txt", "/../secret.txt", "/telemetry.jsonl", "/%2e%2e/secret.txt",
+                              "/..%2fsecret.txt", "/events/../secret.txt", "/../../../../etc/passwd"}) {
+    const std::string answer = RawClient(port).answer(hostile);
+    CHECK_MESSAGE(status_of(answer) >= 400, hostile);
+    CHECK_MESSAGE(answer.find("do not serve") == std::string::npos, hostile);
+    CHECK_MESSAGE(answer.find("root:") == std::string::npos, hostile);
+  }
+  // Another site's name resolved to 127.0.0.1 (DNS rebinding) gets nothing.
+  for (const std::string& host : std::vector<std::string>{
+           "evil.example", "evil.example:" + std::to_string(port), "127.0.0.1.evil.example"}) {
+    const std::string answer = RawClient(port).answer("/summary.json", host);
+    CHECK_MESSAGE(status_of(answer) == 403, host);
+    CHECK_MESSAGE(answer.find("view-1") == std::string::npos, host);
+  }
+  CHECK(status_of(RawClient(port).answer("/summary.json", "localhost:" + std::to_string(port))) == 200);
+  CHECK(status_of(RawClient(port).answer("/summary.json", "127.0.0.1:" + std::to_string(port))) == 200);
+  server.stop();
+}
+
+TEST_CASE("/events streams every line, then each new one, to many clients; truncation resets them") {
+  ::signal(SIGPIPE, SIG_IGN);
+  TempDir dir;
+  const fs::path file = dir.path / "telemetry.jsonl";
+  write(file, kHeader + span_line(1, "before"));
+  spanlog::report::ServeOptions options;
+  options.file = file;
+  options.poll_seconds = 0.02;
+  options.keepalive_seconds = 0.1;
+  LiveServer server(options);
+  const int port = server.start();
+
+  constexpr int kClients = 12;
+  std::vector<std::unique_ptr<RawClient>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.push_back(std::make_unique<RawClient>(port));
+    clients.back()->get("/events");
+  }
+  for (auto& c : clients) {
+    REQUIRE(c->read_until("\"name\":\"before\""));
+    CHECK(c->received.find("text/event-stream") != std::string::npos);
+    CHECK(c->received.find("event: reset") < c->received.find("data: {\"event\":\"header\""));
+  }
+  CHECK(wait_for([&] { return server.event_clients() == kClients; }, 5));
+
+  // A line written in two pieces arrives once, whole.
+  append(file, span_line(2, "after").substr(0, 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  append(file, span_line(2, "after").substr(20));
+  for (auto& c : clients) {
+    REQUIRE(c->read_until("\"name\":\"after\""));
+    CHECK(c->received.find("data: " + span_line(2, "after").substr(0, span_line(2, "after").size() - 1) +
+                           "\n\n") != std::string::npos);
+  }
+
+  // Half the clients go away: their streams end, the others go on.
+  for (int i = 0; i < kClients / 2; ++i) clients[static_cast<std::size_t>(i)]->close();
+  CHECK(wait_for([&] { return server.event_clients() == kClients - kClients / 2; }, 10));
+  append(file, span_line(3, "later"));
+  for (int i = kClients / 2; i < kClients; ++i)
+    CHECK(clients[static_cast<std::size_t>(i)]->read_until("\"name\":\"later\""));
+
+  // Truncated and written again: a reset, then the new content.
+  auto& c = *clients.back();
+  const std::size_t seen = c.received.size();
+  write(file, kHeader + span_line(9, "fresh"));
+  REQUIRE(c.read_until("\"name\":\"fresh\""));
+  const std::string tail = c.received.substr(seen);
+  CHECK(tail.find("event: reset") != std::string::npos);
+  CHECK(tail.find("event: reset") < tail.find("\"name\":\"fresh\""));
+
+  server.stop();
+  server.wait();
+  CHECK(wait_for([&] { return server.event_clients() == 0; }, 10));
+}

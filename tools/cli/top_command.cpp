@@ -1,0 +1,190 @@
+// `spanlog top [RUN]`: what a run is doing while it is written: the spans open on each thread, the slowest
+// span names by p99, counter rates and drops; redrawn in place on a terminal, printed as plain text
+// otherwise.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <thread>
+
+#include "cli/open_spans.hpp"
+#include "cli/run_location.hpp"
+#include "cli/view_commands.hpp"
+#include "reader/histogram.hpp"
+#include "reader/jsonl_reader.hpp"
+#include "reader/units.hpp"
+#include "report/file_follower.hpp"
+
+namespace spanlog::cli {
+namespace {
+
+using reader::human_duration;
+using reader::human_number;
+
+// Counter rates are over the newest ten seconds of the run's own clock.
+constexpr std::uint64_t kRateWindowNs = 10'000'000'000;
+
+class TopSink : public reader::RecordSink {
+ public:
+  bool finished = false;
+
+  bool wants_attrs() const override { return false; }
+  void on_header(const reader::HeaderRecord& r, std::uint64_t) override {
+    process_ = std::string(r.process);
+    run_id_ = std::string(r.run_id);
+    see(r.start_ts);
+  }
+  void on_thread(const reader::ThreadRecord& r, std::uint64_t) override {
+    if (r.name) names_[r.tid] = std::string(*r.name);
+  }
+  void on_span(const reader::SpanRecord& r, std::uint64_t) override {
+    ended(r.name, r.dur_ns, r.error);
+    see(r.ts + r.dur_ns);
+  }
+  void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
+    open_.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line, r.is_async});
+    see(r.ts);
+  }
+  void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override {
+    if (const auto span = open_.end(r.span_id)) ended(span->name, r.dur_ns, r.error);
+    see(r.ts);
+  }
+  void on_counter(const reader::CounterRecord& r, std::uint64_t) override {
+    auto& c = counters_[std::string(r.name)];
+    const double delta = r.delta.is_integer ? static_cast<double>(r.delta.as_integer) : r.delta.as_double;
+    c.total += delta;
+    c.recent.emplace_back(r.ts, delta);
+    see(r.ts);
+  }
+  void on_dropped(const reader::DroppedRecord& r, std::uint64_t) override { dropped_.add(r.counts); }
+  void on_footer(const reader::FooterRecord& r, std::uint64_t) override {
+    finished = true;
+    see(r.ts);
+  }
+
+  std::string view(std::size_t rows, std::string_view state) {
+    std::string out = fmt::format("spanlog top  {} {}  {}  {} spans ended, {} open\n\n", process_, run_id_,
+                                  state, spans_ended_, open_.size());
+    out += "ACTIVE\n";
+    const auto active = open_.by_thread();
+    if (active.empty()) out += "  (no open spans)\n";
+    for (const auto& [tid, spans] : active) {
+      std::string chain;
+      for (const auto& nested : spans) chain += (chain.empty() ? "" : " > ") + nested.span->name;
+      const std::uint64_t started = spans.back().span->start_ts;
+      out += fmt::format("  {:<16} {}  ({})\n", thread_name(tid), chain,
+                         human_duration(newest_ > started ? newest_ - started : 0));
+    }
+    out += fmt::format("\nSLOWEST BY P99\n  {:<28} {:>9} {:>10} {:>10} {:>7}\n", "name", "count", "p50",
+                       "p99", "errors");
+    std::vector<const std::pair<const std::string, Stats>*> names;
+    for (const auto& entry : stats_) names.push_back(&entry);
+    std::sort(names.begin(), names.end(), [](auto a, auto b) {
+      return a->second.durations.percentile(0.99) > b->second.durations.percentile(0.99);
+    });
+    if (names.size() > rows) names.resize(rows);
+    for (const auto* entry : names)
+      out +=
+          fmt::format("  {:<28} {:>9} {:>10} {:>10} {:>7}\n", entry->first, entry->second.durations.count(),
+                      human_duration(entry->second.durations.percentile(0.5)),
+                      human_duration(entry->second.durations.percentile(0.99)), entry->second.errors);
+    out += "\nCOUNTERS (rate over the last 10 s of the run)\n";
+    if (counters_.empty()) out += "  (none)\n";
+    for (auto& [name, c] : counters_) {
+      while (!c.recent.empty() && c.recent.front().first + kRateWindowNs < newest_) c.recent.pop_front();
+      double recent = 0;
+      for (const auto& [ts, delta] : c.recent) recent += delta;
+      const double seconds = std::min<double>(static_cast<double>(kRateWindowNs),
+                                              static_cast<double>(newest_ - std::min(newest_, first_))) /
+                             1e9;
+      out += fmt::format("  {:<28} total {:>12}  {:>10}/s\n", name, human_number(c.total),
+                         human_number(seconds > 0 ? recent / seconds : 0.0));
+    }
+    out +=
+        fmt::format("\nDROPPED  spans {}  events {}  metrics {}  attrs {}  async ends {}\n", dropped_.spans,
+                    dropped_.events, dropped_.metrics, dropped_.attrs, dropped_.async_ends);
+    return out;
+  }
+
+ private:
+  struct Stats {
+    reader::Histogram durations;
+    std::uint64_t errors = 0;
+  };
+  struct Counter {
+    double total = 0;
+    std::deque<std::pair<std::uint64_t, double>> recent;
+  };
+
+  void ended(std::string_view name, std::uint64_t dur_ns, bool error) {
+    auto it = stats_.find(name);
+    if (it == stats_.end()) it = stats_.emplace(std::string(name), Stats{}).first;
+    it->second.durations.add(dur_ns);
+    it->second.errors += error;
+    ++spans_ended_;
+  }
+  void see(std::uint64_t ts) {
+    if (first_ == 0 || ts < first_) first_ = ts;
+    newest_ = std::max(newest_, ts);
+  }
+  std::string thread_name(std::uint64_t tid) const {
+    const auto it = names_.find(tid);
+    return it == names_.end() ? fmt::format("{}", tid) : it->second;
+  }
+
+  std::string process_, run_id_;
+  std::map<std::uint64_t, std::string> names_;
+  OpenSpanTracker open_;
+  std::map<std::string, Stats, std::less<>> stats_;
+  std::map<std::string, Counter> counters_;
+  reader::DroppedCounts dropped_;
+  std::uint64_t spans_ended_ = 0, first_ = 0, newest_ = 0;
+};
+
+}  // namespace
+
+int top_command(const TopOptions& options, const Console& console) {
+  const RunLocation location = locate_run(options.run);
+  if (!(options.interval_seconds > 0)) throw UsageError("--interval: expected a number of seconds above 0");
+  report::FileFollower follower(location.file);
+  reader::ReadOptions read_options;
+  read_options.skip_bad = true;  // a live view keeps going past a bad line
+  auto sink = std::make_unique<TopSink>();
+  auto reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
+  const bool terminal = ::isatty(::fileno(console.out)) != 0;  // NO_COLOR turns colour off, not redrawing
+  const auto started = std::chrono::steady_clock::now();
+  for (;;) {
+    // Everything there is now, before drawing: a large file is read in several polls.
+    for (;;) {
+      report::FileFollower::Update update = follower.poll();
+      if (update.reset) {  // truncated or rotated: start over with what the file holds now
+        sink = std::make_unique<TopSink>();
+        reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
+      }
+      if (update.lines.empty()) break;
+      reader->feed(update.lines);
+    }
+    if (!follower.is_open() && options.once)
+      throw UsageError(fmt::format("{}: cannot open", location.file.string()));
+    const bool timed_out =
+        options.timeout_seconds &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
+            *options.timeout_seconds;
+    const bool last = options.once || sink->finished || timed_out;
+    const std::string view = sink->view(options.rows, sink->finished ? "finished" : "running");
+    if (terminal)
+      fmt::print(console.out, "\x1b[H\x1b[2J{}", view);  // redraw in place
+    else
+      fmt::print(console.out, "{}{}", view, last ? "" : "\n----\n");
+    std::fflush(console.out);
+    if (last) break;
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.interval_seconds));
+  }
+  if (reader->report().skipped_lines > 0)
+    console.warning("skipped {} malformed lines", reader->report().skipped_lines);
+  return 0;
+}
+
+}  // namespace spanlog::cli

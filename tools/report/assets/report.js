@@ -1,0 +1,606 @@
+// The page of `spanlog report` and `spanlog serve`: one model built from telemetry.jsonl records (docs/format.md),
+// fed either by the data embedded in the file (a report) or by the server's /events stream (live). Everything
+// is drawn here, with no library and no network access beyond the server that sent the page.
+(function () {
+  "use strict";
+
+  const LANE_ROW = 16;        // pixels per nesting level
+  const LANE_GAP = 6;
+  const LABEL_WIDTH = 130;
+  const RECENT_KEPT = 40;     // finished spans listed under "Latest spans" in a live view
+  const CHART_BUCKETS = 120;  // points per counter chart
+  const ROLLING_BUCKETS = 10; // the rolling rate averages this many buckets
+
+  // ---------- formatting ----------
+  function duration(ns) {
+    if (!isFinite(ns)) return "-";
+    const units = [[1e9, "s"], [1e6, "ms"], [1e3, "\u00b5s"]];
+    for (const [scale, unit] of units) if (Math.abs(ns) >= scale) return (ns / scale).toPrecision(3) + " " + unit;
+    return Math.round(ns) + " ns";
+  }
+  function number(v) {
+    if (typeof v !== "number" || !isFinite(v)) return String(v);
+    return Math.abs(v) >= 1e6 || Number.isInteger(v) ? v.toLocaleString("en-US") : v.toPrecision(4);
+  }
+  function el(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k === "class") e.className = v;
+      else if (k === "text") e.textContent = v;
+      else e.setAttribute(k, v);
+    }
+    for (const c of children) e.append(c);
+    return e;
+  }
+  function hashHue(text) {
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return ((h >>> 0) % 360);
+  }
+  function colourOf(text) { return "hsl(" + hashHue(text) + ",55%,55%)"; }
+
+  // ---------- the model ----------
+  class Model {
+    constructor() { this.clear(); }
+    clear() {
+      this.header = null;
+      this.footer = null;
+      this.crash = null;
+      this.threads = new Map();  // tid -> {tid, name, exited, spans: [], open: Set}
+      this.lanes = new Map();    // lane key -> {key, tid, async, spans: [], layoutDirty}
+      this.open = new Map();     // span_id -> span
+      this.phases = [];
+      this.counters = new Map(); // name -> [[ts, delta]]
+      this.gauges = new Map();   // name -> [[ts, value]]
+      this.errors = [];
+      this.recent = [];
+      this.dropped = {spans: 0, events: 0, metrics: 0, attrs: 0, async_ends: 0};
+      this.firstTs = Infinity;
+      this.lastTs = -Infinity;
+      this.spanCount = 0;
+      this.version = 0;
+    }
+    seeTime(ts) {
+      if (typeof ts !== "number") return;
+      if (ts < this.firstTs) this.firstTs = ts;
+      if (ts > this.lastTs) this.lastTs = ts;
+    }
+    thread(tid) {
+      let t = this.threads.get(tid);
+      if (!t) {
+        t = {tid, name: String(tid), exited: false, spans: 0, open: new Set(), last: null, firstTs: Infinity};
+        this.threads.set(tid, t);
+      }
+      return t;
+    }
+    lane(tid, async) {
+      const key = async ? tid + ":async" : String(tid);
+      let l = this.lanes.get(key);
+      if (!l) {
+        l = {key, tid, async, spans: [], rows: 1, layoutDirty: true};
+        this.lanes.set(key, l);
+      }
+      return l;
+    }
+    addSpan(span) {
+      this.spanCount++;
+      const t = this.thread(span.tid);
+      t.spans++;
+      if (span.start < t.firstTs) t.firstTs = span.start;
+      const lane = this.lane(span.tid, span.async);
+      lane.spans.push(span);
+      lane.layoutDirty = true;
+      this.seeTime(span.start);
+      if (span.end !== null) this.finish(span);
+      else {
+        this.open.set(span.id, span);
+        t.open.add(span);
+      }
+    }
+    finish(span) {
+      this.seeTime(span.end);
+      const t = this.thread(span.endTid !== undefined ? span.endTid : span.tid);
+      if (!t.last || span.end >= t.last.end) t.last = span;  // a report's records are not in time order
+      if (span.error) this.errors.push(span);
+      this.recent.push(span);
+      if (this.recent.length > RECENT_KEPT * 2) this.recent.splice(0, this.recent.length - RECENT_KEPT);
+    }
+    add(r) {
+      this.version++;
+      switch (r.event) {
+        case "header": this.header = r; this.seeTime(r.start_ts); break;
+        case "thread": {
+          const t = this.thread(r.tid);
+          if (r.name) t.name = r.name;
+          if (r.exited) t.exited = true;
+          break;
+        }
+        case "span": this.addSpan(spanOf(r, r.ts + r.dur_ns)); break;
+        case "span_start": this.addSpan(spanOf(r, null)); break;
+        case "span_end": {
+          const s = this.open.get(r.span_id);
+          if (!s) break;
+          this.open.delete(r.span_id);
+          this.thread(s.tid).open.delete(s);
+          s.end = s.start + r.dur_ns;
+          s.dur = r.dur_ns;
+          s.error = r.status === "error";
+          s.message = r.message || "";
+          if (r.tid !== undefined) s.endTid = r.tid;
+          if (r.attrs) Object.assign(s.attrs, r.attrs);
+          this.lane(s.tid, s.async).layoutDirty = true;
+          this.finish(s);
+          break;
+        }
+        case "counter": push(this.counters, r.name, [r.ts, r.delta]); this.seeTime(r.ts); break;
+        case "gauge": push(this.gauges, r.name, [r.ts, r.value, r.min, r.max]); this.seeTime(r.ts); break;
+        case "phase": this.phases.push({name: r.name, start: r.ts, end: r.end_ts, wall: r.wall_ns}); break;
+        case "dropped": for (const k of Object.keys(this.dropped)) this.dropped[k] += r[k] || 0; break;
+        case "crash": this.crash = r; this.seeTime(r.ts); break;
+        case "footer": this.footer = r; this.seeTime(r.ts); break;
+        case "instant": this.seeTime(r.ts); break;
+        default: break;
+      }
+    }
+    // The end of the time axis: the footer, else the newest timestamp (where open spans are drawn up to).
+    endTs() { return this.footer ? this.footer.ts : this.lastTs; }
+    startTs() { return this.header ? this.header.start_ts : this.firstTs; }
+    // Phases known so far, and those still open (a span of kind phase without its end) up to the end.
+    allPhases() {
+      const list = this.phases.slice();
+      for (const s of this.open.values()) if (s.phase) list.push({name: s.name, start: s.start, end: this.endTs(), open: true});
+      return list.sort((a, b) => a.start - b.start);
+    }
+  }
+  function push(map, key, value) {
+    let list = map.get(key);
+    if (!list) map.set(key, list = []);
+    list.push(value);
+  }
+  function spanOf(r, end) {
+    return {id: r.span_id, name: r.name, tid: r.tid, start: r.ts, end,
+            error: r.status === "error", message: r.message || "", attrs: Object.assign({}, r.attrs || {}),
+            phase: r.kind === "phase", async: !!r.async, endTid: r.end_tid, row: 0,
+            dur: end === null ? null : r.dur_ns};  // exact: timestamps as doubles lose nanoseconds
+  }
+
+  // Rows within a lane: the first row free at a span's start, so a child sits below its parent.
+  function layout(lane, endTs) {
+    if (!lane.layoutDirty) return;
+    lane.spans.sort((a, b) => a.start - b.start || (b.end === null ? Infinity : b.end) - (a.end === null ? Infinity : a.end));
+    const rowEnds = [];
+    for (const s of lane.spans) {
+      const end = s.end === null ? Infinity : s.end;
+      let row = 0;
+      while (row < rowEnds.length && rowEnds[row] > s.start) row++;
+      rowEnds[row] = end;
+      s.row = row;
+    }
+    lane.rows = Math.max(1, rowEnds.length);
+    lane.layoutDirty = false;
+    void endTs;
+  }
+
+  // ---------- the page ----------
+  const model = new Model();
+  const page = {
+    live: false,
+    summary: null,
+    activity: null,      // a report's spans begun per thread and time bucket, when not all are drawn
+    note: "",
+    view: null,          // [start, end] in ns, absolute; null: the whole run
+    colourBy: "name",
+    sort: {key: null, descending: true},
+    dirty: true,
+    connected: false,
+    hover: null,
+  };
+  window.spanlog = {model, page};
+
+  const canvas = document.getElementById("timeline");
+  const tooltip = document.getElementById("tooltip");
+
+  function lanesInOrder() {
+    return Array.from(model.lanes.values()).sort((a, b) => {
+      const ta = model.threads.get(a.tid), tb = model.threads.get(b.tid);
+      return (ta.firstTs - tb.firstTs) || (a.tid - b.tid) || (a.async - b.async);
+    });
+  }
+  function laneLabel(lane) {
+    const t = model.threads.get(lane.tid);
+    return (t ? t.name : String(lane.tid)) + (lane.async ? " (async)" : "");
+  }
+  function viewRange() {
+    const start = model.startTs(), end = Math.max(model.endTs(), start + 1);
+    if (!page.view) return [start, end];
+    return page.view;
+  }
+  function phaseAt(ts) {
+    for (const p of model.allPhases()) if (ts >= p.start && ts < p.end) return p.name;
+    return "";
+  }
+  function spanColour(s) {
+    if (s.error) return "#d32f2f";
+    if (page.colourBy === "phase") {
+      const p = s.phase ? s.name : phaseAt(s.start);
+      return p ? colourOf(p) : "#90a4ae";
+    }
+    return colourOf(s.name);
+  }
+
+  function drawTimeline() {
+    const lanes = lanesInOrder();
+    const endTs = model.endTs();
+    let height = 24;
+    const strip = page.activity ? 4 : 0;  // room for the activity strip under each lane
+    for (const l of lanes) { layout(l, endTs); height += l.rows * LANE_ROW + strip + LANE_GAP; }
+    const width = canvas.clientWidth || 800;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.style.height = height + "px";
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    const g = canvas.getContext("2d");
+    g.setTransform(ratio, 0, 0, ratio, 0, 0);
+    g.clearRect(0, 0, width, height);
+    g.font = "11px system-ui, sans-serif";
+    const [v0, v1] = viewRange();
+    const plotW = width - LABEL_WIDTH;
+    const x = ts => LABEL_WIDTH + (ts - v0) / (v1 - v0) * plotW;
+    // Time axis.
+    g.fillStyle = "#6b7280";
+    g.strokeStyle = "#e5e7eb";
+    const origin = model.startTs();
+    const step = niceStep((v1 - v0) / 8);
+    for (let t = Math.ceil((v0 - origin) / step) * step; origin + t <= v1; t += step) {
+      const px = x(origin + t);
+      g.beginPath(); g.moveTo(px, 18); g.lineTo(px, height); g.stroke();
+      g.fillText(duration(t), px + 2, 12);
+    }
+    const hitboxes = [];
+    let y = 24;
+    const activity = page.activity;
+    for (const lane of lanes) {
+      g.fillStyle = "#1d2330";
+      g.fillText(laneLabel(lane), 4, y + 12, LABEL_WIDTH - 8);
+      // Not every span is drawn: a strip at the lane's foot shades where all of them began, counted in buckets.
+      const counts = activity && !lane.async ? activity.threads[String(lane.tid)] : null;
+      if (counts) {
+        const foot = y + lane.rows * LANE_ROW;
+        for (let i = 0; i < counts.length; i++) {
+          if (!counts[i]) continue;
+          const b0 = model.startTs() + i * activity.bucket_ns;
+          const px0 = Math.max(LABEL_WIDTH, x(b0)), px1 = Math.min(width, x(b0 + activity.bucket_ns));
+          if (px1 < LABEL_WIDTH || px0 > width) continue;
+          g.fillStyle = "rgba(29,35,48," + (0.15 + 0.85 * counts[i] / activity.max).toFixed(3) + ")";
+          g.fillRect(px0, foot, Math.max(1, px1 - px0), 3);
+        }
+      }
+      // Spans narrower than a pixel are merged per row: the row's last drawn pixel is not drawn again.
+      const lastPx = new Array(lane.rows).fill(-Infinity);
+      for (const s of lane.spans) {
+        const end = s.end === null ? endTs : s.end;
+        if (end < v0 || s.start > v1) continue;
+        const x0 = Math.max(LABEL_WIDTH, x(s.start)), x1 = Math.min(width, x(end));
+        if (x1 <= lastPx[s.row] && x1 - x0 < 1) continue;
+        lastPx[s.row] = Math.max(lastPx[s.row], x1);
+        const top = y + s.row * LANE_ROW;
+        const w = Math.max(s.end === null ? 4 : 1, x1 - x0);  // a span that just began is still seen
+        g.fillStyle = spanColour(s);
+        g.fillRect(x0, top + 1, w, LANE_ROW - 2);
+        if (s.end === null) {  // open-ended: a hatched tail and no right edge
+          g.fillStyle = "rgba(255,255,255,.45)";
+          for (let hx = x1 - 12; hx < x1; hx += 4) g.fillRect(Math.max(x0, hx), top + 1, 2, LANE_ROW - 2);
+        }
+        if (w > 30) {
+          g.fillStyle = "#fff";
+          g.fillText(s.name, x0 + 3, top + 12, w - 6);
+        }
+        hitboxes.push([x0, top, w, s]);  // a narrow span stands for the others merged into its pixel
+      }
+      y += lane.rows * LANE_ROW + strip;
+      g.strokeStyle = "#e5e7eb";
+      g.beginPath(); g.moveTo(0, y + LANE_GAP / 2); g.lineTo(width, y + LANE_GAP / 2); g.stroke();
+      y += LANE_GAP;
+    }
+    canvas.hitboxes = hitboxes;
+  }
+  function niceStep(raw) {
+    if (!(raw > 0)) return 1;
+    const p = Math.pow(10, Math.floor(Math.log10(raw)));
+    for (const m of [1, 2, 5, 10]) if (m * p >= raw) return m * p;
+    return 10 * p;
+  }
+
+  function spanAt(px, py) {
+    const boxes = canvas.hitboxes || [];
+    for (let i = boxes.length - 1; i >= 0; i--) {
+      const [x0, top, w, s] = boxes[i];
+      if (px >= x0 - 1 && px <= x0 + w + 1 && py >= top && py < top + LANE_ROW) return s;
+    }
+    return null;
+  }
+  function showTooltip(s, px, py) {
+    if (!s) { tooltip.hidden = true; return; }
+    tooltip.replaceChildren();
+    const dur = s.end === null ? "open " + duration(model.endTs() - s.start) + " (never ended)" : duration(s.dur);
+    tooltip.append(el("b", {text: s.name}), el("div", {text: dur + " at +" + duration(s.start - model.startTs())}));
+    if (s.error) tooltip.append(el("div", {class: "err", text: "error" + (s.message ? ": " + s.message : "")}));
+    for (const [k, v] of Object.entries(s.attrs)) tooltip.append(el("div", {text: k + " = " + JSON.stringify(v)}));
+    tooltip.hidden = false;
+    tooltip.style.left = Math.min(px + 12, canvas.clientWidth - 300) + "px";
+    tooltip.style.top = (py + 14) + "px";
+  }
+  function installTimelineControls() {
+    let drag = null;
+    canvas.addEventListener("wheel", e => {
+      e.preventDefault();
+      const [v0, v1] = viewRange();
+      const plotW = canvas.clientWidth - LABEL_WIDTH;
+      const at = v0 + Math.max(0, e.offsetX - LABEL_WIDTH) / plotW * (v1 - v0);
+      const factor = e.deltaY > 0 ? 1.25 : 0.8;
+      const span = Math.max(1000, (v1 - v0) * factor);
+      const left = (at - v0) / (v1 - v0);
+      page.view = [at - left * span, at - left * span + span];
+      page.dirty = true;
+    }, {passive: false});
+    canvas.addEventListener("mousedown", e => { drag = {x: e.offsetX, view: viewRange()}; canvas.style.cursor = "grabbing"; });
+    window.addEventListener("mouseup", () => { drag = null; canvas.style.cursor = "grab"; });
+    canvas.addEventListener("mousemove", e => {
+      if (drag) {
+        const [v0, v1] = drag.view;
+        const shift = (e.offsetX - drag.x) / (canvas.clientWidth - LABEL_WIDTH) * (v1 - v0);
+        page.view = [v0 - shift, v1 - shift];
+        page.dirty = true;
+        return;
+      }
+      showTooltip(spanAt(e.offsetX, e.offsetY), e.offsetX, e.offsetY);
+    });
+    canvas.addEventListener("mouseleave", () => { tooltip.hidden = true; });
+    document.getElementById("reset-zoom").addEventListener("click", () => { page.view = null; page.dirty = true; });
+    document.getElementById("colour-by").addEventListener("change", e => { page.colourBy = e.target.value; page.dirty = true; });
+  }
+
+  function drawPhaseBar() {
+    const bar = document.getElementById("phase-bar");
+    const start = model.startTs(), end = model.endTs();
+    const total = model.footer ? model.footer.wall_ns : end - start;
+    document.getElementById("phase-total").textContent = isFinite(total) ?
+      "Wall time " + duration(total) + (model.footer ? "" : model.crash ? " (crashed)" : " so far") : "";
+    bar.replaceChildren();
+    let cursor = start;
+    for (const p of model.allPhases()) {
+      if (p.start < cursor) continue;  // a phase within another is shown by the timeline only
+      if (p.start > cursor) bar.append(el("div", {class: "gap", style: "flex:" + (p.start - cursor)}));
+      const share = total > 0 ? (p.end - p.start) / total * 100 : 0;
+      bar.append(el("div", {class: "phase", style: "flex:" + (p.end - p.start) + ";background:" + colourOf(p.name),
+                            title: p.name + ": " + duration(p.end - p.start) + " (" + share.toFixed(1) + "%)" + (p.open ? ", open" : ""),
+                            text: p.name + " " + share.toFixed(0) + "%"}));
+      cursor = p.end;
+    }
+    if (end > cursor && cursor > start) bar.append(el("div", {class: "gap", style: "flex:" + (end - cursor)}));
+    if (!bar.children.length) bar.append(el("div", {class: "gap", style: "flex:1", text: "no phases recorded (SPANLOG_PHASE)"}));
+  }
+
+  function numericAttrs(span) {
+    if (!span) return "";
+    return Object.entries(span.attrs).filter(([, v]) => typeof v === "number").map(([k, v]) => k + "=" + number(v)).join(" ");
+  }
+  function drawWorkers() {
+    const box = document.getElementById("workers");
+    box.replaceChildren();
+    const over = !!(model.footer || model.crash) || !page.live;
+    for (const t of Array.from(model.threads.values()).sort((a, b) => a.firstTs - b.firstTs || a.tid - b.tid)) {
+      if (t.spans === 0) continue;
+      const open = Array.from(t.open).sort((a, b) => a.start - b.start);
+      const current = open.length ? open[open.length - 1] : null;
+      // A span still open when the run is over never ended: the program crashed or was stopped inside it.
+      const state = current ? (over ? "error" : "running") : t.last && t.last.error ? "error" : "done";
+      const until = current ? model.endTs() : t.last ? t.last.end : t.firstTs;
+      const shown = current || t.last;
+      box.append(el("div", {class: "card " + state, "data-thread": t.name},
+        el("span", {class: "state", text: state}),
+        el("div", {class: "name", text: t.name}),
+        el("div", {text: (shown ? shown.name : "") + (current ? " \u2026" : "")}),
+        el("div", {class: "muted", text: "elapsed " + duration(until - t.firstTs) + ", " + t.spans + " spans"}),
+        el("div", {class: "attrs", text: numericAttrs(shown)})));
+    }
+  }
+  function drawErrors() {
+    const list = document.getElementById("errors");
+    list.replaceChildren();
+    document.getElementById("error-count").textContent = model.errors.length ? "(" + model.errors.length + ")" : "";
+    const shown = model.errors.slice(-200).reverse();
+    for (const s of shown) {
+      const t = model.threads.get(s.tid);
+      list.append(el("li", {"data-span": s.name},
+        el("b", {text: s.name}), " on " + (t ? t.name : s.tid) + " at +" + duration(s.start - model.startTs()) + " ",
+        el("span", {class: "msg", text: s.message})));
+    }
+    if (!model.errors.length) list.append(el("li", {class: "muted", style: "color:inherit;list-style:none", text: "no error spans"}));
+  }
+  function drawRecent() {
+    if (!page.live) return;
+    document.getElementById("recent-section").hidden = false;
+    const list = document.getElementById("recent");
+    list.replaceChildren();
+    for (const s of model.recent.slice(-RECENT_KEPT).reverse()) {
+      const t = model.threads.get(s.tid);
+      list.append(el("li", {"data-span": s.name}, s.name + " ", el("span", {class: "muted", text: duration(s.end - s.start) + " on " + (t ? t.name : s.tid)})));
+    }
+  }
+
+  const COLUMNS = [["name", "name"], ["count", "count"], ["total_ns", "total"], ["self_ns", "self"], ["mean_ns", "mean"],
+                   ["p50_ns", "p50"], ["p90_ns", "p90"], ["p99_ns", "p99"], ["max_ns", "max"], ["errors", "errors"]];
+  function drawSummary() {
+    const table = document.getElementById("summary");
+    const rows = page.summary ? page.summary.spans.slice() : [];
+    const {key, descending} = page.sort;
+    rows.sort((a, b) => {
+      if (key === null) return (b.errors > 0) - (a.errors > 0) || b.total_ns - a.total_ns;  // errors first
+      const d = typeof a[key] === "string" ? a[key].localeCompare(b[key]) : a[key] - b[key];
+      return descending ? -d : d;
+    });
+    const head = el("tr");
+    for (const [k, title] of COLUMNS) {
+      const th = el("th", {"data-key": k, text: title + (key === k ? (descending ? " \u25BC" : " \u25B2") : "")});
+      th.addEventListener("click", () => {
+        page.sort = {key: k, descending: page.sort.key === k ? !page.sort.descending : k !== "name"};
+        drawSummary();
+      });
+      head.append(th);
+    }
+    table.tHead.replaceChildren(head);
+    const body = el("tbody");
+    for (const r of rows) {
+      const tr = el("tr", {class: r.errors > 0 ? "has-errors" : ""});
+      for (const [k] of COLUMNS) tr.append(el("td", {text: k === "name" ? r.name : k.endsWith("_ns") ? duration(r[k]) : number(r[k])}));
+      body.append(tr);
+    }
+    table.tBodies[0].replaceWith(body);
+  }
+
+  // Counters: the rate per second of each bucket, and a rolling rate over ROLLING_BUCKETS of them.
+  // Gauges: the last value of each bucket, with its minimum and maximum.
+  function drawCharts() {
+    const box = document.getElementById("charts");
+    box.replaceChildren();
+    const start = model.startTs(), end = Math.max(model.endTs(), start + 1);
+    // A bucket no narrower than the flush interval: counters arrive once per interval.
+    const flushNs = ((model.header && model.header.options && model.header.options.flush_interval_ms) || 100) * 1e6;
+    const width = Math.max((end - start) / CHART_BUCKETS, flushNs);
+    const buckets = Math.max(1, Math.ceil((end - start) / width));
+    const bucketOf = ts => Math.min(buckets - 1, Math.max(0, Math.floor((ts - start) / width)));
+    for (const [name, points] of model.counters) {
+      const sums = new Array(buckets).fill(0);
+      let total = 0;
+      for (const [ts, delta] of points) { sums[bucketOf(ts)] += delta; total += delta; }
+      const rate = sums.map(v => v / (width / 1e9));
+      const rolling = rate.map((_, i) => { const from = Math.max(0, i - ROLLING_BUCKETS + 1); let s = 0; for (let j = from; j <= i; j++) s += rate[j]; return s / (i - from + 1); });
+      box.append(chart(name + " (counter)", "total " + number(total) + ", per second: bars; rolling " + duration(width * ROLLING_BUCKETS) + ": line", rate, rolling, "per s"));
+    }
+    for (const [name, points] of model.gauges) {
+      const last = new Array(buckets).fill(null);
+      let newest = null;
+      for (const [ts, value] of points) if (typeof value === "number") { last[bucketOf(ts)] = value; newest = value; }
+      for (let i = 1; i < last.length; i++) if (last[i] === null && last[i - 1] !== null) last[i] = last[i - 1];
+      box.append(chart(name + " (gauge)", "last " + number(newest), null, last.map(v => v === null ? 0 : v), ""));
+    }
+    if (!box.children.length) box.append(el("p", {class: "muted", text: "no counters or gauges"}));
+  }
+  function chart(title, legend, bars, line, unit) {
+    const c = el("canvas");
+    const wrap = el("div", {class: "chart", "data-metric": title}, el("b", {text: title}), el("div", {class: "legend", text: legend}), c);
+    requestAnimationFrame(() => {
+      const w = c.clientWidth || 400, h = c.clientHeight || 140, ratio = window.devicePixelRatio || 1;
+      c.width = w * ratio; c.height = h * ratio;
+      const g = c.getContext("2d");
+      g.setTransform(ratio, 0, 0, ratio, 0, 0);
+      const top = Math.max(0, ...(bars || [0]), ...line);
+      const max = top > 0 ? top : 1;  // all zero: a flat line at the bottom
+      const n = line.length, bw = (w - 40) / n;
+      g.fillStyle = "#6b7280"; g.font = "10px system-ui";
+      g.fillText(number(Number(top.toPrecision(3))) + " " + unit, 0, 10);
+      if (bars) { g.fillStyle = "#90caf9"; bars.forEach((v, i) => g.fillRect(40 + i * bw, h - v / max * (h - 14), Math.max(1, bw - 1), v / max * (h - 14))); }
+      g.strokeStyle = "#1565c0"; g.lineWidth = 1.5; g.beginPath();
+      line.forEach((v, i) => { const px = 40 + (i + 0.5) * bw, py = h - v / max * (h - 14); i ? g.lineTo(px, py) : g.moveTo(px, py); });
+      g.stroke();
+    });
+    return wrap;
+  }
+
+  function drawStatus() {
+    const status = document.getElementById("status");
+    const h = model.header;
+    document.getElementById("title").textContent = h ? (h.process || "run") + " \u2014 " + (h.run_id || "") : "spanlog run";
+    let text = model.footer ? "finished" : model.crash ? "crashed (" + (model.crash.name || "signal") + ")" : page.live ? (page.connected ? "running" : "disconnected") : "no footer (stopped early)";
+    status.className = "status " + (model.crash ? "crashed" : !model.footer && page.live ? "running" : "");
+    status.textContent = text;
+    const d = model.dropped, lost = d.spans + d.events + d.metrics + d.attrs + d.async_ends;
+    const notes = [];
+    if (page.note) notes.push(page.note);
+    if (lost) notes.push("The recorder dropped " + d.spans + " spans, " + d.events + " events, " + d.metrics + " metric updates.");
+    const notice = document.getElementById("notice");
+    notice.hidden = !notes.length;
+    notice.textContent = notes.join(" ");
+    document.getElementById("foot").textContent = model.spanCount.toLocaleString("en-US") + " spans drawn on " + model.lanes.size + " lanes" + (h ? "; host " + h.host + ", pid " + h.pid + ", spanlog " + h.version : "");
+  }
+
+  let lastHeavy = -Infinity, lastMetrics = 0;
+  let lastRender = -Infinity;
+  function render(now) {
+    // Live, records may arrive hundreds per second: ten redraws a second are enough to watch them.
+    if (page.dirty && (!page.live || now - lastRender >= 100)) {
+      lastRender = now;
+      page.dirty = false;
+      drawTimeline();
+      drawPhaseBar();
+      drawWorkers();
+      drawErrors();
+      drawRecent();
+      drawStatus();
+      // The charts and the table are redrawn at most every second while records stream in, and at once when
+      // a new counter or gauge appears.
+      const metrics = model.counters.size + model.gauges.size;
+      if (!page.live || now - lastHeavy > 1000 || metrics !== lastMetrics) {
+        lastHeavy = now;
+        lastMetrics = metrics;
+        drawCharts();
+        drawSummary();
+      }
+    }
+    requestAnimationFrame(render);
+  }
+
+  // ---------- sources ----------
+  function startLive() {
+    page.live = true;
+    const fetchSummary = () => fetch("summary.json").then(r => r.ok ? r.json() : null).then(s => { if (s) { page.summary = s; drawSummary(); } }).catch(() => {});
+    fetchSummary();
+    setInterval(fetchSummary, 2000);
+    // Open spans grow with the clock between records: the newest time moves with the wall clock.
+    let lastWall = null;
+    const source = new EventSource("events");
+    source.addEventListener("open", () => { page.connected = true; page.dirty = true; });
+    source.addEventListener("error", () => { page.connected = false; page.dirty = true; });
+    source.addEventListener("reset", () => { model.clear(); page.view = null; page.dirty = true; });
+    source.addEventListener("message", e => {
+      let record;
+      try { record = JSON.parse(e.data); } catch (err) { return; }
+      model.add(record);
+      lastWall = performance.now();
+      page.dirty = true;
+    });
+    setInterval(() => {
+      if (model.open.size && !model.footer && !model.crash && lastWall !== null && page.connected) {
+        const since = (performance.now() - lastWall) * 1e6;
+        if (since > 0) { model.lastTs += since; lastWall = performance.now(); page.dirty = true; }
+      }
+    }, 250);
+  }
+
+  installTimelineControls();
+  window.addEventListener("resize", () => { page.dirty = true; });
+  const embedded = document.getElementById("spanlog-data").textContent.trim();
+  const data = embedded && embedded[0] === "{" ? JSON.parse(embedded) : null;
+  if (data) {
+    page.summary = data.summary;
+    page.note = data.note || "";
+    for (const r of data.records) model.add(r);
+    model.seeTime(data.end_ts);
+    if (data.activity) {
+      page.activity = data.activity;
+      page.activity.max = Math.max(1, ...Object.values(data.activity.threads).map(c => Math.max(...c)));
+    }
+  } else {
+    startLive();
+  }
+  // For scripts and tests: how long one full redraw of the timeline takes, in milliseconds.
+  window.spanlog.timeRedraw = () => {
+    const started = performance.now();
+    for (const lane of model.lanes.values()) lane.layoutDirty = true;
+    drawTimeline();
+    return performance.now() - started;
+  };
+  window.spanlog.ready = true;
+  requestAnimationFrame(render);
+})();

@@ -1,0 +1,32 @@
+// What a report file carries: the run's summary (every span counted) and the records the page draws, chosen
+// so the page stays responsive whatever the run's size: the longest spans up to a limit (plus every error,
+// phase and open span), counters and gauges merged into time buckets. The page is told what was left out.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "reader/jsonl_reader.hpp"
+
+namespace spanlog::report {
+
+struct SnapshotLimits {
+  std::size_t max_spans = 60000;       // spans drawn; the rest are counted in the summary only
+  std::size_t max_error_spans = 5000;  // error spans listed, beyond the drawn ones
+  std::size_t metric_buckets = 600;    // points per counter or gauge
+};
+
+struct Snapshot {
+  std::string json;  // {"summary":..., "note":"...", "records":[...]}
+  std::uint64_t spans_seen = 0;
+  std::uint64_t spans_drawn = 0;  // of those that ended
+  std::uint64_t open_spans = 0;   // never ended, all drawn
+};
+
+// Reads the run twice (the summary, then the records); throws reader::ReadError.
+Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOptions& read_options,
+                        const SnapshotLimits& limits = {});
+
+}  // namespace spanlog::report
