@@ -8,8 +8,8 @@
 #include "cli/export_commands.hpp"
 #include "cli/history_commands.hpp"
 #include "cli/run_location.hpp"
-#include "history/store.hpp"
 #include "cli/view_commands.hpp"
+#include "history/store.hpp"
 #include "reader/jsonl_reader.hpp"
 
 namespace {
