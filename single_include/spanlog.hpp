@@ -58,11 +58,13 @@
 #define SPANLOG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define SPANLOG_NOINLINE __attribute__((noinline))
 #define SPANLOG_ALWAYS_INLINE inline __attribute__((always_inline))
+#define SPANLOG_UNREACHABLE() __builtin_unreachable()
 #else
 #define SPANLOG_LIKELY(x) (x)
 #define SPANLOG_UNLIKELY(x) (x)
 #define SPANLOG_NOINLINE
 #define SPANLOG_ALWAYS_INLINE inline
+#define SPANLOG_UNREACHABLE() static_cast<void>(0)
 #endif
 // ---- end spanlog/config.hpp ----
 // ---- begin spanlog/macros.hpp ----
@@ -464,11 +466,14 @@ constexpr std::size_t cache_line = 64;
 struct thread_buffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
-  std::uint64_t mask = 0;          // capacity - 1
-  std::uint64_t head = 0;          // bytes ever written
+  std::uint64_t mask = 0;  // capacity - 1
+  std::uint64_t head = 0;  // bytes ever written
+  // How far head may go on the fast path: tail_cache + high_water - (bytes promised to the ends of open
+  // spans). One field, so the fast path's room check is one compare; signed, as deep nesting may promise more
+  // than high_water.
+  std::int64_t limit = 0;
   std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
-  std::uint64_t reserved = 0;      // bytes promised to the ends of open spans, so a begun span always ends
-  std::uint64_t high_water = 0;    // the fast path stays below this; crossing it wakes the flusher
+  std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
   std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
   std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
@@ -508,7 +513,19 @@ struct thread_buffer {
   }
 
   SPANLOG_ALWAYS_INLINE bool below_high_water(std::uint64_t need) const {
-    return head + need + reserved - tail_cache <= high_water;
+    return static_cast<std::int64_t>(head + need) <= limit;
+  }
+
+  // Bytes promised to the ends of open spans, so a begun span always ends.
+  std::uint64_t reserved() const {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(tail_cache + high_water) - limit);
+  }
+  void reserve(std::uint64_t bytes) { limit -= static_cast<std::int64_t>(bytes); }
+
+  // The flusher's new position: the limit moves with it, the promises stay.
+  void set_tail(std::uint64_t tail) {
+    limit += static_cast<std::int64_t>(tail - tail_cache);
+    tail_cache = tail;
   }
 
   SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
@@ -594,12 +611,13 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
 }
 
 // The calling thread's buffer when records of `kind` are being taken, or nullptr.
+// The fast path asks one question of the flags, "is everything on?" (one compare with a constant): a run
+// with a kind switched off or with sampling takes the slow path, which sorts out the rest.
 template <std::uint32_t kind>
 SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
-  constexpr std::uint32_t mask = flag_running | kind | (kind == flag_spans ? flag_sampling : 0u);
-  constexpr std::uint32_t want = flag_running | kind;
+  constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
   thread_buffer* b = tl_buffer;
-  if (SPANLOG_LIKELY(b != nullptr && (g_flags.load(std::memory_order_relaxed) & mask) == want)) return b;
+  if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(kind);
 }
 
@@ -618,26 +636,28 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   const std::uint64_t mask = b.mask;
-  const std::uint64_t reserved = b.reserved;
+  const std::int64_t limit = b.limit;
   const std::uint64_t seq = b.span_seq + 1;
   const std::uint64_t id = b.id_base | seq;
   const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks()};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved + sizeof r;
+  b.limit = limit - static_cast<std::int64_t>(sizeof r);  // the end's promise
   b.span_seq = seq;
   b.published.store(head + sizeof r, std::memory_order_release);
+  // seq starts at 1 and has 40 bits before it reaches id_base's: the caller need not test for a drop.
+  if (id == 0) SPANLOG_UNREACHABLE();
   return id;
 }
 
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_end, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_end, ticks()};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
-  const std::uint64_t reserved = b.reserved;
+  const std::int64_t limit = b.limit;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved - sizeof r;
+  b.limit = limit + static_cast<std::int64_t>(sizeof r);  // the promise kept
   b.published.store(head + sizeof r, std::memory_order_release);
 }
 
@@ -659,7 +679,7 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
   b.head += size;
-  if (promise_end) b.reserved += sizeof(record_header);
+  if (promise_end) b.reserve(sizeof(record_header));
   b.publish();
   return true;
 }
@@ -3104,7 +3124,6 @@ inline thread_buffer* attach_current_thread(bool late) {
   thread_buffer* b = reusable_ring(c);
   if (b) {
     b->exited.store(false, std::memory_order_relaxed);
-    b->reserved = 0;
     b->current_span = 0;
     b->tail_cache = b->consumed.load(std::memory_order_acquire);
     b->woken_at_tail = ~std::uint64_t{0};
@@ -3126,6 +3145,7 @@ inline thread_buffer* attach_current_thread(bool late) {
     b->id_base = b->slot << 40;
   }
   b->high_water = b->capacity / 2;
+  b->limit = static_cast<std::int64_t>(b->tail_cache + b->high_water);  // nothing promised yet
   b->tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
@@ -3137,20 +3157,20 @@ inline thread_buffer* attach_current_thread(bool late) {
 }
 
 inline bool make_room(thread_buffer& b, std::uint64_t need) {
-  b.tail_cache = b.consumed.load(std::memory_order_acquire);
+  b.set_tail(b.consumed.load(std::memory_order_acquire));
   if (b.below_high_water(need)) return true;
   // Once per drain the flusher has made: a wake costs a system call.
   if (b.tail_cache != b.woken_at_tail) {
     b.woken_at_tail = b.tail_cache;
     wake_flusher();
   }
-  auto fits = [&] { return b.head + need + b.reserved - b.tail_cache <= b.capacity; };
+  auto fits = [&] { return b.head + need + b.reserved() - b.tail_cache <= b.capacity; };
   if (fits()) return true;
   if (!control().block.load(std::memory_order_relaxed)) return false;
   // The block policy: wait for the flusher, but never for a run that has stopped.
   while (g_flags.load(std::memory_order_relaxed) & flag_running) {
     std::this_thread::yield();
-    b.tail_cache = b.consumed.load(std::memory_order_acquire);
+    b.set_tail(b.consumed.load(std::memory_order_acquire));
     if (fits()) return true;
   }
   return false;

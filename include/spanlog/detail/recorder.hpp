@@ -69,12 +69,13 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
 }
 
 // The calling thread's buffer when records of `kind` are being taken, or nullptr.
+// The fast path asks one question of the flags, "is everything on?" (one compare with a constant): a run
+// with a kind switched off or with sampling takes the slow path, which sorts out the rest.
 template <std::uint32_t kind>
 SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
-  constexpr std::uint32_t mask = flag_running | kind | (kind == flag_spans ? flag_sampling : 0u);
-  constexpr std::uint32_t want = flag_running | kind;
+  constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
   thread_buffer* b = tl_buffer;
-  if (SPANLOG_LIKELY(b != nullptr && (g_flags.load(std::memory_order_relaxed) & mask) == want)) return b;
+  if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(kind);
 }
 
@@ -93,26 +94,28 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   const std::uint64_t mask = b.mask;
-  const std::uint64_t reserved = b.reserved;
+  const std::int64_t limit = b.limit;
   const std::uint64_t seq = b.span_seq + 1;
   const std::uint64_t id = b.id_base | seq;
   const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks()};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved + sizeof r;
+  b.limit = limit - static_cast<std::int64_t>(sizeof r);  // the end's promise
   b.span_seq = seq;
   b.published.store(head + sizeof r, std::memory_order_release);
+  // seq starts at 1 and has 40 bits before it reaches id_base's: the caller need not test for a drop.
+  if (id == 0) SPANLOG_UNREACHABLE();
   return id;
 }
 
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_end, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_end, ticks()};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
-  const std::uint64_t reserved = b.reserved;
+  const std::int64_t limit = b.limit;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved - sizeof r;
+  b.limit = limit + static_cast<std::int64_t>(sizeof r);  // the promise kept
   b.published.store(head + sizeof r, std::memory_order_release);
 }
 
@@ -134,7 +137,7 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
   b.head += size;
-  if (promise_end) b.reserved += sizeof(record_header);
+  if (promise_end) b.reserve(sizeof(record_header));
   b.publish();
   return true;
 }

@@ -18,11 +18,14 @@ constexpr std::size_t cache_line = 64;
 struct thread_buffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
-  std::uint64_t mask = 0;          // capacity - 1
-  std::uint64_t head = 0;          // bytes ever written
+  std::uint64_t mask = 0;  // capacity - 1
+  std::uint64_t head = 0;  // bytes ever written
+  // How far head may go on the fast path: tail_cache + high_water - (bytes promised to the ends of open
+  // spans). One field, so the fast path's room check is one compare; signed, as deep nesting may promise more
+  // than high_water.
+  std::int64_t limit = 0;
   std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
-  std::uint64_t reserved = 0;      // bytes promised to the ends of open spans, so a begun span always ends
-  std::uint64_t high_water = 0;    // the fast path stays below this; crossing it wakes the flusher
+  std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
   std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
   std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
@@ -62,7 +65,19 @@ struct thread_buffer {
   }
 
   SPANLOG_ALWAYS_INLINE bool below_high_water(std::uint64_t need) const {
-    return head + need + reserved - tail_cache <= high_water;
+    return static_cast<std::int64_t>(head + need) <= limit;
+  }
+
+  // Bytes promised to the ends of open spans, so a begun span always ends.
+  std::uint64_t reserved() const {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(tail_cache + high_water) - limit);
+  }
+  void reserve(std::uint64_t bytes) { limit -= static_cast<std::int64_t>(bytes); }
+
+  // The flusher's new position: the limit moves with it, the promises stay.
+  void set_tail(std::uint64_t tail) {
+    limit += static_cast<std::int64_t>(tail - tail_cache);
+    tail_cache = tail;
   }
 
   SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
