@@ -6,6 +6,7 @@ packages=(
   g++ clang clang-format libclang-rt-14-dev meson ninja-build cmake pkg-config python3 jq
   libfmt-dev libconcurrentqueue-dev libsimdjson-dev doctest-dev libcli11-dev
   prometheus nodejs npm
+  libspdlog-dev libreaderwriterqueue-dev valgrind
 )
 # A package counts as present when an installed package provides it: NodeSource's nodejs provides npm and
 # conflicts with Debian's, which would otherwise replace it with an older Node.
