@@ -1,7 +1,7 @@
 // The peers' hot paths, timed in the same loop shape as spanlog's (bench/recorder_bench.cpp): spdlog's async
 // logger logging one integer, and the raw enqueue of a 32-byte item into moodycamel's ConcurrentQueue (with a
-// producer token) and ReaderWriterQueue. Each queue is sized for a whole burst, so the timed loop measures the
-// enqueue, not waiting for a consumer; the queue is emptied after the clock stops.
+// producer token) and ReaderWriterQueue. Each queue is sized for a whole burst, so the timed loop measures
+// the enqueue, not waiting for a consumer; the queue is emptied after the clock stops.
 #pragma once
 #include <concurrentqueue/concurrentqueue.h>
 #include <readerwriterqueue/readerwriterqueue.h>
@@ -86,7 +86,8 @@ class spdlog_async_loop {
   spdlog_async_loop(std::size_t burst, const std::string& path) {
     pool_ = std::make_shared<spdlog::details::thread_pool>(burst + 1024, 1);
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, true);
-    logger_ = std::make_shared<spdlog::async_logger>("bench", sink, pool_, spdlog::async_overflow_policy::block);
+    logger_ =
+        std::make_shared<spdlog::async_logger>("bench", sink, pool_, spdlog::async_overflow_policy::block);
   }
   __attribute__((noinline)) std::int64_t run(std::size_t n) {
     const std::int64_t t0 = clock_ns();

@@ -283,7 +283,8 @@ struct alignas(8) site {
   site_kind kind;
 };
 
-// The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is.
+// The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is. The hot
+// path adds the tag to the site's address, so that both fold into one address constant.
 enum record_tag : std::uintptr_t {
   tag_span_begin = 0,  // {site, tsc}
   tag_span_end = 1,    // {site, tsc}: ends the innermost open span of the thread
@@ -468,6 +469,9 @@ struct thread_buffer {
   alignas(cache_line) std::byte* data = nullptr;
   std::uint64_t mask = 0;  // capacity - 1
   std::uint64_t head = 0;  // bytes ever written
+  // The id of this thread's span number `seq` (0 stays 0: no span).
+  std::uint64_t span_id(std::uint64_t seq) const { return seq ? id_base | seq : 0; }
+
   // How far head may go on the fast path: tail_cache + high_water - (bytes promised to the ends of open
   // spans). One field, so the fast path's room check is one compare; signed, as deep nesting may promise more
   // than high_water.
@@ -476,7 +480,7 @@ struct thread_buffer {
   std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
   std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
-  std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
+  std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
 
@@ -625,8 +629,9 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || make_room(b, need);
 }
 
-// Returns the span's id, or 0 when it was not recorded (then span_end must not be called). Every field is
-// read before the record is stored and written after it: the store may alias them, and would force reloads.
+// Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
+// span_end must not be called). Every field is read before the record is stored and written after it: the
+// store may alias them, and would force reloads.
 SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
   // Room for the begin and, promised ahead, its end.
   if (!has_room(b, 2 * sizeof(record_header))) {
@@ -638,16 +643,15 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   const std::uint64_t mask = b.mask;
   const std::int64_t limit = b.limit;
   const std::uint64_t seq = b.span_seq + 1;
-  const std::uint64_t id = b.id_base | seq;
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, ticks()};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
   b.limit = limit - static_cast<std::int64_t>(sizeof r);  // the end's promise
   b.span_seq = seq;
   b.published.store(head + sizeof r, std::memory_order_release);
-  // seq starts at 1 and has 40 bits before it reaches id_base's: the caller need not test for a drop.
-  if (id == 0) SPANLOG_UNREACHABLE();
-  return id;
+  // seq starts at 1: the caller need not test for a drop.
+  if (seq == 0) SPANLOG_UNREACHABLE();
+  return seq;
 }
 
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
@@ -684,7 +688,8 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   return true;
 }
 
-// A span begin that carries attributes, an explicit parent, a name without a site, or a phase flag.
+// A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name
+// without a site, or a phase flag.
 template <class... A>
 std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
@@ -693,18 +698,18 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
     thread_buffer::count(b.dropped_spans);
     return 0;
   }
-  return b.id_base | ++b.span_seq;
+  return ++b.span_seq;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_events);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_instant, ticks());
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
 
 SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag tag, std::uint64_t bits) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_metrics);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag, bits);
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag, bits);
   b.publish();
 }
 
@@ -785,11 +790,11 @@ class scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
         previous_ = buffer_->current_span;
-        id_ = detail::span_begin(*buffer_, s);
+        seq_ = detail::span_begin(*buffer_, s);
         site_ = &s;
-        buffer_->current_span = id_;
+        buffer_->current_span = seq_;
       } else {
-        id_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
+        seq_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
         enter(&s);
       }
     } else {
@@ -799,9 +804,9 @@ class scoped_span {
   scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
-      id_ = detail::span_begin(*buffer_, s);
+      seq_ = detail::span_begin(*buffer_, s);
       site_ = &s;
-      buffer_->current_span = id_;
+      buffer_->current_span = seq_;
     } else {
       enter_unrecorded();
     }
@@ -812,7 +817,7 @@ class scoped_span {
               const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
-      id_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
+      seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
       enter(&s);
     } else {
       enter_unrecorded();
@@ -834,7 +839,7 @@ class scoped_span {
 
   ~scoped_span() {
     if (!buffer_) return;
-    if (id_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    if (seq_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
     buffer_->current_span = previous_;
   }
 
@@ -842,19 +847,19 @@ class scoped_span {
   template <class... A>
   void set(const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
-    if (id_) detail::span_update(id_, detail::extended_op::span_attrs, attrs...);
+    if (seq_) detail::span_update(id(), detail::extended_op::span_attrs, attrs...);
   }
   void set_error(std::string_view message = {}) {
-    if (!id_) return;
+    if (!seq_) return;
     if (message.empty()) {
-      detail::span_update(id_, detail::extended_op::span_error);
+      detail::span_update(id(), detail::extended_op::span_error);
     } else {
-      detail::span_update(id_, detail::extended_op::span_error, "message", message);
+      detail::span_update(id(), detail::extended_op::span_error, "message", message);
     }
   }
 
-  span_context context() const { return span_context{id_}; }
-  bool recorded() const { return id_ != 0; }
+  span_context context() const { return span_context{id()}; }
+  bool recorded() const { return seq_ != 0; }
 
  protected:
   scoped_span() = default;
@@ -862,7 +867,7 @@ class scoped_span {
   template <std::size_t N, class... A>
   void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
-      id_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
+      seq_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
       enter(nullptr);
     } else {
       enter_unrecorded();
@@ -877,7 +882,7 @@ class scoped_span {
   void enter(const detail::site* s) {
     site_ = s;
     previous_ = buffer_->current_span;
-    buffer_->current_span = id_;
+    buffer_->current_span = seq_;
   }
   // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
   void enter_unrecorded() {
@@ -887,9 +892,13 @@ class scoped_span {
     }
   }
 
+  std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
+
   detail::thread_buffer* buffer_ = nullptr;
   const detail::site* site_ = nullptr;
-  std::uint64_t id_ = 0;
+  // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
+  // (id_base | number) is made only when asked for.
+  std::uint64_t seq_ = 0;
   std::uint64_t previous_ = 0;
 };
 
@@ -905,7 +914,7 @@ class phase : public scoped_span {
 // The innermost span open on this thread, to hand to work on other threads as their parent.
 inline span_context current_span() {
   const detail::thread_buffer* b = detail::tl_buffer;
-  return span_context{b ? b->current_span : 0};
+  return span_context{b ? b->span_id(b->current_span) : 0};
 }
 
 // Attributes on the innermost open span of this thread.
@@ -913,15 +922,15 @@ template <class... A>
 void set_span_attrs(const A&... attrs) {
   static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   if (const detail::thread_buffer* b = detail::tl_buffer)
-    detail::span_update(b->current_span, detail::extended_op::span_attrs, attrs...);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_attrs, attrs...);
 }
 inline void set_span_error(std::string_view message = {}) {
   const detail::thread_buffer* b = detail::tl_buffer;
   if (!b) return;
   if (message.empty()) {
-    detail::span_update(b->current_span, detail::extended_op::span_error);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error);
   } else {
-    detail::span_update(b->current_span, detail::extended_op::span_error, "message", message);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error, "message", message);
   }
 }
 

@@ -83,8 +83,9 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || make_room(b, need);
 }
 
-// Returns the span's id, or 0 when it was not recorded (then span_end must not be called). Every field is
-// read before the record is stored and written after it: the store may alias them, and would force reloads.
+// Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
+// span_end must not be called). Every field is read before the record is stored and written after it: the
+// store may alias them, and would force reloads.
 SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
   // Room for the begin and, promised ahead, its end.
   if (!has_room(b, 2 * sizeof(record_header))) {
@@ -96,16 +97,15 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   const std::uint64_t mask = b.mask;
   const std::int64_t limit = b.limit;
   const std::uint64_t seq = b.span_seq + 1;
-  const std::uint64_t id = b.id_base | seq;
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, ticks()};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
   b.limit = limit - static_cast<std::int64_t>(sizeof r);  // the end's promise
   b.span_seq = seq;
   b.published.store(head + sizeof r, std::memory_order_release);
-  // seq starts at 1 and has 40 bits before it reaches id_base's: the caller need not test for a drop.
-  if (id == 0) SPANLOG_UNREACHABLE();
-  return id;
+  // seq starts at 1: the caller need not test for a drop.
+  if (seq == 0) SPANLOG_UNREACHABLE();
+  return seq;
 }
 
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
@@ -142,7 +142,8 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   return true;
 }
 
-// A span begin that carries attributes, an explicit parent, a name without a site, or a phase flag.
+// A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name
+// without a site, or a phase flag.
 template <class... A>
 std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
@@ -151,18 +152,18 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
     thread_buffer::count(b.dropped_spans);
     return 0;
   }
-  return b.id_base | ++b.span_seq;
+  return ++b.span_seq;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_events);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_instant, ticks());
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
 
 SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag tag, std::uint64_t bits) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_metrics);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag, bits);
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag, bits);
   b.publish();
 }
 

@@ -20,6 +20,9 @@ struct thread_buffer {
   alignas(cache_line) std::byte* data = nullptr;
   std::uint64_t mask = 0;  // capacity - 1
   std::uint64_t head = 0;  // bytes ever written
+  // The id of this thread's span number `seq` (0 stays 0: no span).
+  std::uint64_t span_id(std::uint64_t seq) const { return seq ? id_base | seq : 0; }
+
   // How far head may go on the fast path: tail_cache + high_water - (bytes promised to the ends of open
   // spans). One field, so the fast path's room check is one compare; signed, as deep nesting may promise more
   // than high_water.
@@ -28,7 +31,7 @@ struct thread_buffer {
   std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
   std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
-  std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
+  std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
 
