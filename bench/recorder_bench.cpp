@@ -913,7 +913,7 @@ std::int64_t timed_command(const std::vector<std::string>& argv) {
 }
 
 void group_reader(const config& cfg, reporter& out) {
-  const std::size_t n = cfg.flusher_spans;
+  const std::size_t n = std::min<std::size_t>(cfg.flusher_spans, 1000000);  // about 125 MB of JSONL
   spanlog::options o = run_options(cfg, "reader", ring_for(n * span_ring_bytes));
   spanlog::start(o);
   for (std::size_t done = 0; done < n; done += 4096) {
