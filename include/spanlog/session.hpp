@@ -23,6 +23,7 @@
 #include "config.hpp"
 #include "crash.hpp"
 #include "detail/recorder.hpp"
+#include "detail/ring_wait.hpp"
 #include "flusher.hpp"
 #include "options.hpp"
 
@@ -160,7 +161,7 @@ inline bool make_room(thread_buffer& b, std::uint64_t need) {
   if (!control().block.load(std::memory_order_relaxed)) return false;
   // The block policy: wait for the flusher, but never for a run that has stopped.
   while (g_flags.load(std::memory_order_relaxed) & flag_running) {
-    std::this_thread::yield();
+    wait_for_hand_back(b, b.tail_cache);
     b.set_tail(b.consumed.load(std::memory_order_acquire));
     if (fits()) return true;
   }

@@ -48,7 +48,8 @@ struct thread_buffer {
   // Written by the flusher: `consumed` releases ring space back to the recording thread.
   alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
   std::atomic<bool> exited{false};
-  std::uint64_t drained_span_seq = 0;  // the flusher's count of span_seq
+  std::atomic<std::uint32_t> producer_waiting{0};  // set by the recording thread asleep for room (block)
+  std::uint64_t drained_span_seq = 0;              // the flusher's count of span_seq
   std::uint64_t capacity = 0;
   std::uint64_t slot = 0;
   std::uint64_t tid = 0;
