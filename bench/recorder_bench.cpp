@@ -1502,6 +1502,13 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
               "python";
     rows.push_back(r);
   }
+  if (res.v("reader.failed", 0) > 0) {
+    row r;
+    r.name = "reader";
+    r.what = "`" + cfg.reader + " summary --no-write` failed on the recorded run";
+    r.median = r.range = r.ratio = r.target = "n/a";
+    rows.push_back(r);
+  }
   if (res.v("callgrind.failed", 0) > 0) {
     row r;
     r.name = "instructions";

@@ -21,7 +21,7 @@ namespace detail {
 struct site_token {};  // selects the constructors the macros use
 
 template <std::size_t N, class... A>
-void macro_event(const site& s, const char (&)[N], const A&... attrs) {
+SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A&... attrs) {
   static_assert(attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   event(s, attrs...);
 }
