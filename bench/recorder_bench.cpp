@@ -1,5 +1,6 @@
 // recorder_bench: what the recorder costs, against an inline baseline measured in the same process, printed
-// as a markdown table. Run: build-bench/bench/recorder_bench [--reps N] [--seconds S] (see --help).
+// as a markdown table. Run: scripts/bench.sh [--reps N] [--seconds S] (see --help), which builds it and passes
+// the reader CLI for the reader's row.
 // Uses only the public API (start/stop/flush, the macros, options); it never reads the recorder's internals.
 //
 // Each group of scenarios runs in a process of its own, forked before spanlog is touched: a thread keeps its
