@@ -8,6 +8,7 @@ packages=(
   prometheus nodejs npm
   libsqlite3-dev libpq-dev postgresql-15
   libcpp-httplib-dev chromium
+  libspdlog-dev libreaderwriterqueue-dev valgrind
 )
 # A package counts as present when an installed package provides it: NodeSource's nodejs provides npm and
 # conflicts with Debian's, which would otherwise replace it with an older Node.

@@ -58,11 +58,13 @@
 #define SPANLOG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define SPANLOG_NOINLINE __attribute__((noinline))
 #define SPANLOG_ALWAYS_INLINE inline __attribute__((always_inline))
+#define SPANLOG_UNREACHABLE() __builtin_unreachable()
 #else
 #define SPANLOG_LIKELY(x) (x)
 #define SPANLOG_UNLIKELY(x) (x)
 #define SPANLOG_NOINLINE
 #define SPANLOG_ALWAYS_INLINE inline
+#define SPANLOG_UNREACHABLE() static_cast<void>(0)
 #endif
 // ---- end spanlog/config.hpp ----
 // ---- begin spanlog/macros.hpp ----
@@ -281,7 +283,8 @@ struct alignas(8) site {
   site_kind kind;
 };
 
-// The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is.
+// The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is. The hot
+// path adds the tag to the site's address, so that both fold into one address constant.
 enum record_tag : std::uintptr_t {
   tag_span_begin = 0,  // {site, tsc}
   tag_span_end = 1,    // {site, tsc}: ends the innermost open span of the thread
@@ -464,14 +467,20 @@ constexpr std::size_t cache_line = 64;
 struct thread_buffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
-  std::uint64_t mask = 0;          // capacity - 1
-  std::uint64_t head = 0;          // bytes ever written
+  std::uint64_t mask = 0;  // capacity - 1
+  std::uint64_t head = 0;  // bytes ever written
+  // The id of this thread's span number `seq` (0 stays 0: no span).
+  std::uint64_t span_id(std::uint64_t seq) const { return seq ? id_base | seq : 0; }
+
+  // How far head may go on the fast path: tail_cache + high_water - (bytes promised to the ends of open
+  // spans). One field, so the fast path's room check is one compare; signed, as deep nesting may promise more
+  // than high_water.
+  std::int64_t limit = 0;
   std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
-  std::uint64_t reserved = 0;      // bytes promised to the ends of open spans, so a begun span always ends
-  std::uint64_t high_water = 0;    // the fast path stays below this; crossing it wakes the flusher
+  std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
   std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
-  std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
+  std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
 
@@ -488,7 +497,8 @@ struct thread_buffer {
   // Written by the flusher: `consumed` releases ring space back to the recording thread.
   alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
   std::atomic<bool> exited{false};
-  std::uint64_t drained_span_seq = 0;  // the flusher's count of span_seq
+  std::atomic<std::uint32_t> producer_waiting{0};  // set by the recording thread asleep for room (block)
+  std::uint64_t drained_span_seq = 0;              // the flusher's count of span_seq
   std::uint64_t capacity = 0;
   std::uint64_t slot = 0;
   std::uint64_t tid = 0;
@@ -508,7 +518,19 @@ struct thread_buffer {
   }
 
   SPANLOG_ALWAYS_INLINE bool below_high_water(std::uint64_t need) const {
-    return head + need + reserved - tail_cache <= high_water;
+    return static_cast<std::int64_t>(head + need) <= limit;
+  }
+
+  // Bytes promised to the ends of open spans, so a begun span always ends.
+  std::uint64_t reserved() const {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(tail_cache + high_water) - limit);
+  }
+  void reserve(std::uint64_t bytes) { limit -= static_cast<std::int64_t>(bytes); }
+
+  // The flusher's new position: the limit moves with it, the promises stay.
+  void set_tail(std::uint64_t tail) {
+    limit += static_cast<std::int64_t>(tail - tail_cache);
+    tail_cache = tail;
   }
 
   SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
@@ -594,12 +616,13 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
 }
 
 // The calling thread's buffer when records of `kind` are being taken, or nullptr.
+// The fast path asks one question of the flags, "is everything on?" (one compare with a constant): a run
+// with a kind switched off or with sampling takes the slow path, which sorts out the rest.
 template <std::uint32_t kind>
 SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
-  constexpr std::uint32_t mask = flag_running | kind | (kind == flag_spans ? flag_sampling : 0u);
-  constexpr std::uint32_t want = flag_running | kind;
+  constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
   thread_buffer* b = tl_buffer;
-  if (SPANLOG_LIKELY(b != nullptr && (g_flags.load(std::memory_order_relaxed) & mask) == want)) return b;
+  if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(kind);
 }
 
@@ -607,8 +630,9 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || make_room(b, need);
 }
 
-// Returns the span's id, or 0 when it was not recorded (then span_end must not be called). Every field is
-// read before the record is stored and written after it: the store may alias them, and would force reloads.
+// Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
+// span_end must not be called). Every field is read before the record is stored and written after it: the
+// store may alias them, and would force reloads.
 SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
   // Room for the begin and, promised ahead, its end.
   if (!has_room(b, 2 * sizeof(record_header))) {
@@ -618,26 +642,25 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   const std::uint64_t mask = b.mask;
-  const std::uint64_t reserved = b.reserved;
   const std::uint64_t seq = b.span_seq + 1;
-  const std::uint64_t id = b.id_base | seq;
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, ticks()};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved + sizeof r;
+  b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
   b.span_seq = seq;
   b.published.store(head + sizeof r, std::memory_order_release);
-  return id;
+  // seq starts at 1: the caller need not test for a drop.
+  if (seq == 0) SPANLOG_UNREACHABLE();
+  return seq;
 }
 
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_end, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_end, ticks()};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
-  const std::uint64_t reserved = b.reserved;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved - sizeof r;
+  b.limit += static_cast<std::int64_t>(sizeof r);  // the promise kept: one read-modify-write
   b.published.store(head + sizeof r, std::memory_order_release);
 }
 
@@ -659,12 +682,13 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
   b.head += size;
-  if (promise_end) b.reserved += sizeof(record_header);
+  if (promise_end) b.reserve(sizeof(record_header));
   b.publish();
   return true;
 }
 
-// A span begin that carries attributes, an explicit parent, a name without a site, or a phase flag.
+// A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name
+// without a site, or a phase flag.
 template <class... A>
 std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
@@ -673,18 +697,18 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
     thread_buffer::count(b.dropped_spans);
     return 0;
   }
-  return b.id_base | ++b.span_seq;
+  return ++b.span_seq;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_events);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_instant, ticks());
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
 
 SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag tag, std::uint64_t bits) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_metrics);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag, bits);
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag, bits);
   b.publish();
 }
 
@@ -712,8 +736,10 @@ SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
   }
 }
 
+// Inlined like the other hot paths: an event without attributes is a 16-byte record; with attributes the
+// record is written out of line (write_extended).
 template <class... A>
-void event(const site& s, const A&... attrs) {
+SPANLOG_ALWAYS_INLINE void event(const site& s, const A&... attrs) {
   if (thread_buffer* b = buffer_for<flag_events>()) {
     if constexpr (sizeof...(A) == 0) {
       instant(*b, s);
@@ -748,7 +774,7 @@ namespace detail {
 struct site_token {};  // selects the constructors the macros use
 
 template <std::size_t N, class... A>
-void macro_event(const site& s, const char (&)[N], const A&... attrs) {
+SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A&... attrs) {
   static_assert(attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   event(s, attrs...);
 }
@@ -765,11 +791,11 @@ class scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
         previous_ = buffer_->current_span;
-        id_ = detail::span_begin(*buffer_, s);
+        seq_ = detail::span_begin(*buffer_, s);
         site_ = &s;
-        buffer_->current_span = id_;
+        buffer_->current_span = seq_;
       } else {
-        id_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
+        seq_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
         enter(&s);
       }
     } else {
@@ -779,9 +805,9 @@ class scoped_span {
   scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
-      id_ = detail::span_begin(*buffer_, s);
+      seq_ = detail::span_begin(*buffer_, s);
       site_ = &s;
-      buffer_->current_span = id_;
+      buffer_->current_span = seq_;
     } else {
       enter_unrecorded();
     }
@@ -792,7 +818,7 @@ class scoped_span {
               const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
-      id_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
+      seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
       enter(&s);
     } else {
       enter_unrecorded();
@@ -814,7 +840,7 @@ class scoped_span {
 
   ~scoped_span() {
     if (!buffer_) return;
-    if (id_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    if (seq_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
     buffer_->current_span = previous_;
   }
 
@@ -822,19 +848,19 @@ class scoped_span {
   template <class... A>
   void set(const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
-    if (id_) detail::span_update(id_, detail::extended_op::span_attrs, attrs...);
+    if (seq_) detail::span_update(id(), detail::extended_op::span_attrs, attrs...);
   }
   void set_error(std::string_view message = {}) {
-    if (!id_) return;
+    if (!seq_) return;
     if (message.empty()) {
-      detail::span_update(id_, detail::extended_op::span_error);
+      detail::span_update(id(), detail::extended_op::span_error);
     } else {
-      detail::span_update(id_, detail::extended_op::span_error, "message", message);
+      detail::span_update(id(), detail::extended_op::span_error, "message", message);
     }
   }
 
-  span_context context() const { return span_context{id_}; }
-  bool recorded() const { return id_ != 0; }
+  span_context context() const { return span_context{id()}; }
+  bool recorded() const { return seq_ != 0; }
 
  protected:
   scoped_span() = default;
@@ -842,7 +868,7 @@ class scoped_span {
   template <std::size_t N, class... A>
   void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
-      id_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
+      seq_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
       enter(nullptr);
     } else {
       enter_unrecorded();
@@ -857,7 +883,7 @@ class scoped_span {
   void enter(const detail::site* s) {
     site_ = s;
     previous_ = buffer_->current_span;
-    buffer_->current_span = id_;
+    buffer_->current_span = seq_;
   }
   // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
   void enter_unrecorded() {
@@ -867,9 +893,13 @@ class scoped_span {
     }
   }
 
+  std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
+
   detail::thread_buffer* buffer_ = nullptr;
   const detail::site* site_ = nullptr;
-  std::uint64_t id_ = 0;
+  // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
+  // (id_base | number) is made only when asked for.
+  std::uint64_t seq_ = 0;
   std::uint64_t previous_ = 0;
 };
 
@@ -885,7 +915,7 @@ class phase : public scoped_span {
 // The innermost span open on this thread, to hand to work on other threads as their parent.
 inline span_context current_span() {
   const detail::thread_buffer* b = detail::tl_buffer;
-  return span_context{b ? b->current_span : 0};
+  return span_context{b ? b->span_id(b->current_span) : 0};
 }
 
 // Attributes on the innermost open span of this thread.
@@ -893,15 +923,15 @@ template <class... A>
 void set_span_attrs(const A&... attrs) {
   static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   if (const detail::thread_buffer* b = detail::tl_buffer)
-    detail::span_update(b->current_span, detail::extended_op::span_attrs, attrs...);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_attrs, attrs...);
 }
 inline void set_span_error(std::string_view message = {}) {
   const detail::thread_buffer* b = detail::tl_buffer;
   if (!b) return;
   if (message.empty()) {
-    detail::span_update(b->current_span, detail::extended_op::span_error);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error);
   } else {
-    detail::span_update(b->current_span, detail::extended_op::span_error, "message", message);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error, "message", message);
   }
 }
 
@@ -1347,6 +1377,70 @@ class jsonl_writer {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/jsonl_writer.hpp ----
+// ---- begin spanlog/detail/ring_wait.hpp ----
+// The block policy's wait: a recording thread short of room sleeps until the flusher hands ring space back,
+// instead of spinning with sched_yield, which on a busy machine gives the core to anything but the flusher.
+// On Linux it is a futex on the low 32 bits of the flusher's position; elsewhere a short sleep.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
+#if defined(__linux__)
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#endif
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+#if defined(__linux__)
+// The 32 bits of `consumed` that change with every hand-back: its low half.
+inline std::uint32_t* consumed_futex_word(thread_buffer& b) {
+  auto* word = reinterpret_cast<std::uint32_t*>(&b.consumed);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  ++word;
+#endif
+  return word;
+}
+#endif
+
+// The flusher's side: space up to `pos` is free again; a thread asleep for it is woken. The fence orders the
+// store of the position before the read of the waiting flag, against the thread's flag-then-position order,
+// so that one of the two always sees the other.
+inline void hand_back(thread_buffer& b, std::uint64_t pos) {
+  b.consumed.store(pos, std::memory_order_release);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (b.producer_waiting.load(std::memory_order_relaxed) != 0) {
+#if defined(__linux__)
+    ::syscall(SYS_futex, consumed_futex_word(b), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+#endif
+  }
+}
+
+// The recording thread's side: sleeps while the flusher's position is still `seen`, 1 ms at most (so that a
+// stopped run or a missed wake costs a millisecond, never a hang).
+inline void wait_for_hand_back(thread_buffer& b, std::uint64_t seen) {
+  b.producer_waiting.store(1, std::memory_order_relaxed);
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (b.consumed.load(std::memory_order_relaxed) == seen) {
+#if defined(__linux__)
+    timespec limit{0, 1000000};
+    ::syscall(SYS_futex, consumed_futex_word(b), FUTEX_WAIT_PRIVATE, static_cast<std::uint32_t>(seen), &limit,
+              nullptr, 0);
+#else
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+#endif
+  }
+  b.producer_waiting.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/ring_wait.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -1743,7 +1837,7 @@ class flusher {
       }
       pos += size;
     }
-    b.consumed.store(end, std::memory_order_release);
+    hand_back(b, end);
   }
 
   // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
@@ -1909,7 +2003,7 @@ class flusher {
       open_span& o = st.stack[i];
       if (!o.start_written) write_span_start(st, o);
     }
-    b.consumed.store(pos, std::memory_order_release);
+    hand_back(b, pos);
     return pos < published;
   }
 
@@ -2585,7 +2679,7 @@ class flusher {
       }
       pos += size;
     }
-    b.consumed.store(end, std::memory_order_release);
+    hand_back(b, end);
   }
 
   // ---- the live OTLP/JSON file: TracesData lines, one per drain, of the spans that ended in it ----
@@ -3104,7 +3198,6 @@ inline thread_buffer* attach_current_thread(bool late) {
   thread_buffer* b = reusable_ring(c);
   if (b) {
     b->exited.store(false, std::memory_order_relaxed);
-    b->reserved = 0;
     b->current_span = 0;
     b->tail_cache = b->consumed.load(std::memory_order_acquire);
     b->woken_at_tail = ~std::uint64_t{0};
@@ -3126,6 +3219,7 @@ inline thread_buffer* attach_current_thread(bool late) {
     b->id_base = b->slot << 40;
   }
   b->high_water = b->capacity / 2;
+  b->limit = static_cast<std::int64_t>(b->tail_cache + b->high_water);  // nothing promised yet
   b->tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
@@ -3137,20 +3231,20 @@ inline thread_buffer* attach_current_thread(bool late) {
 }
 
 inline bool make_room(thread_buffer& b, std::uint64_t need) {
-  b.tail_cache = b.consumed.load(std::memory_order_acquire);
+  b.set_tail(b.consumed.load(std::memory_order_acquire));
   if (b.below_high_water(need)) return true;
   // Once per drain the flusher has made: a wake costs a system call.
   if (b.tail_cache != b.woken_at_tail) {
     b.woken_at_tail = b.tail_cache;
     wake_flusher();
   }
-  auto fits = [&] { return b.head + need + b.reserved - b.tail_cache <= b.capacity; };
+  auto fits = [&] { return b.head + need + b.reserved() - b.tail_cache <= b.capacity; };
   if (fits()) return true;
   if (!control().block.load(std::memory_order_relaxed)) return false;
   // The block policy: wait for the flusher, but never for a run that has stopped.
   while (g_flags.load(std::memory_order_relaxed) & flag_running) {
-    std::this_thread::yield();
-    b.tail_cache = b.consumed.load(std::memory_order_acquire);
+    wait_for_hand_back(b, b.tail_cache);
+    b.set_tail(b.consumed.load(std::memory_order_acquire));
     if (fits()) return true;
   }
   return false;

@@ -21,7 +21,7 @@ namespace detail {
 struct site_token {};  // selects the constructors the macros use
 
 template <std::size_t N, class... A>
-void macro_event(const site& s, const char (&)[N], const A&... attrs) {
+SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A&... attrs) {
   static_assert(attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   event(s, attrs...);
 }
@@ -38,11 +38,11 @@ class scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
         previous_ = buffer_->current_span;
-        id_ = detail::span_begin(*buffer_, s);
+        seq_ = detail::span_begin(*buffer_, s);
         site_ = &s;
-        buffer_->current_span = id_;
+        buffer_->current_span = seq_;
       } else {
-        id_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
+        seq_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
         enter(&s);
       }
     } else {
@@ -52,9 +52,9 @@ class scoped_span {
   scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
-      id_ = detail::span_begin(*buffer_, s);
+      seq_ = detail::span_begin(*buffer_, s);
       site_ = &s;
-      buffer_->current_span = id_;
+      buffer_->current_span = seq_;
     } else {
       enter_unrecorded();
     }
@@ -65,7 +65,7 @@ class scoped_span {
               const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
-      id_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
+      seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
       enter(&s);
     } else {
       enter_unrecorded();
@@ -87,7 +87,7 @@ class scoped_span {
 
   ~scoped_span() {
     if (!buffer_) return;
-    if (id_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    if (seq_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
     buffer_->current_span = previous_;
   }
 
@@ -95,19 +95,19 @@ class scoped_span {
   template <class... A>
   void set(const A&... attrs) {
     static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
-    if (id_) detail::span_update(id_, detail::extended_op::span_attrs, attrs...);
+    if (seq_) detail::span_update(id(), detail::extended_op::span_attrs, attrs...);
   }
   void set_error(std::string_view message = {}) {
-    if (!id_) return;
+    if (!seq_) return;
     if (message.empty()) {
-      detail::span_update(id_, detail::extended_op::span_error);
+      detail::span_update(id(), detail::extended_op::span_error);
     } else {
-      detail::span_update(id_, detail::extended_op::span_error, "message", message);
+      detail::span_update(id(), detail::extended_op::span_error, "message", message);
     }
   }
 
-  span_context context() const { return span_context{id_}; }
-  bool recorded() const { return id_ != 0; }
+  span_context context() const { return span_context{id()}; }
+  bool recorded() const { return seq_ != 0; }
 
  protected:
   scoped_span() = default;
@@ -115,7 +115,7 @@ class scoped_span {
   template <std::size_t N, class... A>
   void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
-      id_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
+      seq_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
       enter(nullptr);
     } else {
       enter_unrecorded();
@@ -130,7 +130,7 @@ class scoped_span {
   void enter(const detail::site* s) {
     site_ = s;
     previous_ = buffer_->current_span;
-    buffer_->current_span = id_;
+    buffer_->current_span = seq_;
   }
   // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
   void enter_unrecorded() {
@@ -140,9 +140,13 @@ class scoped_span {
     }
   }
 
+  std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
+
   detail::thread_buffer* buffer_ = nullptr;
   const detail::site* site_ = nullptr;
-  std::uint64_t id_ = 0;
+  // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
+  // (id_base | number) is made only when asked for.
+  std::uint64_t seq_ = 0;
   std::uint64_t previous_ = 0;
 };
 
@@ -158,7 +162,7 @@ class phase : public scoped_span {
 // The innermost span open on this thread, to hand to work on other threads as their parent.
 inline span_context current_span() {
   const detail::thread_buffer* b = detail::tl_buffer;
-  return span_context{b ? b->current_span : 0};
+  return span_context{b ? b->span_id(b->current_span) : 0};
 }
 
 // Attributes on the innermost open span of this thread.
@@ -166,15 +170,15 @@ template <class... A>
 void set_span_attrs(const A&... attrs) {
   static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
   if (const detail::thread_buffer* b = detail::tl_buffer)
-    detail::span_update(b->current_span, detail::extended_op::span_attrs, attrs...);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_attrs, attrs...);
 }
 inline void set_span_error(std::string_view message = {}) {
   const detail::thread_buffer* b = detail::tl_buffer;
   if (!b) return;
   if (message.empty()) {
-    detail::span_update(b->current_span, detail::extended_op::span_error);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error);
   } else {
-    detail::span_update(b->current_span, detail::extended_op::span_error, "message", message);
+    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error, "message", message);
   }
 }
 

@@ -52,9 +52,11 @@
 #define SPANLOG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define SPANLOG_NOINLINE __attribute__((noinline))
 #define SPANLOG_ALWAYS_INLINE inline __attribute__((always_inline))
+#define SPANLOG_UNREACHABLE() __builtin_unreachable()
 #else
 #define SPANLOG_LIKELY(x) (x)
 #define SPANLOG_UNLIKELY(x) (x)
 #define SPANLOG_NOINLINE
 #define SPANLOG_ALWAYS_INLINE inline
+#define SPANLOG_UNREACHABLE() static_cast<void>(0)
 #endif

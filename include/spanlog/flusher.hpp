@@ -28,6 +28,7 @@
 #include "detail/clock.hpp"
 #include "detail/jsonl_writer.hpp"
 #include "detail/record.hpp"
+#include "detail/ring_wait.hpp"
 #include "detail/thread_buffer.hpp"
 #include "options.hpp"
 
@@ -426,7 +427,7 @@ class flusher {
       }
       pos += size;
     }
-    b.consumed.store(end, std::memory_order_release);
+    hand_back(b, end);
   }
 
   // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
@@ -592,7 +593,7 @@ class flusher {
       open_span& o = st.stack[i];
       if (!o.start_written) write_span_start(st, o);
     }
-    b.consumed.store(pos, std::memory_order_release);
+    hand_back(b, pos);
     return pos < published;
   }
 
@@ -1268,7 +1269,7 @@ class flusher {
       }
       pos += size;
     }
-    b.consumed.store(end, std::memory_order_release);
+    hand_back(b, end);
   }
 
   // ---- the live OTLP/JSON file: TracesData lines, one per drain, of the spans that ended in it ----

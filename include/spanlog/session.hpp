@@ -23,6 +23,7 @@
 #include "config.hpp"
 #include "crash.hpp"
 #include "detail/recorder.hpp"
+#include "detail/ring_wait.hpp"
 #include "flusher.hpp"
 #include "options.hpp"
 
@@ -115,7 +116,6 @@ inline thread_buffer* attach_current_thread(bool late) {
   thread_buffer* b = reusable_ring(c);
   if (b) {
     b->exited.store(false, std::memory_order_relaxed);
-    b->reserved = 0;
     b->current_span = 0;
     b->tail_cache = b->consumed.load(std::memory_order_acquire);
     b->woken_at_tail = ~std::uint64_t{0};
@@ -137,6 +137,7 @@ inline thread_buffer* attach_current_thread(bool late) {
     b->id_base = b->slot << 40;
   }
   b->high_water = b->capacity / 2;
+  b->limit = static_cast<std::int64_t>(b->tail_cache + b->high_water);  // nothing promised yet
   b->tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
@@ -148,20 +149,20 @@ inline thread_buffer* attach_current_thread(bool late) {
 }
 
 inline bool make_room(thread_buffer& b, std::uint64_t need) {
-  b.tail_cache = b.consumed.load(std::memory_order_acquire);
+  b.set_tail(b.consumed.load(std::memory_order_acquire));
   if (b.below_high_water(need)) return true;
   // Once per drain the flusher has made: a wake costs a system call.
   if (b.tail_cache != b.woken_at_tail) {
     b.woken_at_tail = b.tail_cache;
     wake_flusher();
   }
-  auto fits = [&] { return b.head + need + b.reserved - b.tail_cache <= b.capacity; };
+  auto fits = [&] { return b.head + need + b.reserved() - b.tail_cache <= b.capacity; };
   if (fits()) return true;
   if (!control().block.load(std::memory_order_relaxed)) return false;
   // The block policy: wait for the flusher, but never for a run that has stopped.
   while (g_flags.load(std::memory_order_relaxed) & flag_running) {
-    std::this_thread::yield();
-    b.tail_cache = b.consumed.load(std::memory_order_acquire);
+    wait_for_hand_back(b, b.tail_cache);
+    b.set_tail(b.consumed.load(std::memory_order_acquire));
     if (fits()) return true;
   }
   return false;

@@ -24,7 +24,8 @@ struct alignas(8) site {
   site_kind kind;
 };
 
-// The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is.
+// The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is. The hot
+// path adds the tag to the site's address, so that both fold into one address constant.
 enum record_tag : std::uintptr_t {
   tag_span_begin = 0,  // {site, tsc}
   tag_span_end = 1,    // {site, tsc}: ends the innermost open span of the thread

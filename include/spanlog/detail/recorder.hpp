@@ -69,12 +69,13 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
 }
 
 // The calling thread's buffer when records of `kind` are being taken, or nullptr.
+// The fast path asks one question of the flags, "is everything on?" (one compare with a constant): a run
+// with a kind switched off or with sampling takes the slow path, which sorts out the rest.
 template <std::uint32_t kind>
 SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
-  constexpr std::uint32_t mask = flag_running | kind | (kind == flag_spans ? flag_sampling : 0u);
-  constexpr std::uint32_t want = flag_running | kind;
+  constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
   thread_buffer* b = tl_buffer;
-  if (SPANLOG_LIKELY(b != nullptr && (g_flags.load(std::memory_order_relaxed) & mask) == want)) return b;
+  if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(kind);
 }
 
@@ -82,8 +83,9 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || make_room(b, need);
 }
 
-// Returns the span's id, or 0 when it was not recorded (then span_end must not be called). Every field is
-// read before the record is stored and written after it: the store may alias them, and would force reloads.
+// Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
+// span_end must not be called). Every field is read before the record is stored and written after it: the
+// store may alias them, and would force reloads.
 SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
   // Room for the begin and, promised ahead, its end.
   if (!has_room(b, 2 * sizeof(record_header))) {
@@ -93,26 +95,25 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   const std::uint64_t mask = b.mask;
-  const std::uint64_t reserved = b.reserved;
   const std::uint64_t seq = b.span_seq + 1;
-  const std::uint64_t id = b.id_base | seq;
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_begin, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, ticks()};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved + sizeof r;
+  b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
   b.span_seq = seq;
   b.published.store(head + sizeof r, std::memory_order_release);
-  return id;
+  // seq starts at 1: the caller need not test for a drop.
+  if (seq == 0) SPANLOG_UNREACHABLE();
+  return seq;
 }
 
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) | tag_span_end, ticks()};
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_end, ticks()};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
-  const std::uint64_t reserved = b.reserved;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
   b.head = head + sizeof r;
-  b.reserved = reserved - sizeof r;
+  b.limit += static_cast<std::int64_t>(sizeof r);  // the promise kept: one read-modify-write
   b.published.store(head + sizeof r, std::memory_order_release);
 }
 
@@ -134,12 +135,13 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
   b.head += size;
-  if (promise_end) b.reserved += sizeof(record_header);
+  if (promise_end) b.reserve(sizeof(record_header));
   b.publish();
   return true;
 }
 
-// A span begin that carries attributes, an explicit parent, a name without a site, or a phase flag.
+// A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name
+// without a site, or a phase flag.
 template <class... A>
 std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
@@ -148,18 +150,18 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
     thread_buffer::count(b.dropped_spans);
     return 0;
   }
-  return b.id_base | ++b.span_seq;
+  return ++b.span_seq;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_events);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag_instant, ticks());
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
 
 SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag tag, std::uint64_t bits) {
   if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_metrics);
-  b.write16(reinterpret_cast<std::uintptr_t>(&s) | tag, bits);
+  b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag, bits);
   b.publish();
 }
 
@@ -187,8 +189,10 @@ SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
   }
 }
 
+// Inlined like the other hot paths: an event without attributes is a 16-byte record; with attributes the
+// record is written out of line (write_extended).
 template <class... A>
-void event(const site& s, const A&... attrs) {
+SPANLOG_ALWAYS_INLINE void event(const site& s, const A&... attrs) {
   if (thread_buffer* b = buffer_for<flag_events>()) {
     if constexpr (sizeof...(A) == 0) {
       instant(*b, s);

@@ -18,14 +18,20 @@ constexpr std::size_t cache_line = 64;
 struct thread_buffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
-  std::uint64_t mask = 0;          // capacity - 1
-  std::uint64_t head = 0;          // bytes ever written
+  std::uint64_t mask = 0;  // capacity - 1
+  std::uint64_t head = 0;  // bytes ever written
+  // The id of this thread's span number `seq` (0 stays 0: no span).
+  std::uint64_t span_id(std::uint64_t seq) const { return seq ? id_base | seq : 0; }
+
+  // How far head may go on the fast path: tail_cache + high_water - (bytes promised to the ends of open
+  // spans). One field, so the fast path's room check is one compare; signed, as deep nesting may promise more
+  // than high_water.
+  std::int64_t limit = 0;
   std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
-  std::uint64_t reserved = 0;      // bytes promised to the ends of open spans, so a begun span always ends
-  std::uint64_t high_water = 0;    // the fast path stays below this; crossing it wakes the flusher
+  std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
   std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
-  std::uint64_t current_span = 0;  // innermost open span of this thread (0: none, or not recorded)
+  std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
 
@@ -42,7 +48,8 @@ struct thread_buffer {
   // Written by the flusher: `consumed` releases ring space back to the recording thread.
   alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
   std::atomic<bool> exited{false};
-  std::uint64_t drained_span_seq = 0;  // the flusher's count of span_seq
+  std::atomic<std::uint32_t> producer_waiting{0};  // set by the recording thread asleep for room (block)
+  std::uint64_t drained_span_seq = 0;              // the flusher's count of span_seq
   std::uint64_t capacity = 0;
   std::uint64_t slot = 0;
   std::uint64_t tid = 0;
@@ -62,7 +69,19 @@ struct thread_buffer {
   }
 
   SPANLOG_ALWAYS_INLINE bool below_high_water(std::uint64_t need) const {
-    return head + need + reserved - tail_cache <= high_water;
+    return static_cast<std::int64_t>(head + need) <= limit;
+  }
+
+  // Bytes promised to the ends of open spans, so a begun span always ends.
+  std::uint64_t reserved() const {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(tail_cache + high_water) - limit);
+  }
+  void reserve(std::uint64_t bytes) { limit -= static_cast<std::int64_t>(bytes); }
+
+  // The flusher's new position: the limit moves with it, the promises stay.
+  void set_tail(std::uint64_t tail) {
+    limit += static_cast<std::int64_t>(tail - tail_cache);
+    tail_cache = tail;
   }
 
   SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
