@@ -8,10 +8,11 @@
 
 #include "export/owned_attrs.hpp"
 #include "reader/records.hpp"
+#include "reader/units.hpp"
 
 namespace spanlog::history {
 
-void append_json_string(std::string& out, std::string_view text);
+using reader::append_json_string;
 void append_attrs_json(std::string& out, reader::Attrs attrs);
 void append_attrs_json(std::string& out, const exporters::OwnedAttrs& attrs);
 

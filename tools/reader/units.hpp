@@ -17,6 +17,7 @@ std::string human_number(double value);
 std::optional<double> parse_duration(std::string_view text);
 // A JSON string literal, quotes included.
 std::string json_string(std::string_view text);
+void append_json_string(std::string& out, std::string_view text);
 // A JSON number, or null when not finite.
 std::string json_number(double value);
 
