@@ -26,28 +26,22 @@ run_suite() {  # NAME, then environment assignments (CXX=...), then meson option
   logs+=("$build/meson-logs/testlog.json")
 }
 
-# The exporter checkers' npm packages (tests/exporters, pinned by its package-lock.json), installed again only
-# when the lock file changed. If npm cannot install them, the exporters_check test fails and says so.
-exporters=tests/exporters
-if ! cmp -s "$exporters/package-lock.json" "$exporters/node_modules/.installed-package-lock.json" 2>/dev/null; then
-  if npm ci --prefix "$exporters" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null; then
-    cp "$exporters/package-lock.json" "$exporters/node_modules/.installed-package-lock.json"
+# The outside checkers' npm packages, each pinned by its package-lock.json and installed again only when the
+# lock file changed: tests/exporters (promtool's peers, OpenTelemetry's protobuf code, trace_engine) and
+# tests/browser (playwright-core, driving Debian's chromium). If npm cannot install them, the tests that use
+# them fail and say so.
+install_npm_packages() {  # DIR, then the tests that need it
+  local dir=$1
+  cmp -s "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json" 2>/dev/null && return 0
+  if npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null; then
+    cp "$dir/package-lock.json" "$dir/node_modules/.installed-package-lock.json"
   else
-    echo "npm ci --prefix $exporters failed: the exporter checks will fail" >&2
-    status=1
+    echo "npm ci --prefix $dir failed: $2 will fail" >&2
+    return 1
   fi
-fi
-
-# The browser checks' npm packages (tests/browser: playwright-core, driving Debian's chromium), the same way.
-browser=tests/browser
-if ! cmp -s "$browser/package-lock.json" "$browser/node_modules/.installed-package-lock.json" 2>/dev/null; then
-  if npm ci --prefix "$browser" --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null; then
-    cp "$browser/package-lock.json" "$browser/node_modules/.installed-package-lock.json"
-  else
-    echo "npm ci --prefix $browser failed: the view_browser test will fail" >&2
-    status=1
-  fi
-fi
+}
+install_npm_packages tests/exporters "the exporter checks" || status=1
+install_npm_packages tests/browser "the view_browser test" || status=1
 
 run_suite build-test || status=1
 if [ "${SPANLOG_TEST_SANITIZERS:-1}" != 0 ]; then
