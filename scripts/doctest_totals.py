@@ -3,8 +3,10 @@
 
 Prints `N passed, N failed`; a program that ended without doctest's summary line (a crash, a timeout)
 counts as one failed test case, and so does one that failed after its summary (a sanitizer's report at
-exit). Exit status 1 when anything failed or no test case ran.
+exit). A log that does not exist (its build failed, so none of its programs ran) counts as one failed test
+case too. Exit status 1 when anything failed or no test case ran.
 """
+import os
 import json
 import re
 import sys
@@ -22,7 +24,11 @@ def tests_in(paths):
 
 def main(paths):
     passed = failed = 0
-    for test in tests_in(paths):
+    missing = [path for path in paths if not os.path.exists(path)]
+    for path in missing:
+        failed += 1
+        print(f"{path}: missing (the build failed, no test ran)", file=sys.stderr)
+    for test in tests_in([path for path in paths if path not in missing]):
         output = (test.get("stdout") or "") + (test.get("stderr") or "")
         found = SUMMARY.findall(output)
         if not found:
