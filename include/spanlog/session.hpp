@@ -52,6 +52,10 @@ struct session_control {
 inline std::atomic<session_control*> g_control{nullptr};
 inline session_control* g_parent_control = nullptr;  // in a forked child that records a run of its own
 inline std::atomic<bool> g_process_hooks_installed{false};
+// Every ring ever made, never freed: a thread may still record into its ring while the process exits, so
+// rings live as long as the process; the list keeps them reachable, which leak checkers rightly count as not
+// lost.
+inline std::atomic<thread_buffer*> g_rings_made{nullptr};
 
 inline session_control& control() {
   session_control* c = g_control.load(std::memory_order_acquire);
@@ -130,6 +134,10 @@ inline thread_buffer* attach_current_thread(bool late) {
     }
   } else {
     b = new thread_buffer();
+    b->next_made = g_rings_made.load(std::memory_order_relaxed);
+    while (!g_rings_made.compare_exchange_weak(b->next_made, b, std::memory_order_release,
+                                               std::memory_order_relaxed)) {
+    }
     b->data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));
     b->capacity = bytes;
     b->mask = bytes - 1;

@@ -54,6 +54,7 @@ struct thread_buffer {
   std::uint64_t slot = 0;
   std::uint64_t tid = 0;
   char initial_name[32] = {};
+  thread_buffer* next_made = nullptr;  // the list of every ring made (session.hpp)
 
   static void count(std::atomic<std::uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
