@@ -8,9 +8,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/lsan_interface.h>
-#endif
 #include <unistd.h>
 #include <spanlog/spanlog.hpp>
 
@@ -387,11 +384,6 @@ struct records_when_destroyed {
 TEST_CASE("exit() from a worker thread while others record: the run is stopped and complete") {
   const std::string dir = test_support::make_temp_dir();
   const auto r = run_in_child([&] {
-#if defined(__SANITIZE_ADDRESS__)
-    // A thread still recording when exit() runs keeps its ring and its registration (by design: freeing them
-    // under it would be a use after free); LeakSanitizer would count those as lost and change the exit code.
-    __lsan_disable();
-#endif
     spanlog::start(options_in(dir, "exit"));
     // Made after the run began, so destroyed before the stop that exit() runs: its span is recorded.
     static records_when_destroyed destroyed_at_exit;
