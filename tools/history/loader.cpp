@@ -92,12 +92,17 @@ class LoadingSink : public reader::RecordSink {
     open_appenders();
   }
 
-  void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
+  // Every table's row starts with its run and its line; the record's time widens the run's span of time.
+  RowAppender& begin_row(RowAppender& table, std::uint64_t line, std::uint64_t ts) {
     require_header(line);
-    saw(r.ts);
-    auto& a = *threads_;
-    a.integer(result.run_key);
-    a.integer(as_signed(line));
+    saw(ts);
+    table.integer(result.run_key);
+    table.integer(as_signed(line));
+    return table;
+  }
+
+  void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
+    auto& a = begin_row(*threads_, line, r.ts);
     a.integer(as_signed(r.tid));
     r.name ? a.text(*r.name) : a.null();
     a.integer(as_signed(r.ts));
@@ -133,11 +138,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
-    require_header(line);
-    saw(r.ts);
-    auto& a = *events_;
-    a.integer(result.run_key);
-    a.integer(as_signed(line));
+    auto& a = begin_row(*events_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
@@ -149,11 +150,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_counter(const reader::CounterRecord& r, std::uint64_t line) override {
-    require_header(line);
-    saw(r.ts);
-    auto& a = *counters_;
-    a.integer(result.run_key);
-    a.integer(as_signed(line));
+    auto& a = begin_row(*counters_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
@@ -163,11 +160,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_gauge(const reader::GaugeRecord& r, std::uint64_t line) override {
-    require_header(line);
-    saw(r.ts);
-    auto& a = *gauges_;
-    a.integer(result.run_key);
-    a.integer(as_signed(line));
+    auto& a = begin_row(*gauges_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
@@ -179,11 +172,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_phase(const reader::PhaseRecord& r, std::uint64_t line) override {
-    require_header(line);
-    saw(r.end_ts);
-    auto& a = *phases_;
-    a.integer(result.run_key);
-    a.integer(as_signed(line));
+    auto& a = begin_row(*phases_, line, r.end_ts);
     a.text(r.name);
     r.span_id ? a.integer(as_signed(*r.span_id)) : a.null();
     a.integer(as_signed(r.ts));
@@ -193,11 +182,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t line) override {
-    require_header(line);
-    saw(r.ts);
-    auto& a = *dropped_;
-    a.integer(result.run_key);
-    a.integer(as_signed(line));
+    auto& a = begin_row(*dropped_, line, r.ts);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
     for (const std::uint64_t count :
