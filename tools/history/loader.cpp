@@ -93,16 +93,18 @@ class LoadingSink : public reader::RecordSink {
   }
 
   // Every table's row starts with its run and its line; the record's time widens the run's span of time.
-  RowAppender& begin_row(RowAppender& table, std::uint64_t line, std::uint64_t ts) {
+  // The table is taken as its owner: before the header there is no table yet, only the error to report.
+  RowAppender& begin_row(const std::unique_ptr<RowAppender>& owner, std::uint64_t line, std::uint64_t ts) {
     require_header(line);
     saw(ts);
+    RowAppender& table = *owner;
     table.integer(result.run_key);
     table.integer(as_signed(line));
     return table;
   }
 
   void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
-    auto& a = begin_row(*threads_, line, r.ts);
+    auto& a = begin_row(threads_, line, r.ts);
     a.integer(as_signed(r.tid));
     r.name ? a.text(*r.name) : a.null();
     a.integer(as_signed(r.ts));
@@ -138,7 +140,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
-    auto& a = begin_row(*events_, line, r.ts);
+    auto& a = begin_row(events_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
@@ -150,7 +152,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_counter(const reader::CounterRecord& r, std::uint64_t line) override {
-    auto& a = begin_row(*counters_, line, r.ts);
+    auto& a = begin_row(counters_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
@@ -160,7 +162,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_gauge(const reader::GaugeRecord& r, std::uint64_t line) override {
-    auto& a = begin_row(*gauges_, line, r.ts);
+    auto& a = begin_row(gauges_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
@@ -172,7 +174,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_phase(const reader::PhaseRecord& r, std::uint64_t line) override {
-    auto& a = begin_row(*phases_, line, r.end_ts);
+    auto& a = begin_row(phases_, line, r.end_ts);
     a.text(r.name);
     r.span_id ? a.integer(as_signed(*r.span_id)) : a.null();
     a.integer(as_signed(r.ts));
@@ -182,7 +184,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t line) override {
-    auto& a = begin_row(*dropped_, line, r.ts);
+    auto& a = begin_row(dropped_, line, r.ts);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
     for (const std::uint64_t count :
