@@ -36,16 +36,24 @@
 #define SPANLOG_MAX_ATTRS 16
 #endif
 
+// Integer counter call sites that accumulate in place (8 bytes per site in each thread's ring, and 8 more for
+// the flusher). Sites beyond it still count, through the ring, as floating-point counters do.
+#ifndef SPANLOG_COUNTER_SLOTS
+#define SPANLOG_COUNTER_SLOTS 256
+#endif
+
 #define SPANLOG_VERSION_MAJOR 0
 #define SPANLOG_VERSION_MINOR 1
 #define SPANLOG_VERSION_PATCH 0
 #define SPANLOG_VERSION_STRING "0.1.0"
 
-// The record layout depends on the clock and the string limit: they go into the inline namespace's name,
-// so translation units built with different settings fail to link instead of misreading each other's rings.
-#define SPANLOG_ABI_CAT2(a, b, c) v0_##a##_##b##_##c
-#define SPANLOG_ABI_CAT(a, b, c) SPANLOG_ABI_CAT2(a, b, c)
-#define SPANLOG_ABI_NAMESPACE SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS)
+// The record layout depends on the clock, the string and attribute limits and the counter slots: they go into
+// the inline namespace's name, so translation units built with different settings fail to link instead of
+// misreading each other's rings.
+#define SPANLOG_ABI_CAT2(a, b, c, d) v0_##a##_##b##_##c##_##d
+#define SPANLOG_ABI_CAT(a, b, c, d) SPANLOG_ABI_CAT2(a, b, c, d)
+#define SPANLOG_ABI_NAMESPACE \
+  SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS, SPANLOG_COUNTER_SLOTS)
 #define SPANLOG_BEGIN_NAMESPACE \
   namespace spanlog {           \
   inline namespace SPANLOG_ABI_NAMESPACE {
@@ -127,13 +135,14 @@
 
 // SPANLOG_COUNTER_ADD("name", delta): a monotonic counter (integer or floating-point deltas).
 #define SPANLOG_COUNTER_ADD(name, delta) SPANLOG_COUNTER_ADD_(__COUNTER__, name, delta)
-#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                          \
-  do {                                                                                                 \
-    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                           \
-        "" name "", __func__, __FILE__, __LINE__,                                                      \
-        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float \
-                                                         : ::spanlog::detail::site_kind::counter_int}; \
-    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), delta);                             \
+#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                              \
+  do {                                                                                                     \
+    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                               \
+        "" name "", __func__, __FILE__, __LINE__,                                                          \
+        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float     \
+                                                         : ::spanlog::detail::site_kind::counter_int};     \
+    static ::spanlog::detail::counter_slot SPANLOG_CAT(spanlog_slot_, id);                                 \
+    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), delta); \
   } while (0)
 
 // SPANLOG_GAUGE_SET("name", value): a gauge's current value.
@@ -258,6 +267,15 @@ inline bool tsc_is_invariant() noexcept {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/clock.hpp ----
+// ---- begin spanlog/detail/counter_slots.hpp ----
+// Integer counters accumulate in place: each counter call site gets a slot number once, and every recording
+// thread adds into its own slot of that number (a plain add to memory, no record in the ring). The flusher
+// reads each thread's sums once per flush interval and writes what they grew by. A counter add therefore never
+// waits for room and is never dropped; a full ring loses spans and events, not counts.
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
 // ---- begin spanlog/detail/record.hpp ----
 // The binary layout of records in a thread's ring, shared by the recording thread and the flusher.
 // Every record is a multiple of 16 bytes, so the fixed 16-byte records never straddle the ring's end.
@@ -449,6 +467,46 @@ std::size_t write_attrs(std::byte* out, const K& key, const V& v, const Rest&...
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/record.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// Slots per thread; slot 0 means "no number yet" (config.hpp).
+constexpr std::uint32_t counter_slot_count = SPANLOG_COUNTER_SLOTS;
+static_assert(counter_slot_count >= 2 && counter_slot_count <= 65536, "SPANLOG_COUNTER_SLOTS: 2 to 65536");
+
+// A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
+struct counter_slot {
+  std::atomic<std::uint32_t> index{0};
+};
+
+// Which site each slot number belongs to, for the flusher. Written once per site, under the mutex.
+inline std::atomic<const site*> g_counter_sites[counter_slot_count] = {};
+inline std::atomic<std::uint32_t> g_counter_sites_used{1};
+inline std::atomic<bool> g_counter_sites_full{false};
+inline std::mutex g_counter_sites_mutex;
+
+// The site's slot number, given on first use; 0 when every slot is taken.
+SPANLOG_NOINLINE inline std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
+  if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
+  if (g_counter_sites_full.load(std::memory_order_relaxed)) return 0;
+  std::lock_guard<std::mutex> lock(g_counter_sites_mutex);
+  if (const std::uint32_t known = slot.index.load(std::memory_order_relaxed)) return known;
+  const std::uint32_t next = g_counter_sites_used.load(std::memory_order_relaxed);
+  if (next == counter_slot_count) {
+    g_counter_sites_full.store(true, std::memory_order_relaxed);
+    return 0;
+  }
+  // The site is known before its number is used: the flusher never sees a sum it cannot name.
+  g_counter_sites[next].store(&s, std::memory_order_release);
+  g_counter_sites_used.store(next + 1, std::memory_order_release);
+  slot.index.store(next, std::memory_order_release);
+  return next;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/counter_slots.hpp ----
 // ---- begin spanlog/detail/thread_buffer.hpp ----
 // A recording thread's single-producer ring and the counters of what it could not record.
 // The recording side takes no lock, allocates nothing and makes no system call; only the slow path
@@ -504,6 +562,13 @@ struct thread_buffer {
   std::uint64_t tid = 0;
   char initial_name[32] = {};
   thread_buffer* next_made = nullptr;  // the list of every ring made (session.hpp)
+  // The sums of counter_sum the flusher has written; they stay with the ring from run to run and from thread
+  // to thread, so only growth is ever reported.
+  std::uint64_t counter_reported[counter_slot_count] = {};
+
+  // Integer counters by slot number (counter_slots.hpp): added to by the recording thread alone (a relaxed
+  // load and store, one add instruction), read by the flusher.
+  alignas(cache_line) std::atomic<std::uint64_t> counter_sum[counter_slot_count] = {};
 
   static void count(std::atomic<std::uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -713,17 +778,55 @@ SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag ta
   b.publish();
 }
 
+#if defined(__SANITIZE_THREAD__)
+#define SPANLOG_TSAN_BUILD 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define SPANLOG_TSAN_BUILD 1
+#endif
+#endif
+
+SPANLOG_ALWAYS_INLINE void add_to_slot(thread_buffer& b, std::uint32_t slot, std::uint64_t delta) {
+  std::atomic<std::uint64_t>& sum = b.counter_sum[slot];
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SPANLOG_TSAN_BUILD)
+  // Only this thread writes the sum, so the add need not be locked; the flusher's relaxed load sees the sum
+  // before or after it, as an aligned 8-byte store is single-copy atomic on x86-64. Written as the atomic's
+  // load and store, compilers emit three instructions; this is one. ThreadSanitizer builds, which cannot see
+  // into it, take the portable form below.
+  __asm__ volatile("addq %1, %0" : "+m"(sum) : "er"(delta));
+#else
+  sum.store(sum.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+#endif
+}
+
+// A site's first add on any thread, a thread's first record, a run with something switched off, or every
+// slot taken (then the add is a ring record, as a floating-point one is).
+SPANLOG_NOINLINE inline void counter_add_slow(const site& s, counter_slot& slot, std::uint64_t delta) {
+  thread_buffer* b = buffer_slow(flag_metrics);
+  if (!b) return;
+  if (const std::uint32_t index = counter_slot_for(s, slot)) return add_to_slot(*b, index, delta);
+  metric(*b, s, tag_counter, delta);
+}
+
+// Integers add into the thread's slot for the site: the fast path asks for the buffer, the run's flags and
+// the site's slot number at once, and adds.
 template <class T>
-SPANLOG_ALWAYS_INLINE void counter_add(const site& s, T delta) {
-  if (thread_buffer* b = buffer_for<flag_metrics>()) {
-    std::uint64_t bits;
-    if constexpr (std::is_floating_point_v<T>) {
+SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delta) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (thread_buffer* b = buffer_for<flag_metrics>()) {
       double d = static_cast<double>(delta);
+      std::uint64_t bits;
       std::memcpy(&bits, &d, 8);
-    } else {
-      bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+      metric(*b, s, tag_counter, bits);
     }
-    metric(*b, s, tag_counter, bits);
+  } else {
+    constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
+    const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
+    thread_buffer* b = tl_buffer;
+    const std::uint32_t index = slot.index.load(std::memory_order_relaxed);
+    if (SPANLOG_LIKELY(b != nullptr && index != 0 && g_flags.load(std::memory_order_relaxed) == all_on))
+      return add_to_slot(*b, index, bits);
+    counter_add_slow(s, slot, bits);
   }
 }
 
@@ -981,11 +1084,12 @@ class counter {
   void add(T delta) const {
     static_assert(std::is_integral_v<T>,
                   "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
-    detail::counter_add(site_, delta);
+    detail::counter_add(site_, slot_, delta);
   }
 
  private:
   detail::site site_;
+  mutable detail::counter_slot slot_;
 };
 
 // A gauge with static storage: `static spanlog::gauge depth("queue.depth"); depth.set(q.size());`
@@ -1839,6 +1943,12 @@ class flusher {
       pos += size;
     }
     hand_back(b, end);
+    for (std::uint32_t i = 1; i < counter_slot_count; ++i) {
+      const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
+      if (sum == b.counter_reported[i]) continue;
+      ++between_runs_.dropped_metrics;
+      b.counter_reported[i] = sum;
+    }
   }
 
   // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
@@ -2226,7 +2336,22 @@ class flusher {
     for (auto& st : states_) emit_metrics_and_drops(st, now);
   }
 
+  // What each of the thread's counter slots grew by since the flusher last looked.
+  void collect_counter_slots(buffer_state& st) {
+    thread_buffer& b = *st.buf;
+    const std::uint32_t used = g_counter_sites_used.load(std::memory_order_acquire);
+    for (std::uint32_t i = 1; i < used; ++i) {
+      const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
+      if (sum == b.counter_reported[i]) continue;
+      const site* s = g_counter_sites[i].load(std::memory_order_acquire);
+      if (!s) continue;
+      accumulate(st, s, tag_counter, sum - b.counter_reported[i]);
+      b.counter_reported[i] = sum;
+    }
+  }
+
   void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
+    collect_counter_slots(st);
     for (auto& m : st.metrics) {
       if (!m.dirty) continue;
       const std::string* name = quoted_name(m.s, m.s->name);

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "run_options.hpp"
@@ -145,6 +146,7 @@ TEST_CASE("drop policy: what arrives plus what is counted as dropped equals what
         SPANLOG_SPAN("outer");
         one_span(i);
         SPANLOG_COUNTER_ADD("n", 1);
+        SPANLOG_COUNTER_ADD("x", 0.5);
       }
     });
   for (auto& t : pool) t.join();
@@ -162,9 +164,66 @@ TEST_CASE("drop policy: what arrives plus what is counted as dropped equals what
   CHECK(dropped > 0);  // a 4 KiB ring cannot keep up: the test must exercise loss
   CHECK(arrived + dropped == emitted);
   for (const auto& entry : run.spans) CHECK(entry.second.ends == 1);  // a begun span always ends
+  // Integer counters add in place: a full ring loses none of them. Floating-point ones are ring records.
   const std::int64_t counted = run.counter_int_sums.count("n") ? run.counter_int_sums.at("n") : 0;
-  CHECK(static_cast<std::uint64_t>(counted) + dropped_of("metrics") == threads * per_thread);
+  CHECK(counted == threads * per_thread);
+  const double float_counted = run.counter_sums.count("x") ? run.counter_sums.at("x") : 0;
+  CHECK(dropped_of("metrics") > 0);
+  CHECK(float_counted * 2 + static_cast<double>(dropped_of("metrics")) ==
+        doctest::Approx(threads * per_thread));
   CHECK(test_support::json_int(run.footer, "/dropped/spans") == static_cast<std::int64_t>(dropped));
+}
+
+namespace {
+// Each instantiation is a counter call site of its own (a static slot each), all named "site.n".
+template <int N>
+void add_at_site(std::int64_t delta) {
+  SPANLOG_COUNTER_ADD("site.n", delta);
+}
+template <int... N>
+void add_at_sites(std::integer_sequence<int, N...>, std::int64_t delta) {
+  (add_at_site<N>(delta), ...);
+}
+}  // namespace
+
+TEST_CASE("integer counters: exact sums per thread and interval, beyond the slots too, and across runs") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = options_in(dir, "slots");
+  o.flush_interval = std::chrono::milliseconds(5);
+  REQUIRE(spanlog::start(o));
+  // More sites than slots: the first ones add in place, the rest go through the ring; none is lost.
+  constexpr int sites = static_cast<int>(spanlog::detail::counter_slot_count) + 44;
+  constexpr int threads = 3, rounds = 200;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([] {
+      for (int r = 0; r < rounds; ++r) {
+        add_at_sites(std::make_integer_sequence<int, sites>{}, 3);
+        SPANLOG_COUNTER_ADD("down", -2);
+        if (r % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(6));  // several intervals
+      }
+    });
+  for (auto& t : pool) t.join();
+  spanlog::stop();
+  const auto run = read_run(dir + "/slots");
+  CHECK(run.schema_errors == 0);
+  CHECK(run.counter_int_sums.at("site.n") == std::int64_t{3} * sites * threads * rounds);
+  CHECK(run.counter_int_sums.at("down") == std::int64_t{-2} * threads * rounds);
+  std::size_t counter_lines = 0;
+  for (const auto& k : run.kinds) counter_lines += k == "counter";
+  CHECK(counter_lines > static_cast<std::size_t>(threads) * 2);  // per interval, not one line per run
+  const std::string summary = test_support::read_file(dir + "/slots/run_summary.json");
+  CHECK(test_support::json_int(summary, "/totals/counters/site.n") ==
+        std::int64_t{3} * sites * threads * rounds);
+  CHECK(!run.dropped.count("metrics"));
+
+  // The slots stay with the rings: a second run reports only what was added in it.
+  REQUIRE(spanlog::start(options_in(dir, "slots-again")));
+  std::thread([] { add_at_sites(std::make_integer_sequence<int, sites>{}, 1); }).join();
+  add_at_site<0>(5);
+  spanlog::stop();
+  const auto again = read_run(dir + "/slots-again");
+  CHECK(again.counter_int_sums.at("site.n") == sites + 5);
 }
 
 TEST_CASE("block policy: a tiny ring loses nothing") {

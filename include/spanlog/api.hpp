@@ -227,11 +227,12 @@ class counter {
   void add(T delta) const {
     static_assert(std::is_integral_v<T>,
                   "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
-    detail::counter_add(site_, delta);
+    detail::counter_add(site_, slot_, delta);
   }
 
  private:
   detail::site site_;
+  mutable detail::counter_slot slot_;
 };
 
 // A gauge with static storage: `static spanlog::gauge depth("queue.depth"); depth.set(q.size());`

@@ -30,16 +30,24 @@
 #define SPANLOG_MAX_ATTRS 16
 #endif
 
+// Integer counter call sites that accumulate in place (8 bytes per site in each thread's ring, and 8 more for
+// the flusher). Sites beyond it still count, through the ring, as floating-point counters do.
+#ifndef SPANLOG_COUNTER_SLOTS
+#define SPANLOG_COUNTER_SLOTS 256
+#endif
+
 #define SPANLOG_VERSION_MAJOR 0
 #define SPANLOG_VERSION_MINOR 1
 #define SPANLOG_VERSION_PATCH 0
 #define SPANLOG_VERSION_STRING "0.1.0"
 
-// The record layout depends on the clock and the string limit: they go into the inline namespace's name,
-// so translation units built with different settings fail to link instead of misreading each other's rings.
-#define SPANLOG_ABI_CAT2(a, b, c) v0_##a##_##b##_##c
-#define SPANLOG_ABI_CAT(a, b, c) SPANLOG_ABI_CAT2(a, b, c)
-#define SPANLOG_ABI_NAMESPACE SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS)
+// The record layout depends on the clock, the string and attribute limits and the counter slots: they go into
+// the inline namespace's name, so translation units built with different settings fail to link instead of
+// misreading each other's rings.
+#define SPANLOG_ABI_CAT2(a, b, c, d) v0_##a##_##b##_##c##_##d
+#define SPANLOG_ABI_CAT(a, b, c, d) SPANLOG_ABI_CAT2(a, b, c, d)
+#define SPANLOG_ABI_NAMESPACE \
+  SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS, SPANLOG_COUNTER_SLOTS)
 #define SPANLOG_BEGIN_NAMESPACE \
   namespace spanlog {           \
   inline namespace SPANLOG_ABI_NAMESPACE {

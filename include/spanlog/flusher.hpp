@@ -428,6 +428,12 @@ class flusher {
       pos += size;
     }
     hand_back(b, end);
+    for (std::uint32_t i = 1; i < counter_slot_count; ++i) {
+      const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
+      if (sum == b.counter_reported[i]) continue;
+      ++between_runs_.dropped_metrics;
+      b.counter_reported[i] = sum;
+    }
   }
 
   // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
@@ -815,7 +821,22 @@ class flusher {
     for (auto& st : states_) emit_metrics_and_drops(st, now);
   }
 
+  // What each of the thread's counter slots grew by since the flusher last looked.
+  void collect_counter_slots(buffer_state& st) {
+    thread_buffer& b = *st.buf;
+    const std::uint32_t used = g_counter_sites_used.load(std::memory_order_acquire);
+    for (std::uint32_t i = 1; i < used; ++i) {
+      const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
+      if (sum == b.counter_reported[i]) continue;
+      const site* s = g_counter_sites[i].load(std::memory_order_acquire);
+      if (!s) continue;
+      accumulate(st, s, tag_counter, sum - b.counter_reported[i]);
+      b.counter_reported[i] = sum;
+    }
+  }
+
   void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
+    collect_counter_slots(st);
     for (auto& m : st.metrics) {
       if (!m.dirty) continue;
       const std::string* name = quoted_name(m.s, m.s->name);

@@ -59,13 +59,14 @@
 
 // SPANLOG_COUNTER_ADD("name", delta): a monotonic counter (integer or floating-point deltas).
 #define SPANLOG_COUNTER_ADD(name, delta) SPANLOG_COUNTER_ADD_(__COUNTER__, name, delta)
-#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                          \
-  do {                                                                                                 \
-    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                           \
-        "" name "", __func__, __FILE__, __LINE__,                                                      \
-        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float \
-                                                         : ::spanlog::detail::site_kind::counter_int}; \
-    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), delta);                             \
+#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                              \
+  do {                                                                                                     \
+    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                               \
+        "" name "", __func__, __FILE__, __LINE__,                                                          \
+        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float     \
+                                                         : ::spanlog::detail::site_kind::counter_int};     \
+    static ::spanlog::detail::counter_slot SPANLOG_CAT(spanlog_slot_, id);                                 \
+    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), delta); \
   } while (0)
 
 // SPANLOG_GAUGE_SET("name", value): a gauge's current value.

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "../config.hpp"
+#include "counter_slots.hpp"
 #include "record.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
@@ -55,6 +56,13 @@ struct thread_buffer {
   std::uint64_t tid = 0;
   char initial_name[32] = {};
   thread_buffer* next_made = nullptr;  // the list of every ring made (session.hpp)
+  // The sums of counter_sum the flusher has written; they stay with the ring from run to run and from thread
+  // to thread, so only growth is ever reported.
+  std::uint64_t counter_reported[counter_slot_count] = {};
+
+  // Integer counters by slot number (counter_slots.hpp): added to by the recording thread alone (a relaxed
+  // load and store, one add instruction), read by the flusher.
+  alignas(cache_line) std::atomic<std::uint64_t> counter_sum[counter_slot_count] = {};
 
   static void count(std::atomic<std::uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
