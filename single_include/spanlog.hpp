@@ -270,11 +270,10 @@ SPANLOG_END_NAMESPACE
 // ---- begin spanlog/detail/counter_slots.hpp ----
 // Integer counters accumulate in place: each counter call site gets a slot number once, and every recording
 // thread adds into its own slot of that number (a plain add to memory, no record in the ring). The flusher
-// reads each thread's sums once per flush interval and writes what they grew by. A counter add therefore never
-// waits for room and is never dropped; a full ring loses spans and events, not counts.
+// reads each thread's sums once per flush interval and writes what they grew by. A counter add therefore
+// never waits for room and is never dropped; a full ring loses spans and events, not counts.
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 
 // ---- begin spanlog/detail/record.hpp ----
 // The binary layout of records in a thread's ring, shared by the recording thread and the flusher.
@@ -480,28 +479,29 @@ struct counter_slot {
   std::atomic<std::uint32_t> index{0};
 };
 
-// Which site each slot number belongs to, for the flusher. Written once per site, under the mutex.
+// Which site each slot number belongs to, for the flusher; g_counter_slots_taken may run past the count.
 inline std::atomic<const site*> g_counter_sites[counter_slot_count] = {};
-inline std::atomic<std::uint32_t> g_counter_sites_used{1};
-inline std::atomic<bool> g_counter_sites_full{false};
-inline std::mutex g_counter_sites_mutex;
+inline std::atomic<std::uint32_t> g_counter_slots_taken{1};
 
-// The site's slot number, given on first use; 0 when every slot is taken.
+// The slot numbers the flusher looks at.
+inline std::uint32_t counter_slots_in_use() {
+  const std::uint32_t taken = g_counter_slots_taken.load(std::memory_order_acquire);
+  return taken < counter_slot_count ? taken : counter_slot_count;
+}
+
+// The site's slot number, given on first use; 0 when every slot is taken. Without a lock, so that a forked
+// child never waits for a thread of its parent: two threads that give a site its first add at once each take
+// a number, and the one whose number is not kept leaves an empty slot behind.
 SPANLOG_NOINLINE inline std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
   if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
-  if (g_counter_sites_full.load(std::memory_order_relaxed)) return 0;
-  std::lock_guard<std::mutex> lock(g_counter_sites_mutex);
-  if (const std::uint32_t known = slot.index.load(std::memory_order_relaxed)) return known;
-  const std::uint32_t next = g_counter_sites_used.load(std::memory_order_relaxed);
-  if (next == counter_slot_count) {
-    g_counter_sites_full.store(true, std::memory_order_relaxed);
-    return 0;
-  }
+  if (g_counter_slots_taken.load(std::memory_order_relaxed) >= counter_slot_count) return 0;
+  const std::uint32_t mine = g_counter_slots_taken.fetch_add(1, std::memory_order_acq_rel);
+  if (mine >= counter_slot_count) return 0;
   // The site is known before its number is used: the flusher never sees a sum it cannot name.
-  g_counter_sites[next].store(&s, std::memory_order_release);
-  g_counter_sites_used.store(next + 1, std::memory_order_release);
-  slot.index.store(next, std::memory_order_release);
-  return next;
+  g_counter_sites[mine].store(&s, std::memory_order_release);
+  std::uint32_t expected = 0;
+  if (slot.index.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine;
+  return expected;
 }
 
 }  // namespace detail
@@ -2339,7 +2339,7 @@ class flusher {
   // What each of the thread's counter slots grew by since the flusher last looked.
   void collect_counter_slots(buffer_state& st) {
     thread_buffer& b = *st.buf;
-    const std::uint32_t used = g_counter_sites_used.load(std::memory_order_acquire);
+    const std::uint32_t used = counter_slots_in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
       const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
       if (sum == b.counter_reported[i]) continue;

@@ -824,7 +824,7 @@ class flusher {
   // What each of the thread's counter slots grew by since the flusher last looked.
   void collect_counter_slots(buffer_state& st) {
     thread_buffer& b = *st.buf;
-    const std::uint32_t used = g_counter_sites_used.load(std::memory_order_acquire);
+    const std::uint32_t used = counter_slots_in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
       const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
       if (sum == b.counter_reported[i]) continue;
