@@ -2691,12 +2691,16 @@ class flusher {
     }
     if (!header_written_) return;  // the run began less than a calibration ago: nothing to anchor times to
     signal_safe_writer w(fd_);
-    for (auto& st : states_) crash_drain(st, w);
+    for (auto& st : states_) {
+      crash_drain(st, w);
+      crash_counters(st, w);
+    }
     thread_buffer* b = nullptr;
     while (queues_.new_buffers->try_dequeue(b)) {
       buffer_state st;
       st.buf = b;
       crash_drain(st, w);
+      crash_counters(st, w);
     }
     w.raw("{\"event\":\"crash\",\"signal\":");
     w.i64(sig);
@@ -2717,8 +2721,36 @@ class flusher {
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 
+  // Integer counters of the interval the crash cut short: what the thread's slots grew by, and what the
+  // flusher had summed from ring records (sites beyond the slots) but not yet written. Floating-point
+  // counters and gauges are left out (formatting a double is not async-signal-safe here).
+  void crash_counters(buffer_state& st, signal_safe_writer& w) {
+    const std::int64_t now = calibration_.to_ns(ticks());
+    auto line = [&](const site* s, std::int64_t delta) {
+      w.raw("{\"event\":\"counter\",\"name\":");
+      w.string(s->name);
+      w.raw(",\"tid\":");
+      w.u64(st.buf->tid);
+      w.raw(",\"ts\":");
+      w.i64(now);
+      w.raw(",\"delta\":");
+      w.i64(delta);
+      w.raw("}\n");
+    };
+    for (const auto& m : st.metrics)
+      if (m.dirty && m.s->kind == site_kind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
+    thread_buffer& b = *st.buf;
+    const std::uint32_t used = counter_slots_in_use();
+    for (std::uint32_t i = 1; i < used; ++i) {
+      const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
+      const site* s = g_counter_sites[i].load(std::memory_order_acquire);
+      if (sum != b.counter_reported[i] && s) line(s, static_cast<std::int64_t>(sum - b.counter_reported[i]));
+    }
+  }
+
   // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
-  // attributes), instant events; counters, gauges, attributes and async spans are left out.
+  // attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
+  // spans are left out.
   void crash_drain(buffer_state& st, signal_safe_writer& w) {
     thread_buffer& b = *st.buf;
     std::uint64_t pos = b.consumed.load(std::memory_order_acquire);

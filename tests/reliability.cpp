@@ -88,10 +88,12 @@ void record_then_crash(const std::string& dir, int how) {
   spanlog::start(options_in(dir, "crash"));
   for (int i = 0; i < 100; ++i) {
     SPANLOG_SPAN("flushed.before.crash");
+    SPANLOG_COUNTER_ADD("crash.items", 1);
   }
   spanlog::flush();
   for (int i = 0; i < 10; ++i) {
     SPANLOG_SPAN("last.before.crash", "i", i);
+    SPANLOG_COUNTER_ADD("crash.items", 2);
   }
   SPANLOG_SPAN("open.at.crash");
   SPANLOG_EVENT("about.to.crash");
@@ -133,6 +135,8 @@ TEST_CASE("a crash writes what the rings hold and the signal, then the process d
       if (s.name == "last.before.crash") CHECK(s.dur_ns >= 0);
     }
     CHECK(std::count(run.instants.begin(), run.instants.end(), "about.to.crash") == 1);
+    REQUIRE(run.counter_int_sums.count("crash.items") == 1);
+    CHECK(run.counter_int_sums.at("crash.items") == 100 + 10 * 2);  // the interval cut short included
     CHECK(run.kinds.back() == "crash");
     const std::string text = test_support::read_file(dir + "/crash/telemetry.jsonl");
     CHECK(text.find(sig == SIGSEGV ? "\"name\":\"SIGSEGV\"" : "\"name\":\"SIGABRT\"") != std::string::npos);
