@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cli/console.hpp"
+#include "temp_dir.hpp"
 
 namespace reader_test {
 
@@ -35,26 +36,7 @@ inline void write_text(const std::filesystem::path& file, const std::string& tex
   out << text;
 }
 
-// A fresh directory, removed with its contents at the end of the scope.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "spanlog-reader-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using test_support::TempDir;
 
 struct Captured {
   int status = -1;

@@ -21,6 +21,7 @@
 #include <simdjson.h>
 
 #include "command.hpp"
+#include "temp_dir.hpp"
 
 extern char** environ;
 
@@ -45,19 +46,6 @@ fs::path checker() {
   REQUIRE(fs::exists(dir / "node_modules" / "playwright-core"));
   return dir / "check-page.mjs";
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "spanlog-browser-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 // A program running beside the test; its standard output readable through a pipe when asked for.
 class Child {
@@ -161,9 +149,9 @@ simdjson::dom::element check_page(simdjson::dom::parser& parser, std::string& te
 
 TEST_CASE("serve: the live page shows the threads, then a new span and an error span without a reload") {
   const fs::path checks = checker();
-  TempDir dir;
-  const fs::path runs = dir.path / "runs";
-  const fs::path trigger = dir.path / "trigger";
+  test_support::TempDir dir;
+  const fs::path runs = dir / "runs";
+  const fs::path trigger = dir / "trigger";
   ::setenv("SPANLOG_DIR", runs.c_str(), 1);
   Child program({env("SPANLOG_LIVE_BIN"), "60", trigger.string()}, false);
   REQUIRE(wait_for_file(runs / "latest" / "telemetry.jsonl", 20));
@@ -209,8 +197,8 @@ TEST_CASE("serve: the live page shows the threads, then a new span and an error 
 TEST_CASE("report: the demo run's page shows its threads, phases, errors, summary and charts") {
   const fs::path checks = checker();
   (void)checks;
-  TempDir dir;
-  ::setenv("SPANLOG_DIR", (dir.path / "runs").c_str(), 1);
+  test_support::TempDir dir;
+  ::setenv("SPANLOG_DIR", (dir / "runs").c_str(), 1);
   test_support::run(shell_quoted(env("SPANLOG_PIPELINE_BIN")) + " 48 4");
   const fs::path report = output_dir() / "report.html";
   test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report -o " + shell_quoted(report));
@@ -266,9 +254,9 @@ TEST_CASE("report: the demo run's page shows its threads, phases, errors, summar
 TEST_CASE("report: a run of a million spans opens, draws the longest and says what it left out") {
   const fs::path checks = checker();
   (void)checks;
-  TempDir dir;
+  test_support::TempDir dir;
   // 8 threads, each a series of "parent" spans with four children: 200,000 parents, 800,000 children.
-  const fs::path file = dir.path / "telemetry.jsonl";
+  const fs::path file = dir / "telemetry.jsonl";
   {
     std::ofstream out(file, std::ios::binary);
     const std::uint64_t base = 1795459260000000000ull;
@@ -306,7 +294,7 @@ TEST_CASE("report: a run of a million spans opens, draws the longest and says wh
   }
   const fs::path report = output_dir() / "million.html";
   const std::string printed = test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report " +
-                                                shell_quoted(dir.path) + " -o " + shell_quoted(report));
+                                                shell_quoted(dir.path()) + " -o " + shell_quoted(report));
   CHECK(printed.find("60000 of 1000000 spans drawn") != std::string::npos);
 
   const fs::path shot = output_dir() / "million.png";

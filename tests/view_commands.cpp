@@ -16,6 +16,7 @@
 #include <simdjson.h>
 
 #include "command.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using test_support::env;
@@ -28,19 +29,6 @@ std::string spanlog() {
 fs::path data(const std::string& name) {
   return fs::path(env("SPANLOG_TEST_DATA")) / name;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "spanlog-report-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 std::string read_text(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
@@ -88,8 +76,8 @@ void load(ReportData& d, const std::string& page) {
 }  // namespace
 
 TEST_CASE("report: one file that fetches nothing, with the summary and every span of a small run") {
-  TempDir dir;
-  const fs::path out = dir.path / "basic.html";
+  test_support::TempDir dir;
+  const fs::path out = dir / "basic.html";
   const std::string printed =
       test_support::run(spanlog() + " report " + data("basic").string() + " -o " + out.string());
   CHECK(printed.find("7 of 7 spans drawn") != std::string::npos);
@@ -138,8 +126,8 @@ TEST_CASE("report: one file that fetches nothing, with the summary and every spa
 }
 
 TEST_CASE("report: a crashed run's open spans are drawn open-ended") {
-  TempDir dir;
-  const fs::path out = dir.path / "crashed.html";
+  test_support::TempDir dir;
+  const fs::path out = dir / "crashed.html";
   const std::string printed =
       test_support::run(spanlog() + " report " + data("crashed").string() + " -o " + out.string());
   CHECK(printed.find("and 3 never ended") != std::string::npos);
@@ -152,8 +140,8 @@ TEST_CASE("report: a crashed run's open spans are drawn open-ended") {
 }
 
 TEST_CASE("report: past --max-spans the longest are drawn, every error kept, and the page says so") {
-  TempDir dir;
-  const fs::path out = dir.path / "few.html";
+  test_support::TempDir dir;
+  const fs::path out = dir / "few.html";
   const std::string printed = test_support::run(spanlog() + " report " + data("basic").string() +
                                                 " --max-spans 2 -o " + out.string());
   ReportData d;
@@ -179,13 +167,13 @@ TEST_CASE("report: past --max-spans the longest are drawn, every error kept, and
 }
 
 TEST_CASE("report: a missing run or an unwritable output is exit status 2, naming it") {
-  TempDir dir;
-  auto r = test_support::try_run(spanlog() + " report " + (dir.path / "nothing").string() + " -o " +
-                                 (dir.path / "x.html").string());
+  test_support::TempDir dir;
+  auto r = test_support::try_run(spanlog() + " report " + (dir / "nothing").string() + " -o " +
+                                 (dir / "x.html").string());
   CHECK(exit_status(r) == 2);
   CHECK(r.output.find("nothing") != std::string::npos);
   r = test_support::try_run(spanlog() + " report " + data("basic").string() + " -o " +
-                            (dir.path / "no" / "such" / "dir.html").string());
+                            (dir / "no" / "such" / "dir.html").string());
   CHECK(exit_status(r) == 2);
   CHECK(r.output.find("dir.html") != std::string::npos);
 }
@@ -208,8 +196,8 @@ TEST_CASE("top --once: active spans, slowest names, counter totals and drops, as
 }
 
 TEST_CASE("top follows a file being written and stops at its footer") {
-  TempDir dir;
-  const fs::path file = dir.path / "telemetry.jsonl";
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
   const std::string all = read_text(data("basic") / "telemetry.jsonl");
   const auto footer = all.rfind("{\"event\":\"footer\"");
   std::ofstream(file, std::ios::binary) << all.substr(0, footer);
@@ -241,8 +229,8 @@ TEST_CASE("serve: a missing run, a bad port or a port in use is exit status 2, n
   CHECK(r.output.find("70000") != std::string::npos);
 
   // A first server on a free port, then a second asking for the same port.
-  TempDir dir;
-  const fs::path banner = dir.path / "banner";
+  test_support::TempDir dir;
+  const fs::path banner = dir / "banner";
   r = test_support::try_run(
       "sh -c '" + spanlog() + " serve " + data("basic").string() + " --port 0 --timeout 20 > " +
       banner.string() + " & first=$!; for i in $(seq 100); do grep -q http " + banner.string() +

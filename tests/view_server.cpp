@@ -22,6 +22,7 @@
 #include "report/file_follower.hpp"
 #include "report/live_server.hpp"
 #include "report/routes.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using spanlog::report::FileFollower;
@@ -30,19 +31,6 @@ using spanlog::report::Route;
 using spanlog::report::route_for;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "spanlog-view-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 void append(const fs::path& file, const std::string& text) {
   std::ofstream(file, std::ios::binary | std::ios::app) << text;
@@ -144,8 +132,8 @@ TEST_CASE("only the fixed paths answer; a path never names a file") {
 }
 
 TEST_CASE("the follower hands out whole lines only, as they are completed") {
-  TempDir dir;
-  const fs::path file = dir.path / "telemetry.jsonl";
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
   FileFollower follower(file);
   CHECK(follower.poll().lines.empty());  // not there yet
   CHECK_FALSE(follower.is_open());
@@ -166,8 +154,8 @@ TEST_CASE("the follower hands out whole lines only, as they are completed") {
 }
 
 TEST_CASE("the follower starts again when the file is truncated or rotated") {
-  TempDir dir;
-  const fs::path file = dir.path / "telemetry.jsonl";
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
   write(file, "{\"first\":1}\n{\"first\":2}\n");
   FileFollower follower(file);
   CHECK(follower.poll().lines == "{\"first\":1}\n{\"first\":2}\n");
@@ -183,8 +171,8 @@ TEST_CASE("the follower starts again when the file is truncated or rotated") {
     CHECK(next.lines == "{\"x\":2}\n");
   }
   SUBCASE("rotated: another file renamed over it, even a longer one") {
-    write(dir.path / "next.jsonl", "{\"second\":1}\n{\"second\":2}\n{\"second\":3}\n");
-    fs::rename(dir.path / "next.jsonl", file);
+    write(dir / "next.jsonl", "{\"second\":1}\n{\"second\":2}\n{\"second\":3}\n");
+    fs::rename(dir / "next.jsonl", file);
     const auto update = follower.poll();
     CHECK(update.reset);
     CHECK(update.lines == "{\"second\":1}\n{\"second\":2}\n{\"second\":3}\n");
@@ -198,16 +186,16 @@ TEST_CASE("the follower starts again when the file is truncated or rotated") {
 }
 
 TEST_CASE("the follower of $SPANLOG_DIR/latest moves to the next run when the link moves") {
-  TempDir dir;
-  fs::create_directories(dir.path / "run-1");
-  fs::create_directories(dir.path / "run-2");
-  write(dir.path / "run-1" / "telemetry.jsonl", "{\"run\":1}\n");
-  write(dir.path / "run-2" / "telemetry.jsonl", "{\"run\":2}\n");
-  fs::create_directory_symlink("run-1", dir.path / "latest");
-  FileFollower follower(dir.path / "latest" / "telemetry.jsonl");
+  test_support::TempDir dir;
+  fs::create_directories(dir / "run-1");
+  fs::create_directories(dir / "run-2");
+  write(dir / "run-1" / "telemetry.jsonl", "{\"run\":1}\n");
+  write(dir / "run-2" / "telemetry.jsonl", "{\"run\":2}\n");
+  fs::create_directory_symlink("run-1", dir / "latest");
+  FileFollower follower(dir / "latest" / "telemetry.jsonl");
   CHECK(follower.poll().lines == "{\"run\":1}\n");
-  fs::create_directory_symlink("run-2", dir.path / "latest.new");
-  fs::rename(dir.path / "latest.new", dir.path / "latest");
+  fs::create_directory_symlink("run-2", dir / "latest.new");
+  fs::rename(dir / "latest.new", dir / "latest");
   const auto update = follower.poll();
   CHECK(update.reset);
   CHECK(update.lines == "{\"run\":2}\n");
@@ -215,10 +203,10 @@ TEST_CASE("the follower of $SPANLOG_DIR/latest moves to the next run when the li
 
 TEST_CASE("the server answers the page, the summary and the metrics, and nothing else") {
   ::signal(SIGPIPE, SIG_IGN);
-  TempDir dir;
-  const fs::path file = dir.path / "telemetry.jsonl";
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
   write(file, kHeader + span_line(1, "alpha") + span_line(2, "beta", true));
-  write(dir.path / "secret.txt", "do not serve\n");
+  write(dir / "secret.txt", "do not serve\n");
   spanlog::report::ServeOptions options;
   options.file = file;
   LiveServer server(options);
@@ -264,8 +252,8 @@ TEST_CASE("the server answers the page, the summary and the metrics, and nothing
 
 TEST_CASE("/events streams every line, then each new one, to many clients; truncation resets them") {
   ::signal(SIGPIPE, SIG_IGN);
-  TempDir dir;
-  const fs::path file = dir.path / "telemetry.jsonl";
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
   write(file, kHeader + span_line(1, "before"));
   spanlog::report::ServeOptions options;
   options.file = file;
