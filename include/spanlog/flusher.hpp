@@ -428,12 +428,7 @@ class flusher {
       pos += size;
     }
     hand_back(b, end);
-    for (std::uint32_t i = 1; i < counter_slot_count; ++i) {
-      const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
-      if (sum == b.counter_reported[i]) continue;
-      ++between_runs_.dropped_metrics;
-      b.counter_reported[i] = sum;
-    }
+    take_counter_growth(b, [this](const site*, std::uint64_t) { ++between_runs_.dropped_metrics; });
   }
 
   // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
@@ -821,22 +816,24 @@ class flusher {
     for (auto& st : states_) emit_metrics_and_drops(st, now);
   }
 
-  // What each of the thread's counter slots grew by since the flusher last looked.
-  void collect_counter_slots(buffer_state& st) {
-    thread_buffer& b = *st.buf;
+  // Calls grown(site, delta) for each counter slot of the ring that grew since the flusher last took it,
+  // and takes the growth. Allocates nothing: the crash handler uses it too.
+  template <class Grown>
+  static void take_counter_growth(thread_buffer& b, Grown&& grown) {
     const std::uint32_t used = counter_slots_in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
       const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
       if (sum == b.counter_reported[i]) continue;
       const site* s = g_counter_sites[i].load(std::memory_order_acquire);
-      if (!s) continue;
-      accumulate(st, s, tag_counter, sum - b.counter_reported[i]);
+      if (!s) continue;  // its number is being given this instant: taken next time
+      grown(s, sum - b.counter_reported[i]);
       b.counter_reported[i] = sum;
     }
   }
 
   void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
-    collect_counter_slots(st);
+    take_counter_growth(*st.buf,
+                        [&](const site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
     for (auto& m : st.metrics) {
       if (!m.dirty) continue;
       const std::string* name = quoted_name(m.s, m.s->name);
@@ -1224,13 +1221,8 @@ class flusher {
     };
     for (const auto& m : st.metrics)
       if (m.dirty && m.s->kind == site_kind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
-    thread_buffer& b = *st.buf;
-    const std::uint32_t used = counter_slots_in_use();
-    for (std::uint32_t i = 1; i < used; ++i) {
-      const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
-      const site* s = g_counter_sites[i].load(std::memory_order_acquire);
-      if (sum != b.counter_reported[i] && s) line(s, static_cast<std::int64_t>(sum - b.counter_reported[i]));
-    }
+    take_counter_growth(
+        *st.buf, [&](const site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
   }
 
   // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
