@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <valgrind/callgrind.h>
+#include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 
 #include "peer_loops.hpp"

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 
 #include <atomic>

@@ -1,9 +1,12 @@
 // What the recorder writes: spans pair up and nest, attributes and statuses arrive typed, events, counters,
 // gauges, phases and threads are reported, and every line matches the schema.
 #include <doctest/doctest.h>
+// This program compiles the implementation itself: it looks at the flusher's internals.
+#define SPANLOG_IMPLEMENTATION
 #ifdef SPANLOG_TEST_SINGLE_HEADER
 #include <spanlog.hpp>
 #else
+#include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 #endif
 

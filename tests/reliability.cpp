@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+// This program compiles the implementation itself: it resets the crash handlers and counts rings made.
+#define SPANLOG_IMPLEMENTATION
+#include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 
 #include <atomic>

@@ -7,6 +7,7 @@
 #include <simdjson.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 
 #include <atomic>

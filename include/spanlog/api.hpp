@@ -1,13 +1,14 @@
-// The macro-free API: scoped spans, phases, async spans, events, counters, gauges and thread names.
-// The SPANLOG_ macros expand to these; code that prefers objects to macros uses them directly.
+// The macro-free API: the run's lifecycle, scoped spans, phases, async spans, events, counters, gauges and
+// thread names. The SPANLOG_ macros expand to these; code that prefers objects to macros uses them directly.
 #pragma once
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "config.hpp"
 #include "detail/recorder.hpp"
+#include "detail/slow_paths.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 
@@ -22,7 +23,7 @@ struct site_token {};  // selects the constructors the macros use
 
 template <std::size_t N, class... A>
 SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A&... attrs) {
-  static_assert(attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  static_assert(attrs_valid<A...>());
   event(s, attrs...);
 }
 }  // namespace detail
@@ -34,7 +35,7 @@ class scoped_span {
   // From a macro: per-site static metadata (the name is already in it).
   template <std::size_t N, class... A>
   scoped_span(detail::site_token, const detail::site& s, const char (&)[N], const A&... attrs) {
-    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
         previous_ = buffer_->current_span;
@@ -63,7 +64,7 @@ class scoped_span {
   template <std::size_t N, class... A>
   scoped_span(detail::site_token, const detail::site& s, span_context parent, const char (&)[N],
               const A&... attrs) {
-    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
       enter(&s);
@@ -78,7 +79,7 @@ class scoped_span {
       : scoped_span(span_context{}, name, attrs...) {}
   template <std::size_t N, class... A>
   scoped_span(span_context parent, const char (&name)[N], const A&... attrs) {
-    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    static_assert(detail::attrs_valid<A...>());
     begin_named(parent.span_id, name, 0, attrs...);
   }
 
@@ -94,7 +95,7 @@ class scoped_span {
   // Attributes known only while the span runs (tokens used, bytes written); written with its end.
   template <class... A>
   void set(const A&... attrs) {
-    static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+    static_assert(detail::attrs_valid<A...>());
     if (seq_) detail::span_update(id(), detail::extended_op::span_attrs, attrs...);
   }
   void set_error(std::string_view message = {}) {
@@ -168,7 +169,7 @@ inline span_context current_span() {
 // Attributes on the innermost open span of this thread.
 template <class... A>
 void set_span_attrs(const A&... attrs) {
-  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  static_assert(detail::attrs_valid<A...>());
   if (const detail::thread_buffer* b = detail::tl_buffer)
     detail::span_update(b->span_id(b->current_span), detail::extended_op::span_attrs, attrs...);
 }
@@ -186,7 +187,7 @@ inline void set_span_error(std::string_view message = {}) {
 // The id is the caller's, unique among the async spans open at once.
 template <std::size_t N, class... A>
 void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
-  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  static_assert(detail::attrs_valid<A...>());
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_spans>()) {
     if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id,
                                reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
@@ -197,7 +198,7 @@ void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
 }
 template <class... A>
 void async_end(std::uint64_t id, const A&... attrs) {
-  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  static_assert(detail::attrs_valid<A...>());
   // Not subject to sampling: the begin's thread decided that already.
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running | detail::flag_spans>()) {
     if (!detail::write_extended(*b, nullptr, detail::extended_op::async_end, id, 0, 0, detail::ticks(), false,
@@ -209,7 +210,7 @@ void async_end(std::uint64_t id, const A&... attrs) {
 // An instant event with a literal name.
 template <std::size_t N, class... A>
 void event(const char (&name)[N], const A&... attrs) {
-  static_assert(detail::attr_pack_check<A...>::ok, "attributes are \"key\", value pairs with literal keys");
+  static_assert(detail::attrs_valid<A...>());
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
     if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0,
                                 reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
@@ -256,6 +257,36 @@ inline void set_thread_name(std::string_view name) {
                                 false, "name", name))
       detail::thread_buffer::count(b->dropped_events);
   }
+}
+
+// Starts a run with options from the environment, or with these (<spanlog/options.hpp>); SPANLOG=off in the
+// environment still wins. Returns false when a run is already active: stop it first. Without a call, the
+// first record starts a run with options from the environment.
+inline bool start() {
+  return detail::slow::start(nullptr);
+}
+inline bool start(const options& opts) {
+  return detail::slow::start(&opts);
+}
+
+// Returns once every record published before the call is in the file.
+inline void flush() {
+  detail::slow::flush();
+}
+
+// Drains everything, writes the footer and run_summary.json. Idempotent; a later start() begins a new run,
+// and until then nothing is recorded.
+inline void stop() {
+  detail::slow::stop();
+}
+
+// The active run's directory, or the last one's; empty before the first run or when it could not be made.
+inline std::string run_directory() {
+  return detail::slow::run_directory();
+}
+
+inline bool running() {
+  return (detail::g_flags.load(std::memory_order_relaxed) & detail::flag_running) != 0;
 }
 
 SPANLOG_END_NAMESPACE

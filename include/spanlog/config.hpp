@@ -48,12 +48,32 @@
 #define SPANLOG_ABI_CAT(a, b, c, d) SPANLOG_ABI_CAT2(a, b, c, d)
 #define SPANLOG_ABI_NAMESPACE \
   SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS, SPANLOG_COUNTER_SLOTS)
+
+// Every symbol is local to the executable or shared library it is compiled into, whatever visibility the
+// build chooses: images never bind to each other's copies by accident (half of one and half of another), and
+// they find the one session of the process at run time instead (impl/process_hub.hpp).
+#if defined(__GNUC__) || defined(__clang__)
+#define SPANLOG_IMAGE_LOCAL __attribute__((visibility("hidden")))
+#else
+#define SPANLOG_IMAGE_LOCAL
+#endif
 #define SPANLOG_BEGIN_NAMESPACE \
   namespace spanlog {           \
-  inline namespace SPANLOG_ABI_NAMESPACE {
+  inline namespace SPANLOG_ABI_NAMESPACE SPANLOG_IMAGE_LOCAL {
 #define SPANLOG_END_NAMESPACE \
   }                           \
   }
+
+// The public API's namespace: the recording one, or with SPANLOG_ENABLED=0 one of its own, so that a program
+// whose files are built partly enabled and partly disabled has two sets of names, never two definitions of
+// one.
+#if SPANLOG_ENABLED
+#define SPANLOG_BEGIN_API_NAMESPACE SPANLOG_BEGIN_NAMESPACE
+#else
+#define SPANLOG_BEGIN_API_NAMESPACE \
+  namespace spanlog {               \
+  inline namespace disabled {
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define SPANLOG_LIKELY(x) __builtin_expect(!!(x), 1)

@@ -1,28 +1,38 @@
-// The macro-free API when SPANLOG_ENABLED is 0: the same names, each doing nothing, so code that uses
-// them compiles unchanged and, optimized, leaves nothing behind.
+// The macro-free API when SPANLOG_ENABLED is 0: the same names, each doing nothing, so code that uses them
+// compiles unchanged and, optimized, leaves nothing behind. Arguments are checked as strictly as enabled.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
-namespace spanlog {
+#include "config.hpp"
+#include "detail/attr_check.hpp"
+
+SPANLOG_BEGIN_API_NAMESPACE
+
+struct options;
 
 struct span_context {
   std::uint64_t span_id = 0;
   explicit operator bool() const { return false; }
 };
 
-struct options {};
-
 class scoped_span {
  public:
   template <std::size_t N, class... A>
-  explicit scoped_span(const char (&)[N], const A&...) {}
+  explicit scoped_span(const char (&)[N], const A&...) {
+    static_assert(detail::attrs_valid<A...>());
+  }
   template <std::size_t N, class... A>
-  scoped_span(span_context, const char (&)[N], const A&...) {}
+  scoped_span(span_context, const char (&)[N], const A&...) {
+    static_assert(detail::attrs_valid<A...>());
+  }
   template <class... A>
-  void set(const A&...) {}
+  void set(const A&...) {
+    static_assert(detail::attrs_valid<A...>());
+  }
   void set_error(std::string_view = {}) {}
   span_context context() const { return {}; }
   bool recorded() const { return false; }
@@ -40,7 +50,10 @@ class counter {
   template <std::size_t N>
   constexpr explicit counter(const char (&)[N]) {}
   template <class T>
-  void add(T) const {}
+  void add(T) const {
+    static_assert(std::is_integral_v<T>,
+                  "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+  }
 };
 
 class gauge {
@@ -48,23 +61,36 @@ class gauge {
   template <std::size_t N>
   constexpr explicit gauge(const char (&)[N]) {}
   template <class T>
-  void set(T) const {}
+  void set(T) const {
+    static_assert(std::is_arithmetic_v<T>, "spanlog::gauge takes a number");
+  }
 };
 
 inline span_context current_span() {
   return {};
 }
 template <class... A>
-void set_span_attrs(const A&...) {}
+void set_span_attrs(const A&...) {
+  static_assert(detail::attrs_valid<A...>());
+}
 inline void set_span_error(std::string_view = {}) {}
 template <std::size_t N, class... A>
-void async_begin(const char (&)[N], std::uint64_t, const A&...) {}
+void async_begin(const char (&)[N], std::uint64_t, const A&...) {
+  static_assert(detail::attrs_valid<A...>());
+}
 template <class... A>
-void async_end(std::uint64_t, const A&...) {}
+void async_end(std::uint64_t, const A&...) {
+  static_assert(detail::attrs_valid<A...>());
+}
 template <std::size_t N, class... A>
-void event(const char (&)[N], const A&...) {}
+void event(const char (&)[N], const A&...) {
+  static_assert(detail::attrs_valid<A...>());
+}
 inline void set_thread_name(std::string_view) {}
-inline bool start(const options& = {}) {
+inline bool start() {
+  return false;
+}
+inline bool start(const options&) {
   return false;
 }
 inline void flush() {}
@@ -76,4 +102,4 @@ inline bool running() {
   return false;
 }
 
-}  // namespace spanlog
+SPANLOG_END_NAMESPACE

@@ -1,7 +1,11 @@
 // The SPANLOG_ macros, each in its enabled and its disabled form. Disabled, they expand to code that
-// type-checks every argument inside sizeof and evaluates none, so a typo fails in every build.
+// type-checks every argument inside sizeof and evaluates none, so a wrong use fails in every build.
 #pragma once
+#include <string_view>
+#include <type_traits>
+
 #include "config.hpp"
+#include "detail/attr_check.hpp"
 
 #define SPANLOG_CAT_(a, b) a##b
 #define SPANLOG_CAT(a, b) SPANLOG_CAT_(a, b)
@@ -10,10 +14,12 @@
 
 #if SPANLOG_ENABLED
 
-// `"" name ""` compiles only when name is a string literal.
-#define SPANLOG_SITE_(id, name, kind)                                            \
-  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id) {      \
-    "" name "", __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::kind \
+// A name must be text of static storage (a string literal): the site keeps a pointer to it. The check comes
+// first, so that a name that varies is refused with a message saying what to write instead.
+#define SPANLOG_SITE_(id, name, kind)                                                       \
+  static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
+  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id) {                 \
+    name, __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::kind                  \
   }
 
 // SPANLOG_SPAN("name", "key", value, ...): a span over the enclosing scope.
@@ -61,8 +67,9 @@
 #define SPANLOG_COUNTER_ADD(name, delta) SPANLOG_COUNTER_ADD_(__COUNTER__, name, delta)
 #define SPANLOG_COUNTER_ADD_(id, name, delta)                                                              \
   do {                                                                                                     \
+    static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_);              \
     static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                               \
-        "" name "", __func__, __FILE__, __LINE__,                                                          \
+        name, __func__, __FILE__, __LINE__,                                                                \
         ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float     \
                                                          : ::spanlog::detail::site_kind::counter_int};     \
     static ::spanlog::detail::counter_slot SPANLOG_CAT(spanlog_slot_, id);                                 \
@@ -78,47 +85,64 @@
   } while (0)
 
 // SPANLOG_ASYNC_BEGIN("name", id, "key", value, ...) / SPANLOG_ASYNC_END(id, ...): a span across threads.
-#define SPANLOG_ASYNC_BEGIN(...) ::spanlog::async_begin(__VA_ARGS__)
-#define SPANLOG_ASYNC_END(...) ::spanlog::async_end(__VA_ARGS__)
+// The ids are checked as in the disabled form: async_begin and async_end take any number that converts.
+#define SPANLOG_ASYNC_BEGIN(...)                                                 \
+  (static_cast<void>(sizeof(::spanlog::detail::check_async_begin(__VA_ARGS__))), \
+   ::spanlog::async_begin(__VA_ARGS__))
+#define SPANLOG_ASYNC_END(...)                                                 \
+  (static_cast<void>(sizeof(::spanlog::detail::check_async_end(__VA_ARGS__))), \
+   ::spanlog::async_end(__VA_ARGS__))
 
 #define SPANLOG_THREAD_NAME(name) ::spanlog::set_thread_name(name)
 
 #else  // SPANLOG_ENABLED
 
-// Only declared: used inside sizeof, never called, so nothing is emitted.
-namespace spanlog_disabled {
-template <class... A>
-char check(const A&...);
-}  // namespace spanlog_disabled
+// Each argument is named inside sizeof or decltype only: checked as the enabled form checks it, never
+// evaluated.
 
-#define SPANLOG_CHECK_(...) static_cast<void>(sizeof(::spanlog_disabled::check(__VA_ARGS__)))
-#define SPANLOG_SPAN(...)                                          \
-  static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); \
-  SPANLOG_CHECK_(__VA_ARGS__)
-#define SPANLOG_SPAN_CHILD_OF(context, ...)                        \
-  static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); \
-  SPANLOG_CHECK_(context, __VA_ARGS__)
+// A name must be kept in constant data, as the enabled form's site keeps it (a local array is refused there):
+// checked in a member function of a local class, which is never called, so not even -O0 emits anything.
+#define SPANLOG_CHECK_STATIC_(name)                                                            \
+  struct SPANLOG_CAT(spanlog_name_check_, __COUNTER__) {                                       \
+    static void check() { [[maybe_unused]] static constexpr const char* spanlog_name = name; } \
+  }
+#define SPANLOG_CHECK_NAME_(name)                                                           \
+  static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
+  SPANLOG_CHECK_STATIC_(name)
+#define SPANLOG_CHECK_NUMBER_(number)                                     \
+  static_assert(::std::is_arithmetic_v<::std::decay_t<decltype(number)>>, \
+                "spanlog counters and gauges take a number")
+#define SPANLOG_CHECK_TEXT_(text) static_cast<void>(sizeof(::std::string_view(text)))
+
+#define SPANLOG_SPAN(...)                                                 \
+  static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__))); \
+  SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
+#define SPANLOG_SPAN_CHILD_OF(context, ...)                                          \
+  static_assert(::std::is_convertible_v<decltype(context), ::spanlog::span_context>, \
+                "SPANLOG_SPAN_CHILD_OF takes a spanlog::span_context first");        \
+  static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__)));            \
+  SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
 #define SPANLOG_SPAN_FN() static_cast<void>(0)
-#define SPANLOG_PHASE(name) static_assert(sizeof("" name "") > 0, "")
-#define SPANLOG_SPAN_SET(...) SPANLOG_CHECK_(__VA_ARGS__)
-#define SPANLOG_SPAN_ERROR(message) SPANLOG_CHECK_(message)
-#define SPANLOG_EVENT(...)                                           \
-  do {                                                               \
-    static_assert(sizeof("" SPANLOG_FIRST(__VA_ARGS__) "") > 0, ""); \
-    SPANLOG_CHECK_(__VA_ARGS__);                                     \
+#define SPANLOG_PHASE(name) SPANLOG_CHECK_NAME_(name)
+#define SPANLOG_SPAN_SET(...) static_cast<void>(sizeof(::spanlog::detail::check_attrs(__VA_ARGS__)))
+#define SPANLOG_SPAN_ERROR(message) SPANLOG_CHECK_TEXT_(message)
+#define SPANLOG_EVENT(...)                                                  \
+  do {                                                                      \
+    static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__))); \
+    SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__));                      \
   } while (0)
-#define SPANLOG_COUNTER_ADD(name, delta)       \
-  do {                                         \
-    static_assert(sizeof("" name "") > 0, ""); \
-    SPANLOG_CHECK_(delta);                     \
+#define SPANLOG_COUNTER_ADD(name, delta) \
+  do {                                   \
+    SPANLOG_CHECK_NAME_(name);           \
+    SPANLOG_CHECK_NUMBER_(delta);        \
   } while (0)
-#define SPANLOG_GAUGE_SET(name, value)         \
-  do {                                         \
-    static_assert(sizeof("" name "") > 0, ""); \
-    SPANLOG_CHECK_(value);                     \
+#define SPANLOG_GAUGE_SET(name, value) \
+  do {                                 \
+    SPANLOG_CHECK_NAME_(name);         \
+    SPANLOG_CHECK_NUMBER_(value);      \
   } while (0)
-#define SPANLOG_ASYNC_BEGIN(...) SPANLOG_CHECK_(__VA_ARGS__)
-#define SPANLOG_ASYNC_END(...) SPANLOG_CHECK_(__VA_ARGS__)
-#define SPANLOG_THREAD_NAME(name) SPANLOG_CHECK_(name)
+#define SPANLOG_ASYNC_BEGIN(...) static_cast<void>(sizeof(::spanlog::detail::check_async_begin(__VA_ARGS__)))
+#define SPANLOG_ASYNC_END(...) static_cast<void>(sizeof(::spanlog::detail::check_async_end(__VA_ARGS__)))
+#define SPANLOG_THREAD_NAME(name) SPANLOG_CHECK_TEXT_(name)
 
 #endif  // SPANLOG_ENABLED

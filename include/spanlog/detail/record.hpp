@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "../config.hpp"
+#include "attr_check.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -95,10 +96,8 @@ inline std::size_t clipped_length(const char* s, std::size_t n) {
 template <class T>
 struct attr_codec {
   using D = std::decay_t<T>;
-  static constexpr bool is_string = std::is_same_v<D, const char*> || std::is_same_v<D, char*> ||
-                                    std::is_same_v<D, std::string_view> || std::is_same_v<D, std::string>;
-  static_assert(std::is_arithmetic_v<D> || std::is_enum_v<D> || is_string,
-                "spanlog attribute values are integers, floating point, bool or strings");
+  static constexpr bool is_string = is_string_value<T>;
+  static_assert(is_attr_value<T>, SPANLOG_ATTR_VALUES_MESSAGE_);
 
   static std::string_view view(const T& v) {
     if constexpr (std::is_same_v<D, std::string_view> || std::is_same_v<D, std::string>) {
@@ -149,25 +148,6 @@ struct attr_codec {
     std::memcpy(out, &slot, sizeof slot);
     return sizeof(attr_slot) + extra;
   }
-};
-
-// Keys are string literals (char arrays of static storage); values anything attr_codec takes.
-template <class... A>
-struct attr_pack_check;
-template <>
-struct attr_pack_check<> {
-  static constexpr bool ok = true;
-};
-template <class K, class V, class... Rest>
-struct attr_pack_check<K, V, Rest...> {
-  static constexpr bool ok =
-      std::is_array_v<std::remove_reference_t<K>> &&
-      std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<K>>>, char> &&
-      attr_pack_check<Rest...>::ok;
-};
-template <class K>
-struct attr_pack_check<K> {
-  static constexpr bool ok = false;
 };
 
 inline std::size_t attrs_bytes() {

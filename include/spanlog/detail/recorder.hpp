@@ -10,6 +10,7 @@
 #include "clock.hpp"
 #include "counter_slots.hpp"
 #include "record.hpp"
+#include "slow_paths.hpp"
 #include "thread_buffer.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
@@ -24,22 +25,19 @@ enum runtime_flag : std::uint32_t {
   flag_never_started = 1u << 5,  // the first record starts the default session
 };
 
-// Constant-initialized, so the hot path reads them without an initialization guard.
+// Constant-initialized, so the hot path reads them without an initialization guard. One copy per executable
+// or shared library (SPANLOG_IMAGE_LOCAL): the session keeps every image's flags in step, and a thread's
+// tl_buffer points to the same ring in each image it records from.
 inline std::atomic<std::uint32_t> g_flags{flag_never_started};
 inline std::atomic<std::uint64_t> g_sample_threshold{~std::uint64_t{0}};
 inline thread_local thread_buffer* tl_buffer = nullptr;
 inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
 inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
-// Slow paths, defined in session.hpp.
-thread_buffer* attach_current_thread(bool late = false);
-void start_default_session();
-bool make_room(thread_buffer& b, std::uint64_t need);
-
 SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
   std::uint32_t f = g_flags.load(std::memory_order_acquire);
   if (f & flag_never_started) {
-    start_default_session();
+    slow::start_default_session();
     f = g_flags.load(std::memory_order_acquire);
   }
   if ((f & (flag_running | kind)) != (flag_running | kind)) return nullptr;
@@ -51,7 +49,7 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
       if (tl_late_attached) return nullptr;
       tl_late_attached = true;
     }
-    b = attach_current_thread(tl_thread_exiting);
+    b = slow::attach_current_thread(tl_thread_exiting);
     if (!b) return nullptr;
   }
   if (kind == flag_spans && (f & flag_sampling)) {
@@ -81,7 +79,7 @@ SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
 }
 
 SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
-  return SPANLOG_LIKELY(b.below_high_water(need)) || make_room(b, need);
+  return SPANLOG_LIKELY(b.below_high_water(need)) || slow::make_room(b, need);
 }
 
 // Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
@@ -192,7 +190,7 @@ SPANLOG_ALWAYS_INLINE void add_to_slot(thread_buffer& b, std::uint32_t slot, std
 SPANLOG_NOINLINE inline void counter_add_slow(const site& s, counter_slot& slot, std::uint64_t delta) {
   thread_buffer* b = buffer_slow(flag_metrics);
   if (!b) return;
-  if (const std::uint32_t index = counter_slot_for(s, slot)) return add_to_slot(*b, index, delta);
+  if (const std::uint32_t index = slow::counter_slot_for(s, slot)) return add_to_slot(*b, index, delta);
   metric(*b, s, tag_counter, delta);
 }
 
@@ -200,6 +198,7 @@ SPANLOG_NOINLINE inline void counter_add_slow(const site& s, counter_slot& slot,
 // the site's slot number at once, and adds.
 template <class T>
 SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delta) {
+  static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
   if constexpr (std::is_floating_point_v<T>) {
     if (thread_buffer* b = buffer_for<flag_metrics>()) {
       double d = static_cast<double>(delta);
@@ -220,6 +219,7 @@ SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delt
 
 template <class T>
 SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
+  static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
   if (thread_buffer* b = buffer_for<flag_metrics>()) {
     double d = static_cast<double>(value);
     std::uint64_t bits;

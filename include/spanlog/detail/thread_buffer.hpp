@@ -49,13 +49,16 @@ struct thread_buffer {
   // Written by the flusher: `consumed` releases ring space back to the recording thread.
   alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
   std::atomic<bool> exited{false};
+  // Images (executable, shared libraries, plugins) whose code recorded on this thread into this ring: each
+  // lets go when the thread exits, and the last one marks the ring exited (impl/thread_rings.hpp).
+  std::atomic<std::uint32_t> holders{0};
   std::atomic<std::uint32_t> producer_waiting{0};  // set by the recording thread asleep for room (block)
   std::uint64_t drained_span_seq = 0;              // the flusher's count of span_seq
   std::uint64_t capacity = 0;
   std::uint64_t slot = 0;
   std::uint64_t tid = 0;
   char initial_name[32] = {};
-  thread_buffer* next_made = nullptr;  // the list of every ring made (session.hpp)
+  thread_buffer* next_made = nullptr;  // the list of every ring made (impl/thread_rings.hpp)
   // The sums of counter_sum the flusher has written; they stay with the ring from run to run and from thread
   // to thread, so only growth is ever reported.
   std::uint64_t counter_reported[counter_slot_count] = {};

@@ -24,100 +24,20 @@
 #include <unordered_map>
 #include <vector>
 
-#include "config.hpp"
-#include "detail/clock.hpp"
-#include "detail/jsonl_writer.hpp"
-#include "detail/record.hpp"
-#include "detail/ring_wait.hpp"
-#include "detail/thread_buffer.hpp"
-#include "options.hpp"
+#include "../config.hpp"
+#include "../detail/clock.hpp"
+#include "../detail/record.hpp"
+#include "../detail/thread_buffer.hpp"
+#include "../options.hpp"
+#include "clock_calibration.hpp"
+#include "counter_sites.hpp"
+#include "jsonl_writer.hpp"
+#include "ring_wait.hpp"
+#include "runtime_constants.hpp"
+#include "signal_safe_writer.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
-
-// Ticks to Unix-epoch nanoseconds: an anchor taken at start and a rate measured against steady_clock.
-// The first run of a process starts with a rate measured over 2 ms, so the flusher can drain at once, and
-// refines it once 50 ms have passed; the conversion stays continuous there (piecewise linear), so no
-// timestamp jumps. Later runs reuse the refined rate.
-struct clock_calibration {
-  std::uint64_t anchor_ticks = 0;
-  std::int64_t anchor_ns = 0;
-  std::int64_t anchor_steady_ns = 0;
-  double ns_per_tick = 1.0;
-  std::uint64_t refined_at_ticks = ~std::uint64_t{0};  // from here on `refined_ns_per_tick` applies
-  std::int64_t refined_at_ns = 0;
-  double refined_ns_per_tick = 1.0;
-  bool refined = false;
-
-  std::int64_t to_ns(std::uint64_t t) const {
-    if (t >= refined_at_ticks)
-      return refined_at_ns +
-             static_cast<std::int64_t>(static_cast<double>(t - refined_at_ticks) * refined_ns_per_tick);
-    const auto delta = static_cast<std::int64_t>(t - anchor_ticks);
-    return anchor_ns + static_cast<std::int64_t>(static_cast<double>(delta) * ns_per_tick);
-  }
-  double current_ns_per_tick() const { return refined ? refined_ns_per_tick : ns_per_tick; }
-  double ticks_per_second() const { return 1e9 / current_ns_per_tick(); }
-
-  // A (ticks, steady ns) pair read as close together as the machine allows: the tightest of a few brackets.
-  static void paired_reading(std::uint64_t& t, std::int64_t& steady) {
-    std::int64_t best = INT64_MAX;
-    for (int i = 0; i < 5; ++i) {
-      const std::int64_t a = steady_ns();
-      const std::uint64_t tk = ticks();
-      const std::int64_t b = steady_ns();
-      if (b - a < best) best = b - a, t = tk, steady = a + (b - a) / 2;
-    }
-  }
-
-  static std::atomic<double>& process_rate() {
-    static std::atomic<double> rate{0.0};
-    return rate;
-  }
-
-  void start() {
-    paired_reading(anchor_ticks, anchor_steady_ns);
-    anchor_ns = system_ns() - (steady_ns() - anchor_steady_ns);
-  }
-
-  double rate_since_anchor() const {
-    std::uint64_t t = 0;
-    std::int64_t s = 0;
-    paired_reading(t, s);
-    return t > anchor_ticks
-               ? static_cast<double>(s - anchor_steady_ns) / static_cast<double>(t - anchor_ticks)
-               : ns_per_tick;
-  }
-
-  // The first estimate: the process's refined rate, or one measured over 2 ms.
-  void measure_initial_rate() {
-#if SPANLOG_USE_TSC
-    if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
-      ns_per_tick = known;
-      refined = true;
-      return;
-    }
-    while (steady_ns() < anchor_steady_ns + 2000000) std::this_thread::yield();
-    ns_per_tick = rate_since_anchor();
-#else
-    refined = true;
-#endif
-  }
-
-  // Called each cycle: once 50 ms have passed, switches to the rate measured over them.
-  void refine_if_due() {
-#if SPANLOG_USE_TSC
-    if (refined || steady_ns() < anchor_steady_ns + 50000000) return;
-    const double rate = rate_since_anchor();
-    const std::uint64_t now = ticks();
-    refined_at_ns = to_ns(now);
-    refined_at_ticks = now;
-    refined_ns_per_tick = rate;
-    refined = true;
-    process_rate().store(rate, std::memory_order_release);
-#endif
-  }
-};
 
 // What a run totals, for the footer and run_summary.json.
 struct run_totals {
@@ -147,83 +67,6 @@ struct thread_summary {
 
 // Set by the crash handler: the flusher writes what it has formatted, then parks for the handler.
 inline std::atomic<int> g_crashing{0};
-
-// Output for the crash handler: a fixed buffer and write(2), nothing that allocates or locks.
-class signal_safe_writer {
- public:
-  explicit signal_safe_writer(int fd) : fd_(fd) {}
-  ~signal_safe_writer() { flush(); }
-  signal_safe_writer(const signal_safe_writer&) = delete;
-  signal_safe_writer& operator=(const signal_safe_writer&) = delete;
-
-  void append(const char* begin, const char* end) {
-    while (begin < end) {
-      if (size_ == sizeof buf_) flush();
-      const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - begin), sizeof buf_ - size_);
-      std::memcpy(buf_ + size_, begin, n);
-      size_ += n;
-      begin += n;
-    }
-  }
-  void raw(const char* s) { append(s, s + std::strlen(s)); }
-  void u64(std::uint64_t v) {
-    char tmp[24];
-    char* p = tmp + sizeof tmp;
-    do {
-      *--p = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v);
-    append(p, tmp + sizeof tmp);
-  }
-  void i64(std::int64_t v) {
-    if (v < 0) {
-      raw("-");
-      u64(static_cast<std::uint64_t>(-(v + 1)) + 1);
-    } else {
-      u64(static_cast<std::uint64_t>(v));
-    }
-  }
-  void string(const char* s) {
-    raw("\"");
-    jsonl_writer::escape_into(*this, s ? std::string_view(s) : std::string_view());
-    raw("\"");
-  }
-  void flush() {
-    const char* p = buf_;
-    while (size_ && fd_ >= 0) {
-      const ssize_t n = ::write(fd_, p, size_);
-      if (n > 0) {
-        p += n;
-        size_ -= static_cast<std::size_t>(n);
-      } else if (!(n < 0 && errno == EINTR)) {
-        break;
-      }
-    }
-    size_ = 0;
-  }
-
- private:
-  int fd_;
-  std::size_t size_ = 0;
-  char buf_[16384];
-};
-
-inline const char* signal_name(int sig) {
-  switch (sig) {
-    case SIGSEGV:
-      return "SIGSEGV";
-    case SIGABRT:
-      return "SIGABRT";
-    case SIGBUS:
-      return "SIGBUS";
-    case SIGFPE:
-      return "SIGFPE";
-    case SIGILL:
-      return "SIGILL";
-    default:
-      return "signal";
-  }
-}
 
 // How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
 // wakes the flusher while a run stops never touches a destroyed object.
@@ -271,6 +114,16 @@ class flusher {
   void flush() {
     std::unique_lock<std::mutex> lock(mutex_);
     const std::uint64_t ticket = ++flush_requested_;
+    cv_.notify_all();
+    done_cv_.wait(lock, [&] { return flush_done_ >= ticket || finished_; });
+  }
+
+  // An image (a plugin) is being unloaded: everything published before the call is written, as flush() does,
+  // and then no name the flusher keeps points into [begin, end), which is about to be unmapped.
+  void forget_image(std::uintptr_t begin, std::uintptr_t end) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::uint64_t ticket = ++flush_requested_;
+    forget_requests_.push_back(forget_request{begin, end, ticket});
     cv_.notify_all();
     done_cv_.wait(lock, [&] { return flush_done_ >= ticket || finished_; });
   }
@@ -347,7 +200,7 @@ class flusher {
 
   // ---- names: escaped once per call site (or per name pointer) ----
   const std::string* quoted_name(const void* key, const char* name) {
-    auto& slot = name_cache_fast_[(reinterpret_cast<std::uintptr_t>(key) >> 3) & (name_cache_fast_size - 1)];
+    auto& slot = name_cache_fast_[(reinterpret_cast<std::uintptr_t>(key) >> 3) & (name_cache_fast_slots - 1)];
     if (slot.key == key) return slot.value;
     auto it = name_cache_.find(key);
     if (it == name_cache_.end()) {
@@ -440,9 +293,12 @@ class flusher {
     b.initial_name[kept] = 0;
   }
 
-  void adopt_new_buffers() {
+  // Returns whether a ring was adopted.
+  bool adopt_new_buffers() {
     thread_buffer* b = nullptr;
-    while (queues_.new_buffers->try_dequeue(b)) adopt(b, false);
+    bool adopted = false;
+    while (queues_.new_buffers->try_dequeue(b)) adopt(b, false), adopted = true;
+    return adopted;
   }
 
   // ---- the main loop ----
@@ -489,6 +345,7 @@ class flusher {
       }
       write_out();
       if (flushing) {
+        forget_images_up_to(flush_ticket);
         std::lock_guard<std::mutex> lock(mutex_);
         flush_done_ = flush_ticket;
         done_cv_.notify_all();
@@ -498,11 +355,47 @@ class flusher {
     finish();
   }
 
-  // Drains every ring in passes of at most batch_bytes each, so the text formatted between two safe points
-  // (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
+  // The images whose unload waits for this flush: what they recorded is written, so their names go.
+  void forget_images_up_to(std::uint64_t ticket) {
+    std::vector<forget_request> due;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (auto it = forget_requests_.begin(); it != forget_requests_.end();) {
+        if (it->ticket <= ticket) {
+          due.push_back(*it);
+          it = forget_requests_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (const forget_request& r : due) forget_names_in(r.begin, r.end);
+  }
+
+  // Cached names move out of the lookup (their text stays where open spans point to it), and metrics keyed by
+  // a site of the image go: each was written before.
+  void forget_names_in(std::uintptr_t begin, std::uintptr_t end) {
+    auto inside = [&](const void* p) {
+      const auto at = reinterpret_cast<std::uintptr_t>(p);
+      return at >= begin && at < end;
+    };
+    for (auto it = name_cache_.begin(); it != name_cache_.end();) {
+      const auto next = std::next(it);
+      if (inside(it->first)) retired_names_.push_back(name_cache_.extract(it));
+      it = next;
+    }
+    for (name_cache_slot& slot : name_cache_fast_) slot = name_cache_slot{};
+    for (buffer_state& st : states_)
+      st.metrics.erase(std::remove_if(st.metrics.begin(), st.metrics.end(),
+                                      [&](const metric_acc& m) { return !m.dirty && inside(m.s); }),
+                       st.metrics.end());
+  }
+
+  // Drains every ring in passes of at most drain_batch_bytes each, so the text formatted between two safe
+  // points (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
   void drain_all() {
     cycle_starts_.clear();
-    for (int pass = 0; pass < 256; ++pass) {
+    for (int pass = 0; pass < drain_passes_per_cycle; ++pass) {
       bool more = false;
       for (std::size_t i = 0; i < states_.size(); ++i) {
         park_if_crashing();
@@ -511,16 +404,19 @@ class flusher {
         retire_exited();
         if (i >= states_.size()) break;
         more = drain(states_[i]) || more;
-        if (w_.size() >= (std::size_t{4} << 20)) write_out();
+        if (w_.size() >= write_out_bytes) write_out();
       }
-      retire_exited();
-      if (!more) break;
+      // A ring adopted at the end of a pass is drained in the next: its thread may have woken the flusher
+      // once and be waiting (block policy) for exactly this drain.
+      const bool adopted = retire_exited();
+      if (!more && !adopted) break;
     }
     count_spans_in_phases();
   }
 
-  void retire_exited() {
-    adopt_new_buffers();
+  // Returns whether a new thread's ring was adopted on the way.
+  bool retire_exited() {
+    const bool adopted = adopt_new_buffers();
     for (std::size_t i = 0; i < states_.size();) {
       buffer_state& st = states_[i];
       if (st.buf->exited.load(std::memory_order_acquire)) {
@@ -531,16 +427,15 @@ class flusher {
         ++i;
       }
     }
+    return adopted;
   }
-
-  static constexpr std::uint64_t batch_bytes = std::uint64_t{256} << 10;
 
   // Returns true when the ring holds more than one batch could take.
   bool drain(buffer_state& st) {
     thread_buffer& b = *st.buf;
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
     const std::uint64_t published = b.published.load(std::memory_order_acquire);
-    const std::uint64_t end = published - pos > batch_bytes ? pos + batch_bytes : published;
+    const std::uint64_t end = published - pos > drain_batch_bytes ? pos + drain_batch_bytes : published;
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
     while (pos < end) {
@@ -1166,7 +1061,7 @@ class flusher {
   void crash_dump(int sig) {
     const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
     if (!on_flusher && thread_id_.load() != 0) {
-      for (int i = 0; i < 2000 && !parked_.load(std::memory_order_acquire); ++i) {
+      for (int i = 0; i < crash_wait_for_flusher_ms && !parked_.load(std::memory_order_acquire); ++i) {
         const timespec ms{0, 1000000};
         ::nanosleep(&ms, nullptr);
       }
@@ -1232,7 +1127,7 @@ class flusher {
     thread_buffer& b = *st.buf;
     std::uint64_t pos = b.consumed.load(std::memory_order_acquire);
     const std::uint64_t end = b.published.load(std::memory_order_acquire);
-    constexpr std::size_t max_depth = 256;
+    constexpr std::size_t max_depth = crash_max_depth;
     std::uint64_t ids[max_depth], starts[max_depth];
     std::size_t depth = 0;
     // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
@@ -1494,7 +1389,7 @@ class flusher {
   // before it, written by then, is dropped from the cache.
   void release_written_pages() {
 #if defined(__linux__)
-    constexpr std::uint64_t window = std::uint64_t{64} << 20;
+    constexpr std::uint64_t window = page_cache_window_bytes;
     while (fd_ >= 0 && bytes_written_ >= released_up_to_ + 2 * window) {
       const auto previous = static_cast<off_t>(released_up_to_);
       ::sync_file_range(fd_, previous + static_cast<off_t>(window), window, SYNC_FILE_RANGE_WRITE);
@@ -1640,7 +1535,6 @@ class flusher {
     std::fprintf(stderr, "spanlog: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
   }
 
-  static constexpr std::size_t name_cache_fast_size = 512;
   struct name_cache_slot {
     const void* key = nullptr;
     const std::string* value = nullptr;
@@ -1680,7 +1574,13 @@ class flusher {
   };
   std::unordered_map<std::string, counter_total> counter_totals_;
   std::unordered_map<const void*, std::string> name_cache_;
-  name_cache_slot name_cache_fast_[name_cache_fast_size];
+  std::vector<std::unordered_map<const void*, std::string>::node_type> retired_names_;  // of unloaded images
+  struct forget_request {
+    std::uintptr_t begin, end;
+    std::uint64_t ticket;
+  };
+  std::vector<forget_request> forget_requests_;  // guarded by mutex_
+  name_cache_slot name_cache_fast_[name_cache_fast_slots];
   jsonl_writer w_;
   jsonl_writer attr_writer_;
   fmt::memory_buffer scratch_;

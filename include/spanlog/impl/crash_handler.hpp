@@ -7,7 +7,7 @@
 #include <atomic>
 #include <cstring>
 
-#include "config.hpp"
+#include "../config.hpp"
 #include "flusher.hpp"
 
 SPANLOG_BEGIN_NAMESPACE

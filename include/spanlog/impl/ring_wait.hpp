@@ -15,7 +15,8 @@
 #endif
 
 #include "../config.hpp"
-#include "thread_buffer.hpp"
+#include "../detail/thread_buffer.hpp"
+#include "runtime_constants.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -51,7 +52,7 @@ inline void wait_for_hand_back(thread_buffer& b, std::uint64_t seen) {
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (b.consumed.load(std::memory_order_relaxed) == seen) {
 #if defined(__linux__)
-    timespec limit{0, 1000000};
+    timespec limit{0, block_wait_ns};
     ::syscall(SYS_futex, consumed_futex_word(b), FUTEX_WAIT_PRIVATE, static_cast<std::uint32_t>(seen), &limit,
               nullptr, 0);
 #else

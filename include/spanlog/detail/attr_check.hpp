@@ -1,0 +1,95 @@
+// What a call's arguments may be, checked at compile time in the enabled and the disabled build alike, so a
+// wrong use fails in every build with a message that says what to write instead.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "../config.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+template <class T>
+constexpr bool is_string_value =
+    std::is_same_v<std::decay_t<T>, const char*> || std::is_same_v<std::decay_t<T>, char*> ||
+    std::is_same_v<std::decay_t<T>, std::string_view> || std::is_same_v<std::decay_t<T>, std::string>;
+
+// Attribute values: integers, floating point, bool, enums and strings (copied into the ring).
+template <class T>
+constexpr bool is_attr_value =
+    std::is_arithmetic_v<std::decay_t<T>> || std::is_enum_v<std::decay_t<T>> || is_string_value<T>;
+
+// A name or a key: a char array, which the macros and the site data keep as a pointer to static storage.
+template <class T>
+constexpr bool is_literal_text = std::is_array_v<std::remove_reference_t<T>>&&
+    std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<T>>>, char>;
+
+template <class... A>
+struct attr_pack_check;
+template <>
+struct attr_pack_check<> {
+  static constexpr bool keys_ok = true;
+  static constexpr bool values_ok = true;
+  static constexpr bool ok = true;
+};
+template <class K>
+struct attr_pack_check<K> {  // a key without its value
+  static constexpr bool keys_ok = false;
+  static constexpr bool values_ok = true;
+  static constexpr bool ok = false;
+};
+template <class K, class V, class... Rest>
+struct attr_pack_check<K, V, Rest...> {
+  static constexpr bool keys_ok = is_literal_text<K> && attr_pack_check<Rest...>::keys_ok;
+  static constexpr bool values_ok = is_attr_value<V> && attr_pack_check<Rest...>::values_ok;
+  static constexpr bool ok = keys_ok && values_ok;
+};
+
+#define SPANLOG_ATTR_KEYS_MESSAGE_ \
+  "spanlog attributes are \"key\", value pairs, and each key is a string literal"
+#define SPANLOG_ATTR_VALUES_MESSAGE_ \
+  "spanlog attribute values are integers, floating point, bool, enums or strings"
+#define SPANLOG_NAME_MESSAGE_                                                              \
+  "spanlog names are string literals; a value that varies belongs in an attribute, as in " \
+  "SPANLOG_SPAN(\"http.request\", \"route\", route)"
+
+template <class... A>
+constexpr bool attrs_valid() {
+  static_assert(attr_pack_check<A...>::keys_ok, SPANLOG_ATTR_KEYS_MESSAGE_);
+  static_assert(attr_pack_check<A...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
+  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
+  return attr_pack_check<A...>::ok;
+}
+
+// The same checks for the disabled macros, which name the arguments inside sizeof only: the deduced return
+// type makes the compiler instantiate the body (and its static_asserts) without evaluating anything.
+template <class... A>
+constexpr auto check_attrs(const A&...) {
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+template <class Name, class... A>
+constexpr auto check_named(const Name&, const A&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+
+template <class Name, class Id, class... A>
+constexpr auto check_async_begin(const Name&, const Id&, const A&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(std::is_integral_v<Id>, "spanlog async span ids are integers");
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+template <class Id, class... A>
+constexpr auto check_async_end(const Id&, const A&...) {
+  static_assert(std::is_integral_v<Id>, "spanlog async span ids are integers");
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,40 @@
+// The out-of-line half of spanlog, compiled once per program (include/spanlog/impl/, by the one file that
+// defines SPANLOG_IMPLEMENTATION or by the build's spanlog library). Only declarations here.
+//
+// The namespace's name is the fix the linker prints: "undefined reference to
+// ...::needs_SPANLOG_IMPLEMENTATION_ in_exactly_one_file::..." when no file defines it, "multiple definition
+// of ..." when several do.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "../config.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+struct options;
+namespace detail {
+struct thread_buffer;
+struct site;
+struct counter_slot;
+
+namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
+// The calling thread's ring, made or found on its first record (late: after its thread_local objects began
+// to be destroyed); nullptr when no run records.
+thread_buffer* attach_current_thread(bool late);
+void start_default_session();
+// A ring past its high-water mark: wakes the flusher, and under the block policy waits for it.
+bool make_room(thread_buffer& b, std::uint64_t need);
+// The site's counter slot number, given on its first add; 0 when every slot is taken.
+std::uint32_t counter_slot_for(const site& s, counter_slot& slot);
+
+options options_from_env();
+bool start(const options* opts);  // nullptr: options from the environment
+void flush();
+void stop();
+std::string run_directory();
+}  // namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file
+namespace slow = needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file;
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,56 @@
+// The slow paths the light header declares (detail/slow_paths.hpp), defined here once per image: each goes
+// to the process's hub, which may be this image or another one.
+#pragma once
+#include <string>
+
+#include "../config.hpp"
+#include "../detail/slow_paths.hpp"
+#include "options_from_env.hpp"
+#include "process_hub.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
+
+thread_buffer* attach_current_thread(bool late) {
+  thread_buffer* b = hub().acquire_thread_ring();
+  tl_buffer = b;
+  (late ? tl_late_exit_guard : tl_exit_guard).buffer = b;
+  return b;
+}
+
+void start_default_session() {
+  hub().start_default_session();
+}
+
+bool make_room(thread_buffer& b, std::uint64_t need) {
+  return hub().make_room(b, need);
+}
+
+std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
+  return hub().counter_slot_for(s, slot);
+}
+
+options options_from_env() {
+  return options_from_environment();
+}
+
+bool start(const options* opts) {
+  return hub().start(opts);
+}
+
+void flush() {
+  hub().flush();
+}
+
+void stop() {
+  hub().stop();
+}
+
+std::string run_directory() {
+  return hub().run_directory();
+}
+
+}  // namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,84 @@
+// The executables, shared libraries and plugins that record into this process's session. Each keeps its own
+// copy of the hot path's flags (detail/recorder.hpp); the session writes every change to all of them, so
+// each image's fast path still reads one word of its own.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "../config.hpp"
+#include "../detail/recorder.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct image_link {
+  std::atomic<std::uint32_t>* flags;
+  std::atomic<std::uint64_t>* sample_threshold;
+  std::uintptr_t begin = 0;  // where the image is mapped: names it recorded point in here
+  std::uintptr_t end = 0;
+};
+
+// Never destroyed (threads record during static destruction). A spin lock, not a mutex: a forked child may
+// find it taken by a thread of its parent that does not exist there, and resets it.
+struct image_registry {
+  std::atomic<bool> busy{false};
+  std::vector<image_link*> images;
+  std::uint32_t flags = flag_never_started;
+  std::uint64_t sample_threshold = ~std::uint64_t{0};
+
+  void lock() {
+    while (busy.exchange(true, std::memory_order_acquire)) {
+    }
+  }
+  void unlock() { busy.store(false, std::memory_order_release); }
+};
+
+inline image_registry& images() {
+  static image_registry* const registry = new image_registry();
+  return *registry;
+}
+
+// The image starts with the session's current flags: a run already going is recorded from its first call.
+inline void add_image(image_link* link) {
+  image_registry& r = images();
+  r.lock();
+  r.images.push_back(link);
+  link->sample_threshold->store(r.sample_threshold, std::memory_order_relaxed);
+  link->flags->store(r.flags, std::memory_order_release);
+  r.unlock();
+}
+
+inline void remove_image(image_link* link) {
+  image_registry& r = images();
+  r.lock();
+  for (auto it = r.images.begin(); it != r.images.end(); ++it) {
+    if (*it == link) {
+      r.images.erase(it);
+      break;
+    }
+  }
+  r.unlock();
+}
+
+// Release: a thread that sees a run's flags sees everything the start made before.
+inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0}) {
+  image_registry& r = images();
+  r.lock();
+  r.flags = flags;
+  r.sample_threshold = sample_threshold;
+  for (image_link* link : r.images) {
+    link->sample_threshold->store(sample_threshold, std::memory_order_relaxed);
+    link->flags->store(flags, std::memory_order_release);
+  }
+  r.unlock();
+}
+
+// In a forked child: no other thread exists, so the lock is free whoever held it.
+inline void set_flags_everywhere_in_child(std::uint32_t flags) {
+  images().busy.store(false, std::memory_order_relaxed);
+  set_flags_everywhere(flags);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,214 @@
+// A run's lifecycle: start, flush, stop, the default session that the first record starts, and what a
+// forked child does. These run in the image that holds the session; every image reaches them through the hub.
+#pragma once
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "../config.hpp"
+#include "../detail/recorder.hpp"
+#include "../options.hpp"
+#include "crash_handler.hpp"
+#include "flusher.hpp"
+#include "image_registry.hpp"
+#include "options_from_env.hpp"
+#include "session_control.hpp"
+#include "thread_rings.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline std::atomic<bool> g_process_hooks_installed{false};
+
+inline std::string generated_run_id() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d%02d%02d-%02d%02d%02d-%ld", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long>(::getpid()));
+  return buf;
+}
+
+inline bool make_directories(const std::string& path) {
+  std::string partial;
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = path.find('/', pos + 1);
+    partial = path.substr(0, pos);
+    if (partial.empty()) continue;
+    if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) return false;
+  }
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+inline void stop_at_exit();
+
+// In the child of fork(): no flusher thread exists here and the parent's file is not ours.
+inline void after_fork_in_child() {
+  g_crash_target.store(nullptr, std::memory_order_relaxed);
+  session_control* parent = g_control.load(std::memory_order_relaxed);
+  g_control.store(nullptr, std::memory_order_relaxed);
+  tl_thread_ring = nullptr;
+  const bool own_run = parent && parent->active && parent->last_options.fork == fork_policy::new_run;
+  g_parent_control = own_run ? parent : nullptr;
+  set_flags_everywhere_in_child(own_run ? flag_never_started : 0u);
+}
+
+inline void start_locked(session_control& c, options o) {
+  if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
+  if (!o.enabled) {
+    set_flags_everywhere(0);
+    return;
+  }
+  if (!valid_ring_bytes(o.ring_bytes)) {
+    config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(),
+                   "is not a power of two from 4K to 1G", "1048576");
+    o.ring_bytes = std::size_t{1} << 20;
+  }
+  if (!(o.sample >= 0.0 && o.sample <= 1.0)) o.sample = 1.0;
+  if (o.flush_interval.count() < 1) o.flush_interval = std::chrono::milliseconds(100);
+  if (o.dir.empty()) o.dir = ".";
+
+  std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
+  std::string run_dir;
+  int fd = -1;
+  int otlp_fd = -1;
+  if (!make_directories(o.dir)) {
+    std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
+                 o.dir.c_str(), std::strerror(errno));
+  } else {
+    // A run directory of its own, even when a run id repeats (several runs a second, or a fixed id).
+    const std::string base = run_id;
+    for (int n = 2; n < 1000; ++n) {
+      run_dir = o.dir + "/" + run_id;
+      if (::mkdir(run_dir.c_str(), 0755) == 0) break;
+      if (errno != EEXIST) break;
+      run_id = base + "-" + std::to_string(n);
+    }
+    const std::string file = run_dir + "/telemetry.jsonl";
+    fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0 && o.otlp) {
+      const std::string otlp_file = run_dir + "/traces.otlp.jsonl";
+      otlp_fd = ::open(otlp_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+      if (otlp_fd < 0)
+        std::fprintf(stderr, "spanlog: cannot open %s: %s\n", otlp_file.c_str(), std::strerror(errno));
+    }
+    if (fd < 0) {
+      std::fprintf(stderr, "spanlog: cannot open %s: %s; recording without writing\n", file.c_str(),
+                   std::strerror(errno));
+    } else {
+      const std::string link_tmp = o.dir + "/.latest." + std::to_string(::getpid());
+      ::unlink(link_tmp.c_str());
+      if (::symlink(run_id.c_str(), link_tmp.c_str()) == 0) {
+        if (::rename(link_tmp.c_str(), (o.dir + "/latest").c_str()) != 0) ::unlink(link_tmp.c_str());
+      }
+    }
+  }
+  c.run_dir = run_dir;
+  c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
+  c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
+  const bool sampling = o.sample < 1.0;
+  const std::uint64_t sample_threshold =
+      sampling ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0};
+  std::uint32_t flags = flag_running;
+  if (o.spans) flags |= flag_spans;
+  if (o.events) flags |= flag_events;
+  if (o.metrics) flags |= flag_metrics;
+  if (sampling) flags |= flag_sampling;
+
+  c.last_options = o;
+  c.last_run_id = run_id;
+  std::vector<thread_buffer*> carried;
+  carried.swap(c.parked);
+  c.active = std::make_unique<flusher>(
+      std::move(o), run_dir, run_id, fd, otlp_fd,
+      flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
+      std::move(carried));
+  c.active->launch();
+  if (!g_process_hooks_installed.exchange(true)) {
+    std::atexit(stop_at_exit);
+    ::pthread_atfork(nullptr, nullptr, after_fork_in_child);
+  }
+  if (c.last_options.crash_handler) install_crash_handlers();
+  g_crash_target.store(c.active.get(), std::memory_order_release);
+  set_flags_everywhere(flags, sample_threshold);
+}
+
+inline void start_default_session() {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  if (!(g_flags.load(std::memory_order_acquire) & flag_never_started)) return;
+  if (session_control* parent = g_parent_control) {
+    g_parent_control = nullptr;
+    options o = parent->last_options;
+    o.run_id = parent->last_run_id + "-fork-" + std::to_string(::getpid());
+    start_locked(c, std::move(o));
+    return;
+  }
+  start_locked(c, options_from_environment());
+}
+
+inline void stop_locked(session_control& c) {
+  set_flags_everywhere(0);
+  if (!c.active) return;
+  g_crash_target.store(nullptr, std::memory_order_release);
+  c.parked = c.active->stop();
+  c.active.reset();
+}
+
+inline void stop_at_exit() {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  stop_locked(c);
+}
+
+inline bool start_run(const options* opts) {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  if (c.active) return false;
+  start_locked(c, opts ? *opts : options_from_environment());
+  return true;
+}
+
+inline void flush_run() {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  if (c.active) c.active->flush();
+}
+
+inline void stop_run() {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  stop_locked(c);
+}
+
+inline std::string current_run_directory() {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  return c.run_dir;
+}
+
+// An image is being unloaded: what it recorded is written, and nothing keeps a pointer into it.
+inline void forget_image(std::uintptr_t begin, std::uintptr_t end) {
+  keep_counter_sites_of(begin, end);
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  if (c.active) c.active->forget_image(begin, end);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,138 @@
+// Rings for recording threads: made on a thread's first record, shared by every image that records on that
+// thread, handed to the flusher when the thread exits and given again to a new thread once drained. And the
+// slow path of a ring past its high-water mark.
+#pragma once
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <thread>
+
+#include "../config.hpp"
+#include "../detail/recorder.hpp"
+#include "../detail/thread_buffer.hpp"
+#include "ring_wait.hpp"
+#include "runtime_constants.hpp"
+#include "session_control.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// Every ring ever made, never freed: a thread may still record into its ring while the process exits, so
+// rings live as long as the process; the list keeps them reachable, which leak checkers rightly count as not
+// lost.
+inline std::atomic<thread_buffer*> g_rings_made{nullptr};
+
+// The calling thread's ring, whichever image asked for it first; cleared when the last image lets go.
+inline thread_local thread_buffer* tl_thread_ring = nullptr;
+
+// A ring freed by a thread that has exited, if one is free or soon will be: while threads come and go faster
+// than the flusher frees their rings, a new thread waits for one (briefly) rather than allocating.
+inline thread_buffer* reusable_ring(session_control& c) {
+  thread_buffer* b = nullptr;
+  if (c.free_buffers.try_dequeue(b)) return b;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(reusable_ring_wait_ms);
+  bool woken = false;
+  while ((g_flags.load(std::memory_order_relaxed) & flag_running) &&
+         c.exited_not_retired.load(std::memory_order_acquire) > 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    if (!woken) wake_flusher(), woken = true;
+    std::this_thread::yield();
+    if (c.free_buffers.try_dequeue(b)) return b;
+  }
+  return nullptr;
+}
+
+inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
+  b.exited.store(false, std::memory_order_relaxed);
+  b.current_span = 0;
+  b.tail_cache = b.consumed.load(std::memory_order_acquire);
+  b.woken_at_tail = ~std::uint64_t{0};
+  for (auto* counter : {&b.dropped_spans, &b.dropped_events, &b.dropped_metrics, &b.dropped_attrs,
+                        &b.dropped_async_ends, &b.sampled_out})
+    counter->store(0, std::memory_order_relaxed);
+  if (b.capacity != bytes) {  // the run in force asks for another size; the ring is empty
+    ::operator delete(b.data, std::align_val_t(cache_line));
+    b.data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));
+    b.capacity = bytes;
+    b.mask = bytes - 1;
+  }
+}
+
+inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
+  auto* b = new thread_buffer();
+  b->next_made = g_rings_made.load(std::memory_order_relaxed);
+  while (!g_rings_made.compare_exchange_weak(b->next_made, b, std::memory_order_release,
+                                             std::memory_order_relaxed)) {
+  }
+  b->data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));
+  b->capacity = bytes;
+  b->mask = bytes - 1;
+  b->slot = c.next_slot.fetch_add(1, std::memory_order_relaxed);
+  b->id_base = b->slot << 40;
+  return b;
+}
+
+// The calling thread's ring for one more image: the one it has, or one made (or reused) for it now and
+// announced to the flusher.
+inline thread_buffer* acquire_thread_ring() {
+  if (thread_buffer* b = tl_thread_ring) {
+    b->holders.fetch_add(1, std::memory_order_relaxed);
+    return b;
+  }
+  session_control& c = control();
+  const std::size_t bytes = c.ring_bytes.load(std::memory_order_relaxed);
+  thread_buffer* b = reusable_ring(c);
+  if (b)
+    reset_reused_ring(*b, bytes);
+  else
+    b = new_ring(c, bytes);
+  b->high_water = b->capacity / 2;
+  b->limit = static_cast<std::int64_t>(b->tail_cache + b->high_water);  // nothing promised yet
+  b->tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
+  b->sample_state ^= (b->tid << 17) ^ b->slot;
+  b->initial_name[0] = 0;
+  ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
+  b->holders.store(1, std::memory_order_relaxed);
+  tl_thread_ring = b;
+  c.new_buffers.enqueue(b);
+  return b;
+}
+
+// An image's hold on the thread's ring ends as the thread exits; after the last one the flusher drains the
+// ring and hands it to the next new thread, so rings do not pile up while threads come and go.
+inline void release_thread_ring(thread_buffer* b) {
+  if (b->holders.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  if (tl_thread_ring == b) tl_thread_ring = nullptr;
+  control().exited_not_retired.fetch_add(1, std::memory_order_relaxed);
+  b->exited.store(true, std::memory_order_release);
+  if (g_flags.load(std::memory_order_relaxed) & flag_running) wake_flusher();
+}
+
+inline bool make_room_in(thread_buffer& b, std::uint64_t need) {
+  b.set_tail(b.consumed.load(std::memory_order_acquire));
+  if (b.below_high_water(need)) return true;
+  // Once per drain the flusher has made: a wake costs a system call.
+  if (b.tail_cache != b.woken_at_tail) {
+    b.woken_at_tail = b.tail_cache;
+    wake_flusher();
+  }
+  auto fits = [&] { return b.head + need + b.reserved() - b.tail_cache <= b.capacity; };
+  if (fits()) return true;
+  if (!control().block.load(std::memory_order_relaxed)) return false;
+  // The block policy: wait for the flusher, but never for a run that has stopped.
+  while (g_flags.load(std::memory_order_relaxed) & flag_running) {
+    wait_for_hand_back(b, b.tail_cache);
+    b.set_tail(b.consumed.load(std::memory_order_acquire));
+    if (fits()) return true;
+  }
+  return false;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,133 @@
+// The executable of the shared-library tests (tests/shared_libraries.cpp): built with hidden visibility and
+// without -rdynamic, linked to the shared library, loading plugins by path. One scenario per invocation:
+//   app trio PLUGIN             spans in the executable around the library's and the plugin's, on the main
+//                               thread and on another thread
+//   app late PLUGIN             the plugin is loaded after the run started
+//   app unload PLUGIN PLUGIN2   the plugin is unloaded while its records are still in the ring and another
+//                               thread records, then a second plugin (other names) is loaded and recorded
+//   app other_abi PLUGIN        the plugin carries a spanlog of another ABI
+// It prints "threads_added N": the threads the run's start added to the process (the flusher).
+#include <dirent.h>
+#include <dlfcn.h>
+#include <spanlog/spanlog.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+
+#include "library.hpp"
+
+namespace {
+
+using plugin_fn = int (*)(int);
+constexpr int unload_spans = 20000;
+
+int task_count() {
+  int n = 0;
+  if (DIR* d = ::opendir("/proc/self/task")) {
+    while (dirent* e = ::readdir(d)) n += e->d_name[0] != '.';
+    ::closedir(d);
+  }
+  return n;
+}
+
+void* load(const char* path) {
+  void* handle = ::dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    std::fprintf(stderr, "dlopen %s: %s\n", path, ::dlerror());
+    std::exit(3);
+  }
+  return handle;
+}
+
+plugin_fn entry(void* handle) {
+  return reinterpret_cast<plugin_fn>(::dlsym(handle, "plugin_work"));
+}
+
+int request(plugin_fn plugin, int n) {
+  SPANLOG_SPAN("app.request", "n", n);
+  SPANLOG_COUNTER_ADD("app.calls", 1);
+  return library_work(n) + (plugin ? plugin(n) : 0);
+}
+
+int start_counting_threads() {
+  const int before = task_count();
+  spanlog::start();
+  std::printf("threads_added %d\n", task_count() - before);
+  return 0;
+}
+
+int trio(const char* plugin_path) {
+  plugin_fn plugin = entry(load(plugin_path));
+  start_counting_threads();
+  int sum = request(plugin, 10);
+  std::thread worker([&] { sum += request(plugin, 20); });
+  worker.join();
+  spanlog::stop();
+  return sum == 0 ? 1 : 0;
+}
+
+int late(const char* plugin_path) {
+  start_counting_threads();
+  int sum = request(nullptr, 5);
+  plugin_fn plugin = entry(load(plugin_path));
+  sum += request(plugin, 30);
+  std::thread worker([&] { sum += request(plugin, 40); });
+  worker.join();
+  spanlog::stop();
+  return sum == 0 ? 1 : 0;
+}
+
+// A plugin's code runs on a worker that exits before dlclose: glibc keeps a plugin loaded while a thread
+// that recorded through it lives (its thread_local destructors are pending), so only then is it unmapped.
+int record_on_worker(plugin_fn plugin, int spans) {
+  int sum = 0;
+  std::thread worker([&] {
+    for (int i = 0; i < spans; ++i) sum += request(plugin, i % 8);
+  });
+  worker.join();
+  return sum;
+}
+
+int unload(const char* plugin_path, const char* second_path) {
+  start_counting_threads();
+  std::atomic<bool> done{false};
+  std::thread busy([&] {  // records all along, in the executable only
+    while (!done.load()) request(nullptr, 1);
+  });
+  void* first = load(plugin_path);
+  int sum = record_on_worker(entry(first), unload_spans);
+  ::dlclose(first);  // the worker's ring may still hold the plugin's records: the flush interval is long
+  std::printf("unloaded %d\n", ::dlopen(plugin_path, RTLD_NOW | RTLD_NOLOAD) == nullptr ? 1 : 0);
+  void* second = load(second_path);
+  sum += record_on_worker(entry(second), unload_spans);
+  done = true;
+  busy.join();
+  spanlog::stop();
+  ::dlclose(second);
+  return sum == 0 ? 1 : 0;
+}
+
+int other_abi(const char* plugin_path) {
+  start_counting_threads();
+  int sum = request(nullptr, 3);
+  plugin_fn plugin = entry(load(plugin_path));
+  sum += plugin(7);
+  sum += request(plugin, 9);
+  spanlog::stop();
+  return sum == 0 ? 1 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "trio" && argc == 3) return trio(argv[2]);
+  if (mode == "late" && argc == 3) return late(argv[2]);
+  if (mode == "unload" && argc == 4) return unload(argv[2], argv[3]);
+  if (mode == "other_abi" && argc == 3) return other_abi(argv[2]);
+  std::fprintf(stderr, "usage: app trio|late|other_abi PLUGIN, or app unload PLUGIN PLUGIN2\n");
+  return 2;
+}
