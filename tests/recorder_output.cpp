@@ -285,7 +285,7 @@ TEST_CASE("the live OTLP/JSON file holds every ended span, typed, under the run'
   const std::string text = test_support::read_file(dir + "/otlp/traces.otlp.jsonl");
   simdjson::dom::parser parser;
   std::size_t lines = 0, spans = 0;
-  const std::string trace_id = spanlog::detail::flusher::otlp_trace_id("otlp");
+  const std::string trace_id = spanlog::detail::otlp_live_writer::trace_id("otlp");
   CHECK(trace_id.size() == 32);
   for (std::size_t start = 0; start < text.size();) {
     const std::size_t nl = text.find('\n', start);

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "../config.hpp"
+#include "crash_dump.hpp"
 #include "flusher.hpp"
 
 SPANLOG_BEGIN_NAMESPACE

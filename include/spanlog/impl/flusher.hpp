@@ -1,6 +1,8 @@
-// The background flusher: drains every thread's ring, turns records into JSON Lines and writes them in
-// batches. It is the only part of spanlog that formats (with fmt) or touches the file; it never blocks a
-// recording thread, which only ever waits for it under the `block` overflow policy.
+// The background flusher: drains every thread's ring (ring_decoder.hpp), turns records into JSON Lines and
+// writes them in batches; the live OTLP file (otlp_live_writer.hpp), run_summary.json (run_summary.hpp) and
+// the crash dump (crash_dump.hpp) are its other outputs. It is the only part of spanlog that formats (with
+// fmt) or touches the file; it never blocks a recording thread, which only ever waits for it under the
+// `block` overflow policy.
 #pragma once
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -32,6 +34,8 @@
 #include "clock_calibration.hpp"
 #include "counter_sites.hpp"
 #include "jsonl_writer.hpp"
+#include "otlp_live_writer.hpp"
+#include "ring_decoder.hpp"
 #include "ring_wait.hpp"
 #include "runtime_constants.hpp"
 #include "signal_safe_writer.hpp"
@@ -91,8 +95,8 @@ class flusher {
         run_id_(std::move(run_id)),
         fd_(fd),
         queues_(queues),
-        otlp_fd_(otlp_fd),
-        otlp_trace_id_(otlp_trace_id(run_id_)),
+        otlp_(otlp_fd, run_id_, opts_.service_name.empty() ? process_name() : opts_.service_name,
+              opts_.attrs),
         mutex_(signal.mutex),
         cv_(signal.cv),
         wake_pending_(signal.pending) {
@@ -103,7 +107,6 @@ class flusher {
   flusher& operator=(const flusher&) = delete;
   ~flusher() {
     if (fd_ >= 0) ::close(fd_);
-    if (otlp_fd_ >= 0) ::close(otlp_fd_);
   }
 
   void launch() {
@@ -243,42 +246,15 @@ class flusher {
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
     const std::uint64_t end = b.published.load(std::memory_order_acquire);
     while (pos < end) {
-      record_header h;
-      std::memcpy(&h, b.at(pos), sizeof h);
-      std::uint64_t size = sizeof h;
-      bool begins_span = false;
-      switch (static_cast<record_tag>(h.site_and_tag & tag_mask)) {
-        case tag_span_begin:
-          begins_span = true;
-          break;
-        case tag_instant:
-          ++between_runs_.dropped_events;
-          break;
-        case tag_counter:
-        case tag_gauge:
-          ++between_runs_.dropped_metrics;
-          break;
-        case tag_padding:
-          size = h.value;
-          break;
-        case tag_extended: {
-          extended_header x;
-          std::memcpy(&x, b.at(pos) + sizeof h, sizeof x);
-          size = x.size;
-          begins_span = x.op == extended_op::span_begin || x.op == extended_op::async_begin;
-          if (x.op == extended_op::instant) ++between_runs_.dropped_events;
-          if (x.op == extended_op::thread_name && x.attr_count)
-            keep_thread_name(b, b.at(pos) + sizeof h + sizeof x);
-          break;
-        }
-        default:
-          break;
-      }
-      if (begins_span) {
+      const ring_record r = read_record(b, pos);
+      if (r.tag == tag_instant || r.is_extended(extended_op::instant)) ++between_runs_.dropped_events;
+      if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
+      if (r.is_extended(extended_op::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
+      if (r.begins_span()) {
         ++between_runs_.dropped_spans;
         ++b.drained_span_seq;  // the recording thread counted it: ids stay in step
       }
-      pos += size;
+      pos += r.size;
     }
     hand_back(b, end);
     take_counter_growth(b, [this](const site*, std::uint64_t) { ++between_runs_.dropped_metrics; });
@@ -439,50 +415,35 @@ class flusher {
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
     while (pos < end) {
-      const std::byte* p = b.at(pos);
-      record_header h;
-      std::memcpy(&h, p, sizeof h);
-      const auto tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
-      const site* s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
-      switch (tag) {
+      const ring_record r = read_record(b, pos);
+      switch (r.tag) {
         case tag_span_begin: {
           open_span& o = push(st);
-          o.start_ticks = h.value;
-          o.name = quoted_name(s, s->name);
-          o.is_phase = s->kind == site_kind::phase;
-          if (o.is_phase) begin_phase(o, s->name);
-          pos += sizeof h;
+          o.start_ticks = r.value;
+          o.name = quoted_name(r.s, r.s->name);
+          o.is_phase = r.begins_phase();
+          if (o.is_phase) begin_phase(o, r.s->name);
           break;
         }
         case tag_span_end:
-          end_span(st, h.value);
+          end_span(st, r.value);
           lowest_unresolved = std::min(lowest_unresolved, st.depth);
-          pos += sizeof h;
           break;
         case tag_instant:
-          write_instant(st, s, s->name, h.value, nullptr, 0);
-          pos += sizeof h;
+          write_instant(st, r.s, r.s->name, r.value, nullptr, 0);
           break;
         case tag_counter:
         case tag_gauge:
-          accumulate(st, s, tag, h.value);
-          pos += sizeof h;
+          accumulate(st, r.s, r.tag, r.value);
           break;
-        case tag_extended: {
-          extended_header x;
-          std::memcpy(&x, p + sizeof h, sizeof x);
-          handle_extended(st, s, h.value, x, p + sizeof h + sizeof x);
+        case tag_extended:
+          handle_extended(st, r);
           lowest_unresolved = std::min(lowest_unresolved, st.depth);
-          pos += x.size;
           break;
-        }
         case tag_padding:
-          pos += h.value;
-          break;
-        default:
-          pos = end;  // cannot happen: every tag is written above
           break;
       }
+      pos += r.size;
     }
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
@@ -521,28 +482,25 @@ class flusher {
     if (o.is_phase) end_phase(o, end_ticks);
   }
 
-  void handle_extended(buffer_state& st, const site* s, std::uint64_t t, const extended_header& x,
-                       const std::byte* attrs) {
+  void handle_extended(buffer_state& st, const ring_record& r) {
+    const extended_header& x = r.ext;
+    const std::byte* attrs = r.attrs;
+    const std::uint64_t t = r.value;
     switch (x.op) {
       case extended_op::span_begin: {
-        const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
-        const void* key = s ? static_cast<const void*>(s) : static_cast<const void*>(name);
         open_span& o = push(st);
         o.start_ticks = t;
-        o.name = quoted_name(key, name);
+        o.name = quoted_name(r.name_key(), r.name());
         if (x.arg) o.parent = x.arg;
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
-        o.is_phase = (s && s->kind == site_kind::phase) || (x.flags & ext_flag_phase);
-        if (o.is_phase) begin_phase(o, name);
+        o.is_phase = r.begins_phase();
+        if (o.is_phase) begin_phase(o, r.name());
         break;
       }
-      case extended_op::instant: {
-        const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
-        write_instant(st, s ? static_cast<const void*>(s) : static_cast<const void*>(name), name, t, attrs,
-                      x.attr_count);
+      case extended_op::instant:
+        write_instant(st, r.name_key(), r.name(), t, attrs, x.attr_count);
         break;
-      } break;
       case extended_op::span_attrs:
       case extended_op::span_error: {
         open_span* o = find_open(st, x.arg);
@@ -559,7 +517,7 @@ class flusher {
           scratch_.clear();
           append_attr_members(scratch_, attrs, x.attr_count, !o->end_attrs.empty());
           o->end_attrs.append(scratch_.data(), scratch_.size());
-          if (otlp_fd_ >= 0) append_otlp_attrs(o->otlp_attrs, attrs, x.attr_count);
+          if (otlp_.enabled()) otlp_live_writer::append_attrs(o->otlp_attrs, attrs, x.attr_count);
         }
         break;
       }
@@ -612,7 +570,7 @@ class flusher {
     a.span.start_attrs = attrs;
     a.span.start_attr_count = x.attr_count;
     write_span_start_common(a.span, a.tid, true);
-    if (otlp_fd_ >= 0) append_otlp_attrs(a.span.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) otlp_live_writer::append_attrs(a.span.otlp_attrs, attrs, x.attr_count);
     a.span.start_attrs = nullptr;
     a.span.start_written = true;
     async_open_[x.arg] = std::move(a);
@@ -635,7 +593,7 @@ class flusher {
       if (!o.end_attrs.empty()) o.end_attrs += ',';
       o.end_attrs += members;
     }
-    if (otlp_fd_ >= 0) append_otlp_attrs(o.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, attrs, x.attr_count);
     write_span_end(o, t, st.buf->tid, true);
     async_open_.erase(it);
   }
@@ -902,9 +860,9 @@ class flusher {
     }
     write_attrs_object(o, true);
     end_record();
-    if (otlp_fd_ >= 0) {
+    if (otlp_.enabled()) {
       std::string attrs;
-      append_otlp_attrs(attrs, o.start_attrs, o.start_attr_count);
+      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
       append_otlp_span(o, attrs, end_ticks, tid);
     }
   }
@@ -936,7 +894,7 @@ class flusher {
 
   void write_span_start(buffer_state& st, open_span& o) {
     write_span_start_common(o, st.buf->tid, false);
-    if (otlp_fd_ >= 0) append_otlp_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
+    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
     o.start_written = true;
     o.start_attrs = nullptr;
     o.start_attr_count = 0;
@@ -953,7 +911,7 @@ class flusher {
     if (async) w_.raw(",\"async\":true");
     write_attrs_object(o, false);
     end_record();
-    if (otlp_fd_ >= 0) append_otlp_span(o, std::string(), end_ticks, end_tid);
+    if (otlp_.enabled()) append_otlp_span(o, std::string(), end_ticks, end_tid);
   }
 
   void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
@@ -1054,232 +1012,18 @@ class flusher {
     return buf[0] ? std::string(buf) : std::string("unknown");
   }
 
-  // ---- crashes: only async-signal-safe calls from here to the end of crash_dump ----
+  // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
-  // Called by the crash handler on the crashing thread. Waits (up to 2 s) for the flusher to reach a safe
+  // Called by the crash handler on the crashing thread. Waits (a while) for the flusher to reach a safe
   // point and park, then writes what the rings hold, and a crash record, with write(2) alone.
-  void crash_dump(int sig) {
-    const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
-    if (!on_flusher && thread_id_.load() != 0) {
-      for (int i = 0; i < crash_wait_for_flusher_ms && !parked_.load(std::memory_order_acquire); ++i) {
-        const timespec ms{0, 1000000};
-        ::nanosleep(&ms, nullptr);
-      }
-    }
-    if (!header_written_) return;  // the run began less than a calibration ago: nothing to anchor times to
-    signal_safe_writer w(fd_);
-    for (auto& st : states_) {
-      crash_drain(st, w);
-      crash_counters(st, w);
-    }
-    thread_buffer* b = nullptr;
-    while (queues_.new_buffers->try_dequeue(b)) {
-      buffer_state st;
-      st.buf = b;
-      crash_drain(st, w);
-      crash_counters(st, w);
-    }
-    w.raw("{\"event\":\"crash\",\"signal\":");
-    w.i64(sig);
-    w.raw(",\"name\":\"");
-    w.raw(signal_name(sig));
-    w.raw("\",\"tid\":");
-    w.u64(static_cast<std::uint64_t>(::syscall(SYS_gettid)));
-    w.raw(",\"ts\":");
-    w.i64(calibration_.to_ns(ticks()));
-    w.raw("}\n");
-  }
+  void crash_dump(int sig);
 
  private:
-  void park_if_crashing() {
-    if (!g_crashing.load(std::memory_order_acquire)) return;
-    write_out();
-    parked_.store(true, std::memory_order_release);
-    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  void park_if_crashing();
+  void crash_counters(buffer_state& st, signal_safe_writer& w);
+  void crash_drain(buffer_state& st, signal_safe_writer& w);
 
-  // Integer counters of the interval the crash cut short: what the thread's slots grew by, and what the
-  // flusher had summed from ring records (sites beyond the slots) but not yet written. Floating-point
-  // counters and gauges are left out (formatting a double is not async-signal-safe here).
-  void crash_counters(buffer_state& st, signal_safe_writer& w) {
-    const std::int64_t now = calibration_.to_ns(ticks());
-    auto line = [&](const site* s, std::int64_t delta) {
-      w.raw("{\"event\":\"counter\",\"name\":");
-      w.string(s->name);
-      w.raw(",\"tid\":");
-      w.u64(st.buf->tid);
-      w.raw(",\"ts\":");
-      w.i64(now);
-      w.raw(",\"delta\":");
-      w.i64(delta);
-      w.raw("}\n");
-    };
-    for (const auto& m : st.metrics)
-      if (m.dirty && m.s->kind == site_kind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
-    take_counter_growth(
-        *st.buf, [&](const site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
-  }
-
-  // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
-  // attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
-  // spans are left out.
-  void crash_drain(buffer_state& st, signal_safe_writer& w) {
-    thread_buffer& b = *st.buf;
-    std::uint64_t pos = b.consumed.load(std::memory_order_acquire);
-    const std::uint64_t end = b.published.load(std::memory_order_acquire);
-    constexpr std::size_t max_depth = crash_max_depth;
-    std::uint64_t ids[max_depth], starts[max_depth];
-    std::size_t depth = 0;
-    // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
-    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted,
-                          std::uint64_t t, bool phase) {
-      w.raw("{\"event\":\"span_start\",\"span_id\":");
-      w.u64(id);
-      if (parent) {
-        w.raw(",\"parent\":");
-        w.u64(parent);
-      }
-      w.raw(",\"name\":");
-      if (quoted)
-        w.raw(name);
-      else
-        w.string(name);
-      w.raw(",\"tid\":");
-      w.u64(b.tid);
-      w.raw(",\"ts\":");
-      w.i64(calibration_.to_ns(t));
-      if (phase) w.raw(",\"kind\":\"phase\"");
-      w.raw("}\n");
-    };
-    auto span_end = [&](std::uint64_t id, std::uint64_t start, std::uint64_t t) {
-      w.raw("{\"event\":\"span_end\",\"span_id\":");
-      w.u64(id);
-      w.raw(",\"tid\":");
-      w.u64(b.tid);
-      w.raw(",\"ts\":");
-      w.i64(calibration_.to_ns(t));
-      w.raw(",\"dur_ns\":");
-      w.i64(calibration_.to_ns(t) - calibration_.to_ns(start));
-      w.raw(",\"status\":\"ok\"}\n");
-    };
-    auto begin = [&](const char* name, std::uint64_t parent, std::uint64_t t, bool phase) {
-      const std::uint64_t id = b.id_base | ++b.drained_span_seq;
-      if (!parent) parent = depth ? ids[depth - 1] : (st.depth ? st.stack[st.depth - 1].id : 0);
-      span_start(id, parent, name, false, t, phase);
-      if (depth < max_depth) ids[depth] = id, starts[depth] = t, ++depth;
-    };
-    while (pos < end) {
-      const std::byte* p = b.at(pos);
-      record_header h;
-      std::memcpy(&h, p, sizeof h);
-      const auto tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
-      const site* s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
-      std::uint64_t size = sizeof h;
-      if (tag == tag_span_begin) {
-        begin(s->name, 0, h.value, s->kind == site_kind::phase);
-      } else if (tag == tag_span_end) {
-        if (depth) {
-          --depth;
-          span_end(ids[depth], starts[depth], h.value);
-        } else if (st.depth) {
-          open_span& o = st.stack[--st.depth];
-          if (!o.start_written) span_start(o.id, o.parent, o.name->c_str(), true, o.start_ticks, o.is_phase);
-          span_end(o.id, o.start_ticks, h.value);
-        }
-      } else if (tag == tag_instant) {
-        w.raw("{\"event\":\"instant\",\"name\":");
-        w.string(s->name);
-        w.raw(",\"tid\":");
-        w.u64(b.tid);
-        w.raw(",\"ts\":");
-        w.i64(calibration_.to_ns(h.value));
-        w.raw("}\n");
-      } else if (tag == tag_padding) {
-        size = h.value;
-      } else if (tag == tag_extended) {
-        extended_header x;
-        std::memcpy(&x, p + sizeof h, sizeof x);
-        size = x.size;
-        if (x.op == extended_op::span_begin) {
-          const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
-          begin(name, x.arg, h.value, (s && s->kind == site_kind::phase) || (x.flags & ext_flag_phase));
-        } else if (x.op == extended_op::async_begin) {
-          ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
-        }
-      }
-      pos += size;
-    }
-    hand_back(b, end);
-  }
-
-  // ---- the live OTLP/JSON file: TracesData lines, one per drain, of the spans that ended in it ----
-  // The trace id is the run's (derived from the run id exactly as `spanlog otlp` derives it), span ids are
-  // spanlog's, in 16 hex digits.
-  static std::uint64_t fnv1a(std::string_view text, std::uint64_t basis) {
-    for (const char c : text) basis = (basis ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-    return basis;
-  }
-  static std::uint64_t splitmix(std::uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-  }
-
- public:
-  static std::string otlp_trace_id(std::string_view run_id) {
-    const std::uint64_t high = splitmix(fnv1a(run_id, 0xcbf29ce484222325ull));
-    std::uint64_t low = splitmix(fnv1a(run_id, 0x84222325cbf29ce4ull) ^ 0x5370616e6c6f67ull);
-    if (high == 0 && low == 0) low = 1;
-    return fmt::format("{:016x}{:016x}", high, low);
-  }
-
- private:
-  static void append_otlp_key(std::string& out, std::string_view key) {
-    if (!out.empty()) out += ',';
-    out += "{\"key\":\"";
-    fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, key);
-    out.append(escaped.data(), escaped.size());
-    out += "\",\"value\":";
-  }
-
-  void append_otlp_attrs(std::string& out, const std::byte* p, std::uint8_t count) {
-    for (std::uint8_t i = 0; i < count; ++i) {
-      attr_slot slot;
-      std::memcpy(&slot, p, sizeof slot);
-      append_otlp_key(out, slot.key);
-      switch (slot.type) {
-        case attr_type::i64:
-          out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits));
-          break;
-        case attr_type::u64:
-          out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
-                     ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
-                     : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
-          break;
-        case attr_type::boolean:
-          out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
-          break;
-        case attr_type::f64: {
-          double d;
-          std::memcpy(&d, &slot.bits, 8);
-          out += std::isfinite(d) ? fmt::format("{{\"doubleValue\":{}}}}}", d) : std::string("{}}");
-          break;
-        }
-        case attr_type::string: {
-          fmt::memory_buffer escaped;
-          jsonl_writer::escape_into(
-              escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
-          out += "{\"stringValue\":\"";
-          out.append(escaped.data(), escaped.size());
-          out += "\"}}";
-          break;
-        }
-      }
-      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
-    }
-  }
-
+  // ---- the live OTLP/JSON file (otlp_live_writer.hpp) ----
   void append_otlp_span(const open_span& o, const std::string& start_attrs, std::uint64_t end_ticks,
                         std::uint64_t tid) {
     std::string attrs = start_attrs;
@@ -1287,76 +1031,13 @@ class flusher {
       if (!attrs.empty()) attrs += ',';
       attrs += o.otlp_attrs;
     }
-    append_otlp_key(attrs, "thread.id");
-    attrs += fmt::format("{{\"intValue\":\"{}\"}}}}", tid);
-    if (o.is_phase) {
-      append_otlp_key(attrs, "spanlog.phase");
-      attrs += "{\"boolValue\":true}}";
-    }
-    if (otlp_spans_.size() != 0) otlp_spans_.push_back(',');
-    fmt::format_to(std::back_inserter(otlp_spans_), "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",",
-                   otlp_trace_id_, o.id);
-    if (o.parent) fmt::format_to(std::back_inserter(otlp_spans_), "\"parentSpanId\":\"{:016x}\",", o.parent);
-    otlp_spans_.append(std::string_view("\"name\":"));
-    otlp_spans_.append(std::string_view(*o.name));
-    fmt::format_to(std::back_inserter(otlp_spans_),
-                   ",\"kind\":1,\"startTimeUnixNano\":\"{}\",\"endTimeUnixNano\":\"{}\",\"attributes\":[{}]",
-                   calibration_.to_ns(o.start_ticks), calibration_.to_ns(end_ticks), attrs);
-    if (o.error) {
-      fmt::memory_buffer escaped;
-      jsonl_writer::escape_into(escaped, o.message);
-      fmt::format_to(std::back_inserter(otlp_spans_), ",\"status\":{{\"code\":2,\"message\":\"{}\"}}}}",
-                     std::string_view(escaped.data(), escaped.size()));
-    } else {
-      otlp_spans_.append(std::string_view(",\"status\":{\"code\":1}}"));
-    }
+    otlp_.add_span(otlp_live_writer::span{o.id, o.parent, *o.name, calibration_.to_ns(o.start_ticks),
+                                          calibration_.to_ns(end_ticks), tid, o.is_phase, o.error, o.message},
+                   std::move(attrs));
   }
 
   void write_otlp_out() {
-    if (otlp_fd_ < 0 || otlp_spans_.size() == 0) return;
-    if (otlp_prefix_.empty()) {
-      char host[256] = {};
-      ::gethostname(host, sizeof host - 1);
-      std::string resource;
-      append_otlp_key(resource, "service.name");
-      resource +=
-          "{\"stringValue\":" + quoted(opts_.service_name.empty() ? process_name() : opts_.service_name) +
-          "}}";
-      append_otlp_key(resource, "process.pid");
-      resource += fmt::format("{{\"intValue\":\"{}\"}}}}", ::getpid());
-      append_otlp_key(resource, "host.name");
-      resource += "{\"stringValue\":" + quoted(host) + "}}";
-      for (const auto& kv : opts_.attrs) {
-        append_otlp_key(resource, kv.first);
-        resource += "{\"stringValue\":" + quoted(kv.second) + "}}";
-      }
-      otlp_prefix_ =
-          "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
-          "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
-          "\"},\"spans\":[";
-    }
-    std::string line = otlp_prefix_;
-    line.append(otlp_spans_.data(), otlp_spans_.size());
-    line += "]}]}]}\n";
-    otlp_spans_.clear();
-    const char* p = line.data();
-    std::size_t left = line.size();
-    while (left) {
-      const ssize_t n = ::write(otlp_fd_, p, left);
-      if (n > 0) {
-        p += n;
-        left -= static_cast<std::size_t>(n);
-      } else if (!(n < 0 && errno == EINTR)) {
-        report_write_error(n < 0 ? errno : ENOSPC);
-        break;
-      }
-    }
-  }
-
-  static std::string quoted(std::string_view text) {
-    fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, text);
-    return "\"" + std::string(escaped.data(), escaped.size()) + "\"";
+    if (const int err = otlp_.write_out()) report_write_error(err);
   }
 
   // ---- output ----
@@ -1461,79 +1142,8 @@ class flusher {
     done_cv_.notify_all();
   }
 
-  void write_run_summary(std::int64_t end_ns, std::uint64_t open) {
-    jsonl_writer w;
-    w.raw("{\"run_id\":");
-    w.string(run_id_);
-    w.raw(",\"schema\":1,\"start_ts\":");
-    w.i64(calibration_.anchor_ns);
-    w.raw(",\"total_wall_ns\":");
-    w.i64(end_ns - calibration_.anchor_ns);
-    w.raw(",\"phases\":{");
-    bool first = true;
-    for (const auto& ph : phases_) {
-      if (!first) w.raw(',');
-      first = false;
-      w.string(ph.name);
-      w.raw(":{\"wall_ns\":");
-      const std::uint64_t end = ph.end_ticks ? ph.end_ticks : ticks();
-      w.i64(calibration_.to_ns(end) - calibration_.to_ns(ph.begin_ticks));
-      w.raw(",\"spans\":");
-      w.u64(ph.spans);
-      if (!ph.end_ticks) w.raw(",\"open\":true");
-      w.raw('}');
-    }
-    w.raw("},\"totals\":{\"spans\":");
-    w.u64(totals_.spans);
-    w.raw(",\"events\":");
-    w.u64(totals_.events);
-    w.raw(",\"records\":");
-    w.u64(totals_.records);
-    w.raw(",\"dropped\":");
-    w.u64(totals_.dropped_spans + totals_.dropped_events + totals_.dropped_metrics + totals_.dropped_attrs +
-          totals_.dropped_async_ends);
-    w.raw(",\"unwritten_records\":");
-    w.u64(totals_.unwritten_records);
-    w.raw(",\"open_spans\":");
-    w.u64(open);
-    w.raw(",\"counters\":{");
-    first = true;
-    for (const auto& c : counter_totals_) {
-      if (!first) w.raw(',');
-      first = false;
-      w.string(c.first);
-      w.raw(':');
-      if (c.second.is_float)
-        w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
-      else
-        w.i64(c.second.int_sum);
-    }
-    w.raw("}},\"threads\":[");
-    first = true;
-    for (const auto& t : threads_) {
-      if (!first) w.raw(',');
-      first = false;
-      w.raw("{\"tid\":");
-      w.u64(t.tid);
-      if (!t.name.empty()) {
-        w.raw(",\"name\":");
-        w.string(t.name);
-      }
-      w.raw(",\"spans\":");
-      w.u64(t.spans);
-      w.raw('}');
-    }
-    w.raw("]}\n");
-    const std::string path = run_dir_ + "/run_summary.json";
-    const std::string tmp = path + ".tmp";
-    if (run_dir_.empty()) return;
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const bool ok = fd >= 0 && ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
-    if (fd >= 0) ::close(fd);
-    if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return;
-    ::unlink(tmp.c_str());
-    std::fprintf(stderr, "spanlog: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
-  }
+  // run_summary.json beside the file (run_summary.hpp).
+  void write_run_summary(std::int64_t end_ns, std::uint64_t open);
 
   struct name_cache_slot {
     const void* key = nullptr;
@@ -1545,8 +1155,7 @@ class flusher {
   std::string run_id_;
   int fd_;
   shared_queues queues_;
-  int otlp_fd_;  // traces.otlp.jsonl, or -1
-  std::string otlp_trace_id_;
+  otlp_live_writer otlp_;  // traces.otlp.jsonl, when the run writes it
   clock_calibration calibration_;
   std::thread thread_;
 
@@ -1588,8 +1197,6 @@ class flusher {
   run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
   std::uint64_t bytes_written_ = 0;
-  std::string otlp_prefix_;
-  fmt::memory_buffer otlp_spans_;
   std::uint64_t released_up_to_ = 0;
   std::uint64_t open_at_retire_ = 0;
   bool header_written_ = false;

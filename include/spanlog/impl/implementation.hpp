@@ -3,3 +3,4 @@
 // SPANLOG_IMPLEMENTATION before including <spanlog/spanlog.hpp>, or the build's spanlog library.
 #pragma once
 #include "entry_points.hpp"
+#include "run_summary.hpp"

@@ -1,0 +1,60 @@
+// Reading a ring's records back: the one place for the format's rules (the tag in the low bits of the first
+// word, a padding record's length, an extended record's header and size). Used by the flusher's drain, by
+// the skip of records written between runs and by the crash handler, so it allocates nothing and calls
+// nothing that is not async-signal-safe.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "../config.hpp"
+#include "../detail/record.hpp"
+#include "../detail/thread_buffer.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct ring_record {
+  record_tag tag;
+  const site* s;                     // the call site; nullptr for an extended record named by ext.arg2
+  std::uint64_t value;               // ticks, a metric's bits, or a padding record's length
+  extended_header ext{};             // of an extended record
+  const std::byte* attrs = nullptr;  // an extended record's attributes, in the ring
+  std::uint64_t size = sizeof(record_header);  // bytes up to the next record
+
+  // The name of a span, event or async span: its site's, or the pointer the record carries.
+  const char* name() const { return s ? s->name : reinterpret_cast<const char*>(ext.arg2); }
+  // The key the flusher's name cache knows the name by.
+  const void* name_key() const { return s ? static_cast<const void*>(s) : static_cast<const void*>(name()); }
+  bool is_extended(extended_op op) const { return tag == tag_extended && ext.op == op; }
+  // A record that the recording thread counted as a span (its id's number).
+  bool begins_span() const {
+    return tag == tag_span_begin || is_extended(extended_op::span_begin) ||
+           is_extended(extended_op::async_begin);
+  }
+  bool begins_phase() const {
+    return (tag == tag_span_begin && s->kind == site_kind::phase) ||
+           (is_extended(extended_op::span_begin) &&
+            ((s && s->kind == site_kind::phase) || (ext.flags & ext_flag_phase)));
+  }
+};
+
+inline ring_record read_record(const thread_buffer& b, std::uint64_t pos) {
+  const std::byte* p = b.at(pos);
+  record_header h;
+  std::memcpy(&h, p, sizeof h);
+  ring_record r;
+  r.tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
+  r.s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
+  r.value = h.value;
+  if (r.tag == tag_padding) {
+    r.size = h.value;
+  } else if (r.tag == tag_extended) {
+    std::memcpy(&r.ext, p + sizeof h, sizeof r.ext);
+    r.attrs = p + sizeof h + sizeof r.ext;
+    r.size = r.ext.size;
+  }
+  return r;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
