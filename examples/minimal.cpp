@@ -1,4 +1,7 @@
 // The smallest program: one span, one counter. Run it, then `spanlog summary`.
+// The one file of the program that compiles spanlog's implementation; every other file only includes the
+// header (or the program links the build's spanlog library and defines nothing).
+#define SPANLOG_IMPLEMENTATION
 #include <spanlog/spanlog.hpp>
 
 #include <string>

@@ -1761,10 +1761,26 @@ SPANLOG_END_NAMESPACE
 #include <atomic>
 #include <cstring>
 
+// ---- begin spanlog/impl/crash_dump.hpp ----
+// What the crash handler writes (crash_handler.hpp calls it): the records the rings still hold, the spans
+// open at the crash, the integer counters of the interval it cut short, and the crash record. Only
+// async-signal-safe calls from here to the end of crash_dump: write(2) through a fixed buffer, no allocation,
+// no lock, no formatting library.
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <thread>
+
 // ---- begin spanlog/impl/flusher.hpp ----
-// The background flusher: drains every thread's ring, turns records into JSON Lines and writes them in
-// batches. It is the only part of spanlog that formats (with fmt) or touches the file; it never blocks a
-// recording thread, which only ever waits for it under the `block` overflow policy.
+// The background flusher: drains every thread's ring (ring_decoder.hpp), turns records into JSON Lines and
+// writes them in batches; the live OTLP file (otlp_live_writer.hpp), run_summary.json (run_summary.hpp) and
+// the crash dump (crash_dump.hpp) are its other outputs. It is the only part of spanlog that formats (with
+// fmt) or touches the file; it never blocks a recording thread, which only ever waits for it under the
+// `block` overflow policy.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -2096,6 +2112,261 @@ class jsonl_writer {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/jsonl_writer.hpp ----
+// ---- begin spanlog/impl/otlp_live_writer.hpp ----
+// The live OTLP/JSON file, traces.otlp.jsonl (options::otlp): one TracesData line per drain, of the spans
+// that ended in it, for an OpenTelemetry Collector's otlpjsonfile receiver to tail. The trace id is the run's
+// (derived from the run id exactly as `spanlog otlp` derives it), span ids are spanlog's, in 16 hex digits.
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+class otlp_live_writer {
+ public:
+  // An ended span as OTLP needs it; the name is already quoted and escaped (the flusher's name cache).
+  struct span {
+    std::uint64_t id, parent;
+    const std::string& quoted_name;
+    std::int64_t start_ns, end_ns;
+    std::uint64_t tid;
+    bool is_phase, error;
+    const std::string& message;
+  };
+
+  // fd: the open file, or -1 when the run does not write it.
+  otlp_live_writer(int fd, std::string_view run_id, const std::string& service_name,
+                   const std::vector<std::pair<std::string, std::string>>& resource_attrs)
+      : fd_(fd), trace_id_(trace_id(run_id)) {
+    if (fd_ >= 0) prefix_ = line_prefix(service_name, resource_attrs);
+  }
+  otlp_live_writer(const otlp_live_writer&) = delete;
+  otlp_live_writer& operator=(const otlp_live_writer&) = delete;
+  ~otlp_live_writer() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  bool enabled() const { return fd_ >= 0; }
+
+  static std::string trace_id(std::string_view run_id) {
+    const std::uint64_t high = splitmix(fnv1a(run_id, 0xcbf29ce484222325ull));
+    std::uint64_t low = splitmix(fnv1a(run_id, 0x84222325cbf29ce4ull) ^ 0x5370616e6c6f67ull);
+    if (high == 0 && low == 0) low = 1;
+    return fmt::format("{:016x}{:016x}", high, low);
+  }
+
+  // Attributes from a ring record, appended to `out` as OTLP KeyValue objects.
+  static void append_attrs(std::string& out, const std::byte* p, std::uint8_t count) {
+    for (std::uint8_t i = 0; i < count; ++i) {
+      attr_slot slot;
+      std::memcpy(&slot, p, sizeof slot);
+      append_key(out, slot.key);
+      switch (slot.type) {
+        case attr_type::i64:
+          out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits));
+          break;
+        case attr_type::u64:
+          out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
+                     ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
+                     : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
+          break;
+        case attr_type::boolean:
+          out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
+          break;
+        case attr_type::f64: {
+          double d;
+          std::memcpy(&d, &slot.bits, 8);
+          out += std::isfinite(d) ? fmt::format("{{\"doubleValue\":{}}}}}", d) : std::string("{}}");
+          break;
+        }
+        case attr_type::string: {
+          fmt::memory_buffer escaped;
+          jsonl_writer::escape_into(
+              escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
+          out += "{\"stringValue\":\"";
+          out.append(escaped.data(), escaped.size());
+          out += "\"}}";
+          break;
+        }
+      }
+      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
+    }
+  }
+
+  // `attrs`: the span's attributes as OTLP KeyValues (start and end), without the thread's.
+  void add_span(const span& o, std::string attrs) {
+    append_key(attrs, "thread.id");
+    attrs += fmt::format("{{\"intValue\":\"{}\"}}}}", o.tid);
+    if (o.is_phase) {
+      append_key(attrs, "spanlog.phase");
+      attrs += "{\"boolValue\":true}}";
+    }
+    if (spans_.size() != 0) spans_.push_back(',');
+    fmt::format_to(std::back_inserter(spans_), "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",", trace_id_,
+                   o.id);
+    if (o.parent) fmt::format_to(std::back_inserter(spans_), "\"parentSpanId\":\"{:016x}\",", o.parent);
+    spans_.append(std::string_view("\"name\":"));
+    spans_.append(std::string_view(o.quoted_name));
+    fmt::format_to(std::back_inserter(spans_),
+                   ",\"kind\":1,\"startTimeUnixNano\":\"{}\",\"endTimeUnixNano\":\"{}\",\"attributes\":[{}]",
+                   o.start_ns, o.end_ns, attrs);
+    if (o.error) {
+      fmt::memory_buffer escaped;
+      jsonl_writer::escape_into(escaped, o.message);
+      fmt::format_to(std::back_inserter(spans_), ",\"status\":{{\"code\":2,\"message\":\"{}\"}}}}",
+                     std::string_view(escaped.data(), escaped.size()));
+    } else {
+      spans_.append(std::string_view(",\"status\":{\"code\":1}}"));
+    }
+  }
+
+  // Writes the spans added since the last call as one line. Returns 0, or the errno of a failed write.
+  int write_out() {
+    if (fd_ < 0 || spans_.size() == 0) return 0;
+    std::string line = prefix_;
+    line.append(spans_.data(), spans_.size());
+    line += "]}]}]}\n";
+    spans_.clear();
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left) {
+      const ssize_t n = ::write(fd_, p, left);
+      if (n > 0) {
+        p += n;
+        left -= static_cast<std::size_t>(n);
+      } else if (!(n < 0 && errno == EINTR)) {
+        return n < 0 ? errno : ENOSPC;
+      }
+    }
+    return 0;
+  }
+
+ private:
+  static std::uint64_t fnv1a(std::string_view text, std::uint64_t basis) {
+    for (const char c : text) basis = (basis ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
+    return basis;
+  }
+  static std::uint64_t splitmix(std::uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  }
+
+  static void append_key(std::string& out, std::string_view key) {
+    if (!out.empty()) out += ',';
+    out += "{\"key\":\"";
+    fmt::memory_buffer escaped;
+    jsonl_writer::escape_into(escaped, key);
+    out.append(escaped.data(), escaped.size());
+    out += "\",\"value\":";
+  }
+
+  static std::string quoted(std::string_view text) {
+    fmt::memory_buffer escaped;
+    jsonl_writer::escape_into(escaped, text);
+    return "\"" + std::string(escaped.data(), escaped.size()) + "\"";
+  }
+
+  // What every line begins with: the resource (service, process, host, SPANLOG_ATTRS) and the scope.
+  static std::string line_prefix(const std::string& service_name,
+                                 const std::vector<std::pair<std::string, std::string>>& resource_attrs) {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    std::string resource;
+    append_key(resource, "service.name");
+    resource += "{\"stringValue\":" + quoted(service_name) + "}}";
+    append_key(resource, "process.pid");
+    resource += fmt::format("{{\"intValue\":\"{}\"}}}}", ::getpid());
+    append_key(resource, "host.name");
+    resource += "{\"stringValue\":" + quoted(host) + "}}";
+    for (const auto& kv : resource_attrs) {
+      append_key(resource, kv.first);
+      resource += "{\"stringValue\":" + quoted(kv.second) + "}}";
+    }
+    return "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
+           "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
+           "\"},\"spans\":[";
+  }
+
+  int fd_;
+  std::string trace_id_;
+  std::string prefix_;
+  fmt::memory_buffer spans_;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/otlp_live_writer.hpp ----
+// ---- begin spanlog/impl/ring_decoder.hpp ----
+// Reading a ring's records back: the one place for the format's rules (the tag in the low bits of the first
+// word, a padding record's length, an extended record's header and size). Used by the flusher's drain, by
+// the skip of records written between runs and by the crash handler, so it allocates nothing and calls
+// nothing that is not async-signal-safe.
+#include <cstdint>
+#include <cstring>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct ring_record {
+  record_tag tag;
+  const site* s;                     // the call site; nullptr for an extended record named by ext.arg2
+  std::uint64_t value;               // ticks, a metric's bits, or a padding record's length
+  extended_header ext{};             // of an extended record
+  const std::byte* attrs = nullptr;  // an extended record's attributes, in the ring
+  std::uint64_t size = sizeof(record_header);  // bytes up to the next record
+
+  // The name of a span, event or async span: its site's, or the pointer the record carries.
+  const char* name() const { return s ? s->name : reinterpret_cast<const char*>(ext.arg2); }
+  // The key the flusher's name cache knows the name by.
+  const void* name_key() const { return s ? static_cast<const void*>(s) : static_cast<const void*>(name()); }
+  bool is_extended(extended_op op) const { return tag == tag_extended && ext.op == op; }
+  // A record that the recording thread counted as a span (its id's number).
+  bool begins_span() const {
+    return tag == tag_span_begin || is_extended(extended_op::span_begin) ||
+           is_extended(extended_op::async_begin);
+  }
+  bool begins_phase() const {
+    return (tag == tag_span_begin && s->kind == site_kind::phase) ||
+           (is_extended(extended_op::span_begin) &&
+            ((s && s->kind == site_kind::phase) || (ext.flags & ext_flag_phase)));
+  }
+};
+
+inline ring_record read_record(const thread_buffer& b, std::uint64_t pos) {
+  const std::byte* p = b.at(pos);
+  record_header h;
+  std::memcpy(&h, p, sizeof h);
+  ring_record r;
+  r.tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
+  r.s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
+  r.value = h.value;
+  if (r.tag == tag_padding) {
+    r.size = h.value;
+  } else if (r.tag == tag_extended) {
+    std::memcpy(&r.ext, p + sizeof h, sizeof r.ext);
+    r.attrs = p + sizeof h + sizeof r.ext;
+    r.size = r.ext.size;
+  }
+  return r;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/ring_decoder.hpp ----
 // ---- begin spanlog/impl/ring_wait.hpp ----
 // The block policy's wait: a recording thread short of room sleeps until the flusher hands ring space back,
 // instead of spinning with sched_yield, which on a busy machine gives the core to anything but the flusher.
@@ -2311,8 +2582,8 @@ class flusher {
         run_id_(std::move(run_id)),
         fd_(fd),
         queues_(queues),
-        otlp_fd_(otlp_fd),
-        otlp_trace_id_(otlp_trace_id(run_id_)),
+        otlp_(otlp_fd, run_id_, opts_.service_name.empty() ? process_name() : opts_.service_name,
+              opts_.attrs),
         mutex_(signal.mutex),
         cv_(signal.cv),
         wake_pending_(signal.pending) {
@@ -2323,7 +2594,6 @@ class flusher {
   flusher& operator=(const flusher&) = delete;
   ~flusher() {
     if (fd_ >= 0) ::close(fd_);
-    if (otlp_fd_ >= 0) ::close(otlp_fd_);
   }
 
   void launch() {
@@ -2463,42 +2733,15 @@ class flusher {
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
     const std::uint64_t end = b.published.load(std::memory_order_acquire);
     while (pos < end) {
-      record_header h;
-      std::memcpy(&h, b.at(pos), sizeof h);
-      std::uint64_t size = sizeof h;
-      bool begins_span = false;
-      switch (static_cast<record_tag>(h.site_and_tag & tag_mask)) {
-        case tag_span_begin:
-          begins_span = true;
-          break;
-        case tag_instant:
-          ++between_runs_.dropped_events;
-          break;
-        case tag_counter:
-        case tag_gauge:
-          ++between_runs_.dropped_metrics;
-          break;
-        case tag_padding:
-          size = h.value;
-          break;
-        case tag_extended: {
-          extended_header x;
-          std::memcpy(&x, b.at(pos) + sizeof h, sizeof x);
-          size = x.size;
-          begins_span = x.op == extended_op::span_begin || x.op == extended_op::async_begin;
-          if (x.op == extended_op::instant) ++between_runs_.dropped_events;
-          if (x.op == extended_op::thread_name && x.attr_count)
-            keep_thread_name(b, b.at(pos) + sizeof h + sizeof x);
-          break;
-        }
-        default:
-          break;
-      }
-      if (begins_span) {
+      const ring_record r = read_record(b, pos);
+      if (r.tag == tag_instant || r.is_extended(extended_op::instant)) ++between_runs_.dropped_events;
+      if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
+      if (r.is_extended(extended_op::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
+      if (r.begins_span()) {
         ++between_runs_.dropped_spans;
         ++b.drained_span_seq;  // the recording thread counted it: ids stay in step
       }
-      pos += size;
+      pos += r.size;
     }
     hand_back(b, end);
     take_counter_growth(b, [this](const site*, std::uint64_t) { ++between_runs_.dropped_metrics; });
@@ -2659,50 +2902,35 @@ class flusher {
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
     while (pos < end) {
-      const std::byte* p = b.at(pos);
-      record_header h;
-      std::memcpy(&h, p, sizeof h);
-      const auto tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
-      const site* s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
-      switch (tag) {
+      const ring_record r = read_record(b, pos);
+      switch (r.tag) {
         case tag_span_begin: {
           open_span& o = push(st);
-          o.start_ticks = h.value;
-          o.name = quoted_name(s, s->name);
-          o.is_phase = s->kind == site_kind::phase;
-          if (o.is_phase) begin_phase(o, s->name);
-          pos += sizeof h;
+          o.start_ticks = r.value;
+          o.name = quoted_name(r.s, r.s->name);
+          o.is_phase = r.begins_phase();
+          if (o.is_phase) begin_phase(o, r.s->name);
           break;
         }
         case tag_span_end:
-          end_span(st, h.value);
+          end_span(st, r.value);
           lowest_unresolved = std::min(lowest_unresolved, st.depth);
-          pos += sizeof h;
           break;
         case tag_instant:
-          write_instant(st, s, s->name, h.value, nullptr, 0);
-          pos += sizeof h;
+          write_instant(st, r.s, r.s->name, r.value, nullptr, 0);
           break;
         case tag_counter:
         case tag_gauge:
-          accumulate(st, s, tag, h.value);
-          pos += sizeof h;
+          accumulate(st, r.s, r.tag, r.value);
           break;
-        case tag_extended: {
-          extended_header x;
-          std::memcpy(&x, p + sizeof h, sizeof x);
-          handle_extended(st, s, h.value, x, p + sizeof h + sizeof x);
+        case tag_extended:
+          handle_extended(st, r);
           lowest_unresolved = std::min(lowest_unresolved, st.depth);
-          pos += x.size;
           break;
-        }
         case tag_padding:
-          pos += h.value;
-          break;
-        default:
-          pos = end;  // cannot happen: every tag is written above
           break;
       }
+      pos += r.size;
     }
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
@@ -2741,28 +2969,25 @@ class flusher {
     if (o.is_phase) end_phase(o, end_ticks);
   }
 
-  void handle_extended(buffer_state& st, const site* s, std::uint64_t t, const extended_header& x,
-                       const std::byte* attrs) {
+  void handle_extended(buffer_state& st, const ring_record& r) {
+    const extended_header& x = r.ext;
+    const std::byte* attrs = r.attrs;
+    const std::uint64_t t = r.value;
     switch (x.op) {
       case extended_op::span_begin: {
-        const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
-        const void* key = s ? static_cast<const void*>(s) : static_cast<const void*>(name);
         open_span& o = push(st);
         o.start_ticks = t;
-        o.name = quoted_name(key, name);
+        o.name = quoted_name(r.name_key(), r.name());
         if (x.arg) o.parent = x.arg;
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
-        o.is_phase = (s && s->kind == site_kind::phase) || (x.flags & ext_flag_phase);
-        if (o.is_phase) begin_phase(o, name);
+        o.is_phase = r.begins_phase();
+        if (o.is_phase) begin_phase(o, r.name());
         break;
       }
-      case extended_op::instant: {
-        const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
-        write_instant(st, s ? static_cast<const void*>(s) : static_cast<const void*>(name), name, t, attrs,
-                      x.attr_count);
+      case extended_op::instant:
+        write_instant(st, r.name_key(), r.name(), t, attrs, x.attr_count);
         break;
-      } break;
       case extended_op::span_attrs:
       case extended_op::span_error: {
         open_span* o = find_open(st, x.arg);
@@ -2779,7 +3004,7 @@ class flusher {
           scratch_.clear();
           append_attr_members(scratch_, attrs, x.attr_count, !o->end_attrs.empty());
           o->end_attrs.append(scratch_.data(), scratch_.size());
-          if (otlp_fd_ >= 0) append_otlp_attrs(o->otlp_attrs, attrs, x.attr_count);
+          if (otlp_.enabled()) otlp_live_writer::append_attrs(o->otlp_attrs, attrs, x.attr_count);
         }
         break;
       }
@@ -2832,7 +3057,7 @@ class flusher {
     a.span.start_attrs = attrs;
     a.span.start_attr_count = x.attr_count;
     write_span_start_common(a.span, a.tid, true);
-    if (otlp_fd_ >= 0) append_otlp_attrs(a.span.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) otlp_live_writer::append_attrs(a.span.otlp_attrs, attrs, x.attr_count);
     a.span.start_attrs = nullptr;
     a.span.start_written = true;
     async_open_[x.arg] = std::move(a);
@@ -2855,7 +3080,7 @@ class flusher {
       if (!o.end_attrs.empty()) o.end_attrs += ',';
       o.end_attrs += members;
     }
-    if (otlp_fd_ >= 0) append_otlp_attrs(o.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, attrs, x.attr_count);
     write_span_end(o, t, st.buf->tid, true);
     async_open_.erase(it);
   }
@@ -3122,9 +3347,9 @@ class flusher {
     }
     write_attrs_object(o, true);
     end_record();
-    if (otlp_fd_ >= 0) {
+    if (otlp_.enabled()) {
       std::string attrs;
-      append_otlp_attrs(attrs, o.start_attrs, o.start_attr_count);
+      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
       append_otlp_span(o, attrs, end_ticks, tid);
     }
   }
@@ -3156,7 +3381,7 @@ class flusher {
 
   void write_span_start(buffer_state& st, open_span& o) {
     write_span_start_common(o, st.buf->tid, false);
-    if (otlp_fd_ >= 0) append_otlp_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
+    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
     o.start_written = true;
     o.start_attrs = nullptr;
     o.start_attr_count = 0;
@@ -3173,7 +3398,7 @@ class flusher {
     if (async) w_.raw(",\"async\":true");
     write_attrs_object(o, false);
     end_record();
-    if (otlp_fd_ >= 0) append_otlp_span(o, std::string(), end_ticks, end_tid);
+    if (otlp_.enabled()) append_otlp_span(o, std::string(), end_ticks, end_tid);
   }
 
   void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
@@ -3274,232 +3499,18 @@ class flusher {
     return buf[0] ? std::string(buf) : std::string("unknown");
   }
 
-  // ---- crashes: only async-signal-safe calls from here to the end of crash_dump ----
+  // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
-  // Called by the crash handler on the crashing thread. Waits (up to 2 s) for the flusher to reach a safe
+  // Called by the crash handler on the crashing thread. Waits (a while) for the flusher to reach a safe
   // point and park, then writes what the rings hold, and a crash record, with write(2) alone.
-  void crash_dump(int sig) {
-    const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
-    if (!on_flusher && thread_id_.load() != 0) {
-      for (int i = 0; i < crash_wait_for_flusher_ms && !parked_.load(std::memory_order_acquire); ++i) {
-        const timespec ms{0, 1000000};
-        ::nanosleep(&ms, nullptr);
-      }
-    }
-    if (!header_written_) return;  // the run began less than a calibration ago: nothing to anchor times to
-    signal_safe_writer w(fd_);
-    for (auto& st : states_) {
-      crash_drain(st, w);
-      crash_counters(st, w);
-    }
-    thread_buffer* b = nullptr;
-    while (queues_.new_buffers->try_dequeue(b)) {
-      buffer_state st;
-      st.buf = b;
-      crash_drain(st, w);
-      crash_counters(st, w);
-    }
-    w.raw("{\"event\":\"crash\",\"signal\":");
-    w.i64(sig);
-    w.raw(",\"name\":\"");
-    w.raw(signal_name(sig));
-    w.raw("\",\"tid\":");
-    w.u64(static_cast<std::uint64_t>(::syscall(SYS_gettid)));
-    w.raw(",\"ts\":");
-    w.i64(calibration_.to_ns(ticks()));
-    w.raw("}\n");
-  }
+  void crash_dump(int sig);
 
  private:
-  void park_if_crashing() {
-    if (!g_crashing.load(std::memory_order_acquire)) return;
-    write_out();
-    parked_.store(true, std::memory_order_release);
-    for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  void park_if_crashing();
+  void crash_counters(buffer_state& st, signal_safe_writer& w);
+  void crash_drain(buffer_state& st, signal_safe_writer& w);
 
-  // Integer counters of the interval the crash cut short: what the thread's slots grew by, and what the
-  // flusher had summed from ring records (sites beyond the slots) but not yet written. Floating-point
-  // counters and gauges are left out (formatting a double is not async-signal-safe here).
-  void crash_counters(buffer_state& st, signal_safe_writer& w) {
-    const std::int64_t now = calibration_.to_ns(ticks());
-    auto line = [&](const site* s, std::int64_t delta) {
-      w.raw("{\"event\":\"counter\",\"name\":");
-      w.string(s->name);
-      w.raw(",\"tid\":");
-      w.u64(st.buf->tid);
-      w.raw(",\"ts\":");
-      w.i64(now);
-      w.raw(",\"delta\":");
-      w.i64(delta);
-      w.raw("}\n");
-    };
-    for (const auto& m : st.metrics)
-      if (m.dirty && m.s->kind == site_kind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
-    take_counter_growth(
-        *st.buf, [&](const site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
-  }
-
-  // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
-  // attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
-  // spans are left out.
-  void crash_drain(buffer_state& st, signal_safe_writer& w) {
-    thread_buffer& b = *st.buf;
-    std::uint64_t pos = b.consumed.load(std::memory_order_acquire);
-    const std::uint64_t end = b.published.load(std::memory_order_acquire);
-    constexpr std::size_t max_depth = crash_max_depth;
-    std::uint64_t ids[max_depth], starts[max_depth];
-    std::size_t depth = 0;
-    // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
-    auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted,
-                          std::uint64_t t, bool phase) {
-      w.raw("{\"event\":\"span_start\",\"span_id\":");
-      w.u64(id);
-      if (parent) {
-        w.raw(",\"parent\":");
-        w.u64(parent);
-      }
-      w.raw(",\"name\":");
-      if (quoted)
-        w.raw(name);
-      else
-        w.string(name);
-      w.raw(",\"tid\":");
-      w.u64(b.tid);
-      w.raw(",\"ts\":");
-      w.i64(calibration_.to_ns(t));
-      if (phase) w.raw(",\"kind\":\"phase\"");
-      w.raw("}\n");
-    };
-    auto span_end = [&](std::uint64_t id, std::uint64_t start, std::uint64_t t) {
-      w.raw("{\"event\":\"span_end\",\"span_id\":");
-      w.u64(id);
-      w.raw(",\"tid\":");
-      w.u64(b.tid);
-      w.raw(",\"ts\":");
-      w.i64(calibration_.to_ns(t));
-      w.raw(",\"dur_ns\":");
-      w.i64(calibration_.to_ns(t) - calibration_.to_ns(start));
-      w.raw(",\"status\":\"ok\"}\n");
-    };
-    auto begin = [&](const char* name, std::uint64_t parent, std::uint64_t t, bool phase) {
-      const std::uint64_t id = b.id_base | ++b.drained_span_seq;
-      if (!parent) parent = depth ? ids[depth - 1] : (st.depth ? st.stack[st.depth - 1].id : 0);
-      span_start(id, parent, name, false, t, phase);
-      if (depth < max_depth) ids[depth] = id, starts[depth] = t, ++depth;
-    };
-    while (pos < end) {
-      const std::byte* p = b.at(pos);
-      record_header h;
-      std::memcpy(&h, p, sizeof h);
-      const auto tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
-      const site* s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
-      std::uint64_t size = sizeof h;
-      if (tag == tag_span_begin) {
-        begin(s->name, 0, h.value, s->kind == site_kind::phase);
-      } else if (tag == tag_span_end) {
-        if (depth) {
-          --depth;
-          span_end(ids[depth], starts[depth], h.value);
-        } else if (st.depth) {
-          open_span& o = st.stack[--st.depth];
-          if (!o.start_written) span_start(o.id, o.parent, o.name->c_str(), true, o.start_ticks, o.is_phase);
-          span_end(o.id, o.start_ticks, h.value);
-        }
-      } else if (tag == tag_instant) {
-        w.raw("{\"event\":\"instant\",\"name\":");
-        w.string(s->name);
-        w.raw(",\"tid\":");
-        w.u64(b.tid);
-        w.raw(",\"ts\":");
-        w.i64(calibration_.to_ns(h.value));
-        w.raw("}\n");
-      } else if (tag == tag_padding) {
-        size = h.value;
-      } else if (tag == tag_extended) {
-        extended_header x;
-        std::memcpy(&x, p + sizeof h, sizeof x);
-        size = x.size;
-        if (x.op == extended_op::span_begin) {
-          const char* name = s ? s->name : reinterpret_cast<const char*>(x.arg2);
-          begin(name, x.arg, h.value, (s && s->kind == site_kind::phase) || (x.flags & ext_flag_phase));
-        } else if (x.op == extended_op::async_begin) {
-          ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
-        }
-      }
-      pos += size;
-    }
-    hand_back(b, end);
-  }
-
-  // ---- the live OTLP/JSON file: TracesData lines, one per drain, of the spans that ended in it ----
-  // The trace id is the run's (derived from the run id exactly as `spanlog otlp` derives it), span ids are
-  // spanlog's, in 16 hex digits.
-  static std::uint64_t fnv1a(std::string_view text, std::uint64_t basis) {
-    for (const char c : text) basis = (basis ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
-    return basis;
-  }
-  static std::uint64_t splitmix(std::uint64_t x) {
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-  }
-
- public:
-  static std::string otlp_trace_id(std::string_view run_id) {
-    const std::uint64_t high = splitmix(fnv1a(run_id, 0xcbf29ce484222325ull));
-    std::uint64_t low = splitmix(fnv1a(run_id, 0x84222325cbf29ce4ull) ^ 0x5370616e6c6f67ull);
-    if (high == 0 && low == 0) low = 1;
-    return fmt::format("{:016x}{:016x}", high, low);
-  }
-
- private:
-  static void append_otlp_key(std::string& out, std::string_view key) {
-    if (!out.empty()) out += ',';
-    out += "{\"key\":\"";
-    fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, key);
-    out.append(escaped.data(), escaped.size());
-    out += "\",\"value\":";
-  }
-
-  void append_otlp_attrs(std::string& out, const std::byte* p, std::uint8_t count) {
-    for (std::uint8_t i = 0; i < count; ++i) {
-      attr_slot slot;
-      std::memcpy(&slot, p, sizeof slot);
-      append_otlp_key(out, slot.key);
-      switch (slot.type) {
-        case attr_type::i64:
-          out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits));
-          break;
-        case attr_type::u64:
-          out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
-                     ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
-                     : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
-          break;
-        case attr_type::boolean:
-          out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
-          break;
-        case attr_type::f64: {
-          double d;
-          std::memcpy(&d, &slot.bits, 8);
-          out += std::isfinite(d) ? fmt::format("{{\"doubleValue\":{}}}}}", d) : std::string("{}}");
-          break;
-        }
-        case attr_type::string: {
-          fmt::memory_buffer escaped;
-          jsonl_writer::escape_into(
-              escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
-          out += "{\"stringValue\":\"";
-          out.append(escaped.data(), escaped.size());
-          out += "\"}}";
-          break;
-        }
-      }
-      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
-    }
-  }
-
+  // ---- the live OTLP/JSON file (otlp_live_writer.hpp) ----
   void append_otlp_span(const open_span& o, const std::string& start_attrs, std::uint64_t end_ticks,
                         std::uint64_t tid) {
     std::string attrs = start_attrs;
@@ -3507,76 +3518,13 @@ class flusher {
       if (!attrs.empty()) attrs += ',';
       attrs += o.otlp_attrs;
     }
-    append_otlp_key(attrs, "thread.id");
-    attrs += fmt::format("{{\"intValue\":\"{}\"}}}}", tid);
-    if (o.is_phase) {
-      append_otlp_key(attrs, "spanlog.phase");
-      attrs += "{\"boolValue\":true}}";
-    }
-    if (otlp_spans_.size() != 0) otlp_spans_.push_back(',');
-    fmt::format_to(std::back_inserter(otlp_spans_), "{{\"traceId\":\"{}\",\"spanId\":\"{:016x}\",",
-                   otlp_trace_id_, o.id);
-    if (o.parent) fmt::format_to(std::back_inserter(otlp_spans_), "\"parentSpanId\":\"{:016x}\",", o.parent);
-    otlp_spans_.append(std::string_view("\"name\":"));
-    otlp_spans_.append(std::string_view(*o.name));
-    fmt::format_to(std::back_inserter(otlp_spans_),
-                   ",\"kind\":1,\"startTimeUnixNano\":\"{}\",\"endTimeUnixNano\":\"{}\",\"attributes\":[{}]",
-                   calibration_.to_ns(o.start_ticks), calibration_.to_ns(end_ticks), attrs);
-    if (o.error) {
-      fmt::memory_buffer escaped;
-      jsonl_writer::escape_into(escaped, o.message);
-      fmt::format_to(std::back_inserter(otlp_spans_), ",\"status\":{{\"code\":2,\"message\":\"{}\"}}}}",
-                     std::string_view(escaped.data(), escaped.size()));
-    } else {
-      otlp_spans_.append(std::string_view(",\"status\":{\"code\":1}}"));
-    }
+    otlp_.add_span(otlp_live_writer::span{o.id, o.parent, *o.name, calibration_.to_ns(o.start_ticks),
+                                          calibration_.to_ns(end_ticks), tid, o.is_phase, o.error, o.message},
+                   std::move(attrs));
   }
 
   void write_otlp_out() {
-    if (otlp_fd_ < 0 || otlp_spans_.size() == 0) return;
-    if (otlp_prefix_.empty()) {
-      char host[256] = {};
-      ::gethostname(host, sizeof host - 1);
-      std::string resource;
-      append_otlp_key(resource, "service.name");
-      resource +=
-          "{\"stringValue\":" + quoted(opts_.service_name.empty() ? process_name() : opts_.service_name) +
-          "}}";
-      append_otlp_key(resource, "process.pid");
-      resource += fmt::format("{{\"intValue\":\"{}\"}}}}", ::getpid());
-      append_otlp_key(resource, "host.name");
-      resource += "{\"stringValue\":" + quoted(host) + "}}";
-      for (const auto& kv : opts_.attrs) {
-        append_otlp_key(resource, kv.first);
-        resource += "{\"stringValue\":" + quoted(kv.second) + "}}";
-      }
-      otlp_prefix_ =
-          "{\"resourceSpans\":[{\"resource\":{\"attributes\":[" + resource +
-          "]},\"scopeSpans\":[{\"scope\":{\"name\":\"spanlog\",\"version\":\"" SPANLOG_VERSION_STRING
-          "\"},\"spans\":[";
-    }
-    std::string line = otlp_prefix_;
-    line.append(otlp_spans_.data(), otlp_spans_.size());
-    line += "]}]}]}\n";
-    otlp_spans_.clear();
-    const char* p = line.data();
-    std::size_t left = line.size();
-    while (left) {
-      const ssize_t n = ::write(otlp_fd_, p, left);
-      if (n > 0) {
-        p += n;
-        left -= static_cast<std::size_t>(n);
-      } else if (!(n < 0 && errno == EINTR)) {
-        report_write_error(n < 0 ? errno : ENOSPC);
-        break;
-      }
-    }
-  }
-
-  static std::string quoted(std::string_view text) {
-    fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, text);
-    return "\"" + std::string(escaped.data(), escaped.size()) + "\"";
+    if (const int err = otlp_.write_out()) report_write_error(err);
   }
 
   // ---- output ----
@@ -3681,79 +3629,8 @@ class flusher {
     done_cv_.notify_all();
   }
 
-  void write_run_summary(std::int64_t end_ns, std::uint64_t open) {
-    jsonl_writer w;
-    w.raw("{\"run_id\":");
-    w.string(run_id_);
-    w.raw(",\"schema\":1,\"start_ts\":");
-    w.i64(calibration_.anchor_ns);
-    w.raw(",\"total_wall_ns\":");
-    w.i64(end_ns - calibration_.anchor_ns);
-    w.raw(",\"phases\":{");
-    bool first = true;
-    for (const auto& ph : phases_) {
-      if (!first) w.raw(',');
-      first = false;
-      w.string(ph.name);
-      w.raw(":{\"wall_ns\":");
-      const std::uint64_t end = ph.end_ticks ? ph.end_ticks : ticks();
-      w.i64(calibration_.to_ns(end) - calibration_.to_ns(ph.begin_ticks));
-      w.raw(",\"spans\":");
-      w.u64(ph.spans);
-      if (!ph.end_ticks) w.raw(",\"open\":true");
-      w.raw('}');
-    }
-    w.raw("},\"totals\":{\"spans\":");
-    w.u64(totals_.spans);
-    w.raw(",\"events\":");
-    w.u64(totals_.events);
-    w.raw(",\"records\":");
-    w.u64(totals_.records);
-    w.raw(",\"dropped\":");
-    w.u64(totals_.dropped_spans + totals_.dropped_events + totals_.dropped_metrics + totals_.dropped_attrs +
-          totals_.dropped_async_ends);
-    w.raw(",\"unwritten_records\":");
-    w.u64(totals_.unwritten_records);
-    w.raw(",\"open_spans\":");
-    w.u64(open);
-    w.raw(",\"counters\":{");
-    first = true;
-    for (const auto& c : counter_totals_) {
-      if (!first) w.raw(',');
-      first = false;
-      w.string(c.first);
-      w.raw(':');
-      if (c.second.is_float)
-        w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
-      else
-        w.i64(c.second.int_sum);
-    }
-    w.raw("}},\"threads\":[");
-    first = true;
-    for (const auto& t : threads_) {
-      if (!first) w.raw(',');
-      first = false;
-      w.raw("{\"tid\":");
-      w.u64(t.tid);
-      if (!t.name.empty()) {
-        w.raw(",\"name\":");
-        w.string(t.name);
-      }
-      w.raw(",\"spans\":");
-      w.u64(t.spans);
-      w.raw('}');
-    }
-    w.raw("]}\n");
-    const std::string path = run_dir_ + "/run_summary.json";
-    const std::string tmp = path + ".tmp";
-    if (run_dir_.empty()) return;
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    const bool ok = fd >= 0 && ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
-    if (fd >= 0) ::close(fd);
-    if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return;
-    ::unlink(tmp.c_str());
-    std::fprintf(stderr, "spanlog: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
-  }
+  // run_summary.json beside the file (run_summary.hpp).
+  void write_run_summary(std::int64_t end_ns, std::uint64_t open);
 
   struct name_cache_slot {
     const void* key = nullptr;
@@ -3765,8 +3642,7 @@ class flusher {
   std::string run_id_;
   int fd_;
   shared_queues queues_;
-  int otlp_fd_;  // traces.otlp.jsonl, or -1
-  std::string otlp_trace_id_;
+  otlp_live_writer otlp_;  // traces.otlp.jsonl, when the run writes it
   clock_calibration calibration_;
   std::thread thread_;
 
@@ -3808,8 +3684,6 @@ class flusher {
   run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
   std::uint64_t bytes_written_ = 0;
-  std::string otlp_prefix_;
-  fmt::memory_buffer otlp_spans_;
   std::uint64_t released_up_to_ = 0;
   std::uint64_t open_at_retire_ = 0;
   bool header_written_ = false;
@@ -3819,6 +3693,151 @@ class flusher {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/flusher.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline void flusher::crash_dump(int sig) {
+  const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
+  if (!on_flusher && thread_id_.load() != 0) {
+    for (int i = 0; i < crash_wait_for_flusher_ms && !parked_.load(std::memory_order_acquire); ++i) {
+      const timespec ms{0, 1000000};
+      ::nanosleep(&ms, nullptr);
+    }
+  }
+  if (!header_written_) return;  // the run began less than a calibration ago: nothing to anchor times to
+  signal_safe_writer w(fd_);
+  for (auto& st : states_) {
+    crash_drain(st, w);
+    crash_counters(st, w);
+  }
+  thread_buffer* b = nullptr;
+  while (queues_.new_buffers->try_dequeue(b)) {
+    buffer_state st;
+    st.buf = b;
+    crash_drain(st, w);
+    crash_counters(st, w);
+  }
+  w.raw("{\"event\":\"crash\",\"signal\":");
+  w.i64(sig);
+  w.raw(",\"name\":\"");
+  w.raw(signal_name(sig));
+  w.raw("\",\"tid\":");
+  w.u64(static_cast<std::uint64_t>(::syscall(SYS_gettid)));
+  w.raw(",\"ts\":");
+  w.i64(calibration_.to_ns(ticks()));
+  w.raw("}\n");
+}
+
+inline void flusher::park_if_crashing() {
+  if (!g_crashing.load(std::memory_order_acquire)) return;
+  write_out();
+  parked_.store(true, std::memory_order_release);
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
+
+// Integer counters of the interval the crash cut short: what the thread's slots grew by, and what the
+// flusher had summed from ring records (sites beyond the slots) but not yet written. Floating-point
+// counters and gauges are left out (formatting a double is not async-signal-safe here).
+inline void flusher::crash_counters(buffer_state& st, signal_safe_writer& w) {
+  const std::int64_t now = calibration_.to_ns(ticks());
+  auto line = [&](const site* s, std::int64_t delta) {
+    w.raw("{\"event\":\"counter\",\"name\":");
+    w.string(s->name);
+    w.raw(",\"tid\":");
+    w.u64(st.buf->tid);
+    w.raw(",\"ts\":");
+    w.i64(now);
+    w.raw(",\"delta\":");
+    w.i64(delta);
+    w.raw("}\n");
+  };
+  for (const auto& m : st.metrics)
+    if (m.dirty && m.s->kind == site_kind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
+  take_counter_growth(*st.buf,
+                      [&](const site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
+}
+
+// Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
+// attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
+// spans are left out.
+inline void flusher::crash_drain(buffer_state& st, signal_safe_writer& w) {
+  thread_buffer& b = *st.buf;
+  std::uint64_t pos = b.consumed.load(std::memory_order_acquire);
+  const std::uint64_t end = b.published.load(std::memory_order_acquire);
+  constexpr std::size_t max_depth = crash_max_depth;
+  std::uint64_t ids[max_depth], starts[max_depth];
+  std::size_t depth = 0;
+  // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
+  auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted,
+                        std::uint64_t t, bool phase) {
+    w.raw("{\"event\":\"span_start\",\"span_id\":");
+    w.u64(id);
+    if (parent) {
+      w.raw(",\"parent\":");
+      w.u64(parent);
+    }
+    w.raw(",\"name\":");
+    if (quoted)
+      w.raw(name);
+    else
+      w.string(name);
+    w.raw(",\"tid\":");
+    w.u64(b.tid);
+    w.raw(",\"ts\":");
+    w.i64(calibration_.to_ns(t));
+    if (phase) w.raw(",\"kind\":\"phase\"");
+    w.raw("}\n");
+  };
+  auto span_end = [&](std::uint64_t id, std::uint64_t start, std::uint64_t t) {
+    w.raw("{\"event\":\"span_end\",\"span_id\":");
+    w.u64(id);
+    w.raw(",\"tid\":");
+    w.u64(b.tid);
+    w.raw(",\"ts\":");
+    w.i64(calibration_.to_ns(t));
+    w.raw(",\"dur_ns\":");
+    w.i64(calibration_.to_ns(t) - calibration_.to_ns(start));
+    w.raw(",\"status\":\"ok\"}\n");
+  };
+  auto begin = [&](const char* name, std::uint64_t parent, std::uint64_t t, bool phase) {
+    const std::uint64_t id = b.id_base | ++b.drained_span_seq;
+    if (!parent) parent = depth ? ids[depth - 1] : (st.depth ? st.stack[st.depth - 1].id : 0);
+    span_start(id, parent, name, false, t, phase);
+    if (depth < max_depth) ids[depth] = id, starts[depth] = t, ++depth;
+  };
+  while (pos < end) {
+    const ring_record r = read_record(b, pos);
+    if (r.tag == tag_span_begin || r.is_extended(extended_op::span_begin)) {
+      begin(r.name(), r.tag == tag_extended ? r.ext.arg : 0, r.value, r.begins_phase());
+    } else if (r.tag == tag_span_end) {
+      if (depth) {
+        --depth;
+        span_end(ids[depth], starts[depth], r.value);
+      } else if (st.depth) {
+        open_span& o = st.stack[--st.depth];
+        if (!o.start_written) span_start(o.id, o.parent, o.name->c_str(), true, o.start_ticks, o.is_phase);
+        span_end(o.id, o.start_ticks, r.value);
+      }
+    } else if (r.tag == tag_instant) {
+      w.raw("{\"event\":\"instant\",\"name\":");
+      w.string(r.s->name);
+      w.raw(",\"tid\":");
+      w.u64(b.tid);
+      w.raw(",\"ts\":");
+      w.i64(calibration_.to_ns(r.value));
+      w.raw("}\n");
+    } else if (r.is_extended(extended_op::async_begin)) {
+      ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
+    }
+    pos += r.size;
+  }
+  hand_back(b, end);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/crash_dump.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -4503,6 +4522,100 @@ std::string run_directory() {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/entry_points.hpp ----
+// ---- begin spanlog/impl/run_summary.hpp ----
+// run_summary.json, written beside telemetry.jsonl when a run stops: the run's wall time, its phases with the
+// spans that started inside each, its totals, counters and threads. Written to a temporary file and renamed,
+// so a reader sees a whole summary or none.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) {
+  jsonl_writer w;
+  w.raw("{\"run_id\":");
+  w.string(run_id_);
+  w.raw(",\"schema\":1,\"start_ts\":");
+  w.i64(calibration_.anchor_ns);
+  w.raw(",\"total_wall_ns\":");
+  w.i64(end_ns - calibration_.anchor_ns);
+  w.raw(",\"phases\":{");
+  bool first = true;
+  for (const auto& ph : phases_) {
+    if (!first) w.raw(',');
+    first = false;
+    w.string(ph.name);
+    w.raw(":{\"wall_ns\":");
+    const std::uint64_t end = ph.end_ticks ? ph.end_ticks : ticks();
+    w.i64(calibration_.to_ns(end) - calibration_.to_ns(ph.begin_ticks));
+    w.raw(",\"spans\":");
+    w.u64(ph.spans);
+    if (!ph.end_ticks) w.raw(",\"open\":true");
+    w.raw('}');
+  }
+  w.raw("},\"totals\":{\"spans\":");
+  w.u64(totals_.spans);
+  w.raw(",\"events\":");
+  w.u64(totals_.events);
+  w.raw(",\"records\":");
+  w.u64(totals_.records);
+  w.raw(",\"dropped\":");
+  w.u64(totals_.dropped_spans + totals_.dropped_events + totals_.dropped_metrics + totals_.dropped_attrs +
+        totals_.dropped_async_ends);
+  w.raw(",\"unwritten_records\":");
+  w.u64(totals_.unwritten_records);
+  w.raw(",\"open_spans\":");
+  w.u64(open);
+  w.raw(",\"counters\":{");
+  first = true;
+  for (const auto& c : counter_totals_) {
+    if (!first) w.raw(',');
+    first = false;
+    w.string(c.first);
+    w.raw(':');
+    if (c.second.is_float)
+      w.f64(c.second.float_sum + static_cast<double>(c.second.int_sum));
+    else
+      w.i64(c.second.int_sum);
+  }
+  w.raw("}},\"threads\":[");
+  first = true;
+  for (const auto& t : threads_) {
+    if (!first) w.raw(',');
+    first = false;
+    w.raw("{\"tid\":");
+    w.u64(t.tid);
+    if (!t.name.empty()) {
+      w.raw(",\"name\":");
+      w.string(t.name);
+    }
+    w.raw(",\"spans\":");
+    w.u64(t.spans);
+    w.raw('}');
+  }
+  w.raw("]}\n");
+  const std::string path = run_dir_ + "/run_summary.json";
+  const std::string tmp = path + ".tmp";
+  if (run_dir_.empty()) return;
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const bool ok = fd >= 0 && ::write(fd, w.data(), w.size()) == static_cast<ssize_t>(w.size());
+  if (fd >= 0) ::close(fd);
+  if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) return;
+  ::unlink(tmp.c_str());
+  std::fprintf(stderr, "spanlog: cannot write %s: %s\n", path.c_str(), std::strerror(errno));
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/run_summary.hpp ----
 // ---- end spanlog/impl/implementation.hpp ----
 #endif
 // ---- end spanlog/spanlog.hpp ----
