@@ -39,7 +39,9 @@ std::map<std::string, int> span_names(const test_support::run_contents& r) {
 void check_children(const test_support::run_contents& r, const std::string& child, const std::string& parent,
                     int expected) {
   int seen = 0;
-  for (const auto& [id, s] : r.spans) {
+  for (const auto& entry : r.spans) {
+    const std::uint64_t id = entry.first;
+    const test_support::span_record& s = entry.second;
     if (s.name != child) continue;
     ++seen;
     INFO(child << " span " << id);
@@ -99,7 +101,8 @@ TEST_CASE("a plugin unloaded while its records are in a ring: every name is its 
   constexpr int spans = 20000;  // per plugin (app.cpp)
   CHECK(names.at("plugin.work") == spans);
   CHECK(names.at("rename.work") == spans);
-  for (const auto& [name, count] : names) {
+  for (const auto& entry : names) {
+    const std::string& name = entry.first;
     INFO(name);
     CHECK(
         (name == "plugin.work" || name == "rename.work" || name == "app.request" || name == "library.work"));
