@@ -58,7 +58,7 @@ void check_children(const test_support::run_contents& r, const std::string& chil
 TEST_CASE("an executable, a linked library and a plugin, all hidden, record one run") {
   TempDir dir;
   const std::string out = app(dir.path().string(), "trio " + env("SPANLOG_TEST_PLUGIN"));
-  CHECK(out.find("threads_added 1\n") != std::string::npos);  // one flusher
+  CHECK(out.find("flusher_threads 1\n") != std::string::npos);  // one flusher
   const auto runs = run_directories(dir.path());
   REQUIRE(runs.size() == 1);
   const auto r = test_support::read_run(runs[0]);
@@ -77,7 +77,7 @@ TEST_CASE("an executable, a linked library and a plugin, all hidden, record one 
 TEST_CASE("a plugin loaded after the run started records into it") {
   TempDir dir;
   const std::string out = app(dir.path().string(), "late " + env("SPANLOG_TEST_PLUGIN"));
-  CHECK(out.find("threads_added 1\n") != std::string::npos);
+  CHECK(out.find("flusher_threads 1\n") != std::string::npos);
   const auto runs = run_directories(dir.path());
   REQUIRE(runs.size() == 1);
   const auto r = test_support::read_run(runs[0]);
@@ -130,6 +130,7 @@ TEST_CASE("a plugin with a spanlog of another ABI keeps to itself, writes its ow
   TempDir dir;
   const std::string out = app(dir.path().string(), "other_abi " + env("SPANLOG_TEST_PLUGIN_OTHER_ABI"));
   CHECK(out.find("another spanlog build") != std::string::npos);
+  CHECK(out.find("flusher_threads 2\n") != std::string::npos);  // a session of its own
   const auto runs = run_directories(dir.path());
   REQUIRE(runs.size() == 2);
   std::map<std::string, int> all;
