@@ -4124,12 +4124,8 @@ inline void after_fork_in_child() {
   set_flags_everywhere_in_child(own_run ? flag_never_started : 0u);
 }
 
-inline void start_locked(session_control& c, options o) {
-  if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
-  if (!o.enabled) {
-    set_flags_everywhere(0);
-    return;
-  }
+// Options a program set out of range fall back to their defaults, as the environment's do.
+inline void correct_options(options& o) {
   if (!valid_ring_bytes(o.ring_bytes)) {
     config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(),
                    "is not a power of two from 4K to 1G", "1048576");
@@ -4138,70 +4134,109 @@ inline void start_locked(session_control& c, options o) {
   if (!(o.sample >= 0.0 && o.sample <= 1.0)) o.sample = 1.0;
   if (o.flush_interval.count() < 1) o.flush_interval = std::chrono::milliseconds(100);
   if (o.dir.empty()) o.dir = ".";
+}
 
-  std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
+// A run's directory and files. When they cannot be made the run still records (and counts what it loses),
+// with fd -1.
+struct run_files {
+  std::string run_id;
   std::string run_dir;
   int fd = -1;
   int otlp_fd = -1;
+};
+
+inline int open_new_file(const std::string& path) {
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+}
+
+// <dir>/latest points at the newest run: replaced by a rename, so a reader never finds it missing.
+inline void point_latest_at(const std::string& dir, const std::string& run_id) {
+  const std::string link_tmp = dir + "/.latest." + std::to_string(::getpid());
+  ::unlink(link_tmp.c_str());
+  if (::symlink(run_id.c_str(), link_tmp.c_str()) == 0) {
+    if (::rename(link_tmp.c_str(), (dir + "/latest").c_str()) != 0) ::unlink(link_tmp.c_str());
+  }
+}
+
+inline run_files open_run_files(const options& o) {
+  run_files files;
+  files.run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   if (!make_directories(o.dir)) {
     std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
                  o.dir.c_str(), std::strerror(errno));
-  } else {
-    // A run directory of its own, even when a run id repeats (several runs a second, or a fixed id).
-    const std::string base = run_id;
-    for (int n = 2; n < 1000; ++n) {
-      run_dir = o.dir + "/" + run_id;
-      if (::mkdir(run_dir.c_str(), 0755) == 0) break;
-      if (errno != EEXIST) break;
-      run_id = base + "-" + std::to_string(n);
-    }
-    const std::string file = run_dir + "/telemetry.jsonl";
-    fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-    if (fd >= 0 && o.otlp) {
-      const std::string otlp_file = run_dir + "/traces.otlp.jsonl";
-      otlp_fd = ::open(otlp_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-      if (otlp_fd < 0)
-        std::fprintf(stderr, "spanlog: cannot open %s: %s\n", otlp_file.c_str(), std::strerror(errno));
-    }
-    if (fd < 0) {
-      std::fprintf(stderr, "spanlog: cannot open %s: %s; recording without writing\n", file.c_str(),
-                   std::strerror(errno));
-    } else {
-      const std::string link_tmp = o.dir + "/.latest." + std::to_string(::getpid());
-      ::unlink(link_tmp.c_str());
-      if (::symlink(run_id.c_str(), link_tmp.c_str()) == 0) {
-        if (::rename(link_tmp.c_str(), (o.dir + "/latest").c_str()) != 0) ::unlink(link_tmp.c_str());
-      }
-    }
+    return files;
   }
-  c.run_dir = run_dir;
-  c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
-  c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
-  const bool sampling = o.sample < 1.0;
-  const std::uint64_t sample_threshold =
-      sampling ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0};
+  // A run directory of its own, even when a run id repeats (several runs a second, or a fixed id).
+  const std::string base = files.run_id;
+  for (int n = 2; n < 1000; ++n) {
+    files.run_dir = o.dir + "/" + files.run_id;
+    if (::mkdir(files.run_dir.c_str(), 0755) == 0) break;
+    if (errno != EEXIST) break;
+    files.run_id = base + "-" + std::to_string(n);
+  }
+  const std::string file = files.run_dir + "/telemetry.jsonl";
+  files.fd = open_new_file(file);
+  if (files.fd < 0) {
+    std::fprintf(stderr, "spanlog: cannot open %s: %s; recording without writing\n", file.c_str(),
+                 std::strerror(errno));
+    return files;
+  }
+  if (o.otlp) {
+    const std::string otlp_file = files.run_dir + "/traces.otlp.jsonl";
+    files.otlp_fd = open_new_file(otlp_file);
+    if (files.otlp_fd < 0)
+      std::fprintf(stderr, "spanlog: cannot open %s: %s\n", otlp_file.c_str(), std::strerror(errno));
+  }
+  point_latest_at(o.dir, files.run_id);
+  return files;
+}
+
+// What the hot path is told: the run records, with these kinds on.
+inline std::uint32_t run_flags(const options& o) {
   std::uint32_t flags = flag_running;
   if (o.spans) flags |= flag_spans;
   if (o.events) flags |= flag_events;
   if (o.metrics) flags |= flag_metrics;
-  if (sampling) flags |= flag_sampling;
+  if (o.sample < 1.0) flags |= flag_sampling;
+  return flags;
+}
 
+inline std::uint64_t sample_threshold(const options& o) {
+  return o.sample < 1.0 ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0};
+}
+
+inline void install_process_hooks() {
+  if (g_process_hooks_installed.exchange(true)) return;
+  std::atexit(stop_at_exit);
+  ::pthread_atfork(nullptr, nullptr, after_fork_in_child);
+}
+
+inline void start_locked(session_control& c, options o) {
+  if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
+  if (!o.enabled) {
+    set_flags_everywhere(0);
+    return;
+  }
+  correct_options(o);
+  run_files files = open_run_files(o);
+  c.run_dir = files.run_dir;
+  c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
+  c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
   c.last_options = o;
-  c.last_run_id = run_id;
+  c.last_run_id = files.run_id;
+  const std::uint32_t flags = run_flags(o);
+  const std::uint64_t threshold = sample_threshold(o);
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
   c.active = std::make_unique<flusher>(
-      std::move(o), run_dir, run_id, fd, otlp_fd,
+      std::move(o), files.run_dir, files.run_id, files.fd, files.otlp_fd,
       flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
       std::move(carried));
   c.active->launch();
-  if (!g_process_hooks_installed.exchange(true)) {
-    std::atexit(stop_at_exit);
-    ::pthread_atfork(nullptr, nullptr, after_fork_in_child);
-  }
+  install_process_hooks();
   if (c.last_options.crash_handler) install_crash_handlers();
   g_crash_target.store(c.active.get(), std::memory_order_release);
-  set_flags_everywhere(flags, sample_threshold);
+  set_flags_everywhere(flags, threshold);
 }
 
 inline void start_default_session() {
@@ -4347,6 +4382,7 @@ struct hub_search {
   const process_hub* found = nullptr;
   const char* other_abi = nullptr;  // a copy of another spanlog build that records in this process
   const char* own_path = nullptr;   // empty for the main program
+  bool chose_here = false;          // this call joined a hub or became it (not another thread of the image)
 };
 
 inline std::uint32_t read_u32(const char* p) {
@@ -4411,11 +4447,23 @@ inline int choose_hub_under_loader_lock(dl_phdr_info*, std::size_t, void* data) 
   const process_hub* hub = search.found ? search.found : &this_image_hub;
   hub->add_image(&g_this_image);
   SPANLOG_HUB_SLOT.store(hub, std::memory_order_release);
+  search.chose_here = true;
   return 1;
 }
 
 // Clears what this image's thread-locals hold for the forking thread: the child's first record starts over.
 inline void image_after_fork_in_child();
+
+// This image holds the session from now on.
+inline void settle_as_hub(const hub_search& search) {
+  if (search.other_abi)
+    std::fprintf(stderr,
+                 "spanlog: another spanlog build (%s) records in this process; this one (%s) writes a run "
+                 "of its own\n",
+                 search.other_abi, SPANLOG_HUB_ABI);
+  // A plugin that holds the session stays loaded: the flusher's code and the session are in it.
+  if (search.own_path && *search.own_path) ::dlopen(search.own_path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+}
 
 inline const process_hub& find_or_become_hub() {
   hub_search search;
@@ -4425,16 +4473,12 @@ inline const process_hub& find_or_become_hub() {
     hub = &this_image_hub;
     hub->add_image(&g_this_image);
     SPANLOG_HUB_SLOT.store(hub, std::memory_order_release);
+    search.chose_here = true;
   }
-  if (search.found) return *hub;  // joined, or chosen by another thread of this image
+  if (!search.chose_here) return *hub;  // another thread of this image chose first
+  // Each image clears its own thread-locals in a forked child, whichever image holds the session.
   ::pthread_atfork(nullptr, nullptr, image_after_fork_in_child);
-  if (search.other_abi)
-    std::fprintf(stderr,
-                 "spanlog: another spanlog build (%s) records in this process; this one (%s) writes a run "
-                 "of its own\n",
-                 search.other_abi, SPANLOG_HUB_ABI);
-  // A plugin that holds the session stays loaded: the flusher's code and the session are in it.
-  if (search.own_path && *search.own_path) ::dlopen(search.own_path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+  if (hub == &this_image_hub) settle_as_hub(search);
   return *hub;
 }
 

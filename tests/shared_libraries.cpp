@@ -146,3 +146,23 @@ TEST_CASE("a plugin with a spanlog of another ABI keeps to itself, writes its ow
   CHECK(all["app.request"] == 2);
   CHECK(all["plugin.work"] == 2);
 }
+
+TEST_CASE("a forked child records through every image into a run of its own") {
+  TempDir dir;
+  app(dir.path().string(), "fork " + env("SPANLOG_TEST_PLUGIN"));
+  const auto runs = run_directories(dir.path());
+  REQUIRE(runs.size() == 2);
+  for (const auto& run_dir : runs) {
+    const bool is_child = run_dir.find("-fork-") != std::string::npos;
+    INFO(run_dir);
+    const auto r = test_support::read_run(run_dir);
+    CHECK(r.schema_errors == 0);
+    const int requests = is_child ? 10 : 1;  // fork_child_requests in app.cpp, or the parent's one
+    const auto names = span_names(r);
+    CHECK(names.count("app.request") == 1);
+    if (names.count("app.request")) CHECK(names.at("app.request") == requests);
+    check_children(r, "library.work", "app.request", requests);
+    check_children(r, "plugin.work", "app.request", requests);
+    CHECK(r.counter_int_sums.at("plugin.calls") == requests);
+  }
+}

@@ -6,9 +6,12 @@
 //   app unload PLUGIN PLUGIN2   the plugin is unloaded while its records are still in the ring and another
 //                               thread records, then a second plugin (other names) is loaded and recorded
 //   app other_abi PLUGIN        the plugin carries a spanlog of another ABI
+//   app fork PLUGIN             a forked child records through all three images into a run of its own
 // It prints "flusher_threads N" while the run records, after every image has recorded.
 #include <dirent.h>
 #include <dlfcn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <spanlog/spanlog.hpp>
 
 #include <atomic>
@@ -23,6 +26,7 @@ namespace {
 
 using plugin_fn = int (*)(int);
 constexpr int unload_spans = 20000;
+constexpr int fork_child_requests = 10;
 
 // Threads of the process named as the flusher names itself: there must be one, whatever the sanitizers add.
 int flusher_threads() {
@@ -130,6 +134,24 @@ int other_abi(const char* plugin_path) {
   return sum == 0 ? 1 : 0;
 }
 
+// Every image has recorded on the forking thread before fork(): the child's records through each of them
+// must go to the child's run, none into the parent's rings.
+int fork_child(const char* plugin_path) {
+  plugin_fn plugin = entry(load(plugin_path));
+  spanlog::start();
+  int sum = request(plugin, 4);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    for (int i = 0; i < fork_child_requests; ++i) sum += request(plugin, i);
+    spanlog::stop();
+    ::_exit(sum == 0 ? 1 : 0);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  spanlog::stop();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -138,6 +160,7 @@ int main(int argc, char** argv) {
   if (mode == "late" && argc == 3) return late(argv[2]);
   if (mode == "unload" && argc == 4) return unload(argv[2], argv[3]);
   if (mode == "other_abi" && argc == 3) return other_abi(argv[2]);
-  std::fprintf(stderr, "usage: app trio|late|other_abi PLUGIN, or app unload PLUGIN PLUGIN2\n");
+  if (mode == "fork" && argc == 3) return fork_child(argv[2]);
+  std::fprintf(stderr, "usage: app trio|late|other_abi|fork PLUGIN, or app unload PLUGIN PLUGIN2\n");
   return 2;
 }

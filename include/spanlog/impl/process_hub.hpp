@@ -107,6 +107,7 @@ struct hub_search {
   const process_hub* found = nullptr;
   const char* other_abi = nullptr;  // a copy of another spanlog build that records in this process
   const char* own_path = nullptr;   // empty for the main program
+  bool chose_here = false;          // this call joined a hub or became it (not another thread of the image)
 };
 
 inline std::uint32_t read_u32(const char* p) {
@@ -171,11 +172,23 @@ inline int choose_hub_under_loader_lock(dl_phdr_info*, std::size_t, void* data) 
   const process_hub* hub = search.found ? search.found : &this_image_hub;
   hub->add_image(&g_this_image);
   SPANLOG_HUB_SLOT.store(hub, std::memory_order_release);
+  search.chose_here = true;
   return 1;
 }
 
 // Clears what this image's thread-locals hold for the forking thread: the child's first record starts over.
 inline void image_after_fork_in_child();
+
+// This image holds the session from now on.
+inline void settle_as_hub(const hub_search& search) {
+  if (search.other_abi)
+    std::fprintf(stderr,
+                 "spanlog: another spanlog build (%s) records in this process; this one (%s) writes a run "
+                 "of its own\n",
+                 search.other_abi, SPANLOG_HUB_ABI);
+  // A plugin that holds the session stays loaded: the flusher's code and the session are in it.
+  if (search.own_path && *search.own_path) ::dlopen(search.own_path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+}
 
 inline const process_hub& find_or_become_hub() {
   hub_search search;
@@ -185,16 +198,12 @@ inline const process_hub& find_or_become_hub() {
     hub = &this_image_hub;
     hub->add_image(&g_this_image);
     SPANLOG_HUB_SLOT.store(hub, std::memory_order_release);
+    search.chose_here = true;
   }
-  if (search.found) return *hub;  // joined, or chosen by another thread of this image
+  if (!search.chose_here) return *hub;  // another thread of this image chose first
+  // Each image clears its own thread-locals in a forked child, whichever image holds the session.
   ::pthread_atfork(nullptr, nullptr, image_after_fork_in_child);
-  if (search.other_abi)
-    std::fprintf(stderr,
-                 "spanlog: another spanlog build (%s) records in this process; this one (%s) writes a run "
-                 "of its own\n",
-                 search.other_abi, SPANLOG_HUB_ABI);
-  // A plugin that holds the session stays loaded: the flusher's code and the session are in it.
-  if (search.own_path && *search.own_path) ::dlopen(search.own_path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+  if (hub == &this_image_hub) settle_as_hub(search);
   return *hub;
 }
 
