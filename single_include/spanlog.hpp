@@ -2597,8 +2597,10 @@ class flusher {
     if (fd_ >= 0) ::close(fd_);
   }
 
+  // The thread is named (as top, gdb and perf show it) before launch returns.
   void launch() {
     thread_ = std::thread([this] { run(); });
+    ::pthread_setname_np(thread_.native_handle(), "spanlog-flusher");
   }
 
   // Returns once everything published before the call is written.
@@ -2768,7 +2770,6 @@ class flusher {
   // ---- the main loop ----
   void run() {
     thread_id_.store(static_cast<std::uint64_t>(::syscall(SYS_gettid)), std::memory_order_release);
-    ::pthread_setname_np(::pthread_self(), "spanlog-flusher");  // as top, gdb and perf show it
     calibration_.measure_initial_rate();
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
