@@ -4,6 +4,8 @@
 #include <random>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "reader/jsonl_reader.hpp"
 #include "reader_support.hpp"
 
@@ -428,4 +430,82 @@ TEST_CASE("on two threads, the first bad line stops the reading with its line nu
       text.substr(0, cut) + R"({"event":"header","schema":9})" + "\n" + text.substr(cut);
   options.skip_bad = true;
   CHECK(contains(read_on(2, newer, options, 4096).error, "schema 9 is newer"));
+}
+
+namespace {
+
+// The crash and footer records of a run, as a sink sees them (views copied during the callback).
+struct EndingSink : RecordSink {
+  std::vector<std::string> crashes;  // "signal name reason tid ts line | what"
+  std::vector<std::string> stopped_by;
+  void on_crash(const CrashRecord& r, std::uint64_t line) override {
+    crashes.push_back(
+        fmt::format("{} {} {} {} {} {} | {}", r.signal, r.name, r.reason, r.tid, r.ts, line, r.what()));
+  }
+  void on_footer(const FooterRecord& r, std::uint64_t) override {
+    stopped_by.push_back(std::string(r.stopped_by));
+  }
+};
+
+constexpr const char* kHeaderLine =
+    R"({"event":"header","schema":1,"schema_minor":1,"run_id":"r","start_ts":1000})"
+    "\n";
+
+}  // namespace
+
+TEST_CASE("a crash record reaches the sink with its signal, name, reason, thread and time") {
+  EndingSink sink;
+  JsonlReader reader("run/telemetry.jsonl", sink);
+  reader.feed(
+      std::string(kHeaderLine) +
+      R"({"event":"crash","signal":6,"name":"SIGABRT","reason":"uncaught exception std::runtime_error: disk full","tid":4243,"ts":5000})"
+      "\n");
+  reader.finish();
+  REQUIRE(sink.crashes.size() == 1);
+  CHECK(sink.crashes[0] ==
+        "6 SIGABRT uncaught exception std::runtime_error: disk full 4243 5000 2 | uncaught exception "
+        "std::runtime_error: disk full");
+  CHECK(reader.report().records == 2);
+}
+
+TEST_CASE("an older crash record without a reason is read, and its name says what ended the program") {
+  EndingSink sink;
+  JsonlReader reader("run/telemetry.jsonl", sink);
+  reader.feed(std::string(kHeaderLine) +
+              R"({"event":"crash","signal":11,"name":"SIGSEGV","tid":4243,"ts":5000})"
+              "\n");
+  reader.finish();
+  REQUIRE(sink.crashes.size() == 1);
+  CHECK(sink.crashes[0] == "11 SIGSEGV  4243 5000 2 | SIGSEGV");
+}
+
+TEST_CASE("the footer's stopped_by reaches the sink, empty when the footer has none") {
+  EndingSink sink;
+  JsonlReader reader("run/telemetry.jsonl", sink);
+  reader.feed(std::string(kHeaderLine) +
+              R"({"event":"footer","ts":9000,"wall_ns":8000,"records":3,"stopped_by":"SIGTERM"})"
+              "\n"
+              R"({"event":"footer","ts":9000,"wall_ns":8000,"records":3})"
+              "\n");
+  reader.finish();
+  CHECK(sink.stopped_by == std::vector<std::string>{"SIGTERM", ""});
+}
+
+TEST_CASE("a crash or footer field of the wrong type is an error naming the file, line and field") {
+  const std::string header = kHeaderLine;
+  CHECK(read_error("run/telemetry.jsonl",
+                   header + R"({"event":"crash","signal":6,"name":"SIGABRT","reason":42,"tid":1,"ts":5})"
+                            "\n") == "run/telemetry.jsonl:2: field \"reason\": expected a string");
+  CHECK(read_error("run/telemetry.jsonl",
+                   header + R"({"event":"crash","signal":"SIGSEGV","name":"SIGSEGV","tid":1,"ts":5})"
+                            "\n") == "run/telemetry.jsonl:2: field \"signal\": expected an unsigned integer");
+  CHECK(read_error("run/telemetry.jsonl", header + R"({"event":"crash","signal":11,"name":null,"tid":1})"
+                                                   "\n") ==
+        "run/telemetry.jsonl:2: field \"name\": expected a string");
+  CHECK(read_error("run/telemetry.jsonl", header + R"({"event":"crash","name":"SIGSEGV","tid":1,"ts":5})"
+                                                   "\n") ==
+        "run/telemetry.jsonl:2: field \"signal\": missing");
+  CHECK(read_error("run/telemetry.jsonl", header + R"({"event":"footer","ts":9,"stopped_by":true})"
+                                                   "\n") ==
+        "run/telemetry.jsonl:2: field \"stopped_by\": expected a string");
 }

@@ -74,6 +74,7 @@ class TeeSink : public reader::RecordSink {
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t line) override {
     aggregator_.on_dropped(r, line);
   }
+  void on_crash(const reader::CrashRecord& r, std::uint64_t line) override { aggregator_.on_crash(r, line); }
   void on_footer(const reader::FooterRecord& r, std::uint64_t line) override {
     aggregator_.on_footer(r, line);
   }

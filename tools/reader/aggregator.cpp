@@ -353,8 +353,15 @@ void Aggregator::on_dropped(const DroppedRecord& r, std::uint64_t) {
   if (r.ts != 0) saw_time(r.ts);
 }
 
+void Aggregator::on_crash(const CrashRecord& r, std::uint64_t) {
+  run_.crash = CrashInfo{r.signal, std::string(r.name), std::string(r.what()), r.tid, r.ts};
+  if (r.ts != 0) saw_time(r.ts);
+}
+
 void Aggregator::on_footer(const FooterRecord& r, std::uint64_t) {
   footer_ = r;
+  footer_->stopped_by = {};  // a view into the reader's buffers: kept as a copy in the run
+  run_.stopped_by = std::string(r.stopped_by);
   saw_time(r.ts);
 }
 

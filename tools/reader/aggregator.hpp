@@ -47,6 +47,7 @@ class Aggregator : public RecordSink {
   void on_gauge(const GaugeRecord&, std::uint64_t) override;
   void on_phase(const PhaseRecord&, std::uint64_t) override;
   void on_dropped(const DroppedRecord&, std::uint64_t) override;
+  void on_crash(const CrashRecord&, std::uint64_t) override;
   void on_footer(const FooterRecord&, std::uint64_t) override;
 
  private:

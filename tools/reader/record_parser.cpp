@@ -81,6 +81,8 @@ enum class Key {
   start_ts,
   options,
   exited,
+  signal,
+  stopped_by,
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
@@ -166,6 +168,8 @@ Key classify(std::string_view k) {
         return k.size() == 6 ? Key::run_id : Key::unknown;
       case packed("schema"):
         return k.size() == 6 ? Key::schema : Key::unknown;
+      case packed("signal"):
+        return k.size() == 6 ? Key::signal : Key::unknown;
       case packed("status"):
         return k.size() == 6 ? Key::status : Key::unknown;
       case packed("dropped"):
@@ -198,11 +202,12 @@ Key classify(std::string_view k) {
   if (k == "async_ends") return Key::async_ends;
   if (k == "sampled_out") return Key::sampled_out;
   if (k == "schema_minor") return Key::schema_minor;
+  if (k == "stopped_by") return Key::stopped_by;
   if (k == "unwritten_records") return Key::unwritten_records;
   return Key::unknown;
 }
 
-constexpr std::size_t kKeys = static_cast<std::size_t>(Key::exited) + 1;
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::stopped_by) + 1;
 static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
 
 // How a known key's value is read.
@@ -232,6 +237,7 @@ constexpr KeyType type_of(Key key) {
     case Key::run_id:
     case Key::process:
     case Key::host:
+    case Key::stopped_by:
       return KeyType::text;
     case Key::async:
     case Key::exited:
@@ -541,6 +547,7 @@ enum class Event {
   gauge,
   phase,
   dropped,
+  crash,
   footer,
   thread,
   header
@@ -565,6 +572,8 @@ Event event_of(std::string_view e) {
       return e.size() == 7 ? Event::dropped : Event::other;
     case packed("footer"):
       return e.size() == 6 ? Event::footer : Event::other;
+    case packed("crash"):
+      return e.size() == 5 ? Event::crash : Event::other;
     case packed("thread"):
       return e.size() == 6 ? Event::thread : Event::other;
     case packed("header"):
@@ -727,7 +736,11 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
     entry.record.emplace<FooterRecord>(
         FooterRecord{r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),
                      r.u(Key::sampled_out), r.u(Key::open_spans), r.u(Key::unwritten_records),
-                     r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{}});
+                     r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{}, r.text(Key::stopped_by)});
+  } else if (kind == Event::crash) {
+    if (!require({{Key::signal, "signal"}})) return;
+    entry.record.emplace<CrashRecord>(
+        CrashRecord{r.u(Key::signal), r.text(Key::name), r.text(Key::reason), r.u(Key::tid), r.u(Key::ts)});
   } else if (kind == Event::thread) {
     if (!require({{Key::tid, "tid"}})) return;
     entry.record.emplace<ThreadRecord>(

@@ -19,9 +19,9 @@
 namespace spanlog::reader {
 
 // std::monostate first, so that an entry costs nothing to create before its record is emplaced.
-using Record =
-    std::variant<std::monostate, HeaderRecord, ThreadRecord, SpanRecord, SpanStartRecord, SpanEndRecord,
-                 InstantRecord, CounterRecord, GaugeRecord, PhaseRecord, DroppedRecord, FooterRecord>;
+using Record = std::variant<std::monostate, HeaderRecord, ThreadRecord, SpanRecord, SpanStartRecord,
+                            SpanEndRecord, InstantRecord, CounterRecord, GaugeRecord, PhaseRecord,
+                            DroppedRecord, CrashRecord, FooterRecord>;
 
 // What one line gave.
 struct ParsedEntry {

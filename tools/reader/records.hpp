@@ -1,4 +1,4 @@
-// The records of a telemetry.jsonl file (docs/format.md, schema 1) as the reader hands them out.
+// The records of a telemetry.jsonl file (docs/format.md, schema 1.1) as the reader hands them out.
 // Every string_view points into the parser's buffers and is valid only during the sink callback that receives
 // it: a sink that keeps a name must copy it.
 #pragma once
@@ -154,6 +154,21 @@ struct FooterRecord {
   std::uint64_t records = 0, spans = 0, events = 0, sampled_out = 0, open_spans = 0;
   std::uint64_t unwritten_records = 0;  // lines lost to a write error (a full disk): not in the file
   DroppedCounts dropped;
+  // Why spanlog wrote the run: "SIGTERM", "SIGINT" or "quick_exit" when the process was ending by that
+  // signal or by quick_exit (schema 1.1); empty after a stop() or a normal exit.
+  std::string_view stopped_by;
+};
+
+// Written by the crash handler after what the rings held; a crashed run has no footer.
+struct CrashRecord {
+  std::uint64_t signal = 0;
+  std::string_view name;  // "SIGSEGV"
+  // What ended the program: the signal's name, or e.g. "uncaught exception std::runtime_error: disk full"
+  // when std::terminate did (schema 1.1). Empty in older files: use `name` then (what()).
+  std::string_view reason;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  std::string_view what() const { return !reason.empty() ? reason : !name.empty() ? name : "a signal"; }
 };
 
 // Receives the records of a file in file order. `line` is the 1-based line number, for messages.
@@ -173,6 +188,7 @@ class RecordSink {
   virtual void on_gauge(const GaugeRecord&, std::uint64_t /*line*/) {}
   virtual void on_phase(const PhaseRecord&, std::uint64_t /*line*/) {}
   virtual void on_dropped(const DroppedRecord&, std::uint64_t /*line*/) {}
+  virtual void on_crash(const CrashRecord&, std::uint64_t /*line*/) {}
   virtual void on_footer(const FooterRecord&, std::uint64_t /*line*/) {}
 };
 

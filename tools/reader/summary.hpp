@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -71,6 +72,15 @@ struct OpenSpan {
   bool is_phase = false;
 };
 
+// The run's `crash` record, copied.
+struct CrashInfo {
+  std::uint64_t signal = 0;
+  std::string name;    // "SIGSEGV"
+  std::string reason;  // the record's reason, else its name: what ended the program
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+};
+
 struct RunInfo {
   std::filesystem::path file;  // the telemetry.jsonl
   std::string run_id, process, host, version;
@@ -83,6 +93,8 @@ struct RunInfo {
   std::uint64_t footer_records = 0;
   std::uint64_t footer_open_spans = 0;
   std::uint64_t unwritten_records = 0;  // from the footer: lines lost to a write error
+  std::string stopped_by;               // from the footer: "SIGTERM", "SIGINT", "quick_exit", or empty
+  std::optional<CrashInfo> crash;       // the crash handler wrote the run
   ReadReport read;
 };
 
