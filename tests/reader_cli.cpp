@@ -64,3 +64,19 @@ TEST_CASE("exit statuses: 0 fine, 1 a finding, 2 bad input or usage") {
   CHECK(run("no-such-command").status == 2);
   CHECK(run("--help").status == 0);
 }
+
+TEST_CASE("a crash record whose reason is not a string is bad input: status 2, naming the line and field") {
+  reader_test::TempDir dir;
+  reader_test::write_text(dir / "telemetry.jsonl",
+                          R"({"event":"header","schema":1,"schema_minor":1,"run_id":"r","start_ts":1})"
+                          "\n"
+                          R"({"event":"crash","signal":6,"name":"SIGABRT","reason":7,"tid":1,"ts":2})"
+                          "\n");
+  const auto summary = run("summary --no-write " + quoted(dir / "telemetry.jsonl"));
+  CHECK(summary.status == 2);
+  CHECK(contains(summary.output, "telemetry.jsonl:2: field \"reason\": expected a string"));
+  // doctor lists the line among the malformed ones: a problem, status 1.
+  const auto doctor = run("doctor " + quoted(dir / "telemetry.jsonl"));
+  CHECK(doctor.status == 1);
+  CHECK(contains(doctor.output, "telemetry.jsonl:2: field \"reason\": expected a string"));
+}

@@ -268,3 +268,106 @@ TEST_CASE("a RUN that names nothing is a usage error; SPANLOG_DIR/latest is the 
   ::unsetenv("SPANLOG_DIR");
   CHECK(location.file == dir / "latest" / "telemetry.jsonl");
 }
+
+namespace {
+
+// A run whose process is gone (another host), with a span still open, ended by `last` (a crash or a footer
+// line), or by nothing.
+std::string ended_run(const std::string& last) {
+  std::string text =
+      R"({"event":"header","schema":1,"schema_minor":1,"run_id":"ended","pid":4242,"host":"another-host",)"
+      R"("start_ts":1795459260000000000,"options":{"flush_interval_ms":100}})"
+      "\n"
+      R"({"event":"thread","tid":4243,"name":"worker","ts":1795459260000000500})"
+      "\n"
+      R"({"event":"span","span_id":2,"name":"read","tid":4243,"ts":1795459260000001000,"dur_ns":500})"
+      "\n";
+  return last.empty() ? text : text + last + "\n";
+}
+
+constexpr const char* kCrashLine =
+    R"({"event":"crash","signal":6,"name":"SIGABRT","reason":"uncaught exception std::runtime_error: disk full",)"
+    R"("tid":4243,"ts":1795459261200000000})";
+
+reader_test::Captured doctor_on(const reader_test::TempDir& dir, const std::string& text) {
+  reader_test::write_text(dir / "telemetry.jsonl", text);
+  cli::DoctorOptions options;
+  options.run = (dir / "telemetry.jsonl").string();
+  return capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+}
+
+}  // namespace
+
+TEST_CASE("doctor: a crashed run names what ended it and does not say nothing was dropped") {
+  reader_test::TempDir dir;
+  const auto result = doctor_on(dir, ended_run(kCrashLine));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  CHECK(contains(result.out,
+                 "✗ crashed: uncaught exception std::runtime_error: disk full (thread 4243, at +1.20 s)\n"));
+  CHECK_FALSE(contains(result.out, "nothing dropped"));
+  CHECK(contains(result.out,
+                 "no drops are counted in the file; the rings were written by the crash handler, "
+                 "but the attributes, gauges and floating-point counters of the last flush "
+                 "interval (100 ms) are not"));
+  CHECK_FALSE(contains(result.out, "healthy"));
+}
+
+TEST_CASE("doctor: an older crash record without a reason is named by its signal") {
+  reader_test::TempDir dir;
+  const auto result = doctor_on(
+      dir,
+      ended_run(R"({"event":"crash","signal":11,"name":"SIGSEGV","tid":4243,"ts":1795459260500000000})"));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "✗ crashed: SIGSEGV (thread 4243, at +500 ms)\n"));
+  CHECK_FALSE(contains(result.out, "nothing dropped"));
+}
+
+TEST_CASE("doctor: a run without footer or crash may miss its last flush interval, and says so") {
+  reader_test::TempDir dir;
+  const auto result = doctor_on(dir, ended_run(""));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "no footer: the run did not stop cleanly"));
+  CHECK_FALSE(contains(result.out, "nothing dropped"));
+  CHECK(contains(result.out,
+                 "no drops are counted in the file, but the last flush interval (100 ms) may be "
+                 "missing: the run did not stop cleanly"));
+
+  // Drops the file does count are still reported as a problem.
+  const auto dropped = doctor_on(
+      dir,
+      ended_run(R"({"event":"dropped","tid":4243,"ts":1795459260100000000,"spans":3,"reason":"ring_full"})"));
+  CHECK(contains(dropped.out, "dropped records: 3 spans"));
+  CHECK_FALSE(contains(dropped.out, "nothing dropped"));
+}
+
+TEST_CASE("doctor: a footer with stopped_by says the run was written when the process got the signal") {
+  reader_test::TempDir dir;
+  auto result = doctor_on(
+      dir, ended_run(R"({"event":"footer","ts":1795459262000000000,"wall_ns":2000000000,"records":4,)"
+                     R"("spans":1,"stopped_by":"SIGTERM"})"));
+  INFO(result.out);
+  CHECK(result.status == 0);
+  CHECK(contains(result.out,
+                 "✓ footer present: the run was written when the process got SIGTERM (4 records, "
+                 "1 spans)"));
+  CHECK(contains(result.out, "✓ nothing dropped"));
+  CHECK(contains(result.out, "healthy"));
+
+  result = doctor_on(dir, ended_run(R"({"event":"footer","ts":1795459262000000000,"records":4,)"
+                                    R"("stopped_by":"quick_exit"})"));
+  CHECK(contains(result.out, "the run was written when the process called quick_exit"));
+}
+
+TEST_CASE("doctor: a crash record with a reason that is not a string is a malformed line, named") {
+  reader_test::TempDir dir;
+  const auto result = doctor_on(
+      dir,
+      ended_run(R"({"event":"crash","signal":6,"name":"SIGABRT","reason":{"what":"x"},"tid":1,"ts":5})"));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "telemetry.jsonl:4: field \"reason\": expected a string"));
+  CHECK_FALSE(contains(result.out, "crashed:"));
+}

@@ -1,6 +1,6 @@
-// `spanlog doctor [RUN]`: is the run whole and trustworthy? A torn last line, spans that never ended (what
-// the program was doing when it died), dropped records, clocks going backwards, a missing footer, malformed
-// lines, flusher stalls. Exit status 1 when something is wrong.
+// `spanlog doctor [RUN]`: is the run whole and trustworthy? A crash, a torn last line, spans that never ended
+// (what the program was doing when it died), dropped records, clocks going backwards, a missing footer,
+// malformed lines, flusher stalls. Exit status 1 when something is wrong.
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
@@ -31,6 +31,8 @@ class HealthSink : public reader::RecordSink {
   std::string run_id, host;
   std::optional<std::uint64_t> flush_interval_ms;
   std::optional<reader::FooterRecord> footer;
+  std::string stopped_by;  // the footer's, copied
+  std::optional<reader::CrashInfo> crash;
   reader::DroppedCounts dropped;
   OpenSpanTracker open;
   std::uint64_t orphan_ends = 0;
@@ -93,8 +95,14 @@ class HealthSink : public reader::RecordSink {
   void on_phase(const reader::PhaseRecord& r, std::uint64_t) override {
     last_ts = std::max(last_ts, r.end_ts);
   }
+  void on_crash(const reader::CrashRecord& r, std::uint64_t) override {
+    crash = reader::CrashInfo{r.signal, std::string(r.name), std::string(r.what()), r.tid, r.ts};
+    last_ts = std::max(last_ts, r.ts);
+  }
   void on_footer(const reader::FooterRecord& r, std::uint64_t) override {
     footer = r;
+    footer->stopped_by = {};  // a view into the reader's buffers
+    stopped_by = std::string(r.stopped_by);
     last_ts = std::max(last_ts, r.ts);
   }
 
@@ -160,10 +168,16 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   else if (*health.header_line != 1)
     bad(fmt::format("the header is on line {}, not the first line", *health.header_line));
 
-  if (health.footer) {
+  const bool still_running = !health.footer && !health.crash && process_alive(health.pid, health.host);
+  if (health.footer && !health.stopped_by.empty()) {
+    good(fmt::format("footer present: the run was written when {} ({} records, {} spans)",
+                     stopped_by_phrase(health.stopped_by), report.records, health.spans));
+  } else if (health.footer) {
     good(fmt::format("footer present: the run stopped cleanly ({} records, {} spans)", report.records,
                      health.spans));
-  } else if (process_alive(health.pid, health.host)) {
+  } else if (health.crash) {
+    bad(fmt::format("crashed: {}", crash_phrase(*health.crash, health.start_ts)));
+  } else if (still_running) {
     note(fmt::format("no footer yet: process {} is still running", health.pid));
   } else {
     bad("no footer: the run did not stop cleanly (killed, crashed, or exited without spanlog::stop())");
@@ -202,13 +216,27 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
 
   reader::DroppedCounts dropped = health.dropped;
   if (health.footer) dropped.take_max(health.footer->dropped);
+  // Without a footer the file holds no totals, and the last flush interval may never have been written.
+  const std::string last_interval =
+      health.flush_interval_ms ? fmt::format("the last flush interval ({} ms)", *health.flush_interval_ms)
+                               : std::string("the last flush interval");
   if (dropped.total() > 0)
     bad(fmt::format(
         "dropped records: {} spans, {} events, {} metrics, {} attrs, {} async ends (the ring was full: raise "
         "SPANLOG_RING_BYTES or flush more often)",
         dropped.spans, dropped.events, dropped.metrics, dropped.attrs, dropped.async_ends));
-  else
+  else if (health.footer)
     good("nothing dropped");
+  else if (still_running)
+    note("no drops counted yet: the footer, written when the run stops, carries the totals");
+  else if (health.crash)
+    note(
+        fmt::format("no drops are counted in the file; the rings were written by the crash handler, but the "
+                    "attributes, gauges and floating-point counters of {} are not",
+                    last_interval));
+  else
+    note(fmt::format("no drops are counted in the file, but {} may be missing: the run did not stop cleanly",
+                     last_interval));
   if (health.footer && health.footer->unwritten_records > 0)
     bad(fmt::format("{} records were lost to a write error (a full disk?): they are not in the file",
                     health.footer->unwritten_records));

@@ -9,9 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include "reader/jsonl_reader.hpp"
+#include "reader/units.hpp"
 
 namespace spanlog::cli {
 namespace {
@@ -94,6 +96,18 @@ const char* state_name(RunStatus::State state) {
       return "crashed";
   }
   return "?";
+}
+
+std::string stopped_by_phrase(std::string_view stopped_by) {
+  if (stopped_by == "quick_exit") return "the process called quick_exit";
+  return fmt::format("the process got {}", stopped_by);
+}
+
+std::string crash_phrase(const reader::CrashInfo& crash, std::uint64_t start_ts) {
+  std::string where = crash.tid != 0 ? fmt::format("thread {}", crash.tid) : "";
+  if (crash.ts != 0 && start_ts != 0 && crash.ts >= start_ts)
+    where += fmt::format("{}at +{}", where.empty() ? "" : ", ", reader::human_duration(crash.ts - start_ts));
+  return where.empty() ? crash.reason : fmt::format("{} ({})", crash.reason, where);
 }
 
 RunStatus probe_run(const fs::path& directory) {

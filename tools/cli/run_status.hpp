@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "reader/summary.hpp"
 
 namespace spanlog::cli {
 
@@ -25,5 +28,11 @@ RunStatus probe_run(const std::filesystem::path& directory);
 // True when the run's process is alive on this host (so a run without footer may still be writing).
 bool process_alive(std::uint64_t pid, const std::string& host);
 const char* state_name(RunStatus::State state);
+
+// How the run came to be written, from the footer's `stopped_by`: "the process got SIGTERM", "the process
+// called quick_exit".
+std::string stopped_by_phrase(std::string_view stopped_by);
+// What ended the program, where and when: "SIGSEGV (thread 4243, at +1.20 s)"; `start_ts` is the run's start.
+std::string crash_phrase(const reader::CrashInfo& crash, std::uint64_t start_ts);
 
 }  // namespace spanlog::cli
