@@ -315,3 +315,78 @@ TEST_CASE("a phase counts the other spans that started within [start, end), when
   CHECK(contains(json, R"("p3":{"wall_ns":1000,"spans":1,"open":true})"));
   CHECK(contains(json, R"("totals":{"spans":9,)"));  // 8 ended, and p3 started
 }
+
+namespace {
+
+constexpr const char* kEndedRunHeader =
+    R"({"event":"header","schema":1,"schema_minor":1,"run_id":"ended","pid":4242,"host":"another-host",)"
+    R"("start_ts":1795459260000000000})"
+    "\n"
+    R"({"event":"span","span_id":2,"name":"read","tid":4243,"ts":1795459260000001000,"dur_ns":500})"
+    "\n";
+
+reader_test::Captured summary_of(const std::filesystem::path& file, bool json) {
+  cli::SummaryOptions options;
+  options.runs = {file.string()};
+  options.json = json;
+  options.write_run_summary = false;
+  return reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+}
+
+}  // namespace
+
+TEST_CASE("summary shows a crash's reason and thread, in the table and in --json") {
+  reader_test::TempDir dir;
+  reader_test::write_text(
+      dir / "crashed.jsonl",
+      std::string(kEndedRunHeader) +
+          R"({"event":"crash","signal":6,"name":"SIGABRT","reason":"uncaught exception std::runtime_error: disk full","tid":4243,"ts":1795459261200000000})"
+          "\n");
+  auto result = summary_of(dir / "crashed.jsonl", false);
+  REQUIRE(result.status == 0);
+  CHECK(contains(result.out, "records, crashed\n"));
+  CHECK(contains(result.out,
+                 "  crashed: uncaught exception std::runtime_error: disk full (thread 4243, at +1.20 s)\n"));
+
+  result = summary_of(dir / "crashed.jsonl", true);
+  REQUIRE(result.status == 0);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(result.out).get(doc) == simdjson::SUCCESS);
+  const simdjson::dom::element run = doc["runs"].at(0);
+  CHECK(std::string_view(run["crash"]["reason"].get_string()) ==
+        "uncaught exception std::runtime_error: disk full");
+  CHECK(std::string_view(run["crash"]["name"].get_string()) == "SIGABRT");
+  CHECK(std::uint64_t(run["crash"]["signal"]) == 6);
+  CHECK(std::uint64_t(run["crash"]["tid"]) == 4243);
+  CHECK(run["stopped_by"].is_null());
+
+  // An older crash record, without reason: its name stands for it.
+  reader_test::write_text(
+      dir / "old.jsonl",
+      std::string(kEndedRunHeader) +
+          R"({"event":"crash","signal":11,"name":"SIGSEGV","tid":4243,"ts":1795459260500000000})"
+          "\n");
+  result = summary_of(dir / "old.jsonl", false);
+  CHECK(contains(result.out, "  crashed: SIGSEGV (thread 4243, at +500 ms)\n"));
+}
+
+TEST_CASE("summary shows the footer's stopped_by, in the table and in --json") {
+  reader_test::TempDir dir;
+  reader_test::write_text(
+      dir / "stopped.jsonl",
+      std::string(kEndedRunHeader) +
+          R"({"event":"footer","ts":1795459262000000000,"wall_ns":2000000000,"records":3,"stopped_by":"SIGINT"})"
+          "\n");
+  auto result = summary_of(dir / "stopped.jsonl", false);
+  REQUIRE(result.status == 0);
+  CHECK(contains(result.out, "records, complete\n  written when the process got SIGINT\n"));
+  CHECK_FALSE(contains(result.out, "crashed"));
+
+  result = summary_of(dir / "stopped.jsonl", true);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(result.out).get(doc) == simdjson::SUCCESS);
+  CHECK(std::string_view(doc["runs"].at(0)["stopped_by"].get_string()) == "SIGINT");
+  CHECK(doc["runs"].at(0)["crash"].is_null());
+}

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_location.hpp"
+#include "cli/run_status.hpp"
 #include "cli/summary_json.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/units.hpp"
@@ -128,13 +129,19 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
 
 void print_text(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
   for (const auto& run : s.runs) {
-    const std::string status = run.has_footer ? console.green("complete") : console.yellow("no footer");
+    const std::string status = run.has_footer ? console.green("complete")
+                               : run.crash    ? console.red("crashed")
+                                              : console.yellow("no footer");
     console.print("{} {}{}: wall {}, {} records, {}\n", console.bold("run"),
                   run.run_id.empty() ? run.file.string() : run.run_id,
                   run.process.empty()
                       ? ""
                       : fmt::format(" ({}{})", run.process, run.host.empty() ? "" : " on " + run.host),
                   human_duration(run.wall_ns), run.read.records, status);
+    if (run.crash)
+      console.print("  {}\n",
+                    console.red(fmt::format("crashed: {}", crash_phrase(*run.crash, run.start_ts))));
+    if (!run.stopped_by.empty()) console.print("  written when {}\n", stopped_by_phrase(run.stopped_by));
   }
   console.print("\n");
   print_spans(s, options, console);

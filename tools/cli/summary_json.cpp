@@ -39,9 +39,15 @@ std::string summary_json(const reader::Summary& s) {
     const auto& run = s.runs[i];
     put(out,
         "{}{{\"run_id\":{},\"file\":{},\"start_ts\":{},\"wall_ns\":{},\"complete\":{},\"records\":{},"
-        "\"skipped_lines\":{},\"torn_last_line\":{}}}",
+        "\"skipped_lines\":{},\"torn_last_line\":{},\"stopped_by\":{},\"crash\":",
         i ? "," : "", json_string(run.run_id), json_string(run.file.string()), run.start_ts, run.wall_ns,
-        run.has_footer, run.read.records, run.read.skipped_lines, run.read.torn_last_line.has_value());
+        run.has_footer, run.read.records, run.read.skipped_lines, run.read.torn_last_line.has_value(),
+        run.stopped_by.empty() ? "null" : json_string(run.stopped_by));
+    if (run.crash)
+      put(out, "{{\"signal\":{},\"name\":{},\"reason\":{},\"tid\":{},\"ts\":{}}}}}", run.crash->signal,
+          json_string(run.crash->name), json_string(run.crash->reason), run.crash->tid, run.crash->ts);
+    else
+      put(out, "null}}");
   }
   put(out, "],\"wall_ns\":{},\"group_by\":{},\"spans\":[", s.wall_ns(),
       s.group_by.empty() ? "null" : json_string(s.group_by));
