@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <string>
@@ -241,4 +242,43 @@ TEST_CASE("serve: a missing run, a bad port or a port in use is exit status 2, n
   CHECK(r.output.find("cannot listen on 127.0.0.1:") != std::string::npos);
   CHECK(r.output.find("second=2") != std::string::npos);
   CHECK(r.output.find("first=0") != std::string::npos);  // SIGTERM ends it cleanly
+}
+
+TEST_CASE("report: a crash record reaches the page with its reason, a footer with its stopped_by") {
+  test_support::TempDir dir;
+  const std::string header =
+      R"({"event":"header","schema":1,"schema_minor":1,"run_id":"ended","start_ts":1795459260000000000})"
+      "\n"
+      R"({"event":"span_start","span_id":1,"name":"write","tid":4243,"ts":1795459260000001000})"
+      "\n";
+  auto record_of = [&](const std::string& last, const std::string& event) {
+    {
+      std::ofstream out(dir / "telemetry.jsonl", std::ios::binary | std::ios::trunc);
+      out << header << last << "\n";
+    }
+    const fs::path page = dir / "report.html";
+    test_support::run(spanlog() + " report " + (dir / "telemetry.jsonl").string() + " -o " + page.string());
+    auto d = std::make_unique<ReportData>();
+    load(*d, read_text(page));
+    simdjson::dom::array records;
+    REQUIRE(d->root["records"].get(records) == simdjson::SUCCESS);
+    for (simdjson::dom::element r : records)
+      if (std::string_view(r["event"].get_string()) == event) return simdjson::to_string(r);
+    return std::string();
+  };
+  const std::string crash = record_of(
+      R"({"event":"crash","signal":6,"name":"SIGABRT","reason":"uncaught exception std::runtime_error: disk full","tid":4243,"ts":1795459261200000000})",
+      "crash");
+  CHECK(crash.find(R"("reason":"uncaught exception std::runtime_error: disk full")") != std::string::npos);
+  CHECK(crash.find(R"("name":"SIGABRT")") != std::string::npos);
+  CHECK(crash.find(R"("ts":1200000000)") != std::string::npos);  // relative to the run's start, as the rest
+
+  // An older record without reason: the page is given its name as the reason.
+  const std::string old = record_of(
+      R"({"event":"crash","signal":11,"name":"SIGSEGV","tid":4243,"ts":1795459261200000000})", "crash");
+  CHECK(old.find(R"("reason":"SIGSEGV")") != std::string::npos);
+
+  const std::string footer = record_of(
+      R"({"event":"footer","ts":1795459262000000000,"wall_ns":2000000000,"stopped_by":"SIGTERM"})", "footer");
+  CHECK(footer.find(R"("stopped_by":"SIGTERM")") != std::string::npos);
 }

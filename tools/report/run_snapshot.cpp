@@ -104,8 +104,15 @@ class SnapshotSink : public reader::RecordSink {
                     json_string(r.name), rel(r.ts), rel(r.end_ts), r.wall_ns));
   }
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t) override { dropped_.add(r.counts); }
+  void on_crash(const reader::CrashRecord& r, std::uint64_t) override {
+    crash_ =
+        fmt::format("{{\"event\":\"crash\",\"signal\":{},\"name\":{},\"reason\":{},\"tid\":{},\"ts\":{}}}",
+                    r.signal, json_string(r.name), json_string(r.what()), r.tid, rel(r.ts));
+    last_ts_ = std::max(last_ts_, r.ts);
+  }
   void on_footer(const reader::FooterRecord& r, std::uint64_t) override {
-    footer_ = fmt::format("{{\"event\":\"footer\",\"ts\":{},\"wall_ns\":{}}}", rel(r.ts), r.wall_ns);
+    footer_ = fmt::format("{{\"event\":\"footer\",\"ts\":{},\"wall_ns\":{}{}}}", rel(r.ts), r.wall_ns,
+                          r.stopped_by.empty() ? "" : ",\"stopped_by\":" + json_string(r.stopped_by));
     last_ts_ = std::max(last_ts_, r.ts);
   }
 
@@ -141,6 +148,7 @@ class SnapshotSink : public reader::RecordSink {
           "{{\"event\":\"dropped\",\"tid\":0,\"ts\":0,\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},"
           "\"async_ends\":{}}}",
           dropped_.spans, dropped_.events, dropped_.metrics, dropped_.attrs, dropped_.async_ends));
+    if (!crash_.empty()) out.push_back(crash_);
     if (!footer_.empty()) out.push_back(footer_);
     return "[" + fmt::format("{}", fmt::join(out, ",\n")) + "]";
   }
@@ -212,7 +220,7 @@ class SnapshotSink : public reader::RecordSink {
   Buckets buckets_;
   std::uint64_t base_;
   std::uint64_t last_ts_ = 0;
-  std::string header_, footer_;
+  std::string header_, crash_, footer_;
   std::map<std::uint64_t, Thread> threads_;
   exporters::SpanAssembler assembler_;
   std::priority_queue<WholeSpan, std::vector<WholeSpan>, LongerFirst> longest_;

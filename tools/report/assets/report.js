@@ -512,9 +512,13 @@
     const status = document.getElementById("status");
     const h = model.header;
     document.getElementById("title").textContent = h ? (h.process || "run") + " \u2014 " + (h.run_id || "") : "spanlog run";
-    let text = model.footer ? "finished" : model.crash ? "crashed (" + (model.crash.name || "signal") + ")" : page.live ? (page.connected ? "running" : "disconnected") : "no footer (stopped early)";
+    // A crash names what ended the program (an uncaught exception, or the signal); older files only the signal.
+    const crashReason = model.crash ? model.crash.reason || model.crash.name || "signal" : "";
+    const stoppedBy = model.footer && model.footer.stopped_by ? model.footer.stopped_by : "";
+    let text = model.footer ? (stoppedBy ? "finished (" + stoppedBy + ")" : "finished") : model.crash ? "crashed (" + crashReason + ")" : page.live ? (page.connected ? "running" : "disconnected") : "no footer (stopped early)";
     status.className = "status " + (model.crash ? "crashed" : !model.footer && page.live ? "running" : "");
     status.textContent = text;
+    status.title = model.crash ? "crashed: " + crashReason + (model.crash.tid ? " (thread " + model.crash.tid + ")" : "") : stoppedBy ? "written when the process was ending by " + stoppedBy : "";
     const d = model.dropped, lost = d.spans + d.events + d.metrics + d.attrs + d.async_ends;
     const notes = [];
     if (page.note) notes.push(page.note);
