@@ -169,9 +169,13 @@ struct options {
   double sample = 1.0;                                     // SPANLOG_SAMPLE: share of spans kept, 0..1
   std::string service_name;                                // SPANLOG_SERVICE: default the program's name
   std::vector<std::pair<std::string, std::string>> attrs;  // SPANLOG_ATTRS="k=v,k2=v2"
-  // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL write what the rings hold, then
-  // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
+  // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL, and on std::terminate (an uncaught
+  // exception), write what the rings hold, then pass on to the handler the program had. Off for programs
+  // whose own handler must run alone.
   bool crash_handler = true;
+  // SPANLOG_TERMINATION_SIGNALS: on SIGTERM and SIGINT, where the program left them at their default action,
+  // write the whole run (footer and run_summary.json), then die of the signal as the process would have.
+  bool termination_signals = true;
   fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
   // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
   // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.
@@ -1542,6 +1546,8 @@ inline options options_from_environment() {
   if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
   if (const char* v = env("SPANLOG_CRASH_HANDLER"))
     o.crash_handler = parse_switch("SPANLOG_CRASH_HANDLER", v, true);
+  if (const char* v = env("SPANLOG_TERMINATION_SIGNALS"))
+    o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
@@ -1756,9 +1762,14 @@ SPANLOG_END_NAMESPACE
 // Writing what the rings hold when the program crashes: handlers for SIGSEGV, SIGABRT, SIGBUS, SIGFPE and
 // SIGILL that dump the rings with async-signal-safe calls only, then hand the signal to the handler the
 // program had before (or to the default action, which ends the process as it would have ended anyway).
+#include <pthread.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstring>
 
 // ---- begin spanlog/impl/crash_dump.hpp ----
@@ -1766,15 +1777,112 @@ SPANLOG_END_NAMESPACE
 // open at the crash, the integer counters of the interval it cut short, and the crash record. Only
 // async-signal-safe calls from here to the end of crash_dump: write(2) through a fixed buffer, no allocation,
 // no lock, no formatting library.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <string_view>
 #include <thread>
 
+// ---- begin spanlog/impl/crash_points.hpp ----
+// Named moments in the life of a run, for the tests of the crash handler: a test program compiled with
+// SPANLOG_TEST_CRASH_POINTS crashes (SPANLOG_TEST_CRASH_AT=name) or holds still (SPANLOG_TEST_HOLD_AT=name)
+// on the thread that reaches one, until another thread's crash comes: that crash meets the run exactly there,
+// and the thread goes on from there as it would have. `name@N` acts the Nth time the point is reached. In
+// every other program the points compile to nothing.
+// ---- begin spanlog/impl/crash_state.hpp ----
+// Whether the process is crashing: set once by the first crash handler (crash_handler.hpp), read by the
+// flusher at each record so that it stops where it is and leaves the rings to the handler.
+#include <atomic>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// The signal the process is dying of, once a crash handler has begun (0 before).
+inline std::atomic<int> g_crashing{0};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/crash_state.hpp ----
+
+#if defined(SPANLOG_TEST_CRASH_POINTS)
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct crash_point_plan {
+  std::string name;
+  long hit = 1;  // which reaching of the point acts
+  bool crash = false;
+  std::atomic<long> reached{0};
+};
+
+inline crash_point_plan* plan_from(const char* variable, bool crash) {
+  const char* v = std::getenv(variable);
+  if (!v || !*v) return nullptr;
+  auto* plan = new crash_point_plan();
+  plan->name = v;
+  plan->crash = crash;
+  if (const auto at = plan->name.find('@'); at != std::string::npos) {
+    plan->hit = std::atol(plan->name.c_str() + at + 1);
+    plan->name.resize(at);
+  }
+  return plan;
+}
+
+inline crash_point_plan* the_crash_point_plan() {
+  static crash_point_plan* plan = [] {
+    crash_point_plan* p = plan_from("SPANLOG_TEST_CRASH_AT", true);
+    return p ? p : plan_from("SPANLOG_TEST_HOLD_AT", false);
+  }();
+  return plan;
+}
+
+inline std::atomic<bool> g_crash_point_holding{false};
+
+// Whether a thread holds still at the planned point: the test program waits for it before crashing.
+inline bool crash_point_holding() { return g_crash_point_holding.load(std::memory_order_acquire); }
+
+inline void crash_point(const char* name) {
+  crash_point_plan* plan = the_crash_point_plan();
+  if (!plan || plan->name != name) return;
+  if (plan->reached.fetch_add(1, std::memory_order_relaxed) + 1 != plan->hit) return;
+  if (plan->crash) {
+    static int* volatile nowhere = nullptr;
+    *nowhere = 1;
+    ::raise(SIGSEGV);  // should the store not fault
+  }
+  g_crash_point_holding.store(true, std::memory_order_release);
+  while (!g_crashing.load(std::memory_order_acquire)) {
+    const timespec step{0, 100000};
+    ::nanosleep(&step, nullptr);
+  }
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+
+#define SPANLOG_CRASH_POINT(name) ::spanlog::detail::crash_point(name)
+#else
+#define SPANLOG_CRASH_POINT(name) static_cast<void>(0)
+#endif
+// ---- end spanlog/impl/crash_points.hpp ----
 // ---- begin spanlog/impl/flusher.hpp ----
 // The background flusher: drains every thread's ring (ring_decoder.hpp), turns records into JSON Lines and
 // writes them in batches; the live OTLP file (otlp_live_writer.hpp), run_summary.json (run_summary.hpp) and
@@ -1846,8 +1954,14 @@ constexpr int reusable_ring_wait_ms = 50;
 // run costs that, never a hang).
 constexpr long block_wait_ns = 1000000;
 
-// The crash handler waits at most this long (in 1 ms steps) for the flusher to reach a safe point.
+// The crash handler looks this often whether the flusher has stopped for it (between drains it stops at
+// once; in a drain, at its next record), and gives up waiting after the second figure: only a write to a disk
+// that does not answer takes that long.
+constexpr long crash_poll_us = 20;
 constexpr int crash_wait_for_flusher_ms = 2000;
+// Another thread that crashes while the crash handler writes waits this long at most for it to end the
+// process with the first signal, then ends it with its own.
+constexpr int crash_wait_for_first_handler_ms = 10000;
 // Spans open at once per thread that the crash handler can pair with their ends.
 constexpr std::size_t crash_max_depth = 256;
 // The crash handler's output buffer: on its stack-free static storage, written with write(2).
@@ -1900,6 +2014,7 @@ struct clock_calibration {
   std::int64_t refined_at_ns = 0;
   double refined_ns_per_tick = 1.0;
   bool refined = false;
+  bool measured = false;  // the first estimate is in ns_per_tick (the crash handler makes one otherwise)
 
   std::int64_t to_ns(std::uint64_t t) const {
     if (t >= refined_at_ticks)
@@ -1941,19 +2056,43 @@ struct clock_calibration {
                : ns_per_tick;
   }
 
-  // The first estimate: the process's refined rate, or one measured over 2 ms.
-  void measure_initial_rate() {
+  // The first estimate: the process's refined rate, or one measured over 2 ms. `while_waiting` is called
+  // between the readings (the flusher parks there when the program crashes).
+  template <class WhileWaiting>
+  void measure_initial_rate(WhileWaiting&& while_waiting) {
 #if SPANLOG_USE_TSC
     if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
       ns_per_tick = known;
-      refined = true;
+      refined = measured = true;
       return;
     }
-    while (steady_ns() < anchor_steady_ns + calibration_initial_ns) std::this_thread::yield();
+    while (steady_ns() < anchor_steady_ns + calibration_initial_ns) {
+      while_waiting();
+      std::this_thread::yield();
+    }
     ns_per_tick = rate_since_anchor();
 #else
+    (void)while_waiting;
     refined = true;
 #endif
+    measured = true;
+  }
+
+  // In the crash handler, when the flusher had not measured a rate yet: one measured over whatever time has
+  // passed since the anchor (clock_gettime and the TSC only, both async-signal-safe). A crash within
+  // microseconds of the start has little time to measure over, but then every timestamp is that close to the
+  // anchor too, so the error in nanoseconds stays as small.
+  void measure_rate_in_crash() {
+    if (measured) return;
+#if SPANLOG_USE_TSC
+    if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
+      ns_per_tick = known;
+    } else {
+      const double rate = rate_since_anchor();
+      if (rate > 0) ns_per_tick = rate;
+    }
+#endif
+    measured = true;
   }
 
   // Called each cycle: once 50 ms have passed, switches to the rate measured over them.
@@ -2147,10 +2286,12 @@ class otlp_live_writer {
     const std::string& message;
   };
 
-  // fd: the open file, or -1 when the run does not write it.
-  otlp_live_writer(int fd, std::string_view run_id, const std::string& service_name,
-                   const std::vector<std::pair<std::string, std::string>>& resource_attrs)
-      : fd_(fd), trace_id_(trace_id(run_id)) {
+  // Written nowhere until open() is given the file (never, when the run does not write it).
+  otlp_live_writer() = default;
+  void open(int fd, std::string_view run_id, const std::string& service_name,
+            const std::vector<std::pair<std::string, std::string>>& resource_attrs) {
+    fd_ = fd;
+    trace_id_ = trace_id(run_id);
     if (fd_ >= 0) prefix_ = line_prefix(service_name, resource_attrs);
   }
   otlp_live_writer(const otlp_live_writer&) = delete;
@@ -2301,7 +2442,7 @@ class otlp_live_writer {
            "\"},\"spans\":[";
   }
 
-  int fd_;
+  int fd_ = -1;
   std::string trace_id_;
   std::string prefix_;
   fmt::memory_buffer spans_;
@@ -2438,6 +2579,7 @@ SPANLOG_END_NAMESPACE
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -2448,16 +2590,23 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
+class signal_safe_writer;
+// The crash handler's writer while it writes, for a second fault to save its whole lines.
+inline std::atomic<signal_safe_writer*> g_crash_writer{nullptr};
+
 class signal_safe_writer {
  public:
-  explicit signal_safe_writer(int fd) : fd_(fd) {}
-  ~signal_safe_writer() { flush(); }
+  explicit signal_safe_writer(int fd) : fd_(fd) { g_crash_writer.store(this, std::memory_order_release); }
+  ~signal_safe_writer() {
+    flush();
+    g_crash_writer.store(nullptr, std::memory_order_release);
+  }
   signal_safe_writer(const signal_safe_writer&) = delete;
   signal_safe_writer& operator=(const signal_safe_writer&) = delete;
 
   void append(const char* begin, const char* end) {
     while (begin < end) {
-      if (size_ == sizeof buf_) flush();
+      if (size_ == sizeof buf_) write_complete_lines();
       const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - begin), sizeof buf_ - size_);
       std::memcpy(buf_ + size_, begin, n);
       size_ += n;
@@ -2465,6 +2614,9 @@ class signal_safe_writer {
     }
   }
   void raw(const char* s) { append(s, s + std::strlen(s)); }
+  void raw(std::string_view s) { append(s.data(), s.data() + s.size()); }
+  void raw(char c) { append(&c, &c + 1); }
+  void boolean(bool v) { raw(v ? "true" : "false"); }
   void u64(std::uint64_t v) {
     char tmp[24];
     char* p = tmp + sizeof tmp;
@@ -2482,26 +2634,42 @@ class signal_safe_writer {
       u64(static_cast<std::uint64_t>(v));
     }
   }
-  void string(const char* s) {
-    raw("\"");
-    jsonl_writer::escape_into(*this, s ? std::string_view(s) : std::string_view());
-    raw("\"");
+  void string(const char* s) { string(s ? std::string_view(s) : std::string_view()); }
+  void string(std::string_view s) {
+    raw('"');
+    jsonl_writer::escape_into(*this, s);
+    raw('"');
   }
   void flush() {
-    const char* p = buf_;
-    while (size_ && fd_ >= 0) {
-      const ssize_t n = ::write(fd_, p, size_);
+    write_bytes(buf_, size_);
+    size_ = 0;
+  }
+
+  // Up to the last complete line, keeping the rest: a full buffer goes out so, and so does the buffer of a
+  // crash handler that a second fault ends, so the file ends with whole lines. A single line longer than
+  // the buffer goes out as it is.
+  void write_complete_lines() {
+    std::size_t complete = size_;
+    while (complete > 0 && buf_[complete - 1] != '\n') --complete;
+    if (complete == 0) complete = size_;
+    write_bytes(buf_, complete);
+    std::memmove(buf_, buf_ + complete, size_ - complete);
+    size_ -= complete;
+  }
+
+ private:
+  void write_bytes(const char* p, std::size_t left) {
+    while (left && fd_ >= 0) {
+      const ssize_t n = ::write(fd_, p, left);
       if (n > 0) {
         p += n;
-        size_ -= static_cast<std::size_t>(n);
+        left -= static_cast<std::size_t>(n);
       } else if (!(n < 0 && errno == EINTR)) {
         break;
       }
     }
-    size_ = 0;
   }
 
- private:
   int fd_;
   std::size_t size_ = 0;
   char buf_[crash_output_bytes];
@@ -2519,6 +2687,10 @@ inline const char* signal_name(int sig) {
       return "SIGFPE";
     case SIGILL:
       return "SIGILL";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
     default:
       return "signal";
   }
@@ -2557,9 +2729,6 @@ struct thread_summary {
   std::uint64_t spans = 0;
 };
 
-// Set by the crash handler: the flusher writes what it has formatted, then parks for the handler.
-inline std::atomic<int> g_crashing{0};
-
 // How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
 // wakes the flusher while a run stops never touches a destroyed object.
 struct wake_signal {
@@ -2576,19 +2745,21 @@ class flusher {
     std::atomic<std::int64_t>* exited_not_retired;
   };
 
-  flusher(options opts, std::string run_dir, std::string run_id, int fd, int otlp_fd, shared_queues queues,
-          wake_signal& signal, std::vector<thread_buffer*> carried_buffers)
+  // The run's files come later (run_directory_made, files_opened): from here on a crash writes the run.
+  flusher(options opts, std::string run_id, shared_queues queues, wake_signal& signal,
+          std::vector<thread_buffer*> carried_buffers)
       : opts_(std::move(opts)),
-        run_dir_(std::move(run_dir)),
-        run_id_(std::move(run_id)),
-        fd_(fd),
+        base_run_id_(std::move(run_id)),
+        run_id_(base_run_id_),
         queues_(queues),
-        otlp_(otlp_fd, run_id_, opts_.service_name.empty() ? process_name() : opts_.service_name,
-              opts_.attrs),
         mutex_(signal.mutex),
         cv_(signal.cv),
-        wake_pending_(signal.pending) {
+        wake_pending_(signal.pending),
+        pid_(::getpid()),
+        process_name_(process_name()),
+        host_(host_name()) {
     calibration_.start();
+    header_tail_ = formatted_header_tail();
     for (thread_buffer* b : carried_buffers) adopt(b, true);
   }
   flusher(const flusher&) = delete;
@@ -2597,9 +2768,30 @@ class flusher {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  // The thread is named (as top, gdb and perf show it) before launch returns.
+  // The thread that starts the run says where it is written as it gets there. Until the file is open, a crash
+  // handler makes the directory and the file itself (crash_dump.hpp).
+  void run_directory_made(const std::string& run_dir, const std::string& run_id) {
+    run_dir_ = run_dir;
+    run_id_ = run_id;
+    output_stage_.store(stage_directory, std::memory_order_release);
+  }
+  void files_opened(int fd, int otlp_fd) {
+    fd_ = fd;
+    otlp_.open(otlp_fd, run_id_, service_name(), opts_.attrs);
+    output_stage_.store(stage_file, std::memory_order_release);
+  }
+
+  // The thread is named (as top, gdb and perf show it) before launch returns. It takes no asynchronous
+  // signal: a SIGTERM or SIGINT sent to the process goes to the program's threads, and a program that waits
+  // for signals with sigwait() (blocked in all its threads) keeps getting them.
   void launch() {
+    sigset_t all_but_faults, before;
+    ::sigfillset(&all_but_faults);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
+      ::sigdelset(&all_but_faults, sig);
+    ::pthread_sigmask(SIG_BLOCK, &all_but_faults, &before);
     thread_ = std::thread([this] { run(); });
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
     ::pthread_setname_np(thread_.native_handle(), "spanlog-flusher");
   }
 
@@ -2622,11 +2814,13 @@ class flusher {
   }
 
   // Drains everything, writes the footer and run_summary.json, and joins. Returns the buffers still owned
-  // by live threads, for the next run.
-  std::vector<thread_buffer*> stop() {
+  // by live threads, for the next run. `stopped_by` names what ended the process (a signal, quick_exit), if
+  // anything did: the footer says so.
+  std::vector<thread_buffer*> stop(const char* stopped_by = nullptr) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_requested_ = true;
+      stopped_by_ = stopped_by;
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -2770,7 +2964,9 @@ class flusher {
   // ---- the main loop ----
   void run() {
     thread_id_.store(static_cast<std::uint64_t>(::syscall(SYS_gettid)), std::memory_order_release);
-    calibration_.measure_initial_rate();
+    SPANLOG_CRASH_POINT("flusher.started");
+    if (!begin_work()) park();
+    calibration_.measure_initial_rate([this] { park_if_crashing(); });
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
@@ -2788,12 +2984,16 @@ class flusher {
       totals_.dropped_events += between_runs_.dropped_events;
       totals_.dropped_metrics += between_runs_.dropped_metrics;
     }
+    write_out();
     auto last_metrics = std::chrono::steady_clock::now();
     for (;;) {
       bool stopping, flushing;
       std::uint64_t flush_ticket;
       {
         std::unique_lock<std::mutex> lock(mutex_);
+        // Everything formatted is written: while the flusher waits, a crash handler may take the rings at
+        // once.
+        activity_.store(activity_idle, std::memory_order_release);
         cv_.wait_for(lock, opts_.flush_interval,
                      [&] { return stop_requested_ || flush_requested_ > flush_done_ || wake_pending_; });
         wake_pending_ = false;
@@ -2801,7 +3001,7 @@ class flusher {
         flush_ticket = flush_requested_;
         flushing = flush_ticket > flush_done_;
       }
-      park_if_crashing();
+      if (!begin_work()) park();
       calibration_.refine_if_due();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
@@ -2904,13 +3104,23 @@ class flusher {
     const std::uint64_t end = published - pos > drain_batch_bytes ? pos + drain_batch_bytes : published;
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
+    draining_ = &st;
     while (pos < end) {
+      // For a crash on this thread: the records before pos are formatted, and the stacks are theirs.
+      drain_pos_ = pos;
+      if (g_crashing.load(std::memory_order_relaxed)) {
+        hand_back(b, pos);
+        park_if_crashing();
+      }
+      SPANLOG_CRASH_POINT("flusher.drain");
       const ring_record r = read_record(b, pos);
       switch (r.tag) {
         case tag_span_begin: {
+          // The name first: a name pointer that faults leaves the stack as it was.
+          const std::string* name = quoted_name(r.s, r.s->name);
           open_span& o = push(st);
           o.start_ticks = r.value;
-          o.name = quoted_name(r.s, r.s->name);
+          o.name = name;
           o.is_phase = r.begins_phase();
           if (o.is_phase) begin_phase(o, r.s->name);
           break;
@@ -2935,12 +3145,14 @@ class flusher {
       }
       pos += r.size;
     }
+    drain_pos_ = pos;
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
       open_span& o = st.stack[i];
       if (!o.start_written) write_span_start(st, o);
     }
     hand_back(b, pos);
+    draining_ = nullptr;
     return pos < published;
   }
 
@@ -2961,7 +3173,8 @@ class flusher {
       ++totals_.orphan_ends;
       return;
     }
-    open_span& o = st.stack[--st.depth];
+    // Written before it leaves the stack: a crash while writing finds the span still open.
+    open_span& o = st.stack[st.depth - 1];
     if (!o.is_phase) cycle_starts_.push_back(o.start_ticks);
     const std::uint64_t tid = st.buf->tid;
     if (o.start_written) {
@@ -2970,6 +3183,7 @@ class flusher {
       write_span(o, end_ticks, tid);
     }
     if (o.is_phase) end_phase(o, end_ticks);
+    --st.depth;
   }
 
   void handle_extended(buffer_state& st, const ring_record& r) {
@@ -2978,9 +3192,10 @@ class flusher {
     const std::uint64_t t = r.value;
     switch (x.op) {
       case extended_op::span_begin: {
+        const std::string* name = quoted_name(r.name_key(), r.name());
         open_span& o = push(st);
         o.start_ticks = t;
-        o.name = quoted_name(r.name_key(), r.name());
+        o.name = name;
         if (x.arg) o.parent = x.arg;
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
@@ -3271,6 +3486,7 @@ class flusher {
     w_.raw("}\n");
     ++totals_.records;
     ++unwritten_in_buffer_;
+    complete_bytes_ = w_.size();
   }
 
   void write_tid_ts(std::uint64_t tid, std::int64_t ts) {
@@ -3435,7 +3651,8 @@ class flusher {
     end_record();
   }
 
-  void write_clock(jsonl_writer& w) const {
+  template <class Writer>
+  void write_clock(Writer& w) const {
     w.raw("{\"source\":");
     w.raw(SPANLOG_USE_TSC ? "\"tsc\"" : "\"steady\"");
     if (SPANLOG_USE_TSC) {
@@ -3447,48 +3664,68 @@ class flusher {
     w.raw('}');
   }
 
-  void write_header() {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    w_.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":0,\"version\":\"" SPANLOG_VERSION_STRING
-           "\"");
-    w_.raw(",\"run_id\":");
-    w_.string(run_id_);
-    w_.raw(",\"pid\":");
-    w_.i64(::getpid());
-    w_.raw(",\"process\":");
-    w_.string(process_name());
-    w_.raw(",\"host\":");
-    w_.string(host);
-    w_.raw(",\"start_ts\":");
-    w_.i64(calibration_.anchor_ns);
-    w_.raw(",\"clock\":");
-    write_clock(w_);
-    w_.raw(",\"options\":{\"ring_bytes\":");
-    w_.u64(opts_.ring_bytes);
-    w_.raw(",\"overflow\":");
-    w_.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
-    w_.raw(",\"flush_interval_ms\":");
-    w_.i64(opts_.flush_interval.count());
-    w_.raw(",\"spans\":");
-    w_.boolean(opts_.spans);
-    w_.raw(",\"events\":");
-    w_.boolean(opts_.events);
-    w_.raw(",\"metrics\":");
-    w_.boolean(opts_.metrics);
-    w_.raw(",\"sample\":");
-    w_.f64(opts_.sample);
-    w_.raw("},\"attrs\":{\"service.name\":");
-    w_.string(opts_.service_name.empty() ? process_name() : opts_.service_name);
+  // The header but its closing brace, through the flusher's writer or the crash handler's: the parts that
+  // need formatting (options, attributes) were formatted when the run began.
+  template <class Writer>
+  void write_header_to(Writer& w, std::string_view run_id) const {
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":1,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw(",\"run_id\":");
+    w.string(run_id);
+    w.raw(",\"pid\":");
+    w.i64(pid_);
+    w.raw(",\"process\":");
+    w.string(std::string_view(process_name_));
+    w.raw(",\"host\":");
+    w.string(std::string_view(host_));
+    w.raw(",\"start_ts\":");
+    w.i64(calibration_.anchor_ns);
+    w.raw(",\"clock\":");
+    write_clock(w);
+    w.raw(std::string_view(header_tail_));
+  }
+
+  std::string formatted_header_tail() const {
+    jsonl_writer w;
+    w.raw(",\"options\":{\"ring_bytes\":");
+    w.u64(opts_.ring_bytes);
+    w.raw(",\"overflow\":");
+    w.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
+    w.raw(",\"flush_interval_ms\":");
+    w.i64(opts_.flush_interval.count());
+    w.raw(",\"spans\":");
+    w.boolean(opts_.spans);
+    w.raw(",\"events\":");
+    w.boolean(opts_.events);
+    w.raw(",\"metrics\":");
+    w.boolean(opts_.metrics);
+    w.raw(",\"sample\":");
+    w.f64(opts_.sample);
+    w.raw("},\"attrs\":{\"service.name\":");
+    w.string(service_name());
     for (const auto& kv : opts_.attrs) {
-      w_.raw(',');
-      w_.string(kv.first);
-      w_.raw(':');
-      w_.string(kv.second);
+      w.raw(',');
+      w.string(kv.first);
+      w.raw(':');
+      w.string(kv.second);
     }
-    w_.raw('}');
+    w.raw('}');
+    return std::string(w.data(), w.size());
+  }
+
+  void write_header() {
+    write_header_to(w_, run_id_);
     end_record();
     header_written_ = true;
+  }
+
+  const std::string& service_name() const {
+    return opts_.service_name.empty() ? process_name_ : opts_.service_name;
+  }
+
+  static std::string host_name() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return host;
   }
 
   static std::string process_name() {
@@ -3504,14 +3741,33 @@ class flusher {
 
   // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
-  // Called by the crash handler on the crashing thread. Waits (a while) for the flusher to reach a safe
-  // point and park, then writes what the rings hold, and a crash record, with write(2) alone.
-  void crash_dump(int sig);
+  // Called by the crash handler on the crashing thread. Takes the rings from the flusher (at once when it
+  // waits between drains, or at its next record or safe point), then writes what the rings hold, the spans
+  // open, and a crash record giving `reason`, with write(2) alone. Writes nothing once the run has its
+  // footer.
+  void crash_dump(int sig, const char* reason);
 
  private:
+  // What the flusher is doing, for the crash handler: between drains (idle: everything formatted is
+  // written), draining (busy), stopped for the crash handler (taken), or done with the run (finished).
+  enum : int { activity_idle, activity_busy, activity_taken, activity_finished };
+  // How far the thread that starts the run got with its files.
+  enum : int { stage_nothing, stage_directory, stage_file };
+
+  bool begin_work() {
+    int expected = activity_idle;
+    return activity_.compare_exchange_strong(expected, activity_busy, std::memory_order_acq_rel);
+  }
+  [[noreturn]] void park();
   void park_if_crashing();
+  bool take_rings_for_crash();
+  int crash_output(std::string_view& run_id);
+  void crash_write_formatted(signal_safe_writer& w);
+  void crash_thread_record(const thread_buffer& b, signal_safe_writer& w);
+  void crash_span_start(signal_safe_writer& w, std::uint64_t tid, std::uint64_t id, std::uint64_t parent,
+                        std::string_view name, bool quoted, std::uint64_t t, bool phase);
   void crash_counters(buffer_state& st, signal_safe_writer& w);
-  void crash_drain(buffer_state& st, signal_safe_writer& w);
+  void crash_drain(buffer_state& st, std::uint64_t from, signal_safe_writer& w);
 
   // ---- the live OTLP/JSON file (otlp_live_writer.hpp) ----
   void append_otlp_span(const open_span& o, const std::string& start_attrs, std::uint64_t end_ticks,
@@ -3534,13 +3790,13 @@ class flusher {
   void write_out() {
     write_otlp_out();
     if (w_.size() == 0) return;
-    const char* p = w_.data();
-    std::size_t left = w_.size();
-    while (left && fd_ >= 0) {
-      const ssize_t n = ::write(fd_, p, left);
+    SPANLOG_CRASH_POINT("flusher.write_out");
+    // written_bytes_ tells a crash on this thread where the file stopped.
+    written_bytes_ = 0;
+    while (written_bytes_ < w_.size() && fd_ >= 0) {
+      const ssize_t n = ::write(fd_, w_.data() + written_bytes_, w_.size() - written_bytes_);
       if (n > 0) {
-        p += n;
-        left -= static_cast<std::size_t>(n);
+        written_bytes_ += static_cast<std::size_t>(n);
         bytes_written_ += static_cast<std::uint64_t>(n);
       } else if (n < 0 && errno == EINTR) {
         continue;
@@ -3549,9 +3805,10 @@ class flusher {
         break;
       }
     }
-    if (left) totals_.unwritten_records += unwritten_in_buffer_;
+    if (written_bytes_ < w_.size()) totals_.unwritten_records += unwritten_in_buffer_;
     unwritten_in_buffer_ = 0;
     w_.clear();
+    written_bytes_ = complete_bytes_ = 0;
     release_written_pages();
   }
 
@@ -3586,6 +3843,8 @@ class flusher {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     drain_all();
     emit_metrics_and_drops();
+    SPANLOG_CRASH_POINT("stop.finish");
+    park_if_crashing();
     std::uint64_t open = open_at_retire_;
     for (auto& st : states_) open += st.depth;
     open += async_open_.size();
@@ -3618,8 +3877,15 @@ class flusher {
     w_.u64(totals_.unwritten_records);
     w_.raw(",\"clock\":");
     write_clock(w_);
+    if (stopped_by_) {
+      w_.raw(",\"stopped_by\":\"");
+      w_.raw(stopped_by_);
+      w_.raw('"');
+    }
     end_record();
     write_out();
+    // The run is whole: a crash from here on adds nothing to it.
+    activity_.store(activity_finished, std::memory_order_release);
     if (totals_.unwritten_records)
       std::fprintf(stderr, "spanlog: %llu records could not be written to %s/telemetry.jsonl\n",
                    static_cast<unsigned long long>(totals_.unwritten_records), run_dir_.c_str());
@@ -3641,21 +3907,25 @@ class flusher {
   };
 
   options opts_;
+  const std::string base_run_id_;  // as asked for; a crash handler that makes the directory starts from it
   std::string run_dir_;
-  std::string run_id_;
-  int fd_;
+  std::string run_id_;  // as made (a suffix when the asked-for one was taken)
+  int fd_ = -1;
+  std::atomic<int> output_stage_{stage_nothing};
   shared_queues queues_;
   otlp_live_writer otlp_;  // traces.otlp.jsonl, when the run writes it
   clock_calibration calibration_;
   std::thread thread_;
 
   std::atomic<std::uint64_t> thread_id_{0};
+  std::atomic<int> activity_{activity_idle};
   std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;
   bool& wake_pending_;
   std::condition_variable done_cv_;
   bool stop_requested_ = false;
+  const char* stopped_by_ = nullptr;
   bool finished_ = false;
   std::uint64_t flush_requested_ = 0;
   std::uint64_t flush_done_ = 0;
@@ -3686,6 +3956,15 @@ class flusher {
   run_totals totals_;
   run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
+  std::size_t complete_bytes_ = 0;    // of w_: up to the end of its last whole record
+  std::size_t written_bytes_ = 0;     // of w_: already in the file
+  buffer_state* draining_ = nullptr;  // the ring being drained, and where in it
+  std::uint64_t drain_pos_ = 0;
+  const int pid_;
+  const std::string process_name_;
+  const std::string host_;
+  std::string header_tail_;
+  char crash_run_id_[256] = {};  // the run id a crash handler gave the directory it made
   std::uint64_t bytes_written_ = 0;
   std::uint64_t released_up_to_ = 0;
   std::uint64_t open_at_retire_ = 0;
@@ -3700,43 +3979,161 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline void flusher::crash_dump(int sig) {
-  const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
-  if (!on_flusher && thread_id_.load() != 0) {
-    for (int i = 0; i < crash_wait_for_flusher_ms && !parked_.load(std::memory_order_acquire); ++i) {
-      const timespec ms{0, 1000000};
-      ::nanosleep(&ms, nullptr);
-    }
+// A path built without allocating; what does not fit is cut (and then fails to open, as it should).
+struct fixed_path {
+  char text[4096] = {};
+  std::size_t length = 0;
+  void append(const char* s) {
+    while (*s && length + 1 < sizeof text) text[length++] = *s++;
+    text[length] = 0;
   }
-  if (!header_written_) return;  // the run began less than a calibration ago: nothing to anchor times to
-  signal_safe_writer w(fd_);
+  void append_number(std::uint64_t v) {
+    char digits[24];
+    std::size_t n = 0;
+    do digits[n++] = static_cast<char>('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n && length + 1 < sizeof text) text[length++] = digits[--n];
+    text[length] = 0;
+  }
+  void truncate(std::size_t at) {
+    length = at;
+    text[length] = 0;
+  }
+};
+
+// mkdir -p, one component at a time, in place.
+inline bool make_directories_in_crash(fixed_path& path) {
+  for (std::size_t i = 1; i <= path.length; ++i) {
+    if (i != path.length && path.text[i] != '/') continue;
+    const char kept = path.text[i];
+    path.text[i] = 0;
+    const bool made = ::mkdir(path.text, 0755) == 0 || errno == EEXIST;
+    path.text[i] = kept;
+    if (!made) return false;
+  }
+  return true;
+}
+
+inline void flusher::crash_dump(int sig, const char* reason) {
+  const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
+  if (on_flusher ? activity_.load(std::memory_order_acquire) == activity_finished : !take_rings_for_crash())
+    return;  // the run is whole, footer included: the crash came after it
+  std::string_view run_id;
+  signal_safe_writer w(crash_output(run_id));
+  if (on_flusher) crash_write_formatted(w);
+  if (!header_written_) {
+    // The crash came before the flusher's first words: the header, and the threads known so far.
+    calibration_.measure_rate_in_crash();
+    write_header_to(w, run_id);
+    w.raw("}\n");
+    for (auto& st : states_) crash_thread_record(*st.buf, w);
+  }
   for (auto& st : states_) {
-    crash_drain(st, w);
+    std::uint64_t from = st.buf->consumed.load(std::memory_order_acquire);
+    if (on_flusher && draining_ == &st && drain_pos_ > from) from = drain_pos_;
+    crash_drain(st, from, w);
     crash_counters(st, w);
   }
   thread_buffer* b = nullptr;
   while (queues_.new_buffers->try_dequeue(b)) {
+    crash_thread_record(*b, w);
     buffer_state st;
     st.buf = b;
-    crash_drain(st, w);
+    crash_drain(st, b->consumed.load(std::memory_order_acquire), w);
     crash_counters(st, w);
   }
   w.raw("{\"event\":\"crash\",\"signal\":");
   w.i64(sig);
   w.raw(",\"name\":\"");
   w.raw(signal_name(sig));
-  w.raw("\",\"tid\":");
+  w.raw("\",\"reason\":");
+  w.string(reason);
+  w.raw(",\"tid\":");
   w.u64(static_cast<std::uint64_t>(::syscall(SYS_gettid)));
   w.raw(",\"ts\":");
   w.i64(calibration_.to_ns(ticks()));
   w.raw("}\n");
 }
 
+// Returns false when there is nothing to add: the run was written whole. A flusher between drains is
+// stopped where it is; one in the middle of a drain stops at its next record, which is within microseconds
+// (a stuck write to a disk that does not answer is waited for a while, then written past).
+inline bool flusher::take_rings_for_crash() {
+  const std::int64_t give_up_at = steady_ns() + std::int64_t{crash_wait_for_flusher_ms} * 1000000;
+  for (;;) {
+    int state = activity_.load(std::memory_order_acquire);
+    if (state == activity_finished) return false;
+    if (state == activity_idle &&
+        activity_.compare_exchange_strong(state, activity_taken, std::memory_order_acq_rel))
+      return true;
+    if (parked_.load(std::memory_order_acquire) || steady_ns() > give_up_at) return true;
+    const timespec step{0, crash_poll_us * 1000L};
+    ::nanosleep(&step, nullptr);
+  }
+}
+
+// A crash on the flusher's own thread: what it formatted and had not written yet, up to its last whole
+// record.
+inline void flusher::crash_write_formatted(signal_safe_writer& w) {
+  if (complete_bytes_ > written_bytes_) w.append(w_.data() + written_bytes_, w_.data() + complete_bytes_);
+}
+
+// The file the crash handler writes to: the run's, or, when the crash came before the thread that starts the
+// run had opened it, one it makes now where that thread would have. Only mkdir, open and fixed buffers.
+inline int flusher::crash_output(std::string_view& run_id) {
+  const int stage = output_stage_.load(std::memory_order_acquire);
+  run_id = run_id_;
+  if (stage == stage_file) return fd_;
+  fixed_path path;
+  if (stage == stage_directory) {
+    path.append(run_dir_.c_str());
+  } else {
+    path.append(opts_.dir.c_str());
+    if (!make_directories_in_crash(path)) return -1;
+    path.append("/");
+    const std::size_t run_dir_at = path.length;
+    path.append(base_run_id_.c_str());
+    // A directory of its own, as the run would have had: base, base-2, base-3...
+    for (int n = 2; ::mkdir(path.text, 0755) != 0; ++n) {
+      if (errno != EEXIST || n >= 1000) return -1;
+      path.truncate(run_dir_at);
+      path.append(base_run_id_.c_str());
+      path.append("-");
+      path.append_number(static_cast<std::uint64_t>(n));
+    }
+    const std::size_t id_length = std::min(path.length - run_dir_at, sizeof crash_run_id_ - 1);
+    std::memcpy(crash_run_id_, path.text + run_dir_at, id_length);
+    crash_run_id_[id_length] = 0;
+    run_id = crash_run_id_;
+  }
+  path.append("/telemetry.jsonl");
+  return ::open(path.text, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+inline void flusher::crash_thread_record(const thread_buffer& b, signal_safe_writer& w) {
+  w.raw("{\"event\":\"thread\",\"tid\":");
+  w.u64(b.tid);
+  if (b.initial_name[0]) {
+    w.raw(",\"name\":");
+    w.string(b.initial_name);
+  }
+  w.raw(",\"ts\":");
+  w.i64(calibration_.to_ns(ticks()));
+  w.raw("}\n");
+}
+
+inline void flusher::park() {
+  parked_.store(true, std::memory_order_release);
+  for (;;) {
+    const timespec second{1, 0};
+    ::nanosleep(&second, nullptr);
+  }
+}
+
 inline void flusher::park_if_crashing() {
   if (!g_crashing.load(std::memory_order_acquire)) return;
   write_out();
-  parked_.store(true, std::memory_order_release);
-  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+  park();
 }
 
 // Integer counters of the interval the crash cut short: what the thread's slots grew by, and what the
@@ -3764,34 +4161,16 @@ inline void flusher::crash_counters(buffer_state& st, signal_safe_writer& w) {
 // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
 // attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
 // spans are left out.
-inline void flusher::crash_drain(buffer_state& st, signal_safe_writer& w) {
+inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_safe_writer& w) {
   thread_buffer& b = *st.buf;
-  std::uint64_t pos = b.consumed.load(std::memory_order_acquire);
+  std::uint64_t pos = from;
   const std::uint64_t end = b.published.load(std::memory_order_acquire);
   constexpr std::size_t max_depth = crash_max_depth;
   std::uint64_t ids[max_depth], starts[max_depth];
   std::size_t depth = 0;
-  // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
-  auto span_start = [&](std::uint64_t id, std::uint64_t parent, const char* name, bool quoted,
-                        std::uint64_t t, bool phase) {
-    w.raw("{\"event\":\"span_start\",\"span_id\":");
-    w.u64(id);
-    if (parent) {
-      w.raw(",\"parent\":");
-      w.u64(parent);
-    }
-    w.raw(",\"name\":");
-    if (quoted)
-      w.raw(name);
-    else
-      w.string(name);
-    w.raw(",\"tid\":");
-    w.u64(b.tid);
-    w.raw(",\"ts\":");
-    w.i64(calibration_.to_ns(t));
-    if (phase) w.raw(",\"kind\":\"phase\"");
-    w.raw("}\n");
-  };
+  auto span_start = [&](std::uint64_t id, std::uint64_t parent, std::string_view name, bool quoted,
+                        std::uint64_t t,
+                        bool phase) { crash_span_start(w, b.tid, id, parent, name, quoted, t, phase); };
   auto span_end = [&](std::uint64_t id, std::uint64_t start, std::uint64_t t) {
     w.raw("{\"event\":\"span_end\",\"span_id\":");
     w.u64(id);
@@ -3806,10 +4185,11 @@ inline void flusher::crash_drain(buffer_state& st, signal_safe_writer& w) {
   auto begin = [&](const char* name, std::uint64_t parent, std::uint64_t t, bool phase) {
     const std::uint64_t id = b.id_base | ++b.drained_span_seq;
     if (!parent) parent = depth ? ids[depth - 1] : (st.depth ? st.stack[st.depth - 1].id : 0);
-    span_start(id, parent, name, false, t, phase);
+    span_start(id, parent, name ? name : "(null)", false, t, phase);
     if (depth < max_depth) ids[depth] = id, starts[depth] = t, ++depth;
   };
   while (pos < end) {
+    SPANLOG_CRASH_POINT("crash.drain");
     const ring_record r = read_record(b, pos);
     if (r.tag == tag_span_begin || r.is_extended(extended_op::span_begin)) {
       begin(r.name(), r.tag == tag_extended ? r.ext.arg : 0, r.value, r.begins_phase());
@@ -3819,7 +4199,7 @@ inline void flusher::crash_drain(buffer_state& st, signal_safe_writer& w) {
         span_end(ids[depth], starts[depth], r.value);
       } else if (st.depth) {
         open_span& o = st.stack[--st.depth];
-        if (!o.start_written) span_start(o.id, o.parent, o.name->c_str(), true, o.start_ticks, o.is_phase);
+        if (!o.start_written) span_start(o.id, o.parent, *o.name, true, o.start_ticks, o.is_phase);
         span_end(o.id, o.start_ticks, r.value);
       }
     } else if (r.tag == tag_instant) {
@@ -3835,7 +4215,36 @@ inline void flusher::crash_drain(buffer_state& st, signal_safe_writer& w) {
     }
     pos += r.size;
   }
+  // Spans that stay open whose start the flusher had not written: a drain the crash stopped midway.
+  for (std::size_t i = 0; i < st.depth; ++i) {
+    open_span& o = st.stack[i];
+    if (!o.start_written) span_start(o.id, o.parent, *o.name, true, o.start_ticks, o.is_phase);
+    o.start_written = true;
+  }
   hand_back(b, end);
+}
+
+// `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
+inline void flusher::crash_span_start(signal_safe_writer& w, std::uint64_t tid, std::uint64_t id,
+                                      std::uint64_t parent, std::string_view name, bool quoted,
+                                      std::uint64_t t, bool phase) {
+  w.raw("{\"event\":\"span_start\",\"span_id\":");
+  w.u64(id);
+  if (parent) {
+    w.raw(",\"parent\":");
+    w.u64(parent);
+  }
+  w.raw(",\"name\":");
+  if (quoted)
+    w.raw(name);
+  else
+    w.string(name);
+  w.raw(",\"tid\":");
+  w.u64(tid);
+  w.raw(",\"ts\":");
+  w.i64(calibration_.to_ns(t));
+  if (phase) w.raw(",\"kind\":\"phase\"");
+  w.raw("}\n");
 }
 
 }  // namespace detail
@@ -3851,13 +4260,58 @@ constexpr int crash_signal_count = sizeof crash_signals / sizeof crash_signals[0
 inline std::atomic<flusher*> g_crash_target{nullptr};  // the active run's flusher
 inline struct sigaction g_previous_actions[crash_signal_count] = {};
 inline std::atomic<bool> g_crash_handlers_installed{false};
+inline std::atomic<std::uint64_t> g_crash_writer_tid{0};  // the thread writing the crash, while it does
+inline std::atomic<bool> g_crash_written{false};
+
+inline std::uint64_t current_tid() {
+  return static_cast<std::uint64_t>(::syscall(SYS_gettid));
+}
+
+// Ends the process with `sig` and its default action, now: what was written stays as it is.
+[[noreturn]] inline void die_of(int sig) {
+  struct sigaction default_action;
+  std::memset(&default_action, 0, sizeof default_action);
+  default_action.sa_handler = SIG_DFL;
+  ::sigaction(sig, &default_action, nullptr);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, sig);
+  ::pthread_sigmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(sig);
+  ::_exit(128 + sig);  // a signal whose default action does not end the process
+}
+
+// The first crash of the process writes the run; returns whether this call was it. A crash inside that
+// writing (a second fault) ends the process with the first signal; a crash on another thread meanwhile
+// waits for the first to end the process.
+inline bool write_crash_once(int sig, const char* reason) {
+  const std::uint64_t tid = current_tid();
+  int none = 0;
+  if (!g_crashing.compare_exchange_strong(none, sig)) {
+    const bool this_thread_writes = g_crash_writer_tid.load(std::memory_order_acquire) == tid;
+    if (this_thread_writes) {
+      if (g_crash_written.load(std::memory_order_acquire)) return false;  // what follows the writing: chain
+      // A fault inside the writing: keep its whole lines, and die of the first signal.
+      if (signal_safe_writer* w = g_crash_writer.load(std::memory_order_acquire)) w->write_complete_lines();
+      die_of(none);
+    }
+    // Another thread writes the crash and then ends the process with its signal: give it the time to.
+    for (int i = 0; i < crash_wait_for_first_handler_ms; ++i) {
+      const timespec ms{0, 1000000};
+      ::nanosleep(&ms, nullptr);
+    }
+    return false;
+  }
+  g_crash_writer_tid.store(tid, std::memory_order_release);
+  if (flusher* f = g_crash_target.load()) f->crash_dump(sig, reason);
+  g_crash_written.store(true, std::memory_order_release);
+  return true;
+}
 
 inline void crash_signal_handler(int sig, siginfo_t* info, void* context) {
   int index = 0;
   while (index < crash_signal_count && crash_signals[index] != sig) ++index;
-  if (g_crashing.exchange(1) == 0) {
-    if (flusher* f = g_crash_target.load(std::memory_order_acquire)) f->crash_dump(sig);
-  }
+  write_crash_once(sig, signal_name(sig));
   if (index == crash_signal_count) return;
   // Chain: the previous action takes this signal and any later one.
   const struct sigaction& previous = g_previous_actions[index];
@@ -3950,6 +4404,171 @@ inline void wake_flusher() {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/session_control.hpp ----
+// ---- begin spanlog/impl/terminate_handler.hpp ----
+// An uncaught exception (or a noexcept function that threw) ends the program through std::terminate: the
+// crash record then names the exception's type and what() before the terminate handler the program had
+// (by default, abort) takes over.
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
+
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#define SPANLOG_HAS_CXXABI 1
+#else
+#define SPANLOG_HAS_CXXABI 0
+#endif
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline std::terminate_handler g_previous_terminate_handler = nullptr;
+inline std::atomic<bool> g_terminate_handler_installed{false};
+
+// The readable name of the exception being handled, or "" when the runtime cannot say.
+inline void current_exception_type(char* out, std::size_t size) {
+  out[0] = 0;
+#if SPANLOG_HAS_CXXABI
+  const std::type_info* type = abi::__cxa_current_exception_type();
+  if (!type) return;
+  int status = 0;
+  char* readable = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
+  std::snprintf(out, size, "%s", status == 0 && readable ? readable : type->name());
+  std::free(readable);
+#else
+  (void)size;
+#endif
+}
+
+// "uncaught exception std::runtime_error: disk full", for the crash record.
+inline void describe_termination(char* out, std::size_t size) {
+  const std::exception_ptr current = std::current_exception();
+  if (!current) {
+    std::snprintf(out, size, "std::terminate called without an active exception");
+    return;
+  }
+  char type[256];
+  current_exception_type(type, sizeof type);
+  const char* what = nullptr;
+#if defined(__cpp_exceptions)
+  try {
+    std::rethrow_exception(current);
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+#endif
+  std::snprintf(out, size, "uncaught exception %s%s%s", type[0] ? type : "of unknown type", what ? ": " : "",
+                what ? what : "");
+}
+
+[[noreturn]] inline void terminate_handler() {
+  static char reason[1024];
+  describe_termination(reason, sizeof reason);
+  write_crash_once(SIGABRT, reason);
+  if (g_previous_terminate_handler) g_previous_terminate_handler();
+  std::abort();
+}
+
+inline void install_terminate_handler() {
+  if (g_terminate_handler_installed.exchange(true)) return;
+  const std::terminate_handler previous = std::set_terminate(terminate_handler);
+  if (previous != terminate_handler) g_previous_terminate_handler = previous;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/terminate_handler.hpp ----
+// ---- begin spanlog/impl/termination_signals.hpp ----
+// SIGTERM and SIGINT (a supervisor's stop, Ctrl-C), when the program left them at their default action: the
+// run is written whole, footer and run_summary.json included, then the signal's default action ends the
+// process exactly as it would have. A handler cannot do that work (it takes locks and formats), so it only
+// wakes a thread that waits for it. A program with its own handler keeps it, whether it was installed before
+// or after the run started; the recipe for those is in docs/reliability.md.
+#include <semaphore.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr int termination_signals[] = {SIGTERM, SIGINT};
+
+inline std::atomic<int> g_termination_signal{0};  // the first one that came
+inline sem_t g_termination_wake;
+inline std::atomic<pid_t> g_termination_watcher_pid{0};  // the process whose watcher waits (not a forked child)
+inline std::atomic<bool> g_termination_handlers_installed{false};
+inline void (*g_stop_for_termination)(const char* stopped_by) = nullptr;
+inline std::atomic<bool> g_termination_handling_on{false};  // the run in force asked for it
+
+inline void termination_signal_handler(int sig) {
+  if (g_crashing.load(std::memory_order_acquire)) return;  // a crash handler is ending the process
+  int none = 0;
+  const bool first = g_termination_signal.compare_exchange_strong(none, sig);
+  // A second Ctrl-C ends the process at once, as does a signal in a forked child that has no watcher, or
+  // one that comes while the run in force does not ask for this.
+  if (!first || !g_termination_handling_on.load(std::memory_order_acquire) ||
+      g_termination_watcher_pid.load(std::memory_order_acquire) != ::getpid())
+    die_of(sig);
+  ::sem_post(&g_termination_wake);
+}
+
+inline void watch_for_termination() {
+  while (::sem_wait(&g_termination_wake) != 0 && errno == EINTR) {
+  }
+  const int sig = g_termination_signal.load(std::memory_order_acquire);
+  if (g_stop_for_termination) g_stop_for_termination(signal_name(sig));
+  die_of(sig);
+}
+
+// The thread that writes the run when a termination signal comes; one per process (a forked child that
+// records starts its own).
+inline void ensure_termination_watcher() {
+  if (g_termination_watcher_pid.load(std::memory_order_acquire) == ::getpid()) return;
+  ::sem_init(&g_termination_wake, 0, 0);
+  g_termination_watcher_pid.store(::getpid(), std::memory_order_release);
+  sigset_t all, before;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &before);
+  std::thread watcher(watch_for_termination);
+  ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
+  ::pthread_setname_np(watcher.native_handle(), "spanlog-signals");
+  watcher.detach();
+}
+
+// Takes only the signals still at their default action.
+inline void install_termination_handlers(void (*stop_for_termination)(const char*)) {
+  g_stop_for_termination = stop_for_termination;
+  if (!g_termination_handlers_installed.exchange(true)) {
+    for (int sig : termination_signals) {
+      struct sigaction current;
+      if (::sigaction(sig, nullptr, &current) != 0) continue;
+      if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) continue;
+      struct sigaction action;
+      std::memset(&action, 0, sizeof action);
+      action.sa_handler = termination_signal_handler;
+      action.sa_flags = SA_RESTART;  // the program's system calls go on as if nothing came
+      sigemptyset(&action.sa_mask);
+      ::sigaction(sig, &action, nullptr);
+    }
+  }
+  ensure_termination_watcher();
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/termination_signals.hpp ----
 // ---- begin spanlog/impl/thread_rings.hpp ----
 // Rings for recording threads: made on a thread's first record, shared by every image that records on that
 // thread, handed to the flusher when the thread exits and given again to a new thread once drained. And the
@@ -4045,6 +4664,7 @@ inline thread_buffer* acquire_thread_ring() {
   b->initial_name[0] = 0;
   ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
   b->holders.store(1, std::memory_order_relaxed);
+  SPANLOG_CRASH_POINT("ring.register");
   tl_thread_ring = b;
   c.new_buffers.enqueue(b);
   return b;
@@ -4113,6 +4733,7 @@ inline bool make_directories(const std::string& path) {
 }
 
 inline void stop_at_exit();
+inline void stop_at_quick_exit();
 
 // In the child of fork(): no flusher thread exists here and the parent's file is not ours.
 inline void after_fork_in_child() {
@@ -4137,8 +4758,8 @@ inline void correct_options(options& o) {
   if (o.dir.empty()) o.dir = ".";
 }
 
-// A run's directory and files. When they cannot be made the run still records (and counts what it loses),
-// with fd -1.
+// A run's directory and files, told to its flusher as they are made (a crash meanwhile makes the rest
+// itself). When they cannot be made the run still records (and counts what it loses), with fd -1.
 struct run_files {
   std::string run_id;
   std::string run_dir;
@@ -4159,12 +4780,13 @@ inline void point_latest_at(const std::string& dir, const std::string& run_id) {
   }
 }
 
-inline run_files open_run_files(const options& o) {
+inline run_files open_run_files(const options& o, const std::string& run_id, flusher& f) {
   run_files files;
-  files.run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
+  files.run_id = run_id;
   if (!make_directories(o.dir)) {
     std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
                  o.dir.c_str(), std::strerror(errno));
+    f.files_opened(-1, -1);
     return files;
   }
   // A run directory of its own, even when a run id repeats (several runs a second, or a fixed id).
@@ -4175,11 +4797,14 @@ inline run_files open_run_files(const options& o) {
     if (errno != EEXIST) break;
     files.run_id = base + "-" + std::to_string(n);
   }
+  f.run_directory_made(files.run_dir, files.run_id);
+  SPANLOG_CRASH_POINT("start.run_directory");
   const std::string file = files.run_dir + "/telemetry.jsonl";
   files.fd = open_new_file(file);
   if (files.fd < 0) {
     std::fprintf(stderr, "spanlog: cannot open %s: %s; recording without writing\n", file.c_str(),
                  std::strerror(errno));
+    f.files_opened(-1, -1);
     return files;
   }
   if (o.otlp) {
@@ -4188,6 +4813,7 @@ inline run_files open_run_files(const options& o) {
     if (files.otlp_fd < 0)
       std::fprintf(stderr, "spanlog: cannot open %s: %s\n", otlp_file.c_str(), std::strerror(errno));
   }
+  f.files_opened(files.fd, files.otlp_fd);
   point_latest_at(o.dir, files.run_id);
   return files;
 }
@@ -4206,12 +4832,29 @@ inline std::uint64_t sample_threshold(const options& o) {
   return o.sample < 1.0 ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0};
 }
 
+inline void stop_for_termination(const char* stopped_by);
+
 inline void install_process_hooks() {
   if (g_process_hooks_installed.exchange(true)) return;
   std::atexit(stop_at_exit);
+  std::at_quick_exit(stop_at_quick_exit);
   ::pthread_atfork(nullptr, nullptr, after_fork_in_child);
 }
 
+// Before the run exists, so that a crash at any moment of its start finds the handlers in place.
+inline void install_handlers_for(const options& o) {
+  install_process_hooks();
+  if (o.crash_handler) {
+    install_crash_handlers();
+    install_terminate_handler();
+  }
+  g_termination_handling_on.store(o.termination_signals, std::memory_order_release);
+  if (o.termination_signals) install_termination_handlers(stop_for_termination);
+}
+
+// In this order, so that a crash at any moment finds the run: the handlers, the flusher (it holds the rings
+// and writes the header itself when a crash comes first), the files, the flusher's thread, and then the hot
+// path is told to record.
 inline void start_locked(session_control& c, options o) {
   if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
   if (!o.enabled) {
@@ -4219,24 +4862,24 @@ inline void start_locked(session_control& c, options o) {
     return;
   }
   correct_options(o);
-  run_files files = open_run_files(o);
-  c.run_dir = files.run_dir;
+  install_handlers_for(o);
+  const std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
   c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
   c.last_options = o;
-  c.last_run_id = files.run_id;
   const std::uint32_t flags = run_flags(o);
   const std::uint64_t threshold = sample_threshold(o);
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
   c.active = std::make_unique<flusher>(
-      std::move(o), files.run_dir, files.run_id, files.fd, files.otlp_fd,
-      flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
-      std::move(carried));
+      std::move(o), run_id, flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired},
+      c.signal, std::move(carried));
+  g_crash_target.store(c.active.get());
+  const run_files files = open_run_files(c.last_options, run_id, *c.active);
+  c.run_dir = files.run_dir;
+  c.last_run_id = files.run_id;
+  SPANLOG_CRASH_POINT("start.before_launch");
   c.active->launch();
-  install_process_hooks();
-  if (c.last_options.crash_handler) install_crash_handlers();
-  g_crash_target.store(c.active.get(), std::memory_order_release);
   set_flags_everywhere(flags, threshold);
 }
 
@@ -4254,11 +4897,19 @@ inline void start_default_session() {
   start_locked(c, options_from_environment());
 }
 
-inline void stop_locked(session_control& c) {
+// The crash handler may use the flusher until its footer is written; once it is no longer the crash
+// target, a crash handler already under way is waited for (it ends the process), never pulled from under.
+inline void stop_locked(session_control& c, const char* stopped_by = nullptr) {
   set_flags_everywhere(0);
   if (!c.active) return;
-  g_crash_target.store(nullptr, std::memory_order_release);
-  c.parked = c.active->stop();
+  c.parked = c.active->stop(stopped_by);
+  g_crash_target.store(nullptr);
+  if (g_crashing.load()) {
+    for (;;) {
+      const timespec second{1, 0};
+      ::nanosleep(&second, nullptr);
+    }
+  }
   c.active.reset();
 }
 
@@ -4266,6 +4917,19 @@ inline void stop_at_exit() {
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c);
+}
+
+inline void stop_at_quick_exit() {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  stop_locked(c, "quick_exit");
+}
+
+// On the watcher's thread (termination_signals.hpp), never in the handler.
+inline void stop_for_termination(const char* stopped_by) {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  stop_locked(c, stopped_by);
 }
 
 inline bool start_run(const options* opts) {

@@ -46,6 +46,10 @@ struct run_contents {
   std::vector<std::string> phases;
   std::string header;
   std::string footer;
+  std::string crash;  // the crash record's line, if any
+  int crash_signal = 0;
+  std::string crash_reason;
+  std::string stopped_by;  // the footer's
   std::size_t lines = 0;
   std::size_t schema_errors = 0;
   std::size_t end_without_start = 0;
@@ -230,14 +234,18 @@ inline run_contents read_run(const std::string& run_dir) {
       u64("span_id");
       i64("wall_ns");
     } else if (kind == "crash") {
-      i64("signal");
+      out.crash = line;
+      out.crash_signal = static_cast<int>(i64("signal"));
       str("name");
+      out.crash_reason = str("reason");
       u64("tid");
       i64("ts");
     } else if (kind == "footer") {
       out.footer = line;
       i64("wall_ns");
       u64("spans");
+      std::string_view by;
+      if (!e["stopped_by"].get(by)) out.stopped_by = std::string(by);
     } else {
       SCHEMA_CHECK(false, line_no, "unknown record kind " << kind);
     }

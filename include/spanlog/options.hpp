@@ -36,9 +36,13 @@ struct options {
   double sample = 1.0;                                     // SPANLOG_SAMPLE: share of spans kept, 0..1
   std::string service_name;                                // SPANLOG_SERVICE: default the program's name
   std::vector<std::pair<std::string, std::string>> attrs;  // SPANLOG_ATTRS="k=v,k2=v2"
-  // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL write what the rings hold, then
-  // pass the signal on to the handler the program had. Off for programs whose own handler must run alone.
+  // SPANLOG_CRASH_HANDLER: on SIGSEGV, SIGABRT, SIGBUS, SIGFPE and SIGILL, and on std::terminate (an uncaught
+  // exception), write what the rings hold, then pass on to the handler the program had. Off for programs
+  // whose own handler must run alone.
   bool crash_handler = true;
+  // SPANLOG_TERMINATION_SIGNALS: on SIGTERM and SIGINT, where the program left them at their default action,
+  // write the whole run (footer and run_summary.json), then die of the signal as the process would have.
+  bool termination_signals = true;
   fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
   // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
   // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.

@@ -54,6 +54,7 @@ struct clock_calibration {
   std::int64_t refined_at_ns = 0;
   double refined_ns_per_tick = 1.0;
   bool refined = false;
+  bool measured = false;  // the first estimate is in ns_per_tick (the crash handler makes one otherwise)
 
   std::int64_t to_ns(std::uint64_t t) const {
     if (t >= refined_at_ticks)
@@ -95,19 +96,43 @@ struct clock_calibration {
                : ns_per_tick;
   }
 
-  // The first estimate: the process's refined rate, or one measured over 2 ms.
-  void measure_initial_rate() {
+  // The first estimate: the process's refined rate, or one measured over 2 ms. `while_waiting` is called
+  // between the readings (the flusher parks there when the program crashes).
+  template <class WhileWaiting>
+  void measure_initial_rate(WhileWaiting&& while_waiting) {
 #if SPANLOG_USE_TSC
     if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
       ns_per_tick = known;
-      refined = true;
+      refined = measured = true;
       return;
     }
-    while (steady_ns() < anchor_steady_ns + calibration_initial_ns) std::this_thread::yield();
+    while (steady_ns() < anchor_steady_ns + calibration_initial_ns) {
+      while_waiting();
+      std::this_thread::yield();
+    }
     ns_per_tick = rate_since_anchor();
 #else
+    (void)while_waiting;
     refined = true;
 #endif
+    measured = true;
+  }
+
+  // In the crash handler, when the flusher had not measured a rate yet: one measured over whatever time has
+  // passed since the anchor (clock_gettime and the TSC only, both async-signal-safe). A crash within
+  // microseconds of the start has little time to measure over, but then every timestamp is that close to the
+  // anchor too, so the error in nanoseconds stays as small.
+  void measure_rate_in_crash() {
+    if (measured) return;
+#if SPANLOG_USE_TSC
+    if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
+      ns_per_tick = known;
+    } else {
+      const double rate = rate_since_anchor();
+      if (rate > 0) ns_per_tick = rate;
+    }
+#endif
+    measured = true;
   }
 
   // Called each cycle: once 50 ms have passed, switches to the rate measured over them.

@@ -34,6 +34,8 @@
 #include "../options.hpp"
 #include "clock_calibration.hpp"
 #include "counter_sites.hpp"
+#include "crash_points.hpp"
+#include "crash_state.hpp"
 #include "jsonl_writer.hpp"
 #include "otlp_live_writer.hpp"
 #include "ring_decoder.hpp"
@@ -70,9 +72,6 @@ struct thread_summary {
   std::uint64_t spans = 0;
 };
 
-// Set by the crash handler: the flusher writes what it has formatted, then parks for the handler.
-inline std::atomic<int> g_crashing{0};
-
 // How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
 // wakes the flusher while a run stops never touches a destroyed object.
 struct wake_signal {
@@ -89,19 +88,21 @@ class flusher {
     std::atomic<std::int64_t>* exited_not_retired;
   };
 
-  flusher(options opts, std::string run_dir, std::string run_id, int fd, int otlp_fd, shared_queues queues,
-          wake_signal& signal, std::vector<thread_buffer*> carried_buffers)
+  // The run's files come later (run_directory_made, files_opened): from here on a crash writes the run.
+  flusher(options opts, std::string run_id, shared_queues queues, wake_signal& signal,
+          std::vector<thread_buffer*> carried_buffers)
       : opts_(std::move(opts)),
-        run_dir_(std::move(run_dir)),
-        run_id_(std::move(run_id)),
-        fd_(fd),
+        base_run_id_(std::move(run_id)),
+        run_id_(base_run_id_),
         queues_(queues),
-        otlp_(otlp_fd, run_id_, opts_.service_name.empty() ? process_name() : opts_.service_name,
-              opts_.attrs),
         mutex_(signal.mutex),
         cv_(signal.cv),
-        wake_pending_(signal.pending) {
+        wake_pending_(signal.pending),
+        pid_(::getpid()),
+        process_name_(process_name()),
+        host_(host_name()) {
     calibration_.start();
+    header_tail_ = formatted_header_tail();
     for (thread_buffer* b : carried_buffers) adopt(b, true);
   }
   flusher(const flusher&) = delete;
@@ -110,9 +111,30 @@ class flusher {
     if (fd_ >= 0) ::close(fd_);
   }
 
-  // The thread is named (as top, gdb and perf show it) before launch returns.
+  // The thread that starts the run says where it is written as it gets there. Until the file is open, a crash
+  // handler makes the directory and the file itself (crash_dump.hpp).
+  void run_directory_made(const std::string& run_dir, const std::string& run_id) {
+    run_dir_ = run_dir;
+    run_id_ = run_id;
+    output_stage_.store(stage_directory, std::memory_order_release);
+  }
+  void files_opened(int fd, int otlp_fd) {
+    fd_ = fd;
+    otlp_.open(otlp_fd, run_id_, service_name(), opts_.attrs);
+    output_stage_.store(stage_file, std::memory_order_release);
+  }
+
+  // The thread is named (as top, gdb and perf show it) before launch returns. It takes no asynchronous
+  // signal: a SIGTERM or SIGINT sent to the process goes to the program's threads, and a program that waits
+  // for signals with sigwait() (blocked in all its threads) keeps getting them.
   void launch() {
+    sigset_t all_but_faults, before;
+    ::sigfillset(&all_but_faults);
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
+      ::sigdelset(&all_but_faults, sig);
+    ::pthread_sigmask(SIG_BLOCK, &all_but_faults, &before);
     thread_ = std::thread([this] { run(); });
+    ::pthread_sigmask(SIG_SETMASK, &before, nullptr);
     ::pthread_setname_np(thread_.native_handle(), "spanlog-flusher");
   }
 
@@ -135,11 +157,13 @@ class flusher {
   }
 
   // Drains everything, writes the footer and run_summary.json, and joins. Returns the buffers still owned
-  // by live threads, for the next run.
-  std::vector<thread_buffer*> stop() {
+  // by live threads, for the next run. `stopped_by` names what ended the process (a signal, quick_exit), if
+  // anything did: the footer says so.
+  std::vector<thread_buffer*> stop(const char* stopped_by = nullptr) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_requested_ = true;
+      stopped_by_ = stopped_by;
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -283,7 +307,9 @@ class flusher {
   // ---- the main loop ----
   void run() {
     thread_id_.store(static_cast<std::uint64_t>(::syscall(SYS_gettid)), std::memory_order_release);
-    calibration_.measure_initial_rate();
+    SPANLOG_CRASH_POINT("flusher.started");
+    if (!begin_work()) park();
+    calibration_.measure_initial_rate([this] { park_if_crashing(); });
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
@@ -301,12 +327,16 @@ class flusher {
       totals_.dropped_events += between_runs_.dropped_events;
       totals_.dropped_metrics += between_runs_.dropped_metrics;
     }
+    write_out();
     auto last_metrics = std::chrono::steady_clock::now();
     for (;;) {
       bool stopping, flushing;
       std::uint64_t flush_ticket;
       {
         std::unique_lock<std::mutex> lock(mutex_);
+        // Everything formatted is written: while the flusher waits, a crash handler may take the rings at
+        // once.
+        activity_.store(activity_idle, std::memory_order_release);
         cv_.wait_for(lock, opts_.flush_interval,
                      [&] { return stop_requested_ || flush_requested_ > flush_done_ || wake_pending_; });
         wake_pending_ = false;
@@ -314,7 +344,7 @@ class flusher {
         flush_ticket = flush_requested_;
         flushing = flush_ticket > flush_done_;
       }
-      park_if_crashing();
+      if (!begin_work()) park();
       calibration_.refine_if_due();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
@@ -417,13 +447,23 @@ class flusher {
     const std::uint64_t end = published - pos > drain_batch_bytes ? pos + drain_batch_bytes : published;
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
+    draining_ = &st;
     while (pos < end) {
+      // For a crash on this thread: the records before pos are formatted, and the stacks are theirs.
+      drain_pos_ = pos;
+      if (g_crashing.load(std::memory_order_relaxed)) {
+        hand_back(b, pos);
+        park_if_crashing();
+      }
+      SPANLOG_CRASH_POINT("flusher.drain");
       const ring_record r = read_record(b, pos);
       switch (r.tag) {
         case tag_span_begin: {
+          // The name first: a name pointer that faults leaves the stack as it was.
+          const std::string* name = quoted_name(r.s, r.s->name);
           open_span& o = push(st);
           o.start_ticks = r.value;
-          o.name = quoted_name(r.s, r.s->name);
+          o.name = name;
           o.is_phase = r.begins_phase();
           if (o.is_phase) begin_phase(o, r.s->name);
           break;
@@ -448,12 +488,14 @@ class flusher {
       }
       pos += r.size;
     }
+    drain_pos_ = pos;
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
       open_span& o = st.stack[i];
       if (!o.start_written) write_span_start(st, o);
     }
     hand_back(b, pos);
+    draining_ = nullptr;
     return pos < published;
   }
 
@@ -474,7 +516,8 @@ class flusher {
       ++totals_.orphan_ends;
       return;
     }
-    open_span& o = st.stack[--st.depth];
+    // Written before it leaves the stack: a crash while writing finds the span still open.
+    open_span& o = st.stack[st.depth - 1];
     if (!o.is_phase) cycle_starts_.push_back(o.start_ticks);
     const std::uint64_t tid = st.buf->tid;
     if (o.start_written) {
@@ -483,6 +526,7 @@ class flusher {
       write_span(o, end_ticks, tid);
     }
     if (o.is_phase) end_phase(o, end_ticks);
+    --st.depth;
   }
 
   void handle_extended(buffer_state& st, const ring_record& r) {
@@ -491,9 +535,10 @@ class flusher {
     const std::uint64_t t = r.value;
     switch (x.op) {
       case extended_op::span_begin: {
+        const std::string* name = quoted_name(r.name_key(), r.name());
         open_span& o = push(st);
         o.start_ticks = t;
-        o.name = quoted_name(r.name_key(), r.name());
+        o.name = name;
         if (x.arg) o.parent = x.arg;
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
@@ -784,6 +829,7 @@ class flusher {
     w_.raw("}\n");
     ++totals_.records;
     ++unwritten_in_buffer_;
+    complete_bytes_ = w_.size();
   }
 
   void write_tid_ts(std::uint64_t tid, std::int64_t ts) {
@@ -948,7 +994,8 @@ class flusher {
     end_record();
   }
 
-  void write_clock(jsonl_writer& w) const {
+  template <class Writer>
+  void write_clock(Writer& w) const {
     w.raw("{\"source\":");
     w.raw(SPANLOG_USE_TSC ? "\"tsc\"" : "\"steady\"");
     if (SPANLOG_USE_TSC) {
@@ -960,48 +1007,68 @@ class flusher {
     w.raw('}');
   }
 
-  void write_header() {
-    char host[256] = {};
-    ::gethostname(host, sizeof host - 1);
-    w_.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":0,\"version\":\"" SPANLOG_VERSION_STRING
-           "\"");
-    w_.raw(",\"run_id\":");
-    w_.string(run_id_);
-    w_.raw(",\"pid\":");
-    w_.i64(::getpid());
-    w_.raw(",\"process\":");
-    w_.string(process_name());
-    w_.raw(",\"host\":");
-    w_.string(host);
-    w_.raw(",\"start_ts\":");
-    w_.i64(calibration_.anchor_ns);
-    w_.raw(",\"clock\":");
-    write_clock(w_);
-    w_.raw(",\"options\":{\"ring_bytes\":");
-    w_.u64(opts_.ring_bytes);
-    w_.raw(",\"overflow\":");
-    w_.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
-    w_.raw(",\"flush_interval_ms\":");
-    w_.i64(opts_.flush_interval.count());
-    w_.raw(",\"spans\":");
-    w_.boolean(opts_.spans);
-    w_.raw(",\"events\":");
-    w_.boolean(opts_.events);
-    w_.raw(",\"metrics\":");
-    w_.boolean(opts_.metrics);
-    w_.raw(",\"sample\":");
-    w_.f64(opts_.sample);
-    w_.raw("},\"attrs\":{\"service.name\":");
-    w_.string(opts_.service_name.empty() ? process_name() : opts_.service_name);
+  // The header but its closing brace, through the flusher's writer or the crash handler's: the parts that
+  // need formatting (options, attributes) were formatted when the run began.
+  template <class Writer>
+  void write_header_to(Writer& w, std::string_view run_id) const {
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":1,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw(",\"run_id\":");
+    w.string(run_id);
+    w.raw(",\"pid\":");
+    w.i64(pid_);
+    w.raw(",\"process\":");
+    w.string(std::string_view(process_name_));
+    w.raw(",\"host\":");
+    w.string(std::string_view(host_));
+    w.raw(",\"start_ts\":");
+    w.i64(calibration_.anchor_ns);
+    w.raw(",\"clock\":");
+    write_clock(w);
+    w.raw(std::string_view(header_tail_));
+  }
+
+  std::string formatted_header_tail() const {
+    jsonl_writer w;
+    w.raw(",\"options\":{\"ring_bytes\":");
+    w.u64(opts_.ring_bytes);
+    w.raw(",\"overflow\":");
+    w.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
+    w.raw(",\"flush_interval_ms\":");
+    w.i64(opts_.flush_interval.count());
+    w.raw(",\"spans\":");
+    w.boolean(opts_.spans);
+    w.raw(",\"events\":");
+    w.boolean(opts_.events);
+    w.raw(",\"metrics\":");
+    w.boolean(opts_.metrics);
+    w.raw(",\"sample\":");
+    w.f64(opts_.sample);
+    w.raw("},\"attrs\":{\"service.name\":");
+    w.string(service_name());
     for (const auto& kv : opts_.attrs) {
-      w_.raw(',');
-      w_.string(kv.first);
-      w_.raw(':');
-      w_.string(kv.second);
+      w.raw(',');
+      w.string(kv.first);
+      w.raw(':');
+      w.string(kv.second);
     }
-    w_.raw('}');
+    w.raw('}');
+    return std::string(w.data(), w.size());
+  }
+
+  void write_header() {
+    write_header_to(w_, run_id_);
     end_record();
     header_written_ = true;
+  }
+
+  const std::string& service_name() const {
+    return opts_.service_name.empty() ? process_name_ : opts_.service_name;
+  }
+
+  static std::string host_name() {
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return host;
   }
 
   static std::string process_name() {
@@ -1017,14 +1084,33 @@ class flusher {
 
   // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
-  // Called by the crash handler on the crashing thread. Waits (a while) for the flusher to reach a safe
-  // point and park, then writes what the rings hold, and a crash record, with write(2) alone.
-  void crash_dump(int sig);
+  // Called by the crash handler on the crashing thread. Takes the rings from the flusher (at once when it
+  // waits between drains, or at its next record or safe point), then writes what the rings hold, the spans
+  // open, and a crash record giving `reason`, with write(2) alone. Writes nothing once the run has its
+  // footer.
+  void crash_dump(int sig, const char* reason);
 
  private:
+  // What the flusher is doing, for the crash handler: between drains (idle: everything formatted is
+  // written), draining (busy), stopped for the crash handler (taken), or done with the run (finished).
+  enum : int { activity_idle, activity_busy, activity_taken, activity_finished };
+  // How far the thread that starts the run got with its files.
+  enum : int { stage_nothing, stage_directory, stage_file };
+
+  bool begin_work() {
+    int expected = activity_idle;
+    return activity_.compare_exchange_strong(expected, activity_busy, std::memory_order_acq_rel);
+  }
+  [[noreturn]] void park();
   void park_if_crashing();
+  bool take_rings_for_crash();
+  int crash_output(std::string_view& run_id);
+  void crash_write_formatted(signal_safe_writer& w);
+  void crash_thread_record(const thread_buffer& b, signal_safe_writer& w);
+  void crash_span_start(signal_safe_writer& w, std::uint64_t tid, std::uint64_t id, std::uint64_t parent,
+                        std::string_view name, bool quoted, std::uint64_t t, bool phase);
   void crash_counters(buffer_state& st, signal_safe_writer& w);
-  void crash_drain(buffer_state& st, signal_safe_writer& w);
+  void crash_drain(buffer_state& st, std::uint64_t from, signal_safe_writer& w);
 
   // ---- the live OTLP/JSON file (otlp_live_writer.hpp) ----
   void append_otlp_span(const open_span& o, const std::string& start_attrs, std::uint64_t end_ticks,
@@ -1047,13 +1133,13 @@ class flusher {
   void write_out() {
     write_otlp_out();
     if (w_.size() == 0) return;
-    const char* p = w_.data();
-    std::size_t left = w_.size();
-    while (left && fd_ >= 0) {
-      const ssize_t n = ::write(fd_, p, left);
+    SPANLOG_CRASH_POINT("flusher.write_out");
+    // written_bytes_ tells a crash on this thread where the file stopped.
+    written_bytes_ = 0;
+    while (written_bytes_ < w_.size() && fd_ >= 0) {
+      const ssize_t n = ::write(fd_, w_.data() + written_bytes_, w_.size() - written_bytes_);
       if (n > 0) {
-        p += n;
-        left -= static_cast<std::size_t>(n);
+        written_bytes_ += static_cast<std::size_t>(n);
         bytes_written_ += static_cast<std::uint64_t>(n);
       } else if (n < 0 && errno == EINTR) {
         continue;
@@ -1062,9 +1148,10 @@ class flusher {
         break;
       }
     }
-    if (left) totals_.unwritten_records += unwritten_in_buffer_;
+    if (written_bytes_ < w_.size()) totals_.unwritten_records += unwritten_in_buffer_;
     unwritten_in_buffer_ = 0;
     w_.clear();
+    written_bytes_ = complete_bytes_ = 0;
     release_written_pages();
   }
 
@@ -1099,6 +1186,8 @@ class flusher {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     drain_all();
     emit_metrics_and_drops();
+    SPANLOG_CRASH_POINT("stop.finish");
+    park_if_crashing();
     std::uint64_t open = open_at_retire_;
     for (auto& st : states_) open += st.depth;
     open += async_open_.size();
@@ -1131,8 +1220,15 @@ class flusher {
     w_.u64(totals_.unwritten_records);
     w_.raw(",\"clock\":");
     write_clock(w_);
+    if (stopped_by_) {
+      w_.raw(",\"stopped_by\":\"");
+      w_.raw(stopped_by_);
+      w_.raw('"');
+    }
     end_record();
     write_out();
+    // The run is whole: a crash from here on adds nothing to it.
+    activity_.store(activity_finished, std::memory_order_release);
     if (totals_.unwritten_records)
       std::fprintf(stderr, "spanlog: %llu records could not be written to %s/telemetry.jsonl\n",
                    static_cast<unsigned long long>(totals_.unwritten_records), run_dir_.c_str());
@@ -1154,21 +1250,25 @@ class flusher {
   };
 
   options opts_;
+  const std::string base_run_id_;  // as asked for; a crash handler that makes the directory starts from it
   std::string run_dir_;
-  std::string run_id_;
-  int fd_;
+  std::string run_id_;  // as made (a suffix when the asked-for one was taken)
+  int fd_ = -1;
+  std::atomic<int> output_stage_{stage_nothing};
   shared_queues queues_;
   otlp_live_writer otlp_;  // traces.otlp.jsonl, when the run writes it
   clock_calibration calibration_;
   std::thread thread_;
 
   std::atomic<std::uint64_t> thread_id_{0};
+  std::atomic<int> activity_{activity_idle};
   std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;
   bool& wake_pending_;
   std::condition_variable done_cv_;
   bool stop_requested_ = false;
+  const char* stopped_by_ = nullptr;
   bool finished_ = false;
   std::uint64_t flush_requested_ = 0;
   std::uint64_t flush_done_ = 0;
@@ -1199,6 +1299,15 @@ class flusher {
   run_totals totals_;
   run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
+  std::size_t complete_bytes_ = 0;    // of w_: up to the end of its last whole record
+  std::size_t written_bytes_ = 0;     // of w_: already in the file
+  buffer_state* draining_ = nullptr;  // the ring being drained, and where in it
+  std::uint64_t drain_pos_ = 0;
+  const int pid_;
+  const std::string process_name_;
+  const std::string host_;
+  std::string header_tail_;
+  char crash_run_id_[256] = {};  // the run id a crash handler gave the directory it made
   std::uint64_t bytes_written_ = 0;
   std::uint64_t released_up_to_ = 0;
   std::uint64_t open_at_retire_ = 0;

@@ -101,6 +101,8 @@ inline options options_from_environment() {
   if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
   if (const char* v = env("SPANLOG_CRASH_HANDLER"))
     o.crash_handler = parse_switch("SPANLOG_CRASH_HANDLER", v, true);
+  if (const char* v = env("SPANLOG_TERMINATION_SIGNALS"))
+    o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))

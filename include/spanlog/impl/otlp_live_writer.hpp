@@ -35,10 +35,12 @@ class otlp_live_writer {
     const std::string& message;
   };
 
-  // fd: the open file, or -1 when the run does not write it.
-  otlp_live_writer(int fd, std::string_view run_id, const std::string& service_name,
-                   const std::vector<std::pair<std::string, std::string>>& resource_attrs)
-      : fd_(fd), trace_id_(trace_id(run_id)) {
+  // Written nowhere until open() is given the file (never, when the run does not write it).
+  otlp_live_writer() = default;
+  void open(int fd, std::string_view run_id, const std::string& service_name,
+            const std::vector<std::pair<std::string, std::string>>& resource_attrs) {
+    fd_ = fd;
+    trace_id_ = trace_id(run_id);
     if (fd_ >= 0) prefix_ = line_prefix(service_name, resource_attrs);
   }
   otlp_live_writer(const otlp_live_writer&) = delete;
@@ -189,7 +191,7 @@ class otlp_live_writer {
            "\"},\"spans\":[";
   }
 
-  int fd_;
+  int fd_ = -1;
   std::string trace_id_;
   std::string prefix_;
   fmt::memory_buffer spans_;

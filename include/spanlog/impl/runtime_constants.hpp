@@ -32,8 +32,14 @@ constexpr int reusable_ring_wait_ms = 50;
 // run costs that, never a hang).
 constexpr long block_wait_ns = 1000000;
 
-// The crash handler waits at most this long (in 1 ms steps) for the flusher to reach a safe point.
+// The crash handler looks this often whether the flusher has stopped for it (between drains it stops at
+// once; in a drain, at its next record), and gives up waiting after the second figure: only a write to a disk
+// that does not answer takes that long.
+constexpr long crash_poll_us = 20;
 constexpr int crash_wait_for_flusher_ms = 2000;
+// Another thread that crashes while the crash handler writes waits this long at most for it to end the
+// process with the first signal, then ends it with its own.
+constexpr int crash_wait_for_first_handler_ms = 10000;
 // Spans open at once per thread that the crash handler can pair with their ends.
 constexpr std::size_t crash_max_depth = 256;
 // The crash handler's output buffer: on its stack-free static storage, written with write(2).

@@ -21,10 +21,13 @@
 #include "../detail/recorder.hpp"
 #include "../options.hpp"
 #include "crash_handler.hpp"
+#include "crash_points.hpp"
 #include "flusher.hpp"
 #include "image_registry.hpp"
 #include "options_from_env.hpp"
 #include "session_control.hpp"
+#include "terminate_handler.hpp"
+#include "termination_signals.hpp"
 #include "thread_rings.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
@@ -56,6 +59,7 @@ inline bool make_directories(const std::string& path) {
 }
 
 inline void stop_at_exit();
+inline void stop_at_quick_exit();
 
 // In the child of fork(): no flusher thread exists here and the parent's file is not ours.
 inline void after_fork_in_child() {
@@ -80,8 +84,8 @@ inline void correct_options(options& o) {
   if (o.dir.empty()) o.dir = ".";
 }
 
-// A run's directory and files. When they cannot be made the run still records (and counts what it loses),
-// with fd -1.
+// A run's directory and files, told to its flusher as they are made (a crash meanwhile makes the rest
+// itself). When they cannot be made the run still records (and counts what it loses), with fd -1.
 struct run_files {
   std::string run_id;
   std::string run_dir;
@@ -102,12 +106,13 @@ inline void point_latest_at(const std::string& dir, const std::string& run_id) {
   }
 }
 
-inline run_files open_run_files(const options& o) {
+inline run_files open_run_files(const options& o, const std::string& run_id, flusher& f) {
   run_files files;
-  files.run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
+  files.run_id = run_id;
   if (!make_directories(o.dir)) {
     std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
                  o.dir.c_str(), std::strerror(errno));
+    f.files_opened(-1, -1);
     return files;
   }
   // A run directory of its own, even when a run id repeats (several runs a second, or a fixed id).
@@ -118,11 +123,14 @@ inline run_files open_run_files(const options& o) {
     if (errno != EEXIST) break;
     files.run_id = base + "-" + std::to_string(n);
   }
+  f.run_directory_made(files.run_dir, files.run_id);
+  SPANLOG_CRASH_POINT("start.run_directory");
   const std::string file = files.run_dir + "/telemetry.jsonl";
   files.fd = open_new_file(file);
   if (files.fd < 0) {
     std::fprintf(stderr, "spanlog: cannot open %s: %s; recording without writing\n", file.c_str(),
                  std::strerror(errno));
+    f.files_opened(-1, -1);
     return files;
   }
   if (o.otlp) {
@@ -131,6 +139,7 @@ inline run_files open_run_files(const options& o) {
     if (files.otlp_fd < 0)
       std::fprintf(stderr, "spanlog: cannot open %s: %s\n", otlp_file.c_str(), std::strerror(errno));
   }
+  f.files_opened(files.fd, files.otlp_fd);
   point_latest_at(o.dir, files.run_id);
   return files;
 }
@@ -149,12 +158,29 @@ inline std::uint64_t sample_threshold(const options& o) {
   return o.sample < 1.0 ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0};
 }
 
+inline void stop_for_termination(const char* stopped_by);
+
 inline void install_process_hooks() {
   if (g_process_hooks_installed.exchange(true)) return;
   std::atexit(stop_at_exit);
+  std::at_quick_exit(stop_at_quick_exit);
   ::pthread_atfork(nullptr, nullptr, after_fork_in_child);
 }
 
+// Before the run exists, so that a crash at any moment of its start finds the handlers in place.
+inline void install_handlers_for(const options& o) {
+  install_process_hooks();
+  if (o.crash_handler) {
+    install_crash_handlers();
+    install_terminate_handler();
+  }
+  g_termination_handling_on.store(o.termination_signals, std::memory_order_release);
+  if (o.termination_signals) install_termination_handlers(stop_for_termination);
+}
+
+// In this order, so that a crash at any moment finds the run: the handlers, the flusher (it holds the rings
+// and writes the header itself when a crash comes first), the files, the flusher's thread, and then the hot
+// path is told to record.
 inline void start_locked(session_control& c, options o) {
   if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
   if (!o.enabled) {
@@ -162,24 +188,24 @@ inline void start_locked(session_control& c, options o) {
     return;
   }
   correct_options(o);
-  run_files files = open_run_files(o);
-  c.run_dir = files.run_dir;
+  install_handlers_for(o);
+  const std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
   c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
   c.last_options = o;
-  c.last_run_id = files.run_id;
   const std::uint32_t flags = run_flags(o);
   const std::uint64_t threshold = sample_threshold(o);
   std::vector<thread_buffer*> carried;
   carried.swap(c.parked);
   c.active = std::make_unique<flusher>(
-      std::move(o), files.run_dir, files.run_id, files.fd, files.otlp_fd,
-      flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired}, c.signal,
-      std::move(carried));
+      std::move(o), run_id, flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired},
+      c.signal, std::move(carried));
+  g_crash_target.store(c.active.get());
+  const run_files files = open_run_files(c.last_options, run_id, *c.active);
+  c.run_dir = files.run_dir;
+  c.last_run_id = files.run_id;
+  SPANLOG_CRASH_POINT("start.before_launch");
   c.active->launch();
-  install_process_hooks();
-  if (c.last_options.crash_handler) install_crash_handlers();
-  g_crash_target.store(c.active.get(), std::memory_order_release);
   set_flags_everywhere(flags, threshold);
 }
 
@@ -197,11 +223,19 @@ inline void start_default_session() {
   start_locked(c, options_from_environment());
 }
 
-inline void stop_locked(session_control& c) {
+// The crash handler may use the flusher until its footer is written; once it is no longer the crash
+// target, a crash handler already under way is waited for (it ends the process), never pulled from under.
+inline void stop_locked(session_control& c, const char* stopped_by = nullptr) {
   set_flags_everywhere(0);
   if (!c.active) return;
-  g_crash_target.store(nullptr, std::memory_order_release);
-  c.parked = c.active->stop();
+  c.parked = c.active->stop(stopped_by);
+  g_crash_target.store(nullptr);
+  if (g_crashing.load()) {
+    for (;;) {
+      const timespec second{1, 0};
+      ::nanosleep(&second, nullptr);
+    }
+  }
   c.active.reset();
 }
 
@@ -209,6 +243,19 @@ inline void stop_at_exit() {
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c);
+}
+
+inline void stop_at_quick_exit() {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  stop_locked(c, "quick_exit");
+}
+
+// On the watcher's thread (termination_signals.hpp), never in the handler.
+inline void stop_for_termination(const char* stopped_by) {
+  session_control& c = control();
+  std::lock_guard<std::mutex> lock(c.lifecycle);
+  stop_locked(c, stopped_by);
 }
 
 inline bool start_run(const options* opts) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
@@ -17,16 +18,23 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
+class signal_safe_writer;
+// The crash handler's writer while it writes, for a second fault to save its whole lines.
+inline std::atomic<signal_safe_writer*> g_crash_writer{nullptr};
+
 class signal_safe_writer {
  public:
-  explicit signal_safe_writer(int fd) : fd_(fd) {}
-  ~signal_safe_writer() { flush(); }
+  explicit signal_safe_writer(int fd) : fd_(fd) { g_crash_writer.store(this, std::memory_order_release); }
+  ~signal_safe_writer() {
+    flush();
+    g_crash_writer.store(nullptr, std::memory_order_release);
+  }
   signal_safe_writer(const signal_safe_writer&) = delete;
   signal_safe_writer& operator=(const signal_safe_writer&) = delete;
 
   void append(const char* begin, const char* end) {
     while (begin < end) {
-      if (size_ == sizeof buf_) flush();
+      if (size_ == sizeof buf_) write_complete_lines();
       const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(end - begin), sizeof buf_ - size_);
       std::memcpy(buf_ + size_, begin, n);
       size_ += n;
@@ -34,6 +42,9 @@ class signal_safe_writer {
     }
   }
   void raw(const char* s) { append(s, s + std::strlen(s)); }
+  void raw(std::string_view s) { append(s.data(), s.data() + s.size()); }
+  void raw(char c) { append(&c, &c + 1); }
+  void boolean(bool v) { raw(v ? "true" : "false"); }
   void u64(std::uint64_t v) {
     char tmp[24];
     char* p = tmp + sizeof tmp;
@@ -51,26 +62,42 @@ class signal_safe_writer {
       u64(static_cast<std::uint64_t>(v));
     }
   }
-  void string(const char* s) {
-    raw("\"");
-    jsonl_writer::escape_into(*this, s ? std::string_view(s) : std::string_view());
-    raw("\"");
+  void string(const char* s) { string(s ? std::string_view(s) : std::string_view()); }
+  void string(std::string_view s) {
+    raw('"');
+    jsonl_writer::escape_into(*this, s);
+    raw('"');
   }
   void flush() {
-    const char* p = buf_;
-    while (size_ && fd_ >= 0) {
-      const ssize_t n = ::write(fd_, p, size_);
+    write_bytes(buf_, size_);
+    size_ = 0;
+  }
+
+  // Up to the last complete line, keeping the rest: a full buffer goes out so, and so does the buffer of a
+  // crash handler that a second fault ends, so the file ends with whole lines. A single line longer than
+  // the buffer goes out as it is.
+  void write_complete_lines() {
+    std::size_t complete = size_;
+    while (complete > 0 && buf_[complete - 1] != '\n') --complete;
+    if (complete == 0) complete = size_;
+    write_bytes(buf_, complete);
+    std::memmove(buf_, buf_ + complete, size_ - complete);
+    size_ -= complete;
+  }
+
+ private:
+  void write_bytes(const char* p, std::size_t left) {
+    while (left && fd_ >= 0) {
+      const ssize_t n = ::write(fd_, p, left);
       if (n > 0) {
         p += n;
-        size_ -= static_cast<std::size_t>(n);
+        left -= static_cast<std::size_t>(n);
       } else if (!(n < 0 && errno == EINTR)) {
         break;
       }
     }
-    size_ = 0;
   }
 
- private:
   int fd_;
   std::size_t size_ = 0;
   char buf_[crash_output_bytes];
@@ -88,6 +115,10 @@ inline const char* signal_name(int sig) {
       return "SIGFPE";
     case SIGILL:
       return "SIGILL";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGINT:
+      return "SIGINT";
     default:
       return "signal";
   }

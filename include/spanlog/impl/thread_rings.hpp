@@ -16,6 +16,7 @@
 #include "../config.hpp"
 #include "../detail/recorder.hpp"
 #include "../detail/thread_buffer.hpp"
+#include "crash_points.hpp"
 #include "ring_wait.hpp"
 #include "runtime_constants.hpp"
 #include "session_control.hpp"
@@ -99,6 +100,7 @@ inline thread_buffer* acquire_thread_ring() {
   b->initial_name[0] = 0;
   ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
   b->holders.store(1, std::memory_order_relaxed);
+  SPANLOG_CRASH_POINT("ring.register");
   tl_thread_ring = b;
   c.new_buffers.enqueue(b);
   return b;

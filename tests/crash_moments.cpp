@@ -1,0 +1,317 @@
+// A crash at any moment leaves the run on disk: the header, every record the rings held, the spans open at
+// the crash and the crash record. Each moment is reached in a child program (crash_moments/child.cpp) by a
+// crash point compiled only into it, and tried 100 times; every trial must pass. Then SIGTERM and SIGINT
+// (the run written whole, then the signal's own death), a program's own handler kept, and quick_exit.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "command.hpp"
+#include "run_reader.hpp"
+
+extern char** environ;
+
+namespace {
+
+constexpr int trials = 100;
+
+struct death {
+  int signal = 0;      // the signal the child died of, or 0
+  int exit_code = -1;  // its exit status, when it exited
+};
+
+using variables = std::vector<std::pair<std::string, std::string>>;
+
+// Runs the child with `scenario`, its run in dir/run_id, and these extra environment variables.
+death run_child(const std::string& scenario, const std::string& dir, const std::string& run_id,
+                const variables& extra) {
+  static const std::string child = test_support::env("SPANLOG_CRASH_CHILD");
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind("SPANLOG", 0) != 0) env.push_back(entry);
+  }
+  env.push_back("SPANLOG_DIR=" + dir);
+  env.push_back("SPANLOG_RUN_ID=" + run_id);
+  env.push_back("SPANLOG_FLUSH_INTERVAL_MS=10");  // the drains a hold point waits for come soon
+  for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
+  std::vector<char*> envp;
+  for (auto& entry : env) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  std::string program = child, argument = scenario;
+  char* argv[] = {program.data(), argument.data(), nullptr};
+
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    const int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execve(program.c_str(), argv, envp.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      FAIL("the child " << scenario << " hung");
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  death d;
+  if (WIFSIGNALED(status)) d.signal = WTERMSIG(status);
+  if (WIFEXITED(status)) d.exit_code = WEXITSTATUS(status);
+  return d;
+}
+
+std::size_t complete_spans(const test_support::run_contents& run, const std::string& name) {
+  std::size_t n = 0;
+  for (const auto& [id, s] : run.spans) n += s.name == name && s.dur_ns >= 0 && s.ends == 1;
+  return n;
+}
+
+std::size_t open_spans(const test_support::run_contents& run, const std::string& name) {
+  std::size_t n = 0;
+  for (const auto& [id, s] : run.spans) n += s.name == name && s.dur_ns < 0;
+  return n;
+}
+
+struct expected_crash {
+  const char* completed_name = "before.crash";
+  std::size_t completed = 0;
+  const char* open_name = "crashing";  // nullptr: no span is open
+  int signal = SIGSEGV;
+};
+
+// One trial's verdict, with what was wrong; the file's lines were checked one by one by read_run.
+std::string crashed_run_problems(const test_support::run_contents& run, const death& d,
+                                 const expected_crash& want) {
+  std::string problems;
+  auto expect = [&](bool ok, const std::string& what) {
+    if (!ok) problems += what + "; ";
+  };
+  expect(d.signal == want.signal, "died of signal " + std::to_string(d.signal) + ", exit " +
+                                      std::to_string(d.exit_code) + ", not of " + std::to_string(want.signal));
+  expect(!run.header.empty(), "no header");
+  expect(run.footer.empty(), "a footer in a crashed run");
+  expect(!run.kinds.empty() && run.kinds.back() == "crash", "the last line is not the crash record");
+  expect(run.crash_signal == want.signal, "the crash record says signal " + std::to_string(run.crash_signal));
+  const std::size_t completed = complete_spans(run, want.completed_name);
+  expect(completed == want.completed, std::to_string(completed) + " complete " + want.completed_name +
+                                          " spans, not " + std::to_string(want.completed));
+  if (want.open_name) expect(open_spans(run, want.open_name) == 1, std::string("no open ") + want.open_name);
+  expect(run.end_without_start == 0, "span_end lines without their start");
+  return problems;
+}
+
+// `trials` runs of the child, each checked; stops at the first that fails, saying which and why.
+void every_trial_complete(const std::string& scenario, const variables& extra, const expected_crash& want) {
+  const std::string dir = test_support::make_temp_dir();
+  for (int trial = 1; trial <= trials; ++trial) {
+    const std::string run_id = "trial-" + std::to_string(trial);
+    const death d = run_child(scenario, dir, run_id, extra);
+    INFO("trial " << trial << " of " << scenario << " in " << dir);
+    const auto run = test_support::read_run(dir + "/" + run_id);
+    const std::string problems = crashed_run_problems(run, d, want);
+    CHECK_MESSAGE(problems.empty(), problems);
+    if (!problems.empty() || run.schema_errors) break;
+    std::filesystem::remove_all(dir + "/" + run_id);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("5,000 spans and then SIGSEGV in an open span, within the first flush interval: every run whole") {
+  every_trial_complete("record_then_crash", {}, {"before.crash", 5000, "crashing", SIGSEGV});
+}
+
+TEST_CASE("an uncaught exception: the crash record names its type and what(), and the process aborts") {
+  const std::string dir = test_support::make_temp_dir();
+  for (int trial = 1; trial <= trials; ++trial) {
+    const std::string run_id = "trial-" + std::to_string(trial);
+    const death d = run_child("throw_uncaught", dir, run_id, {});
+    INFO("trial " << trial << " in " << dir);
+    const auto run = test_support::read_run(dir + "/" + run_id);
+    const std::string problems = crashed_run_problems(run, d, {"before.throw", 100, "throwing", SIGABRT});
+    CHECK_MESSAGE(problems.empty(), problems);
+    CHECK(run.crash_reason == "uncaught exception std::runtime_error: disk full");
+    if (!problems.empty() || run.crash_reason != "uncaught exception std::runtime_error: disk full") break;
+    std::filesystem::remove_all(dir + "/" + run_id);
+  }
+}
+
+TEST_CASE("a crash before the flusher thread has done anything") {
+  every_trial_complete("hold_then_crash", {{"SPANLOG_TEST_HOLD_AT", "flusher.started"}},
+                       {"before.crash", 5100, "crashing", SIGSEGV});
+}
+
+TEST_CASE("a crash while the run's directory is made and its file opened: the header and the crash") {
+  every_trial_complete("record_then_crash", {{"SPANLOG_TEST_CRASH_AT", "start.run_directory"}},
+                       {"before.crash", 0, nullptr, SIGSEGV});
+}
+
+TEST_CASE("a crash after the file is open, before the flusher thread is launched") {
+  every_trial_complete("record_then_crash", {{"SPANLOG_TEST_CRASH_AT", "start.before_launch"}},
+                       {"before.crash", 0, nullptr, SIGSEGV});
+}
+
+TEST_CASE("a crash while the flusher holds still at the first record of its first drain") {
+  every_trial_complete("hold_then_crash", {{"SPANLOG_TEST_HOLD_AT", "flusher.drain@1"}},
+                       {"before.crash", 5100, "crashing", SIGSEGV});
+}
+
+TEST_CASE("a crash while the flusher holds still in the middle of a later drain") {
+  every_trial_complete("two_drains_then_crash", {{"SPANLOG_TEST_HOLD_AT", "flusher.drain@15000"}},
+                       {"before.crash", 10100, "crashing", SIGSEGV});
+}
+
+TEST_CASE("a crash during stop(), on another thread") {
+  every_trial_complete("crash_during_stop", {{"SPANLOG_TEST_HOLD_AT", "stop.finish"}},
+                       {"before.crash", 5000, nullptr, SIGSEGV});
+}
+
+TEST_CASE("a crash on a thread registering its ring") {
+  every_trial_complete("crash_registering_a_thread", {{"SPANLOG_TEST_CRASH_AT", "ring.register@2"}},
+                       {"before.crash", 5000, "crashing", SIGSEGV});
+}
+
+TEST_CASE("a crash in the flusher thread itself, in the middle of a drain") {
+  every_trial_complete("flush_then_wait", {{"SPANLOG_TEST_CRASH_AT", "flusher.drain@3000"}},
+                       {"before.crash", 5000, "crashing", SIGSEGV});
+}
+
+TEST_CASE("a crash in the flusher thread itself, about to write what it formatted") {
+  every_trial_complete("flush_then_wait", {{"SPANLOG_TEST_CRASH_AT", "flusher.write_out"}},
+                       {"before.crash", 5000, "crashing", SIGSEGV});
+}
+
+TEST_CASE("a crash in the flusher thread itself, during stop()") {
+  every_trial_complete("crash_in_stop", {{"SPANLOG_TEST_CRASH_AT", "stop.finish"}},
+                       {"before.crash", 5000, "crashing", SIGSEGV});
+}
+
+TEST_CASE("a crash between two runs: the first run stays whole, and nothing is added to it") {
+  const std::string dir = test_support::make_temp_dir();
+  for (int trial = 1; trial <= trials; ++trial) {
+    const std::string run_id = "trial-" + std::to_string(trial);
+    const death d = run_child("crash_between_runs", dir, run_id, {});
+    INFO("trial " << trial << " in " << dir);
+    CHECK(d.signal == SIGSEGV);
+    const auto run = test_support::read_run(dir + "/" + run_id + "-first");
+    CHECK(!run.footer.empty());
+    CHECK(run.kinds.back() == "footer");
+    CHECK(complete_spans(run, "before.crash") == 1000);
+    CHECK(run.crash.empty());
+    if (d.signal != SIGSEGV || run.footer.empty() || !run.crash.empty()) break;
+    std::filesystem::remove_all(dir + "/" + run_id + "-first");
+  }
+}
+
+TEST_CASE("a second fault inside the crash handler: the process dies of the first signal, the file whole lines") {
+  const std::string dir = test_support::make_temp_dir();
+  for (int trial = 1; trial <= trials; ++trial) {
+    const std::string run_id = "trial-" + std::to_string(trial);
+    const death d = run_child("abort_inside_span", dir, run_id, {{"SPANLOG_TEST_CRASH_AT", "crash.drain@100"}});
+    INFO("trial " << trial << " in " << dir);
+    CHECK(d.signal == SIGABRT);
+    const auto run = test_support::read_run(dir + "/" + run_id);  // checks every line, and the last is whole
+    CHECK(!run.header.empty());
+    CHECK(run.crash.empty());  // the handler died before it
+    if (d.signal != SIGABRT || run.schema_errors) break;
+    std::filesystem::remove_all(dir + "/" + run_id);
+  }
+}
+
+TEST_CASE("two threads crash at once: one crash record, and the process dies of its signal") {
+  const std::string dir = test_support::make_temp_dir();
+  for (int trial = 1; trial <= trials; ++trial) {
+    const std::string run_id = "trial-" + std::to_string(trial);
+    const death d = run_child("two_threads_crash", dir, run_id, {});
+    INFO("trial " << trial << " in " << dir);
+    const auto run = test_support::read_run(dir + "/" + run_id);
+    CHECK((d.signal == SIGSEGV || d.signal == SIGFPE));
+    CHECK(run.crash_signal == d.signal);
+    CHECK(std::count(run.kinds.begin(), run.kinds.end(), "crash") == 1);
+    CHECK(complete_spans(run, "before.crash") == 5000);
+    if (run.crash_signal != d.signal || run.schema_errors) break;
+    std::filesystem::remove_all(dir + "/" + run_id);
+  }
+}
+
+namespace {
+
+// A run written whole because of a termination signal or quick_exit.
+void check_written_whole(const std::string& run_dir, const std::string& stopped_by, const char* name,
+                         std::size_t spans) {
+  const auto run = test_support::read_run(run_dir);
+  REQUIRE(!run.footer.empty());
+  CHECK(run.kinds.back() == "footer");
+  CHECK(run.stopped_by == stopped_by);
+  CHECK(run.crash.empty());
+  CHECK(complete_spans(run, name) == spans);
+  CHECK(std::filesystem::exists(run_dir + "/run_summary.json"));
+  // The worker recording meanwhile: every span it began is in the file, at most one of them still open.
+  CHECK(open_spans(run, "worker.busy") <= 1);
+  CHECK(run.end_without_start == 0);
+}
+
+}  // namespace
+
+TEST_CASE("SIGTERM and SIGINT left at their default: the run is written whole, then the signal ends the process") {
+  for (const auto& [scenario, sig, name] :
+       {std::tuple{"sigterm", SIGTERM, "SIGTERM"}, std::tuple{"sigint", SIGINT, "SIGINT"}}) {
+    const std::string dir = test_support::make_temp_dir();
+    for (int trial = 1; trial <= 20; ++trial) {
+      const std::string run_id = "trial-" + std::to_string(trial);
+      const death d = run_child(scenario, dir, run_id, {});
+      INFO(scenario << " trial " << trial << " in " << dir);
+      CHECK(d.signal == sig);
+      check_written_whole(dir + "/" + run_id, name, "before.signal", 5000);
+    }
+  }
+}
+
+TEST_CASE("SPANLOG_TERMINATION_SIGNALS=off: SIGTERM ends the process at once, as without spanlog") {
+  const std::string dir = test_support::make_temp_dir();
+  const death d = run_child("sigterm", dir, "off", {{"SPANLOG_TERMINATION_SIGNALS", "off"}});
+  CHECK(d.signal == SIGTERM);
+  // What the flusher had written by then, if anything, and no footer.
+  const std::string text = test_support::read_file(dir + "/off/telemetry.jsonl");
+  CHECK(text.find("\"footer\"") == std::string::npos);
+}
+
+TEST_CASE("a program's own SIGTERM handler, installed before or after the run starts, is kept") {
+  for (const char* scenario : {"own_handler_before", "own_handler_after"}) {
+    const std::string dir = test_support::make_temp_dir();
+    const death d = run_child(scenario, dir, "own", {});
+    INFO(scenario);
+    CHECK(d.signal == 0);
+    CHECK(d.exit_code == 7);  // the program's handler ran, and it stopped and exited itself
+    const auto run = test_support::read_run(dir + "/own");
+    REQUIRE(!run.footer.empty());
+    CHECK(run.stopped_by.empty());
+    CHECK(complete_spans(run, "before.signal") == 5000);
+  }
+}
+
+TEST_CASE("quick_exit writes the run through at_quick_exit") {
+  const std::string dir = test_support::make_temp_dir();
+  const death d = run_child("quick_exit", dir, "quick", {});
+  CHECK(d.exit_code == 5);
+  check_written_whole(dir + "/quick", "quick_exit", "before.exit", 5000);
+}
