@@ -1859,15 +1859,18 @@ inline std::atomic<bool> g_crash_point_holding{false};
 // Whether a thread holds still at the planned point: the test program waits for it before crashing.
 inline bool crash_point_holding() { return g_crash_point_holding.load(std::memory_order_acquire); }
 
+// A real fault, not a raised signal; UBSan would stop the program at the store instead.
+__attribute__((no_sanitize("undefined"))) inline void fault_here() {
+  static int* volatile nowhere = nullptr;
+  *nowhere = 1;
+  ::raise(SIGSEGV);  // should the store not fault
+}
+
 inline void crash_point(const char* name) {
   crash_point_plan* plan = the_crash_point_plan();
   if (!plan || plan->name != name) return;
   if (plan->reached.fetch_add(1, std::memory_order_relaxed) + 1 != plan->hit) return;
-  if (plan->crash) {
-    static int* volatile nowhere = nullptr;
-    *nowhere = 1;
-    ::raise(SIGSEGV);  // should the store not fault
-  }
+  if (plan->crash) fault_here();
   g_crash_point_holding.store(true, std::memory_order_release);
   while (!g_crashing.load(std::memory_order_acquire)) {
     const timespec step{0, 100000};
@@ -5258,6 +5261,10 @@ inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
   w.i64(calibration_.anchor_ns);
   w.raw(",\"total_wall_ns\":");
   w.i64(end_ns - calibration_.anchor_ns);
+  if (stopped_by_) {
+    w.raw(",\"stopped_by\":");
+    w.string(stopped_by_);
+  }
   w.raw(",\"phases\":{");
   bool first = true;
   for (const auto& ph : phases_) {

@@ -45,8 +45,13 @@ death run_child(const std::string& scenario, const std::string& dir, const std::
   }
   env.push_back("SPANLOG_DIR=" + dir);
   env.push_back("SPANLOG_RUN_ID=" + run_id);
-  env.push_back("SPANLOG_FLUSH_INTERVAL_MS=10");  // the drains a hold point waits for come soon
-  for (const auto& [name, value] : extra) env.push_back(name + "=" + value);
+  bool interval_given = false;
+  for (const auto& [name, value] : extra) {
+    env.push_back(name + "=" + value);
+    interval_given = interval_given || name == "SPANLOG_FLUSH_INTERVAL_MS";
+  }
+  if (!interval_given)
+    env.push_back("SPANLOG_FLUSH_INTERVAL_MS=10");  // the drains a hold waits for come soon
   std::vector<char*> envp;
   for (auto& entry : env) envp.push_back(entry.data());
   envp.push_back(nullptr);
@@ -106,7 +111,8 @@ std::string crashed_run_problems(const test_support::run_contents& run, const de
     if (!ok) problems += what + "; ";
   };
   expect(d.signal == want.signal, "died of signal " + std::to_string(d.signal) + ", exit " +
-                                      std::to_string(d.exit_code) + ", not of " + std::to_string(want.signal));
+                                      std::to_string(d.exit_code) + ", not of " +
+                                      std::to_string(want.signal));
   expect(!run.header.empty(), "no header");
   expect(run.footer.empty(), "a footer in a crashed run");
   expect(!run.kinds.empty() && run.kinds.back() == "crash", "the last line is not the crash record");
@@ -190,14 +196,21 @@ TEST_CASE("a crash on a thread registering its ring") {
                        {"before.crash", 5000, "crashing", SIGSEGV});
 }
 
+// A long flush interval: the flusher drains nothing before the program's flush(), so the crash comes after
+// every record is in the ring.
 TEST_CASE("a crash in the flusher thread itself, in the middle of a drain") {
-  every_trial_complete("flush_then_wait", {{"SPANLOG_TEST_CRASH_AT", "flusher.drain@3000"}},
-                       {"before.crash", 5000, "crashing", SIGSEGV});
+  every_trial_complete(
+      "flush_then_wait",
+      {{"SPANLOG_TEST_CRASH_AT", "flusher.drain@3000"}, {"SPANLOG_FLUSH_INTERVAL_MS", "60000"}},
+      {"before.crash", 5000, "crashing", SIGSEGV});
 }
 
+// The first write is the header's; the second, the flush's.
 TEST_CASE("a crash in the flusher thread itself, about to write what it formatted") {
-  every_trial_complete("flush_then_wait", {{"SPANLOG_TEST_CRASH_AT", "flusher.write_out"}},
-                       {"before.crash", 5000, "crashing", SIGSEGV});
+  every_trial_complete(
+      "flush_then_wait",
+      {{"SPANLOG_TEST_CRASH_AT", "flusher.write_out@2"}, {"SPANLOG_FLUSH_INTERVAL_MS", "60000"}},
+      {"before.crash", 5000, "crashing", SIGSEGV});
 }
 
 TEST_CASE("a crash in the flusher thread itself, during stop()") {
@@ -222,11 +235,13 @@ TEST_CASE("a crash between two runs: the first run stays whole, and nothing is a
   }
 }
 
-TEST_CASE("a second fault inside the crash handler: the process dies of the first signal, the file whole lines") {
+TEST_CASE(
+    "a second fault inside the crash handler: the process dies of the first signal, the file whole lines") {
   const std::string dir = test_support::make_temp_dir();
   for (int trial = 1; trial <= trials; ++trial) {
     const std::string run_id = "trial-" + std::to_string(trial);
-    const death d = run_child("abort_inside_span", dir, run_id, {{"SPANLOG_TEST_CRASH_AT", "crash.drain@100"}});
+    const death d =
+        run_child("abort_inside_span", dir, run_id, {{"SPANLOG_TEST_CRASH_AT", "crash.drain@100"}});
     INFO("trial " << trial << " in " << dir);
     CHECK(d.signal == SIGABRT);
     const auto run = test_support::read_run(dir + "/" + run_id);  // checks every line, and the last is whole
@@ -264,7 +279,10 @@ void check_written_whole(const std::string& run_dir, const std::string& stopped_
   CHECK(run.stopped_by == stopped_by);
   CHECK(run.crash.empty());
   CHECK(complete_spans(run, name) == spans);
-  CHECK(std::filesystem::exists(run_dir + "/run_summary.json"));
+  REQUIRE(std::filesystem::exists(run_dir + "/run_summary.json"));
+  CHECK(
+      test_support::read_file(run_dir + "/run_summary.json").find("\"stopped_by\":\"" + stopped_by + "\"") !=
+      std::string::npos);
   // The worker recording meanwhile: every span it began is in the file, at most one of them still open.
   CHECK(open_spans(run, "worker.busy") <= 1);
   CHECK(run.end_without_start == 0);
@@ -272,7 +290,8 @@ void check_written_whole(const std::string& run_dir, const std::string& stopped_
 
 }  // namespace
 
-TEST_CASE("SIGTERM and SIGINT left at their default: the run is written whole, then the signal ends the process") {
+TEST_CASE(
+    "SIGTERM and SIGINT left at their default: the run is written whole, then the signal ends the process") {
   for (const auto& [scenario, sig, name] :
        {std::tuple{"sigterm", SIGTERM, "SIGTERM"}, std::tuple{"sigint", SIGINT, "SIGINT"}}) {
     const std::string dir = test_support::make_temp_dir();

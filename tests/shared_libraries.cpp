@@ -3,6 +3,9 @@
 // (tests/shared_libraries/). Each image carries its own copy of the implementation.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <filesystem>
 #include <map>
 #include <set>
@@ -165,4 +168,34 @@ TEST_CASE("a forked child records through every image into a run of its own") {
     check_children(r, "plugin.work", "app.request", requests);
     CHECK(r.counter_int_sums.at("plugin.calls") == requests);
   }
+}
+
+TEST_CASE(
+    "a crash inside a plugin, in the first flush interval: the run holds every image's spans and the crash") {
+  TempDir dir;
+  const auto result = test_support::try_run("SPANLOG_DIR=" + dir.path().string() + " " +
+                                            env("SPANLOG_TEST_APP") + " crash " + env("SPANLOG_TEST_PLUGIN"));
+  INFO(result.output);
+  // Died of SIGSEGV: seen directly, or as the shell's exit status for it.
+  const bool by_segv = (WIFSIGNALED(result.status) && WTERMSIG(result.status) == SIGSEGV) ||
+                       (WIFEXITED(result.status) && WEXITSTATUS(result.status) == 128 + SIGSEGV);
+  CHECK(by_segv);
+  const auto runs = run_directories(dir.path());
+  REQUIRE(runs.size() == 1);
+  const auto r = test_support::read_run(runs[0]);
+  CHECK(r.schema_errors == 0);
+  CHECK(r.kinds.back() == "crash");
+  CHECK(r.crash_signal == SIGSEGV);
+  CHECK(r.footer.empty());
+  int completed_plugin = 0, completed_library = 0, open_plugin = 0, open_app = 0;
+  for (const auto& [id, s] : r.spans) {
+    completed_plugin += s.name == "plugin.work" && s.dur_ns >= 0;
+    completed_library += s.name == "library.work" && s.dur_ns >= 0;
+    open_plugin += s.name == "plugin.crashing" && s.dur_ns < 0;
+    open_app += s.name == "app.request" && s.dur_ns < 0;
+  }
+  CHECK(completed_plugin == 100);
+  CHECK(completed_library == 100);
+  CHECK(open_plugin == 1);
+  CHECK(open_app == 1);
 }

@@ -7,6 +7,8 @@
 //                               thread records, then a second plugin (other names) is loaded and recorded
 //   app other_abi PLUGIN        the plugin carries a spanlog of another ABI
 //   app fork PLUGIN             a forked child records through all three images into a run of its own
+//   app crash PLUGIN            the plugin dies of SIGSEGV inside its own span, within the first flush
+//                               interval, under a span of the executable's
 // It prints "flusher_threads N" while the run records, after every image has recorded.
 #include <dirent.h>
 #include <dlfcn.h>
@@ -152,6 +154,16 @@ int fork_child(const char* plugin_path) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+int crash_in_plugin(const char* plugin_path) {
+  void* handle = load(plugin_path);
+  plugin_fn plugin = entry(handle);
+  const auto crash = reinterpret_cast<plugin_fn>(::dlsym(handle, "plugin_crash"));
+  int sum = 0;
+  for (int i = 0; i < 100; ++i) sum += request(plugin, i % 8);
+  SPANLOG_SPAN("app.request", "n", sum);
+  return crash(sum);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -161,6 +173,7 @@ int main(int argc, char** argv) {
   if (mode == "unload" && argc == 4) return unload(argv[2], argv[3]);
   if (mode == "other_abi" && argc == 3) return other_abi(argv[2]);
   if (mode == "fork" && argc == 3) return fork_child(argv[2]);
-  std::fprintf(stderr, "usage: app trio|late|other_abi|fork PLUGIN, or app unload PLUGIN PLUGIN2\n");
+  if (mode == "crash" && argc == 3) return crash_in_plugin(argv[2]);
+  std::fprintf(stderr, "usage: app trio|late|other_abi|fork|crash PLUGIN, or app unload PLUGIN PLUGIN2\n");
   return 2;
 }

@@ -19,3 +19,11 @@ extern "C" __attribute__((visibility("default"))) int plugin_work(int n) {
   for (int i = 0; i < n; ++i) sum += i ^ (i >> 1);
   return sum;
 }
+
+// Dies of SIGSEGV inside a span of its own, with the caller's span open around it.
+extern "C" __attribute__((visibility("default"), no_sanitize("undefined"))) int plugin_crash(int n) {
+  SPANLOG_SPAN(PLUGIN_PREFIX ".crashing", "n", n);
+  static volatile int* volatile nowhere = nullptr;
+  *nowhere = n;
+  return 0;
+}

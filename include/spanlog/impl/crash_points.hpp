@@ -50,17 +50,22 @@ inline crash_point_plan* the_crash_point_plan() {
 inline std::atomic<bool> g_crash_point_holding{false};
 
 // Whether a thread holds still at the planned point: the test program waits for it before crashing.
-inline bool crash_point_holding() { return g_crash_point_holding.load(std::memory_order_acquire); }
+inline bool crash_point_holding() {
+  return g_crash_point_holding.load(std::memory_order_acquire);
+}
+
+// A real fault, not a raised signal; UBSan would stop the program at the store instead.
+__attribute__((no_sanitize("undefined"))) inline void fault_here() {
+  static int* volatile nowhere = nullptr;
+  *nowhere = 1;
+  ::raise(SIGSEGV);  // should the store not fault
+}
 
 inline void crash_point(const char* name) {
   crash_point_plan* plan = the_crash_point_plan();
   if (!plan || plan->name != name) return;
   if (plan->reached.fetch_add(1, std::memory_order_relaxed) + 1 != plan->hit) return;
-  if (plan->crash) {
-    static int* volatile nowhere = nullptr;
-    *nowhere = 1;
-    ::raise(SIGSEGV);  // should the store not fault
-  }
+  if (plan->crash) fault_here();
   g_crash_point_holding.store(true, std::memory_order_release);
   while (!g_crashing.load(std::memory_order_acquire)) {
     const timespec step{0, 100000};

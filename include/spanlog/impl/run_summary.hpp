@@ -26,6 +26,10 @@ inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
   w.i64(calibration_.anchor_ns);
   w.raw(",\"total_wall_ns\":");
   w.i64(end_ns - calibration_.anchor_ns);
+  if (stopped_by_) {
+    w.raw(",\"stopped_by\":");
+    w.string(stopped_by_);
+  }
   w.raw(",\"phases\":{");
   bool first = true;
   for (const auto& ph : phases_) {

@@ -24,7 +24,8 @@ constexpr int termination_signals[] = {SIGTERM, SIGINT};
 
 inline std::atomic<int> g_termination_signal{0};  // the first one that came
 inline sem_t g_termination_wake;
-inline std::atomic<pid_t> g_termination_watcher_pid{0};  // the process whose watcher waits (not a forked child)
+inline std::atomic<pid_t> g_termination_watcher_pid{
+    0};  // the process whose watcher waits (not a forked child)
 inline std::atomic<bool> g_termination_handlers_installed{false};
 inline void (*g_stop_for_termination)(const char* stopped_by) = nullptr;
 inline std::atomic<bool> g_termination_handling_on{false};  // the run in force asked for it
