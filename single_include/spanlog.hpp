@@ -1857,7 +1857,9 @@ inline crash_point_plan* the_crash_point_plan() {
 inline std::atomic<bool> g_crash_point_holding{false};
 
 // Whether a thread holds still at the planned point: the test program waits for it before crashing.
-inline bool crash_point_holding() { return g_crash_point_holding.load(std::memory_order_acquire); }
+inline bool crash_point_holding() {
+  return g_crash_point_holding.load(std::memory_order_acquire);
+}
 
 // A real fault, not a raised signal; UBSan would stop the program at the store instead.
 __attribute__((no_sanitize("undefined"))) inline void fault_here() {
@@ -4510,7 +4512,8 @@ constexpr int termination_signals[] = {SIGTERM, SIGINT};
 
 inline std::atomic<int> g_termination_signal{0};  // the first one that came
 inline sem_t g_termination_wake;
-inline std::atomic<pid_t> g_termination_watcher_pid{0};  // the process whose watcher waits (not a forked child)
+inline std::atomic<pid_t> g_termination_watcher_pid{
+    0};  // the process whose watcher waits (not a forked child)
 inline std::atomic<bool> g_termination_handlers_installed{false};
 inline void (*g_stop_for_termination)(const char* stopped_by) = nullptr;
 inline std::atomic<bool> g_termination_handling_on{false};  // the run in force asked for it
