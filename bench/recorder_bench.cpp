@@ -755,6 +755,75 @@ void group_flusher(const config& cfg, reporter& out) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Group "crash": the time from a SIGSEGV to the process's death, with 1 MiB of records in the ring (a 2 MiB
+// ring, below its high-water mark, a 60 s flush interval: nothing drained), against the same death with the
+// crash handler off, and against the time the flusher takes to write the same records in a flush().
+// ---------------------------------------------------------------------------------------------------------
+
+constexpr std::size_t crash_spans = (std::size_t{1} << 20) / span_ring_bytes;  // 1 MiB of records
+
+enum class crash_case { full_ring_handler, full_ring_no_handler, flush_instead };
+
+// In a child: records, then writes its clock to `fd` and dies of SIGSEGV at once (or, for flush_instead,
+// writes how long flush() took).
+[[noreturn]] void crash_child(const config& cfg, crash_case how, int fd) {
+  spanlog::options o = run_options(cfg, "crash", std::size_t{2} << 20);
+  o.overflow = spanlog::overflow_policy::drop;
+  o.flush_interval = std::chrono::milliseconds(60000);
+  o.crash_handler = how != crash_case::full_ring_no_handler;
+  spanlog::start(o);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the flusher calibrates and waits
+  loop_span(crash_spans);
+  std::int64_t t = now_ns();
+  if (how == crash_case::flush_instead) {
+    spanlog::flush();
+    t = now_ns() - t;
+    (void)!::write(fd, &t, sizeof t);
+    ::_exit(0);
+  }
+  (void)!::write(fd, &t, sizeof t);
+  static volatile int* volatile nowhere = nullptr;
+  *nowhere = 1;
+  ::_exit(1);
+}
+
+// Nanoseconds from the signal to the moment waitpid() saw the child dead (or flush()'s time).
+double crash_sample(const config& cfg, crash_case how) {
+  int fds[2];
+  if (::pipe(fds) != 0) return std::nan("");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    crash_child(cfg, how, fds[1]);
+  }
+  ::close(fds[1]);
+  std::int64_t t = 0;
+  const bool got = ::read(fds[0], &t, sizeof t) == sizeof t;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const std::int64_t dead = now_ns();
+  ::close(fds[0]);
+  if (!got) return std::nan("");
+  return static_cast<double>(how == crash_case::flush_instead ? t : dead - t);
+}
+
+void group_crash(const config& cfg, reporter& out) {
+  std::vector<double> with_handler, without_handler, flush_time;
+  for (int r = 0; r < cfg.reps; ++r) {  // alternated, so that a noisy moment falls on all three alike
+    with_handler.push_back(crash_sample(cfg, crash_case::full_ring_handler));
+    without_handler.push_back(crash_sample(cfg, crash_case::full_ring_no_handler));
+    flush_time.push_back(crash_sample(cfg, crash_case::flush_instead));
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(cfg.dir, ec))
+      if (entry.path().filename().string().rfind("crash", 0) == 0)
+        std::filesystem::remove_all(entry.path(), ec);
+  }
+  out.samples("crash.die", with_handler);
+  out.samples("crash.die_unhandled", without_handler);
+  out.samples("crash.flush", flush_time);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Group "sustained": one producer as fast as it can for S seconds, overflow `block`, the default ring size;
 // the rate per window, then the footer must account for every span.
 // ---------------------------------------------------------------------------------------------------------
@@ -1440,6 +1509,25 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
     rows.push_back(m2);
   }
 
+  if (res.has("crash.die")) {
+    const double flush_ns = median(res.s("crash.flush"));
+    const double unhandled_ns = median(res.s("crash.die_unhandled"));
+    auto ms = [](double ns) { return strf("%.2f ms", ns / 1e6); };
+    row r =
+        ns_row("crash: time to die",
+               "from SIGSEGV to the parent's waitpid(), with 1 MiB of records (32,768 spans) undrained in "
+               "the ring: the crash handler writes them, then the default action",
+               res.s("crash.die"), unhandled_ns);
+    const double die_ns = median(res.s("crash.die"));
+    r.median = ms(die_ns);
+    r.range = ms(min_of(res.s("crash.die"))) + " – " + ms(max_of(res.s("crash.die")));
+    r.target = "≤ writing the rings + 10 ms: " + verdict(die_ns, flush_ns + unhandled_ns + 10e6);
+    r.notes += "ratio to the same death with the crash handler off (" + ms(unhandled_ns) +
+               "); the flusher writes the same records in " + ms(flush_ns) + " (flush()); the handler adds " +
+               ms(die_ns - unhandled_ns);
+    rows.push_back(r);
+  }
+
   if (res.has("burst.record")) {
     const double bb = median(res.s("burst.baseline"));
     row r = ns_row("burst: record",
@@ -1530,7 +1618,8 @@ void usage() {
       "  --flusher-spans N   spans recorded before timing the flusher (default 4000000)\n"
       "  --dir PATH          where runs are written (default a new directory under $TMPDIR or /tmp)\n"
       "  --reader PATH       the spanlog reader CLI: adds its throughput on a recorded run\n"
-      "  --only G[,G]        groups: single, threads, flusher, sustained, burst, peers, reader, callgrind\n"
+      "  --only G[,G]        groups: single, threads, flusher, sustained, burst, peers, reader, callgrind,\n"
+      "                      crash\n"
       "                      (default all; reader only with --reader; callgrind needs valgrind)\n");
 }
 
@@ -1583,7 +1672,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& g : cfg.only) {
     if (g != "single" && g != "threads" && g != "flusher" && g != "sustained" && g != "burst" &&
-        g != "peers" && g != "reader" && g != "callgrind") {
+        g != "peers" && g != "reader" && g != "callgrind" && g != "crash") {
       std::fprintf(stderr, "unknown group %s\n", g.c_str());
       usage();
       return 2;
@@ -1660,6 +1749,9 @@ int main(int argc, char** argv) {
   if (want("burst"))
     run_group(
         "burst", 60 + 10 * reps, [&](reporter& out) { group_burst(cfg, out); }, res);
+  if (want("crash"))
+    run_group(
+        "crash", 60 + 3 * reps, [&](reporter& out) { group_crash(cfg, out); }, res);
   if (want("peers"))
     run_group(
         "peers", burst_s * 4, [&](reporter& out) { group_peers(cfg, out); }, res);
