@@ -4033,11 +4033,15 @@ inline void flusher::crash_dump(int sig, const char* reason) {
     w.raw("}\n");
     for (auto& st : states_) crash_thread_record(*st.buf, w);
   }
+  // Out at once, and again after each ring: a second fault that ends the process before any handler can
+  // act (the same signal again, blocked while its handler runs) keeps what was written.
+  w.flush();
   for (auto& st : states_) {
     std::uint64_t from = st.buf->consumed.load(std::memory_order_acquire);
     if (on_flusher && draining_ == &st && drain_pos_ > from) from = drain_pos_;
     crash_drain(st, from, w);
     crash_counters(st, w);
+    w.flush();
   }
   thread_buffer* b = nullptr;
   while (queues_.new_buffers->try_dequeue(b)) {
