@@ -124,19 +124,31 @@ std::string crashed_run_problems(const test_support::run_contents& run, const de
   return problems;
 }
 
-// `trials` runs of the child, each checked; stops at the first that fails, saying which and why.
-void every_trial_complete(const std::string& scenario, const variables& extra, const expected_crash& want) {
+// `trials` runs of the child, each into a run of its own (its directory is the run id and `suffix`). `check`
+// looks at one trial (its CHECKs fail the test) and says whether it passed; the first that did not ends the
+// loop, so a broken build reports one trial, not a hundred.
+template <class Check>
+void for_each_trial(const std::string& scenario, const variables& extra, const std::string& suffix,
+                    Check&& check) {
   const std::string dir = test_support::make_temp_dir();
   for (int trial = 1; trial <= trials; ++trial) {
     const std::string run_id = "trial-" + std::to_string(trial);
     const death d = run_child(scenario, dir, run_id, extra);
     INFO("trial " << trial << " of " << scenario << " in " << dir);
-    const auto run = test_support::read_run(dir + "/" + run_id);
+    const std::string run_dir = dir + "/" + run_id + suffix;
+    if (!check(d, run_dir)) break;
+    std::filesystem::remove_all(run_dir);
+  }
+}
+
+// Every trial leaves the run whole, as `want` says.
+void every_trial_complete(const std::string& scenario, const variables& extra, const expected_crash& want) {
+  for_each_trial(scenario, extra, "", [&](const death& d, const std::string& run_dir) {
+    const auto run = test_support::read_run(run_dir);
     const std::string problems = crashed_run_problems(run, d, want);
     CHECK_MESSAGE(problems.empty(), problems);
-    if (!problems.empty() || run.schema_errors) break;
-    std::filesystem::remove_all(dir + "/" + run_id);
-  }
+    return problems.empty() && run.schema_errors == 0;
+  });
 }
 
 #if defined(__has_feature)
@@ -167,18 +179,13 @@ TEST_CASE("5,000 spans and then SIGSEGV in an open span, within the first flush 
 }
 
 TEST_CASE("an uncaught exception: the crash record names its type and what(), and the process aborts") {
-  const std::string dir = test_support::make_temp_dir();
-  for (int trial = 1; trial <= trials; ++trial) {
-    const std::string run_id = "trial-" + std::to_string(trial);
-    const death d = run_child("throw_uncaught", dir, run_id, {});
-    INFO("trial " << trial << " in " << dir);
-    const auto run = test_support::read_run(dir + "/" + run_id);
+  for_each_trial("throw_uncaught", {}, "", [](const death& d, const std::string& run_dir) {
+    const auto run = test_support::read_run(run_dir);
     const std::string problems = crashed_run_problems(run, d, {"before.throw", 100, "throwing", SIGABRT});
     CHECK_MESSAGE(problems.empty(), problems);
     CHECK(run.crash_reason == "uncaught exception std::runtime_error: disk full");
-    if (!problems.empty() || run.crash_reason != "uncaught exception std::runtime_error: disk full") break;
-    std::filesystem::remove_all(dir + "/" + run_id);
-  }
+    return problems.empty() && run.crash_reason == "uncaught exception std::runtime_error: disk full";
+  });
 }
 
 TEST_CASE("a crash before the flusher thread has done anything") {
@@ -239,53 +246,38 @@ TEST_CASE("a crash in the flusher thread itself, during stop()") {
 }
 
 TEST_CASE("a crash between two runs: the first run stays whole, and nothing is added to it") {
-  const std::string dir = test_support::make_temp_dir();
-  for (int trial = 1; trial <= trials; ++trial) {
-    const std::string run_id = "trial-" + std::to_string(trial);
-    const death d = run_child("crash_between_runs", dir, run_id, {});
-    INFO("trial " << trial << " in " << dir);
+  for_each_trial("crash_between_runs", {}, "-first", [](const death& d, const std::string& run_dir) {
     CHECK(d.signal == SIGSEGV);
-    const auto run = test_support::read_run(dir + "/" + run_id + "-first");
+    const auto run = test_support::read_run(run_dir);
     CHECK(!run.footer.empty());
     CHECK(run.kinds.back() == "footer");
     CHECK(complete_spans(run, "before.crash") == 1000);
     CHECK(run.crash.empty());
-    if (d.signal != SIGSEGV || run.footer.empty() || !run.crash.empty()) break;
-    std::filesystem::remove_all(dir + "/" + run_id + "-first");
-  }
+    return d.signal == SIGSEGV && !run.footer.empty() && run.crash.empty();
+  });
 }
 
 TEST_CASE(
     "a second fault inside the crash handler: the process dies of the first signal, the file whole lines") {
-  const std::string dir = test_support::make_temp_dir();
-  for (int trial = 1; trial <= trials; ++trial) {
-    const std::string run_id = "trial-" + std::to_string(trial);
-    const death d =
-        run_child("abort_inside_span", dir, run_id, {{"SPANLOG_TEST_CRASH_AT", "crash.drain@100"}});
-    INFO("trial " << trial << " in " << dir);
-    CHECK(d.signal == first_signal_or_thread_sanitizers(SIGABRT));
-    const auto run = test_support::read_run(dir + "/" + run_id);  // checks every line, and the last is whole
-    CHECK(!run.header.empty());
-    CHECK(run.crash.empty());  // the handler died before it
-    if (d.signal != first_signal_or_thread_sanitizers(SIGABRT) || run.schema_errors) break;
-    std::filesystem::remove_all(dir + "/" + run_id);
-  }
+  for_each_trial("abort_inside_span", {{"SPANLOG_TEST_CRASH_AT", "crash.drain@100"}}, "",
+                 [](const death& d, const std::string& run_dir) {
+                   CHECK(d.signal == first_signal_or_thread_sanitizers(SIGABRT));
+                   const auto run = test_support::read_run(run_dir);  // every line checked, the last whole
+                   CHECK(!run.header.empty());
+                   CHECK(run.crash.empty());  // the handler died before it
+                   return d.signal == first_signal_or_thread_sanitizers(SIGABRT) && run.schema_errors == 0;
+                 });
 }
 
 TEST_CASE("two threads crash at once: one crash record, and the process dies of its signal") {
-  const std::string dir = test_support::make_temp_dir();
-  for (int trial = 1; trial <= trials; ++trial) {
-    const std::string run_id = "trial-" + std::to_string(trial);
-    const death d = run_child("two_threads_crash", dir, run_id, {});
-    INFO("trial " << trial << " in " << dir);
-    const auto run = test_support::read_run(dir + "/" + run_id);
+  for_each_trial("two_threads_crash", {}, "", [](const death& d, const std::string& run_dir) {
+    const auto run = test_support::read_run(run_dir);
     CHECK((d.signal == SIGSEGV || d.signal == SIGFPE));
     CHECK(run.crash_signal == d.signal);
     CHECK(std::count(run.kinds.begin(), run.kinds.end(), "crash") == 1);
     CHECK(complete_spans(run, "before.crash") == 5000);
-    if (run.crash_signal != d.signal || run.schema_errors) break;
-    std::filesystem::remove_all(dir + "/" + run_id);
-  }
+    return run.crash_signal == d.signal && run.schema_errors == 0;
+  });
 }
 
 namespace {
