@@ -91,8 +91,8 @@ inline void check_views(history::Store& store, const fs::path& run) {
   const std::string key = run_key_of(store, run);
 
   const auto spans = store.query(
-      "SELECT name, count, total_ns, min_ns, p50_ns, p90_ns, p99_ns, max_ns, errors FROM span_stats "
-      "WHERE run_key = $1",
+      "SELECT name, count, total_ns, min_ns, p50_ns, p90_ns, p99_ns, max_ns, errors, self_ns, raw_self_ns, "
+      "parallel_ns FROM span_stats WHERE run_key = $1",
       {key});
   CHECK(spans.rows.size() == summary.spans.size());
   for (const auto& row : spans.rows) {
@@ -108,6 +108,9 @@ inline void check_views(history::Store& store, const fs::path& run) {
     CHECK(integer(row[6]) == static_cast<std::int64_t>(h.percentile(0.99)));
     CHECK(integer(row[7]) == static_cast<std::int64_t>(h.max()));
     CHECK(integer(row[8]) == static_cast<std::int64_t>(it->second.errors));
+    CHECK(integer(row[9]) == static_cast<std::int64_t>(it->second.self_ns));
+    CHECK(integer(row[10]) == static_cast<std::int64_t>(it->second.raw_self_ns));
+    CHECK(integer(row[11]) == static_cast<std::int64_t>(it->second.parallel_ns));
   }
 
   const auto phases =
@@ -279,7 +282,8 @@ inline void check_schema_versions(const std::string& target, const fs::path& run
   CHECK(reader_test::contains(older.output, "older schema version 1"));
   CHECK(reader_test::contains(older.output, "spanlog migrate --db"));
   CHECK(run_spanlog("summary" + db + " last").status == 2);
-  CHECK(reader_test::contains(run_spanlog_ok("migrate" + db), "schema version 1 -> 2"));
+  CHECK(reader_test::contains(run_spanlog_ok("migrate" + db),
+                              "schema version 1 -> " + std::to_string(history::kSchemaVersion)));
   CHECK(reader_test::contains(run_spanlog_ok("query 'SELECT COUNT(*) FROM span_stats'" + db), "(1 rows)"));
   {
     const auto store = history::open_store(target);
@@ -294,7 +298,7 @@ inline void check_schema_versions(const std::string& target, const fs::path& run
   }
   {
     const auto store = history::open_store(target);
-    store->execute("UPDATE spanlog_schema SET version = 2");
+    store->execute("UPDATE spanlog_schema SET version = " + std::to_string(history::kSchemaVersion));
   }
   const auto bad_sql = run_spanlog("query 'SELECT nope FROM span_stats'" + db);
   CHECK(bad_sql.status == 2);

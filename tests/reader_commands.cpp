@@ -95,7 +95,7 @@ TEST_CASE(
   options.run = data("basic").string();
   options.rules = {"p99(db.query) < 10us",    "count(*) == 7",         "errors(parse) == 0",
                    "gauge(queue.depth) == 4", "counter(bytes) >= 150", "open_spans == 0",
-                   "self(request) == 17us",   "event(cache.*) == 2"};
+                   "self(request) == 23us",   "event(cache.*) == 2",   "parallel(request) == 6us"};
   auto result = capture([&](const cli::Console& c) { return cli::check_command(options, c); });
   CHECK(result.status == 0);
   CHECK(contains(result.out, "ok    p99(db.query) < 10us  (p99(db.query) = 5.00 µs)"));

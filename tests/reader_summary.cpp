@@ -31,14 +31,18 @@ TEST_CASE("per span name: count, total, self time across threads and span forms,
   const auto& analysis = s.spans.at("analysis");
   CHECK(analysis.durations.count() == 1);
   CHECK(analysis.durations.sum() == 1'000'000);
-  // minus its children request(20 µs, span_start/span_end) and request(8 µs, another thread)
-  CHECK(analysis.self_ns == 972'000);
+  // minus its child request(20 µs, span_start/span_end) on its own thread 1; the other request (8 µs) ran on
+  // thread 2, in parallel
+  CHECK(analysis.self_ns == 980'000);
+  CHECK(analysis.parallel_ns == 8'000);
 
   const auto& request = s.spans.at("request");
   CHECK(request.durations.count() == 2);
   CHECK(request.durations.sum() == 28'000);
-  // 20000 - (2000 parse + 5000 + 1000 db.query on thread 2) + 8000 - 3000 (a child written after its parent)
-  CHECK(request.self_ns == 17'000);
+  // 20000 - 2000 parse on its thread 1 (the db.query children ran on thread 2: 5000 + 1000 in parallel),
+  // + 8000 - 3000 (an async child begun on the same thread 2, written after its parent)
+  CHECK(request.self_ns == 23'000);
+  CHECK(request.parallel_ns == 6'000);
   CHECK(request.durations.percentile(0.5) == 8'000);
   CHECK(request.durations.max() == 20'000);
 
@@ -83,7 +87,8 @@ TEST_CASE("several runs merge into one summary") {
   const auto file = data("basic/telemetry.jsonl");
   const reader::Summary s = reader::summarize({file, file}, {}, {});
   CHECK(s.spans.at("request").durations.count() == 4);
-  CHECK(s.spans.at("request").self_ns == 34'000);
+  CHECK(s.spans.at("request").self_ns == 46'000);
+  CHECK(s.spans.at("request").parallel_ns == 12'000);
   CHECK(s.counters.at("bytes").value() == 300);
   CHECK(s.threads.size() == 4);
   CHECK(s.runs.size() == 2);
@@ -131,10 +136,12 @@ TEST_CASE("the summary table, --sort, --top and --filter") {
   auto result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
   CHECK(result.status == 0);
   CHECK(contains(result.out, "run basic-1 (demo on testhost): wall 2.00 ms, 21 records, complete"));
+  CHECK(contains(
+      result.out,
+      "span      count    total     self  parallel     mean      p50      p90      p99      max  errors"));
   CHECK(contains(result.out,
-                 "span      count    total     self     mean      p50      p90      p99      max  errors"));
-  CHECK(contains(result.out,
-                 "request       2  28.0 µs  17.0 µs  14.0 µs  8.00 µs  20.0 µs  20.0 µs  20.0 µs       0"));
+                 "request       2  28.0 µs  23.0 µs   6.00 µs  14.0 µs  8.00 µs  20.0 µs  20.0 µs  20.0 µs"
+                 "       0"));
   CHECK(contains(result.out, "bytes      150   75000"));
   CHECK(contains(result.out, "dropped: 2 spans, 1 events, 0 metrics, 0 attrs"));
   // sorted by total: analysis first, parse last
@@ -170,14 +177,16 @@ TEST_CASE("--json is valid JSON with the same numbers") {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   REQUIRE(parser.parse(result.out).get(doc) == simdjson::SUCCESS);
-  std::uint64_t total = 0, self = 0, wall = 0;
+  std::uint64_t total = 0, self = 0, parallel = 0, wall = 0;
   for (auto span : doc["spans"].get_array()) {
     if (std::string_view(span["name"].get_string()) != "request") continue;
     total = span["total_ns"].get_uint64();
     self = span["self_ns"].get_uint64();
+    parallel = span["parallel_ns"].get_uint64();
   }
   CHECK(total == 28'000);
-  CHECK(self == 17'000);
+  CHECK(self == 23'000);
+  CHECK(parallel == 6'000);
   REQUIRE(doc["wall_ns"].get(wall) == simdjson::SUCCESS);
   CHECK(wall == 2'000'000);
   CHECK(double(doc["counters"]["bytes"]["rate_per_s"]) == 75000.0);

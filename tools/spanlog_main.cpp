@@ -38,13 +38,14 @@ int main(int argc, char** argv) {
 
   SummaryOptions summary;
   auto* summary_cmd = app.add_subcommand("summary",
-                                         "Per span name: count, total, self, percentiles; phases, "
+                                         "Per span name: count, total, self, parallel, percentiles; phases, "
                                          "counters, gauges, events, threads, dropped records");
   summary_cmd->add_option("runs", summary.runs,
                           "Run directories or telemetry.jsonl files (default: $SPANLOG_DIR/latest)");
   summary_cmd->add_option("--by", summary.group_by, "Group spans by this attribute's value");
   summary_cmd
-      ->add_option("--sort", summary.sort, "name, count, total, self, mean, p50, p90, p99, max or errors")
+      ->add_option("--sort", summary.sort,
+                   "name, count, total, self, parallel, mean, p50, p90, p99, max or errors")
       ->capture_default_str();
   summary_cmd->add_option("--top", summary.top, "Show only the first N rows");
   summary_cmd->add_option("--filter", summary.filter, "Only spans whose name matches this glob");

@@ -33,6 +33,7 @@ double metric_value(const reader::SpanStats& stats, const std::string& metric) {
   if (metric == "max") return static_cast<double>(h.max());
   if (metric == "mean") return h.mean();
   if (metric == "self") return static_cast<double>(stats.self_ns);
+  if (metric == "parallel") return static_cast<double>(stats.parallel_ns);
   return static_cast<double>(h.sum());  // total
 }
 
@@ -50,11 +51,12 @@ reader::Summary read_side(const std::string& run, bool skip_bad) {
 }  // namespace
 
 int diff_command(const DiffOptions& options, const Console& console) {
-  static const std::set<std::string> known = {"count", "p50", "p90", "p99", "max", "mean", "total", "self"};
+  static const std::set<std::string> known = {"count", "p50",   "p90",  "p99",     "max",
+                                              "mean",  "total", "self", "parallel"};
   for (const auto& metric : options.metrics)
     if (known.count(metric) == 0)
-      throw UsageError(
-          fmt::format("--metric {}: expected count, p50, p90, p99, max, mean, total or self", metric));
+      throw UsageError(fmt::format(
+          "--metric {}: expected count, p50, p90, p99, max, mean, total, self or parallel", metric));
 
   const reader::Summary base = options.stored_runs ? options.stored_runs({options.base}, {})
                                                    : read_side(options.base, options.skip_bad);

@@ -37,6 +37,8 @@ bool sort_spans(std::vector<const SpanEntry*>& rows, const std::string& key) {
     by([](const SpanStats& s) { return s.durations.sum(); });
   } else if (key == "self") {
     by([](const SpanStats& s) { return s.self_ns; });
+  } else if (key == "parallel") {
+    by([](const SpanStats& s) { return s.parallel_ns; });
   } else if (key == "mean") {
     by([](const SpanStats& s) { return s.durations.mean(); });
   } else if (key == "p50") {
@@ -87,6 +89,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
                                         {"count"},
                                         {"total"},
                                         {"self"},
+                                        {"parallel"},
                                         {"mean"},
                                         {"p50"},
                                         {"p90"},
@@ -102,6 +105,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
                                       fmt::format("{}", h.count()),
                                       human_duration(h.sum()),
                                       human_duration(stats.self_ns),
+                                      human_duration(stats.parallel_ns),
                                       human_duration(h.mean()),
                                       human_duration(h.percentile(0.5)),
                                       human_duration(h.percentile(0.9)),
@@ -248,7 +252,8 @@ int summary_command(const SummaryOptions& options, const Console& console) {
     std::vector<const SpanEntry*> probe;
     if (!sort_spans(probe, options.sort))
       throw UsageError(fmt::format(
-          "--sort {}: expected name, count, total, self, mean, p50, p90, p99, max or errors", options.sort));
+          "--sort {}: expected name, count, total, self, parallel, mean, p50, p90, p99, max or errors",
+          options.sort));
     const reader::Summary summary = options.stored_runs(options.runs, {options.group_by, options.filter});
     for (const auto& run : summary.runs)
       if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
@@ -265,7 +270,8 @@ int summary_command(const SummaryOptions& options, const Console& console) {
     std::vector<const SpanEntry*> probe;
     if (!sort_spans(probe, options.sort))
       throw UsageError(fmt::format(
-          "--sort {}: expected name, count, total, self, mean, p50, p90, p99, max or errors", options.sort));
+          "--sort {}: expected name, count, total, self, parallel, mean, p50, p90, p99, max or errors",
+          options.sort));
   }
 
   std::vector<fs::path> files;

@@ -55,12 +55,13 @@ std::string summary_json(const reader::Summary& s) {
   for (const auto* entry : sorted_by_name(s.spans)) {
     const auto& h = entry->second.durations;
     put(out,
-        "{}{{\"name\":{},\"count\":{},\"total_ns\":{},\"self_ns\":{},\"mean_ns\":{},\"min_ns\":{},\"p50_ns\":"
+        "{}{{\"name\":{},\"count\":{},\"total_ns\":{},\"self_ns\":{},\"parallel_ns\":{},\"mean_ns\":{},"
+        "\"min_ns\":{},\"p50_ns\":"
         "{},"
         "\"p90_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"errors\":{}",
         first ? "" : ",", json_string(entry->first), h.count(), h.sum(), entry->second.self_ns,
-        json_number(h.mean()), h.min(), h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.max(),
-        entry->second.errors);
+        entry->second.parallel_ns, json_number(h.mean()), h.min(), h.percentile(0.5), h.percentile(0.9),
+        h.percentile(0.99), h.max(), entry->second.errors);
     if (!entry->second.attr_sums.empty()) {
       put(out, ",\"attrs\":{{");
       bool first_attr = true;

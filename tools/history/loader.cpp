@@ -10,6 +10,7 @@
 #include "export/span_assembler.hpp"
 #include "history/attrs_json.hpp"
 #include "history/schema.hpp"
+#include "reader/aggregator.hpp"
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
 
@@ -37,7 +38,9 @@ class LoadingSink : public reader::RecordSink {
  public:
   // The source is stored resolved, so that `latest` names the run it was, not the newest one.
   LoadingSink(Store& store, const std::filesystem::path& file)
-      : store_(store), file_(std::filesystem::weakly_canonical(file)) {}
+      : store_(store), file_(std::filesystem::weakly_canonical(file)) {
+    times_.begin_run(file_);
+  }
 
   LoadResult result;
   std::uint64_t max_ts = 0;
@@ -48,6 +51,7 @@ class LoadingSink : public reader::RecordSink {
   void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
     if (has_header) throw HistoryError(fmt::format("{}:{}: a second header", file_.string(), line));
     has_header = true;
+    times_.on_header(r, line);
     start_ts = r.start_ts;
     result.run_id = std::string(r.run_id);
     store_.begin_write();
@@ -62,7 +66,7 @@ class LoadingSink : public reader::RecordSink {
       if (existing.rows[0][1] == "complete") throw AlreadyLoaded{};
       // Loaded while it was being written: replaced by what the file holds now.
       const std::string key = *existing.rows[0][0];
-      for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped"})
+      for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times"})
         store_.query(fmt::format("DELETE FROM {} WHERE run_key = $1", table), {key});
       const std::int64_t run_key = std::stoll(key);
       store_.query("DELETE FROM spans WHERE span_row >= $1 AND span_row < $2",
@@ -104,6 +108,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
+    times_.on_thread(r, line);
     auto& a = begin_row(threads_, line, r.ts);
     a.integer(as_signed(r.tid));
     r.name ? a.text(*r.name) : a.null();
@@ -113,6 +118,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_span(const reader::SpanRecord& r, std::uint64_t line) override {
+    times_.on_span(r, line);
     require_header(line);
     saw(r.ts + r.dur_ns);
     attrs_text_.clear();
@@ -122,6 +128,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
+    times_.on_span_start(r, line);
     require_header(line);
     saw(r.ts);
     assembler_.start(r);
@@ -129,6 +136,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
+    times_.on_span_end(r, line);
     require_header(line);
     saw(r.ts);
     auto span = assembler_.end(r);
@@ -140,6 +148,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
+    times_.on_instant(r, line);
     auto& a = begin_row(events_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
@@ -152,6 +161,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_counter(const reader::CounterRecord& r, std::uint64_t line) override {
+    times_.on_counter(r, line);
     auto& a = begin_row(counters_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
@@ -162,6 +172,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_gauge(const reader::GaugeRecord& r, std::uint64_t line) override {
+    times_.on_gauge(r, line);
     auto& a = begin_row(gauges_, line, r.ts);
     a.text(r.name);
     a.integer(as_signed(r.tid));
@@ -174,6 +185,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_phase(const reader::PhaseRecord& r, std::uint64_t line) override {
+    times_.on_phase(r, line);
     auto& a = begin_row(phases_, line, r.end_ts);
     a.text(r.name);
     r.span_id ? a.integer(as_signed(*r.span_id)) : a.null();
@@ -184,6 +196,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t line) override {
+    times_.on_dropped(r, line);
     auto& a = begin_row(dropped_, line, r.ts);
     a.integer(as_signed(r.tid));
     a.integer(as_signed(r.ts));
@@ -195,6 +208,7 @@ class LoadingSink : public reader::RecordSink {
   }
 
   void on_footer(const reader::FooterRecord& r, std::uint64_t line) override {
+    times_.on_footer(r, line);
     require_header(line);
     footer_ts_ = r.ts;
     footer_wall_ns_ = r.wall_ns;
@@ -206,9 +220,12 @@ class LoadingSink : public reader::RecordSink {
         r.dropped.spans, r.dropped.events, r.dropped.metrics, r.dropped.attrs, r.dropped.async_ends);
   }
 
+  void on_crash(const reader::CrashRecord& r, std::uint64_t line) override { times_.on_crash(r, line); }
+
   // After the whole file: the spans still open, the run's totals, commit.
   void finish(const reader::ReadReport& report) {
     if (!has_header) throw HistoryError(fmt::format("{}: no header line: not a spanlog run", file_.string()));
+    write_span_times(report);
     std::uint64_t end_ts = std::max(max_ts, start_ts);
     std::uint64_t wall_ns = end_ts - start_ts;
     if (!footer_json.empty()) {
@@ -242,6 +259,22 @@ class LoadingSink : public reader::RecordSink {
   }
 
  private:
+  // Self and parallel time as the reader works them out (reader/self_time.hpp), per span name.
+  void write_span_times(const reader::ReadReport& report) {
+    times_.end_run(report);
+    const auto table =
+        store_.append_rows("span_times", {"run_key", "name", "self_ns", "raw_self_ns", "parallel_ns"});
+    for (const auto& [name, stats] : times_.summary().spans) {
+      table->integer(result.run_key);
+      table->text(name);
+      table->integer(as_signed(stats.self_ns));
+      table->integer(as_signed(stats.raw_self_ns));
+      table->integer(as_signed(stats.parallel_ns));
+      end_row(*table);
+    }
+    table->finish();
+  }
+
   void require_header(std::uint64_t line) const {
     if (!has_header)
       throw HistoryError(
@@ -313,6 +346,7 @@ class LoadingSink : public reader::RecordSink {
   bool in_transaction_ = false;
   std::unique_ptr<RowAppender> threads_, spans_, events_, counters_, gauges_, phases_, dropped_;
   exporters::SpanAssembler assembler_;
+  reader::Aggregator times_;                                      // the reader's own figures, for span_times
   std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line
   std::string attrs_text_;
   std::uint64_t footer_ts_ = 0, footer_wall_ns_ = 0;

@@ -97,14 +97,55 @@ SELECT ROW_NUMBER() OVER (ORDER BY start_ts DESC, run_key DESC) - 1 AS back, run
 FROM runs;
 )";
 
-std::string tables_sql(Dialect dialect) {
+// Version 3: self time and parallel time per run and span name, worked out at load time by the reader's own
+// aggregator (reader/self_time.hpp: a union of intervals per parent, which SQL would only approximate), and
+// span_stats with them.
+constexpr const char* kSpanTimesTable = R"(
+CREATE TABLE IF NOT EXISTS span_times (
+  run_key {int} NOT NULL, name TEXT NOT NULL, self_ns {int} NOT NULL, raw_self_ns {int} NOT NULL,
+  parallel_ns {int} NOT NULL,
+  PRIMARY KEY (run_key, name)){clustered};
+)";
+constexpr const char* kSpanStatsWithTimes = R"(
+DROP VIEW span_stats;
+CREATE VIEW span_stats AS
+WITH ranked AS (
+  SELECT run_key, name, dur_ns, duration_bucket_ns, status,
+         ROW_NUMBER() OVER (PARTITION BY run_key, name ORDER BY duration_bucket_ns) AS position,
+         COUNT(*) OVER (PARTITION BY run_key, name) AS n
+  FROM spans WHERE status <> 'open'),
+grouped AS (
+  SELECT run_key, name, n, SUM(dur_ns) AS total_ns, MIN(dur_ns) AS min_ns, MAX(dur_ns) AS max_ns,
+         SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors,
+         MAX(CASE WHEN position = (n + 1) / 2 THEN duration_bucket_ns END) AS mid50,
+         MAX(CASE WHEN position = (9 * n + 9) / 10 THEN duration_bucket_ns END) AS mid90,
+         MAX(CASE WHEN position = (99 * n + 99) / 100 THEN duration_bucket_ns END) AS mid99
+  FROM ranked GROUP BY run_key, name, n)
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.n AS count, g.total_ns,
+       t.self_ns, t.raw_self_ns, t.parallel_ns, g.min_ns,
+       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_ns WHEN (g.n + 1) / 2 <= 1 THEN g.min_ns
+            WHEN g.mid50 < g.min_ns THEN g.min_ns WHEN g.mid50 > g.max_ns THEN g.max_ns ELSE g.mid50 END AS p50_ns,
+       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_ns WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_ns
+            WHEN g.mid90 < g.min_ns THEN g.min_ns WHEN g.mid90 > g.max_ns THEN g.max_ns ELSE g.mid90 END AS p90_ns,
+       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_ns WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_ns
+            WHEN g.mid99 < g.min_ns THEN g.min_ns WHEN g.mid99 > g.max_ns THEN g.max_ns ELSE g.mid99 END AS p99_ns,
+       g.max_ns, g.errors
+FROM grouped g JOIN runs r ON r.run_key = g.run_key
+LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
+)";
+
+std::string with_types(const char* sql, Dialect dialect) {
   const bool sqlite = dialect == Dialect::sqlite;
-  return fmt::format(kTables, fmt::arg("id", sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"),
-                     fmt::arg("int", sqlite ? "INTEGER" : "BIGINT"),
-                     fmt::arg("real", sqlite ? "REAL" : "DOUBLE PRECISION"),
-                     fmt::arg("json", sqlite ? "TEXT" : "JSON"),
-                     // Rows of one run stay together, in file order, with no second index to keep up.
-                     fmt::arg("clustered", sqlite ? " WITHOUT ROWID" : ""));
+  return fmt::format(
+      fmt::runtime(sql), fmt::arg("id", sqlite ? "INTEGER PRIMARY KEY" : "BIGSERIAL PRIMARY KEY"),
+      fmt::arg("int", sqlite ? "INTEGER" : "BIGINT"), fmt::arg("real", sqlite ? "REAL" : "DOUBLE PRECISION"),
+      fmt::arg("json", sqlite ? "TEXT" : "JSON"),
+      // Rows of one run stay together, in file order, with no second index to keep up.
+      fmt::arg("clustered", sqlite ? " WITHOUT ROWID" : ""));
+}
+
+std::string tables_sql(Dialect dialect) {
+  return with_types(kTables, dialect);
 }
 
 // Whether spanlog_schema and runs exist, seen in one statement: one snapshot, even while another loader is
@@ -162,6 +203,11 @@ void prepare_for_writing(Store& store) {
     if (version < 2) {
       store.execute(kViews);
       store.execute("UPDATE spanlog_schema SET version = 2");
+    }
+    if (version < 3) {
+      store.execute(with_types(kSpanTimesTable, store.dialect()));
+      store.execute(kSpanStatsWithTimes);
+      store.execute("UPDATE spanlog_schema SET version = 3");
     }
     store.commit();
   } catch (...) {

@@ -13,6 +13,9 @@ namespace {
 // Late children (a child that ends after its parent, e.g. async work) find their parent's stats here.
 // 2^16 slots: a parent is found as long as fewer than ~65k spans ended in between.
 constexpr std::size_t kRecentlyEndedSlots = std::size_t{1} << 16;
+// What an ended span keeps of its children for late ones: a few separate pieces per thread class, so that
+// 65k ended spans cost little.
+constexpr std::size_t kEndedPieces = 16;
 // Span starts kept for phases that become known only when they end (a short phase drained whole).
 constexpr std::size_t kRecentStarts = std::size_t{1} << 16;
 // A span is checked against this many of the newest phases only: phases are long and few.
@@ -54,6 +57,7 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   open_.clear();
   awaited_parents_.clear();
   recently_ended_.reset();  // allocated at the run's first span
+  ended_children_.clear();
   thread_index_.clear();
   thread_cache_ = {};
   phase_windows_.clear();
@@ -138,7 +142,7 @@ SpanStats* Aggregator::group_stats(const OpenEntry* start, Attrs attrs) {
 
 void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
                                std::optional<std::uint64_t> parent, std::uint64_t tid, std::uint64_t ts,
-                               std::uint64_t dur_ns, bool error, bool is_phase, std::uint64_t children_ns,
+                               std::uint64_t dur_ns, bool error, bool is_phase, DirectChildren children,
                                const OpenEntry* start, Attrs attrs) {
   SpanStats* stats = nullptr;
   if (!name_selected(name)) {
@@ -148,9 +152,13 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
   } else {
     stats = group_stats(start, attrs);
   }
+  children.bind(tid);
+  const SpanTimes times = span_times(ts, dur_ns, tid, children, 0.0);
   if (stats != nullptr) {
     stats->durations.add(dur_ns);
-    stats->self_ns += dur_ns - std::min(children_ns, dur_ns);
+    stats->self_ns += times.self_ns;
+    stats->raw_self_ns += times.raw_self_ns;
+    stats->parallel_ns += times.parallel_ns;
     if (error) ++stats->errors;
   }
   ++summary_.total_spans;
@@ -171,14 +179,21 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
     }
   }
 
-  if (parent) credit_parent(*parent, dur_ns);
+  if (parent) credit_parent(*parent, ts, ts + dur_ns, tid);
   if (!recently_ended_) {
     // Zero pages from the system: a slot costs only once it is used, and a run without spans nothing.
     recently_ended_.reset(
         static_cast<RecentlyEnded*>(std::calloc(kRecentlyEndedSlots, sizeof(RecentlyEnded))));
     if (!recently_ended_) throw std::bad_alloc();
   }
-  recently_ended_[slot_of(span_id)] = RecentlyEnded{span_id, stats};
+  RecentlyEnded& slot = recently_ended_[slot_of(span_id)];
+  if (slot.has_children) ended_children_.erase(slot.span_id);
+  slot = RecentlyEnded{span_id, stats, ts, dur_ns, tid, true, false};
+  if (stats != nullptr && !children.empty()) {
+    children.limit(kEndedPieces);
+    ended_children_.insert_or_assign(span_id, EndedChildren{std::move(children), times});
+    slot.has_children = true;
+  }
 }
 
 bool Aggregator::name_selected(std::string_view name) {
@@ -189,28 +204,51 @@ bool Aggregator::name_selected(std::string_view name) {
   return it->second;
 }
 
-// A child's duration is not its parent's self time, wherever the parent is in its life.
-void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t dur_ns) {
+// A child belongs to its parent's figures wherever the parent is in its life: still open, just ended (the
+// parent's stats are corrected by the difference the child makes), or not seen yet.
+void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t start, std::uint64_t end,
+                               std::uint64_t tid) {
   if (auto open = open_.find(parent); open != open_.end()) {
-    open->second.children_ns += dur_ns;
+    open->second.children.add(start, end, tid);
     return;
   }
-  const RecentlyEnded* ended = recently_ended_ ? &recently_ended_[slot_of(parent)] : nullptr;
-  if (ended != nullptr && ended->span_id == parent && ended->stats != nullptr) {
-    ended->stats->self_ns -= std::min(dur_ns, ended->stats->self_ns);
+  RecentlyEnded* ended = recently_ended_ ? &recently_ended_[slot_of(parent)] : nullptr;
+  if (ended != nullptr && ended->used && ended->span_id == parent) {
+    if (ended->stats == nullptr) return;  // not tabulated: nothing to correct
+    if (!ended->has_children) {
+      EndedChildren fresh;
+      fresh.children.bind(ended->tid);
+      fresh.times = span_times(ended->start, ended->dur_ns, ended->tid, fresh.children, 0.0);
+      ended_children_.insert_or_assign(parent, std::move(fresh));
+      ended->has_children = true;
+    }
+    EndedChildren& entry = ended_children_.at(parent);
+    entry.children.add(start, end, tid);
+    entry.children.limit(kEndedPieces);
+    const SpanTimes now = span_times(ended->start, ended->dur_ns, ended->tid, entry.children, 0.0);
+    // The stats hold the earlier figures: modular arithmetic gives the right sum also when one shrinks.
+    ended->stats->self_ns += now.self_ns - entry.times.self_ns;
+    ended->stats->raw_self_ns += now.raw_self_ns - entry.times.raw_self_ns;
+    ended->stats->parallel_ns += now.parallel_ns - entry.times.parallel_ns;
+    entry.times = now;
     return;
   }
-  awaited_parents_[parent] += dur_ns;
+  awaited_parents_[parent].add(start, end, tid);
+}
+
+DirectChildren Aggregator::take_awaited(std::uint64_t span_id) {
+  DirectChildren children;
+  if (awaited_parents_.empty()) return children;
+  if (auto it = awaited_parents_.find(span_id); it != awaited_parents_.end()) {
+    children = std::move(it->second);
+    awaited_parents_.erase(it);
+  }
+  return children;
 }
 
 void Aggregator::on_span(const SpanRecord& r, std::uint64_t) {
-  std::uint64_t children_ns = 0;
-  if (auto it = awaited_parents_.find(r.span_id); it != awaited_parents_.end()) {
-    children_ns = it->second;
-    awaited_parents_.erase(it);
-  }
-  complete_span(r.name, r.span_id, r.parent, r.tid, r.ts, r.dur_ns, r.error, r.is_phase, children_ns, nullptr,
-                r.attrs);
+  complete_span(r.name, r.span_id, r.parent, r.tid, r.ts, r.dur_ns, r.error, r.is_phase,
+                take_awaited(r.span_id), nullptr, r.attrs);
 }
 
 void Aggregator::on_span_start(const SpanStartRecord& r, std::uint64_t) {
@@ -220,10 +258,8 @@ void Aggregator::on_span_start(const SpanStartRecord& r, std::uint64_t) {
   entry.ts = r.ts;
   entry.parent = r.parent;
   entry.is_phase = r.is_phase;
-  if (auto it = awaited_parents_.find(r.span_id); it != awaited_parents_.end()) {
-    entry.children_ns = it->second;
-    awaited_parents_.erase(it);
-  }
+  entry.children = take_awaited(r.span_id);
+  entry.children.bind(r.tid);
   if (!options_.group_by.empty()) {
     for (const Attr& attr : r.attrs) {
       if (attr.key == options_.group_by)
@@ -244,16 +280,12 @@ void Aggregator::on_span_end(const SpanEndRecord& r, std::uint64_t) {
     ++summary_.orphan_span_ends;
     return;
   }
-  const OpenEntry entry = std::move(it->second);
+  OpenEntry entry = std::move(it->second);
   open_.erase(it);
-  std::uint64_t children_ns = entry.children_ns;
-  if (auto awaited = awaited_parents_.find(r.span_id); awaited != awaited_parents_.end()) {
-    children_ns += awaited->second;
-    awaited_parents_.erase(awaited);
-  }
   saw_time(r.ts);
+  DirectChildren children = std::move(entry.children);
   complete_span(entry.name, r.span_id, entry.parent, entry.tid, entry.ts, r.dur_ns, r.error, entry.is_phase,
-                children_ns, &entry, r.attrs);
+                std::move(children), &entry, r.attrs);
 }
 
 void Aggregator::on_instant(const InstantRecord& r, std::uint64_t) {
@@ -398,6 +430,11 @@ void Aggregator::end_run(const ReadReport& report) {
     ++p.occurrences;
     p.spans += w.spans;
   }
+
+  // A child that never ended covers its parent from its start on; one whose parent is still open changes
+  // nothing (that parent has no figures).
+  for (const auto& [span_id, entry] : open_)
+    if (entry.parent) credit_parent(*entry.parent, entry.ts, std::max(run_.end_ts, entry.ts), entry.tid);
 
   std::vector<OpenSpan> still_open;
   for (const auto& [span_id, entry] : open_) {

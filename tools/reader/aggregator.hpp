@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "reader/records.hpp"
+#include "reader/self_time.hpp"
 #include "reader/summary.hpp"
 
 namespace spanlog::reader {
@@ -57,7 +58,7 @@ class Aggregator : public RecordSink {
     std::uint64_t ts = 0;
     std::optional<std::uint64_t> parent;
     bool is_phase = false;
-    std::uint64_t children_ns = 0;
+    DirectChildren children;
     std::optional<std::string> group;  // the group attribute's value, if set at the start
     std::vector<std::pair<std::string, double>> numeric_attrs;  // set at the start (with --by only)
   };
@@ -69,15 +70,25 @@ class Aggregator : public RecordSink {
     std::uint64_t wall_ns = 0;
     bool ended = false;  // its `phase` record was seen
   };
-  struct RecentlyEnded {  // a slot of the direct-mapped cache of ended spans, for late children
+  // A slot of the direct-mapped cache of ended spans, for late children: a child whose line comes after its
+  // parent's changes the parent's figures afterwards.
+  struct RecentlyEnded {
     std::uint64_t span_id = 0;
     SpanStats* stats = nullptr;
+    std::uint64_t start = 0, dur_ns = 0, tid = 0;
+    bool used = false;
+    bool has_children = false;  // its children are in ended_children_
+  };
+  struct EndedChildren {
+    DirectChildren children;
+    SpanTimes times;  // what the span's stats were given, for the difference a late child makes
   };
 
   void complete_span(std::string_view name, std::uint64_t span_id, std::optional<std::uint64_t> parent,
                      std::uint64_t tid, std::uint64_t ts, std::uint64_t dur_ns, bool error, bool is_phase,
-                     std::uint64_t children_ns, const OpenEntry* start, Attrs attrs);
-  void credit_parent(std::uint64_t parent, std::uint64_t dur_ns);
+                     DirectChildren children, const OpenEntry* start, Attrs attrs);
+  void credit_parent(std::uint64_t parent, std::uint64_t start, std::uint64_t end, std::uint64_t tid);
+  DirectChildren take_awaited(std::uint64_t span_id);
   SpanStats* group_stats(const OpenEntry* start, Attrs attrs);
   void count_in_phase_windows(std::uint64_t ts);
   std::uint64_t recent_starts_in(std::uint64_t from, std::uint64_t until) const;
@@ -97,12 +108,13 @@ class Aggregator : public RecordSink {
   std::optional<FooterRecord> footer_;
   DroppedCounts run_dropped_;
   std::unordered_map<std::uint64_t, OpenEntry> open_;
-  std::unordered_map<std::uint64_t, std::uint64_t> awaited_parents_;  // parent id -> its children's durations
+  std::unordered_map<std::uint64_t, DirectChildren> awaited_parents_;  // children of spans not seen yet
   struct FreeDeleter {
     void operator()(void* p) const { std::free(p); }
   };
-  std::unique_ptr<RecentlyEnded[], FreeDeleter> recently_ended_;  // kRecentlyEndedSlots, zeroed: empty
-  std::unordered_map<std::uint64_t, std::size_t> thread_index_;   // tid -> index into summary_.threads
+  std::unique_ptr<RecentlyEnded[], FreeDeleter> recently_ended_;     // kRecentlyEndedSlots, zeroed: empty
+  std::unordered_map<std::uint64_t, EndedChildren> ended_children_;  // of the spans in recently_ended_
+  std::unordered_map<std::uint64_t, std::size_t> thread_index_;      // tid -> index into summary_.threads
   struct ThreadSlot {
     std::uint64_t tid = 0;
     std::size_t index = 0;

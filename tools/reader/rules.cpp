@@ -26,7 +26,7 @@ constexpr std::array kFunctions = {
     FunctionInfo{"max", Family::spans_duration},   FunctionInfo{"error_rate", Family::error_rate},
     FunctionInfo{"counter", Family::counter},      FunctionInfo{"event", Family::event},
     FunctionInfo{"gauge", Family::gauge},          FunctionInfo{"gauge_min", Family::gauge},
-    FunctionInfo{"gauge_max", Family::gauge},
+    FunctionInfo{"gauge_max", Family::gauge},      FunctionInfo{"parallel", Family::spans_duration},
 };
 constexpr std::array<std::string_view, 5> kScalars = {"dropped", "open_spans", "spans", "events",
                                                       "skipped_lines"};
@@ -81,7 +81,8 @@ Rule parse_rule(std::string_view text) {
   const auto family = family_of(rule.function);
   if (!family)
     fail(fmt::format(
-        "unknown function '{}' (expected count, errors, error_rate, total, self, mean, p50, p90, p99, "
+        "unknown function '{}' (expected count, errors, error_rate, total, self, parallel, mean, p50, p90, "
+        "p99, "
         "max, counter, event, gauge, gauge_min, gauge_max, dropped, open_spans, spans, events or "
         "skipped_lines)",
         rule.function));
@@ -172,6 +173,8 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
       if (rule.function == "total") return finish(static_cast<double>(h.sum()), human_duration(h.sum()));
       if (rule.function == "self")
         return finish(static_cast<double>(stats.self_ns), human_duration(stats.self_ns));
+      if (rule.function == "parallel")
+        return finish(static_cast<double>(stats.parallel_ns), human_duration(stats.parallel_ns));
       if (h.count() == 0) {
         result.passed = false;
         result.explanation = fmt::format("no spans match '{}'", rule.argument);

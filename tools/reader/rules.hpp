@@ -2,7 +2,8 @@
 //
 //   rule     := subject OP value
 //   subject  := FUNC "(" GLOB ")" | "dropped" | "open_spans" | "spans" | "events" | "skipped_lines"
-//   FUNC     := count | errors | total | self | mean | p50 | p90 | p99 | max      (over spans matching GLOB)
+//   FUNC     := count | errors | total | self | parallel | mean | p50 | p90 | p99 | max
+//                                                                               (over spans matching GLOB)
 //             | error_rate                                                      (errors / count)
 //             | counter | event                                                 (sum over names matching
 //             GLOB) | gauge | gauge_min | gauge_max                                   (one gauge, by exact

@@ -28,6 +28,8 @@ SpanStats combine_matching(const Summary& summary, std::string_view glob) {
     if (!glob_match(glob, name)) continue;
     combined.durations.merge(stats.durations);
     combined.self_ns += stats.self_ns;
+    combined.raw_self_ns += stats.raw_self_ns;
+    combined.parallel_ns += stats.parallel_ns;
     combined.errors += stats.errors;
     for (const auto& [key, value] : stats.attr_sums) combined.attr_sums[key] += value;
   }

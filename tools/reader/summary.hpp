@@ -26,8 +26,10 @@ template <class Value>
 using StringMap = std::unordered_map<std::string, Value, StringHash, std::equal_to<>>;
 
 struct SpanStats {
-  Histogram durations;        // count, total (sum), max and percentiles
-  std::uint64_t self_ns = 0;  // total self time: durations minus the durations of direct children
+  Histogram durations;  // count, total (sum), max and percentiles
+  // Totals over the spans of span_times() (reader/self_time.hpp): self time with and without the
+  // instrumentation subtracted, and the time their children on other threads covered.
+  std::uint64_t self_ns = 0, raw_self_ns = 0, parallel_ns = 0;
   std::uint64_t errors = 0;
   std::map<std::string, double, std::less<>> attr_sums;  // numeric attributes summed (with --by only)
 };

@@ -429,7 +429,7 @@
     }
   }
 
-  const COLUMNS = [["name", "name"], ["count", "count"], ["total_ns", "total"], ["self_ns", "self"], ["mean_ns", "mean"],
+  const COLUMNS = [["name", "name"], ["count", "count"], ["total_ns", "total"], ["self_ns", "self"], ["parallel_ns", "parallel"], ["mean_ns", "mean"],
                    ["p50_ns", "p50"], ["p90_ns", "p90"], ["p99_ns", "p99"], ["max_ns", "max"], ["errors", "errors"]];
   function drawSummary() {
     const table = document.getElementById("summary");
