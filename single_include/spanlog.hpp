@@ -113,6 +113,7 @@
 // of ..." when several do.
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <string>
 
 
@@ -132,6 +133,9 @@ void start_default_session();
 bool make_room(thread_buffer& b, std::uint64_t need);
 // The site's counter slot number, given on its first add; 0 when every slot is taken.
 std::uint32_t counter_slot_for(const site& s, counter_slot& slot);
+
+// "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
+void describe_exception(const std::exception* e, char* out, std::size_t size);
 
 options options_from_env();
 bool start(const options* opts);  // nullptr: options from the environment
@@ -345,10 +349,10 @@ SPANLOG_END_NAMESPACE
 
 // SPANLOG_PHASE("name"): a phase of the whole run, over the enclosing scope.
 #define SPANLOG_PHASE(name) SPANLOG_PHASE_(__COUNTER__, name)
-#define SPANLOG_PHASE_(id, name)                                                         \
-  SPANLOG_SITE_(id, name, phase);                                                        \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
-                                                        SPANLOG_CAT(spanlog_site_, id), name)
+#define SPANLOG_PHASE_(id, name)                                                   \
+  SPANLOG_SITE_(id, name, phase);                                                  \
+  ::spanlog::phase SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
+                                                  SPANLOG_CAT(spanlog_site_, id), name)
 
 // SPANLOG_SPAN_SET("key", value, ...) and SPANLOG_SPAN_ERROR("message"): on the thread's innermost open span.
 #define SPANLOG_SPAN_SET(...) ::spanlog::set_span_attrs(__VA_ARGS__)
@@ -488,6 +492,14 @@ SPANLOG_ALWAYS_INLINE std::uint64_t ticks() noexcept {
 #endif
 }
 
+// Keeps the next clock read from running ahead of the instructions before it (RDTSC is not ordered with
+// them): a timestamp that must come after a store that other threads look for.
+SPANLOG_ALWAYS_INLINE void order_clock_after_stores() noexcept {
+#if SPANLOG_USE_TSC
+  __builtin_ia32_lfence();
+#endif
+}
+
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/clock.hpp ----
@@ -573,6 +585,7 @@ enum class extended_op : std::uint8_t {
 
 // extended_header::flags
 constexpr std::uint16_t ext_flag_phase = 1;
+constexpr std::uint16_t ext_flag_unwound = 2;  // span_error: set because an exception unwound the span
 
 struct extended_header {
   std::uint32_t size;  // of the whole record, header included, a multiple of record_align
@@ -720,6 +733,11 @@ struct thread_buffer {
   std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
+  // The thread's count of exceptions in flight (std::uncaught_exceptions() without the call): a scoped span
+  // compares it at its end with the count at its begin to see that an exception is unwinding it. Points
+  // into the C++ runtime's per-thread exception state, or to a zero where that cannot be found.
+  const unsigned int* uncaught_exceptions = &no_uncaught_exceptions;
+  static constexpr unsigned int no_uncaught_exceptions = 0;
 
   // Written by the recording thread (relaxed: the flusher only needs eventually exact totals), read by the
   // flusher. `published` is the release that hands records over.
@@ -730,6 +748,9 @@ struct thread_buffer {
   std::atomic<std::uint64_t> dropped_attrs{0};
   std::atomic<std::uint64_t> dropped_async_ends{0};
   std::atomic<std::uint64_t> sampled_out{0};
+  // Phase begins and ends announced, each before its timestamp is read (detail::announce_phase_mark): the
+  // flusher holds back its span counts per phase while a mark is announced but not yet drained.
+  std::atomic<std::uint64_t> phase_marks{0};
 
   // Written by the flusher: `consumed` releases ring space back to the recording thread.
   alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
@@ -751,6 +772,16 @@ struct thread_buffer {
   // Integer counters by slot number (counter_slots.hpp): added to by the recording thread alone (a relaxed
   // load and store, one add instruction), read by the flusher.
   alignas(cache_line) std::atomic<std::uint64_t> counter_sum[counter_slot_count] = {};
+
+  // Drops by name, for the names met first (dropped_names_per_ring of them); the others are counted per
+  // thread only. Written by the recording thread on the drop path, read by the flusher.
+  struct dropped_name {
+    std::atomic<const char*> name{nullptr};
+    std::atomic<std::uint64_t> spans{0};
+    std::atomic<std::uint64_t> events{0};
+  };
+  static constexpr std::size_t dropped_names_per_ring = 16;
+  dropped_name dropped_names[dropped_names_per_ring];
 
   static void count(std::atomic<std::uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -871,6 +902,24 @@ SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
   return buffer_slow(kind);
 }
 
+// A span or an event that found no room: counted for its thread, and for its name while the ring's table of
+// names has room. Out of line: the drop path is the rare one.
+SPANLOG_NOINLINE inline void count_drop_by_name(thread_buffer& b, const char* name, bool span) {
+  thread_buffer::count(span ? b.dropped_spans : b.dropped_events);
+  if (!name) return;
+  for (auto& entry : b.dropped_names) {
+    const char* held = entry.name.load(std::memory_order_relaxed);
+    if (!held) entry.name.store(held = name, std::memory_order_release);
+    if (held == name) return thread_buffer::count(span ? entry.spans : entry.events);
+  }
+}
+SPANLOG_ALWAYS_INLINE void count_dropped_span(thread_buffer& b, const site* s, const char* name) {
+  count_drop_by_name(b, s ? s->name : name, true);
+}
+SPANLOG_ALWAYS_INLINE void count_dropped_event(thread_buffer& b, const site* s, const char* name) {
+  count_drop_by_name(b, s ? s->name : name, false);
+}
+
 SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || slow::make_room(b, need);
 }
@@ -881,7 +930,7 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
 SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
   // Room for the begin and, promised ahead, its end.
   if (!has_room(b, 2 * sizeof(record_header))) {
-    thread_buffer::count(b.dropped_spans);
+    count_dropped_span(b, &s, nullptr);
     return 0;
   }
   std::byte* const data = b.data;
@@ -939,14 +988,14 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
                               std::uint16_t flags, const A&... attrs) {
   if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags,
                       ticks(), true, attrs...)) {
-    thread_buffer::count(b.dropped_spans);
+    count_dropped_span(b, s, name);
     return 0;
   }
   return ++b.span_seq;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
-  if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_events);
+  if (!has_room(b, sizeof(record_header))) return count_dropped_event(b, &s, nullptr);
   b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
@@ -1029,9 +1078,27 @@ SPANLOG_ALWAYS_INLINE void event(const site& s, const A&... attrs) {
     if constexpr (sizeof...(A) == 0) {
       instant(*b, s);
     } else if (!write_extended(*b, &s, extended_op::instant, 0, 0, 0, ticks(), false, attrs...)) {
-      thread_buffer::count(b->dropped_events);
+      count_dropped_event(*b, &s, nullptr);
     }
   }
+}
+
+// An exception is unwinding the span: the error goes before the span's end. Out of line, as it is rare.
+SPANLOG_NOINLINE inline void span_unwound(thread_buffer& b, std::uint64_t seq) {
+  if (!write_extended(b, nullptr, extended_op::span_error, b.span_id(seq), 0, ext_flag_unwound, ticks(),
+                      false))
+    thread_buffer::count(b.dropped_attrs);
+}
+
+// A phase's begin or end, announced before its timestamp is read: the flusher then knows that a span it
+// drained before the mark cannot have started after the mark's time (thread_buffer::phase_marks). Only
+// this thread writes the count; the locked add is the store other threads see before the clock is read.
+inline void announce_phase_mark(thread_buffer& b) {
+  b.phase_marks.fetch_add(1, std::memory_order_seq_cst);
+  order_clock_after_stores();
+}
+inline void withdraw_phase_mark(thread_buffer& b) {
+  b.phase_marks.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 // Attributes or an error set on an open span of this thread.
@@ -1076,6 +1143,7 @@ class scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
         previous_ = buffer_->current_span;
+        uncaught_ = *buffer_->uncaught_exceptions;
         seq_ = detail::span_begin(*buffer_, s);
         site_ = &s;
         buffer_->current_span = seq_;
@@ -1090,6 +1158,7 @@ class scoped_span {
   scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
+      uncaught_ = *buffer_->uncaught_exceptions;
       seq_ = detail::span_begin(*buffer_, s);
       site_ = &s;
       buffer_->current_span = seq_;
@@ -1123,9 +1192,14 @@ class scoped_span {
   scoped_span(const scoped_span&) = delete;
   scoped_span& operator=(const scoped_span&) = delete;
 
+  // A span that an exception unwinds ends with status error: the thread has more exceptions in flight than
+  // when the span began (a span begun while one was unwinding, in a destructor, is not blamed for it).
   ~scoped_span() {
     if (!buffer_) return;
-    if (seq_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    if (seq_) {
+      if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
+      detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    }
     buffer_->current_span = previous_;
   }
 
@@ -1159,15 +1233,10 @@ class scoped_span {
       enter_unrecorded();
     }
   }
-
- private:
-  static const detail::site& unnamed_site() {
-    static constexpr detail::site s{"", "", "", 0, detail::site_kind::span};
-    return s;
-  }
   void enter(const detail::site* s) {
     site_ = s;
     previous_ = buffer_->current_span;
+    uncaught_ = *buffer_->uncaught_exceptions;
     buffer_->current_span = seq_;
   }
   // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
@@ -1178,22 +1247,61 @@ class scoped_span {
     }
   }
 
-  std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
-
   detail::thread_buffer* buffer_ = nullptr;
-  const detail::site* site_ = nullptr;
   // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
   // (id_base | number) is made only when asked for.
   std::uint64_t seq_ = 0;
+
+ private:
+  static const detail::site& unnamed_site() {
+    static constexpr detail::site s{"", "", "", 0, detail::site_kind::span};
+    return s;
+  }
+
+  std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
+
+  const detail::site* site_ = nullptr;
   std::uint64_t previous_ = 0;
+  unsigned int uncaught_ = 0;  // the thread's exceptions in flight when the span began
 };
 
-// A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase.
+// A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase. Its
+// begin and end are announced to the flusher before their timestamps are read (detail::announce_phase_mark),
+// so that run_summary.json counts exactly the spans of every thread that started inside it.
 class phase : public scoped_span {
  public:
   template <std::size_t N>
   explicit phase(const char (&name)[N]) {
-    begin_named(0, name, detail::ext_flag_phase);
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      detail::announce_phase_mark(*buffer_);
+      seq_ = detail::span_begin_with(*buffer_, nullptr, 0, name, detail::ext_flag_phase);
+      settle_begin(nullptr);
+    } else {
+      enter_unrecorded();
+    }
+  }
+  // From SPANLOG_PHASE: the site names it.
+  template <std::size_t N>
+  phase(detail::site_token, const detail::site& s, const char (&)[N]) {
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      detail::announce_phase_mark(*buffer_);
+      seq_ = detail::span_begin(*buffer_, s);
+      settle_begin(&s);
+    } else {
+      enter_unrecorded();
+    }
+  }
+  phase(const phase&) = delete;
+  phase& operator=(const phase&) = delete;
+  // Before the span's own end reads the clock.
+  ~phase() {
+    if (recorded()) detail::announce_phase_mark(*buffer_);
+  }
+
+ private:
+  void settle_begin(const detail::site* s) {
+    if (!seq_) detail::withdraw_phase_mark(*buffer_);  // dropped: no mark will reach the flusher
+    enter(s);
   }
 };
 
@@ -1220,6 +1328,26 @@ inline void set_span_error(std::string_view message = {}) {
   }
 }
 
+namespace detail {
+inline void record_exception_on_current_span(const std::exception* e) {
+  const thread_buffer* b = tl_buffer;
+  if (!b || !b->current_span || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
+  char message[384];
+  slow::describe_exception(e, message, sizeof message);
+  span_update(b->span_id(b->current_span), extended_op::span_error, "message", std::string_view(message));
+}
+}  // namespace detail
+
+// In a catch block: marks the innermost open span of this thread as failed by `e`, status error and message
+// "exception std::runtime_error: disk full". A span the exception then unwinds keeps that message.
+inline void record_exception(const std::exception& e) {
+  detail::record_exception_on_current_span(&e);
+}
+// The same for the exception being handled, of any type (in `catch (...)`).
+inline void record_current_exception() {
+  detail::record_exception_on_current_span(nullptr);
+}
+
 // A span that begins here and ends by the same id on any thread (a request handed between threads).
 // The id is the caller's, unique among the async spans open at once.
 template <std::size_t N, class... A>
@@ -1230,7 +1358,7 @@ void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
                                reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       ++b->span_seq;
     else
-      detail::thread_buffer::count(b->dropped_spans);
+      detail::count_dropped_span(*b, nullptr, name);
   }
 }
 template <class... A>
@@ -1251,7 +1379,7 @@ void event(const char (&name)[N], const A&... attrs) {
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
     if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0,
                                 reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
-      detail::thread_buffer::count(b->dropped_events);
+      detail::count_dropped_event(*b, nullptr, name);
   }
 }
 
@@ -1334,6 +1462,7 @@ SPANLOG_END_NAMESPACE
 // compiles unchanged and, optimized, leaves nothing behind. Arguments are checked as strictly as enabled.
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -1403,6 +1532,8 @@ void set_span_attrs(const A&...) {
   static_assert(detail::attrs_valid<A...>());
 }
 inline void set_span_error(std::string_view = {}) {}
+inline void record_exception(const std::exception&) {}
+inline void record_current_exception() {}
 template <std::size_t N, class... A>
 void async_begin(const char (&)[N], std::uint64_t, const A&...) {
   static_assert(detail::attrs_valid<A...>());
@@ -1445,6 +1576,69 @@ SPANLOG_END_NAMESPACE
 // to the process's hub, which may be this image or another one.
 #include <string>
 
+// ---- begin spanlog/impl/exception_description.hpp ----
+// An exception in words, "std::runtime_error: disk full" (the type demangled, then what()): for the crash
+// record of an uncaught exception and for spanlog::record_exception on a span.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
+
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#define SPANLOG_HAS_CXXABI 1
+#else
+#define SPANLOG_HAS_CXXABI 0
+#endif
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline void readable_type_name(const std::type_info* type, char* out, std::size_t size) {
+  out[0] = 0;
+  if (!type) return;
+#if SPANLOG_HAS_CXXABI
+  int status = 0;
+  char* readable = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
+  std::snprintf(out, size, "%s", status == 0 && readable ? readable : type->name());
+  std::free(readable);
+#else
+  std::snprintf(out, size, "%s", type->name());
+#endif
+}
+
+// `prefix` then `e`, or, when e is nullptr, the exception being handled (of any type).
+inline void describe_exception(const char* prefix, const std::exception* e, char* out, std::size_t size) {
+  char type[256];
+  const char* what = nullptr;
+  if (e) {
+    readable_type_name(&typeid(*e), type, sizeof type);
+    what = e->what();
+  } else {
+#if SPANLOG_HAS_CXXABI
+    readable_type_name(abi::__cxa_current_exception_type(), type, sizeof type);
+#else
+    type[0] = 0;
+#endif
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    if (const std::exception_ptr current = std::current_exception()) {
+      try {
+        std::rethrow_exception(current);
+      } catch (const std::exception& caught) {
+        what = caught.what();
+      } catch (...) {
+      }
+    }
+#endif
+  }
+  std::snprintf(out, size, "%s%s%s%s", prefix, type[0] ? type : "of unknown type", what ? ": " : "",
+                what ? what : "");
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/exception_description.hpp ----
 // ---- begin spanlog/impl/options_from_env.hpp ----
 // Options from the environment (SPANLOG_DIR, SPANLOG_RING_SIZE, ...). Parsing never fails: a bad value is
 // reported once on stderr and the documented default is kept.
@@ -1454,6 +1648,117 @@ SPANLOG_END_NAMESPACE
 #include <cstring>
 #include <string>
 
+// ---- begin spanlog/impl/env_variables.hpp ----
+// Every environment variable spanlog reads, the recorder's and the reader's: the options table
+// (docs/recording.md) in one array, so that a hint naming a variable can be checked against it, and a
+// misspelt SPANLOG_* variable in the environment can be pointed to the one meant.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct env_variable {
+  const char* name;
+  const char* what;
+};
+
+inline constexpr env_variable env_variables[] = {
+    {"SPANLOG", "off disables recording at run time"},
+    {"SPANLOG_DIR", "where runs are written"},
+    {"SPANLOG_RUN_ID", "the run's directory name"},
+    {"SPANLOG_RING_SIZE", "bytes of ring per recording thread"},
+    {"SPANLOG_OVERFLOW", "drop or block when a ring is full"},
+    {"SPANLOG_FLUSH_INTERVAL_MS", "how often the flusher drains"},
+    {"SPANLOG_SPANS", "on/off"},
+    {"SPANLOG_EVENTS", "on/off"},
+    {"SPANLOG_METRICS", "on/off"},
+    {"SPANLOG_SAMPLE", "share of spans kept"},
+    {"SPANLOG_SERVICE", "the service name"},
+    {"SPANLOG_ATTRS", "process attributes"},
+    {"SPANLOG_CRASH_HANDLER", "on/off"},
+    {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
+    {"SPANLOG_OTLP", "on/off"},
+    {"SPANLOG_FORK", "new_run or off"},
+    {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
+    {"SPANLOG_TEST_CRASH_AT", "tests only: crash at a named point"},
+    {"SPANLOG_TEST_HOLD_AT", "tests only: hold at a named point"},
+};
+
+inline bool is_env_variable(std::string_view name) {
+  for (const auto& v : env_variables)
+    if (name == v.name) return true;
+  return false;
+}
+
+// Edits (insertions, deletions, substitutions) between two names.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+inline const char* closest_env_variable(std::string_view name) {
+  const char* best = env_variables[0].name;
+  std::size_t best_distance = ~std::size_t{0};
+  for (const auto& v : env_variables) {
+    const std::size_t d = edit_distance(name, v.name);
+    if (d < best_distance) best = v.name, best_distance = d;
+  }
+  return best;
+}
+
+// A line per SPANLOG_* variable of `environment` (environ's layout: "NAME=value" strings up to a null
+// pointer) that nothing reads: a setting the user believes is in force.
+inline std::string unknown_env_variables_report(const char* const* environment) {
+  std::string report;
+  for (const char* const* entry = environment; entry && *entry; ++entry) {
+    const std::string_view text(*entry);
+    if (text.substr(0, 8) != "SPANLOG_") continue;
+    const std::string_view name = text.substr(0, text.find('='));
+    if (is_env_variable(name)) continue;
+    report += "spanlog: ";
+    report += name;
+    if (name == "SPANLOG_ENABLED") {
+      report +=
+          " in the environment does nothing: it is a compile-time switch (-DSPANLOG_ENABLED=0); "
+          "SPANLOG=off disables recording at run time\n";
+    } else {
+      report += " is not a spanlog variable and is ignored; did you mean ";
+      report += closest_env_variable(name);
+      report += "?\n";
+    }
+  }
+  return report;
+}
+
+inline void warn_unknown_env_variables_once() {
+  static bool warned = false;
+  if (warned) return;
+  warned = true;
+  const std::string report = unknown_env_variables_report(environ);
+  if (!report.empty()) std::fputs(report.c_str(), stderr);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/env_variables.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -1496,6 +1801,7 @@ inline bool valid_ring_bytes(std::size_t n) {
 }
 
 inline options options_from_environment() {
+  warn_unknown_env_variables_once();
   options o;
   auto env = [](const char* name) -> const char* {
     const char* v = std::getenv(name);
@@ -1907,6 +2213,7 @@ SPANLOG_END_NAMESPACE
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
@@ -1971,6 +2278,9 @@ constexpr int crash_wait_for_first_handler_ms = 10000;
 constexpr std::size_t crash_max_depth = 256;
 // The crash handler's output buffer: on its stack-free static storage, written with write(2).
 constexpr std::size_t crash_output_bytes = 16384;
+// How long the flusher waits, at the start of a run, for the hot path to be told to record before it
+// measures what recording costs (start sets the flags microseconds after launching the flusher).
+constexpr std::int64_t overhead_wait_ns = 20000000;
 
 }  // namespace detail
 SPANLOG_END_NAMESPACE
@@ -2456,6 +2766,157 @@ class otlp_live_writer {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/otlp_live_writer.hpp ----
+// ---- begin spanlog/impl/recorder_overhead.hpp ----
+// What recording costs, measured when a run starts and written in its header ("overhead"), so the reader can
+// say how much of a short span is the instrumentation and take it out of a parent's self time. The start
+// runs real scoped spans on the starting thread, into a ring of the probe's own that nothing drains: a
+// begin+end pair in ticks (what the program pays per span), one clock read, and what an empty span's recorded
+// duration reads (the part of the pair inside the span's own interval; the rest falls in its parent's).
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+// ---- begin spanlog/impl/uncaught_exceptions.hpp ----
+// Where the C++ runtime keeps a thread's count of exceptions in flight, so that a scoped span can read it
+// with one load at its begin and one at its end (std::uncaught_exceptions() is a call into the runtime, and
+// from a shared library a TLS lookup: several times the cost of the span's own record). The Itanium C++ ABI
+// (§2.2.2, followed by libstdc++ and libc++abi) lays out the per-thread __cxa_eh_globals as {caught
+// exceptions, uncaught count}. The layout is checked once against std::uncaught_exceptions() while an
+// exception is unwinding; if it does not match, spans read a constant zero and are not marked.
+#include <exception>
+
+
+// Without exceptions (-fno-exceptions) nothing can unwind a span.
+#if (defined(__cpp_exceptions) || defined(__EXCEPTIONS)) && \
+    (defined(__GLIBCXX__) || defined(_LIBCPPABI_VERSION) || defined(__GLIBCPP__))
+#include <cxxabi.h>
+#define SPANLOG_ITANIUM_EH_GLOBALS 1
+#else
+#define SPANLOG_ITANIUM_EH_GLOBALS 0
+#endif
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+#if SPANLOG_ITANIUM_EH_GLOBALS
+struct itanium_eh_globals {
+  void* caught_exceptions;
+  unsigned int uncaught_exceptions;
+};
+
+inline const unsigned int* runtime_uncaught_count() {
+  return &reinterpret_cast<const itanium_eh_globals*>(abi::__cxa_get_globals())->uncaught_exceptions;
+}
+
+// Compares the count with the runtime's answer while an exception of our own is in flight.
+struct uncaught_count_probe {
+  const unsigned int* count;
+  bool& agrees;
+  ~uncaught_count_probe() {
+    agrees = *count == static_cast<unsigned int>(std::uncaught_exceptions()) && *count >= 1;
+  }
+};
+
+inline bool uncaught_count_layout_agrees() {
+  static const bool agrees = [] {
+    bool result = false;
+    try {
+      uncaught_count_probe probe{runtime_uncaught_count(), result};
+      throw 0;
+    } catch (int) {
+    }
+    return result && *runtime_uncaught_count() == static_cast<unsigned int>(std::uncaught_exceptions());
+  }();
+  return agrees;
+}
+#endif
+
+// The calling thread's count of exceptions in flight, for thread_buffer::uncaught_exceptions.
+inline const unsigned int* uncaught_exceptions_of_this_thread() {
+#if SPANLOG_ITANIUM_EH_GLOBALS
+  if (uncaught_count_layout_agrees()) return runtime_uncaught_count();
+#endif
+  return &thread_buffer::no_uncaught_exceptions;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/uncaught_exceptions.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct recorder_overhead {
+  bool measured = false;
+  double span_ticks = 0;     // a scoped span's begin and end, to the program
+  double clock_ticks = 0;    // one ticks()
+  double in_span_ticks = 0;  // an empty span's recorded duration
+};
+
+// The median of `batches` timings of `per_batch` calls of `work`, in ticks per call.
+template <class Work>
+double median_ticks_per_call(int batches, int per_batch, Work&& work) {
+  std::vector<double> per_call;
+  for (int batch = 0; batch < batches; ++batch) {
+    const std::uint64_t begin = ticks();
+    for (int i = 0; i < per_batch; ++i) work();
+    per_call.push_back(static_cast<double>(ticks() - begin) / per_batch);
+  }
+  std::nth_element(per_call.begin(), per_call.begin() + batches / 2, per_call.end());
+  return per_call[static_cast<std::size_t>(batches / 2)];
+}
+
+// Call once the run records (the hot path's flags are set), on a thread of the program: the spans take the
+// path the program's do, into a ring of the probe's own (the thread's own ring is put back after).
+inline recorder_overhead measure_recorder_overhead() {
+  constexpr int batches = 15, pairs_per_batch = 256;
+  constexpr std::size_t ring_bytes = 16384;  // a batch's 256 pairs of 32 bytes, with room to spare
+  static constexpr site probe_site{"spanlog.overhead_probe", "", "", 0, site_kind::span};
+  recorder_overhead out;
+  if (!(g_flags.load(std::memory_order_acquire) & flag_spans)) return out;
+
+  std::vector<std::byte> ring(ring_bytes);
+  thread_buffer probe;
+  probe.data = ring.data();
+  probe.capacity = ring_bytes;
+  probe.mask = ring_bytes - 1;
+  probe.limit = INT64_MAX / 2;  // never short of room: nothing drains this ring
+  probe.uncaught_exceptions = uncaught_exceptions_of_this_thread();
+  thread_buffer* const own = tl_buffer;
+  tl_buffer = &probe;
+
+  out.span_ticks = median_ticks_per_call(batches, pairs_per_batch, [&probe] {
+    probe.head = 0;
+    scoped_span span(site_token{}, probe_site);
+  });
+  // One batch more, left in the ring: what each empty span's end minus its begin reads.
+  probe.head = 0;
+  for (int i = 0; i < pairs_per_batch; ++i) scoped_span span(site_token{}, probe_site);
+  tl_buffer = own;
+  std::vector<double> inside;
+  for (std::uint64_t pos = 0; pos + 2 * sizeof(record_header) <= probe.head;
+       pos += 2 * sizeof(record_header)) {
+    record_header begin, end;
+    std::memcpy(&begin, probe.data + pos, sizeof begin);
+    std::memcpy(&end, probe.data + pos + sizeof begin, sizeof end);
+    if ((begin.site_and_tag & tag_mask) != tag_span_begin || (end.site_and_tag & tag_mask) != tag_span_end)
+      break;  // sampled out, or not the probe's
+    inside.push_back(static_cast<double>(end.value - begin.value));
+  }
+  if (inside.empty()) return out;
+  std::nth_element(inside.begin(), inside.begin() + inside.size() / 2, inside.end());
+  out.in_span_ticks = inside[inside.size() / 2];
+
+  volatile std::uint64_t sink = 0;
+  out.clock_ticks = median_ticks_per_call(batches, pairs_per_batch, [&sink] { sink = ticks(); });
+  out.measured = true;
+  return out;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/recorder_overhead.hpp ----
 // ---- begin spanlog/impl/ring_decoder.hpp ----
 // Reading a ring's records back: the one place for the format's rules (the tag in the low bits of the first
 // word, a padding record's length, an extended record's header and size). Used by the flusher's drain, by
@@ -2800,6 +3261,12 @@ class flusher {
     ::pthread_setname_np(thread_.native_handle(), "spanlog-flusher");
   }
 
+  // From the starting thread, once the hot path records (recorder_overhead.hpp).
+  void take_overhead(const recorder_overhead& o) {
+    overhead_ = o;
+    overhead_taken_.store(true, std::memory_order_release);
+  }
+
   // Returns once everything published before the call is written.
   void flush() {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -2878,6 +3345,10 @@ class flusher {
     std::size_t thread_index = 0;  // into threads_
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
                   reported_async_ends = 0, reported_sampled = 0;
+    std::uint64_t phase_marks_drained = 0;  // in step with thread_buffer::phase_marks once drained
+    // thread_buffer::dropped_names as last reported
+    std::uint64_t reported_name_spans[thread_buffer::dropped_names_per_ring] = {};
+    std::uint64_t reported_name_events[thread_buffer::dropped_names_per_ring] = {};
   };
 
   struct async_open {
@@ -2922,6 +3393,12 @@ class flusher {
       st.reported_attrs = b->dropped_attrs.load(std::memory_order_relaxed);
       st.reported_async_ends = b->dropped_async_ends.load(std::memory_order_relaxed);
       st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
+      // Marks of the skipped records (a phase's end cannot be told from a span's there) belong to no run.
+      st.phase_marks_drained = b->phase_marks.load(std::memory_order_acquire);
+      for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+        st.reported_name_spans[i] = b->dropped_names[i].spans.load(std::memory_order_relaxed);
+        st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
+      }
     }
     st.thread_index = threads_.size();
     threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
@@ -2972,6 +3449,7 @@ class flusher {
     SPANLOG_CRASH_POINT("flusher.started");
     if (!begin_work()) park();
     calibration_.measure_initial_rate([this] { park_if_crashing(); });
+    write_overhead_when_taken();
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
@@ -3065,7 +3543,6 @@ class flusher {
   // Drains every ring in passes of at most drain_batch_bytes each, so the text formatted between two safe
   // points (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
   void drain_all() {
-    cycle_starts_.clear();
     for (int pass = 0; pass < drain_passes_per_cycle; ++pass) {
       bool more = false;
       for (std::size_t i = 0; i < states_.size(); ++i) {
@@ -3082,7 +3559,7 @@ class flusher {
       const bool adopted = retire_exited();
       if (!more && !adopted) break;
     }
-    count_spans_in_phases();
+    settle_spans_in_phases(false);
   }
 
   // Returns whether a new thread's ring was adopted on the way.
@@ -3127,7 +3604,7 @@ class flusher {
           o.start_ticks = r.value;
           o.name = name;
           o.is_phase = r.begins_phase();
-          if (o.is_phase) begin_phase(o, r.s->name);
+          if (o.is_phase) begin_phase(st, o, r.s->name);
           break;
         }
         case tag_span_end:
@@ -3187,7 +3664,7 @@ class flusher {
     } else {
       write_span(o, end_ticks, tid);
     }
-    if (o.is_phase) end_phase(o, end_ticks);
+    if (o.is_phase) end_phase(st, o, end_ticks);
     --st.depth;
   }
 
@@ -3205,7 +3682,7 @@ class flusher {
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
         o.is_phase = r.begins_phase();
-        if (o.is_phase) begin_phase(o, r.name());
+        if (o.is_phase) begin_phase(st, o, r.name());
         break;
       }
       case extended_op::instant:
@@ -3222,6 +3699,9 @@ class flusher {
             std::memcpy(&slot, attrs, sizeof slot);
             if (slot.type == attr_type::string)
               o->message.assign(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
+          } else if ((x.flags & ext_flag_unwound) && o->message.empty()) {
+            // What the program said of the exception (spanlog::record_exception) stays.
+            o->message = "exception";
           }
         } else {
           scratch_.clear();
@@ -3309,10 +3789,12 @@ class flusher {
   }
 
   // ---- phases ----
-  void begin_phase(open_span& o, const char* name) {
+  void begin_phase(buffer_state& st, open_span& o, const char* name) {
+    ++st.phase_marks_drained;
     phases_.push_back(phase_info{name ? name : "", o.id, o.start_ticks});
   }
-  void end_phase(const open_span& o, std::uint64_t end_ticks) {
+  void end_phase(buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+    ++st.phase_marks_drained;
     for (auto it = phases_.rbegin(); it != phases_.rend(); ++it) {
       if (it->span_id != o.id) continue;
       it->end_ticks = end_ticks;
@@ -3330,14 +3812,32 @@ class flusher {
       return;
     }
   }
-  // Spans of every thread that started inside a phase's interval; counted once the cycle has seen every
-  // ring, since a phase's begin and the spans within it sit in different rings.
-  void count_spans_in_phases() {
-    if (phases_.empty() || cycle_starts_.empty()) return;
+  // run_summary.json counts, per phase, the spans of every thread that started inside it. A phase's begin
+  // and the spans within it sit in different rings, drained in turn: a worker's span can be drained a cycle
+  // before the phase's begin (or a span begun after a phase ended, before its end). So the starts of ended
+  // spans are held until no phase mark is in flight: every thread announces a phase's begin and end before
+  // reading its timestamp (announce_phase_mark), so once every announced mark has been drained, any mark
+  // still to come is later than every start held, and the phases as known are final for them.
+  void settle_spans_in_phases(bool stopping) {
+    unsettled_starts_.insert(unsettled_starts_.end(), cycle_starts_.begin(), cycle_starts_.end());
+    cycle_starts_.clear();
+    if (unsettled_starts_.empty() || (!stopping && phase_mark_in_flight())) return;
+    count_spans_in_phases(unsettled_starts_);
+    unsettled_starts_.clear();
+  }
+
+  bool phase_mark_in_flight() const {
+    for (const auto& st : states_)
+      if (st.buf->phase_marks.load(std::memory_order_acquire) != st.phase_marks_drained) return true;
+    return false;
+  }
+
+  void count_spans_in_phases(const std::vector<std::uint64_t>& starts) {
+    if (phases_.empty()) return;
+    const std::uint64_t earliest = *std::min_element(starts.begin(), starts.end());
     for (auto& ph : phases_) {
-      if (ph.end_ticks && ph.end_ticks < *std::min_element(cycle_starts_.begin(), cycle_starts_.end()))
-        continue;
-      for (std::uint64_t s : cycle_starts_)
+      if (ph.end_ticks && ph.end_ticks <= earliest) continue;
+      for (std::uint64_t s : starts)
         if (s >= ph.begin_ticks && (ph.end_ticks == 0 || s < ph.end_ticks)) ++ph.spans;
     }
   }
@@ -3461,6 +3961,8 @@ class flusher {
     w_.raw(",\"async_ends\":");
     w_.u64(dx - st.reported_async_ends);
     w_.raw(",\"reason\":\"ring_full\"");
+    write_dropped_names(st, "span_names", &thread_buffer::dropped_name::spans, st.reported_name_spans);
+    write_dropped_names(st, "event_names", &thread_buffer::dropped_name::events, st.reported_name_events);
     end_record();
     totals_.dropped_spans += ds - st.reported_spans;
     totals_.dropped_events += de - st.reported_events;
@@ -3472,6 +3974,31 @@ class flusher {
     st.reported_metrics = dm;
     st.reported_attrs = da;
     st.reported_async_ends = dx;
+  }
+
+  // ,"span_names":{"parse":118}: what each name of the ring's table lost since the last report.
+  void write_dropped_names(buffer_state& st, const char* key,
+                           std::atomic<std::uint64_t> thread_buffer::dropped_name::*count,
+                           std::uint64_t (&reported)[thread_buffer::dropped_names_per_ring]) {
+    bool any = false;
+    for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+      auto& entry = st.buf->dropped_names[i];
+      const char* name = entry.name.load(std::memory_order_acquire);
+      if (!name) break;
+      const std::uint64_t now = (entry.*count).load(std::memory_order_relaxed);
+      if (now == reported[i]) continue;
+      w_.raw(any ? "," : ",\"");
+      if (!any) {
+        w_.raw(key);
+        w_.raw("\":{");
+      }
+      any = true;
+      w_.raw(*quoted_name(name, name));
+      w_.raw(':');
+      w_.u64(now - reported[i]);
+      reported[i] = now;
+    }
+    if (any) w_.raw('}');
   }
 
   // A thread has exited and its ring is drained: report it, then hand the ring to the next new thread.
@@ -3673,7 +4200,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":1,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":2,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -3686,6 +4213,7 @@ class flusher {
     w.i64(calibration_.anchor_ns);
     w.raw(",\"clock\":");
     write_clock(w);
+    w.raw(std::string_view(overhead_json_, overhead_json_size_.load(std::memory_order_acquire)));
     w.raw(std::string_view(header_tail_));
   }
 
@@ -3715,6 +4243,36 @@ class flusher {
     }
     w.raw('}');
     return std::string(w.data(), w.size());
+  }
+
+  // Before the header: the start measures the overhead just after launching this thread.
+  void write_overhead_when_taken() {
+    const std::int64_t give_up = steady_ns() + overhead_wait_ns;
+    while (!overhead_taken_.load(std::memory_order_acquire) && steady_ns() < give_up) {
+      park_if_crashing();
+      std::this_thread::yield();
+    }
+    if (!overhead_taken_.load(std::memory_order_acquire) || !overhead_.measured) return;
+    const double ns_per_tick = calibration_.current_ns_per_tick();
+    auto rounded = [](double v) { return std::round(v * 10) / 10; };
+    jsonl_writer w;
+    w.raw(",\"overhead\":{\"span_ns\":");
+    w.f64(rounded(overhead_.span_ticks * ns_per_tick));
+    w.raw(",\"span_ticks\":");
+    w.f64(rounded(overhead_.span_ticks));
+    w.raw(",\"clock_ns\":");
+    w.f64(rounded(overhead_.clock_ticks * ns_per_tick));
+    w.raw(",\"clock_ticks\":");
+    w.f64(rounded(overhead_.clock_ticks));
+    w.raw(",\"in_span_ns\":");
+    w.f64(rounded(overhead_.in_span_ticks * ns_per_tick));
+    w.raw(",\"in_parent_ns\":");
+    w.f64(rounded(std::max(0.0, overhead_.span_ticks - overhead_.in_span_ticks) * ns_per_tick));
+    w.raw('}');
+    // The crash handler may write the header from this: the size is set once the text is whole.
+    const std::size_t size = std::min(w.size(), sizeof overhead_json_);
+    std::memcpy(overhead_json_, w.data(), size);
+    overhead_json_size_.store(size, std::memory_order_release);
   }
 
   void write_header() {
@@ -3847,6 +4405,7 @@ class flusher {
     drain_all();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     drain_all();
+    settle_spans_in_phases(true);  // a mark still in flight now is never drained: it belongs to no run
     emit_metrics_and_drops();
     SPANLOG_CRASH_POINT("stop.finish");
     park_if_crashing();
@@ -3938,7 +4497,8 @@ class flusher {
   std::vector<buffer_state> states_;
   std::vector<thread_summary> threads_;
   std::vector<phase_info> phases_;
-  std::vector<std::uint64_t> cycle_starts_;
+  std::vector<std::uint64_t> cycle_starts_;      // starts of the spans ended in this drain cycle
+  std::vector<std::uint64_t> unsettled_starts_;  // held while a phase mark is in flight
   std::unordered_map<std::uint64_t, async_open> async_open_;
   std::unordered_map<std::uint64_t, async_pending_end> async_pending_;
   struct counter_total {
@@ -3969,6 +4529,10 @@ class flusher {
   const std::string process_name_;
   const std::string host_;
   std::string header_tail_;
+  recorder_overhead overhead_;
+  std::atomic<bool> overhead_taken_{false};
+  char overhead_json_[256] = {};  // ,"overhead":{...} once measured
+  std::atomic<std::size_t> overhead_json_size_{0};
   char crash_run_id_[256] = {};  // the run id a crash handler gave the directory it made
   std::uint64_t bytes_written_ = 0;
   std::uint64_t released_up_to_ = 0;
@@ -4423,14 +4987,6 @@ SPANLOG_END_NAMESPACE
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
-#include <typeinfo>
-
-#if __has_include(<cxxabi.h>)
-#include <cxxabi.h>
-#define SPANLOG_HAS_CXXABI 1
-#else
-#define SPANLOG_HAS_CXXABI 0
-#endif
 
 
 SPANLOG_BEGIN_NAMESPACE
@@ -4439,41 +4995,13 @@ namespace detail {
 inline std::terminate_handler g_previous_terminate_handler = nullptr;
 inline std::atomic<bool> g_terminate_handler_installed{false};
 
-// The readable name of the exception being handled, or "" when the runtime cannot say.
-inline void current_exception_type(char* out, std::size_t size) {
-  out[0] = 0;
-#if SPANLOG_HAS_CXXABI
-  const std::type_info* type = abi::__cxa_current_exception_type();
-  if (!type) return;
-  int status = 0;
-  char* readable = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
-  std::snprintf(out, size, "%s", status == 0 && readable ? readable : type->name());
-  std::free(readable);
-#else
-  (void)size;
-#endif
-}
-
 // "uncaught exception std::runtime_error: disk full", for the crash record.
 inline void describe_termination(char* out, std::size_t size) {
-  const std::exception_ptr current = std::current_exception();
-  if (!current) {
+  if (!std::current_exception()) {
     std::snprintf(out, size, "std::terminate called without an active exception");
     return;
   }
-  char type[256];
-  current_exception_type(type, sizeof type);
-  const char* what = nullptr;
-#if defined(__cpp_exceptions)
-  try {
-    std::rethrow_exception(current);
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-  }
-#endif
-  std::snprintf(out, size, "uncaught exception %s%s%s", type[0] ? type : "of unknown type", what ? ": " : "",
-                what ? what : "");
+  describe_exception("uncaught exception ", nullptr, out, size);
 }
 
 [[noreturn]] inline void terminate_handler() {
@@ -4629,8 +5157,13 @@ inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.tail_cache = b.consumed.load(std::memory_order_acquire);
   b.woken_at_tail = ~std::uint64_t{0};
   for (auto* counter : {&b.dropped_spans, &b.dropped_events, &b.dropped_metrics, &b.dropped_attrs,
-                        &b.dropped_async_ends, &b.sampled_out})
+                        &b.dropped_async_ends, &b.sampled_out, &b.phase_marks})
     counter->store(0, std::memory_order_relaxed);
+  for (auto& entry : b.dropped_names) {
+    entry.name.store(nullptr, std::memory_order_relaxed);
+    entry.spans.store(0, std::memory_order_relaxed);
+    entry.events.store(0, std::memory_order_relaxed);
+  }
   if (b.capacity != bytes) {  // the run in force asks for another size; the ring is empty
     ::operator delete(b.data, std::align_val_t(cache_line));
     b.data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));
@@ -4891,6 +5424,8 @@ inline void start_locked(session_control& c, options o) {
   SPANLOG_CRASH_POINT("start.before_launch");
   c.active->launch();
   set_flags_everywhere(flags, threshold);
+  // On this thread, as the program's spans take its path; about 0.2 ms, once per start.
+  c.active->take_overhead(measure_recorder_overhead());
 }
 
 inline void start_default_session() {
@@ -5202,6 +5737,7 @@ namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 
 thread_buffer* attach_current_thread(bool late) {
   thread_buffer* b = hub().acquire_thread_ring();
+  if (b) b->uncaught_exceptions = uncaught_exceptions_of_this_thread();
   tl_buffer = b;
   (late ? tl_late_exit_guard : tl_exit_guard).buffer = b;
   return b;
@@ -5217,6 +5753,10 @@ bool make_room(thread_buffer& b, std::uint64_t need) {
 
 std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
   return hub().counter_slot_for(s, slot);
+}
+
+void describe_exception(const std::exception* e, char* out, std::size_t size) {
+  detail::describe_exception("exception ", e, out, size);
 }
 
 options options_from_env() {

@@ -6,6 +6,9 @@
 #include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 
+#include <spanlog/impl/env_variables.hpp>
+
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -360,4 +363,28 @@ TEST_CASE("a run's ring size applies to threads that begin recording after its s
   const auto run = read_run(dir + "/large");
   CHECK(count_named(run, "burst") == 100000);
   CHECK(test_support::json_int(run.footer, "/dropped/spans") == 0);
+}
+
+TEST_CASE("a SPANLOG_ variable that nothing reads is reported with the closest known name") {
+  const char* environment[] = {"PATH=/usr/bin",         "SPANLOG_RING_BYTES=64M",
+                               "SPANLOG_DIR=/tmp/runs", "SPANLOG_FLUSH_INTERVAL=5",
+                               "SPANLOG_ENABLED=0",     nullptr};
+  const std::string report = spanlog::detail::unknown_env_variables_report(environment);
+  CHECK(report.find("SPANLOG_RING_BYTES is not a spanlog variable and is ignored; did you mean "
+                    "SPANLOG_RING_SIZE?") != std::string::npos);
+  CHECK(report.find("SPANLOG_FLUSH_INTERVAL is not a spanlog variable and is ignored; did you mean "
+                    "SPANLOG_FLUSH_INTERVAL_MS?") != std::string::npos);
+  CHECK(report.find("SPANLOG_ENABLED in the environment does nothing") != std::string::npos);
+  CHECK(report.find("SPANLOG_DIR") == std::string::npos);  // known
+  CHECK(report.find("PATH") == std::string::npos);
+  CHECK(std::count(report.begin(), report.end(), '\n') == 3);
+}
+
+TEST_CASE("every variable of the options table is documented in docs/recording.md") {
+  const std::string doc =
+      test_support::read_file(std::string(SPANLOG_TEST_SOURCE_ROOT) + "/docs/recording.md");
+  for (const auto& v : spanlog::detail::env_variables) {
+    INFO(v.name);
+    CHECK(doc.find(std::string("`") + v.name) != std::string::npos);
+  }
 }

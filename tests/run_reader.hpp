@@ -254,6 +254,16 @@ inline run_contents read_run(const std::string& run_dir) {
 }
 
 // A number field of a JSON text (the footer, run_summary.json), by a JSON pointer such as "/dropped/spans".
+inline double json_double(const std::string& json, const char* pointer) {
+  simdjson::dom::parser p;
+  simdjson::dom::element e;
+  REQUIRE(!p.parse(json).get(e));
+  double v = -1;
+  auto err = e.at_pointer(pointer).get(v);
+  REQUIRE_MESSAGE(!err, "no number at " << pointer << " in " << json);
+  return v;
+}
+
 inline std::int64_t json_int(const std::string& json, const char* pointer) {
   simdjson::dom::parser p;
   simdjson::dom::element e;

@@ -39,6 +39,7 @@ class scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
         previous_ = buffer_->current_span;
+        uncaught_ = *buffer_->uncaught_exceptions;
         seq_ = detail::span_begin(*buffer_, s);
         site_ = &s;
         buffer_->current_span = seq_;
@@ -53,6 +54,7 @@ class scoped_span {
   scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
+      uncaught_ = *buffer_->uncaught_exceptions;
       seq_ = detail::span_begin(*buffer_, s);
       site_ = &s;
       buffer_->current_span = seq_;
@@ -86,9 +88,14 @@ class scoped_span {
   scoped_span(const scoped_span&) = delete;
   scoped_span& operator=(const scoped_span&) = delete;
 
+  // A span that an exception unwinds ends with status error: the thread has more exceptions in flight than
+  // when the span began (a span begun while one was unwinding, in a destructor, is not blamed for it).
   ~scoped_span() {
     if (!buffer_) return;
-    if (seq_) detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    if (seq_) {
+      if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
+      detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+    }
     buffer_->current_span = previous_;
   }
 
@@ -122,15 +129,10 @@ class scoped_span {
       enter_unrecorded();
     }
   }
-
- private:
-  static const detail::site& unnamed_site() {
-    static constexpr detail::site s{"", "", "", 0, detail::site_kind::span};
-    return s;
-  }
   void enter(const detail::site* s) {
     site_ = s;
     previous_ = buffer_->current_span;
+    uncaught_ = *buffer_->uncaught_exceptions;
     buffer_->current_span = seq_;
   }
   // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
@@ -141,22 +143,61 @@ class scoped_span {
     }
   }
 
-  std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
-
   detail::thread_buffer* buffer_ = nullptr;
-  const detail::site* site_ = nullptr;
   // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
   // (id_base | number) is made only when asked for.
   std::uint64_t seq_ = 0;
+
+ private:
+  static const detail::site& unnamed_site() {
+    static constexpr detail::site s{"", "", "", 0, detail::site_kind::span};
+    return s;
+  }
+
+  std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
+
+  const detail::site* site_ = nullptr;
   std::uint64_t previous_ = 0;
+  unsigned int uncaught_ = 0;  // the thread's exceptions in flight when the span began
 };
 
-// A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase.
+// A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase. Its
+// begin and end are announced to the flusher before their timestamps are read (detail::announce_phase_mark),
+// so that run_summary.json counts exactly the spans of every thread that started inside it.
 class phase : public scoped_span {
  public:
   template <std::size_t N>
   explicit phase(const char (&name)[N]) {
-    begin_named(0, name, detail::ext_flag_phase);
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      detail::announce_phase_mark(*buffer_);
+      seq_ = detail::span_begin_with(*buffer_, nullptr, 0, name, detail::ext_flag_phase);
+      settle_begin(nullptr);
+    } else {
+      enter_unrecorded();
+    }
+  }
+  // From SPANLOG_PHASE: the site names it.
+  template <std::size_t N>
+  phase(detail::site_token, const detail::site& s, const char (&)[N]) {
+    if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
+      detail::announce_phase_mark(*buffer_);
+      seq_ = detail::span_begin(*buffer_, s);
+      settle_begin(&s);
+    } else {
+      enter_unrecorded();
+    }
+  }
+  phase(const phase&) = delete;
+  phase& operator=(const phase&) = delete;
+  // Before the span's own end reads the clock.
+  ~phase() {
+    if (recorded()) detail::announce_phase_mark(*buffer_);
+  }
+
+ private:
+  void settle_begin(const detail::site* s) {
+    if (!seq_) detail::withdraw_phase_mark(*buffer_);  // dropped: no mark will reach the flusher
+    enter(s);
   }
 };
 
@@ -183,6 +224,26 @@ inline void set_span_error(std::string_view message = {}) {
   }
 }
 
+namespace detail {
+inline void record_exception_on_current_span(const std::exception* e) {
+  const thread_buffer* b = tl_buffer;
+  if (!b || !b->current_span || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
+  char message[384];
+  slow::describe_exception(e, message, sizeof message);
+  span_update(b->span_id(b->current_span), extended_op::span_error, "message", std::string_view(message));
+}
+}  // namespace detail
+
+// In a catch block: marks the innermost open span of this thread as failed by `e`, status error and message
+// "exception std::runtime_error: disk full". A span the exception then unwinds keeps that message.
+inline void record_exception(const std::exception& e) {
+  detail::record_exception_on_current_span(&e);
+}
+// The same for the exception being handled, of any type (in `catch (...)`).
+inline void record_current_exception() {
+  detail::record_exception_on_current_span(nullptr);
+}
+
 // A span that begins here and ends by the same id on any thread (a request handed between threads).
 // The id is the caller's, unique among the async spans open at once.
 template <std::size_t N, class... A>
@@ -193,7 +254,7 @@ void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
                                reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       ++b->span_seq;
     else
-      detail::thread_buffer::count(b->dropped_spans);
+      detail::count_dropped_span(*b, nullptr, name);
   }
 }
 template <class... A>
@@ -214,7 +275,7 @@ void event(const char (&name)[N], const A&... attrs) {
   if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
     if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0,
                                 reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
-      detail::thread_buffer::count(b->dropped_events);
+      detail::count_dropped_event(*b, nullptr, name);
   }
 }
 

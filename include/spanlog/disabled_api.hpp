@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -74,6 +75,8 @@ void set_span_attrs(const A&...) {
   static_assert(detail::attrs_valid<A...>());
 }
 inline void set_span_error(std::string_view = {}) {}
+inline void record_exception(const std::exception&) {}
+inline void record_current_exception() {}
 template <std::size_t N, class... A>
 void async_begin(const char (&)[N], std::uint64_t, const A&...) {
   static_assert(detail::attrs_valid<A...>());

@@ -46,10 +46,10 @@
 
 // SPANLOG_PHASE("name"): a phase of the whole run, over the enclosing scope.
 #define SPANLOG_PHASE(name) SPANLOG_PHASE_(__COUNTER__, name)
-#define SPANLOG_PHASE_(id, name)                                                         \
-  SPANLOG_SITE_(id, name, phase);                                                        \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
-                                                        SPANLOG_CAT(spanlog_site_, id), name)
+#define SPANLOG_PHASE_(id, name)                                                   \
+  SPANLOG_SITE_(id, name, phase);                                                  \
+  ::spanlog::phase SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
+                                                  SPANLOG_CAT(spanlog_site_, id), name)
 
 // SPANLOG_SPAN_SET("key", value, ...) and SPANLOG_SPAN_ERROR("message"): on the thread's innermost open span.
 #define SPANLOG_SPAN_SET(...) ::spanlog::set_span_attrs(__VA_ARGS__)

@@ -23,5 +23,13 @@ SPANLOG_ALWAYS_INLINE std::uint64_t ticks() noexcept {
 #endif
 }
 
+// Keeps the next clock read from running ahead of the instructions before it (RDTSC is not ordered with
+// them): a timestamp that must come after a store that other threads look for.
+SPANLOG_ALWAYS_INLINE void order_clock_after_stores() noexcept {
+#if SPANLOG_USE_TSC
+  __builtin_ia32_lfence();
+#endif
+}
+
 }  // namespace detail
 SPANLOG_END_NAMESPACE

@@ -57,6 +57,7 @@ enum class extended_op : std::uint8_t {
 
 // extended_header::flags
 constexpr std::uint16_t ext_flag_phase = 1;
+constexpr std::uint16_t ext_flag_unwound = 2;  // span_error: set because an exception unwound the span
 
 struct extended_header {
   std::uint32_t size;  // of the whole record, header included, a multiple of record_align

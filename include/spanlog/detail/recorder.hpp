@@ -78,6 +78,24 @@ SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
   return buffer_slow(kind);
 }
 
+// A span or an event that found no room: counted for its thread, and for its name while the ring's table of
+// names has room. Out of line: the drop path is the rare one.
+SPANLOG_NOINLINE inline void count_drop_by_name(thread_buffer& b, const char* name, bool span) {
+  thread_buffer::count(span ? b.dropped_spans : b.dropped_events);
+  if (!name) return;
+  for (auto& entry : b.dropped_names) {
+    const char* held = entry.name.load(std::memory_order_relaxed);
+    if (!held) entry.name.store(held = name, std::memory_order_release);
+    if (held == name) return thread_buffer::count(span ? entry.spans : entry.events);
+  }
+}
+SPANLOG_ALWAYS_INLINE void count_dropped_span(thread_buffer& b, const site* s, const char* name) {
+  count_drop_by_name(b, s ? s->name : name, true);
+}
+SPANLOG_ALWAYS_INLINE void count_dropped_event(thread_buffer& b, const site* s, const char* name) {
+  count_drop_by_name(b, s ? s->name : name, false);
+}
+
 SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || slow::make_room(b, need);
 }
@@ -88,7 +106,7 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
 SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
   // Room for the begin and, promised ahead, its end.
   if (!has_room(b, 2 * sizeof(record_header))) {
-    thread_buffer::count(b.dropped_spans);
+    count_dropped_span(b, &s, nullptr);
     return 0;
   }
   std::byte* const data = b.data;
@@ -146,14 +164,14 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
                               std::uint16_t flags, const A&... attrs) {
   if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags,
                       ticks(), true, attrs...)) {
-    thread_buffer::count(b.dropped_spans);
+    count_dropped_span(b, s, name);
     return 0;
   }
   return ++b.span_seq;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
-  if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_events);
+  if (!has_room(b, sizeof(record_header))) return count_dropped_event(b, &s, nullptr);
   b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
@@ -236,9 +254,27 @@ SPANLOG_ALWAYS_INLINE void event(const site& s, const A&... attrs) {
     if constexpr (sizeof...(A) == 0) {
       instant(*b, s);
     } else if (!write_extended(*b, &s, extended_op::instant, 0, 0, 0, ticks(), false, attrs...)) {
-      thread_buffer::count(b->dropped_events);
+      count_dropped_event(*b, &s, nullptr);
     }
   }
+}
+
+// An exception is unwinding the span: the error goes before the span's end. Out of line, as it is rare.
+SPANLOG_NOINLINE inline void span_unwound(thread_buffer& b, std::uint64_t seq) {
+  if (!write_extended(b, nullptr, extended_op::span_error, b.span_id(seq), 0, ext_flag_unwound, ticks(),
+                      false))
+    thread_buffer::count(b.dropped_attrs);
+}
+
+// A phase's begin or end, announced before its timestamp is read: the flusher then knows that a span it
+// drained before the mark cannot have started after the mark's time (thread_buffer::phase_marks). Only
+// this thread writes the count; the locked add is the store other threads see before the clock is read.
+inline void announce_phase_mark(thread_buffer& b) {
+  b.phase_marks.fetch_add(1, std::memory_order_seq_cst);
+  order_clock_after_stores();
+}
+inline void withdraw_phase_mark(thread_buffer& b) {
+  b.phase_marks.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 // Attributes or an error set on an open span of this thread.

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include "../config.hpp"
@@ -27,6 +28,9 @@ void start_default_session();
 bool make_room(thread_buffer& b, std::uint64_t need);
 // The site's counter slot number, given on its first add; 0 when every slot is taken.
 std::uint32_t counter_slot_for(const site& s, counter_slot& slot);
+
+// "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
+void describe_exception(const std::exception* e, char* out, std::size_t size);
 
 options options_from_env();
 bool start(const options* opts);  // nullptr: options from the environment

@@ -35,6 +35,11 @@ struct thread_buffer {
   std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
+  // The thread's count of exceptions in flight (std::uncaught_exceptions() without the call): a scoped span
+  // compares it at its end with the count at its begin to see that an exception is unwinding it. Points
+  // into the C++ runtime's per-thread exception state, or to a zero where that cannot be found.
+  const unsigned int* uncaught_exceptions = &no_uncaught_exceptions;
+  static constexpr unsigned int no_uncaught_exceptions = 0;
 
   // Written by the recording thread (relaxed: the flusher only needs eventually exact totals), read by the
   // flusher. `published` is the release that hands records over.
@@ -45,6 +50,9 @@ struct thread_buffer {
   std::atomic<std::uint64_t> dropped_attrs{0};
   std::atomic<std::uint64_t> dropped_async_ends{0};
   std::atomic<std::uint64_t> sampled_out{0};
+  // Phase begins and ends announced, each before its timestamp is read (detail::announce_phase_mark): the
+  // flusher holds back its span counts per phase while a mark is announced but not yet drained.
+  std::atomic<std::uint64_t> phase_marks{0};
 
   // Written by the flusher: `consumed` releases ring space back to the recording thread.
   alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
@@ -66,6 +74,16 @@ struct thread_buffer {
   // Integer counters by slot number (counter_slots.hpp): added to by the recording thread alone (a relaxed
   // load and store, one add instruction), read by the flusher.
   alignas(cache_line) std::atomic<std::uint64_t> counter_sum[counter_slot_count] = {};
+
+  // Drops by name, for the names met first (dropped_names_per_ring of them); the others are counted per
+  // thread only. Written by the recording thread on the drop path, read by the flusher.
+  struct dropped_name {
+    std::atomic<const char*> name{nullptr};
+    std::atomic<std::uint64_t> spans{0};
+    std::atomic<std::uint64_t> events{0};
+  };
+  static constexpr std::size_t dropped_names_per_ring = 16;
+  dropped_name dropped_names[dropped_names_per_ring];
 
   static void count(std::atomic<std::uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

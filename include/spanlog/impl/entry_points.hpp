@@ -5,8 +5,10 @@
 
 #include "../config.hpp"
 #include "../detail/slow_paths.hpp"
+#include "exception_description.hpp"
 #include "options_from_env.hpp"
 #include "process_hub.hpp"
+#include "uncaught_exceptions.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -14,6 +16,7 @@ namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 
 thread_buffer* attach_current_thread(bool late) {
   thread_buffer* b = hub().acquire_thread_ring();
+  if (b) b->uncaught_exceptions = uncaught_exceptions_of_this_thread();
   tl_buffer = b;
   (late ? tl_late_exit_guard : tl_exit_guard).buffer = b;
   return b;
@@ -29,6 +32,10 @@ bool make_room(thread_buffer& b, std::uint64_t need) {
 
 std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
   return hub().counter_slot_for(s, slot);
+}
+
+void describe_exception(const std::exception* e, char* out, std::size_t size) {
+  detail::describe_exception("exception ", e, out, size);
 }
 
 options options_from_env() {

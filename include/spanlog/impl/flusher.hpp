@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <cstdint>
@@ -38,6 +39,7 @@
 #include "crash_state.hpp"
 #include "jsonl_writer.hpp"
 #include "otlp_live_writer.hpp"
+#include "recorder_overhead.hpp"
 #include "ring_decoder.hpp"
 #include "ring_wait.hpp"
 #include "runtime_constants.hpp"
@@ -138,6 +140,12 @@ class flusher {
     ::pthread_setname_np(thread_.native_handle(), "spanlog-flusher");
   }
 
+  // From the starting thread, once the hot path records (recorder_overhead.hpp).
+  void take_overhead(const recorder_overhead& o) {
+    overhead_ = o;
+    overhead_taken_.store(true, std::memory_order_release);
+  }
+
   // Returns once everything published before the call is written.
   void flush() {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -216,6 +224,10 @@ class flusher {
     std::size_t thread_index = 0;  // into threads_
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
                   reported_async_ends = 0, reported_sampled = 0;
+    std::uint64_t phase_marks_drained = 0;  // in step with thread_buffer::phase_marks once drained
+    // thread_buffer::dropped_names as last reported
+    std::uint64_t reported_name_spans[thread_buffer::dropped_names_per_ring] = {};
+    std::uint64_t reported_name_events[thread_buffer::dropped_names_per_ring] = {};
   };
 
   struct async_open {
@@ -260,6 +272,12 @@ class flusher {
       st.reported_attrs = b->dropped_attrs.load(std::memory_order_relaxed);
       st.reported_async_ends = b->dropped_async_ends.load(std::memory_order_relaxed);
       st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
+      // Marks of the skipped records (a phase's end cannot be told from a span's there) belong to no run.
+      st.phase_marks_drained = b->phase_marks.load(std::memory_order_acquire);
+      for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+        st.reported_name_spans[i] = b->dropped_names[i].spans.load(std::memory_order_relaxed);
+        st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
+      }
     }
     st.thread_index = threads_.size();
     threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
@@ -310,6 +328,7 @@ class flusher {
     SPANLOG_CRASH_POINT("flusher.started");
     if (!begin_work()) park();
     calibration_.measure_initial_rate([this] { park_if_crashing(); });
+    write_overhead_when_taken();
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
@@ -403,7 +422,6 @@ class flusher {
   // Drains every ring in passes of at most drain_batch_bytes each, so the text formatted between two safe
   // points (where the output matches the rings' consumed positions) stays bounded whatever the rings hold.
   void drain_all() {
-    cycle_starts_.clear();
     for (int pass = 0; pass < drain_passes_per_cycle; ++pass) {
       bool more = false;
       for (std::size_t i = 0; i < states_.size(); ++i) {
@@ -420,7 +438,7 @@ class flusher {
       const bool adopted = retire_exited();
       if (!more && !adopted) break;
     }
-    count_spans_in_phases();
+    settle_spans_in_phases(false);
   }
 
   // Returns whether a new thread's ring was adopted on the way.
@@ -465,7 +483,7 @@ class flusher {
           o.start_ticks = r.value;
           o.name = name;
           o.is_phase = r.begins_phase();
-          if (o.is_phase) begin_phase(o, r.s->name);
+          if (o.is_phase) begin_phase(st, o, r.s->name);
           break;
         }
         case tag_span_end:
@@ -525,7 +543,7 @@ class flusher {
     } else {
       write_span(o, end_ticks, tid);
     }
-    if (o.is_phase) end_phase(o, end_ticks);
+    if (o.is_phase) end_phase(st, o, end_ticks);
     --st.depth;
   }
 
@@ -543,7 +561,7 @@ class flusher {
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
         o.is_phase = r.begins_phase();
-        if (o.is_phase) begin_phase(o, r.name());
+        if (o.is_phase) begin_phase(st, o, r.name());
         break;
       }
       case extended_op::instant:
@@ -560,6 +578,9 @@ class flusher {
             std::memcpy(&slot, attrs, sizeof slot);
             if (slot.type == attr_type::string)
               o->message.assign(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
+          } else if ((x.flags & ext_flag_unwound) && o->message.empty()) {
+            // What the program said of the exception (spanlog::record_exception) stays.
+            o->message = "exception";
           }
         } else {
           scratch_.clear();
@@ -647,10 +668,12 @@ class flusher {
   }
 
   // ---- phases ----
-  void begin_phase(open_span& o, const char* name) {
+  void begin_phase(buffer_state& st, open_span& o, const char* name) {
+    ++st.phase_marks_drained;
     phases_.push_back(phase_info{name ? name : "", o.id, o.start_ticks});
   }
-  void end_phase(const open_span& o, std::uint64_t end_ticks) {
+  void end_phase(buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+    ++st.phase_marks_drained;
     for (auto it = phases_.rbegin(); it != phases_.rend(); ++it) {
       if (it->span_id != o.id) continue;
       it->end_ticks = end_ticks;
@@ -668,14 +691,32 @@ class flusher {
       return;
     }
   }
-  // Spans of every thread that started inside a phase's interval; counted once the cycle has seen every
-  // ring, since a phase's begin and the spans within it sit in different rings.
-  void count_spans_in_phases() {
-    if (phases_.empty() || cycle_starts_.empty()) return;
+  // run_summary.json counts, per phase, the spans of every thread that started inside it. A phase's begin
+  // and the spans within it sit in different rings, drained in turn: a worker's span can be drained a cycle
+  // before the phase's begin (or a span begun after a phase ended, before its end). So the starts of ended
+  // spans are held until no phase mark is in flight: every thread announces a phase's begin and end before
+  // reading its timestamp (announce_phase_mark), so once every announced mark has been drained, any mark
+  // still to come is later than every start held, and the phases as known are final for them.
+  void settle_spans_in_phases(bool stopping) {
+    unsettled_starts_.insert(unsettled_starts_.end(), cycle_starts_.begin(), cycle_starts_.end());
+    cycle_starts_.clear();
+    if (unsettled_starts_.empty() || (!stopping && phase_mark_in_flight())) return;
+    count_spans_in_phases(unsettled_starts_);
+    unsettled_starts_.clear();
+  }
+
+  bool phase_mark_in_flight() const {
+    for (const auto& st : states_)
+      if (st.buf->phase_marks.load(std::memory_order_acquire) != st.phase_marks_drained) return true;
+    return false;
+  }
+
+  void count_spans_in_phases(const std::vector<std::uint64_t>& starts) {
+    if (phases_.empty()) return;
+    const std::uint64_t earliest = *std::min_element(starts.begin(), starts.end());
     for (auto& ph : phases_) {
-      if (ph.end_ticks && ph.end_ticks < *std::min_element(cycle_starts_.begin(), cycle_starts_.end()))
-        continue;
-      for (std::uint64_t s : cycle_starts_)
+      if (ph.end_ticks && ph.end_ticks <= earliest) continue;
+      for (std::uint64_t s : starts)
         if (s >= ph.begin_ticks && (ph.end_ticks == 0 || s < ph.end_ticks)) ++ph.spans;
     }
   }
@@ -799,6 +840,8 @@ class flusher {
     w_.raw(",\"async_ends\":");
     w_.u64(dx - st.reported_async_ends);
     w_.raw(",\"reason\":\"ring_full\"");
+    write_dropped_names(st, "span_names", &thread_buffer::dropped_name::spans, st.reported_name_spans);
+    write_dropped_names(st, "event_names", &thread_buffer::dropped_name::events, st.reported_name_events);
     end_record();
     totals_.dropped_spans += ds - st.reported_spans;
     totals_.dropped_events += de - st.reported_events;
@@ -810,6 +853,31 @@ class flusher {
     st.reported_metrics = dm;
     st.reported_attrs = da;
     st.reported_async_ends = dx;
+  }
+
+  // ,"span_names":{"parse":118}: what each name of the ring's table lost since the last report.
+  void write_dropped_names(buffer_state& st, const char* key,
+                           std::atomic<std::uint64_t> thread_buffer::dropped_name::*count,
+                           std::uint64_t (&reported)[thread_buffer::dropped_names_per_ring]) {
+    bool any = false;
+    for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+      auto& entry = st.buf->dropped_names[i];
+      const char* name = entry.name.load(std::memory_order_acquire);
+      if (!name) break;
+      const std::uint64_t now = (entry.*count).load(std::memory_order_relaxed);
+      if (now == reported[i]) continue;
+      w_.raw(any ? "," : ",\"");
+      if (!any) {
+        w_.raw(key);
+        w_.raw("\":{");
+      }
+      any = true;
+      w_.raw(*quoted_name(name, name));
+      w_.raw(':');
+      w_.u64(now - reported[i]);
+      reported[i] = now;
+    }
+    if (any) w_.raw('}');
   }
 
   // A thread has exited and its ring is drained: report it, then hand the ring to the next new thread.
@@ -1011,7 +1079,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":1,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":2,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -1024,6 +1092,7 @@ class flusher {
     w.i64(calibration_.anchor_ns);
     w.raw(",\"clock\":");
     write_clock(w);
+    w.raw(std::string_view(overhead_json_, overhead_json_size_.load(std::memory_order_acquire)));
     w.raw(std::string_view(header_tail_));
   }
 
@@ -1053,6 +1122,36 @@ class flusher {
     }
     w.raw('}');
     return std::string(w.data(), w.size());
+  }
+
+  // Before the header: the start measures the overhead just after launching this thread.
+  void write_overhead_when_taken() {
+    const std::int64_t give_up = steady_ns() + overhead_wait_ns;
+    while (!overhead_taken_.load(std::memory_order_acquire) && steady_ns() < give_up) {
+      park_if_crashing();
+      std::this_thread::yield();
+    }
+    if (!overhead_taken_.load(std::memory_order_acquire) || !overhead_.measured) return;
+    const double ns_per_tick = calibration_.current_ns_per_tick();
+    auto rounded = [](double v) { return std::round(v * 10) / 10; };
+    jsonl_writer w;
+    w.raw(",\"overhead\":{\"span_ns\":");
+    w.f64(rounded(overhead_.span_ticks * ns_per_tick));
+    w.raw(",\"span_ticks\":");
+    w.f64(rounded(overhead_.span_ticks));
+    w.raw(",\"clock_ns\":");
+    w.f64(rounded(overhead_.clock_ticks * ns_per_tick));
+    w.raw(",\"clock_ticks\":");
+    w.f64(rounded(overhead_.clock_ticks));
+    w.raw(",\"in_span_ns\":");
+    w.f64(rounded(overhead_.in_span_ticks * ns_per_tick));
+    w.raw(",\"in_parent_ns\":");
+    w.f64(rounded(std::max(0.0, overhead_.span_ticks - overhead_.in_span_ticks) * ns_per_tick));
+    w.raw('}');
+    // The crash handler may write the header from this: the size is set once the text is whole.
+    const std::size_t size = std::min(w.size(), sizeof overhead_json_);
+    std::memcpy(overhead_json_, w.data(), size);
+    overhead_json_size_.store(size, std::memory_order_release);
   }
 
   void write_header() {
@@ -1185,6 +1284,7 @@ class flusher {
     drain_all();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     drain_all();
+    settle_spans_in_phases(true);  // a mark still in flight now is never drained: it belongs to no run
     emit_metrics_and_drops();
     SPANLOG_CRASH_POINT("stop.finish");
     park_if_crashing();
@@ -1276,7 +1376,8 @@ class flusher {
   std::vector<buffer_state> states_;
   std::vector<thread_summary> threads_;
   std::vector<phase_info> phases_;
-  std::vector<std::uint64_t> cycle_starts_;
+  std::vector<std::uint64_t> cycle_starts_;      // starts of the spans ended in this drain cycle
+  std::vector<std::uint64_t> unsettled_starts_;  // held while a phase mark is in flight
   std::unordered_map<std::uint64_t, async_open> async_open_;
   std::unordered_map<std::uint64_t, async_pending_end> async_pending_;
   struct counter_total {
@@ -1307,6 +1408,10 @@ class flusher {
   const std::string process_name_;
   const std::string host_;
   std::string header_tail_;
+  recorder_overhead overhead_;
+  std::atomic<bool> overhead_taken_{false};
+  char overhead_json_[256] = {};  // ,"overhead":{...} once measured
+  std::atomic<std::size_t> overhead_json_size_{0};
   char crash_run_id_[256] = {};  // the run id a crash handler gave the directory it made
   std::uint64_t bytes_written_ = 0;
   std::uint64_t released_up_to_ = 0;

@@ -9,6 +9,7 @@
 
 #include "../config.hpp"
 #include "../options.hpp"
+#include "env_variables.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -51,6 +52,7 @@ inline bool valid_ring_bytes(std::size_t n) {
 }
 
 inline options options_from_environment() {
+  warn_unknown_env_variables_once();
   options o;
   auto env = [](const char* name) -> const char* {
     const char* v = std::getenv(name);

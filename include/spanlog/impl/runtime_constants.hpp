@@ -44,6 +44,9 @@ constexpr int crash_wait_for_first_handler_ms = 10000;
 constexpr std::size_t crash_max_depth = 256;
 // The crash handler's output buffer: on its stack-free static storage, written with write(2).
 constexpr std::size_t crash_output_bytes = 16384;
+// How long the flusher waits, at the start of a run, for the hot path to be told to record before it
+// measures what recording costs (start sets the flags microseconds after launching the flusher).
+constexpr std::int64_t overhead_wait_ns = 20000000;
 
 }  // namespace detail
 SPANLOG_END_NAMESPACE

@@ -55,8 +55,13 @@ inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.tail_cache = b.consumed.load(std::memory_order_acquire);
   b.woken_at_tail = ~std::uint64_t{0};
   for (auto* counter : {&b.dropped_spans, &b.dropped_events, &b.dropped_metrics, &b.dropped_attrs,
-                        &b.dropped_async_ends, &b.sampled_out})
+                        &b.dropped_async_ends, &b.sampled_out, &b.phase_marks})
     counter->store(0, std::memory_order_relaxed);
+  for (auto& entry : b.dropped_names) {
+    entry.name.store(nullptr, std::memory_order_relaxed);
+    entry.spans.store(0, std::memory_order_relaxed);
+    entry.events.store(0, std::memory_order_relaxed);
+  }
   if (b.capacity != bytes) {  // the run in force asks for another size; the ring is empty
     ::operator delete(b.data, std::align_val_t(cache_line));
     b.data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));

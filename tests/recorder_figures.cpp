@@ -1,0 +1,359 @@
+// The recorder's figures are exact: run_summary.json counts every span that started inside each phase, on
+// any thread and under load, and a span that an exception unwinds ends with status error.
+#include <doctest/doctest.h>
+#include <spanlog/options.hpp>
+#include <spanlog/spanlog.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "run_options.hpp"
+#include "run_reader.hpp"
+
+using test_support::read_run;
+
+namespace {
+
+spanlog::options test_options(const std::string& dir, const char* run_id) {
+  auto o = test_support::run_options(dir, run_id, spanlog::overflow_policy::block);
+  o.flush_interval = std::chrono::milliseconds(1);  // many drain cycles, each a chance to miscount
+  return o;
+}
+
+struct phase_interval {
+  std::int64_t begin = 0, end = 0;
+};
+
+// The spans of the file (phases aside) that started within each phase; `ambiguous` counts starts that fall
+// on the same nanosecond as a phase's begin or end, where the recorder's ticks decide and the file cannot.
+struct phase_counts {
+  std::map<std::string, std::uint64_t> exact;
+  std::uint64_t ambiguous = 0;
+};
+
+phase_counts count_from_file(const test_support::run_contents& run) {
+  std::map<std::string, phase_interval> phases;
+  for (const auto& [id, s] : run.spans)
+    if (s.is_phase) phases[s.name] = {s.ts, s.ts + s.dur_ns};
+  phase_counts out;
+  for (const auto& [name, ph] : phases) out.exact[name] = 0;
+  for (const auto& [id, s] : run.spans) {
+    if (s.is_phase || s.dur_ns < 0) continue;
+    for (const auto& [name, ph] : phases) {
+      if (s.ts == ph.begin || s.ts == ph.end) ++out.ambiguous;
+      if (s.ts >= ph.begin && s.ts < ph.end) ++out.exact[name];
+    }
+  }
+  return out;
+}
+
+void check_phase_counts(const std::string& run_dir) {
+  const auto run = read_run(run_dir);
+  REQUIRE(run.schema_errors == 0);
+  const auto counts = count_from_file(run);
+  const std::string summary = test_support::read_file(run_dir + "/run_summary.json");
+  REQUIRE(!counts.exact.empty());
+  for (const auto& [name, exact] : counts.exact) {
+    const std::string pointer = "/phases/" + name + "/spans";
+    const auto written = static_cast<std::uint64_t>(test_support::json_int(summary, pointer.c_str()));
+    INFO("phase " << name << ": run_summary.json says " << written << ", the file holds " << exact);
+    const std::uint64_t difference = written > exact ? written - exact : exact - written;
+    CHECK(difference <= counts.ambiguous);
+  }
+}
+
+// Busy threads that record nothing: they take the cores from the flusher between two rings.
+struct cpu_load {
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  explicit cpu_load(int n) {
+    for (int i = 0; i < n; ++i)
+      threads.emplace_back([this] {
+        volatile std::uint64_t x = 0;
+        while (!stop.load(std::memory_order_relaxed)) x = x + 1;
+      });
+  }
+  ~cpu_load() {
+    stop = true;
+    for (auto& t : threads) t.join();
+  }
+};
+
+void work(int i) {
+  SPANLOG_SPAN("work", "i", i);
+  SPANLOG_SPAN("step");
+}
+
+}  // namespace
+
+TEST_CASE("phases on one thread: run_summary.json counts the spans that started inside each") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "one-thread")));
+  auto phase_of = [](auto& name) {
+    spanlog::phase phase(name);
+    for (int i = 0; i < 3000; ++i) work(i);
+  };
+  phase_of("discovery");
+  phase_of("analysis");
+  phase_of("synthesis");
+  spanlog::stop();
+  check_phase_counts(dir + "/one-thread");
+  const std::string summary = test_support::read_file(dir + "/one-thread/run_summary.json");
+  CHECK(test_support::json_int(summary, "/phases/analysis/spans") == 6000);
+}
+
+TEST_CASE("phases with many recording threads under load: every phase's count is the file's") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "many-threads")));
+  {
+    cpu_load load(1);
+    SPANLOG_SPAN("main");  // the phases' ring is the flusher's first
+    // A thread that records all along keeps the flusher busy between the phases' ring and the workers'
+    // (drained in that order): a phase begins after its ring was drained in a cycle, and the workers' first
+    // spans are drained later in the same cycle, before the cycle that drains the phase's begin.
+    std::atomic<bool> quiet{false};
+    std::thread noisy([&quiet] {
+      for (int i = 0; !quiet.load(std::memory_order_relaxed); ++i) work(i);
+    });
+    while (!quiet.load() && spanlog::detail::tl_buffer == nullptr) std::this_thread::yield();
+    std::atomic<int> round{0}, done{0};
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 4; ++w)
+      workers.emplace_back([&round, &done] {
+        SPANLOG_EVENT("worker.ready");  // its ring exists before the first phase
+        for (int r = 1; r <= 3; ++r) {
+          while (round.load() < r) std::this_thread::yield();
+          for (int i = 0; i < 1000; ++i) work(i);
+          ++done;
+        }
+      });
+    auto phase_of = [&](auto& name, int r) {
+      spanlog::phase phase(name);
+      round = r;
+      while (done.load() < 4 * r) std::this_thread::yield();
+    };
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    phase_of("discovery", 1);
+    phase_of("analysis", 2);
+    phase_of("synthesis", 3);
+    for (auto& t : workers) t.join();
+    quiet = true;
+    noisy.join();
+  }
+  spanlog::stop();
+  check_phase_counts(dir + "/many-threads");
+  const std::string summary = test_support::read_file(dir + "/many-threads/run_summary.json");
+  for (const char* pointer : {"/phases/discovery/spans", "/phases/analysis/spans", "/phases/synthesis/spans"})
+    CHECK(test_support::json_int(summary, pointer) >= 8000);  // the workers', and the noisy thread's
+}
+
+TEST_CASE("a phase's begin drained a cycle after spans that started inside it: they are counted") {
+  // A cycle drains at most drain_passes_per_cycle x drain_batch_bytes of a ring (64 MB). The phase's thread
+  // fills its ring with more than that before the phase, below the high-water mark so that the flusher
+  // sleeps (the interval is a minute): the stop then drains the workers' spans in the first cycle and the
+  // phase's begin in the second.
+  const std::string dir = test_support::make_temp_dir();
+  auto o = test_options(dir, "late-begin");
+  o.ring_bytes = std::size_t{256} << 20;
+  o.flush_interval = std::chrono::milliseconds(60000);
+  REQUIRE(spanlog::start(o));
+  // On a thread of its own, so the big ring goes when it exits (a thread keeps its ring from run to run);
+  // it lives until the stop has drained it, since an exited thread's ring is drained whole at once.
+  std::atomic<bool> recorded{false}, stopped{false};
+  std::thread phase_thread([&recorded, &stopped] {
+    const int backlog_events = (68 << 20) / 16;
+    for (int i = 0; i < backlog_events; ++i) SPANLOG_EVENT("backlog");
+    {
+      spanlog::phase phase("late");
+      std::vector<std::thread> workers;
+      for (int w = 0; w < 2; ++w)
+        workers.emplace_back([] {
+          for (int i = 0; i < 500; ++i) work(i);
+        });
+      for (auto& t : workers) t.join();
+    }
+    recorded = true;
+    while (!stopped) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  while (!recorded) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  spanlog::stop();
+  stopped = true;
+  phase_thread.join();
+  const std::string summary = test_support::read_file(dir + "/late-begin/run_summary.json");
+  CHECK(test_support::json_int(summary, "/phases/late/spans") == 2000);
+  std::filesystem::remove_all(dir);  // 70 MB of events
+}
+
+TEST_CASE("phases begun from the macro count like the class's, and nest under nothing") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "macro-phase")));
+  {
+    SPANLOG_PHASE("load");
+    std::thread worker([] {
+      for (int i = 0; i < 2000; ++i) work(i);
+    });
+    worker.join();
+  }
+  spanlog::stop();
+  check_phase_counts(dir + "/macro-phase");
+  const std::string summary = test_support::read_file(dir + "/macro-phase/run_summary.json");
+  CHECK(test_support::json_int(summary, "/phases/load/spans") == 4000);
+}
+
+namespace {
+
+[[noreturn]] void fail_inside(const char* what) {
+  SPANLOG_SPAN("parse");
+  throw std::runtime_error(what);
+}
+
+struct records_in_destructor {
+  ~records_in_destructor() { SPANLOG_SPAN("cleanup"); }
+};
+
+const test_support::span_record& only_span(const test_support::run_contents& run, const std::string& name) {
+  const test_support::span_record* found = nullptr;
+  for (const auto& [id, s] : run.spans)
+    if (s.name == name) {
+      REQUIRE_MESSAGE(found == nullptr, "two spans named " << name);
+      found = &s;
+    }
+  REQUIRE_MESSAGE(found != nullptr, "no span named " << name);
+  return *found;
+}
+
+}  // namespace
+
+TEST_CASE("a span that an exception unwinds ends with status error, message exception") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "exceptions")));
+  {
+    SPANLOG_SPAN("request");  // catches: it ends normally
+    try {
+      SPANLOG_SPAN("load");
+      records_in_destructor cleanup;  // its span runs during the unwinding, and is not unwound itself
+      fail_inside("disk full");
+    } catch (const std::exception&) {
+      SPANLOG_SPAN("handler");  // in the catch block nothing is in flight
+    }
+  }
+  try {
+    spanlog::phase phase("analysis");
+    spanlog::scoped_span object_span("object");
+    throw 42;
+  } catch (int) {
+  }
+  spanlog::stop();
+  const auto run = read_run(dir + "/exceptions");
+  REQUIRE(run.schema_errors == 0);
+  CHECK(only_span(run, "request").status == "ok");
+  CHECK(only_span(run, "handler").status == "ok");
+  CHECK(only_span(run, "cleanup").status == "ok");
+  for (const char* name : {"load", "parse", "analysis", "object"}) {
+    INFO("span " << name);
+    CHECK(only_span(run, name).status == "error");
+    CHECK(only_span(run, name).message == "exception");
+  }
+}
+
+TEST_CASE("record_exception names the exception on the span, and the unwinding keeps that message") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "recorded-exceptions")));
+  try {
+    SPANLOG_SPAN("load");
+    try {
+      fail_inside("disk full");
+    } catch (const std::exception& e) {
+      spanlog::record_exception(e);
+      throw;
+    }
+  } catch (const std::exception&) {
+  }
+  {
+    SPANLOG_SPAN("retry");
+    try {
+      throw 7;
+    } catch (...) {
+      spanlog::record_current_exception();  // handled here: the span ends normally but failed
+    }
+  }
+  spanlog::stop();
+  const auto run = read_run(dir + "/recorded-exceptions");
+  CHECK(only_span(run, "parse").message == "exception");
+  CHECK(only_span(run, "load").status == "error");
+  CHECK(only_span(run, "load").message == "exception std::runtime_error: disk full");
+  CHECK(only_span(run, "retry").status == "error");
+  CHECK(only_span(run, "retry").message == "exception int");
+}
+
+TEST_CASE("the header says what recording costs: a span's begin and end, a clock read, an empty span") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_options(dir, "overhead")));
+  work(0);
+  spanlog::stop();
+  const auto run = read_run(dir + "/overhead");
+  const std::string& header = run.header;
+  INFO(header);
+  const double span_ns = test_support::json_double(header, "/overhead/span_ns");
+  const double clock_ns = test_support::json_double(header, "/overhead/clock_ns");
+  const double in_span_ns = test_support::json_double(header, "/overhead/in_span_ns");
+  const double in_parent_ns = test_support::json_double(header, "/overhead/in_parent_ns");
+  CHECK(span_ns > 0);
+  CHECK(span_ns < 100000);  // a begin and an end, not a system call's worth of time
+  CHECK(clock_ns > 0);
+  CHECK(clock_ns <= span_ns);
+  CHECK(in_span_ns >= 0);
+  CHECK(in_span_ns <= span_ns);
+  CHECK(in_parent_ns == doctest::Approx(span_ns - in_span_ns).epsilon(0.01));
+  CHECK(test_support::json_double(header, "/overhead/span_ticks") > 0);
+  CHECK(test_support::json_int(header, "/schema_minor") == 2);
+  // The probe's spans went to a ring of its own: none is in the file.
+  for (const auto& [id, s] : run.spans) CHECK(s.name != "spanlog.overhead_probe");
+}
+
+TEST_CASE("a full ring's drops are counted per name in the dropped records") {
+  const std::string dir = test_support::make_temp_dir();
+  auto o = test_support::run_options(dir, "drops", spanlog::overflow_policy::drop);
+  o.ring_bytes = 4096;
+  o.flush_interval = std::chrono::milliseconds(60000);
+  REQUIRE(spanlog::start(o));
+  // A new thread: a thread keeps the ring it got in an earlier run, of another size.
+  std::thread recorder([] {
+    for (int i = 0; i < 2000; ++i) {
+      SPANLOG_SPAN("hot");
+      SPANLOG_EVENT("noise");
+    }
+    for (int i = 0; i < 500; ++i) spanlog::event("named.event");
+  });
+  recorder.join();
+  spanlog::stop();
+  const std::string text = test_support::read_file(dir + "/drops/telemetry.jsonl");
+  std::uint64_t spans = 0, events = 0, hot = 0, noise = 0, named = 0;
+  std::size_t at = 0;
+  while ((at = text.find("{\"event\":\"dropped\"", at)) != std::string::npos) {
+    const std::string line = text.substr(at, text.find('\n', at) - at);
+    spans += static_cast<std::uint64_t>(test_support::json_int(line, "/spans"));
+    events += static_cast<std::uint64_t>(test_support::json_int(line, "/events"));
+    if (line.find("\"span_names\"") != std::string::npos)
+      hot += static_cast<std::uint64_t>(test_support::json_int(line, "/span_names/hot"));
+    if (line.find("\"noise\"") != std::string::npos)
+      noise += static_cast<std::uint64_t>(test_support::json_int(line, "/event_names/noise"));
+    if (line.find("\"named.event\"") != std::string::npos)
+      named += static_cast<std::uint64_t>(test_support::json_int(line, "/event_names/named.event"));
+    ++at;
+  }
+  CHECK(spans > 0);
+  CHECK(hot == spans);  // the only span name: every dropped span is attributed
+  CHECK(noise + named == events);
+  CHECK(named > 0);
+  const auto run = read_run(dir + "/drops");
+  CHECK(run.schema_errors == 0);
+  std::uint64_t recorded_hot = 0;
+  for (const auto& [id, s] : run.spans) recorded_hot += s.name == "hot";
+  CHECK(recorded_hot + hot == 2000);
+}
