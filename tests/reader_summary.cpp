@@ -8,9 +8,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_location.hpp"
-#include "cli/summary_json.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/rules.hpp"
+#include "reader/summary_json.hpp"
 #include "reader_support.hpp"
 
 using namespace spanlog;
@@ -216,7 +216,7 @@ TEST_CASE("a run that died gets its run_summary.json regenerated in the document
 
 TEST_CASE("a complete run's run_summary.json matches the footer's totals") {
   const reader::Summary s = summarize_one(data("basic/telemetry.jsonl"));
-  const std::string json = cli::run_summary_json(s);
+  const std::string json = reader::run_summary_json(s);
   CHECK(contains(json, R"("phases":{"analysis":{"wall_ns":1000000,"spans":6}})"));
   CHECK(contains(
       json, R"("totals":{"spans":7,"events":2,"records":21,"dropped":3,"unwritten_records":0,"open_spans":0,)"
@@ -320,7 +320,7 @@ TEST_CASE("a phase counts the other spans that started within [start, end), when
   CHECK(p3.open);
   CHECK(p3.spans == 1);
   CHECK(p3.wall_ns == 1000);  // to the last time seen, 4000
-  const std::string json = cli::run_summary_json(s);
+  const std::string json = reader::run_summary_json(s);
   CHECK(contains(json, R"("p3":{"wall_ns":1000,"spans":1,"open":true})"));
   CHECK(contains(json, R"("totals":{"spans":9,)"));  // 8 ended, and p3 started
 }

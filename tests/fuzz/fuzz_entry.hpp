@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "cli/open_spans.hpp"
-#include "cli/summary_json.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/rules.hpp"
+#include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::fuzz {
@@ -181,9 +181,9 @@ inline JsonlOutcome read_jsonl(std::string_view text, const JsonlChoice& choice,
   require(thread_spans == summary.total_spans + summary.open_spans.size(),
           "the threads' spans add up to the spans started: ended and still open");
 
-  outcome.summary_json = cli::summary_json(summary);
+  outcome.summary_json = reader::summary_json(summary);
   require_json(outcome.summary_json, "summary --json is JSON");
-  outcome.run_summary_json = cli::run_summary_json(summary);
+  outcome.run_summary_json = reader::run_summary_json(summary);
   require_json(outcome.run_summary_json, "run_summary.json is JSON");
   for (const char* text_rule : {"p99(*) < 5ms", "error_rate(d*) <= 1%", "counter(*) > 0", "gauge(g) == 1",
                                 "dropped == 0", "open_spans == 0", "self(*) >= 0"}) {

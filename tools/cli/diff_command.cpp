@@ -6,7 +6,6 @@
 
 #include "cli/commands.hpp"
 #include "cli/run_location.hpp"
-#include "cli/summary_json.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/units.hpp"
 

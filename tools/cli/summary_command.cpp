@@ -7,8 +7,8 @@
 #include "cli/commands.hpp"
 #include "cli/run_location.hpp"
 #include "cli/run_status.hpp"
-#include "cli/summary_json.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::cli {
@@ -230,7 +230,7 @@ void regenerate_run_summary(const fs::path& directory, const fs::path& file,
   const fs::path temporary = directory / ".run_summary.json.tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << run_summary_json(*plain_summary);
+    out << reader::run_summary_json(*plain_summary);
     if (!out) {
       console.warning("could not write {}", target.string());
       fs::remove(temporary, ec);
@@ -258,7 +258,7 @@ int summary_command(const SummaryOptions& options, const Console& console) {
     for (const auto& run : summary.runs)
       if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
     if (options.json)
-      console.print("{}", summary_json(summary));
+      console.print("{}", reader::summary_json(summary));
     else
       print_text(summary, options, console);
     return 0;
@@ -297,7 +297,7 @@ int summary_command(const SummaryOptions& options, const Console& console) {
   }
 
   if (options.json)
-    console.print("{}", summary_json(summary));
+    console.print("{}", reader::summary_json(summary));
   else
     print_text(summary, options, console);
   return 0;

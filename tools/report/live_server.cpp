@@ -12,9 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "cli/summary_json.hpp"
 #include "export/prometheus.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 #include "report/file_follower.hpp"
 #include "report/page.hpp"
@@ -127,7 +127,7 @@ int LiveServer::start() {
         try {
           const reader::Summary& summary = impl.current_summary();
           if (route_for(request.path) == Route::summary_json) {
-            response.set_content(cli::summary_json(summary), "application/json");
+            response.set_content(reader::summary_json(summary), "application/json");
           } else {
             std::ostringstream text;
             exporters::write_prometheus(summary, text);

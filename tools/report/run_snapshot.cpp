@@ -7,9 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "cli/summary_json.hpp"
 #include "export/span_assembler.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::report {
@@ -266,7 +266,7 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
   // end_ts: where open spans are drawn up to; the last record may be one the page is not sent (an instant).
   snapshot.json =
       fmt::format("{{\"summary\":{},\"note\":{},\"end_ts\":{},\"activity\":{},\"records\":{}}}",
-                  cli::summary_json(summary), json_string(note), last > start ? last - start : 0,
+                  reader::summary_json(summary), json_string(note), last > start ? last - start : 0,
                   snapshot.spans_drawn < snapshot.spans_seen ? sink.activity_json() : std::string("null"),
                   sink.records_json(last));
   return snapshot;

@@ -5,10 +5,10 @@
 
 #include "reader/summary.hpp"
 
-namespace spanlog::cli {
+namespace spanlog::reader {
 
-std::string summary_json(const reader::Summary& summary);
+std::string summary_json(const Summary& summary);
 // The shape of run_summary.json in docs/format.md, for a summary of exactly one run.
-std::string run_summary_json(const reader::Summary& summary);
+std::string run_summary_json(const Summary& summary);
 
-}  // namespace spanlog::cli
+}  // namespace spanlog::reader

@@ -1,4 +1,4 @@
-#include "cli/summary_json.hpp"
+#include "reader/summary_json.hpp"
 
 #include <algorithm>
 
@@ -6,10 +6,7 @@
 
 #include "reader/units.hpp"
 
-namespace spanlog::cli {
-
-using reader::json_number;
-using reader::json_string;
+namespace spanlog::reader {
 
 namespace {
 
@@ -32,7 +29,7 @@ std::string optional_number(const std::optional<double>& value) {
 
 }  // namespace
 
-std::string summary_json(const reader::Summary& s) {
+std::string summary_json(const Summary& s) {
   fmt::memory_buffer out;
   put(out, "{{\"runs\":[");
   for (std::size_t i = 0; i < s.runs.size(); ++i) {
@@ -133,9 +130,9 @@ std::string summary_json(const reader::Summary& s) {
 // The shape the recorder writes at stop() (docs/format.md, "run_summary.json"), so that a regenerated file
 // reads like the original: spans counted when they start (open ones included), a phase's spans without
 // phases, a thread's name only when it has one.
-std::string run_summary_json(const reader::Summary& s) {
-  const reader::RunInfo empty;
-  const reader::RunInfo& run = s.runs.empty() ? empty : s.runs.front();
+std::string run_summary_json(const Summary& s) {
+  const RunInfo empty;
+  const RunInfo& run = s.runs.empty() ? empty : s.runs.front();
   fmt::memory_buffer out;
   put(out, "{{\"run_id\":{},\"schema\":1,\"start_ts\":{},\"total_wall_ns\":{},\"phases\":{{",
       json_string(run.run_id), run.start_ts, run.wall_ns);
@@ -165,4 +162,4 @@ std::string run_summary_json(const reader::Summary& s) {
   return fmt::to_string(out);
 }
 
-}  // namespace spanlog::cli
+}  // namespace spanlog::reader
