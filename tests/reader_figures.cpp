@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -137,6 +138,154 @@ TEST_CASE("self time: the union of same-thread children clipped to the parent; o
   const auto replayed = run_spanlog("summary --json" + db + " last");
   CHECK(replayed.status == 0);
   CHECK(replayed.output == json.out);
+}
+
+// The header says what a span costs (schema 1.2). A parent on thread 1, [0, 10000), with three 100 ns
+// children on its thread and one of 1000 ns on thread 2:
+//   raw self = 10000 - 300 = 9700; self = 9700 - round(11.3 x 3 = 33.9) = 9666; parallel = 1000.
+// A parent of 50 ns with four 10 ns children on its thread: raw self 10, minus round(45.2): clamped at 0.
+// p50 below 10 x 18.4 ns = 184 ns: tiny (100) and blip (10) are mostly instrumentation; squeezed (50) too.
+const char* const kOverheadRun =
+    R"({"event":"header","schema":1,"schema_minor":2,"run_id":"costs","pid":0,"start_ts":1,"overhead":{"span_ns":18.4,"span_ticks":55,"clock_ns":6.2,"clock_ticks":19,"in_span_ns":7.1,"in_parent_ns":11.3}}
+{"event":"span","span_id":2,"parent":1,"name":"tiny","tid":1,"ts":1000,"dur_ns":100,"status":"ok"}
+{"event":"span","span_id":3,"parent":1,"name":"tiny","tid":1,"ts":2000,"dur_ns":100,"status":"ok"}
+{"event":"span","span_id":4,"parent":1,"name":"work","tid":2,"ts":5000,"dur_ns":1000,"status":"ok"}
+{"event":"span","span_id":5,"parent":1,"name":"tiny","tid":1,"ts":3000,"dur_ns":100,"status":"ok"}
+{"event":"span","span_id":1,"name":"loop","tid":1,"ts":0,"dur_ns":10000,"status":"ok"}
+{"event":"span","span_id":11,"parent":10,"name":"blip","tid":1,"ts":20000,"dur_ns":10,"status":"ok"}
+{"event":"span","span_id":12,"parent":10,"name":"blip","tid":1,"ts":20010,"dur_ns":10,"status":"ok"}
+{"event":"span","span_id":13,"parent":10,"name":"blip","tid":1,"ts":20020,"dur_ns":10,"status":"ok"}
+{"event":"span","span_id":14,"parent":10,"name":"blip","tid":1,"ts":20030,"dur_ns":10,"status":"ok"}
+{"event":"span","span_id":10,"name":"squeezed","tid":1,"ts":20000,"dur_ns":50,"status":"ok"}
+)";
+
+std::map<std::string, simdjson::dom::element> spans_by_name(simdjson::dom::element doc) {
+  std::map<std::string, simdjson::dom::element> by_name;
+  for (auto span : doc["spans"].get_array())
+    by_name[std::string(std::string_view(span["name"].get_string()))] = span;
+  return by_name;
+}
+
+TEST_CASE(
+    "instrumentation: the header's overhead is taken out of self time per same-thread child, --raw keeps "
+    "it") {
+  TempDir dir;
+  const fs::path file = write_run(dir, "costs", kOverheadRun);
+  const reader::Summary s = summarize_one(file);
+  REQUIRE(s.runs.at(0).overhead.has_value());
+  CHECK(s.runs[0].overhead->span_ns == 18.4);
+  CHECK(s.runs[0].overhead->clock_ticks == 19);
+  CHECK(s.runs[0].overhead->in_parent_ns == 11.3);
+  const auto& loop = s.spans.at("loop");
+  CHECK(loop.raw_self_ns == 9'700);
+  CHECK(loop.self_ns == 9'666);
+  CHECK(loop.parallel_ns == 1'000);
+  CHECK(s.spans.at("squeezed").raw_self_ns == 10);
+  CHECK(s.spans.at("squeezed").self_ns == 0);
+  CHECK(s.spans.at("tiny").self_ns == 300);  // no children: nothing to take out
+  const auto cost = reader::instrumentation_cost(s);
+  REQUIRE(cost.has_value());
+  CHECK(reader::mostly_instrumentation(s.spans.at("tiny"), *cost));
+  CHECK_FALSE(reader::mostly_instrumentation(s.spans.at("work"), *cost));
+
+  const auto table = summary_of(file, false);
+  INFO(table.out);
+  CHECK(contains(
+      table.out,
+      "instrumentation: each span adds about 18 ns (clock read 6 ns); names marked ~ have a p50 below "
+      "10x that and are mostly instrumentation"));
+  CHECK(contains(table.out,
+                 "self time: about 11 ns per child on the same thread taken out (--raw leaves it in)"));
+  CHECK(contains(table.out, "\nloop            1  10.0 µs  9.67 µs   1.00 µs"));
+  CHECK(contains(table.out, "\ntiny ~          3"));
+  CHECK(contains(table.out, "\nblip ~          4"));
+  CHECK(contains(table.out, "\nwork            1"));
+
+  cli::SummaryOptions options;
+  options.runs = {file.string()};
+  options.write_run_summary = false;
+  options.raw = true;
+  const auto raw =
+      reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  INFO(raw.out);
+  CHECK(contains(raw.out, "\nloop            1  10.0 µs  9.70 µs   1.00 µs"));
+  CHECK(contains(raw.out, "self time: the instrumentation left in (--raw)"));
+
+  options.json = true;
+  for (const bool keep_raw : {false, true}) {
+    options.raw = keep_raw;
+    const auto json =
+        reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    REQUIRE(parser.parse(json.out).get(doc) == simdjson::SUCCESS);
+    CHECK(bool(doc["raw_self_time"].get_bool()) == keep_raw);
+    CHECK(double(doc["runs"].at(0)["overhead"]["span_ns"].get_double()) == 18.4);
+    CHECK(double(doc["runs"].at(0)["overhead"]["in_parent_ns"].get_double()) == 11.3);
+    auto spans = spans_by_name(doc);
+    CHECK(std::uint64_t(spans.at("loop")["self_ns"].get_uint64()) == (keep_raw ? 9'700 : 9'666));
+    CHECK(std::uint64_t(spans.at("squeezed")["self_ns"].get_uint64()) == (keep_raw ? 10 : 0));
+    CHECK(bool(spans.at("tiny")["mostly_instrumentation"].get_bool()));
+    CHECK_FALSE(bool(spans.at("loop")["mostly_instrumentation"].get_bool()));
+  }
+
+  cli::CheckOptions check;
+  check.run = file.string();
+  check.rules = {"self(loop) == 9666ns"};
+  CHECK(reader_test::capture([&](const cli::Console& c) { return cli::check_command(check, c); }).status ==
+        0);
+  check.raw = true;
+  check.rules = {"self(loop) == 9700ns"};
+  CHECK(reader_test::capture([&](const cli::Console& c) { return cli::check_command(check, c); }).status ==
+        0);
+
+  // The report's summary, as --json gives it, with and without --raw.
+  for (const bool keep_raw : {false, true}) {
+    const fs::path page = dir / (keep_raw ? "raw.html" : "report.html");
+    const auto written =
+        run_spanlog("report " + quoted(file) + " -o " + quoted(page) + (keep_raw ? " --raw" : ""));
+    REQUIRE_MESSAGE(written.status == 0, written.output);
+    const std::string html = reader_test::read_text(page);
+    CHECK(contains(html, keep_raw ? "\"raw_self_time\":true" : "\"raw_self_time\":false"));
+    CHECK(contains(html, keep_raw ? "\"name\":\"loop\",\"count\":1,\"total_ns\":10000,\"self_ns\":9700"
+                                  : "\"name\":\"loop\",\"count\":1,\"total_ns\":10000,\"self_ns\":9666"));
+  }
+
+  // The history keeps both and replays the same.
+  const std::string db = " --db " + quoted(dir / "history.sqlite");
+  CHECK(run_spanlog("load " + quoted(file) + db).status == 0);
+  CHECK(run_spanlog("query --format csv \"SELECT self_ns, raw_self_ns FROM span_stats WHERE name = 'loop'\"" +
+                    db)
+            .output == "self_ns,raw_self_ns\n9666,9700\n");
+  CHECK(run_spanlog("summary --raw" + db + " last").output ==
+        run_spanlog("summary --raw " + quoted(file)).output);
+}
+
+TEST_CASE("instrumentation: an older header says nothing, so nothing is subtracted or marked") {
+  TempDir dir;
+  const fs::path file = write_run(dir, "parent", kParentRun);
+  const reader::Summary s = summarize_one(file);
+  CHECK_FALSE(s.runs.at(0).overhead.has_value());
+  CHECK_FALSE(reader::instrumentation_cost(s).has_value());
+  const auto table = summary_of(file, false);
+  CHECK_FALSE(contains(table.out, "instrumentation"));
+  CHECK_FALSE(contains(table.out, " ~ "));
+  const auto json = summary_of(file, true);
+  CHECK(contains(json.out, "\"overhead\":null"));
+  CHECK_FALSE(contains(json.out, "\"mostly_instrumentation\":true"));
+
+  // A header without in_parent_ns: it is span_ns - in_span_ns. A field of the wrong type names the field.
+  const fs::path derived = write_run(
+      dir, "derived",
+      R"({"event":"header","schema":1,"schema_minor":2,"start_ts":1,"overhead":{"span_ns":20,"in_span_ns":8}})"
+      "\n");
+  CHECK(summarize_one(derived).runs.at(0).overhead->in_parent_ns == 12);
+  const fs::path wrong =
+      write_run(dir, "wrong",
+                R"({"event":"header","schema":1,"schema_minor":2,"start_ts":1,"overhead":{"span_ns":"fast"}})"
+                "\n");
+  CHECK_THROWS_WITH_AS(summarize_one(wrong), doctest::Contains("field \"overhead\": expected numbers"),
+                       reader::ReadError);
 }
 
 TEST_CASE("self time: a child that never ended covers its parent from its start to the parent's end") {
@@ -306,22 +455,27 @@ TEST_CASE("a recorded run with helper threads: self is the parent's own-thread t
   if (header["overhead"].get(overhead) == simdjson::SUCCESS)
     in_parent_ns = overhead["in_parent_ns"].get_double();
 
-  const auto result = run_spanlog("summary --json --no-write " + quoted(run));
-  REQUIRE_MESSAGE(result.status == 0, result.output);
-  simdjson::dom::parser parser;
-  simdjson::dom::element doc;
-  REQUIRE(parser.parse(result.output).get(doc) == simdjson::SUCCESS);
-  std::uint64_t self_ns = 0, parallel_ns = 0;
-  for (auto span : doc["spans"].get_array())
-    if (std::string_view(span["name"].get_string()) == "parent") {
-      self_ns = span["self_ns"].get_uint64();
-      parallel_ns = span["parallel_ns"].get_uint64();
-    }
+  auto figures_of = [&](const std::string& flags) {
+    const auto result = run_spanlog("summary --json --no-write " + flags + quoted(run));
+    REQUIRE_MESSAGE(result.status == 0, result.output);
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc;
+    REQUIRE(parser.parse(result.output).get(doc) == simdjson::SUCCESS);
+    std::pair<std::uint64_t, std::uint64_t> self_and_parallel;
+    for (auto span : doc["spans"].get_array())
+      if (std::string_view(span["name"].get_string()) == "parent")
+        self_and_parallel = {span["self_ns"].get_uint64(), span["parallel_ns"].get_uint64()};
+    return self_and_parallel;
+  };
+  const auto [self_ns, parallel_ns] = figures_of("");
+  const auto [raw_self_ns, raw_parallel_ns] = figures_of("--raw ");
   INFO("parent " << p.dur << " ns, own-thread time outside its children " << own_time << " ns, parallel "
-                 << parallel << " ns; the reader: self " << self_ns << ", parallel " << parallel_ns);
+                 << parallel << " ns; the reader: self " << self_ns << " (raw " << raw_self_ns
+                 << "), parallel " << parallel_ns);
+  CHECK(raw_self_ns == own_time);
+  CHECK(self_ns == own_time - static_cast<std::uint64_t>(std::llround(in_parent_ns * 2)));
   CHECK(parallel_ns == parallel);
-  CHECK(self_ns <= own_time);
-  CHECK(static_cast<double>(self_ns) >= static_cast<double>(own_time) - in_parent_ns * 2 - 1);
+  CHECK(raw_parallel_ns == parallel);
   // It waited for the helpers (30 ms each) on its own thread: that is its time, and the helpers' is parallel.
   CHECK(self_ns > 20'000'000);
   CHECK(parallel_ns > 20'000'000);

@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   summary_cmd->add_option("--top", summary.top, "Show only the first N rows");
   summary_cmd->add_option("--filter", summary.filter, "Only spans whose name matches this glob");
   summary_cmd->add_flag("--json", summary.json, "Print JSON");
+  summary_cmd->add_flag("--raw", summary.raw,
+                        "Self time with the instrumentation left in (the header's overhead not subtracted)");
   summary_cmd->add_flag("--skip-bad", summary.skip_bad, "Skip malformed lines (counted) instead of stopping");
   summary_cmd->add_flag("!--no-write", summary.write_run_summary,
                         "Do not regenerate a missing run_summary.json");
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--min-count", diff.min_count, "Ignore spans seen fewer times on either side")
       ->capture_default_str();
   diff_cmd->add_flag("--json", diff.json, "Print JSON");
+  diff_cmd->add_flag("--raw", diff.raw, "Self time with the instrumentation left in");
   diff_cmd->add_flag("--skip-bad", diff.skip_bad, "Skip malformed lines instead of stopping");
   diff_cmd->callback([&] {
     command = [&] {
@@ -80,6 +83,7 @@ int main(int argc, char** argv) {
   check_cmd->add_option("RUN", check_run, "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
   check_cmd->add_option("--rule", check.rules, "A rule, e.g. 'p99(db.query) < 5ms' (repeatable)")->required();
   check_cmd->add_flag("--skip-bad", check.skip_bad, "Skip malformed lines instead of stopping");
+  check_cmd->add_flag("--raw", check.raw, "self(...) with the instrumentation left in");
   check_cmd->callback([&] {
     command = [&] {
       if (!check_run.empty()) check.run = check_run;
@@ -200,6 +204,7 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--max-spans", report.max_spans, "Spans drawn (the longest); all are summarised")
       ->capture_default_str();
   report_cmd->add_flag("--skip-bad", report.skip_bad, "Skip malformed lines instead of stopping");
+  report_cmd->add_flag("--raw", report.raw, "Self time with the instrumentation left in");
   report_cmd->callback([&] { command = [&] { return report_command(report, console); }; });
 
   ServeOptions serve;

@@ -21,11 +21,12 @@ int check_command(const CheckOptions& options, const Console& console) {
   }
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
-  const reader::Summary summary =
+  reader::Summary summary =
       options.stored_runs
           ? options.stored_runs(
                 options.run ? std::vector<std::string>{*options.run} : std::vector<std::string>{}, {})
           : reader::summarize({locate_run(options.run).file}, {}, read_options);
+  if (options.raw) summary.use_raw_self_time();
   for (const auto& run : summary.runs)
     if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
 

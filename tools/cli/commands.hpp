@@ -25,6 +25,7 @@ struct SummaryOptions {
   std::optional<std::size_t> top;
   std::string filter;  // a glob over span names
   bool json = false;
+  bool raw = false;  // self time with the instrumentation left in
   bool skip_bad = false;
   bool write_run_summary = true;  // regenerate a missing run_summary.json
   StoredRuns stored_runs;
@@ -37,6 +38,7 @@ struct DiffOptions {
   std::vector<std::string> metrics = {"p50", "p99", "total"};  // which changes count as a regression
   std::uint64_t min_count = 1;  // ignore spans seen fewer times than this on either side
   bool json = false;
+  bool raw = false;  // self time with the instrumentation left in
   bool skip_bad = false;
   StoredRuns stored_runs;
 };
@@ -45,6 +47,7 @@ int diff_command(const DiffOptions& options, const Console& console);
 struct CheckOptions {
   std::optional<std::string> run;
   std::vector<std::string> rules;
+  bool raw = false;  // self(...) with the instrumentation left in
   bool skip_bad = false;
   StoredRuns stored_runs;
 };

@@ -57,10 +57,14 @@ int diff_command(const DiffOptions& options, const Console& console) {
       throw UsageError(fmt::format(
           "--metric {}: expected count, p50, p90, p99, max, mean, total, self or parallel", metric));
 
-  const reader::Summary base = options.stored_runs ? options.stored_runs({options.base}, {})
-                                                   : read_side(options.base, options.skip_bad);
-  const reader::Summary candidate = options.stored_runs ? options.stored_runs({options.candidate}, {})
-                                                        : read_side(options.candidate, options.skip_bad);
+  reader::Summary base = options.stored_runs ? options.stored_runs({options.base}, {})
+                                             : read_side(options.base, options.skip_bad);
+  reader::Summary candidate = options.stored_runs ? options.stored_runs({options.candidate}, {})
+                                                  : read_side(options.candidate, options.skip_bad);
+  if (options.raw) {
+    base.use_raw_self_time();
+    candidate.use_raw_self_time();
+  }
 
   std::vector<std::string> names;
   for (const auto& [name, stats] : base.spans) names.push_back(name);

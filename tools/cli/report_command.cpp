@@ -15,7 +15,7 @@ int report_command(const ReportOptions& options, const Console& console) {
   read_options.skip_bad = options.skip_bad;
   report::SnapshotLimits limits;
   limits.max_spans = options.max_spans;
-  const report::Snapshot snapshot = report::build_snapshot(location.file, read_options, limits);
+  const report::Snapshot snapshot = report::build_snapshot(location.file, read_options, limits, options.raw);
 
   const std::string page = report::render_page(snapshot.json);
   const std::string temporary = options.output + ".tmp";

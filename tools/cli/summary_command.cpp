@@ -1,6 +1,7 @@
 // `spanlog summary`: the table per span name (or attribute value), then phases, counters, gauges, events,
 // threads, dropped records and open spans; or the same as JSON.
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -70,6 +71,26 @@ std::string optional_number(const std::optional<double>& value) {
   return value ? human_number(*value) : "not finite";
 }
 
+// "18 ns", or "18 ns to 25 ns" when the runs measured different costs.
+std::string about(double low, double high) {
+  const std::string a = human_duration(std::round(low)), b = human_duration(std::round(high));
+  return a == b ? a : a + " to " + b;
+}
+
+// What recording costs, from the header's `overhead`: a span that is mostly that is not worth a look.
+void print_instrumentation(const reader::InstrumentationCost& cost, bool raw, const Console& console) {
+  console.print(
+      "{}\n", console.dim(fmt::format(
+                  "instrumentation: each span adds about {} (clock read {}); names marked ~ have a p50 "
+                  "below 10x that and are mostly instrumentation",
+                  about(cost.span_ns_low, cost.span_ns_high), about(cost.clock_ns_low, cost.clock_ns_high))));
+  console.print("{}\n",
+                console.dim(raw ? std::string("self time: the instrumentation left in (--raw)")
+                                : fmt::format("self time: about {} per child on the same thread taken out "
+                                              "(--raw leaves it in)",
+                                              about(cost.in_parent_ns_low, cost.in_parent_ns_high))));
+}
+
 void print_spans(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
   std::vector<const SpanEntry*> rows;
   for (const auto& entry : s.spans) rows.push_back(&entry);
@@ -98,20 +119,22 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
                                         {"errors"}};
   for (const auto& key : attr_columns) columns.push_back({"Σ " + key});
   Table table(std::move(columns));
+  const std::optional<reader::InstrumentationCost> cost = reader::instrumentation_cost(s);
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& [name, stats] = *rows[i];
     const auto& h = stats.durations;
-    std::vector<std::string> cells = {name,
-                                      fmt::format("{}", h.count()),
-                                      human_duration(h.sum()),
-                                      human_duration(stats.self_ns),
-                                      human_duration(stats.parallel_ns),
-                                      human_duration(h.mean()),
-                                      human_duration(h.percentile(0.5)),
-                                      human_duration(h.percentile(0.9)),
-                                      human_duration(h.percentile(0.99)),
-                                      human_duration(h.max()),
-                                      stats.errors > 0 ? console.red(fmt::format("{}", stats.errors)) : "0"};
+    std::vector<std::string> cells = {
+        cost && reader::mostly_instrumentation(stats, *cost) ? name + " ~" : name,
+        fmt::format("{}", h.count()),
+        human_duration(h.sum()),
+        human_duration(stats.self_ns),
+        human_duration(stats.parallel_ns),
+        human_duration(h.mean()),
+        human_duration(h.percentile(0.5)),
+        human_duration(h.percentile(0.9)),
+        human_duration(h.percentile(0.99)),
+        human_duration(h.max()),
+        stats.errors > 0 ? console.red(fmt::format("{}", stats.errors)) : "0"};
     for (const auto& key : attr_columns) {
       const auto it = stats.attr_sums.find(key);
       cells.push_back(it == stats.attr_sums.end() ? "-" : human_number(it->second));
@@ -126,6 +149,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   }
   if (shown < rows.size())
     console.print("{}\n", console.dim(fmt::format("({} more not shown)", rows.size() - shown)));
+  if (cost) print_instrumentation(*cost, s.raw_self_time, console);
   if (!options.group_by.empty() && s.ungrouped_spans > 0)
     console.print("{}\n", console.dim(fmt::format("({} spans without attribute '{}' not shown)",
                                                   s.ungrouped_spans, options.group_by)));
@@ -254,7 +278,8 @@ int summary_command(const SummaryOptions& options, const Console& console) {
       throw UsageError(fmt::format(
           "--sort {}: expected name, count, total, self, parallel, mean, p50, p90, p99, max or errors",
           options.sort));
-    const reader::Summary summary = options.stored_runs(options.runs, {options.group_by, options.filter});
+    reader::Summary summary = options.stored_runs(options.runs, {options.group_by, options.filter});
+    if (options.raw) summary.use_raw_self_time();
     for (const auto& run : summary.runs)
       if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
     if (options.json)
@@ -278,7 +303,7 @@ int summary_command(const SummaryOptions& options, const Console& console) {
   for (const auto& location : locations) files.push_back(location.file);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
-  const reader::Summary summary = reader::summarize(files, {options.group_by, options.filter}, read_options);
+  reader::Summary summary = reader::summarize(files, {options.group_by, options.filter}, read_options);
 
   for (const auto& run : summary.runs) {
     if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
@@ -296,6 +321,8 @@ int summary_command(const SummaryOptions& options, const Console& console) {
                                console);
   }
 
+  // run_summary.json above has no self time: --raw changes only what is shown.
+  if (options.raw) summary.use_raw_self_time();
   if (options.json)
     console.print("{}", reader::summary_json(summary));
   else

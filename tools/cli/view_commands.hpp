@@ -15,6 +15,7 @@ struct ReportOptions {
   std::string output = "report.html";
   std::size_t max_spans = 60000;  // spans drawn; the rest are counted in the summary only
   bool skip_bad = false;
+  bool raw = false;  // self time with the instrumentation left in
 };
 int report_command(const ReportOptions& options, const Console& console);
 

@@ -13,6 +13,7 @@
 #include "reader/aggregator.hpp"
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/units.hpp"
 
 namespace spanlog::history {
 namespace {
@@ -80,6 +81,14 @@ class LoadingSink : public reader::RecordSink {
     append_json_string(options, r.clock_source);
     if (r.flush_interval_ms)
       fmt::format_to(std::back_inserter(options), ",\"flush_interval_ms\":{}", *r.flush_interval_ms);
+    if (r.overhead)
+      fmt::format_to(std::back_inserter(options),
+                     ",\"overhead\":{{\"span_ns\":{},\"span_ticks\":{},\"clock_ns\":{},\"clock_ticks\":{},"
+                     "\"in_span_ns\":{},\"in_parent_ns\":{}}}",
+                     reader::json_number(r.overhead->span_ns), reader::json_number(r.overhead->span_ticks),
+                     reader::json_number(r.overhead->clock_ns), reader::json_number(r.overhead->clock_ticks),
+                     reader::json_number(r.overhead->in_span_ns),
+                     reader::json_number(r.overhead->in_parent_ns));
     options += '}';
     std::string attrs;
     append_attrs_json(attrs, r.attrs);

@@ -118,6 +118,16 @@ class Replay {
       if (!options["clock_source"].get_string().get(source)) clock_source = std::string(source);
       std::uint64_t flush = 0;
       if (!options["flush_interval_ms"].get_uint64().get(flush)) header.flush_interval_ms = flush;
+      simdjson::dom::element overhead;
+      if (!options["overhead"].get(overhead)) {
+        auto number = [&](std::string_view key) {
+          double value = 0;
+          return overhead[key].get_double().get(value) == simdjson::SUCCESS ? value : 0.0;
+        };
+        header.overhead = reader::InstrumentationOverhead{number("span_ns"),    number("span_ticks"),
+                                                          number("clock_ns"),   number("clock_ticks"),
+                                                          number("in_span_ns"), number("in_parent_ns")};
+      }
     }
     header.clock_source = clock_source;
     header.run_id = text_of(r[0]);

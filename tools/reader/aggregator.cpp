@@ -105,6 +105,7 @@ void Aggregator::on_header(const HeaderRecord& r, std::uint64_t) {
   run_.version = r.version;
   run_.pid = r.pid;
   run_.start_ts = r.start_ts;
+  run_.overhead = r.overhead;
 }
 
 void Aggregator::on_thread(const ThreadRecord& r, std::uint64_t) {
@@ -153,7 +154,7 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
     stats = group_stats(start, attrs);
   }
   children.bind(tid);
-  const SpanTimes times = span_times(ts, dur_ns, tid, children, 0.0);
+  const SpanTimes times = span_times(ts, dur_ns, tid, children, in_parent_ns());
   if (stats != nullptr) {
     stats->durations.add(dur_ns);
     stats->self_ns += times.self_ns;
@@ -218,14 +219,14 @@ void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t start, std::u
     if (!ended->has_children) {
       EndedChildren fresh;
       fresh.children.bind(ended->tid);
-      fresh.times = span_times(ended->start, ended->dur_ns, ended->tid, fresh.children, 0.0);
+      fresh.times = span_times(ended->start, ended->dur_ns, ended->tid, fresh.children, in_parent_ns());
       ended_children_.insert_or_assign(parent, std::move(fresh));
       ended->has_children = true;
     }
     EndedChildren& entry = ended_children_.at(parent);
     entry.children.add(start, end, tid);
     entry.children.limit(kEndedPieces);
-    const SpanTimes now = span_times(ended->start, ended->dur_ns, ended->tid, entry.children, 0.0);
+    const SpanTimes now = span_times(ended->start, ended->dur_ns, ended->tid, entry.children, in_parent_ns());
     // The stats hold the earlier figures: modular arithmetic gives the right sum also when one shrinks.
     ended->stats->self_ns += now.self_ns - entry.times.self_ns;
     ended->stats->raw_self_ns += now.raw_self_ns - entry.times.raw_self_ns;

@@ -89,6 +89,8 @@ class Aggregator : public RecordSink {
                      DirectChildren children, const OpenEntry* start, Attrs attrs);
   void credit_parent(std::uint64_t parent, std::uint64_t start, std::uint64_t end, std::uint64_t tid);
   DirectChildren take_awaited(std::uint64_t span_id);
+  // What the recorder measured a child's begin and end to take of its parent's time (0: not measured).
+  double in_parent_ns() const { return run_.overhead ? run_.overhead->in_parent_ns : 0.0; }
   SpanStats* group_stats(const OpenEntry* start, Attrs attrs);
   void count_in_phase_windows(std::uint64_t ts);
   std::uint64_t recent_starts_in(std::uint64_t from, std::uint64_t until) const;

@@ -3,6 +3,7 @@
 // The document was parsed whole by simdjson's DOM, so every value of the line, known or not, is valid JSON.
 #include "reader/record_parser.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -83,6 +84,7 @@ enum class Key {
   exited,
   signal,
   stopped_by,
+  overhead,
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
@@ -194,6 +196,8 @@ Key classify(std::string_view k) {
         return k.size() == 7 ? Key::wall_ns : Key::unknown;
       case packed("start_ts"):
         return k.size() == 8 ? Key::start_ts : Key::unknown;
+      case packed("overhead"):
+        return k.size() == 8 ? Key::overhead : Key::unknown;
       default:
         return Key::unknown;
     }
@@ -203,11 +207,12 @@ Key classify(std::string_view k) {
   if (k == "sampled_out") return Key::sampled_out;
   if (k == "schema_minor") return Key::schema_minor;
   if (k == "stopped_by") return Key::stopped_by;
+
   if (k == "unwritten_records") return Key::unwritten_records;
   return Key::unknown;
 }
 
-constexpr std::size_t kKeys = static_cast<std::size_t>(Key::stopped_by) + 1;
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::overhead) + 1;
 static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
 
 // How a known key's value is read.
@@ -219,7 +224,7 @@ enum class KeyType : std::uint8_t {
   boolean,           // async, exited
   number,            // delta: an integer or a float
   optional_double,   // value, min, max: a number, or null when not finite
-  nested,            // attrs, dropped, clock, options
+  nested,            // attrs, dropped, clock, options, overhead
 };
 
 constexpr KeyType type_of(Key key) {
@@ -252,6 +257,7 @@ constexpr KeyType type_of(Key key) {
     case Key::dropped:
     case Key::clock:
     case Key::options:
+    case Key::overhead:
       return KeyType::nested;
     default:
       return KeyType::unsigned_integer;
@@ -278,6 +284,7 @@ struct RawRecord {
   DroppedCounts footer_dropped;
   std::optional<std::uint64_t> flush_interval_ms;
   Text clock_source{nullptr, 0};
+  double overhead[6];  // InstrumentationOverhead's fields in order, read only when Key::overhead is present
   bool attrs_is_count = false;  // `attrs` was a number: right for a `dropped` record only
   std::uint32_t attrs_begin = 0, attrs_count_seen = 0;
 
@@ -379,6 +386,8 @@ class FieldReader {
         return read_clock(v, r.clock_source);
       case Key::options:
         return read_options(v, r.flush_interval_ms);
+      case Key::overhead:
+        return read_overhead(v, r.overhead);
       default:  // Key::attrs
         if (is_number(v.type())) {
           r.attrs_is_count = true;
@@ -471,6 +480,28 @@ class FieldReader {
         return Failure{"options", "\"flush_interval_ms\" to be an unsigned integer"};
       flush_interval_ms = ms;
     }
+    return std::nullopt;
+  }
+
+  // The header's `overhead`: numbers, integers or not. A field it lacks is 0, except `in_parent_ns`, which is
+  // span_ns - in_span_ns by definition (docs/format.md).
+  std::optional<Failure> read_overhead(dom::element v, double (&out)[6]) {
+    static constexpr std::string_view kFields[6] = {"span_ns",     "span_ticks", "clock_ns",
+                                                    "clock_ticks", "in_span_ns", "in_parent_ns"};
+    dom::object object;
+    if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"overhead", kObject};
+    bool seen[6] = {};
+    for (const dom::key_value_pair field : object) {
+      for (std::size_t i = 0; i < 6; ++i) {
+        if (field.key != kFields[i]) continue;
+        if (!is_number(field.value.type())) return Failure{"overhead", "numbers"};
+        out[i] = number_of(field.value).as_double;
+        seen[i] = true;
+      }
+    }
+    for (std::size_t i = 0; i < 6; ++i)
+      if (!seen[i]) out[i] = 0;
+    if (!seen[5]) out[5] = std::max(0.0, out[0] - out[4]);
     return std::nullopt;
   }
 
@@ -766,7 +797,11 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
                      r.u(Key::pid),
                      r.u(Key::start_ts),
                      r.has(Key::options) ? r.flush_interval_ms : std::nullopt,
-                     {}});
+                     {},
+                     r.has(Key::overhead)
+                         ? std::optional(InstrumentationOverhead{r.overhead[0], r.overhead[1], r.overhead[2],
+                                                                 r.overhead[3], r.overhead[4], r.overhead[5]})
+                         : std::nullopt});
   } else {
     // Any other kind is newer than this reader: a record, ignored on purpose (docs/format.md, "Conventions").
     entry.status = ParsedEntry::Status::ignored;

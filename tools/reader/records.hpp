@@ -1,4 +1,4 @@
-// The records of a telemetry.jsonl file (docs/format.md, schema 1.1) as the reader hands them out.
+// The records of a telemetry.jsonl file (docs/format.md, schema 1.2) as the reader hands them out.
 // Every string_view points into the parser's buffers and is valid only during the sink callback that receives
 // it: a sink that keeps a name must copy it.
 #pragma once
@@ -35,6 +35,15 @@ struct Attr {
 };
 using Attrs = std::span<const Attr>;
 
+// What recording costs, as the recorder measured it when the run started (the header's `overhead`, schema
+// 1.2). Numbers may have fractions.
+struct InstrumentationOverhead {
+  double span_ns = 0, span_ticks = 0;    // a scoped span's begin and end, to the program
+  double clock_ns = 0, clock_ticks = 0;  // one clock read
+  double in_span_ns = 0;                 // what an empty span's dur_ns reads: the pair's part inside it
+  double in_parent_ns = 0;               // span_ns - in_span_ns: the part that falls in the parent's time
+};
+
 struct HeaderRecord {
   std::uint64_t schema = 0;
   std::uint64_t schema_minor = 0;
@@ -43,6 +52,7 @@ struct HeaderRecord {
   std::uint64_t start_ts = 0;
   std::optional<std::uint64_t> flush_interval_ms;
   Attrs attrs;
+  std::optional<InstrumentationOverhead> overhead;  // absent in older files: nothing is subtracted then
 };
 
 struct ThreadRecord {

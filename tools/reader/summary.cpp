@@ -16,6 +16,37 @@ std::uint64_t Summary::wall_ns() const {
   return runs.empty() || last < first ? 0 : last - first;
 }
 
+void Summary::use_raw_self_time() {
+  if (raw_self_time) return;
+  raw_self_time = true;
+  for (auto& [name, stats] : spans) stats.self_ns = stats.raw_self_ns;
+}
+
+std::optional<InstrumentationCost> instrumentation_cost(const Summary& summary) {
+  std::optional<InstrumentationCost> cost;
+  for (const RunInfo& run : summary.runs) {
+    if (!run.overhead) continue;
+    const InstrumentationOverhead& o = *run.overhead;
+    if (!cost) {
+      cost =
+          InstrumentationCost{o.span_ns, o.span_ns, o.clock_ns, o.clock_ns, o.in_parent_ns, o.in_parent_ns};
+      continue;
+    }
+    cost->span_ns_low = std::min(cost->span_ns_low, o.span_ns);
+    cost->span_ns_high = std::max(cost->span_ns_high, o.span_ns);
+    cost->clock_ns_low = std::min(cost->clock_ns_low, o.clock_ns);
+    cost->clock_ns_high = std::max(cost->clock_ns_high, o.clock_ns);
+    cost->in_parent_ns_low = std::min(cost->in_parent_ns_low, o.in_parent_ns);
+    cost->in_parent_ns_high = std::max(cost->in_parent_ns_high, o.in_parent_ns);
+  }
+  return cost;
+}
+
+bool mostly_instrumentation(const SpanStats& stats, const InstrumentationCost& cost) {
+  return stats.durations.count() > 0 &&
+         static_cast<double>(stats.durations.percentile(0.5)) < 10 * cost.span_ns_high;
+}
+
 bool glob_match(std::string_view glob, std::string_view name) {
   // fnmatch needs NUL-terminated strings; names are short.
   const std::string pattern(glob), text(name);

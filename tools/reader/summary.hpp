@@ -97,11 +97,14 @@ struct RunInfo {
   std::uint64_t unwritten_records = 0;  // from the footer: lines lost to a write error
   std::string stopped_by;               // from the footer: "SIGTERM", "SIGINT", "quick_exit", or empty
   std::optional<CrashInfo> crash;       // the crash handler wrote the run
+  std::optional<InstrumentationOverhead> overhead;  // from the header (schema 1.2)
   ReadReport read;
 };
 
 struct Summary {
   std::vector<RunInfo> runs;
+  // SpanStats::self_ns holds the raw figures (`--raw`): the instrumentation is not subtracted.
+  bool raw_self_time = false;
   std::string group_by;               // the attribute spans are grouped by, empty for grouping by name
   StringMap<SpanStats> spans;         // by span name, or by attribute value with group_by
   std::uint64_t ungrouped_spans = 0;  // with group_by: spans without that attribute
@@ -121,7 +124,20 @@ struct Summary {
 
   // From the earliest start to the latest end over all runs: the denominator of counter rates.
   std::uint64_t wall_ns() const;
+  // What each view shows as self time from now on: the figures with the instrumentation left in (`--raw`).
+  void use_raw_self_time();
 };
+
+// What a span costs the program over the runs of a summary: the smallest and largest of their headers'
+// `overhead` (runs of one machine and build agree); empty when no run says.
+struct InstrumentationCost {
+  double span_ns_low = 0, span_ns_high = 0;
+  double clock_ns_low = 0, clock_ns_high = 0;
+  double in_parent_ns_low = 0, in_parent_ns_high = 0;
+};
+std::optional<InstrumentationCost> instrumentation_cost(const Summary& summary);
+// Whether a name's spans are mostly instrumentation: their p50 is below ten times what a span costs.
+bool mostly_instrumentation(const SpanStats& stats, const InstrumentationCost& cost);
 
 // Combines the spans whose name matches the glob into one (merged histogram, summed totals).
 SpanStats combine_matching(const Summary& summary, std::string_view glob);

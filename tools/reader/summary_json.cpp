@@ -41,13 +41,24 @@ std::string summary_json(const Summary& s) {
         run.has_footer, run.read.records, run.read.skipped_lines, run.read.torn_last_line.has_value(),
         run.stopped_by.empty() ? "null" : json_string(run.stopped_by));
     if (run.crash)
-      put(out, "{{\"signal\":{},\"name\":{},\"reason\":{},\"tid\":{},\"ts\":{}}}}}", run.crash->signal,
+      put(out, "{{\"signal\":{},\"name\":{},\"reason\":{},\"tid\":{},\"ts\":{}}}", run.crash->signal,
           json_string(run.crash->name), json_string(run.crash->reason), run.crash->tid, run.crash->ts);
+    else
+      put(out, "null");
+    put(out, ",\"overhead\":");
+    if (run.overhead)
+      put(out,
+          "{{\"span_ns\":{},\"span_ticks\":{},\"clock_ns\":{},\"clock_ticks\":{},\"in_span_ns\":{},"
+          "\"in_parent_ns\":{}}}}}",
+          json_number(run.overhead->span_ns), json_number(run.overhead->span_ticks),
+          json_number(run.overhead->clock_ns), json_number(run.overhead->clock_ticks),
+          json_number(run.overhead->in_span_ns), json_number(run.overhead->in_parent_ns));
     else
       put(out, "null}}");
   }
-  put(out, "],\"wall_ns\":{},\"group_by\":{},\"spans\":[", s.wall_ns(),
-      s.group_by.empty() ? "null" : json_string(s.group_by));
+  const std::optional<InstrumentationCost> cost = instrumentation_cost(s);
+  put(out, "],\"wall_ns\":{},\"group_by\":{},\"raw_self_time\":{},\"spans\":[", s.wall_ns(),
+      s.group_by.empty() ? "null" : json_string(s.group_by), s.raw_self_time);
   bool first = true;
   for (const auto* entry : sorted_by_name(s.spans)) {
     const auto& h = entry->second.durations;
@@ -55,10 +66,11 @@ std::string summary_json(const Summary& s) {
         "{}{{\"name\":{},\"count\":{},\"total_ns\":{},\"self_ns\":{},\"parallel_ns\":{},\"mean_ns\":{},"
         "\"min_ns\":{},\"p50_ns\":"
         "{},"
-        "\"p90_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"errors\":{}",
+        "\"p90_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"errors\":{},\"mostly_instrumentation\":{}",
         first ? "" : ",", json_string(entry->first), h.count(), h.sum(), entry->second.self_ns,
         entry->second.parallel_ns, json_number(h.mean()), h.min(), h.percentile(0.5), h.percentile(0.9),
-        h.percentile(0.99), h.max(), entry->second.errors);
+        h.percentile(0.99), h.max(), entry->second.errors,
+        cost.has_value() && mostly_instrumentation(entry->second, *cost));
     if (!entry->second.attr_sums.empty()) {
       put(out, ",\"attrs\":{{");
       bool first_attr = true;

@@ -236,8 +236,9 @@ class SnapshotSink : public reader::RecordSink {
 }  // namespace
 
 Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOptions& read_options,
-                        const SnapshotLimits& limits) {
-  const reader::Summary summary = reader::summarize({file}, {}, read_options);
+                        const SnapshotLimits& limits, bool raw_self_time) {
+  reader::Summary summary = reader::summarize({file}, {}, read_options);
+  if (raw_self_time) summary.use_raw_self_time();
   Buckets buckets;
   if (!summary.runs.empty()) {
     const auto& run = summary.runs.front();

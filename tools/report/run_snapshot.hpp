@@ -25,8 +25,9 @@ struct Snapshot {
   std::uint64_t open_spans = 0;   // never ended, all drawn
 };
 
-// Reads the run twice (the summary, then the records); throws reader::ReadError.
+// Reads the run twice (the summary, then the records); throws reader::ReadError. `raw_self_time`: the
+// summary's self times with the instrumentation left in (`report --raw`).
 Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOptions& read_options,
-                        const SnapshotLimits& limits = {});
+                        const SnapshotLimits& limits = {}, bool raw_self_time = false);
 
 }  // namespace spanlog::report

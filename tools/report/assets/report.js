@@ -453,7 +453,9 @@
     const body = el("tbody");
     for (const r of rows) {
       const tr = el("tr", {class: r.errors > 0 ? "has-errors" : ""});
-      for (const [k] of COLUMNS) tr.append(el("td", {text: k === "name" ? r.name : k.endsWith("_ns") ? duration(r[k]) : number(r[k])}));
+      // "~": a name whose p50 is below ten times what a span costs to record (summary --json).
+      const name = r.name + (r.mostly_instrumentation ? " ~" : "");
+      for (const [k] of COLUMNS) tr.append(el("td", {text: k === "name" ? name : k.endsWith("_ns") ? duration(r[k]) : number(r[k])}));
       body.append(tr);
     }
     table.tBodies[0].replaceWith(body);
@@ -523,6 +525,12 @@
     const notes = [];
     if (page.note) notes.push(page.note);
     if (lost) notes.push("The recorder dropped " + d.spans + " spans, " + d.events + " events, " + d.metrics + " metric updates.");
+    const overhead = page.summary && page.summary.runs.length && page.summary.runs[0].overhead;
+    if (overhead)
+      notes.push("Each span adds about " + duration(Math.round(overhead.span_ns)) + " of instrumentation (clock read " +
+                 duration(Math.round(overhead.clock_ns)) + "); names marked ~ have a p50 below 10x that and are mostly instrumentation. " +
+                 (page.summary.raw_self_time ? "Self times keep the instrumentation in (--raw)." :
+                  "Self times leave out " + duration(Math.round(overhead.in_parent_ns)) + " per child on the same thread."));
     const notice = document.getElementById("notice");
     notice.hidden = !notes.length;
     notice.textContent = notes.join(" ");
