@@ -557,7 +557,7 @@ struct alignas(8) site {
 // path adds the tag to the site's address, so that both fold into one address constant.
 enum record_tag : std::uintptr_t {
   tag_span_begin = 0,  // {site, tsc}
-  tag_span_end = 1,    // {site, tsc}: ends the innermost open span of the thread
+  tag_span_end = 1,    // {0, tsc}: ends the innermost open span of the thread
   tag_instant = 2,     // {site, tsc}
   tag_counter = 3,     // {site, delta as int64 or double bits}
   tag_gauge = 4,       // {site, value as double bits}
@@ -948,8 +948,9 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   return seq;
 }
 
-SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_end, ticks()};
+// The end names no site: it ends the thread's innermost open span, whose begin named it.
+SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
+  const record_header r{tag_span_end, ticks()};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
@@ -1145,11 +1146,10 @@ class scoped_span {
         previous_ = buffer_->current_span;
         uncaught_ = *buffer_->uncaught_exceptions;
         seq_ = detail::span_begin(*buffer_, s);
-        site_ = &s;
         buffer_->current_span = seq_;
       } else {
         seq_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
-        enter(&s);
+        enter();
       }
     } else {
       enter_unrecorded();
@@ -1160,7 +1160,6 @@ class scoped_span {
       previous_ = buffer_->current_span;
       uncaught_ = *buffer_->uncaught_exceptions;
       seq_ = detail::span_begin(*buffer_, s);
-      site_ = &s;
       buffer_->current_span = seq_;
     } else {
       enter_unrecorded();
@@ -1173,7 +1172,7 @@ class scoped_span {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
-      enter(&s);
+      enter();
     } else {
       enter_unrecorded();
     }
@@ -1198,7 +1197,7 @@ class scoped_span {
     if (!buffer_) return;
     if (seq_) {
       if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
-      detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+      detail::span_end(*buffer_);
     }
     buffer_->current_span = previous_;
   }
@@ -1228,41 +1227,39 @@ class scoped_span {
   void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       seq_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
-      enter(nullptr);
+      enter();
     } else {
       enter_unrecorded();
     }
   }
-  void enter(const detail::site* s) {
-    site_ = s;
+  void enter() {
     previous_ = buffer_->current_span;
     uncaught_ = *buffer_->uncaught_exceptions;
     buffer_->current_span = seq_;
   }
   // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
   void enter_unrecorded() {
+    seq_ = 0;
+    uncaught_ = 0;
+    previous_ = 0;
     if ((buffer_ = detail::tl_buffer)) {
       previous_ = buffer_->current_span;
       buffer_->current_span = 0;
     }
   }
 
-  detail::thread_buffer* buffer_ = nullptr;
+  // Every constructor sets buffer_ and seq_, previous_ when buffer_ is set, and uncaught_ when seq_ is: no
+  // member has a default, so the hot path stores each once.
+  detail::thread_buffer* buffer_;
   // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
   // (id_base | number) is made only when asked for.
-  std::uint64_t seq_ = 0;
+  std::uint64_t seq_;
 
  private:
-  static const detail::site& unnamed_site() {
-    static constexpr detail::site s{"", "", "", 0, detail::site_kind::span};
-    return s;
-  }
-
   std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
 
-  const detail::site* site_ = nullptr;
-  std::uint64_t previous_ = 0;
-  unsigned int uncaught_ = 0;  // the thread's exceptions in flight when the span began
+  std::uint64_t previous_;
+  unsigned int uncaught_;  // the thread's exceptions in flight when the span began
 };
 
 // A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase. Its
@@ -1275,7 +1272,7 @@ class phase : public scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin_with(*buffer_, nullptr, 0, name, detail::ext_flag_phase);
-      settle_begin(nullptr);
+      settle_begin();
     } else {
       enter_unrecorded();
     }
@@ -1286,7 +1283,7 @@ class phase : public scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin(*buffer_, s);
-      settle_begin(&s);
+      settle_begin();
     } else {
       enter_unrecorded();
     }
@@ -1299,9 +1296,9 @@ class phase : public scoped_span {
   }
 
  private:
-  void settle_begin(const detail::site* s) {
+  void settle_begin() {
     if (!seq_) detail::withdraw_phase_mark(*buffer_);  // dropped: no mark will reach the flusher
-    enter(s);
+    enter();
   }
 };
 

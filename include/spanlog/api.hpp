@@ -41,11 +41,10 @@ class scoped_span {
         previous_ = buffer_->current_span;
         uncaught_ = *buffer_->uncaught_exceptions;
         seq_ = detail::span_begin(*buffer_, s);
-        site_ = &s;
         buffer_->current_span = seq_;
       } else {
         seq_ = detail::span_begin_with(*buffer_, &s, 0, nullptr, 0, attrs...);
-        enter(&s);
+        enter();
       }
     } else {
       enter_unrecorded();
@@ -56,7 +55,6 @@ class scoped_span {
       previous_ = buffer_->current_span;
       uncaught_ = *buffer_->uncaught_exceptions;
       seq_ = detail::span_begin(*buffer_, s);
-      site_ = &s;
       buffer_->current_span = seq_;
     } else {
       enter_unrecorded();
@@ -69,7 +67,7 @@ class scoped_span {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
-      enter(&s);
+      enter();
     } else {
       enter_unrecorded();
     }
@@ -94,7 +92,7 @@ class scoped_span {
     if (!buffer_) return;
     if (seq_) {
       if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
-      detail::span_end(*buffer_, site_ ? *site_ : unnamed_site());
+      detail::span_end(*buffer_);
     }
     buffer_->current_span = previous_;
   }
@@ -124,41 +122,39 @@ class scoped_span {
   void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       seq_ = detail::span_begin_with(*buffer_, nullptr, parent, name, flags, attrs...);
-      enter(nullptr);
+      enter();
     } else {
       enter_unrecorded();
     }
   }
-  void enter(const detail::site* s) {
-    site_ = s;
+  void enter() {
     previous_ = buffer_->current_span;
     uncaught_ = *buffer_->uncaught_exceptions;
     buffer_->current_span = seq_;
   }
   // Not recorded (sampled out, dropped, off): attributes set meanwhile must not reach the parent.
   void enter_unrecorded() {
+    seq_ = 0;
+    uncaught_ = 0;
+    previous_ = 0;
     if ((buffer_ = detail::tl_buffer)) {
       previous_ = buffer_->current_span;
       buffer_->current_span = 0;
     }
   }
 
-  detail::thread_buffer* buffer_ = nullptr;
+  // Every constructor sets buffer_ and seq_, previous_ when buffer_ is set, and uncaught_ when seq_ is: no
+  // member has a default, so the hot path stores each once.
+  detail::thread_buffer* buffer_;
   // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
   // (id_base | number) is made only when asked for.
-  std::uint64_t seq_ = 0;
+  std::uint64_t seq_;
 
  private:
-  static const detail::site& unnamed_site() {
-    static constexpr detail::site s{"", "", "", 0, detail::site_kind::span};
-    return s;
-  }
-
   std::uint64_t id() const { return seq_ ? buffer_->span_id(seq_) : 0; }
 
-  const detail::site* site_ = nullptr;
-  std::uint64_t previous_ = 0;
-  unsigned int uncaught_ = 0;  // the thread's exceptions in flight when the span began
+  std::uint64_t previous_;
+  unsigned int uncaught_;  // the thread's exceptions in flight when the span began
 };
 
 // A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase. Its
@@ -171,7 +167,7 @@ class phase : public scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin_with(*buffer_, nullptr, 0, name, detail::ext_flag_phase);
-      settle_begin(nullptr);
+      settle_begin();
     } else {
       enter_unrecorded();
     }
@@ -182,7 +178,7 @@ class phase : public scoped_span {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin(*buffer_, s);
-      settle_begin(&s);
+      settle_begin();
     } else {
       enter_unrecorded();
     }
@@ -195,9 +191,9 @@ class phase : public scoped_span {
   }
 
  private:
-  void settle_begin(const detail::site* s) {
+  void settle_begin() {
     if (!seq_) detail::withdraw_phase_mark(*buffer_);  // dropped: no mark will reach the flusher
-    enter(s);
+    enter();
   }
 };
 

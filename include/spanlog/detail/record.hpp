@@ -29,7 +29,7 @@ struct alignas(8) site {
 // path adds the tag to the site's address, so that both fold into one address constant.
 enum record_tag : std::uintptr_t {
   tag_span_begin = 0,  // {site, tsc}
-  tag_span_end = 1,    // {site, tsc}: ends the innermost open span of the thread
+  tag_span_end = 1,    // {0, tsc}: ends the innermost open span of the thread
   tag_instant = 2,     // {site, tsc}
   tag_counter = 3,     // {site, delta as int64 or double bits}
   tag_gauge = 4,       // {site, value as double bits}

@@ -124,8 +124,9 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   return seq;
 }
 
-SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b, const site& s) {
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_end, ticks()};
+// The end names no site: it ends the thread's innermost open span, whose begin named it.
+SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
+  const record_header r{tag_span_end, ticks()};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
