@@ -1,6 +1,7 @@
 // The recorder's figures are exact: run_summary.json counts every span that started inside each phase, on
 // any thread and under load, and a span that an exception unwinds ends with status error.
 #include <doctest/doctest.h>
+#include <spanlog/impl/clock_calibration.hpp>
 #include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 
@@ -356,4 +357,31 @@ TEST_CASE("a full ring's drops are counted per name in the dropped records") {
   std::uint64_t recorded_hot = 0;
   for (const auto& [id, s] : run.spans) recorded_hot += s.name == "hot";
   CHECK(recorded_hot + hot == 2000);
+}
+
+TEST_CASE("ticks to nanoseconds across the rate's refinement: continuous, monotonic, durations kept") {
+  // A synthetic clock: 2.6 ticks per ns. The first estimate is 1000 ppm fast; the refinement 200 ms in
+  // switches to the true rate.
+  const double true_ns_per_tick = 1 / 2.6;
+  spanlog::detail::clock_calibration c;
+  c.anchor_ticks = 1000000;
+  c.anchor_ns = 1795459260000000000;
+  c.ns_per_tick = true_ns_per_tick * 1.001;
+  const std::uint64_t switch_at = c.anchor_ticks + 520000000;  // 200 ms of ticks
+  const std::int64_t before_switch = c.to_ns(switch_at);
+  c.refine_at(switch_at, true_ns_per_tick);
+  CHECK(c.to_ns(switch_at) == before_switch);  // no jump where the lines meet
+  std::int64_t previous = c.to_ns(c.anchor_ticks);
+  for (std::uint64_t t = c.anchor_ticks; t < switch_at + 2600000000ull; t += 9973) {
+    const std::int64_t now = c.to_ns(t);
+    REQUIRE(now >= previous);
+    previous = now;
+  }
+  // A 10 µs span across the switch: half at each rate.
+  const std::uint64_t half = 13000;
+  const double across = static_cast<double>(c.to_ns(switch_at + half) - c.to_ns(switch_at - half));
+  CHECK(across == doctest::Approx(2 * half * true_ns_per_tick * (1 + 0.0005)).epsilon(0.0001));
+  // After the switch durations are true to the synthetic clock.
+  const double second = static_cast<double>(c.to_ns(switch_at + 2600000000ull) - c.to_ns(switch_at));
+  CHECK(second == doctest::Approx(1e9).epsilon(1e-9));
 }

@@ -140,13 +140,19 @@ struct clock_calibration {
 #if SPANLOG_USE_TSC
     if (refined || steady_ns() < anchor_steady_ns + calibration_refined_ns) return;
     const double rate = rate_since_anchor();
-    const std::uint64_t now = ticks();
+    refine_at(ticks(), rate);
+    process_rate().store(rate, std::memory_order_release);
+#endif
+  }
+
+  // From `now` on, `rate`: the new line starts where the old one is at `now`, so no timestamp jumps and a
+  // duration across the switch is the sum of its two parts. Takes the reading as arguments, so a test can
+  // drive it with a clock of its own.
+  void refine_at(std::uint64_t now, double rate) {
     refined_at_ns = to_ns(now);
     refined_at_ticks = now;
     refined_ns_per_tick = rate;
     refined = true;
-    process_rate().store(rate, std::memory_order_release);
-#endif
   }
 };
 
