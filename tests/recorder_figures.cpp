@@ -59,7 +59,9 @@ void check_phase_counts(const std::string& run_dir) {
   const auto counts = count_from_file(run);
   const std::string summary = test_support::read_file(run_dir + "/run_summary.json");
   REQUIRE(!counts.exact.empty());
-  for (const auto& [name, exact] : counts.exact) {
+  for (const auto& phase_count : counts.exact) {
+    const std::string& name = phase_count.first;
+    const std::uint64_t exact = phase_count.second;
     const std::string pointer = "/phases/" + name + "/spans";
     const auto written = static_cast<std::uint64_t>(test_support::json_int(summary, pointer.c_str()));
     INFO("phase " << name << ": run_summary.json says " << written << ", the file holds " << exact);
