@@ -123,7 +123,10 @@ TEST_CASE("doctor: a healthy run, a crashed run and a run with clock anomalies")
   options.run = data("basic").string();
   result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
   CHECK(result.status == 1);  // 2 spans and 1 event were dropped
-  CHECK(contains(result.out, "dropped records: 2 spans, 1 events"));
+  // 7 spans and 2 events recorded: 2 of 9 spans and 1 of 3 events were dropped.
+  CHECK(contains(result.out,
+                 "✗ dropped 22.2% of spans (2 of 9), 33.3% of events (1 of 3) (a ring was full: "
+                 "raise SPANLOG_RING_SIZE"));
 
   options.run = data("crashed").string();
   result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
@@ -339,7 +342,7 @@ TEST_CASE("doctor: a run without footer or crash may miss its last flush interva
   const auto dropped = doctor_on(
       dir,
       ended_run(R"({"event":"dropped","tid":4243,"ts":1795459260100000000,"spans":3,"reason":"ring_full"})"));
-  CHECK(contains(dropped.out, "dropped records: 3 spans"));
+  CHECK(contains(dropped.out, "✗ dropped 75.0% of spans (3 of 4)"));
   CHECK_FALSE(contains(dropped.out, "nothing dropped"));
 }
 

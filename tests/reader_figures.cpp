@@ -480,3 +480,113 @@ TEST_CASE("a recorded run with helper threads: self is the parent's own-thread t
   CHECK(self_ns > 20'000'000);
   CHECK(parallel_ns > 20'000'000);
 }
+
+// Four spans and two events recorded on thread 7; dropped: on thread 7 125 spans (118 parse, 2 emit, 5
+// without a name), 4 events (3 cache.miss, 1 without a name) and a metric update; on thread 8 10 spans of
+// flush, a name with nothing recorded; on thread 9 3 spans of an older line without names; and the footer
+// counts 2 spans more than the lines: 140 of 144 spans (97.2%), 4 of 6 events (66.7%).
+const char* const kDropsRun =
+    R"({"event":"header","schema":1,"schema_minor":2,"run_id":"drops","pid":0,"start_ts":1}
+{"event":"span","span_id":1,"name":"parse","tid":7,"ts":10,"dur_ns":100,"status":"ok"}
+{"event":"span","span_id":2,"name":"parse","tid":7,"ts":200,"dur_ns":100,"status":"ok"}
+{"event":"span","span_id":3,"name":"parse","tid":7,"ts":400,"dur_ns":100,"status":"ok"}
+{"event":"span","span_id":4,"name":"emit","tid":7,"ts":600,"dur_ns":100,"status":"ok"}
+{"event":"instant","name":"cache.miss","tid":7,"ts":700}
+{"event":"instant","name":"cache.miss","tid":7,"ts":800}
+{"event":"dropped","tid":7,"ts":900,"spans":125,"events":4,"metrics":1,"attrs":0,"async_ends":0,"reason":"ring_full","span_names":{"parse":118,"emit":2},"event_names":{"cache.miss":3}}
+{"event":"dropped","tid":8,"ts":900,"spans":10,"events":0,"metrics":0,"attrs":0,"async_ends":0,"reason":"ring_full","span_names":{"flush":10}}
+{"event":"dropped","tid":9,"ts":900,"spans":3,"events":0,"metrics":0,"attrs":0,"async_ends":0,"reason":"ring_full"}
+{"event":"footer","ts":1000,"wall_ns":999,"records":11,"spans":4,"events":2,"dropped":{"spans":140,"events":4,"metrics":1,"attrs":0,"async_ends":0},"sampled_out":0,"open_spans":0}
+)";
+
+TEST_CASE("losses: the share dropped on the run's line, drops per name in the table, the rest per thread") {
+  TempDir dir;
+  const fs::path file = write_run(dir, "drops", kDropsRun);
+  const reader::Summary s = summarize_one(file);
+  CHECK(s.dropped.spans == 140);
+  CHECK(s.runs.at(0).spans == 4);
+  CHECK(s.runs.at(0).events == 2);
+  CHECK(s.dropped_span_names.at("parse") == 118);
+  CHECK(s.dropped_span_names.at("emit") == 2);
+  CHECK(s.dropped_span_names.at("flush") == 10);
+  CHECK(s.dropped_event_names.at("cache.miss") == 3);
+
+  const auto table = summary_of(file, false);
+  INFO(table.out);
+  CHECK(contains(table.out,
+                 "run drops: wall 999 ns, 11 records, complete, dropped 97.2% of spans (140 of 144), "
+                 "66.7% of events (4 of 6), 1 metric update\n"));
+  CHECK(contains(table.out, "errors  dropped\n"));
+  CHECK(contains(table.out, "       0      118\n"));  // parse
+  CHECK(contains(table.out, "       0        2\n"));  // emit
+  CHECK(contains(table.out, "dropped spans of names not in the table: flush 10\n"));
+  CHECK(contains(
+      table.out,
+      "10 dropped spans without a name, known per thread only: 5 on thread 7, 3 on thread 9; 2 counted "
+      "only in the footer's totals\n"));
+  CHECK(contains(table.out, "cache.miss      2        3\n"));
+  CHECK(contains(table.out, "1 dropped event without a name, known per thread only: 1 on thread 7\n"));
+
+  const auto json = summary_of(file, true);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(json.out).get(doc) == simdjson::SUCCESS);
+  auto spans = spans_by_name(doc);
+  CHECK(std::uint64_t(spans.at("parse")["dropped"].get_uint64()) == 118);
+  CHECK(std::uint64_t(spans.at("emit")["dropped"].get_uint64()) == 2);
+  CHECK(std::uint64_t(doc["runs"].at(0)["dropped"]["spans"].get_uint64()) == 140);
+  CHECK(std::uint64_t(doc["runs"].at(0)["spans"].get_uint64()) == 4);
+  CHECK(std::uint64_t(doc["dropped"]["span_names"]["flush"].get_uint64()) == 10);
+  CHECK(std::uint64_t(doc["dropped"]["event_names"]["cache.miss"].get_uint64()) == 3);
+  const auto unnamed = doc["dropped"]["unnamed"].get_array();
+  REQUIRE(unnamed.size() == 3);
+  CHECK(std::uint64_t(unnamed.at(0)["tid"].get_uint64()) == 7);
+  CHECK(std::uint64_t(unnamed.at(0)["spans"].get_uint64()) == 5);
+  CHECK(std::uint64_t(unnamed.at(0)["events"].get_uint64()) == 1);
+  CHECK(std::uint64_t(unnamed.at(1)["tid"].get_uint64()) == 9);
+  CHECK(bool(unnamed.at(2)["footer_only"].get_bool()));
+  CHECK(std::uint64_t(unnamed.at(2)["spans"].get_uint64()) == 2);
+
+  // The history stores the names and replays them.
+  const std::string db = " --db " + quoted(dir / "history.sqlite");
+  CHECK(run_spanlog("load " + quoted(file) + db).status == 0);
+  CHECK(run_spanlog("summary --json" + db + " last").output == json.out);
+}
+
+TEST_CASE("losses: diff and check warn when a side dropped anything, with each side's share") {
+  TempDir dir;
+  const fs::path drops = write_run(dir, "drops", kDropsRun), whole = write_run(dir, "whole", kParentRun);
+  cli::DiffOptions diff;
+  diff.base = drops.string();
+  diff.candidate = whole.string();
+  auto result = reader_test::capture([&](const cli::Console& c) { return cli::diff_command(diff, c); });
+  CHECK(contains(
+      result.err,
+      "spanlog: warning: records were dropped, so the figures are of what was recorded: BASE dropped "
+      "97.2% of spans (140 of 144), 66.7% of events (4 of 6), 1 metric update; NEW dropped nothing\n"));
+  std::swap(diff.base, diff.candidate);
+  result = reader_test::capture([&](const cli::Console& c) { return cli::diff_command(diff, c); });
+  CHECK(contains(result.err, "BASE dropped nothing; NEW dropped 97.2% of spans (140 of 144)"));
+  diff.json = true;
+  result = reader_test::capture([&](const cli::Console& c) { return cli::diff_command(diff, c); });
+  CHECK(contains(result.out, "\"dropped\":{\"base\":{\"spans\":0,"));
+  CHECK(contains(result.out, "\"new\":{\"spans\":140,\"events\":4,\"metrics\":1,"));
+  // Neither side lost anything: no warning.
+  diff.base = diff.candidate = whole.string();
+  result = reader_test::capture([&](const cli::Console& c) { return cli::diff_command(diff, c); });
+  CHECK(result.err.empty());
+
+  cli::CheckOptions check;
+  check.run = drops.string();
+  check.rules = {"count(parse) == 3"};
+  result = reader_test::capture([&](const cli::Console& c) { return cli::check_command(check, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(
+      result.err,
+      "spanlog: warning: the run dropped 97.2% of spans (140 of 144), 66.7% of events (4 of 6), 1 metric "
+      "update: the rules judge what was recorded\n"));
+  check.run = whole.string();
+  check.rules = {"count(parent) == 1"};
+  result = reader_test::capture([&](const cli::Console& c) { return cli::check_command(check, c); });
+  CHECK(result.err.empty());
+}

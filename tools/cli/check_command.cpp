@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "cli/losses.hpp"
 #include "cli/run_location.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/rules.hpp"
@@ -29,6 +30,8 @@ int check_command(const CheckOptions& options, const Console& console) {
   if (options.raw) summary.use_raw_self_time();
   for (const auto& run : summary.runs)
     if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
+  if (const std::string lost = dropped_phrase(summary); !lost.empty())
+    console.warning("the run {}: the rules judge what was recorded", lost);
 
   std::size_t failed = 0;
   for (const auto& rule : rules) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/losses.hpp"
 #include "cli/run_location.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/units.hpp"
@@ -65,6 +66,10 @@ int diff_command(const DiffOptions& options, const Console& console) {
     base.use_raw_self_time();
     candidate.use_raw_self_time();
   }
+  // A side that lost records compares what it kept: said before any figure, with each side's share.
+  if (base.dropped.total() > 0 || candidate.dropped.total() > 0)
+    console.warning("records were dropped, so the figures are of what was recorded: BASE {}; NEW {}",
+                    losses(base), losses(candidate));
 
   std::vector<std::string> names;
   for (const auto& [name, stats] : base.spans) names.push_back(name);
@@ -153,7 +158,12 @@ int diff_command(const DiffOptions& options, const Console& console) {
     json += "}";
     first_json = false;
   }
-  json += fmt::format("],\"regressions\":{}}}\n", regressions);
+  auto dropped_json = [](const reader::DroppedCounts& d) {
+    return fmt::format("{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{}}}",
+                       d.spans, d.events, d.metrics, d.attrs, d.async_ends);
+  };
+  json += fmt::format("],\"regressions\":{},\"dropped\":{{\"base\":{},\"new\":{}}}}}\n", regressions,
+                      dropped_json(base.dropped), dropped_json(candidate.dropped));
 
   if (options.json) {
     console.print("{}", json);

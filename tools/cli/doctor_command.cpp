@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "cli/commands.hpp"
+#include "cli/losses.hpp"
 #include "cli/open_spans.hpp"
 #include "cli/run_location.hpp"
 #include "cli/run_status.hpp"
@@ -41,7 +42,7 @@ class HealthSink : public reader::RecordSink {
   std::unordered_map<std::uint64_t, std::string> thread_names;
   std::uint64_t last_ts = 0;
   std::uint64_t longest_drain_gap = 0, last_drain = 0;
-  std::uint64_t spans = 0;
+  std::uint64_t spans = 0, events = 0;
 
   bool wants_attrs() const override { return false; }
   void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
@@ -84,6 +85,7 @@ class HealthSink : public reader::RecordSink {
       recorded(span->tid, r.ts, line);
   }
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
+    ++events;
     recorded(r.tid, r.ts, line);
   }
   void on_counter(const reader::CounterRecord& r, std::uint64_t) override { drained(r.ts); }
@@ -221,10 +223,10 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
       health.flush_interval_ms ? fmt::format("the last flush interval ({} ms)", *health.flush_interval_ms)
                                : std::string("the last flush interval");
   if (dropped.total() > 0)
-    bad(fmt::format(
-        "dropped records: {} spans, {} events, {} metrics, {} attrs, {} async ends (the ring was full: raise "
-        "SPANLOG_RING_BYTES or flush more often)",
-        dropped.spans, dropped.events, dropped.metrics, dropped.attrs, dropped.async_ends));
+    bad(
+        fmt::format("{} (a ring was full: raise SPANLOG_RING_SIZE, drain more often with a smaller "
+                    "SPANLOG_FLUSH_INTERVAL_MS, or let threads wait with SPANLOG_OVERFLOW=block)",
+                    dropped_phrase(dropped, health.spans + health.open.size(), health.events)));
   else if (health.footer)
     good("nothing dropped");
   else if (still_running)

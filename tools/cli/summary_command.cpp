@@ -4,8 +4,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "cli/commands.hpp"
+#include "cli/losses.hpp"
 #include "cli/run_location.hpp"
 #include "cli/run_status.hpp"
 #include "reader/aggregator.hpp"
@@ -91,6 +93,49 @@ void print_instrumentation(const reader::InstrumentationCost& cost, bool raw, co
                                               about(cost.in_parent_ns_low, cost.in_parent_ns_high))));
 }
 
+// "per thread only: 10 on thread 4243, 2 on thread 4244": a thread of one of several runs is named with its
+// run.
+std::string per_thread(const reader::Summary& s, std::uint64_t reader::UnnamedDrops::*count) {
+  std::vector<std::string> threads;
+  std::uint64_t footer_only = 0;
+  for (const auto& u : s.unnamed_drops) {
+    if (u.*count == 0) continue;
+    if (u.footer_only) {
+      footer_only += u.*count;
+      continue;
+    }
+    // Thread 0: the instant between a stop() and the next start() (docs/format.md, "dropped").
+    threads.push_back(u.tid == 0 ? fmt::format("{} between runs", grouped(u.*count))
+                                 : fmt::format("{} on thread {}{}", grouped(u.*count),
+                                               s.runs.size() > 1 ? u.run_id + "/" : "", u.tid));
+  }
+  std::string text = threads.empty() ? "" : fmt::format("per thread only: {}", fmt::join(threads, ", "));
+  if (footer_only > 0)
+    text += fmt::format("{}{} counted only in the footer's totals", text.empty() ? "" : "; ",
+                        grouped(footer_only));
+  return text;
+}
+
+// Which names the dropped spans had, where the recorder knew, and where the rest were lost.
+void print_dropped_spans(const reader::Summary& s, const Console& console) {
+  std::vector<std::string> unrecorded;
+  std::uint64_t named = 0;
+  for (const auto* entry : by_name(s.dropped_span_names)) {
+    named += entry->second;
+    if (s.spans.count(entry->first) == 0 || !s.group_by.empty())
+      unrecorded.push_back(fmt::format("{} {}", entry->first, grouped(entry->second)));
+  }
+  if (!unrecorded.empty())
+    console.print("{}\n", console.yellow(fmt::format("dropped spans of names {}: {}",
+                                                     s.group_by.empty() ? "not in the table" : "(by name)",
+                                                     fmt::join(unrecorded, ", "))));
+  if (named < s.dropped.spans)
+    console.print("{}\n",
+                  console.yellow(fmt::format(
+                      "{} dropped span{} without a name, known {}", grouped(s.dropped.spans - named),
+                      s.dropped.spans - named == 1 ? "" : "s", per_thread(s, &reader::UnnamedDrops::spans))));
+}
+
 void print_spans(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
   std::vector<const SpanEntry*> rows;
   for (const auto& entry : s.spans) rows.push_back(&entry);
@@ -118,6 +163,9 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
                                         {"max"},
                                         {"errors"}};
   for (const auto& key : attr_columns) columns.push_back({"Σ " + key});
+  // Spans of a name that were dropped are shown beside those recorded (not with --by: drops are by name).
+  const bool dropped_column = s.dropped.spans > 0 && options.group_by.empty();
+  if (dropped_column) columns.push_back({"dropped"});
   Table table(std::move(columns));
   const std::optional<reader::InstrumentationCost> cost = reader::instrumentation_cost(s);
   for (std::size_t i = 0; i < shown; ++i) {
@@ -139,6 +187,10 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
       const auto it = stats.attr_sums.find(key);
       cells.push_back(it == stats.attr_sums.end() ? "-" : human_number(it->second));
     }
+    if (dropped_column) {
+      const auto it = s.dropped_span_names.find(name);
+      cells.push_back(it == s.dropped_span_names.end() ? "-" : console.yellow(grouped(it->second)));
+    }
     table.add_row(std::move(cells));
   }
   if (table.empty()) {
@@ -150,6 +202,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   if (shown < rows.size())
     console.print("{}\n", console.dim(fmt::format("({} more not shown)", rows.size() - shown)));
   if (cost) print_instrumentation(*cost, s.raw_self_time, console);
+  if (s.dropped.spans > 0) print_dropped_spans(s, console);
   if (!options.group_by.empty() && s.ungrouped_spans > 0)
     console.print("{}\n", console.dim(fmt::format("({} spans without attribute '{}' not shown)",
                                                   s.ungrouped_spans, options.group_by)));
@@ -160,12 +213,15 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
     const std::string status = run.has_footer ? console.green("complete")
                                : run.crash    ? console.red("crashed")
                                               : console.yellow("no footer");
-    console.print("{} {}{}: wall {}, {} records, {}\n", console.bold("run"),
+    // A run with drops is never only "complete": what it lost is on the same line.
+    const std::string lost = dropped_phrase(run.dropped, run.spans, run.events);
+    console.print("{} {}{}: wall {}, {} records, {}{}\n", console.bold("run"),
                   run.run_id.empty() ? run.file.string() : run.run_id,
                   run.process.empty()
                       ? ""
                       : fmt::format(" ({}{})", run.process, run.host.empty() ? "" : " on " + run.host),
-                  human_duration(run.wall_ns), run.read.records, status);
+                  human_duration(run.wall_ns), run.read.records, status,
+                  lost.empty() ? "" : ", " + console.yellow(lost));
     if (run.crash)
       console.print("  {}\n",
                     console.red(fmt::format("crashed: {}", crash_phrase(*run.crash, run.start_ts))));
@@ -200,11 +256,29 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
                      optional_number(g->second.max)});
     table.print(console);
   }
-  if (!s.events.empty()) {
+  if (!s.events.empty() || !s.dropped_event_names.empty()) {
     console.print("\n");
-    Table table({{"event", Align::left}, {"count"}});
-    for (const auto* e : by_name(s.events)) table.add_row({e->first, fmt::format("{}", e->second)});
+    const bool dropped_column = s.dropped.events > 0;
+    std::vector<Table::Column> columns = {{"event", Align::left}, {"count"}};
+    if (dropped_column) columns.push_back({"dropped"});
+    Table table(std::move(columns));
+    // Names of which every event was dropped have a row too.
+    std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> rows;
+    for (const auto& [name, count] : s.events) rows[name].first = count;
+    for (const auto& [name, count] : s.dropped_event_names) rows[name].second = count;
+    std::uint64_t named = 0;
+    for (const auto& [name, counts] : rows) {
+      std::vector<std::string> row = {name, fmt::format("{}", counts.first)};
+      if (dropped_column) row.push_back(counts.second ? console.yellow(grouped(counts.second)) : "-");
+      named += counts.second;
+      table.add_row(std::move(row));
+    }
     table.print(console);
+    if (named < s.dropped.events)
+      console.print("{}\n", console.yellow(fmt::format("{} dropped event{} without a name, known {}",
+                                                       grouped(s.dropped.events - named),
+                                                       s.dropped.events - named == 1 ? "" : "s",
+                                                       per_thread(s, &reader::UnnamedDrops::events))));
   }
   if (!s.threads.empty()) {
     console.print("\n");

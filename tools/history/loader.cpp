@@ -213,6 +213,23 @@ class LoadingSink : public reader::RecordSink {
          {r.counts.spans, r.counts.events, r.counts.metrics, r.counts.attrs, r.counts.async_ends})
       a.integer(as_signed(count));
     a.text(r.reason);
+    // The appender may keep a view of the text until the row ends: the texts live in members.
+    for (std::size_t i = 0; i < 2; ++i) {
+      const reader::NamedCounts names = i == 0 ? r.span_names : r.event_names;
+      if (names.empty()) {
+        a.null();
+        continue;
+      }
+      std::string& json = names_text_[i];
+      json = "{";
+      for (const auto& n : names) {
+        if (json.size() > 1) json += ',';
+        append_json_string(json, n.name);
+        fmt::format_to(std::back_inserter(json), ":{}", n.count);
+      }
+      json += '}';
+      a.text(json);
+    }
     end_row(a);
   }
 
@@ -309,7 +326,7 @@ class LoadingSink : public reader::RecordSink {
     phases_ =
         store_.append_rows("phases", {"run_key", "line", "name", "span_id", "start_ts", "end_ts", "wall_ns"});
     dropped_ = store_.append_rows("dropped", {"run_key", "line", "tid", "ts", "spans", "events", "metrics",
-                                              "attrs", "async_ends", "reason"});
+                                              "attrs", "async_ends", "reason", "span_names", "event_names"});
   }
 
   void write_whole(const exporters::WholeSpan& span, std::string_view status, std::uint64_t start_line,
@@ -358,6 +375,7 @@ class LoadingSink : public reader::RecordSink {
   reader::Aggregator times_;                                      // the reader's own figures, for span_times
   std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line
   std::string attrs_text_;
+  std::string names_text_[2];  // a dropped line's span_names and event_names
   std::uint64_t footer_ts_ = 0, footer_wall_ns_ = 0;
   std::uint64_t open_written_ = 0;
 };

@@ -134,6 +134,9 @@ FROM grouped g JOIN runs r ON r.run_key = g.run_key
 LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
 )";
 
+// Version 4: a dropped line's drops per name (schema 1.2's span_names and event_names), as JSON objects.
+constexpr const char* kDroppedNameColumns[] = {"span_names", "event_names"};
+
 std::string with_types(const char* sql, Dialect dialect) {
   const bool sqlite = dialect == Dialect::sqlite;
   return fmt::format(
@@ -162,6 +165,17 @@ std::pair<bool, bool> schema_and_runs_exist(Store& store) {
                 "tablename = 'spanlog_schema'), (SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE "
                 "schemaname = current_schema() AND tablename = 'runs')");
   return {result.rows.at(0).at(0) != "0", result.rows.at(0).at(1) != "0"};
+}
+
+bool column_exists(Store& store, const std::string& table, const std::string& column) {
+  const QueryResult result =
+      store.dialect() == Dialect::sqlite
+          ? store.query("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2", {table, column})
+          : store.query(
+                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND "
+                "table_name = $1 AND column_name = $2",
+                {table, column});
+  return result.rows.at(0).at(0) != "0";
 }
 
 std::string migrate_command(const Store& store) {
@@ -208,6 +222,14 @@ void prepare_for_writing(Store& store) {
       store.execute(with_types(kSpanTimesTable, store.dialect()));
       store.execute(kSpanStatsWithTimes);
       store.execute("UPDATE spanlog_schema SET version = 3");
+    }
+    if (version < 4) {
+      // Added only where missing: a database whose version was set back keeps its columns.
+      for (const char* column : kDroppedNameColumns)
+        if (!column_exists(store, "dropped", column))
+          store.execute(fmt::format("ALTER TABLE dropped ADD COLUMN {} {}", column,
+                                    store.dialect() == Dialect::sqlite ? "TEXT" : "JSON"));
+      store.execute("UPDATE spanlog_schema SET version = 4");
     }
     store.commit();
   } catch (...) {

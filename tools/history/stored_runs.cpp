@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <deque>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -78,8 +79,9 @@ class Replay {
     const auto counters = rows("SELECT line, name, tid, ts, delta, delta_integer FROM counters");
     const auto gauges = rows("SELECT line, name, tid, ts, value, min, max, count FROM gauges");
     const auto phases = rows("SELECT line, name, span_id, start_ts, end_ts, wall_ns FROM phases");
-    const auto dropped =
-        rows("SELECT line, tid, ts, spans, events, metrics, attrs, async_ends, reason FROM dropped");
+    const auto dropped = rows(
+        "SELECT line, tid, ts, spans, events, metrics, attrs, async_ends, reason, span_names, event_names "
+        "FROM dropped");
 
     std::vector<Item> items;
     auto add = [&items](const QueryResult& table, Item::Kind kind) {
@@ -269,6 +271,10 @@ class Replay {
           record.counts = {unsigned_of(d[3]), unsigned_of(d[4]), unsigned_of(d[5]), unsigned_of(d[6]),
                            unsigned_of(d[7])};
           record.reason = text_of(d[8]);
+          const std::vector<reader::NamedCount> span_names = named_counts(d[9]),
+                                                event_names = named_counts(d[10]);
+          record.span_names = span_names;
+          record.event_names = event_names;
           aggregator.on_dropped(record, item.line);
           break;
         }
@@ -304,6 +310,18 @@ class Replay {
 
  private:
   QueryResult rows(const std::string& select) { return store_.query(select + " WHERE run_key = $1", {key_}); }
+  // A stored {"name": count} object; the names point into names_, which lives as long as the replay.
+  std::vector<reader::NamedCount> named_counts(const Cell& cell) {
+    std::vector<reader::NamedCount> counts;
+    if (!cell) return counts;
+    const auto object = parse_object(names_parser_, *cell);
+    for (const auto field : object.get_object()) {
+      std::uint64_t count = 0;
+      if (field.value.get_uint64().get(count) == simdjson::SUCCESS)
+        counts.push_back({names_.emplace_back(field.key), count});
+    }
+    return counts;
+  }
   DecodedAttrs decoded(const Cell& cell) const {
     if (!with_attrs_ || !cell) return {};
     return decode_attrs_json(*cell);
@@ -312,6 +330,8 @@ class Replay {
   Store& store_;
   bool with_attrs_;
   std::string key_;
+  simdjson::dom::parser names_parser_;
+  std::deque<std::string> names_;  // a deque: the strings never move
 };
 
 }  // namespace

@@ -54,6 +54,8 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   max_ts_ = 0;
   footer_.reset();
   run_dropped_ = {};
+  run_unnamed_drops_.clear();
+  run_spans_ = run_events_ = 0;
   open_.clear();
   awaited_parents_.clear();
   recently_ended_.reset();  // allocated at the run's first span
@@ -163,6 +165,7 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
     if (error) ++stats->errors;
   }
   ++summary_.total_spans;
+  ++run_spans_;
   ++thread(tid).spans;
   saw_time(ts);
   saw_time(ts + dur_ns);
@@ -294,6 +297,7 @@ void Aggregator::on_instant(const InstantRecord& r, std::uint64_t) {
   if (it == summary_.events.end()) it = summary_.events.emplace(std::string(r.name), 0).first;
   ++it->second;
   ++summary_.total_events;
+  ++run_events_;
   saw_time(r.ts);
 }
 
@@ -383,6 +387,28 @@ void Aggregator::on_phase(const PhaseRecord& r, std::uint64_t) {
 
 void Aggregator::on_dropped(const DroppedRecord& r, std::uint64_t) {
   run_dropped_.add(r.counts);
+  // What the names account for, each at most what the line counts (a line that says otherwise is believed
+  // for its totals).
+  auto by_name = [](NamedCounts names, StringMap<std::uint64_t>& into, std::uint64_t total) {
+    std::uint64_t named = 0;
+    for (const NamedCount& n : names) {
+      auto it = into.find(n.name);
+      if (it == into.end()) it = into.emplace(std::string(n.name), 0).first;
+      it->second += n.count;
+      named += n.count;
+    }
+    return total - std::min(named, total);
+  };
+  const std::uint64_t spans = by_name(r.span_names, summary_.dropped_span_names, r.counts.spans);
+  const std::uint64_t events = by_name(r.event_names, summary_.dropped_event_names, r.counts.events);
+  if (spans > 0 || events > 0) {
+    auto it = std::find_if(run_unnamed_drops_.begin(), run_unnamed_drops_.end(),
+                           [&](const UnnamedDrops& u) { return u.tid == r.tid && !u.footer_only; });
+    if (it == run_unnamed_drops_.end())
+      it = run_unnamed_drops_.insert(run_unnamed_drops_.end(), UnnamedDrops{run_.run_id, r.tid, 0, 0, false});
+    it->spans += spans;
+    it->events += events;
+  }
   if (r.ts != 0) saw_time(r.ts);
 }
 
@@ -414,7 +440,15 @@ void Aggregator::end_run(const ReadReport& report) {
     summary_.sampled_out += footer_->sampled_out;
     // The footer's totals win if the flusher counted drops it did not get to write as `dropped` lines.
     dropped.take_max(footer_->dropped);
+    if (dropped.spans > run_dropped_.spans || dropped.events > run_dropped_.events)
+      run_unnamed_drops_.push_back(UnnamedDrops{run_.run_id, 0, dropped.spans - run_dropped_.spans,
+                                                dropped.events - run_dropped_.events, true});
   }
+  run_.dropped = dropped;
+  run_.spans = run_spans_ + open_.size();
+  run_.events = run_events_;
+  summary_.unnamed_drops.insert(summary_.unnamed_drops.end(), run_unnamed_drops_.begin(),
+                                run_unnamed_drops_.end());
   summary_.dropped.add(dropped);
   summary_.unwritten_records += run_.unwritten_records;
   summary_.records += report.records;

@@ -109,6 +109,8 @@ class Aggregator : public RecordSink {
   std::uint64_t min_ts_ = 0, max_ts_ = 0;
   std::optional<FooterRecord> footer_;
   DroppedCounts run_dropped_;
+  std::vector<UnnamedDrops> run_unnamed_drops_;
+  std::uint64_t run_spans_ = 0, run_events_ = 0;
   std::unordered_map<std::uint64_t, OpenEntry> open_;
   std::unordered_map<std::uint64_t, DirectChildren> awaited_parents_;  // children of spans not seen yet
   struct FreeDeleter {

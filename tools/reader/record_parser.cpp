@@ -19,6 +19,7 @@ void ParsedChunk::begin(std::size_t text_bytes) {
   strings_.clear();
   strings_.reserve(text_bytes);
   spilled_.clear();
+  counts_.clear();
 }
 
 std::string_view ParsedChunk::keep(std::string_view text) {
@@ -28,6 +29,12 @@ std::string_view ParsedChunk::keep(std::string_view text) {
   const std::size_t at = strings_.size();
   strings_.append(text);
   return std::string_view(strings_.data() + at, text.size());
+}
+
+NamedCounts ParsedChunk::keep_counts(std::vector<NamedCount> counts) {
+  if (counts.empty()) return {};
+  const std::vector<NamedCount>& kept = counts_.emplace_back(std::move(counts));
+  return NamedCounts(kept.data(), kept.size());
 }
 
 std::uint32_t ParsedChunk::add_message(std::string message) {
@@ -85,6 +92,8 @@ enum class Key {
   signal,
   stopped_by,
   overhead,
+  span_names,
+  event_names,
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
@@ -207,12 +216,14 @@ Key classify(std::string_view k) {
   if (k == "sampled_out") return Key::sampled_out;
   if (k == "schema_minor") return Key::schema_minor;
   if (k == "stopped_by") return Key::stopped_by;
+  if (k == "span_names") return Key::span_names;
+  if (k == "event_names") return Key::event_names;
 
   if (k == "unwritten_records") return Key::unwritten_records;
   return Key::unknown;
 }
 
-constexpr std::size_t kKeys = static_cast<std::size_t>(Key::overhead) + 1;
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::event_names) + 1;
 static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
 
 // How a known key's value is read.
@@ -224,7 +235,7 @@ enum class KeyType : std::uint8_t {
   boolean,           // async, exited
   number,            // delta: an integer or a float
   optional_double,   // value, min, max: a number, or null when not finite
-  nested,            // attrs, dropped, clock, options, overhead
+  nested,            // attrs, dropped, clock, options, overhead, span_names, event_names
 };
 
 constexpr KeyType type_of(Key key) {
@@ -258,6 +269,8 @@ constexpr KeyType type_of(Key key) {
     case Key::clock:
     case Key::options:
     case Key::overhead:
+    case Key::span_names:
+    case Key::event_names:
       return KeyType::nested;
     default:
       return KeyType::unsigned_integer;
@@ -285,6 +298,7 @@ struct RawRecord {
   std::optional<std::uint64_t> flush_interval_ms;
   Text clock_source{nullptr, 0};
   double overhead[6];  // InstrumentationOverhead's fields in order, read only when Key::overhead is present
+  NamedCounts span_names, event_names;
   bool attrs_is_count = false;  // `attrs` was a number: right for a `dropped` record only
   std::uint32_t attrs_begin = 0, attrs_count_seen = 0;
 
@@ -388,6 +402,10 @@ class FieldReader {
         return read_options(v, r.flush_interval_ms);
       case Key::overhead:
         return read_overhead(v, r.overhead);
+      case Key::span_names:
+        return read_named_counts(v, name, r.span_names);
+      case Key::event_names:
+        return read_named_counts(v, name, r.event_names);
       default:  // Key::attrs
         if (is_number(v.type())) {
           r.attrs_is_count = true;
@@ -480,6 +498,21 @@ class FieldReader {
         return Failure{"options", "\"flush_interval_ms\" to be an unsigned integer"};
       flush_interval_ms = ms;
     }
+    return std::nullopt;
+  }
+
+  // A dropped record's span_names / event_names: name -> unsigned count.
+  std::optional<Failure> read_named_counts(dom::element v, std::string_view field_name, NamedCounts& out) {
+    dom::object object;
+    if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{field_name, kObject};
+    std::vector<NamedCount> counts;
+    for (const dom::key_value_pair field : object) {
+      std::uint64_t count = 0;
+      if (field.value.get_uint64().get(count) != simdjson::SUCCESS)
+        return Failure{field_name, "unsigned integer counts"};
+      counts.push_back(NamedCount{out_.keep(field.key), count});
+    }
+    out = out_.keep_counts(std::move(counts));
     return std::nullopt;
   }
 
@@ -762,7 +795,9 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
         r.u(Key::tid),
         r.u(Key::ts),
         {r.u(Key::spans), r.u(Key::events), r.u(Key::metrics), r.u(Key::attrs), r.u(Key::async_ends)},
-        r.text(Key::reason)});
+        r.text(Key::reason),
+        r.has(Key::span_names) ? r.span_names : NamedCounts(),
+        r.has(Key::event_names) ? r.event_names : NamedCounts()});
   } else if (kind == Event::footer) {
     entry.record.emplace<FooterRecord>(
         FooterRecord{r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),

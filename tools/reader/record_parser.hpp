@@ -46,6 +46,8 @@ class ParsedChunk {
   // A copy that lives as long as the chunk's contents (until the next begin()).
   std::string_view keep(std::string_view text);
   std::uint32_t add_message(std::string message);
+  // Named counts that live as long as the chunk's contents; the strings in them must be kept ones.
+  NamedCounts keep_counts(std::vector<NamedCount> counts);
 
   std::vector<ParsedEntry> entries;
   std::vector<Attr> attrs;
@@ -55,6 +57,7 @@ class ParsedChunk {
  private:
   std::string strings_;              // reserved up front, so the views into it stay valid
   std::deque<std::string> spilled_;  // what did not fit (never, for strings taken from the chunk's own lines)
+  std::deque<std::vector<NamedCount>> counts_;  // a deque: the vectors, and so their data, never move
 };
 
 class RecordParser {

@@ -151,11 +151,21 @@ struct DroppedCounts {
   }
 };
 
+// A name and how many of its spans or events were dropped.
+struct NamedCount {
+  std::string_view name;
+  std::uint64_t count = 0;
+};
+using NamedCounts = std::span<const NamedCount>;
+
 struct DroppedRecord {
   std::uint64_t tid = 0;
   std::uint64_t ts = 0;
   DroppedCounts counts;
   std::string_view reason;
+  // Of `counts.spans` and `counts.events`, those whose name the recorder knew (schema 1.2); they may sum to
+  // less: the rest are known only per thread.
+  NamedCounts span_names, event_names;
 };
 
 struct FooterRecord {

@@ -98,7 +98,20 @@ struct RunInfo {
   std::string stopped_by;               // from the footer: "SIGTERM", "SIGINT", "quick_exit", or empty
   std::optional<CrashInfo> crash;       // the crash handler wrote the run
   std::optional<InstrumentationOverhead> overhead;  // from the header (schema 1.2)
+  std::uint64_t spans = 0;                          // spans recorded: ended, and begun but never ended
+  std::uint64_t events = 0;                         // instant events recorded
+  DroppedCounts dropped;  // the `dropped` lines' sums, or the footer's totals where larger
   ReadReport read;
+};
+
+// Drops whose name the recorder did not keep (or a line of an older schema without names), per run and
+// thread: `dropped` lines count them per thread only. `footer_only`: what the footer's totals count beyond
+// the lines, known for the run only.
+struct UnnamedDrops {
+  std::string run_id;
+  std::uint64_t tid = 0;
+  std::uint64_t spans = 0, events = 0;
+  bool footer_only = false;
 };
 
 struct Summary {
@@ -115,6 +128,8 @@ struct Summary {
   std::vector<ThreadInfo> threads;
   std::vector<OpenSpan> open_spans;
   DroppedCounts dropped;
+  StringMap<std::uint64_t> dropped_span_names, dropped_event_names;  // the drops whose name is known
+  std::vector<UnnamedDrops> unnamed_drops;                           // the others
   std::uint64_t unwritten_records = 0;
   std::uint64_t sampled_out = 0;
   std::uint64_t total_spans = 0;       // completed spans

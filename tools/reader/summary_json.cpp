@@ -27,6 +27,20 @@ std::string optional_number(const std::optional<double>& value) {
   return value ? json_number(*value) : "null";
 }
 
+std::string counts_json(const DroppedCounts& d) {
+  return fmt::format("{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{}}}", d.spans,
+                     d.events, d.metrics, d.attrs, d.async_ends);
+}
+
+std::string names_json(const StringMap<std::uint64_t>& counts) {
+  std::string out = "{";
+  for (const auto* entry : sorted_by_name(counts)) {
+    if (out.size() > 1) out += ',';
+    out += json_string(entry->first) + ":" + fmt::format("{}", entry->second);
+  }
+  return out + "}";
+}
+
 }  // namespace
 
 std::string summary_json(const Summary& s) {
@@ -49,12 +63,13 @@ std::string summary_json(const Summary& s) {
     if (run.overhead)
       put(out,
           "{{\"span_ns\":{},\"span_ticks\":{},\"clock_ns\":{},\"clock_ticks\":{},\"in_span_ns\":{},"
-          "\"in_parent_ns\":{}}}}}",
+          "\"in_parent_ns\":{}}}",
           json_number(run.overhead->span_ns), json_number(run.overhead->span_ticks),
           json_number(run.overhead->clock_ns), json_number(run.overhead->clock_ticks),
           json_number(run.overhead->in_span_ns), json_number(run.overhead->in_parent_ns));
     else
-      put(out, "null}}");
+      put(out, "null");
+    put(out, ",\"spans\":{},\"events\":{},\"dropped\":{}}}", run.spans, run.events, counts_json(run.dropped));
   }
   const std::optional<InstrumentationCost> cost = instrumentation_cost(s);
   put(out, "],\"wall_ns\":{},\"group_by\":{},\"raw_self_time\":{},\"spans\":[", s.wall_ns(),
@@ -71,6 +86,10 @@ std::string summary_json(const Summary& s) {
         entry->second.parallel_ns, json_number(h.mean()), h.min(), h.percentile(0.5), h.percentile(0.9),
         h.percentile(0.99), h.max(), entry->second.errors,
         cost.has_value() && mostly_instrumentation(entry->second, *cost));
+    if (s.group_by.empty()) {
+      const auto dropped = s.dropped_span_names.find(entry->first);
+      put(out, ",\"dropped\":{}", dropped == s.dropped_span_names.end() ? 0 : dropped->second);
+    }
     if (!entry->second.attr_sums.empty()) {
       put(out, ",\"attrs\":{{");
       bool first_attr = true;
@@ -122,10 +141,19 @@ std::string summary_json(const Summary& s) {
         t.tid, json_string(t.name), t.spans);
   }
   put(out,
-      "],\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{}}},"
-      "\"unwritten_records\":{},\"sampled_out\":{},\"total_spans\":{},\"total_events\":{},\"records\":{},"
-      "\"open_spans\":[",
+      "],\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{},"
+      "\"span_names\":{},\"event_names\":{},\"unnamed\":[",
       s.dropped.spans, s.dropped.events, s.dropped.metrics, s.dropped.attrs, s.dropped.async_ends,
+      names_json(s.dropped_span_names), names_json(s.dropped_event_names));
+  for (std::size_t i = 0; i < s.unnamed_drops.size(); ++i) {
+    const auto& u = s.unnamed_drops[i];
+    put(out, "{}{{\"run_id\":{},\"tid\":{},\"spans\":{},\"events\":{},\"footer_only\":{}}}", i ? "," : "",
+        json_string(u.run_id), u.footer_only ? "null" : fmt::format("{}", u.tid), u.spans, u.events,
+        u.footer_only);
+  }
+  put(out,
+      "]}},\"unwritten_records\":{},\"sampled_out\":{},\"total_spans\":{},\"total_events\":{},"
+      "\"records\":{},\"open_spans\":[",
       s.unwritten_records, s.sampled_out, s.total_spans, s.total_events, s.records);
   for (std::size_t i = 0; i < s.open_spans.size(); ++i) {
     const auto& o = s.open_spans[i];

@@ -524,7 +524,21 @@
     const d = model.dropped, lost = d.spans + d.events + d.metrics + d.attrs + d.async_ends;
     const notes = [];
     if (page.note) notes.push(page.note);
-    if (lost) notes.push("The recorder dropped " + d.spans + " spans, " + d.events + " events, " + d.metrics + " metric updates.");
+    if (lost) {
+      // As `spanlog summary` says it: the share of what the program made (recorded and dropped together).
+      const run = page.summary && page.summary.runs.length ? page.summary.runs[0] : null;
+      const share = (n, recorded, what) => {
+        const whole = n + recorded, percent = whole ? 100 * n / whole : 100;
+        return (percent > 0 && percent < 0.05 ? "<0.1" : percent.toFixed(1)) + "% of " + what + " (" + n.toLocaleString("en-US") + " of " + whole.toLocaleString("en-US") + ")";
+      };
+      const parts = [];
+      if (d.spans) parts.push(run ? share(d.spans, run.spans, "spans") : d.spans + " spans");
+      if (d.events) parts.push(run ? share(d.events, run.events, "events") : d.events + " events");
+      if (d.metrics) parts.push(d.metrics + " metric updates");
+      if (d.attrs) parts.push(d.attrs + " attribute updates");
+      if (d.async_ends) parts.push(d.async_ends + " async spans' ends");
+      notes.push("The recorder dropped " + parts.join(", ") + ": the figures are of what was recorded.");
+    }
     const overhead = page.summary && page.summary.runs.length && page.summary.runs[0].overhead;
     if (overhead)
       notes.push("Each span adds about " + duration(Math.round(overhead.span_ns)) + " of instrumentation (clock read " +
