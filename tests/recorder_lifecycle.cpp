@@ -377,6 +377,7 @@ TEST_CASE("a SPANLOG_ variable that nothing reads is reported with the closest k
   CHECK(report.find("SPANLOG_ENABLED in the environment does nothing") != std::string::npos);
   CHECK(report.find("SPANLOG_DIR") == std::string::npos);  // known
   CHECK(report.find("PATH") == std::string::npos);
+  CHECK(report.find("SPANLOG_TEST_APP") == std::string::npos);  // a test program's own setting
   CHECK(std::count(report.begin(), report.end(), '\n') == 3);
 }
 

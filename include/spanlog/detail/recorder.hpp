@@ -118,7 +118,7 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   b.head = head + sizeof r;
   b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
   b.span_seq = seq;
-  b.published.store(head + sizeof r, std::memory_order_release);
+  b.publish_at(head + sizeof r);
   // seq starts at 1: the caller need not test for a drop.
   if (seq == 0) SPANLOG_UNREACHABLE();
   return seq;
@@ -132,7 +132,7 @@ SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
   std::memcpy(data + (head & b.mask), &r, sizeof r);
   b.head = head + sizeof r;
   b.limit += static_cast<std::int64_t>(sizeof r);  // the promise kept: one read-modify-write
-  b.published.store(head + sizeof r, std::memory_order_release);
+  b.publish_at(head + sizeof r);
 }
 
 // An extended record: header, then attributes. Returns false when it was dropped (counted by the caller).

@@ -122,7 +122,14 @@ struct thread_buffer {
   }
 
   // Release: the flusher's acquire load of `published` makes every byte before it visible.
-  SPANLOG_ALWAYS_INLINE void publish() { published.store(head, std::memory_order_release); }
+  SPANLOG_ALWAYS_INLINE void publish() { publish_at(head); }
+  // The signal fence (no instruction) keeps the compiler from moving the program's next stores above the
+  // publication: a fault in them must find the record published, for the crash handler on this thread
+  // (a release store alone lets later stores move before it).
+  SPANLOG_ALWAYS_INLINE void publish_at(std::uint64_t position) {
+    published.store(position, std::memory_order_release);
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  }
 
   // Writes the padding record that sends the reader back to the ring's start, when `size` would straddle.
   void pad_if_needed(std::uint64_t size) {
