@@ -353,7 +353,7 @@ TEST_CASE("summary shows a crash's reason and thread, in the table and in --json
           "\n");
   auto result = summary_of(dir / "crashed.jsonl", false);
   REQUIRE(result.status == 0);
-  CHECK(contains(result.out, "records, crashed\n"));
+  CHECK(contains(result.out, "records, crashed (uncaught exception std::runtime_error: disk full)\n"));
   CHECK(contains(result.out,
                  "  crashed: uncaught exception std::runtime_error: disk full (thread 4243, at +1.20 s)\n"));
 
@@ -389,7 +389,7 @@ TEST_CASE("summary shows the footer's stopped_by, in the table and in --json") {
           "\n");
   auto result = summary_of(dir / "stopped.jsonl", false);
   REQUIRE(result.status == 0);
-  CHECK(contains(result.out, "records, complete\n  written when the process got SIGINT\n"));
+  CHECK(contains(result.out, "records, stopped by SIGINT\n  written when the process got SIGINT\n"));
   CHECK_FALSE(contains(result.out, "crashed"));
 
   result = summary_of(dir / "stopped.jsonl", true);
@@ -397,5 +397,6 @@ TEST_CASE("summary shows the footer's stopped_by, in the table and in --json") {
   simdjson::dom::element doc;
   REQUIRE(parser.parse(result.out).get(doc) == simdjson::SUCCESS);
   CHECK(std::string_view(doc["runs"].at(0)["stopped_by"].get_string()) == "SIGINT");
+  CHECK(std::string_view(doc["runs"].at(0)["state"].get_string()) == "stopped by SIGINT");
   CHECK(doc["runs"].at(0)["crash"].is_null());
 }

@@ -178,6 +178,7 @@ TEST_CASE("serve: the live page shows the threads, then a new span and an error 
   for (const char* thread : {"worker-0", "worker-1", "worker-2"})
     CHECK(contains(strings(at_load["threads"]), thread));
   CHECK(at_load["status"].get_string().value() == "running");
+  CHECK(std::string(at_load["wall_time"].get_string().value()).find(" so far") != std::string::npos);
   // Before the trigger the span and the error did not exist; after it they appear on the same page.
   CHECK_FALSE(contains(strings(at_load["recent"]), "late.task"));
   CHECK(strings(at_load["errors"]).empty());
@@ -211,7 +212,9 @@ TEST_CASE("report: the demo run's page shows its threads, phases, errors, summar
   const auto at_load = facts["at_load"];
   for (const char* thread : {"pipeline", "worker-0", "worker-1", "worker-2", "worker-3"})
     CHECK(contains(strings(at_load["threads"]), thread));
-  CHECK(at_load["status"].get_string().value() == "finished");
+  // The state every command names: a whole run is complete, and its wall time is not "so far".
+  CHECK(at_load["status"].get_string().value() == "complete");
+  CHECK(std::string(at_load["wall_time"].get_string().value()).find("so far") == std::string::npos);
   const auto phases = strings(at_load["phases"]);
   REQUIRE(phases.size() == 3);
   CHECK(phases[0].rfind("discovery", 0) == 0);

@@ -24,6 +24,7 @@ async function facts(page) {
     return {
       title: document.getElementById("title").textContent,
       status: document.getElementById("status").textContent,
+      wall_time: document.getElementById("phase-total").textContent,
       threads: attr(".card", "data-thread"),
       thread_states: Array.from(document.querySelectorAll(".card")).map(c => c.getAttribute("data-thread") + ":" + c.querySelector(".state").textContent),
       lanes: model ? Array.from(model.lanes.keys()).length : 0,

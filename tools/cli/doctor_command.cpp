@@ -160,17 +160,22 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   auto good = [&](const std::string& text) { console.print("{} {}\n", console.green("✓"), text); };
   auto note = [&](const std::string& text) { console.print("{} {}\n", console.yellow("!"), text); };
 
+  reader::RunEnd ending{
+      health.footer.has_value(), health.stopped_by, std::nullopt, health.pid, health.host, location.file};
+  if (health.crash) ending.crash = health.crash->reason;
+  const reader::RunState state = reader::decide_run_state(ending);
   console.print(
-      "{} {}{}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
+      "{} {}{}: {}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
       health.pid ? fmt::format(" (pid {}{})", health.pid, health.host.empty() ? "" : " on " + health.host)
-                 : "");
+                 : "",
+      state_text(state, console));
 
   if (!health.header_line)
     bad("no header line: this is not the start of a spanlog run");
   else if (*health.header_line != 1)
     bad(fmt::format("the header is on line {}, not the first line", *health.header_line));
 
-  const bool still_running = !health.footer && !health.crash && process_alive(health.pid, health.host);
+  const bool still_running = state.running();
   if (health.footer && !health.stopped_by.empty()) {
     good(fmt::format("footer present: the run was written when {} ({} records, {} spans)",
                      stopped_by_phrase(health.stopped_by), report.records, health.spans));

@@ -1,11 +1,8 @@
 #include "cli/run_status.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <climits>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +24,8 @@ struct EndsSink : reader::RecordSink {
   std::optional<reader::HeaderRecord> header;
   std::string run_id, host;
   std::optional<reader::FooterRecord> footer;
+  std::string stopped_by;
+  std::optional<std::string> crash;  // what ended the program
   std::uint64_t last_ts = 0;
   void on_header(const reader::HeaderRecord& r, std::uint64_t) override {
     header = r;
@@ -35,7 +34,15 @@ struct EndsSink : reader::RecordSink {
     header->run_id = run_id;
     header->host = host;
   }
-  void on_footer(const reader::FooterRecord& r, std::uint64_t) override { footer = r; }
+  void on_footer(const reader::FooterRecord& r, std::uint64_t) override {
+    footer = r;
+    footer->stopped_by = {};  // a view into the reader's buffers
+    stopped_by = std::string(r.stopped_by);
+  }
+  void on_crash(const reader::CrashRecord& r, std::uint64_t) override {
+    crash = std::string(r.what());
+    seen(r.ts);
+  }
   void on_span(const reader::SpanRecord& r, std::uint64_t) override { seen(r.ts + r.dur_ns); }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t) override { seen(r.ts); }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override { seen(r.ts); }
@@ -79,23 +86,20 @@ void read_run_summary(const fs::path& file, RunStatus& status) {
 
 }  // namespace
 
-bool process_alive(std::uint64_t pid, const std::string& host) {
-  if (pid == 0 || pid > static_cast<std::uint64_t>(INT_MAX)) return false;
-  char name[256] = {};
-  if (!host.empty() && (::gethostname(name, sizeof name - 1) != 0 || host != name)) return false;
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
-
-const char* state_name(RunStatus::State state) {
-  switch (state) {
-    case RunStatus::State::complete:
-      return "complete";
-    case RunStatus::State::running:
-      return "running";
-    case RunStatus::State::crashed:
-      return "crashed";
+std::string state_text(const reader::RunState& state, const Console& console) {
+  using Kind = reader::RunState::Kind;
+  const std::string word = state.word();
+  switch (state.kind) {
+    case Kind::complete:
+      return console.green(word);
+    case Kind::crashed:
+    case Kind::died:
+      return console.red(word);
+    case Kind::stopped:
+    case Kind::running:
+      return console.yellow(word);
   }
-  return "?";
+  return word;
 }
 
 std::string stopped_by_phrase(std::string_view stopped_by) {
@@ -140,17 +144,17 @@ RunStatus probe_run(const fs::path& directory) {
   }
   parse_quietly(last, tail);
 
+  reader::RunEnd ending{
+      tail.footer.has_value(), tail.stopped_by, std::nullopt, status.pid, status.host, file};
+  if (tail.crash) ending.crash = *tail.crash;
+  status.state = reader::decide_run_state(ending);
   if (tail.footer) {
-    status.state = RunStatus::State::complete;
     status.wall_ns = tail.footer->wall_ns;
     status.spans = tail.footer->spans;
-  } else {
-    status.state =
-        process_alive(status.pid, status.host) ? RunStatus::State::running : RunStatus::State::crashed;
-    if (tail.last_ts > status.start_ts && status.start_ts != 0)
-      status.wall_ns = tail.last_ts - status.start_ts;
+  } else if (tail.last_ts > status.start_ts && status.start_ts != 0) {
+    status.wall_ns = tail.last_ts - status.start_ts;
   }
-  if (status.state != RunStatus::State::running) read_run_summary(directory / "run_summary.json", status);
+  if (!status.state.running()) read_run_summary(directory / "run_summary.json", status);
   return status;
 }
 

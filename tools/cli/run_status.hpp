@@ -1,5 +1,5 @@
 // Cheap facts about a run without reading all of it: its header (first line), its end (the last lines), its
-// run_summary.json, and whether its process is still alive.
+// run_summary.json; and the words for a run's state and end.
 #pragma once
 
 #include <cstdint>
@@ -8,26 +8,26 @@
 #include <string>
 #include <string_view>
 
+#include "cli/console.hpp"
+#include "reader/run_state.hpp"
 #include "reader/summary.hpp"
 
 namespace spanlog::cli {
 
 struct RunStatus {
-  enum class State { complete, running, crashed };
   std::filesystem::path directory;
   std::string run_id;
   std::uint64_t start_ts = 0;
   std::uint64_t pid = 0;
   std::string host;
-  State state = State::crashed;
+  reader::RunState state;  // decided by reader::decide_run_state, as every view does
   std::optional<std::uint64_t> wall_ns;
   std::optional<std::uint64_t> spans;
 };
 
 RunStatus probe_run(const std::filesystem::path& directory);
-// True when the run's process is alive on this host (so a run without footer may still be writing).
-bool process_alive(std::uint64_t pid, const std::string& host);
-const char* state_name(RunStatus::State state);
+// The state's word, coloured as every command colours it.
+std::string state_text(const reader::RunState& state, const Console& console);
 
 // How the run came to be written, from the footer's `stopped_by`: "the process got SIGTERM", "the process
 // called quick_exit".

@@ -35,17 +35,13 @@ int runs_command(const RunsOptions& options, const Console& console) {
   Table table({{"run", Align::left}, {"started", Align::left}, {"wall"}, {"spans"}, {"status", Align::left}});
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const auto& run = runs[i];
-    const bool deleted = options.keep && i >= *options.keep && run.state != RunStatus::State::running;
+    const bool deleted = options.keep && i >= *options.keep && !run.state.running();
     std::string started = "-";
     if (run.start_ts != 0) {
       const std::time_t seconds = static_cast<std::time_t>(run.start_ts / 1'000'000'000);
       started = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(seconds));
     }
-    std::string state = state_name(run.state);
-    if (run.state == RunStatus::State::crashed)
-      state = console.red(state);
-    else if (run.state == RunStatus::State::running)
-      state = console.yellow(state);
+    std::string state = state_text(run.state, console);
     if (deleted) state += " (deleted)";
     table.add_row({run.directory.filename().string(), started,
                    run.wall_ns ? reader::human_duration(*run.wall_ns) : "-",
@@ -60,7 +56,7 @@ int runs_command(const RunsOptions& options, const Console& console) {
   if (options.keep) {
     for (std::size_t i = *options.keep; i < runs.size(); ++i) {
       // A run still being written is never deleted: its process holds the file open and would keep writing.
-      if (runs[i].state == RunStatus::State::running) continue;
+      if (runs[i].state.running()) continue;
       fs::remove_all(runs[i].directory, ec);
       if (ec) {
         console.error("could not delete {}: {}", runs[i].directory.string(), ec.message());

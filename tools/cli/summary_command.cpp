@@ -210,9 +210,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
 
 void print_text(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
   for (const auto& run : s.runs) {
-    const std::string status = run.has_footer ? console.green("complete")
-                               : run.crash    ? console.red("crashed")
-                                              : console.yellow("no footer");
+    const std::string status = state_text(run.state, console);
     // A run with drops is never only "complete": what it lost is on the same line.
     const std::string lost = dropped_phrase(run.dropped, run.spans, run.events);
     console.print("{} {}{}: wall {}, {} records, {}{}\n", console.bold("run"),

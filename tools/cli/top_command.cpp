@@ -7,6 +7,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "cli/open_spans.hpp"
@@ -14,6 +15,7 @@
 #include "cli/view_commands.hpp"
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/run_state.hpp"
 #include "reader/units.hpp"
 #include "report/file_follower.hpp"
 
@@ -28,13 +30,25 @@ constexpr std::uint64_t kRateWindowNs = 10'000'000'000;
 
 class TopSink : public reader::RecordSink {
  public:
-  bool finished = false;
+  bool header_seen = false;
 
   bool wants_attrs() const override { return false; }
   void on_header(const reader::HeaderRecord& r, std::uint64_t) override {
+    header_seen = true;
     process_ = std::string(r.process);
     run_id_ = std::string(r.run_id);
+    host_ = std::string(r.host);
+    pid_ = r.pid;
     see(r.start_ts);
+  }
+  void on_crash(const reader::CrashRecord& r, std::uint64_t) override {
+    crash_ = std::string(r.what());
+    see(r.ts);
+  }
+  reader::RunState state(const std::filesystem::path& file) const {
+    reader::RunEnd ending{has_footer_, stopped_by_, std::nullopt, pid_, host_, file};
+    if (crash_) ending.crash = *crash_;
+    return reader::decide_run_state(ending);
   }
   void on_thread(const reader::ThreadRecord& r, std::uint64_t) override {
     if (r.name) names_[r.tid] = std::string(*r.name);
@@ -60,7 +74,8 @@ class TopSink : public reader::RecordSink {
   }
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t) override { dropped_.add(r.counts); }
   void on_footer(const reader::FooterRecord& r, std::uint64_t) override {
-    finished = true;
+    has_footer_ = true;
+    stopped_by_ = std::string(r.stopped_by);
     see(r.ts);
   }
 
@@ -134,7 +149,10 @@ class TopSink : public reader::RecordSink {
     return it == names_.end() ? fmt::format("{}", tid) : it->second;
   }
 
-  std::string process_, run_id_;
+  std::string process_, run_id_, host_, stopped_by_;
+  std::uint64_t pid_ = 0;
+  bool has_footer_ = false;
+  std::optional<std::string> crash_;
   std::map<std::uint64_t, std::string> names_;
   OpenSpanTracker open_;
   std::map<std::string, Stats, std::less<>> stats_;
@@ -172,8 +190,10 @@ int top_command(const TopOptions& options, const Console& console) {
         options.timeout_seconds &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
             *options.timeout_seconds;
-    const bool last = options.once || sink->finished || timed_out;
-    const std::string view = sink->view(options.rows, sink->finished ? "finished" : "running");
+    // Until the header is there, the run is only about to start; then it is followed while it runs.
+    const reader::RunState state = sink->state(location.file);
+    const bool last = options.once || timed_out || (sink->header_seen && !state.running());
+    const std::string view = sink->view(options.rows, sink->header_seen ? state.word() : "starting");
     if (terminal)
       fmt::print(console.out, "\x1b[H\x1b[2J{}", view);  // redraw in place
     else

@@ -64,7 +64,9 @@ class LoadingSink : public reader::RecordSink {
     const QueryResult existing = store_.query(
         "SELECT run_key, status FROM runs WHERE run_id = $1 AND host = $2 AND start_ts = $3", identity);
     if (!existing.rows.empty()) {
-      if (existing.rows[0][1] == "complete") throw AlreadyLoaded{};
+      // A run that ended (its footer or its crash record is in the file) is final; one that was running or
+      // seemed to have died may have grown since.
+      if (existing.rows[0][1] != "running" && existing.rows[0][1] != "died") throw AlreadyLoaded{};
       // Loaded while it was being written: replaced by what the file holds now.
       const std::string key = *existing.rows[0][0];
       for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times"})
@@ -244,9 +246,24 @@ class LoadingSink : public reader::RecordSink {
         "\"attrs\":{},\"async_ends\":{}}}}}",
         line, r.ts, r.wall_ns, r.records, r.spans, r.events, r.sampled_out, r.open_spans, r.unwritten_records,
         r.dropped.spans, r.dropped.events, r.dropped.metrics, r.dropped.attrs, r.dropped.async_ends);
+    if (!r.stopped_by.empty()) {
+      footer_json.pop_back();
+      footer_json += ",\"stopped_by\":";
+      append_json_string(footer_json, r.stopped_by);
+      footer_json += '}';
+    }
   }
 
-  void on_crash(const reader::CrashRecord& r, std::uint64_t line) override { times_.on_crash(r, line); }
+  void on_crash(const reader::CrashRecord& r, std::uint64_t line) override {
+    times_.on_crash(r, line);
+    require_header(line);
+    saw(r.ts);
+    crash_json_ = fmt::format("{{\"line\":{},\"signal\":{},\"name\":", line, r.signal);
+    append_json_string(crash_json_, r.name);
+    crash_json_ += ",\"reason\":";
+    append_json_string(crash_json_, r.reason);
+    fmt::format_to(std::back_inserter(crash_json_), ",\"tid\":{},\"ts\":{}}}", r.tid, r.ts);
+  }
 
   // After the whole file: the spans still open, the run's totals, commit.
   void finish(const reader::ReadReport& report) {
@@ -264,16 +281,28 @@ class LoadingSink : public reader::RecordSink {
                            phases_.get(), dropped_.get()})
       appender->finish();
     result.complete = !footer_json.empty();
-    std::vector<std::string> values = {
-        fmt::format("{}", as_signed(end_ts)),     fmt::format("{}", as_signed(wall_ns)),
-        result.complete ? "complete" : "running", fmt::format("{}", report.lines),
-        fmt::format("{}", report.records),        fmt::format("{}", report.bytes),
-        report.torn_last_line.value_or(""),       fmt::format("{}", result.run_key)};
-    if (result.complete) values.push_back(footer_json);
+    // The run's state as every view says it (reader/run_state.hpp), decided by the reader's aggregator.
+    const std::string status = times_.summary().runs.back().state.word();
+    std::vector<std::string> values = {fmt::format("{}", as_signed(end_ts)),
+                                       fmt::format("{}", as_signed(wall_ns)),
+                                       status,
+                                       fmt::format("{}", report.lines),
+                                       fmt::format("{}", report.records),
+                                       fmt::format("{}", report.bytes),
+                                       report.torn_last_line.value_or(""),
+                                       fmt::format("{}", result.run_key)};
+    // JSON columns get a parameter only when there is a value: NULL otherwise (a text NULLIF would not be
+    // JSON to PostgreSQL).
+    auto json_value = [&values](const std::string& json) {
+      if (json.empty()) return std::string("NULL");
+      values.push_back(json);
+      return fmt::format("${}", values.size());
+    };
+    const std::string footer = json_value(footer_json), crash = json_value(crash_json_);
     store_.query(
-        std::string("UPDATE runs SET end_ts = $1, wall_ns = $2, status = $3, lines = $4, records = $5, "
-                    "bytes = $6, torn_last_line = NULLIF($7, ''), footer = ") +
-            (result.complete ? "$9" : "NULL") + " WHERE run_key = $8",
+        fmt::format("UPDATE runs SET end_ts = $1, wall_ns = $2, status = $3, lines = $4, records = $5, "
+                    "bytes = $6, torn_last_line = NULLIF($7, ''), footer = {}, crash = {} WHERE run_key = $8",
+                    footer, crash),
         values);
     store_.commit();
     in_transaction_ = false;
@@ -376,6 +405,7 @@ class LoadingSink : public reader::RecordSink {
   std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line
   std::string attrs_text_;
   std::string names_text_[2];  // a dropped line's span_names and event_names
+  std::string crash_json_;
   std::uint64_t footer_ts_ = 0, footer_wall_ns_ = 0;
   std::uint64_t open_written_ = 0;
 };

@@ -135,7 +135,15 @@ LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
 )";
 
 // Version 4: a dropped line's drops per name (schema 1.2's span_names and event_names), as JSON objects.
-constexpr const char* kDroppedNameColumns[] = {"span_names", "event_names"};
+// Version 5: a run's crash record, as JSON (a crashed run has no footer), so that a stored run's state is the
+// file's.
+struct AddedColumn {
+  std::int64_t version;
+  const char* table;
+  const char* column;
+};
+constexpr AddedColumn kAddedColumns[] = {
+    {4, "dropped", "span_names"}, {4, "dropped", "event_names"}, {5, "runs", "crash"}};
 
 std::string with_types(const char* sql, Dialect dialect) {
   const bool sqlite = dialect == Dialect::sqlite;
@@ -223,14 +231,13 @@ void prepare_for_writing(Store& store) {
       store.execute(kSpanStatsWithTimes);
       store.execute("UPDATE spanlog_schema SET version = 3");
     }
-    if (version < 4) {
-      // Added only where missing: a database whose version was set back keeps its columns.
-      for (const char* column : kDroppedNameColumns)
-        if (!column_exists(store, "dropped", column))
-          store.execute(fmt::format("ALTER TABLE dropped ADD COLUMN {} {}", column,
-                                    store.dialect() == Dialect::sqlite ? "TEXT" : "JSON"));
-      store.execute("UPDATE spanlog_schema SET version = 4");
-    }
+    // Added only where missing: a database whose version was set back keeps its columns.
+    for (const AddedColumn& added : kAddedColumns)
+      if (version < added.version && !column_exists(store, added.table, added.column))
+        store.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", added.table, added.column,
+                                  store.dialect() == Dialect::sqlite ? "TEXT" : "JSON"));
+    if (version < kSchemaVersion)
+      store.execute(fmt::format("UPDATE spanlog_schema SET version = {}", kSchemaVersion));
     store.commit();
   } catch (...) {
     store.rollback();

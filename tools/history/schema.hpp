@@ -12,7 +12,8 @@ namespace spanlog::history {
 
 // 1: the tables. 2: the views (span_stats, phase_times, counter_totals, run_order). 3: span_times (self and
 // parallel time per run and span name) and span_stats with them. 4: dropped.span_names and event_names.
-inline constexpr std::int64_t kSchemaVersion = 4;
+// 5: runs.crash.
+inline constexpr std::int64_t kSchemaVersion = 5;
 
 // A span row's key: its run in the high bits, the line that completed it (its span line, its span_end, or its
 // span_start for a span still open) in the low bits. Rows are written in the order of that line, so a run's

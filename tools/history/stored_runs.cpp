@@ -61,7 +61,7 @@ class Replay {
     const QueryResult run = store_.query(
         "SELECT run_id, host, process, pid, version, start_ts, options, attrs, source, lines, records, "
         "bytes, "
-        "header_line, torn_last_line, footer FROM runs WHERE run_key = $1",
+        "header_line, torn_last_line, footer, crash FROM runs WHERE run_key = $1",
         {key_});
     if (run.rows.empty()) throw HistoryError(fmt::format("no run with key {}", key_));
     const auto& r = run.rows[0];
@@ -282,6 +282,17 @@ class Replay {
     }
     send_header_before(~std::uint64_t{0});
 
+    if (r[15]) {
+      const auto crash = parse_object(parser, *r[15]);
+      auto text = [&crash](std::string_view key) {
+        std::string_view value;
+        return crash[key].get_string().get(value) == simdjson::SUCCESS ? std::string(value) : std::string();
+      };
+      const std::string kept_name = text("name"), kept_reason = text("reason");
+      reader::CrashRecord record{field(crash, "signal"), kept_name, kept_reason, field(crash, "tid"),
+                                 field(crash, "ts")};
+      aggregator.on_crash(record, field(crash, "line"));
+    }
     if (r[14]) {
       const auto footer = parse_object(parser, *r[14]);
       reader::FooterRecord record;
@@ -293,6 +304,11 @@ class Replay {
       record.sampled_out = field(footer, "sampled_out");
       record.open_spans = field(footer, "open_spans");
       record.unwritten_records = field(footer, "unwritten_records");
+      std::string_view stopped_by;
+      std::string kept_stopped_by;
+      if (footer["stopped_by"].get_string().get(stopped_by) == simdjson::SUCCESS)
+        kept_stopped_by = stopped_by;
+      record.stopped_by = kept_stopped_by;
       simdjson::dom::element counts;
       if (footer["dropped"].get(counts) == simdjson::SUCCESS)
         record.dropped = {field(counts, "spans"), field(counts, "events"), field(counts, "metrics"),

@@ -445,6 +445,9 @@ void Aggregator::end_run(const ReadReport& report) {
                                                 dropped.events - run_dropped_.events, true});
   }
   run_.dropped = dropped;
+  RunEnd ending{run_.has_footer, run_.stopped_by, std::nullopt, run_.pid, run_.host, run_.file};
+  if (run_.crash) ending.crash = run_.crash->reason;
+  run_.state = decide_run_state(ending);
   run_.spans = run_spans_ + open_.size();
   run_.events = run_events_;
   summary_.unnamed_drops.insert(summary_.unnamed_drops.end(), run_unnamed_drops_.begin(),

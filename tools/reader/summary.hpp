@@ -15,6 +15,7 @@
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/records.hpp"
+#include "reader/run_state.hpp"
 
 namespace spanlog::reader {
 
@@ -97,6 +98,7 @@ struct RunInfo {
   std::uint64_t unwritten_records = 0;  // from the footer: lines lost to a write error
   std::string stopped_by;               // from the footer: "SIGTERM", "SIGINT", "quick_exit", or empty
   std::optional<CrashInfo> crash;       // the crash handler wrote the run
+  RunState state;                       // decided once, by decide_run_state
   std::optional<InstrumentationOverhead> overhead;  // from the header (schema 1.2)
   std::uint64_t spans = 0;                          // spans recorded: ended, and begun but never ended
   std::uint64_t events = 0;                         // instant events recorded

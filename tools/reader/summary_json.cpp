@@ -49,10 +49,12 @@ std::string summary_json(const Summary& s) {
   for (std::size_t i = 0; i < s.runs.size(); ++i) {
     const auto& run = s.runs[i];
     put(out,
-        "{}{{\"run_id\":{},\"file\":{},\"start_ts\":{},\"wall_ns\":{},\"complete\":{},\"records\":{},"
-        "\"skipped_lines\":{},\"torn_last_line\":{},\"stopped_by\":{},\"crash\":",
+        "{}{{\"run_id\":{},\"file\":{},\"start_ts\":{},\"wall_ns\":{},\"state\":{},\"complete\":{},"
+        "\"has_footer\":{},\"records\":{},\"skipped_lines\":{},\"torn_last_line\":{},\"stopped_by\":{},"
+        "\"crash\":",
         i ? "," : "", json_string(run.run_id), json_string(run.file.string()), run.start_ts, run.wall_ns,
-        run.has_footer, run.read.records, run.read.skipped_lines, run.read.torn_last_line.has_value(),
+        json_string(run.state.word()), run.state.kind == RunState::Kind::complete, run.has_footer,
+        run.read.records, run.read.skipped_lines, run.read.torn_last_line.has_value(),
         run.stopped_by.empty() ? "null" : json_string(run.stopped_by));
     if (run.crash)
       put(out, "{{\"signal\":{},\"name\":{},\"reason\":{},\"tid\":{},\"ts\":{}}}", run.crash->signal,

@@ -360,12 +360,20 @@
     document.getElementById("colour-by").addEventListener("change", e => { page.colourBy = e.target.value; page.dirty = true; });
   }
 
+  // The run's state as the reader decided it (summary.json: complete, stopped by SIGTERM, crashed (...), died,
+  // running), so the page says what every command says. A live page asks again when the records show an end.
+  function runState() {
+    const run = page.summary && page.summary.runs && page.summary.runs.length ? page.summary.runs[0] : null;
+    return run && run.state ? run.state : page.live ? "running" : "";
+  }
   function drawPhaseBar() {
     const bar = document.getElementById("phase-bar");
     const start = model.startTs(), end = model.endTs();
     const total = model.footer ? model.footer.wall_ns : end - start;
+    const state = runState();
+    // "so far" only while the run is being written; any other end is named.
     document.getElementById("phase-total").textContent = isFinite(total) ?
-      "Wall time " + duration(total) + (model.footer ? "" : model.crash ? " (crashed)" : " so far") : "";
+      "Wall time " + duration(total) + (state === "running" ? " so far" : state && state !== "complete" ? ", " + state : "") : "";
     bar.replaceChildren();
     let cursor = start;
     for (const p of model.allPhases()) {
@@ -388,7 +396,7 @@
   function drawWorkers() {
     const box = document.getElementById("workers");
     box.replaceChildren();
-    const over = !!(model.footer || model.crash) || !page.live;
+    const over = runState() !== "running";
     for (const t of Array.from(model.threads.values()).sort((a, b) => a.firstTs - b.firstTs || a.tid - b.tid)) {
       if (t.spans === 0) continue;
       const open = Array.from(t.open).sort((a, b) => a.start - b.start);
@@ -453,9 +461,16 @@
     const body = el("tbody");
     for (const r of rows) {
       const tr = el("tr", {class: r.errors > 0 ? "has-errors" : ""});
-      // "~": a name whose p50 is below ten times what a span costs to record (summary --json).
-      const name = r.name + (r.mostly_instrumentation ? " ~" : "");
-      for (const [k] of COLUMNS) tr.append(el("td", {text: k === "name" ? name : k.endsWith("_ns") ? duration(r[k]) : number(r[k])}));
+      for (const [k] of COLUMNS) {
+        const td = el("td", {text: k === "name" ? r.name : k.endsWith("_ns") ? duration(r[k]) : number(r[k])});
+        // Marked "~" (by the style sheet, so the cell's text stays the name): a name whose p50 is below ten
+        // times what a span costs to record (summary --json).
+        if (k === "name" && r.mostly_instrumentation) {
+          td.className = "instrumentation";
+          td.title = "mostly instrumentation: its p50 is below 10x what a span costs to record";
+        }
+        tr.append(td);
+      }
       body.append(tr);
     }
     table.tBodies[0].replaceWith(body);
@@ -517,8 +532,9 @@
     // A crash names what ended the program (an uncaught exception, or the signal); older files only the signal.
     const crashReason = model.crash ? model.crash.reason || model.crash.name || "signal" : "";
     const stoppedBy = model.footer && model.footer.stopped_by ? model.footer.stopped_by : "";
-    let text = model.footer ? (stoppedBy ? "finished (" + stoppedBy + ")" : "finished") : model.crash ? "crashed (" + crashReason + ")" : page.live ? (page.connected ? "running" : "disconnected") : "no footer (stopped early)";
-    status.className = "status " + (model.crash ? "crashed" : !model.footer && page.live ? "running" : "");
+    const state = runState();
+    const text = page.live && !page.connected ? state + " (disconnected)" : state;
+    status.className = "status " + (state.startsWith("crashed") || state === "died" ? "crashed" : state === "running" ? "running" : "");
     status.textContent = text;
     status.title = model.crash ? "crashed: " + crashReason + (model.crash.tid ? " (thread " + model.crash.tid + ")" : "") : stoppedBy ? "written when the process was ending by " + stoppedBy : "";
     const d = model.dropped, lost = d.spans + d.events + d.metrics + d.attrs + d.async_ends;
@@ -593,6 +609,7 @@
       let record;
       try { record = JSON.parse(e.data); } catch (err) { return; }
       model.add(record);
+      if (record.event === "footer" || record.event === "crash") fetchSummary();  // the state has changed
       lastWall = performance.now();
       page.dirty = true;
     });
