@@ -166,23 +166,29 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   // Spans of a name that were dropped are shown beside those recorded (not with --by: drops are by name).
   const bool dropped_column = s.dropped.spans > 0 && options.group_by.empty();
   if (dropped_column) columns.push_back({"dropped"});
-  Table table(std::move(columns));
+  // The mark of names that are mostly instrumentation comes last, so the name column stays the names.
   const std::optional<reader::InstrumentationCost> cost = reader::instrumentation_cost(s);
+  auto marked = [&cost](const SpanStats& stats) {
+    return cost && reader::mostly_instrumentation(stats, *cost);
+  };
+  const bool mark_column = std::any_of(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown),
+                                       [&](const SpanEntry* row) { return marked(row->second); });
+  if (mark_column) columns.push_back({"", Align::left});
+  Table table(std::move(columns));
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& [name, stats] = *rows[i];
     const auto& h = stats.durations;
-    std::vector<std::string> cells = {
-        cost && reader::mostly_instrumentation(stats, *cost) ? name + " ~" : name,
-        fmt::format("{}", h.count()),
-        human_duration(h.sum()),
-        human_duration(stats.self_ns),
-        human_duration(stats.parallel_ns),
-        human_duration(h.mean()),
-        human_duration(h.percentile(0.5)),
-        human_duration(h.percentile(0.9)),
-        human_duration(h.percentile(0.99)),
-        human_duration(h.max()),
-        stats.errors > 0 ? console.red(fmt::format("{}", stats.errors)) : "0"};
+    std::vector<std::string> cells = {name,
+                                      fmt::format("{}", h.count()),
+                                      human_duration(h.sum()),
+                                      human_duration(stats.self_ns),
+                                      human_duration(stats.parallel_ns),
+                                      human_duration(h.mean()),
+                                      human_duration(h.percentile(0.5)),
+                                      human_duration(h.percentile(0.9)),
+                                      human_duration(h.percentile(0.99)),
+                                      human_duration(h.max()),
+                                      stats.errors > 0 ? console.red(fmt::format("{}", stats.errors)) : "0"};
     for (const auto& key : attr_columns) {
       const auto it = stats.attr_sums.find(key);
       cells.push_back(it == stats.attr_sums.end() ? "-" : human_number(it->second));
@@ -191,6 +197,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
       const auto it = s.dropped_span_names.find(name);
       cells.push_back(it == s.dropped_span_names.end() ? "-" : console.yellow(grouped(it->second)));
     }
+    if (mark_column) cells.push_back(marked(stats) ? "~" : "");
     table.add_row(std::move(cells));
   }
   if (table.empty()) {
