@@ -314,6 +314,23 @@ TEST_CASE("self time: a child that never ended covers its parent from its start 
   CHECK(s.open_spans.size() == 1);
 }
 
+TEST_CASE("self time: a late child of a span that kept no children corrects it without going below 0") {
+  TempDir dir;
+  // The parent's own-thread child covers all of it (self 0); an async child of its thread, written after the
+  // parent ended, is counted as if it had not overlapped that child: self stays at 0, not below.
+  const fs::path file =
+      write_run(dir, "late",
+                R"({"event":"header","schema":1,"schema_minor":1,"run_id":"l","pid":0,"start_ts":1}
+{"event":"span","span_id":2,"parent":1,"name":"all","tid":1,"ts":1,"dur_ns":1000,"status":"ok"}
+{"event":"span","span_id":1,"name":"parent","tid":1,"ts":1,"dur_ns":1000,"status":"ok"}
+{"event":"span","span_id":3,"parent":1,"name":"async","tid":1,"ts":101,"dur_ns":500,"status":"ok","async":true,"end_tid":2}
+)");
+  const reader::Summary s = summarize_one(file);
+  CHECK(s.spans.at("parent").self_ns == 0);
+  CHECK(s.spans.at("parent").raw_self_ns == 0);
+  CHECK(s.spans.at("parent").parallel_ns == 0);
+}
+
 TEST_CASE("self time: children on other threads only leave the parent's own time as self time") {
   TempDir dir;
   // The phase waits on thread 1 for 123 ms while its two workers run on threads 2 and 3: its self time is

@@ -13,9 +13,13 @@ namespace {
 // Late children (a child that ends after its parent, e.g. async work) find their parent's stats here.
 // 2^16 slots: a parent is found as long as fewer than ~65k spans ended in between.
 constexpr std::size_t kRecentlyEndedSlots = std::size_t{1} << 16;
-// What an ended span keeps of its children for late ones: a few separate pieces per thread class, so that
-// 65k ended spans cost little.
+// What an ended span keeps of its children for late ones. A late child is nearly always one of another
+// thread, drained after its parent: the spans with children on other threads keep them (a few separate pieces
+// per thread class, the newest 16k such spans: a few MB), so the late one joins their union. A late child of
+// another span (an async child on its thread, or a span of those evicted) counts as if the span's earlier
+// children had not overlapped it.
 constexpr std::size_t kEndedPieces = 16;
+constexpr std::size_t kEndedWithChildren = std::size_t{1} << 14;
 // Span starts kept for phases that become known only when they end (a short phase drained whole).
 constexpr std::size_t kRecentStarts = std::size_t{1} << 16;
 // A span is checked against this many of the newest phases only: phases are long and few.
@@ -60,6 +64,7 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   awaited_parents_.clear();
   recently_ended_.reset();  // allocated at the run's first span
   ended_children_.clear();
+  ended_order_.clear();
   thread_index_.clear();
   thread_cache_ = {};
   phase_windows_.clear();
@@ -193,9 +198,9 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
   RecentlyEnded& slot = recently_ended_[slot_of(span_id)];
   if (slot.has_children) ended_children_.erase(slot.span_id);
   slot = RecentlyEnded{span_id, stats, ts, dur_ns, tid, true, false};
-  if (stats != nullptr && !children.empty()) {
+  if (stats != nullptr && children.has_other_threads()) {
     children.limit(kEndedPieces);
-    ended_children_.insert_or_assign(span_id, EndedChildren{std::move(children), times});
+    keep_ended_children(span_id, EndedChildren{std::move(children), times});
     slot.has_children = true;
   }
 }
@@ -223,21 +228,36 @@ void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t start, std::u
       EndedChildren fresh;
       fresh.children.bind(ended->tid);
       fresh.times = span_times(ended->start, ended->dur_ns, ended->tid, fresh.children, in_parent_ns());
-      ended_children_.insert_or_assign(parent, std::move(fresh));
+      keep_ended_children(parent, std::move(fresh));
       ended->has_children = true;
     }
     EndedChildren& entry = ended_children_.at(parent);
     entry.children.add(start, end, tid);
     entry.children.limit(kEndedPieces);
     const SpanTimes now = span_times(ended->start, ended->dur_ns, ended->tid, entry.children, in_parent_ns());
-    // The stats hold the earlier figures: modular arithmetic gives the right sum also when one shrinks.
-    ended->stats->self_ns += now.self_ns - entry.times.self_ns;
-    ended->stats->raw_self_ns += now.raw_self_ns - entry.times.raw_self_ns;
-    ended->stats->parallel_ns += now.parallel_ns - entry.times.parallel_ns;
+    // The stats hold the earlier figures; a total never goes below 0 (a span whose children were not kept has
+    // only an estimate to correct).
+    auto correct = [](std::uint64_t& total, std::uint64_t now, std::uint64_t before) {
+      total = now >= before ? total + (now - before) : total - std::min(total, before - now);
+    };
+    correct(ended->stats->self_ns, now.self_ns, entry.times.self_ns);
+    correct(ended->stats->raw_self_ns, now.raw_self_ns, entry.times.raw_self_ns);
+    correct(ended->stats->parallel_ns, now.parallel_ns, entry.times.parallel_ns);
     entry.times = now;
     return;
   }
   awaited_parents_[parent].add(start, end, tid);
+}
+
+void Aggregator::keep_ended_children(std::uint64_t span_id, EndedChildren children) {
+  ended_children_.insert_or_assign(span_id, std::move(children));
+  ended_order_.push_back(span_id);
+  if (ended_order_.size() <= kEndedWithChildren) return;
+  const std::uint64_t oldest = ended_order_.front();
+  ended_order_.pop_front();
+  if (ended_children_.erase(oldest) == 0) return;  // its slot was taken since
+  RecentlyEnded& slot = recently_ended_[slot_of(oldest)];
+  if (slot.used && slot.span_id == oldest) slot.has_children = false;
 }
 
 DirectChildren Aggregator::take_awaited(std::uint64_t span_id) {

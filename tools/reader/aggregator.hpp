@@ -89,6 +89,7 @@ class Aggregator : public RecordSink {
                      DirectChildren children, const OpenEntry* start, Attrs attrs);
   void credit_parent(std::uint64_t parent, std::uint64_t start, std::uint64_t end, std::uint64_t tid);
   DirectChildren take_awaited(std::uint64_t span_id);
+  void keep_ended_children(std::uint64_t span_id, EndedChildren children);
   // What the recorder measured a child's begin and end to take of its parent's time (0: not measured).
   double in_parent_ns() const { return run_.overhead ? run_.overhead->in_parent_ns : 0.0; }
   SpanStats* group_stats(const OpenEntry* start, Attrs attrs);
@@ -118,7 +119,8 @@ class Aggregator : public RecordSink {
   };
   std::unique_ptr<RecentlyEnded[], FreeDeleter> recently_ended_;     // kRecentlyEndedSlots, zeroed: empty
   std::unordered_map<std::uint64_t, EndedChildren> ended_children_;  // of the spans in recently_ended_
-  std::unordered_map<std::uint64_t, std::size_t> thread_index_;      // tid -> index into summary_.threads
+  std::deque<std::uint64_t> ended_order_;  // their ids, oldest first: the oldest give up their children
+  std::unordered_map<std::uint64_t, std::size_t> thread_index_;  // tid -> index into summary_.threads
   struct ThreadSlot {
     std::uint64_t tid = 0;
     std::size_t index = 0;

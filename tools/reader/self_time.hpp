@@ -45,6 +45,8 @@ class DirectChildren {
   void bind(std::uint64_t span_tid);
   void add(std::uint64_t start, std::uint64_t end, std::uint64_t child_tid);
   bool empty() const { return same_thread_count_ == 0 && other_threads_.empty() && per_thread_.empty(); }
+  // Whether any child began on another thread than the span (false before bind()).
+  bool has_other_threads() const { return !other_threads_.empty(); }
   // Keeps at most `max_pieces` separate pieces per thread class (for a span that has ended but may still get
   // a late child).
   void limit(std::size_t max_pieces);
