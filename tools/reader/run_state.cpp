@@ -66,8 +66,9 @@ std::string RunState::word() const {
 
 bool process_alive(std::uint64_t pid, std::string_view host) {
   if (pid == 0 || pid > static_cast<std::uint64_t>(INT_MAX)) return false;
+  // A header that names no host does not say the process is here.
   char name[256] = {};
-  if (!host.empty() && (::gethostname(name, sizeof name - 1) != 0 || host != name)) return false;
+  if (host.empty() || ::gethostname(name, sizeof name - 1) != 0 || host != name) return false;
   return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
 }
 

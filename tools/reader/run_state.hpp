@@ -40,7 +40,7 @@ struct RunEnd {
 // another one (the pid was used again), and the run died.
 RunState decide_run_state(const RunEnd& end);
 
-// True when a process with this pid is alive on this host (`host` empty: this host).
+// True when a process with this pid is alive here, `host` being this host's name (empty: not known to be).
 bool process_alive(std::uint64_t pid, std::string_view host);
 
 }  // namespace spanlog::reader
