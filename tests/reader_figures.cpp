@@ -576,6 +576,16 @@ TEST_CASE("losses: the share dropped on the run's line, drops per name in the ta
   const std::string db = " --db " + quoted(dir / "history.sqlite");
   CHECK(run_spanlog("load " + quoted(file) + db).status == 0);
   CHECK(run_spanlog("summary --json" + db + " last").output == json.out);
+
+  // doctor's first line and the run list name the run with what it lost, too.
+  const std::string lost =
+      "complete, dropped 97.2% of spans (140 of 144), 66.7% of events (4 of 6), 1 metric update";
+  const auto doctor = run_spanlog("doctor " + quoted(file));
+  CHECK(doctor.output.substr(0, doctor.output.find('\n')) == "run drops: " + lost);
+  fs::create_directories(dir / "runs" / "drops");
+  fs::copy_file(file, dir / "runs" / "drops" / "telemetry.jsonl");
+  const auto listed = run_spanlog("runs " + quoted(dir / "runs"));
+  CHECK(contains(listed.output, "      4  " + lost + "\n"));
 }
 
 TEST_CASE("losses: diff and check warn when a side dropped anything, with each side's share") {

@@ -164,11 +164,15 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
       health.footer.has_value(), health.stopped_by, std::nullopt, health.pid, health.host, location.file};
   if (health.crash) ending.crash = health.crash->reason;
   const reader::RunState state = reader::decide_run_state(ending);
+  reader::DroppedCounts dropped = health.dropped;
+  if (health.footer) dropped.take_max(health.footer->dropped);
+  // A run that lost records is never named without saying so.
+  const std::string lost = dropped_phrase(dropped, health.spans + health.open.size(), health.events);
   console.print(
-      "{} {}{}: {}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
+      "{} {}{}: {}{}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
       health.pid ? fmt::format(" (pid {}{})", health.pid, health.host.empty() ? "" : " on " + health.host)
                  : "",
-      state_text(state, console));
+      state_text(state, console), lost.empty() ? "" : ", " + console.yellow(lost));
 
   if (!health.header_line)
     bad("no header line: this is not the start of a spanlog run");
@@ -221,8 +225,6 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
     bad(fmt::format("{} span_end line{} without a span_start", health.orphan_ends,
                     health.orphan_ends == 1 ? "" : "s"));
 
-  reader::DroppedCounts dropped = health.dropped;
-  if (health.footer) dropped.take_max(health.footer->dropped);
   // Without a footer the file holds no totals, and the last flush interval may never have been written.
   const std::string last_interval =
       health.flush_interval_ms ? fmt::format("the last flush interval ({} ms)", *health.flush_interval_ms)
@@ -231,7 +233,7 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
     bad(
         fmt::format("{} (a ring was full: raise SPANLOG_RING_SIZE, drain more often with a smaller "
                     "SPANLOG_FLUSH_INTERVAL_MS, or let threads wait with SPANLOG_OVERFLOW=block)",
-                    dropped_phrase(dropped, health.spans + health.open.size(), health.events)));
+                    lost));
   else if (health.footer)
     good("nothing dropped");
   else if (still_running)

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include "cli/losses.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/units.hpp"
 
@@ -151,6 +152,7 @@ RunStatus probe_run(const fs::path& directory) {
   if (tail.footer) {
     status.wall_ns = tail.footer->wall_ns;
     status.spans = tail.footer->spans;
+    status.lost = dropped_phrase(tail.footer->dropped, tail.footer->spans, tail.footer->events);
   } else if (tail.last_ts > status.start_ts && status.start_ts != 0) {
     status.wall_ns = tail.last_ts - status.start_ts;
   }

@@ -23,6 +23,7 @@ struct RunStatus {
   reader::RunState state;  // decided by reader::decide_run_state, as every view does
   std::optional<std::uint64_t> wall_ns;
   std::optional<std::uint64_t> spans;
+  std::string lost;  // what the footer says was dropped, in words ("dropped 7.0% of spans (...)"); else empty
 };
 
 RunStatus probe_run(const std::filesystem::path& directory);

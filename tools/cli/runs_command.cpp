@@ -42,6 +42,7 @@ int runs_command(const RunsOptions& options, const Console& console) {
       started = fmt::format("{:%Y-%m-%d %H:%M:%S}", fmt::localtime(seconds));
     }
     std::string state = state_text(run.state, console);
+    if (!run.lost.empty()) state += ", " + console.yellow(run.lost);
     if (deleted) state += " (deleted)";
     table.add_row({run.directory.filename().string(), started,
                    run.wall_ns ? reader::human_duration(*run.wall_ns) : "-",
