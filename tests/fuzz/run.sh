@@ -22,7 +22,8 @@ targets=(jsonl rules)
 # sanitizers and coverage instrumentation on the reader's sources, and nothing else of the project.
 mkdir -p "$build/obj" "$build/artifacts"
 reader_sources=(reader/aggregator.cpp reader/histogram.cpp reader/jsonl_reader.cpp reader/record_parser.cpp
-                reader/rules.cpp reader/summary.cpp reader/units.cpp cli/open_spans.cpp cli/summary_json.cpp)
+                reader/rules.cpp reader/run_state.cpp reader/self_time.cpp reader/summary.cpp reader/summary_json.cpp
+                reader/units.cpp cli/open_spans.cpp)
 {
   echo "cxx = ${SPANLOG_FUZZ_CXX:-clang++}"
   echo "flags = -std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,fuzzer-no-link" \
