@@ -81,17 +81,32 @@ struct Facts {
     for (auto& [name, list] : by_name) std::sort(list.begin(), list.end());
     return by_name;
   }
-  // Per name, the sum over its spans of the duration minus the durations of the direct children.
+  // Per name, the sum over its spans of the raw self time (docs/reader.md): the duration minus the union of
+  // the direct children's intervals on the span's own thread (a child counts on the thread it began on), each
+  // clipped to the span.
   std::map<std::string, std::uint64_t> self_ns() const {
-    std::map<std::uint64_t, std::uint64_t> children;
-    for (const auto& [id, s] : spans)
-      if (s.ended && s.has_parent) children[s.parent] += s.dur;
+    std::map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>> own_children;
+    for (const auto& [id, s] : spans) {
+      if (!s.ended || !s.has_parent) continue;
+      const auto parent = spans.find(s.parent);
+      if (parent != spans.end() && parent->second.tid == s.tid)
+        own_children[s.parent].emplace_back(s.ts, s.ts + s.dur);
+    }
     std::map<std::string, std::uint64_t> self;
     for (const auto& [id, s] : spans) {
       if (!s.ended) continue;
-      const auto it = children.find(id);
-      const std::uint64_t c = it == children.end() ? 0 : it->second;
-      self[s.name] += s.dur - std::min(c, s.dur);
+      auto intervals = own_children[id];
+      std::sort(intervals.begin(), intervals.end());
+      std::uint64_t covered = 0, reached = s.ts;
+      for (auto [start, end] : intervals) {
+        start = std::max(start, reached);
+        end = std::min(end, s.ts + s.dur);
+        if (end > start) {
+          covered += end - start;
+          reached = end;
+        }
+      }
+      self[s.name] += s.dur - std::min(covered, s.dur);
     }
     return self;
   }
@@ -182,7 +197,8 @@ simdjson::dom::element parse_json(simdjson::dom::parser& parser, const std::stri
 // `spanlog summary --json` against the facts of the file and the recorder's run_summary.json.
 void check_summary(const fs::path& run) {
   const Facts facts = facts_of(run);
-  const auto result = run_spanlog("summary --json --no-write " + quoted(run));
+  // --raw: the self times as the file has them, without the header's instrumentation taken out.
+  const auto result = run_spanlog("summary --json --raw --no-write " + quoted(run));
   REQUIRE_MESSAGE(result.status == 0, result.output);
   simdjson::dom::parser parser, summary_parser;
   const auto summary = parse_json(parser, result.output);
