@@ -48,33 +48,8 @@ CREATE TABLE IF NOT EXISTS dropped (
   PRIMARY KEY (run_key, line)){clustered};
 )";
 
-// Percentiles as the reader computes them (tools/reader/histogram.cpp): the nearest rank ceil(q * n), as the
-// midpoint of its histogram bucket (stored per span at load time), kept within [min, max]; the minimum at
-// rank 1 and the maximum at rank n. Integer ranks: (n + 1) / 2, (9n + 9) / 10, (99n + 99) / 100.
+// Version 2: the views, span_stats aside (version 3 makes it, with the self times).
 constexpr const char* kViews = R"(
-CREATE VIEW span_stats AS
-WITH ranked AS (
-  SELECT run_key, name, dur_ns, duration_bucket_ns, status,
-         ROW_NUMBER() OVER (PARTITION BY run_key, name ORDER BY duration_bucket_ns) AS position,
-         COUNT(*) OVER (PARTITION BY run_key, name) AS n
-  FROM spans WHERE status <> 'open'),
-grouped AS (
-  SELECT run_key, name, n, SUM(dur_ns) AS total_ns, MIN(dur_ns) AS min_ns, MAX(dur_ns) AS max_ns,
-         SUM(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors,
-         MAX(CASE WHEN position = (n + 1) / 2 THEN duration_bucket_ns END) AS mid50,
-         MAX(CASE WHEN position = (9 * n + 9) / 10 THEN duration_bucket_ns END) AS mid90,
-         MAX(CASE WHEN position = (99 * n + 99) / 100 THEN duration_bucket_ns END) AS mid99
-  FROM ranked GROUP BY run_key, name, n)
-SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.n AS count, g.total_ns, g.min_ns,
-       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_ns WHEN (g.n + 1) / 2 <= 1 THEN g.min_ns
-            WHEN g.mid50 < g.min_ns THEN g.min_ns WHEN g.mid50 > g.max_ns THEN g.max_ns ELSE g.mid50 END AS p50_ns,
-       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_ns WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_ns
-            WHEN g.mid90 < g.min_ns THEN g.min_ns WHEN g.mid90 > g.max_ns THEN g.max_ns ELSE g.mid90 END AS p90_ns,
-       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_ns WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_ns
-            WHEN g.mid99 < g.min_ns THEN g.min_ns WHEN g.mid99 > g.max_ns THEN g.max_ns ELSE g.mid99 END AS p99_ns,
-       g.max_ns, g.errors
-FROM grouped g JOIN runs r ON r.run_key = g.run_key;
-
 CREATE VIEW phase_times AS
 SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, p.name, SUM(p.wall_ns) AS wall_ns,
        COUNT(*) AS occurrences, MAX(p.still_open) AS still_open
@@ -106,8 +81,12 @@ CREATE TABLE IF NOT EXISTS span_times (
   parallel_ns {int} NOT NULL,
   PRIMARY KEY (run_key, name)){clustered};
 )";
-constexpr const char* kSpanStatsWithTimes = R"(
-DROP VIEW span_stats;
+// A database of version 2 has span_stats without the self times: it is replaced.
+// Percentiles as the reader computes them (tools/reader/histogram.cpp): the nearest rank ceil(q * n), as the
+// midpoint of its histogram bucket (stored per span at load time), kept within [min, max]; the minimum at
+// rank 1 and the maximum at rank n. Integer ranks: (n + 1) / 2, (9n + 9) / 10, (99n + 99) / 100.
+constexpr const char* kSpanStats = R"(
+DROP VIEW IF EXISTS span_stats;
 CREATE VIEW span_stats AS
 WITH ranked AS (
   SELECT run_key, name, dur_ns, duration_bucket_ns, status,
@@ -228,7 +207,7 @@ void prepare_for_writing(Store& store) {
     }
     if (version < 3) {
       store.execute(with_types(kSpanTimesTable, store.dialect()));
-      store.execute(kSpanStatsWithTimes);
+      store.execute(kSpanStats);
       store.execute("UPDATE spanlog_schema SET version = 3");
     }
     // Added only where missing: a database whose version was set back keeps its columns.
