@@ -372,10 +372,11 @@ class LoadingSink : public reader::RecordSink {
                   std::uint64_t tid, std::uint64_t end_tid, std::uint64_t start, std::uint64_t dur_ns,
                   std::string_view status, std::string_view message, bool is_phase, bool is_async,
                   std::string_view attrs, std::uint64_t start_line, std::optional<std::uint64_t> end_line) {
-    if (end_line.value_or(start_line) >> kSpanRowLineBits != 0)
-      throw HistoryError(fmt::format("{}:{}: too many lines for the history", file_.string(), start_line));
+    // Numbered in the order written, not by line: the rows of one `spans` line are many spans.
+    if (++span_rows_written_ >> kSpanRowLineBits != 0)
+      throw HistoryError(fmt::format("{}:{}: too many spans for the history", file_.string(), start_line));
     auto& a = *spans_;
-    a.integer(span_row(result.run_key, end_line.value_or(start_line)));
+    a.integer(span_row(result.run_key, span_rows_written_));
     a.integer(result.run_key);
     a.integer(span_id);
     parent ? a.integer(as_signed(*parent)) : a.null();
@@ -408,6 +409,7 @@ class LoadingSink : public reader::RecordSink {
   std::string crash_json_;
   std::uint64_t footer_ts_ = 0, footer_wall_ns_ = 0;
   std::uint64_t open_written_ = 0;
+  std::uint64_t span_rows_written_ = 0;  // of this run: the low bits of the next span's span_row
 };
 
 }  // namespace

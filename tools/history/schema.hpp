@@ -15,10 +15,10 @@ namespace spanlog::history {
 // 5: runs.crash.
 inline constexpr std::int64_t kSchemaVersion = 5;
 
-// A span row's key: its run in the high bits, the line that completed it (its span line, its span_end, or its
-// span_start for a span still open) in the low bits. Rows are written in the order of that line, so a run's
-// spans are appended at the end of the table (SQLite: the rowid) instead of searched for, row by row; and a
-// run's spans are one key range.
+// A span row's key: its run in the high bits, the span's number in the run in the low bits, counted from 1 in
+// the order the spans are written: the order of the line that completed each (its span line, its row of a
+// `spans` line, its span_end), then the spans still open. So a run's spans are appended at the end of the
+// table (SQLite: the rowid) instead of searched for, row by row; and a run's spans are one key range.
 inline constexpr unsigned kSpanRowLineBits = 40;
 inline std::int64_t span_row(std::int64_t run_key, std::uint64_t line) {
   return (run_key << kSpanRowLineBits) | static_cast<std::int64_t>(line);

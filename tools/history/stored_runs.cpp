@@ -73,7 +73,7 @@ class Replay {
     const auto spans = store_.query(
         "SELECT span_id, parent_id, name, tid, end_tid, start_ts, dur_ns, status, message, is_phase, "
         "is_async, "
-        "attrs, start_line, end_line FROM spans WHERE span_row >= $1 AND span_row < $2",
+        "attrs, start_line, end_line FROM spans WHERE span_row >= $1 AND span_row < $2 ORDER BY span_row",
         {fmt::format("{}", span_row(run_key, 0)), fmt::format("{}", span_row(run_key + 1, 0))});
     const auto events = rows("SELECT line, name, tid, ts, parent_id, attrs FROM events");
     const auto counters = rows("SELECT line, name, tid, ts, delta, delta_integer FROM counters");
