@@ -317,7 +317,7 @@ void JsonlReader::dispatch(ParsedChunk& chunk) {
     const std::uint64_t line = line_ + entry.line + 1;
     switch (entry.status) {
       case ParsedEntry::Status::record:
-        ++report_.records;
+        if (!entry.same_line) ++report_.records;
         std::visit(
             [&](auto& record) {
               if constexpr (requires { record.attrs; })

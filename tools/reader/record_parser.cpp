@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -351,6 +352,36 @@ Number number_of(dom::element v) {
   return n;
 }
 
+// Appends the attribute values of an `attrs` object to the chunk's attributes.
+void append_attrs(dom::object object, ParsedChunk& out) {
+  for (const dom::key_value_pair field : object) {
+    Attr attr;
+    switch (field.value.type()) {
+      case dom::element_type::INT64:
+      case dom::element_type::UINT64:
+      case dom::element_type::DOUBLE:
+        attr.value.type = AttrValue::Type::number;
+        attr.value.number = number_of(field.value);
+        break;
+      case dom::element_type::STRING:
+        attr.value.type = AttrValue::Type::string;
+        attr.value.string = out.keep(field.value.get_string().value_unsafe());
+        break;
+      case dom::element_type::BOOL:
+        attr.value.type = AttrValue::Type::boolean;
+        attr.value.boolean = field.value.get_bool().value_unsafe();
+        break;
+      case dom::element_type::NULL_VALUE:
+        attr.value.type = AttrValue::Type::null;
+        break;
+      default:
+        continue;  // nested values are not attribute values of schema 1: ignore them like unknown fields
+    }
+    attr.key = out.keep(field.key);
+    out.attrs.push_back(attr);
+  }
+}
+
 class FieldReader {
  public:
   FieldReader(ParsedChunk& out, bool collect_attrs) : out_(out), collect_attrs_(collect_attrs) {}
@@ -427,32 +458,7 @@ class FieldReader {
     if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"attrs", kObject};
     // A second `attrs` replaces the first, like any repeated key.
     out_.attrs.resize(r.attrs_begin);
-    for (const dom::key_value_pair field : object) {
-      Attr attr;
-      switch (field.value.type()) {
-        case dom::element_type::INT64:
-        case dom::element_type::UINT64:
-        case dom::element_type::DOUBLE:
-          attr.value.type = AttrValue::Type::number;
-          attr.value.number = number_of(field.value);
-          break;
-        case dom::element_type::STRING:
-          attr.value.type = AttrValue::Type::string;
-          attr.value.string = out_.keep(field.value.get_string().value_unsafe());
-          break;
-        case dom::element_type::BOOL:
-          attr.value.type = AttrValue::Type::boolean;
-          attr.value.boolean = field.value.get_bool().value_unsafe();
-          break;
-        case dom::element_type::NULL_VALUE:
-          attr.value.type = AttrValue::Type::null;
-          break;
-        default:
-          continue;  // nested values are not attribute values of schema 1: ignore them like unknown fields
-      }
-      attr.key = out_.keep(field.key);
-      out_.attrs.push_back(attr);
-    }
+    append_attrs(object, out_);
     r.attrs_count_seen = static_cast<std::uint32_t>(out_.attrs.size()) - r.attrs_begin;
     return std::nullopt;
   }
@@ -604,6 +610,7 @@ bool holds_bad_number(simdjson::ondemand::value value, int depth) {
 enum class Event {
   other,
   span,
+  spans,
   span_start,
   span_end,
   instant,
@@ -622,6 +629,8 @@ Event event_of(std::string_view e) {
   switch (load_packed(e)) {
     case packed("span"):
       return e.size() == 4 ? Event::span : Event::other;
+    case packed("spans"):
+      return e.size() == 5 ? Event::spans : Event::other;
     case packed("span_end"):
       return e.size() == 8 ? Event::span_end : Event::other;
     case packed("instant"):
@@ -645,6 +654,156 @@ Event event_of(std::string_view e) {
     default:
       return Event::other;
   }
+}
+
+// A `spans` record's columns (docs/format.md, schema 1.3): what each of `fields` names.
+enum class Column : std::uint8_t { skip, name, span_id, parent, ts, dur_ns, attrs };
+constexpr const char* kColumnNames[] = {"", "name", "span_id", "parent", "ts", "dur_ns", "attrs"};
+
+Column column_of(std::string_view field) {
+  for (std::size_t c = 1; c < std::size(kColumnNames); ++c)
+    if (field == kColumnNames[c]) return static_cast<Column>(c);
+  return Column::skip;
+}
+
+// The rows of a `spans` record as SpanRecord entries: the first into out.entries[first] (already there, for
+// this line), the others after it. Returns what was wrong instead, leaving the entries it added for the
+// caller to remove. `id_base`, `fields` and `rows` are read here only, so that they cost the other kinds
+// nothing; as for every field, the last of a repeated key counts.
+std::optional<std::string> parse_spans(dom::object object, const RawRecord& r, std::size_t first,
+                                       ParsedChunk& out, bool collect_attrs) {
+  dom::element id_base_value, fields_value, rows_value;
+  bool has_id_base = false, has_fields = false, has_rows = false;
+  for (const dom::key_value_pair field : object) {
+    if (field.key == "id_base") {
+      id_base_value = field.value;
+      has_id_base = true;
+    } else if (field.key == "fields") {
+      fields_value = field.value;
+      has_fields = true;
+    } else if (field.key == "rows") {
+      rows_value = field.value;
+      has_rows = true;
+    }
+  }
+  if (!r.has(Key::tid)) return "field \"tid\": missing";
+  if (!r.has(Key::ts)) return "field \"ts\": missing";
+  if (!has_id_base) return "field \"id_base\": missing";
+  if (!has_fields) return "field \"fields\": missing";
+  if (!has_rows) return "field \"rows\": missing";
+  std::uint64_t id_base = 0;
+  if (id_base_value.get_uint64().get(id_base) != simdjson::SUCCESS)
+    return "field \"id_base\": expected an unsigned integer";
+
+  dom::array fields;
+  if (fields_value.get_array().get(fields) != simdjson::SUCCESS)
+    return "field \"fields\": expected an array of strings";
+  std::vector<Column> columns;
+  bool named[std::size(kColumnNames)] = {};
+  for (const dom::element field : fields) {
+    std::string_view text;
+    if (field.get_string().get(text) != simdjson::SUCCESS)
+      return fmt::format("field \"fields\": fields[{}]: expected a string", columns.size());
+    const Column column = column_of(text);
+    if (column != Column::skip) {
+      if (named[static_cast<std::size_t>(column)]) return fmt::format("field \"fields\": \"{}\" twice", text);
+      named[static_cast<std::size_t>(column)] = true;
+    }
+    columns.push_back(column);
+  }
+  for (const Column required : {Column::name, Column::span_id, Column::ts, Column::dur_ns})
+    if (!named[static_cast<std::size_t>(required)])
+      return fmt::format("field \"fields\": \"{}\" missing",
+                         kColumnNames[static_cast<std::size_t>(required)]);
+
+  dom::array rows;
+  if (rows_value.get_array().get(rows) != simdjson::SUCCESS) return "field \"rows\": expected an array";
+  const std::uint64_t record_ts = r.u(Key::ts), tid = r.u(Key::tid);
+  // The record's own attrs (none in the format) are not any row's.
+  out.attrs.resize(r.attrs_begin);
+  std::size_t row_index = 0;
+  for (const dom::element row_value : rows) {
+    dom::array row;
+    if (row_value.get_array().get(row) != simdjson::SUCCESS)
+      return fmt::format("rows[{}]: expected an array", row_index);
+    SpanRecord span;
+    span.tid = tid;
+    const auto attrs_begin = static_cast<std::uint32_t>(out.attrs.size());
+    bool seen[std::size(kColumnNames)] = {};
+    std::size_t i = 0;
+    for (const dom::element value : row) {
+      if (i >= columns.size())
+        return fmt::format("rows[{}]: more values than the {} fields", row_index, columns.size());
+      const Column column = columns[i];
+      auto bad = [&](const char* expected) {
+        return fmt::format("rows[{}][{}] ({}): expected {}", row_index, i,
+                           kColumnNames[static_cast<std::size_t>(column)], expected);
+      };
+      std::uint64_t u = 0;
+      switch (column) {
+        case Column::skip:
+          break;
+        case Column::name: {
+          std::string_view name;
+          if (value.get_string().get(name) != simdjson::SUCCESS) return bad(kString);
+          span.name = out.keep(name);
+          break;
+        }
+        case Column::span_id:
+        case Column::parent:
+          if (column == Column::parent && value.is_null()) break;  // a root
+          if (value.get_uint64().get(u) != simdjson::SUCCESS)
+            return bad(column == Column::parent ? "an unsigned integer or null" : kUnsigned);
+          if (u > ~std::uint64_t{0} - id_base)
+            return fmt::format("rows[{}][{}] ({}): id_base + {} is beyond 64 bits", row_index, i,
+                               kColumnNames[static_cast<std::size_t>(column)], u);
+          (column == Column::span_id ? span.span_id : span.parent.emplace()) = id_base + u;
+          break;
+        case Column::ts: {
+          std::int64_t offset = 0;
+          if (value.get_int64().get(offset) != simdjson::SUCCESS) return bad("an integer");
+          const std::uint64_t magnitude = offset < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(offset)
+                                                     : static_cast<std::uint64_t>(offset);
+          if (offset < 0 ? magnitude > record_ts : magnitude > ~std::uint64_t{0} - record_ts)
+            return fmt::format("rows[{}][{}] (ts): the record's ts {} + {} is outside 0 to 2^64 - 1",
+                               row_index, i, record_ts, offset);
+          span.ts = offset < 0 ? record_ts - magnitude : record_ts + magnitude;
+          break;
+        }
+        case Column::dur_ns:
+          if (value.get_uint64().get(span.dur_ns) != simdjson::SUCCESS) return bad(kUnsigned);
+          break;
+        case Column::attrs: {
+          dom::object attrs;
+          if (value.get_object().get(attrs) != simdjson::SUCCESS) return bad(kObject);
+          if (collect_attrs) {
+            out.attrs.resize(attrs_begin);  // cannot be twice in a row, but keep the rule of a repeated key
+            append_attrs(attrs, out);
+          }
+          break;
+        }
+      }
+      seen[static_cast<std::size_t>(column)] = true;
+      ++i;
+    }
+    for (const Column required : {Column::name, Column::span_id, Column::ts, Column::dur_ns})
+      if (!seen[static_cast<std::size_t>(required)])
+        return fmt::format("rows[{}]: {} values, without \"{}\"", row_index, i,
+                           kColumnNames[static_cast<std::size_t>(required)]);
+    ParsedEntry& entry = row_index == 0 ? out.entries[first] : out.entries.emplace_back();
+    if (row_index > 0) {
+      entry.line = out.entries[first].line;
+      entry.same_line = true;
+    }
+    entry.status = ParsedEntry::Status::record;
+    entry.attrs_begin = attrs_begin;
+    entry.attrs_count = static_cast<std::uint32_t>(out.attrs.size()) - attrs_begin;
+    entry.record.emplace<SpanRecord>(span);
+    ++row_index;
+  }
+  // No rows: a whole record that holds no span.
+  if (row_index == 0) out.entries[first].status = ParsedEntry::Status::ignored;
+  return std::nullopt;
 }
 
 // The fields a kind cannot do without; returns the first one missing.
@@ -724,6 +883,20 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
     return malformed("field \"attrs\": expected an object");
 
   const bool error = status == "error", is_phase = r.text(Key::kind) == "phase";
+  if (kind == Event::spans) {
+    const std::size_t first = out.entries.size() - 1;
+    if (auto problem = parse_spans(object, r, first, out, collect_attrs)) {
+      out.entries.resize(first + 1);
+      out.attrs.resize(r.attrs_begin);
+      ParsedEntry& line_entry = out.entries[first];
+      line_entry.record.emplace<std::monostate>();
+      line_entry.attrs_begin = r.attrs_begin;
+      line_entry.attrs_count = 0;
+      line_entry.status = ParsedEntry::Status::malformed;
+      line_entry.message = out.add_message(std::move(*problem));
+    }
+    return;
+  }
   if (kind == Event::span) {
     if (!require({{Key::span_id, "span_id"},
                   {Key::name, "name"},

@@ -35,6 +35,9 @@ struct ParsedEntry {
   std::uint32_t line = 0;                          // lines of the chunk before this one
   std::uint32_t attrs_begin = 0, attrs_count = 0;  // the record's attributes, in ParsedChunk::attrs
   std::uint32_t message = 0;                       // index into ParsedChunk::messages, when not a record
+  // A second or later record of one line (the rows of a `spans` record, schema 1.3): the line is counted
+  // once, with its first record.
+  bool same_line = false;
   Record record;
 };
 
@@ -63,7 +66,9 @@ class ParsedChunk {
 class RecordParser {
  public:
   // Parses the document into `out` as the entry of line `line`: a record, or a malformed line with what was
-  // wrong (e.g. `field "dur_ns": expected an unsigned integer`), or a header of a newer schema.
+  // wrong (e.g. `field "dur_ns": expected an unsigned integer`), or a header of a newer schema. A `spans`
+  // record (schema 1.3) gives one SpanRecord entry per row, in row order, or one malformed entry for the line
+  // (e.g. `rows[3][4] (dur_ns): expected an unsigned integer`); one without rows is an ignored entry.
   void parse(simdjson::dom::element document, std::uint32_t line, ParsedChunk& out);
 
   // Whether records get their attributes (RecordSink::wants_attrs); without, `attrs` is only type-checked.

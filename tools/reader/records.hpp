@@ -1,4 +1,4 @@
-// The records of a telemetry.jsonl file (docs/format.md, schema 1.2) as the reader hands them out.
+// The records of a telemetry.jsonl file (docs/format.md, schema 1.3) as the reader hands them out.
 // Every string_view points into the parser's buffers and is valid only during the sink callback that receives
 // it: a sink that keeps a name must copy it.
 #pragma once
@@ -62,7 +62,8 @@ struct ThreadRecord {
   bool exited = false;
 };
 
-// A span that began and ended within one drained batch.
+// A span that began and ended within one drained batch: a `span` line, or one row of a `spans` line (schema
+// 1.3), which the reader hands out exactly as the `span` line it stands for.
 struct SpanRecord {
   std::uint64_t span_id = 0;
   std::optional<std::uint64_t> parent;
