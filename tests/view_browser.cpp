@@ -195,6 +195,63 @@ TEST_CASE("serve: the live page shows the threads, then a new span and an error 
   CHECK(server.stop(SIGTERM, 10) == 0);
 }
 
+TEST_CASE("serve: spans written as rows (a spans record) show live, and rows appended later appear") {
+  const fs::path checks = checker();
+  (void)checks;
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
+  const fs::path trigger = dir / "trigger";
+  // tests/data/span_rows/rows.jsonl without its footer: a run still being written.
+  std::string text;
+  {
+    std::ifstream in(fs::path(env("SPANLOG_TEST_DATA")) / "span_rows" / "rows.jsonl");
+    for (std::string line; std::getline(in, line);)
+      if (line.find("\"event\":\"footer\"") == std::string::npos) text += line + "\n";
+  }
+  std::ofstream(file) << text;
+
+  Child server({env("SPANLOG_BIN"), "serve", file.string(), "--port", "0", "--timeout", "300"}, true);
+  const std::string banner = server.first_line();
+  INFO(banner);
+  const auto at = banner.find("http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const std::string url = banner.substr(at);
+
+  // When the page has loaded, the checker creates the trigger: then a spans line and an error span arrive.
+  std::thread writer([&] {
+    if (!wait_for_file(trigger, 60)) return;
+    std::ofstream out(file, std::ios::app);
+    out << R"({"event":"spans","tid":11,"ts":1795459260000300000,"id_base":1099511628000,)"
+           R"("fields":["name","span_id","parent","ts","dur_ns","attrs"],)"
+           R"("rows":[["late.task",2,1,0,1000,{"n":1}],["late.root",1,null,-500,3000]]})"
+           "\n"
+        << R"({"event":"span","span_id":1099511628100,"name":"late.failure","tid":12,)"
+           R"("ts":1795459260000301000,"dur_ns":700,"status":"error","message":"late"})"
+           "\n";
+  });
+  simdjson::dom::parser parser;
+  std::string facts_text;
+  const auto facts =
+      check_page(parser, facts_text,
+                 "live " + shell_quoted(url) + " " + shell_quoted(output_dir() / "live-rows.png") + " " +
+                     shell_quoted(trigger) + " late.task late.failure");
+  writer.join();
+  INFO(facts_text);
+  const auto at_load = facts["at_load"];
+  for (const char* thread : {"main", "worker"}) CHECK(contains(strings(at_load["threads"]), thread));
+  // Every span of the file: 47 rows, two span lines and two span_start lines (a row is not one record).
+  CHECK(at_load["spans_drawn"].get_int64().value() == 51);
+  CHECK(contains(strings(at_load["recent"]), "request"));
+  CHECK(contains(strings(at_load["errors"]), "db.query"));
+  CHECK_FALSE(contains(strings(at_load["recent"]), "late.task"));
+  const auto after = facts["after_trigger"];
+  CHECK(contains(strings(after["recent"]), "late.task"));
+  CHECK(contains(strings(after["errors"]), "late.failure"));
+  CHECK(after["spans_drawn"].get_int64().value() == 54);
+  CHECK(facts["same_page"].get_bool().value());
+  CHECK(server.stop(SIGTERM, 10) == 0);
+}
+
 TEST_CASE("report: the demo run's page shows its threads, phases, errors, summary and charts") {
   const fs::path checks = checker();
   (void)checks;

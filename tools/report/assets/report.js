@@ -116,6 +116,7 @@
           break;
         }
         case "span": this.addSpan(spanOf(r, r.ts + r.dur_ns)); break;
+        case "spans": for (const line of spanLines(r)) this.add(line); break;
         case "span_start": this.addSpan(spanOf(r, null)); break;
         case "span_end": {
           const s = this.open.get(r.span_id);
@@ -157,6 +158,26 @@
     if (!list) map.set(key, list = []);
     list.push(value);
   }
+  // A `spans` record (schema 1.3): each row as the `span` line it stands for. Columns are found by name;
+  // trailing ones may be left out (no parent: a root); ids and start times are relative to the record's.
+  function spanLines(r) {
+    const at = {};
+    (Array.isArray(r.fields) ? r.fields : []).forEach((name, i) => { if (!(name in at)) at[name] = i; });
+    const lines = [];
+    for (const row of Array.isArray(r.rows) ? r.rows : []) {
+      if (!Array.isArray(row)) continue;
+      const value = name => at[name] !== undefined && at[name] < row.length ? row[at[name]] : undefined;
+      const line = {event: "span", span_id: r.id_base + value("span_id"), name: value("name"), tid: r.tid,
+                    ts: r.ts + value("ts"), dur_ns: value("dur_ns"), status: "ok"};
+      const parent = value("parent");
+      if (parent !== undefined && parent !== null) line.parent = r.id_base + parent;
+      const attrs = value("attrs");
+      if (attrs && typeof attrs === "object") line.attrs = attrs;
+      lines.push(line);
+    }
+    return lines;
+  }
+
   function spanOf(r, end) {
     return {id: r.span_id, name: r.name, tid: r.tid, start: r.ts, end,
             error: r.status === "error", message: r.message || "", attrs: Object.assign({}, r.attrs || {}),
