@@ -263,7 +263,7 @@ TEST_CASE("a run written with rows reads as the same run written as span lines, 
   for (const std::string command :
        {"summary --json --no-write", "summary --no-write", "summary --json --no-write --by model",
         "check --rule 'p99(*) < 1ms' --rule 'count(parse) > 1' --rule 'errors(db.query) == 0'", "prom",
-        "chrome -o -", "otlp -o -", "tail"}) {
+        "chrome -o -", "otlp -o -", "tail", "top --once"}) {
     INFO(command);
     const auto on_lines =
         test_support::try_run(test_support::env("SPANLOG_BIN") + " " + command + " '" + lines + "'");
@@ -273,6 +273,27 @@ TEST_CASE("a run written with rows reads as the same run written as span lines, 
     CHECK(normalised(on_rows.output, rows) == normalised(on_lines.output, lines));
     CHECK(on_rows.output.size() > 100);
   }
+  // Against the same base, the run written with rows changes nothing; it is also no change from the other.
+  const std::string bin = test_support::env("SPANLOG_BIN");
+  const auto same = test_support::try_run(bin + " diff --json '" + lines + "' '" + lines + "'");
+  const auto rows_diff = test_support::try_run(bin + " diff --json '" + lines + "' '" + rows + "'");
+  CHECK(rows_diff.status == 0);
+  CHECK(normalised(rows_diff.output, rows) == normalised(same.output, lines));
+  // doctor names lines, which differ: all the rest is the same.
+  auto doctor = [&](const std::string& file) {
+    const auto result = test_support::try_run(bin + " doctor '" + file + "'");
+    return std::to_string(result.status) +
+           std::regex_replace(normalised(result.output, file), std::regex("line [0-9]+"), "line N");
+  };
+  CHECK(doctor(rows) == doctor(lines));
+  // The report page embeds the spans as the reader saw them.
+  reader_test::TempDir dir;
+  for (const std::string& file : {lines, rows})
+    run_cli("report '" + file + "' -o '" + (dir / (file == rows ? "rows.html" : "lines.html")).string() +
+            "'");
+  const std::string page_rows = reader_test::read_text(dir / "rows.html");
+  CHECK(contains(page_rows, R"("event":"span","span_id":1099511627826,"name":"tick")"));
+  CHECK(normalised(page_rows, rows) == normalised(reader_test::read_text(dir / "lines.html"), lines));
 }
 
 TEST_CASE("a run written with rows loads into the history as the same run written as span lines") {
