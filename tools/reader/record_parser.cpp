@@ -776,10 +776,7 @@ std::optional<std::string> parse_spans(dom::object object, const RawRecord& r, s
         case Column::attrs: {
           dom::object attrs;
           if (value.get_object().get(attrs) != simdjson::SUCCESS) return bad(kObject);
-          if (collect_attrs) {
-            out.attrs.resize(attrs_begin);  // cannot be twice in a row, but keep the rule of a repeated key
-            append_attrs(attrs, out);
-          }
+          if (collect_attrs) append_attrs(attrs, out);  // a column is named once: one attrs per row
           break;
         }
       }
