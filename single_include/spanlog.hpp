@@ -184,6 +184,9 @@ struct options {
   // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
   // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.
   bool otlp = false;
+  // SPANLOG_SPAN_ROWS: complete spans are written as rows of `spans` records, a line per thread and drain
+  // (docs/format.md); off, each is a `span` line of its own, as before schema 1.3.
+  bool span_rows = true;
 
   // Defaults overridden by the environment.
   static options from_env();
@@ -713,6 +716,9 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 constexpr std::size_t cache_line = 64;
+// A span id is the ring's slot above span_seq_bits and the thread's span number below.
+constexpr unsigned span_seq_bits = 40;
+constexpr std::uint64_t span_seq_mask = (std::uint64_t{1} << span_seq_bits) - 1;
 
 struct thread_buffer {
   // Written only by the recording thread.
@@ -729,7 +735,7 @@ struct thread_buffer {
   std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
   std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
-  std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
+  std::uint64_t id_base = 0;       // slot << span_seq_bits: span ids are id_base | span_seq
   std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made
@@ -1690,6 +1696,7 @@ inline constexpr env_variable env_variables[] = {
     {"SPANLOG_CRASH_HANDLER", "on/off"},
     {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
     {"SPANLOG_OTLP", "on/off"},
+    {"SPANLOG_SPAN_ROWS", "on/off"},
     {"SPANLOG_FORK", "new_run or off"},
     {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
     {"SPANLOG_TEST_CRASH_AT", "tests only: crash at a named point"},
@@ -1860,6 +1867,7 @@ inline options options_from_environment() {
   if (const char* v = env("SPANLOG_TERMINATION_SIGNALS"))
     o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
+  if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
       o.fork = fork_policy::new_run;
@@ -2444,19 +2452,103 @@ SPANLOG_END_NAMESPACE
 // format string, names escaped once per call site). Every string it writes is valid UTF-8 JSON.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
 
+// ---- begin spanlog/impl/text_buffer.hpp ----
+// The flusher's output buffer.
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
+// A growing byte buffer: appends are an inline capacity check and a memcpy (the flusher makes about ten
+// per span, most of a few bytes).
+class text_buffer {
+ public:
+  text_buffer() = default;
+  text_buffer(const text_buffer&) = delete;
+  text_buffer& operator=(const text_buffer&) = delete;
+  ~text_buffer() { std::free(data_); }
+
+  std::size_t size() const { return size_; }
+  const char* data() const { return data_; }
+  void clear() { size_ = 0; }
+
+  // Room for `n` more bytes at end(); commit(count) then takes what was written there.
+  char* reserve(std::size_t n) {
+    if (capacity_ - size_ < n) grow(n);
+    return data_ + size_;
+  }
+  void commit(std::size_t n) { size_ += n; }
+
+  void append(const char* begin, const char* end) {
+    const auto n = static_cast<std::size_t>(end - begin);
+    std::memcpy(reserve(n), begin, n);
+    size_ += n;
+  }
+  void push_back(char c) {
+    *reserve(1) = c;
+    ++size_;
+  }
+
+ private:
+  void grow(std::size_t n) {
+    std::size_t capacity = capacity_ ? capacity_ * 2 : 4096;
+    while (capacity - size_ < n) capacity *= 2;
+    void* grown = std::realloc(data_, capacity);
+    if (!grown) throw std::bad_alloc();
+    data_ = static_cast<char*>(grown);
+    capacity_ = capacity;
+  }
+
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/text_buffer.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// Decimal digits of v, written two at a time from a table; returns the end.
+inline char* write_decimal(char* out, std::uint64_t v) {
+  static constexpr char pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  unsigned digits = 1;
+  for (std::uint64_t rest = v; rest >= 10; rest /= 10) ++digits;
+  char* end = out + digits;
+  char* p = end;
+  while (v >= 100) {
+    p -= 2;
+    std::memcpy(p, pairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    p -= 2;
+    std::memcpy(p, pairs + v * 2, 2);
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
+  return end;
+}
+
 class jsonl_writer {
  public:
-  fmt::memory_buffer& buffer() { return out_; }
+  text_buffer& buffer() { return out_; }
   std::size_t size() const { return out_.size(); }
   void clear() { out_.clear(); }
   const char* data() const { return out_.data(); }
@@ -2465,17 +2557,23 @@ class jsonl_writer {
   void raw(char c) { out_.push_back(c); }
 
   void u64(std::uint64_t v) {
-    fmt::format_int f(v);
-    out_.append(f.data(), f.data() + f.size());
+    char* p = out_.reserve(20);
+    out_.commit(static_cast<std::size_t>(write_decimal(p, v) - p));
   }
   void i64(std::int64_t v) {
-    fmt::format_int f(v);
-    out_.append(f.data(), f.data() + f.size());
+    char* p = out_.reserve(21);
+    char* start = p;
+    if (v < 0) *p++ = '-';
+    // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+    const std::uint64_t magnitude = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    out_.commit(static_cast<std::size_t>(write_decimal(p, magnitude) - start));
   }
   // Shortest text that reads back as the same double; JSON has no NaN or infinity: null.
   void f64(double v) {
     if (!std::isfinite(v)) return raw("null");
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    char text[32];
+    const auto written = fmt::format_to_n(text, sizeof text, "{}", v);
+    out_.append(text, text + std::min<std::size_t>(written.size, sizeof text));
   }
   void boolean(bool v) { raw(v ? std::string_view("true") : std::string_view("false")); }
 
@@ -2572,7 +2670,7 @@ class jsonl_writer {
   }
 
  private:
-  fmt::memory_buffer out_;
+  text_buffer out_;
 };
 
 }  // namespace detail
@@ -3176,6 +3274,97 @@ inline const char* signal_name(int sig) {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/signal_safe_writer.hpp ----
+// ---- begin spanlog/impl/span_rows.hpp ----
+// The `spans` record (docs/format.md, schema 1.3): the complete spans of one thread as rows of one line, with
+// ids relative to the thread's id base and starts relative to the record's first. A span costs about a third
+// of the bytes of its own `span` line, and a third of the formatting.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+class span_rows {
+ public:
+  // Rows per record: a line stays a size a line-oriented tool handles (about 64 KiB).
+  static constexpr std::uint32_t max_rows = 1000;
+
+  bool open() const { return open_; }
+
+  // Whether a span of thread `tid` with this parent can be a row of the record being written (or of a new
+  // one): its parent is none or on the same thread.
+  static bool fits(std::uint64_t parent, std::uint64_t id_base, std::uint64_t id_base_mask) {
+    return parent == 0 || (parent & id_base_mask) == id_base;
+  }
+
+  // Whether a row of thread `tid` goes into the open record; if not, the caller closes it first.
+  bool continues(std::uint64_t tid) const { return open_ && tid == tid_ && rows_ < max_rows; }
+
+  // Starts the row, with the record's opening when no record is open. The caller writes the attributes, if
+  // any, between begin_row and end_row.
+  void begin_row(jsonl_writer& w, std::uint64_t tid, std::uint64_t id_base, std::int64_t start_ns,
+                 const std::string& quoted_name, std::uint64_t id, std::uint64_t parent,
+                 std::int64_t dur_ns) {
+    if (!open_) {
+      w.raw("{\"event\":\"spans\",\"tid\":");
+      w.u64(tid);
+      w.raw(",\"ts\":");
+      w.i64(start_ns);
+      w.raw(",\"id_base\":");
+      w.u64(id_base);
+      w.raw(",\"fields\":[\"name\",\"span_id\",\"parent\",\"ts\",\"dur_ns\",\"attrs\"],\"rows\":[[");
+      tid_ = tid;
+      id_base_ = id_base;
+      ts_ = start_ns;
+      rows_ = 0;
+    } else {
+      w.raw(",[");
+    }
+    w.raw(quoted_name);
+    w.raw(',');
+    w.u64(id - id_base_);
+    if (parent) {
+      w.raw(',');
+      w.u64(parent - id_base_);
+    } else {
+      w.raw(",null");
+    }
+    w.raw(',');
+    w.i64(start_ns - ts_);
+    w.raw(',');
+    w.i64(dur_ns);
+  }
+
+  // The row is whole. The text of an open record ends in ']' after each whole row and a closed one in a
+  // newline, which tells a crash handler whether to close it.
+  void end_row(jsonl_writer& w) {
+    w.raw(']');
+    open_ = true;
+    ++rows_;
+  }
+
+  // What ends the record; a crash handler appends it after the last whole row.
+  static constexpr std::string_view closing = "]}\n";
+
+  void close(jsonl_writer& w) {
+    if (!open_) return;
+    w.raw(closing);
+    open_ = false;
+  }
+
+ private:
+  bool open_ = false;
+  std::uint64_t tid_ = 0;
+  std::uint64_t id_base_ = 0;
+  std::int64_t ts_ = 0;
+  std::uint32_t rows_ = 0;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/span_rows.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -3464,7 +3653,7 @@ class flusher {
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
-      w_.raw("{\"event\":\"dropped\",\"tid\":0,\"ts\":");
+      open_record("{\"event\":\"dropped\",\"tid\":0,\"ts\":");
       w_.i64(calibration_.anchor_ns);
       w_.raw(",\"spans\":");
       w_.u64(between_runs_.dropped_spans);
@@ -3672,6 +3861,8 @@ class flusher {
     const std::uint64_t tid = st.buf->tid;
     if (o.start_written) {
       write_span_end(o, end_ticks, tid, false);
+    } else if (fits_a_row(st, o)) {
+      write_row(st, o, end_ticks);
     } else {
       write_span(o, end_ticks, tid);
     }
@@ -3809,7 +4000,7 @@ class flusher {
     for (auto it = phases_.rbegin(); it != phases_.rend(); ++it) {
       if (it->span_id != o.id) continue;
       it->end_ticks = end_ticks;
-      w_.raw("{\"event\":\"phase\",\"name\":");
+      open_record("{\"event\":\"phase\",\"name\":");
       w_.raw(*o.name);
       w_.raw(",\"span_id\":");
       w_.u64(o.id);
@@ -3912,7 +4103,7 @@ class flusher {
       if (!m.dirty) continue;
       const std::string* name = quoted_name(m.s, m.s->name);
       if (m.s->kind == site_kind::gauge) {
-        w_.raw("{\"event\":\"gauge\",\"name\":");
+        open_record("{\"event\":\"gauge\",\"name\":");
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"value\":");
@@ -3925,7 +4116,7 @@ class flusher {
         w_.u64(m.sets);
         m.sets = 0;
       } else {
-        w_.raw("{\"event\":\"counter\",\"name\":");
+        open_record("{\"event\":\"counter\",\"name\":");
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"delta\":");
@@ -3956,7 +4147,7 @@ class flusher {
     if (ds == st.reported_spans && de == st.reported_events && dm == st.reported_metrics &&
         da == st.reported_attrs && dx == st.reported_async_ends)
       return;
-    w_.raw("{\"event\":\"dropped\"");
+    open_record("{\"event\":\"dropped\"");
     w_.raw(",\"tid\":");
     w_.u64(b.tid);
     w_.raw(",\"ts\":");
@@ -4025,6 +4216,54 @@ class flusher {
   }
 
   // ---- record writers ----
+  // Every record but a row begins here: an open `spans` record is closed first, so the file keeps each
+  // thread's records in the order they were drained.
+  void open_record(std::string_view opening) {
+    close_rows();
+    w_.raw(opening);
+  }
+
+  void close_rows() {
+    if (!rows_.open()) return;
+    rows_.close(w_);
+    complete_bytes_ = w_.size();
+  }
+
+  // A complete span as a row of the thread's `spans` record.
+  void write_row(const buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+    const std::uint64_t tid = st.buf->tid;
+    if (!rows_.continues(tid)) {
+      close_rows();
+      // A `spans` line is one record of the file, whatever rows it holds.
+      ++totals_.records;
+      ++unwritten_in_buffer_;
+    }
+    const std::int64_t start = calibration_.to_ns(o.start_ticks);
+    rows_.begin_row(w_, tid, st.buf->id_base, start, *o.name, o.id, o.parent,
+                    calibration_.to_ns(end_ticks) - start);
+    if (o.start_attr_count || !o.end_attrs.empty()) {
+      w_.raw(",{");
+      if (o.start_attr_count) append_attr_members(w_, o.start_attrs, o.start_attr_count, false);
+      if (!o.end_attrs.empty()) {
+        if (o.start_attr_count) w_.raw(',');
+        w_.raw(o.end_attrs);
+      }
+      w_.raw('}');
+    }
+    rows_.end_row(w_);
+    complete_bytes_ = w_.size();
+    if (otlp_.enabled()) {
+      std::string attrs;
+      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
+      append_otlp_span(o, attrs, end_ticks, tid);
+    }
+  }
+
+  bool fits_a_row(const buffer_state& st, const open_span& o) const {
+    return opts_.span_rows && !o.start_written && !o.is_phase && !o.error &&
+           span_rows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
+  }
+
   void end_record() {
     w_.raw("}\n");
     ++totals_.records;
@@ -4039,10 +4278,7 @@ class flusher {
     w_.i64(ts);
   }
 
-  void append_attr_members(fmt::memory_buffer& out, const std::byte* p, std::uint8_t count,
-                           bool leading_comma) {
-    jsonl_writer& w = attr_writer_;
-    w.clear();
+  void append_attr_members(jsonl_writer& w, const std::byte* p, std::uint8_t count, bool leading_comma) {
     for (std::uint8_t i = 0; i < count; ++i) {
       attr_slot slot;
       std::memcpy(&slot, p, sizeof slot);
@@ -4071,14 +4307,13 @@ class flusher {
       }
       p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
     }
-    out.append(w.data(), w.data() + w.size());
   }
 
   void write_attrs_object(const open_span& o, bool with_start) {
     const bool has_start = with_start && o.start_attr_count;
     if (!has_start && o.end_attrs.empty()) return;
     w_.raw(",\"attrs\":{");
-    if (has_start) append_attr_members(w_.buffer(), o.start_attrs, o.start_attr_count, false);
+    if (has_start) append_attr_members(w_, o.start_attrs, o.start_attr_count, false);
     if (!o.end_attrs.empty()) {
       if (has_start) w_.raw(',');
       w_.raw(o.end_attrs);
@@ -4118,7 +4353,7 @@ class flusher {
 
   // What a `span` and a `span_start` line begin with: the record kind, id, parent, name, thread and start.
   void write_span_identity(const char* opening, const open_span& o, std::uint64_t tid) {
-    w_.raw(opening);
+    open_record(opening);
     w_.u64(o.id);
     if (o.parent) {
       w_.raw(",\"parent\":");
@@ -4135,7 +4370,7 @@ class flusher {
     if (async) w_.raw(",\"async\":true");
     if (o.start_attr_count) {
       w_.raw(",\"attrs\":{");
-      append_attr_members(w_.buffer(), o.start_attrs, o.start_attr_count, false);
+      append_attr_members(w_, o.start_attrs, o.start_attr_count, false);
       w_.raw('}');
     }
     end_record();
@@ -4150,7 +4385,7 @@ class flusher {
   }
 
   void write_span_end(const open_span& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
-    w_.raw("{\"event\":\"span_end\",\"span_id\":");
+    open_record("{\"event\":\"span_end\",\"span_id\":");
     w_.u64(o.id);
     const std::int64_t end = calibration_.to_ns(end_ticks);
     write_tid_ts(end_tid, end);
@@ -4166,7 +4401,7 @@ class flusher {
   void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
                      const std::byte* attrs, std::uint8_t n) {
     ++totals_.events;
-    w_.raw("{\"event\":\"instant\",\"name\":");
+    open_record("{\"event\":\"instant\",\"name\":");
     w_.raw(*quoted_name(key, name));
     write_tid_ts(st.buf->tid, calibration_.to_ns(t));
     if (st.depth) {
@@ -4175,14 +4410,14 @@ class flusher {
     }
     if (n) {
       w_.raw(",\"attrs\":{");
-      append_attr_members(w_.buffer(), attrs, n, false);
+      append_attr_members(w_, attrs, n, false);
       w_.raw('}');
     }
     end_record();
   }
 
   void write_thread_record(buffer_state& st, const char* name, bool exited) {
-    w_.raw("{\"event\":\"thread\",\"tid\":");
+    open_record("{\"event\":\"thread\",\"tid\":");
     w_.u64(st.buf->tid);
     if (name && *name) {
       w_.raw(",\"name\":");
@@ -4211,7 +4446,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":2,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":3,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -4244,6 +4479,8 @@ class flusher {
     w.boolean(opts_.metrics);
     w.raw(",\"sample\":");
     w.f64(opts_.sample);
+    w.raw(",\"span_rows\":");
+    w.boolean(opts_.span_rows);
     w.raw("},\"attrs\":{\"service.name\":");
     w.string(service_name());
     for (const auto& kv : opts_.attrs) {
@@ -4363,6 +4600,7 @@ class flusher {
   // ---- output ----
   void write_out() {
     write_otlp_out();
+    close_rows();
     if (w_.size() == 0) return;
     SPANLOG_CRASH_POINT("flusher.write_out");
     // written_bytes_ tells a crash on this thread where the file stopped.
@@ -4424,7 +4662,7 @@ class flusher {
     for (auto& st : states_) open += st.depth;
     open += async_open_.size();
     const std::int64_t end_ns = calibration_.to_ns(ticks());
-    w_.raw("{\"event\":\"footer\",\"ts\":");
+    open_record("{\"event\":\"footer\",\"ts\":");
     w_.i64(end_ns);
     w_.raw(",\"wall_ns\":");
     w_.i64(end_ns - calibration_.anchor_ns);
@@ -4527,8 +4765,8 @@ class flusher {
   std::vector<forget_request> forget_requests_;  // guarded by mutex_
   name_cache_slot name_cache_fast_[name_cache_fast_slots];
   jsonl_writer w_;
-  jsonl_writer attr_writer_;
-  fmt::memory_buffer scratch_;
+  span_rows rows_;
+  jsonl_writer scratch_;  // attributes set while a span is open, before they join it
   run_totals totals_;
   run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
@@ -4660,6 +4898,8 @@ inline bool flusher::take_rings_for_crash() {
 // record.
 inline void flusher::crash_write_formatted(signal_safe_writer& w) {
   if (complete_bytes_ > written_bytes_) w.append(w_.data() + written_bytes_, w_.data() + complete_bytes_);
+  // A `spans` record cut after a whole row: closed, so its rows are kept.
+  if (complete_bytes_ > 0 && w_.data()[complete_bytes_ - 1] == ']') w.raw(span_rows::closing);
 }
 
 // The file the crash handler writes to: the run's, or, when the crash came before the thread that starts the
@@ -5193,7 +5433,7 @@ inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
   b->capacity = bytes;
   b->mask = bytes - 1;
   b->slot = c.next_slot.fetch_add(1, std::memory_order_relaxed);
-  b->id_base = b->slot << 40;
+  b->id_base = b->slot << span_seq_bits;
   return b;
 }
 

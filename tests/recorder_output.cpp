@@ -10,7 +10,10 @@
 #include <spanlog/spanlog.hpp>
 #endif
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -327,4 +330,107 @@ TEST_CASE("the live OTLP/JSON file holds every ended span, typed, under the run'
   }
   CHECK(lines >= 2);  // one per drain that ended spans: before and after the flush
   CHECK(spans == run.spans.size());
+}
+
+namespace {
+
+// Spans of every kind a `spans` record may or may not hold: plain nested ones with attributes (some set
+// while open), errors, a phase, and children of a span on another thread.
+void record_every_kind(int n) {
+  SPANLOG_PHASE("load");
+  const spanlog::span_context outer = spanlog::current_span();
+  for (int i = 0; i < n; ++i) {
+    SPANLOG_SPAN("request", "key", i, "bytes", 4096 + i);
+    {
+      SPANLOG_SPAN("parse", "i", i);
+      if (i % 7 == 0) SPANLOG_SPAN_SET("late", i);
+    }
+    if (i % 100 == 0) {
+      SPANLOG_SPAN("fails");
+      SPANLOG_SPAN_ERROR("bad input");
+    }
+  }
+  std::thread([outer] {
+    for (int i = 0; i < 10; ++i) {
+      SPANLOG_SPAN_CHILD_OF(outer, "remote.child", "i", i);
+    }
+  }).join();
+}
+
+// What identifies a span but its id and times: its name, its parent's name, thread, status and attributes.
+std::multiset<std::string> span_identities(const test_support::run_contents& run) {
+  std::multiset<std::string> out;
+  for (const auto& entry : run.spans) {
+    const auto& s = entry.second;
+    const auto parent = run.spans.find(s.parent);
+    out.insert(s.name + " < " + (parent == run.spans.end() ? std::string("-") : parent->second.name) + " " +
+               s.status + " " + s.message + " " + s.attrs_json + (s.is_phase ? " phase" : ""));
+  }
+  return out;
+}
+
+std::size_t count_kind(const test_support::run_contents& run, const std::string& kind) {
+  return static_cast<std::size_t>(std::count(run.kinds.begin(), run.kinds.end(), kind));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "spans as rows or as lines: the same spans; errors, phases and remote parents keep lines of their own") {
+  const std::string dir = test_support::make_temp_dir();
+  constexpr int n = 3000;
+  for (const bool rows : {true, false}) {
+    auto o = test_options(dir, rows ? "rows" : "lines");
+    o.span_rows = rows;
+    REQUIRE(spanlog::start(o));
+    // A thread of its own: its ring is new, so the run holds only these spans.
+    std::thread([] { record_every_kind(n); }).join();
+    spanlog::stop();
+  }
+  const auto as_rows = read_run(dir + "/rows"), as_lines = read_run(dir + "/lines");
+  CHECK(as_rows.schema_errors == 0);
+  CHECK(as_lines.schema_errors == 0);
+  const std::size_t expected = 1 + n * 2 + n / 100 + (n % 100 != 0) + 10;
+  CHECK(as_rows.spans.size() == expected);
+  CHECK(span_identities(as_rows) == span_identities(as_lines));
+  CHECK(count_kind(as_lines, "spans") == 0);
+  CHECK(count_kind(as_rows, "spans") > 0);
+  // A row holds a complete span that is ok, not a phase, with no parent on another thread; every other span
+  // has lines of its own, and so has a span still open when its batch was drained.
+  std::size_t from_rows = 0, started_alone = 0;
+  for (const auto& entry : as_rows.spans) {
+    const auto& s = entry.second;
+    const bool row_kind = s.status == "ok" && !s.is_phase && s.name != "remote.child";
+    CHECK_MESSAGE((!s.from_row || row_kind), s.name);
+    from_rows += s.from_row;
+    started_alone += s.started_alone && row_kind;
+  }
+  CHECK(from_rows + started_alone == n * 2);
+  CHECK(started_alone < 50);
+  for (const auto& entry : as_rows.spans) {
+    if (entry.second.name != "parse") continue;
+    CHECK(entry.second.attrs_json.find("\"i\":") != std::string::npos);
+  }
+  CHECK(test_support::json_int(as_rows.footer, "/spans") == static_cast<std::int64_t>(expected));
+  CHECK(test_support::read_file(dir + "/rows/telemetry.jsonl")
+            .find("\"fields\":[\"name\",\"span_id\",\"parent\","
+                  "\"ts\",\"dur_ns\",\"attrs\"]") != std::string::npos);
+}
+
+TEST_CASE("a span with two integer attributes takes under 100 bytes of the file as a row") {
+  const std::string dir = test_support::make_temp_dir();
+  constexpr int n = 200000;
+  REQUIRE(spanlog::start(test_options(dir, "compact")));
+  std::thread([] {
+    for (int i = 0; i < n; ++i) {
+      SPANLOG_SPAN("memtable.insert", "key", 1000000007LL * i, "bytes", 4096 + i % 1000);
+    }
+  }).join();
+  spanlog::stop();
+  const auto size = std::filesystem::file_size(dir + "/compact/telemetry.jsonl");
+  const double per_span = static_cast<double>(size) / n;
+  INFO("bytes per span: " << per_span);
+  CHECK(per_span < 100);
+  const auto run = read_run(dir + "/compact");
+  CHECK(run.spans.size() == static_cast<std::size_t>(n));
 }

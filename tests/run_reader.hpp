@@ -31,6 +31,7 @@ struct span_record {
   std::string attrs_json;  // the minified attrs object(s), start then end
   bool started_alone = false;
   bool is_phase = false;
+  bool from_row = false;  // a row of a `spans` record
   int ends = 0;
 };
 
@@ -109,6 +110,67 @@ inline std::string make_temp_dir() {
     }                                                   \
   } while (0)
 
+// A `spans` record (schema 1.3): each row a complete span, its columns named by "fields", ids relative to
+// "id_base" and starts to the record's "ts".
+inline void read_span_rows(run_contents& out, simdjson::dom::element e, std::size_t line_no,
+                           const std::string& line) {
+  using namespace simdjson;
+  std::uint64_t tid = 0, id_base = 0;
+  std::int64_t ts = 0;
+  dom::array fields, rows;
+  SCHEMA_CHECK(!e["tid"].get(tid) && !e["ts"].get(ts) && !e["id_base"].get(id_base), line_no,
+               "spans needs tid, ts and id_base: " << line);
+  SCHEMA_CHECK(!e["fields"].get(fields) && !e["rows"].get(rows), line_no, "spans needs fields and rows");
+  std::map<std::string, std::size_t> column;
+  std::size_t index = 0;
+  for (dom::element f : fields) {
+    std::string_view name;
+    SCHEMA_CHECK(!f.get(name), line_no, "a field is a string");
+    column[std::string(name)] = index++;
+  }
+  for (const char* required : {"name", "span_id", "parent", "ts", "dur_ns"})
+    SCHEMA_CHECK(column.count(required), line_no, "spans fields lack " << required);
+  if (out.schema_errors) return;
+  for (dom::element row_element : rows) {
+    dom::array row;
+    SCHEMA_CHECK(!row_element.get(row), line_no, "a row is an array");
+    if (out.schema_errors) return;
+    std::vector<dom::element> cells;
+    for (dom::element cell : row) cells.push_back(cell);
+    auto cell = [&](const char* name) -> dom::element* {
+      const std::size_t i = column[name];
+      return i < cells.size() ? &cells[i] : nullptr;
+    };
+    span_record s;
+    std::string_view name;
+    std::uint64_t relative_id = 0, relative_parent = 0;
+    std::int64_t relative_ts = 0;
+    SCHEMA_CHECK(cell("name") && !cell("name")->get(name), line_no, "row needs a string name: " << line);
+    SCHEMA_CHECK(cell("span_id") && !cell("span_id")->get(relative_id), line_no, "row needs span_id");
+    SCHEMA_CHECK(cell("ts") && !cell("ts")->get(relative_ts), line_no, "row needs ts");
+    SCHEMA_CHECK(cell("dur_ns") && !cell("dur_ns")->get(s.dur_ns), line_no, "row needs dur_ns");
+    if (out.schema_errors) return;
+    if (dom::element* p = cell("parent"); p && !p->is_null()) {
+      SCHEMA_CHECK(!p->get(relative_parent), line_no, "a row's parent is null or unsigned");
+      s.parent = id_base + relative_parent;
+    }
+    if (dom::element* a = cell("attrs")) {
+      dom::object o;
+      SCHEMA_CHECK(!a->get(o), line_no, "a row's attrs is an object");
+      if (!a->get(o)) s.attrs_json = simdjson::minify(o);
+    }
+    s.id = id_base + relative_id;
+    s.name = std::string(name);
+    s.tid = tid;
+    s.ts = ts + relative_ts;
+    s.status = "ok";
+    s.from_row = true;
+    s.ends = 1;
+    SCHEMA_CHECK(out.spans.count(s.id) == 0, line_no, "span_id " << s.id << " appears twice");
+    out.spans[s.id] = s;
+  }
+}
+
 inline run_contents read_run(const std::string& run_dir) {
   using namespace simdjson;
   run_contents out;
@@ -184,6 +246,8 @@ inline run_contents read_run(const std::string& run_dir) {
       }
       SCHEMA_CHECK(out.spans.count(s.id) == 0, line_no, "span_id " << s.id << " appears twice");
       out.spans[s.id] = s;
+    } else if (kind == "spans") {
+      read_span_rows(out, e, line_no, line);
     } else if (kind == "span_end") {
       const std::uint64_t id = u64("span_id");
       auto it = out.spans.find(id);

@@ -47,6 +47,9 @@ struct options {
   // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
   // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.
   bool otlp = false;
+  // SPANLOG_SPAN_ROWS: complete spans are written as rows of `spans` records, a line per thread and drain
+  // (docs/format.md); off, each is a `span` line of its own, as before schema 1.3.
+  bool span_rows = true;
 
   // Defaults overridden by the environment.
   static options from_env();

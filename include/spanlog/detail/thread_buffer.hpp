@@ -15,6 +15,9 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 constexpr std::size_t cache_line = 64;
+// A span id is the ring's slot above span_seq_bits and the thread's span number below.
+constexpr unsigned span_seq_bits = 40;
+constexpr std::uint64_t span_seq_mask = (std::uint64_t{1} << span_seq_bits) - 1;
 
 struct thread_buffer {
   // Written only by the recording thread.
@@ -31,7 +34,7 @@ struct thread_buffer {
   std::uint64_t tail_cache = 0;    // the flusher's position as last seen: reloaded only when short of room
   std::uint64_t high_water = 0;    // half the ring: crossing it wakes the flusher
   std::uint64_t span_seq = 0;      // spans begun here; the flusher counts the same to name them
-  std::uint64_t id_base = 0;       // slot << 40: span ids are id_base | span_seq
+  std::uint64_t id_base = 0;       // slot << span_seq_bits: span ids are id_base | span_seq
   std::uint64_t current_span = 0;  // innermost open span's number (id without id_base; 0: none, unrecorded)
   std::uint64_t sample_state = 0x9E3779B97F4A7C15ull;
   std::uint64_t woken_at_tail = ~std::uint64_t{0};  // wake the flusher once per drain it has made

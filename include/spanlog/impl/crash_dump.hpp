@@ -128,6 +128,8 @@ inline bool flusher::take_rings_for_crash() {
 // record.
 inline void flusher::crash_write_formatted(signal_safe_writer& w) {
   if (complete_bytes_ > written_bytes_) w.append(w_.data() + written_bytes_, w_.data() + complete_bytes_);
+  // A `spans` record cut after a whole row: closed, so its rows are kept.
+  if (complete_bytes_ > 0 && w_.data()[complete_bytes_ - 1] == ']') w.raw(span_rows::closing);
 }
 
 // The file the crash handler writes to: the run's, or, when the crash came before the thread that starts the

@@ -37,6 +37,7 @@ inline constexpr env_variable env_variables[] = {
     {"SPANLOG_CRASH_HANDLER", "on/off"},
     {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
     {"SPANLOG_OTLP", "on/off"},
+    {"SPANLOG_SPAN_ROWS", "on/off"},
     {"SPANLOG_FORK", "new_run or off"},
     {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
     {"SPANLOG_TEST_CRASH_AT", "tests only: crash at a named point"},

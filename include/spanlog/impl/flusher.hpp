@@ -44,6 +44,7 @@
 #include "ring_wait.hpp"
 #include "runtime_constants.hpp"
 #include "signal_safe_writer.hpp"
+#include "span_rows.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -332,7 +333,7 @@ class flusher {
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
     if (between_runs_.dropped_spans || between_runs_.dropped_events || between_runs_.dropped_metrics) {
-      w_.raw("{\"event\":\"dropped\",\"tid\":0,\"ts\":");
+      open_record("{\"event\":\"dropped\",\"tid\":0,\"ts\":");
       w_.i64(calibration_.anchor_ns);
       w_.raw(",\"spans\":");
       w_.u64(between_runs_.dropped_spans);
@@ -540,6 +541,8 @@ class flusher {
     const std::uint64_t tid = st.buf->tid;
     if (o.start_written) {
       write_span_end(o, end_ticks, tid, false);
+    } else if (fits_a_row(st, o)) {
+      write_row(st, o, end_ticks);
     } else {
       write_span(o, end_ticks, tid);
     }
@@ -677,7 +680,7 @@ class flusher {
     for (auto it = phases_.rbegin(); it != phases_.rend(); ++it) {
       if (it->span_id != o.id) continue;
       it->end_ticks = end_ticks;
-      w_.raw("{\"event\":\"phase\",\"name\":");
+      open_record("{\"event\":\"phase\",\"name\":");
       w_.raw(*o.name);
       w_.raw(",\"span_id\":");
       w_.u64(o.id);
@@ -780,7 +783,7 @@ class flusher {
       if (!m.dirty) continue;
       const std::string* name = quoted_name(m.s, m.s->name);
       if (m.s->kind == site_kind::gauge) {
-        w_.raw("{\"event\":\"gauge\",\"name\":");
+        open_record("{\"event\":\"gauge\",\"name\":");
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"value\":");
@@ -793,7 +796,7 @@ class flusher {
         w_.u64(m.sets);
         m.sets = 0;
       } else {
-        w_.raw("{\"event\":\"counter\",\"name\":");
+        open_record("{\"event\":\"counter\",\"name\":");
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"delta\":");
@@ -824,7 +827,7 @@ class flusher {
     if (ds == st.reported_spans && de == st.reported_events && dm == st.reported_metrics &&
         da == st.reported_attrs && dx == st.reported_async_ends)
       return;
-    w_.raw("{\"event\":\"dropped\"");
+    open_record("{\"event\":\"dropped\"");
     w_.raw(",\"tid\":");
     w_.u64(b.tid);
     w_.raw(",\"ts\":");
@@ -893,6 +896,54 @@ class flusher {
   }
 
   // ---- record writers ----
+  // Every record but a row begins here: an open `spans` record is closed first, so the file keeps each
+  // thread's records in the order they were drained.
+  void open_record(std::string_view opening) {
+    close_rows();
+    w_.raw(opening);
+  }
+
+  void close_rows() {
+    if (!rows_.open()) return;
+    rows_.close(w_);
+    complete_bytes_ = w_.size();
+  }
+
+  // A complete span as a row of the thread's `spans` record.
+  void write_row(const buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+    const std::uint64_t tid = st.buf->tid;
+    if (!rows_.continues(tid)) {
+      close_rows();
+      // A `spans` line is one record of the file, whatever rows it holds.
+      ++totals_.records;
+      ++unwritten_in_buffer_;
+    }
+    const std::int64_t start = calibration_.to_ns(o.start_ticks);
+    rows_.begin_row(w_, tid, st.buf->id_base, start, *o.name, o.id, o.parent,
+                    calibration_.to_ns(end_ticks) - start);
+    if (o.start_attr_count || !o.end_attrs.empty()) {
+      w_.raw(",{");
+      if (o.start_attr_count) append_attr_members(w_, o.start_attrs, o.start_attr_count, false);
+      if (!o.end_attrs.empty()) {
+        if (o.start_attr_count) w_.raw(',');
+        w_.raw(o.end_attrs);
+      }
+      w_.raw('}');
+    }
+    rows_.end_row(w_);
+    complete_bytes_ = w_.size();
+    if (otlp_.enabled()) {
+      std::string attrs;
+      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
+      append_otlp_span(o, attrs, end_ticks, tid);
+    }
+  }
+
+  bool fits_a_row(const buffer_state& st, const open_span& o) const {
+    return opts_.span_rows && !o.start_written && !o.is_phase && !o.error &&
+           span_rows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
+  }
+
   void end_record() {
     w_.raw("}\n");
     ++totals_.records;
@@ -907,10 +958,7 @@ class flusher {
     w_.i64(ts);
   }
 
-  void append_attr_members(fmt::memory_buffer& out, const std::byte* p, std::uint8_t count,
-                           bool leading_comma) {
-    jsonl_writer& w = attr_writer_;
-    w.clear();
+  void append_attr_members(jsonl_writer& w, const std::byte* p, std::uint8_t count, bool leading_comma) {
     for (std::uint8_t i = 0; i < count; ++i) {
       attr_slot slot;
       std::memcpy(&slot, p, sizeof slot);
@@ -939,14 +987,13 @@ class flusher {
       }
       p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
     }
-    out.append(w.data(), w.data() + w.size());
   }
 
   void write_attrs_object(const open_span& o, bool with_start) {
     const bool has_start = with_start && o.start_attr_count;
     if (!has_start && o.end_attrs.empty()) return;
     w_.raw(",\"attrs\":{");
-    if (has_start) append_attr_members(w_.buffer(), o.start_attrs, o.start_attr_count, false);
+    if (has_start) append_attr_members(w_, o.start_attrs, o.start_attr_count, false);
     if (!o.end_attrs.empty()) {
       if (has_start) w_.raw(',');
       w_.raw(o.end_attrs);
@@ -986,7 +1033,7 @@ class flusher {
 
   // What a `span` and a `span_start` line begin with: the record kind, id, parent, name, thread and start.
   void write_span_identity(const char* opening, const open_span& o, std::uint64_t tid) {
-    w_.raw(opening);
+    open_record(opening);
     w_.u64(o.id);
     if (o.parent) {
       w_.raw(",\"parent\":");
@@ -1003,7 +1050,7 @@ class flusher {
     if (async) w_.raw(",\"async\":true");
     if (o.start_attr_count) {
       w_.raw(",\"attrs\":{");
-      append_attr_members(w_.buffer(), o.start_attrs, o.start_attr_count, false);
+      append_attr_members(w_, o.start_attrs, o.start_attr_count, false);
       w_.raw('}');
     }
     end_record();
@@ -1018,7 +1065,7 @@ class flusher {
   }
 
   void write_span_end(const open_span& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
-    w_.raw("{\"event\":\"span_end\",\"span_id\":");
+    open_record("{\"event\":\"span_end\",\"span_id\":");
     w_.u64(o.id);
     const std::int64_t end = calibration_.to_ns(end_ticks);
     write_tid_ts(end_tid, end);
@@ -1034,7 +1081,7 @@ class flusher {
   void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
                      const std::byte* attrs, std::uint8_t n) {
     ++totals_.events;
-    w_.raw("{\"event\":\"instant\",\"name\":");
+    open_record("{\"event\":\"instant\",\"name\":");
     w_.raw(*quoted_name(key, name));
     write_tid_ts(st.buf->tid, calibration_.to_ns(t));
     if (st.depth) {
@@ -1043,14 +1090,14 @@ class flusher {
     }
     if (n) {
       w_.raw(",\"attrs\":{");
-      append_attr_members(w_.buffer(), attrs, n, false);
+      append_attr_members(w_, attrs, n, false);
       w_.raw('}');
     }
     end_record();
   }
 
   void write_thread_record(buffer_state& st, const char* name, bool exited) {
-    w_.raw("{\"event\":\"thread\",\"tid\":");
+    open_record("{\"event\":\"thread\",\"tid\":");
     w_.u64(st.buf->tid);
     if (name && *name) {
       w_.raw(",\"name\":");
@@ -1079,7 +1126,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":2,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":3,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -1112,6 +1159,8 @@ class flusher {
     w.boolean(opts_.metrics);
     w.raw(",\"sample\":");
     w.f64(opts_.sample);
+    w.raw(",\"span_rows\":");
+    w.boolean(opts_.span_rows);
     w.raw("},\"attrs\":{\"service.name\":");
     w.string(service_name());
     for (const auto& kv : opts_.attrs) {
@@ -1231,6 +1280,7 @@ class flusher {
   // ---- output ----
   void write_out() {
     write_otlp_out();
+    close_rows();
     if (w_.size() == 0) return;
     SPANLOG_CRASH_POINT("flusher.write_out");
     // written_bytes_ tells a crash on this thread where the file stopped.
@@ -1292,7 +1342,7 @@ class flusher {
     for (auto& st : states_) open += st.depth;
     open += async_open_.size();
     const std::int64_t end_ns = calibration_.to_ns(ticks());
-    w_.raw("{\"event\":\"footer\",\"ts\":");
+    open_record("{\"event\":\"footer\",\"ts\":");
     w_.i64(end_ns);
     w_.raw(",\"wall_ns\":");
     w_.i64(end_ns - calibration_.anchor_ns);
@@ -1395,8 +1445,8 @@ class flusher {
   std::vector<forget_request> forget_requests_;  // guarded by mutex_
   name_cache_slot name_cache_fast_[name_cache_fast_slots];
   jsonl_writer w_;
-  jsonl_writer attr_writer_;
-  fmt::memory_buffer scratch_;
+  span_rows rows_;
+  jsonl_writer scratch_;  // attributes set while a span is open, before they join it
   run_totals totals_;
   run_totals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;

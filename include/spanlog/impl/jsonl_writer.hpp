@@ -3,6 +3,7 @@
 #pragma once
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -10,13 +11,38 @@
 #include <string_view>
 
 #include "../config.hpp"
+#include "text_buffer.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
+// Decimal digits of v, written two at a time from a table; returns the end.
+inline char* write_decimal(char* out, std::uint64_t v) {
+  static constexpr char pairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  unsigned digits = 1;
+  for (std::uint64_t rest = v; rest >= 10; rest /= 10) ++digits;
+  char* end = out + digits;
+  char* p = end;
+  while (v >= 100) {
+    p -= 2;
+    std::memcpy(p, pairs + (v % 100) * 2, 2);
+    v /= 100;
+  }
+  if (v >= 10) {
+    p -= 2;
+    std::memcpy(p, pairs + v * 2, 2);
+  } else {
+    *--p = static_cast<char>('0' + v);
+  }
+  return end;
+}
+
 class jsonl_writer {
  public:
-  fmt::memory_buffer& buffer() { return out_; }
+  text_buffer& buffer() { return out_; }
   std::size_t size() const { return out_.size(); }
   void clear() { out_.clear(); }
   const char* data() const { return out_.data(); }
@@ -25,17 +51,23 @@ class jsonl_writer {
   void raw(char c) { out_.push_back(c); }
 
   void u64(std::uint64_t v) {
-    fmt::format_int f(v);
-    out_.append(f.data(), f.data() + f.size());
+    char* p = out_.reserve(20);
+    out_.commit(static_cast<std::size_t>(write_decimal(p, v) - p));
   }
   void i64(std::int64_t v) {
-    fmt::format_int f(v);
-    out_.append(f.data(), f.data() + f.size());
+    char* p = out_.reserve(21);
+    char* start = p;
+    if (v < 0) *p++ = '-';
+    // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+    const std::uint64_t magnitude = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    out_.commit(static_cast<std::size_t>(write_decimal(p, magnitude) - start));
   }
   // Shortest text that reads back as the same double; JSON has no NaN or infinity: null.
   void f64(double v) {
     if (!std::isfinite(v)) return raw("null");
-    fmt::format_to(std::back_inserter(out_), "{}", v);
+    char text[32];
+    const auto written = fmt::format_to_n(text, sizeof text, "{}", v);
+    out_.append(text, text + std::min<std::size_t>(written.size, sizeof text));
   }
   void boolean(bool v) { raw(v ? std::string_view("true") : std::string_view("false")); }
 
@@ -132,7 +164,7 @@ class jsonl_writer {
   }
 
  private:
-  fmt::memory_buffer out_;
+  text_buffer out_;
 };
 
 }  // namespace detail

@@ -80,7 +80,7 @@ inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
   b->capacity = bytes;
   b->mask = bytes - 1;
   b->slot = c.next_slot.fetch_add(1, std::memory_order_relaxed);
-  b->id_base = b->slot << 40;
+  b->id_base = b->slot << span_seq_bits;
   return b;
 }
 
