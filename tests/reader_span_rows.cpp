@@ -9,6 +9,8 @@
 #include <regex>
 #include <vector>
 
+#include <simdjson.h>
+
 #include "command.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader_support.hpp"
@@ -322,4 +324,63 @@ TEST_CASE("a run written with rows loads into the history as the same run writte
   }
   CHECK(loaded[0].size() > 1000);
   CHECK(loaded[1] == loaded[0]);
+}
+
+namespace {
+
+// What of a summary does not depend on timing: per span name its count, errors and drops; the phases' span
+// counts; the counters, events and threads (by name); the run's state and totals.
+std::string shape_of(const std::string& summary_json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element s;
+  REQUIRE(parser.parse(summary_json).get(s) == simdjson::SUCCESS);
+  std::ostringstream out;
+  const simdjson::dom::element run = s["runs"].at(0);
+  out << "state " << run["state"].get_string().value() << " spans " << run["spans"].get_uint64().value()
+      << " events " << run["events"].get_uint64().value() << " dropped " << simdjson::minify(run["dropped"])
+      << "\n";
+  for (const simdjson::dom::element span : s["spans"].get_array())
+    out << "span " << span["name"].get_string().value() << " " << span["count"].get_uint64().value() << " "
+        << span["errors"].get_uint64().value() << " " << span["dropped"].get_uint64().value() << "\n";
+  for (const auto phase : s["phases"].get_object())
+    out << "phase " << phase.key << " " << phase.value["spans"].get_uint64().value() << "\n";
+  out << "counters " << simdjson::minify(s["counters"]["bytes"]["total"]) << "\n";
+  out << "events " << simdjson::minify(s["events"]) << "\n";
+  std::vector<std::string> threads;
+  for (const simdjson::dom::element t : s["threads"].get_array())
+    threads.push_back(std::string(t["name"].get_string().value()) + " " +
+                      std::to_string(t["spans"].get_uint64().value()));
+  std::sort(threads.begin(), threads.end());
+  for (const auto& t : threads) out << "thread " << t << "\n";
+  out << "total_spans " << s["total_spans"].get_uint64().value() << " open "
+      << s["open_spans"].get_array().size() << "\n";
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("one program recorded with rows and with span lines: the reader's summaries agree but for timing") {
+  std::string shapes[2], texts[2];
+  int i = 0;
+  for (const char* rows : {"on", "off"}) {
+    reader_test::TempDir dir;
+    const auto recorded =
+        test_support::try_run("SPANLOG_DIR='" + dir.path().string() + "' SPANLOG_SPAN_ROWS=" + rows + " " +
+                              test_support::env("SPANLOG_SPAN_ROWS_PROGRAM"));
+    INFO(recorded.output);
+    REQUIRE(recorded.status == 0);
+    const std::filesystem::path run = std::filesystem::canonical(dir / "latest");
+    texts[i] = reader_test::read_text(run / "telemetry.jsonl");
+    const std::string summary = run_cli("summary --json --no-write '" + run.string() + "'");
+    shapes[i++] = shape_of(summary);
+  }
+  INFO(shapes[0]);
+  // The first run wrote its spans as rows, the second as span lines only.
+  CHECK(contains(texts[0], "\"event\":\"spans\""));
+  CHECK_FALSE(contains(texts[1], "\"event\":\"spans\""));
+  CHECK(std::count(texts[0].begin(), texts[0].end(), '\n') <
+        std::count(texts[1].begin(), texts[1].end(), '\n'));
+  CHECK(contains(shapes[0], "span parse 1800 0 0\n"));
+  CHECK(contains(shapes[0], "span db.query 600 87 0\n"));
+  CHECK(shapes[0] == shapes[1]);
 }
