@@ -323,6 +323,7 @@ TEST_CASE("a full ring's drops are counted per name in the dropped records") {
   const std::string dir = test_support::make_temp_dir();
   auto o = test_support::run_options(dir, "drops", spanlog::overflow_policy::drop);
   o.ring_bytes = 4096;
+  o.ring_max_bytes = 4096;  // a ring that cannot grow
   o.flush_interval = std::chrono::milliseconds(60000);
   REQUIRE(spanlog::start(o));
   // A new thread: a thread keeps the ring it got in an earlier run, of another size.
@@ -359,6 +360,52 @@ TEST_CASE("a full ring's drops are counted per name in the dropped records") {
   std::uint64_t recorded_hot = 0;
   for (const auto& [id, s] : run.spans) recorded_hot += s.name == "hot";
   CHECK(recorded_hot + hot == 2000);
+}
+
+TEST_CASE("a ring its thread outruns grows up to its bound: nothing dropped, each growth reported") {
+  const std::string dir = test_support::make_temp_dir();
+  constexpr int burst = 50000;  // about 4 MB of ring records, in a millisecond or two
+  constexpr std::size_t ring = 64 << 10, bound = 8 << 20;
+  for (const bool grows : {true, false}) {
+    auto o = test_support::run_options(dir, grows ? "grows" : "fixed", spanlog::overflow_policy::drop);
+    o.ring_bytes = ring;
+    o.ring_max_bytes = grows ? bound : ring;
+    o.flush_interval = std::chrono::milliseconds(60000);
+    REQUIRE(spanlog::start(o));
+    std::thread([] {
+      for (int i = 0; i < burst; ++i) {
+        SPANLOG_SPAN("burst", "i", i, "j", 3 * i);
+      }
+    }).join();
+    spanlog::stop();
+  }
+  const auto grown = read_run(dir + "/grows"), fixed = read_run(dir + "/fixed");
+  CHECK(grown.schema_errors == 0);
+  CHECK(fixed.schema_errors == 0);
+  CHECK(grown.spans.size() == static_cast<std::size_t>(burst));
+  CHECK(test_support::json_int(grown.footer, "/dropped/spans") == 0);
+  // The same burst without growth outruns the flusher: the test's rate is one that drops.
+  CHECK(test_support::json_int(fixed.footer, "/dropped/spans") > 0);
+  CHECK(test_support::json_int(fixed.footer, "/rings_grown") == 0);
+
+  const std::int64_t growths = test_support::json_int(grown.footer, "/rings_grown");
+  const std::int64_t largest = test_support::json_int(grown.footer, "/largest_ring");
+  CHECK(growths > 0);
+  CHECK(largest > static_cast<std::int64_t>(ring));
+  CHECK(largest <= static_cast<std::int64_t>(bound));
+  CHECK(largest == static_cast<std::int64_t>(ring) << growths);  // each growth doubles
+  // One ring_grown record per growth, each naming its size; run_summary.json says the same as the footer.
+  const std::string text = test_support::read_file(dir + "/grows/telemetry.jsonl");
+  std::int64_t records = 0, size = static_cast<std::int64_t>(ring);
+  for (std::size_t at = 0; (at = text.find("{\"event\":\"ring_grown\"", at)) != std::string::npos; ++at) {
+    size *= 2;
+    CHECK(test_support::json_int(text.substr(at, text.find('\n', at) - at), "/bytes") == size);
+    ++records;
+  }
+  CHECK(records == growths);
+  const std::string summary = test_support::read_file(dir + "/grows/run_summary.json");
+  CHECK(test_support::json_int(summary, "/totals/rings_grown") == growths);
+  CHECK(test_support::json_int(summary, "/totals/largest_ring") == largest);
 }
 
 TEST_CASE("ticks to nanoseconds across the rate's refinement: continuous, monotonic, durations kept") {

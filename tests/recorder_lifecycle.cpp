@@ -139,6 +139,7 @@ TEST_CASE("drop policy: what arrives plus what is counted as dropped equals what
   const std::string dir = test_support::make_temp_dir();
   auto o = options_in(dir, "drop");
   o.ring_bytes = 4096;
+  o.ring_max_bytes = 4096;  // a ring that cannot grow: full means full
   o.flush_interval = std::chrono::milliseconds(50);
   o.overflow = spanlog::overflow_policy::drop;
   REQUIRE(spanlog::start(o));
@@ -236,6 +237,7 @@ TEST_CASE("block policy: a tiny ring loses nothing") {
   const std::string dir = test_support::make_temp_dir();
   auto o = options_in(dir, "block");
   o.ring_bytes = 4096;
+  o.ring_max_bytes = 4096;  // a ring that cannot grow: the thread waits
   o.overflow = spanlog::overflow_policy::block;
   REQUIRE(spanlog::start(o));
   constexpr int threads = 4, per_thread = 20000;

@@ -434,3 +434,27 @@ TEST_CASE("a span with two integer attributes takes under 100 bytes of the file 
   const auto run = read_run(dir + "/compact");
   CHECK(run.spans.size() == static_cast<std::size_t>(n));
 }
+
+TEST_CASE("integers are written as std::to_string writes them, at every digit count and both ends") {
+  spanlog::detail::jsonl_writer w;
+  std::string expected;
+  auto both = [&](std::uint64_t v) {
+    w.u64(v);
+    w.raw(' ');
+    w.i64(static_cast<std::int64_t>(v));
+    w.raw(' ');
+    expected += std::to_string(v) + ' ' + std::to_string(static_cast<std::int64_t>(v)) + ' ';
+  };
+  std::uint64_t power = 1;
+  for (int digits = 1; digits <= 20; ++digits) {
+    both(power - 1);
+    both(power);
+    both(power + 1);
+    if (digits < 20) power *= 10;
+  }
+  for (std::uint64_t v :
+       {std::uint64_t{0}, ~std::uint64_t{0}, std::uint64_t{1} << 63, (std::uint64_t{1} << 63) - 1})
+    both(v);
+  for (std::uint64_t v = 1; v < (std::uint64_t{1} << 62); v = v * 3 + 1) both(v);
+  CHECK(std::string(w.data(), w.size()) == expected);
+}

@@ -419,9 +419,9 @@ TEST_CASE("exit() from a worker thread while others record: the run is stopped a
         std::string::npos);
 }
 
-TEST_CASE("the stress program holds its counts under both policies (8 threads on 2 cores)") {
+TEST_CASE("the stress program holds its counts under both policies, and with rings that grow (8 threads)") {
   const std::string stress = test_support::env("SPANLOG_STRESS_BIN");
-  for (const char* policy : {"block", "drop"}) {
+  for (const char* policy : {"block", "drop", "drop --ring-max 16777216"}) {
     const auto r = test_support::try_run(stress + " --seconds 2 --threads 8 --policy " + policy);
     INFO(r.output);
     CHECK(r.status == 0);

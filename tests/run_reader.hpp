@@ -287,6 +287,10 @@ inline run_contents read_run(const std::string& run_dir) {
       out.instants.push_back(str("name"));
       u64("tid");
       i64("ts");
+    } else if (kind == "ring_grown") {
+      u64("tid");
+      i64("ts");
+      u64("bytes");
     } else if (kind == "thread") {
       const std::uint64_t tid = u64("tid");
       std::string_view n;

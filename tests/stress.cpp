@@ -2,8 +2,8 @@
 // then the program reads its own output back and checks that nothing was lost silently:
 //   block: every span recorded arrived;  drop: arrived + counted drops == recorded.
 // It also checks that every span_end has its span_start and that every line parses.
-// Usage: spanlog_stress [--seconds S] [--threads T] [--policy block|drop] [--ring BYTES] [--dir DIR]
-// Prints the counts it checked and exits 0 when they hold, 1 when not, 2 on bad arguments.
+// Usage: spanlog_stress [--seconds S] [--threads T] [--policy block|drop] [--ring BYTES] [--ring-max BYTES]
+// [--dir DIR] Prints the counts it checked and exits 0 when they hold, 1 when not, 2 on bad arguments.
 #include <simdjson.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -26,6 +26,7 @@ struct arguments {
   int threads = 8;
   spanlog::overflow_policy policy = spanlog::overflow_policy::block;
   std::size_t ring = 1 << 16;
+  std::size_t ring_max = 0;  // 0: the ring's own size (rings never grow)
   std::string dir;
 };
 
@@ -44,6 +45,8 @@ bool parse(int argc, char** argv, arguments& a) {
       a.policy = spanlog::overflow_policy::drop;
     else if (arg == "--ring")
       a.ring = static_cast<std::size_t>(std::atoll(v));
+    else if (arg == "--ring-max")
+      a.ring_max = static_cast<std::size_t>(std::atoll(v));
     else if (arg == "--dir")
       a.dir = v;
     else
@@ -119,7 +122,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, a)) {
     std::fprintf(stderr,
                  "usage: spanlog_stress [--seconds S] [--threads T] [--policy block|drop] [--ring BYTES] "
-                 "[--dir DIR]\n");
+                 "[--ring-max BYTES] [--dir DIR]\n");
     return 2;
   }
   char templ[] = "/tmp/spanlog-stress-XXXXXX";
@@ -130,6 +133,7 @@ int main(int argc, char** argv) {
   o.run_id = "stress";
   o.overflow = a.policy;
   o.ring_bytes = a.ring;
+  o.ring_max_bytes = a.ring_max ? a.ring_max : a.ring;
   if (!spanlog::start(o)) return 1;
 
   std::atomic<bool> stop{false};

@@ -27,6 +27,10 @@ struct options {
   // SPANLOG_RING_SIZE: bytes per recording thread (power of two, 4K..1G; K/M/G suffixes). A span takes 32
   // bytes; raise it when a thread records bursts faster than the flusher drains them.
   std::size_t ring_bytes = std::size_t{1} << 20;
+  // SPANLOG_RING_MAX: what a ring may grow to, doubling, when its thread outruns the flusher (same rules;
+  // at least ring_bytes). Growth allocates on the recording thread, once per doubling; past the bound the
+  // overflow policy applies. ring_max_bytes = ring_bytes: rings never grow.
+  std::size_t ring_max_bytes = std::size_t{16} << 20;
   overflow_policy overflow = overflow_policy::drop;        // SPANLOG_OVERFLOW: drop (and count) or block
   std::chrono::milliseconds flush_interval{100};           // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
   bool enabled = true;                                     // SPANLOG=off disables recording at run time

@@ -35,6 +35,7 @@ enum record_tag : std::uintptr_t {
   tag_gauge = 4,       // {site, value as double bits}
   tag_extended = 5,    // {site or 0, tsc} + extended_header + attributes
   tag_padding = 6,     // skip to the ring's start
+  tag_ring_link = 7,   // {new ring's memory, its capacity}: the ring grew; read on there, same positions
 };
 constexpr std::uintptr_t tag_mask = 7;
 constexpr std::size_t record_align = 16;

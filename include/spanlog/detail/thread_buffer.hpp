@@ -57,8 +57,15 @@ struct thread_buffer {
   // flusher holds back its span counts per phase while a mark is announced but not yet drained.
   std::atomic<std::uint64_t> phase_marks{0};
 
+  // Rings grown by this thread (a link record each), for the flusher to report.
+  std::atomic<std::uint64_t> rings_grown{0};
+
   // Written by the flusher: `consumed` releases ring space back to the recording thread.
   alignas(cache_line) std::atomic<std::uint64_t> consumed{0};
+  // The ring the flusher reads from: the recording thread's own (data, mask) but after the thread has grown
+  // it and until the flusher reaches the link record (tag_ring_link) that says so.
+  std::byte* read_data = nullptr;
+  std::uint64_t read_mask = 0;
   std::atomic<bool> exited{false};
   // Images (executable, shared libraries, plugins) whose code recorded on this thread into this ring: each
   // lets go when the thread exits, and the last one marks the ring exited (impl/thread_rings.hpp).
@@ -93,6 +100,7 @@ struct thread_buffer {
   }
 
   std::byte* at(std::uint64_t pos) const { return data + (pos & mask); }
+  const std::byte* read_at(std::uint64_t pos) const { return read_data + (pos & read_mask); }
 
   // Bytes a record of `size` needs at the current position, a padding record included when it would
   // straddle the ring's end.

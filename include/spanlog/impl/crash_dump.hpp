@@ -245,7 +245,9 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
   while (pos < end) {
     SPANLOG_CRASH_POINT("crash.drain");
     const ring_record r = read_record(b, pos);
-    if (r.tag == tag_span_begin || r.is_extended(extended_op::span_begin)) {
+    if (r.tag == tag_ring_link) {
+      follow_ring_link(b, r);  // the ring left behind stays allocated: the process is ending
+    } else if (r.tag == tag_span_begin || r.is_extended(extended_op::span_begin)) {
       begin(r.name(), r.tag == tag_extended ? r.ext.arg : 0, r.value, r.begins_phase());
     } else if (r.tag == tag_span_end) {
       if (depth) {

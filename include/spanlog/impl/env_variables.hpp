@@ -26,6 +26,7 @@ inline constexpr env_variable env_variables[] = {
     {"SPANLOG_DIR", "where runs are written"},
     {"SPANLOG_RUN_ID", "the run's directory name"},
     {"SPANLOG_RING_SIZE", "bytes of ring per recording thread"},
+    {"SPANLOG_RING_MAX", "what a ring may grow to"},
     {"SPANLOG_OVERFLOW", "drop or block when a ring is full"},
     {"SPANLOG_FLUSH_INTERVAL_MS", "how often the flusher drains"},
     {"SPANLOG_SPANS", "on/off"},

@@ -16,15 +16,40 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
+// How many decimal digits v has: its bit length times log10(2) (1233/4096) is the count or one more.
+inline unsigned decimal_digits(std::uint64_t v) {
+  static constexpr std::uint64_t powers_of_ten[] = {1,
+                                                    10,
+                                                    100,
+                                                    1000,
+                                                    10000,
+                                                    100000,
+                                                    1000000,
+                                                    10000000,
+                                                    100000000,
+                                                    1000000000,
+                                                    10000000000ull,
+                                                    100000000000ull,
+                                                    1000000000000ull,
+                                                    10000000000000ull,
+                                                    100000000000000ull,
+                                                    1000000000000000ull,
+                                                    10000000000000000ull,
+                                                    100000000000000000ull,
+                                                    1000000000000000000ull,
+                                                    10000000000000000000ull};
+  const auto bits = static_cast<unsigned>(64 - __builtin_clzll(v | 1));
+  const unsigned t = (bits * 1233) >> 12;
+  return v == 0 ? 1 : t + 1 - (v < powers_of_ten[t]);
+}
+
 // Decimal digits of v, written two at a time from a table; returns the end.
 inline char* write_decimal(char* out, std::uint64_t v) {
   static constexpr char pairs[] =
       "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
       "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
       "8081828384858687888990919293949596979899";
-  unsigned digits = 1;
-  for (std::uint64_t rest = v; rest >= 10; rest /= 10) ++digits;
-  char* end = out + digits;
+  char* end = out + decimal_digits(v);
   char* p = end;
   while (v >= 100) {
     p -= 2;

@@ -74,6 +74,14 @@ inline options options_from_environment() {
       config_warning("SPANLOG_RING_SIZE", v, "is not a power of two from 4K to 1G",
                      std::to_string(o.ring_bytes));
   }
+  if (const char* v = env("SPANLOG_RING_MAX")) {
+    unsigned long long n = 0;
+    if (parse_size(v, n) && valid_ring_bytes(static_cast<std::size_t>(n)))
+      o.ring_max_bytes = static_cast<std::size_t>(n);
+    else
+      config_warning("SPANLOG_RING_MAX", v, "is not a power of two from 4K to 1G",
+                     std::to_string(o.ring_max_bytes));
+  }
   if (const char* v = env("SPANLOG_OVERFLOW")) {
     if (!std::strcmp(v, "drop"))
       o.overflow = overflow_policy::drop;

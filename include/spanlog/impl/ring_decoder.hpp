@@ -20,6 +20,7 @@ struct ring_record {
   extended_header ext{};             // of an extended record
   const std::byte* attrs = nullptr;  // an extended record's attributes, in the ring
   std::uint64_t size = sizeof(record_header);  // bytes up to the next record
+  std::byte* next_ring = nullptr;              // a link record's new ring (value: its capacity)
 
   // The name of a span, event or async span: its site's, or the pointer the record carries.
   const char* name() const { return s ? s->name : reinterpret_cast<const char*>(ext.arg2); }
@@ -39,7 +40,7 @@ struct ring_record {
 };
 
 inline ring_record read_record(const thread_buffer& b, std::uint64_t pos) {
-  const std::byte* p = b.at(pos);
+  const std::byte* p = b.read_at(pos);
   record_header h;
   std::memcpy(&h, p, sizeof h);
   ring_record r;
@@ -48,12 +49,24 @@ inline ring_record read_record(const thread_buffer& b, std::uint64_t pos) {
   r.value = h.value;
   if (r.tag == tag_padding) {
     r.size = h.value;
+  } else if (r.tag == tag_ring_link) {
+    r.next_ring = reinterpret_cast<std::byte*>(h.site_and_tag & ~tag_mask);
+    r.s = nullptr;
   } else if (r.tag == tag_extended) {
     std::memcpy(&r.ext, p + sizeof h, sizeof r.ext);
     r.attrs = p + sizeof h + sizeof r.ext;
     r.size = r.ext.size;
   }
   return r;
+}
+
+// The reader goes on in the ring a link record names, at the same positions; returns the ring it leaves,
+// which the recording thread no longer writes to (the flusher frees it once nothing points into it).
+inline std::byte* follow_ring_link(thread_buffer& b, const ring_record& link) {
+  std::byte* left = b.read_data;
+  b.read_data = link.next_ring;
+  b.read_mask = link.value - 1;
+  return left;
 }
 
 }  // namespace detail

@@ -55,6 +55,10 @@ inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
         totals_.dropped_async_ends);
   w.raw(",\"unwritten_records\":");
   w.u64(totals_.unwritten_records);
+  w.raw(",\"rings_grown\":");
+  w.u64(totals_.rings_grown);
+  w.raw(",\"largest_ring\":");
+  w.u64(std::max<std::uint64_t>(totals_.largest_ring, opts_.ring_bytes));
   w.raw(",\"open_spans\":");
   w.u64(open);
   w.raw(",\"counters\":{");

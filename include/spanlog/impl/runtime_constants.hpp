@@ -12,6 +12,8 @@ namespace detail {
 // The flusher drains a ring in batches of this many bytes, so the text formatted between two safe points
 // (where the file matches the rings' consumed positions) stays bounded whatever a ring holds.
 constexpr std::uint64_t drain_batch_bytes = std::uint64_t{256} << 10;
+// How far ahead of the record being read the drain asks for the ring's memory.
+constexpr std::uint64_t drain_prefetch_bytes = 512;
 // At most this many passes over the rings per cycle: a thread recording as fast as the flusher drains cannot
 // keep it from writing, flushing or stopping.
 constexpr int drain_passes_per_cycle = 256;

@@ -79,6 +79,13 @@ inline void correct_options(options& o) {
                    "is not a power of two from 4K to 1G", "1048576");
     o.ring_bytes = std::size_t{1} << 20;
   }
+  if (!valid_ring_bytes(o.ring_max_bytes)) {
+    config_warning("options::ring_max_bytes", std::to_string(o.ring_max_bytes).c_str(),
+                   "is not a power of two from 4K to 1G", "16777216");
+    o.ring_max_bytes = std::size_t{16} << 20;
+  }
+  // A bound below the ring's own size means no growth.
+  o.ring_max_bytes = std::max(o.ring_max_bytes, o.ring_bytes);
   if (!(o.sample >= 0.0 && o.sample <= 1.0)) o.sample = 1.0;
   if (o.flush_interval.count() < 1) o.flush_interval = std::chrono::milliseconds(100);
   if (o.dir.empty()) o.dir = ".";
@@ -191,6 +198,7 @@ inline void start_locked(session_control& c, options o) {
   install_handlers_for(o);
   const std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
+  c.ring_max_bytes.store(o.ring_max_bytes, std::memory_order_relaxed);
   c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
   c.last_options = o;
   const std::uint32_t flags = run_flags(o);

@@ -32,6 +32,7 @@ struct session_control {
   std::atomic<std::uint64_t> next_slot{1};
   std::atomic<std::int64_t> exited_not_retired{0};  // rings of exited threads the flusher has yet to free
   std::atomic<std::size_t> ring_bytes{std::size_t{1} << 20};
+  std::atomic<std::size_t> ring_max_bytes{std::size_t{16} << 20};
   std::atomic<bool> block{false};
   options last_options;  // of the active or last run, for a forked child's run
   std::string last_run_id;

@@ -68,6 +68,9 @@ inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
     b.capacity = bytes;
     b.mask = bytes - 1;
   }
+  b.read_data = b.data;  // drained to the end: the flusher has followed every link
+  b.read_mask = b.mask;
+  b.rings_grown.store(0, std::memory_order_relaxed);
 }
 
 inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
@@ -79,6 +82,8 @@ inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
   b->data = static_cast<std::byte*>(::operator new(bytes, std::align_val_t(cache_line)));
   b->capacity = bytes;
   b->mask = bytes - 1;
+  b->read_data = b->data;
+  b->read_mask = b->mask;
   b->slot = c.next_slot.fetch_add(1, std::memory_order_relaxed);
   b->id_base = b->slot << span_seq_bits;
   return b;
@@ -100,6 +105,7 @@ inline thread_buffer* acquire_thread_ring() {
     b = new_ring(c, bytes);
   b->high_water = b->capacity / 2;
   b->limit = static_cast<std::int64_t>(b->tail_cache + b->high_water);  // nothing promised yet
+  b->reserve(sizeof(record_header));  // for the link record, should the ring grow
   b->tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
@@ -121,6 +127,26 @@ inline void release_thread_ring(thread_buffer* b) {
   if (g_flags.load(std::memory_order_relaxed) & flag_running) wake_flusher();
 }
 
+// A ring its thread outran: a new one of twice the size, and a link record (the last of the old ring, room
+// for it always reserved) that sends the flusher on to it at the same position. The promises to open spans'
+// ends carry over. False past the run's bound or when memory is short.
+inline bool grow_ring(thread_buffer& b) {
+  const std::uint64_t bigger = b.capacity * 2;
+  if (bigger > control().ring_max_bytes.load(std::memory_order_relaxed)) return false;
+  auto* data = static_cast<std::byte*>(::operator new(bigger, std::align_val_t(cache_line), std::nothrow));
+  if (!data) return false;
+  const std::uint64_t promised = b.reserved();
+  b.write16(reinterpret_cast<std::uintptr_t>(data) | tag_ring_link, bigger);
+  b.data = data;
+  b.capacity = bigger;
+  b.mask = bigger - 1;
+  b.high_water = bigger / 2;
+  b.limit = static_cast<std::int64_t>(b.tail_cache + b.high_water) - static_cast<std::int64_t>(promised);
+  b.count(b.rings_grown);
+  b.publish();
+  return true;
+}
+
 inline bool make_room_in(thread_buffer& b, std::uint64_t need) {
   b.set_tail(b.consumed.load(std::memory_order_acquire));
   if (b.below_high_water(need)) return true;
@@ -131,6 +157,10 @@ inline bool make_room_in(thread_buffer& b, std::uint64_t need) {
   }
   auto fits = [&] { return b.head + need + b.reserved() - b.tail_cache <= b.capacity; };
   if (fits()) return true;
+  // Bytes still unread in the old ring count against the new one until the flusher passes the link: the
+  // room reckoned is less than there is, never more.
+  while (grow_ring(b))
+    if (fits()) return true;
   if (!control().block.load(std::memory_order_relaxed)) return false;
   // The block policy: wait for the flusher, but never for a run that has stopped.
   while (g_flags.load(std::memory_order_relaxed) & flag_running) {
