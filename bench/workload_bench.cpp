@@ -245,23 +245,73 @@ double load_average() {
   return load;
 }
 
-// perf's view of the flusher thread in one more recording child: its own symbols, by the share of samples.
+// What a sampled function of the flusher thread does, by its name.
+const char* category_of(const std::string& symbol, bool kernel) {
+  auto has = [&](const char* part) { return symbol.find(part) != std::string::npos; };
+  if (kernel) {
+    if (has("futex") || has("schedule") || has("sched_") || has("wake") || has("hrtimer") ||
+        has("nanosleep") || has("_irq") || has("finish_task_switch"))
+      return "waking and sleeping (futex, scheduler)";
+    if (has("copy_folio") || has("copy_user") || has("write") || has("rep_movs"))
+      return "writing (the kernel's copy into the file's pages)";
+    return "page cache (allocating, dirtying and dropping the file's pages)";
+  }
+  if (has("jsonl_writer") || has("text_buffer") || has("write_row") || has("write_span") ||
+      has("append_attr") || has("quoted_name") || has("to_ns") || has("memcpy") || has("memmove") ||
+      has("fmt::") || has("span_rows"))
+    return "formatting (JSON text)";
+  if (has("drain") || has("handle_extended") || has("end_span") || has("push") || has("read_record") ||
+      has("settle") || has("retire") || has("accumulate"))
+    return "reading the rings (records, span stacks)";
+  if (has("write") || has("syscall")) return "writing (the kernel's copy into the file's pages)";
+  return "other";
+}
+
+// perf's view of the flusher thread in one more recording child: its samples by what the function does,
+// and its own most sampled functions.
 void profile_flusher(const std::string& command, const std::string& dir) {
   const std::string data = dir + "/perf.data";
-  const std::string record = "perf record -q -e cpu-clock -F 4000 -g -o '" + data + "' -- sh -c \"" +
-                             command + "\" > /dev/null 2>&1";
+  const std::string record =
+      "perf record -q -e cpu-clock -F 4000 -o '" + data + "' -- sh -c \"" + command + "\" > /dev/null 2>&1";
   if (std::system(record.c_str()) != 0) {
     std::printf("\n(perf record failed: no profile)\n");
     return;
   }
-  std::printf(
-      "\n### Where the flusher's time goes (perf: cpu-clock samples of the flusher thread, above 1%%)\n\n");
-  const std::string report =
-      "perf report -q -i '" + data +
-      "' --comm spanlog-flusher --no-children --sort dso,symbol --stdio -g none --percentage relative "
-      "--percent-limit 1 2>/dev/null | sed -e 's/^ *//' -e 's/ *- *- *$//' | head -40";
-  std::fflush(stdout);
-  if (std::system(report.c_str()) != 0) std::printf("(perf report failed)\n");
+  const std::string report = "perf report -q -i '" + data +
+                             "' --comm spanlog-flusher --no-children --sort sym --stdio -g none "
+                             "--percentage relative 2>/dev/null";
+  FILE* p = ::popen(report.c_str(), "r");
+  if (!p) return;
+  std::map<std::string, double> by_category;
+  std::vector<std::pair<double, std::string>> top;
+  char line[1024];
+  while (std::fgets(line, sizeof line, p)) {
+    double share = 0;
+    char kind[8] = {};
+    int consumed = 0;
+    if (std::sscanf(line, " %lf%% [%7[^]]] %n", &share, kind, &consumed) < 2) continue;
+    std::string symbol = line + consumed;
+    while (!symbol.empty() && (symbol.back() == '\n' || symbol.back() == ' ')) symbol.pop_back();
+    by_category[category_of(symbol, kind[0] == 'k')] += share;
+    if (top.size() < 8) top.emplace_back(share, symbol);
+  }
+  ::pclose(p);
+  std::printf("\n### Where the flusher's time goes (perf, cpu-clock samples of the flusher thread)\n\n");
+  std::printf("| share | what |\n|---:|---|\n");
+  std::vector<std::pair<double, std::string>> sorted;
+  for (const auto& [category, share] : by_category) sorted.emplace_back(share, category);
+  std::sort(sorted.rbegin(), sorted.rend());
+  for (const auto& [share, category] : sorted) std::printf("| %.1f%% | %s |\n", share, category.c_str());
+  std::printf("\nMost sampled: ");
+  for (std::size_t i = 0; i < top.size(); ++i) {
+    std::string name = top[i].second;
+    const auto paren = name.find('(');
+    if (paren != std::string::npos) name.resize(paren);
+    const auto scope = name.rfind("::", name.size() > 2 ? name.size() - 2 : 0);
+    if (scope != std::string::npos) name = name.substr(scope + 2);
+    std::printf("%s%s %.1f%%", i ? ", " : "", name.c_str(), top[i].first);
+  }
+  std::printf("\n");
 }
 
 int driver_main(int argc, char** argv) {

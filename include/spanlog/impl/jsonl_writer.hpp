@@ -43,26 +43,45 @@ inline unsigned decimal_digits(std::uint64_t v) {
   return v == 0 ? 1 : t + 1 - (v < powers_of_ten[t]);
 }
 
-// Decimal digits of v, written two at a time from a table; returns the end.
-inline char* write_decimal(char* out, std::uint64_t v) {
-  static constexpr char pairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-      "8081828384858687888990919293949596979899";
-  char* end = out + decimal_digits(v);
-  char* p = end;
+inline constexpr char decimal_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+// The digits of v (below 10^8), two at a time in 32-bit arithmetic, ending at `end`.
+inline void write_digits_ending_at(char* end, std::uint32_t v) {
   while (v >= 100) {
-    p -= 2;
-    std::memcpy(p, pairs + (v % 100) * 2, 2);
+    end -= 2;
+    std::memcpy(end, decimal_pairs + (v % 100) * 2, 2);
     v /= 100;
   }
   if (v >= 10) {
-    p -= 2;
-    std::memcpy(p, pairs + v * 2, 2);
+    end -= 2;
+    std::memcpy(end, decimal_pairs + v * 2, 2);
   } else {
-    *--p = static_cast<char>('0' + v);
+    *--end = static_cast<char>('0' + v);
   }
-  return end;
+}
+
+// Exactly eight digits of v (below 10^8), leading zeros included.
+inline void write_eight_digits(char* out, std::uint32_t v) {
+  const std::uint32_t high = v / 10000, low = v % 10000;
+  std::memcpy(out, decimal_pairs + (high / 100) * 2, 2);
+  std::memcpy(out + 2, decimal_pairs + (high % 100) * 2, 2);
+  std::memcpy(out + 4, decimal_pairs + (low / 100) * 2, 2);
+  std::memcpy(out + 6, decimal_pairs + (low % 100) * 2, 2);
+}
+
+// Decimal digits of v; returns the end. A 64-bit division only per eight digits: the rest is 32-bit.
+inline char* write_decimal(char* out, std::uint64_t v) {
+  if (v < 100000000) {
+    char* end = out + decimal_digits(v);
+    write_digits_ending_at(end, static_cast<std::uint32_t>(v));
+    return end;
+  }
+  char* p = write_decimal(out, v / 100000000);
+  write_eight_digits(p, static_cast<std::uint32_t>(v % 100000000));
+  return p + 8;
 }
 
 class jsonl_writer {
@@ -73,6 +92,12 @@ class jsonl_writer {
   const char* data() const { return out_.data(); }
 
   void raw(std::string_view s) { out_.append(s.data(), s.data() + s.size()); }
+  // A literal: its length is known here, so the copy is a few moves, not a call.
+  template <std::size_t N>
+  void raw(const char (&literal)[N]) {
+    std::memcpy(out_.reserve(N - 1), literal, N - 1);
+    out_.commit(N - 1);
+  }
   void raw(char c) { out_.push_back(c); }
 
   void u64(std::uint64_t v) {
