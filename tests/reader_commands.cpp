@@ -374,3 +374,75 @@ TEST_CASE("doctor: a crash record with a reason that is not a string is a malfor
   CHECK(contains(result.out, "telemetry.jsonl:4: field \"reason\": expected a string"));
   CHECK_FALSE(contains(result.out, "crashed:"));
 }
+
+namespace {
+
+// ended_run's thread, in a run of schema 1.3 whose rings start at 64 KiB and may grow to 256 KiB.
+std::string grown_run(const std::string& lines) {
+  return R"({"event":"header","schema":1,"schema_minor":3,"run_id":"grown","pid":4242,"host":"another-host",)"
+         R"("start_ts":1795459260000000000,"options":{"ring_bytes":65536,"ring_max_bytes":262144,)"
+         R"("flush_interval_ms":100}})"
+         "\n"
+         R"({"event":"span","span_id":2,"name":"read","tid":4243,"ts":1795459260000001000,"dur_ns":500})"
+         "\n"
+         R"({"event":"ring_grown","tid":4243,"ts":1795459260002000000,"bytes":131072})"
+         "\n"
+         // Drained after the growth, but recorded before the flusher wrote it: not a clock going backwards.
+         R"({"event":"span","span_id":3,"name":"read","tid":4243,"ts":1795459260001000000,"dur_ns":500})"
+         "\n" +
+         lines;
+}
+
+constexpr const char* kGrownFooter =
+    R"({"event":"footer","ts":1795459262000000000,"wall_ns":2000000000,"records":5,"spans":2,)"
+    R"("rings_grown":1,"largest_ring":131072})"
+    "\n";
+
+}  // namespace
+
+TEST_CASE("doctor: rings that grew are information; drops at the bound say to raise SPANLOG_RING_MAX") {
+  reader_test::TempDir dir;
+  // Grown, below the bound, nothing dropped: healthy, the growth noted.
+  auto result = doctor_on(dir, grown_run(kGrownFooter));
+  INFO(result.out);
+  CHECK(result.status == 0);
+  CHECK(contains(result.out,
+                 "! rings grew once, the largest to 128 KiB (SPANLOG_RING_MAX bounds them): a thread outran "
+                 "the flusher, and its ring doubled rather than drop\n"));
+  CHECK(contains(result.out, "✓ nothing dropped"));
+  CHECK(contains(result.out, "✓ timestamps in order on every thread"));
+  CHECK(contains(result.out, "healthy"));
+
+  // Grown to the bound and dropped: the hint names SPANLOG_RING_MAX.
+  result = doctor_on(
+      dir,
+      grown_run(R"({"event":"ring_grown","tid":4243,"ts":1795459260003000000,"bytes":262144})"
+                "\n"
+                R"({"event":"dropped","tid":4243,"ts":1795459260004000000,"spans":2,"reason":"ring_full"})"
+                "\n"
+                R"({"event":"footer","ts":1795459262000000000,"records":7,"spans":2,"rings_grown":2,)"
+                R"("largest_ring":262144,"dropped":{"spans":2}})"
+                "\n"));
+  INFO(result.out);
+  CHECK(result.status == 1);
+  CHECK(contains(result.out,
+                 "✗ dropped 50.0% of spans (2 of 4) (a ring was full at its bound, 256 KiB, after growing: "
+                 "raise SPANLOG_RING_MAX, drain more often with a smaller SPANLOG_FLUSH_INTERVAL_MS, or let "
+                 "threads wait with SPANLOG_OVERFLOW=block)"));
+  CHECK(contains(result.out,
+                 "! rings grew 2 times, the largest to 256 KiB (SPANLOG_RING_MAX bounds them): a "
+                 "thread outran the flusher, and its ring doubled rather than drop (up to its "
+                 "bound, 256 KiB)\n"));
+
+  // Dropped after growing, but not to the bound (another thread's ring was full): the usual hint.
+  result = doctor_on(
+      dir,
+      grown_run(R"({"event":"dropped","tid":4243,"ts":1795459260004000000,"spans":2,"reason":"ring_full"})"
+                "\n"));
+  CHECK(contains(result.out, "(a ring was full: raise SPANLOG_RING_SIZE,"));
+  CHECK_FALSE(contains(result.out, "raise SPANLOG_RING_MAX"));
+
+  // A run whose rings never grew says nothing about them.
+  result = doctor_on(dir, ended_run(R"({"event":"footer","ts":1795459262000000000,"records":4,"spans":1})"));
+  CHECK_FALSE(contains(result.out, "rings grew"));
+}

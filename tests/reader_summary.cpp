@@ -206,7 +206,8 @@ TEST_CASE("a run that died gets its run_summary.json regenerated in the document
   // As the recorder counts them: spans when they start (the 3 open ones too), per thread likewise.
   CHECK(written ==
         R"({"run_id":"crashed-1","schema":1,"start_ts":1795459260000000000,"total_wall_ns":4000,"phases":{},)"
-        R"("totals":{"spans":4,"events":1,"records":8,"dropped":0,"unwritten_records":0,"open_spans":3,)"
+        R"("totals":{"spans":4,"events":1,"records":8,"dropped":0,"unwritten_records":0,"rings_grown":0,)"
+        R"("largest_ring":1048576,"open_spans":3,)"
         R"("counters":{}},"threads":[{"tid":1,"name":"main","spans":3},{"tid":2,"name":"net","spans":1}]})"
         "\n");
   simdjson::dom::parser parser;
@@ -219,8 +220,9 @@ TEST_CASE("a complete run's run_summary.json matches the footer's totals") {
   const std::string json = reader::run_summary_json(s);
   CHECK(contains(json, R"("phases":{"analysis":{"wall_ns":1000000,"spans":6}})"));
   CHECK(contains(
-      json, R"("totals":{"spans":7,"events":2,"records":21,"dropped":3,"unwritten_records":0,"open_spans":0,)"
-            R"("counters":{"bytes":150}})"));
+      json,
+      R"("totals":{"spans":7,"events":2,"records":21,"dropped":3,"unwritten_records":0,"rings_grown":0,)"
+      R"("largest_ring":1048576,"open_spans":0,"counters":{"bytes":150}})"));
 }
 
 namespace {
@@ -399,4 +401,146 @@ TEST_CASE("summary shows the footer's stopped_by, in the table and in --json") {
   CHECK(std::string_view(doc["runs"].at(0)["stopped_by"].get_string()) == "SIGINT");
   CHECK(std::string_view(doc["runs"].at(0)["state"].get_string()) == "stopped by SIGINT");
   CHECK(doc["runs"].at(0)["crash"].is_null());
+}
+
+namespace {
+
+// A run of schema 1.3 whose worker thread outran the flusher: its 64 KiB ring grew to 256 KiB, then 1 MiB
+// (of an 8 MiB bound). `footer` ends it, or nothing (it died).
+std::string grown_run(const std::string& footer) {
+  std::string text =
+      R"({"event":"header","schema":1,"schema_minor":3,"run_id":"grown","pid":4242,"host":"another-host",)"
+      R"("start_ts":1795459260000000000,"options":{"ring_bytes":65536,"ring_max_bytes":8388608,)"
+      R"("flush_interval_ms":100}})"
+      "\n"
+      R"({"event":"span","span_id":1,"name":"burst","tid":4243,"ts":1795459260000001000,"dur_ns":500})"
+      "\n"
+      R"({"event":"ring_grown","tid":4243,"ts":1795459260001000000,"bytes":131072})"
+      "\n"
+      R"({"event":"ring_grown","tid":4243,"ts":1795459260002000000,"bytes":262144})"
+      "\n"
+      R"({"event":"ring_grown","tid":4244,"ts":1795459260002500000,"bytes":1048576})"
+      "\n"
+      R"({"event":"span","span_id":2,"name":"burst","tid":4243,"ts":1795459260000002000,"dur_ns":500})"
+      "\n";
+  return footer.empty() ? text : text + footer + "\n";
+}
+
+}  // namespace
+
+TEST_CASE("ring_grown lines and the footer's rings_grown and largest_ring give a run's ring growth") {
+  // With a footer: its figures, or the lines' where larger (as for drops).
+  reader::Summary s = summarize_text(
+      grown_run(R"({"event":"footer","ts":1795459260003000000,"wall_ns":3000000,"records":7,"spans":2,)"
+                R"("unwritten_records":0,"rings_grown":5,"largest_ring":2097152})"));
+  REQUIRE(s.runs.size() == 1);
+  CHECK(s.runs[0].rings_grown == 5);
+  CHECK(s.runs[0].largest_ring == 2097152);
+  CHECK(s.runs[0].ring_max_bytes == 8388608);
+  CHECK(s.rings_grown == 5);
+  CHECK(s.largest_ring == 2097152);
+  CHECK(s.total_spans == 2);  // the ring_grown lines are records of their own, not spans
+  CHECK(s.records == 7);
+  // A footer that says less than its lines (it could not have): the lines'.
+  s = summarize_text(
+      grown_run(R"({"event":"footer","ts":1795459260003000000,"rings_grown":1,"largest_ring":65536})"));
+  CHECK(s.rings_grown == 3);
+  CHECK(s.largest_ring == 1048576);
+
+  // Without a footer (the run died): the lines' count and their largest size.
+  s = summarize_text(grown_run(""));
+  CHECK(s.runs[0].rings_grown == 3);
+  CHECK(s.runs[0].largest_ring == 1048576);
+  // No line and no footer: the header's ring_bytes, else 0.
+  s = summarize_text(
+      R"({"event":"header","schema":1,"schema_minor":3,"run_id":"r","start_ts":1,"options":{"ring_bytes":65536}})"
+      "\n");
+  CHECK(s.rings_grown == 0);
+  CHECK(s.largest_ring == 65536);
+  s = summarize_text(R"({"event":"header","schema":1,"run_id":"r","start_ts":1})"
+                     "\n");
+  CHECK(s.largest_ring == 0);
+  CHECK_FALSE(s.runs[0].ring_max_bytes.has_value());
+
+  // Files older than schema 1.3: no growth; the largest ring is the one every thread had.
+  s = summarize_one(data("basic/telemetry.jsonl"));
+  CHECK(s.rings_grown == 0);
+  CHECK(s.largest_ring == 1048576);
+
+  // Several runs: growths add up, the largest is the largest of all.
+  reader::Aggregator aggregator;
+  for (const std::string& text :
+       {grown_run(""),
+        grown_run(R"({"event":"footer","ts":1795459260003000000,"rings_grown":4,"largest_ring":4194304})")}) {
+    aggregator.begin_run("mem");
+    reader::JsonlReader reader("mem", aggregator);
+    reader.feed(text);
+    reader.finish();
+    aggregator.end_run(reader.report());
+  }
+  CHECK(aggregator.summary().rings_grown == 3 + 4);
+  CHECK(aggregator.summary().largest_ring == 4194304);
+}
+
+TEST_CASE("a ring_grown line without bytes or tid, or with bytes of the wrong type, is malformed") {
+  for (const char* line :
+       {R"({"event":"ring_grown","tid":1,"ts":2})", R"({"event":"ring_grown","ts":2,"bytes":8192})",
+        R"({"event":"ring_grown","tid":1,"ts":2,"bytes":"8192"})",
+        R"({"event":"footer","ts":2,"rings_grown":-1})"}) {
+    INFO(line);
+    reader::Aggregator aggregator;
+    aggregator.begin_run("mem");
+    reader::ReadOptions options;
+    options.skip_bad = true;
+    reader::JsonlReader reader("mem", aggregator, options);
+    reader.feed(std::string(line) + "\n");
+    reader.finish();
+    CHECK(reader.report().skipped_lines == 1);
+  }
+}
+
+TEST_CASE("summary shows ring growth in the text and in --json; a run whose rings never grew says nothing") {
+  reader_test::TempDir dir;
+  reader_test::write_text(
+      dir / "grown.jsonl",
+      grown_run(R"({"event":"footer","ts":1795459260003000000,"wall_ns":3000000,"records":7,"spans":2,)"
+                R"("rings_grown":3,"largest_ring":1048576})"));
+  auto result = summary_of(dir / "grown.jsonl", false);
+  REQUIRE(result.status == 0);
+  CHECK(contains(result.out, "rings grew 3 times, the largest to 1 MiB (SPANLOG_RING_MAX bounds them)\n"));
+  result = summary_of(dir / "grown.jsonl", true);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(result.out).get(doc) == simdjson::SUCCESS);
+  CHECK(std::uint64_t(doc["rings_grown"].get_uint64()) == 3);
+  CHECK(std::uint64_t(doc["largest_ring"].get_uint64()) == 1048576);
+  CHECK(std::uint64_t(doc["runs"].at(0)["rings_grown"].get_uint64()) == 3);
+  CHECK(std::uint64_t(doc["runs"].at(0)["largest_ring"].get_uint64()) == 1048576);
+
+  // One growth, to 8 MiB.
+  reader_test::write_text(dir / "once.jsonl",
+                          std::string(kEndedRunHeader) +
+                              R"({"event":"ring_grown","tid":4243,"ts":1795459260001000000,"bytes":8388608})"
+                              "\n");
+  CHECK(contains(summary_of(dir / "once.jsonl", false).out,
+                 "rings grew once, the largest to 8 MiB (SPANLOG_RING_MAX bounds them)\n"));
+
+  result = summary_of(data("basic/telemetry.jsonl"), false);
+  CHECK_FALSE(contains(result.out, "rings grew"));
+  result = summary_of(data("basic/telemetry.jsonl"), true);
+  REQUIRE(parser.parse(result.out).get(doc) == simdjson::SUCCESS);
+  CHECK(std::uint64_t(doc["rings_grown"].get_uint64()) == 0);
+}
+
+TEST_CASE("a died run's regenerated run_summary.json counts its rings' growth from the ring_grown lines") {
+  reader_test::TempDir dir;
+  std::filesystem::create_directory(dir / "died");
+  reader_test::write_text(dir / "died" / "telemetry.jsonl", grown_run(""));
+  cli::SummaryOptions options;
+  options.runs = {(dir / "died").string()};
+  const auto result =
+      reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(result.status == 0);
+  const std::string written = reader_test::read_text(dir / "died" / "run_summary.json");
+  CHECK(contains(written, R"("unwritten_records":0,"rings_grown":3,"largest_ring":1048576,"open_spans":0,)"));
 }

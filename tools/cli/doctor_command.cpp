@@ -43,6 +43,8 @@ class HealthSink : public reader::RecordSink {
   std::uint64_t last_ts = 0;
   std::uint64_t longest_drain_gap = 0, last_drain = 0;
   std::uint64_t spans = 0, events = 0;
+  std::optional<std::uint64_t> ring_bytes, ring_max_bytes;  // the header's options
+  std::uint64_t rings_grown = 0, largest_ring = 0;          // from the ring_grown lines
 
   bool wants_attrs() const override { return false; }
   void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
@@ -52,6 +54,16 @@ class HealthSink : public reader::RecordSink {
     run_id = r.run_id;
     host = r.host;
     flush_interval_ms = r.flush_interval_ms;
+    ring_bytes = r.ring_bytes;
+    ring_max_bytes = r.ring_max_bytes;
+  }
+  void on_ring_grown(const reader::RingGrownRecord& r, std::uint64_t line) override {
+    ++rings_grown;
+    largest_ring = std::max(largest_ring, r.bytes);
+    // Its `ts` is when the flusher reached the ring's link, later than the thread's records after it in the
+    // batch: not a time in the thread's own order (as a `thread` line's).
+    check_start(r.ts, line);
+    last_ts = std::max(last_ts, r.ts);
   }
   void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
     if (r.name) thread_names[r.tid] = *r.name;
@@ -166,6 +178,16 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   const reader::RunState state = reader::decide_run_state(ending);
   reader::DroppedCounts dropped = health.dropped;
   if (health.footer) dropped.take_max(health.footer->dropped);
+  // Rings that grew, as summary counts them: the footer's figures where larger than the lines'.
+  std::uint64_t rings_grown = health.rings_grown,
+                largest_ring = std::max(health.largest_ring, health.ring_bytes.value_or(0));
+  if (health.footer) {
+    rings_grown = std::max(rings_grown, health.footer->rings_grown);
+    largest_ring = std::max(largest_ring, health.footer->largest_ring);
+  }
+  // Grown as far as the bound lets it: a larger SPANLOG_RING_MAX would have held more.
+  const bool grew_to_bound = rings_grown > 0 && health.ring_max_bytes && *health.ring_max_bytes > 0 &&
+                             largest_ring >= *health.ring_max_bytes;
   // A run that lost records is never named without saying so.
   const std::string lost = dropped_phrase(dropped, health.spans + health.open.size(), health.events);
   console.print(
@@ -229,7 +251,13 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   const std::string last_interval =
       health.flush_interval_ms ? fmt::format("the last flush interval ({} ms)", *health.flush_interval_ms)
                                : std::string("the last flush interval");
-  if (dropped.total() > 0)
+  if (dropped.total() > 0 && grew_to_bound)
+    bad(
+        fmt::format("{} (a ring was full at its bound, {}, after growing: raise SPANLOG_RING_MAX, drain more "
+                    "often with a smaller SPANLOG_FLUSH_INTERVAL_MS, or let threads wait with "
+                    "SPANLOG_OVERFLOW=block)",
+                    lost, reader::human_bytes(*health.ring_max_bytes)));
+  else if (dropped.total() > 0)
     bad(
         fmt::format("{} (a ring was full: raise SPANLOG_RING_SIZE, drain more often with a smaller "
                     "SPANLOG_FLUSH_INTERVAL_MS, or let threads wait with SPANLOG_OVERFLOW=block)",
@@ -246,6 +274,13 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   else
     note(fmt::format("no drops are counted in the file, but {} may be missing: the run did not stop cleanly",
                      last_interval));
+  // Information, not a problem: a thread outran the flusher and its ring doubled rather than drop.
+  if (rings_grown > 0)
+    note(fmt::format("{}: a thread outran the flusher, and its ring doubled rather than drop{}",
+                     ring_growth_phrase(rings_grown, largest_ring),
+                     grew_to_bound
+                         ? fmt::format(" (up to its bound, {})", reader::human_bytes(*health.ring_max_bytes))
+                         : std::string()));
   if (health.footer && health.footer->unwritten_records > 0)
     bad(fmt::format("{} records were lost to a write error (a full disk?): they are not in the file",
                     health.footer->unwritten_records));

@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "reader/units.hpp"
+
 namespace spanlog::cli {
 namespace {
 
@@ -40,6 +42,13 @@ std::string dropped_phrase(const reader::DroppedCounts& dropped, std::uint64_t s
     parts.push_back(plural(dropped.async_ends, "async span's end", "async spans' ends"));
   if (parts.empty()) return {};
   return fmt::format("dropped {}", fmt::join(parts, ", "));
+}
+
+std::string ring_growth_phrase(std::uint64_t rings_grown, std::uint64_t largest_ring) {
+  if (rings_grown == 0) return {};
+  return fmt::format("rings grew {}, the largest to {} (SPANLOG_RING_MAX bounds them)",
+                     rings_grown == 1 ? std::string("once") : grouped(rings_grown) + " times",
+                     reader::human_bytes(largest_ring));
 }
 
 std::string dropped_phrase(const reader::Summary& summary) {

@@ -18,6 +18,8 @@ std::string dropped_phrase(const reader::Summary& summary);
 // dropped_phrase, or what can be said when it is empty: "dropped nothing", or, for a run without a footer
 // (whose totals it would carry), "no drops counted (no footer)".
 std::string losses(const reader::Summary& summary);
+// "rings grew 3 times, the largest to 8 MiB (SPANLOG_RING_MAX bounds them)"; empty when no ring grew.
+std::string ring_growth_phrase(std::uint64_t rings_grown, std::uint64_t largest_ring);
 // "1,234".
 std::string grouped(std::uint64_t value);
 

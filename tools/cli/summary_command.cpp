@@ -308,6 +308,8 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
     console.print("{}\n",
                   console.yellow(fmt::format("unwritten: {} records lost to a write error (full disk?)",
                                              s.unwritten_records)));
+  if (const std::string growth = cli::ring_growth_phrase(s.rings_grown, s.largest_ring); !growth.empty())
+    console.print("{}\n", growth);
   if (s.sampled_out > 0) console.print("sampled out: {} spans\n", s.sampled_out);
   if (!s.open_spans.empty()) {
     console.print("{}\n",

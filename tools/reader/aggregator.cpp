@@ -60,6 +60,8 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   run_dropped_ = {};
   run_unnamed_drops_.clear();
   run_spans_ = run_events_ = 0;
+  run_rings_grown_ = run_largest_ring_ = 0;
+  run_ring_bytes_.reset();
   open_.clear();
   awaited_parents_.clear();
   recently_ended_.reset();  // allocated at the run's first span
@@ -113,6 +115,8 @@ void Aggregator::on_header(const HeaderRecord& r, std::uint64_t) {
   run_.pid = r.pid;
   run_.start_ts = r.start_ts;
   run_.overhead = r.overhead;
+  run_.ring_max_bytes = r.ring_max_bytes;
+  run_ring_bytes_ = r.ring_bytes;
 }
 
 void Aggregator::on_thread(const ThreadRecord& r, std::uint64_t) {
@@ -432,6 +436,12 @@ void Aggregator::on_dropped(const DroppedRecord& r, std::uint64_t) {
   if (r.ts != 0) saw_time(r.ts);
 }
 
+void Aggregator::on_ring_grown(const RingGrownRecord& r, std::uint64_t) {
+  ++run_rings_grown_;
+  run_largest_ring_ = std::max(run_largest_ring_, r.bytes);
+  if (r.ts != 0) saw_time(r.ts);
+}
+
 void Aggregator::on_crash(const CrashRecord& r, std::uint64_t) {
   run_.crash = CrashInfo{r.signal, std::string(r.name), std::string(r.what()), r.tid, r.ts};
   if (r.ts != 0) saw_time(r.ts);
@@ -450,6 +460,9 @@ void Aggregator::end_run(const ReadReport& report) {
   run_.end_ts = std::max(max_ts_, run_.start_ts);
   run_.wall_ns = run_.end_ts - run_.start_ts;
   DroppedCounts dropped = run_dropped_;
+  // The largest ring is at least the size every ring starts at, as the recorder counts it.
+  run_.rings_grown = run_rings_grown_;
+  run_.largest_ring = std::max(run_largest_ring_, run_ring_bytes_.value_or(0));
   if (footer_) {
     run_.has_footer = true;
     if (footer_->ts != 0) run_.end_ts = footer_->ts;
@@ -457,6 +470,9 @@ void Aggregator::end_run(const ReadReport& report) {
     run_.footer_records = footer_->records;
     run_.footer_open_spans = footer_->open_spans;
     run_.unwritten_records = footer_->unwritten_records;
+    // As for drops: the footer counts growths whose lines it may not have got to write.
+    run_.rings_grown = std::max(run_.rings_grown, footer_->rings_grown);
+    run_.largest_ring = std::max(run_.largest_ring, footer_->largest_ring);
     summary_.sampled_out += footer_->sampled_out;
     // The footer's totals win if the flusher counted drops it did not get to write as `dropped` lines.
     dropped.take_max(footer_->dropped);
@@ -474,6 +490,8 @@ void Aggregator::end_run(const ReadReport& report) {
                                 run_unnamed_drops_.end());
   summary_.dropped.add(dropped);
   summary_.unwritten_records += run_.unwritten_records;
+  summary_.rings_grown += run_.rings_grown;
+  summary_.largest_ring = std::max(summary_.largest_ring, run_.largest_ring);
   summary_.records += report.records;
 
   for (const PhaseWindow& w : phase_windows_) {

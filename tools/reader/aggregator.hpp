@@ -48,6 +48,7 @@ class Aggregator : public RecordSink {
   void on_gauge(const GaugeRecord&, std::uint64_t) override;
   void on_phase(const PhaseRecord&, std::uint64_t) override;
   void on_dropped(const DroppedRecord&, std::uint64_t) override;
+  void on_ring_grown(const RingGrownRecord&, std::uint64_t) override;
   void on_crash(const CrashRecord&, std::uint64_t) override;
   void on_footer(const FooterRecord&, std::uint64_t) override;
 
@@ -112,6 +113,8 @@ class Aggregator : public RecordSink {
   DroppedCounts run_dropped_;
   std::vector<UnnamedDrops> run_unnamed_drops_;
   std::uint64_t run_spans_ = 0, run_events_ = 0;
+  std::uint64_t run_rings_grown_ = 0, run_largest_ring_ = 0;  // from the `ring_grown` lines
+  std::optional<std::uint64_t> run_ring_bytes_;               // the header's options.ring_bytes
   std::unordered_map<std::uint64_t, OpenEntry> open_;
   std::unordered_map<std::uint64_t, DirectChildren> awaited_parents_;  // children of spans not seen yet
   struct FreeDeleter {

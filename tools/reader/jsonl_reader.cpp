@@ -334,6 +334,7 @@ void JsonlReader::dispatch(ParsedChunk& chunk) {
               if constexpr (std::is_same_v<R, GaugeRecord>) sink_.on_gauge(record, line);
               if constexpr (std::is_same_v<R, PhaseRecord>) sink_.on_phase(record, line);
               if constexpr (std::is_same_v<R, DroppedRecord>) sink_.on_dropped(record, line);
+              if constexpr (std::is_same_v<R, RingGrownRecord>) sink_.on_ring_grown(record, line);
               if constexpr (std::is_same_v<R, CrashRecord>) sink_.on_crash(record, line);
               if constexpr (std::is_same_v<R, FooterRecord>) sink_.on_footer(record, line);
             },

@@ -95,6 +95,9 @@ enum class Key {
   overhead,
   span_names,
   event_names,
+  bytes,
+  rings_grown,
+  largest_ring,
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
@@ -162,6 +165,8 @@ Key classify(std::string_view k) {
         return k.size() == 5 ? Key::event : Key::unknown;
       case packed("spans"):
         return k.size() == 5 ? Key::spans : Key::unknown;
+      case packed("bytes"):
+        return k.size() == 5 ? Key::bytes : Key::unknown;
       case packed("value"):
         return k.size() == 5 ? Key::value : Key::unknown;
       case packed("dur_ns"):
@@ -221,10 +226,12 @@ Key classify(std::string_view k) {
   if (k == "event_names") return Key::event_names;
 
   if (k == "unwritten_records") return Key::unwritten_records;
+  if (k == "rings_grown") return Key::rings_grown;
+  if (k == "largest_ring") return Key::largest_ring;
   return Key::unknown;
 }
 
-constexpr std::size_t kKeys = static_cast<std::size_t>(Key::event_names) + 1;
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::largest_ring) + 1;
 static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
 
 // How a known key's value is read.
@@ -296,7 +303,7 @@ struct RawRecord {
   Text texts[kKeys];            // strings
   Number delta;
   DroppedCounts footer_dropped;
-  std::optional<std::uint64_t> flush_interval_ms;
+  std::optional<std::uint64_t> flush_interval_ms, ring_bytes, ring_max_bytes;  // from `options`
   Text clock_source{nullptr, 0};
   double overhead[6];  // InstrumentationOverhead's fields in order, read only when Key::overhead is present
   NamedCounts span_names, event_names;
@@ -430,7 +437,7 @@ class FieldReader {
       case Key::clock:
         return read_clock(v, r.clock_source);
       case Key::options:
-        return read_options(v, r.flush_interval_ms);
+        return read_options(v, r);
       case Key::overhead:
         return read_overhead(v, r.overhead);
       case Key::span_names:
@@ -493,16 +500,24 @@ class FieldReader {
     }
     return std::nullopt;
   }
-  // options.flush_interval_ms, the one option the reader uses (doctor's flusher lag).
-  std::optional<Failure> read_options(dom::element v, std::optional<std::uint64_t>& flush_interval_ms) {
+  // The options the reader uses: flush_interval_ms (doctor's flusher lag), ring_bytes and ring_max_bytes (a
+  // ring's size and bound, schema 1.3).
+  std::optional<Failure> read_options(dom::element v, RawRecord& r) {
     dom::object object;
     if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"options", kObject};
     for (const dom::key_value_pair field : object) {
-      if (field.key != "flush_interval_ms") continue;
-      std::uint64_t ms = 0;
-      if (field.value.get_uint64().get(ms) != simdjson::SUCCESS)
-        return Failure{"options", "\"flush_interval_ms\" to be an unsigned integer"};
-      flush_interval_ms = ms;
+      std::optional<std::uint64_t>* target = field.key == "flush_interval_ms" ? &r.flush_interval_ms
+                                             : field.key == "ring_bytes"      ? &r.ring_bytes
+                                             : field.key == "ring_max_bytes"  ? &r.ring_max_bytes
+                                                                              : nullptr;
+      if (target == nullptr) continue;
+      std::uint64_t value = 0;
+      if (field.value.get_uint64().get(value) != simdjson::SUCCESS)
+        return Failure{"options",
+                       field.key == "flush_interval_ms" ? "\"flush_interval_ms\" to be an unsigned integer"
+                       : field.key == "ring_bytes"      ? "\"ring_bytes\" to be an unsigned integer"
+                                                        : "\"ring_max_bytes\" to be an unsigned integer"};
+      *target = value;
     }
     return std::nullopt;
   }
@@ -618,6 +633,7 @@ enum class Event {
   gauge,
   phase,
   dropped,
+  ring_grown,
   crash,
   footer,
   thread,
@@ -625,7 +641,8 @@ enum class Event {
 };
 
 Event event_of(std::string_view e) {
-  if (e.size() > 8) return e == "span_start" ? Event::span_start : Event::other;
+  if (e.size() > 8)
+    return e == "span_start" ? Event::span_start : e == "ring_grown" ? Event::ring_grown : Event::other;
   switch (load_packed(e)) {
     case packed("span"):
       return e.size() == 4 ? Event::span : Event::other;
@@ -968,10 +985,14 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
         r.text(Key::reason),
         r.has(Key::span_names) ? r.span_names : NamedCounts(),
         r.has(Key::event_names) ? r.event_names : NamedCounts()});
+  } else if (kind == Event::ring_grown) {
+    if (!require({{Key::tid, "tid"}, {Key::bytes, "bytes"}})) return;
+    entry.record.emplace<RingGrownRecord>(RingGrownRecord{r.u(Key::tid), r.u(Key::ts), r.u(Key::bytes)});
   } else if (kind == Event::footer) {
     entry.record.emplace<FooterRecord>(
         FooterRecord{r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),
                      r.u(Key::sampled_out), r.u(Key::open_spans), r.u(Key::unwritten_records),
+                     r.u(Key::rings_grown), r.u(Key::largest_ring),
                      r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{}, r.text(Key::stopped_by)});
   } else if (kind == Event::crash) {
     if (!require({{Key::signal, "signal"}})) return;
@@ -1006,7 +1027,9 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
                      r.has(Key::overhead)
                          ? std::optional(InstrumentationOverhead{r.overhead[0], r.overhead[1], r.overhead[2],
                                                                  r.overhead[3], r.overhead[4], r.overhead[5]})
-                         : std::nullopt});
+                         : std::nullopt,
+                     r.has(Key::options) ? r.ring_bytes : std::nullopt,
+                     r.has(Key::options) ? r.ring_max_bytes : std::nullopt});
   } else {
     // Any other kind is newer than this reader: a record, ignored on purpose (docs/format.md, "Conventions").
     entry.status = ParsedEntry::Status::ignored;

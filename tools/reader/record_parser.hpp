@@ -21,7 +21,7 @@ namespace spanlog::reader {
 // std::monostate first, so that an entry costs nothing to create before its record is emplaced.
 using Record = std::variant<std::monostate, HeaderRecord, ThreadRecord, SpanRecord, SpanStartRecord,
                             SpanEndRecord, InstantRecord, CounterRecord, GaugeRecord, PhaseRecord,
-                            DroppedRecord, CrashRecord, FooterRecord>;
+                            DroppedRecord, RingGrownRecord, CrashRecord, FooterRecord>;
 
 // What one line gave.
 struct ParsedEntry {

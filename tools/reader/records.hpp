@@ -53,6 +53,8 @@ struct HeaderRecord {
   std::optional<std::uint64_t> flush_interval_ms;
   Attrs attrs;
   std::optional<InstrumentationOverhead> overhead;  // absent in older files: nothing is subtracted then
+  // options.ring_bytes and options.ring_max_bytes (schema 1.3): a ring's size, and what it may grow to.
+  std::optional<std::uint64_t> ring_bytes, ring_max_bytes;
 };
 
 struct ThreadRecord {
@@ -131,6 +133,14 @@ struct PhaseRecord {
   std::uint64_t wall_ns = 0;
 };
 
+// A thread's ring that doubled (schema 1.3): its thread outran the flusher. One per growth, on the thread's
+// line order.
+struct RingGrownRecord {
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  std::uint64_t bytes = 0;  // the ring's new size
+};
+
 struct DroppedCounts {
   std::uint64_t spans = 0, events = 0, metrics = 0, attrs = 0;
   std::uint64_t async_ends = 0;  // ends of async spans lost: their span_start has no span_end
@@ -174,6 +184,9 @@ struct FooterRecord {
   std::uint64_t wall_ns = 0;
   std::uint64_t records = 0, spans = 0, events = 0, sampled_out = 0, open_spans = 0;
   std::uint64_t unwritten_records = 0;  // lines lost to a write error (a full disk): not in the file
+  // Growths of rings in the run, and the largest ring's bytes (options.ring_bytes when none grew); 0 in files
+  // older than schema 1.3.
+  std::uint64_t rings_grown = 0, largest_ring = 0;
   DroppedCounts dropped;
   // Why spanlog wrote the run: "SIGTERM", "SIGINT" or "quick_exit" when the process was ending by that
   // signal or by quick_exit (schema 1.1); empty after a stop() or a normal exit.
@@ -209,6 +222,7 @@ class RecordSink {
   virtual void on_gauge(const GaugeRecord&, std::uint64_t /*line*/) {}
   virtual void on_phase(const PhaseRecord&, std::uint64_t /*line*/) {}
   virtual void on_dropped(const DroppedRecord&, std::uint64_t /*line*/) {}
+  virtual void on_ring_grown(const RingGrownRecord&, std::uint64_t /*line*/) {}
   virtual void on_crash(const CrashRecord&, std::uint64_t /*line*/) {}
   virtual void on_footer(const FooterRecord&, std::uint64_t /*line*/) {}
 };

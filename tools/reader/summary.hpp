@@ -103,6 +103,11 @@ struct RunInfo {
   std::uint64_t spans = 0;                          // spans recorded: ended, and begun but never ended
   std::uint64_t events = 0;                         // instant events recorded
   DroppedCounts dropped;  // the `dropped` lines' sums, or the footer's totals where larger
+  // Rings that doubled (schema 1.3): the `ring_grown` lines, or the footer's count where larger; the largest
+  // ring's bytes, at least the header's options.ring_bytes (0 when nothing says).
+  std::uint64_t rings_grown = 0, largest_ring = 0;
+  std::optional<std::uint64_t>
+      ring_max_bytes;  // the header's options.ring_max_bytes: what a ring may grow to
   ReadReport read;
 };
 
@@ -133,6 +138,8 @@ struct Summary {
   StringMap<std::uint64_t> dropped_span_names, dropped_event_names;  // the drops whose name is known
   std::vector<UnnamedDrops> unnamed_drops;                           // the others
   std::uint64_t unwritten_records = 0;
+  std::uint64_t rings_grown = 0;   // over the runs
+  std::uint64_t largest_ring = 0;  // the largest of the runs' largest rings
   std::uint64_t sampled_out = 0;
   std::uint64_t total_spans = 0;       // completed spans
   std::uint64_t total_events = 0;      // instant events

@@ -71,7 +71,8 @@ std::string summary_json(const Summary& s) {
           json_number(run.overhead->in_span_ns), json_number(run.overhead->in_parent_ns));
     else
       put(out, "null");
-    put(out, ",\"spans\":{},\"events\":{},\"dropped\":{}}}", run.spans, run.events, counts_json(run.dropped));
+    put(out, ",\"spans\":{},\"events\":{},\"dropped\":{},\"rings_grown\":{},\"largest_ring\":{}}}", run.spans,
+        run.events, counts_json(run.dropped), run.rings_grown, run.largest_ring);
   }
   const std::optional<InstrumentationCost> cost = instrumentation_cost(s);
   put(out, "],\"wall_ns\":{},\"group_by\":{},\"raw_self_time\":{},\"spans\":[", s.wall_ns(),
@@ -154,9 +155,11 @@ std::string summary_json(const Summary& s) {
         u.footer_only);
   }
   put(out,
-      "]}},\"unwritten_records\":{},\"sampled_out\":{},\"total_spans\":{},\"total_events\":{},"
-      "\"records\":{},\"open_spans\":[",
-      s.unwritten_records, s.sampled_out, s.total_spans, s.total_events, s.records);
+      "]}},\"unwritten_records\":{},\"rings_grown\":{},\"largest_ring\":{},\"sampled_out\":{},\"total_"
+      "spans\":{},"
+      "\"total_events\":{},\"records\":{},\"open_spans\":[",
+      s.unwritten_records, s.rings_grown, s.largest_ring, s.sampled_out, s.total_spans, s.total_events,
+      s.records);
   for (std::size_t i = 0; i < s.open_spans.size(); ++i) {
     const auto& o = s.open_spans[i];
     put(out,
@@ -186,9 +189,9 @@ std::string run_summary_json(const Summary& s) {
   }
   put(out,
       "}},\"totals\":{{\"spans\":{},\"events\":{},\"records\":{},\"dropped\":{},\"unwritten_records\":{},"
-      "\"open_spans\":{},\"counters\":{{",
+      "\"rings_grown\":{},\"largest_ring\":{},\"open_spans\":{},\"counters\":{{",
       s.total_spans + s.open_spans.size(), s.total_events, s.records, s.dropped.total(), s.unwritten_records,
-      s.open_spans.size());
+      s.rings_grown, s.largest_ring, s.open_spans.size());
   first = true;
   for (const auto* entry : sorted_by_name(s.counters)) {
     put(out, "{}{}:{}", first ? "" : ",", json_string(entry->first), json_number(entry->second.value()));

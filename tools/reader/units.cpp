@@ -42,6 +42,17 @@ std::string human_duration(std::uint64_t ns) {
   return human_duration(static_cast<double>(ns));
 }
 
+std::string human_bytes(std::uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  std::size_t unit = 0;
+  double value = static_cast<double>(bytes);
+  while (value >= 1024 && unit + 1 < std::size(kUnits)) {
+    value /= 1024;
+    ++unit;
+  }
+  return fmt::format("{} {}", human_number(std::round(value * 10) / 10), kUnits[unit]);
+}
+
 std::string human_number(double value) {
   if (!std::isfinite(value)) return "-";
   if (value == std::floor(value) && std::fabs(value) < 1e15) return fmt::format("{:.0f}", value);
