@@ -78,3 +78,27 @@ TEST_CASE("SQLite: targets that cannot be opened, and files that are not histori
   CHECK(integer(store->query("SELECT COUNT(*) FROM runs").rows.at(0).at(0)) == 0);
   CHECK(integer(store->query("SELECT COUNT(*) FROM threads").rows.at(0).at(0)) == 0);
 }
+
+TEST_CASE("SQLite: a run's ring growth (the footer's rings_grown and largest_ring) is kept") {
+  reader_test::TempDir dir;
+  const fs::path run = dir / "grown.jsonl";
+  reader_test::write_text(
+      run,
+      R"({"event":"header","schema":1,"schema_minor":3,"run_id":"grown","pid":4242,"host":"another-host",)"
+      R"("start_ts":1795459260000000000,"options":{"ring_bytes":65536,"ring_max_bytes":8388608}})"
+      "\n"
+      R"({"event":"span","span_id":1,"name":"burst","tid":7,"ts":1795459260000001000,"dur_ns":500})"
+      "\n"
+      R"({"event":"ring_grown","tid":7,"ts":1795459260001000000,"bytes":131072})"
+      "\n"
+      R"({"event":"footer","ts":1795459260003000000,"wall_ns":3000000,"records":4,"spans":1,)"
+      R"("rings_grown":2,"largest_ring":262144})"
+      "\n");
+  const std::string db = " --db " + quoted((dir / "history.sqlite").string());
+  run_spanlog_ok("load " + quoted(run.string()) + db);
+  const std::string from_file = run_spanlog_ok("summary --json --no-write " + quoted(run.string()));
+  CHECK(reader_test::contains(from_file, R"("rings_grown":2,"largest_ring":262144)"));
+  CHECK(run_spanlog_ok("summary --json" + db + " grown") == from_file);
+  CHECK(run_spanlog_ok("summary" + db + " grown") ==
+        run_spanlog_ok("summary --no-write " + quoted(run.string())));
+}

@@ -83,6 +83,9 @@ class LoadingSink : public reader::RecordSink {
     append_json_string(options, r.clock_source);
     if (r.flush_interval_ms)
       fmt::format_to(std::back_inserter(options), ",\"flush_interval_ms\":{}", *r.flush_interval_ms);
+    if (r.ring_bytes) fmt::format_to(std::back_inserter(options), ",\"ring_bytes\":{}", *r.ring_bytes);
+    if (r.ring_max_bytes)
+      fmt::format_to(std::back_inserter(options), ",\"ring_max_bytes\":{}", *r.ring_max_bytes);
     if (r.overhead)
       fmt::format_to(std::back_inserter(options),
                      ",\"overhead\":{{\"span_ns\":{},\"span_ticks\":{},\"clock_ns\":{},\"clock_ticks\":{},"
@@ -206,6 +209,11 @@ class LoadingSink : public reader::RecordSink {
     end_row(a);
   }
 
+  // Not stored: a ring's growths are counted by the footer (a crashed run's are in its file only).
+  void on_ring_grown(const reader::RingGrownRecord& r, std::uint64_t line) override {
+    times_.on_ring_grown(r, line);
+  }
+
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t line) override {
     times_.on_dropped(r, line);
     auto& a = begin_row(dropped_, line, r.ts);
@@ -242,10 +250,11 @@ class LoadingSink : public reader::RecordSink {
     footer_wall_ns_ = r.wall_ns;
     footer_json = fmt::format(
         "{{\"line\":{},\"ts\":{},\"wall_ns\":{},\"records\":{},\"spans\":{},\"events\":{},\"sampled_out\":{},"
-        "\"open_spans\":{},\"unwritten_records\":{},\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},"
-        "\"attrs\":{},\"async_ends\":{}}}}}",
+        "\"open_spans\":{},\"unwritten_records\":{},\"rings_grown\":{},\"largest_ring\":{},\"dropped\":{{"
+        "\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{}}}}}",
         line, r.ts, r.wall_ns, r.records, r.spans, r.events, r.sampled_out, r.open_spans, r.unwritten_records,
-        r.dropped.spans, r.dropped.events, r.dropped.metrics, r.dropped.attrs, r.dropped.async_ends);
+        r.rings_grown, r.largest_ring, r.dropped.spans, r.dropped.events, r.dropped.metrics, r.dropped.attrs,
+        r.dropped.async_ends);
     if (!r.stopped_by.empty()) {
       footer_json.pop_back();
       footer_json += ",\"stopped_by\":";

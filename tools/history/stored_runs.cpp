@@ -120,6 +120,9 @@ class Replay {
       if (!options["clock_source"].get_string().get(source)) clock_source = std::string(source);
       std::uint64_t flush = 0;
       if (!options["flush_interval_ms"].get_uint64().get(flush)) header.flush_interval_ms = flush;
+      std::uint64_t ring = 0;
+      if (!options["ring_bytes"].get_uint64().get(ring)) header.ring_bytes = ring;
+      if (!options["ring_max_bytes"].get_uint64().get(ring)) header.ring_max_bytes = ring;
       simdjson::dom::element overhead;
       if (!options["overhead"].get(overhead)) {
         auto number = [&](std::string_view key) {
@@ -304,6 +307,8 @@ class Replay {
       record.sampled_out = field(footer, "sampled_out");
       record.open_spans = field(footer, "open_spans");
       record.unwritten_records = field(footer, "unwritten_records");
+      record.rings_grown = field(footer, "rings_grown");  // 0 in a footer stored before schema 1.3
+      record.largest_ring = field(footer, "largest_ring");
       std::string_view stopped_by;
       std::string kept_stopped_by;
       if (footer["stopped_by"].get_string().get(stopped_by) == simdjson::SUCCESS)
