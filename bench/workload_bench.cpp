@@ -173,19 +173,23 @@ int child_main(int threads, std::size_t value_bytes, std::uint64_t ops_per_threa
   spanlog::stop();
   const double main_cpu = seconds_of(CLOCK_THREAD_CPUTIME_ID) - main_cpu_before;
   const double flusher_cpu = process_cpu_seconds() - cpu_before - worker_cpu.load() - main_cpu;
-  std::uint64_t spans = 0, dropped = 0, bytes = 0;
+  std::uint64_t spans = 0, dropped = 0, bytes = 0, grown = 0, largest = 0;
   if (!run_dir.empty()) {
     const std::string summary = read_file(run_dir + "/run_summary.json");
     spans = number_after(summary, "spans");
     dropped = number_after(summary, "dropped");
+    grown = number_after(summary, "rings_grown");
+    largest = number_after(summary, "largest_ring");
     bytes = std::filesystem::file_size(run_dir + "/telemetry.jsonl");
     if (!std::getenv("WORKLOAD_KEEP_RUN")) std::filesystem::remove_all(run_dir);
   }
   std::printf(
-      "ops=%llu wall=%.6f worker_cpu=%.6f flusher_cpu=%.6f spans=%llu dropped=%llu bytes=%llu sink=%llu\n",
+      "ops=%llu wall=%.6f worker_cpu=%.6f flusher_cpu=%.6f spans=%llu dropped=%llu bytes=%llu grown=%llu "
+      "largest=%llu sink=%llu\n",
       static_cast<unsigned long long>(ops_per_thread * static_cast<std::uint64_t>(threads)), wall,
       worker_cpu.load(), run_dir.empty() ? 0.0 : flusher_cpu, static_cast<unsigned long long>(spans),
       static_cast<unsigned long long>(dropped), static_cast<unsigned long long>(bytes),
+      static_cast<unsigned long long>(grown), static_cast<unsigned long long>(largest),
       static_cast<unsigned long long>(sink.load() & 1));
   return 0;
 }
@@ -193,7 +197,8 @@ int child_main(int threads, std::size_t value_bytes, std::uint64_t ops_per_threa
 // ---- the driver ----
 
 struct child_figures {
-  double ops = 0, wall = 0, worker_cpu = 0, flusher_cpu = 0, spans = 0, dropped = 0, bytes = 0;
+  double ops = 0, wall = 0, worker_cpu = 0, flusher_cpu = 0, spans = 0, dropped = 0, bytes = 0, grown = 0,
+         largest = 0;
 };
 
 std::string self_path() {
@@ -224,6 +229,7 @@ child_figures run_child(const std::string& command) {
   }
   f.ops = v["ops"], f.wall = v["wall"], f.worker_cpu = v["worker_cpu"], f.flusher_cpu = v["flusher_cpu"];
   f.spans = v["spans"], f.dropped = v["dropped"], f.bytes = v["bytes"];
+  f.grown = v["grown"], f.largest = v["largest"];
   return f;
 }
 
@@ -256,14 +262,16 @@ const char* category_of(const std::string& symbol, bool kernel) {
       return "writing (the kernel's copy into the file's pages)";
     return "page cache (allocating, dirtying and dropping the file's pages)";
   }
-  if (has("jsonl_writer") || has("text_buffer") || has("write_row") || has("write_span") ||
-      has("append_attr") || has("quoted_name") || has("to_ns") || has("memcpy") || has("memmove") ||
-      has("fmt::") || has("span_rows"))
+  if (has("libc_write") || symbol == "write" || symbol == "__write")
+    return "writing (the kernel's copy into the file's pages)";
+  if (has("jsonl_writer") || has("text_buffer") || has("write_decimal") || has("write_digits") ||
+      has("write_eight") || has("write_row") || has("begin_row") || has("write_span") || has("append_attr") ||
+      has("quoted_name") || has("to_ns") || has("memcpy") || has("memmove") || has("fmt::") ||
+      has("span_rows"))
     return "formatting (JSON text)";
   if (has("drain") || has("handle_extended") || has("end_span") || has("push") || has("read_record") ||
       has("settle") || has("retire") || has("accumulate"))
     return "reading the rings (records, span stacks)";
-  if (has("write") || has("syscall")) return "writing (the kernel's copy into the file's pages)";
   return "other";
 }
 
@@ -390,20 +398,24 @@ int driver_main(int argc, char** argv) {
       "each variant alternated; medians. Load average %.2f before, %.2f after.\n\n",
       threads, static_cast<unsigned long long>(ops), spans_per_op, value_bytes, reps, load_before,
       load_average());
-  std::printf("| variant | ops/s | slowdown | spans/s | flusher CPU per span | dropped | bytes per span |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "| variant | ops/s | slowdown | spans/s | flusher CPU per span | dropped | bytes per span | ring "
+      "growths (largest) |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const variant& v : variants) {
     const double rate = med(v, [](const child_figures& f) { return f.ops / f.wall; });
     const bool recorded = v.runs.front().spans > 0;
     std::printf("| %s | %.0f | %+.1f%% | %.0f |", v.label, rate, (plain_rate / rate - 1) * 100,
                 rate * spans_per_op);
     if (recorded) {
-      std::printf(" %.0f ns | %.2f%% | %.0f |\n",
+      std::printf(" %.0f ns | %.2f%% | %.0f | %.0f (%.0f KiB) |\n",
                   med(v, [](const child_figures& f) { return f.flusher_cpu * 1e9 / f.spans; }),
                   med(v, [](const child_figures& f) { return 100 * f.dropped / (f.spans + f.dropped); }),
-                  med(v, [](const child_figures& f) { return f.bytes / f.spans; }));
+                  med(v, [](const child_figures& f) { return f.bytes / f.spans; }),
+                  med(v, [](const child_figures& f) { return f.grown; }),
+                  med(v, [](const child_figures& f) { return f.largest / 1024; }));
     } else {
-      std::printf(" - | - | - |\n");
+      std::printf(" - | - | - | - |\n");
     }
   }
   if (profile) profile_flusher(variants[2].command, dir);

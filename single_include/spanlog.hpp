@@ -5138,6 +5138,13 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
     const ring_record r = read_record(b, pos);
     if (r.tag == tag_ring_link) {
       follow_ring_link(b, r);  // the ring left behind stays allocated: the process is ending
+      w.raw("{\"event\":\"ring_grown\",\"tid\":");
+      w.u64(b.tid);
+      w.raw(",\"ts\":");
+      w.i64(calibration_.to_ns(ticks()));
+      w.raw(",\"bytes\":");
+      w.u64(r.value);
+      w.raw("}\n");
     } else if (r.tag == tag_span_begin || r.is_extended(extended_op::span_begin)) {
       begin(r.name(), r.tag == tag_extended ? r.ext.arg : 0, r.value, r.begins_phase());
     } else if (r.tag == tag_span_end) {

@@ -208,6 +208,20 @@ TEST_CASE("a crash while the flusher holds still at the first record of its firs
                        {"before.crash", 5100, "crashing", SIGSEGV});
 }
 
+TEST_CASE("a crash after the ring grew while the flusher held still: the handler follows the link") {
+  // A 64 KiB ring holds about 2,000 spans: the 5,100 the flusher never drains make it grow, twice.
+  for_each_trial(
+      "hold_then_crash", {{"SPANLOG_TEST_HOLD_AT", "flusher.drain@1"}, {"SPANLOG_RING_SIZE", "65536"}}, "",
+      [](const death& d, const std::string& run_dir) {
+        const auto run = test_support::read_run(run_dir);
+        std::string problems = crashed_run_problems(run, d, {"before.crash", 5100, "crashing", SIGSEGV});
+        if (std::count(run.kinds.begin(), run.kinds.end(), "ring_grown") == 0)
+          problems += "no ring_grown record; ";
+        CHECK_MESSAGE(problems.empty(), problems);
+        return problems.empty() && run.schema_errors == 0;
+      });
+}
+
 TEST_CASE("a crash while the flusher holds still in the middle of a later drain") {
   every_trial_complete("two_drains_then_crash", {{"SPANLOG_TEST_HOLD_AT", "flusher.drain@15000"}},
                        {"before.crash", 10100, "crashing", SIGSEGV});
