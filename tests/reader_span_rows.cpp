@@ -6,7 +6,6 @@
 #include <sys/wait.h>
 
 #include <algorithm>
-#include <regex>
 #include <vector>
 
 #include <simdjson.h>
@@ -85,11 +84,44 @@ Read read_text(const std::string& text, ReadOptions options = {}) {
 
 constexpr std::uint64_t kTs = 1795459260001000000, kBase = 1099511627776;
 
+// Every run of digits that `before` precedes and `after` follows becomes N (no std::regex: g++ 12 under
+// ASan reports its internals as maybe-uninitialized).
+std::string numbers_hidden(std::string text, const std::string& before, const std::string& after) {
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = at + before.size();
+    if (text.compare(at, before.size(), before) == 0 && end < text.size() && is_digit(text[end])) {
+      while (end < text.size() && is_digit(text[end])) ++end;
+      if (text.compare(end, after.size(), after) == 0) {
+        out += before + "N";
+        at = end;
+        continue;
+      }
+    }
+    out += text[at++];
+  }
+  return out;
+}
+
 std::string normalised(std::string text, const std::string& file) {
   for (std::size_t at; (at = text.find(file)) != std::string::npos;) text.replace(at, file.size(), "RUN");
   // The records a run holds count its lines: fewer in the file written with rows.
-  text = std::regex_replace(text, std::regex("\"records\":[0-9]+"), "\"records\":N");
-  return std::regex_replace(text, std::regex("[0-9]+ records"), "N records");
+  text = numbers_hidden(text, "\"records\":", "");
+  // "<digits> records": the digits follow a space or start the text.
+  std::string out;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = at;
+    while (end < text.size() && text[end] >= '0' && text[end] <= '9') ++end;
+    const bool starts_word = at == 0 || text[at - 1] < '0' || text[at - 1] > '9';
+    if (end > at && starts_word && text.compare(end, 8, " records") == 0) {
+      out += "N";
+      at = end;
+    } else {
+      out += text[at++];
+    }
+  }
+  return out;
 }
 
 std::string run_cli(const std::string& arguments) {
@@ -284,8 +316,7 @@ TEST_CASE("a run written with rows reads as the same run written as span lines, 
   // doctor names lines, which differ: all the rest is the same.
   auto doctor = [&](const std::string& file) {
     const auto result = test_support::try_run(bin + " doctor '" + file + "'");
-    return std::to_string(result.status) +
-           std::regex_replace(normalised(result.output, file), std::regex("line [0-9]+"), "line N");
+    return std::to_string(result.status) + numbers_hidden(normalised(result.output, file), "line ", "");
   };
   CHECK(doctor(rows) == doctor(lines));
   // The report page embeds the spans as the reader saw them.
