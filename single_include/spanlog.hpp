@@ -3363,8 +3363,8 @@ SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/signal_safe_writer.hpp ----
 // ---- begin spanlog/impl/span_rows.hpp ----
 // The `spans` record (docs/format.md, schema 1.3): the complete spans of one thread as rows of one line, with
-// ids relative to the thread's id base and starts relative to the record's first. A span costs about a third
-// of the bytes of its own `span` line, and a third of the formatting.
+// ids relative to the thread's id base and starts relative to the record's first. A span takes about 40% of
+// the bytes of its own `span` line.
 #include <cstdint>
 #include <string>
 #include <string_view>
