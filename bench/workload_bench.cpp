@@ -264,10 +264,10 @@ const char* category_of(const std::string& symbol, bool kernel) {
   }
   if (has("libc_write") || symbol == "write" || symbol == "__write")
     return "writing (the kernel's copy into the file's pages)";
-  if (has("jsonl_writer") || has("text_buffer") || has("write_decimal") || has("write_digits") ||
-      has("write_eight") || has("write_row") || has("begin_row") || has("write_span") || has("append_attr") ||
-      has("quoted_name") || has("to_ns") || has("memcpy") || has("memmove") || has("fmt::") ||
-      has("span_rows"))
+  if (has("jsonl_writer") || has("text_buffer") || has("write_decimal") || has("write_up_to") ||
+      has("write_four") || has("write_eight") || has("write_row") || has("begin_row") || has("write_span") ||
+      has("append_attr") || has("quoted_name") || has("to_ns") || has("memcpy") || has("memmove") ||
+      has("fmt::") || has("span_rows"))
     return "formatting (JSON text)";
   if (has("drain") || has("handle_extended") || has("end_span") || has("push") || has("read_record") ||
       has("settle") || has("retire") || has("accumulate"))

@@ -2525,7 +2525,8 @@ class text_buffer {
   }
 
  private:
-  void grow(std::size_t n) {
+  // Out of line: the appends stay a compare and a copy.
+  SPANLOG_NOINLINE void grow(std::size_t n) {
     std::size_t capacity = capacity_ ? capacity_ * 2 : 4096;
     while (capacity - size_ < n) capacity *= 2;
     void* grown = std::realloc(data_, capacity);
@@ -2546,72 +2547,66 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-// How many decimal digits v has: its bit length times log10(2) (1233/4096) is the count or one more.
-inline unsigned decimal_digits(std::uint64_t v) {
-  static constexpr std::uint64_t powers_of_ten[] = {1,
-                                                    10,
-                                                    100,
-                                                    1000,
-                                                    10000,
-                                                    100000,
-                                                    1000000,
-                                                    10000000,
-                                                    100000000,
-                                                    1000000000,
-                                                    10000000000ull,
-                                                    100000000000ull,
-                                                    1000000000000ull,
-                                                    10000000000000ull,
-                                                    100000000000000ull,
-                                                    1000000000000000ull,
-                                                    10000000000000000ull,
-                                                    100000000000000000ull,
-                                                    1000000000000000000ull,
-                                                    10000000000000000000ull};
-  const auto bits = static_cast<unsigned>(64 - __builtin_clzll(v | 1));
-  const unsigned t = (bits * 1233) >> 12;
-  return v == 0 ? 1 : t + 1 - (v < powers_of_ten[t]);
-}
-
 inline constexpr char decimal_pairs[] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
 
-// The digits of v (below 10^8), two at a time in 32-bit arithmetic, ending at `end`.
-inline void write_digits_ending_at(char* end, std::uint32_t v) {
-  while (v >= 100) {
-    end -= 2;
-    std::memcpy(end, decimal_pairs + (v % 100) * 2, 2);
-    v /= 100;
+// The digits of v below 10^4; returns the end. Branches on the magnitude, no loop: a column of a span row
+// keeps its magnitude from row to row, so the branches predict.
+inline char* write_up_to_four_digits(char* out, std::uint32_t v) {
+  if (v < 100) {
+    if (v < 10) {
+      *out = static_cast<char>('0' + v);
+      return out + 1;
+    }
+    std::memcpy(out, decimal_pairs + v * 2, 2);
+    return out + 2;
   }
-  if (v >= 10) {
-    end -= 2;
-    std::memcpy(end, decimal_pairs + v * 2, 2);
-  } else {
-    *--end = static_cast<char>('0' + v);
+  const std::uint32_t high = v / 100, low = v % 100;
+  if (high < 10) {
+    *out = static_cast<char>('0' + high);
+    std::memcpy(out + 1, decimal_pairs + low * 2, 2);
+    return out + 3;
   }
+  std::memcpy(out, decimal_pairs + high * 2, 2);
+  std::memcpy(out + 2, decimal_pairs + low * 2, 2);
+  return out + 4;
+}
+
+// Exactly four digits of v (below 10^4), leading zeros included.
+inline void write_four_digits(char* out, std::uint32_t v) {
+  std::memcpy(out, decimal_pairs + (v / 100) * 2, 2);
+  std::memcpy(out + 2, decimal_pairs + (v % 100) * 2, 2);
+}
+
+// The digits of v below 10^8; returns the end.
+inline char* write_up_to_eight_digits(char* out, std::uint32_t v) {
+  if (v < 10000) return write_up_to_four_digits(out, v);
+  out = write_up_to_four_digits(out, v / 10000);
+  write_four_digits(out, v % 10000);
+  return out + 4;
 }
 
 // Exactly eight digits of v (below 10^8), leading zeros included.
 inline void write_eight_digits(char* out, std::uint32_t v) {
-  const std::uint32_t high = v / 10000, low = v % 10000;
-  std::memcpy(out, decimal_pairs + (high / 100) * 2, 2);
-  std::memcpy(out + 2, decimal_pairs + (high % 100) * 2, 2);
-  std::memcpy(out + 4, decimal_pairs + (low / 100) * 2, 2);
-  std::memcpy(out + 6, decimal_pairs + (low % 100) * 2, 2);
+  write_four_digits(out, v / 10000);
+  write_four_digits(out + 4, v % 10000);
 }
 
-// Decimal digits of v; returns the end. A 64-bit division only per eight digits: the rest is 32-bit.
+// Decimal digits of v; returns the end. 64-bit division only above 10^8, once per eight digits.
 inline char* write_decimal(char* out, std::uint64_t v) {
-  if (v < 100000000) {
-    char* end = out + decimal_digits(v);
-    write_digits_ending_at(end, static_cast<std::uint32_t>(v));
-    return end;
+  if (v < 100000000) return write_up_to_eight_digits(out, static_cast<std::uint32_t>(v));
+  const std::uint64_t high = v / 100000000;
+  if (high < 100000000) {
+    out = write_up_to_eight_digits(out, static_cast<std::uint32_t>(high));
+  } else {  // 17 to 20 digits
+    out = write_up_to_four_digits(out, static_cast<std::uint32_t>(high / 100000000));
+    write_eight_digits(out, static_cast<std::uint32_t>(high % 100000000));
+    out += 8;
   }
-  char* p = write_decimal(out, v / 100000000);
-  write_eight_digits(p, static_cast<std::uint32_t>(v % 100000000));
-  return p + 8;
+  write_eight_digits(out, static_cast<std::uint32_t>(v % 100000000));
+  return out + 8;
 }
 
 class jsonl_writer {

@@ -41,7 +41,8 @@ class text_buffer {
   }
 
  private:
-  void grow(std::size_t n) {
+  // Out of line: the appends stay a compare and a copy.
+  SPANLOG_NOINLINE void grow(std::size_t n) {
     std::size_t capacity = capacity_ ? capacity_ * 2 : 4096;
     while (capacity - size_ < n) capacity *= 2;
     void* grown = std::realloc(data_, capacity);
