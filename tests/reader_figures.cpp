@@ -16,6 +16,7 @@
 #include "reader/aggregator.hpp"
 #include "reader/self_time.hpp"
 #include "reader_support.hpp"
+#include "span_rows_dom.hpp"
 
 using namespace spanlog;
 using reader_test::contains;
@@ -420,20 +421,15 @@ std::map<std::uint64_t, RecordedSpan> spans_of(const fs::path& file, simdjson::d
       if (s.has_parent) s.parent = u64("parent");
       if (event == "span") s.dur = u64("dur_ns");
     } else if (event == "spans") {
-      // Rows (schema 1.3): columns in the order "fields" names them, ids and starts relative to the record.
-      const std::uint64_t id_base = u64("id_base"), tid = u64("tid");
-      const std::int64_t ts = e["ts"].get_int64();
-      REQUIRE(simdjson::minify(e["fields"]) == R"(["name","span_id","parent","ts","dur_ns","attrs"])");
-      for (simdjson::dom::element row : e["rows"].get_array()) {
-        const simdjson::dom::array cells = row.get_array();
-        RecordedSpan& s = spans[id_base + std::uint64_t(cells.at(1).get_uint64())];
-        s.name = std::string(std::string_view(cells.at(0).get_string()));
-        s.tid = tid;
-        s.ts = static_cast<std::uint64_t>(ts + std::int64_t(cells.at(3).get_int64()));
-        s.has_parent = !cells.at(2).is_null();
-        if (s.has_parent) s.parent = id_base + std::uint64_t(cells.at(2).get_uint64());
-        s.dur = cells.at(4).get_uint64();
-      }
+      test_support::for_each_span_row(e, [&](const test_support::row_span& row) {
+        RecordedSpan& s = spans[row.id];
+        s.name = row.name;
+        s.tid = row.tid;
+        s.ts = row.ts;
+        s.has_parent = row.has_parent;
+        s.parent = row.parent;
+        s.dur = row.dur;
+      });
     } else if (event == "span_end") {
       spans.at(u64("span_id")).dur = u64("dur_ns");
     }

@@ -15,6 +15,7 @@
 
 #include "command.hpp"
 #include "reader_support.hpp"
+#include "span_rows_dom.hpp"
 
 using reader_test::contains;
 using test_support::env;
@@ -149,23 +150,19 @@ Facts facts_of(const fs::path& run) {
         s.ended = true;
       }
     } else if (event == "spans") {
-      // Rows (schema 1.3): complete ok spans; ids and starts relative to the record's.
-      const std::uint64_t id_base = u64("id_base"), tid = u64("tid");
-      const std::int64_t ts = e["ts"].get_int64();
-      REQUIRE(simdjson::minify(e["fields"]) == R"(["name","span_id","parent","ts","dur_ns","attrs"])");
-      for (simdjson::dom::element row : e["rows"].get_array()) {
-        const simdjson::dom::array cells = row.get_array();
-        Facts::Span& s = f.spans[id_base + std::uint64_t(cells.at(1).get_uint64())];
-        s.name = std::string(std::string_view(cells.at(0).get_string()));
-        s.tid = tid;
-        s.ts = static_cast<std::uint64_t>(ts + std::int64_t(cells.at(3).get_int64()));
-        s.has_parent = !cells.at(2).is_null();
-        if (s.has_parent) s.parent = id_base + std::uint64_t(cells.at(2).get_uint64());
+      // Rows (schema 1.3): complete ok spans.
+      test_support::for_each_span_row(e, [&](const test_support::row_span& row) {
+        Facts::Span& s = f.spans[row.id];
+        s.name = row.name;
+        s.tid = row.tid;
+        s.ts = row.ts;
+        s.has_parent = row.has_parent;
+        s.parent = row.parent;
         s.is_phase = false;
-        s.dur = cells.at(4).get_uint64();
+        s.dur = row.dur;
         s.error = false;
         s.ended = true;
-      }
+      });
     } else if (event == "span_end") {
       const auto it = f.spans.find(u64("span_id"));
       REQUIRE(it != f.spans.end());

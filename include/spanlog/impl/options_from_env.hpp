@@ -51,6 +51,15 @@ inline bool valid_ring_bytes(std::size_t n) {
   return n >= 4096 && n <= (std::size_t{1} << 30) && !(n & (n - 1));
 }
 
+// A ring size from the variable `name`; a bad one is reported and `bytes` keeps its default.
+inline void parse_ring_bytes(const char* name, const char* v, std::size_t& bytes) {
+  unsigned long long n = 0;
+  if (parse_size(v, n) && valid_ring_bytes(static_cast<std::size_t>(n)))
+    bytes = static_cast<std::size_t>(n);
+  else
+    config_warning(name, v, "is not a power of two from 4K to 1G", std::to_string(bytes));
+}
+
 inline options options_from_environment() {
   warn_unknown_env_variables_once();
   options o;
@@ -66,22 +75,8 @@ inline options options_from_environment() {
     else
       o.run_id = v;
   }
-  if (const char* v = env("SPANLOG_RING_SIZE")) {
-    unsigned long long n = 0;
-    if (parse_size(v, n) && valid_ring_bytes(static_cast<std::size_t>(n)))
-      o.ring_bytes = static_cast<std::size_t>(n);
-    else
-      config_warning("SPANLOG_RING_SIZE", v, "is not a power of two from 4K to 1G",
-                     std::to_string(o.ring_bytes));
-  }
-  if (const char* v = env("SPANLOG_RING_MAX")) {
-    unsigned long long n = 0;
-    if (parse_size(v, n) && valid_ring_bytes(static_cast<std::size_t>(n)))
-      o.ring_max_bytes = static_cast<std::size_t>(n);
-    else
-      config_warning("SPANLOG_RING_MAX", v, "is not a power of two from 4K to 1G",
-                     std::to_string(o.ring_max_bytes));
-  }
+  if (const char* v = env("SPANLOG_RING_SIZE")) parse_ring_bytes("SPANLOG_RING_SIZE", v, o.ring_bytes);
+  if (const char* v = env("SPANLOG_RING_MAX")) parse_ring_bytes("SPANLOG_RING_MAX", v, o.ring_max_bytes);
   if (const char* v = env("SPANLOG_OVERFLOW")) {
     if (!std::strcmp(v, "drop"))
       o.overflow = overflow_policy::drop;
