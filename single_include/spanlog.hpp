@@ -50,18 +50,26 @@
 #define SPANLOG_COUNTER_SLOTS 256
 #endif
 
+// Statistics-mode span call sites (SPANLOG_SPAN_STATS). Each site a thread uses costs that thread about 18 KB
+// of histogram, allocated on the site's first span there. Spans of sites beyond it are counted as dropped.
+#ifndef SPANLOG_STATS_SLOTS
+#define SPANLOG_STATS_SLOTS 64
+#endif
+
 #define SPANLOG_VERSION_MAJOR 0
 #define SPANLOG_VERSION_MINOR 1
 #define SPANLOG_VERSION_PATCH 0
 #define SPANLOG_VERSION_STRING "0.1.0"
 
-// The record layout depends on the clock, the string and attribute limits and the counter slots: they go into
+// The record layout depends on the clock, the string and attribute limits and the counter and statistics
+// slots: they go into
 // the inline namespace's name, so translation units built with different settings fail to link instead of
 // misreading each other's rings.
-#define SPANLOG_ABI_CAT2(a, b, c, d) v0_##a##_##b##_##c##_##d
-#define SPANLOG_ABI_CAT(a, b, c, d) SPANLOG_ABI_CAT2(a, b, c, d)
-#define SPANLOG_ABI_NAMESPACE \
-  SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS, SPANLOG_COUNTER_SLOTS)
+#define SPANLOG_ABI_CAT2(a, b, c, d, e) v0_##a##_##b##_##c##_##d##_##e
+#define SPANLOG_ABI_CAT(a, b, c, d, e) SPANLOG_ABI_CAT2(a, b, c, d, e)
+#define SPANLOG_ABI_NAMESPACE                                                                          \
+  SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS, SPANLOG_COUNTER_SLOTS, \
+                  SPANLOG_STATS_SLOTS)
 
 // Every symbol is local to the executable or shared library it is compiled into, whatever visibility the
 // build chooses: images never bind to each other's copies by accident (half of one and half of another), and
@@ -123,6 +131,8 @@ namespace detail {
 struct thread_buffer;
 struct site;
 struct counter_slot;
+struct stats_slot;
+struct stats_cell;
 
 namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 // The calling thread's ring, made or found on its first record (late: after its thread_local objects began
@@ -133,6 +143,9 @@ void start_default_session();
 bool make_room(thread_buffer& b, std::uint64_t need);
 // The site's counter slot number, given on its first add; 0 when every slot is taken.
 std::uint32_t counter_slot_for(const site& s, counter_slot& slot);
+// The thread's histogram for a statistics-span site, made on the site's first span on the thread; nullptr
+// when every slot is taken or memory ran out.
+stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot);
 
 // "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
 void describe_exception(const std::exception* e, char* out, std::size_t size);
@@ -354,6 +367,15 @@ SPANLOG_END_NAMESPACE
   ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
                                                         SPANLOG_CAT(spanlog_site_, id))
 
+// SPANLOG_SPAN_STATS("name"): a span over the enclosing scope, kept as statistics only (per-thread histograms
+// written once per flush interval, api.hpp's stats_span), for paths too hot for a record per span.
+#define SPANLOG_SPAN_STATS(name) SPANLOG_SPAN_STATS_(__COUNTER__, name)
+#define SPANLOG_SPAN_STATS_(id, name)                                  \
+  SPANLOG_SITE_(id, name, span);                                       \
+  static ::spanlog::detail::stats_slot SPANLOG_CAT(spanlog_slot_, id); \
+  ::spanlog::stats_span SPANLOG_CAT(spanlog_span_, id)(                \
+      ::spanlog::detail::site_token{}, SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id))
+
 // SPANLOG_PHASE("name"): a phase of the whole run, over the enclosing scope.
 #define SPANLOG_PHASE(name) SPANLOG_PHASE_(__COUNTER__, name)
 #define SPANLOG_PHASE_(id, name)                                                   \
@@ -434,6 +456,7 @@ SPANLOG_END_NAMESPACE
   SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
 #define SPANLOG_SPAN_FN() static_cast<void>(0)
 #define SPANLOG_PHASE(name) SPANLOG_CHECK_NAME_(name)
+#define SPANLOG_SPAN_STATS(name) SPANLOG_CHECK_NAME_(name)
 #define SPANLOG_SPAN_SET(...) static_cast<void>(sizeof(::spanlog::detail::check_attrs(__VA_ARGS__)))
 #define SPANLOG_SPAN_ERROR(message) SPANLOG_CHECK_TEXT_(message)
 #define SPANLOG_EVENT(...)                                                  \
@@ -589,6 +612,8 @@ enum class extended_op : std::uint8_t {
   async_begin,  // arg = caller's id, arg2 = name pointer: a span that may end on any thread
   async_end,    // arg = caller's id; attributes
   thread_name,  // one string attribute
+  // arg = span id, arg2 = ticks: time the span's direct statistics-mode children took (detail/span_stats.hpp)
+  stats_children,
 };
 
 // extended_header::flags
@@ -716,6 +741,86 @@ SPANLOG_END_NAMESPACE
 #include <cstdint>
 #include <cstring>
 
+// ---- begin spanlog/detail/span_stats.hpp ----
+// Statistics-mode spans (SPANLOG_SPAN_STATS): for the hottest paths, where even a ring record per span is too
+// much. Each call site gets a slot number once (as integer counters do, counter_slots.hpp), and each thread
+// keeps, per slot, a histogram of durations in place: a few adds to memory only this thread writes, nothing
+// in the ring, never dropped. The flusher reads what the histograms grew by once per flush interval and
+// writes a `span_stats` line per thread and name.
+//
+// The buckets are the reader's own (tools/reader/histogram.hpp): 2^6 per power of two of nanoseconds, exact
+// below 128 ns, so the reader adds the counts without re-bucketing and keeps its 1% bound.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr std::uint32_t stats_slot_count = SPANLOG_STATS_SLOTS;
+static_assert(stats_slot_count >= 2 && stats_slot_count <= 4096, "SPANLOG_STATS_SLOTS: 2 to 4096");
+
+constexpr unsigned stats_sub_bucket_bits = 6;
+constexpr std::uint64_t stats_exact_below = std::uint64_t{2} << stats_sub_bucket_bits;
+// Durations from 2^40 ns (18 minutes) on share the top bucket: no hot path runs that long per call.
+constexpr unsigned stats_top_exponent = 40;
+constexpr std::size_t stats_bucket_count =
+    stats_exact_below +
+    (stats_top_exponent - stats_sub_bucket_bits - 1) * (std::size_t{1} << stats_sub_bucket_bits);
+
+// A value with its top bit at `exponent` keeps the stats_sub_bucket_bits bits below it; the bucket is
+// 64 * shift + (ns >> shift), which is the reader's 128 + 64 * (shift - 1) + sub_bucket.
+SPANLOG_ALWAYS_INLINE std::size_t stats_bucket_of(std::uint64_t ns) {
+  if (ns < stats_exact_below) return static_cast<std::size_t>(ns);
+  if (ns >> stats_top_exponent) return stats_bucket_count - 1;
+  const unsigned shift = 63u - static_cast<unsigned>(__builtin_clzll(ns)) - stats_sub_bucket_bits;
+  return (std::size_t{shift} << stats_sub_bucket_bits) + static_cast<std::size_t>(ns >> shift);
+}
+
+// The smallest duration of a bucket, as the line writes it.
+inline std::uint64_t stats_bucket_lower_bound(std::size_t bucket) {
+  if (bucket < stats_exact_below) return bucket;
+  const unsigned shift = static_cast<unsigned>(bucket >> stats_sub_bucket_bits) - 1;
+  return (std::uint64_t{bucket & ((std::size_t{1} << stats_sub_bucket_bits) - 1)} +
+          (std::uint64_t{1} << stats_sub_bucket_bits))
+         << shift;
+}
+
+// A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
+struct stats_slot {
+  std::atomic<std::uint32_t> index{0};
+};
+
+// One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
+// the flusher reads them and keeps, beside them, what it has written.
+struct stats_cell {
+  std::atomic<std::uint64_t> spans{0};
+  std::atomic<std::uint64_t> total_ns{0};
+  std::atomic<std::uint64_t> self_ns{0};
+  // 32 bits: the flusher takes the growth every interval, so a bucket would need 4 billion spans in one to
+  // wrap, and the unsigned difference is right across a wrap.
+  std::atomic<std::uint32_t> buckets[stats_bucket_count] = {};
+
+  std::uint64_t reported_spans = 0, reported_total_ns = 0, reported_self_ns = 0;
+  std::uint32_t reported_buckets[stats_bucket_count] = {};
+};
+
+template <class T>
+SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
+  to.store(to.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
+// What a statistics span saves of its thread's state at its begin and gives back at its end.
+struct stats_frame {
+  std::uint64_t child_ticks;  // the enclosing statistics span's children so far
+  std::uint64_t outer;        // the full span the enclosing statistics span sits directly in
+  std::uint64_t direct_full;  // the enclosing statistics span's open direct full child
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/span_stats.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -749,6 +854,18 @@ struct thread_buffer {
   // into the C++ runtime's per-thread exception state, or to a zero where that cannot be found.
   const unsigned int* uncaught_exceptions = &no_uncaught_exceptions;
   static constexpr unsigned int no_uncaught_exceptions = 0;
+
+  // Statistics spans (span_stats.hpp) open on this thread, and what the innermost one needs for its self
+  // time: its children's ticks so far, the full span it sits directly in (a span number, as current_span),
+  // and its direct full child while one is open. A full span's begin and end look at these only when a
+  // statistics span is open or owes a full span its time (`stats_owed_to`, `stats_owed_ticks`): the time of
+  // its direct statistics children, which the file does not show, written before its end.
+  std::uint64_t stats_depth = 0;
+  std::uint64_t stats_child_ticks = 0;
+  std::uint64_t stats_outer = 0;
+  std::uint64_t stats_direct_full = 0;
+  std::uint64_t stats_owed_to = 0;
+  std::uint64_t stats_owed_ticks = 0;
 
   // Written by the recording thread (relaxed: the flusher only needs eventually exact totals), read by the
   // flusher. `published` is the release that hands records over.
@@ -790,6 +907,12 @@ struct thread_buffer {
   // Integer counters by slot number (counter_slots.hpp): added to by the recording thread alone (a relaxed
   // load and store, one add instruction), read by the flusher.
   alignas(cache_line) std::atomic<std::uint64_t> counter_sum[counter_slot_count] = {};
+
+  // Nanoseconds per tick, for statistics spans to bucket durations as they end; kept current by the flusher.
+  std::atomic<double> ns_per_tick{0.0};
+  // Statistics-span histograms by slot number, made on a site's first span on this thread; kept with the
+  // ring from run to run, as counter_sum is.
+  std::atomic<stats_cell*> stats_cells[stats_slot_count] = {};
 
   // Drops by name, for the names met first (dropped_names_per_ring of them); the others are counted per
   // thread only. Written by the recording thread on the drop path, read by the flusher.
@@ -884,7 +1007,8 @@ inline thread_local thread_buffer* tl_buffer = nullptr;
 inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
 inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
-SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
+// `sampled`: spans may be left out by sampling (statistics spans are not: their counts are exact).
+SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
   std::uint32_t f = g_flags.load(std::memory_order_acquire);
   if (f & flag_never_started) {
     slow::start_default_session();
@@ -902,7 +1026,7 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
     b = slow::attach_current_thread(tl_thread_exiting);
     if (!b) return nullptr;
   }
-  if (kind == flag_spans && (f & flag_sampling)) {
+  if (kind == flag_spans && sampled && (f & flag_sampling)) {
     // xorshift64: a sampling decision that needs no shared state.
     std::uint64_t x = b->sample_state;
     x ^= x << 13;
@@ -950,6 +1074,26 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || slow::make_room(b, need);
 }
 
+// A full span began at `t` while a statistics span is open: the innermost one's direct child (its parent is
+// the full span the statistics span sits in) takes its time from that statistics span's self time.
+SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+  if (b.current_span != b.stats_outer) return;
+  b.stats_direct_full = seq;
+  b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
+}
+
+inline bool write_stats_owed(thread_buffer& b);
+
+// The full span `seq` ends at `t`, and is a statistics span's direct child, or is owed the time of its direct
+// statistics children (which go before its end, for the flusher to write with it).
+SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+  if (seq == b.stats_direct_full) {
+    b.stats_child_ticks += t;
+    b.stats_direct_full = 0;
+  }
+  if (seq == b.stats_owed_to) write_stats_owed(b);
+}
+
 // Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
 // span_end must not be called). Every field is read before the record is stored and written after it: the
 // store may alias them, and would force reloads.
@@ -963,20 +1107,26 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   const std::uint64_t head = b.head;
   const std::uint64_t mask = b.mask;
   const std::uint64_t seq = b.span_seq + 1;
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, ticks()};
+  const std::uint64_t t = ticks();
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, t};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
   b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
   b.span_seq = seq;
   b.publish_at(head + sizeof r);
+  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
   // seq starts at 1: the caller need not test for a drop.
   if (seq == 0) SPANLOG_UNREACHABLE();
   return seq;
 }
 
 // The end names no site: it ends the thread's innermost open span, whose begin named it.
+// The thread's current_span is the ending span's number.
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
-  const record_header r{tag_span_end, ticks()};
+  const std::uint64_t t = ticks();
+  const std::uint64_t seq = b.current_span;
+  if (SPANLOG_UNLIKELY(seq == b.stats_direct_full || seq == b.stats_owed_to)) stats_see_full_end(b, seq, t);
+  const record_header r{tag_span_end, t};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
@@ -1013,12 +1163,26 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
 template <class... A>
 std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
-  if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags,
-                      ticks(), true, attrs...)) {
+  const std::uint64_t t = ticks();
+  if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags, t,
+                      true, attrs...)) {
     count_dropped_span(b, s, name);
     return 0;
   }
-  return ++b.span_seq;
+  const std::uint64_t seq = ++b.span_seq;
+  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
+  return seq;
+}
+
+// The time owed to a full span goes into the ring as a record of its own; false when it found no room
+// (counted with the attributes lost).
+inline bool write_stats_owed(thread_buffer& b) {
+  const bool written = write_extended(b, nullptr, extended_op::stats_children, b.span_id(b.stats_owed_to),
+                                      b.stats_owed_ticks, 0, ticks(), false);
+  if (!written) thread_buffer::count(b.dropped_attrs);
+  b.stats_owed_to = 0;
+  b.stats_owed_ticks = 0;
+  return written;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
@@ -1140,6 +1304,96 @@ void span_update(std::uint64_t span_id, extended_op op, const A&... attrs) {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/recorder.hpp ----
+// ---- begin spanlog/detail/stats_recorder.hpp ----
+// The hot path of statistics spans (span_stats.hpp): a begin that saves the thread's statistics state and
+// reads the clock, an end that reads it again and adds to the thread's histogram for the site. Nothing goes
+// through the ring, except, when a statistics span sits directly in a full span, the time that full span is
+// owed (written before that span's end, or when another full span comes to be owed).
+#include <atomic>
+#include <cstdint>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// The calling thread's buffer when spans are being taken: sampling does not apply (the counts are exact).
+SPANLOG_ALWAYS_INLINE thread_buffer* stats_buffer() {
+  constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
+  thread_buffer* b = tl_buffer;
+  if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
+  return buffer_slow(flag_spans, false);
+}
+
+// The site's first span on this thread (or in the process), or every slot taken: then counted as dropped.
+SPANLOG_NOINLINE inline stats_cell* stats_cell_slow(thread_buffer& b, const site& s, stats_slot& slot) {
+  stats_cell* cell = slow::stats_cell_for(b, s, slot);
+  if (!cell) count_dropped_span(b, &s, nullptr);
+  return cell;
+}
+
+// The thread's histogram for the site, or nullptr when the span is not recorded.
+SPANLOG_ALWAYS_INLINE stats_cell* stats_cell_of(thread_buffer& b, const site& s, stats_slot& slot) {
+  const std::uint32_t index = slot.index.load(std::memory_order_relaxed);
+  stats_cell* cell = index ? b.stats_cells[index].load(std::memory_order_relaxed) : nullptr;
+  if (SPANLOG_LIKELY(cell != nullptr)) return cell;
+  return stats_cell_slow(b, s, slot);
+}
+
+// Returns the clock at the begin.
+SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_frame& saved) {
+  saved.child_ticks = b.stats_child_ticks;
+  saved.outer = b.stats_outer;
+  saved.direct_full = b.stats_direct_full;
+  b.stats_child_ticks = 0;
+  b.stats_outer = b.current_span;
+  b.stats_direct_full = 0;
+  ++b.stats_depth;
+  return ticks();
+}
+
+// A statistics span directly in the full span `outer` ended after `ticks`: that span is owed them. Time owed
+// to another span goes into the ring first (that span is still open: its end would have written it).
+SPANLOG_NOINLINE inline void stats_owe(thread_buffer& b, std::uint64_t outer, std::uint64_t duration) {
+  if (b.stats_owed_to != outer) {
+    if (b.stats_owed_to != 0) write_stats_owed(b);
+    b.stats_owed_to = outer;
+  }
+  b.stats_owed_ticks += duration;
+}
+
+SPANLOG_ALWAYS_INLINE std::uint64_t stats_ticks_to_ns(std::uint64_t t, double ns_per_tick) {
+  return static_cast<std::uint64_t>(static_cast<double>(static_cast<std::int64_t>(t)) * ns_per_tick);
+}
+
+SPANLOG_ALWAYS_INLINE void stats_span_end(thread_buffer& b, stats_cell& cell, std::uint64_t start,
+                                          const stats_frame& saved) {
+  const std::uint64_t end = ticks();
+  const std::uint64_t duration = end - start;
+  // A child's clock read on another core can land a few ticks past its parent's: never below zero.
+  const std::uint64_t children = b.stats_child_ticks;
+  const std::uint64_t self = children < duration ? duration - children : 0;
+  const std::uint64_t outer = b.stats_outer;
+  b.stats_child_ticks = saved.child_ticks;
+  b.stats_outer = saved.outer;
+  b.stats_direct_full = saved.direct_full;
+  --b.stats_depth;
+  // Directly in the enclosing statistics span (no full span between): its child. Else the full span it sits
+  // in is owed its time (a statistics span further out sees that full span's whole time instead).
+  if (b.stats_depth != 0 && saved.outer == outer)
+    b.stats_child_ticks += duration;
+  else if (outer != 0)
+    stats_owe(b, outer, duration);
+  const double ns_per_tick = b.ns_per_tick.load(std::memory_order_relaxed);
+  const std::uint64_t duration_ns = stats_ticks_to_ns(duration, ns_per_tick);
+  add_relaxed(cell.spans, std::uint64_t{1});
+  add_relaxed(cell.total_ns, duration_ns);
+  add_relaxed(cell.self_ns, stats_ticks_to_ns(self, ns_per_tick));
+  add_relaxed(cell.buckets[stats_bucket_of(duration_ns)], std::uint32_t{1});
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/stats_recorder.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 
@@ -1406,6 +1660,46 @@ void event(const char (&name)[N], const A&... attrs) {
   }
 }
 
+// A statistics-mode span site with static storage, for stats_span: `static spanlog::stats_site
+// parse("parse");`
+class stats_site {
+ public:
+  template <std::size_t N>
+  constexpr explicit stats_site(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::span} {}
+
+ private:
+  friend class stats_span;
+  detail::site site_;
+  mutable detail::stats_slot slot_;
+};
+
+// A span over the enclosing scope, kept as statistics only (SPANLOG_SPAN_STATS): its thread's histogram for
+// the site counts it, with its duration and self time; no line of its own, no attributes, never dropped
+// (detail/span_stats.hpp). Ends on the thread that began it.
+class stats_span {
+ public:
+  stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) { begin(s, slot); }
+  explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
+  stats_span(const stats_span&) = delete;
+  stats_span& operator=(const stats_span&) = delete;
+  ~stats_span() {
+    if (cell_) detail::stats_span_end(*buffer_, *cell_, start_, saved_);
+  }
+  bool recorded() const { return cell_ != nullptr; }
+
+ private:
+  SPANLOG_ALWAYS_INLINE void begin(const detail::site& s, detail::stats_slot& slot) {
+    cell_ = nullptr;
+    if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot)))
+      start_ = detail::stats_span_begin(*buffer_, saved_);
+  }
+
+  detail::thread_buffer* buffer_;
+  detail::stats_cell* cell_;
+  std::uint64_t start_;
+  detail::stats_frame saved_;
+};
+
 // A monotonic counter with static storage: `static spanlog::counter bytes("bytes.parsed"); bytes.add(n);`
 class counter {
  public:
@@ -1524,6 +1818,18 @@ class phase {
   template <std::size_t N>
   explicit phase(const char (&)[N]) {}
   span_context context() const { return {}; }
+};
+
+class stats_site {
+ public:
+  template <std::size_t N>
+  constexpr explicit stats_site(const char (&)[N]) {}
+};
+
+class stats_span {
+ public:
+  explicit stats_span(const stats_site&) {}
+  bool recorded() const { return false; }
 };
 
 class counter {
@@ -2303,6 +2609,8 @@ constexpr long block_wait_ns = 1000000;
 // that does not answer takes that long.
 constexpr long crash_poll_us = 20;
 constexpr int crash_wait_for_flusher_ms = 2000;
+// How long a start waits for the flusher to know the clock's rate (about 2 ms in a process's first run).
+constexpr int clock_rate_wait_ms = 100;
 // Another thread that crashes while the crash handler writes waits this long at most for it to end the
 // process with the first signal, then ends it with its own.
 constexpr int crash_wait_for_first_handler_ms = 10000;
@@ -2442,13 +2750,17 @@ struct clock_calibration {
     measured = true;
   }
 
-  // Called each cycle: once 50 ms have passed, switches to the rate measured over them.
-  void refine_if_due() {
+  // Called each cycle: once 50 ms have passed, switches to the rate measured over them. Returns whether it
+  // did.
+  bool refine_if_due() {
 #if SPANLOG_USE_TSC
-    if (refined || steady_ns() < anchor_steady_ns + calibration_refined_ns) return;
+    if (refined || steady_ns() < anchor_steady_ns + calibration_refined_ns) return false;
     const double rate = rate_since_anchor();
     refine_at(ticks(), rate);
     process_rate().store(rate, std::memory_order_release);
+    return true;
+#else
+    return false;
 #endif
   }
 
@@ -3442,6 +3754,152 @@ class span_rows {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/span_rows.hpp ----
+// ---- begin spanlog/impl/stats_growth.hpp ----
+// What a thread's statistics-span histograms (detail/span_stats.hpp) grew by since the flusher last took
+// it: written as a `span_stats` line's figures by the flusher and by the crash handler, or counted as lost
+// for spans that ended between runs.
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+// ---- begin spanlog/impl/stats_sites.hpp ----
+// Which call site each statistics-span slot number belongs to (detail/span_stats.hpp), and the histograms
+// threads make for them. Kept by the image that holds the session, as counter_sites.hpp keeps the counters'.
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <new>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// g_stats_slots_taken may run past the count.
+inline std::atomic<const site*> g_stats_sites[stats_slot_count] = {};
+inline std::atomic<std::uint32_t> g_stats_slots_taken{1};
+
+// What statistics spans convert ticks with: the flusher's rate, for rings made before the flusher sees them.
+inline std::atomic<double> g_stats_ns_per_tick{0.0};
+
+inline std::uint32_t stats_slots_in_use() {
+  const std::uint32_t taken = g_stats_slots_taken.load(std::memory_order_acquire);
+  return taken < stats_slot_count ? taken : stats_slot_count;
+}
+
+// The site's number, given on first use without a lock (see give_counter_slot); 0 when every slot is taken.
+inline std::uint32_t give_stats_slot(const site& s, stats_slot& slot) {
+  if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
+  if (g_stats_slots_taken.load(std::memory_order_relaxed) >= stats_slot_count) return 0;
+  const std::uint32_t mine = g_stats_slots_taken.fetch_add(1, std::memory_order_acq_rel);
+  if (mine >= stats_slot_count) return 0;
+  g_stats_sites[mine].store(&s, std::memory_order_release);
+  std::uint32_t expected = 0;
+  if (slot.index.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine;
+  return expected;
+}
+
+// The thread's histogram for the site: made here on the site's first span on the thread (zeroed; the flusher
+// finds it through the release), the only allocation a statistics span makes.
+inline stats_cell* make_stats_cell(thread_buffer& b, const site& s, stats_slot& slot) {
+  const std::uint32_t index = give_stats_slot(s, slot);
+  if (!index) return nullptr;
+  if (stats_cell* known = b.stats_cells[index].load(std::memory_order_relaxed)) return known;
+  auto* cell = new (std::nothrow) stats_cell();
+  if (cell) b.stats_cells[index].store(cell, std::memory_order_release);
+  return cell;
+}
+
+// An image is being unloaded: its sites' names move to memory that stays (see keep_counter_sites_of).
+inline void keep_stats_sites_of(std::uintptr_t begin, std::uintptr_t end) {
+  const std::uint32_t used = stats_slots_in_use();
+  for (std::uint32_t i = 1; i < used; ++i) {
+    const site* s = g_stats_sites[i].load(std::memory_order_acquire);
+    const auto at = reinterpret_cast<std::uintptr_t>(s);
+    if (!s || at < begin || at >= end) continue;
+    const std::size_t length = std::strlen(s->name);
+    char* name = new char[length + 1];  // never freed: the slot's number is never given again
+    std::memcpy(name, s->name, length + 1);
+    g_stats_sites[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
+  }
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/stats_sites.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// ,"total_ns":…,"self_ns":…,"buckets":[[lower_ns,count],…],"count":N for what the cell grew by since it was
+// last taken, and takes it; returns N. The count comes last, as the sum of the buckets written, so the line
+// agrees with itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
+template <class Writer>
+std::uint64_t write_stats_growth(Writer& w, stats_cell& cell) {
+  // Self time first: a span adds its total before its self time, so the total read after covers it, and a
+  // line's self time never exceeds its total (what does waits for the next line).
+  const std::uint64_t self = cell.self_ns.load(std::memory_order_relaxed);
+  const std::uint64_t total = cell.total_ns.load(std::memory_order_relaxed);
+  const std::uint64_t total_grown = total - cell.reported_total_ns;
+  const std::uint64_t self_grown = std::min(self - cell.reported_self_ns, total_grown);
+  w.raw(",\"total_ns\":");
+  w.u64(total_grown);
+  w.raw(",\"self_ns\":");
+  w.u64(self_grown);
+  cell.reported_total_ns = total;
+  cell.reported_self_ns += self_grown;
+  w.raw(",\"buckets\":[");
+  std::uint64_t count = 0;
+  for (std::size_t i = 0; i < stats_bucket_count; ++i) {
+    const std::uint32_t now = cell.buckets[i].load(std::memory_order_relaxed);
+    const std::uint32_t grown = now - cell.reported_buckets[i];
+    if (!grown) continue;
+    w.raw(count ? ",[" : "[");
+    w.u64(stats_bucket_lower_bound(i));
+    w.raw(',');
+    w.u64(grown);
+    w.raw(']');
+    cell.reported_buckets[i] = now;
+    count += grown;
+  }
+  w.raw("],\"count\":");
+  w.u64(count);
+  return count;
+}
+
+// Calls grew(site, cell) for each statistics site of the ring whose histogram has spans not yet taken.
+template <class Grew>
+void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
+  const std::uint32_t used = stats_slots_in_use();
+  for (std::uint32_t i = 1; i < used; ++i) {
+    stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
+    if (!cell) continue;
+    const std::uint64_t spans = cell->spans.load(std::memory_order_relaxed);
+    if (spans == cell->reported_spans) continue;
+    const site* s = g_stats_sites[i].load(std::memory_order_acquire);
+    if (!s) continue;  // its number is being given this instant: taken next time
+    cell->reported_spans = spans;
+    grew(s, *cell);
+  }
+}
+
+// Spans a thread ended in statistics while no run was active belong to no run: counted as dropped then.
+inline std::uint64_t take_stats_between_runs(thread_buffer& b) {
+  std::uint64_t lost = 0;
+  for_each_grown_stats_cell(b, [&](const site*, stats_cell& cell) {
+    struct counting_writer {
+      void raw(const char*) {}
+      void raw(char) {}
+      void u64(std::uint64_t) {}
+    } nowhere;
+    lost += write_stats_growth(nowhere, cell);
+  });
+  return lost;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/stats_growth.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -3458,6 +3916,7 @@ struct run_totals {
   std::uint64_t orphan_ends = 0;        // ends of spans begun before this run started
   std::uint64_t rings_grown = 0;        // doublings of rings whose threads outran the flusher
   std::uint64_t largest_ring = 0;       // bytes of the largest ring grown to (0: none grew)
+  std::uint64_t stats_spans = 0;        // spans kept as statistics (span_stats lines)
 };
 
 struct phase_info {
@@ -3513,6 +3972,14 @@ class flusher {
     if (fd_ >= 0) ::close(fd_);
   }
 
+  // Statistics spans bucket their durations with the clock's rate: the run records once it is known (2 ms
+  // into a process's first run, at once in later ones). Bounded, for a flusher held by a crash.
+  void wait_for_clock_rate() const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(clock_rate_wait_ms);
+    while (!clock_rate_published_.load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < give_up)
+      std::this_thread::yield();
+  }
   // The thread that starts the run says where it is written as it gets there. Until the file is open, a crash
   // handler makes the directory and the file itself (crash_dump.hpp).
   void run_directory_made(const std::string& run_dir, const std::string& run_id) {
@@ -3593,13 +4060,15 @@ class flusher {
     bool start_written = false;
     bool is_phase = false;
     bool error = false;
-    std::string end_attrs;   // "k":v members set while open
+    std::uint64_t stats_ticks = 0;  // what its direct statistics children took (extended_op::stats_children)
+    std::string end_attrs;          // "k":v members set while open
     std::string otlp_attrs;  // the same and the start's as OTLP attributes, when the OTLP file is written
     std::string message;
     void reset() {
       start_attrs = nullptr;
       start_attr_count = 0;
       start_written = is_phase = error = false;
+      stats_ticks = 0;
       end_attrs.clear();
       otlp_attrs.clear();
       message.clear();
@@ -3682,6 +4151,9 @@ class flusher {
         st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
       }
     }
+    if (carried) between_runs_.dropped_spans += take_stats_between_runs(*b);
+    if (clock_rate_published_.load(std::memory_order_relaxed))
+      b->ns_per_tick.store(calibration_.current_ns_per_tick(), std::memory_order_relaxed);
     st.thread_index = threads_.size();
     threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
     states_.push_back(std::move(st));
@@ -3732,6 +4204,7 @@ class flusher {
     SPANLOG_CRASH_POINT("flusher.started");
     if (!begin_work()) park();
     calibration_.measure_initial_rate([this] { park_if_crashing(); });
+    publish_clock_rate();
     write_overhead_when_taken();
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
@@ -3768,7 +4241,7 @@ class flusher {
         flushing = flush_ticket > flush_done_;
       }
       if (!begin_work()) park();
-      calibration_.refine_if_due();
+      if (calibration_.refine_if_due()) publish_clock_rate();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
@@ -4005,6 +4478,9 @@ class flusher {
         }
         break;
       }
+      case extended_op::stats_children:
+        if (open_span* o = find_open(st, x.arg)) o->stats_ticks += x.arg2;
+        break;
       case extended_op::async_begin:
         begin_async(st, t, x, attrs);
         break;
@@ -4189,6 +4665,7 @@ class flusher {
   }
 
   void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
+    emit_span_stats(st, now);
     take_counter_growth(*st.buf,
                         [&](const site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
     for (auto& m : st.metrics) {
@@ -4352,7 +4829,7 @@ class flusher {
   }
 
   bool fits_a_row(const buffer_state& st, const open_span& o) const {
-    return opts_.span_rows && !o.start_written && !o.is_phase && !o.error &&
+    return opts_.span_rows && !o.start_written && !o.is_phase && !o.error && !o.stats_ticks &&
            span_rows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
   }
 
@@ -4413,6 +4890,15 @@ class flusher {
     w_.raw('}');
   }
 
+  // The time of the span's direct statistics children, which the file does not show: the reader takes it
+  // from the span's self time.
+  void write_stats_ns(const open_span& o) {
+    if (!o.stats_ticks) return;
+    w_.raw(",\"stats_ns\":");
+    w_.u64(
+        static_cast<std::uint64_t>(static_cast<double>(o.stats_ticks) * calibration_.current_ns_per_tick()));
+  }
+
   void write_status(const open_span& o) {
     if (!o.error) return w_.raw(",\"status\":\"ok\"");
     w_.raw(",\"status\":\"error\"");
@@ -4428,6 +4914,7 @@ class flusher {
     write_span_identity("{\"event\":\"span\",\"span_id\":", o, tid);
     w_.raw(",\"dur_ns\":");
     w_.i64(calibration_.to_ns(end_ticks) - start);
+    write_stats_ns(o);
     write_status(o);
     if (o.is_phase) w_.raw(",\"kind\":\"phase\"");
     if (async) {
@@ -4483,6 +4970,7 @@ class flusher {
     write_tid_ts(end_tid, end);
     w_.raw(",\"dur_ns\":");
     w_.i64(end - calibration_.to_ns(o.start_ticks));
+    write_stats_ns(o);
     write_status(o);
     if (async) w_.raw(",\"async\":true");
     write_attrs_object(o, false);
@@ -4551,7 +5039,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":3,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":4,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -4656,6 +5144,11 @@ class flusher {
     }
     return buf[0] ? std::string(buf) : std::string("unknown");
   }
+
+  // ---- statistics spans (span_stats_lines.hpp) ----
+  void emit_span_stats(buffer_state& st, std::int64_t now);
+  void publish_clock_rate();
+  void crash_span_stats(buffer_state& st, signal_safe_writer& w);
 
   // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
@@ -4779,6 +5272,10 @@ class flusher {
     w_.u64(totals_.spans);
     w_.raw(",\"events\":");
     w_.u64(totals_.events);
+    if (totals_.stats_spans) {
+      w_.raw(",\"stats_spans\":");
+      w_.u64(totals_.stats_spans);
+    }
     w_.raw(",\"dropped\":{\"spans\":");
     w_.u64(totals_.dropped_spans);
     w_.raw(",\"events\":");
@@ -4843,6 +5340,7 @@ class flusher {
 
   std::atomic<std::uint64_t> thread_id_{0};
   std::atomic<int> activity_{activity_idle};
+  std::atomic<bool> clock_rate_published_{false};  // statistics spans can bucket their durations
   std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;
@@ -4965,6 +5463,7 @@ inline void flusher::crash_dump(int sig, const char* reason) {
     if (on_flusher && draining_ == &st && drain_pos_ > from) from = drain_pos_;
     crash_drain(st, from, w);
     crash_counters(st, w);
+    crash_span_stats(st, w);
     w.flush();
   }
   thread_buffer* b = nullptr;
@@ -4974,6 +5473,7 @@ inline void flusher::crash_dump(int sig, const char* reason) {
     st.buf = b;
     crash_drain(st, b->consumed.load(std::memory_order_acquire), w);
     crash_counters(st, w);
+    crash_span_stats(st, w);
   }
   w.raw("{\"event\":\"crash\",\"signal\":");
   w.i64(sig);
@@ -5526,6 +6026,8 @@ inline thread_buffer* reusable_ring(session_control& c) {
 inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.exited.store(false, std::memory_order_relaxed);
   b.current_span = 0;
+  b.stats_depth = b.stats_child_ticks = b.stats_outer = b.stats_direct_full = 0;
+  b.stats_owed_to = b.stats_owed_ticks = 0;
   b.tail_cache = b.consumed.load(std::memory_order_acquire);
   b.woken_at_tail = ~std::uint64_t{0};
   for (auto* counter : {&b.dropped_spans, &b.dropped_events, &b.dropped_metrics, &b.dropped_attrs,
@@ -5584,6 +6086,7 @@ inline thread_buffer* acquire_thread_ring() {
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
   ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
+  b->ns_per_tick.store(g_stats_ns_per_tick.load(std::memory_order_relaxed), std::memory_order_relaxed);
   b->holders.store(1, std::memory_order_relaxed);
   SPANLOG_CRASH_POINT("ring.register");
   tl_thread_ring = b;
@@ -5833,6 +6336,7 @@ inline void start_locked(session_control& c, options o) {
   c.last_run_id = files.run_id;
   SPANLOG_CRASH_POINT("start.before_launch");
   c.active->launch();
+  c.active->wait_for_clock_rate();
   set_flags_everywhere(flags, threshold);
   // On this thread, as the program's spans take its path; about 0.2 ms, once per start.
   c.active->take_overhead(measure_recorder_overhead());
@@ -5916,6 +6420,7 @@ inline std::string current_run_directory() {
 // An image is being unloaded: what it recorded is written, and nothing keeps a pointer into it.
 inline void forget_image(std::uintptr_t begin, std::uintptr_t end) {
   keep_counter_sites_of(begin, end);
+  keep_stats_sites_of(begin, end);
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->forget_image(begin, end);
@@ -5944,6 +6449,7 @@ struct process_hub {
   void (*start_default_session)();
   bool (*make_room)(thread_buffer&, std::uint64_t);
   std::uint32_t (*counter_slot_for)(const site&, counter_slot&);
+  stats_cell* (*stats_cell_for)(thread_buffer&, const site&, stats_slot&);
   bool (*start)(const options*);
   void (*flush)();
   void (*stop)();
@@ -5958,6 +6464,7 @@ inline constexpr process_hub this_image_hub{&acquire_thread_ring,
                                             &start_default_session,
                                             &make_room_in,
                                             &give_counter_slot,
+                                            &make_stats_cell,
                                             &start_run,
                                             &flush_run,
                                             &stop_run,
@@ -6165,6 +6672,10 @@ std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
   return hub().counter_slot_for(s, slot);
 }
 
+stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot) {
+  return hub().stats_cell_for(b, s, slot);
+}
+
 void describe_exception(const std::exception* e, char* out, std::size_t size) {
   detail::describe_exception("exception ", e, out, size);
 }
@@ -6240,6 +6751,8 @@ inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
   w.u64(totals_.spans);
   w.raw(",\"events\":");
   w.u64(totals_.events);
+  w.raw(",\"stats_spans\":");
+  w.u64(totals_.stats_spans);
   w.raw(",\"records\":");
   w.u64(totals_.records);
   w.raw(",\"dropped\":");
@@ -6295,6 +6808,53 @@ inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/run_summary.hpp ----
+// ---- begin spanlog/impl/span_stats_lines.hpp ----
+// The flusher's side of statistics spans (detail/span_stats.hpp): once per flush interval, per thread and
+// site whose histogram grew, one `span_stats` line of what it grew by; the crash handler writes the same
+// from the signal handler. And the clock rate the recording threads bucket durations with.
+#include <atomic>
+#include <cstdint>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
+  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+    open_record("{\"event\":\"span_stats\",\"name\":");
+    w_.raw(*quoted_name(s, s->name));
+    write_tid_ts(st.buf->tid, now);
+    totals_.stats_spans += write_stats_growth(w_, cell);
+    end_record();
+  });
+}
+
+// The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
+// image), and rings made later take it from g_stats_ns_per_tick.
+inline void flusher::publish_clock_rate() {
+  const double rate = calibration_.current_ns_per_tick();
+  g_stats_ns_per_tick.store(rate, std::memory_order_relaxed);
+  for (auto& st : states_) st.buf->ns_per_tick.store(rate, std::memory_order_relaxed);
+  clock_rate_published_.store(true, std::memory_order_release);
+}
+
+inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
+  const std::int64_t now = calibration_.to_ns(ticks());
+  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+    w.raw("{\"event\":\"span_stats\",\"name\":");
+    w.string(s->name);
+    w.raw(",\"tid\":");
+    w.u64(st.buf->tid);
+    w.raw(",\"ts\":");
+    w.i64(now);
+    write_stats_growth(w, cell);
+    w.raw("}\n");
+  });
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/span_stats_lines.hpp ----
 // ---- end spanlog/impl/implementation.hpp ----
 #endif
 // ---- end spanlog/spanlog.hpp ----

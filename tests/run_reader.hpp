@@ -33,11 +33,20 @@ struct span_record {
   bool is_phase = false;
   bool from_row = false;  // a row of a `spans` record
   int ends = 0;
+  std::int64_t stats_ns = 0;  // its direct statistics children's time (schema 1.4)
+};
+
+// A statistics-span name's `span_stats` lines summed (schema 1.4): buckets by lower bound.
+struct stats_totals {
+  std::uint64_t count = 0, total_ns = 0, self_ns = 0, lines = 0;
+  std::map<std::uint64_t, std::uint64_t> buckets;
+  std::map<std::uint64_t, std::uint64_t> count_by_tid;
 };
 
 struct run_contents {
   std::vector<std::string> kinds;  // "event" of every line, in order
   std::map<std::uint64_t, span_record> spans;
+  std::map<std::string, stats_totals> span_stats;
   std::map<std::string, std::int64_t> counter_int_sums;
   std::map<std::string, double> counter_sums;
   std::map<std::string, double> gauge_last;
@@ -237,6 +246,7 @@ inline run_contents read_run(const std::string& run_dir) {
       s.attrs_json = attrs();
       if (kind == "span") {
         s.dur_ns = i64("dur_ns");
+        if (e["stats_ns"].error() != simdjson::NO_SUCH_FIELD) s.stats_ns = i64("stats_ns");
         s.status = str("status");
         std::string_view m;
         if (!e["message"].get(m)) s.message = std::string(m);
@@ -256,6 +266,7 @@ inline run_contents read_run(const std::string& run_dir) {
         continue;
       }
       it->second.dur_ns = i64("dur_ns");
+      if (e["stats_ns"].error() != simdjson::NO_SUCH_FIELD) it->second.stats_ns = i64("stats_ns");
       it->second.status = str("status");
       std::string_view m;
       if (!e["message"].get(m)) it->second.message = std::string(m);
@@ -264,6 +275,34 @@ inline run_contents read_run(const std::string& run_dir) {
       ++it->second.ends;
       i64("ts");
       u64("tid");
+    } else if (kind == "span_stats") {
+      stats_totals& t = out.span_stats[str("name")];
+      const std::uint64_t tid = u64("tid");
+      i64("ts");
+      const std::uint64_t count = u64("count"), total = u64("total_ns"), self = u64("self_ns");
+      SCHEMA_CHECK(self <= total, line_no, "self_ns is at most total_ns: " << line);
+      dom::array buckets;
+      SCHEMA_CHECK(!e["buckets"].get(buckets), line_no, "span_stats needs buckets: " << line);
+      std::uint64_t in_buckets = 0, previous = 0;
+      bool first = true;
+      for (dom::element pair : buckets) {
+        dom::array lower_and_count;
+        std::uint64_t lower = 0, n = 0;
+        SCHEMA_CHECK(!pair.get(lower_and_count) && lower_and_count.size() == 2 &&
+                         !lower_and_count.at(0).get(lower) && !lower_and_count.at(1).get(n) && n > 0,
+                     line_no, "a bucket is [lower_ns, count > 0]: " << line);
+        SCHEMA_CHECK(first || lower > previous, line_no, "buckets ascend: " << line);
+        first = false;
+        previous = lower;
+        t.buckets[lower] += n;
+        in_buckets += n;
+      }
+      SCHEMA_CHECK(in_buckets == count, line_no, "the buckets' counts sum to count: " << line);
+      t.count += count;
+      t.total_ns += total;
+      t.self_ns += self;
+      t.count_by_tid[tid] += count;
+      ++t.lines;
     } else if (kind == "counter") {
       const std::string name = str("name");
       u64("tid");

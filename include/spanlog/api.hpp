@@ -9,6 +9,7 @@
 #include "config.hpp"
 #include "detail/recorder.hpp"
 #include "detail/slow_paths.hpp"
+#include "detail/stats_recorder.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 
@@ -274,6 +275,46 @@ void event(const char (&name)[N], const A&... attrs) {
       detail::count_dropped_event(*b, nullptr, name);
   }
 }
+
+// A statistics-mode span site with static storage, for stats_span: `static spanlog::stats_site
+// parse("parse");`
+class stats_site {
+ public:
+  template <std::size_t N>
+  constexpr explicit stats_site(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::span} {}
+
+ private:
+  friend class stats_span;
+  detail::site site_;
+  mutable detail::stats_slot slot_;
+};
+
+// A span over the enclosing scope, kept as statistics only (SPANLOG_SPAN_STATS): its thread's histogram for
+// the site counts it, with its duration and self time; no line of its own, no attributes, never dropped
+// (detail/span_stats.hpp). Ends on the thread that began it.
+class stats_span {
+ public:
+  stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) { begin(s, slot); }
+  explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
+  stats_span(const stats_span&) = delete;
+  stats_span& operator=(const stats_span&) = delete;
+  ~stats_span() {
+    if (cell_) detail::stats_span_end(*buffer_, *cell_, start_, saved_);
+  }
+  bool recorded() const { return cell_ != nullptr; }
+
+ private:
+  SPANLOG_ALWAYS_INLINE void begin(const detail::site& s, detail::stats_slot& slot) {
+    cell_ = nullptr;
+    if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot)))
+      start_ = detail::stats_span_begin(*buffer_, saved_);
+  }
+
+  detail::thread_buffer* buffer_;
+  detail::stats_cell* cell_;
+  std::uint64_t start_;
+  detail::stats_frame saved_;
+};
 
 // A monotonic counter with static storage: `static spanlog::counter bytes("bytes.parsed"); bytes.add(n);`
 class counter {

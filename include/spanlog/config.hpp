@@ -36,18 +36,26 @@
 #define SPANLOG_COUNTER_SLOTS 256
 #endif
 
+// Statistics-mode span call sites (SPANLOG_SPAN_STATS). Each site a thread uses costs that thread about 18 KB
+// of histogram, allocated on the site's first span there. Spans of sites beyond it are counted as dropped.
+#ifndef SPANLOG_STATS_SLOTS
+#define SPANLOG_STATS_SLOTS 64
+#endif
+
 #define SPANLOG_VERSION_MAJOR 0
 #define SPANLOG_VERSION_MINOR 1
 #define SPANLOG_VERSION_PATCH 0
 #define SPANLOG_VERSION_STRING "0.1.0"
 
-// The record layout depends on the clock, the string and attribute limits and the counter slots: they go into
+// The record layout depends on the clock, the string and attribute limits and the counter and statistics
+// slots: they go into
 // the inline namespace's name, so translation units built with different settings fail to link instead of
 // misreading each other's rings.
-#define SPANLOG_ABI_CAT2(a, b, c, d) v0_##a##_##b##_##c##_##d
-#define SPANLOG_ABI_CAT(a, b, c, d) SPANLOG_ABI_CAT2(a, b, c, d)
-#define SPANLOG_ABI_NAMESPACE \
-  SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS, SPANLOG_COUNTER_SLOTS)
+#define SPANLOG_ABI_CAT2(a, b, c, d, e) v0_##a##_##b##_##c##_##d##_##e
+#define SPANLOG_ABI_CAT(a, b, c, d, e) SPANLOG_ABI_CAT2(a, b, c, d, e)
+#define SPANLOG_ABI_NAMESPACE                                                                          \
+  SPANLOG_ABI_CAT(SPANLOG_USE_TSC, SPANLOG_MAX_STRING_BYTES, SPANLOG_MAX_ATTRS, SPANLOG_COUNTER_SLOTS, \
+                  SPANLOG_STATS_SLOTS)
 
 // Every symbol is local to the executable or shared library it is compiled into, whatever visibility the
 // build chooses: images never bind to each other's copies by accident (half of one and half of another), and

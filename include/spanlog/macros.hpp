@@ -44,6 +44,15 @@
   ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
                                                         SPANLOG_CAT(spanlog_site_, id))
 
+// SPANLOG_SPAN_STATS("name"): a span over the enclosing scope, kept as statistics only (per-thread histograms
+// written once per flush interval, api.hpp's stats_span), for paths too hot for a record per span.
+#define SPANLOG_SPAN_STATS(name) SPANLOG_SPAN_STATS_(__COUNTER__, name)
+#define SPANLOG_SPAN_STATS_(id, name)                                  \
+  SPANLOG_SITE_(id, name, span);                                       \
+  static ::spanlog::detail::stats_slot SPANLOG_CAT(spanlog_slot_, id); \
+  ::spanlog::stats_span SPANLOG_CAT(spanlog_span_, id)(                \
+      ::spanlog::detail::site_token{}, SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id))
+
 // SPANLOG_PHASE("name"): a phase of the whole run, over the enclosing scope.
 #define SPANLOG_PHASE(name) SPANLOG_PHASE_(__COUNTER__, name)
 #define SPANLOG_PHASE_(id, name)                                                   \
@@ -124,6 +133,7 @@
   SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
 #define SPANLOG_SPAN_FN() static_cast<void>(0)
 #define SPANLOG_PHASE(name) SPANLOG_CHECK_NAME_(name)
+#define SPANLOG_SPAN_STATS(name) SPANLOG_CHECK_NAME_(name)
 #define SPANLOG_SPAN_SET(...) static_cast<void>(sizeof(::spanlog::detail::check_attrs(__VA_ARGS__)))
 #define SPANLOG_SPAN_ERROR(message) SPANLOG_CHECK_TEXT_(message)
 #define SPANLOG_EVENT(...)                                                  \

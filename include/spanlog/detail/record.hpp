@@ -54,6 +54,8 @@ enum class extended_op : std::uint8_t {
   async_begin,  // arg = caller's id, arg2 = name pointer: a span that may end on any thread
   async_end,    // arg = caller's id; attributes
   thread_name,  // one string attribute
+  // arg = span id, arg2 = ticks: time the span's direct statistics-mode children took (detail/span_stats.hpp)
+  stats_children,
 };
 
 // extended_header::flags

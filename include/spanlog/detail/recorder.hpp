@@ -34,7 +34,8 @@ inline thread_local thread_buffer* tl_buffer = nullptr;
 inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
 inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
-SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
+// `sampled`: spans may be left out by sampling (statistics spans are not: their counts are exact).
+SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
   std::uint32_t f = g_flags.load(std::memory_order_acquire);
   if (f & flag_never_started) {
     slow::start_default_session();
@@ -52,7 +53,7 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind) {
     b = slow::attach_current_thread(tl_thread_exiting);
     if (!b) return nullptr;
   }
-  if (kind == flag_spans && (f & flag_sampling)) {
+  if (kind == flag_spans && sampled && (f & flag_sampling)) {
     // xorshift64: a sampling decision that needs no shared state.
     std::uint64_t x = b->sample_state;
     x ^= x << 13;
@@ -100,6 +101,26 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || slow::make_room(b, need);
 }
 
+// A full span began at `t` while a statistics span is open: the innermost one's direct child (its parent is
+// the full span the statistics span sits in) takes its time from that statistics span's self time.
+SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+  if (b.current_span != b.stats_outer) return;
+  b.stats_direct_full = seq;
+  b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
+}
+
+inline bool write_stats_owed(thread_buffer& b);
+
+// The full span `seq` ends at `t`, and is a statistics span's direct child, or is owed the time of its direct
+// statistics children (which go before its end, for the flusher to write with it).
+SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+  if (seq == b.stats_direct_full) {
+    b.stats_child_ticks += t;
+    b.stats_direct_full = 0;
+  }
+  if (seq == b.stats_owed_to) write_stats_owed(b);
+}
+
 // Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
 // span_end must not be called). Every field is read before the record is stored and written after it: the
 // store may alias them, and would force reloads.
@@ -113,20 +134,26 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   const std::uint64_t head = b.head;
   const std::uint64_t mask = b.mask;
   const std::uint64_t seq = b.span_seq + 1;
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, ticks()};
+  const std::uint64_t t = ticks();
+  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, t};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
   b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
   b.span_seq = seq;
   b.publish_at(head + sizeof r);
+  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
   // seq starts at 1: the caller need not test for a drop.
   if (seq == 0) SPANLOG_UNREACHABLE();
   return seq;
 }
 
 // The end names no site: it ends the thread's innermost open span, whose begin named it.
+// The thread's current_span is the ending span's number.
 SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
-  const record_header r{tag_span_end, ticks()};
+  const std::uint64_t t = ticks();
+  const std::uint64_t seq = b.current_span;
+  if (SPANLOG_UNLIKELY(seq == b.stats_direct_full || seq == b.stats_owed_to)) stats_see_full_end(b, seq, t);
+  const record_header r{tag_span_end, t};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
@@ -163,12 +190,26 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
 template <class... A>
 std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
-  if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags,
-                      ticks(), true, attrs...)) {
+  const std::uint64_t t = ticks();
+  if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags, t,
+                      true, attrs...)) {
     count_dropped_span(b, s, name);
     return 0;
   }
-  return ++b.span_seq;
+  const std::uint64_t seq = ++b.span_seq;
+  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
+  return seq;
+}
+
+// The time owed to a full span goes into the ring as a record of its own; false when it found no room
+// (counted with the attributes lost).
+inline bool write_stats_owed(thread_buffer& b) {
+  const bool written = write_extended(b, nullptr, extended_op::stats_children, b.span_id(b.stats_owed_to),
+                                      b.stats_owed_ticks, 0, ticks(), false);
+  if (!written) thread_buffer::count(b.dropped_attrs);
+  b.stats_owed_to = 0;
+  b.stats_owed_ticks = 0;
+  return written;
 }
 
 SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {

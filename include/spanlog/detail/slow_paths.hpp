@@ -18,6 +18,8 @@ namespace detail {
 struct thread_buffer;
 struct site;
 struct counter_slot;
+struct stats_slot;
+struct stats_cell;
 
 namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 // The calling thread's ring, made or found on its first record (late: after its thread_local objects began
@@ -28,6 +30,9 @@ void start_default_session();
 bool make_room(thread_buffer& b, std::uint64_t need);
 // The site's counter slot number, given on its first add; 0 when every slot is taken.
 std::uint32_t counter_slot_for(const site& s, counter_slot& slot);
+// The thread's histogram for a statistics-span site, made on the site's first span on the thread; nullptr
+// when every slot is taken or memory ran out.
+stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot);
 
 // "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
 void describe_exception(const std::exception* e, char* out, std::size_t size);

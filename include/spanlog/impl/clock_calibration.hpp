@@ -135,13 +135,17 @@ struct clock_calibration {
     measured = true;
   }
 
-  // Called each cycle: once 50 ms have passed, switches to the rate measured over them.
-  void refine_if_due() {
+  // Called each cycle: once 50 ms have passed, switches to the rate measured over them. Returns whether it
+  // did.
+  bool refine_if_due() {
 #if SPANLOG_USE_TSC
-    if (refined || steady_ns() < anchor_steady_ns + calibration_refined_ns) return;
+    if (refined || steady_ns() < anchor_steady_ns + calibration_refined_ns) return false;
     const double rate = rate_since_anchor();
     refine_at(ticks(), rate);
     process_rate().store(rate, std::memory_order_release);
+    return true;
+#else
+    return false;
 #endif
   }
 

@@ -84,6 +84,7 @@ inline void flusher::crash_dump(int sig, const char* reason) {
     if (on_flusher && draining_ == &st && drain_pos_ > from) from = drain_pos_;
     crash_drain(st, from, w);
     crash_counters(st, w);
+    crash_span_stats(st, w);
     w.flush();
   }
   thread_buffer* b = nullptr;
@@ -93,6 +94,7 @@ inline void flusher::crash_dump(int sig, const char* reason) {
     st.buf = b;
     crash_drain(st, b->consumed.load(std::memory_order_acquire), w);
     crash_counters(st, w);
+    crash_span_stats(st, w);
   }
   w.raw("{\"event\":\"crash\",\"signal\":");
   w.i64(sig);

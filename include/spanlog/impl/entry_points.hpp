@@ -34,6 +34,10 @@ std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
   return hub().counter_slot_for(s, slot);
 }
 
+stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot) {
+  return hub().stats_cell_for(b, s, slot);
+}
+
 void describe_exception(const std::exception* e, char* out, std::size_t size) {
   detail::describe_exception("exception ", e, out, size);
 }

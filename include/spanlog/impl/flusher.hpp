@@ -45,6 +45,8 @@
 #include "runtime_constants.hpp"
 #include "signal_safe_writer.hpp"
 #include "span_rows.hpp"
+#include "stats_growth.hpp"
+#include "stats_sites.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -61,6 +63,7 @@ struct run_totals {
   std::uint64_t orphan_ends = 0;        // ends of spans begun before this run started
   std::uint64_t rings_grown = 0;        // doublings of rings whose threads outran the flusher
   std::uint64_t largest_ring = 0;       // bytes of the largest ring grown to (0: none grew)
+  std::uint64_t stats_spans = 0;        // spans kept as statistics (span_stats lines)
 };
 
 struct phase_info {
@@ -116,6 +119,14 @@ class flusher {
     if (fd_ >= 0) ::close(fd_);
   }
 
+  // Statistics spans bucket their durations with the clock's rate: the run records once it is known (2 ms
+  // into a process's first run, at once in later ones). Bounded, for a flusher held by a crash.
+  void wait_for_clock_rate() const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(clock_rate_wait_ms);
+    while (!clock_rate_published_.load(std::memory_order_acquire) &&
+           std::chrono::steady_clock::now() < give_up)
+      std::this_thread::yield();
+  }
   // The thread that starts the run says where it is written as it gets there. Until the file is open, a crash
   // handler makes the directory and the file itself (crash_dump.hpp).
   void run_directory_made(const std::string& run_dir, const std::string& run_id) {
@@ -196,13 +207,15 @@ class flusher {
     bool start_written = false;
     bool is_phase = false;
     bool error = false;
-    std::string end_attrs;   // "k":v members set while open
+    std::uint64_t stats_ticks = 0;  // what its direct statistics children took (extended_op::stats_children)
+    std::string end_attrs;          // "k":v members set while open
     std::string otlp_attrs;  // the same and the start's as OTLP attributes, when the OTLP file is written
     std::string message;
     void reset() {
       start_attrs = nullptr;
       start_attr_count = 0;
       start_written = is_phase = error = false;
+      stats_ticks = 0;
       end_attrs.clear();
       otlp_attrs.clear();
       message.clear();
@@ -285,6 +298,9 @@ class flusher {
         st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
       }
     }
+    if (carried) between_runs_.dropped_spans += take_stats_between_runs(*b);
+    if (clock_rate_published_.load(std::memory_order_relaxed))
+      b->ns_per_tick.store(calibration_.current_ns_per_tick(), std::memory_order_relaxed);
     st.thread_index = threads_.size();
     threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
     states_.push_back(std::move(st));
@@ -335,6 +351,7 @@ class flusher {
     SPANLOG_CRASH_POINT("flusher.started");
     if (!begin_work()) park();
     calibration_.measure_initial_rate([this] { park_if_crashing(); });
+    publish_clock_rate();
     write_overhead_when_taken();
     write_header();
     for (auto& st : states_) write_thread_record(st, st.buf->initial_name, false);
@@ -371,7 +388,7 @@ class flusher {
         flushing = flush_ticket > flush_done_;
       }
       if (!begin_work()) park();
-      calibration_.refine_if_due();
+      if (calibration_.refine_if_due()) publish_clock_rate();
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
@@ -608,6 +625,9 @@ class flusher {
         }
         break;
       }
+      case extended_op::stats_children:
+        if (open_span* o = find_open(st, x.arg)) o->stats_ticks += x.arg2;
+        break;
       case extended_op::async_begin:
         begin_async(st, t, x, attrs);
         break;
@@ -792,6 +812,7 @@ class flusher {
   }
 
   void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
+    emit_span_stats(st, now);
     take_counter_growth(*st.buf,
                         [&](const site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
     for (auto& m : st.metrics) {
@@ -955,7 +976,7 @@ class flusher {
   }
 
   bool fits_a_row(const buffer_state& st, const open_span& o) const {
-    return opts_.span_rows && !o.start_written && !o.is_phase && !o.error &&
+    return opts_.span_rows && !o.start_written && !o.is_phase && !o.error && !o.stats_ticks &&
            span_rows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
   }
 
@@ -1016,6 +1037,15 @@ class flusher {
     w_.raw('}');
   }
 
+  // The time of the span's direct statistics children, which the file does not show: the reader takes it
+  // from the span's self time.
+  void write_stats_ns(const open_span& o) {
+    if (!o.stats_ticks) return;
+    w_.raw(",\"stats_ns\":");
+    w_.u64(
+        static_cast<std::uint64_t>(static_cast<double>(o.stats_ticks) * calibration_.current_ns_per_tick()));
+  }
+
   void write_status(const open_span& o) {
     if (!o.error) return w_.raw(",\"status\":\"ok\"");
     w_.raw(",\"status\":\"error\"");
@@ -1031,6 +1061,7 @@ class flusher {
     write_span_identity("{\"event\":\"span\",\"span_id\":", o, tid);
     w_.raw(",\"dur_ns\":");
     w_.i64(calibration_.to_ns(end_ticks) - start);
+    write_stats_ns(o);
     write_status(o);
     if (o.is_phase) w_.raw(",\"kind\":\"phase\"");
     if (async) {
@@ -1086,6 +1117,7 @@ class flusher {
     write_tid_ts(end_tid, end);
     w_.raw(",\"dur_ns\":");
     w_.i64(end - calibration_.to_ns(o.start_ticks));
+    write_stats_ns(o);
     write_status(o);
     if (async) w_.raw(",\"async\":true");
     write_attrs_object(o, false);
@@ -1154,7 +1186,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":3,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":4,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -1259,6 +1291,11 @@ class flusher {
     }
     return buf[0] ? std::string(buf) : std::string("unknown");
   }
+
+  // ---- statistics spans (span_stats_lines.hpp) ----
+  void emit_span_stats(buffer_state& st, std::int64_t now);
+  void publish_clock_rate();
+  void crash_span_stats(buffer_state& st, signal_safe_writer& w);
 
   // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
@@ -1382,6 +1419,10 @@ class flusher {
     w_.u64(totals_.spans);
     w_.raw(",\"events\":");
     w_.u64(totals_.events);
+    if (totals_.stats_spans) {
+      w_.raw(",\"stats_spans\":");
+      w_.u64(totals_.stats_spans);
+    }
     w_.raw(",\"dropped\":{\"spans\":");
     w_.u64(totals_.dropped_spans);
     w_.raw(",\"events\":");
@@ -1446,6 +1487,7 @@ class flusher {
 
   std::atomic<std::uint64_t> thread_id_{0};
   std::atomic<int> activity_{activity_idle};
+  std::atomic<bool> clock_rate_published_{false};  // statistics spans can bucket their durations
   std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;

@@ -4,3 +4,4 @@
 #pragma once
 #include "entry_points.hpp"
 #include "run_summary.hpp"
+#include "span_stats_lines.hpp"

@@ -28,6 +28,7 @@
 #include "counter_sites.hpp"
 #include "image_registry.hpp"
 #include "session.hpp"
+#include "stats_sites.hpp"
 #include "thread_rings.hpp"
 
 #define SPANLOG_STRINGIFY_(x) #x
@@ -49,6 +50,7 @@ struct process_hub {
   void (*start_default_session)();
   bool (*make_room)(thread_buffer&, std::uint64_t);
   std::uint32_t (*counter_slot_for)(const site&, counter_slot&);
+  stats_cell* (*stats_cell_for)(thread_buffer&, const site&, stats_slot&);
   bool (*start)(const options*);
   void (*flush)();
   void (*stop)();
@@ -63,6 +65,7 @@ inline constexpr process_hub this_image_hub{&acquire_thread_ring,
                                             &start_default_session,
                                             &make_room_in,
                                             &give_counter_slot,
+                                            &make_stats_cell,
                                             &start_run,
                                             &flush_run,
                                             &stop_run,

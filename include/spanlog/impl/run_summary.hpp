@@ -48,6 +48,8 @@ inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
   w.u64(totals_.spans);
   w.raw(",\"events\":");
   w.u64(totals_.events);
+  w.raw(",\"stats_spans\":");
+  w.u64(totals_.stats_spans);
   w.raw(",\"records\":");
   w.u64(totals_.records);
   w.raw(",\"dropped\":");

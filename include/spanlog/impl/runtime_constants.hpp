@@ -39,6 +39,8 @@ constexpr long block_wait_ns = 1000000;
 // that does not answer takes that long.
 constexpr long crash_poll_us = 20;
 constexpr int crash_wait_for_flusher_ms = 2000;
+// How long a start waits for the flusher to know the clock's rate (about 2 ms in a process's first run).
+constexpr int clock_rate_wait_ms = 100;
 // Another thread that crashes while the crash handler writes waits this long at most for it to end the
 // process with the first signal, then ends it with its own.
 constexpr int crash_wait_for_first_handler_ms = 10000;

@@ -214,6 +214,7 @@ inline void start_locked(session_control& c, options o) {
   c.last_run_id = files.run_id;
   SPANLOG_CRASH_POINT("start.before_launch");
   c.active->launch();
+  c.active->wait_for_clock_rate();
   set_flags_everywhere(flags, threshold);
   // On this thread, as the program's spans take its path; about 0.2 ms, once per start.
   c.active->take_overhead(measure_recorder_overhead());
@@ -297,6 +298,7 @@ inline std::string current_run_directory() {
 // An image is being unloaded: what it recorded is written, and nothing keeps a pointer into it.
 inline void forget_image(std::uintptr_t begin, std::uintptr_t end) {
   keep_counter_sites_of(begin, end);
+  keep_stats_sites_of(begin, end);
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->forget_image(begin, end);

@@ -1,0 +1,52 @@
+// The flusher's side of statistics spans (detail/span_stats.hpp): once per flush interval, per thread and
+// site whose histogram grew, one `span_stats` line of what it grew by; the crash handler writes the same
+// from the signal handler. And the clock rate the recording threads bucket durations with.
+#pragma once
+#include <atomic>
+#include <cstdint>
+
+#include "../config.hpp"
+#include "../detail/span_stats.hpp"
+#include "flusher.hpp"
+#include "signal_safe_writer.hpp"
+#include "stats_growth.hpp"
+#include "stats_sites.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
+  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+    open_record("{\"event\":\"span_stats\",\"name\":");
+    w_.raw(*quoted_name(s, s->name));
+    write_tid_ts(st.buf->tid, now);
+    totals_.stats_spans += write_stats_growth(w_, cell);
+    end_record();
+  });
+}
+
+// The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
+// image), and rings made later take it from g_stats_ns_per_tick.
+inline void flusher::publish_clock_rate() {
+  const double rate = calibration_.current_ns_per_tick();
+  g_stats_ns_per_tick.store(rate, std::memory_order_relaxed);
+  for (auto& st : states_) st.buf->ns_per_tick.store(rate, std::memory_order_relaxed);
+  clock_rate_published_.store(true, std::memory_order_release);
+}
+
+inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
+  const std::int64_t now = calibration_.to_ns(ticks());
+  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+    w.raw("{\"event\":\"span_stats\",\"name\":");
+    w.string(s->name);
+    w.raw(",\"tid\":");
+    w.u64(st.buf->tid);
+    w.raw(",\"ts\":");
+    w.i64(now);
+    write_stats_growth(w, cell);
+    w.raw("}\n");
+  });
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

@@ -1,0 +1,85 @@
+// What a thread's statistics-span histograms (detail/span_stats.hpp) grew by since the flusher last took
+// it: written as a `span_stats` line's figures by the flusher and by the crash handler, or counted as lost
+// for spans that ended between runs.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "../config.hpp"
+#include "../detail/span_stats.hpp"
+#include "../detail/thread_buffer.hpp"
+#include "stats_sites.hpp"
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// ,"total_ns":…,"self_ns":…,"buckets":[[lower_ns,count],…],"count":N for what the cell grew by since it was
+// last taken, and takes it; returns N. The count comes last, as the sum of the buckets written, so the line
+// agrees with itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
+template <class Writer>
+std::uint64_t write_stats_growth(Writer& w, stats_cell& cell) {
+  // Self time first: a span adds its total before its self time, so the total read after covers it, and a
+  // line's self time never exceeds its total (what does waits for the next line).
+  const std::uint64_t self = cell.self_ns.load(std::memory_order_relaxed);
+  const std::uint64_t total = cell.total_ns.load(std::memory_order_relaxed);
+  const std::uint64_t total_grown = total - cell.reported_total_ns;
+  const std::uint64_t self_grown = std::min(self - cell.reported_self_ns, total_grown);
+  w.raw(",\"total_ns\":");
+  w.u64(total_grown);
+  w.raw(",\"self_ns\":");
+  w.u64(self_grown);
+  cell.reported_total_ns = total;
+  cell.reported_self_ns += self_grown;
+  w.raw(",\"buckets\":[");
+  std::uint64_t count = 0;
+  for (std::size_t i = 0; i < stats_bucket_count; ++i) {
+    const std::uint32_t now = cell.buckets[i].load(std::memory_order_relaxed);
+    const std::uint32_t grown = now - cell.reported_buckets[i];
+    if (!grown) continue;
+    w.raw(count ? ",[" : "[");
+    w.u64(stats_bucket_lower_bound(i));
+    w.raw(',');
+    w.u64(grown);
+    w.raw(']');
+    cell.reported_buckets[i] = now;
+    count += grown;
+  }
+  w.raw("],\"count\":");
+  w.u64(count);
+  return count;
+}
+
+// Calls grew(site, cell) for each statistics site of the ring whose histogram has spans not yet taken.
+template <class Grew>
+void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
+  const std::uint32_t used = stats_slots_in_use();
+  for (std::uint32_t i = 1; i < used; ++i) {
+    stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
+    if (!cell) continue;
+    const std::uint64_t spans = cell->spans.load(std::memory_order_relaxed);
+    if (spans == cell->reported_spans) continue;
+    const site* s = g_stats_sites[i].load(std::memory_order_acquire);
+    if (!s) continue;  // its number is being given this instant: taken next time
+    cell->reported_spans = spans;
+    grew(s, *cell);
+  }
+}
+
+// Spans a thread ended in statistics while no run was active belong to no run: counted as dropped then.
+inline std::uint64_t take_stats_between_runs(thread_buffer& b) {
+  std::uint64_t lost = 0;
+  for_each_grown_stats_cell(b, [&](const site*, stats_cell& cell) {
+    struct counting_writer {
+      void raw(const char*) {}
+      void raw(char) {}
+      void u64(std::uint64_t) {}
+    } nowhere;
+    lost += write_stats_growth(nowhere, cell);
+  });
+  return lost;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE

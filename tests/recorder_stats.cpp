@@ -1,0 +1,278 @@
+// Statistics-mode spans (SPANLOG_SPAN_STATS): their counts and percentiles agree with the same spans recorded
+// in full, their self time is right however they nest with full spans, and neither a thread's exit, nor
+// sampling, nor a crash loses one.
+#include <doctest/doctest.h>
+// This program compiles the implementation itself: a crash test resets its handlers in a forked child.
+#define SPANLOG_IMPLEMENTATION
+#include <sys/wait.h>
+#include <unistd.h>
+#include <spanlog/options.hpp>
+#include <spanlog/spanlog.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "run_options.hpp"
+#include "run_reader.hpp"
+
+using test_support::read_run;
+using test_support::run_contents;
+using test_support::stats_totals;
+
+namespace {
+
+void spin_for(std::chrono::nanoseconds how_long) {
+  const auto until = std::chrono::steady_clock::now() + how_long;
+  while (std::chrono::steady_clock::now() < until) {
+  }
+}
+
+std::chrono::microseconds varied_us(int i) {
+  return std::chrono::microseconds(20 + (i * 37) % 97);
+}
+
+// The reader's nearest-rank percentile over a statistics name's buckets, each bucket standing for its
+// midpoint (tools/reader/histogram.hpp).
+double stats_percentile(const stats_totals& t, double q) {
+  const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(t.count)));
+  std::uint64_t seen = 0;
+  for (const auto& [lower, n] : t.buckets) {
+    seen += n;
+    if (seen < std::max<std::uint64_t>(rank, 1)) continue;
+    if (lower < 128) return static_cast<double>(lower);
+    const int exponent = 63 - __builtin_clzll(lower);
+    const double width = std::ldexp(1.0, exponent - 6);
+    return static_cast<double>(lower) + (width - 1) / 2;
+  }
+  return 0;
+}
+
+double exact_percentile(std::vector<std::int64_t> values, double q) {
+  std::sort(values.begin(), values.end());
+  const auto rank = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+  return static_cast<double>(values[std::max<std::size_t>(rank, 1) - 1]);
+}
+
+std::vector<std::int64_t> durations_named(const run_contents& run, const std::string& name) {
+  std::vector<std::int64_t> out;
+  for (const auto& [id, s] : run.spans)
+    if (s.name == name) out.push_back(s.dur_ns);
+  return out;
+}
+
+std::int64_t sum_of(const std::vector<std::int64_t>& values) {
+  std::int64_t sum = 0;
+  for (std::int64_t v : values) sum += v;
+  return sum;
+}
+
+// Within `relative` of `expected`, or `slack_ns` (what the instrumentation between the two adds).
+void check_near(double actual, double expected, double relative, double slack_ns, const char* what) {
+  INFO(what << ": " << actual << " against " << expected);
+  CHECK(std::abs(actual - expected) <= relative * expected + slack_ns);
+}
+
+}  // namespace
+
+TEST_CASE("statistics spans: exact counts, and percentiles within 1% of the same spans recorded in full") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_support::run_options(dir, "agree")));
+  constexpr int spans = 400;
+  for (int i = 0; i < spans; ++i) {
+    // The same scope twice: the statistics span also holds the full span's begin and end (tens of ns).
+    SPANLOG_SPAN_STATS("work.stats");
+    SPANLOG_SPAN("work.full");
+    spin_for(varied_us(i));
+  }
+  spanlog::stop();
+  const run_contents run = read_run(dir + "/agree");
+  REQUIRE(run.schema_errors == 0);
+  REQUIRE(run.span_stats.count("work.stats"));
+  const stats_totals& stats = run.span_stats.at("work.stats");
+  const std::vector<std::int64_t> full = durations_named(run, "work.full");
+  REQUIRE(full.size() == spans);
+  CHECK(stats.count == spans);
+  CHECK(run.span_stats.count("work.full") == 0);
+  for (const auto& [id, s] : run.spans) CHECK(s.name != "work.stats");  // no line of its own
+  for (double q : {0.5, 0.9, 0.99, 1.0})
+    check_near(stats_percentile(stats, q), exact_percentile(full, q), 0.01, 300, "a percentile");
+  check_near(static_cast<double>(stats.total_ns), static_cast<double>(sum_of(full)), 0.005, 300.0 * spans,
+             "the total");
+  CHECK(stats.self_ns <= stats.total_ns / 50);  // the full child takes all but the instrumentation
+  CHECK(run.footer.find("\"stats_spans\":400") != std::string::npos);
+}
+
+TEST_CASE("statistics spans: self time is right with statistics and full spans nested in each other") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_support::run_options(dir, "nesting")));
+  constexpr int rounds = 150;
+  using std::chrono::microseconds;
+  for (int i = 0; i < rounds; ++i) {
+    SPANLOG_SPAN("root.full");
+    SPANLOG_SPAN_STATS("outer.stats");
+    spin_for(microseconds(30));
+    {
+      SPANLOG_SPAN("middle.full");
+      spin_for(microseconds(20));
+      SPANLOG_SPAN_STATS("inner.stats");
+      spin_for(microseconds(25));
+    }
+    {
+      SPANLOG_SPAN_STATS("side.stats");
+      spin_for(microseconds(15));
+    }
+  }
+  spanlog::stop();
+  const run_contents run = read_run(dir + "/nesting");
+  REQUIRE(run.schema_errors == 0);
+  for (const char* name : {"outer.stats", "inner.stats", "side.stats"}) {
+    REQUIRE_MESSAGE(run.span_stats.count(name), name);
+    CHECK(run.span_stats.at(name).count == rounds);
+  }
+  const stats_totals& outer = run.span_stats.at("outer.stats");
+  const stats_totals& inner = run.span_stats.at("inner.stats");
+  const stats_totals& side = run.span_stats.at("side.stats");
+  std::int64_t middle_total = 0, middle_stats_ns = 0, root_stats_ns = 0;
+  for (const auto& [id, s] : run.spans) {
+    if (s.name == "middle.full") middle_total += s.dur_ns, middle_stats_ns += s.stats_ns;
+    if (s.name == "root.full") root_stats_ns += s.stats_ns;
+    if (s.name == "middle.full" || s.name == "root.full") CHECK_FALSE(s.from_row);  // rows carry no stats_ns
+  }
+  const double slack = 2000.0 * rounds;  // the instrumentation inside each span, generously
+  // Statistics children with no full span between come off the parent's self time, and so does a direct
+  // full child; a statistics span inside that full child does not (the full child's time holds it).
+  check_near(static_cast<double>(outer.self_ns),
+             static_cast<double>(outer.total_ns) - static_cast<double>(middle_total) -
+                 static_cast<double>(side.total_ns),
+             0.01, slack, "outer.stats's self time");
+  check_near(static_cast<double>(outer.self_ns), 30e3 * rounds, 0.05, slack, "outer.stats's own 30 us");
+  CHECK(inner.self_ns == inner.total_ns);
+  CHECK(side.self_ns == side.total_ns);
+  // A full span is told what its direct statistics children took, which the file does not show otherwise.
+  check_near(static_cast<double>(middle_stats_ns), static_cast<double>(inner.total_ns), 0.01, slack,
+             "middle.full's stats_ns");
+  check_near(static_cast<double>(root_stats_ns), static_cast<double>(outer.total_ns), 0.01, slack,
+             "root.full's stats_ns");
+}
+
+TEST_CASE(
+    "statistics spans: a thread that exits keeps every span, and its ring's next thread starts afresh") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(test_support::run_options(dir, "exits")));
+  constexpr int threads = 4, per_thread = 1000;
+  for (int t = 0; t < threads; ++t) {
+    std::thread worker([t] {
+      for (int i = 0; i < per_thread + t; ++i) {
+        SPANLOG_SPAN_STATS("worker.stats");
+      }
+    });
+    worker.join();  // one after the other: each new thread may take the ring the last one left
+  }
+  spanlog::stop();
+  const run_contents run = read_run(dir + "/exits");
+  REQUIRE(run.schema_errors == 0);
+  REQUIRE(run.span_stats.count("worker.stats"));
+  const stats_totals& stats = run.span_stats.at("worker.stats");
+  CHECK(stats.count == threads * per_thread + 0 + 1 + 2 + 3);
+  std::vector<std::uint64_t> per_tid;
+  for (const auto& [tid, n] : stats.count_by_tid) per_tid.push_back(n);
+  std::sort(per_tid.begin(), per_tid.end());
+  CHECK(per_tid == std::vector<std::uint64_t>{per_thread, per_thread + 1, per_thread + 2, per_thread + 3});
+}
+
+TEST_CASE("statistics spans are exact under sampling, which leaves out full spans only") {
+  const std::string dir = test_support::make_temp_dir();
+  spanlog::options o = test_support::run_options(dir, "sampled");
+  o.sample = 0.25;
+  REQUIRE(spanlog::start(o));
+  constexpr int spans = 4000;
+  for (int i = 0; i < spans; ++i) {
+    SPANLOG_SPAN_STATS("always.stats");
+    SPANLOG_SPAN("sometimes.full");
+  }
+  spanlog::stop();
+  const run_contents run = read_run(dir + "/sampled");
+  REQUIRE(run.schema_errors == 0);
+  REQUIRE(run.span_stats.count("always.stats"));
+  CHECK(run.span_stats.at("always.stats").count == spans);
+  CHECK(durations_named(run, "sometimes.full").size() < spans / 2);
+}
+
+namespace {
+
+template <int N>
+void distinct_site() {
+  SPANLOG_SPAN_STATS("many.sites");
+}
+
+template <int... N>
+void every_site(std::integer_sequence<int, N...>) {
+  (distinct_site<N>(), ...);
+}
+
+// In a forked child: its handlers start from the default action (doctest's are below spanlog's here).
+void install_fresh_crash_handlers() {
+  for (int sig : spanlog::detail::crash_signals) ::signal(sig, SIG_DFL);
+  spanlog::detail::g_crash_handlers_installed = false;
+}
+
+int wait_for(pid_t pid) {
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return status;
+}
+
+}  // namespace
+
+TEST_CASE("statistics spans: a crash writes what the histograms hold") {
+  const std::string dir = test_support::make_temp_dir();
+  constexpr int before_crash = 300;
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    install_fresh_crash_handlers();
+    spanlog::options o = test_support::run_options(dir, "crash");
+    o.flush_interval = std::chrono::milliseconds(60000);  // nothing is written before the crash
+    spanlog::start(o);
+    for (int i = 0; i < before_crash; ++i) {
+      SPANLOG_SPAN_STATS("crash.stats");
+    }
+    std::abort();
+  }
+  const int status = wait_for(pid);
+  CHECK(WIFSIGNALED(status));
+  const run_contents run = read_run(dir + "/crash");
+  REQUIRE(run.schema_errors == 0);
+  CHECK(run.crash_signal == SIGABRT);
+  REQUIRE(run.span_stats.count("crash.stats"));
+  CHECK(run.span_stats.at("crash.stats").count == before_crash);
+}
+
+TEST_CASE("statistics spans past the slots are counted as dropped spans, by name") {
+  const std::string dir = test_support::make_temp_dir();
+  constexpr int sites = SPANLOG_STATS_SLOTS + 6;
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    spanlog::start(test_support::run_options(dir, "slots"));
+    every_site(std::make_integer_sequence<int, sites>{});
+    spanlog::stop();
+    ::_exit(0);
+  }
+  const int status = wait_for(pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  const run_contents run = read_run(dir + "/slots");
+  REQUIRE(run.schema_errors == 0);
+  REQUIRE(run.span_stats.count("many.sites"));
+  const std::uint64_t kept = run.span_stats.at("many.sites").count;
+  CHECK(kept < static_cast<std::uint64_t>(sites));
+  CHECK(kept + run.dropped.at("spans") == static_cast<std::uint64_t>(sites));
+}
