@@ -43,6 +43,13 @@ std::uint64_t hash_bytes(const unsigned char* p, std::size_t n, std::uint64_t h)
   return h;
 }
 
+// workload_stats keeps every span as statistics (SPANLOG_SPAN_STATS, which carries no attributes).
+#if WORKLOAD_STATISTICS
+#define WORKLOAD_SPAN(name, ...) SPANLOG_SPAN_STATS(name)
+#else
+#define WORKLOAD_SPAN(...) SPANLOG_SPAN(__VA_ARGS__)
+#endif
+
 // One worker's store: a write-ahead log it copies into, a memtable of owned values, and table blocks it
 // reads.
 class store {
@@ -57,14 +64,14 @@ class store {
   }
 
   std::uint64_t put(std::uint64_t key, const unsigned char* value) {
-    SPANLOG_SPAN("kv.put", "key", key, "bytes", value_bytes_);
+    WORKLOAD_SPAN("kv.put", "key", key, "bytes", value_bytes_);
     const std::uint64_t h = append_to_wal(value);
     insert_into_memtable(key, value);
     return h;
   }
 
   std::uint64_t get(std::uint64_t key) {
-    SPANLOG_SPAN("kv.get", "key", key);
+    WORKLOAD_SPAN("kv.get", "key", key);
     const auto& slot = memtable_[key % memtable_.size()];
     std::uint64_t h = slot ? hash_bytes(slot->data(), slot->size(), key) : key;
     return h ^ lookup_table(key);
@@ -74,7 +81,7 @@ class store {
   static constexpr std::size_t block_count = 64;
 
   std::uint64_t append_to_wal(const unsigned char* value) {
-    SPANLOG_SPAN("wal.append", "bytes", value_bytes_);
+    WORKLOAD_SPAN("wal.append", "bytes", value_bytes_);
     if (wal_at_ + value_bytes_ > wal_.size()) wal_at_ = 0;
     std::memcpy(wal_.data() + wal_at_, value, value_bytes_);
     const std::uint64_t h = hash_bytes(wal_.data() + wal_at_, value_bytes_, 14695981039346656037ull);
@@ -83,18 +90,18 @@ class store {
   }
 
   void insert_into_memtable(std::uint64_t key, const unsigned char* value) {
-    SPANLOG_SPAN("memtable.insert", "key", key);
+    WORKLOAD_SPAN("memtable.insert", "key", key);
     memtable_[key % memtable_.size()] =
         std::make_unique<std::vector<unsigned char>>(value, value + value_bytes_ / 4);
   }
 
   std::uint64_t lookup_table(std::uint64_t key) {
-    SPANLOG_SPAN("table.lookup", "key", key);
+    WORKLOAD_SPAN("table.lookup", "key", key);
     return read_block(key % block_count);
   }
 
   std::uint64_t read_block(std::uint64_t block) {
-    SPANLOG_SPAN("block.read", "block", block, "bytes", value_bytes_);
+    WORKLOAD_SPAN("block.read", "block", block, "bytes", value_bytes_);
     std::memcpy(scratch_.data(), blocks_.data() + block * value_bytes_, value_bytes_);
     return hash_bytes(scratch_.data(), value_bytes_, block);
   }
@@ -176,7 +183,7 @@ int child_main(int threads, std::size_t value_bytes, std::uint64_t ops_per_threa
   std::uint64_t spans = 0, dropped = 0, bytes = 0, grown = 0, largest = 0;
   if (!run_dir.empty()) {
     const std::string summary = read_file(run_dir + "/run_summary.json");
-    spans = number_after(summary, "spans");
+    spans = number_after(summary, "spans") + number_after(summary, "stats_spans");
     dropped = number_after(summary, "dropped");
     grown = number_after(summary, "rings_grown");
     largest = number_after(summary, "largest_ring");
@@ -348,8 +355,12 @@ int driver_main(int argc, char** argv) {
   }
   const std::string self = self_path();
   const std::string plain = (std::filesystem::path(self).parent_path() / "workload_plain").string();
-  if (!std::filesystem::exists(plain)) {
-    std::fprintf(stderr, "workload_bench: %s not found (build the workload_plain target)\n", plain.c_str());
+  const std::string statistics = (std::filesystem::path(self).parent_path() / "workload_stats").string();
+  for (const std::string& sibling : {plain, statistics}) {
+    if (std::filesystem::exists(sibling)) continue;
+    std::fprintf(stderr,
+                 "workload_bench: %s not found (build the workload_plain and workload_stats targets)\n",
+                 sibling.c_str());
     return 2;
   }
   char dir_template[] = "/tmp/spanlog-workload-XXXXXX";
@@ -382,6 +393,7 @@ int driver_main(int argc, char** argv) {
       {"plain (SPANLOG_ENABLED=0)", child_command(plain, "", threads, value_bytes, ops, dir), {}},
       {"SPANLOG=off", child_command(self, "SPANLOG=off", threads, value_bytes, ops, dir), {}},
       {"recording (defaults)", child_command(self, "", threads, value_bytes, ops, dir), {}},
+      {"statistics (SPANLOG_SPAN_STATS)", child_command(statistics, "", threads, value_bytes, ops, dir), {}},
   };
   for (int r = 0; r < reps; ++r)
     for (auto& v : variants) v.runs.push_back(run_child(v.command));
@@ -399,23 +411,24 @@ int driver_main(int argc, char** argv) {
       threads, static_cast<unsigned long long>(ops), spans_per_op, value_bytes, reps, load_before,
       load_average());
   std::printf(
-      "| variant | ops/s | slowdown | spans/s | flusher CPU per span | dropped | bytes per span | ring "
-      "growths (largest) |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+      "| variant | ops/s | slowdown | spans/s | flusher CPU per span | dropped | bytes per span | output "
+      "per second | ring growths (largest) |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const variant& v : variants) {
     const double rate = med(v, [](const child_figures& f) { return f.ops / f.wall; });
     const bool recorded = v.runs.front().spans > 0;
     std::printf("| %s | %.0f | %+.1f%% | %.0f |", v.label, rate, (plain_rate / rate - 1) * 100,
                 rate * spans_per_op);
     if (recorded) {
-      std::printf(" %.0f ns | %.2f%% | %.0f | %.0f (%.0f KiB) |\n",
+      std::printf(" %.1f ns | %.2f%% | %.1f | %.0f KB | %.0f (%.0f KiB) |\n",
                   med(v, [](const child_figures& f) { return f.flusher_cpu * 1e9 / f.spans; }),
                   med(v, [](const child_figures& f) { return 100 * f.dropped / (f.spans + f.dropped); }),
                   med(v, [](const child_figures& f) { return f.bytes / f.spans; }),
+                  med(v, [](const child_figures& f) { return f.bytes / f.wall / 1e3; }),
                   med(v, [](const child_figures& f) { return f.grown; }),
                   med(v, [](const child_figures& f) { return f.largest / 1024; }));
     } else {
-      std::printf(" - | - | - | - |\n");
+      std::printf(" - | - | - | - | - |\n");
     }
   }
   if (profile) profile_flusher(variants[2].command, dir);

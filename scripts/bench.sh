@@ -9,7 +9,7 @@ scripts/install-deps.sh
 build=build-bench
 [ -d "$build/meson-private" ] || meson setup "$build" -Dbench=true -Dreader=true -Dtests=false -Dexamples=false >/dev/null
 meson configure "$build" -Dbench=true -Dreader=true >/dev/null
-ninja -C "$build" -j2 bench/recorder_bench bench/workload_bench bench/workload_plain tools/spanlog >/dev/null
+ninja -C "$build" -j2 bench/recorder_bench bench/workload_bench bench/workload_plain bench/workload_stats tools/spanlog >/dev/null
 "$build/bench/recorder_bench" --reader "$build/tools/spanlog" "$@"
 echo
 "$build/bench/workload_bench" --reps 7 --profile

@@ -793,18 +793,26 @@ struct stats_slot {
 };
 
 // One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
-// the flusher reads them and keeps, beside them, what it has written.
+// the flusher reads them and keeps, beside them, what it has written. Times are summed in ticks, which the
+// flusher converts: a span converts only its bucket's duration.
 struct stats_cell {
-  std::atomic<std::uint64_t> spans{0};
-  std::atomic<std::uint64_t> total_ns{0};
-  std::atomic<std::uint64_t> self_ns{0};
+  std::atomic<std::uint64_t> total_ticks{0};
+  std::atomic<std::uint64_t> child_ticks{0};  // what the spans' direct children took (self = total - this)
   // 32 bits: the flusher takes the growth every interval, so a bucket would need 4 billion spans in one to
   // wrap, and the unsigned difference is right across a wrap.
   std::atomic<std::uint32_t> buckets[stats_bucket_count] = {};
 
-  std::uint64_t reported_spans = 0, reported_total_ns = 0, reported_self_ns = 0;
+  std::uint64_t reported_total_ticks = 0, reported_child_ticks = 0;
   std::uint32_t reported_buckets[stats_bucket_count] = {};
 };
+
+// Nanoseconds per tick in 32.32 fixed point: a duration's nanoseconds are one multiply away.
+constexpr unsigned stats_rate_fraction_bits = 32;
+
+SPANLOG_ALWAYS_INLINE std::uint64_t stats_ticks_to_ns(std::uint64_t ticks, std::uint64_t ns_per_tick_q32) {
+  __extension__ using wide = unsigned __int128;
+  return static_cast<std::uint64_t>((static_cast<wide>(ticks) * ns_per_tick_q32) >> stats_rate_fraction_bits);
+}
 
 template <class T>
 SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
@@ -814,7 +822,7 @@ SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
 // What a statistics span saves of its thread's state at its begin and gives back at its end.
 struct stats_frame {
   std::uint64_t child_ticks;  // the enclosing statistics span's children so far
-  std::uint64_t outer;        // the full span the enclosing statistics span sits directly in
+  std::uint64_t outer;        // the full span the enclosing statistics span sits directly in, + 1 (0: none)
   std::uint64_t direct_full;  // the enclosing statistics span's open direct full child
 };
 
@@ -855,14 +863,14 @@ struct thread_buffer {
   const unsigned int* uncaught_exceptions = &no_uncaught_exceptions;
   static constexpr unsigned int no_uncaught_exceptions = 0;
 
-  // Statistics spans (span_stats.hpp) open on this thread, and what the innermost one needs for its self
-  // time: its children's ticks so far, the full span it sits directly in (a span number, as current_span),
-  // and its direct full child while one is open. A full span's begin and end look at these only when a
-  // statistics span is open or owes a full span its time (`stats_owed_to`, `stats_owed_ticks`): the time of
-  // its direct statistics children, which the file does not show, written before its end.
-  std::uint64_t stats_depth = 0;
-  std::uint64_t stats_child_ticks = 0;
+  // What the innermost statistics span open on this thread (span_stats.hpp) needs for its self time: the
+  // full span it sits directly in (its number + 1, as current_span; 0: no statistics span is open), its
+  // children's ticks so far, and its direct full child while one is open. A full span's begin and end look
+  // at these only when a statistics span is open or owes a full span its time (`stats_owed_to`,
+  // `stats_owed_ticks`): the time of its direct statistics children, which the file does not show, written
+  // before its end.
   std::uint64_t stats_outer = 0;
+  std::uint64_t stats_child_ticks = 0;
   std::uint64_t stats_direct_full = 0;
   std::uint64_t stats_owed_to = 0;
   std::uint64_t stats_owed_ticks = 0;
@@ -908,8 +916,9 @@ struct thread_buffer {
   // load and store, one add instruction), read by the flusher.
   alignas(cache_line) std::atomic<std::uint64_t> counter_sum[counter_slot_count] = {};
 
-  // Nanoseconds per tick, for statistics spans to bucket durations as they end; kept current by the flusher.
-  std::atomic<double> ns_per_tick{0.0};
+  // Nanoseconds per tick (32.32 fixed point), for statistics spans to bucket durations as they end; kept
+  // current by the flusher.
+  std::atomic<std::uint64_t> stats_ns_per_tick{0};
   // Statistics-span histograms by slot number, made on a site's first span on this thread; kept with the
   // ring from run to run, as counter_sum is.
   std::atomic<stats_cell*> stats_cells[stats_slot_count] = {};
@@ -1077,7 +1086,7 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
 // A full span began at `t` while a statistics span is open: the innermost one's direct child (its parent is
 // the full span the statistics span sits in) takes its time from that statistics span's self time.
 SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
-  if (b.current_span != b.stats_outer) return;
+  if (b.current_span + 1 != b.stats_outer) return;
   b.stats_direct_full = seq;
   b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
 }
@@ -1114,7 +1123,7 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
   b.span_seq = seq;
   b.publish_at(head + sizeof r);
-  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
+  if (SPANLOG_UNLIKELY(b.stats_outer != 0)) stats_see_full_begin(b, seq, t);
   // seq starts at 1: the caller need not test for a drop.
   if (seq == 0) SPANLOG_UNREACHABLE();
   return seq;
@@ -1170,7 +1179,7 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
     return 0;
   }
   const std::uint64_t seq = ++b.span_seq;
-  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
+  if (SPANLOG_UNLIKELY(b.stats_outer != 0)) stats_see_full_begin(b, seq, t);
   return seq;
 }
 
@@ -1345,9 +1354,8 @@ SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_fra
   saved.outer = b.stats_outer;
   saved.direct_full = b.stats_direct_full;
   b.stats_child_ticks = 0;
-  b.stats_outer = b.current_span;
+  b.stats_outer = b.current_span + 1;
   b.stats_direct_full = 0;
-  ++b.stats_depth;
   return ticks();
 }
 
@@ -1361,34 +1369,25 @@ SPANLOG_NOINLINE inline void stats_owe(thread_buffer& b, std::uint64_t outer, st
   b.stats_owed_ticks += duration;
 }
 
-SPANLOG_ALWAYS_INLINE std::uint64_t stats_ticks_to_ns(std::uint64_t t, double ns_per_tick) {
-  return static_cast<std::uint64_t>(static_cast<double>(static_cast<std::int64_t>(t)) * ns_per_tick);
-}
-
 SPANLOG_ALWAYS_INLINE void stats_span_end(thread_buffer& b, stats_cell& cell, std::uint64_t start,
                                           const stats_frame& saved) {
   const std::uint64_t end = ticks();
   const std::uint64_t duration = end - start;
-  // A child's clock read on another core can land a few ticks past its parent's: never below zero.
   const std::uint64_t children = b.stats_child_ticks;
-  const std::uint64_t self = children < duration ? duration - children : 0;
-  const std::uint64_t outer = b.stats_outer;
+  const std::uint64_t outer_tag = b.stats_outer;
   b.stats_child_ticks = saved.child_ticks;
   b.stats_outer = saved.outer;
   b.stats_direct_full = saved.direct_full;
-  --b.stats_depth;
   // Directly in the enclosing statistics span (no full span between): its child. Else the full span it sits
   // in is owed its time (a statistics span further out sees that full span's whole time instead).
-  if (b.stats_depth != 0 && saved.outer == outer)
+  if (saved.outer == outer_tag)
     b.stats_child_ticks += duration;
-  else if (outer != 0)
-    stats_owe(b, outer, duration);
-  const double ns_per_tick = b.ns_per_tick.load(std::memory_order_relaxed);
-  const std::uint64_t duration_ns = stats_ticks_to_ns(duration, ns_per_tick);
-  add_relaxed(cell.spans, std::uint64_t{1});
-  add_relaxed(cell.total_ns, duration_ns);
-  add_relaxed(cell.self_ns, stats_ticks_to_ns(self, ns_per_tick));
-  add_relaxed(cell.buckets[stats_bucket_of(duration_ns)], std::uint32_t{1});
+  else if (outer_tag != 1)
+    stats_owe(b, outer_tag - 1, duration);
+  add_relaxed(cell.total_ticks, duration);
+  add_relaxed(cell.child_ticks, children);
+  const std::uint64_t ns = stats_ticks_to_ns(duration, b.stats_ns_per_tick.load(std::memory_order_relaxed));
+  add_relaxed(cell.buckets[stats_bucket_of(ns)], std::uint32_t{1});
 }
 
 }  // namespace detail
@@ -1417,9 +1416,11 @@ SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A
 // point, bool or strings (copied, up to SPANLOG_MAX_STRING_BYTES). Ends on the thread that began it.
 class scoped_span {
  public:
-  // From a macro: per-site static metadata (the name is already in it).
+  // From a macro: per-site static metadata (the name is already in it). Always inlined, as the hot path is
+  // only as cheap as its call site lets it be: left to itself, the compiler may call it once it grows.
   template <std::size_t N, class... A>
-  scoped_span(detail::site_token, const detail::site& s, const char (&)[N], const A&... attrs) {
+  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s, const char (&)[N],
+                                    const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
@@ -1435,7 +1436,7 @@ class scoped_span {
       enter_unrecorded();
     }
   }
-  scoped_span(detail::site_token, const detail::site& s) {
+  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
       uncaught_ = *buffer_->uncaught_exceptions;
@@ -1473,7 +1474,7 @@ class scoped_span {
 
   // A span that an exception unwinds ends with status error: the thread has more exceptions in flight than
   // when the span began (a span begun while one was unwinding, in a destructor, is not blamed for it).
-  ~scoped_span() {
+  SPANLOG_ALWAYS_INLINE ~scoped_span() {
     if (!buffer_) return;
     if (seq_) {
       if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
@@ -1678,20 +1679,27 @@ class stats_site {
 // (detail/span_stats.hpp). Ends on the thread that began it.
 class stats_span {
  public:
-  stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) { begin(s, slot); }
-  explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
+  SPANLOG_ALWAYS_INLINE stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) {
+    begin(s, slot);
+  }
+  SPANLOG_ALWAYS_INLINE explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
   stats_span(const stats_span&) = delete;
   stats_span& operator=(const stats_span&) = delete;
-  ~stats_span() {
+  SPANLOG_ALWAYS_INLINE ~stats_span() {
     if (cell_) detail::stats_span_end(*buffer_, *cell_, start_, saved_);
   }
   bool recorded() const { return cell_ != nullptr; }
 
  private:
   SPANLOG_ALWAYS_INLINE void begin(const detail::site& s, detail::stats_slot& slot) {
-    cell_ = nullptr;
-    if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot)))
+    if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot))) {
       start_ = detail::stats_span_begin(*buffer_, saved_);
+    } else {
+      // Set on this path only (the compiler cannot tell that the end reads them only when recorded).
+      cell_ = nullptr;
+      start_ = 0;
+      saved_ = {};
+    }
   }
 
   detail::thread_buffer* buffer_;
@@ -3779,8 +3787,14 @@ namespace detail {
 inline std::atomic<const site*> g_stats_sites[stats_slot_count] = {};
 inline std::atomic<std::uint32_t> g_stats_slots_taken{1};
 
-// What statistics spans convert ticks with: the flusher's rate, for rings made before the flusher sees them.
-inline std::atomic<double> g_stats_ns_per_tick{0.0};
+// What statistics spans convert ticks with (32.32 fixed point): the flusher's rate, for rings made before the
+// flusher sees them.
+inline std::atomic<std::uint64_t> g_stats_ns_per_tick{0};
+
+inline std::uint64_t stats_rate_of(double ns_per_tick) {
+  return static_cast<std::uint64_t>(ns_per_tick *
+                                    static_cast<double>(std::uint64_t{1} << stats_rate_fraction_bits));
+}
 
 inline std::uint32_t stats_slots_in_use() {
   const std::uint32_t taken = g_stats_slots_taken.load(std::memory_order_acquire);
@@ -3835,19 +3849,21 @@ namespace detail {
 // last taken, and takes it; returns N. The count comes last, as the sum of the buckets written, so the line
 // agrees with itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
 template <class Writer>
-std::uint64_t write_stats_growth(Writer& w, stats_cell& cell) {
-  // Self time first: a span adds its total before its self time, so the total read after covers it, and a
-  // line's self time never exceeds its total (what does waits for the next line).
-  const std::uint64_t self = cell.self_ns.load(std::memory_order_relaxed);
-  const std::uint64_t total = cell.total_ns.load(std::memory_order_relaxed);
-  const std::uint64_t total_grown = total - cell.reported_total_ns;
-  const std::uint64_t self_grown = std::min(self - cell.reported_self_ns, total_grown);
+std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick) {
+  // A span adds its total before its children's time, so the children read first are all covered by the
+  // total read after; what a clock read on another core pushes past the total waits for the next line.
+  const std::uint64_t children = cell.child_ticks.load(std::memory_order_relaxed);
+  const std::uint64_t total = cell.total_ticks.load(std::memory_order_relaxed);
+  const std::uint64_t total_grown = total - cell.reported_total_ticks;
+  const std::uint64_t children_grown = std::min(children - cell.reported_child_ticks, total_grown);
+  cell.reported_total_ticks = total;
+  cell.reported_child_ticks += children_grown;
+  const auto total_ns = static_cast<std::uint64_t>(static_cast<double>(total_grown) * ns_per_tick);
+  const auto children_ns = static_cast<std::uint64_t>(static_cast<double>(children_grown) * ns_per_tick);
   w.raw(",\"total_ns\":");
-  w.u64(total_grown);
+  w.u64(total_ns);
   w.raw(",\"self_ns\":");
-  w.u64(self_grown);
-  cell.reported_total_ns = total;
-  cell.reported_self_ns += self_grown;
+  w.u64(total_ns - std::min(children_ns, total_ns));
   w.raw(",\"buckets\":[");
   std::uint64_t count = 0;
   for (std::size_t i = 0; i < stats_bucket_count; ++i) {
@@ -3874,11 +3890,9 @@ void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
   for (std::uint32_t i = 1; i < used; ++i) {
     stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
     if (!cell) continue;
-    const std::uint64_t spans = cell->spans.load(std::memory_order_relaxed);
-    if (spans == cell->reported_spans) continue;
+    if (cell->total_ticks.load(std::memory_order_relaxed) == cell->reported_total_ticks) continue;
     const site* s = g_stats_sites[i].load(std::memory_order_acquire);
     if (!s) continue;  // its number is being given this instant: taken next time
-    cell->reported_spans = spans;
     grew(s, *cell);
   }
 }
@@ -3892,7 +3906,7 @@ inline std::uint64_t take_stats_between_runs(thread_buffer& b) {
       void raw(char) {}
       void u64(std::uint64_t) {}
     } nowhere;
-    lost += write_stats_growth(nowhere, cell);
+    lost += write_stats_growth(nowhere, cell, 1.0);
   });
   return lost;
 }
@@ -4153,7 +4167,8 @@ class flusher {
     }
     if (carried) between_runs_.dropped_spans += take_stats_between_runs(*b);
     if (clock_rate_published_.load(std::memory_order_relaxed))
-      b->ns_per_tick.store(calibration_.current_ns_per_tick(), std::memory_order_relaxed);
+      b->stats_ns_per_tick.store(stats_rate_of(calibration_.current_ns_per_tick()),
+                                 std::memory_order_relaxed);
     st.thread_index = threads_.size();
     threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
     states_.push_back(std::move(st));
@@ -6026,7 +6041,7 @@ inline thread_buffer* reusable_ring(session_control& c) {
 inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.exited.store(false, std::memory_order_relaxed);
   b.current_span = 0;
-  b.stats_depth = b.stats_child_ticks = b.stats_outer = b.stats_direct_full = 0;
+  b.stats_child_ticks = b.stats_outer = b.stats_direct_full = 0;
   b.stats_owed_to = b.stats_owed_ticks = 0;
   b.tail_cache = b.consumed.load(std::memory_order_acquire);
   b.woken_at_tail = ~std::uint64_t{0};
@@ -6086,7 +6101,7 @@ inline thread_buffer* acquire_thread_ring() {
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
   ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
-  b->ns_per_tick.store(g_stats_ns_per_tick.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  b->stats_ns_per_tick.store(g_stats_ns_per_tick.load(std::memory_order_relaxed), std::memory_order_relaxed);
   b->holders.store(1, std::memory_order_relaxed);
   SPANLOG_CRASH_POINT("ring.register");
   tl_thread_ring = b;
@@ -6824,7 +6839,7 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
     open_record("{\"event\":\"span_stats\",\"name\":");
     w_.raw(*quoted_name(s, s->name));
     write_tid_ts(st.buf->tid, now);
-    totals_.stats_spans += write_stats_growth(w_, cell);
+    totals_.stats_spans += write_stats_growth(w_, cell, calibration_.current_ns_per_tick());
     end_record();
   });
 }
@@ -6832,9 +6847,9 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
 // The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
 // image), and rings made later take it from g_stats_ns_per_tick.
 inline void flusher::publish_clock_rate() {
-  const double rate = calibration_.current_ns_per_tick();
+  const std::uint64_t rate = stats_rate_of(calibration_.current_ns_per_tick());
   g_stats_ns_per_tick.store(rate, std::memory_order_relaxed);
-  for (auto& st : states_) st.buf->ns_per_tick.store(rate, std::memory_order_relaxed);
+  for (auto& st : states_) st.buf->stats_ns_per_tick.store(rate, std::memory_order_relaxed);
   clock_rate_published_.store(true, std::memory_order_release);
 }
 
@@ -6847,7 +6862,7 @@ inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
     w.u64(st.buf->tid);
     w.raw(",\"ts\":");
     w.i64(now);
-    write_stats_growth(w, cell);
+    write_stats_growth(w, cell, calibration_.current_ns_per_tick());
     w.raw("}\n");
   });
 }

@@ -33,9 +33,11 @@ SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A
 // point, bool or strings (copied, up to SPANLOG_MAX_STRING_BYTES). Ends on the thread that began it.
 class scoped_span {
  public:
-  // From a macro: per-site static metadata (the name is already in it).
+  // From a macro: per-site static metadata (the name is already in it). Always inlined, as the hot path is
+  // only as cheap as its call site lets it be: left to itself, the compiler may call it once it grows.
   template <std::size_t N, class... A>
-  scoped_span(detail::site_token, const detail::site& s, const char (&)[N], const A&... attrs) {
+  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s, const char (&)[N],
+                                    const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
@@ -51,7 +53,7 @@ class scoped_span {
       enter_unrecorded();
     }
   }
-  scoped_span(detail::site_token, const detail::site& s) {
+  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
       uncaught_ = *buffer_->uncaught_exceptions;
@@ -89,7 +91,7 @@ class scoped_span {
 
   // A span that an exception unwinds ends with status error: the thread has more exceptions in flight than
   // when the span began (a span begun while one was unwinding, in a destructor, is not blamed for it).
-  ~scoped_span() {
+  SPANLOG_ALWAYS_INLINE ~scoped_span() {
     if (!buffer_) return;
     if (seq_) {
       if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
@@ -294,20 +296,27 @@ class stats_site {
 // (detail/span_stats.hpp). Ends on the thread that began it.
 class stats_span {
  public:
-  stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) { begin(s, slot); }
-  explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
+  SPANLOG_ALWAYS_INLINE stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) {
+    begin(s, slot);
+  }
+  SPANLOG_ALWAYS_INLINE explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
   stats_span(const stats_span&) = delete;
   stats_span& operator=(const stats_span&) = delete;
-  ~stats_span() {
+  SPANLOG_ALWAYS_INLINE ~stats_span() {
     if (cell_) detail::stats_span_end(*buffer_, *cell_, start_, saved_);
   }
   bool recorded() const { return cell_ != nullptr; }
 
  private:
   SPANLOG_ALWAYS_INLINE void begin(const detail::site& s, detail::stats_slot& slot) {
-    cell_ = nullptr;
-    if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot)))
+    if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot))) {
       start_ = detail::stats_span_begin(*buffer_, saved_);
+    } else {
+      // Set on this path only (the compiler cannot tell that the end reads them only when recorded).
+      cell_ = nullptr;
+      start_ = 0;
+      saved_ = {};
+    }
   }
 
   detail::thread_buffer* buffer_;

@@ -104,7 +104,7 @@ SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
 // A full span began at `t` while a statistics span is open: the innermost one's direct child (its parent is
 // the full span the statistics span sits in) takes its time from that statistics span's self time.
 SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
-  if (b.current_span != b.stats_outer) return;
+  if (b.current_span + 1 != b.stats_outer) return;
   b.stats_direct_full = seq;
   b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
 }
@@ -141,7 +141,7 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
   b.span_seq = seq;
   b.publish_at(head + sizeof r);
-  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
+  if (SPANLOG_UNLIKELY(b.stats_outer != 0)) stats_see_full_begin(b, seq, t);
   // seq starts at 1: the caller need not test for a drop.
   if (seq == 0) SPANLOG_UNREACHABLE();
   return seq;
@@ -197,7 +197,7 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
     return 0;
   }
   const std::uint64_t seq = ++b.span_seq;
-  if (SPANLOG_UNLIKELY(b.stats_depth != 0)) stats_see_full_begin(b, seq, t);
+  if (SPANLOG_UNLIKELY(b.stats_outer != 0)) stats_see_full_begin(b, seq, t);
   return seq;
 }
 

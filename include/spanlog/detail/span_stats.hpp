@@ -51,18 +51,26 @@ struct stats_slot {
 };
 
 // One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
-// the flusher reads them and keeps, beside them, what it has written.
+// the flusher reads them and keeps, beside them, what it has written. Times are summed in ticks, which the
+// flusher converts: a span converts only its bucket's duration.
 struct stats_cell {
-  std::atomic<std::uint64_t> spans{0};
-  std::atomic<std::uint64_t> total_ns{0};
-  std::atomic<std::uint64_t> self_ns{0};
+  std::atomic<std::uint64_t> total_ticks{0};
+  std::atomic<std::uint64_t> child_ticks{0};  // what the spans' direct children took (self = total - this)
   // 32 bits: the flusher takes the growth every interval, so a bucket would need 4 billion spans in one to
   // wrap, and the unsigned difference is right across a wrap.
   std::atomic<std::uint32_t> buckets[stats_bucket_count] = {};
 
-  std::uint64_t reported_spans = 0, reported_total_ns = 0, reported_self_ns = 0;
+  std::uint64_t reported_total_ticks = 0, reported_child_ticks = 0;
   std::uint32_t reported_buckets[stats_bucket_count] = {};
 };
+
+// Nanoseconds per tick in 32.32 fixed point: a duration's nanoseconds are one multiply away.
+constexpr unsigned stats_rate_fraction_bits = 32;
+
+SPANLOG_ALWAYS_INLINE std::uint64_t stats_ticks_to_ns(std::uint64_t ticks, std::uint64_t ns_per_tick_q32) {
+  __extension__ using wide = unsigned __int128;
+  return static_cast<std::uint64_t>((static_cast<wide>(ticks) * ns_per_tick_q32) >> stats_rate_fraction_bits);
+}
 
 template <class T>
 SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
@@ -72,7 +80,7 @@ SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
 // What a statistics span saves of its thread's state at its begin and gives back at its end.
 struct stats_frame {
   std::uint64_t child_ticks;  // the enclosing statistics span's children so far
-  std::uint64_t outer;        // the full span the enclosing statistics span sits directly in
+  std::uint64_t outer;        // the full span the enclosing statistics span sits directly in, + 1 (0: none)
   std::uint64_t direct_full;  // the enclosing statistics span's open direct full child
 };
 

@@ -45,9 +45,8 @@ SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_fra
   saved.outer = b.stats_outer;
   saved.direct_full = b.stats_direct_full;
   b.stats_child_ticks = 0;
-  b.stats_outer = b.current_span;
+  b.stats_outer = b.current_span + 1;
   b.stats_direct_full = 0;
-  ++b.stats_depth;
   return ticks();
 }
 
@@ -61,34 +60,25 @@ SPANLOG_NOINLINE inline void stats_owe(thread_buffer& b, std::uint64_t outer, st
   b.stats_owed_ticks += duration;
 }
 
-SPANLOG_ALWAYS_INLINE std::uint64_t stats_ticks_to_ns(std::uint64_t t, double ns_per_tick) {
-  return static_cast<std::uint64_t>(static_cast<double>(static_cast<std::int64_t>(t)) * ns_per_tick);
-}
-
 SPANLOG_ALWAYS_INLINE void stats_span_end(thread_buffer& b, stats_cell& cell, std::uint64_t start,
                                           const stats_frame& saved) {
   const std::uint64_t end = ticks();
   const std::uint64_t duration = end - start;
-  // A child's clock read on another core can land a few ticks past its parent's: never below zero.
   const std::uint64_t children = b.stats_child_ticks;
-  const std::uint64_t self = children < duration ? duration - children : 0;
-  const std::uint64_t outer = b.stats_outer;
+  const std::uint64_t outer_tag = b.stats_outer;
   b.stats_child_ticks = saved.child_ticks;
   b.stats_outer = saved.outer;
   b.stats_direct_full = saved.direct_full;
-  --b.stats_depth;
   // Directly in the enclosing statistics span (no full span between): its child. Else the full span it sits
   // in is owed its time (a statistics span further out sees that full span's whole time instead).
-  if (b.stats_depth != 0 && saved.outer == outer)
+  if (saved.outer == outer_tag)
     b.stats_child_ticks += duration;
-  else if (outer != 0)
-    stats_owe(b, outer, duration);
-  const double ns_per_tick = b.ns_per_tick.load(std::memory_order_relaxed);
-  const std::uint64_t duration_ns = stats_ticks_to_ns(duration, ns_per_tick);
-  add_relaxed(cell.spans, std::uint64_t{1});
-  add_relaxed(cell.total_ns, duration_ns);
-  add_relaxed(cell.self_ns, stats_ticks_to_ns(self, ns_per_tick));
-  add_relaxed(cell.buckets[stats_bucket_of(duration_ns)], std::uint32_t{1});
+  else if (outer_tag != 1)
+    stats_owe(b, outer_tag - 1, duration);
+  add_relaxed(cell.total_ticks, duration);
+  add_relaxed(cell.child_ticks, children);
+  const std::uint64_t ns = stats_ticks_to_ns(duration, b.stats_ns_per_tick.load(std::memory_order_relaxed));
+  add_relaxed(cell.buckets[stats_bucket_of(ns)], std::uint32_t{1});
 }
 
 }  // namespace detail

@@ -45,14 +45,14 @@ struct thread_buffer {
   const unsigned int* uncaught_exceptions = &no_uncaught_exceptions;
   static constexpr unsigned int no_uncaught_exceptions = 0;
 
-  // Statistics spans (span_stats.hpp) open on this thread, and what the innermost one needs for its self
-  // time: its children's ticks so far, the full span it sits directly in (a span number, as current_span),
-  // and its direct full child while one is open. A full span's begin and end look at these only when a
-  // statistics span is open or owes a full span its time (`stats_owed_to`, `stats_owed_ticks`): the time of
-  // its direct statistics children, which the file does not show, written before its end.
-  std::uint64_t stats_depth = 0;
-  std::uint64_t stats_child_ticks = 0;
+  // What the innermost statistics span open on this thread (span_stats.hpp) needs for its self time: the
+  // full span it sits directly in (its number + 1, as current_span; 0: no statistics span is open), its
+  // children's ticks so far, and its direct full child while one is open. A full span's begin and end look
+  // at these only when a statistics span is open or owes a full span its time (`stats_owed_to`,
+  // `stats_owed_ticks`): the time of its direct statistics children, which the file does not show, written
+  // before its end.
   std::uint64_t stats_outer = 0;
+  std::uint64_t stats_child_ticks = 0;
   std::uint64_t stats_direct_full = 0;
   std::uint64_t stats_owed_to = 0;
   std::uint64_t stats_owed_ticks = 0;
@@ -98,8 +98,9 @@ struct thread_buffer {
   // load and store, one add instruction), read by the flusher.
   alignas(cache_line) std::atomic<std::uint64_t> counter_sum[counter_slot_count] = {};
 
-  // Nanoseconds per tick, for statistics spans to bucket durations as they end; kept current by the flusher.
-  std::atomic<double> ns_per_tick{0.0};
+  // Nanoseconds per tick (32.32 fixed point), for statistics spans to bucket durations as they end; kept
+  // current by the flusher.
+  std::atomic<std::uint64_t> stats_ns_per_tick{0};
   // Statistics-span histograms by slot number, made on a site's first span on this thread; kept with the
   // ring from run to run, as counter_sum is.
   std::atomic<stats_cell*> stats_cells[stats_slot_count] = {};

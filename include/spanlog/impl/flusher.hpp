@@ -300,7 +300,8 @@ class flusher {
     }
     if (carried) between_runs_.dropped_spans += take_stats_between_runs(*b);
     if (clock_rate_published_.load(std::memory_order_relaxed))
-      b->ns_per_tick.store(calibration_.current_ns_per_tick(), std::memory_order_relaxed);
+      b->stats_ns_per_tick.store(stats_rate_of(calibration_.current_ns_per_tick()),
+                                 std::memory_order_relaxed);
     st.thread_index = threads_.size();
     threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
     states_.push_back(std::move(st));

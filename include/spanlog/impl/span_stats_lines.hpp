@@ -20,7 +20,7 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
     open_record("{\"event\":\"span_stats\",\"name\":");
     w_.raw(*quoted_name(s, s->name));
     write_tid_ts(st.buf->tid, now);
-    totals_.stats_spans += write_stats_growth(w_, cell);
+    totals_.stats_spans += write_stats_growth(w_, cell, calibration_.current_ns_per_tick());
     end_record();
   });
 }
@@ -28,9 +28,9 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
 // The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
 // image), and rings made later take it from g_stats_ns_per_tick.
 inline void flusher::publish_clock_rate() {
-  const double rate = calibration_.current_ns_per_tick();
+  const std::uint64_t rate = stats_rate_of(calibration_.current_ns_per_tick());
   g_stats_ns_per_tick.store(rate, std::memory_order_relaxed);
-  for (auto& st : states_) st.buf->ns_per_tick.store(rate, std::memory_order_relaxed);
+  for (auto& st : states_) st.buf->stats_ns_per_tick.store(rate, std::memory_order_relaxed);
   clock_rate_published_.store(true, std::memory_order_release);
 }
 
@@ -43,7 +43,7 @@ inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
     w.u64(st.buf->tid);
     w.raw(",\"ts\":");
     w.i64(now);
-    write_stats_growth(w, cell);
+    write_stats_growth(w, cell, calibration_.current_ns_per_tick());
     w.raw("}\n");
   });
 }

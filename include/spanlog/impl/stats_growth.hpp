@@ -19,19 +19,21 @@ namespace detail {
 // last taken, and takes it; returns N. The count comes last, as the sum of the buckets written, so the line
 // agrees with itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
 template <class Writer>
-std::uint64_t write_stats_growth(Writer& w, stats_cell& cell) {
-  // Self time first: a span adds its total before its self time, so the total read after covers it, and a
-  // line's self time never exceeds its total (what does waits for the next line).
-  const std::uint64_t self = cell.self_ns.load(std::memory_order_relaxed);
-  const std::uint64_t total = cell.total_ns.load(std::memory_order_relaxed);
-  const std::uint64_t total_grown = total - cell.reported_total_ns;
-  const std::uint64_t self_grown = std::min(self - cell.reported_self_ns, total_grown);
+std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick) {
+  // A span adds its total before its children's time, so the children read first are all covered by the
+  // total read after; what a clock read on another core pushes past the total waits for the next line.
+  const std::uint64_t children = cell.child_ticks.load(std::memory_order_relaxed);
+  const std::uint64_t total = cell.total_ticks.load(std::memory_order_relaxed);
+  const std::uint64_t total_grown = total - cell.reported_total_ticks;
+  const std::uint64_t children_grown = std::min(children - cell.reported_child_ticks, total_grown);
+  cell.reported_total_ticks = total;
+  cell.reported_child_ticks += children_grown;
+  const auto total_ns = static_cast<std::uint64_t>(static_cast<double>(total_grown) * ns_per_tick);
+  const auto children_ns = static_cast<std::uint64_t>(static_cast<double>(children_grown) * ns_per_tick);
   w.raw(",\"total_ns\":");
-  w.u64(total_grown);
+  w.u64(total_ns);
   w.raw(",\"self_ns\":");
-  w.u64(self_grown);
-  cell.reported_total_ns = total;
-  cell.reported_self_ns += self_grown;
+  w.u64(total_ns - std::min(children_ns, total_ns));
   w.raw(",\"buckets\":[");
   std::uint64_t count = 0;
   for (std::size_t i = 0; i < stats_bucket_count; ++i) {
@@ -58,11 +60,9 @@ void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
   for (std::uint32_t i = 1; i < used; ++i) {
     stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
     if (!cell) continue;
-    const std::uint64_t spans = cell->spans.load(std::memory_order_relaxed);
-    if (spans == cell->reported_spans) continue;
+    if (cell->total_ticks.load(std::memory_order_relaxed) == cell->reported_total_ticks) continue;
     const site* s = g_stats_sites[i].load(std::memory_order_acquire);
     if (!s) continue;  // its number is being given this instant: taken next time
-    cell->reported_spans = spans;
     grew(s, *cell);
   }
 }
@@ -76,7 +76,7 @@ inline std::uint64_t take_stats_between_runs(thread_buffer& b) {
       void raw(char) {}
       void u64(std::uint64_t) {}
     } nowhere;
-    lost += write_stats_growth(nowhere, cell);
+    lost += write_stats_growth(nowhere, cell, 1.0);
   });
   return lost;
 }

@@ -18,8 +18,14 @@ namespace detail {
 inline std::atomic<const site*> g_stats_sites[stats_slot_count] = {};
 inline std::atomic<std::uint32_t> g_stats_slots_taken{1};
 
-// What statistics spans convert ticks with: the flusher's rate, for rings made before the flusher sees them.
-inline std::atomic<double> g_stats_ns_per_tick{0.0};
+// What statistics spans convert ticks with (32.32 fixed point): the flusher's rate, for rings made before the
+// flusher sees them.
+inline std::atomic<std::uint64_t> g_stats_ns_per_tick{0};
+
+inline std::uint64_t stats_rate_of(double ns_per_tick) {
+  return static_cast<std::uint64_t>(ns_per_tick *
+                                    static_cast<double>(std::uint64_t{1} << stats_rate_fraction_bits));
+}
 
 inline std::uint32_t stats_slots_in_use() {
   const std::uint32_t taken = g_stats_slots_taken.load(std::memory_order_acquire);

@@ -53,7 +53,7 @@ inline thread_buffer* reusable_ring(session_control& c) {
 inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.exited.store(false, std::memory_order_relaxed);
   b.current_span = 0;
-  b.stats_depth = b.stats_child_ticks = b.stats_outer = b.stats_direct_full = 0;
+  b.stats_child_ticks = b.stats_outer = b.stats_direct_full = 0;
   b.stats_owed_to = b.stats_owed_ticks = 0;
   b.tail_cache = b.consumed.load(std::memory_order_acquire);
   b.woken_at_tail = ~std::uint64_t{0};
@@ -113,7 +113,7 @@ inline thread_buffer* acquire_thread_ring() {
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
   ::pthread_getname_np(::pthread_self(), b->initial_name, sizeof b->initial_name);
-  b->ns_per_tick.store(g_stats_ns_per_tick.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  b->stats_ns_per_tick.store(g_stats_ns_per_tick.load(std::memory_order_relaxed), std::memory_order_relaxed);
   b->holders.store(1, std::memory_order_relaxed);
   SPANLOG_CRASH_POINT("ring.register");
   tl_thread_ring = b;
