@@ -181,8 +181,12 @@ struct options {
   // at least ring_bytes). Growth allocates on the recording thread, once per doubling; past the bound the
   // overflow policy applies. ring_max_bytes = ring_bytes: rings never grow.
   std::size_t ring_max_bytes = std::size_t{16} << 20;
-  overflow_policy overflow = overflow_policy::drop;        // SPANLOG_OVERFLOW: drop (and count) or block
-  std::chrono::milliseconds flush_interval{100};           // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  overflow_policy overflow = overflow_policy::drop;  // SPANLOG_OVERFLOW: drop (and count) or block
+  std::chrono::milliseconds flush_interval{100};     // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  // SPANLOG_STATS_INTERVAL_MS (1..600000): how often statistics spans' histograms are written (span_stats
+  // lines), at least every flush interval; also at flush(), stop(), a thread's exit and a crash. A line per
+  // thread and name, whatever the span rate: the interval sets the output's size.
+  std::chrono::milliseconds stats_interval{1000};
   bool enabled = true;                                     // SPANLOG=off disables recording at run time
   bool spans = true;                                       // SPANLOG_SPANS=off
   bool events = true;                                      // SPANLOG_EVENTS=off
@@ -2015,6 +2019,7 @@ inline constexpr env_variable env_variables[] = {
     {"SPANLOG_RING_MAX", "what a ring may grow to"},
     {"SPANLOG_OVERFLOW", "drop or block when a ring is full"},
     {"SPANLOG_FLUSH_INTERVAL_MS", "how often the flusher drains"},
+    {"SPANLOG_STATS_INTERVAL_MS", "how often statistics spans are written"},
     {"SPANLOG_SPANS", "on/off"},
     {"SPANLOG_EVENTS", "on/off"},
     {"SPANLOG_METRICS", "on/off"},
@@ -2180,6 +2185,13 @@ inline options options_from_environment() {
       o.flush_interval = std::chrono::milliseconds(n);
     else
       config_warning("SPANLOG_FLUSH_INTERVAL_MS", v, "is not a whole number from 1 to 60000", "100");
+  }
+  if (const char* v = env("SPANLOG_STATS_INTERVAL_MS")) {
+    unsigned long long n = 0;
+    if (parse_size(v, n) && n >= 1 && n <= 600000)
+      o.stats_interval = std::chrono::milliseconds(n);
+    else
+      config_warning("SPANLOG_STATS_INTERVAL_MS", v, "is not a whole number from 1 to 600000", "1000");
   }
   if (const char* v = env("SPANLOG_SPANS")) o.spans = parse_switch("SPANLOG_SPANS", v, true);
   if (const char* v = env("SPANLOG_EVENTS")) o.events = parse_switch("SPANLOG_EVENTS", v, true);
@@ -4240,6 +4252,7 @@ class flusher {
     }
     write_out();
     auto last_metrics = std::chrono::steady_clock::now();
+    auto last_stats = last_metrics;
     for (;;) {
       bool stopping, flushing;
       std::uint64_t flush_ticket;
@@ -4260,7 +4273,10 @@ class flusher {
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
+        stats_due_ = stopping || flushing || now - last_stats >= opts_.stats_interval;
+        if (stats_due_) last_stats = now;
         emit_metrics_and_drops();
+        stats_due_ = true;  // a retiring thread's histograms are written at once
         last_metrics = now;
       }
       write_out();
@@ -4680,7 +4696,7 @@ class flusher {
   }
 
   void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
-    emit_span_stats(st, now);
+    if (stats_due_) emit_span_stats(st, now);
     take_counter_growth(*st.buf,
                         [&](const site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
     for (auto& m : st.metrics) {
@@ -5081,6 +5097,8 @@ class flusher {
     w.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
     w.raw(",\"flush_interval_ms\":");
     w.i64(opts_.flush_interval.count());
+    w.raw(",\"stats_interval_ms\":");
+    w.i64(opts_.stats_interval.count());
     w.raw(",\"spans\":");
     w.boolean(opts_.spans);
     w.raw(",\"events\":");
@@ -5356,6 +5374,7 @@ class flusher {
   std::atomic<std::uint64_t> thread_id_{0};
   std::atomic<int> activity_{activity_idle};
   std::atomic<bool> clock_rate_published_{false};  // statistics spans can bucket their durations
+  bool stats_due_ = true;  // emit_metrics_and_drops writes span_stats lines (each stats_interval)
   std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;
@@ -6225,6 +6244,7 @@ inline void correct_options(options& o) {
   o.ring_max_bytes = std::max(o.ring_max_bytes, o.ring_bytes);
   if (!(o.sample >= 0.0 && o.sample <= 1.0)) o.sample = 1.0;
   if (o.flush_interval.count() < 1) o.flush_interval = std::chrono::milliseconds(100);
+  if (o.stats_interval.count() < 1) o.stats_interval = std::chrono::milliseconds(1000);
   if (o.dir.empty()) o.dir = ".";
 }
 

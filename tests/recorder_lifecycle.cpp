@@ -280,6 +280,7 @@ TEST_CASE("options from the environment; bad values fall back to the documented 
   ::setenv("SPANLOG_RING_SIZE", "64K", 1);
   ::setenv("SPANLOG_OVERFLOW", "block", 1);
   ::setenv("SPANLOG_FLUSH_INTERVAL_MS", "250", 1);
+  ::setenv("SPANLOG_STATS_INTERVAL_MS", "2500", 1);
   ::setenv("SPANLOG_EVENTS", "off", 1);
   ::setenv("SPANLOG_SAMPLE", "0.5", 1);
   ::setenv("SPANLOG_SERVICE", "pipeline", 1);
@@ -290,6 +291,7 @@ TEST_CASE("options from the environment; bad values fall back to the documented 
   CHECK(o.ring_bytes == 65536);
   CHECK(o.overflow == spanlog::overflow_policy::block);
   CHECK(o.flush_interval == std::chrono::milliseconds(250));
+  CHECK(o.stats_interval == std::chrono::milliseconds(2500));
   CHECK_FALSE(o.events);
   CHECK(o.spans);
   CHECK(o.sample == 0.5);
@@ -301,17 +303,19 @@ TEST_CASE("options from the environment; bad values fall back to the documented 
   ::setenv("SPANLOG_RING_SIZE", "1000", 1);  // not a power of two
   ::setenv("SPANLOG_OVERFLOW", "sometimes", 1);
   ::setenv("SPANLOG_FLUSH_INTERVAL_MS", "-5", 1);
+  ::setenv("SPANLOG_STATS_INTERVAL_MS", "0", 1);
   ::setenv("SPANLOG_SAMPLE", "2", 1);
   ::setenv("SPANLOG_RUN_ID", "../escape", 1);
   o = spanlog::options::from_env();
   CHECK(o.ring_bytes == (1u << 20));
   CHECK(o.overflow == spanlog::overflow_policy::drop);
   CHECK(o.flush_interval == std::chrono::milliseconds(100));
+  CHECK(o.stats_interval == std::chrono::milliseconds(1000));
   CHECK(o.sample == 1.0);
   CHECK(o.run_id.empty());
   for (const char* v :
        {"SPANLOG_DIR", "SPANLOG_RUN_ID", "SPANLOG_RING_SIZE", "SPANLOG_OVERFLOW", "SPANLOG_FLUSH_INTERVAL_MS",
-        "SPANLOG_EVENTS", "SPANLOG_SAMPLE", "SPANLOG_SERVICE", "SPANLOG_ATTRS"})
+        "SPANLOG_STATS_INTERVAL_MS", "SPANLOG_EVENTS", "SPANLOG_SAMPLE", "SPANLOG_SERVICE", "SPANLOG_ATTRS"})
     ::unsetenv(v);
 }
 

@@ -187,6 +187,31 @@ TEST_CASE(
   CHECK(per_tid == std::vector<std::uint64_t>{per_thread, per_thread + 1, per_thread + 2, per_thread + 3});
 }
 
+TEST_CASE("statistics spans are written each statistics interval, not each flush interval") {
+  const std::string dir = test_support::make_temp_dir();
+  spanlog::options o = test_support::run_options(dir, "interval");
+  o.flush_interval = std::chrono::milliseconds(5);
+  o.stats_interval = std::chrono::milliseconds(150);
+  REQUIRE(spanlog::start(o));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(600);
+  std::uint64_t spans = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    SPANLOG_SPAN_STATS("steady.stats");
+    SPANLOG_COUNTER_ADD("steady.count", 1);
+    ++spans;
+  }
+  spanlog::stop();
+  const run_contents run = read_run(dir + "/interval");
+  REQUIRE(run.schema_errors == 0);
+  REQUIRE(run.span_stats.count("steady.stats"));
+  const stats_totals& stats = run.span_stats.at("steady.stats");
+  CHECK(stats.count == spans);
+  // About 600 / 150 + the last, where the counters, at each 5 ms flush interval, make many more lines.
+  CHECK(stats.lines >= 3);
+  CHECK(stats.lines <= 7);
+  CHECK(run.counter_int_sums.at("steady.count") == static_cast<std::int64_t>(spans));
+}
+
 TEST_CASE("statistics spans are exact under sampling, which leaves out full spans only") {
   const std::string dir = test_support::make_temp_dir();
   spanlog::options o = test_support::run_options(dir, "sampled");

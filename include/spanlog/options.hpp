@@ -31,8 +31,12 @@ struct options {
   // at least ring_bytes). Growth allocates on the recording thread, once per doubling; past the bound the
   // overflow policy applies. ring_max_bytes = ring_bytes: rings never grow.
   std::size_t ring_max_bytes = std::size_t{16} << 20;
-  overflow_policy overflow = overflow_policy::drop;        // SPANLOG_OVERFLOW: drop (and count) or block
-  std::chrono::milliseconds flush_interval{100};           // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  overflow_policy overflow = overflow_policy::drop;  // SPANLOG_OVERFLOW: drop (and count) or block
+  std::chrono::milliseconds flush_interval{100};     // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  // SPANLOG_STATS_INTERVAL_MS (1..600000): how often statistics spans' histograms are written (span_stats
+  // lines), at least every flush interval; also at flush(), stop(), a thread's exit and a crash. A line per
+  // thread and name, whatever the span rate: the interval sets the output's size.
+  std::chrono::milliseconds stats_interval{1000};
   bool enabled = true;                                     // SPANLOG=off disables recording at run time
   bool spans = true;                                       // SPANLOG_SPANS=off
   bool events = true;                                      // SPANLOG_EVENTS=off

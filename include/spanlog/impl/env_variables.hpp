@@ -29,6 +29,7 @@ inline constexpr env_variable env_variables[] = {
     {"SPANLOG_RING_MAX", "what a ring may grow to"},
     {"SPANLOG_OVERFLOW", "drop or block when a ring is full"},
     {"SPANLOG_FLUSH_INTERVAL_MS", "how often the flusher drains"},
+    {"SPANLOG_STATS_INTERVAL_MS", "how often statistics spans are written"},
     {"SPANLOG_SPANS", "on/off"},
     {"SPANLOG_EVENTS", "on/off"},
     {"SPANLOG_METRICS", "on/off"},

@@ -373,6 +373,7 @@ class flusher {
     }
     write_out();
     auto last_metrics = std::chrono::steady_clock::now();
+    auto last_stats = last_metrics;
     for (;;) {
       bool stopping, flushing;
       std::uint64_t flush_ticket;
@@ -393,7 +394,10 @@ class flusher {
       drain_all();
       const auto now = std::chrono::steady_clock::now();
       if (stopping || flushing || now - last_metrics >= opts_.flush_interval) {
+        stats_due_ = stopping || flushing || now - last_stats >= opts_.stats_interval;
+        if (stats_due_) last_stats = now;
         emit_metrics_and_drops();
+        stats_due_ = true;  // a retiring thread's histograms are written at once
         last_metrics = now;
       }
       write_out();
@@ -813,7 +817,7 @@ class flusher {
   }
 
   void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
-    emit_span_stats(st, now);
+    if (stats_due_) emit_span_stats(st, now);
     take_counter_growth(*st.buf,
                         [&](const site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
     for (auto& m : st.metrics) {
@@ -1214,6 +1218,8 @@ class flusher {
     w.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
     w.raw(",\"flush_interval_ms\":");
     w.i64(opts_.flush_interval.count());
+    w.raw(",\"stats_interval_ms\":");
+    w.i64(opts_.stats_interval.count());
     w.raw(",\"spans\":");
     w.boolean(opts_.spans);
     w.raw(",\"events\":");
@@ -1489,6 +1495,7 @@ class flusher {
   std::atomic<std::uint64_t> thread_id_{0};
   std::atomic<int> activity_{activity_idle};
   std::atomic<bool> clock_rate_published_{false};  // statistics spans can bucket their durations
+  bool stats_due_ = true;  // emit_metrics_and_drops writes span_stats lines (each stats_interval)
   std::atomic<bool> parked_{false};
   std::mutex& mutex_;
   std::condition_variable& cv_;

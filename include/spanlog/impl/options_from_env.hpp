@@ -92,6 +92,13 @@ inline options options_from_environment() {
     else
       config_warning("SPANLOG_FLUSH_INTERVAL_MS", v, "is not a whole number from 1 to 60000", "100");
   }
+  if (const char* v = env("SPANLOG_STATS_INTERVAL_MS")) {
+    unsigned long long n = 0;
+    if (parse_size(v, n) && n >= 1 && n <= 600000)
+      o.stats_interval = std::chrono::milliseconds(n);
+    else
+      config_warning("SPANLOG_STATS_INTERVAL_MS", v, "is not a whole number from 1 to 600000", "1000");
+  }
   if (const char* v = env("SPANLOG_SPANS")) o.spans = parse_switch("SPANLOG_SPANS", v, true);
   if (const char* v = env("SPANLOG_EVENTS")) o.events = parse_switch("SPANLOG_EVENTS", v, true);
   if (const char* v = env("SPANLOG_METRICS")) o.metrics = parse_switch("SPANLOG_METRICS", v, true);

@@ -88,6 +88,7 @@ inline void correct_options(options& o) {
   o.ring_max_bytes = std::max(o.ring_max_bytes, o.ring_bytes);
   if (!(o.sample >= 0.0 && o.sample <= 1.0)) o.sample = 1.0;
   if (o.flush_interval.count() < 1) o.flush_interval = std::chrono::milliseconds(100);
+  if (o.stats_interval.count() < 1) o.stats_interval = std::chrono::milliseconds(1000);
   if (o.dir.empty()) o.dir = ".";
 }
 
