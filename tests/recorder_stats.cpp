@@ -101,32 +101,37 @@ TEST_CASE("statistics spans: exact counts, and percentiles within 1% of the same
   CHECK(stats.count == spans);
   CHECK(run.span_stats.count("work.full") == 0);
   for (const auto& [id, s] : run.spans) CHECK(s.name != "work.stats");  // no line of its own
+  // The statistics span's self time is exactly what it holds beyond its full child: the child's begin and
+  // end, some tens of ns a span (microseconds under a sanitizer). Its percentiles are the child's moved by
+  // that much, within the histogram's 1%.
+  const double offset = static_cast<double>(stats.self_ns) / spans;
+  CHECK(offset < 0.02 * static_cast<double>(sum_of(full)) / spans);
   for (double q : {0.5, 0.9, 0.99, 1.0})
-    check_near(stats_percentile(stats, q), exact_percentile(full, q), 0.01, 300, "a percentile");
-  check_near(static_cast<double>(stats.total_ns), static_cast<double>(sum_of(full)), 0.005, 300.0 * spans,
-             "the total");
-  CHECK(stats.self_ns <= stats.total_ns / 50);  // the full child takes all but the instrumentation
+    check_near(stats_percentile(stats, q), exact_percentile(full, q) + offset, 0.01, 100 + offset / 2,
+               "a percentile");
+  check_near(static_cast<double>(stats.total_ns - stats.self_ns), static_cast<double>(sum_of(full)), 0.001,
+             2.0 * spans, "the total less the self time: the full children's");
   CHECK(run.footer.find("\"stats_spans\":400") != std::string::npos);
 }
 
 TEST_CASE("statistics spans: self time is right with statistics and full spans nested in each other") {
   const std::string dir = test_support::make_temp_dir();
   REQUIRE(spanlog::start(test_support::run_options(dir, "nesting")));
-  constexpr int rounds = 150;
+  constexpr int rounds = 40;  // long spins: the instrumentation (slow under sanitizers) stays a small part
   using std::chrono::microseconds;
   for (int i = 0; i < rounds; ++i) {
     SPANLOG_SPAN("root.full");
     SPANLOG_SPAN_STATS("outer.stats");
-    spin_for(microseconds(30));
+    spin_for(microseconds(300));
     {
       SPANLOG_SPAN("middle.full");
-      spin_for(microseconds(20));
+      spin_for(microseconds(200));
       SPANLOG_SPAN_STATS("inner.stats");
-      spin_for(microseconds(25));
+      spin_for(microseconds(250));
     }
     {
       SPANLOG_SPAN_STATS("side.stats");
-      spin_for(microseconds(15));
+      spin_for(microseconds(150));
     }
   }
   spanlog::stop();
@@ -152,7 +157,7 @@ TEST_CASE("statistics spans: self time is right with statistics and full spans n
              static_cast<double>(outer.total_ns) - static_cast<double>(middle_total) -
                  static_cast<double>(side.total_ns),
              0.01, slack, "outer.stats's self time");
-  check_near(static_cast<double>(outer.self_ns), 30e3 * rounds, 0.05, slack, "outer.stats's own 30 us");
+  check_near(static_cast<double>(outer.self_ns), 300e3 * rounds, 0.05, slack, "outer.stats's own 300 us");
   CHECK(inner.self_ns == inner.total_ns);
   CHECK(side.self_ns == side.total_ns);
   // A full span is told what its direct statistics children took, which the file does not show otherwise.
