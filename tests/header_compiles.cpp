@@ -85,6 +85,10 @@ const misuse misuses[] = {
      R"(SPANLOG_SPAN_CHILD_OF(ctx, "task", "name", name);)", name_message},
     {"phase name from .c_str()", "SPANLOG_PHASE(route.c_str());", R"(SPANLOG_PHASE("discovery");)",
      name_message},
+    {"statistics span name from a variable", "SPANLOG_SPAN_STATS(name);", R"(SPANLOG_SPAN_STATS("parse");)",
+     name_message},
+    {"statistics span with attributes", R"(SPANLOG_SPAN_STATS("parse", "n", n);)",
+     R"(SPANLOG_SPAN_STATS("parse");)", nullptr},
     {"event name from a variable", R"(SPANLOG_EVENT(name, "n", n);)",
      R"(SPANLOG_EVENT("task.done", "name", name);)", name_message},
     {"event name from a local char array", R"(char local[8] = "done"; SPANLOG_EVENT(local);)",
@@ -216,6 +220,7 @@ int parse(const std::string& route, std::string_view body, const std::vector<int
 
 void handle(std::uint64_t request, const std::string& route) {
   SPANLOG_PHASE("serving");
+  SPANLOG_SPAN_STATS("serving.stats");
   SPANLOG_THREAD_NAME("worker");
   SPANLOG_THREAD_NAME(route);
   SPANLOG_ASYNC_BEGIN("request", request, "route", route);
@@ -232,6 +237,9 @@ void handle(std::uint64_t request, const std::string& route) {
 void objects(int n) {
   static spanlog::counter parsed("parsed");
   static spanlog::gauge depth("depth");
+  static spanlog::stats_site hot("objects.hot");
+  spanlog::stats_span hot_span(hot);
+  if (!hot_span.recorded()) n += 0;
   spanlog::scoped_span span("objects", "n", n);
   span.set("done", true);
   if (!span.recorded()) span.set_error("not recorded");

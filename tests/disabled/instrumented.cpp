@@ -4,6 +4,7 @@
 
 int checksum(const char* data, int size) {
   SPANLOG_SPAN("checksum", "bytes", size);
+  SPANLOG_SPAN_STATS("checksum.hot");
   SPANLOG_EVENT("checksum.begin", "first", data[0]);
   SPANLOG_COUNTER_ADD("bytes.summed", size);
   int sum = 0;
