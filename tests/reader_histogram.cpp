@@ -108,3 +108,45 @@ TEST_CASE("merging equals adding everything to one histogram") {
   CHECK(into_empty.min() == b.min());
   CHECK(into_empty.percentile(0.5) == b.percentile(0.5));
 }
+
+TEST_CASE("add_bucket counts values by their bucket; the exact sum is added apart; merge keeps both") {
+  Histogram h;
+  h.add_bucket(1'000, 2);  // the bucket of 1000 holds 1000 to 1007
+  h.add_bucket(1'536, 1);
+  h.add_bucket(1'540, 1);  // not a lower bound: the bucket that holds it, the one of 1536
+  CHECK(h.count() == 4);
+  CHECK(h.sum() == 0);  // untouched: the sum is known apart
+  h.add_sum(5'120);
+  CHECK(h.sum() == 5'120);
+  CHECK(h.mean() == 1'280.0);
+  // Minimum and maximum are the bounds of the lowest and highest buckets.
+  CHECK(h.min() == 1'000);
+  CHECK(h.max() == Histogram::bucket_upper_bound(Histogram::bucket_of(1'536)));
+  CHECK(h.max() == 1'551);
+  CHECK(h.percentile(0.5) == 1'003);  // the middle of the bucket of 1000
+  CHECK(h.percentile(0.75) == 1'543);
+  h.add_bucket(5, 0);  // nothing
+  CHECK(h.count() == 4);
+
+  // The same as adding values of those buckets one by one, but for the sum and the bounds.
+  Histogram values;
+  for (const std::uint64_t v : {1'000ull, 1'004ull, 1'536ull, 1'540ull}) values.add(v);
+  for (const double q : {0.25, 0.5, 0.75})
+    CHECK(values.percentile(q) == std::clamp(h.percentile(q), values.min(), values.max()));
+
+  Histogram merged;
+  merged.add(100);
+  merged.merge(h);
+  CHECK(merged.count() == 5);
+  CHECK(merged.sum() == 5'220);
+  CHECK(merged.min() == 100);
+  CHECK(merged.max() == 1'551);
+
+  // Exact below 128: the bounds are the value.
+  Histogram small;
+  small.add_bucket(7, 3);
+  small.add_sum(21);
+  CHECK(small.min() == 7);
+  CHECK(small.max() == 7);
+  CHECK(small.percentile(0.5) == 7);
+}

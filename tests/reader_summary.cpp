@@ -204,12 +204,13 @@ TEST_CASE("a run that died gets its run_summary.json regenerated in the document
   CHECK(contains(result.out, "open spans (started, never ended): 3"));
   const std::string written = reader_test::read_text(dir / "crashed" / "run_summary.json");
   // As the recorder counts them: spans when they start (the 3 open ones too), per thread likewise.
-  CHECK(written ==
-        R"({"run_id":"crashed-1","schema":1,"start_ts":1795459260000000000,"total_wall_ns":4000,"phases":{},)"
-        R"("totals":{"spans":4,"events":1,"records":8,"dropped":0,"unwritten_records":0,"rings_grown":0,)"
-        R"("largest_ring":1048576,"open_spans":3,)"
-        R"("counters":{}},"threads":[{"tid":1,"name":"main","spans":3},{"tid":2,"name":"net","spans":1}]})"
-        "\n");
+  CHECK(
+      written ==
+      R"({"run_id":"crashed-1","schema":1,"start_ts":1795459260000000000,"total_wall_ns":4000,"phases":{},)"
+      R"("totals":{"spans":4,"events":1,"stats_spans":0,"records":8,"dropped":0,"unwritten_records":0,"rings_grown":0,)"
+      R"("largest_ring":1048576,"open_spans":3,)"
+      R"("counters":{}},"threads":[{"tid":1,"name":"main","spans":3},{"tid":2,"name":"net","spans":1}]})"
+      "\n");
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   CHECK(parser.parse(written).get(doc) == simdjson::SUCCESS);
@@ -221,7 +222,7 @@ TEST_CASE("a complete run's run_summary.json matches the footer's totals") {
   CHECK(contains(json, R"("phases":{"analysis":{"wall_ns":1000000,"spans":6}})"));
   CHECK(contains(
       json,
-      R"("totals":{"spans":7,"events":2,"records":21,"dropped":3,"unwritten_records":0,"rings_grown":0,)"
+      R"("totals":{"spans":7,"events":2,"stats_spans":0,"records":21,"dropped":3,"unwritten_records":0,"rings_grown":0,)"
       R"("largest_ring":1048576,"open_spans":0,"counters":{"bytes":150}})"));
 }
 

@@ -79,6 +79,8 @@ class HealthSink : public reader::RecordSink {
     // A span line is written when the span ends: its end time is where it sits in the thread's order.
     if (!r.is_async) recorded(r.tid, r.ts + r.dur_ns, line);
   }
+  // Statistics-mode spans count among the spans; their line's ts is a write time, in no thread's order.
+  void on_span_stats(const reader::SpanStatsRecord& r, std::uint64_t) override { spans += r.count; }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
     open.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line, r.is_async});
     // A span_start is written at the end of the batch its span began in, after the batch's later records:

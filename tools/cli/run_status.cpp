@@ -151,8 +151,9 @@ RunStatus probe_run(const fs::path& directory) {
   status.state = reader::decide_run_state(ending);
   if (tail.footer) {
     status.wall_ns = tail.footer->wall_ns;
-    status.spans = tail.footer->spans;
-    status.lost = dropped_phrase(tail.footer->dropped, tail.footer->spans, tail.footer->events);
+    // The footer counts statistics-mode spans apart (schema 1.4); drops may be of either.
+    status.spans = tail.footer->spans + tail.footer->stats_spans;
+    status.lost = dropped_phrase(tail.footer->dropped, *status.spans, tail.footer->events);
   } else if (tail.last_ts > status.start_ts && status.start_ts != 0) {
     status.wall_ns = tail.last_ts - status.start_ts;
   }

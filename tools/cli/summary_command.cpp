@@ -173,6 +173,10 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   };
   const bool mark_column = std::any_of(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown),
                                        [&](const SpanEntry* row) { return marked(row->second); });
+  // Statistics-mode spans (span_stats lines) are counted in the name's row; how many of them, beside it.
+  const bool stats_column = std::any_of(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shown),
+                                        [](const SpanEntry* row) { return row->second.statistics > 0; });
+  if (stats_column) columns.push_back({"stats"});
   if (mark_column) columns.push_back({"", Align::left});
   Table table(std::move(columns));
   for (std::size_t i = 0; i < shown; ++i) {
@@ -197,6 +201,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
       const auto it = s.dropped_span_names.find(name);
       cells.push_back(it == s.dropped_span_names.end() ? "-" : console.yellow(grouped(it->second)));
     }
+    if (stats_column) cells.push_back(stats.statistics > 0 ? grouped(stats.statistics) : "-");
     if (mark_column) cells.push_back(marked(stats) ? "~" : "");
     table.add_row(std::move(cells));
   }
@@ -208,6 +213,9 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   }
   if (shown < rows.size())
     console.print("{}\n", console.dim(fmt::format("({} more not shown)", rows.size() - shown)));
+  if (stats_column)
+    console.print("{}\n", console.dim("(stats: spans of statistics mode among the count, merged from their "
+                                      "histograms: min, max and percentiles to a bucket's width, ~1%)"));
   if (cost) print_instrumentation(*cost, s.raw_self_time, console);
   if (s.dropped.spans > 0) print_dropped_spans(s, console);
   if (!options.group_by.empty() && s.ungrouped_spans > 0)

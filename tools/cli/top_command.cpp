@@ -65,6 +65,15 @@ class TopSink : public reader::RecordSink {
     if (const auto span = open_.end(r.span_id)) ended(span->name, r.dur_ns, r.error);
     see(r.ts);
   }
+  // Statistics-mode spans join their name's row, counted by bucket (schema 1.4).
+  void on_span_stats(const reader::SpanStatsRecord& r, std::uint64_t) override {
+    auto it = stats_.find(r.name);
+    if (it == stats_.end()) it = stats_.emplace(std::string(r.name), Stats{}).first;
+    for (const auto& bucket : r.buckets) it->second.durations.add_bucket(bucket.lower_ns, bucket.count);
+    it->second.durations.add_sum(r.total_ns);
+    spans_ended_ += r.count;
+    see(r.ts);
+  }
   void on_counter(const reader::CounterRecord& r, std::uint64_t) override {
     auto& c = counters_[std::string(r.name)];
     const double delta = r.delta.is_integer ? static_cast<double>(r.delta.as_integer) : r.delta.as_double;

@@ -85,7 +85,7 @@ ThreadInfo& Aggregator::thread(std::uint64_t tid) {
   ThreadSlot& cached = thread_cache_[(tid * 0x9E3779B97F4A7C15ull) >> 60];
   if (cached.used && cached.tid == tid) return summary_.threads[cached.index];
   auto [it, inserted] = thread_index_.try_emplace(tid, summary_.threads.size());
-  if (inserted) summary_.threads.push_back(ThreadInfo{run_.run_id, tid, {}, 0, false});
+  if (inserted) summary_.threads.push_back(ThreadInfo{run_.run_id, tid, {}, 0, 0, false});
   cached = ThreadSlot{tid, it->second, true};
   return summary_.threads[it->second];
 }
@@ -155,7 +155,7 @@ SpanStats* Aggregator::group_stats(const OpenEntry* start, Attrs attrs) {
 void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
                                std::optional<std::uint64_t> parent, std::uint64_t tid, std::uint64_t ts,
                                std::uint64_t dur_ns, bool error, bool is_phase, DirectChildren children,
-                               const OpenEntry* start, Attrs attrs) {
+                               const OpenEntry* start, Attrs attrs, std::uint64_t stats_ns) {
   SpanStats* stats = nullptr;
   if (!name_selected(name)) {
     // not tabulated, but it still counts as a span and as its parent's child
@@ -165,7 +165,7 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
     stats = group_stats(start, attrs);
   }
   children.bind(tid);
-  const SpanTimes times = span_times(ts, dur_ns, tid, children, in_parent_ns());
+  const SpanTimes times = span_times(ts, dur_ns, tid, children, in_parent_ns(), stats_ns);
   if (stats != nullptr) {
     stats->durations.add(dur_ns);
     stats->self_ns += times.self_ns;
@@ -201,7 +201,7 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
   }
   RecentlyEnded& slot = recently_ended_[slot_of(span_id)];
   if (slot.has_children) ended_children_.erase(slot.span_id);
-  slot = RecentlyEnded{span_id, stats, ts, dur_ns, tid, true, false};
+  slot = RecentlyEnded{span_id, stats, ts, dur_ns, tid, stats_ns, true, false};
   if (stats != nullptr && children.has_other_threads()) {
     children.limit(kEndedPieces);
     keep_ended_children(span_id, EndedChildren{std::move(children), times});
@@ -231,14 +231,16 @@ void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t start, std::u
     if (!ended->has_children) {
       EndedChildren fresh;
       fresh.children.bind(ended->tid);
-      fresh.times = span_times(ended->start, ended->dur_ns, ended->tid, fresh.children, in_parent_ns());
+      fresh.times = span_times(ended->start, ended->dur_ns, ended->tid, fresh.children, in_parent_ns(),
+                               ended->stats_ns);
       keep_ended_children(parent, std::move(fresh));
       ended->has_children = true;
     }
     EndedChildren& entry = ended_children_.at(parent);
     entry.children.add(start, end, tid);
     entry.children.limit(kEndedPieces);
-    const SpanTimes now = span_times(ended->start, ended->dur_ns, ended->tid, entry.children, in_parent_ns());
+    const SpanTimes now =
+        span_times(ended->start, ended->dur_ns, ended->tid, entry.children, in_parent_ns(), ended->stats_ns);
     // The stats hold the earlier figures; a total never goes below 0 (a span whose children were not kept has
     // only an estimate to correct).
     auto correct = [](std::uint64_t& total, std::uint64_t now, std::uint64_t before) {
@@ -276,7 +278,7 @@ DirectChildren Aggregator::take_awaited(std::uint64_t span_id) {
 
 void Aggregator::on_span(const SpanRecord& r, std::uint64_t) {
   complete_span(r.name, r.span_id, r.parent, r.tid, r.ts, r.dur_ns, r.error, r.is_phase,
-                take_awaited(r.span_id), nullptr, r.attrs);
+                take_awaited(r.span_id), nullptr, r.attrs, r.stats_ns);
 }
 
 void Aggregator::on_span_start(const SpanStartRecord& r, std::uint64_t) {
@@ -313,7 +315,33 @@ void Aggregator::on_span_end(const SpanEndRecord& r, std::uint64_t) {
   saw_time(r.ts);
   DirectChildren children = std::move(entry.children);
   complete_span(entry.name, r.span_id, entry.parent, entry.tid, entry.ts, r.dur_ns, r.error, entry.is_phase,
-                std::move(children), &entry, r.attrs);
+                std::move(children), &entry, r.attrs, r.stats_ns);
+}
+
+// A line's spans join the name's figures as full spans of the name would, but for what a line does not
+// have: no start (its ts is a write time), so no phase counts them, and no attributes, so --by leaves them
+// ungrouped. They are no one's children in the file: a full parent knows their time as its stats_ns.
+void Aggregator::on_span_stats(const SpanStatsRecord& r, std::uint64_t) {
+  summary_.total_spans += r.count;
+  run_spans_ += r.count;
+  ThreadInfo& info = thread(r.tid);
+  info.spans += r.count;
+  info.statistics += r.count;
+  if (r.ts != 0) saw_time(r.ts);
+  if (!name_selected(r.name)) return;
+  if (!options_.group_by.empty()) {
+    summary_.ungrouped_spans += r.count;
+    return;
+  }
+  SpanStats& stats = stats_named(r.name);
+  for (const SpanStatsRecord::Bucket& bucket : r.buckets)
+    stats.durations.add_bucket(bucket.lower_ns, bucket.count);
+  stats.durations.add_sum(r.total_ns);
+  // The recorder's self time: it saw the children, statistics or full, on the thread. No instrumentation is
+  // subtracted from it, so the raw figure is the same.
+  stats.self_ns += r.self_ns;
+  stats.raw_self_ns += r.self_ns;
+  stats.statistics += r.count;
 }
 
 void Aggregator::on_instant(const InstantRecord& r, std::uint64_t) {

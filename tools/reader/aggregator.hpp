@@ -43,6 +43,7 @@ class Aggregator : public RecordSink {
   void on_span(const SpanRecord&, std::uint64_t) override;
   void on_span_start(const SpanStartRecord&, std::uint64_t) override;
   void on_span_end(const SpanEndRecord&, std::uint64_t) override;
+  void on_span_stats(const SpanStatsRecord&, std::uint64_t) override;
   void on_instant(const InstantRecord&, std::uint64_t) override;
   void on_counter(const CounterRecord&, std::uint64_t) override;
   void on_gauge(const GaugeRecord&, std::uint64_t) override;
@@ -77,6 +78,7 @@ class Aggregator : public RecordSink {
     std::uint64_t span_id = 0;
     SpanStats* stats = nullptr;
     std::uint64_t start = 0, dur_ns = 0, tid = 0;
+    std::uint64_t stats_ns = 0;  // its statistics-mode children's time
     bool used = false;
     bool has_children = false;  // its children are in ended_children_
   };
@@ -87,7 +89,7 @@ class Aggregator : public RecordSink {
 
   void complete_span(std::string_view name, std::uint64_t span_id, std::optional<std::uint64_t> parent,
                      std::uint64_t tid, std::uint64_t ts, std::uint64_t dur_ns, bool error, bool is_phase,
-                     DirectChildren children, const OpenEntry* start, Attrs attrs);
+                     DirectChildren children, const OpenEntry* start, Attrs attrs, std::uint64_t stats_ns);
   void credit_parent(std::uint64_t parent, std::uint64_t start, std::uint64_t end, std::uint64_t tid);
   DirectChildren take_awaited(std::uint64_t span_id);
   void keep_ended_children(std::uint64_t span_id, EndedChildren children);

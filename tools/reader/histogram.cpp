@@ -61,6 +61,19 @@ void Histogram::add(std::uint64_t value, std::uint64_t times) {
   max_ = std::max(max_, value);
 }
 
+void Histogram::add_bucket(std::uint64_t value, std::uint64_t times) {
+  if (times == 0) return;
+  const std::size_t bucket = bucket_of(value);
+  const std::uint64_t saved_sum = sum_;
+  add(bucket_lower_bound(bucket), times);
+  sum_ = saved_sum;
+  max_ = std::max(max_, bucket_upper_bound(bucket));
+}
+
+void Histogram::add_sum(std::uint64_t ns) {
+  sum_ = saturating_add(sum_, ns);
+}
+
 void Histogram::merge(const Histogram& other) {
   if (other.count_ == 0) return;
   for (std::size_t i = 0; i < other.counts_.size(); ++i) {

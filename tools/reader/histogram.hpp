@@ -1,5 +1,6 @@
 // A log-bucketed histogram of durations in nanoseconds: percentiles within 1% relative error, memory that
-// depends on the range of values and not on their number, and exact count, sum, minimum and maximum.
+// depends on the range of values and not on their number, and exact count, sum, minimum and maximum (for
+// values added one by one; add_bucket() knows minimum and maximum to a bucket's width).
 // Two histograms merge by adding their buckets, so runs and threads combine without the raw values.
 #pragma once
 
@@ -18,6 +19,11 @@ class Histogram {
   void add(std::uint64_t value) { add(value, 1); }
   void add(std::uint64_t value, std::uint64_t times);
   void merge(const Histogram& other);
+  // Values known only by their bucket (a span_stats line's [lower_ns, count] pairs): `times` values in the
+  // bucket of `value`, the sum left to add_sum(). Minimum and maximum take the bucket's bounds, which hold
+  // the values seen.
+  void add_bucket(std::uint64_t value, std::uint64_t times);
+  void add_sum(std::uint64_t ns);
 
   std::uint64_t count() const { return count_; }
   // The sum saturates instead of wrapping (it would take 584 years of nanoseconds to get there).

@@ -329,6 +329,7 @@ void JsonlReader::dispatch(ParsedChunk& chunk) {
               if constexpr (std::is_same_v<R, SpanRecord>) sink_.on_span(record, line);
               if constexpr (std::is_same_v<R, SpanStartRecord>) sink_.on_span_start(record, line);
               if constexpr (std::is_same_v<R, SpanEndRecord>) sink_.on_span_end(record, line);
+              if constexpr (std::is_same_v<R, SpanStatsRecord>) sink_.on_span_stats(record, line);
               if constexpr (std::is_same_v<R, InstantRecord>) sink_.on_instant(record, line);
               if constexpr (std::is_same_v<R, CounterRecord>) sink_.on_counter(record, line);
               if constexpr (std::is_same_v<R, GaugeRecord>) sink_.on_gauge(record, line);

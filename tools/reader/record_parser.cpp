@@ -21,6 +21,7 @@ void ParsedChunk::begin(std::size_t text_bytes) {
   strings_.reserve(text_bytes);
   spilled_.clear();
   counts_.clear();
+  buckets_.clear();
 }
 
 std::string_view ParsedChunk::keep(std::string_view text) {
@@ -36,6 +37,13 @@ NamedCounts ParsedChunk::keep_counts(std::vector<NamedCount> counts) {
   if (counts.empty()) return {};
   const std::vector<NamedCount>& kept = counts_.emplace_back(std::move(counts));
   return NamedCounts(kept.data(), kept.size());
+}
+
+std::span<const SpanStatsRecord::Bucket> ParsedChunk::keep_buckets(
+    std::vector<SpanStatsRecord::Bucket> buckets) {
+  if (buckets.empty()) return {};
+  const std::vector<SpanStatsRecord::Bucket>& kept = buckets_.emplace_back(std::move(buckets));
+  return {kept.data(), kept.size()};
 }
 
 std::uint32_t ParsedChunk::add_message(std::string message) {
@@ -98,6 +106,11 @@ enum class Key {
   bytes,
   rings_grown,
   largest_ring,
+  total_ns,
+  self_ns,
+  stats_ns,
+  buckets,
+  stats_spans,
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
@@ -213,6 +226,14 @@ Key classify(std::string_view k) {
         return k.size() == 8 ? Key::start_ts : Key::unknown;
       case packed("overhead"):
         return k.size() == 8 ? Key::overhead : Key::unknown;
+      case packed("total_ns"):
+        return k.size() == 8 ? Key::total_ns : Key::unknown;
+      case packed("stats_ns"):
+        return k.size() == 8 ? Key::stats_ns : Key::unknown;
+      case packed("self_ns"):
+        return k.size() == 7 ? Key::self_ns : Key::unknown;
+      case packed("buckets"):
+        return k.size() == 7 ? Key::buckets : Key::unknown;
       default:
         return Key::unknown;
     }
@@ -228,10 +249,11 @@ Key classify(std::string_view k) {
   if (k == "unwritten_records") return Key::unwritten_records;
   if (k == "rings_grown") return Key::rings_grown;
   if (k == "largest_ring") return Key::largest_ring;
+  if (k == "stats_spans") return Key::stats_spans;
   return Key::unknown;
 }
 
-constexpr std::size_t kKeys = static_cast<std::size_t>(Key::largest_ring) + 1;
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::stats_spans) + 1;
 static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
 
 // How a known key's value is read.
@@ -279,6 +301,7 @@ constexpr KeyType type_of(Key key) {
     case Key::overhead:
     case Key::span_names:
     case Key::event_names:
+    case Key::buckets:
       return KeyType::nested;
     default:
       return KeyType::unsigned_integer;
@@ -307,7 +330,9 @@ struct RawRecord {
   Text clock_source{nullptr, 0};
   double overhead[6];  // InstrumentationOverhead's fields in order, read only when Key::overhead is present
   NamedCounts span_names, event_names;
-  bool attrs_is_count = false;  // `attrs` was a number: right for a `dropped` record only
+  std::span<const SpanStatsRecord::Bucket> buckets;
+  std::uint64_t buckets_count = 0;  // the buckets' counts summed (saturating)
+  bool attrs_is_count = false;      // `attrs` was a number: right for a `dropped` record only
   std::uint32_t attrs_begin = 0, attrs_count_seen = 0;
 
   static std::uint64_t bit(Key k) { return std::uint64_t{1} << static_cast<unsigned>(k); }
@@ -444,6 +469,8 @@ class FieldReader {
         return read_named_counts(v, name, r.span_names);
       case Key::event_names:
         return read_named_counts(v, name, r.event_names);
+      case Key::buckets:
+        return read_buckets(v, r);
       default:  // Key::attrs
         if (is_number(v.type())) {
           r.attrs_is_count = true;
@@ -534,6 +561,30 @@ class FieldReader {
       counts.push_back(NamedCount{out_.keep(field.key), count});
     }
     out = out_.keep_counts(std::move(counts));
+    return std::nullopt;
+  }
+
+  // A span_stats record's `buckets`: [lower_ns, count] pairs of unsigned integers.
+  std::optional<Failure> read_buckets(dom::element v, RawRecord& r) {
+    static constexpr const char* kPairs = "an array of [lower_ns, count] pairs of unsigned integers";
+    dom::array array;
+    if (v.get_array().get(array) != simdjson::SUCCESS) return Failure{"buckets", kPairs};
+    std::vector<SpanStatsRecord::Bucket> buckets;
+    std::uint64_t total = 0;
+    for (const dom::element pair_value : array) {
+      dom::array pair;
+      if (pair_value.get_array().get(pair) != simdjson::SUCCESS || pair.size() != 2)
+        return Failure{"buckets", kPairs};
+      SpanStatsRecord::Bucket bucket;
+      if (pair.at(0).get_uint64().get(bucket.lower_ns) != simdjson::SUCCESS ||
+          pair.at(1).get_uint64().get(bucket.count) != simdjson::SUCCESS)
+        return Failure{"buckets", kPairs};
+      // Saturating: a sum past 2^64 cannot equal `count`, so the line is refused either way.
+      total = __builtin_add_overflow(total, bucket.count, &total) ? ~std::uint64_t{0} : total;
+      buckets.push_back(bucket);
+    }
+    r.buckets_count = total;
+    r.buckets = out_.keep_buckets(std::move(buckets));
     return std::nullopt;
   }
 
@@ -628,6 +679,7 @@ enum class Event {
   spans,
   span_start,
   span_end,
+  span_stats,
   instant,
   counter,
   gauge,
@@ -642,7 +694,10 @@ enum class Event {
 
 Event event_of(std::string_view e) {
   if (e.size() > 8)
-    return e == "span_start" ? Event::span_start : e == "ring_grown" ? Event::ring_grown : Event::other;
+    return e == "span_start"   ? Event::span_start
+           : e == "ring_grown" ? Event::ring_grown
+           : e == "span_stats" ? Event::span_stats
+                               : Event::other;
   switch (load_packed(e)) {
     case packed("span"):
       return e.size() == 4 ? Event::span : Event::other;
@@ -930,7 +985,8 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
                                                 is_phase,
                                                 r.flag(Key::async),
                                                 r.maybe(Key::end_tid),
-                                                {}});
+                                                {},
+                                                r.u(Key::stats_ns)});
   } else if (kind == Event::span_start) {
     if (!require({{Key::span_id, "span_id"}, {Key::name, "name"}, {Key::tid, "tid"}, {Key::ts, "ts"}}))
       return;
@@ -951,7 +1007,27 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
                                                       r.u(Key::dur_ns),
                                                       error,
                                                       r.text(Key::message),
-                                                      {}});
+                                                      {},
+                                                      r.u(Key::stats_ns)});
+  } else if (kind == Event::span_stats) {
+    if (!require({{Key::name, "name"},
+                  {Key::tid, "tid"},
+                  {Key::ts, "ts"},
+                  {Key::count, "count"},
+                  {Key::total_ns, "total_ns"},
+                  {Key::self_ns, "self_ns"},
+                  {Key::buckets, "buckets"}}))
+      return;
+    if (r.text(Key::name).empty()) return malformed("field \"name\": expected a non-empty string");
+    if (r.buckets_count != r.u(Key::count))
+      return malformed(fmt::format("field \"buckets\": the counts sum to {}, not to count {}",
+                                   r.buckets_count, r.u(Key::count)));
+    if (r.u(Key::self_ns) > r.u(Key::total_ns))
+      return malformed(
+          fmt::format("field \"self_ns\": {} is above total_ns {}", r.u(Key::self_ns), r.u(Key::total_ns)));
+    entry.record.emplace<SpanStatsRecord>(SpanStatsRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts),
+                                                          r.u(Key::count), r.u(Key::total_ns),
+                                                          r.u(Key::self_ns), r.buckets});
   } else if (kind == Event::instant) {
     if (!require({{Key::name, "name"}, {Key::tid, "tid"}, {Key::ts, "ts"}})) return;
     entry.record.emplace<InstantRecord>(
@@ -989,11 +1065,11 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
     if (!require({{Key::tid, "tid"}, {Key::bytes, "bytes"}})) return;
     entry.record.emplace<RingGrownRecord>(RingGrownRecord{r.u(Key::tid), r.u(Key::ts), r.u(Key::bytes)});
   } else if (kind == Event::footer) {
-    entry.record.emplace<FooterRecord>(
-        FooterRecord{r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),
-                     r.u(Key::sampled_out), r.u(Key::open_spans), r.u(Key::unwritten_records),
-                     r.u(Key::rings_grown), r.u(Key::largest_ring),
-                     r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{}, r.text(Key::stopped_by)});
+    entry.record.emplace<FooterRecord>(FooterRecord{
+        r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),
+        r.u(Key::sampled_out), r.u(Key::open_spans), r.u(Key::unwritten_records), r.u(Key::rings_grown),
+        r.u(Key::largest_ring), r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{},
+        r.text(Key::stopped_by), r.u(Key::stats_spans)});
   } else if (kind == Event::crash) {
     if (!require({{Key::signal, "signal"}})) return;
     entry.record.emplace<CrashRecord>(

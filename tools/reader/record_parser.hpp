@@ -20,8 +20,8 @@ namespace spanlog::reader {
 
 // std::monostate first, so that an entry costs nothing to create before its record is emplaced.
 using Record = std::variant<std::monostate, HeaderRecord, ThreadRecord, SpanRecord, SpanStartRecord,
-                            SpanEndRecord, InstantRecord, CounterRecord, GaugeRecord, PhaseRecord,
-                            DroppedRecord, RingGrownRecord, CrashRecord, FooterRecord>;
+                            SpanEndRecord, SpanStatsRecord, InstantRecord, CounterRecord, GaugeRecord,
+                            PhaseRecord, DroppedRecord, RingGrownRecord, CrashRecord, FooterRecord>;
 
 // What one line gave.
 struct ParsedEntry {
@@ -51,6 +51,8 @@ class ParsedChunk {
   std::uint32_t add_message(std::string message);
   // Named counts that live as long as the chunk's contents; the strings in them must be kept ones.
   NamedCounts keep_counts(std::vector<NamedCount> counts);
+  // A span_stats record's buckets, kept as long as the chunk's contents.
+  std::span<const SpanStatsRecord::Bucket> keep_buckets(std::vector<SpanStatsRecord::Bucket> buckets);
 
   std::vector<ParsedEntry> entries;
   std::vector<Attr> attrs;
@@ -61,6 +63,7 @@ class ParsedChunk {
   std::string strings_;              // reserved up front, so the views into it stay valid
   std::deque<std::string> spilled_;  // what did not fit (never, for strings taken from the chunk's own lines)
   std::deque<std::vector<NamedCount>> counts_;  // a deque: the vectors, and so their data, never move
+  std::deque<std::vector<SpanStatsRecord::Bucket>> buckets_;  // the same
 };
 
 class RecordParser {

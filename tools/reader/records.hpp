@@ -1,4 +1,4 @@
-// The records of a telemetry.jsonl file (docs/format.md, schema 1.3) as the reader hands them out.
+// The records of a telemetry.jsonl file (docs/format.md, schema 1.4) as the reader hands them out.
 // Every string_view points into the parser's buffers and is valid only during the sink callback that receives
 // it: a sink that keeps a name must copy it.
 #pragma once
@@ -79,6 +79,9 @@ struct SpanRecord {
   bool is_async = false;
   std::optional<std::uint64_t> end_tid;
   Attrs attrs;
+  // The time of the span's direct statistics-mode children on its thread (schema 1.4): they are not in the
+  // file as spans, so self time takes it off.
+  std::uint64_t stats_ns = 0;
 };
 
 struct SpanStartRecord {
@@ -100,6 +103,21 @@ struct SpanEndRecord {
   bool error = false;
   std::string_view message;
   Attrs attrs;
+  std::uint64_t stats_ns = 0;  // as in SpanRecord
+};
+
+// The statistics-mode spans of one thread and name over one stats interval (schema 1.4): what the thread's
+// histogram of the name grew by since its previous line. `ts` is when it was written, no span's start.
+struct SpanStatsRecord {
+  // A bucket of the reader's own histogram scheme (Histogram::bucket_lower_bound) and its count.
+  struct Bucket {
+    std::uint64_t lower_ns = 0, count = 0;
+  };
+  std::string_view name;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  std::uint64_t count = 0, total_ns = 0, self_ns = 0;
+  std::span<const Bucket> buckets;  // ascending, summing to `count`
 };
 
 struct InstantRecord {
@@ -191,6 +209,7 @@ struct FooterRecord {
   // Why spanlog wrote the run: "SIGTERM", "SIGINT" or "quick_exit" when the process was ending by that
   // signal or by quick_exit (schema 1.1); empty after a stop() or a normal exit.
   std::string_view stopped_by;
+  std::uint64_t stats_spans = 0;  // the span_stats lines' counts summed (schema 1.4), not among `spans`
 };
 
 // Written by the crash handler after what the rings held; a crashed run has no footer.
@@ -217,6 +236,7 @@ class RecordSink {
   virtual void on_span(const SpanRecord&, std::uint64_t /*line*/) {}
   virtual void on_span_start(const SpanStartRecord&, std::uint64_t /*line*/) {}
   virtual void on_span_end(const SpanEndRecord&, std::uint64_t /*line*/) {}
+  virtual void on_span_stats(const SpanStatsRecord&, std::uint64_t /*line*/) {}
   virtual void on_instant(const InstantRecord&, std::uint64_t /*line*/) {}
   virtual void on_counter(const CounterRecord&, std::uint64_t /*line*/) {}
   virtual void on_gauge(const GaugeRecord&, std::uint64_t /*line*/) {}

@@ -136,13 +136,14 @@ DirectChildren::Coverage DirectChildren::coverage(std::uint64_t tid, std::uint64
 }
 
 SpanTimes span_times(std::uint64_t start, std::uint64_t dur_ns, std::uint64_t tid,
-                     const DirectChildren& children, double in_parent_ns) {
+                     const DirectChildren& children, double in_parent_ns, std::uint64_t stats_ns) {
   SpanTimes times;
-  times.raw_self_ns = dur_ns;
-  times.self_ns = dur_ns;
+  times.raw_self_ns = dur_ns - std::min(stats_ns, dur_ns);
+  times.self_ns = times.raw_self_ns;
   if (children.empty()) return times;
   const DirectChildren::Coverage c = children.coverage(tid, start, start + dur_ns);
   times.raw_self_ns = dur_ns - std::min(c.same_thread_ns, dur_ns);
+  times.raw_self_ns -= std::min(stats_ns, times.raw_self_ns);
   times.parallel_ns = c.other_threads_ns;
   const double instrumentation = std::max(0.0, in_parent_ns) * static_cast<double>(c.same_thread_count);
   const auto subtracted = static_cast<std::uint64_t>(std::llround(instrumentation));

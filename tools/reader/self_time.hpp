@@ -80,7 +80,9 @@ struct SpanTimes {
 //   self     = raw self - round(in_parent_ns x its direct children on the same thread), at least 0: the part
 //              of each child's begin and end that the recorder measured to fall in the parent's time;
 //   parallel = the time within the span covered by its direct children on other threads.
+// `stats_ns` (schema 1.4) is the time of its direct statistics-mode children on its thread, which are not
+// among `children` (the file has no spans of them): both self times are less that much, at least 0.
 SpanTimes span_times(std::uint64_t start, std::uint64_t dur_ns, std::uint64_t tid,
-                     const DirectChildren& children, double in_parent_ns);
+                     const DirectChildren& children, double in_parent_ns, std::uint64_t stats_ns = 0);
 
 }  // namespace spanlog::reader

@@ -62,6 +62,7 @@ SpanStats combine_matching(const Summary& summary, std::string_view glob) {
     combined.raw_self_ns += stats.raw_self_ns;
     combined.parallel_ns += stats.parallel_ns;
     combined.errors += stats.errors;
+    combined.statistics += stats.statistics;
     for (const auto& [key, value] : stats.attr_sums) combined.attr_sums[key] += value;
   }
   return combined;

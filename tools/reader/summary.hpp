@@ -32,6 +32,9 @@ struct SpanStats {
   // instrumentation subtracted, and the time their children on other threads covered.
   std::uint64_t self_ns = 0, raw_self_ns = 0, parallel_ns = 0;
   std::uint64_t errors = 0;
+  // Of the spans, those that came from span_stats lines (statistics mode, schema 1.4): counted in the
+  // histogram by bucket, so their minimum and maximum are known to the bucket's bounds only.
+  std::uint64_t statistics = 0;
   std::map<std::string, double, std::less<>> attr_sums;  // numeric attributes summed (with --by only)
 };
 
@@ -60,7 +63,8 @@ struct ThreadInfo {
   std::string run_id;
   std::uint64_t tid = 0;
   std::string name;
-  std::uint64_t spans = 0;  // spans started on this thread, ended or still open
+  std::uint64_t spans = 0;  // spans started on this thread, ended or still open, statistics-mode ones too
+  std::uint64_t statistics = 0;  // of those, the statistics-mode spans (span_stats lines)
   bool exited = false;
 };
 

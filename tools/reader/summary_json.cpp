@@ -84,11 +84,12 @@ std::string summary_json(const Summary& s) {
         "{}{{\"name\":{},\"count\":{},\"total_ns\":{},\"self_ns\":{},\"parallel_ns\":{},\"mean_ns\":{},"
         "\"min_ns\":{},\"p50_ns\":"
         "{},"
-        "\"p90_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"errors\":{},\"mostly_instrumentation\":{}",
+        "\"p90_ns\":{},\"p99_ns\":{},\"max_ns\":{},\"errors\":{},\"mostly_instrumentation\":{},"
+        "\"statistics\":{}",
         first ? "" : ",", json_string(entry->first), h.count(), h.sum(), entry->second.self_ns,
         entry->second.parallel_ns, json_number(h.mean()), h.min(), h.percentile(0.5), h.percentile(0.9),
         h.percentile(0.99), h.max(), entry->second.errors,
-        cost.has_value() && mostly_instrumentation(entry->second, *cost));
+        cost.has_value() && mostly_instrumentation(entry->second, *cost), entry->second.statistics);
     if (s.group_by.empty()) {
       const auto dropped = s.dropped_span_names.find(entry->first);
       put(out, ",\"dropped\":{}", dropped == s.dropped_span_names.end() ? 0 : dropped->second);
@@ -178,6 +179,9 @@ std::string summary_json(const Summary& s) {
 std::string run_summary_json(const Summary& s) {
   const RunInfo empty;
   const RunInfo& run = s.runs.empty() ? empty : s.runs.front();
+  // The recorder counts statistics-mode spans apart from the others, per run and per thread.
+  std::uint64_t statistics = 0;
+  for (const ThreadInfo& t : s.threads) statistics += t.statistics;
   fmt::memory_buffer out;
   put(out, "{{\"run_id\":{},\"schema\":1,\"start_ts\":{},\"total_wall_ns\":{},\"phases\":{{",
       json_string(run.run_id), run.start_ts, run.wall_ns);
@@ -188,10 +192,10 @@ std::string run_summary_json(const Summary& s) {
     first = false;
   }
   put(out,
-      "}},\"totals\":{{\"spans\":{},\"events\":{},\"records\":{},\"dropped\":{},\"unwritten_records\":{},"
-      "\"rings_grown\":{},\"largest_ring\":{},\"open_spans\":{},\"counters\":{{",
-      s.total_spans + s.open_spans.size(), s.total_events, s.records, s.dropped.total(), s.unwritten_records,
-      s.rings_grown, s.largest_ring, s.open_spans.size());
+      "}},\"totals\":{{\"spans\":{},\"events\":{},\"stats_spans\":{},\"records\":{},\"dropped\":{},"
+      "\"unwritten_records\":{},\"rings_grown\":{},\"largest_ring\":{},\"open_spans\":{},\"counters\":{{",
+      s.total_spans - statistics + s.open_spans.size(), s.total_events, statistics, s.records,
+      s.dropped.total(), s.unwritten_records, s.rings_grown, s.largest_ring, s.open_spans.size());
   first = true;
   for (const auto* entry : sorted_by_name(s.counters)) {
     put(out, "{}{}:{}", first ? "" : ",", json_string(entry->first), json_number(entry->second.value()));
@@ -201,7 +205,7 @@ std::string run_summary_json(const Summary& s) {
   for (std::size_t i = 0; i < s.threads.size(); ++i) {
     const auto& t = s.threads[i];
     put(out, "{}{{\"tid\":{}{},\"spans\":{}}}", i ? "," : "", t.tid,
-        t.name.empty() ? "" : ",\"name\":" + json_string(t.name), t.spans);
+        t.name.empty() ? "" : ",\"name\":" + json_string(t.name), t.spans - t.statistics);
   }
   put(out, "]}}\n");
   return fmt::to_string(out);
