@@ -478,6 +478,38 @@ TEST_CASE("prometheus: counters, gauges and the span-duration histogram with HEL
   CHECK(type == 3);
 }
 
+TEST_CASE("prometheus: statistics-mode spans are in the duration histogram as full spans of the name") {
+  const std::string text = prometheus_of(telemetry("span_stats"));
+  // block.read's 10 spans by bucket (tests/data/span_stats): 100 x4, 1000 x2, 1536 x2, 2000, 4992. A bucket
+  // counts at its middle, as a full span's duration in it would (1000 reads 1003: above the 1 µs bound).
+  CHECK(contains(text,
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"0.0000001\"} 4\n"
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"0.00000025\"} 4\n"
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"0.0000005\"} 4\n"
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"0.000001\"} 4\n"
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"0.0000025\"} 9\n"
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"0.000005\"} 9\n"
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"0.00001\"} 10\n"));
+  CHECK(contains(text,
+                 "spanlog_span_duration_seconds_bucket{name=\"block.read\",le=\"+Inf\"} 10\n"
+                 "spanlog_span_duration_seconds_sum{name=\"block.read\"} 0.000012485\n"
+                 "spanlog_span_duration_seconds_count{name=\"block.read\"} 10\n"));
+  CHECK(contains(text, "spanlog_span_duration_seconds_count{name=\"kv.get\"} 1\n"));
+
+  // promtool, where it is installed, accepts it.
+  if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
+    reader_test::TempDir dir;
+    reader_test::write_text(dir / "metrics.prom", text);
+    const int status = std::system(("promtool check metrics < '" + (dir / "metrics.prom").string() + "' > '" +
+                                    (dir / "out").string() + "' 2>&1")
+                                       .c_str());
+    INFO(reader_test::read_text(dir / "out"));
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(reader_test::read_text(dir / "out").empty());
+  }
+}
+
 TEST_CASE("prometheus: names sanitised to snake_case, label values escaped, collisions renamed") {
   CHECK(exporters::prometheus_name("queue.depth") == "spanlog_queue_depth");
   CHECK(exporters::prometheus_name("bytesParsed") == "spanlog_bytes_parsed");
