@@ -126,6 +126,31 @@ TEST_CASE("report: one file that fetches nothing, with the summary and every spa
   CHECK(d.root["activity"].is_null());  // everything is drawn: nothing to shade
 }
 
+TEST_CASE("report: statistics-mode names are in the summary table, with no spans drawn for them") {
+  test_support::TempDir dir;
+  const fs::path out = dir / "stats.html";
+  test_support::run(spanlog() + " report " + data("span_stats").string() + " -o " + out.string());
+  ReportData d;
+  load(d, read_text(out));
+  simdjson::dom::array spans;
+  REQUIRE(d.root["summary"]["spans"].get(spans) == simdjson::SUCCESS);
+  bool found = false;
+  for (simdjson::dom::element s : spans) {
+    if (s["name"].get_string().value() != "block.read") continue;
+    found = true;
+    CHECK(s["count"].get_uint64().value() == 10);
+    CHECK(s["total_ns"].get_uint64().value() == 12485);
+    CHECK(s["self_ns"].get_uint64().value() == 11400);
+    CHECK(s["statistics"].get_uint64().value() == 10);
+  }
+  CHECK(found);
+  // No timeline bars: the file has no span of it, only its statistics.
+  CHECK(d.events.count("span:block.read") == 0);
+  CHECK(d.events.count("span_stats:block.read") == 0);
+  CHECK(d.events.count("span:kv.get") == 1);
+  CHECK(d.events.count("span:kv.put") == 1);
+}
+
 TEST_CASE("report: a crashed run's open spans are drawn open-ended") {
   test_support::TempDir dir;
   const fs::path out = dir / "crashed.html";

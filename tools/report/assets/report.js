@@ -490,6 +490,11 @@
           td.className = "instrumentation";
           td.title = "mostly instrumentation: its p50 is below 10x what a span costs to record";
         }
+        // Statistics-mode spans (span_stats lines) are counted here but have no bars on the timeline.
+        if (k === "name" && r.statistics > 0) {
+          td.classList.add("statistics");
+          td.title = (td.title ? td.title + "; " : "") + r.statistics + " of its spans from statistics mode: not on the timeline";
+        }
         tr.append(td);
       }
       body.append(tr);
