@@ -144,6 +144,11 @@ TEST_CASE("PostgreSQL: views and --db commands equal the reader's summary; loadi
   check_everything(server().create_database(), dir.path());
 }
 
+TEST_CASE("PostgreSQL: statistics-mode spans are stored and a stored run shows the file's figures" *
+          doctest::skip(kSkip)) {
+  check_statistics(server().create_database());
+}
+
 TEST_CASE("PostgreSQL: a run loaded while running is completed by loading it again" * doctest::skip(kSkip)) {
   reader_test::TempDir dir;
   check_completed_later(server().create_database(), dir.path());

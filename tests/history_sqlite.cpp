@@ -10,6 +10,11 @@ TEST_CASE("SQLite: views and --db commands equal the reader's summary; loading a
   check_everything((dir / "history.sqlite").string(), dir.path());
 }
 
+TEST_CASE("SQLite: statistics-mode spans are stored and a stored run shows the file's figures") {
+  reader_test::TempDir dir;
+  check_statistics((dir / "history.sqlite").string());
+}
+
 TEST_CASE("SQLite: the default target is SPANLOG_DIR/history.sqlite") {
   reader_test::TempDir dir;
   const fs::path run = record("SPANLOG_MINIMAL_BIN", "", dir.path());

@@ -166,10 +166,68 @@ inline std::map<std::string, std::int64_t> row_counts(history::Store& store) {
   return counts;
 }
 
-// The span rows of a run: every span that ended, plus those still open.
+// The span rows of a run: every span that ended, plus those still open; statistics-mode spans are not rows
+// (their span_stats lines are).
 inline std::int64_t expected_span_rows(const fs::path& run) {
   const reader::Summary summary = reader::summarize({run}, {}, {});
-  return static_cast<std::int64_t>(summary.total_spans + summary.open_spans.size());
+  std::uint64_t statistics = 0;
+  for (const auto& [name, stats] : summary.spans) statistics += stats.statistics;
+  return static_cast<std::int64_t>(summary.total_spans - statistics + summary.open_spans.size());
+}
+
+// A run with statistics-mode spans (tests/data/span_stats): its span_stats lines and the full spans'
+// stats_ns are stored, and summary, diff and check over the stored run print what they print for the file.
+inline void check_statistics(const std::string& target) {
+  const fs::path run = reader_test::data("span_stats") / "telemetry.jsonl";
+  const std::string db = " --db " + quoted(target);
+  run_spanlog_ok("load " + quoted(run.string()) + db);
+  const auto store = history::open_store(target);
+  const std::string key = run_key_of(*store, run);
+  const auto lines = store->query(
+      "SELECT line, name, tid, ts, count, total_ns, self_ns, buckets FROM span_stats_lines WHERE run_key = "
+      "$1 "
+      "ORDER BY line",
+      {key});
+  REQUIRE(lines.rows.size() == 4);
+  CHECK(integer(lines.rows[0][0]) == 8);
+  CHECK(*lines.rows[0][1] == "block.read");
+  CHECK(integer(lines.rows[1][2]) == 2);
+  CHECK(integer(lines.rows[1][3]) == 1795459260100000000);
+  CHECK(integer(lines.rows[1][4]) == 3);
+  CHECK(integer(lines.rows[1][5]) == 4085);
+  CHECK(integer(lines.rows[1][6]) == 3000);
+  CHECK(*lines.rows[1][7] == "[[1000,1],[1536,2]]");
+  const auto stats_ns = store->query(
+      "SELECT name, stats_ns FROM spans WHERE run_key = $1 AND stats_ns IS NOT NULL ORDER BY name", {key});
+  REQUIRE(stats_ns.rows.size() == 2);
+  CHECK(*stats_ns.rows[0][0] == "kv.get");
+  CHECK(integer(stats_ns.rows[0][1]) == 6000);
+  CHECK(*stats_ns.rows[1][0] == "kv.put");
+  CHECK(integer(stats_ns.rows[1][1]) == 1500);
+  CHECK(integer(store->query("SELECT COUNT(*) FROM spans WHERE run_key = $1", {key}).rows.at(0).at(0)) ==
+        expected_span_rows(run));
+
+  for (const std::string options : {" --json", "", " --json --by component", " --filter 'block.*'"}) {
+    INFO("summary" << options);
+    const auto from_file = run_spanlog("summary --no-write" + options + " " + quoted(run.string()));
+    const auto from_db = run_spanlog("summary" + options + db + " stats-1");
+    CHECK(from_file.status == 0);
+    CHECK(from_db.status == from_file.status);
+    CHECK(from_db.output == from_file.output);
+  }
+  CHECK(reader_test::contains(run_spanlog_ok("summary --json" + db + " stats-1"),
+                              R"("name":"block.read","count":10,"total_ns":12485,"self_ns":11400)"));
+  const auto diff_file = run_spanlog("diff --json " + quoted(run.string()) + " " + quoted(run.string()));
+  const auto diff_db = run_spanlog("diff --json" + db + " stats-1 stats-1");
+  CHECK(diff_db.status == diff_file.status);
+  CHECK(diff_db.output == diff_file.output);
+  for (const std::string rule : {"'p99(block.read) < 1ms'", "'self(kv.get) == 2us'", "'count(*) == 13'"}) {
+    const auto check_file = run_spanlog("check " + quoted(run.string()) + " --rule " + rule);
+    const auto check_db = run_spanlog("check stats-1" + db + " --rule " + rule);
+    CHECK(check_file.status == 0);
+    CHECK(check_db.status == check_file.status);
+    CHECK(check_db.output == check_file.output);
+  }
 }
 
 inline void check_everything(const std::string& target, const fs::path& dir) {

@@ -69,7 +69,8 @@ class LoadingSink : public reader::RecordSink {
       if (existing.rows[0][1] != "running" && existing.rows[0][1] != "died") throw AlreadyLoaded{};
       // Loaded while it was being written: replaced by what the file holds now.
       const std::string key = *existing.rows[0][0];
-      for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times"})
+      for (const char* table :
+           {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times", "span_stats_lines"})
         store_.query(fmt::format("DELETE FROM {} WHERE run_key = $1", table), {key});
       const std::int64_t run_key = std::stoll(key);
       store_.query("DELETE FROM spans WHERE span_row >= $1 AND span_row < $2",
@@ -138,7 +139,8 @@ class LoadingSink : public reader::RecordSink {
     attrs_text_.clear();
     append_attrs_json(attrs_text_, r.attrs);
     write_span(as_signed(r.span_id), r.parent, r.name, r.tid, r.end_tid.value_or(r.tid), r.ts, r.dur_ns,
-               r.error ? "error" : "ok", r.message, r.is_phase, r.is_async, attrs_text_, line, std::nullopt);
+               r.error ? "error" : "ok", r.message, r.is_phase, r.is_async, attrs_text_, line, std::nullopt,
+               r.stats_ns);
   }
 
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
@@ -158,7 +160,26 @@ class LoadingSink : public reader::RecordSink {
     if (!span || start == start_lines_.end()) return;  // an end without a start: the reader counts it, not us
     const std::uint64_t start_line = start->second;
     start_lines_.erase(start);
-    write_whole(*span, span->error ? "error" : "ok", start_line, line);
+    write_whole(*span, span->error ? "error" : "ok", start_line, line, r.stats_ns);
+  }
+
+  void on_span_stats(const reader::SpanStatsRecord& r, std::uint64_t line) override {
+    times_.on_span_stats(r, line);
+    auto& a = begin_row(span_stats_lines_, line, r.ts);
+    a.text(r.name);
+    a.integer(as_signed(r.tid));
+    a.integer(as_signed(r.ts));
+    a.integer(as_signed(r.count));
+    a.integer(as_signed(r.total_ns));
+    a.integer(as_signed(r.self_ns));
+    // The appender may keep a view of the text until the row ends.
+    buckets_text_ = "[";
+    for (const auto& bucket : r.buckets)
+      fmt::format_to(std::back_inserter(buckets_text_), "{}[{},{}]", buckets_text_.size() > 1 ? "," : "",
+                     bucket.lower_ns, bucket.count);
+    buckets_text_ += ']';
+    a.text(buckets_text_);
+    end_row(a);
   }
 
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
@@ -255,6 +276,10 @@ class LoadingSink : public reader::RecordSink {
         line, r.ts, r.wall_ns, r.records, r.spans, r.events, r.sampled_out, r.open_spans, r.unwritten_records,
         r.rings_grown, r.largest_ring, r.dropped.spans, r.dropped.events, r.dropped.metrics, r.dropped.attrs,
         r.dropped.async_ends);
+    if (r.stats_spans != 0) {
+      footer_json.pop_back();
+      fmt::format_to(std::back_inserter(footer_json), ",\"stats_spans\":{}}}", r.stats_spans);
+    }
     if (!r.stopped_by.empty()) {
       footer_json.pop_back();
       footer_json += ",\"stopped_by\":";
@@ -287,7 +312,7 @@ class LoadingSink : public reader::RecordSink {
     for (const auto& span : assembler_.still_open(end_ts))
       write_whole(span, "open", start_lines_.at(span.span_id), std::nullopt);
     for (auto* appender : {threads_.get(), spans_.get(), events_.get(), counters_.get(), gauges_.get(),
-                           phases_.get(), dropped_.get()})
+                           phases_.get(), dropped_.get(), span_stats_lines_.get()})
       appender->finish();
     result.complete = !footer_json.empty();
     // The run's state as every view says it (reader/run_state.hpp), decided by the reader's aggregator.
@@ -355,7 +380,7 @@ class LoadingSink : public reader::RecordSink {
     spans_ =
         store_.append_rows("spans", {"span_row", "run_key", "span_id", "parent_id", "name", "tid", "end_tid",
                                      "start_ts", "dur_ns", "duration_bucket_ns", "status", "message",
-                                     "is_phase", "is_async", "attrs", "start_line", "end_line"});
+                                     "is_phase", "is_async", "attrs", "start_line", "end_line", "stats_ns"});
     events_ = store_.append_rows("events", {"run_key", "line", "name", "tid", "ts", "parent_id", "attrs"});
     counters_ =
         store_.append_rows("counters", {"run_key", "line", "name", "tid", "ts", "delta", "delta_integer"});
@@ -365,22 +390,25 @@ class LoadingSink : public reader::RecordSink {
         store_.append_rows("phases", {"run_key", "line", "name", "span_id", "start_ts", "end_ts", "wall_ns"});
     dropped_ = store_.append_rows("dropped", {"run_key", "line", "tid", "ts", "spans", "events", "metrics",
                                               "attrs", "async_ends", "reason", "span_names", "event_names"});
+    span_stats_lines_ = store_.append_rows("span_stats_lines", {"run_key", "line", "name", "tid", "ts",
+                                                                "count", "total_ns", "self_ns", "buckets"});
   }
 
   void write_whole(const exporters::WholeSpan& span, std::string_view status, std::uint64_t start_line,
-                   std::optional<std::uint64_t> end_line) {
+                   std::optional<std::uint64_t> end_line, std::uint64_t stats_ns = 0) {
     attrs_text_.clear();
     append_attrs_json(attrs_text_, span.attrs);
     write_span(as_signed(span.span_id), span.parent, span.name, span.tid, span.end_tid, span.start_ts,
                span.dur_ns, status, span.message, span.is_phase, span.is_async, attrs_text_, start_line,
-               end_line ? std::optional<std::uint64_t>(*end_line) : std::nullopt);
+               end_line ? std::optional<std::uint64_t>(*end_line) : std::nullopt, stats_ns);
     if (!end_line) ++open_written_;
   }
 
   void write_span(std::int64_t span_id, std::optional<std::uint64_t> parent, std::string_view name,
                   std::uint64_t tid, std::uint64_t end_tid, std::uint64_t start, std::uint64_t dur_ns,
                   std::string_view status, std::string_view message, bool is_phase, bool is_async,
-                  std::string_view attrs, std::uint64_t start_line, std::optional<std::uint64_t> end_line) {
+                  std::string_view attrs, std::uint64_t start_line, std::optional<std::uint64_t> end_line,
+                  std::uint64_t stats_ns) {
     // Numbered in the order written, not by line: the rows of one `spans` line are many spans.
     if (++span_rows_written_ >> kSpanRowLineBits != 0)
       throw HistoryError(fmt::format("{}:{}: too many spans for the history", file_.string(), start_line));
@@ -402,6 +430,7 @@ class LoadingSink : public reader::RecordSink {
     attrs == "{}" ? a.null() : a.text(attrs);
     a.integer(as_signed(start_line));
     end_line ? a.integer(as_signed(*end_line)) : a.null();
+    stats_ns != 0 ? a.integer(as_signed(stats_ns)) : a.null();
     end_row(a);
     ++result.spans;
   }
@@ -409,12 +438,14 @@ class LoadingSink : public reader::RecordSink {
   Store& store_;
   std::filesystem::path file_;
   bool in_transaction_ = false;
-  std::unique_ptr<RowAppender> threads_, spans_, events_, counters_, gauges_, phases_, dropped_;
+  std::unique_ptr<RowAppender> threads_, spans_, events_, counters_, gauges_, phases_, dropped_,
+      span_stats_lines_;
   exporters::SpanAssembler assembler_;
   reader::Aggregator times_;                                      // the reader's own figures, for span_times
   std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line
   std::string attrs_text_;
   std::string names_text_[2];  // a dropped line's span_names and event_names
+  std::string buckets_text_;   // a span_stats line's buckets
   std::string crash_json_;
   std::uint64_t footer_ts_ = 0, footer_wall_ns_ = 0;
   std::uint64_t open_written_ = 0;

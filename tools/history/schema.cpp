@@ -113,16 +113,28 @@ FROM grouped g JOIN runs r ON r.run_key = g.run_key
 LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
 )";
 
+// Version 6: a file's span_stats lines (schema 1.4), each as it was, so that a replay merges them as the
+// reader does; `buckets` is the line's [lower_ns, count] pairs as JSON.
+constexpr const char* kSpanStatsLinesTable = R"(
+CREATE TABLE IF NOT EXISTS span_stats_lines (
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL, ts {int} NOT NULL,
+  count {int} NOT NULL, total_ns {int} NOT NULL, self_ns {int} NOT NULL, buckets {json} NOT NULL,
+  PRIMARY KEY (run_key, line)){clustered};
+)";
+
 // Version 4: a dropped line's drops per name (schema 1.2's span_names and event_names), as JSON objects.
 // Version 5: a run's crash record, as JSON (a crashed run has no footer), so that a stored run's state is the
-// file's.
+// file's. Version 6: a span's stats_ns (schema 1.4), NULL when the file had none.
 struct AddedColumn {
   std::int64_t version;
   const char* table;
   const char* column;
+  bool integer = false;  // else JSON
 };
-constexpr AddedColumn kAddedColumns[] = {
-    {4, "dropped", "span_names"}, {4, "dropped", "event_names"}, {5, "runs", "crash"}};
+constexpr AddedColumn kAddedColumns[] = {{4, "dropped", "span_names"},
+                                         {4, "dropped", "event_names"},
+                                         {5, "runs", "crash"},
+                                         {6, "spans", "stats_ns", true}};
 
 std::string with_types(const char* sql, Dialect dialect) {
   const bool sqlite = dialect == Dialect::sqlite;
@@ -214,7 +226,9 @@ void prepare_for_writing(Store& store) {
     for (const AddedColumn& added : kAddedColumns)
       if (version < added.version && !column_exists(store, added.table, added.column))
         store.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", added.table, added.column,
-                                  store.dialect() == Dialect::sqlite ? "TEXT" : "JSON"));
+                                  store.dialect() == Dialect::sqlite ? (added.integer ? "INTEGER" : "TEXT")
+                                                                     : (added.integer ? "BIGINT" : "JSON")));
+    if (version < 6) store.execute(with_types(kSpanStatsLinesTable, store.dialect()));
     if (version < kSchemaVersion)
       store.execute(fmt::format("UPDATE spanlog_schema SET version = {}", kSchemaVersion));
     store.commit();

@@ -46,7 +46,18 @@ std::uint64_t field(simdjson::dom::element object, std::string_view name) {
 // One record of a stored run, found by its table and row, at the line the file had it on.
 struct Item {
   std::uint64_t line = 0;
-  enum Kind { thread, span, span_start, span_end, event, counter, gauge, phase, dropped } kind = thread;
+  enum Kind {
+    thread,
+    span,
+    span_start,
+    span_end,
+    event,
+    counter,
+    gauge,
+    phase,
+    dropped,
+    span_stats
+  } kind = thread;
   std::size_t row = 0;
   bool operator<(const Item& o) const { return line < o.line; }
 };
@@ -73,7 +84,8 @@ class Replay {
     const auto spans = store_.query(
         "SELECT span_id, parent_id, name, tid, end_tid, start_ts, dur_ns, status, message, is_phase, "
         "is_async, "
-        "attrs, start_line, end_line FROM spans WHERE span_row >= $1 AND span_row < $2 ORDER BY span_row",
+        "attrs, start_line, end_line, stats_ns FROM spans WHERE span_row >= $1 AND span_row < $2 ORDER BY "
+        "span_row",
         {fmt::format("{}", span_row(run_key, 0)), fmt::format("{}", span_row(run_key + 1, 0))});
     const auto events = rows("SELECT line, name, tid, ts, parent_id, attrs FROM events");
     const auto counters = rows("SELECT line, name, tid, ts, delta, delta_integer FROM counters");
@@ -82,6 +94,8 @@ class Replay {
     const auto dropped = rows(
         "SELECT line, tid, ts, spans, events, metrics, attrs, async_ends, reason, span_names, event_names "
         "FROM dropped");
+    const auto span_stats =
+        rows("SELECT line, name, tid, ts, count, total_ns, self_ns, buckets FROM span_stats_lines");
 
     std::vector<Item> items;
     auto add = [&items](const QueryResult& table, Item::Kind kind) {
@@ -94,6 +108,7 @@ class Replay {
     add(gauges, Item::gauge);
     add(phases, Item::phase);
     add(dropped, Item::dropped);
+    add(span_stats, Item::span_stats);
     for (std::size_t i = 0; i < spans.rows.size(); ++i) {
       const auto& s = spans.rows[i];
       const std::uint64_t start_line = unsigned_of(s[12]);
@@ -182,6 +197,7 @@ class Replay {
           record.is_async = unsigned_of(s[10]) != 0;
           const DecodedAttrs attrs = decoded(s[11]);
           record.attrs = attrs.attrs;
+          record.stats_ns = unsigned_of(s[14]);
           aggregator.on_span(record, item.line);
           break;
         }
@@ -210,6 +226,7 @@ class Replay {
           record.ts = unsigned_of(s[5]) + record.dur_ns;
           record.error = s[7] == "error";
           record.message = text_of(s[8]);
+          record.stats_ns = unsigned_of(s[14]);
           aggregator.on_span_end(record, item.line);
           break;
         }
@@ -281,6 +298,20 @@ class Replay {
           aggregator.on_dropped(record, item.line);
           break;
         }
+        case Item::span_stats: {
+          const auto& l = span_stats.rows[item.row];
+          reader::SpanStatsRecord record;
+          record.name = text_of(l[1]);
+          record.tid = unsigned_of(l[2]);
+          record.ts = unsigned_of(l[3]);
+          record.count = unsigned_of(l[4]);
+          record.total_ns = unsigned_of(l[5]);
+          record.self_ns = unsigned_of(l[6]);
+          const std::vector<reader::SpanStatsRecord::Bucket> buckets = stored_buckets(l[7]);
+          record.buckets = buckets;
+          aggregator.on_span_stats(record, item.line);
+          break;
+        }
       }
     }
     send_header_before(~std::uint64_t{0});
@@ -309,6 +340,7 @@ class Replay {
       record.unwritten_records = field(footer, "unwritten_records");
       record.rings_grown = field(footer, "rings_grown");  // 0 in a footer stored before schema 1.3
       record.largest_ring = field(footer, "largest_ring");
+      record.stats_spans = field(footer, "stats_spans");  // absent before schema 1.4
       std::string_view stopped_by;
       std::string kept_stopped_by;
       if (footer["stopped_by"].get_string().get(stopped_by) == simdjson::SUCCESS)
@@ -342,6 +374,21 @@ class Replay {
         counts.push_back({names_.emplace_back(field.key), count});
     }
     return counts;
+  }
+  // A stored span_stats line's [[lower_ns, count], ...].
+  std::vector<reader::SpanStatsRecord::Bucket> stored_buckets(const Cell& cell) {
+    std::vector<reader::SpanStatsRecord::Bucket> buckets;
+    simdjson::dom::array pairs;
+    if (!cell || names_parser_.parse(simdjson::padded_string(*cell)).get_array().get(pairs))
+      throw HistoryError(
+          fmt::format("a stored span_stats line's buckets are not an array: {}", cell.value_or("")));
+    for (const simdjson::dom::element pair : pairs) {
+      reader::SpanStatsRecord::Bucket bucket;
+      if (pair.at(0).get_uint64().get(bucket.lower_ns) || pair.at(1).get_uint64().get(bucket.count))
+        throw HistoryError(fmt::format("a stored span_stats line's buckets are not pairs: {}", *cell));
+      buckets.push_back(bucket);
+    }
+    return buckets;
   }
   DecodedAttrs decoded(const Cell& cell) const {
     if (!with_attrs_ || !cell) return {};
