@@ -246,3 +246,20 @@ TEST_CASE("a regenerated run_summary.json counts statistics-mode spans apart, as
   CHECK(
       contains(json, R"("threads":[{"tid":1,"name":"main","spans":2},{"tid":2,"name":"worker","spans":1}])"));
 }
+
+TEST_CASE("a phase does not count statistics-mode spans: a span_stats line's ts is a write time") {
+  reader_test::TempDir dir;
+  reader_test::write_text(
+      dir / "telemetry.jsonl",
+      fixture_with(
+          R"({"event":"span","span_id":7,"name":"load","tid":1,"ts":1795459260000000000,"dur_ns":300000000,)"
+          R"("status":"ok","kind":"phase"})"
+          "\n"
+          R"({"event":"span_stats","name":"block.read","tid":1,"ts":1795459260100000000,"count":2,)"
+          R"("total_ns":2000,"self_ns":2000,"buckets":[[1000,2]]})"));
+  const reader::Summary s = summarize_one(dir / "telemetry.jsonl");
+  // kv.get and table.lookup started within it; the 2 statistics spans are counted in the run only.
+  CHECK(s.phases.at("load").spans == 2);
+  CHECK(s.spans.at("block.read").durations.count() == 2);
+  CHECK(s.total_spans == 5);
+}
