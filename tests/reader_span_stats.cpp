@@ -263,3 +263,22 @@ TEST_CASE("a phase does not count statistics-mode spans: a span_stats line's ts 
   CHECK(s.spans.at("block.read").durations.count() == 2);
   CHECK(s.total_spans == 5);
 }
+
+TEST_CASE("stats_ns holds when a child's line comes after its parent's, and never takes self below 0") {
+  reader_test::TempDir dir;
+  reader_test::write_text(
+      dir / "telemetry.jsonl",
+      fixture_with(
+          R"({"event":"span","span_id":20,"name":"outer","tid":1,"ts":1795459260000100000,"dur_ns":9000,)"
+          R"("status":"ok","stats_ns":4000})"
+          "\n"
+          R"({"event":"span","span_id":21,"parent":20,"name":"inner","tid":1,"ts":1795459260000101000,)"
+          R"("dur_ns":3000,"status":"ok"})"
+          "\n"
+          R"({"event":"span","span_id":22,"name":"over","tid":1,"ts":1795459260000200000,"dur_ns":1000,)"
+          R"("status":"ok","stats_ns":5000})"));
+  const reader::Summary s = summarize_one(dir / "telemetry.jsonl");
+  CHECK(s.spans.at("outer").self_ns == 2'000);  // 9000 - 3000 (a late child) - 4000
+  CHECK(s.spans.at("outer").raw_self_ns == 2'000);
+  CHECK(s.spans.at("over").self_ns == 0);
+}
