@@ -206,6 +206,22 @@ inline void check_statistics(const std::string& target) {
   CHECK(integer(stats_ns.rows[1][1]) == 1500);
   CHECK(integer(store->query("SELECT COUNT(*) FROM spans WHERE run_key = $1", {key}).rows.at(0).at(0)) ==
         expected_span_rows(run));
+  // The span_stats view counts them as the reader does (bucket by bucket, min and max the buckets' bounds).
+  check_views(*store, run);
+  const auto block = store->query(
+      "SELECT count, total_ns, self_ns, min_ns, p50_ns, p90_ns, p99_ns, max_ns FROM span_stats WHERE run_key "
+      "= $1 "
+      "AND name = 'block.read'",
+      {key});
+  REQUIRE(block.rows.size() == 1);
+  CHECK(integer(block.rows[0][0]) == 10);
+  CHECK(integer(block.rows[0][1]) == 12485);
+  CHECK(integer(block.rows[0][2]) == 11400);
+  CHECK(integer(block.rows[0][3]) == 100);
+  CHECK(integer(block.rows[0][4]) == 1003);
+  CHECK(integer(block.rows[0][5]) == 2007);
+  CHECK(integer(block.rows[0][6]) == 5055);
+  CHECK(integer(block.rows[0][7]) == 5055);
 
   for (const std::string options : {" --json", "", " --json --by component", " --filter 'block.*'"}) {
     INFO("summary" << options);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <unordered_map>
 
@@ -69,8 +70,8 @@ class LoadingSink : public reader::RecordSink {
       if (existing.rows[0][1] != "running" && existing.rows[0][1] != "died") throw AlreadyLoaded{};
       // Loaded while it was being written: replaced by what the file holds now.
       const std::string key = *existing.rows[0][0];
-      for (const char* table :
-           {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times", "span_stats_lines"})
+      for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times",
+                                "span_stats_lines", "span_stats_buckets"})
         store_.query(fmt::format("DELETE FROM {} WHERE run_key = $1", table), {key});
       const std::int64_t run_key = std::stoll(key);
       store_.query("DELETE FROM spans WHERE span_row >= $1 AND span_row < $2",
@@ -180,6 +181,8 @@ class LoadingSink : public reader::RecordSink {
     buckets_text_ += ']';
     a.text(buckets_text_);
     end_row(a);
+    auto& buckets = stats_buckets_[std::string(r.name)];
+    for (const auto& bucket : r.buckets) buckets[Histogram::bucket_of(bucket.lower_ns)] += bucket.count;
   }
 
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
@@ -362,6 +365,21 @@ class LoadingSink : public reader::RecordSink {
       end_row(*table);
     }
     table->finish();
+    // The statistics-mode spans' buckets, merged per name, for the span_stats view.
+    const auto buckets = store_.append_rows(
+        "span_stats_buckets", {"run_key", "name", "lower_ns", "upper_ns", "middle_ns", "count"});
+    for (const auto& [name, counts] : stats_buckets_)
+      for (const auto& [bucket, count] : counts) {
+        buckets->integer(result.run_key);
+        buckets->text(name);
+        const std::uint64_t lower = Histogram::bucket_lower_bound(bucket);
+        buckets->integer(as_signed(lower));
+        buckets->integer(as_signed(Histogram::bucket_upper_bound(bucket)));
+        buckets->integer(as_signed(bucket_midpoint(lower)));
+        buckets->integer(as_signed(count));
+        end_row(*buckets);
+      }
+    buckets->finish();
   }
 
   void require_header(std::uint64_t line) const {
@@ -446,6 +464,7 @@ class LoadingSink : public reader::RecordSink {
   std::string attrs_text_;
   std::string names_text_[2];  // a dropped line's span_names and event_names
   std::string buckets_text_;   // a span_stats line's buckets
+  std::map<std::string, std::map<std::size_t, std::uint64_t>> stats_buckets_;  // name -> bucket -> count
   std::string crash_json_;
   std::uint64_t footer_ts_ = 0, footer_wall_ns_ = 0;
   std::uint64_t open_written_ = 0;

@@ -114,12 +114,56 @@ LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
 )";
 
 // Version 6: a file's span_stats lines (schema 1.4), each as it was, so that a replay merges them as the
-// reader does; `buckets` is the line's [lower_ns, count] pairs as JSON.
-constexpr const char* kSpanStatsLinesTable = R"(
+// reader does; `buckets` is the line's [lower_ns, count] pairs as JSON. And their buckets merged per run and
+// name, as rows (the reader's histogram buckets: bounds and the midpoint a percentile reports), so that the
+// span_stats view counts statistics-mode spans in SQL alone.
+constexpr const char* kSpanStatsLinesTables = R"(
 CREATE TABLE IF NOT EXISTS span_stats_lines (
   run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int} NOT NULL, ts {int} NOT NULL,
   count {int} NOT NULL, total_ns {int} NOT NULL, self_ns {int} NOT NULL, buckets {json} NOT NULL,
   PRIMARY KEY (run_key, line)){clustered};
+CREATE TABLE IF NOT EXISTS span_stats_buckets (
+  run_key {int} NOT NULL, name TEXT NOT NULL, lower_ns {int} NOT NULL, upper_ns {int} NOT NULL,
+  middle_ns {int} NOT NULL, count {int} NOT NULL,
+  PRIMARY KEY (run_key, name, lower_ns)){clustered};
+)";
+// Version 6's span_stats: span rows count once each, a statistics bucket `count` times (its minimum and
+// maximum its bounds, as the reader has them); a rank is found by the counts summed in bucket order. The
+// totals of statistics-mode spans are their lines'.
+constexpr const char* kSpanStatsWithStatistics = R"(
+DROP VIEW IF EXISTS span_stats;
+CREATE VIEW span_stats AS
+WITH items AS (
+  SELECT run_key, name, duration_bucket_ns AS middle_ns, 1 AS weight, dur_ns AS low_ns, dur_ns AS high_ns,
+         dur_ns AS total_ns, CASE WHEN status = 'error' THEN 1 ELSE 0 END AS errors
+  FROM spans WHERE status <> 'open'
+  UNION ALL
+  SELECT run_key, name, middle_ns, count, lower_ns, upper_ns, 0, 0 FROM span_stats_buckets
+  UNION ALL
+  SELECT run_key, name, NULL, 0, NULL, NULL, total_ns, 0 FROM span_stats_lines),
+ranked AS (
+  SELECT run_key, name, middle_ns, low_ns, high_ns, total_ns, errors,
+         SUM(weight) OVER (PARTITION BY run_key, name ORDER BY middle_ns ROWS UNBOUNDED PRECEDING) AS seen,
+         CAST(SUM(weight) OVER (PARTITION BY run_key, name) AS {int}) AS n
+  FROM items),
+grouped AS (
+  SELECT run_key, name, n, SUM(total_ns) AS total_ns, MIN(low_ns) AS min_ns, MAX(high_ns) AS max_ns,
+         SUM(errors) AS errors,
+         MIN(CASE WHEN seen >= (n + 1) / 2 THEN middle_ns END) AS mid50,
+         MIN(CASE WHEN seen >= (9 * n + 9) / 10 THEN middle_ns END) AS mid90,
+         MIN(CASE WHEN seen >= (99 * n + 99) / 100 THEN middle_ns END) AS mid99
+  FROM ranked GROUP BY run_key, name, n)
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.n AS count, g.total_ns,
+       t.self_ns, t.raw_self_ns, t.parallel_ns, g.min_ns,
+       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_ns WHEN (g.n + 1) / 2 <= 1 THEN g.min_ns
+            WHEN g.mid50 < g.min_ns THEN g.min_ns WHEN g.mid50 > g.max_ns THEN g.max_ns ELSE g.mid50 END AS p50_ns,
+       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_ns WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_ns
+            WHEN g.mid90 < g.min_ns THEN g.min_ns WHEN g.mid90 > g.max_ns THEN g.max_ns ELSE g.mid90 END AS p90_ns,
+       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_ns WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_ns
+            WHEN g.mid99 < g.min_ns THEN g.min_ns WHEN g.mid99 > g.max_ns THEN g.max_ns ELSE g.mid99 END AS p99_ns,
+       g.max_ns, g.errors
+FROM grouped g JOIN runs r ON r.run_key = g.run_key
+LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
 )";
 
 // Version 4: a dropped line's drops per name (schema 1.2's span_names and event_names), as JSON objects.
@@ -228,7 +272,10 @@ void prepare_for_writing(Store& store) {
         store.execute(fmt::format("ALTER TABLE {} ADD COLUMN {} {}", added.table, added.column,
                                   store.dialect() == Dialect::sqlite ? (added.integer ? "INTEGER" : "TEXT")
                                                                      : (added.integer ? "BIGINT" : "JSON")));
-    if (version < 6) store.execute(with_types(kSpanStatsLinesTable, store.dialect()));
+    if (version < 6) {
+      store.execute(with_types(kSpanStatsLinesTables, store.dialect()));
+      store.execute(with_types(kSpanStatsWithStatistics, store.dialect()));
+    }
     if (version < kSchemaVersion)
       store.execute(fmt::format("UPDATE spanlog_schema SET version = {}", kSchemaVersion));
     store.commit();
