@@ -826,6 +826,7 @@ SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
 // What a statistics span saves of its thread's state at its begin and gives back at its end.
 struct stats_frame {
   std::uint64_t child_ticks;  // the enclosing statistics span's children so far
+  std::uint64_t full_ticks;   // and the full spans among them (thread_buffer::stats_full_ticks)
   std::uint64_t outer;        // the full span the enclosing statistics span sits directly in, + 1 (0: none)
   std::uint64_t direct_full;  // the enclosing statistics span's open direct full child
 };
@@ -875,6 +876,9 @@ struct thread_buffer {
   // before its end.
   std::uint64_t stats_outer = 0;
   std::uint64_t stats_child_ticks = 0;
+  // The time of the full spans within the innermost statistics span (and its statistics children) that the
+  // file shows as children of the full span it sits in: what that span is not owed again.
+  std::uint64_t stats_full_ticks = 0;
   std::uint64_t stats_direct_full = 0;
   std::uint64_t stats_owed_to = 0;
   std::uint64_t stats_owed_ticks = 0;
@@ -1093,6 +1097,7 @@ SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_
   if (b.current_span + 1 != b.stats_outer) return;
   b.stats_direct_full = seq;
   b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
+  b.stats_full_ticks -= t;
 }
 
 inline bool write_stats_owed(thread_buffer& b);
@@ -1102,6 +1107,7 @@ inline bool write_stats_owed(thread_buffer& b);
 SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
   if (seq == b.stats_direct_full) {
     b.stats_child_ticks += t;
+    b.stats_full_ticks += t;
     b.stats_direct_full = 0;
   }
   if (seq == b.stats_owed_to) write_stats_owed(b);
@@ -1355,9 +1361,11 @@ SPANLOG_ALWAYS_INLINE stats_cell* stats_cell_of(thread_buffer& b, const site& s,
 // Returns the clock at the begin.
 SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_frame& saved) {
   saved.child_ticks = b.stats_child_ticks;
+  saved.full_ticks = b.stats_full_ticks;
   saved.outer = b.stats_outer;
   saved.direct_full = b.stats_direct_full;
   b.stats_child_ticks = 0;
+  b.stats_full_ticks = 0;
   b.stats_outer = b.current_span + 1;
   b.stats_direct_full = 0;
   return ticks();
@@ -1378,16 +1386,21 @@ SPANLOG_ALWAYS_INLINE void stats_span_end(thread_buffer& b, stats_cell& cell, st
   const std::uint64_t end = ticks();
   const std::uint64_t duration = end - start;
   const std::uint64_t children = b.stats_child_ticks;
+  const std::uint64_t full = b.stats_full_ticks;
   const std::uint64_t outer_tag = b.stats_outer;
   b.stats_child_ticks = saved.child_ticks;
+  b.stats_full_ticks = saved.full_ticks;
   b.stats_outer = saved.outer;
   b.stats_direct_full = saved.direct_full;
-  // Directly in the enclosing statistics span (no full span between): its child. Else the full span it sits
-  // in is owed its time (a statistics span further out sees that full span's whole time instead).
-  if (saved.outer == outer_tag)
+  // Directly in the enclosing statistics span (no full span between): its child, and its full spans are
+  // that one's too. Else the full span it sits in is owed its time, less the full spans within it, which
+  // the file shows as that span's children (a statistics span further out sees that full span's whole time).
+  if (saved.outer == outer_tag) {
     b.stats_child_ticks += duration;
-  else if (outer_tag != 1)
-    stats_owe(b, outer_tag - 1, duration);
+    b.stats_full_ticks += full;
+  } else if (outer_tag != 1) {
+    stats_owe(b, outer_tag - 1, duration - full);
+  }
   add_relaxed(cell.total_ticks, duration);
   add_relaxed(cell.child_ticks, children);
   const std::uint64_t ns = stats_ticks_to_ns(duration, b.stats_ns_per_tick.load(std::memory_order_relaxed));
@@ -6060,7 +6073,7 @@ inline thread_buffer* reusable_ring(session_control& c) {
 inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.exited.store(false, std::memory_order_relaxed);
   b.current_span = 0;
-  b.stats_child_ticks = b.stats_outer = b.stats_direct_full = 0;
+  b.stats_child_ticks = b.stats_full_ticks = b.stats_outer = b.stats_direct_full = 0;
   b.stats_owed_to = b.stats_owed_ticks = 0;
   b.tail_cache = b.consumed.load(std::memory_order_acquire);
   b.woken_at_tail = ~std::uint64_t{0};

@@ -83,6 +83,9 @@ void read_run_summary(const fs::path& file, RunStatus& status) {
   std::uint64_t value = 0;
   if (doc["total_wall_ns"].get_uint64().get(value) == simdjson::SUCCESS) status.wall_ns = value;
   if (doc["totals"]["spans"].get_uint64().get(value) == simdjson::SUCCESS) status.spans = value;
+  // Statistics-mode spans (schema 1.4) are counted apart there, as the footer counts them.
+  if (status.spans && doc["totals"]["stats_spans"].get_uint64().get(value) == simdjson::SUCCESS)
+    *status.spans += value;
 }
 
 }  // namespace

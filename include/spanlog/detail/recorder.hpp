@@ -107,6 +107,7 @@ SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_
   if (b.current_span + 1 != b.stats_outer) return;
   b.stats_direct_full = seq;
   b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
+  b.stats_full_ticks -= t;
 }
 
 inline bool write_stats_owed(thread_buffer& b);
@@ -116,6 +117,7 @@ inline bool write_stats_owed(thread_buffer& b);
 SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
   if (seq == b.stats_direct_full) {
     b.stats_child_ticks += t;
+    b.stats_full_ticks += t;
     b.stats_direct_full = 0;
   }
   if (seq == b.stats_owed_to) write_stats_owed(b);

@@ -80,6 +80,7 @@ SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
 // What a statistics span saves of its thread's state at its begin and gives back at its end.
 struct stats_frame {
   std::uint64_t child_ticks;  // the enclosing statistics span's children so far
+  std::uint64_t full_ticks;   // and the full spans among them (thread_buffer::stats_full_ticks)
   std::uint64_t outer;        // the full span the enclosing statistics span sits directly in, + 1 (0: none)
   std::uint64_t direct_full;  // the enclosing statistics span's open direct full child
 };

@@ -42,9 +42,11 @@ SPANLOG_ALWAYS_INLINE stats_cell* stats_cell_of(thread_buffer& b, const site& s,
 // Returns the clock at the begin.
 SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_frame& saved) {
   saved.child_ticks = b.stats_child_ticks;
+  saved.full_ticks = b.stats_full_ticks;
   saved.outer = b.stats_outer;
   saved.direct_full = b.stats_direct_full;
   b.stats_child_ticks = 0;
+  b.stats_full_ticks = 0;
   b.stats_outer = b.current_span + 1;
   b.stats_direct_full = 0;
   return ticks();
@@ -65,16 +67,21 @@ SPANLOG_ALWAYS_INLINE void stats_span_end(thread_buffer& b, stats_cell& cell, st
   const std::uint64_t end = ticks();
   const std::uint64_t duration = end - start;
   const std::uint64_t children = b.stats_child_ticks;
+  const std::uint64_t full = b.stats_full_ticks;
   const std::uint64_t outer_tag = b.stats_outer;
   b.stats_child_ticks = saved.child_ticks;
+  b.stats_full_ticks = saved.full_ticks;
   b.stats_outer = saved.outer;
   b.stats_direct_full = saved.direct_full;
-  // Directly in the enclosing statistics span (no full span between): its child. Else the full span it sits
-  // in is owed its time (a statistics span further out sees that full span's whole time instead).
-  if (saved.outer == outer_tag)
+  // Directly in the enclosing statistics span (no full span between): its child, and its full spans are
+  // that one's too. Else the full span it sits in is owed its time, less the full spans within it, which
+  // the file shows as that span's children (a statistics span further out sees that full span's whole time).
+  if (saved.outer == outer_tag) {
     b.stats_child_ticks += duration;
-  else if (outer_tag != 1)
-    stats_owe(b, outer_tag - 1, duration);
+    b.stats_full_ticks += full;
+  } else if (outer_tag != 1) {
+    stats_owe(b, outer_tag - 1, duration - full);
+  }
   add_relaxed(cell.total_ticks, duration);
   add_relaxed(cell.child_ticks, children);
   const std::uint64_t ns = stats_ticks_to_ns(duration, b.stats_ns_per_tick.load(std::memory_order_relaxed));

@@ -53,6 +53,9 @@ struct thread_buffer {
   // before its end.
   std::uint64_t stats_outer = 0;
   std::uint64_t stats_child_ticks = 0;
+  // The time of the full spans within the innermost statistics span (and its statistics children) that the
+  // file shows as children of the full span it sits in: what that span is not owed again.
+  std::uint64_t stats_full_ticks = 0;
   std::uint64_t stats_direct_full = 0;
   std::uint64_t stats_owed_to = 0;
   std::uint64_t stats_owed_ticks = 0;

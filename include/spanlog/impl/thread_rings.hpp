@@ -53,7 +53,7 @@ inline thread_buffer* reusable_ring(session_control& c) {
 inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.exited.store(false, std::memory_order_relaxed);
   b.current_span = 0;
-  b.stats_child_ticks = b.stats_outer = b.stats_direct_full = 0;
+  b.stats_child_ticks = b.stats_full_ticks = b.stats_outer = b.stats_direct_full = 0;
   b.stats_owed_to = b.stats_owed_ticks = 0;
   b.tail_cache = b.consumed.load(std::memory_order_acquire);
   b.woken_at_tail = ~std::uint64_t{0};
