@@ -146,7 +146,10 @@ TEST_CASE("span_stats: a bad line names the file, the line and the field; --skip
       {R"({"event":"span","span_id":9,"name":"s","tid":1,"ts":5,"dur_ns":9,"stats_ns":-2})",
        "field \"stats_ns\": expected an unsigned integer"},
   };
-  for (const auto& [line, message] : cases) {
+  for (const auto& bad : cases) {
+    // Named references, not a structured binding: clang before 16 cannot capture one in INFO's lambda.
+    const auto& line = bad.first;
+    const auto& message = bad.second;
     INFO("line: " << line);
     CHECK(contains(read_error_of(fixture_with(line)), "telemetry.jsonl:6: " + message));
   }
