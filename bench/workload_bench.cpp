@@ -1,9 +1,11 @@
 // workload_bench: what spanlog costs a real program. A key-value store's shape: worker threads put and get
 // records (hashing, copying, a little allocation) inside nested spans with one or two integer attributes.
-// The same work runs in three child processes, alternated, several times each:
+// The same work runs in five child processes, alternated, several times each:
 //   plain  the program built with SPANLOG_ENABLED=0 (workload_plain, beside this program);
 //   off    this program with SPANLOG=off;
-//   on     this program recording with default options.
+//   on     this program recording with default options;
+//   stats  workload_stats, every span a SPANLOG_SPAN_STATS;
+//   names  this program recording with every name chosen as statistics at run time (SPANLOG_STATS_NAMES).
 // Prints the work's throughput and slowdown, the flusher's CPU per span, drops and bytes per span (medians),
 // and, with --profile, where the flusher's time goes (perf record on one more recording child).
 // Run: BUILD/bench/workload_bench [--reps 5] [--threads 2] [--spans-per-second 1000000] [--seconds 2]
@@ -394,6 +396,9 @@ int driver_main(int argc, char** argv) {
       {"SPANLOG=off", child_command(self, "SPANLOG=off", threads, value_bytes, ops, dir), {}},
       {"recording (defaults)", child_command(self, "", threads, value_bytes, ops, dir), {}},
       {"statistics (SPANLOG_SPAN_STATS)", child_command(statistics, "", threads, value_bytes, ops, dir), {}},
+      {"statistics by name (SPANLOG_STATS_NAMES='*')",
+       child_command(self, "SPANLOG_STATS_NAMES='*'", threads, value_bytes, ops, dir),
+       {}},
   };
   for (int r = 0; r < reps; ++r)
     for (auto& v : variants) v.runs.push_back(run_child(v.command));

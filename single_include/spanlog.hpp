@@ -187,6 +187,11 @@ struct options {
   // lines), at least every flush interval; also at flush(), stop(), a thread's exit and a crash. A line per
   // thread and name, whatever the span rate: the interval sets the output's size.
   std::chrono::milliseconds stats_interval{1000};
+  // SPANLOG_STATS_NAMES="kv.*,block.read": full spans (SPANLOG_SPAN) whose name matches one of these
+  // comma-separated globs (`*` any run of characters, `?` one) are kept as statistics spans, chosen at run
+  // time without a rebuild. They cost their thread what a full span costs; the flusher adds them to
+  // histograms instead of writing them (docs/recording.md, "Statistics spans").
+  std::string stats_names;
   bool enabled = true;                                     // SPANLOG=off disables recording at run time
   bool spans = true;                                       // SPANLOG_SPANS=off
   bool events = true;                                      // SPANLOG_EVENTS=off
@@ -1925,644 +1930,19 @@ SPANLOG_END_NAMESPACE
 // The implementation: session, options from the environment, flusher, crash handler, JSONL writer and the
 // process hub. Compiled in exactly one file of each executable or shared library: the one that defines
 // SPANLOG_IMPLEMENTATION before including <spanlog/spanlog.hpp>, or the build's spanlog library.
-// ---- begin spanlog/impl/entry_points.hpp ----
-// The slow paths the light header declares (detail/slow_paths.hpp), defined here once per image: each goes
-// to the process's hub, which may be this image or another one.
-#include <string>
-
-// ---- begin spanlog/impl/exception_description.hpp ----
-// An exception in words, "std::runtime_error: disk full" (the type demangled, then what()): for the crash
-// record of an uncaught exception and for spanlog::record_exception on a span.
-#include <cstdio>
-#include <cstdlib>
-#include <exception>
-#include <typeinfo>
-
-#if __has_include(<cxxabi.h>)
-#include <cxxabi.h>
-#define SPANLOG_HAS_CXXABI 1
-#else
-#define SPANLOG_HAS_CXXABI 0
-#endif
-
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-inline void readable_type_name(const std::type_info* type, char* out, std::size_t size) {
-  out[0] = 0;
-  if (!type) return;
-#if SPANLOG_HAS_CXXABI
-  int status = 0;
-  char* readable = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
-  std::snprintf(out, size, "%s", status == 0 && readable ? readable : type->name());
-  std::free(readable);
-#else
-  std::snprintf(out, size, "%s", type->name());
-#endif
-}
-
-// `prefix` then `e`, or, when e is nullptr, the exception being handled (of any type).
-inline void describe_exception(const char* prefix, const std::exception* e, char* out, std::size_t size) {
-  char type[256];
-  const char* what = nullptr;
-  if (e) {
-    readable_type_name(&typeid(*e), type, sizeof type);
-    what = e->what();
-  } else {
-#if SPANLOG_HAS_CXXABI
-    readable_type_name(abi::__cxa_current_exception_type(), type, sizeof type);
-#else
-    type[0] = 0;
-#endif
-#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
-    if (const std::exception_ptr current = std::current_exception()) {
-      try {
-        std::rethrow_exception(current);
-      } catch (const std::exception& caught) {
-        what = caught.what();
-      } catch (...) {
-      }
-    }
-#endif
-  }
-  std::snprintf(out, size, "%s%s%s%s", prefix, type[0] ? type : "of unknown type", what ? ": " : "",
-                what ? what : "");
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/impl/exception_description.hpp ----
-// ---- begin spanlog/impl/options_from_env.hpp ----
-// Options from the environment (SPANLOG_DIR, SPANLOG_RING_SIZE, ...). Parsing never fails: a bad value is
-// reported once on stderr and the documented default is kept.
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <string>
-
-// ---- begin spanlog/impl/env_variables.hpp ----
-// Every environment variable spanlog reads, the recorder's and the reader's: the options table
-// (docs/recording.md) in one array, so that a hint naming a variable can be checked against it, and a
-// misspelt SPANLOG_* variable in the environment can be pointed to the one meant.
-#include <unistd.h>
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdio>
-#include <string>
-#include <string_view>
-#include <vector>
-
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-struct env_variable {
-  const char* name;
-  const char* what;
-};
-
-inline constexpr env_variable env_variables[] = {
-    {"SPANLOG", "off disables recording at run time"},
-    {"SPANLOG_DIR", "where runs are written"},
-    {"SPANLOG_RUN_ID", "the run's directory name"},
-    {"SPANLOG_RING_SIZE", "bytes of ring per recording thread"},
-    {"SPANLOG_RING_MAX", "what a ring may grow to"},
-    {"SPANLOG_OVERFLOW", "drop or block when a ring is full"},
-    {"SPANLOG_FLUSH_INTERVAL_MS", "how often the flusher drains"},
-    {"SPANLOG_STATS_INTERVAL_MS", "how often statistics spans are written"},
-    {"SPANLOG_SPANS", "on/off"},
-    {"SPANLOG_EVENTS", "on/off"},
-    {"SPANLOG_METRICS", "on/off"},
-    {"SPANLOG_SAMPLE", "share of spans kept"},
-    {"SPANLOG_SERVICE", "the service name"},
-    {"SPANLOG_ATTRS", "process attributes"},
-    {"SPANLOG_CRASH_HANDLER", "on/off"},
-    {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
-    {"SPANLOG_OTLP", "on/off"},
-    {"SPANLOG_SPAN_ROWS", "on/off"},
-    {"SPANLOG_FORK", "new_run or off"},
-    {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
-    {"SPANLOG_TEST_CRASH_AT", "tests only: crash at a named point"},
-    {"SPANLOG_TEST_HOLD_AT", "tests only: hold at a named point"},
-};
-
-inline bool is_env_variable(std::string_view name) {
-  for (const auto& v : env_variables)
-    if (name == v.name) return true;
-  return false;
-}
-
-// Edits (insertions, deletions, substitutions) between two names.
-inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
-inline const char* closest_env_variable(std::string_view name) {
-  const char* best = env_variables[0].name;
-  std::size_t best_distance = ~std::size_t{0};
-  for (const auto& v : env_variables) {
-    const std::size_t d = edit_distance(name, v.name);
-    if (d < best_distance) best = v.name, best_distance = d;
-  }
-  return best;
-}
-
-// A line per SPANLOG_* variable of `environment` (environ's layout: "NAME=value" strings up to a null
-// pointer) that nothing reads: a setting the user believes is in force.
-inline std::string unknown_env_variables_report(const char* const* environment) {
-  std::string report;
-  for (const char* const* entry = environment; entry && *entry; ++entry) {
-    const std::string_view text(*entry);
-    // SPANLOG_TEST_*: the settings of spanlog's own test programs, each read by the test that sets it.
-    if (text.substr(0, 8) != "SPANLOG_" || text.substr(0, 13) == "SPANLOG_TEST_") continue;
-    const std::string_view name = text.substr(0, text.find('='));
-    if (is_env_variable(name)) continue;
-    report += "spanlog: ";
-    report += name;
-    if (name == "SPANLOG_ENABLED") {
-      report +=
-          " in the environment does nothing: it is a compile-time switch (-DSPANLOG_ENABLED=0); "
-          "SPANLOG=off disables recording at run time\n";
-    } else {
-      report += " is not a spanlog variable and is ignored; did you mean ";
-      report += closest_env_variable(name);
-      report += "?\n";
-    }
-  }
-  return report;
-}
-
-inline void warn_unknown_env_variables_once() {
-  static bool warned = false;
-  if (warned) return;
-  warned = true;
-  const std::string report = unknown_env_variables_report(environ);
-  if (!report.empty()) std::fputs(report.c_str(), stderr);
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/impl/env_variables.hpp ----
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-inline void config_warning(const char* var, const char* value, const char* why, const std::string& fallback) {
-  std::fprintf(stderr, "spanlog: %s=\"%s\" %s; using %s\n", var, value, why, fallback.c_str());
-}
-
-inline bool parse_switch(const char* var, const char* v, bool fallback) {
-  if (!std::strcmp(v, "on") || !std::strcmp(v, "1") || !std::strcmp(v, "true") || !std::strcmp(v, "yes"))
-    return true;
-  if (!std::strcmp(v, "off") || !std::strcmp(v, "0") || !std::strcmp(v, "false") || !std::strcmp(v, "no"))
-    return false;
-  config_warning(var, v, "is not on/off", fallback ? "on" : "off");
-  return fallback;
-}
-
-// Unsigned integer with an optional K/M/G suffix; false when anything else is in the string.
-inline bool parse_size(const char* v, unsigned long long& out) {
-  if (!*v) return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long n = std::strtoull(v, &end, 10);
-  if (errno || end == v || *v == '-') return false;
-  unsigned long long scale = 1;
-  if (*end == 'K' || *end == 'k')
-    scale = 1ull << 10, ++end;
-  else if (*end == 'M' || *end == 'm')
-    scale = 1ull << 20, ++end;
-  else if (*end == 'G' || *end == 'g')
-    scale = 1ull << 30, ++end;
-  if (*end) return false;
-  if (n > (~0ull) / scale) return false;
-  out = n * scale;
-  return true;
-}
-
-inline bool valid_ring_bytes(std::size_t n) {
-  return n >= 4096 && n <= (std::size_t{1} << 30) && !(n & (n - 1));
-}
-
-// A ring size from the variable `name`; a bad one is reported and `bytes` keeps its default.
-inline void parse_ring_bytes(const char* name, const char* v, std::size_t& bytes) {
-  unsigned long long n = 0;
-  if (parse_size(v, n) && valid_ring_bytes(static_cast<std::size_t>(n)))
-    bytes = static_cast<std::size_t>(n);
-  else
-    config_warning(name, v, "is not a power of two from 4K to 1G", std::to_string(bytes));
-}
-
-inline options options_from_environment() {
-  warn_unknown_env_variables_once();
-  options o;
-  auto env = [](const char* name) -> const char* {
-    const char* v = std::getenv(name);
-    return (v && *v) ? v : nullptr;
-  };
-  if (const char* v = env("SPANLOG")) o.enabled = parse_switch("SPANLOG", v, true);
-  if (const char* v = env("SPANLOG_DIR")) o.dir = v;
-  if (const char* v = env("SPANLOG_RUN_ID")) {
-    if (std::strchr(v, '/') || !std::strcmp(v, ".") || !std::strcmp(v, "..") || !std::strcmp(v, "latest"))
-      config_warning("SPANLOG_RUN_ID", v, "is not a plain directory name", "a generated run id");
-    else
-      o.run_id = v;
-  }
-  if (const char* v = env("SPANLOG_RING_SIZE")) parse_ring_bytes("SPANLOG_RING_SIZE", v, o.ring_bytes);
-  if (const char* v = env("SPANLOG_RING_MAX")) parse_ring_bytes("SPANLOG_RING_MAX", v, o.ring_max_bytes);
-  if (const char* v = env("SPANLOG_OVERFLOW")) {
-    if (!std::strcmp(v, "drop"))
-      o.overflow = overflow_policy::drop;
-    else if (!std::strcmp(v, "block"))
-      o.overflow = overflow_policy::block;
-    else
-      config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
-  }
-  if (const char* v = env("SPANLOG_FLUSH_INTERVAL_MS")) {
-    unsigned long long n = 0;
-    if (parse_size(v, n) && n >= 1 && n <= 60000)
-      o.flush_interval = std::chrono::milliseconds(n);
-    else
-      config_warning("SPANLOG_FLUSH_INTERVAL_MS", v, "is not a whole number from 1 to 60000", "100");
-  }
-  if (const char* v = env("SPANLOG_STATS_INTERVAL_MS")) {
-    unsigned long long n = 0;
-    if (parse_size(v, n) && n >= 1 && n <= 600000)
-      o.stats_interval = std::chrono::milliseconds(n);
-    else
-      config_warning("SPANLOG_STATS_INTERVAL_MS", v, "is not a whole number from 1 to 600000", "1000");
-  }
-  if (const char* v = env("SPANLOG_SPANS")) o.spans = parse_switch("SPANLOG_SPANS", v, true);
-  if (const char* v = env("SPANLOG_EVENTS")) o.events = parse_switch("SPANLOG_EVENTS", v, true);
-  if (const char* v = env("SPANLOG_METRICS")) o.metrics = parse_switch("SPANLOG_METRICS", v, true);
-  if (const char* v = env("SPANLOG_SAMPLE")) {
-    char* end = nullptr;
-    double d = std::strtod(v, &end);
-    if (end != v && !*end && d >= 0.0 && d <= 1.0)
-      o.sample = d;
-    else
-      config_warning("SPANLOG_SAMPLE", v, "is not a number from 0 to 1", "1");
-  }
-  if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
-  if (const char* v = env("SPANLOG_CRASH_HANDLER"))
-    o.crash_handler = parse_switch("SPANLOG_CRASH_HANDLER", v, true);
-  if (const char* v = env("SPANLOG_TERMINATION_SIGNALS"))
-    o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
-  if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
-  if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
-  if (const char* v = env("SPANLOG_FORK")) {
-    if (!std::strcmp(v, "new_run"))
-      o.fork = fork_policy::new_run;
-    else if (!std::strcmp(v, "off"))
-      o.fork = fork_policy::off;
-    else
-      config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
-  }
-  if (const char* v = env("SPANLOG_ATTRS")) {
-    std::string all(v);
-    std::size_t pos = 0;
-    while (pos <= all.size()) {
-      std::size_t comma = all.find(',', pos);
-      if (comma == std::string::npos) comma = all.size();
-      std::string item = all.substr(pos, comma - pos);
-      std::size_t eq = item.find('=');
-      if (eq == std::string::npos || eq == 0)
-        config_warning("SPANLOG_ATTRS", item.c_str(), "is not key=value", "nothing for it");
-      else
-        o.attrs.emplace_back(item.substr(0, eq), item.substr(eq + 1));
-      pos = comma + 1;
-    }
-  }
-  return o;
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/impl/options_from_env.hpp ----
-// ---- begin spanlog/impl/process_hub.hpp ----
-// One session per process, however many executables, shared libraries and plugins carry spanlog, whatever
-// their symbol visibility and however they were loaded. Each image (the executable, each shared library,
-// each plugin) compiles the implementation once and keeps its symbols to itself; at run time the images
-// find each other through an ELF note that every image carries, and the first to record holds the session
-// (the hub). The others reach it through a table of the hub's slow paths, and their rings, counter slots and
-// flags are the hub's.
+// ---- begin spanlog/impl/chosen_stats_spans.hpp ----
+// Full spans kept as statistics by their name (options::stats_names, SPANLOG_STATS_NAMES): the recording
+// thread records them as any span, and the flusher, instead of writing them, adds each to a histogram of
+// its thread and name, written as `span_stats` lines beside those of SPANLOG_SPAN_STATS
+// (span_stats_lines.hpp).
 //
-// The note holds the offset from itself to the image's hub slot (resolved at link time, so nothing is
-// relocated at load) and the build's ABI: copies of another spanlog version never share a session, and never
-// crash each other: the second one records a run of its own and says so. The choice is made while the dynamic
-// loader's lock is held (dl_iterate_phdr holds it for the whole walk), so two images cannot both become the
-// hub.
-#include <dlfcn.h>
-#include <link.h>
-
+// The file stays whole without them: their children are shown in the span they sit in, and that span is
+// told what they took (its `stats_ns`), less the written spans inside them, which it shows as its own
+// children; so self times add up as if the chosen spans were written.
 #include <algorithm>
-#include <atomic>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
-#include <string>
-
-// ---- begin spanlog/impl/counter_sites.hpp ----
-// Which call site each counter slot number belongs to (detail/counter_slots.hpp), for the flusher to name the
-// sums it reads. Kept by the image that holds the session: every image of the process takes its numbers here,
-// so one number means one site in every thread's ring.
-#include <atomic>
-#include <cstdint>
-#include <cstring>
-
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-// g_counter_slots_taken may run past the count.
-inline std::atomic<const site*> g_counter_sites[counter_slot_count] = {};
-inline std::atomic<std::uint32_t> g_counter_slots_taken{1};
-
-// The slot numbers the flusher looks at.
-inline std::uint32_t counter_slots_in_use() {
-  const std::uint32_t taken = g_counter_slots_taken.load(std::memory_order_acquire);
-  return taken < counter_slot_count ? taken : counter_slot_count;
-}
-
-// The site's slot number, given on first use; 0 when every slot is taken. Without a lock, so that a forked
-// child never waits for a thread of its parent: two threads that give a site its first add at once each take
-// a number, and the one whose number is not kept leaves an empty slot behind.
-inline std::uint32_t give_counter_slot(const site& s, counter_slot& slot) {
-  if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
-  if (g_counter_slots_taken.load(std::memory_order_relaxed) >= counter_slot_count) return 0;
-  const std::uint32_t mine = g_counter_slots_taken.fetch_add(1, std::memory_order_acq_rel);
-  if (mine >= counter_slot_count) return 0;
-  // The site is known before its number is used: the flusher never sees a sum it cannot name.
-  g_counter_sites[mine].store(&s, std::memory_order_release);
-  std::uint32_t expected = 0;
-  if (slot.index.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine;
-  return expected;
-}
-
-// An image is being unloaded: its sites' numbers stay taken (the sums live on in the rings), and their names
-// move to memory that stays, so the flusher never reads text that is no longer mapped.
-inline void keep_counter_sites_of(std::uintptr_t begin, std::uintptr_t end) {
-  const std::uint32_t used = counter_slots_in_use();
-  for (std::uint32_t i = 1; i < used; ++i) {
-    const site* s = g_counter_sites[i].load(std::memory_order_acquire);
-    const auto at = reinterpret_cast<std::uintptr_t>(s);
-    if (!s || at < begin || at >= end) continue;
-    const std::size_t length = std::strlen(s->name);
-    char* name = new char[length + 1];  // never freed: the slot's number is never given again
-    std::memcpy(name, s->name, length + 1);
-    g_counter_sites[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
-  }
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/impl/counter_sites.hpp ----
-// ---- begin spanlog/impl/image_registry.hpp ----
-// The executables, shared libraries and plugins that record into this process's session. Each keeps its own
-// copy of the hot path's flags (detail/recorder.hpp); the session writes every change to all of them, so
-// each image's fast path still reads one word of its own.
-#include <atomic>
-#include <cstdint>
-#include <vector>
-
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-struct image_link {
-  std::atomic<std::uint32_t>* flags;
-  std::atomic<std::uint64_t>* sample_threshold;
-  std::uintptr_t begin = 0;  // where the image is mapped: names it recorded point in here
-  std::uintptr_t end = 0;
-};
-
-// Never destroyed (threads record during static destruction). A spin lock, not a mutex: a forked child may
-// find it taken by a thread of its parent that does not exist there, and resets it.
-struct image_registry {
-  std::atomic<bool> busy{false};
-  std::vector<image_link*> images;
-  std::uint32_t flags = flag_never_started;
-  std::uint64_t sample_threshold = ~std::uint64_t{0};
-
-  void lock() {
-    while (busy.exchange(true, std::memory_order_acquire)) {
-    }
-  }
-  void unlock() { busy.store(false, std::memory_order_release); }
-};
-
-inline image_registry& images() {
-  static image_registry* const registry = new image_registry();
-  return *registry;
-}
-
-// The image starts with the session's current flags: a run already going is recorded from its first call.
-inline void add_image(image_link* link) {
-  image_registry& r = images();
-  r.lock();
-  r.images.push_back(link);
-  link->sample_threshold->store(r.sample_threshold, std::memory_order_relaxed);
-  link->flags->store(r.flags, std::memory_order_release);
-  r.unlock();
-}
-
-inline void remove_image(image_link* link) {
-  image_registry& r = images();
-  r.lock();
-  for (auto it = r.images.begin(); it != r.images.end(); ++it) {
-    if (*it == link) {
-      r.images.erase(it);
-      break;
-    }
-  }
-  r.unlock();
-}
-
-// Release: a thread that sees a run's flags sees everything the start made before.
-inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0}) {
-  image_registry& r = images();
-  r.lock();
-  r.flags = flags;
-  r.sample_threshold = sample_threshold;
-  for (image_link* link : r.images) {
-    link->sample_threshold->store(sample_threshold, std::memory_order_relaxed);
-    link->flags->store(flags, std::memory_order_release);
-  }
-  r.unlock();
-}
-
-// In a forked child: no other thread exists, so the lock is free whoever held it.
-inline void set_flags_everywhere_in_child(std::uint32_t flags) {
-  images().busy.store(false, std::memory_order_relaxed);
-  set_flags_everywhere(flags);
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/impl/image_registry.hpp ----
-// ---- begin spanlog/impl/session.hpp ----
-// A run's lifecycle: start, flush, stop, the default session that the first record starts, and what a
-// forked child does. These run in the image that holds the session; every image reaches them through the hub.
-#include <fcntl.h>
-#include <pthread.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <ctime>
 #include <memory>
-#include <mutex>
-#include <string>
-#include <vector>
 
-// ---- begin spanlog/impl/crash_handler.hpp ----
-// Writing what the rings hold when the program crashes: handlers for SIGSEGV, SIGABRT, SIGBUS, SIGFPE and
-// SIGILL that dump the rings with async-signal-safe calls only, then hand the signal to the handler the
-// program had before (or to the default action, which ends the process as it would have ended anyway).
-#include <pthread.h>
-#include <signal.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cstdint>
-#include <cstring>
-
-// ---- begin spanlog/impl/crash_dump.hpp ----
-// What the crash handler writes (crash_handler.hpp calls it): the records the rings still hold, the spans
-// open at the crash, the integer counters of the interval it cut short, and the crash record. Only
-// async-signal-safe calls from here to the end of crash_dump: write(2) through a fixed buffer, no allocation,
-// no lock, no formatting library.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <atomic>
-#include <cerrno>
-#include <chrono>
-#include <cstdint>
-#include <cstring>
-#include <string_view>
-#include <thread>
-
-// ---- begin spanlog/impl/crash_points.hpp ----
-// Named moments in the life of a run, for the tests of the crash handler: a test program compiled with
-// SPANLOG_TEST_CRASH_POINTS crashes (SPANLOG_TEST_CRASH_AT=name) or holds still (SPANLOG_TEST_HOLD_AT=name)
-// on the thread that reaches one, until another thread's crash comes: that crash meets the run exactly there,
-// and the thread goes on from there as it would have. `name@N` acts the Nth time the point is reached. In
-// every other program the points compile to nothing.
-// ---- begin spanlog/impl/crash_state.hpp ----
-// Whether the process is crashing: set once by the first crash handler (crash_handler.hpp), read by the
-// flusher at each record so that it stops where it is and leaves the rings to the handler.
-#include <atomic>
-
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-// The signal the process is dying of, once a crash handler has begun (0 before).
-inline std::atomic<int> g_crashing{0};
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/impl/crash_state.hpp ----
-
-#if defined(SPANLOG_TEST_CRASH_POINTS)
-#include <signal.h>
-#include <time.h>
-
-#include <atomic>
-#include <cstdlib>
-#include <cstring>
-#include <string>
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-struct crash_point_plan {
-  std::string name;
-  long hit = 1;  // which reaching of the point acts
-  bool crash = false;
-  std::atomic<long> reached{0};
-};
-
-inline crash_point_plan* plan_from(const char* variable, bool crash) {
-  const char* v = std::getenv(variable);
-  if (!v || !*v) return nullptr;
-  auto* plan = new crash_point_plan();
-  plan->name = v;
-  plan->crash = crash;
-  if (const auto at = plan->name.find('@'); at != std::string::npos) {
-    plan->hit = std::atol(plan->name.c_str() + at + 1);
-    plan->name.resize(at);
-  }
-  return plan;
-}
-
-inline crash_point_plan* the_crash_point_plan() {
-  static crash_point_plan* plan = [] {
-    crash_point_plan* p = plan_from("SPANLOG_TEST_CRASH_AT", true);
-    return p ? p : plan_from("SPANLOG_TEST_HOLD_AT", false);
-  }();
-  return plan;
-}
-
-inline std::atomic<bool> g_crash_point_holding{false};
-
-// Whether a thread holds still at the planned point: the test program waits for it before crashing.
-inline bool crash_point_holding() {
-  return g_crash_point_holding.load(std::memory_order_acquire);
-}
-
-// A real fault, not a raised signal; UBSan would stop the program at the store instead.
-__attribute__((no_sanitize("undefined"))) inline void fault_here() {
-  static int* volatile nowhere = nullptr;
-  *nowhere = 1;
-  ::raise(SIGSEGV);  // should the store not fault
-}
-
-inline void crash_point(const char* name) {
-  crash_point_plan* plan = the_crash_point_plan();
-  if (!plan || plan->name != name) return;
-  if (plan->reached.fetch_add(1, std::memory_order_relaxed) + 1 != plan->hit) return;
-  if (plan->crash) fault_here();
-  g_crash_point_holding.store(true, std::memory_order_release);
-  while (!g_crashing.load(std::memory_order_acquire)) {
-    const timespec step{0, 100000};
-    ::nanosleep(&step, nullptr);
-  }
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-
-#define SPANLOG_CRASH_POINT(name) ::spanlog::detail::crash_point(name)
-#else
-#define SPANLOG_CRASH_POINT(name) static_cast<void>(0)
-#endif
-// ---- end spanlog/impl/crash_points.hpp ----
 // ---- begin spanlog/impl/flusher.hpp ----
 // The background flusher: drains every thread's ring (ring_decoder.hpp), turns records into JSON Lines and
 // writes them in batches; the live OTLP file (otlp_live_writer.hpp), run_summary.json (run_summary.hpp) and
@@ -2587,6 +1967,7 @@ SPANLOG_END_NAMESPACE
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -2750,7 +2131,9 @@ struct clock_calibration {
   void measure_initial_rate(WhileWaiting&& while_waiting) {
 #if SPANLOG_USE_TSC
     if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
-      ns_per_tick = known;
+      // Refined already: to_ns keeps to ns_per_tick (refined_at_ticks never comes), and current_ns_per_tick,
+      // which durations and the header's tsc_hz take, reads refined_ns_per_tick.
+      ns_per_tick = refined_ns_per_tick = known;
       refined = measured = true;
       return;
     }
@@ -2811,6 +2194,157 @@ struct clock_calibration {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/clock_calibration.hpp ----
+// ---- begin spanlog/impl/counter_sites.hpp ----
+// Which call site each counter slot number belongs to (detail/counter_slots.hpp), for the flusher to name the
+// sums it reads. Kept by the image that holds the session: every image of the process takes its numbers here,
+// so one number means one site in every thread's ring.
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// g_counter_slots_taken may run past the count.
+inline std::atomic<const site*> g_counter_sites[counter_slot_count] = {};
+inline std::atomic<std::uint32_t> g_counter_slots_taken{1};
+
+// The slot numbers the flusher looks at.
+inline std::uint32_t counter_slots_in_use() {
+  const std::uint32_t taken = g_counter_slots_taken.load(std::memory_order_acquire);
+  return taken < counter_slot_count ? taken : counter_slot_count;
+}
+
+// The site's slot number, given on first use; 0 when every slot is taken. Without a lock, so that a forked
+// child never waits for a thread of its parent: two threads that give a site its first add at once each take
+// a number, and the one whose number is not kept leaves an empty slot behind.
+inline std::uint32_t give_counter_slot(const site& s, counter_slot& slot) {
+  if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
+  if (g_counter_slots_taken.load(std::memory_order_relaxed) >= counter_slot_count) return 0;
+  const std::uint32_t mine = g_counter_slots_taken.fetch_add(1, std::memory_order_acq_rel);
+  if (mine >= counter_slot_count) return 0;
+  // The site is known before its number is used: the flusher never sees a sum it cannot name.
+  g_counter_sites[mine].store(&s, std::memory_order_release);
+  std::uint32_t expected = 0;
+  if (slot.index.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine;
+  return expected;
+}
+
+// An image is being unloaded: its sites' numbers stay taken (the sums live on in the rings), and their names
+// move to memory that stays, so the flusher never reads text that is no longer mapped.
+inline void keep_counter_sites_of(std::uintptr_t begin, std::uintptr_t end) {
+  const std::uint32_t used = counter_slots_in_use();
+  for (std::uint32_t i = 1; i < used; ++i) {
+    const site* s = g_counter_sites[i].load(std::memory_order_acquire);
+    const auto at = reinterpret_cast<std::uintptr_t>(s);
+    if (!s || at < begin || at >= end) continue;
+    const std::size_t length = std::strlen(s->name);
+    char* name = new char[length + 1];  // never freed: the slot's number is never given again
+    std::memcpy(name, s->name, length + 1);
+    g_counter_sites[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
+  }
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/counter_sites.hpp ----
+// ---- begin spanlog/impl/crash_points.hpp ----
+// Named moments in the life of a run, for the tests of the crash handler: a test program compiled with
+// SPANLOG_TEST_CRASH_POINTS crashes (SPANLOG_TEST_CRASH_AT=name) or holds still (SPANLOG_TEST_HOLD_AT=name)
+// on the thread that reaches one, until another thread's crash comes: that crash meets the run exactly there,
+// and the thread goes on from there as it would have. `name@N` acts the Nth time the point is reached. In
+// every other program the points compile to nothing.
+// ---- begin spanlog/impl/crash_state.hpp ----
+// Whether the process is crashing: set once by the first crash handler (crash_handler.hpp), read by the
+// flusher at each record so that it stops where it is and leaves the rings to the handler.
+#include <atomic>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// The signal the process is dying of, once a crash handler has begun (0 before).
+inline std::atomic<int> g_crashing{0};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/crash_state.hpp ----
+
+#if defined(SPANLOG_TEST_CRASH_POINTS)
+#include <signal.h>
+#include <time.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct crash_point_plan {
+  std::string name;
+  long hit = 1;  // which reaching of the point acts
+  bool crash = false;
+  std::atomic<long> reached{0};
+};
+
+inline crash_point_plan* plan_from(const char* variable, bool crash) {
+  const char* v = std::getenv(variable);
+  if (!v || !*v) return nullptr;
+  auto* plan = new crash_point_plan();
+  plan->name = v;
+  plan->crash = crash;
+  if (const auto at = plan->name.find('@'); at != std::string::npos) {
+    plan->hit = std::atol(plan->name.c_str() + at + 1);
+    plan->name.resize(at);
+  }
+  return plan;
+}
+
+inline crash_point_plan* the_crash_point_plan() {
+  static crash_point_plan* plan = [] {
+    crash_point_plan* p = plan_from("SPANLOG_TEST_CRASH_AT", true);
+    return p ? p : plan_from("SPANLOG_TEST_HOLD_AT", false);
+  }();
+  return plan;
+}
+
+inline std::atomic<bool> g_crash_point_holding{false};
+
+// Whether a thread holds still at the planned point: the test program waits for it before crashing.
+inline bool crash_point_holding() {
+  return g_crash_point_holding.load(std::memory_order_acquire);
+}
+
+// A real fault, not a raised signal; UBSan would stop the program at the store instead.
+__attribute__((no_sanitize("undefined"))) inline void fault_here() {
+  static int* volatile nowhere = nullptr;
+  *nowhere = 1;
+  ::raise(SIGSEGV);  // should the store not fault
+}
+
+inline void crash_point(const char* name) {
+  crash_point_plan* plan = the_crash_point_plan();
+  if (!plan || plan->name != name) return;
+  if (plan->reached.fetch_add(1, std::memory_order_relaxed) + 1 != plan->hit) return;
+  if (plan->crash) fault_here();
+  g_crash_point_holding.store(true, std::memory_order_release);
+  while (!g_crashing.load(std::memory_order_acquire)) {
+    const timespec step{0, 100000};
+    ::nanosleep(&step, nullptr);
+  }
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+
+#define SPANLOG_CRASH_POINT(name) ::spanlog::detail::crash_point(name)
+#else
+#define SPANLOG_CRASH_POINT(name) static_cast<void>(0)
+#endif
+// ---- end spanlog/impl/crash_points.hpp ----
 // ---- begin spanlog/impl/jsonl_writer.hpp ----
 // Appends JSON text to a growing buffer: the flusher's formatting, tuned for throughput (integers without a
 // format string, names escaped once per call site). Every string it writes is valid UTF-8 JSON.
@@ -3085,6 +2619,70 @@ class jsonl_writer {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/jsonl_writer.hpp ----
+// ---- begin spanlog/impl/name_patterns.hpp ----
+// A list of span-name patterns, as SPANLOG_STATS_NAMES gives it: comma-separated globs where `*` stands for
+// any run of characters and `?` for one ("kv.*,block.read"). The flusher asks once per call site.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+class name_patterns {
+ public:
+  name_patterns() = default;
+  explicit name_patterns(std::string_view list) {
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      std::string_view one = list.substr(0, comma);
+      while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+      while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+      if (!one.empty()) globs_.emplace_back(one);
+      if (comma == std::string_view::npos) break;
+      list.remove_prefix(comma + 1);
+    }
+  }
+
+  bool empty() const { return globs_.empty(); }
+
+  bool matches(std::string_view name) const {
+    for (const std::string& glob : globs_)
+      if (glob_matches(glob, name)) return true;
+    return false;
+  }
+
+ private:
+  // Iterative, with one backtracking point (the last `*`): linear in practice, never exponential.
+  static bool glob_matches(std::string_view glob, std::string_view name) {
+    std::size_t g = 0, n = 0;
+    std::size_t star = std::string_view::npos, resume = 0;
+    while (n < name.size()) {
+      if (g < glob.size() && (glob[g] == '?' || glob[g] == name[n])) {
+        ++g;
+        ++n;
+      } else if (g < glob.size() && glob[g] == '*') {
+        star = g++;
+        resume = n;
+      } else if (star != std::string_view::npos) {
+        g = star + 1;
+        n = ++resume;
+      } else {
+        return false;
+      }
+    }
+    while (g < glob.size() && glob[g] == '*') ++g;
+    return g == glob.size();
+  }
+
+  std::vector<std::string> globs_;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/name_patterns.hpp ----
 // ---- begin spanlog/impl/otlp_live_writer.hpp ----
 // The live OTLP/JSON file, traces.otlp.jsonl (options::otlp): one TracesData line per drain, of the spans
 // that ended in it, for an OpenTelemetry Collector's otlpjsonfile receiver to tail. The trace id is the run's
@@ -4000,7 +3598,8 @@ class flusher {
         wake_pending_(signal.pending),
         pid_(::getpid()),
         process_name_(process_name()),
-        host_(host_name()) {
+        host_(host_name()),
+        stats_names_(opts_.stats_names) {
     calibration_.start();
     header_tail_ = formatted_header_tail();
     for (thread_buffer* b : carried_buffers) adopt(b, true);
@@ -4089,6 +3688,13 @@ class flusher {
   const run_totals& totals() const { return totals_; }
 
  private:
+  // A thread's spans of one name chosen as statistics: the flusher keeps the histogram the recording thread
+  // keeps for SPANLOG_SPAN_STATS, and writes it the same way.
+  struct chosen_stats {
+    const std::string* name;  // quoted, owned by the name cache
+    stats_cell cell;
+  };
+
   struct open_span {
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
@@ -4100,14 +3706,19 @@ class flusher {
     bool is_phase = false;
     bool error = false;
     std::uint64_t stats_ticks = 0;  // what its direct statistics children took (extended_op::stats_children)
-    std::string end_attrs;          // "k":v members set while open
+    // Kept as statistics by its name (options::stats_names): added to `chosen` at its end, never written.
+    chosen_stats* chosen = nullptr;
+    std::uint64_t child_ticks = 0;        // its direct children's time, for a chosen span's self time
+    std::uint64_t kept_inside_ticks = 0;  // written spans within a chosen span, its kept ancestor's children
+    std::string end_attrs;                // "k":v members set while open
     std::string otlp_attrs;  // the same and the start's as OTLP attributes, when the OTLP file is written
     std::string message;
     void reset() {
       start_attrs = nullptr;
       start_attr_count = 0;
       start_written = is_phase = error = false;
-      stats_ticks = 0;
+      stats_ticks = child_ticks = kept_inside_ticks = 0;
+      chosen = nullptr;
       end_attrs.clear();
       otlp_attrs.clear();
       message.clear();
@@ -4127,6 +3738,7 @@ class flusher {
   struct buffer_state {
     thread_buffer* buf;
     std::vector<open_span> stack;
+    std::unordered_map<const void*, std::unique_ptr<chosen_stats>> chosen_stats_by_name;
     std::size_t depth = 0;
     std::vector<metric_acc> metrics;
     std::size_t thread_index = 0;  // into threads_
@@ -4334,10 +3946,18 @@ class flusher {
       it = next;
     }
     for (name_cache_slot& slot : name_cache_fast_) slot = name_cache_slot{};
-    for (buffer_state& st : states_)
+    for (auto it = chosen_names_.begin(); it != chosen_names_.end();)
+      it = inside(it->first) ? chosen_names_.erase(it) : std::next(it);
+    for (buffer_state& st : states_) {
       st.metrics.erase(std::remove_if(st.metrics.begin(), st.metrics.end(),
                                       [&](const metric_acc& m) { return !m.dirty && inside(m.s); }),
                        st.metrics.end());
+      for (auto it = st.chosen_stats_by_name.begin(); it != st.chosen_stats_by_name.end();) {
+        const stats_cell& cell = it->second->cell;
+        const bool written = cell.total_ticks.load(std::memory_order_relaxed) == cell.reported_total_ticks;
+        it = written && inside(it->first) ? st.chosen_stats_by_name.erase(it) : std::next(it);
+      }
+    }
   }
 
   // Drains every ring in passes of at most drain_batch_bytes each, so the text formatted between two safe
@@ -4403,10 +4023,11 @@ class flusher {
         case tag_span_begin: {
           // The name first: a name pointer that faults leaves the stack as it was.
           const std::string* name = quoted_name(r.s, r.s->name);
-          open_span& o = push(st);
+          const bool phase = r.begins_phase();
+          open_span& o = phase ? push(st) : push(st, r.s, r.s->name);
           o.start_ticks = r.value;
           o.name = name;
-          o.is_phase = r.begins_phase();
+          o.is_phase = phase;
           if (o.is_phase) begin_phase(st, o, r.s->name);
           break;
         }
@@ -4438,7 +4059,7 @@ class flusher {
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
       open_span& o = st.stack[i];
-      if (!o.start_written) write_span_start(st, o);
+      if (!o.start_written && !o.chosen) write_span_start(st, o);
     }
     hand_back(b, pos);
     draining_ = nullptr;
@@ -4447,17 +4068,36 @@ class flusher {
     return pos < published;
   }
 
-  open_span& push(buffer_state& st) {
+  // A span chosen as statistics takes its id (the recording thread counts ids in step) but is not counted
+  // as a written span: its count is its histogram's.
+  open_span& push(buffer_state& st, const void* name_key = nullptr, const char* name = nullptr) {
     if (st.depth == st.stack.size()) st.stack.emplace_back();
     open_span& o = st.stack[st.depth];
     o.reset();
-    o.parent = st.depth ? st.stack[st.depth - 1].id : 0;
+    o.parent = innermost_written_span(st);
     o.id = st.buf->id_base | ++st.buf->drained_span_seq;
+    if (name && !stats_names_.empty() && chosen_as_statistics(name_key, name))
+      o.chosen = &chosen_stats_for(st, name_key, name);
     ++st.depth;
-    ++totals_.spans;
-    ++threads_[st.thread_index].spans;
+    if (!o.chosen) {
+      ++totals_.spans;
+      ++threads_[st.thread_index].spans;
+    }
     return o;
   }
+
+  // The parent the file shows for a span or event begun now: a chosen statistics span is not in the file,
+  // so its children are shown in the span it sits in (its own parent, found the same way).
+  static std::uint64_t innermost_written_span(const buffer_state& st) {
+    if (!st.depth) return 0;
+    const open_span& top = st.stack[st.depth - 1];
+    return top.chosen ? top.parent : top.id;
+  }
+
+  bool chosen_as_statistics(const void* name_key, const char* name);
+  chosen_stats& chosen_stats_for(buffer_state& st, const void* name_key, const char* name);
+  void end_chosen_span(buffer_state& st, open_span& o, std::uint64_t end_ticks);
+  void account_written_span_end(buffer_state& st, const open_span& o, std::uint64_t end_ticks);
 
   void end_span(buffer_state& st, std::uint64_t end_ticks) {
     if (st.depth == 0) {
@@ -4466,6 +4106,12 @@ class flusher {
     }
     // Written before it leaves the stack: a crash while writing finds the span still open.
     open_span& o = st.stack[st.depth - 1];
+    if (o.chosen) {
+      end_chosen_span(st, o, end_ticks);
+      --st.depth;
+      return;
+    }
+    if (!stats_names_.empty()) account_written_span_end(st, o, end_ticks);
     if (!o.is_phase) cycle_starts_.push_back(o.start_ticks);
     const std::uint64_t tid = st.buf->tid;
     if (o.start_written) {
@@ -4486,13 +4132,14 @@ class flusher {
     switch (x.op) {
       case extended_op::span_begin: {
         const std::string* name = quoted_name(r.name_key(), r.name());
-        open_span& o = push(st);
+        const bool phase = r.begins_phase();
+        open_span& o = phase ? push(st) : push(st, r.name_key(), r.name());
         o.start_ticks = t;
         o.name = name;
         if (x.arg) o.parent = x.arg;
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
-        o.is_phase = r.begins_phase();
+        o.is_phase = phase;
         if (o.is_phase) begin_phase(st, o, r.name());
         break;
       }
@@ -4556,7 +4203,7 @@ class flusher {
     async_open a;
     a.tid = st.buf->tid;
     a.span.id = st.buf->id_base | ++st.buf->drained_span_seq;
-    a.span.parent = st.depth ? st.stack[st.depth - 1].id : 0;
+    a.span.parent = innermost_written_span(st);
     a.span.start_ticks = t;
     const char* name = reinterpret_cast<const char*>(x.arg2);
     a.span.name = quoted_name(name, name);
@@ -5028,9 +4675,9 @@ class flusher {
     open_record("{\"event\":\"instant\",\"name\":");
     w_.raw(*quoted_name(key, name));
     write_tid_ts(st.buf->tid, calibration_.to_ns(t));
-    if (st.depth) {
+    if (const std::uint64_t parent = innermost_written_span(st)) {
       w_.raw(",\"parent\":");
-      w_.u64(st.stack[st.depth - 1].id);
+      w_.u64(parent);
     }
     if (n) {
       w_.raw(",\"attrs\":{");
@@ -5083,7 +4730,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":4,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":5,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -5112,6 +4759,10 @@ class flusher {
     w.i64(opts_.flush_interval.count());
     w.raw(",\"stats_interval_ms\":");
     w.i64(opts_.stats_interval.count());
+    if (!stats_names_.empty()) {
+      w.raw(",\"stats_names\":");
+      w.string(opts_.stats_names);
+    }
     w.raw(",\"spans\":");
     w.boolean(opts_.spans);
     w.raw(",\"events\":");
@@ -5433,6 +5084,8 @@ class flusher {
   const int pid_;
   const std::string process_name_;
   const std::string host_;
+  const name_patterns stats_names_;
+  std::unordered_map<const void*, bool> chosen_names_;  // each name key's answer to stats_names_
   std::string header_tail_;
   recorder_overhead overhead_;
   std::atomic<bool> overhead_taken_{false};
@@ -5449,6 +5102,542 @@ class flusher {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/flusher.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// Asked once per name key (a call site, or a name pointer): the patterns never see the hot path.
+inline bool flusher::chosen_as_statistics(const void* name_key, const char* name) {
+  auto it = chosen_names_.find(name_key);
+  if (it == chosen_names_.end()) it = chosen_names_.emplace(name_key, stats_names_.matches(name)).first;
+  return it->second;
+}
+
+inline flusher::chosen_stats& flusher::chosen_stats_for(buffer_state& st, const void* name_key,
+                                                        const char* name) {
+  std::unique_ptr<chosen_stats>& kept = st.chosen_stats_by_name[name_key];
+  if (!kept) {
+    kept = std::make_unique<chosen_stats>();
+    kept->name = quoted_name(name_key, name);
+  }
+  return *kept;
+}
+
+inline void flusher::end_chosen_span(buffer_state& st, open_span& o, std::uint64_t end_ticks) {
+  const std::uint64_t took = end_ticks > o.start_ticks ? end_ticks - o.start_ticks : 0;
+  stats_cell& cell = o.chosen->cell;
+  add_relaxed(cell.total_ticks, took);
+  add_relaxed(cell.child_ticks, o.child_ticks + o.stats_ticks);
+  const auto ns = static_cast<std::uint64_t>(static_cast<double>(took) * calibration_.current_ns_per_tick());
+  add_relaxed(cell.buckets[stats_bucket_of(ns)], std::uint32_t{1});
+  if (st.depth < 2) return;
+  open_span& parent = st.stack[st.depth - 2];
+  parent.child_ticks += took;
+  // Only the outermost of nested chosen spans is owed to the written span: the inner ones are within it.
+  if (!parent.chosen) parent.stats_ticks += took - std::min(o.kept_inside_ticks, took);
+}
+
+// A written span inside chosen ones is a child of the written span they sit in: the chosen spans between
+// take it off what they owe that span.
+inline void flusher::account_written_span_end(buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+  if (st.depth < 2) return;
+  const std::uint64_t took = end_ticks > o.start_ticks ? end_ticks - o.start_ticks : 0;
+  st.stack[st.depth - 2].child_ticks += took;
+  for (std::size_t i = st.depth - 1; i-- > 0 && st.stack[i].chosen;) st.stack[i].kept_inside_ticks += took;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/chosen_stats_spans.hpp ----
+// ---- begin spanlog/impl/entry_points.hpp ----
+// The slow paths the light header declares (detail/slow_paths.hpp), defined here once per image: each goes
+// to the process's hub, which may be this image or another one.
+#include <string>
+
+// ---- begin spanlog/impl/exception_description.hpp ----
+// An exception in words, "std::runtime_error: disk full" (the type demangled, then what()): for the crash
+// record of an uncaught exception and for spanlog::record_exception on a span.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <typeinfo>
+
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#define SPANLOG_HAS_CXXABI 1
+#else
+#define SPANLOG_HAS_CXXABI 0
+#endif
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline void readable_type_name(const std::type_info* type, char* out, std::size_t size) {
+  out[0] = 0;
+  if (!type) return;
+#if SPANLOG_HAS_CXXABI
+  int status = 0;
+  char* readable = abi::__cxa_demangle(type->name(), nullptr, nullptr, &status);
+  std::snprintf(out, size, "%s", status == 0 && readable ? readable : type->name());
+  std::free(readable);
+#else
+  std::snprintf(out, size, "%s", type->name());
+#endif
+}
+
+// `prefix` then `e`, or, when e is nullptr, the exception being handled (of any type).
+inline void describe_exception(const char* prefix, const std::exception* e, char* out, std::size_t size) {
+  char type[256];
+  const char* what = nullptr;
+  if (e) {
+    readable_type_name(&typeid(*e), type, sizeof type);
+    what = e->what();
+  } else {
+#if SPANLOG_HAS_CXXABI
+    readable_type_name(abi::__cxa_current_exception_type(), type, sizeof type);
+#else
+    type[0] = 0;
+#endif
+#if defined(__cpp_exceptions) || defined(__EXCEPTIONS)
+    if (const std::exception_ptr current = std::current_exception()) {
+      try {
+        std::rethrow_exception(current);
+      } catch (const std::exception& caught) {
+        what = caught.what();
+      } catch (...) {
+      }
+    }
+#endif
+  }
+  std::snprintf(out, size, "%s%s%s%s", prefix, type[0] ? type : "of unknown type", what ? ": " : "",
+                what ? what : "");
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/exception_description.hpp ----
+// ---- begin spanlog/impl/options_from_env.hpp ----
+// Options from the environment (SPANLOG_DIR, SPANLOG_RING_SIZE, ...). Parsing never fails: a bad value is
+// reported once on stderr and the documented default is kept.
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+// ---- begin spanlog/impl/env_variables.hpp ----
+// Every environment variable spanlog reads, the recorder's and the reader's: the options table
+// (docs/recording.md) in one array, so that a hint naming a variable can be checked against it, and a
+// misspelt SPANLOG_* variable in the environment can be pointed to the one meant.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct env_variable {
+  const char* name;
+  const char* what;
+};
+
+inline constexpr env_variable env_variables[] = {
+    {"SPANLOG", "off disables recording at run time"},
+    {"SPANLOG_DIR", "where runs are written"},
+    {"SPANLOG_RUN_ID", "the run's directory name"},
+    {"SPANLOG_RING_SIZE", "bytes of ring per recording thread"},
+    {"SPANLOG_RING_MAX", "what a ring may grow to"},
+    {"SPANLOG_OVERFLOW", "drop or block when a ring is full"},
+    {"SPANLOG_FLUSH_INTERVAL_MS", "how often the flusher drains"},
+    {"SPANLOG_STATS_INTERVAL_MS", "how often statistics spans are written"},
+    {"SPANLOG_STATS_NAMES", "span names kept as statistics"},
+    {"SPANLOG_SPANS", "on/off"},
+    {"SPANLOG_EVENTS", "on/off"},
+    {"SPANLOG_METRICS", "on/off"},
+    {"SPANLOG_SAMPLE", "share of spans kept"},
+    {"SPANLOG_SERVICE", "the service name"},
+    {"SPANLOG_ATTRS", "process attributes"},
+    {"SPANLOG_CRASH_HANDLER", "on/off"},
+    {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
+    {"SPANLOG_OTLP", "on/off"},
+    {"SPANLOG_SPAN_ROWS", "on/off"},
+    {"SPANLOG_FORK", "new_run or off"},
+    {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
+    {"SPANLOG_TEST_CRASH_AT", "tests only: crash at a named point"},
+    {"SPANLOG_TEST_HOLD_AT", "tests only: hold at a named point"},
+};
+
+inline bool is_env_variable(std::string_view name) {
+  for (const auto& v : env_variables)
+    if (name == v.name) return true;
+  return false;
+}
+
+// Edits (insertions, deletions, substitutions) between two names.
+inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+inline const char* closest_env_variable(std::string_view name) {
+  const char* best = env_variables[0].name;
+  std::size_t best_distance = ~std::size_t{0};
+  for (const auto& v : env_variables) {
+    const std::size_t d = edit_distance(name, v.name);
+    if (d < best_distance) best = v.name, best_distance = d;
+  }
+  return best;
+}
+
+// A line per SPANLOG_* variable of `environment` (environ's layout: "NAME=value" strings up to a null
+// pointer) that nothing reads: a setting the user believes is in force.
+inline std::string unknown_env_variables_report(const char* const* environment) {
+  std::string report;
+  for (const char* const* entry = environment; entry && *entry; ++entry) {
+    const std::string_view text(*entry);
+    // SPANLOG_TEST_*: the settings of spanlog's own test programs, each read by the test that sets it.
+    if (text.substr(0, 8) != "SPANLOG_" || text.substr(0, 13) == "SPANLOG_TEST_") continue;
+    const std::string_view name = text.substr(0, text.find('='));
+    if (is_env_variable(name)) continue;
+    report += "spanlog: ";
+    report += name;
+    if (name == "SPANLOG_ENABLED") {
+      report +=
+          " in the environment does nothing: it is a compile-time switch (-DSPANLOG_ENABLED=0); "
+          "SPANLOG=off disables recording at run time\n";
+    } else {
+      report += " is not a spanlog variable and is ignored; did you mean ";
+      report += closest_env_variable(name);
+      report += "?\n";
+    }
+  }
+  return report;
+}
+
+inline void warn_unknown_env_variables_once() {
+  static bool warned = false;
+  if (warned) return;
+  warned = true;
+  const std::string report = unknown_env_variables_report(environ);
+  if (!report.empty()) std::fputs(report.c_str(), stderr);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/env_variables.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline void config_warning(const char* var, const char* value, const char* why, const std::string& fallback) {
+  std::fprintf(stderr, "spanlog: %s=\"%s\" %s; using %s\n", var, value, why, fallback.c_str());
+}
+
+inline bool parse_switch(const char* var, const char* v, bool fallback) {
+  if (!std::strcmp(v, "on") || !std::strcmp(v, "1") || !std::strcmp(v, "true") || !std::strcmp(v, "yes"))
+    return true;
+  if (!std::strcmp(v, "off") || !std::strcmp(v, "0") || !std::strcmp(v, "false") || !std::strcmp(v, "no"))
+    return false;
+  config_warning(var, v, "is not on/off", fallback ? "on" : "off");
+  return fallback;
+}
+
+// Unsigned integer with an optional K/M/G suffix; false when anything else is in the string.
+inline bool parse_size(const char* v, unsigned long long& out) {
+  if (!*v) return false;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(v, &end, 10);
+  if (errno || end == v || *v == '-') return false;
+  unsigned long long scale = 1;
+  if (*end == 'K' || *end == 'k')
+    scale = 1ull << 10, ++end;
+  else if (*end == 'M' || *end == 'm')
+    scale = 1ull << 20, ++end;
+  else if (*end == 'G' || *end == 'g')
+    scale = 1ull << 30, ++end;
+  if (*end) return false;
+  if (n > (~0ull) / scale) return false;
+  out = n * scale;
+  return true;
+}
+
+inline bool valid_ring_bytes(std::size_t n) {
+  return n >= 4096 && n <= (std::size_t{1} << 30) && !(n & (n - 1));
+}
+
+// A ring size from the variable `name`; a bad one is reported and `bytes` keeps its default.
+inline void parse_ring_bytes(const char* name, const char* v, std::size_t& bytes) {
+  unsigned long long n = 0;
+  if (parse_size(v, n) && valid_ring_bytes(static_cast<std::size_t>(n)))
+    bytes = static_cast<std::size_t>(n);
+  else
+    config_warning(name, v, "is not a power of two from 4K to 1G", std::to_string(bytes));
+}
+
+inline options options_from_environment() {
+  warn_unknown_env_variables_once();
+  options o;
+  auto env = [](const char* name) -> const char* {
+    const char* v = std::getenv(name);
+    return (v && *v) ? v : nullptr;
+  };
+  if (const char* v = env("SPANLOG")) o.enabled = parse_switch("SPANLOG", v, true);
+  if (const char* v = env("SPANLOG_DIR")) o.dir = v;
+  if (const char* v = env("SPANLOG_RUN_ID")) {
+    if (std::strchr(v, '/') || !std::strcmp(v, ".") || !std::strcmp(v, "..") || !std::strcmp(v, "latest"))
+      config_warning("SPANLOG_RUN_ID", v, "is not a plain directory name", "a generated run id");
+    else
+      o.run_id = v;
+  }
+  if (const char* v = env("SPANLOG_RING_SIZE")) parse_ring_bytes("SPANLOG_RING_SIZE", v, o.ring_bytes);
+  if (const char* v = env("SPANLOG_RING_MAX")) parse_ring_bytes("SPANLOG_RING_MAX", v, o.ring_max_bytes);
+  if (const char* v = env("SPANLOG_OVERFLOW")) {
+    if (!std::strcmp(v, "drop"))
+      o.overflow = overflow_policy::drop;
+    else if (!std::strcmp(v, "block"))
+      o.overflow = overflow_policy::block;
+    else
+      config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
+  }
+  if (const char* v = env("SPANLOG_FLUSH_INTERVAL_MS")) {
+    unsigned long long n = 0;
+    if (parse_size(v, n) && n >= 1 && n <= 60000)
+      o.flush_interval = std::chrono::milliseconds(n);
+    else
+      config_warning("SPANLOG_FLUSH_INTERVAL_MS", v, "is not a whole number from 1 to 60000", "100");
+  }
+  if (const char* v = env("SPANLOG_STATS_INTERVAL_MS")) {
+    unsigned long long n = 0;
+    if (parse_size(v, n) && n >= 1 && n <= 600000)
+      o.stats_interval = std::chrono::milliseconds(n);
+    else
+      config_warning("SPANLOG_STATS_INTERVAL_MS", v, "is not a whole number from 1 to 600000", "1000");
+  }
+  if (const char* v = env("SPANLOG_STATS_NAMES")) o.stats_names = v;
+  if (const char* v = env("SPANLOG_SPANS")) o.spans = parse_switch("SPANLOG_SPANS", v, true);
+  if (const char* v = env("SPANLOG_EVENTS")) o.events = parse_switch("SPANLOG_EVENTS", v, true);
+  if (const char* v = env("SPANLOG_METRICS")) o.metrics = parse_switch("SPANLOG_METRICS", v, true);
+  if (const char* v = env("SPANLOG_SAMPLE")) {
+    char* end = nullptr;
+    double d = std::strtod(v, &end);
+    if (end != v && !*end && d >= 0.0 && d <= 1.0)
+      o.sample = d;
+    else
+      config_warning("SPANLOG_SAMPLE", v, "is not a number from 0 to 1", "1");
+  }
+  if (const char* v = env("SPANLOG_SERVICE")) o.service_name = v;
+  if (const char* v = env("SPANLOG_CRASH_HANDLER"))
+    o.crash_handler = parse_switch("SPANLOG_CRASH_HANDLER", v, true);
+  if (const char* v = env("SPANLOG_TERMINATION_SIGNALS"))
+    o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
+  if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
+  if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
+  if (const char* v = env("SPANLOG_FORK")) {
+    if (!std::strcmp(v, "new_run"))
+      o.fork = fork_policy::new_run;
+    else if (!std::strcmp(v, "off"))
+      o.fork = fork_policy::off;
+    else
+      config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
+  }
+  if (const char* v = env("SPANLOG_ATTRS")) {
+    std::string all(v);
+    std::size_t pos = 0;
+    while (pos <= all.size()) {
+      std::size_t comma = all.find(',', pos);
+      if (comma == std::string::npos) comma = all.size();
+      std::string item = all.substr(pos, comma - pos);
+      std::size_t eq = item.find('=');
+      if (eq == std::string::npos || eq == 0)
+        config_warning("SPANLOG_ATTRS", item.c_str(), "is not key=value", "nothing for it");
+      else
+        o.attrs.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+      pos = comma + 1;
+    }
+  }
+  return o;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/options_from_env.hpp ----
+// ---- begin spanlog/impl/process_hub.hpp ----
+// One session per process, however many executables, shared libraries and plugins carry spanlog, whatever
+// their symbol visibility and however they were loaded. Each image (the executable, each shared library,
+// each plugin) compiles the implementation once and keeps its symbols to itself; at run time the images
+// find each other through an ELF note that every image carries, and the first to record holds the session
+// (the hub). The others reach it through a table of the hub's slow paths, and their rings, counter slots and
+// flags are the hub's.
+//
+// The note holds the offset from itself to the image's hub slot (resolved at link time, so nothing is
+// relocated at load) and the build's ABI: copies of another spanlog version never share a session, and never
+// crash each other: the second one records a run of its own and says so. The choice is made while the dynamic
+// loader's lock is held (dl_iterate_phdr holds it for the whole walk), so two images cannot both become the
+// hub.
+#include <dlfcn.h>
+#include <link.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+// ---- begin spanlog/impl/image_registry.hpp ----
+// The executables, shared libraries and plugins that record into this process's session. Each keeps its own
+// copy of the hot path's flags (detail/recorder.hpp); the session writes every change to all of them, so
+// each image's fast path still reads one word of its own.
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct image_link {
+  std::atomic<std::uint32_t>* flags;
+  std::atomic<std::uint64_t>* sample_threshold;
+  std::uintptr_t begin = 0;  // where the image is mapped: names it recorded point in here
+  std::uintptr_t end = 0;
+};
+
+// Never destroyed (threads record during static destruction). A spin lock, not a mutex: a forked child may
+// find it taken by a thread of its parent that does not exist there, and resets it.
+struct image_registry {
+  std::atomic<bool> busy{false};
+  std::vector<image_link*> images;
+  std::uint32_t flags = flag_never_started;
+  std::uint64_t sample_threshold = ~std::uint64_t{0};
+
+  void lock() {
+    while (busy.exchange(true, std::memory_order_acquire)) {
+    }
+  }
+  void unlock() { busy.store(false, std::memory_order_release); }
+};
+
+inline image_registry& images() {
+  static image_registry* const registry = new image_registry();
+  return *registry;
+}
+
+// The image starts with the session's current flags: a run already going is recorded from its first call.
+inline void add_image(image_link* link) {
+  image_registry& r = images();
+  r.lock();
+  r.images.push_back(link);
+  link->sample_threshold->store(r.sample_threshold, std::memory_order_relaxed);
+  link->flags->store(r.flags, std::memory_order_release);
+  r.unlock();
+}
+
+inline void remove_image(image_link* link) {
+  image_registry& r = images();
+  r.lock();
+  for (auto it = r.images.begin(); it != r.images.end(); ++it) {
+    if (*it == link) {
+      r.images.erase(it);
+      break;
+    }
+  }
+  r.unlock();
+}
+
+// Release: a thread that sees a run's flags sees everything the start made before.
+inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0}) {
+  image_registry& r = images();
+  r.lock();
+  r.flags = flags;
+  r.sample_threshold = sample_threshold;
+  for (image_link* link : r.images) {
+    link->sample_threshold->store(sample_threshold, std::memory_order_relaxed);
+    link->flags->store(flags, std::memory_order_release);
+  }
+  r.unlock();
+}
+
+// In a forked child: no other thread exists, so the lock is free whoever held it.
+inline void set_flags_everywhere_in_child(std::uint32_t flags) {
+  images().busy.store(false, std::memory_order_relaxed);
+  set_flags_everywhere(flags);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/image_registry.hpp ----
+// ---- begin spanlog/impl/session.hpp ----
+// A run's lifecycle: start, flush, stop, the default session that the first record starts, and what a
+// forked child does. These run in the image that holds the session; every image reaches them through the hub.
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+// ---- begin spanlog/impl/crash_handler.hpp ----
+// Writing what the rings hold when the program crashes: handlers for SIGSEGV, SIGABRT, SIGBUS, SIGFPE and
+// SIGILL that dump the rings with async-signal-safe calls only, then hand the signal to the handler the
+// program had before (or to the default action, which ends the process as it would have ended anyway).
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+// ---- begin spanlog/impl/crash_dump.hpp ----
+// What the crash handler writes (crash_handler.hpp calls it): the records the rings still hold, the spans
+// open at the crash, the integer counters of the interval it cut short, and the crash record. Only
+// async-signal-safe calls from here to the end of crash_dump: write(2) through a fixed buffer, no allocation,
+// no lock, no formatting library.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <thread>
+
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -6858,8 +7047,9 @@ SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/run_summary.hpp ----
 // ---- begin spanlog/impl/span_stats_lines.hpp ----
 // The flusher's side of statistics spans (detail/span_stats.hpp): once per flush interval, per thread and
-// site whose histogram grew, one `span_stats` line of what it grew by; the crash handler writes the same
-// from the signal handler. And the clock rate the recording threads bucket durations with.
+// site (or name chosen by options::stats_names) whose histogram grew, one `span_stats` line of what it grew
+// by; the crash handler writes the same from the signal handler. And the clock rate the recording threads
+// bucket durations with.
 #include <atomic>
 #include <cstdint>
 
@@ -6868,13 +7058,18 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
-  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+  const auto write_line = [&](const std::string& quoted, stats_cell& cell) {
     open_record("{\"event\":\"span_stats\",\"name\":");
-    w_.raw(*quoted_name(s, s->name));
+    w_.raw(quoted);
     write_tid_ts(st.buf->tid, now);
     totals_.stats_spans += write_stats_growth(w_, cell, calibration_.current_ns_per_tick());
     end_record();
-  });
+  };
+  for_each_grown_stats_cell(
+      *st.buf, [&](const site* s, stats_cell& cell) { write_line(*quoted_name(s, s->name), cell); });
+  for (auto& [key, chosen] : st.chosen_stats_by_name)
+    if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
+      write_line(*chosen->name, chosen->cell);
 }
 
 // The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
@@ -6888,16 +7083,23 @@ inline void flusher::publish_clock_rate() {
 
 inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
   const std::int64_t now = calibration_.to_ns(ticks());
-  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+  const auto write_line = [&](auto&& write_name, stats_cell& cell) {
     w.raw("{\"event\":\"span_stats\",\"name\":");
-    w.string(s->name);
+    write_name();
     w.raw(",\"tid\":");
     w.u64(st.buf->tid);
     w.raw(",\"ts\":");
     w.i64(now);
     write_stats_growth(w, cell, calibration_.current_ns_per_tick());
     w.raw("}\n");
-  });
+  };
+  for_each_grown_stats_cell(
+      *st.buf, [&](const site* s, stats_cell& cell) { write_line([&] { w.string(s->name); }, cell); });
+  // The flusher's own histograms (chosen_stats_spans.hpp): it is parked or it is the crashing thread, so
+  // nothing adds to them meanwhile.
+  for (auto& [key, chosen] : st.chosen_stats_by_name)
+    if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
+      write_line([&] { w.raw(*chosen->name); }, chosen->cell);
 }
 
 }  // namespace detail

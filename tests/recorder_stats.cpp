@@ -28,10 +28,14 @@ using test_support::stats_totals;
 
 namespace {
 
-void spin_for(std::chrono::nanoseconds how_long) {
-  const auto until = std::chrono::steady_clock::now() + how_long;
-  while (std::chrono::steady_clock::now() < until) {
-  }
+// Returns how long it spun, in ns: on a loaded machine a spin can end well past its time, and the checks
+// compare with what happened.
+std::int64_t spin_for(std::chrono::nanoseconds how_long) {
+  const auto from = std::chrono::steady_clock::now();
+  const auto until = from + how_long;
+  auto now = from;
+  while (now < until) now = std::chrono::steady_clock::now();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(now - from).count();
 }
 
 std::chrono::microseconds varied_us(int i) {
@@ -119,10 +123,11 @@ TEST_CASE("statistics spans: self time is right with statistics and full spans n
   REQUIRE(spanlog::start(test_support::run_options(dir, "nesting")));
   constexpr int rounds = 40;  // long spins: the instrumentation (slow under sanitizers) stays a small part
   using std::chrono::microseconds;
+  std::int64_t outer_own_ns = 0;
   for (int i = 0; i < rounds; ++i) {
     SPANLOG_SPAN("root.full");
     SPANLOG_SPAN_STATS("outer.stats");
-    spin_for(microseconds(300));
+    outer_own_ns += spin_for(microseconds(300));
     {
       SPANLOG_SPAN("middle.full");
       spin_for(microseconds(200));
@@ -157,7 +162,8 @@ TEST_CASE("statistics spans: self time is right with statistics and full spans n
              static_cast<double>(outer.total_ns) - static_cast<double>(middle_total) -
                  static_cast<double>(side.total_ns),
              0.01, slack, "outer.stats's self time");
-  check_near(static_cast<double>(outer.self_ns), 300e3 * rounds, 0.05, slack, "outer.stats's own 300 us");
+  check_near(static_cast<double>(outer.self_ns), static_cast<double>(outer_own_ns), 0.05, slack,
+             "outer.stats's own spin");
   CHECK(inner.self_ns == inner.total_ns);
   CHECK(side.self_ns == side.total_ns);
   // A full span is told what its direct statistics children took, which the file does not show otherwise.
@@ -240,6 +246,45 @@ TEST_CASE("statistics spans are exact under sampling, which leaves out full span
   CHECK(durations_named(run, "sometimes.full").size() < spans / 2);
 }
 
+TEST_CASE("a process's later runs turn statistics spans' ticks into nanoseconds at the clock's rate") {
+  // A later run reuses the rate the first one measured: its durations, stats_ns and tsc_hz must use it too.
+  constexpr int spans = 20;
+  using std::chrono::microseconds;
+  double first_hz = 0;
+  for (const char* run_id : {"first-run", "later-run"}) {
+    CAPTURE(run_id);
+    const std::string dir = test_support::make_temp_dir();
+    REQUIRE(spanlog::start(test_support::run_options(dir, run_id)));
+    for (int i = 0; i < spans; ++i) {
+      SPANLOG_SPAN("holder.full");
+      SPANLOG_SPAN_STATS("timed.stats");
+      spin_for(microseconds(200));
+    }
+    // The first run refines its rate 50 ms in, at a flush interval (100 ms), and leaves it to the next.
+    if (first_hz == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    spanlog::stop();
+    const run_contents run = read_run(dir + "/" + run_id);
+    REQUIRE(run.schema_errors == 0);
+    REQUIRE(run.span_stats.count("timed.stats"));
+    const stats_totals& stats = run.span_stats.at("timed.stats");
+    std::int64_t holders = 0, holders_stats_ns = 0;
+    for (const auto& [id, s] : run.spans)
+      if (s.name == "holder.full") holders += s.dur_ns, holders_stats_ns += s.stats_ns;
+    check_near(static_cast<double>(stats.total_ns), static_cast<double>(holders), 0.02, 2000.0 * spans,
+               "the statistics spans' total against the full spans around them");
+    check_near(static_cast<double>(holders_stats_ns), static_cast<double>(stats.total_ns), 0.001, 2.0 * spans,
+               "the full spans' stats_ns");
+    // The steady clock has no rate to agree on (1 GHz in the header).
+    const double hz = run.header.find("\"tsc_hz\"") == std::string::npos
+                          ? 1e9
+                          : test_support::json_double(run.header, "/clock/tsc_hz");
+    if (first_hz == 0)
+      first_hz = hz;
+    else
+      check_near(hz, first_hz, 0.01, 0, "the later run's tsc_hz against the first's");
+  }
+}
+
 namespace {
 
 template <int N>
@@ -310,4 +355,208 @@ TEST_CASE("statistics spans past the slots are counted as dropped spans, by name
   const std::uint64_t kept = run.span_stats.at("many.sites").count;
   CHECK(kept < static_cast<std::uint64_t>(sites));
   CHECK(kept + run.dropped.at("spans") == static_cast<std::uint64_t>(sites));
+}
+
+// ---- full spans chosen as statistics at run time, by name (options::stats_names) ----
+
+namespace {
+
+spanlog::options choosing(const std::string& dir, const char* run_id, const char* names) {
+  spanlog::options o = test_support::run_options(dir, run_id);
+  o.stats_names = names;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("statistics chosen by name: exact counts and percentiles within 1% of the same spans in full") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(choosing(dir, "chosen", " work.cho* , some.other")));
+  constexpr int spans = 400;
+  for (int i = 0; i < spans; ++i) {
+    SPANLOG_SPAN("work.chosen");
+    SPANLOG_SPAN("work.full");
+    spin_for(varied_us(i));
+  }
+  spanlog::stop();
+  const run_contents run = read_run(dir + "/chosen");
+  REQUIRE(run.schema_errors == 0);
+  CHECK(run.header.find(R"("stats_names":" work.cho* , some.other")") != std::string::npos);
+  REQUIRE(run.span_stats.count("work.chosen"));
+  const stats_totals& stats = run.span_stats.at("work.chosen");
+  const std::vector<std::int64_t> full = durations_named(run, "work.full");
+  REQUIRE(full.size() == spans);
+  CHECK(stats.count == spans);
+  CHECK(run.span_stats.count("work.full") == 0);
+  for (const auto& [id, s] : run.spans) {
+    CHECK(s.name != "work.chosen");  // no line of its own
+    CHECK(s.parent == 0);            // so its children are shown where it sits: at the root
+  }
+  const double offset = static_cast<double>(stats.self_ns) / spans;
+  CHECK(offset < 0.02 * static_cast<double>(sum_of(full)) / spans);
+  for (double q : {0.5, 0.9, 0.99, 1.0})
+    check_near(stats_percentile(stats, q), exact_percentile(full, q) + offset, 0.01, 100 + offset / 2,
+               "a percentile");
+  check_near(static_cast<double>(stats.total_ns - stats.self_ns), static_cast<double>(sum_of(full)), 0.001,
+             2.0 * spans, "the total less the self time: the full children's");
+  CHECK(run.footer.find("\"stats_spans\":400") != std::string::npos);
+  CHECK(run.footer.find("\"spans\":400,") != std::string::npos);  // the written spans only
+}
+
+TEST_CASE("statistics chosen by name: self time is right nested with full and statistics spans") {
+  const std::string dir = test_support::make_temp_dir();
+  REQUIRE(spanlog::start(choosing(dir, "chosen-nesting", "*.chosen")));
+  constexpr int rounds = 40;
+  using std::chrono::microseconds;
+  std::int64_t outer_own_ns = 0, side_own_ns = 0;
+  for (int i = 0; i < rounds; ++i) {
+    SPANLOG_SPAN("root.full");
+    SPANLOG_SPAN("outer.chosen");
+    SPANLOG_EVENT("inside.outer");
+    outer_own_ns += spin_for(microseconds(300));
+    {
+      SPANLOG_SPAN("middle.full");
+      spin_for(microseconds(200));
+      SPANLOG_SPAN("inner.chosen");
+      spin_for(microseconds(250));
+    }
+    {
+      SPANLOG_SPAN("side.chosen");
+      side_own_ns += spin_for(microseconds(150));
+      SPANLOG_SPAN_STATS("deep.stats");
+      spin_for(microseconds(100));
+    }
+  }
+  spanlog::stop();
+  const run_contents run = read_run(dir + "/chosen-nesting");
+  REQUIRE(run.schema_errors == 0);
+  for (const char* name : {"outer.chosen", "inner.chosen", "side.chosen", "deep.stats"}) {
+    REQUIRE_MESSAGE(run.span_stats.count(name), name);
+    CHECK(run.span_stats.at(name).count == rounds);
+  }
+  const stats_totals& outer = run.span_stats.at("outer.chosen");
+  const stats_totals& inner = run.span_stats.at("inner.chosen");
+  const stats_totals& side = run.span_stats.at("side.chosen");
+  const stats_totals& deep = run.span_stats.at("deep.stats");
+  std::int64_t middle_total = 0, middle_stats_ns = 0, root_stats_ns = 0;
+  std::vector<std::uint64_t> root_ids;
+  for (const auto& [id, s] : run.spans) {
+    if (s.name == "middle.full") middle_total += s.dur_ns, middle_stats_ns += s.stats_ns;
+    if (s.name == "root.full") root_stats_ns += s.stats_ns, root_ids.push_back(id);
+    CHECK((s.name == "middle.full" || s.name == "root.full"));
+  }
+  REQUIRE(root_ids.size() == rounds);
+  const double slack = 2000.0 * rounds;
+  check_near(static_cast<double>(outer.self_ns),
+             static_cast<double>(outer.total_ns) - static_cast<double>(middle_total) -
+                 static_cast<double>(side.total_ns),
+             0.01, slack, "outer.chosen's self time");
+  check_near(static_cast<double>(outer.self_ns), static_cast<double>(outer_own_ns), 0.05, slack,
+             "outer.chosen's own spin");
+  CHECK(inner.self_ns == inner.total_ns);
+  // A statistics span of the call site's own (SPANLOG_SPAN_STATS) inside a chosen one comes off its self
+  // time.
+  check_near(static_cast<double>(side.self_ns), static_cast<double>(side.total_ns - deep.total_ns), 0.01,
+             slack, "side.chosen's self time");
+  check_near(static_cast<double>(side.self_ns), static_cast<double>(side_own_ns), 0.05, slack,
+             "side.chosen's own spin");
+  CHECK(deep.self_ns == deep.total_ns);
+  check_near(static_cast<double>(middle_stats_ns), static_cast<double>(inner.total_ns), 0.01, slack,
+             "middle.full's stats_ns");
+  // Only the outermost chosen span is owed to root.full, less middle.full, which the file shows as
+  // root.full's own child.
+  check_near(static_cast<double>(root_stats_ns),
+             static_cast<double>(outer.total_ns) - static_cast<double>(middle_total), 0.01, slack,
+             "root.full's stats_ns");
+  for (const auto& [id, s] : run.spans)
+    if (s.name == "middle.full") CHECK(run.spans.at(s.parent).name == "root.full");
+  // An event in a chosen span is shown in the span it sits in.
+  REQUIRE(run.instants.size() == rounds);
+  for (std::uint64_t parent : run.instant_parents) {
+    REQUIRE(run.spans.count(parent));
+    CHECK(run.spans.at(parent).name == "root.full");
+  }
+}
+
+TEST_CASE("statistics chosen by name: a thread that exits keeps every span; a crash writes them") {
+  SUBCASE("a thread's exit") {
+    const std::string dir = test_support::make_temp_dir();
+    REQUIRE(spanlog::start(choosing(dir, "chosen-exits", "worker.?hosen")));
+    constexpr int threads = 3, per_thread = 500;
+    for (int t = 0; t < threads; ++t) {
+      std::thread worker([t] {
+        for (int i = 0; i < per_thread + t; ++i) {
+          SPANLOG_SPAN("worker.chosen");
+          SPANLOG_SPAN("worker.full");
+        }
+      });
+      worker.join();
+    }
+    spanlog::stop();
+    const run_contents run = read_run(dir + "/chosen-exits");
+    REQUIRE(run.schema_errors == 0);
+    REQUIRE(run.span_stats.count("worker.chosen"));
+    const stats_totals& stats = run.span_stats.at("worker.chosen");
+    CHECK(stats.count == threads * per_thread + 0 + 1 + 2);
+    CHECK(stats.count_by_tid.size() == threads);
+    CHECK(durations_named(run, "worker.full").size() == stats.count);
+  }
+  SUBCASE("a crash") {
+    const std::string dir = test_support::make_temp_dir();
+    constexpr int before_crash = 300;
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      install_fresh_crash_handlers();
+      spanlog::options o = choosing(dir, "chosen-crash", "crash.chosen");
+      o.flush_interval = std::chrono::milliseconds(20);
+      o.stats_interval = std::chrono::milliseconds(600000);  // the histogram is not written before the crash
+      spanlog::start(o);
+      for (int i = 0; i < before_crash; ++i) {
+        SPANLOG_SPAN("crash.chosen");
+      }
+      // Drained by then into the flusher's histogram, which only the crash handler writes (flush() would
+      // write it too).
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      std::abort();
+    }
+    const int status = wait_for(pid);
+    CHECK(WIFSIGNALED(status));
+    const run_contents run = read_run(dir + "/chosen-crash");
+    REQUIRE(run.schema_errors == 0);
+    CHECK(run.crash_signal == SIGABRT);
+    REQUIRE(run.span_stats.count("crash.chosen"));
+    // Spans still in the ring at the crash, had the flusher not drained them, are written in full.
+    const std::size_t in_full = durations_named(run, "crash.chosen").size();
+    CHECK(run.span_stats.at("crash.chosen").count + in_full == before_crash);
+    CHECK(run.span_stats.at("crash.chosen").count > 0);
+  }
+}
+
+TEST_CASE("statistics chosen by name: the environment's SPANLOG_STATS_NAMES chooses them") {
+  ::setenv("SPANLOG_STATS_NAMES", "env.chosen", 1);
+  const spanlog::options o = spanlog::options::from_env();
+  ::unsetenv("SPANLOG_STATS_NAMES");
+  CHECK(o.stats_names == "env.chosen");
+  CHECK(spanlog::options{}.stats_names.empty());
+}
+
+TEST_CASE("statistics chosen by name: the patterns are comma-separated globs") {
+  using spanlog::detail::name_patterns;
+  const name_patterns p(" kv.* ,block.read,,ta?le.*.get ");
+  CHECK_FALSE(p.empty());
+  CHECK(p.matches("kv.put"));
+  CHECK(p.matches("kv."));
+  CHECK_FALSE(p.matches("kv"));
+  CHECK_FALSE(p.matches("a.kv.put"));
+  CHECK(p.matches("block.read"));
+  CHECK_FALSE(p.matches("block.reads"));
+  CHECK(p.matches("table.index.get"));
+  CHECK(p.matches("tadle.x.y.get"));
+  CHECK_FALSE(p.matches("table.get"));
+  CHECK(name_patterns("*").matches(""));
+  CHECK(name_patterns("*a*b*").matches("xxaxxbxx"));
+  CHECK_FALSE(name_patterns("*a*b*").matches("xxbxxaxx"));
+  CHECK(name_patterns(" , ").empty());
+  CHECK(name_patterns("").empty());
 }

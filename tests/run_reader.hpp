@@ -51,6 +51,7 @@ struct run_contents {
   std::map<std::string, double> counter_sums;
   std::map<std::string, double> gauge_last;
   std::vector<std::string> instants;
+  std::vector<std::uint64_t> instant_parents;  // beside instants: the span each was in, 0 for none
   std::map<std::uint64_t, std::string> thread_names;
   std::map<std::string, std::uint64_t> dropped;  // summed per field
   std::vector<std::string> phases;
@@ -324,6 +325,10 @@ inline run_contents read_run(const std::string& run_dir) {
       u64("count");
     } else if (kind == "instant") {
       out.instants.push_back(str("name"));
+      std::uint64_t parent = 0;
+      if (e["parent"].error() != simdjson::NO_SUCH_FIELD)
+        SCHEMA_CHECK(!e["parent"].get(parent), line_no, "an instant's parent is unsigned");
+      out.instant_parents.push_back(parent);
       u64("tid");
       i64("ts");
     } else if (kind == "ring_grown") {

@@ -37,6 +37,11 @@ struct options {
   // lines), at least every flush interval; also at flush(), stop(), a thread's exit and a crash. A line per
   // thread and name, whatever the span rate: the interval sets the output's size.
   std::chrono::milliseconds stats_interval{1000};
+  // SPANLOG_STATS_NAMES="kv.*,block.read": full spans (SPANLOG_SPAN) whose name matches one of these
+  // comma-separated globs (`*` any run of characters, `?` one) are kept as statistics spans, chosen at run
+  // time without a rebuild. They cost their thread what a full span costs; the flusher adds them to
+  // histograms instead of writing them (docs/recording.md, "Statistics spans").
+  std::string stats_names;
   bool enabled = true;                                     // SPANLOG=off disables recording at run time
   bool spans = true;                                       // SPANLOG_SPANS=off
   bool events = true;                                      // SPANLOG_EVENTS=off

@@ -102,7 +102,9 @@ struct clock_calibration {
   void measure_initial_rate(WhileWaiting&& while_waiting) {
 #if SPANLOG_USE_TSC
     if (const double known = process_rate().load(std::memory_order_acquire); known > 0) {
-      ns_per_tick = known;
+      // Refined already: to_ns keeps to ns_per_tick (refined_at_ticks never comes), and current_ns_per_tick,
+      // which durations and the header's tsc_hz take, reads refined_ns_per_tick.
+      ns_per_tick = refined_ns_per_tick = known;
       refined = measured = true;
       return;
     }

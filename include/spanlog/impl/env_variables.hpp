@@ -30,6 +30,7 @@ inline constexpr env_variable env_variables[] = {
     {"SPANLOG_OVERFLOW", "drop or block when a ring is full"},
     {"SPANLOG_FLUSH_INTERVAL_MS", "how often the flusher drains"},
     {"SPANLOG_STATS_INTERVAL_MS", "how often statistics spans are written"},
+    {"SPANLOG_STATS_NAMES", "span names kept as statistics"},
     {"SPANLOG_SPANS", "on/off"},
     {"SPANLOG_EVENTS", "on/off"},
     {"SPANLOG_METRICS", "on/off"},

@@ -22,6 +22,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -38,6 +39,7 @@
 #include "crash_points.hpp"
 #include "crash_state.hpp"
 #include "jsonl_writer.hpp"
+#include "name_patterns.hpp"
 #include "otlp_live_writer.hpp"
 #include "recorder_overhead.hpp"
 #include "ring_decoder.hpp"
@@ -108,7 +110,8 @@ class flusher {
         wake_pending_(signal.pending),
         pid_(::getpid()),
         process_name_(process_name()),
-        host_(host_name()) {
+        host_(host_name()),
+        stats_names_(opts_.stats_names) {
     calibration_.start();
     header_tail_ = formatted_header_tail();
     for (thread_buffer* b : carried_buffers) adopt(b, true);
@@ -197,6 +200,13 @@ class flusher {
   const run_totals& totals() const { return totals_; }
 
  private:
+  // A thread's spans of one name chosen as statistics: the flusher keeps the histogram the recording thread
+  // keeps for SPANLOG_SPAN_STATS, and writes it the same way.
+  struct chosen_stats {
+    const std::string* name;  // quoted, owned by the name cache
+    stats_cell cell;
+  };
+
   struct open_span {
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
@@ -208,14 +218,19 @@ class flusher {
     bool is_phase = false;
     bool error = false;
     std::uint64_t stats_ticks = 0;  // what its direct statistics children took (extended_op::stats_children)
-    std::string end_attrs;          // "k":v members set while open
+    // Kept as statistics by its name (options::stats_names): added to `chosen` at its end, never written.
+    chosen_stats* chosen = nullptr;
+    std::uint64_t child_ticks = 0;        // its direct children's time, for a chosen span's self time
+    std::uint64_t kept_inside_ticks = 0;  // written spans within a chosen span, its kept ancestor's children
+    std::string end_attrs;                // "k":v members set while open
     std::string otlp_attrs;  // the same and the start's as OTLP attributes, when the OTLP file is written
     std::string message;
     void reset() {
       start_attrs = nullptr;
       start_attr_count = 0;
       start_written = is_phase = error = false;
-      stats_ticks = 0;
+      stats_ticks = child_ticks = kept_inside_ticks = 0;
+      chosen = nullptr;
       end_attrs.clear();
       otlp_attrs.clear();
       message.clear();
@@ -235,6 +250,7 @@ class flusher {
   struct buffer_state {
     thread_buffer* buf;
     std::vector<open_span> stack;
+    std::unordered_map<const void*, std::unique_ptr<chosen_stats>> chosen_stats_by_name;
     std::size_t depth = 0;
     std::vector<metric_acc> metrics;
     std::size_t thread_index = 0;  // into threads_
@@ -442,10 +458,18 @@ class flusher {
       it = next;
     }
     for (name_cache_slot& slot : name_cache_fast_) slot = name_cache_slot{};
-    for (buffer_state& st : states_)
+    for (auto it = chosen_names_.begin(); it != chosen_names_.end();)
+      it = inside(it->first) ? chosen_names_.erase(it) : std::next(it);
+    for (buffer_state& st : states_) {
       st.metrics.erase(std::remove_if(st.metrics.begin(), st.metrics.end(),
                                       [&](const metric_acc& m) { return !m.dirty && inside(m.s); }),
                        st.metrics.end());
+      for (auto it = st.chosen_stats_by_name.begin(); it != st.chosen_stats_by_name.end();) {
+        const stats_cell& cell = it->second->cell;
+        const bool written = cell.total_ticks.load(std::memory_order_relaxed) == cell.reported_total_ticks;
+        it = written && inside(it->first) ? st.chosen_stats_by_name.erase(it) : std::next(it);
+      }
+    }
   }
 
   // Drains every ring in passes of at most drain_batch_bytes each, so the text formatted between two safe
@@ -511,10 +535,11 @@ class flusher {
         case tag_span_begin: {
           // The name first: a name pointer that faults leaves the stack as it was.
           const std::string* name = quoted_name(r.s, r.s->name);
-          open_span& o = push(st);
+          const bool phase = r.begins_phase();
+          open_span& o = phase ? push(st) : push(st, r.s, r.s->name);
           o.start_ticks = r.value;
           o.name = name;
-          o.is_phase = r.begins_phase();
+          o.is_phase = phase;
           if (o.is_phase) begin_phase(st, o, r.s->name);
           break;
         }
@@ -546,7 +571,7 @@ class flusher {
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
       open_span& o = st.stack[i];
-      if (!o.start_written) write_span_start(st, o);
+      if (!o.start_written && !o.chosen) write_span_start(st, o);
     }
     hand_back(b, pos);
     draining_ = nullptr;
@@ -555,17 +580,36 @@ class flusher {
     return pos < published;
   }
 
-  open_span& push(buffer_state& st) {
+  // A span chosen as statistics takes its id (the recording thread counts ids in step) but is not counted
+  // as a written span: its count is its histogram's.
+  open_span& push(buffer_state& st, const void* name_key = nullptr, const char* name = nullptr) {
     if (st.depth == st.stack.size()) st.stack.emplace_back();
     open_span& o = st.stack[st.depth];
     o.reset();
-    o.parent = st.depth ? st.stack[st.depth - 1].id : 0;
+    o.parent = innermost_written_span(st);
     o.id = st.buf->id_base | ++st.buf->drained_span_seq;
+    if (name && !stats_names_.empty() && chosen_as_statistics(name_key, name))
+      o.chosen = &chosen_stats_for(st, name_key, name);
     ++st.depth;
-    ++totals_.spans;
-    ++threads_[st.thread_index].spans;
+    if (!o.chosen) {
+      ++totals_.spans;
+      ++threads_[st.thread_index].spans;
+    }
     return o;
   }
+
+  // The parent the file shows for a span or event begun now: a chosen statistics span is not in the file,
+  // so its children are shown in the span it sits in (its own parent, found the same way).
+  static std::uint64_t innermost_written_span(const buffer_state& st) {
+    if (!st.depth) return 0;
+    const open_span& top = st.stack[st.depth - 1];
+    return top.chosen ? top.parent : top.id;
+  }
+
+  bool chosen_as_statistics(const void* name_key, const char* name);
+  chosen_stats& chosen_stats_for(buffer_state& st, const void* name_key, const char* name);
+  void end_chosen_span(buffer_state& st, open_span& o, std::uint64_t end_ticks);
+  void account_written_span_end(buffer_state& st, const open_span& o, std::uint64_t end_ticks);
 
   void end_span(buffer_state& st, std::uint64_t end_ticks) {
     if (st.depth == 0) {
@@ -574,6 +618,12 @@ class flusher {
     }
     // Written before it leaves the stack: a crash while writing finds the span still open.
     open_span& o = st.stack[st.depth - 1];
+    if (o.chosen) {
+      end_chosen_span(st, o, end_ticks);
+      --st.depth;
+      return;
+    }
+    if (!stats_names_.empty()) account_written_span_end(st, o, end_ticks);
     if (!o.is_phase) cycle_starts_.push_back(o.start_ticks);
     const std::uint64_t tid = st.buf->tid;
     if (o.start_written) {
@@ -594,13 +644,14 @@ class flusher {
     switch (x.op) {
       case extended_op::span_begin: {
         const std::string* name = quoted_name(r.name_key(), r.name());
-        open_span& o = push(st);
+        const bool phase = r.begins_phase();
+        open_span& o = phase ? push(st) : push(st, r.name_key(), r.name());
         o.start_ticks = t;
         o.name = name;
         if (x.arg) o.parent = x.arg;
         o.start_attrs = attrs;
         o.start_attr_count = x.attr_count;
-        o.is_phase = r.begins_phase();
+        o.is_phase = phase;
         if (o.is_phase) begin_phase(st, o, r.name());
         break;
       }
@@ -664,7 +715,7 @@ class flusher {
     async_open a;
     a.tid = st.buf->tid;
     a.span.id = st.buf->id_base | ++st.buf->drained_span_seq;
-    a.span.parent = st.depth ? st.stack[st.depth - 1].id : 0;
+    a.span.parent = innermost_written_span(st);
     a.span.start_ticks = t;
     const char* name = reinterpret_cast<const char*>(x.arg2);
     a.span.name = quoted_name(name, name);
@@ -1136,9 +1187,9 @@ class flusher {
     open_record("{\"event\":\"instant\",\"name\":");
     w_.raw(*quoted_name(key, name));
     write_tid_ts(st.buf->tid, calibration_.to_ns(t));
-    if (st.depth) {
+    if (const std::uint64_t parent = innermost_written_span(st)) {
       w_.raw(",\"parent\":");
-      w_.u64(st.stack[st.depth - 1].id);
+      w_.u64(parent);
     }
     if (n) {
       w_.raw(",\"attrs\":{");
@@ -1191,7 +1242,7 @@ class flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":4,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":5,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -1220,6 +1271,10 @@ class flusher {
     w.i64(opts_.flush_interval.count());
     w.raw(",\"stats_interval_ms\":");
     w.i64(opts_.stats_interval.count());
+    if (!stats_names_.empty()) {
+      w.raw(",\"stats_names\":");
+      w.string(opts_.stats_names);
+    }
     w.raw(",\"spans\":");
     w.boolean(opts_.spans);
     w.raw(",\"events\":");
@@ -1541,6 +1596,8 @@ class flusher {
   const int pid_;
   const std::string process_name_;
   const std::string host_;
+  const name_patterns stats_names_;
+  std::unordered_map<const void*, bool> chosen_names_;  // each name key's answer to stats_names_
   std::string header_tail_;
   recorder_overhead overhead_;
   std::atomic<bool> overhead_taken_{false};

@@ -99,6 +99,7 @@ inline options options_from_environment() {
     else
       config_warning("SPANLOG_STATS_INTERVAL_MS", v, "is not a whole number from 1 to 600000", "1000");
   }
+  if (const char* v = env("SPANLOG_STATS_NAMES")) o.stats_names = v;
   if (const char* v = env("SPANLOG_SPANS")) o.spans = parse_switch("SPANLOG_SPANS", v, true);
   if (const char* v = env("SPANLOG_EVENTS")) o.events = parse_switch("SPANLOG_EVENTS", v, true);
   if (const char* v = env("SPANLOG_METRICS")) o.metrics = parse_switch("SPANLOG_METRICS", v, true);

@@ -1,6 +1,7 @@
 // The flusher's side of statistics spans (detail/span_stats.hpp): once per flush interval, per thread and
-// site whose histogram grew, one `span_stats` line of what it grew by; the crash handler writes the same
-// from the signal handler. And the clock rate the recording threads bucket durations with.
+// site (or name chosen by options::stats_names) whose histogram grew, one `span_stats` line of what it grew
+// by; the crash handler writes the same from the signal handler. And the clock rate the recording threads
+// bucket durations with.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -16,13 +17,18 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
-  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+  const auto write_line = [&](const std::string& quoted, stats_cell& cell) {
     open_record("{\"event\":\"span_stats\",\"name\":");
-    w_.raw(*quoted_name(s, s->name));
+    w_.raw(quoted);
     write_tid_ts(st.buf->tid, now);
     totals_.stats_spans += write_stats_growth(w_, cell, calibration_.current_ns_per_tick());
     end_record();
-  });
+  };
+  for_each_grown_stats_cell(
+      *st.buf, [&](const site* s, stats_cell& cell) { write_line(*quoted_name(s, s->name), cell); });
+  for (auto& [key, chosen] : st.chosen_stats_by_name)
+    if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
+      write_line(*chosen->name, chosen->cell);
 }
 
 // The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
@@ -36,16 +42,23 @@ inline void flusher::publish_clock_rate() {
 
 inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
   const std::int64_t now = calibration_.to_ns(ticks());
-  for_each_grown_stats_cell(*st.buf, [&](const site* s, stats_cell& cell) {
+  const auto write_line = [&](auto&& write_name, stats_cell& cell) {
     w.raw("{\"event\":\"span_stats\",\"name\":");
-    w.string(s->name);
+    write_name();
     w.raw(",\"tid\":");
     w.u64(st.buf->tid);
     w.raw(",\"ts\":");
     w.i64(now);
     write_stats_growth(w, cell, calibration_.current_ns_per_tick());
     w.raw("}\n");
-  });
+  };
+  for_each_grown_stats_cell(
+      *st.buf, [&](const site* s, stats_cell& cell) { write_line([&] { w.string(s->name); }, cell); });
+  // The flusher's own histograms (chosen_stats_spans.hpp): it is parked or it is the crashing thread, so
+  // nothing adds to them meanwhile.
+  for (auto& [key, chosen] : st.chosen_stats_by_name)
+    if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
+      write_line([&] { w.raw(*chosen->name); }, chosen->cell);
 }
 
 }  // namespace detail
