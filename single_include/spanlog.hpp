@@ -7097,9 +7097,11 @@ inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
       *st.buf, [&](const site* s, stats_cell& cell) { write_line([&] { w.string(s->name); }, cell); });
   // The flusher's own histograms (chosen_stats_spans.hpp): it is parked or it is the crashing thread, so
   // nothing adds to them meanwhile.
-  for (auto& [key, chosen] : st.chosen_stats_by_name)
-    if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
-      write_line([&] { w.raw(*chosen->name); }, chosen->cell);
+  for (auto& entry : st.chosen_stats_by_name) {
+    chosen_stats& chosen = *entry.second;
+    if (chosen.cell.total_ticks.load(std::memory_order_relaxed) != chosen.cell.reported_total_ticks)
+      write_line([&] { w.raw(*chosen.name); }, chosen.cell);
+  }
 }
 
 }  // namespace detail
