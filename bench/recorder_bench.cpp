@@ -834,6 +834,76 @@ void group_crash(const config& cfg, reporter& out) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// Group "cold": spans on a thread's first pass through its ring against the same spans once the ring has
+// been written through, in a child per repetition (a new process, so the ring is new memory), with a 60 s
+// flush interval: only flush() drains. A page the hot path touches first costs it a page fault.
+// ---------------------------------------------------------------------------------------------------------
+
+constexpr std::size_t cold_ring_bytes = std::size_t{1} << 20;
+constexpr std::size_t cold_pass_spans = cold_ring_bytes / 2 / span_ring_bytes - 64;  // below the high water
+
+struct cold_sample {
+  double first_record_ns = 0;  // the thread's first span: its ring is made then
+  double cold_ns = 0;          // per span, the first pass through the ring's first half
+  double warm_ns = 0;          // per span, the same half a second time
+};
+
+[[noreturn]] void cold_child(const config& cfg, int fd) {
+  spanlog::options o = run_options(cfg, "cold", cold_ring_bytes);
+  o.flush_interval = std::chrono::milliseconds(60000);
+  spanlog::start(o);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the flusher calibrates and waits
+  cold_sample sample;
+  std::thread recording([&] {
+    const std::int64_t t0 = now_ns();
+    { SPANLOG_SPAN("bench.first"); }
+    sample.first_record_ns = static_cast<double>(now_ns() - t0);
+    const auto per_span = [](std::int64_t ns) { return static_cast<double>(ns) / cold_pass_spans; };
+    sample.cold_ns = per_span(loop_span(cold_pass_spans));
+    spanlog::flush();
+    loop_span(cold_pass_spans);  // the ring's second half
+    spanlog::flush();
+    sample.warm_ns = per_span(loop_span(cold_pass_spans));
+  });
+  recording.join();
+  (void)!::write(fd, &sample, sizeof sample);
+  ::_exit(0);
+}
+
+cold_sample cold_ring_sample(const config& cfg) {
+  cold_sample sample;
+  int fds[2];
+  if (::pipe(fds) != 0) return sample;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    cold_child(cfg, fds[1]);
+  }
+  ::close(fds[1]);
+  if (::read(fds[0], &sample, sizeof sample) != sizeof sample) sample = cold_sample{};
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(fds[0]);
+  return sample;
+}
+
+void group_cold(const config& cfg, reporter& out) {
+  std::vector<double> first, cold, warm;
+  for (int r = 0; r < cfg.reps; ++r) {
+    const cold_sample s = cold_ring_sample(cfg);
+    if (s.warm_ns <= 0) continue;
+    first.push_back(s.first_record_ns);
+    cold.push_back(s.cold_ns);
+    warm.push_back(s.warm_ns);
+    std::error_code ec;
+    std::filesystem::remove_all(cfg.dir + "/cold", ec);
+  }
+  out.samples("cold.first", first);
+  out.samples("cold.span", cold);
+  out.samples("cold.warm", warm);
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Group "sustained": one producer as fast as it can for S seconds, overflow `block`, the default ring size;
 // the rate per window, then the footer must account for every span.
 // ---------------------------------------------------------------------------------------------------------
@@ -1555,6 +1625,24 @@ std::vector<row> build_rows(const config& cfg, const results& res) {
     rows.push_back(r);
   }
 
+  if (res.has("cold.span")) {
+    const double warm = median(res.s("cold.warm"));
+    rows.push_back(ns_row("cold ring: span",
+                          "a span on its thread's first pass through a new 1 MiB ring (the first 0.5 MiB), "
+                          "against the same spans on the second pass",
+                          res.s("cold.span"), warm));
+    row first =
+        ns_row("cold ring: a thread's first span",
+               "the span that makes the thread's ring (allocated, its pages touched, announced to the "
+               "flusher)",
+               res.s("cold.first"), warm);
+    const auto us = [](double ns) { return strf("%.1f µs", ns / 1e3); };
+    first.median = us(median(res.s("cold.first")));
+    first.range = us(min_of(res.s("cold.first"))) + " – " + us(max_of(res.s("cold.first")));
+    first.ratio = "n/a";
+    rows.push_back(first);
+  }
+
   if (res.has("burst.record")) {
     const double bb = median(res.s("burst.baseline"));
     row r = ns_row("burst: record",
@@ -1646,7 +1734,7 @@ void usage() {
       "  --dir PATH          where runs are written (default a new directory under $TMPDIR or /tmp)\n"
       "  --reader PATH       the spanlog reader CLI: adds its throughput on a recorded run\n"
       "  --only G[,G]        groups: single, threads, flusher, sustained, burst, peers, reader, callgrind,\n"
-      "                      crash\n"
+      "                      crash, cold\n"
       "                      (default all; reader only with --reader; callgrind needs valgrind)\n");
 }
 
@@ -1699,7 +1787,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& g : cfg.only) {
     if (g != "single" && g != "threads" && g != "flusher" && g != "sustained" && g != "burst" &&
-        g != "peers" && g != "reader" && g != "callgrind" && g != "crash") {
+        g != "peers" && g != "reader" && g != "callgrind" && g != "crash" && g != "cold") {
       std::fprintf(stderr, "unknown group %s\n", g.c_str());
       usage();
       return 2;
@@ -1779,6 +1867,9 @@ int main(int argc, char** argv) {
   if (want("crash"))
     run_group(
         "crash", 60 + 3 * reps, [&](reporter& out) { group_crash(cfg, out); }, res);
+  if (want("cold"))
+    run_group(
+        "cold", 60 + 3 * reps, [&](reporter& out) { group_cold(cfg, out); }, res);
   if (want("peers"))
     run_group(
         "peers", burst_s * 4, [&](reporter& out) { group_peers(cfg, out); }, res);

@@ -39,7 +39,8 @@ std::int64_t spin_for(std::chrono::nanoseconds how_long) {
 }
 
 std::int64_t ns_since(std::chrono::steady_clock::time_point from) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - from).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - from)
+      .count();
 }
 
 std::chrono::microseconds varied_us(int i) {
