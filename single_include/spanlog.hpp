@@ -547,7 +547,7 @@ SPANLOG_END_NAMESPACE
 // thread adds into its own slot of that number (a plain add to memory, no record in the ring). The flusher
 // reads each thread's sums once per flush interval and writes what they grew by. A counter add therefore
 // never waits for room and is never dropped; a full ring loses spans and events, not counts. Numbers are
-// given out by the implementation (impl/counter_sites.hpp).
+// given out by the implementation (impl/counter_sites.hpp, on impl/site_slots.hpp).
 #include <atomic>
 #include <cstdint>
 
@@ -2195,9 +2195,15 @@ struct clock_calibration {
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/clock_calibration.hpp ----
 // ---- begin spanlog/impl/counter_sites.hpp ----
-// Which call site each counter slot number belongs to (detail/counter_slots.hpp), for the flusher to name the
-// sums it reads. Kept by the image that holds the session: every image of the process takes its numbers here,
-// so one number means one site in every thread's ring.
+// Which call site each integer counter's slot number belongs to (detail/counter_slots.hpp), for the flusher
+// to name the sums it reads.
+#include <cstdint>
+
+// ---- begin spanlog/impl/site_slots.hpp ----
+// Numbers for the call sites that keep a slot in every thread's ring (integer counters, statistics spans),
+// and the site each number belongs to, for the flusher to name what it reads. Kept by the image that holds
+// the session: every image of the process takes its numbers here, so one number means one site in every
+// thread's ring. Numbers start at 1: 0 means "none given".
 #include <atomic>
 #include <cstdint>
 #include <cstring>
@@ -2206,44 +2212,66 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-// g_counter_slots_taken may run past the count.
-inline std::atomic<const site*> g_counter_sites[counter_slot_count] = {};
-inline std::atomic<std::uint32_t> g_counter_slots_taken{1};
-
-// The slot numbers the flusher looks at.
-inline std::uint32_t counter_slots_in_use() {
-  const std::uint32_t taken = g_counter_slots_taken.load(std::memory_order_acquire);
-  return taken < counter_slot_count ? taken : counter_slot_count;
-}
-
-// The site's slot number, given on first use; 0 when every slot is taken. Without a lock, so that a forked
-// child never waits for a thread of its parent: two threads that give a site its first add at once each take
-// a number, and the one whose number is not kept leaves an empty slot behind.
-inline std::uint32_t give_counter_slot(const site& s, counter_slot& slot) {
-  if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
-  if (g_counter_slots_taken.load(std::memory_order_relaxed) >= counter_slot_count) return 0;
-  const std::uint32_t mine = g_counter_slots_taken.fetch_add(1, std::memory_order_acq_rel);
-  if (mine >= counter_slot_count) return 0;
-  // The site is known before its number is used: the flusher never sees a sum it cannot name.
-  g_counter_sites[mine].store(&s, std::memory_order_release);
-  std::uint32_t expected = 0;
-  if (slot.index.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine;
-  return expected;
-}
-
-// An image is being unloaded: its sites' numbers stay taken (the sums live on in the rings), and their names
-// move to memory that stays, so the flusher never reads text that is no longer mapped.
-inline void keep_counter_sites_of(std::uintptr_t begin, std::uintptr_t end) {
-  const std::uint32_t used = counter_slots_in_use();
-  for (std::uint32_t i = 1; i < used; ++i) {
-    const site* s = g_counter_sites[i].load(std::memory_order_acquire);
-    const auto at = reinterpret_cast<std::uintptr_t>(s);
-    if (!s || at < begin || at >= end) continue;
-    const std::size_t length = std::strlen(s->name);
-    char* name = new char[length + 1];  // never freed: the slot's number is never given again
-    std::memcpy(name, s->name, length + 1);
-    g_counter_sites[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
+template <std::uint32_t Count>
+class site_slots {
+ public:
+  // The slot numbers the flusher looks at.
+  std::uint32_t in_use() const {
+    const std::uint32_t taken = taken_.load(std::memory_order_acquire);
+    return taken < Count ? taken : Count;
   }
+
+  // The site slot `number` belongs to; nullptr while the number is being given (read it next time).
+  const site* site_of(std::uint32_t number) const { return sites_[number].load(std::memory_order_acquire); }
+
+  // The site's slot number, given on first use; 0 when every slot is taken. Without a lock, so that a forked
+  // child never waits for a thread of its parent: two threads that give a site its first use at once each
+  // take a number, and the one whose number is not kept leaves an empty slot behind. `Slot` is the site's
+  // static holder of its number (an atomic `index`).
+  template <class Slot>
+  std::uint32_t give(const site& s, Slot& slot) {
+    if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
+    if (taken_.load(std::memory_order_relaxed) >= Count) return 0;
+    const std::uint32_t mine = taken_.fetch_add(1, std::memory_order_acq_rel);
+    if (mine >= Count) return 0;
+    // The site is known before its number is used: the flusher never sees a slot it cannot name.
+    sites_[mine].store(&s, std::memory_order_release);
+    std::uint32_t expected = 0;
+    if (slot.index.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine;
+    return expected;
+  }
+
+  // An image is being unloaded: its sites' numbers stay taken (what they counted lives on in the rings), and
+  // their names move to memory that stays, so the flusher never reads text that is no longer mapped.
+  void keep_sites_of(std::uintptr_t begin, std::uintptr_t end) {
+    const std::uint32_t used = in_use();
+    for (std::uint32_t i = 1; i < used; ++i) {
+      const site* s = site_of(i);
+      const auto at = reinterpret_cast<std::uintptr_t>(s);
+      if (!s || at < begin || at >= end) continue;
+      const std::size_t length = std::strlen(s->name);
+      char* name = new char[length + 1];  // never freed: the slot's number is never given again
+      std::memcpy(name, s->name, length + 1);
+      sites_[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
+    }
+  }
+
+ private:
+  std::atomic<const site*> sites_[Count] = {};
+  std::atomic<std::uint32_t> taken_{1};  // may run past Count
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/site_slots.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline site_slots<counter_slot_count> g_counter_sites;
+
+inline std::uint32_t give_counter_slot(const site& s, counter_slot& slot) {
+  return g_counter_sites.give(s, slot);
 }
 
 }  // namespace detail
@@ -3396,19 +3424,16 @@ SPANLOG_END_NAMESPACE
 
 // ---- begin spanlog/impl/stats_sites.hpp ----
 // Which call site each statistics-span slot number belongs to (detail/span_stats.hpp), and the histograms
-// threads make for them. Kept by the image that holds the session, as counter_sites.hpp keeps the counters'.
+// threads make for them. Kept by the image that holds the session (site_slots.hpp).
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 #include <new>
 
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-// g_stats_slots_taken may run past the count.
-inline std::atomic<const site*> g_stats_sites[stats_slot_count] = {};
-inline std::atomic<std::uint32_t> g_stats_slots_taken{1};
+inline site_slots<stats_slot_count> g_stats_sites;
 
 // What statistics spans convert ticks with (32.32 fixed point): the flusher's rate, for rings made before the
 // flusher sees them.
@@ -3419,46 +3444,15 @@ inline std::uint64_t stats_rate_of(double ns_per_tick) {
                                     static_cast<double>(std::uint64_t{1} << stats_rate_fraction_bits));
 }
 
-inline std::uint32_t stats_slots_in_use() {
-  const std::uint32_t taken = g_stats_slots_taken.load(std::memory_order_acquire);
-  return taken < stats_slot_count ? taken : stats_slot_count;
-}
-
-// The site's number, given on first use without a lock (see give_counter_slot); 0 when every slot is taken.
-inline std::uint32_t give_stats_slot(const site& s, stats_slot& slot) {
-  if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
-  if (g_stats_slots_taken.load(std::memory_order_relaxed) >= stats_slot_count) return 0;
-  const std::uint32_t mine = g_stats_slots_taken.fetch_add(1, std::memory_order_acq_rel);
-  if (mine >= stats_slot_count) return 0;
-  g_stats_sites[mine].store(&s, std::memory_order_release);
-  std::uint32_t expected = 0;
-  if (slot.index.compare_exchange_strong(expected, mine, std::memory_order_acq_rel)) return mine;
-  return expected;
-}
-
 // The thread's histogram for the site: made here on the site's first span on the thread (zeroed; the flusher
 // finds it through the release), the only allocation a statistics span makes.
 inline stats_cell* make_stats_cell(thread_buffer& b, const site& s, stats_slot& slot) {
-  const std::uint32_t index = give_stats_slot(s, slot);
+  const std::uint32_t index = g_stats_sites.give(s, slot);
   if (!index) return nullptr;
   if (stats_cell* known = b.stats_cells[index].load(std::memory_order_relaxed)) return known;
   auto* cell = new (std::nothrow) stats_cell();
   if (cell) b.stats_cells[index].store(cell, std::memory_order_release);
   return cell;
-}
-
-// An image is being unloaded: its sites' names move to memory that stays (see keep_counter_sites_of).
-inline void keep_stats_sites_of(std::uintptr_t begin, std::uintptr_t end) {
-  const std::uint32_t used = stats_slots_in_use();
-  for (std::uint32_t i = 1; i < used; ++i) {
-    const site* s = g_stats_sites[i].load(std::memory_order_acquire);
-    const auto at = reinterpret_cast<std::uintptr_t>(s);
-    if (!s || at < begin || at >= end) continue;
-    const std::size_t length = std::strlen(s->name);
-    char* name = new char[length + 1];  // never freed: the slot's number is never given again
-    std::memcpy(name, s->name, length + 1);
-    g_stats_sites[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
-  }
 }
 
 }  // namespace detail
@@ -3509,12 +3503,12 @@ std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick
 // Calls grew(site, cell) for each statistics site of the ring whose histogram has spans not yet taken.
 template <class Grew>
 void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
-  const std::uint32_t used = stats_slots_in_use();
+  const std::uint32_t used = g_stats_sites.in_use();
   for (std::uint32_t i = 1; i < used; ++i) {
     stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
     if (!cell) continue;
     if (cell->total_ticks.load(std::memory_order_relaxed) == cell->reported_total_ticks) continue;
-    const site* s = g_stats_sites[i].load(std::memory_order_acquire);
+    const site* s = g_stats_sites.site_of(i);
     if (!s) continue;  // its number is being given this instant: taken next time
     grew(s, *cell);
   }
@@ -4344,11 +4338,11 @@ class flusher {
   // and takes the growth. Allocates nothing: the crash handler uses it too.
   template <class Grown>
   static void take_counter_growth(thread_buffer& b, Grown&& grown) {
-    const std::uint32_t used = counter_slots_in_use();
+    const std::uint32_t used = g_counter_sites.in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
       const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
       if (sum == b.counter_reported[i]) continue;
-      const site* s = g_counter_sites[i].load(std::memory_order_acquire);
+      const site* s = g_counter_sites.site_of(i);
       if (!s) continue;  // its number is being given this instant: taken next time
       grown(s, sum - b.counter_reported[i]);
       b.counter_reported[i] = sum;
@@ -6679,8 +6673,8 @@ inline std::string current_run_directory() {
 
 // An image is being unloaded: what it recorded is written, and nothing keeps a pointer into it.
 inline void forget_image(std::uintptr_t begin, std::uintptr_t end) {
-  keep_counter_sites_of(begin, end);
-  keep_stats_sites_of(begin, end);
+  g_counter_sites.keep_sites_of(begin, end);
+  g_stats_sites.keep_sites_of(begin, end);
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->forget_image(begin, end);

@@ -2,7 +2,7 @@
 // thread adds into its own slot of that number (a plain add to memory, no record in the ring). The flusher
 // reads each thread's sums once per flush interval and writes what they grew by. A counter add therefore
 // never waits for room and is never dropped; a full ring loses spans and events, not counts. Numbers are
-// given out by the implementation (impl/counter_sites.hpp).
+// given out by the implementation (impl/counter_sites.hpp, on impl/site_slots.hpp).
 #pragma once
 #include <atomic>
 #include <cstdint>

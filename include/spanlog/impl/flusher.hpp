@@ -856,11 +856,11 @@ class flusher {
   // and takes the growth. Allocates nothing: the crash handler uses it too.
   template <class Grown>
   static void take_counter_growth(thread_buffer& b, Grown&& grown) {
-    const std::uint32_t used = counter_slots_in_use();
+    const std::uint32_t used = g_counter_sites.in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
       const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
       if (sum == b.counter_reported[i]) continue;
-      const site* s = g_counter_sites[i].load(std::memory_order_acquire);
+      const site* s = g_counter_sites.site_of(i);
       if (!s) continue;  // its number is being given this instant: taken next time
       grown(s, sum - b.counter_reported[i]);
       b.counter_reported[i] = sum;

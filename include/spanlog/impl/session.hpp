@@ -298,8 +298,8 @@ inline std::string current_run_directory() {
 
 // An image is being unloaded: what it recorded is written, and nothing keeps a pointer into it.
 inline void forget_image(std::uintptr_t begin, std::uintptr_t end) {
-  keep_counter_sites_of(begin, end);
-  keep_stats_sites_of(begin, end);
+  g_counter_sites.keep_sites_of(begin, end);
+  g_stats_sites.keep_sites_of(begin, end);
   session_control& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->forget_image(begin, end);

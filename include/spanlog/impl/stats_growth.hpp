@@ -56,12 +56,12 @@ std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick
 // Calls grew(site, cell) for each statistics site of the ring whose histogram has spans not yet taken.
 template <class Grew>
 void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
-  const std::uint32_t used = stats_slots_in_use();
+  const std::uint32_t used = g_stats_sites.in_use();
   for (std::uint32_t i = 1; i < used; ++i) {
     stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
     if (!cell) continue;
     if (cell->total_ticks.load(std::memory_order_relaxed) == cell->reported_total_ticks) continue;
-    const site* s = g_stats_sites[i].load(std::memory_order_acquire);
+    const site* s = g_stats_sites.site_of(i);
     if (!s) continue;  // its number is being given this instant: taken next time
     grew(s, *cell);
   }
