@@ -2511,6 +2511,13 @@ inline char* write_decimal(char* out, std::uint64_t v) {
   return out + 8;
 }
 
+// Decimal digits of v, with its sign; returns the end (at most 20 characters).
+inline char* write_signed_decimal(char* out, std::int64_t v) {
+  if (v < 0) *out++ = '-';
+  // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+  return write_decimal(out, v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v));
+}
+
 class jsonl_writer {
  public:
   text_buffer& buffer() { return out_; }
@@ -2532,12 +2539,8 @@ class jsonl_writer {
     out_.commit(static_cast<std::size_t>(write_decimal(p, v) - p));
   }
   void i64(std::int64_t v) {
-    char* p = out_.reserve(21);
-    char* start = p;
-    if (v < 0) *p++ = '-';
-    // The magnitude as unsigned: -INT64_MIN does not fit in int64.
-    const std::uint64_t magnitude = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-    out_.commit(static_cast<std::size_t>(write_decimal(p, magnitude) - start));
+    char* p = out_.reserve(20);
+    out_.commit(static_cast<std::size_t>(write_signed_decimal(p, v) - p));
   }
   // Shortest text that reads back as the same double; JSON has no NaN or infinity: null.
   void f64(double v) {
@@ -3327,6 +3330,7 @@ SPANLOG_END_NAMESPACE
 // ids relative to the thread's id base and starts relative to the record's first. A span takes about 40% of
 // the bytes of its own `span` line.
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -3370,19 +3374,27 @@ class span_rows {
     } else {
       w.raw(",[");
     }
-    w.raw(quoted_name);
-    w.raw(',');
-    w.u64(id - id_base_);
+    // One reserve for the columns (the name, four numbers of at most 20 characters, their commas): no check
+    // of the buffer's room between them.
+    text_buffer& out = w.buffer();
+    char* const first = out.reserve(quoted_name.size() + 4 * (1 + 20));
+    char* p = first;
+    std::memcpy(p, quoted_name.data(), quoted_name.size());
+    p += quoted_name.size();
+    *p++ = ',';
+    p = write_decimal(p, id - id_base_);
     if (parent) {
-      w.raw(',');
-      w.u64(parent - id_base_);
+      *p++ = ',';
+      p = write_decimal(p, parent - id_base_);
     } else {
-      w.raw(",null");
+      std::memcpy(p, ",null", 5);
+      p += 5;
     }
-    w.raw(',');
-    w.i64(start_ns - ts_);
-    w.raw(',');
-    w.i64(dur_ns);
+    *p++ = ',';
+    p = write_signed_decimal(p, start_ns - ts_);
+    *p++ = ',';
+    p = write_signed_decimal(p, dur_ns);
+    out.commit(static_cast<std::size_t>(p - first));
   }
 
   // The row is whole. The text of an open record ends in ']' after each whole row and a closed one in a
@@ -3758,9 +3770,24 @@ class flusher {
   };
 
   // ---- names: escaped once per call site (or per name pointer) ----
-  const std::string* quoted_name(const void* key, const char* name) {
-    auto& slot = name_cache_fast_[(reinterpret_cast<std::uintptr_t>(key) >> 3) & (name_cache_fast_slots - 1)];
-    if (slot.key == key) return slot.value;
+  struct name_cache_slot {
+    const void* key = nullptr;
+    const std::string* value = nullptr;
+  };
+
+  // The hit is inline and a few instructions (the flusher asks once per span and once per attribute); the
+  // slot comes from a multiplicative hash, since sites and literals 4 KiB apart would share low bits.
+  SPANLOG_ALWAYS_INLINE const std::string* quoted_name(const void* key, const char* name) {
+    static_assert(name_cache_fast_slots == 512, "the slot is the hash's top 9 bits");
+    const auto hash =
+        static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key)) * 0x9e3779b97f4a7c15ull;
+    name_cache_slot& slot = name_cache_fast_[hash >> (64 - 9)];
+    if (SPANLOG_LIKELY(slot.key == key)) return slot.value;
+    return quoted_name_missed(slot, key, name);
+  }
+
+  SPANLOG_NOINLINE const std::string* quoted_name_missed(name_cache_slot& slot, const void* key,
+                                                         const char* name) {
     auto it = name_cache_.find(key);
     if (it == name_cache_.end()) {
       std::string q = "\"";
@@ -5012,11 +5039,6 @@ class flusher {
 
   // run_summary.json beside the file (run_summary.hpp).
   void write_run_summary(std::int64_t end_ns, std::uint64_t open);
-
-  struct name_cache_slot {
-    const void* key = nullptr;
-    const std::string* value = nullptr;
-  };
 
   options opts_;
   const std::string base_run_id_;  // as asked for; a crash handler that makes the directory starts from it

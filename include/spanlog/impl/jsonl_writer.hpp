@@ -78,6 +78,13 @@ inline char* write_decimal(char* out, std::uint64_t v) {
   return out + 8;
 }
 
+// Decimal digits of v, with its sign; returns the end (at most 20 characters).
+inline char* write_signed_decimal(char* out, std::int64_t v) {
+  if (v < 0) *out++ = '-';
+  // The magnitude as unsigned: -INT64_MIN does not fit in int64.
+  return write_decimal(out, v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v));
+}
+
 class jsonl_writer {
  public:
   text_buffer& buffer() { return out_; }
@@ -99,12 +106,8 @@ class jsonl_writer {
     out_.commit(static_cast<std::size_t>(write_decimal(p, v) - p));
   }
   void i64(std::int64_t v) {
-    char* p = out_.reserve(21);
-    char* start = p;
-    if (v < 0) *p++ = '-';
-    // The magnitude as unsigned: -INT64_MIN does not fit in int64.
-    const std::uint64_t magnitude = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-    out_.commit(static_cast<std::size_t>(write_decimal(p, magnitude) - start));
+    char* p = out_.reserve(20);
+    out_.commit(static_cast<std::size_t>(write_signed_decimal(p, v) - p));
   }
   // Shortest text that reads back as the same double; JSON has no NaN or infinity: null.
   void f64(double v) {

@@ -3,11 +3,13 @@
 // the bytes of its own `span` line.
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 #include "../config.hpp"
 #include "jsonl_writer.hpp"
+#include "text_buffer.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -48,19 +50,27 @@ class span_rows {
     } else {
       w.raw(",[");
     }
-    w.raw(quoted_name);
-    w.raw(',');
-    w.u64(id - id_base_);
+    // One reserve for the columns (the name, four numbers of at most 20 characters, their commas): no check
+    // of the buffer's room between them.
+    text_buffer& out = w.buffer();
+    char* const first = out.reserve(quoted_name.size() + 4 * (1 + 20));
+    char* p = first;
+    std::memcpy(p, quoted_name.data(), quoted_name.size());
+    p += quoted_name.size();
+    *p++ = ',';
+    p = write_decimal(p, id - id_base_);
     if (parent) {
-      w.raw(',');
-      w.u64(parent - id_base_);
+      *p++ = ',';
+      p = write_decimal(p, parent - id_base_);
     } else {
-      w.raw(",null");
+      std::memcpy(p, ",null", 5);
+      p += 5;
     }
-    w.raw(',');
-    w.i64(start_ns - ts_);
-    w.raw(',');
-    w.i64(dur_ns);
+    *p++ = ',';
+    p = write_signed_decimal(p, start_ns - ts_);
+    *p++ = ',';
+    p = write_signed_decimal(p, dur_ns);
+    out.commit(static_cast<std::size_t>(p - first));
   }
 
   // The row is whole. The text of an open record ends in ']' after each whole row and a closed one in a
