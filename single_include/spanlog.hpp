@@ -3775,19 +3775,25 @@ class flusher {
     const std::string* value = nullptr;
   };
 
-  // The hit is inline and a few instructions (the flusher asks once per span and once per attribute); the
-  // slot comes from a multiplicative hash, since sites and literals 4 KiB apart would share low bits.
+  // The hit is inline and a few instructions (the flusher asks once per span and once per attribute). The
+  // fast table is open-addressed (a multiplicative hash, then the next slots), so two names never evict
+  // each other; past half full, names beyond go to the map alone.
   SPANLOG_ALWAYS_INLINE const std::string* quoted_name(const void* key, const char* name) {
     static_assert(name_cache_fast_slots == 512, "the slot is the hash's top 9 bits");
     const auto hash =
         static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(key)) * 0x9e3779b97f4a7c15ull;
-    name_cache_slot& slot = name_cache_fast_[hash >> (64 - 9)];
-    if (SPANLOG_LIKELY(slot.key == key)) return slot.value;
-    return quoted_name_missed(slot, key, name);
+    const auto first = static_cast<std::size_t>(hash >> (64 - 9));
+    if (SPANLOG_LIKELY(name_cache_fast_[first].key == key)) return name_cache_fast_[first].value;
+    return quoted_name_probing(first, key, name);
   }
 
-  SPANLOG_NOINLINE const std::string* quoted_name_missed(name_cache_slot& slot, const void* key,
-                                                         const char* name) {
+  SPANLOG_NOINLINE const std::string* quoted_name_probing(std::size_t slot, const void* key,
+                                                          const char* name) {
+    for (;;) {
+      if (name_cache_fast_[slot].key == key) return name_cache_fast_[slot].value;
+      if (!name_cache_fast_[slot].key) break;
+      slot = (slot + 1) & (name_cache_fast_slots - 1);
+    }
     auto it = name_cache_.find(key);
     if (it == name_cache_.end()) {
       std::string q = "\"";
@@ -3797,9 +3803,11 @@ class flusher {
       q += '"';
       it = name_cache_.emplace(key, std::move(q)).first;
     }
-    slot.key = key;
-    slot.value = &it->second;
-    return slot.value;
+    if (name_cache_fast_used_ < name_cache_fast_slots / 2) {
+      name_cache_fast_[slot] = name_cache_slot{key, &it->second};
+      ++name_cache_fast_used_;
+    }
+    return &it->second;
   }
 
   // ---- buffers ----
@@ -3967,6 +3975,7 @@ class flusher {
       it = next;
     }
     for (name_cache_slot& slot : name_cache_fast_) slot = name_cache_slot{};
+    name_cache_fast_used_ = 0;
     for (auto it = chosen_names_.begin(); it != chosen_names_.end();)
       it = inside(it->first) ? chosen_names_.erase(it) : std::next(it);
     for (buffer_state& st : states_) {
@@ -4563,15 +4572,23 @@ class flusher {
     for (std::uint8_t i = 0; i < count; ++i) {
       attr_slot slot;
       std::memcpy(&slot, p, sizeof slot);
-      if (i || leading_comma) w.raw(',');
-      w.raw(*quoted_name(slot.key, slot.key));
-      w.raw(':');
+      // One reserve for the comma, the name and, for an integer, its value (the attributes most spans carry).
+      const std::string& key = *quoted_name(slot.key, slot.key);
+      text_buffer& out = w.buffer();
+      char* const first = out.reserve(key.size() + 2 + 20);
+      char* at = first;
+      if (i || leading_comma) *at++ = ',';
+      std::memcpy(at, key.data(), key.size());
+      at += key.size();
+      *at++ = ':';
+      if (slot.type == attr_type::i64)
+        at = write_signed_decimal(at, static_cast<std::int64_t>(slot.bits));
+      else if (slot.type == attr_type::u64)
+        at = write_decimal(at, slot.bits);
+      out.commit(static_cast<std::size_t>(at - first));
       switch (slot.type) {
         case attr_type::i64:
-          w.i64(static_cast<std::int64_t>(slot.bits));
-          break;
         case attr_type::u64:
-          w.u64(slot.bits);
           break;
         case attr_type::boolean:
           w.boolean(slot.bits != 0);
@@ -5087,6 +5104,7 @@ class flusher {
   };
   std::vector<forget_request> forget_requests_;  // guarded by mutex_
   name_cache_slot name_cache_fast_[name_cache_fast_slots];
+  std::size_t name_cache_fast_used_ = 0;
   jsonl_writer w_;
   span_rows rows_;
   jsonl_writer scratch_;  // attributes set while a span is open, before they join it
