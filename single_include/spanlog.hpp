@@ -2396,6 +2396,40 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
+// Copies the few bytes of a name, key or literal without a call into the C library: two fixed-size copies
+// that overlap cover any length up to 32, and the compiler makes each a register move. Past 32 bytes a
+// call's cost no longer matters. The flusher makes about ten copies a span; as calls they took a quarter of
+// its time.
+inline void copy_bytes(char* out, const char* in, std::size_t n) {
+  if (n >= 16) {
+    if (n > 32) {
+      std::memcpy(out, in, n);
+      return;
+    }
+    char head[16], tail[16];
+    std::memcpy(head, in, 16);
+    std::memcpy(tail, in + n - 16, 16);
+    std::memcpy(out, head, 16);
+    std::memcpy(out + n - 16, tail, 16);
+  } else if (n >= 8) {
+    char head[8], tail[8];
+    std::memcpy(head, in, 8);
+    std::memcpy(tail, in + n - 8, 8);
+    std::memcpy(out, head, 8);
+    std::memcpy(out + n - 8, tail, 8);
+  } else if (n >= 4) {
+    char head[4], tail[4];
+    std::memcpy(head, in, 4);
+    std::memcpy(tail, in + n - 4, 4);
+    std::memcpy(out, head, 4);
+    std::memcpy(out + n - 4, tail, 4);
+  } else if (n > 0) {
+    out[0] = in[0];
+    out[n / 2] = in[n / 2];
+    out[n - 1] = in[n - 1];
+  }
+}
+
 // A growing byte buffer: appends are an inline capacity check and a memcpy (the flusher makes about ten
 // per span, most of a few bytes).
 class text_buffer {
@@ -2418,7 +2452,7 @@ class text_buffer {
 
   void append(const char* begin, const char* end) {
     const auto n = static_cast<std::size_t>(end - begin);
-    std::memcpy(reserve(n), begin, n);
+    copy_bytes(reserve(n), begin, n);
     size_ += n;
   }
   void push_back(char c) {
@@ -3379,7 +3413,7 @@ class span_rows {
     text_buffer& out = w.buffer();
     char* const first = out.reserve(quoted_name.size() + 4 * (1 + 20));
     char* p = first;
-    std::memcpy(p, quoted_name.data(), quoted_name.size());
+    copy_bytes(p, quoted_name.data(), quoted_name.size());
     p += quoted_name.size();
     *p++ = ',';
     p = write_decimal(p, id - id_base_);
@@ -4578,7 +4612,7 @@ class flusher {
       char* const first = out.reserve(key.size() + 2 + 20);
       char* at = first;
       if (i || leading_comma) *at++ = ',';
-      std::memcpy(at, key.data(), key.size());
+      copy_bytes(at, key.data(), key.size());
       at += key.size();
       *at++ = ':';
       if (slot.type == attr_type::i64)

@@ -1084,7 +1084,7 @@ class flusher {
       char* const first = out.reserve(key.size() + 2 + 20);
       char* at = first;
       if (i || leading_comma) *at++ = ',';
-      std::memcpy(at, key.data(), key.size());
+      copy_bytes(at, key.data(), key.size());
       at += key.size();
       *at++ = ':';
       if (slot.type == attr_type::i64)

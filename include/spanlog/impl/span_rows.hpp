@@ -55,7 +55,7 @@ class span_rows {
     text_buffer& out = w.buffer();
     char* const first = out.reserve(quoted_name.size() + 4 * (1 + 20));
     char* p = first;
-    std::memcpy(p, quoted_name.data(), quoted_name.size());
+    copy_bytes(p, quoted_name.data(), quoted_name.size());
     p += quoted_name.size();
     *p++ = ',';
     p = write_decimal(p, id - id_base_);
