@@ -1,5 +1,5 @@
 // SPANLOG_ENABLED=0: macros evaluate nothing, yet still check their arguments' types (this file would not
-// compile otherwise). The object-file inspection is tests/check_disabled_object.sh.
+// compile otherwise). The object-file inspection is tests/disabled_object.cpp.
 #define SPANLOG_ENABLED 0
 #include <doctest/doctest.h>
 #include <spanlog/spanlog.hpp>

@@ -11,7 +11,7 @@
 #include <sstream>
 
 #include "cli/export_commands.hpp"
-#include "cli/run_location.hpp"
+#include "reader/run_location.hpp"
 #include "export/chrome_trace.hpp"
 #include "export/duration_buckets.hpp"
 #include "export/otlp_json.hpp"

@@ -5,6 +5,8 @@
 // concurrentqueue header.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -278,6 +280,33 @@ TEST_CASE("every header compiles cleanly with g++ and clang++, C++17 and C++20, 
       }
     }
   }
+}
+
+// Each header is self-contained: a file that includes it and nothing else compiles. The control, a header
+// that uses std::string without <string>, shows that the same command fails where a header is not.
+TEST_CASE("each header compiles on its own, included first and alone") {
+  namespace fs = std::filesystem;
+  REQUIRE(have("g++"));
+  TempDir dir;
+  auto compiles_alone = [&](const std::string& include_dir, const std::string& header) {
+    const std::string source = write_file(dir, "alone.cpp", "#include <" + header + ">\n");
+    const auto r = try_run("g++ -std=c++17 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I" + include_dir +
+                           " " + source);
+    INFO(header << "\n" << r.output);
+    return r.status == 0;
+  };
+
+  fs::create_directories(dir / "control");
+  write_file(dir, "control/needs_string.hpp", "#pragma once\ninline std::string name() { return \"x\"; }\n");
+  CHECK_FALSE(compiles_alone((dir / "control").string(), "needs_string.hpp"));
+
+  const fs::path include = env("SPANLOG_TEST_INCLUDE");
+  std::vector<std::string> headers;
+  for (const auto& entry : fs::recursive_directory_iterator(include / "spanlog"))
+    if (entry.path().extension() == ".hpp") headers.push_back(fs::relative(entry.path(), include).string());
+  std::sort(headers.begin(), headers.end());
+  CHECK(headers.size() >= 20);
+  for (const std::string& header : headers) CHECK_MESSAGE(compiles_alone(include.string(), header), header);
 }
 
 TEST_CASE("a right use of every macro and of the macro-free API compiles cleanly, enabled and disabled") {

@@ -2,8 +2,9 @@
 #include <thread>
 
 #include "cli/commands.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "reader/rules.hpp"
+#include "reader/run_location.hpp"
 #include "reader_support.hpp"
 
 using namespace spanlog;
@@ -262,12 +263,12 @@ TEST_CASE("tail prints spans as they end, and -f follows a growing file until th
 }
 
 TEST_CASE("a RUN that names nothing is a usage error; SPANLOG_DIR/latest is the default") {
-  CHECK_THROWS_AS(cli::locate_run(std::string("/nonexistent/run")), cli::UsageError);
+  CHECK_THROWS_AS(reader::locate_run(std::string("/nonexistent/run")), reader::RunNotFound);
   reader_test::TempDir dir;
   std::filesystem::copy(data("basic"), dir / "run-1");
   std::filesystem::create_directory_symlink("run-1", dir / "latest");
   ::setenv("SPANLOG_DIR", dir.path().c_str(), 1);
-  const auto location = cli::locate_run(std::nullopt);
+  const auto location = reader::locate_run(std::nullopt);
   ::unsetenv("SPANLOG_DIR");
   CHECK(location.file == dir / "latest" / "telemetry.jsonl");
 }

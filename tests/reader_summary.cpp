@@ -7,9 +7,10 @@
 #include <random>
 
 #include "cli/commands.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/rules.hpp"
+#include "reader/run_location.hpp"
 #include "reader/summary_json.hpp"
 #include "reader_support.hpp"
 

@@ -429,9 +429,11 @@ TEST_CASE("the stress program holds its counts under both policies, and with rin
   }
 }
 
-TEST_CASE("a program that never calls start or stop: the first record starts a run, exit completes it") {
+// Reported as skipped, not passed, in a build without the examples.
+TEST_CASE("a program that never calls start or stop: the first record starts a run, exit completes it" *
+          doctest::skip(std::getenv("SPANLOG_MINIMAL_BIN") == nullptr)) {
   const char* minimal = std::getenv("SPANLOG_MINIMAL_BIN");
-  if (!minimal) return;  // built without examples
+  REQUIRE(minimal != nullptr);
   const std::string dir = test_support::make_temp_dir();
   test_support::run("SPANLOG_DIR=" + dir + " " + minimal);
   const auto run = read_run(dir + "/latest");

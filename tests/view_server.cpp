@@ -19,13 +19,14 @@
 
 #include <doctest/doctest.h>
 
-#include "report/file_follower.hpp"
+#include "export/prometheus.hpp"
+#include "reader/file_follower.hpp"
 #include "report/live_server.hpp"
 #include "report/routes.hpp"
 #include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
-using spanlog::report::FileFollower;
+using spanlog::reader::FileFollower;
 using spanlog::report::LiveServer;
 using spanlog::report::Route;
 using spanlog::report::route_for;
@@ -209,6 +210,7 @@ TEST_CASE("the server answers the page, the summary and the metrics, and nothing
   write(dir / "secret.txt", "do not serve\n");
   spanlog::report::ServeOptions options;
   options.file = file;
+  options.metrics_text = spanlog::exporters::prometheus_text;
   LiveServer server(options);
   const int port = server.start();
   REQUIRE(port > 0);

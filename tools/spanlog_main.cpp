@@ -7,10 +7,11 @@
 #include "cli/commands.hpp"
 #include "cli/export_commands.hpp"
 #include "cli/history_commands.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/view_commands.hpp"
 #include "history/store.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/run_location.hpp"
 
 namespace {
 
@@ -248,13 +249,9 @@ int main(int argc, char** argv) {
   }
   try {
     return command ? command() : 2;
-  } catch (const UsageError& e) {
-    console.error("{}", e.what());
-  } catch (const spanlog::reader::ReadError& e) {
-    console.error("{}", e.what());
-  } catch (const spanlog::history::HistoryError& e) {
-    console.error("{}", e.what());
   } catch (const std::exception& e) {
+    // Bad arguments, an unreadable or malformed run, a history store that refuses: each names what and
+    // where, and each is status 2.
     console.error("{}", e.what());
   }
   return 2;

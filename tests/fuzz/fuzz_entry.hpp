@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli/open_spans.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/rules.hpp"
@@ -57,11 +57,11 @@ class TeeSink : public reader::RecordSink {
   void on_span(const reader::SpanRecord& r, std::uint64_t line) override { aggregator_.on_span(r, line); }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
     aggregator_.on_span_start(r, line);
-    open.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line});
+    open.start(r, line);
   }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
     aggregator_.on_span_end(r, line);
-    open.end(r.span_id);
+    open.end(r);
   }
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
     aggregator_.on_instant(r, line);
@@ -79,7 +79,7 @@ class TeeSink : public reader::RecordSink {
     aggregator_.on_footer(r, line);
   }
 
-  cli::OpenSpanTracker open;
+  reader::SpanAssembler open;
 
  private:
   reader::Aggregator& aggregator_;
@@ -190,8 +190,8 @@ inline JsonlOutcome read_jsonl(std::string_view text, const JsonlChoice& choice,
     const reader::RuleResult result = reader::evaluate(reader::parse_rule(text_rule), summary);
     require(!result.explanation.empty(), "a rule explains its result", text_rule);
   }
-  for (const auto& [tid, nested] : sink.open.by_thread()) outcome.open_spans += nested.size();
-  require(outcome.open_spans == sink.open.size(), "every open span is listed under its thread");
+  for (const auto& [tid, nested] : sink.open.open_by_thread()) outcome.open_spans += nested.size();
+  require(outcome.open_spans == sink.open.open_count(), "every open span is listed under its thread");
 
   outcome.lines = report.lines;
   outcome.records = report.records;

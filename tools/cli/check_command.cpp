@@ -4,9 +4,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/losses.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/rules.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::cli {
 
@@ -26,7 +27,7 @@ int check_command(const CheckOptions& options, const Console& console) {
       options.stored_runs
           ? options.stored_runs(
                 options.run ? std::vector<std::string>{*options.run} : std::vector<std::string>{}, {})
-          : reader::summarize({locate_run(options.run).file}, {}, read_options);
+          : reader::summarize({reader::locate_run(options.run).file}, {}, read_options);
   if (options.raw) summary.use_raw_self_time();
   for (const auto& run : summary.runs)
     if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);

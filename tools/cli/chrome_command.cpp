@@ -2,13 +2,13 @@
 // chrome://tracing (docs/exporters.md).
 #include "cli/export_commands.hpp"
 #include "cli/export_output.hpp"
-#include "cli/run_location.hpp"
 #include "export/chrome_trace.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::cli {
 
 int chrome_command(const ChromeOptions& options, const Console& console) {
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
   const exporters::RunContext context = exporters::scan_run(location.file, read_options);

@@ -6,8 +6,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/losses.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/run_location.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::cli {
@@ -45,7 +46,7 @@ std::string percent_text(const std::optional<double>& percent) {
 reader::Summary read_side(const std::string& run, bool skip_bad) {
   reader::ReadOptions read_options;
   read_options.skip_bad = skip_bad;
-  return reader::summarize({locate_run(run).file}, {}, read_options);
+  return reader::summarize({reader::locate_run(run).file}, {}, read_options);
 }
 
 }  // namespace

@@ -7,10 +7,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/losses.hpp"
-#include "cli/open_spans.hpp"
-#include "cli/run_location.hpp"
 #include "cli/run_status.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/run_location.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::cli {
@@ -35,8 +35,7 @@ class HealthSink : public reader::RecordSink {
   std::string stopped_by;  // the footer's, copied
   std::optional<reader::CrashInfo> crash;
   reader::DroppedCounts dropped;
-  OpenSpanTracker open;
-  std::uint64_t orphan_ends = 0;
+  reader::SpanAssembler open;
   std::uint64_t before_start = 0, before_start_first_line = 0;
   std::unordered_map<std::uint64_t, ClockStats> clocks;  // per thread
   std::unordered_map<std::uint64_t, std::string> thread_names;
@@ -82,15 +81,14 @@ class HealthSink : public reader::RecordSink {
   // Statistics-mode spans count among the spans; their line's ts is a write time, in no thread's order.
   void on_span_stats(const reader::SpanStatsRecord& r, std::uint64_t) override { spans += r.count; }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
-    open.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line, r.is_async});
+    open.start(r, line);
     // A span_start is written at the end of the batch its span began in, after the batch's later records:
     // its time may precede theirs, so it is not judged. Nothing after it can be older, so it moves the mark.
     if (!r.is_async) passed(r.tid, r.ts, line);
   }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
     ++spans;
-    const auto span = open.end(r.span_id);
-    if (!span) ++orphan_ends;
+    const auto span = open.end(r);
     // The thread that ended the span wrote its span_end in its own order (an async span may end on another
     // thread). An older file names no thread: then only a span that is not async is judged, on its own.
     if (r.tid)
@@ -160,7 +158,7 @@ class HealthSink : public reader::RecordSink {
 }  // namespace
 
 int doctor_command(const DoctorOptions& options, const Console& console) {
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   HealthSink health;
   reader::ReadOptions read_options;
   read_options.skip_bad = true;  // a doctor lists every bad line instead of stopping at the first
@@ -191,7 +189,7 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   const bool grew_to_bound = rings_grown > 0 && health.ring_max_bytes && *health.ring_max_bytes > 0 &&
                              largest_ring >= *health.ring_max_bytes;
   // A run that lost records is never named without saying so.
-  const std::string lost = dropped_phrase(dropped, health.spans + health.open.size(), health.events);
+  const std::string lost = dropped_phrase(dropped, health.spans + health.open.open_count(), health.events);
   console.print(
       "{} {}{}: {}{}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
       health.pid ? fmt::format(" (pid {}{})", health.pid, health.host.empty() ? "" : " on " + health.host)
@@ -227,9 +225,10 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   if (!health.open.empty()) {
     const std::uint64_t until = health.footer ? health.footer->ts : health.last_ts;
     bad(fmt::format(
-        "{} span{} started but never ended{}:", health.open.size(), health.open.size() == 1 ? "" : "s",
+        "{} span{} started but never ended{}:", health.open.open_count(),
+        health.open.open_count() == 1 ? "" : "s",
         health.footer ? " (still open at stop())" : " — what the program was doing when it stopped"));
-    for (const auto& [tid, spans] : health.open.by_thread()) {
+    for (const auto& [tid, spans] : health.open.open_by_thread()) {
       const auto name = health.thread_names.find(tid);
       console.print("    thread {}{}\n", tid,
                     name == health.thread_names.end() ? "" : " (" + name->second + ")");
@@ -239,15 +238,15 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
             health.start_ts && span.start_ts >= health.start_ts ? span.start_ts - health.start_ts : 0;
         console.print("    {}{}  started at +{}, open for {} (line {})\n",
                       std::string(2 + 2 * nested.depth, ' '), span.name, human_duration(since_start),
-                      human_duration(until > span.start_ts ? until - span.start_ts : 0), span.line);
+                      human_duration(until > span.start_ts ? until - span.start_ts : 0), span.start_line);
       }
     }
   } else {
     good("no span left open");
   }
-  if (health.orphan_ends > 0)
-    bad(fmt::format("{} span_end line{} without a span_start", health.orphan_ends,
-                    health.orphan_ends == 1 ? "" : "s"));
+  if (health.open.orphan_ends() > 0)
+    bad(fmt::format("{} span_end line{} without a span_start", health.open.orphan_ends(),
+                    health.open.orphan_ends() == 1 ? "" : "s"));
 
   // Without a footer the file holds no totals, and the last flush interval may never have been written.
   const std::string last_interval =

@@ -6,7 +6,8 @@
 #include <cstring>
 #include <fstream>
 
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::cli {
 

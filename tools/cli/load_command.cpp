@@ -2,10 +2,10 @@
 #include <fmt/format.h>
 
 #include "cli/history_commands.hpp"
-#include "cli/run_location.hpp"
 #include "history/loader.hpp"
 #include "history/schema.hpp"
 #include "history/stored_runs.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::cli {
 namespace {
@@ -29,9 +29,9 @@ std::string_view outcome_text(history::LoadResult::Outcome outcome) {
 }  // namespace
 
 int load_command(const LoadOptions& options, const Console& console) {
-  std::vector<RunLocation> locations;
-  if (options.runs.empty()) locations.push_back(locate_run(std::nullopt));
-  for (const auto& run : options.runs) locations.push_back(locate_run(run));
+  std::vector<reader::RunLocation> locations;
+  if (options.runs.empty()) locations.push_back(reader::locate_run(std::nullopt));
+  for (const auto& run : options.runs) locations.push_back(reader::locate_run(run));
   const auto store = history::open_store(target_or_default(options.db), history::OpenMode::create);
   for (const auto& location : locations) {
     const history::LoadResult result = history::load_run(*store, location.file);

@@ -4,10 +4,11 @@
 
 #include "cli/export_commands.hpp"
 #include "cli/export_output.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "export/otlp_metrics.hpp"
 #include "export/otlp_traces.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::cli {
 
@@ -15,7 +16,7 @@ int otlp_command(const OtlpOptions& options, const Console& console) {
   if (options.batch_spans == 0) throw UsageError("--batch: expected at least 1 span per line");
   if (options.metrics_output && options.output && *options.metrics_output == *options.output)
     throw UsageError("--metrics: traces and metrics go to different files");
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
   const exporters::RunContext context = exporters::scan_run(location.file, read_options);

@@ -2,14 +2,14 @@
 // text format, to scrape or push (docs/exporters.md).
 #include "cli/export_commands.hpp"
 #include "cli/export_output.hpp"
-#include "cli/run_location.hpp"
 #include "export/prometheus.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::cli {
 
 int prom_command(const PromOptions& options, const Console& console) {
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
   const reader::Summary summary = reader::summarize({location.file}, {}, read_options);

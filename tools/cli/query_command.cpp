@@ -2,9 +2,10 @@
 #include <fmt/format.h>
 
 #include "cli/history_commands.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "history/attrs_json.hpp"
 #include "history/schema.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::cli {
 namespace {

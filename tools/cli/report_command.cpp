@@ -2,15 +2,16 @@
 // access.
 #include <fstream>
 
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/view_commands.hpp"
+#include "reader/run_location.hpp"
 #include "report/page.hpp"
 #include "report/run_snapshot.hpp"
 
 namespace spanlog::cli {
 
 int report_command(const ReportOptions& options, const Console& console) {
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
   report::SnapshotLimits limits;

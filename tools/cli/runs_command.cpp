@@ -6,8 +6,9 @@
 #include <fmt/chrono.h>
 
 #include "cli/commands.hpp"
-#include "cli/run_location.hpp"
 #include "cli/run_status.hpp"
+#include "cli/usage_error.hpp"
+#include "reader/run_location.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::cli {
@@ -15,7 +16,7 @@ namespace spanlog::cli {
 namespace fs = std::filesystem;
 
 int runs_command(const RunsOptions& options, const Console& console) {
-  const fs::path dir = options.dir ? fs::path(*options.dir) : spanlog_dir();
+  const fs::path dir = options.dir ? fs::path(*options.dir) : reader::spanlog_dir();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) throw UsageError(fmt::format("{}: no such directory", dir.string()));
 

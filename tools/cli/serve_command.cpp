@@ -5,14 +5,16 @@
 #include <cstdio>
 #include <ctime>
 
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/view_commands.hpp"
+#include "export/prometheus.hpp"
+#include "reader/run_location.hpp"
 #include "report/live_server.hpp"
 
 namespace spanlog::cli {
 
 int serve_command(const ServeOptions& options, const Console& console) {
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   if (options.port < 0 || options.port > 65535)
     throw UsageError(fmt::format("--port {}: expected 0 to 65535", options.port));
 
@@ -28,6 +30,7 @@ int serve_command(const ServeOptions& options, const Console& console) {
   serve.file = location.file;
   serve.host = options.host;
   serve.port = options.port;
+  serve.metrics_text = exporters::prometheus_text;
   report::LiveServer server(serve);
   int port = 0;
   try {

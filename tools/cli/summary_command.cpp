@@ -8,9 +8,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/losses.hpp"
-#include "cli/run_location.hpp"
 #include "cli/run_status.hpp"
+#include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/run_location.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 
@@ -377,9 +378,9 @@ int summary_command(const SummaryOptions& options, const Console& console) {
       print_text(summary, options, console);
     return 0;
   }
-  std::vector<RunLocation> locations;
-  if (options.runs.empty()) locations.push_back(locate_run(std::nullopt));
-  for (const auto& run : options.runs) locations.push_back(locate_run(run));
+  std::vector<reader::RunLocation> locations;
+  if (options.runs.empty()) locations.push_back(reader::locate_run(std::nullopt));
+  for (const auto& run : options.runs) locations.push_back(reader::locate_run(run));
   {
     std::vector<const SpanEntry*> probe;
     if (!sort_spans(probe, options.sort))

@@ -8,9 +8,10 @@
 #include <unordered_map>
 
 #include "cli/commands.hpp"
-#include "cli/open_spans.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/run_location.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::cli {
@@ -22,7 +23,7 @@ class TailSink : public reader::RecordSink {
  public:
   explicit TailSink(const Console& console) : console_(console) {}
   bool finished = false;
-  OpenSpanTracker open;
+  reader::SpanAssembler open;
 
   bool wants_attrs() const override { return false; }
   void on_header(const reader::HeaderRecord& r, std::uint64_t) override { start_ts_ = r.start_ts; }
@@ -32,11 +33,9 @@ class TailSink : public reader::RecordSink {
   void on_span(const reader::SpanRecord& r, std::uint64_t) override {
     print(r.ts, r.tid, r.name, r.dur_ns, r.error, r.message);
   }
-  void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
-    open.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line});
-  }
+  void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override { open.start(r, line); }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override {
-    const auto span = open.end(r.span_id);
+    const auto span = open.end(r);
     if (span) print(span->start_ts, span->tid, span->name, r.dur_ns, r.error, r.message);
   }
   void on_footer(const reader::FooterRecord&, std::uint64_t) override { finished = true; }
@@ -44,7 +43,7 @@ class TailSink : public reader::RecordSink {
   // "main: analysis › parse (1.20 s) | worker-1: fetch (3.1 ms)"
   std::string active_line(std::uint64_t now_ts) const {
     std::string line;
-    for (const auto& [tid, spans] : open.by_thread()) {
+    for (const auto& [tid, spans] : open.open_by_thread()) {
       if (!line.empty()) line += " | ";
       line += thread_name(tid) + ": ";
       for (std::size_t i = 0; i < spans.size(); ++i) line += (i ? " › " : "") + spans[i].span->name;
@@ -81,7 +80,7 @@ class TailSink : public reader::RecordSink {
 }  // namespace
 
 int tail_command(const TailOptions& options, const Console& console) {
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   const int fd = ::open(location.file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw UsageError(fmt::format("{}: cannot open", location.file.string()));
   TailSink sink(console);

@@ -10,14 +10,15 @@
 #include <optional>
 #include <thread>
 
-#include "cli/open_spans.hpp"
-#include "cli/run_location.hpp"
+#include "cli/usage_error.hpp"
 #include "cli/view_commands.hpp"
+#include "reader/file_follower.hpp"
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/run_location.hpp"
 #include "reader/run_state.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
-#include "report/file_follower.hpp"
 
 namespace spanlog::cli {
 namespace {
@@ -58,11 +59,11 @@ class TopSink : public reader::RecordSink {
     see(r.ts + r.dur_ns);
   }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
-    open_.start({r.span_id, std::string(r.name), r.tid, r.ts, r.parent, line, r.is_async});
+    open_.start(r, line);
     see(r.ts);
   }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override {
-    if (const auto span = open_.end(r.span_id)) ended(span->name, r.dur_ns, r.error);
+    if (const auto span = open_.end(r)) ended(span->name, r.dur_ns, r.error);
     see(r.ts);
   }
   // Statistics-mode spans join their name's row, counted by bucket (schema 1.4).
@@ -90,9 +91,9 @@ class TopSink : public reader::RecordSink {
 
   std::string view(std::size_t rows, std::string_view state) {
     std::string out = fmt::format("spanlog top  {} {}  {}  {} spans ended, {} open\n\n", process_, run_id_,
-                                  state, spans_ended_, open_.size());
+                                  state, spans_ended_, open_.open_count());
     out += "ACTIVE\n";
-    const auto active = open_.by_thread();
+    const auto active = open_.open_by_thread();
     if (active.empty()) out += "  (no open spans)\n";
     for (const auto& [tid, spans] : active) {
       std::string chain;
@@ -163,7 +164,7 @@ class TopSink : public reader::RecordSink {
   bool has_footer_ = false;
   std::optional<std::string> crash_;
   std::map<std::uint64_t, std::string> names_;
-  OpenSpanTracker open_;
+  reader::SpanAssembler open_;
   std::map<std::string, Stats, std::less<>> stats_;
   std::map<std::string, Counter> counters_;
   reader::DroppedCounts dropped_;
@@ -173,9 +174,9 @@ class TopSink : public reader::RecordSink {
 }  // namespace
 
 int top_command(const TopOptions& options, const Console& console) {
-  const RunLocation location = locate_run(options.run);
+  const reader::RunLocation location = reader::locate_run(options.run);
   if (!(options.interval_seconds > 0)) throw UsageError("--interval: expected a number of seconds above 0");
-  report::FileFollower follower(location.file);
+  reader::FileFollower follower(location.file);
   reader::ReadOptions read_options;
   read_options.skip_bad = true;  // a live view keeps going past a bad line
   auto sink = std::make_unique<TopSink>();
@@ -185,7 +186,7 @@ int top_command(const TopOptions& options, const Console& console) {
   for (;;) {
     // Everything there is now, before drawing: a large file is read in several polls.
     for (;;) {
-      report::FileFollower::Update update = follower.poll();
+      reader::FileFollower::Update update = follower.poll();
       if (update.reset) {  // truncated or rotated: start over with what the file holds now
         sink = std::make_unique<TopSink>();
         reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);

@@ -15,7 +15,7 @@
 
 #include "export/output_buffer.hpp"
 #include "export/run_context.hpp"
-#include "export/span_assembler.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::exporters {
@@ -45,7 +45,7 @@ struct TraceEvent {
 };
 
 // A JSON value for an attribute; a float that is not finite was written as null and stays null.
-void append_value(std::string& out, const OwnedAttr& attr) {
+void append_value(std::string& out, const reader::OwnedAttr& attr) {
   switch (attr.type) {
     case AttrValue::Type::string:
       out += json_string(attr.string);
@@ -64,9 +64,9 @@ void append_value(std::string& out, const OwnedAttr& attr) {
 }
 
 // The attributes as a JSON object's members; one whose key the exporter uses itself gets an "attr." prefix.
-void append_attrs(std::string& out, const OwnedAttrs& attrs,
+void append_attrs(std::string& out, const reader::OwnedAttrs& attrs,
                   std::initializer_list<std::string_view> reserved) {
-  for (const OwnedAttr& attr : attrs) {
+  for (const reader::OwnedAttr& attr : attrs) {
     if (out.size() > 1) out += ',';
     const bool clashes = std::find(reserved.begin(), reserved.end(), attr.key) != reserved.end();
     out += json_string(clashes ? "attr." + attr.key : attr.key);
@@ -79,15 +79,15 @@ class ChromeSink : public RecordSink {
  public:
   explicit ChromeSink(const RunContext& context) : context_(context) {}
 
-  void on_span(const SpanRecord& r, std::uint64_t) override { add_span(SpanAssembler::whole(r)); }
+  void on_span(const SpanRecord& r, std::uint64_t) override { add_span(reader::SpanAssembler::whole(r)); }
   void on_span_start(const SpanStartRecord& r, std::uint64_t) override { spans_.start(r); }
   void on_span_end(const SpanEndRecord& r, std::uint64_t) override {
     if (auto span = spans_.end(r)) add_span(*span);
   }
   void on_instant(const InstantRecord& r, std::uint64_t) override {
     TraceEvent event = make('i', "event", r.name, r.tid, r.ts);
-    OwnedAttrs attrs;
-    merge_attrs(attrs, r.attrs);
+    reader::OwnedAttrs attrs;
+    reader::merge_attrs(attrs, r.attrs);
     event.args = "{";
     append_attrs(event.args, attrs, {});
     event.args += '}';
@@ -109,8 +109,8 @@ class ChromeSink : public RecordSink {
 
   // The spans still open, as slices without an end; then everything in time order, properly nested.
   std::vector<TraceEvent> finish(ChromeTraceReport& report) {
-    const std::vector<WholeSpan> open = spans_.still_open(context_.last_ts);
-    for (const WholeSpan& span : open) add_span(span);
+    const std::vector<reader::WholeSpan> open = spans_.still_open(context_.last_ts);
+    for (const reader::WholeSpan& span : open) add_span(span);
     report.open_spans = open.size();
     report.orphan_ends = spans_.orphan_ends();
     assign_depths();
@@ -144,7 +144,7 @@ class ChromeSink : public RecordSink {
     return event;
   }
 
-  void add_span(const WholeSpan& span) {
+  void add_span(const reader::WholeSpan& span) {
     std::string args = "{";
     append_attrs(args, span.attrs, {"status", "message", "spanlog.open"});
     if (args.size() > 1) args += ',';
@@ -239,7 +239,7 @@ class ChromeSink : public RecordSink {
   }
 
   const RunContext& context_;
-  SpanAssembler spans_;
+  reader::SpanAssembler spans_;
   std::vector<TraceEvent> events_;
   std::unordered_map<std::string, Total> counter_totals_;
   std::unordered_map<std::string, std::size_t> counter_events_, gauge_events_;

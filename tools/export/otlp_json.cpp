@@ -49,7 +49,7 @@ std::string span_id(std::uint64_t id) {
   return fmt::format("{:016x}", id);
 }
 
-void append_attribute(std::string& out, const OwnedAttr& attr) {
+void append_attribute(std::string& out, const reader::OwnedAttr& attr) {
   append_key(out, attr.key);
   switch (attr.type) {
     case AttrValue::Type::string:
@@ -93,7 +93,7 @@ std::string resource(const RunContext& context) {
   if (!context.host.empty()) append_attribute(attributes, "host.name", context.host);
   constexpr std::array<std::string_view, 5> kWritten = {"service.name", "service.instance.id", "process.pid",
                                                         "process.executable.name", "host.name"};
-  for (const OwnedAttr& attr : context.process_attrs)
+  for (const reader::OwnedAttr& attr : context.process_attrs)
     if (std::find(kWritten.begin(), kWritten.end(), attr.key) == kWritten.end())
       append_attribute(attributes, attr);
   return "{\"attributes\":" + attributes + "]}";

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "export/owned_attrs.hpp"
 #include "export/run_context.hpp"
+#include "reader/owned_attrs.hpp"
 
 namespace spanlog::exporters::otlp {
 
@@ -22,7 +22,7 @@ std::string span_id(std::uint64_t id);
 
 // Appends `{"key":..,"value":{..}}` to a JSON array being built (`out` starts with "["); a value that was not
 // a finite number becomes an empty AnyValue.
-void append_attribute(std::string& out, const OwnedAttr& attr);
+void append_attribute(std::string& out, const reader::OwnedAttr& attr);
 void append_attribute(std::string& out, std::string_view key, std::string_view value);
 void append_attribute(std::string& out, std::string_view key, std::int64_t value);
 void append_attribute(std::string& out, std::string_view key, bool value);

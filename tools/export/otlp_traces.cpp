@@ -14,7 +14,7 @@
 #include "export/otlp_json.hpp"
 #include "export/output_buffer.hpp"
 #include "export/run_context.hpp"
-#include "export/span_assembler.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::exporters {
@@ -35,7 +35,7 @@ struct PendingEvent {
   std::string name;
   std::uint64_t tid = 0;
   std::uint64_t ts = 0;
-  OwnedAttrs attrs;
+  reader::OwnedAttrs attrs;
 };
 
 class OtlpTraceSink : public RecordSink {
@@ -51,14 +51,14 @@ class OtlpTraceSink : public RecordSink {
                   ",\"scopeSpans\":[{\"scope\":" + otlp::scope(context) + ",\"spans\":[";
   }
 
-  void on_span(const SpanRecord& r, std::uint64_t) override { write_span(SpanAssembler::whole(r)); }
+  void on_span(const SpanRecord& r, std::uint64_t) override { write_span(reader::SpanAssembler::whole(r)); }
   void on_span_start(const SpanStartRecord& r, std::uint64_t) override { spans_.start(r); }
   void on_span_end(const SpanEndRecord& r, std::uint64_t) override {
     if (auto span = spans_.end(r)) write_span(*span);
   }
   void on_instant(const InstantRecord& r, std::uint64_t) override {
     PendingEvent event{std::string(r.name), r.tid, r.ts, {}};
-    merge_attrs(event.attrs, r.attrs);
+    reader::merge_attrs(event.attrs, r.attrs);
     if (r.parent)
       waiting_events_[*r.parent].push_back(std::move(event));
     else
@@ -66,7 +66,7 @@ class OtlpTraceSink : public RecordSink {
   }
 
   void finish() {
-    for (const WholeSpan& span : spans_.still_open(context_.last_ts)) {
+    for (const reader::WholeSpan& span : spans_.still_open(context_.last_ts)) {
       ++report_.open_spans;
       write_span(span);
     }
@@ -88,8 +88,8 @@ class OtlpTraceSink : public RecordSink {
     if (!thread_name.empty()) otlp::append_attribute(attributes, "thread.name", thread_name);
   }
 
-  static void own_attributes(std::string& attributes, const OwnedAttrs& attrs) {
-    for (const OwnedAttr& attr : attrs)
+  static void own_attributes(std::string& attributes, const reader::OwnedAttrs& attrs) {
+    for (const reader::OwnedAttr& attr : attrs)
       if (std::find(kExporterKeys.begin(), kExporterKeys.end(), attr.key) == kExporterKeys.end())
         otlp::append_attribute(attributes, attr);
   }
@@ -122,7 +122,7 @@ class OtlpTraceSink : public RecordSink {
     spans_in_line_ = 0;
   }
 
-  void write_span(const WholeSpan& span) {
+  void write_span(const reader::WholeSpan& span) {
     begin_span(span.span_id, span.parent, span.name, span.start_ts, span.start_ts + span.dur_ns);
     std::string attributes = "[";
     own_attributes(attributes, span.attrs);
@@ -177,7 +177,7 @@ class OtlpTraceSink : public RecordSink {
   std::string line_;
   std::size_t spans_in_line_ = 0;
   std::uint64_t made_up_ids_ = 0;
-  SpanAssembler spans_;
+  reader::SpanAssembler spans_;
   std::unordered_map<std::uint64_t, std::vector<PendingEvent>> waiting_events_;  // by the span they belong to
 };
 

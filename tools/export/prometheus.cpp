@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -151,6 +152,12 @@ PrometheusReport write_prometheus(const reader::Summary& summary, std::ostream& 
   }
   buffer.flush();
   return report;
+}
+
+std::string prometheus_text(const reader::Summary& summary) {
+  std::ostringstream text;
+  write_prometheus(summary, text);
+  return text.str();
 }
 
 }  // namespace spanlog::exporters

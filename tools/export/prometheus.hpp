@@ -21,6 +21,8 @@ struct PrometheusReport {
 };
 
 PrometheusReport write_prometheus(const reader::Summary& summary, std::ostream& out);
+// The same text as a string: what a live /metrics endpoint answers.
+std::string prometheus_text(const reader::Summary& summary);
 
 // `spanlog_` and the name with every character outside [a-z0-9_] replaced by '_', camelCase split into
 // snake_case and capitals lowered (promtool's lint asks for snake_case).

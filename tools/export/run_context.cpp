@@ -21,7 +21,7 @@ class ContextSink : public RecordSink {
     context_.pid = r.pid;
     context_.start_ts = r.start_ts;
     context_.process_attrs.clear();
-    merge_attrs(context_.process_attrs, r.attrs);
+    reader::merge_attrs(context_.process_attrs, r.attrs);
     saw(r.start_ts);
   }
   void on_thread(const ThreadRecord& r, std::uint64_t) override {
@@ -61,7 +61,7 @@ class ContextSink : public RecordSink {
 }  // namespace
 
 std::string RunContext::service_name() const {
-  for (const OwnedAttr& attr : process_attrs)
+  for (const reader::OwnedAttr& attr : process_attrs)
     if (attr.key == "service.name" && attr.type == AttrValue::Type::string && !attr.string.empty())
       return attr.string;
   return process;

@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "export/owned_attrs.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/owned_attrs.hpp"
 
 namespace spanlog::exporters {
 
@@ -21,10 +21,10 @@ struct RunContext {
   bool has_header = false;
   std::string run_id, process, host, version;
   std::uint64_t pid = 0;
-  std::uint64_t start_ts = 0;  // the header's, else the first timestamp seen
-  OwnedAttrs process_attrs;    // the header's attrs: service.name and SPANLOG_ATTRS
-  std::uint64_t first_ts = 0;  // earliest timestamp of any record, the header's start included
-  std::uint64_t last_ts = 0;   // latest timestamp or span end of any record, the footer included
+  std::uint64_t start_ts = 0;        // the header's, else the first timestamp seen
+  reader::OwnedAttrs process_attrs;  // the header's attrs: service.name and SPANLOG_ATTRS
+  std::uint64_t first_ts = 0;        // earliest timestamp of any record, the header's start included
+  std::uint64_t last_ts = 0;         // latest timestamp or span end of any record, the footer included
   // Per thread, its names in file order with the time each was written.
   std::map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::string>>> thread_names;
   reader::ReadReport read;

@@ -54,7 +54,7 @@ void append_attrs_json(std::string& out, reader::Attrs attrs) {
   out += '}';
 }
 
-void append_attrs_json(std::string& out, const exporters::OwnedAttrs& attrs) {
+void append_attrs_json(std::string& out, const reader::OwnedAttrs& attrs) {
   out += '{';
   for (std::size_t i = 0; i < attrs.size(); ++i) {
     if (i) out += ',';

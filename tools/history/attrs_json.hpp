@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "export/owned_attrs.hpp"
+#include "reader/owned_attrs.hpp"
 #include "reader/records.hpp"
 #include "reader/units.hpp"
 
@@ -14,7 +14,7 @@ namespace spanlog::history {
 
 using reader::append_json_string;
 void append_attrs_json(std::string& out, reader::Attrs attrs);
-void append_attrs_json(std::string& out, const exporters::OwnedAttrs& attrs);
+void append_attrs_json(std::string& out, const reader::OwnedAttrs& attrs);
 
 // Parsed attributes whose string_views point into `strings` (kept alive beside them).
 struct DecodedAttrs {

@@ -8,12 +8,12 @@
 
 #include <fmt/format.h>
 
-#include "export/span_assembler.hpp"
 #include "history/attrs_json.hpp"
 #include "history/schema.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::history {
@@ -412,7 +412,7 @@ class LoadingSink : public reader::RecordSink {
                                                                 "count", "total_ns", "self_ns", "buckets"});
   }
 
-  void write_whole(const exporters::WholeSpan& span, std::string_view status, std::uint64_t start_line,
+  void write_whole(const reader::WholeSpan& span, std::string_view status, std::uint64_t start_line,
                    std::optional<std::uint64_t> end_line, std::uint64_t stats_ns = 0) {
     attrs_text_.clear();
     append_attrs_json(attrs_text_, span.attrs);
@@ -458,7 +458,7 @@ class LoadingSink : public reader::RecordSink {
   bool in_transaction_ = false;
   std::unique_ptr<RowAppender> threads_, spans_, events_, counters_, gauges_, phases_, dropped_,
       span_stats_lines_;
-  exporters::SpanAssembler assembler_;
+  reader::SpanAssembler assembler_;
   reader::Aggregator times_;                                      // the reader's own figures, for span_times
   std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line
   std::string attrs_text_;

@@ -1,12 +1,12 @@
 #include <fmt/format.h>
 
-#include "cli/run_location.hpp"
 #include "history/store.hpp"
+#include "reader/run_location.hpp"
 
 namespace spanlog::history {
 
 std::string default_target() {
-  return (cli::spanlog_dir() / "history.sqlite").string();
+  return (reader::spanlog_dir() / "history.sqlite").string();
 }
 
 std::unique_ptr<Store> open_store(const std::string& target, OpenMode mode) {

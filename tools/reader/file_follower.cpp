@@ -1,4 +1,4 @@
-#include "report/file_follower.hpp"
+#include "reader/file_follower.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-namespace spanlog::report {
+namespace spanlog::reader {
 
 FileFollower::FileFollower(std::filesystem::path file) : file_(std::move(file)) {}
 
@@ -71,4 +71,4 @@ FileFollower::Update FileFollower::poll(std::size_t max_bytes) {
   return update;
 }
 
-}  // namespace spanlog::report
+}  // namespace spanlog::reader

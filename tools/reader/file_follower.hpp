@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <string>
 
-namespace spanlog::report {
+namespace spanlog::reader {
 
 class FileFollower {
  public:
@@ -38,4 +38,4 @@ class FileFollower {
   std::string partial_;  // the start of a line whose newline has not been written yet
 };
 
-}  // namespace spanlog::report
+}  // namespace spanlog::reader

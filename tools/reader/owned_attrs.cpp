@@ -1,11 +1,11 @@
-#include "export/owned_attrs.hpp"
+#include "reader/owned_attrs.hpp"
 
 #include <algorithm>
 
-namespace spanlog::exporters {
+namespace spanlog::reader {
 
-void merge_attrs(OwnedAttrs& attrs, reader::Attrs later) {
-  for (const reader::Attr& attr : later) {
+void merge_attrs(OwnedAttrs& attrs, Attrs later) {
+  for (const Attr& attr : later) {
     auto it = std::find_if(attrs.begin(), attrs.end(), [&](const OwnedAttr& a) { return a.key == attr.key; });
     if (it == attrs.end()) it = attrs.insert(attrs.end(), OwnedAttr{std::string(attr.key), {}, {}, {}, {}});
     it->type = attr.value.type;
@@ -15,4 +15,4 @@ void merge_attrs(OwnedAttrs& attrs, reader::Attrs later) {
   }
 }
 
-}  // namespace spanlog::exporters
+}  // namespace spanlog::reader

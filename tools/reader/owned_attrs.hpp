@@ -7,12 +7,12 @@
 
 #include "reader/records.hpp"
 
-namespace spanlog::exporters {
+namespace spanlog::reader {
 
 struct OwnedAttr {
   std::string key;
-  reader::AttrValue::Type type = reader::AttrValue::Type::null;
-  reader::Number number;
+  AttrValue::Type type = AttrValue::Type::null;
+  Number number;
   bool boolean = false;
   std::string string;
 };
@@ -20,6 +20,6 @@ using OwnedAttrs = std::vector<OwnedAttr>;
 
 // Appends `later` to `attrs`; a key already present takes the later value (an attribute set while a span was
 // open replaces the one given at its start), keeping its first position.
-void merge_attrs(OwnedAttrs& attrs, reader::Attrs later);
+void merge_attrs(OwnedAttrs& attrs, Attrs later);
 
-}  // namespace spanlog::exporters
+}  // namespace spanlog::reader

@@ -1,10 +1,10 @@
-#include "cli/run_location.hpp"
+#include "reader/run_location.hpp"
 
 #include <cstdlib>
 
 #include <fmt/format.h>
 
-namespace spanlog::cli {
+namespace spanlog::reader {
 
 namespace fs = std::filesystem;
 
@@ -19,7 +19,7 @@ RunLocation locate_run(const std::optional<std::string>& argument) {
   if (fs::is_directory(given, ec)) {
     const fs::path file = given / "telemetry.jsonl";
     if (!fs::is_regular_file(file, ec))
-      throw UsageError(fmt::format("{}: not a run directory (no telemetry.jsonl in it)", given.string()));
+      throw RunNotFound(fmt::format("{}: not a run directory (no telemetry.jsonl in it)", given.string()));
     return {file, given};
   }
   if (fs::is_regular_file(given, ec)) {
@@ -28,9 +28,9 @@ RunLocation locate_run(const std::optional<std::string>& argument) {
     return {given, std::nullopt};
   }
   if (!argument)
-    throw UsageError(
+    throw RunNotFound(
         fmt::format("no run given and {} does not exist (set SPANLOG_DIR or name a run)", given.string()));
-  throw UsageError(fmt::format("{}: no such run directory or file", given.string()));
+  throw RunNotFound(fmt::format("{}: no such run directory or file", given.string()));
 }
 
-}  // namespace spanlog::cli
+}  // namespace spanlog::reader

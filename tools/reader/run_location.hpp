@@ -6,10 +6,10 @@
 #include <stdexcept>
 #include <string>
 
-namespace spanlog::cli {
+namespace spanlog::reader {
 
 // A RUN argument that names nothing readable; commands exit with status 2.
-class UsageError : public std::runtime_error {
+class RunNotFound : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
@@ -21,7 +21,7 @@ struct RunLocation {
 
 // $SPANLOG_DIR, or ./spanlog.
 std::filesystem::path spanlog_dir();
-// Throws UsageError when there is no such run.
+// Throws RunNotFound when there is no such run.
 RunLocation locate_run(const std::optional<std::string>& argument);
 
-}  // namespace spanlog::cli
+}  // namespace spanlog::reader

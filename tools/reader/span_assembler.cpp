@@ -1,11 +1,11 @@
-#include "export/span_assembler.hpp"
+#include "reader/span_assembler.hpp"
 
 #include <algorithm>
 #include <tuple>
 
-namespace spanlog::exporters {
+namespace spanlog::reader {
 
-WholeSpan SpanAssembler::whole(const reader::SpanRecord& r) {
+WholeSpan SpanAssembler::whole(const SpanRecord& r) {
   WholeSpan span;
   span.span_id = r.span_id;
   span.parent = r.parent;
@@ -22,8 +22,9 @@ WholeSpan SpanAssembler::whole(const reader::SpanRecord& r) {
   return span;
 }
 
-void SpanAssembler::start(const reader::SpanStartRecord& r) {
+void SpanAssembler::start(const SpanStartRecord& r, std::uint64_t line) {
   WholeSpan span;
+  span.start_line = line;
   span.span_id = r.span_id;
   span.parent = r.parent;
   span.name = r.name;
@@ -36,7 +37,7 @@ void SpanAssembler::start(const reader::SpanStartRecord& r) {
   open_.insert_or_assign(r.span_id, std::move(span));
 }
 
-std::optional<WholeSpan> SpanAssembler::end(const reader::SpanEndRecord& r) {
+std::optional<WholeSpan> SpanAssembler::end(const SpanEndRecord& r) {
   const auto it = open_.find(r.span_id);
   if (it == open_.end()) {
     ++orphan_ends_;
@@ -67,4 +68,24 @@ std::vector<WholeSpan> SpanAssembler::still_open(std::uint64_t end_ts) const {
   return spans;
 }
 
-}  // namespace spanlog::exporters
+std::map<std::uint64_t, std::vector<SpanAssembler::Nested>> SpanAssembler::open_by_thread() const {
+  std::map<std::uint64_t, std::vector<Nested>> threads;
+  for (const auto& [id, span] : open_) {
+    std::size_t depth = 0;
+    // Walk up through open ancestors; the bound guards against a cycle in corrupt input.
+    for (auto parent = span.parent; parent && depth < open_.size(); ++depth) {
+      const auto it = open_.find(*parent);
+      if (it == open_.end()) break;
+      parent = it->second.parent;
+    }
+    threads[span.tid].push_back(Nested{&span, depth});
+  }
+  // Start order is nesting order within a thread: a parent starts before its children.
+  for (auto& [tid, spans] : threads)
+    std::sort(spans.begin(), spans.end(), [](const Nested& a, const Nested& b) {
+      return a.span->start_ts != b.span->start_ts ? a.span->start_ts < b.span->start_ts : a.depth < b.depth;
+    });
+  return threads;
+}
+
+}  // namespace spanlog::reader

@@ -12,11 +12,10 @@
 
 #include <fmt/format.h>
 
-#include "export/prometheus.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/file_follower.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
-#include "report/file_follower.hpp"
 #include "report/page.hpp"
 #include "report/routes.hpp"
 
@@ -28,13 +27,13 @@ using Clock = std::chrono::steady_clock;
 // One /events client: its own follower, so each browser gets the whole file from the start.
 struct EventStream {
   explicit EventStream(const std::filesystem::path& file) : follower(file) {}
-  FileFollower follower;
+  reader::FileFollower follower;
   bool greeted = false;
   Clock::time_point last_write = Clock::now();
 };
 
 // "event: reset" and then every line as a "data:" event. A line never holds a newline, so one data field.
-std::string events_text(const FileFollower::Update& update, bool first) {
+std::string events_text(const reader::FileFollower::Update& update, bool first) {
   std::string out;
   if (first || update.reset) out += "event: reset\ndata: {}\n\n";
   std::size_t from = 0;
@@ -128,10 +127,11 @@ int LiveServer::start() {
           const reader::Summary& summary = impl.current_summary();
           if (route_for(request.path) == Route::summary_json) {
             response.set_content(reader::summary_json(summary), "application/json");
+          } else if (impl.options.metrics_text) {
+            response.set_content(impl.options.metrics_text(summary),
+                                 "text/plain; version=0.0.4; charset=utf-8");
           } else {
-            std::ostringstream text;
-            exporters::write_prometheus(summary, text);
-            response.set_content(text.str(), "text/plain; version=0.0.4; charset=utf-8");
+            response.status = 404;
           }
         } catch (const std::exception& e) {
           response.status = 503;
@@ -148,7 +148,7 @@ int LiveServer::start() {
             "text/event-stream",
             [&impl, stream](std::size_t, httplib::DataSink& sink) {
               if (impl.stopping) return false;
-              const FileFollower::Update update = stream->follower.poll();
+              const reader::FileFollower::Update update = stream->follower.poll();
               std::string text = events_text(update, !stream->greeted);
               stream->greeted = true;
               const auto now = Clock::now();

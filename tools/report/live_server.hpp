@@ -8,8 +8,11 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
+
+#include "reader/summary.hpp"
 
 namespace spanlog::report {
 
@@ -20,6 +23,9 @@ struct ServeOptions {
   double poll_seconds = 0.1;       // how often an /events client looks for new lines
   double keepalive_seconds = 5.0;  // an idle /events stream sends a comment this often (finds gone clients)
   std::size_t max_clients = 64;    // server threads, /events streams included
+  // What /metrics answers, from the run's summary (Prometheus text, given by the command that serves): the
+  // page's layer writes no exporter's format. Without it /metrics is not found.
+  std::function<std::string(const reader::Summary&)> metrics_text;
 };
 
 class LiveServer {

@@ -7,19 +7,19 @@
 
 #include <fmt/format.h>
 
-#include "export/span_assembler.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::report {
 namespace {
 
-using exporters::WholeSpan;
 using reader::json_number;
 using reader::json_string;
+using reader::WholeSpan;
 
-std::string attrs_json(const exporters::OwnedAttrs& attrs) {
+std::string attrs_json(const reader::OwnedAttrs& attrs) {
   std::string out = "{";
   for (const auto& a : attrs) {
     if (out.size() > 1) out += ',';
@@ -44,7 +44,9 @@ std::string attrs_json(const exporters::OwnedAttrs& attrs) {
 }
 
 struct LongerFirst {  // the queue's top is the shortest span kept, the first to give up its place
-  bool operator()(const WholeSpan& a, const WholeSpan& b) const { return a.dur_ns > b.dur_ns; }
+  bool operator()(const reader::WholeSpan& a, const reader::WholeSpan& b) const {
+    return a.dur_ns > b.dur_ns;
+  }
 };
 
 // Time buckets over the run, for counters (sums) and gauges (the newest value of each bucket).
@@ -76,9 +78,7 @@ class SnapshotSink : public reader::RecordSink {
     if (r.name) t.name = std::string(*r.name);
     t.exited = t.exited || r.exited;
   }
-  void on_span(const reader::SpanRecord& r, std::uint64_t) override {
-    keep(exporters::SpanAssembler::whole(r));
-  }
+  void on_span(const reader::SpanRecord& r, std::uint64_t) override { keep(reader::SpanAssembler::whole(r)); }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t) override { assembler_.start(r); }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override {
     if (auto span = assembler_.end(r)) keep(std::move(*span));
@@ -123,7 +123,7 @@ class SnapshotSink : public reader::RecordSink {
     for (const auto& [tid, t] : threads_)
       out.push_back(fmt::format("{{\"event\":\"thread\",\"tid\":{},\"name\":{},\"ts\":0,\"exited\":{}}}", tid,
                                 json_string(t.name.empty() ? fmt::format("{}", tid) : t.name), t.exited));
-    for (WholeSpan& s : assembler_.still_open(end_ts)) {
+    for (reader::WholeSpan& s : assembler_.still_open(end_ts)) {
       s.open = true;
       out.push_back(span_json(s));
     }
@@ -184,7 +184,7 @@ class SnapshotSink : public reader::RecordSink {
   std::int64_t rel(std::uint64_t ts) const {
     return static_cast<std::int64_t>(ts) - static_cast<std::int64_t>(base_);
   }
-  void keep(WholeSpan span) {
+  void keep(reader::WholeSpan span) {
     ++spans_seen;
     auto& counts = activity_[span.tid];
     if (counts.empty()) counts.assign(buckets_.count, 0);
@@ -203,7 +203,7 @@ class SnapshotSink : public reader::RecordSink {
       longest_.push(std::move(span));
     }
   }
-  std::string span_json(const WholeSpan& s) const {
+  std::string span_json(const reader::WholeSpan& s) const {
     std::string out =
         fmt::format("{{\"event\":\"{}\",\"span_id\":{},\"name\":{},\"tid\":{},\"ts\":{}",
                     s.open ? "span_start" : "span", s.span_id, json_string(s.name), s.tid, rel(s.start_ts));
@@ -222,9 +222,9 @@ class SnapshotSink : public reader::RecordSink {
   std::uint64_t last_ts_ = 0;
   std::string header_, crash_, footer_;
   std::map<std::uint64_t, Thread> threads_;
-  exporters::SpanAssembler assembler_;
-  std::priority_queue<WholeSpan, std::vector<WholeSpan>, LongerFirst> longest_;
-  std::vector<WholeSpan> extra_;  // phases and error spans, always drawn
+  reader::SpanAssembler assembler_;
+  std::priority_queue<reader::WholeSpan, std::vector<reader::WholeSpan>, LongerFirst> longest_;
+  std::vector<reader::WholeSpan> extra_;  // phases and error spans, always drawn
   std::size_t errors_kept_ = 0;
   std::vector<std::string> phases_;
   std::map<std::string, std::vector<double>> counters_;
