@@ -11,7 +11,6 @@
 #include <sstream>
 
 #include "cli/export_commands.hpp"
-#include "reader/run_location.hpp"
 #include "export/chrome_trace.hpp"
 #include "export/duration_buckets.hpp"
 #include "export/otlp_json.hpp"
@@ -19,6 +18,7 @@
 #include "export/otlp_traces.hpp"
 #include "export/prometheus.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/run_location.hpp"
 #include "reader_support.hpp"
 
 using namespace spanlog;

@@ -3,6 +3,8 @@
 
 #include <array>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "reader_support.hpp"
 
@@ -79,4 +81,19 @@ TEST_CASE("a crash record whose reason is not a string is bad input: status 2, n
   const auto doctor = run("doctor " + quoted(dir / "telemetry.jsonl"));
   CHECK(doctor.status == 1);
   CHECK(contains(doctor.output, "telemetry.jsonl:2: field \"reason\": expected a string"));
+}
+
+TEST_CASE("--version names the version include/spanlog/config.hpp defines, its one source") {
+  std::ifstream config(data("../../include/spanlog/config.hpp"));
+  REQUIRE(config.good());
+  const std::string text((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  const std::string marker = "#define SPANLOG_VERSION_STRING \"";
+  const auto at = text.find(marker);
+  REQUIRE(at != std::string::npos);
+  const std::string version =
+      text.substr(at + marker.size(), text.find('"', at + marker.size()) - at - marker.size());
+  CHECK(version.find('.') != std::string::npos);
+  const auto result = run("--version");
+  CHECK(result.status == 0);
+  CHECK(contains(result.output, "spanlog " + version + " ("));
 }

@@ -228,6 +228,17 @@ TEST_CASE("the server answers the page, the summary and the metrics, and nothing
   const std::string metrics = RawClient(port).answer("/metrics");
   CHECK(status_of(metrics) == 200);
   CHECK(metrics.find("spanlog_span_duration_seconds_count{name=\"alpha\"} 1") != std::string::npos);
+  {  // the page's layer writes no exporter's format: without the command's metrics text, no /metrics
+    spanlog::report::ServeOptions bare;
+    bare.file = file;
+    LiveServer without_metrics(bare);
+    const int bare_port = without_metrics.start();
+    REQUIRE(bare_port > 0);
+    CHECK(status_of(RawClient(bare_port).answer("/metrics")) == 404);
+    CHECK(status_of(RawClient(bare_port).answer("/summary.json")) == 200);
+    without_metrics.stop();
+    without_metrics.wait();
+  }
 
   // The summary follows the file.
   append(file, span_line(3, "gamma"));

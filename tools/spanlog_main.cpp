@@ -27,13 +27,27 @@ double parse_percent(std::string text) {
   return value;
 }
 
+const char* const kRunHelp = "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)";
+
+// Every command names its run, or runs, the same way.
+void add_run_argument(CLI::App* command, std::optional<std::string>& run) {
+  command->add_option("RUN", run, kRunHelp);
+}
+void add_runs_argument(CLI::App* command, std::vector<std::string>& runs) {
+  command->add_option("RUN", runs, "Run directories or telemetry.jsonl files (default: $SPANLOG_DIR/latest)");
+}
+void add_timeout_option(CLI::App* command, std::optional<double>& seconds, const char* help) {
+  command->add_option("--timeout", seconds, help);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"spanlog: summaries, regressions and health checks of spanlog runs (telemetry.jsonl)",
                "spanlog"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "spanlog 0.1.0 (" + spanlog::reader::simdjson_kernels() + ")");
+  app.set_version_flag("--version",
+                       "spanlog " SPANLOG_READER_VERSION " (" + spanlog::reader::simdjson_kernels() + ")");
   const Console console = Console::standard();
   std::function<int()> command;
 
@@ -41,8 +55,7 @@ int main(int argc, char** argv) {
   auto* summary_cmd = app.add_subcommand("summary",
                                          "Per span name: count, total, self, parallel, percentiles; phases, "
                                          "counters, gauges, events, threads, dropped records");
-  summary_cmd->add_option("runs", summary.runs,
-                          "Run directories or telemetry.jsonl files (default: $SPANLOG_DIR/latest)");
+  add_runs_argument(summary_cmd, summary.runs);
   summary_cmd->add_option("--by", summary.group_by, "Group spans by this attribute's value");
   summary_cmd
       ->add_option("--sort", summary.sort,
@@ -79,69 +92,37 @@ int main(int argc, char** argv) {
   });
 
   CheckOptions check;
-  std::string check_run;
   auto* check_cmd = app.add_subcommand("check", "Evaluate alert rules over a run; exit 1 when one fails");
-  check_cmd->add_option("RUN", check_run, "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
+  add_run_argument(check_cmd, check.run);
   check_cmd->add_option("--rule", check.rules, "A rule, e.g. 'p99(db.query) < 5ms' (repeatable)")->required();
   check_cmd->add_flag("--skip-bad", check.skip_bad, "Skip malformed lines instead of stopping");
   check_cmd->add_flag("--raw", check.raw, "self(...) with the instrumentation left in");
-  check_cmd->callback([&] {
-    command = [&] {
-      if (!check_run.empty()) check.run = check_run;
-      return check_command(check, console);
-    };
-  });
+  check_cmd->callback([&] { command = [&] { return check_command(check, console); }; });
 
   RunsOptions runs;
-  std::string runs_dir;
-  std::size_t keep = 0;
   auto* runs_cmd = app.add_subcommand("runs", "List the runs of a directory, newest first");
-  runs_cmd->add_option("DIR", runs_dir, "Directory of runs (default: $SPANLOG_DIR, else ./spanlog)");
-  auto* keep_opt = runs_cmd->add_option("--keep", keep, "Delete all but the newest N runs");
-  runs_cmd->callback([&] {
-    command = [&] {
-      if (!runs_dir.empty()) runs.dir = runs_dir;
-      if (keep_opt->count() > 0) runs.keep = keep;
-      return runs_command(runs, console);
-    };
-  });
+  runs_cmd->add_option("DIR", runs.dir, "Directory of runs (default: $SPANLOG_DIR, else ./spanlog)");
+  runs_cmd->add_option("--keep", runs.keep, "Delete all but the newest N runs");
+  runs_cmd->callback([&] { command = [&] { return runs_command(runs, console); }; });
 
   DoctorOptions doctor;
-  std::string doctor_run;
   auto* doctor_cmd =
       app.add_subcommand("doctor", "Health of a run: torn line, open spans, drops, clock anomalies");
-  doctor_cmd->add_option("RUN", doctor_run,
-                         "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
-  doctor_cmd->callback([&] {
-    command = [&] {
-      if (!doctor_run.empty()) doctor.run = doctor_run;
-      return doctor_command(doctor, console);
-    };
-  });
+  add_run_argument(doctor_cmd, doctor.run);
+  doctor_cmd->callback([&] { command = [&] { return doctor_command(doctor, console); }; });
 
   TailOptions tail;
-  std::string tail_run;
-  double timeout = 0;
   auto* tail_cmd = app.add_subcommand("tail", "Print spans as they end; -f follows a run being written");
-  tail_cmd->add_option("RUN", tail_run, "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
+  add_run_argument(tail_cmd, tail.run);
   tail_cmd->add_flag("-f,--follow", tail.follow, "Keep reading as the file grows, until the run's footer");
-  auto* timeout_opt = tail_cmd->add_option("--timeout", timeout, "With -f: stop after this many seconds");
-  tail_cmd->callback([&] {
-    command = [&] {
-      if (!tail_run.empty()) tail.run = tail_run;
-      if (timeout_opt->count() > 0) tail.follow_timeout_seconds = timeout;
-      return tail_command(tail, console);
-    };
-  });
+  add_timeout_option(tail_cmd, tail.follow_timeout_seconds, "With -f: stop after this many seconds");
+  tail_cmd->callback([&] { command = [&] { return tail_command(tail, console); }; });
 
   // Exporters: std::optional options stay empty unless given, so "no -o" means standard output.
-  const auto run_option = [](CLI::App* cmd, std::optional<std::string>& run) {
-    cmd->add_option("RUN", run, "Run directory or telemetry.jsonl (default: $SPANLOG_DIR/latest)");
-  };
   ChromeOptions chrome;
   auto* chrome_cmd = app.add_subcommand(
       "chrome", "Write the run as a Chrome Trace Event file for Perfetto UI or chrome://tracing");
-  run_option(chrome_cmd, chrome.run);
+  add_run_argument(chrome_cmd, chrome.run);
   chrome_cmd->add_option("-o,--output", chrome.output, "The trace file (default: standard output)");
   chrome_cmd->add_flag("--skip-bad", chrome.skip_bad, "Skip malformed lines instead of stopping");
   chrome_cmd->callback([&] { command = [&] { return chrome_command(chrome, console); }; });
@@ -149,7 +130,7 @@ int main(int argc, char** argv) {
   OtlpOptions otlp;
   auto* otlp_cmd = app.add_subcommand(
       "otlp", "Write the run as OTLP/JSON lines for an OpenTelemetry Collector's otlpjsonfile receiver");
-  run_option(otlp_cmd, otlp.run);
+  add_run_argument(otlp_cmd, otlp.run);
   otlp_cmd->add_option("-o,--output", otlp.output, "The traces file (default: standard output)");
   otlp_cmd->add_option("--metrics", otlp.metrics_output,
                        "Also write counters, gauges and span durations here");
@@ -160,7 +141,7 @@ int main(int argc, char** argv) {
   PromOptions prom;
   auto* prom_cmd = app.add_subcommand(
       "prom", "Write the run's counters, gauges and span durations in the Prometheus text format");
-  run_option(prom_cmd, prom.run);
+  add_run_argument(prom_cmd, prom.run);
   prom_cmd->add_option("-o,--output", prom.output, "The metrics file (default: standard output)");
   prom_cmd->add_flag("--skip-bad", prom.skip_bad, "Skip malformed lines instead of stopping");
   prom_cmd->callback([&] { command = [&] { return prom_command(prom, console); }; });
@@ -181,8 +162,7 @@ int main(int argc, char** argv) {
 
   LoadOptions load;
   auto* load_cmd = app.add_subcommand("load", "Import runs into the history database (SQLite or PostgreSQL)");
-  load_cmd->add_option("runs", load.runs,
-                       "Run directories or telemetry.jsonl files (default: $SPANLOG_DIR/latest)");
+  add_runs_argument(load_cmd, load.runs);
   load_cmd->add_option("--db", load.db, db_help);
   load_cmd->callback([&] { command = [&] { return load_command(load, console); }; });
 
@@ -200,7 +180,7 @@ int main(int argc, char** argv) {
   ReportOptions report;
   auto* report_cmd = app.add_subcommand(
       "report", "Write the run as one self-contained HTML page: timeline, phases, summary, charts");
-  run_option(report_cmd, report.run);
+  add_run_argument(report_cmd, report.run);
   report_cmd->add_option("-o,--output", report.output, "The HTML file")->capture_default_str();
   report_cmd->add_option("--max-spans", report.max_spans, "Spans drawn (the longest); all are summarised")
       ->capture_default_str();
@@ -209,35 +189,23 @@ int main(int argc, char** argv) {
   report_cmd->callback([&] { command = [&] { return report_command(report, console); }; });
 
   ServeOptions serve;
-  double serve_timeout = 0;
   auto* serve_cmd = app.add_subcommand(
       "serve", "Serve the report page live: /events streams the run's records as they are written");
-  run_option(serve_cmd, serve.run);
+  add_run_argument(serve_cmd, serve.run);
   serve_cmd->add_option("--port", serve.port, "TCP port (0: any free port)")->capture_default_str();
   serve_cmd->add_option("--host", serve.host, "Address to listen on")->capture_default_str();
-  auto* serve_timeout_opt = serve_cmd->add_option("--timeout", serve_timeout, "Stop after this many seconds");
-  serve_cmd->callback([&] {
-    command = [&] {
-      if (serve_timeout_opt->count() > 0) serve.timeout_seconds = serve_timeout;
-      return serve_command(serve, console);
-    };
-  });
+  add_timeout_option(serve_cmd, serve.timeout_seconds, "Stop after this many seconds");
+  serve_cmd->callback([&] { command = [&] { return serve_command(serve, console); }; });
 
   TopOptions top;
-  double top_timeout = 0;
   auto* top_cmd = app.add_subcommand(
       "top", "A view refreshed while a run is written: active spans, slowest names, rates");
-  run_option(top_cmd, top.run);
+  add_run_argument(top_cmd, top.run);
   top_cmd->add_option("--interval", top.interval_seconds, "Seconds between refreshes")->capture_default_str();
   top_cmd->add_option("--rows", top.rows, "Slowest span names shown")->capture_default_str();
   top_cmd->add_flag("--once", top.once, "Show the file as it is now, once");
-  auto* top_timeout_opt = top_cmd->add_option("--timeout", top_timeout, "Stop after this many seconds");
-  top_cmd->callback([&] {
-    command = [&] {
-      if (top_timeout_opt->count() > 0) top.timeout_seconds = top_timeout;
-      return top_command(top, console);
-    };
-  });
+  add_timeout_option(top_cmd, top.timeout_seconds, "Stop after this many seconds");
+  top_cmd->callback([&] { command = [&] { return top_command(top, console); }; });
 
   try {
     app.parse(argc, argv);

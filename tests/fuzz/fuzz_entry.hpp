@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "reader/span_assembler.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/rules.hpp"
+#include "reader/span_assembler.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 

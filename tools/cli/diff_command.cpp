@@ -9,6 +9,7 @@
 #include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/run_location.hpp"
+#include "reader/span_statistic.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::cli {
@@ -25,17 +26,9 @@ struct MetricChange {
   bool regression = false;
 };
 
+// Validated before: every metric names a statistic.
 double metric_value(const reader::SpanStats& stats, const std::string& metric) {
-  const auto& h = stats.durations;
-  if (metric == "count") return static_cast<double>(h.count());
-  if (metric == "p50") return static_cast<double>(h.percentile(0.5));
-  if (metric == "p90") return static_cast<double>(h.percentile(0.9));
-  if (metric == "p99") return static_cast<double>(h.percentile(0.99));
-  if (metric == "max") return static_cast<double>(h.max());
-  if (metric == "mean") return h.mean();
-  if (metric == "self") return static_cast<double>(stats.self_ns);
-  if (metric == "parallel") return static_cast<double>(stats.parallel_ns);
-  return static_cast<double>(h.sum());  // total
+  return reader::find_span_statistic(metric)->value(stats);
 }
 
 std::string percent_text(const std::optional<double>& percent) {
@@ -52,12 +45,9 @@ reader::Summary read_side(const std::string& run, bool skip_bad) {
 }  // namespace
 
 int diff_command(const DiffOptions& options, const Console& console) {
-  static const std::set<std::string> known = {"count", "p50",   "p90",  "p99",     "max",
-                                              "mean",  "total", "self", "parallel"};
   for (const auto& metric : options.metrics)
-    if (known.count(metric) == 0)
-      throw UsageError(fmt::format(
-          "--metric {}: expected count, p50, p90, p99, max, mean, total, self or parallel", metric));
+    if (reader::find_span_statistic(metric) == nullptr)
+      throw UsageError(fmt::format("--metric {}: expected {}", metric, reader::span_statistic_names()));
 
   reader::Summary base = options.stored_runs ? options.stored_runs({options.base}, {})
                                              : read_side(options.base, options.skip_bad);

@@ -11,6 +11,8 @@
 
 #include "cli/losses.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/sink_fanout.hpp"
+#include "reader/time_range.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::cli {
@@ -27,7 +29,6 @@ struct EndsSink : reader::RecordSink {
   std::optional<reader::FooterRecord> footer;
   std::string stopped_by;
   std::optional<std::string> crash;  // what ended the program
-  std::uint64_t last_ts = 0;
   void on_header(const reader::HeaderRecord& r, std::uint64_t) override {
     header = r;
     run_id = r.run_id;
@@ -40,18 +41,7 @@ struct EndsSink : reader::RecordSink {
     footer->stopped_by = {};  // a view into the reader's buffers
     stopped_by = std::string(r.stopped_by);
   }
-  void on_crash(const reader::CrashRecord& r, std::uint64_t) override {
-    crash = std::string(r.what());
-    seen(r.ts);
-  }
-  void on_span(const reader::SpanRecord& r, std::uint64_t) override { seen(r.ts + r.dur_ns); }
-  void on_span_start(const reader::SpanStartRecord& r, std::uint64_t) override { seen(r.ts); }
-  void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override { seen(r.ts); }
-  void on_instant(const reader::InstantRecord& r, std::uint64_t) override { seen(r.ts); }
-  void on_counter(const reader::CounterRecord& r, std::uint64_t) override { seen(r.ts); }
-  void on_gauge(const reader::GaugeRecord& r, std::uint64_t) override { seen(r.ts); }
-  void on_thread(const reader::ThreadRecord& r, std::uint64_t) override { seen(r.ts); }
-  void seen(std::uint64_t ts) { last_ts = std::max(last_ts, ts); }
+  void on_crash(const reader::CrashRecord& r, std::uint64_t) override { crash = std::string(r.what()); }
 };
 
 std::string read_range(int fd, off_t offset, std::size_t length) {
@@ -61,7 +51,7 @@ std::string read_range(int fd, off_t offset, std::size_t length) {
   return bytes;
 }
 
-void parse_quietly(std::string_view bytes, EndsSink& sink) {
+void parse_quietly(std::string_view bytes, reader::RecordSink& sink) {
   reader::ReadOptions options;
   options.skip_bad = true;
   options.chunk_bytes = 64 * 1024;
@@ -139,6 +129,8 @@ RunStatus probe_run(const fs::path& directory) {
   }
 
   EndsSink tail;
+  reader::TimeRangeSink tail_times;
+  reader::SinkFanout tail_sinks{&tail, &tail_times};
   const off_t from = size > static_cast<off_t>(kTailBytes) ? size - static_cast<off_t>(kTailBytes) : 0;
   std::string last = read_range(fd, from, kTailBytes);
   ::close(fd);
@@ -146,7 +138,7 @@ RunStatus probe_run(const fs::path& directory) {
     const auto newline = last.find('\n');
     last.erase(0, newline == std::string::npos ? last.size() : newline + 1);
   }
-  parse_quietly(last, tail);
+  parse_quietly(last, tail_sinks);
 
   reader::RunEnd ending{
       tail.footer.has_value(), tail.stopped_by, std::nullopt, status.pid, status.host, file};
@@ -157,8 +149,8 @@ RunStatus probe_run(const fs::path& directory) {
     // The footer counts statistics-mode spans apart (schema 1.4); drops may be of either.
     status.spans = tail.footer->spans + tail.footer->stats_spans;
     status.lost = dropped_phrase(tail.footer->dropped, *status.spans, tail.footer->events);
-  } else if (tail.last_ts > status.start_ts && status.start_ts != 0) {
-    status.wall_ns = tail.last_ts - status.start_ts;
+  } else if (tail_times.newest() > status.start_ts && status.start_ts != 0) {
+    status.wall_ns = tail_times.newest() - status.start_ts;
   }
   if (!status.state.running()) read_run_summary(directory / "run_summary.json", status);
   return status;

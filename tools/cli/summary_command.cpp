@@ -12,6 +12,8 @@
 #include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/run_location.hpp"
+#include "reader/sorted_by_name.hpp"
+#include "reader/span_statistic.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 
@@ -25,48 +27,25 @@ using reader::SpanStats;
 
 using SpanEntry = std::pair<const std::string, SpanStats>;
 
+// By `key`: "name", or a statistic, largest first (ties by name). False for a key that names neither.
 bool sort_spans(std::vector<const SpanEntry*>& rows, const std::string& key) {
-  auto by = [&rows](auto metric) {
-    std::stable_sort(rows.begin(), rows.end(), [&](const SpanEntry* a, const SpanEntry* b) {
-      const auto ma = metric(a->second), mb = metric(b->second);
-      return ma != mb ? ma > mb : a->first < b->first;
-    });
-  };
   if (key == "name") {
     std::sort(rows.begin(), rows.end(),
               [](const SpanEntry* a, const SpanEntry* b) { return a->first < b->first; });
-  } else if (key == "count") {
-    by([](const SpanStats& s) { return s.durations.count(); });
-  } else if (key == "total") {
-    by([](const SpanStats& s) { return s.durations.sum(); });
-  } else if (key == "self") {
-    by([](const SpanStats& s) { return s.self_ns; });
-  } else if (key == "parallel") {
-    by([](const SpanStats& s) { return s.parallel_ns; });
-  } else if (key == "mean") {
-    by([](const SpanStats& s) { return s.durations.mean(); });
-  } else if (key == "p50") {
-    by([](const SpanStats& s) { return s.durations.percentile(0.5); });
-  } else if (key == "p90") {
-    by([](const SpanStats& s) { return s.durations.percentile(0.9); });
-  } else if (key == "p99") {
-    by([](const SpanStats& s) { return s.durations.percentile(0.99); });
-  } else if (key == "max") {
-    by([](const SpanStats& s) { return s.durations.max(); });
-  } else if (key == "errors") {
-    by([](const SpanStats& s) { return s.errors; });
-  } else {
-    return false;
+    return true;
   }
+  const reader::SpanStatistic* statistic = reader::find_span_statistic(key);
+  if (statistic == nullptr) return false;
+  std::stable_sort(rows.begin(), rows.end(), [statistic](const SpanEntry* a, const SpanEntry* b) {
+    const double ma = statistic->value(a->second), mb = statistic->value(b->second);
+    return ma != mb ? ma > mb : a->first < b->first;
+  });
   return true;
 }
 
-template <class Map>
-std::vector<typename Map::const_pointer> by_name(const Map& map) {
-  std::vector<typename Map::const_pointer> entries;
-  for (const auto& entry : map) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(), [](auto a, auto b) { return a->first < b->first; });
-  return entries;
+void check_sort_key(const std::string& key) {
+  if (key != "name" && reader::find_span_statistic(key) == nullptr)
+    throw UsageError(fmt::format("--sort {}: expected name, {}", key, reader::span_statistic_names()));
 }
 
 // An empty gauge value is one the recorder wrote as null: it was not finite.
@@ -121,7 +100,7 @@ std::string per_thread(const reader::Summary& s, std::uint64_t reader::UnnamedDr
 void print_dropped_spans(const reader::Summary& s, const Console& console) {
   std::vector<std::string> unrecorded;
   std::uint64_t named = 0;
-  for (const auto* entry : by_name(s.dropped_span_names)) {
+  for (const auto* entry : reader::sorted_by_name(s.dropped_span_names)) {
     named += entry->second;
     if (s.spans.count(entry->first) == 0 || !s.group_by.empty())
       unrecorded.push_back(fmt::format("{} {}", entry->first, grouped(entry->second)));
@@ -248,7 +227,7 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
   if (!s.phases.empty()) {
     console.print("\n");
     Table table({{"phase", Align::left}, {"wall"}, {"spans"}, {"", Align::left}});
-    for (const auto* p : by_name(s.phases))
+    for (const auto* p : reader::sorted_by_name(s.phases))
       table.add_row({p->first, human_duration(p->second.wall_ns), fmt::format("{}", p->second.spans),
                      p->second.open ? console.yellow("still open at the end") : ""});
     table.print(console);
@@ -257,7 +236,7 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
   if (!s.counters.empty()) {
     console.print("\n");
     Table table({{"counter", Align::left}, {"total"}, {"rate/s"}});
-    for (const auto* c : by_name(s.counters))
+    for (const auto* c : reader::sorted_by_name(s.counters))
       table.add_row({c->first, human_number(c->second.value()),
                      wall_s > 0 ? human_number(c->second.value() / wall_s) : "-"});
     table.print(console);
@@ -265,7 +244,7 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
   if (!s.gauges.empty()) {
     console.print("\n");
     Table table({{"gauge", Align::left}, {"last"}, {"min"}, {"max"}});
-    for (const auto* g : by_name(s.gauges))
+    for (const auto* g : reader::sorted_by_name(s.gauges))
       table.add_row({g->first, optional_number(g->second.last), optional_number(g->second.min),
                      optional_number(g->second.max)});
     table.print(console);
@@ -363,11 +342,7 @@ void regenerate_run_summary(const fs::path& directory, const fs::path& file,
 
 int summary_command(const SummaryOptions& options, const Console& console) {
   if (options.stored_runs) {
-    std::vector<const SpanEntry*> probe;
-    if (!sort_spans(probe, options.sort))
-      throw UsageError(fmt::format(
-          "--sort {}: expected name, count, total, self, parallel, mean, p50, p90, p99, max or errors",
-          options.sort));
+    check_sort_key(options.sort);
     reader::Summary summary = options.stored_runs(options.runs, {options.group_by, options.filter});
     if (options.raw) summary.use_raw_self_time();
     for (const auto& run : summary.runs)
@@ -381,13 +356,7 @@ int summary_command(const SummaryOptions& options, const Console& console) {
   std::vector<reader::RunLocation> locations;
   if (options.runs.empty()) locations.push_back(reader::locate_run(std::nullopt));
   for (const auto& run : options.runs) locations.push_back(reader::locate_run(run));
-  {
-    std::vector<const SpanEntry*> probe;
-    if (!sort_spans(probe, options.sort))
-      throw UsageError(fmt::format(
-          "--sort {}: expected name, count, total, self, parallel, mean, p50, p90, p99, max or errors",
-          options.sort));
-  }
+  check_sort_key(options.sort);
 
   std::vector<fs::path> files;
   for (const auto& location : locations) files.push_back(location.file);

@@ -1,14 +1,12 @@
 // `spanlog tail [RUN] [-f]`: prints spans as they end; with -f, follows the file as the flusher appends to
 // it, with a live line of the spans active on each thread when the output is a terminal.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <thread>
 #include <unordered_map>
 
 #include "cli/commands.hpp"
 #include "cli/usage_error.hpp"
+#include "reader/file_follower.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/run_location.hpp"
 #include "reader/span_assembler.hpp"
@@ -81,44 +79,50 @@ class TailSink : public reader::RecordSink {
 
 int tail_command(const TailOptions& options, const Console& console) {
   const reader::RunLocation location = reader::locate_run(options.run);
-  const int fd = ::open(location.file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw UsageError(fmt::format("{}: cannot open", location.file.string()));
-  TailSink sink(console);
+  // Follows as `top` and `serve` do: a file truncated or replaced at its path is read again from its start.
+  reader::FileFollower follower(location.file);
   reader::ReadOptions read_options;
   read_options.skip_bad = true;  // a live view keeps going past a bad line
-  reader::JsonlReader reader(location.file.string(), sink, read_options);
+  auto sink = std::make_unique<TailSink>(console);
+  auto reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
 
   const auto started = std::chrono::steady_clock::now();
   const bool live_line = options.follow && console.colour;
   bool status_shown = false;
-  try {
+  for (;;) {
+    if (status_shown) fmt::print(console.out, "\r\x1b[K");  // new spans print where the status line was
+    status_shown = false;
     for (;;) {
-      if (status_shown) fmt::print(console.out, "\r\x1b[K");  // new spans print where the status line was
-      status_shown = false;
-      reader.read_available(fd);
-      if (!options.follow || sink.finished) break;
-      if (options.follow_timeout_seconds &&
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
-              *options.follow_timeout_seconds)
-        break;
-      if (live_line) {
-        fmt::print(console.out, "{}", console.dim(sink.active_line(sink.newest_ts())));
-        status_shown = true;
+      reader::FileFollower::Update update = follower.poll();
+      if (update.reset) {
+        console.warning("{}: truncated or replaced; reading it again from its start", location.file.string());
+        sink = std::make_unique<TailSink>(console);
+        reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
       }
-      std::fflush(console.out);
-      std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
+      if (update.lines.empty()) break;
+      reader->feed(update.lines);
     }
-    reader.finish();
-  } catch (...) {
-    ::close(fd);
-    throw;
+    if (!follower.is_open() && !options.follow)
+      throw UsageError(fmt::format("{}: cannot open", location.file.string()));
+    if (!options.follow || sink->finished) break;
+    if (options.follow_timeout_seconds &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
+            *options.follow_timeout_seconds)
+      break;
+    if (live_line) {
+      fmt::print(console.out, "{}", console.dim(sink->active_line(sink->newest_ts())));
+      status_shown = true;
+    }
+    std::fflush(console.out);
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
   }
-  ::close(fd);
+  reader->feed(follower.unfinished_line());
+  reader->finish();
   if (status_shown) fmt::print(console.out, "\r\x1b[K");
-  if (reader.report().torn_last_line && !options.follow)
-    console.warning("{}", *reader.report().torn_last_line);
-  if (reader.report().skipped_lines > 0)
-    console.warning("skipped {} malformed lines", reader.report().skipped_lines);
+  if (reader->report().torn_last_line && !options.follow)
+    console.warning("{}", *reader->report().torn_last_line);
+  if (reader->report().skipped_lines > 0)
+    console.warning("skipped {} malformed lines", reader->report().skipped_lines);
   return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "export/output_buffer.hpp"
 #include "export/run_context.hpp"
+#include "reader/attrs_json.hpp"
 #include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
 
@@ -44,25 +45,6 @@ struct TraceEvent {
   std::uint64_t length() const { return phase == 'B' ? kOpenEnd : phase == 'X' ? dur : 0; }
 };
 
-// A JSON value for an attribute; a float that is not finite was written as null and stays null.
-void append_value(std::string& out, const reader::OwnedAttr& attr) {
-  switch (attr.type) {
-    case AttrValue::Type::string:
-      out += json_string(attr.string);
-      break;
-    case AttrValue::Type::boolean:
-      out += attr.boolean ? "true" : "false";
-      break;
-    case AttrValue::Type::number:
-      out += attr.number.is_integer ? fmt::format("{}", attr.number.as_integer)
-                                    : json_number(attr.number.as_double);
-      break;
-    case AttrValue::Type::null:
-      out += "null";
-      break;
-  }
-}
-
 // The attributes as a JSON object's members; one whose key the exporter uses itself gets an "attr." prefix.
 void append_attrs(std::string& out, const reader::OwnedAttrs& attrs,
                   std::initializer_list<std::string_view> reserved) {
@@ -71,7 +53,7 @@ void append_attrs(std::string& out, const reader::OwnedAttrs& attrs,
     const bool clashes = std::find(reserved.begin(), reserved.end(), attr.key) != reserved.end();
     out += json_string(clashes ? "attr." + attr.key : attr.key);
     out += ':';
-    append_value(out, attr);
+    reader::append_attr_value(out, attr);
   }
 }
 

@@ -13,6 +13,7 @@
 #include "export/duration_buckets.hpp"
 #include "export/otlp_json.hpp"
 #include "export/output_buffer.hpp"
+#include "reader/sorted_by_name.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::exporters {
@@ -20,14 +21,6 @@ namespace {
 
 using reader::json_number;
 using reader::json_string;
-
-template <class Map>
-std::vector<typename Map::const_pointer> sorted_by_name(const Map& map) {
-  std::vector<typename Map::const_pointer> entries;
-  for (const auto& entry : map) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(), [](auto a, auto b) { return a->first < b->first; });
-  return entries;
-}
 
 double seconds(std::uint64_t ns) {
   return static_cast<double>(ns) / 1e9;
@@ -42,7 +35,7 @@ OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Su
   const std::uint64_t end = std::max(context.last_ts, start);
   std::vector<std::string> metrics;
 
-  for (const auto* counter : sorted_by_name(summary.counters)) {
+  for (const auto* counter : reader::sorted_by_name(summary.counters)) {
     const reader::CounterStats& c = counter->second;
     const std::string value = c.integral ? fmt::format("\"asInt\":\"{}\"", c.integer_total)
                                          : "\"asDouble\":" + json_number(c.total);
@@ -55,7 +48,7 @@ OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Su
     ++report.data_points;
   }
 
-  for (const auto* gauge : sorted_by_name(summary.gauges)) {
+  for (const auto* gauge : reader::sorted_by_name(summary.gauges)) {
     const reader::GaugeStats& g = gauge->second;
     if (!g.last) continue;  // its last value was not a finite number: OTLP/JSON has no way to say so
     metrics.push_back(fmt::format(
@@ -71,7 +64,7 @@ OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Su
     for (const std::uint64_t bound : bounds)
       bounds_json += (bounds_json.empty() ? "" : ",") + json_number(seconds(bound));
     std::string points;
-    for (const auto* span : sorted_by_name(summary.spans)) {
+    for (const auto* span : reader::sorted_by_name(summary.spans)) {
       const reader::Histogram& durations = span->second.durations;
       const std::vector<std::uint64_t> at_most = cumulative_counts(durations, bounds);
       std::string bucket_counts;

@@ -9,6 +9,7 @@
 
 #include "export/duration_buckets.hpp"
 #include "export/output_buffer.hpp"
+#include "reader/sorted_by_name.hpp"
 
 namespace spanlog::exporters {
 namespace {
@@ -40,14 +41,6 @@ std::string sample_value(double value) {
   if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
   if (value == std::floor(value) && std::fabs(value) < 9e15) return fmt::format("{:.0f}", value);
   return fmt::format("{}", value);
-}
-
-template <class Map>
-std::vector<typename Map::const_pointer> sorted_by_name(const Map& map) {
-  std::vector<typename Map::const_pointer> entries;
-  for (const auto& entry : map) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(), [](auto a, auto b) { return a->first < b->first; });
-  return entries;
 }
 
 // Family names already written; a second name that sanitises to the same family gets a numbered one.
@@ -108,7 +101,7 @@ PrometheusReport write_prometheus(const reader::Summary& summary, std::ostream& 
     ++report.families;
   };
 
-  for (const auto* counter : sorted_by_name(summary.counters)) {
+  for (const auto* counter : reader::sorted_by_name(summary.counters)) {
     std::string base = prometheus_name(counter->first);
     if (ends_with(base, "_total")) base.resize(base.size() - 6);  // never "_total_total"
     const std::string name = names.claim(counter->first, base, "_total", report);
@@ -118,7 +111,7 @@ PrometheusReport write_prometheus(const reader::Summary& summary, std::ostream& 
     buffer.end_line();
   }
 
-  for (const auto* gauge : sorted_by_name(summary.gauges)) {
+  for (const auto* gauge : reader::sorted_by_name(summary.gauges)) {
     std::string base = prometheus_name(gauge->first);
     // Suffixes that promtool reserves for counters and histograms.
     for (std::string_view reserved : {"_total", "_count", "_sum", "_bucket"})
@@ -133,7 +126,7 @@ PrometheusReport write_prometheus(const reader::Summary& summary, std::ostream& 
     const std::string name(kDurationFamily);
     family(name, "histogram", "Durations of the run's spans, per span name.");
     const auto bounds = duration_bounds_ns();
-    for (const auto* span : sorted_by_name(summary.spans)) {
+    for (const auto* span : reader::sorted_by_name(summary.spans)) {
       const std::string label = prometheus_label_value(span->first);
       const reader::Histogram& durations = span->second.durations;
       const std::vector<std::uint64_t> at_most = cumulative_counts(durations, bounds);

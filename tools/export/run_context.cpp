@@ -1,7 +1,7 @@
 #include "export/run_context.hpp"
 
-#include <algorithm>
-#include <limits>
+#include "reader/sink_fanout.hpp"
+#include "reader/time_range.hpp"
 
 namespace spanlog::exporters {
 namespace {
@@ -22,39 +22,12 @@ class ContextSink : public RecordSink {
     context_.start_ts = r.start_ts;
     context_.process_attrs.clear();
     reader::merge_attrs(context_.process_attrs, r.attrs);
-    saw(r.start_ts);
   }
   void on_thread(const ThreadRecord& r, std::uint64_t) override {
     if (r.name) context_.thread_names[r.tid].emplace_back(r.ts, std::string(*r.name));
-    saw(r.ts);
   }
-  void on_span(const SpanRecord& r, std::uint64_t) override {
-    saw(r.ts);
-    saw(r.ts + r.dur_ns);
-  }
-  void on_span_start(const SpanStartRecord& r, std::uint64_t) override { saw(r.ts); }
-  void on_span_end(const SpanEndRecord& r, std::uint64_t) override { saw(r.ts); }
-  void on_instant(const InstantRecord& r, std::uint64_t) override { saw(r.ts); }
-  void on_counter(const CounterRecord& r, std::uint64_t) override { saw(r.ts); }
-  void on_gauge(const GaugeRecord& r, std::uint64_t) override { saw(r.ts); }
-  void on_phase(const PhaseRecord& r, std::uint64_t) override {
-    saw(r.ts);
-    saw(r.end_ts);
-  }
-  void on_dropped(const DroppedRecord& r, std::uint64_t) override { saw(r.ts); }
-  void on_footer(const FooterRecord& r, std::uint64_t) override { saw(r.ts); }
-
-  std::uint64_t first = std::numeric_limits<std::uint64_t>::max();
-  std::uint64_t last = 0;
 
  private:
-  // A zero timestamp means "not written" (counters and gauges may lack one): it is no time at all.
-  void saw(std::uint64_t ts) {
-    if (ts == 0) return;
-    first = std::min(first, ts);
-    last = std::max(last, ts);
-  }
-
   RunContext& context_;
 };
 
@@ -84,10 +57,11 @@ std::string_view RunContext::last_thread_name(std::uint64_t tid) const {
 RunContext scan_run(const std::filesystem::path& file, const ReadOptions& options) {
   RunContext context;
   ContextSink sink(context);
-  context.read = read_file(file, sink, options);
-  if (sink.last == 0) sink.first = sink.last = context.start_ts;
-  context.first_ts = sink.first;
-  context.last_ts = sink.last;
+  TimeRangeSink times;
+  SinkFanout both{&sink, &times};
+  context.read = read_file(file, both, options);
+  context.first_ts = times.empty() ? context.start_ts : times.oldest();
+  context.last_ts = times.empty() ? context.start_ts : times.newest();
   if (context.start_ts == 0) context.start_ts = context.first_ts;
   return context;
 }

@@ -8,63 +8,6 @@
 #include "history/store.hpp"
 
 namespace spanlog::history {
-namespace {
-
-void append_number(std::string& out, const reader::Number& number) {
-  if (number.is_integer) {
-    fmt::format_to(std::back_inserter(out), "{}", number.as_integer);
-    return;
-  }
-  const std::size_t from = out.size();
-  fmt::format_to(std::back_inserter(out), "{}", number.as_double);
-  // "2" would come back as an integer: keep it a double.
-  if (out.find_first_of(".eE", from) == std::string::npos) out += ".0";
-}
-
-template <class Value>
-void append_value(std::string& out, reader::AttrValue::Type type, const reader::Number& number, bool boolean,
-                  const Value& string) {
-  switch (type) {
-    case reader::AttrValue::Type::null:
-      out += "null";
-      break;
-    case reader::AttrValue::Type::number:
-      append_number(out, number);
-      break;
-    case reader::AttrValue::Type::boolean:
-      out += boolean ? "true" : "false";
-      break;
-    case reader::AttrValue::Type::string:
-      append_json_string(out, string);
-      break;
-  }
-}
-
-}  // namespace
-
-void append_attrs_json(std::string& out, reader::Attrs attrs) {
-  out += '{';
-  for (std::size_t i = 0; i < attrs.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, attrs[i].key);
-    out += ':';
-    append_value(out, attrs[i].value.type, attrs[i].value.number, attrs[i].value.boolean,
-                 attrs[i].value.string);
-  }
-  out += '}';
-}
-
-void append_attrs_json(std::string& out, const reader::OwnedAttrs& attrs) {
-  out += '{';
-  for (std::size_t i = 0; i < attrs.size(); ++i) {
-    if (i) out += ',';
-    append_json_string(out, attrs[i].key);
-    out += ':';
-    append_value(out, attrs[i].type, attrs[i].number, attrs[i].boolean, attrs[i].string);
-  }
-  out += '}';
-}
-
 DecodedAttrs decode_attrs_json(std::string_view json) {
   DecodedAttrs decoded;
   simdjson::dom::parser parser;

@@ -1,20 +1,19 @@
-// Attributes as the JSON text the history stores in its `attrs` columns, and back into the reader's records
-// when a stored run is replayed. Integers stay integers and doubles stay doubles, both ways.
+// The JSON text the history stores in its `attrs` columns (written by reader/attrs_json.hpp), back into the
+// reader's records when a stored run is replayed. Integers stay integers and doubles stay doubles.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "reader/owned_attrs.hpp"
+#include "reader/attrs_json.hpp"
 #include "reader/records.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::history {
 
+using reader::append_attrs_json;
 using reader::append_json_string;
-void append_attrs_json(std::string& out, reader::Attrs attrs);
-void append_attrs_json(std::string& out, const reader::OwnedAttrs& attrs);
 
 // Parsed attributes whose string_views point into `strings` (kept alive beside them).
 struct DecodedAttrs {

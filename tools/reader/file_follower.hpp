@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace spanlog::reader {
 
@@ -26,6 +27,9 @@ class FileFollower {
   // At most about `max_bytes` of new text per call; an absent file gives nothing (yet).
   Update poll(std::size_t max_bytes = std::size_t{1} << 20);
   bool is_open() const { return fd_ >= 0; }
+  // The start of a line whose newline has not been written yet: what a view that stops now still has to
+  // read (and report as torn, if it stays so).
+  std::string_view unfinished_line() const { return partial_; }
 
  private:
   void close_file();

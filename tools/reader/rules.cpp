@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "reader/span_statistic.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::reader {
@@ -18,21 +19,30 @@ struct FunctionInfo {
   Family family;
 };
 
-constexpr std::array kFunctions = {
-    FunctionInfo{"count", Family::spans_count},    FunctionInfo{"errors", Family::spans_count},
-    FunctionInfo{"total", Family::spans_duration}, FunctionInfo{"self", Family::spans_duration},
-    FunctionInfo{"mean", Family::spans_duration},  FunctionInfo{"p50", Family::spans_duration},
-    FunctionInfo{"p90", Family::spans_duration},   FunctionInfo{"p99", Family::spans_duration},
-    FunctionInfo{"max", Family::spans_duration},   FunctionInfo{"error_rate", Family::error_rate},
-    FunctionInfo{"counter", Family::counter},      FunctionInfo{"event", Family::event},
-    FunctionInfo{"gauge", Family::gauge},          FunctionInfo{"gauge_min", Family::gauge},
-    FunctionInfo{"gauge_max", Family::gauge},      FunctionInfo{"parallel", Family::spans_duration},
+// The functions of a metric's name; a span name's functions are its statistics (reader/span_statistic.hpp).
+constexpr std::array kMetricFunctions = {
+    FunctionInfo{"counter", Family::counter}, FunctionInfo{"event", Family::event},
+    FunctionInfo{"gauge", Family::gauge},     FunctionInfo{"gauge_min", Family::gauge},
+    FunctionInfo{"gauge_max", Family::gauge},
 };
 constexpr std::array<std::string_view, 5> kScalars = {"dropped", "open_spans", "spans", "events",
                                                       "skipped_lines"};
 
+Family span_family(SpanStatistic::Kind kind) {
+  switch (kind) {
+    case SpanStatistic::Kind::count:
+      return Family::spans_count;
+    case SpanStatistic::Kind::duration:
+      return Family::spans_duration;
+    case SpanStatistic::Kind::ratio:
+      return Family::error_rate;
+  }
+  return Family::spans_count;
+}
+
 std::optional<Family> family_of(std::string_view function) {
-  for (const auto& f : kFunctions)
+  if (const SpanStatistic* statistic = find_span_statistic(function)) return span_family(statistic->kind);
+  for (const auto& f : kMetricFunctions)
     if (f.name == function) return f.family;
   for (const auto& s : kScalars)
     if (s == function) return Family::scalar;
@@ -165,34 +175,23 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
     case Family::spans_duration:
     case Family::error_rate: {
       const SpanStats stats = combine_matching(summary, rule.argument);
-      const Histogram& h = stats.durations;
-      if (rule.function == "count")
-        return finish(static_cast<double>(h.count()), fmt::format("{}", h.count()));
-      if (rule.function == "errors")
-        return finish(static_cast<double>(stats.errors), fmt::format("{}", stats.errors));
-      if (rule.function == "total") return finish(static_cast<double>(h.sum()), human_duration(h.sum()));
-      if (rule.function == "self")
-        return finish(static_cast<double>(stats.self_ns), human_duration(stats.self_ns));
-      if (rule.function == "parallel")
-        return finish(static_cast<double>(stats.parallel_ns), human_duration(stats.parallel_ns));
-      if (h.count() == 0) {
+      const SpanStatistic& statistic = *find_span_statistic(rule.function);
+      if (statistic.needs_spans && stats.durations.count() == 0) {
         result.passed = false;
         result.explanation = fmt::format("no spans match '{}'", rule.argument);
         return result;
       }
-      if (rule.function == "error_rate") {
-        const double rate = static_cast<double>(stats.errors) / static_cast<double>(h.count());
-        return finish(rate, fmt::format("{:.3g}% ({} of {})", rate * 100, stats.errors, h.count()));
+      const double value = statistic.value(stats);
+      switch (statistic.kind) {
+        case SpanStatistic::Kind::count:
+          return finish(value, fmt::format("{}", static_cast<std::uint64_t>(value)));
+        case SpanStatistic::Kind::duration:
+          return finish(value, human_duration(value));
+        case SpanStatistic::Kind::ratio:
+          return finish(
+              value, fmt::format("{:.3g}% ({} of {})", value * 100, stats.errors, stats.durations.count()));
       }
-      if (rule.function == "mean") return finish(h.mean(), human_duration(h.mean()));
-      std::uint64_t value = h.max();
-      if (rule.function == "p50")
-        value = h.percentile(0.5);
-      else if (rule.function == "p90")
-        value = h.percentile(0.9);
-      else if (rule.function == "p99")
-        value = h.percentile(0.99);
-      return finish(static_cast<double>(value), human_duration(value));
+      return result;
     }
     case Family::counter: {
       double total = 0;

@@ -5,26 +5,12 @@
 
 namespace spanlog::reader {
 
-WholeSpan SpanAssembler::whole(const SpanRecord& r) {
-  WholeSpan span;
-  span.span_id = r.span_id;
-  span.parent = r.parent;
-  span.name = r.name;
-  span.tid = r.tid;
-  span.end_tid = r.end_tid.value_or(r.tid);
-  span.start_ts = r.ts;
-  span.dur_ns = r.dur_ns;
-  span.error = r.error;
-  span.message = r.message;
-  span.is_phase = r.is_phase;
-  span.is_async = r.is_async;
-  merge_attrs(span.attrs, r.attrs);
-  return span;
-}
+namespace {
 
-void SpanAssembler::start(const SpanStartRecord& r, std::uint64_t line) {
+// What a span's first line tells, whether it is a whole span or a `span_start`.
+template <class Begun>
+WholeSpan begun(const Begun& r) {
   WholeSpan span;
-  span.start_line = line;
   span.span_id = r.span_id;
   span.parent = r.parent;
   span.name = r.name;
@@ -34,6 +20,23 @@ void SpanAssembler::start(const SpanStartRecord& r, std::uint64_t line) {
   span.is_phase = r.is_phase;
   span.is_async = r.is_async;
   merge_attrs(span.attrs, r.attrs);
+  return span;
+}
+
+}  // namespace
+
+WholeSpan SpanAssembler::whole(const SpanRecord& r) {
+  WholeSpan span = begun(r);
+  span.end_tid = r.end_tid.value_or(r.tid);
+  span.dur_ns = r.dur_ns;
+  span.error = r.error;
+  span.message = r.message;
+  return span;
+}
+
+void SpanAssembler::start(const SpanStartRecord& r, std::uint64_t line) {
+  WholeSpan span = begun(r);
+  span.start_line = line;
   open_.insert_or_assign(r.span_id, std::move(span));
 }
 

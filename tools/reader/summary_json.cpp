@@ -4,19 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "reader/sorted_by_name.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::reader {
 
 namespace {
-
-template <class Map>
-std::vector<typename Map::const_pointer> sorted_by_name(const Map& map) {
-  std::vector<typename Map::const_pointer> entries;
-  for (const auto& entry : map) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(), [](auto a, auto b) { return a->first < b->first; });
-  return entries;
-}
 
 template <class... Args>
 void put(fmt::memory_buffer& out, fmt::format_string<Args...> format, Args&&... args) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "reader/aggregator.hpp"
+#include "reader/attrs_json.hpp"
 #include "reader/span_assembler.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
@@ -15,33 +16,10 @@
 namespace spanlog::report {
 namespace {
 
+using reader::attrs_json;
 using reader::json_number;
 using reader::json_string;
 using reader::WholeSpan;
-
-std::string attrs_json(const reader::OwnedAttrs& attrs) {
-  std::string out = "{";
-  for (const auto& a : attrs) {
-    if (out.size() > 1) out += ',';
-    out += json_string(a.key);
-    out += ':';
-    switch (a.type) {
-      case reader::AttrValue::Type::null:
-        out += "null";
-        break;
-      case reader::AttrValue::Type::boolean:
-        out += a.boolean ? "true" : "false";
-        break;
-      case reader::AttrValue::Type::string:
-        out += json_string(a.string);
-        break;
-      case reader::AttrValue::Type::number:
-        out += a.number.is_integer ? fmt::format("{}", a.number.as_integer) : json_number(a.number.as_double);
-        break;
-    }
-  }
-  return out + "}";
-}
 
 struct LongerFirst {  // the queue's top is the shortest span kept, the first to give up its place
   bool operator()(const reader::WholeSpan& a, const reader::WholeSpan& b) const {
