@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "command.hpp"
-#include "run_reader.hpp"
+#include "support/process.hpp"
+#include "support/run_reader.hpp"
 
 extern char** environ;
 

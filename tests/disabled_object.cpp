@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "command.hpp"
+#include "support/process.hpp"
 
 namespace {
 

@@ -19,7 +19,8 @@
 #include "export/prometheus.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/run_location.hpp"
-#include "reader_support.hpp"
+#include "support/process.hpp"
+#include "support/reader_support.hpp"
 
 using namespace spanlog;
 using reader_test::contains;
@@ -145,25 +146,7 @@ std::multimap<std::string, std::string> otlp_spans(const std::string& text) {
   return spans;
 }
 
-struct Result {
-  int status = -1;
-  std::string output;
-};
-
-Result run_spanlog(const std::string& arguments) {
-  const char* bin = std::getenv("SPANLOG_BIN");
-  REQUIRE_MESSAGE(bin != nullptr, "SPANLOG_BIN must name the spanlog program");
-  const std::string command = std::string(bin) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Result result;
-  std::array<char, 4096> buffer{};
-  for (std::size_t got; (got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;)
-    result.output.append(buffer.data(), got);
-  const int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using test_support::run_spanlog;
 
 std::string shell_quoted(const std::filesystem::path& path) {
   return "'" + path.string() + "'";
@@ -597,7 +580,7 @@ TEST_CASE("export commands: a malformed line stops them with file:line:field and
         "otlp " + bad + " -o " + shell_quoted(dir / "out"),
         "otlp " + bad + " -o " + shell_quoted(dir / "out") + " --metrics " + shell_quoted(dir / "metrics"),
         "prom " + bad + " -o " + shell_quoted(dir / "out")}) {
-    const Result result = run_spanlog(command);
+    const test_support::command_result result = run_spanlog(command);
     INFO(command << "\n" << result.output);
     CHECK(result.status == 2);
     CHECK(contains(result.output, "bad_lines.jsonl:3: field \"dur_ns\": expected an unsigned integer"));
@@ -613,13 +596,13 @@ TEST_CASE("export commands: a malformed line stops them with file:line:field and
 
 TEST_CASE("export commands: files written whole, a summary on the console, standard output without -o") {
   reader_test::TempDir dir;
-  const Result chrome =
+  const test_support::command_result chrome =
       run_spanlog("chrome " + shell_quoted(data("basic")) + " -o " + shell_quoted(dir / "trace.json"));
   CHECK(chrome.status == 0);
   CHECK(contains(chrome.output, "trace.json: 18 events, 6 slices on threads, 1 async, 0 still open"));
   CHECK(reader_test::read_text(dir / "trace.json") == chrome_of(telemetry("basic")).text);
 
-  const Result otlp =
+  const test_support::command_result otlp =
       run_spanlog("otlp " + shell_quoted(data("basic")) + " -o " + shell_quoted(dir / "traces.jsonl") +
                   " --metrics " + shell_quoted(dir / "metrics.jsonl"));
   CHECK(otlp.status == 0);
@@ -628,7 +611,7 @@ TEST_CASE("export commands: files written whole, a summary on the console, stand
   CHECK(reader_test::read_text(dir / "traces.jsonl") == otlp_traces_of(telemetry("basic")));
   CHECK(reader_test::read_text(dir / "metrics.jsonl") == otlp_metrics_of(telemetry("basic")));
 
-  const Result prom = run_spanlog("prom " + shell_quoted(data("basic")));
+  const test_support::command_result prom = run_spanlog("prom " + shell_quoted(data("basic")));
   CHECK(prom.status == 0);
   CHECK(prom.output == prometheus_of(telemetry("basic")));
 

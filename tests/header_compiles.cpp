@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "command.hpp"
-#include "temp_dir.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 using test_support::env;
 using test_support::TempDir;

@@ -13,7 +13,8 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "history_support.hpp"
+#include "support/history_support.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace history_test;
 
@@ -69,9 +70,7 @@ void stop_on_signal(int signal_number) {
 class Server {
  public:
   Server() {
-    std::string pattern = (fs::temp_directory_path() / "spanlog-postgres-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir_ = pattern;
+    dir_ = test_support::new_temp_dir("spanlog-postgres");
     // As root, the server runs as an unprivileged user (postgres refuses root), owning its directory.
     std::string as_user;
     if (::geteuid() == 0) {

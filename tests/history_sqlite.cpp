@@ -1,7 +1,7 @@
 // The run history in an embedded SQLite file: the examples' runs loaded, every view compared with the
 // reader's own summary, --db commands against the files, re-loading, completing a running run, concurrent
 // loaders, schema versions, and targets that cannot be opened.
-#include "history_support.hpp"
+#include "support/history_support.hpp"
 
 using namespace history_test;
 

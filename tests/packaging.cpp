@@ -16,8 +16,8 @@
 #include <filesystem>
 #include <string>
 
-#include "command.hpp"
-#include "run_reader.hpp"
+#include "support/process.hpp"
+#include "support/run_reader.hpp"
 
 using test_support::env;
 using test_support::run;

@@ -6,31 +6,16 @@
 #include <fstream>
 #include <iterator>
 
-#include "reader_support.hpp"
+#include "support/process.hpp"
+#include "support/reader_support.hpp"
 
 using reader_test::contains;
 using reader_test::data;
 
 namespace {
 
-struct Result {
-  int status = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run(const std::string& arguments) {
-  const char* bin = std::getenv("SPANLOG_BIN");
-  REQUIRE_MESSAGE(bin != nullptr, "SPANLOG_BIN must name the spanlog program");
-  const std::string command = std::string(bin) + " " + arguments + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Result result;
-  std::array<char, 4096> buffer{};
-  for (std::size_t got; (got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0;)
-    result.output.append(buffer.data(), got);
-  const int status = ::pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+test_support::command_result run(const std::string& arguments) {
+  return test_support::run_spanlog(arguments);
 }
 
 std::string quoted(const std::filesystem::path& path) {

@@ -5,7 +5,8 @@
 #include "cli/usage_error.hpp"
 #include "reader/rules.hpp"
 #include "reader/run_location.hpp"
-#include "reader_support.hpp"
+#include "reader/span_diff.hpp"
+#include "support/reader_support.hpp"
 
 using namespace spanlog;
 using reader_test::capture;
@@ -63,6 +64,47 @@ TEST_CASE("diff reports the change per span and fails above the threshold") {
 
   options.fail_above_percent = 60;
   CHECK(capture([&](const cli::Console& c) { return cli::diff_command(options, c); }).status == 0);
+}
+
+TEST_CASE("diff_spans: each name's changes, order by the base's total, names on one side, min_count") {
+  reader_test::TempDir dir;
+  reader_test::write_text(dir / "base.jsonl", generated_run("base", 1000, 1000, 100));
+  reader_test::write_text(dir / "slow.jsonl", generated_run("slow", 2000, 1500, 100) +
+                                                  R"({"event":"span","span_id":5000,"name":"added","tid":1,)"
+                                                  R"("ts":2100,"dur_ns":7})"
+                                                  "\n");
+  const reader::Summary base = reader::summarize({dir / "base.jsonl"}, {}, {});
+  const reader::Summary slow = reader::summarize({dir / "slow.jsonl"}, {}, {});
+
+  reader::DiffCriteria criteria;
+  criteria.fail_above_percent = 10;
+  const reader::SpanDiff diff = reader::diff_spans(base, slow, criteria);
+  REQUIRE(diff.names.size() == 3);
+  CHECK(diff.names[0].name == "cold");  // the base's largest total (1 ms) first, then hot's 104,950 ns
+  CHECK(diff.regressions == 1);
+  const reader::NameDiff* hot = nullptr;
+  const reader::NameDiff* added = nullptr;
+  for (const auto& name : diff.names) {
+    if (name.name == "hot") hot = &name;
+    if (name.name == "added") added = &name;
+  }
+  REQUIRE(hot != nullptr);
+  REQUIRE(added != nullptr);
+  CHECK(hot->regression);
+  const reader::StatisticChange* total = hot->change_of("total");
+  REQUIRE(total != nullptr);
+  CHECK(total->base == 104950);
+  CHECK(total->candidate == 154950);
+  CHECK(*total->percent == doctest::Approx(47.64).epsilon(0.001));
+  CHECK(total->regression);
+  CHECK_FALSE(hot->change_of("count")->regression);  // shown, not gated
+  CHECK(added->presence == reader::NameDiff::Presence::only_new);
+  CHECK(added->change_of("total")->candidate == 7);
+  CHECK_FALSE(added->regression);
+  CHECK(diff.names.back().name == "added");  // no total in the base: last
+
+  criteria.min_count = 101;  // too few spans on either side to judge
+  CHECK(reader::diff_spans(base, slow, criteria).regressions == 0);
 }
 
 TEST_CASE("rules: parsing") {

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "command.hpp"
 #include "reader/aggregator.hpp"
 #include "reader/self_time.hpp"
-#include "reader_support.hpp"
-#include "span_rows_dom.hpp"
+#include "support/process.hpp"
+#include "support/reader_support.hpp"
+#include "support/span_rows_dom.hpp"
 
 using namespace spanlog;
 using reader_test::contains;
@@ -48,15 +48,7 @@ reader_test::Captured summary_of(const fs::path& file, bool json) {
   return reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
 }
 
-struct Spanlog {
-  int status = -1;
-  std::string output;
-};
-
-Spanlog run_spanlog(const std::string& arguments) {
-  const auto result = test_support::try_run(test_support::env("SPANLOG_BIN") + " " + arguments);
-  return {WIFEXITED(result.status) ? WEXITSTATUS(result.status) : -1, result.output};
-}
+using test_support::run_spanlog;
 
 // A parent on thread 1, [1000, 101000), with direct children:
 //   tail        thread 1  [95000, 110000)  written before the parent's span_start; sticks out: 6000 inside

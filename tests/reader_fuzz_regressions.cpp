@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_entry.hpp"
-#include "reader_support.hpp"
+#include "support/reader_support.hpp"
 
 using reader_test::contains;
 

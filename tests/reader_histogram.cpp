@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "reader/histogram.hpp"
-#include "reader_support.hpp"
+#include "support/reader_support.hpp"
 
 using spanlog::reader::Histogram;
 

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "reader/jsonl_reader.hpp"
-#include "reader_support.hpp"
+#include "support/reader_support.hpp"
 
 using namespace spanlog::reader;
 using reader_test::contains;

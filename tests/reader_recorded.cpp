@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "command.hpp"
-#include "reader_support.hpp"
-#include "span_rows_dom.hpp"
+#include "support/process.hpp"
+#include "support/reader_support.hpp"
+#include "support/span_rows_dom.hpp"
 
 using reader_test::contains;
 using test_support::env;
@@ -42,15 +42,7 @@ fs::path record(const char* example_variable, const std::string& arguments, cons
   return run;
 }
 
-struct Spanlog {
-  int status = -1;
-  std::string output;
-};
-
-Spanlog run_spanlog(const std::string& arguments) {
-  const auto result = try_run(env("SPANLOG_BIN") + " " + arguments);
-  return {WIFEXITED(result.status) ? WEXITSTATUS(result.status) : -1, result.output};
-}
+using test_support::run_spanlog;
 
 // What the lines of a telemetry.jsonl say, worked out without the reader library.
 struct Facts {

@@ -10,9 +10,9 @@
 
 #include <simdjson.h>
 
-#include "command.hpp"
 #include "reader/jsonl_reader.hpp"
-#include "reader_support.hpp"
+#include "support/process.hpp"
+#include "support/reader_support.hpp"
 
 using namespace spanlog::reader;
 using reader_test::contains;
@@ -273,7 +273,7 @@ TEST_CASE("the spanlog command stops at a bad row with status 2, naming the file
   reader_test::write_text(file, text);
   const auto result =
       test_support::try_run(test_support::env("SPANLOG_BIN") + " summary --no-write '" + file.string() + "'");
-  CHECK(WEXITSTATUS(result.status) == 2);
+  CHECK(result.status == 2);
   CHECK(contains(result.output, file.string() + ":" + std::to_string(line) +
                                     ": rows[1][4] (dur_ns): expected an unsigned integer"));
 }

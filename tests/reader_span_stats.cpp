@@ -11,7 +11,7 @@
 #include "reader/aggregator.hpp"
 #include "reader/rules.hpp"
 #include "reader/summary_json.hpp"
-#include "reader_support.hpp"
+#include "support/reader_support.hpp"
 
 using namespace spanlog;
 using reader_test::capture;

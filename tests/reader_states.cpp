@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "command.hpp"
-#include "reader_support.hpp"
+#include "support/process.hpp"
+#include "support/reader_support.hpp"
 
 using reader_test::contains;
 using reader_test::TempDir;
@@ -26,15 +26,7 @@ std::string quoted(const fs::path& path) {
   return "'" + path.string() + "'";
 }
 
-struct Spanlog {
-  int status = -1;
-  std::string output;
-};
-
-Spanlog run_spanlog(const std::string& arguments) {
-  const auto result = test_support::try_run(test_support::env("SPANLOG_BIN") + " " + arguments);
-  return {WIFEXITED(result.status) ? WEXITSTATUS(result.status) : -1, result.output};
-}
+using test_support::run_spanlog;
 
 std::string this_host() {
   char name[256] = {};

@@ -12,7 +12,7 @@
 #include "reader/rules.hpp"
 #include "reader/run_location.hpp"
 #include "reader/summary_json.hpp"
-#include "reader_support.hpp"
+#include "support/reader_support.hpp"
 
 using namespace spanlog;
 using reader_test::contains;

@@ -18,8 +18,8 @@
 #include <thread>
 #include <vector>
 
-#include "run_options.hpp"
-#include "run_reader.hpp"
+#include "support/run_options.hpp"
+#include "support/run_reader.hpp"
 
 using test_support::read_run;
 

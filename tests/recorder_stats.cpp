@@ -19,8 +19,8 @@
 #include <utility>
 #include <vector>
 
-#include "run_options.hpp"
-#include "run_reader.hpp"
+#include "support/run_options.hpp"
+#include "support/run_reader.hpp"
 
 using test_support::read_run;
 using test_support::run_contents;

@@ -21,9 +21,9 @@
 #include <thread>
 #include <vector>
 
-#include "command.hpp"
-#include "run_options.hpp"
-#include "run_reader.hpp"
+#include "support/process.hpp"
+#include "support/run_options.hpp"
+#include "support/run_reader.hpp"
 
 using test_support::read_run;
 

@@ -20,8 +20,8 @@
 
 #include <simdjson.h>
 
-#include "command.hpp"
-#include "temp_dir.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 extern char** environ;
 

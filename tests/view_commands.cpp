@@ -16,8 +16,8 @@
 
 #include <simdjson.h>
 
-#include "command.hpp"
-#include "temp_dir.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using test_support::env;
@@ -39,7 +39,7 @@ std::string read_text(const fs::path& file) {
 }
 
 int exit_status(const test_support::command_result& r) {
-  return WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1;
+  return r.status;
 }
 
 // The JSON the page carries, between its data script's tags.

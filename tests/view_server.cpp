@@ -23,7 +23,7 @@
 #include "reader/file_follower.hpp"
 #include "report/live_server.hpp"
 #include "report/routes.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using spanlog::reader::FileFollower;

@@ -12,11 +12,11 @@
 #include <string>
 #include <vector>
 
-#include "command.hpp"
 #include "history/schema.hpp"
 #include "history/store.hpp"
 #include "reader/aggregator.hpp"
-#include "reader_support.hpp"
+#include "support/process.hpp"
+#include "support/reader_support.hpp"
 
 namespace history_test {
 
@@ -30,16 +30,9 @@ inline std::string quoted(const std::string& text) {
   return "'" + text + "'";
 }
 
-struct Spanlog {
-  int status = -1;
-  std::string output;
-};
-inline Spanlog run_spanlog(const std::string& arguments) {
-  const auto result = try_run(env("SPANLOG_BIN") + " " + arguments);
-  return {WIFEXITED(result.status) ? WEXITSTATUS(result.status) : -1, result.output};
-}
+using test_support::run_spanlog;
 inline std::string run_spanlog_ok(const std::string& arguments) {
-  const Spanlog result = run_spanlog(arguments);
+  const test_support::command_result result = run_spanlog(arguments);
   INFO("spanlog " << arguments << "\n" << result.output);
   REQUIRE(result.status == 0);
   return result.output;

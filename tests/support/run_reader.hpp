@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace test_support {
 
 struct span_record {
@@ -71,44 +73,6 @@ inline std::string read_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-// Directories made by make_temp_dir, removed when the test program ends (runs can be hundreds of MB, and a
-// test suite run many times must not fill the disk). SPANLOG_KEEP_TEST_DIRS=1 keeps them for a look.
-// Only the process that made them removes them: forked children exit too.
-class TempDirs {
- public:
-  static TempDirs& instance() {
-    static TempDirs dirs;
-    return dirs;
-  }
-  void add(std::string dir) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    dirs_.push_back(std::move(dir));
-  }
-  ~TempDirs() {
-    if (::getpid() != owner_) return;
-    const char* keep = std::getenv("SPANLOG_KEEP_TEST_DIRS");
-    if (keep != nullptr && std::string(keep) == "1") return;
-    for (const auto& dir : dirs_) {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  }
-
- private:
-  TempDirs() = default;
-  const pid_t owner_ = ::getpid();
-  std::mutex mutex_;
-  std::vector<std::string> dirs_;
-};
-
-inline std::string make_temp_dir() {
-  char templ[] = "/tmp/spanlog-test-XXXXXX";
-  const char* dir = ::mkdtemp(templ);
-  REQUIRE(dir != nullptr);
-  TempDirs::instance().add(dir);
-  return dir;
 }
 
 // Records a schema violation as a failed CHECK naming the line.

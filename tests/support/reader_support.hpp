@@ -14,7 +14,7 @@
 #include <string>
 
 #include "cli/console.hpp"
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 namespace reader_test {
 
