@@ -155,25 +155,40 @@ class HealthSink : public reader::RecordSink {
   std::unordered_map<std::uint64_t, std::uint64_t> latest_per_thread_;  // latest timestamp per thread
 };
 
-}  // namespace
+// What doctor prints, a finding a line; a bad one makes the exit status 1.
+class Findings {
+ public:
+  explicit Findings(const Console& console) : console_(console) {}
+  void bad(const std::string& text) {
+    ++problems_;
+    console_.print("{} {}\n", console_.red("✗"), text);
+  }
+  void good(const std::string& text) { console_.print("{} {}\n", console_.green("✓"), text); }
+  void note(const std::string& text) { console_.print("{} {}\n", console_.yellow("!"), text); }
+  std::size_t problems() const { return problems_; }
+  const Console& console() const { return console_; }
 
-int doctor_command(const DoctorOptions& options, const Console& console) {
-  const reader::RunLocation location = reader::locate_run(options.run);
-  HealthSink health;
-  reader::ReadOptions read_options;
-  read_options.skip_bad = true;  // a doctor lists every bad line instead of stopping at the first
-  const reader::ReadReport report = reader::read_file(location.file, health, read_options);
+ private:
+  const Console& console_;
+  std::size_t problems_ = 0;
+};
 
-  std::size_t problems = 0;
-  auto bad = [&](const std::string& text) {
-    ++problems;
-    console.print("{} {}\n", console.red("✗"), text);
-  };
-  auto good = [&](const std::string& text) { console.print("{} {}\n", console.green("✓"), text); };
-  auto note = [&](const std::string& text) { console.print("{} {}\n", console.yellow("!"), text); };
+// The facts every judgement reads, decided once.
+struct Diagnosis {
+  const HealthSink& health;
+  const reader::ReadReport& report;
+  reader::RunState state;
+  reader::DroppedCounts dropped;  // the lines' and the footer's, the larger of each
+  std::uint64_t rings_grown = 0, largest_ring = 0;
+  bool grew_to_bound =
+      false;         // grown as far as the bound lets it: a larger SPANLOG_RING_MAX would have held more
+  std::string lost;  // what was dropped, in words; empty when nothing
+};
 
+Diagnosis diagnose(const HealthSink& health, const reader::ReadReport& report,
+                   const std::filesystem::path& file) {
   reader::RunEnd ending{
-      health.footer.has_value(), health.stopped_by, std::nullopt, health.pid, health.host, location.file};
+      health.footer.has_value(), health.stopped_by, std::nullopt, health.pid, health.host, file};
   if (health.crash) ending.crash = health.crash->reason;
   const reader::RunState state = reader::decide_run_state(ending);
   reader::DroppedCounts dropped = health.dropped;
@@ -190,18 +205,22 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
                              largest_ring >= *health.ring_max_bytes;
   // A run that lost records is never named without saying so.
   const std::string lost = dropped_phrase(dropped, health.spans + health.open.open_count(), health.events);
-  console.print(
-      "{} {}{}: {}{}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
-      health.pid ? fmt::format(" (pid {}{})", health.pid, health.host.empty() ? "" : " on " + health.host)
-                 : "",
-      state_text(state, console), lost.empty() ? "" : ", " + console.yellow(lost));
+  return Diagnosis{health, report, state, dropped, rings_grown, largest_ring, grew_to_bound, lost};
+}
 
+// The header on line 1, and how the run ended.
+void judge_ends(const Diagnosis& d, Findings& findings) {
+  const HealthSink& health = d.health;
+  const reader::ReadReport& report = d.report;
+  auto bad = [&](const std::string& t) { findings.bad(t); };
+  auto good = [&](const std::string& t) { findings.good(t); };
+  auto note = [&](const std::string& t) { findings.note(t); };
+  const bool still_running = d.state.running();
   if (!health.header_line)
     bad("no header line: this is not the start of a spanlog run");
   else if (*health.header_line != 1)
     bad(fmt::format("the header is on line {}, not the first line", *health.header_line));
 
-  const bool still_running = state.running();
   if (health.footer && !health.stopped_by.empty()) {
     good(fmt::format("footer present: the run was written when {} ({} records, {} spans)",
                      stopped_by_phrase(health.stopped_by), report.records, health.spans));
@@ -215,13 +234,26 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   } else {
     bad("no footer: the run did not stop cleanly (killed, crashed, or exited without spanlog::stop())");
   }
+}
 
+// Torn and malformed lines.
+void judge_lines(const Diagnosis& d, Findings& findings) {
+  const reader::ReadReport& report = d.report;
+  const Console& console = findings.console();
+  auto bad = [&](const std::string& t) { findings.bad(t); };
   if (report.torn_last_line) bad(fmt::format("torn last line: {}", *report.torn_last_line));
   if (report.skipped_lines > 0) {
     bad(fmt::format("{} malformed line{}:", report.skipped_lines, report.skipped_lines == 1 ? "" : "s"));
     for (const auto& example : report.skipped_examples) console.print("    {}\n", example);
   }
+}
 
+// The spans started and never ended, nested per thread: what the program was doing when it stopped.
+void judge_open_spans(const Diagnosis& d, Findings& findings) {
+  const HealthSink& health = d.health;
+  const Console& console = findings.console();
+  auto bad = [&](const std::string& t) { findings.bad(t); };
+  auto good = [&](const std::string& t) { findings.good(t); };
   if (!health.open.empty()) {
     const std::uint64_t until = health.footer ? health.footer->ts : health.last_ts;
     bad(fmt::format(
@@ -247,7 +279,19 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   if (health.open.orphan_ends() > 0)
     bad(fmt::format("{} span_end line{} without a span_start", health.open.orphan_ends(),
                     health.open.orphan_ends() == 1 ? "" : "s"));
+}
 
+// What was dropped or never written, and the rings that grew instead.
+void judge_losses(const Diagnosis& d, Findings& findings) {
+  const HealthSink& health = d.health;
+  const reader::DroppedCounts& dropped = d.dropped;
+  const std::string& lost = d.lost;
+  const bool still_running = d.state.running();
+  const bool grew_to_bound = d.grew_to_bound;
+  const std::uint64_t rings_grown = d.rings_grown, largest_ring = d.largest_ring;
+  auto bad = [&](const std::string& t) { findings.bad(t); };
+  auto good = [&](const std::string& t) { findings.good(t); };
+  auto note = [&](const std::string& t) { findings.note(t); };
   // Without a footer the file holds no totals, and the last flush interval may never have been written.
   const std::string last_interval =
       health.flush_interval_ms ? fmt::format("the last flush interval ({} ms)", *health.flush_interval_ms)
@@ -285,7 +329,13 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   if (health.footer && health.footer->unwritten_records > 0)
     bad(fmt::format("{} records were lost to a write error (a full disk?): they are not in the file",
                     health.footer->unwritten_records));
+}
 
+// Timestamps in each thread's order, none before the run's start.
+void judge_clock(const Diagnosis& d, Findings& findings) {
+  const HealthSink& health = d.health;
+  auto bad = [&](const std::string& t) { findings.bad(t); };
+  auto good = [&](const std::string& t) { findings.good(t); };
   bool clock_ok = true;
   for (const auto& [tid, clock] : health.clocks) {
     clock_ok = false;
@@ -300,17 +350,46 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
                     health.before_start_first_line));
   }
   if (clock_ok) good("timestamps in order on every thread");
+}
 
+// Drains far apart: the flusher fell behind.
+void judge_flusher_lag(const Diagnosis& d, Findings& findings) {
+  const HealthSink& health = d.health;
   if (health.flush_interval_ms && health.longest_drain_gap > 0) {
     const std::uint64_t interval_ns = *health.flush_interval_ms * 1'000'000;
     // A few intervals of slack: drains are only visible when a metric changed in them.
     if (interval_ns > 0 && health.longest_drain_gap > 10 * interval_ns)
-      note(fmt::format("flusher lag: {} between two drains (flush interval {} ms)",
-                       human_duration(health.longest_drain_gap), *health.flush_interval_ms));
+      findings.note(fmt::format("flusher lag: {} between two drains (flush interval {} ms)",
+                                human_duration(health.longest_drain_gap), *health.flush_interval_ms));
   }
+}
 
-  if (problems == 0) console.print("{}\n", console.green("healthy"));
-  return problems > 0 ? 1 : 0;
+}  // namespace
+
+int doctor_command(const DoctorOptions& options, const Console& console) {
+  const reader::RunLocation location = reader::locate_run(options.run);
+  HealthSink health;
+  reader::ReadOptions read_options;
+  read_options.skip_bad = true;  // a doctor lists every bad line instead of stopping at the first
+  const reader::ReadReport report = reader::read_file(location.file, health, read_options);
+
+  const Diagnosis diagnosis = diagnose(health, report, location.file);
+  const std::string& lost = diagnosis.lost;
+  console.print(
+      "{} {}{}: {}{}\n", console.bold("run"), health.run_id.empty() ? location.file.string() : health.run_id,
+      health.pid ? fmt::format(" (pid {}{})", health.pid, health.host.empty() ? "" : " on " + health.host)
+                 : "",
+      state_text(diagnosis.state, console), lost.empty() ? "" : ", " + console.yellow(lost));
+
+  Findings findings(console);
+  judge_ends(diagnosis, findings);
+  judge_lines(diagnosis, findings);
+  judge_open_spans(diagnosis, findings);
+  judge_losses(diagnosis, findings);
+  judge_clock(diagnosis, findings);
+  judge_flusher_lag(diagnosis, findings);
+  if (findings.problems() == 0) console.print("{}\n", console.green("healthy"));
+  return findings.problems() > 0 ? 1 : 0;
 }
 
 }  // namespace spanlog::cli

@@ -43,6 +43,117 @@ std::uint64_t field(simdjson::dom::element object, std::string_view name) {
   return value;
 }
 
+// Each table's columns as the replay selects them: an enum names the positions, the array beside it the
+// columns, in the same order (checked by the static_asserts), so a cell is read by its name, never a number.
+namespace run_column {
+enum : std::size_t {
+  run_id,
+  host,
+  process,
+  pid,
+  version,
+  start_ts,
+  options,
+  attrs,
+  source,
+  lines,
+  records,
+  bytes,
+  header_line,
+  torn_last_line,
+  footer,
+  crash,
+  count
+};
+constexpr const char* names[] = {"run_id",      "host",           "process", "pid",   "version", "start_ts",
+                                 "options",     "attrs",          "source",  "lines", "records", "bytes",
+                                 "header_line", "torn_last_line", "footer",  "crash"};
+static_assert(std::size(names) == count);
+}  // namespace run_column
+
+namespace span_column {
+enum : std::size_t {
+  span_id,
+  parent_id,
+  name,
+  tid,
+  end_tid,
+  start_ts,
+  dur_ns,
+  status,
+  message,
+  is_phase,
+  is_async,
+  attrs,
+  start_line,
+  end_line,
+  stats_ns,
+  count
+};
+constexpr const char* names[] = {"span_id",  "parent_id", "name",       "tid",      "end_tid",
+                                 "start_ts", "dur_ns",    "status",     "message",  "is_phase",
+                                 "is_async", "attrs",     "start_line", "end_line", "stats_ns"};
+static_assert(std::size(names) == count);
+}  // namespace span_column
+
+// The other tables: `line` first (where the file had the record), then the record's own columns.
+namespace thread_column {
+enum : std::size_t { line, tid, name, ts, exited, count };
+constexpr const char* names[] = {"line", "tid", "name", "ts", "exited"};
+static_assert(std::size(names) == count);
+}  // namespace thread_column
+namespace event_column {
+enum : std::size_t { line, name, tid, ts, parent_id, attrs, count };
+constexpr const char* names[] = {"line", "name", "tid", "ts", "parent_id", "attrs"};
+static_assert(std::size(names) == count);
+}  // namespace event_column
+namespace counter_column {
+enum : std::size_t { line, name, tid, ts, delta, delta_integer, count };
+constexpr const char* names[] = {"line", "name", "tid", "ts", "delta", "delta_integer"};
+static_assert(std::size(names) == count);
+}  // namespace counter_column
+namespace gauge_column {
+enum : std::size_t { line, name, tid, ts, value, min, max, samples, count };
+constexpr const char* names[] = {"line", "name", "tid", "ts", "value", "min", "max", "count"};
+static_assert(std::size(names) == count);
+}  // namespace gauge_column
+namespace phase_column {
+enum : std::size_t { line, name, span_id, start_ts, end_ts, wall_ns, count };
+constexpr const char* names[] = {"line", "name", "span_id", "start_ts", "end_ts", "wall_ns"};
+static_assert(std::size(names) == count);
+}  // namespace phase_column
+namespace dropped_column {
+enum : std::size_t {
+  line,
+  tid,
+  ts,
+  spans,
+  events,
+  metrics,
+  attrs,
+  async_ends,
+  reason,
+  span_names,
+  event_names,
+  count
+};
+constexpr const char* names[] = {"line",  "tid",        "ts",     "spans",      "events",     "metrics",
+                                 "attrs", "async_ends", "reason", "span_names", "event_names"};
+static_assert(std::size(names) == count);
+}  // namespace dropped_column
+namespace stats_column {
+enum : std::size_t { line, name, tid, ts, samples, total_ns, self_ns, buckets, count };
+constexpr const char* names[] = {"line", "name", "tid", "ts", "count", "total_ns", "self_ns", "buckets"};
+static_assert(std::size(names) == count);
+}  // namespace stats_column
+
+template <std::size_t N>
+std::string select_list(const char* const (&names)[N]) {
+  std::string list;
+  for (std::size_t i = 0; i < N; ++i) list += i ? std::string(", ") + names[i] : std::string(names[i]);
+  return list;
+}
+
 // One record of a stored run, found by its table and row, at the line the file had it on.
 struct Item {
   std::uint64_t line = 0;
@@ -62,6 +173,13 @@ struct Item {
   bool operator<(const Item& o) const { return line < o.line; }
 };
 
+// A stored run's rows, table by table.
+struct StoredTables {
+  QueryResult threads, spans, events, counters, gauges, phases, dropped, span_stats;
+};
+
+// Replays a stored run into an aggregator as if its file were read: the header, every record in the order of
+// the lines the file had them on, then the crash, the footer and what the reading saw.
 class Replay {
  public:
   Replay(Store& store, std::int64_t run_key, bool with_attrs) : store_(store), with_attrs_(with_attrs) {
@@ -69,300 +187,333 @@ class Replay {
   }
 
   void run(reader::Aggregator& aggregator) {
-    const QueryResult run = store_.query(
-        "SELECT run_id, host, process, pid, version, start_ts, options, attrs, source, lines, records, "
-        "bytes, "
-        "header_line, torn_last_line, footer, crash FROM runs WHERE run_key = $1",
-        {key_});
+    const QueryResult run =
+        store_.query("SELECT " + select_list(run_column::names) + " FROM runs WHERE run_key = $1", {key_});
     if (run.rows.empty()) throw HistoryError(fmt::format("no run with key {}", key_));
     const auto& r = run.rows[0];
-    aggregator.begin_run(std::string(text_of(r[8])));
+    aggregator.begin_run(std::string(text_of(r[run_column::source])));
 
-    const auto threads = rows("SELECT line, tid, name, ts, exited FROM threads");
+    const StoredTables tables = read_tables();
+    simdjson::dom::parser parser;
+    HeaderCopy header;
+    read_header(r, parser, header);
+    const std::uint64_t header_line = unsigned_of(r[run_column::header_line]);
+    bool header_sent = false;
+    for (const Item& item : ordered_items(tables)) {
+      if (!header_sent && header_line <= item.line) {
+        aggregator.on_header(header.record, header_line);
+        header_sent = true;
+      }
+      replay_item(tables, item, aggregator);
+    }
+    if (!header_sent) aggregator.on_header(header.record, header_line);
+
+    if (r[run_column::crash]) replay_crash(parse_object(parser, *r[run_column::crash]), aggregator);
+    if (r[run_column::footer]) replay_footer(parse_object(parser, *r[run_column::footer]), aggregator);
+    aggregator.end_run(read_report_of(r));
+  }
+
+ private:
+  // A header record and the strings its views point at: it stays where it was made (a move would leave a
+  // short string's view behind).
+  struct HeaderCopy {
+    HeaderCopy() = default;
+    HeaderCopy(const HeaderCopy&) = delete;
+    HeaderCopy& operator=(const HeaderCopy&) = delete;
+    reader::HeaderRecord record;
+    std::string clock_source;
+    DecodedAttrs attrs;
+  };
+
+  StoredTables read_tables() {
+    StoredTables t;
+    t.threads = rows(select_list(thread_column::names), "threads");
     // A run's spans are one range of span_row (history/schema.hpp).
     const std::int64_t run_key = std::stoll(key_);
-    const auto spans = store_.query(
-        "SELECT span_id, parent_id, name, tid, end_tid, start_ts, dur_ns, status, message, is_phase, "
-        "is_async, "
-        "attrs, start_line, end_line, stats_ns FROM spans WHERE span_row >= $1 AND span_row < $2 ORDER BY "
-        "span_row",
-        {fmt::format("{}", span_row(run_key, 0)), fmt::format("{}", span_row(run_key + 1, 0))});
-    const auto events = rows("SELECT line, name, tid, ts, parent_id, attrs FROM events");
-    const auto counters = rows("SELECT line, name, tid, ts, delta, delta_integer FROM counters");
-    const auto gauges = rows("SELECT line, name, tid, ts, value, min, max, count FROM gauges");
-    const auto phases = rows("SELECT line, name, span_id, start_ts, end_ts, wall_ns FROM phases");
-    const auto dropped = rows(
-        "SELECT line, tid, ts, spans, events, metrics, attrs, async_ends, reason, span_names, event_names "
-        "FROM dropped");
-    const auto span_stats =
-        rows("SELECT line, name, tid, ts, count, total_ns, self_ns, buckets FROM span_stats_lines");
+    t.spans =
+        store_.query("SELECT " + select_list(span_column::names) +
+                         " FROM spans WHERE span_row >= $1 AND span_row < $2 ORDER BY span_row",
+                     {fmt::format("{}", span_row(run_key, 0)), fmt::format("{}", span_row(run_key + 1, 0))});
+    t.events = rows(select_list(event_column::names), "events");
+    t.counters = rows(select_list(counter_column::names), "counters");
+    t.gauges = rows(select_list(gauge_column::names), "gauges");
+    t.phases = rows(select_list(phase_column::names), "phases");
+    t.dropped = rows(select_list(dropped_column::names), "dropped");
+    t.span_stats = rows(select_list(stats_column::names), "span_stats_lines");
+    return t;
+  }
 
+  static std::vector<Item> ordered_items(const StoredTables& t) {
     std::vector<Item> items;
     auto add = [&items](const QueryResult& table, Item::Kind kind) {
       for (std::size_t i = 0; i < table.rows.size(); ++i)
         items.push_back({unsigned_of(table.rows[i][0]), kind, i});
     };
-    add(threads, Item::thread);
-    add(events, Item::event);
-    add(counters, Item::counter);
-    add(gauges, Item::gauge);
-    add(phases, Item::phase);
-    add(dropped, Item::dropped);
-    add(span_stats, Item::span_stats);
-    for (std::size_t i = 0; i < spans.rows.size(); ++i) {
-      const auto& s = spans.rows[i];
-      const std::uint64_t start_line = unsigned_of(s[12]);
-      if (s[13]) {
+    add(t.threads, Item::thread);
+    add(t.events, Item::event);
+    add(t.counters, Item::counter);
+    add(t.gauges, Item::gauge);
+    add(t.phases, Item::phase);
+    add(t.dropped, Item::dropped);
+    add(t.span_stats, Item::span_stats);
+    // A span stored whole was one line; one with an end line was a start and an end; an open one only a
+    // start.
+    for (std::size_t i = 0; i < t.spans.rows.size(); ++i) {
+      const auto& s = t.spans.rows[i];
+      const std::uint64_t start_line = unsigned_of(s[span_column::start_line]);
+      if (s[span_column::end_line]) {
         items.push_back({start_line, Item::span_start, i});
-        items.push_back({unsigned_of(s[13]), Item::span_end, i});
-      } else if (s[7] == "open") {
+        items.push_back({unsigned_of(s[span_column::end_line]), Item::span_end, i});
+      } else if (s[span_column::status] == "open") {
         items.push_back({start_line, Item::span_start, i});
       } else {
         items.push_back({start_line, Item::span, i});
       }
     }
     std::stable_sort(items.begin(), items.end());
+    return items;
+  }
 
-    simdjson::dom::parser parser;
-    reader::HeaderRecord header;
-    const std::string options_json = r[6].value_or("{}");
-    const auto options = parse_object(parser, options_json);
-    header.schema = field(options, "schema");
-    header.schema_minor = field(options, "schema_minor");
-    std::string clock_source;
-    {
-      std::string_view source;
-      if (!options["clock_source"].get_string().get(source)) clock_source = std::string(source);
-      std::uint64_t flush = 0;
-      if (!options["flush_interval_ms"].get_uint64().get(flush)) header.flush_interval_ms = flush;
-      std::uint64_t ring = 0;
-      if (!options["ring_bytes"].get_uint64().get(ring)) header.ring_bytes = ring;
-      if (!options["ring_max_bytes"].get_uint64().get(ring)) header.ring_max_bytes = ring;
-      simdjson::dom::element overhead;
-      if (!options["overhead"].get(overhead)) {
-        auto number = [&](std::string_view key) {
-          double value = 0;
-          return overhead[key].get_double().get(value) == simdjson::SUCCESS ? value : 0.0;
-        };
-        header.overhead = reader::InstrumentationOverhead{number("span_ns"),    number("span_ticks"),
-                                                          number("clock_ns"),   number("clock_ticks"),
-                                                          number("in_span_ns"), number("in_parent_ns")};
-      }
-    }
-    header.clock_source = clock_source;
-    header.run_id = text_of(r[0]);
-    header.host = text_of(r[1]);
-    header.process = text_of(r[2]);
-    header.pid = unsigned_of(r[3]);
-    header.version = text_of(r[4]);
-    header.start_ts = unsigned_of(r[5]);
-    const DecodedAttrs header_attrs = decode_attrs_json(r[7].value_or("{}"));
-    header.attrs = header_attrs.attrs;
-
-    const std::uint64_t header_line = unsigned_of(r[12]);
-    bool header_sent = false;
-    auto send_header_before = [&](std::uint64_t line) {
-      if (!header_sent && header_line <= line) {
-        aggregator.on_header(header, header_line);
-        header_sent = true;
-      }
-    };
-
-    for (const Item& item : items) {
-      send_header_before(item.line);
-      switch (item.kind) {
-        case Item::thread: {
-          const auto& t = threads.rows[item.row];
-          reader::ThreadRecord record;
-          record.tid = unsigned_of(t[1]);
-          if (t[2]) record.name = std::string_view(*t[2]);
-          record.ts = unsigned_of(t[3]);
-          record.exited = unsigned_of(t[4]) != 0;
-          aggregator.on_thread(record, item.line);
-          break;
-        }
-        case Item::span: {
-          const auto& s = spans.rows[item.row];
-          reader::SpanRecord record;
-          record.span_id = unsigned_of(s[0]);
-          record.parent = optional_unsigned(s[1]);
-          record.name = text_of(s[2]);
-          record.tid = unsigned_of(s[3]);
-          if (unsigned_of(s[4]) != record.tid) record.end_tid = unsigned_of(s[4]);
-          record.ts = unsigned_of(s[5]);
-          record.dur_ns = unsigned_of(s[6]);
-          record.error = s[7] == "error";
-          record.message = text_of(s[8]);
-          record.is_phase = unsigned_of(s[9]) != 0;
-          record.is_async = unsigned_of(s[10]) != 0;
-          const DecodedAttrs attrs = decoded(s[11]);
-          record.attrs = attrs.attrs;
-          record.stats_ns = unsigned_of(s[14]);
-          aggregator.on_span(record, item.line);
-          break;
-        }
-        case Item::span_start: {
-          const auto& s = spans.rows[item.row];
-          reader::SpanStartRecord record;
-          record.span_id = unsigned_of(s[0]);
-          record.parent = optional_unsigned(s[1]);
-          record.name = text_of(s[2]);
-          record.tid = unsigned_of(s[3]);
-          record.ts = unsigned_of(s[5]);
-          record.is_phase = unsigned_of(s[9]) != 0;
-          record.is_async = unsigned_of(s[10]) != 0;
-          // The span's attributes as they were at its end: the ones set while it was open already win.
-          const DecodedAttrs attrs = decoded(s[11]);
-          record.attrs = attrs.attrs;
-          aggregator.on_span_start(record, item.line);
-          break;
-        }
-        case Item::span_end: {
-          const auto& s = spans.rows[item.row];
-          reader::SpanEndRecord record;
-          record.span_id = unsigned_of(s[0]);
-          record.tid = unsigned_of(s[4]);
-          record.dur_ns = unsigned_of(s[6]);
-          record.ts = unsigned_of(s[5]) + record.dur_ns;
-          record.error = s[7] == "error";
-          record.message = text_of(s[8]);
-          record.stats_ns = unsigned_of(s[14]);
-          aggregator.on_span_end(record, item.line);
-          break;
-        }
-        case Item::event: {
-          const auto& e = events.rows[item.row];
-          reader::InstantRecord record;
-          record.name = text_of(e[1]);
-          record.tid = unsigned_of(e[2]);
-          record.ts = unsigned_of(e[3]);
-          record.parent = optional_unsigned(e[4]);
-          const DecodedAttrs attrs = decoded(e[5]);
-          record.attrs = attrs.attrs;
-          aggregator.on_instant(record, item.line);
-          break;
-        }
-        case Item::counter: {
-          const auto& c = counters.rows[item.row];
-          reader::CounterRecord record;
-          record.name = text_of(c[1]);
-          record.tid = unsigned_of(c[2]);
-          record.ts = unsigned_of(c[3]);
-          if (c[5]) {
-            record.delta.is_integer = true;
-            record.delta.as_integer = static_cast<std::int64_t>(unsigned_of(c[5]));
-            record.delta.as_double = static_cast<double>(record.delta.as_integer);
-          } else {
-            record.delta.is_integer = false;
-            record.delta.as_double = std::stod(*c[4]);
-          }
-          aggregator.on_counter(record, item.line);
-          break;
-        }
-        case Item::gauge: {
-          const auto& g = gauges.rows[item.row];
-          reader::GaugeRecord record;
-          record.name = text_of(g[1]);
-          record.tid = unsigned_of(g[2]);
-          record.ts = unsigned_of(g[3]);
-          record.value = optional_double(g[4]);
-          record.min = optional_double(g[5]);
-          record.max = optional_double(g[6]);
-          record.count = unsigned_of(g[7]);
-          aggregator.on_gauge(record, item.line);
-          break;
-        }
-        case Item::phase: {
-          const auto& p = phases.rows[item.row];
-          reader::PhaseRecord record;
-          record.name = text_of(p[1]);
-          record.span_id = optional_unsigned(p[2]);
-          record.ts = unsigned_of(p[3]);
-          record.end_ts = unsigned_of(p[4]);
-          record.wall_ns = unsigned_of(p[5]);
-          aggregator.on_phase(record, item.line);
-          break;
-        }
-        case Item::dropped: {
-          const auto& d = dropped.rows[item.row];
-          reader::DroppedRecord record;
-          record.tid = unsigned_of(d[1]);
-          record.ts = unsigned_of(d[2]);
-          record.counts = {unsigned_of(d[3]), unsigned_of(d[4]), unsigned_of(d[5]), unsigned_of(d[6]),
-                           unsigned_of(d[7])};
-          record.reason = text_of(d[8]);
-          const std::vector<reader::NamedCount> span_names = named_counts(d[9]),
-                                                event_names = named_counts(d[10]);
-          record.span_names = span_names;
-          record.event_names = event_names;
-          aggregator.on_dropped(record, item.line);
-          break;
-        }
-        case Item::span_stats: {
-          const auto& l = span_stats.rows[item.row];
-          reader::SpanStatsRecord record;
-          record.name = text_of(l[1]);
-          record.tid = unsigned_of(l[2]);
-          record.ts = unsigned_of(l[3]);
-          record.count = unsigned_of(l[4]);
-          record.total_ns = unsigned_of(l[5]);
-          record.self_ns = unsigned_of(l[6]);
-          const std::vector<reader::SpanStatsRecord::Bucket> buckets = stored_buckets(l[7]);
-          record.buckets = buckets;
-          aggregator.on_span_stats(record, item.line);
-          break;
-        }
-      }
-    }
-    send_header_before(~std::uint64_t{0});
-
-    if (r[15]) {
-      const auto crash = parse_object(parser, *r[15]);
-      auto text = [&crash](std::string_view key) {
-        std::string_view value;
-        return crash[key].get_string().get(value) == simdjson::SUCCESS ? std::string(value) : std::string();
+  static void read_header(const std::vector<Cell>& r, simdjson::dom::parser& parser, HeaderCopy& header) {
+    reader::HeaderRecord& h = header.record;
+    const auto options = parse_object(parser, r[run_column::options].value_or("{}"));
+    h.schema = field(options, "schema");
+    h.schema_minor = field(options, "schema_minor");
+    std::string_view source;
+    if (!options["clock_source"].get_string().get(source)) header.clock_source = std::string(source);
+    std::uint64_t value = 0;
+    if (!options["flush_interval_ms"].get_uint64().get(value)) h.flush_interval_ms = value;
+    if (!options["ring_bytes"].get_uint64().get(value)) h.ring_bytes = value;
+    if (!options["ring_max_bytes"].get_uint64().get(value)) h.ring_max_bytes = value;
+    simdjson::dom::element overhead;
+    if (!options["overhead"].get(overhead)) {
+      auto number = [&](std::string_view key) {
+        double v = 0;
+        return overhead[key].get_double().get(v) == simdjson::SUCCESS ? v : 0.0;
       };
-      const std::string kept_name = text("name"), kept_reason = text("reason");
-      reader::CrashRecord record{field(crash, "signal"), kept_name, kept_reason, field(crash, "tid"),
-                                 field(crash, "ts")};
-      aggregator.on_crash(record, field(crash, "line"));
+      h.overhead = reader::InstrumentationOverhead{number("span_ns"),    number("span_ticks"),
+                                                   number("clock_ns"),   number("clock_ticks"),
+                                                   number("in_span_ns"), number("in_parent_ns")};
     }
-    if (r[14]) {
-      const auto footer = parse_object(parser, *r[14]);
-      reader::FooterRecord record;
-      record.ts = field(footer, "ts");
-      record.wall_ns = field(footer, "wall_ns");
-      record.records = field(footer, "records");
-      record.spans = field(footer, "spans");
-      record.events = field(footer, "events");
-      record.sampled_out = field(footer, "sampled_out");
-      record.open_spans = field(footer, "open_spans");
-      record.unwritten_records = field(footer, "unwritten_records");
-      record.rings_grown = field(footer, "rings_grown");  // 0 in a footer stored before schema 1.3
-      record.largest_ring = field(footer, "largest_ring");
-      record.stats_spans = field(footer, "stats_spans");  // absent before schema 1.4
-      std::string_view stopped_by;
-      std::string kept_stopped_by;
-      if (footer["stopped_by"].get_string().get(stopped_by) == simdjson::SUCCESS)
-        kept_stopped_by = stopped_by;
-      record.stopped_by = kept_stopped_by;
-      simdjson::dom::element counts;
-      if (footer["dropped"].get(counts) == simdjson::SUCCESS)
-        record.dropped = {field(counts, "spans"), field(counts, "events"), field(counts, "metrics"),
-                          field(counts, "attrs"), field(counts, "async_ends")};
-      aggregator.on_footer(record, field(footer, "line"));
-    }
+    h.clock_source = header.clock_source;
+    h.run_id = text_of(r[run_column::run_id]);
+    h.host = text_of(r[run_column::host]);
+    h.process = text_of(r[run_column::process]);
+    h.pid = unsigned_of(r[run_column::pid]);
+    h.version = text_of(r[run_column::version]);
+    h.start_ts = unsigned_of(r[run_column::start_ts]);
+    header.attrs = decode_attrs_json(r[run_column::attrs].value_or("{}"));
+    h.attrs = header.attrs.attrs;
+  }
 
+  void replay_item(const StoredTables& t, const Item& item, reader::Aggregator& aggregator) {
+    switch (item.kind) {
+      case Item::thread:
+        return replay_thread(t.threads.rows[item.row], item.line, aggregator);
+      case Item::span:
+        return replay_span(t.spans.rows[item.row], item.line, aggregator);
+      case Item::span_start:
+        return replay_span_start(t.spans.rows[item.row], item.line, aggregator);
+      case Item::span_end:
+        return replay_span_end(t.spans.rows[item.row], item.line, aggregator);
+      case Item::event:
+        return replay_event(t.events.rows[item.row], item.line, aggregator);
+      case Item::counter:
+        return replay_counter(t.counters.rows[item.row], item.line, aggregator);
+      case Item::gauge:
+        return replay_gauge(t.gauges.rows[item.row], item.line, aggregator);
+      case Item::phase:
+        return replay_phase(t.phases.rows[item.row], item.line, aggregator);
+      case Item::dropped:
+        return replay_dropped(t.dropped.rows[item.row], item.line, aggregator);
+      case Item::span_stats:
+        return replay_span_stats(t.span_stats.rows[item.row], item.line, aggregator);
+    }
+  }
+
+  static void replay_thread(const std::vector<Cell>& t, std::uint64_t line, reader::Aggregator& aggregator) {
+    reader::ThreadRecord record;
+    record.tid = unsigned_of(t[thread_column::tid]);
+    if (t[thread_column::name]) record.name = std::string_view(*t[thread_column::name]);
+    record.ts = unsigned_of(t[thread_column::ts]);
+    record.exited = unsigned_of(t[thread_column::exited]) != 0;
+    aggregator.on_thread(record, line);
+  }
+
+  void replay_span(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) const {
+    reader::SpanRecord record;
+    record.span_id = unsigned_of(s[span_column::span_id]);
+    record.parent = optional_unsigned(s[span_column::parent_id]);
+    record.name = text_of(s[span_column::name]);
+    record.tid = unsigned_of(s[span_column::tid]);
+    if (unsigned_of(s[span_column::end_tid]) != record.tid)
+      record.end_tid = unsigned_of(s[span_column::end_tid]);
+    record.ts = unsigned_of(s[span_column::start_ts]);
+    record.dur_ns = unsigned_of(s[span_column::dur_ns]);
+    record.error = s[span_column::status] == "error";
+    record.message = text_of(s[span_column::message]);
+    record.is_phase = unsigned_of(s[span_column::is_phase]) != 0;
+    record.is_async = unsigned_of(s[span_column::is_async]) != 0;
+    const DecodedAttrs attrs = decoded(s[span_column::attrs]);
+    record.attrs = attrs.attrs;
+    record.stats_ns = unsigned_of(s[span_column::stats_ns]);
+    aggregator.on_span(record, line);
+  }
+
+  void replay_span_start(const std::vector<Cell>& s, std::uint64_t line,
+                         reader::Aggregator& aggregator) const {
+    reader::SpanStartRecord record;
+    record.span_id = unsigned_of(s[span_column::span_id]);
+    record.parent = optional_unsigned(s[span_column::parent_id]);
+    record.name = text_of(s[span_column::name]);
+    record.tid = unsigned_of(s[span_column::tid]);
+    record.ts = unsigned_of(s[span_column::start_ts]);
+    record.is_phase = unsigned_of(s[span_column::is_phase]) != 0;
+    record.is_async = unsigned_of(s[span_column::is_async]) != 0;
+    // The span's attributes as they were at its end: the ones set while it was open already win.
+    const DecodedAttrs attrs = decoded(s[span_column::attrs]);
+    record.attrs = attrs.attrs;
+    aggregator.on_span_start(record, line);
+  }
+
+  static void replay_span_end(const std::vector<Cell>& s, std::uint64_t line,
+                              reader::Aggregator& aggregator) {
+    reader::SpanEndRecord record;
+    record.span_id = unsigned_of(s[span_column::span_id]);
+    record.tid = unsigned_of(s[span_column::end_tid]);
+    record.dur_ns = unsigned_of(s[span_column::dur_ns]);
+    record.ts = unsigned_of(s[span_column::start_ts]) + record.dur_ns;
+    record.error = s[span_column::status] == "error";
+    record.message = text_of(s[span_column::message]);
+    record.stats_ns = unsigned_of(s[span_column::stats_ns]);
+    aggregator.on_span_end(record, line);
+  }
+
+  void replay_event(const std::vector<Cell>& e, std::uint64_t line, reader::Aggregator& aggregator) const {
+    reader::InstantRecord record;
+    record.name = text_of(e[event_column::name]);
+    record.tid = unsigned_of(e[event_column::tid]);
+    record.ts = unsigned_of(e[event_column::ts]);
+    record.parent = optional_unsigned(e[event_column::parent_id]);
+    const DecodedAttrs attrs = decoded(e[event_column::attrs]);
+    record.attrs = attrs.attrs;
+    aggregator.on_instant(record, line);
+  }
+
+  static void replay_counter(const std::vector<Cell>& c, std::uint64_t line, reader::Aggregator& aggregator) {
+    reader::CounterRecord record;
+    record.name = text_of(c[counter_column::name]);
+    record.tid = unsigned_of(c[counter_column::tid]);
+    record.ts = unsigned_of(c[counter_column::ts]);
+    if (c[counter_column::delta_integer]) {
+      record.delta.is_integer = true;
+      record.delta.as_integer = static_cast<std::int64_t>(unsigned_of(c[counter_column::delta_integer]));
+      record.delta.as_double = static_cast<double>(record.delta.as_integer);
+    } else {
+      record.delta.is_integer = false;
+      record.delta.as_double = std::stod(*c[counter_column::delta]);
+    }
+    aggregator.on_counter(record, line);
+  }
+
+  static void replay_gauge(const std::vector<Cell>& g, std::uint64_t line, reader::Aggregator& aggregator) {
+    reader::GaugeRecord record;
+    record.name = text_of(g[gauge_column::name]);
+    record.tid = unsigned_of(g[gauge_column::tid]);
+    record.ts = unsigned_of(g[gauge_column::ts]);
+    record.value = optional_double(g[gauge_column::value]);
+    record.min = optional_double(g[gauge_column::min]);
+    record.max = optional_double(g[gauge_column::max]);
+    record.count = unsigned_of(g[gauge_column::samples]);
+    aggregator.on_gauge(record, line);
+  }
+
+  static void replay_phase(const std::vector<Cell>& p, std::uint64_t line, reader::Aggregator& aggregator) {
+    reader::PhaseRecord record;
+    record.name = text_of(p[phase_column::name]);
+    record.span_id = optional_unsigned(p[phase_column::span_id]);
+    record.ts = unsigned_of(p[phase_column::start_ts]);
+    record.end_ts = unsigned_of(p[phase_column::end_ts]);
+    record.wall_ns = unsigned_of(p[phase_column::wall_ns]);
+    aggregator.on_phase(record, line);
+  }
+
+  void replay_dropped(const std::vector<Cell>& d, std::uint64_t line, reader::Aggregator& aggregator) {
+    reader::DroppedRecord record;
+    record.tid = unsigned_of(d[dropped_column::tid]);
+    record.ts = unsigned_of(d[dropped_column::ts]);
+    record.counts = {unsigned_of(d[dropped_column::spans]), unsigned_of(d[dropped_column::events]),
+                     unsigned_of(d[dropped_column::metrics]), unsigned_of(d[dropped_column::attrs]),
+                     unsigned_of(d[dropped_column::async_ends])};
+    record.reason = text_of(d[dropped_column::reason]);
+    const std::vector<reader::NamedCount> span_names = named_counts(d[dropped_column::span_names]),
+                                          event_names = named_counts(d[dropped_column::event_names]);
+    record.span_names = span_names;
+    record.event_names = event_names;
+    aggregator.on_dropped(record, line);
+  }
+
+  void replay_span_stats(const std::vector<Cell>& l, std::uint64_t line, reader::Aggregator& aggregator) {
+    reader::SpanStatsRecord record;
+    record.name = text_of(l[stats_column::name]);
+    record.tid = unsigned_of(l[stats_column::tid]);
+    record.ts = unsigned_of(l[stats_column::ts]);
+    record.count = unsigned_of(l[stats_column::samples]);
+    record.total_ns = unsigned_of(l[stats_column::total_ns]);
+    record.self_ns = unsigned_of(l[stats_column::self_ns]);
+    const std::vector<reader::SpanStatsRecord::Bucket> buckets = stored_buckets(l[stats_column::buckets]);
+    record.buckets = buckets;
+    aggregator.on_span_stats(record, line);
+  }
+
+  static void replay_crash(simdjson::dom::element crash, reader::Aggregator& aggregator) {
+    auto text = [&crash](std::string_view key) {
+      std::string_view value;
+      return crash[key].get_string().get(value) == simdjson::SUCCESS ? std::string(value) : std::string();
+    };
+    const std::string kept_name = text("name"), kept_reason = text("reason");
+    reader::CrashRecord record{field(crash, "signal"), kept_name, kept_reason, field(crash, "tid"),
+                               field(crash, "ts")};
+    aggregator.on_crash(record, field(crash, "line"));
+  }
+
+  static void replay_footer(simdjson::dom::element footer, reader::Aggregator& aggregator) {
+    reader::FooterRecord record;
+    record.ts = field(footer, "ts");
+    record.wall_ns = field(footer, "wall_ns");
+    record.records = field(footer, "records");
+    record.spans = field(footer, "spans");
+    record.events = field(footer, "events");
+    record.sampled_out = field(footer, "sampled_out");
+    record.open_spans = field(footer, "open_spans");
+    record.unwritten_records = field(footer, "unwritten_records");
+    record.rings_grown = field(footer, "rings_grown");  // 0 in a footer stored before schema 1.3
+    record.largest_ring = field(footer, "largest_ring");
+    record.stats_spans = field(footer, "stats_spans");  // absent before schema 1.4
+    std::string_view stopped_by;
+    std::string kept_stopped_by;
+    if (footer["stopped_by"].get_string().get(stopped_by) == simdjson::SUCCESS) kept_stopped_by = stopped_by;
+    record.stopped_by = kept_stopped_by;
+    simdjson::dom::element counts;
+    if (footer["dropped"].get(counts) == simdjson::SUCCESS)
+      record.dropped = {field(counts, "spans"), field(counts, "events"), field(counts, "metrics"),
+                        field(counts, "attrs"), field(counts, "async_ends")};
+    aggregator.on_footer(record, field(footer, "line"));
+  }
+
+  static reader::ReadReport read_report_of(const std::vector<Cell>& r) {
     reader::ReadReport report;
-    report.lines = unsigned_of(r[9]);
-    report.records = unsigned_of(r[10]);
-    report.bytes = unsigned_of(r[11]);
-    if (r[13]) report.torn_last_line = *r[13];
-    aggregator.end_run(report);
+    report.lines = unsigned_of(r[run_column::lines]);
+    report.records = unsigned_of(r[run_column::records]);
+    report.bytes = unsigned_of(r[run_column::bytes]);
+    if (r[run_column::torn_last_line]) report.torn_last_line = *r[run_column::torn_last_line];
+    return report;
   }
 
  private:
-  QueryResult rows(const std::string& select) { return store_.query(select + " WHERE run_key = $1", {key_}); }
+  QueryResult rows(const std::string& columns, const char* table) {
+    return store_.query("SELECT " + columns + " FROM " + table + " WHERE run_key = $1", {key_});
+  }
   // A stored {"name": count} object; the names point into names_, which lives as long as the replay.
   std::vector<reader::NamedCount> named_counts(const Cell& cell) {
     std::vector<reader::NamedCount> counts;

@@ -34,11 +34,8 @@ std::string names_json(const StringMap<std::uint64_t>& counts) {
   return out + "}";
 }
 
-}  // namespace
-
-std::string summary_json(const Summary& s) {
-  fmt::memory_buffer out;
-  put(out, "{{\"runs\":[");
+// Each run: its identity, how it ended, what it lost.
+void put_runs(fmt::memory_buffer& out, const Summary& s) {
   for (std::size_t i = 0; i < s.runs.size(); ++i) {
     const auto& run = s.runs[i];
     put(out,
@@ -67,9 +64,10 @@ std::string summary_json(const Summary& s) {
     put(out, ",\"spans\":{},\"events\":{},\"dropped\":{},\"rings_grown\":{},\"largest_ring\":{}}}", run.spans,
         run.events, counts_json(run.dropped), run.rings_grown, run.largest_ring);
   }
-  const std::optional<InstrumentationCost> cost = instrumentation_cost(s);
-  put(out, "],\"wall_ns\":{},\"group_by\":{},\"raw_self_time\":{},\"spans\":[", s.wall_ns(),
-      s.group_by.empty() ? "null" : json_string(s.group_by), s.raw_self_time);
+}
+
+// Each span name (or name and group) by name: its statistics.
+void put_spans(fmt::memory_buffer& out, const Summary& s, const std::optional<InstrumentationCost>& cost) {
   bool first = true;
   for (const auto* entry : sorted_by_name(s.spans)) {
     const auto& h = entry->second.durations;
@@ -99,25 +97,31 @@ std::string summary_json(const Summary& s) {
     put(out, "}}");
     first = false;
   }
-  put(out, "],\"ungrouped_spans\":{},\"phases\":{{", s.ungrouped_spans);
-  first = true;
+}
+
+void put_phases(fmt::memory_buffer& out, const Summary& s) {
+  bool first = true;
   for (const auto* entry : sorted_by_name(s.phases)) {
     put(out, "{}{}:{{\"wall_ns\":{},\"spans\":{},\"occurrences\":{}{}}}", first ? "" : ",",
         json_string(entry->first), entry->second.wall_ns, entry->second.spans, entry->second.occurrences,
         entry->second.open ? ",\"open\":true" : "");
     first = false;
   }
+}
+
+void put_counters(fmt::memory_buffer& out, const Summary& s) {
   const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
-  put(out, "}},\"counters\":{{");
-  first = true;
+  bool first = true;
   for (const auto* entry : sorted_by_name(s.counters)) {
     const double total = entry->second.value();
     put(out, "{}{}:{{\"total\":{},\"rate_per_s\":{}}}", first ? "" : ",", json_string(entry->first),
         json_number(total), wall_s > 0 ? json_number(total / wall_s) : "null");
     first = false;
   }
-  put(out, "}},\"gauges\":{{");
-  first = true;
+}
+
+void put_gauges(fmt::memory_buffer& out, const Summary& s) {
+  bool first = true;
   for (const auto* entry : sorted_by_name(s.gauges)) {
     const auto& g = entry->second;
     put(out, "{}{}:{{\"last\":{},\"min\":{},\"max\":{},\"sets\":{}}}", first ? "" : ",",
@@ -125,35 +129,34 @@ std::string summary_json(const Summary& s) {
         g.sets);
     first = false;
   }
-  put(out, "}},\"events\":{{");
-  first = true;
+}
+
+void put_events(fmt::memory_buffer& out, const Summary& s) {
+  bool first = true;
   for (const auto* entry : sorted_by_name(s.events)) {
     put(out, "{}{}:{}", first ? "" : ",", json_string(entry->first), entry->second);
     first = false;
   }
-  put(out, "}},\"threads\":[");
+}
+
+void put_threads(fmt::memory_buffer& out, const Summary& s) {
   for (std::size_t i = 0; i < s.threads.size(); ++i) {
     const auto& t = s.threads[i];
     put(out, "{}{{\"run_id\":{},\"tid\":{},\"name\":{},\"spans\":{}}}", i ? "," : "", json_string(t.run_id),
         t.tid, json_string(t.name), t.spans);
   }
-  put(out,
-      "],\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{},"
-      "\"span_names\":{},\"event_names\":{},\"unnamed\":[",
-      s.dropped.spans, s.dropped.events, s.dropped.metrics, s.dropped.attrs, s.dropped.async_ends,
-      names_json(s.dropped_span_names), names_json(s.dropped_event_names));
+}
+
+void put_unnamed_drops(fmt::memory_buffer& out, const Summary& s) {
   for (std::size_t i = 0; i < s.unnamed_drops.size(); ++i) {
     const auto& u = s.unnamed_drops[i];
     put(out, "{}{{\"run_id\":{},\"tid\":{},\"spans\":{},\"events\":{},\"footer_only\":{}}}", i ? "," : "",
         json_string(u.run_id), u.footer_only ? "null" : fmt::format("{}", u.tid), u.spans, u.events,
         u.footer_only);
   }
-  put(out,
-      "]}},\"unwritten_records\":{},\"rings_grown\":{},\"largest_ring\":{},\"sampled_out\":{},\"total_"
-      "spans\":{},"
-      "\"total_events\":{},\"records\":{},\"open_spans\":[",
-      s.unwritten_records, s.rings_grown, s.largest_ring, s.sampled_out, s.total_spans, s.total_events,
-      s.records);
+}
+
+void put_open_spans(fmt::memory_buffer& out, const Summary& s) {
   for (std::size_t i = 0; i < s.open_spans.size(); ++i) {
     const auto& o = s.open_spans[i];
     put(out,
@@ -162,6 +165,41 @@ std::string summary_json(const Summary& s) {
         i ? "," : "", json_string(o.run_id), o.span_id, json_string(o.name), o.tid,
         json_string(o.thread_name), o.start_ts, o.open_ns);
   }
+}
+
+}  // namespace
+
+std::string summary_json(const Summary& s) {
+  fmt::memory_buffer out;
+  put(out, "{{\"runs\":[");
+  put_runs(out, s);
+  const std::optional<InstrumentationCost> cost = instrumentation_cost(s);
+  put(out, "],\"wall_ns\":{},\"group_by\":{},\"raw_self_time\":{},\"spans\":[", s.wall_ns(),
+      s.group_by.empty() ? "null" : json_string(s.group_by), s.raw_self_time);
+  put_spans(out, s, cost);
+  put(out, "],\"ungrouped_spans\":{},\"phases\":{{", s.ungrouped_spans);
+  put_phases(out, s);
+  put(out, "}},\"counters\":{{");
+  put_counters(out, s);
+  put(out, "}},\"gauges\":{{");
+  put_gauges(out, s);
+  put(out, "}},\"events\":{{");
+  put_events(out, s);
+  put(out, "}},\"threads\":[");
+  put_threads(out, s);
+  put(out,
+      "],\"dropped\":{{\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},\"async_ends\":{},"
+      "\"span_names\":{},\"event_names\":{},\"unnamed\":[",
+      s.dropped.spans, s.dropped.events, s.dropped.metrics, s.dropped.attrs, s.dropped.async_ends,
+      names_json(s.dropped_span_names), names_json(s.dropped_event_names));
+  put_unnamed_drops(out, s);
+  put(out,
+      "]}},\"unwritten_records\":{},\"rings_grown\":{},\"largest_ring\":{},\"sampled_out\":{},\"total_"
+      "spans\":{},"
+      "\"total_events\":{},\"records\":{},\"open_spans\":[",
+      s.unwritten_records, s.rings_grown, s.largest_ring, s.sampled_out, s.total_spans, s.total_events,
+      s.records);
+  put_open_spans(out, s);
   put(out, "]}}\n");
   return fmt::to_string(out);
 }
