@@ -1,7 +1,7 @@
-// The peers' hot paths, timed in the same loop shape as spanlog's (bench/recorder_bench.cpp): spdlog's async
-// logger logging one integer, and the raw enqueue of a 32-byte item into moodycamel's ConcurrentQueue (with a
-// producer token) and ReaderWriterQueue. Each queue is sized for a whole burst, so the timed loop measures
-// the enqueue, not waiting for a consumer; the queue is emptied after the clock stops.
+// The peers' hot paths, timed in the same loop shape as spanlog's (bench/recorder/timed_loops.cpp): spdlog's
+// async logger logging one integer, and the raw enqueue of a 32-byte item into moodycamel's ConcurrentQueue
+// (with a producer token) and ReaderWriterQueue. Each queue is sized for a whole burst, so the timed loop
+// measures the enqueue, not waiting for a consumer; the queue is emptied after the clock stops.
 #pragma once
 #include <concurrentqueue/concurrentqueue.h>
 #include <readerwriterqueue/readerwriterqueue.h>

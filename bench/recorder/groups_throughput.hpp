@@ -1,0 +1,183 @@
+// The flusher's groups: "flusher" (how fast it writes a full ring), "sustained" (one producer for S seconds,
+// rate, CPU and RSS) and "burst" (1 M spans with the default options, and the time until they are written).
+#pragma once
+#include <spanlog/options.hpp>
+#include <spanlog/spanlog.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "machine.hpp"
+#include "reporter.hpp"
+#include "run_files.hpp"
+#include "settings.hpp"
+#include "timed_loops.hpp"
+
+namespace recorder_bench {
+
+// ---------------------------------------------------------------------------------------------------------
+// Group "flusher": records every span into a ring big enough to hold them all while the flusher sleeps (flush
+// interval 60 s, below the high-water mark), then times spanlog::flush(): wall time from the last record
+// until all is written, and the flusher thread's CPU time meanwhile.
+// ---------------------------------------------------------------------------------------------------------
+
+inline void group_flusher(const config& cfg, reporter& out) {
+  out.samples("flusher.baseline", baseline_samples(cfg.burst, cfg.reps));
+  const std::size_t n = cfg.flusher_spans;
+  const std::size_t ring = ring_for(n * span_ring_bytes);  // 256 MiB for 4M spans
+  out.value("flusher.ring_bytes", static_cast<double>(ring));
+  std::vector<double> wall_ns, cpu_ns, bytes, record_ns, kernel_share, early_share;
+  bool all_ok = true;
+  // The first repetition records twice as many spans, so that the whole ring has been faulted in before the
+  // reported ones (the ring outlives the run: a thread keeps its buffer); it is not reported.
+  for (int r = 0; r < cfg.reps + 1; ++r) {
+    spanlog::options o = run_options(cfg, "flusher", ring);
+    o.flush_interval = std::chrono::milliseconds(60000);
+    const std::vector<pid_t> before = task_ids();
+    spanlog::start(o);
+    const std::vector<pid_t> flusher_tids = new_tasks(before);
+    // Let the flusher calibrate, write the header and go to sleep before the spans are recorded.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const double cpu_before = threads_cpu_seconds(flusher_tids);
+    const cpu_split split0 = threads_cpu_split(flusher_tids);
+    const std::int64_t t0 = now_ns();
+    loop_span(n);
+    if (r == 0) loop_span(n);
+    const std::int64_t t1 = now_ns();
+    const double cpu0 = threads_cpu_seconds(flusher_tids);
+    spanlog::flush();
+    const std::int64_t t2 = now_ns();
+    const double cpu1 = threads_cpu_seconds(flusher_tids);
+    const cpu_split split1 = threads_cpu_split(flusher_tids);
+    const std::string run_dir = spanlog::run_directory();
+    spanlog::stop();
+    const footer_facts f = read_footer(run_dir);
+    all_ok = all_ok && f.present && f.dropped == 0 && f.spans == static_cast<double>(r == 0 ? 2 * n : n);
+    const double size = static_cast<double>(file_size(run_dir + "/telemetry.jsonl"));
+    remove_run(run_dir);
+    if (r == 0) continue;
+    wall_ns.push_back(static_cast<double>(t2 - t1) / static_cast<double>(n));
+    // All the flusher's CPU time since it went to sleep, so work it did while the spans were recorded (it
+    // should do none: below the high-water mark, flush interval 60 s) is counted too, and reported apart.
+    cpu_ns.push_back((cpu1 - cpu_before) * 1e9 / static_cast<double>(n));
+    early_share.push_back(cpu1 > cpu_before ? (cpu0 - cpu_before) / (cpu1 - cpu_before) : 0);
+    bytes.push_back(size / static_cast<double>(n));
+    record_ns.push_back(static_cast<double>(t1 - t0) / static_cast<double>(n));
+    const double ticks = (split1.user - split0.user) + (split1.system - split0.system);
+    if (ticks > 0) kernel_share.push_back((split1.system - split0.system) / ticks);
+  }
+  out.samples("flusher.kernel_share", kernel_share);
+  out.samples("flusher.early_share", early_share);
+  out.samples("flusher.wall", wall_ns);
+  out.samples("flusher.cpu", cpu_ns);
+  out.samples("flusher.bytes", bytes);
+  out.samples("flusher.record", record_ns);
+  out.value("flusher.lossless", all_ok ? 1 : 0);
+  out.value("flusher.peak_rss", peak_rss_mib());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Group "sustained": one producer as fast as it can for S seconds, overflow `block`, the default ring size;
+// the rate per window, then the footer must account for every span.
+// ---------------------------------------------------------------------------------------------------------
+
+inline void group_sustained(const config& cfg, reporter& out) {
+  out.samples("sustained.baseline", baseline_samples(cfg.burst, cfg.reps));
+  const double rss_before = rss_mib();
+  const spanlog::options defaults;
+  const std::vector<pid_t> before = task_ids();
+  spanlog::start(run_options(cfg, "sustained", defaults.ring_bytes));
+  const std::vector<pid_t> flusher_tids = new_tasks(before);
+  out.value("sustained.ring_bytes", static_cast<double>(defaults.ring_bytes));
+  const int windows = std::max(cfg.reps, 5);
+  const auto window_ns = static_cast<std::int64_t>(cfg.seconds * 1e9 / windows);
+  const double cpu0 = threads_cpu_seconds(flusher_tids);
+  const cpu_split split0 = threads_cpu_split(flusher_tids);
+  const double own0 = own_cpu_seconds();
+  const std::int64_t start = now_ns();
+  std::vector<double> ns_per_span, rss;
+  double spans = 0;
+  constexpr std::size_t chunk = 4096;
+  for (int w = 0; w < windows; ++w) {
+    const std::int64_t w0 = now_ns();
+    const std::int64_t deadline = start + window_ns * (w + 1);
+    std::size_t in_window = 0;
+    std::int64_t t = w0;
+    while (t < deadline) {
+      loop_span(chunk);
+      in_window += chunk;
+      t = now_ns();
+    }
+    spans += static_cast<double>(in_window);
+    ns_per_span.push_back(static_cast<double>(t - w0) / static_cast<double>(in_window));
+    rss.push_back(rss_mib());
+  }
+  const std::int64_t end = now_ns();
+  const double cpu1 = threads_cpu_seconds(flusher_tids);
+  const cpu_split split1 = threads_cpu_split(flusher_tids);
+  const double own1 = own_cpu_seconds();
+  const double ticks = (split1.user - split0.user) + (split1.system - split0.system);
+  out.value("sustained.flusher_kernel_share",
+            ticks > 0 ? (split1.system - split0.system) / ticks : std::nan(""));
+  const std::string run_dir = spanlog::run_directory();
+  spanlog::stop();
+  const footer_facts f = read_footer(run_dir);
+  out.samples("sustained.span", ns_per_span);
+  out.value("sustained.producer_cpu_share", (own1 - own0) / (static_cast<double>(end - start) * 1e-9));
+  out.value("sustained.flusher_cpu_per_span", (cpu1 - cpu0) * 1e9 / spans);
+  out.samples("sustained.rss", rss);
+  out.value("sustained.lossless",
+            f.present && f.dropped == 0 && f.spans == spans && f.open_spans == 0 ? 1 : 0);
+  out.value("sustained.spans_emitted", spans);
+  out.value("sustained.footer_spans", f.present ? f.spans : -1);
+  out.value("sustained.footer_dropped", f.present ? f.dropped : -1);
+  out.value("sustained.seconds", static_cast<double>(end - start) * 1e-9);
+  out.value("sustained.flusher_cpu_share", (cpu1 - cpu0) / (static_cast<double>(end - start) * 1e-9));
+  out.value("sustained.bytes_per_span", static_cast<double>(file_size(run_dir + "/telemetry.jsonl")) / spans);
+  out.value("sustained.rss_before", rss_before);
+  out.value("sustained.peak_rss", peak_rss_mib());
+  remove_run(run_dir);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Group "burst": the default options (1 MiB ring, overflow `block`); 1 million spans as fast as possible,
+// then the time until the flusher has written them all (`flush()` returns: in the file, i.e. the page cache).
+// ---------------------------------------------------------------------------------------------------------
+
+inline void group_burst(const config& cfg, reporter& out) {
+  out.samples("burst.baseline", baseline_samples(cfg.burst, cfg.reps));
+  constexpr std::size_t n = 1000000;
+  const spanlog::options defaults;
+  std::vector<double> record_ns, drain_ms, total_ms;
+  bool all_ok = true;
+  for (int r = 0; r < cfg.reps + 1; ++r) {  // the first warms the ring and the file system; not reported
+    spanlog::start(run_options(cfg, "burst", defaults.ring_bytes));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    const std::int64_t t0 = now_ns();
+    loop_span(n);
+    const std::int64_t t1 = now_ns();
+    spanlog::flush();
+    const std::int64_t t2 = now_ns();
+    const std::string run_dir = spanlog::run_directory();
+    spanlog::stop();
+    const footer_facts f = read_footer(run_dir);
+    all_ok = all_ok && f.present && f.dropped == 0 && f.spans == static_cast<double>(n);
+    remove_run(run_dir);
+    if (r == 0) continue;
+    record_ns.push_back(static_cast<double>(t1 - t0) / static_cast<double>(n));
+    drain_ms.push_back(static_cast<double>(t2 - t1) * 1e-6);
+    total_ms.push_back(static_cast<double>(t2 - t0) * 1e-6);
+  }
+  out.samples("burst.record", record_ns);
+  out.samples("burst.drain_ms", drain_ms);
+  out.samples("burst.total_ms", total_ms);
+  out.value("burst.lossless", all_ok ? 1 : 0);
+}
+
+}  // namespace recorder_bench
