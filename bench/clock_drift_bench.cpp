@@ -39,14 +39,14 @@ bool integer_field(const std::string& line, const char* key, std::int64_t& out) 
   return true;
 }
 
-struct sample {
+struct Sample {
   double seconds;
   std::int64_t offset_ns;  // ts - CLOCK_REALTIME, relative to the first sample
 };
 
-std::vector<sample> read_samples(const std::string& file) {
+std::vector<Sample> read_samples(const std::string& file) {
   std::ifstream in(file);
-  std::vector<sample> out;
+  std::vector<Sample> out;
   std::string line;
   std::int64_t first_offset = 0, first_real = 0;
   while (std::getline(in, line)) {
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  spanlog::options o;
+  spanlog::Options o;
   o.dir = dir;
   if (!spanlog::start(o)) {
     std::fprintf(stderr, "clock_drift_bench: spanlog did not start in %s\n", dir.c_str());

@@ -9,19 +9,19 @@
 
 namespace orders {
 
-enum class status { open, paid, shipped, cancelled };
+enum class Status { open, paid, shipped, cancelled };
 
-struct line {
+struct Line {
   std::string sku;
   int quantity = 0;
   double unit_price = 0;
 };
 
-struct order {
+struct Order {
   std::string id;
   std::string customer;
-  std::vector<line> lines;
-  status state = status::open;
+  std::vector<Line> lines;
+  Status state = Status::open;
 };
 
 namespace {
@@ -68,7 +68,7 @@ double parse_price(const std::string& text, bool& ok) {
 }  // namespace
 
 // "id;customer;sku,quantity,price;sku,quantity,price..."
-bool parse(const std::string& text, order& out) {
+bool parse(const std::string& text, Order& out) {
   SPANLOG_SPAN("orders.parse", "bytes", text.size());
   const std::vector<std::string> fields = split(text, ';');
   if (fields.size() < 3) {
@@ -82,7 +82,7 @@ bool parse(const std::string& text, order& out) {
     const std::vector<std::string> parts = split(fields[i], ',');
     bool quantity_ok = false, price_ok = false;
     if (parts.size() != 3) return false;
-    line l{parts[0], parse_int(parts[1], quantity_ok), parse_price(parts[2], price_ok)};
+    Line l{parts[0], parse_int(parts[1], quantity_ok), parse_price(parts[2], price_ok)};
     if (!quantity_ok || !price_ok) {
       SPANLOG_EVENT("orders.bad_line", "line", static_cast<int>(i), "sku", parts[0]);
       return false;
@@ -93,21 +93,21 @@ bool parse(const std::string& text, order& out) {
   return true;
 }
 
-double total(const order& o) {
+double total(const Order& o) {
   SPANLOG_SPAN("orders.total", "order", o.id, "lines", o.lines.size());
   double sum = 0;
-  for (const line& l : o.lines) sum += l.quantity * l.unit_price;
+  for (const Line& l : o.lines) sum += l.quantity * l.unit_price;
   SPANLOG_GAUGE_SET("orders.last_total", sum);
   return sum;
 }
 
-bool validate(const order& o, std::string& reason) {
+bool validate(const Order& o, std::string& reason) {
   SPANLOG_SPAN("orders.validate", "order", o.id, "state", o.state);
   if (o.lines.empty()) {
     reason = "no lines";
     return false;
   }
-  for (const line& l : o.lines) {
+  for (const Line& l : o.lines) {
     if (l.quantity <= 0 || l.quantity > 1000) {
       reason = "quantity out of range for " + l.sku;
       SPANLOG_SPAN_ERROR(reason);
@@ -117,7 +117,7 @@ bool validate(const order& o, std::string& reason) {
   return true;
 }
 
-double discount(const order& o, double amount) {
+double discount(const Order& o, double amount) {
   SPANLOG_SPAN("orders.discount", "customer", o.customer, "amount", amount);
   double rate = 0;
   if (amount > 1000) rate = 0.1;
@@ -127,31 +127,31 @@ double discount(const order& o, double amount) {
   return amount * (1 - rate);
 }
 
-void sort_lines(order& o) {
+void sort_lines(Order& o) {
   SPANLOG_SPAN("orders.sort_lines", "lines", o.lines.size());
   for (std::size_t i = 1; i < o.lines.size(); ++i) {
     for (std::size_t j = i; j > 0 && o.lines[j].sku < o.lines[j - 1].sku; --j) {
-      line t = o.lines[j];
+      Line t = o.lines[j];
       o.lines[j] = o.lines[j - 1];
       o.lines[j - 1] = t;
     }
   }
 }
 
-std::string render(const order& o, double amount) {
+std::string render(const Order& o, double amount) {
   SPANLOG_SPAN("orders.render", "order", o.id);
   std::string text = "order " + o.id + " for " + o.customer + "\n";
-  for (const line& l : o.lines) text += "  " + l.sku + " x" + std::to_string(l.quantity) + "\n";
+  for (const Line& l : o.lines) text += "  " + l.sku + " x" + std::to_string(l.quantity) + "\n";
   text += "total " + std::to_string(amount) + "\n";
   SPANLOG_COUNTER_ADD("orders.rendered_bytes", text.size());
   return text;
 }
 
-bool ship(order& o, const spanlog::span_context parent) {
-  SPANLOG_SPAN_CHILD_OF(parent, "orders.ship", "order", o.id, "paid", o.state == status::paid);
-  if (o.state != status::paid) return false;
+bool ship(Order& o, const spanlog::SpanContext parent) {
+  SPANLOG_SPAN_CHILD_OF(parent, "orders.ship", "order", o.id, "paid", o.state == Status::paid);
+  if (o.state != Status::paid) return false;
   SPANLOG_ASYNC_BEGIN("orders.delivery", static_cast<std::uint64_t>(o.id.size()), "order", o.id);
-  o.state = status::shipped;
+  o.state = Status::shipped;
   return true;
 }
 
@@ -161,7 +161,7 @@ std::vector<std::string> process(const std::vector<std::string>& inputs) {
   std::vector<std::string> receipts;
   int rejected = 0;
   for (const std::string& input : inputs) {
-    order o;
+    Order o;
     std::string reason;
     if (!parse(input, o) || !validate(o, reason)) {
       ++rejected;
@@ -169,7 +169,7 @@ std::vector<std::string> process(const std::vector<std::string>& inputs) {
     }
     sort_lines(o);
     const double amount = discount(o, total(o));
-    o.state = status::paid;
+    o.state = Status::paid;
     ship(o, spanlog::current_span());
     receipts.push_back(render(o, amount));
     SPANLOG_COUNTER_ADD("orders.processed", 1);

@@ -67,7 +67,7 @@ bool number_after(const std::string& line, const char* key, double& out) {
   return true;
 }
 
-struct length_case {
+struct LengthCase {
   const char* label;
   const char* span_name;
   double ns;
@@ -76,7 +76,7 @@ struct length_case {
 };
 
 #define FIDELITY_CASE(label, name, ns, reps)              \
-  length_case {                                           \
+  LengthCase {                                            \
     label, name, ns, reps, [](std::uint64_t iterations) { \
       SPANLOG_SPAN(name);                                 \
       busy(iterations);                                   \
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const length_case cases[] = {
+  const LengthCase cases[] = {
       FIDELITY_CASE("100 ns", "fidelity.100ns", 100, 20000),
       FIDELITY_CASE("300 ns", "fidelity.300ns", 300, 20000),
       FIDELITY_CASE("1 µs", "fidelity.1us", 1e3, 10000),
@@ -111,10 +111,10 @@ int main(int argc, char** argv) {
   };
   const std::string dir =
       std::filesystem::temp_directory_path() / ("spanlog-fidelity-" + std::to_string(getpid()));
-  spanlog::options o;
+  spanlog::Options o;
   o.dir = dir;
   o.run_id = "fidelity";
-  o.overflow = spanlog::overflow_policy::block;  // nothing dropped: every span is compared
+  o.overflow = spanlog::OverflowPolicy::block;  // nothing dropped: every span is compared
   if (!spanlog::start(o)) {
     std::fprintf(stderr, "fidelity_bench: spanlog did not start in %s\n", dir.c_str());
     return 1;

@@ -19,12 +19,12 @@
 namespace peers {
 
 // What an event recorder would queue: a site, a timestamp and two words of payload.
-struct item32 {
+struct Item32 {
   const void* site;
   std::uint64_t tsc;
   std::uint64_t a, b;
 };
-static_assert(sizeof(item32) == 32, "the queued item is 32 bytes");
+static_assert(sizeof(Item32) == 32, "the queued item is 32 bytes");
 
 inline std::int64_t clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -38,13 +38,13 @@ inline void compiler_barrier() {
 
 const char item_site = 0;
 
-class concurrent_queue_loop {
+class ConcurrentQueueLoop {
  public:
-  explicit concurrent_queue_loop(std::size_t burst) : queue_(burst), token_(queue_), drained_(burst) {}
+  explicit ConcurrentQueueLoop(std::size_t burst) : queue_(burst), token_(queue_), drained_(burst) {}
   __attribute__((noinline)) std::int64_t run(std::size_t n) {
     const std::int64_t t0 = clock_ns();
     for (std::size_t i = 0; i < n; ++i) {
-      queue_.enqueue(token_, item32{&item_site, __builtin_ia32_rdtsc(), i, 0});
+      queue_.enqueue(token_, Item32{&item_site, __builtin_ia32_rdtsc(), i, 0});
       compiler_barrier();
     }
     const std::int64_t t1 = clock_ns();
@@ -54,36 +54,36 @@ class concurrent_queue_loop {
   }
 
  private:
-  moodycamel::ConcurrentQueue<item32> queue_;
+  moodycamel::ConcurrentQueue<Item32> queue_;
   moodycamel::ProducerToken token_;
-  std::vector<item32> drained_;
+  std::vector<Item32> drained_;
 };
 
-class reader_writer_queue_loop {
+class ReaderWriterQueueLoop {
  public:
-  explicit reader_writer_queue_loop(std::size_t burst) : queue_(burst) {}
+  explicit ReaderWriterQueueLoop(std::size_t burst) : queue_(burst) {}
   __attribute__((noinline)) std::int64_t run(std::size_t n) {
     const std::int64_t t0 = clock_ns();
     for (std::size_t i = 0; i < n; ++i) {
-      queue_.try_enqueue(item32{&item_site, __builtin_ia32_rdtsc(), i, 0});
+      queue_.try_enqueue(Item32{&item_site, __builtin_ia32_rdtsc(), i, 0});
       compiler_barrier();
     }
     const std::int64_t t1 = clock_ns();
-    item32 out;
+    Item32 out;
     while (queue_.try_dequeue(out)) {
     }
     return t1 - t0;
   }
 
  private:
-  moodycamel::ReaderWriterQueue<item32> queue_;
+  moodycamel::ReaderWriterQueue<Item32> queue_;
 };
 
 // spdlog's async logger (one backend thread, overflow policy block) into a file: the queue holds a whole
 // burst, and the backend thread drains it between bursts, as spanlog's flusher does.
-class spdlog_async_loop {
+class SpdlogAsyncLoop {
  public:
-  spdlog_async_loop(std::size_t burst, const std::string& path) {
+  SpdlogAsyncLoop(std::size_t burst, const std::string& path) {
     pool_ = std::make_shared<spdlog::details::thread_pool>(burst + 1024, 1);
     auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(path, true);
     logger_ =
@@ -99,7 +99,7 @@ class spdlog_async_loop {
     while (pool_->queue_size() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     return t1 - t0;
   }
-  ~spdlog_async_loop() {
+  ~SpdlogAsyncLoop() {
     logger_.reset();
     pool_.reset();
   }

@@ -9,7 +9,7 @@
 // so each ratio in the table compares two numbers from one process.
 //
 // This file is the main: the arguments, a forked child per group, the heading and the table. The rest is in
-// recorder/, one concept a file: settings, machine, timed_loops, run_files, reporter, table, groups_*.
+// recorder/, one concept a file: settings, machine, timed_loops, run_files, Reporter, table, groups_*.
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -54,7 +54,7 @@ void usage() {
 
 int main(int argc, char** argv) {
   using namespace recorder_bench;
-  config cfg;
+  Config cfg;
   std::string parent_dir;
   bool callgrind_child_mode = false;
   for (int i = 1; i < argc; ++i) {
@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   const double load_before = load_average();
-  results res;
+  Results res;
   auto want = [&](const char* g) { return cfg.only.empty() || cfg.only.count(g); };
   const std::int64_t t0 = now_ns();
   // Generous limits: ten times what a group takes here.
@@ -164,34 +164,34 @@ int main(int argc, char** argv) {
   const double flusher_s = 10 * (2 + (reps + 2) * static_cast<double>(cfg.flusher_spans) * 2e-7);
   if (want("single"))
     run_group(
-        "single", burst_s, [&](reporter& out) { group_single(cfg, out); }, res);
+        "single", burst_s, [&](Reporter& out) { group_single(cfg, out); }, res);
   if (want("threads"))
     run_group(
-        "threads", burst_s, [&](reporter& out) { group_threads(cfg, out); }, res);
+        "threads", burst_s, [&](Reporter& out) { group_threads(cfg, out); }, res);
   if (want("flusher"))
     run_group(
-        "flusher", flusher_s, [&](reporter& out) { group_flusher(cfg, out); }, res);
+        "flusher", flusher_s, [&](Reporter& out) { group_flusher(cfg, out); }, res);
   if (want("sustained"))
     run_group(
-        "sustained", 60 + 3 * cfg.seconds, [&](reporter& out) { group_sustained(cfg, out); }, res);
+        "sustained", 60 + 3 * cfg.seconds, [&](Reporter& out) { group_sustained(cfg, out); }, res);
   if (want("burst"))
     run_group(
-        "burst", 60 + 10 * reps, [&](reporter& out) { group_burst(cfg, out); }, res);
+        "burst", 60 + 10 * reps, [&](Reporter& out) { group_burst(cfg, out); }, res);
   if (want("crash"))
     run_group(
-        "crash", 60 + 3 * reps, [&](reporter& out) { group_crash(cfg, out); }, res);
+        "crash", 60 + 3 * reps, [&](Reporter& out) { group_crash(cfg, out); }, res);
   if (want("cold"))
     run_group(
-        "cold", 60 + 3 * reps, [&](reporter& out) { group_cold(cfg, out); }, res);
+        "cold", 60 + 3 * reps, [&](Reporter& out) { group_cold(cfg, out); }, res);
   if (want("peers"))
     run_group(
-        "peers", burst_s * 4, [&](reporter& out) { group_peers(cfg, out); }, res);
+        "peers", burst_s * 4, [&](Reporter& out) { group_peers(cfg, out); }, res);
   if (want("reader") && !cfg.reader.empty())
     run_group(
-        "reader", flusher_s, [&](reporter& out) { group_reader(cfg, out); }, res);
+        "reader", flusher_s, [&](Reporter& out) { group_reader(cfg, out); }, res);
   if (want("callgrind"))
     run_group(
-        "callgrind", 600, [&](reporter& out) { group_callgrind(cfg, self_path(), out); }, res);
+        "callgrind", 600, [&](Reporter& out) { group_callgrind(cfg, self_path(), out); }, res);
   const double total_s = static_cast<double>(now_ns() - t0) * 1e-9;
 
   print_table(build_rows(cfg, res));

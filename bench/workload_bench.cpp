@@ -54,9 +54,9 @@ std::uint64_t hash_bytes(const unsigned char* p, std::size_t n, std::uint64_t h)
 
 // One worker's store: a write-ahead log it copies into, a memtable of owned values, and table blocks it
 // reads.
-class store {
+class Store {
  public:
-  explicit store(std::size_t value_bytes)
+  explicit Store(std::size_t value_bytes)
       : value_bytes_(value_bytes),
         wal_(1 << 20),
         blocks_(block_count * value_bytes),
@@ -119,7 +119,7 @@ class store {
 constexpr int spans_per_op = 6;  // a put (3 spans) and a get (3 spans)
 
 std::uint64_t run_ops(std::size_t value_bytes, std::uint64_t ops, std::uint64_t seed) {
-  store s(value_bytes);
+  Store s(value_bytes);
   std::vector<unsigned char> value(value_bytes);
   std::uint64_t key = seed, sum = 0;
   for (std::uint64_t i = 0; i < ops; ++i) {
@@ -205,7 +205,7 @@ int child_main(int threads, std::size_t value_bytes, std::uint64_t ops_per_threa
 
 // ---- the driver ----
 
-struct child_figures {
+struct ChildFigures {
   double ops = 0, wall = 0, worker_cpu = 0, flusher_cpu = 0, spans = 0, dropped = 0, bytes = 0, grown = 0,
          largest = 0;
 };
@@ -215,8 +215,8 @@ std::string self_path() {
 }
 
 // Runs `command` (a shell line) and parses the child's line of figures.
-child_figures run_child(const std::string& command) {
-  child_figures f;
+ChildFigures run_child(const std::string& command) {
+  ChildFigures f;
   FILE* p = ::popen(command.c_str(), "r");
   if (!p) {
     std::perror("popen");
@@ -377,21 +377,21 @@ int driver_main(int argc, char** argv) {
   std::size_t value_bytes = 256;
   const std::uint64_t probe_ops = 20000;
   for (int round = 0; round < 3; ++round) {
-    const child_figures probe = run_child(child_command(plain, "", threads, value_bytes, probe_ops, dir));
+    const ChildFigures probe = run_child(child_command(plain, "", threads, value_bytes, probe_ops, dir));
     const double rate = probe.ops * spans_per_op / probe.wall;
     value_bytes = std::clamp<std::size_t>(
         static_cast<std::size_t>(static_cast<double>(value_bytes) * rate / target_rate), 16, 1 << 18);
   }
-  const child_figures probe = run_child(child_command(plain, "", threads, value_bytes, probe_ops, dir));
+  const ChildFigures probe = run_child(child_command(plain, "", threads, value_bytes, probe_ops, dir));
   const auto ops = static_cast<std::uint64_t>(seconds * probe.ops / probe.wall / threads);
 
   const double load_before = load_average();
-  struct variant {
+  struct Variant {
     const char* label;
     std::string command;
-    std::vector<child_figures> runs;
+    std::vector<ChildFigures> runs;
   };
-  std::vector<variant> variants = {
+  std::vector<Variant> variants = {
       {"plain (SPANLOG_ENABLED=0)", child_command(plain, "", threads, value_bytes, ops, dir), {}},
       {"SPANLOG=off", child_command(self, "SPANLOG=off", threads, value_bytes, ops, dir), {}},
       {"recording (defaults)", child_command(self, "", threads, value_bytes, ops, dir), {}},
@@ -403,12 +403,12 @@ int driver_main(int argc, char** argv) {
   for (int r = 0; r < reps; ++r)
     for (auto& v : variants) v.runs.push_back(run_child(v.command));
 
-  auto med = [](const variant& v, auto field) {
+  auto med = [](const Variant& v, auto field) {
     std::vector<double> xs;
-    for (const child_figures& f : v.runs) xs.push_back(field(f));
+    for (const ChildFigures& f : v.runs) xs.push_back(field(f));
     return median(xs);
   };
-  const double plain_rate = med(variants[0], [](const child_figures& f) { return f.ops / f.wall; });
+  const double plain_rate = med(variants[0], [](const ChildFigures& f) { return f.ops / f.wall; });
   std::printf("## What spanlog costs a real program\n\n");
   std::printf(
       "%d worker threads, %llu puts and gets each (%d spans per put and get, %zu-byte values), %d runs of "
@@ -419,19 +419,19 @@ int driver_main(int argc, char** argv) {
       "| variant | ops/s | slowdown | spans/s | flusher CPU per span | dropped | bytes per span | output "
       "per second | ring growths (largest) |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-  for (const variant& v : variants) {
-    const double rate = med(v, [](const child_figures& f) { return f.ops / f.wall; });
+  for (const Variant& v : variants) {
+    const double rate = med(v, [](const ChildFigures& f) { return f.ops / f.wall; });
     const bool recorded = v.runs.front().spans > 0;
     std::printf("| %s | %.0f | %+.1f%% | %.0f |", v.label, rate, (plain_rate / rate - 1) * 100,
                 rate * spans_per_op);
     if (recorded) {
       std::printf(" %.1f ns | %.2f%% | %.1f | %.0f KB | %.0f (%.0f KiB) |\n",
-                  med(v, [](const child_figures& f) { return f.flusher_cpu * 1e9 / f.spans; }),
-                  med(v, [](const child_figures& f) { return 100 * f.dropped / (f.spans + f.dropped); }),
-                  med(v, [](const child_figures& f) { return f.bytes / f.spans; }),
-                  med(v, [](const child_figures& f) { return f.bytes / f.wall / 1e3; }),
-                  med(v, [](const child_figures& f) { return f.grown; }),
-                  med(v, [](const child_figures& f) { return f.largest / 1024; }));
+                  med(v, [](const ChildFigures& f) { return f.flusher_cpu * 1e9 / f.spans; }),
+                  med(v, [](const ChildFigures& f) { return 100 * f.dropped / (f.spans + f.dropped); }),
+                  med(v, [](const ChildFigures& f) { return f.bytes / f.spans; }),
+                  med(v, [](const ChildFigures& f) { return f.bytes / f.wall / 1e3; }),
+                  med(v, [](const ChildFigures& f) { return f.grown; }),
+                  med(v, [](const ChildFigures& f) { return f.largest / 1024; }));
     } else {
       std::printf(" - | - | - | - | - |\n");
     }

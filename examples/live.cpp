@@ -30,16 +30,16 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: live [seconds > 0] [trigger-file]\n");
     return 2;
   }
-  using clock = std::chrono::steady_clock;
-  std::atomic<clock::time_point> deadline{
-      clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds))};
+  using Clock = std::chrono::steady_clock;
+  std::atomic<Clock::time_point> deadline{
+      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds))};
   std::atomic<bool> late_done{false};
   SPANLOG_PHASE("watching");
   std::vector<std::thread> workers;
   for (int w = 0; w < 3; ++w)
     workers.emplace_back([&, w] {
       spanlog::set_thread_name("worker-" + std::to_string(w));
-      for (int task = 0; clock::now() < deadline.load(); ++task) {
+      for (int task = 0; Clock::now() < deadline.load(); ++task) {
         SPANLOG_SPAN("task", "worker", w, "task", task);
         std::this_thread::sleep_for(std::chrono::milliseconds(40 + 15 * w));
         SPANLOG_COUNTER_ADD("items", 1 + w);
@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
           { SPANLOG_SPAN("late.task", "after", "trigger"); }
           SPANLOG_SPAN("late.failure");
           SPANLOG_SPAN_ERROR("failed after the trigger");
-          deadline = std::min(deadline.load(), clock::now() + std::chrono::seconds(2));
+          deadline = std::min(deadline.load(), Clock::now() + std::chrono::seconds(2));
         }
       }
     });

@@ -15,7 +15,7 @@
 
 namespace {
 
-struct item {
+struct Item {
   std::string name;
   std::string kind;  // "library" or "application"
   int size;
@@ -28,9 +28,9 @@ void churn(std::uint64_t seed, int rounds) {
   work_sink.fetch_add(seed, std::memory_order_relaxed);
 }
 
-std::vector<item> discover(int count) {
+std::vector<Item> discover(int count) {
   SPANLOG_PHASE("discovery");
-  std::vector<item> items;
+  std::vector<Item> items;
   for (int i = 0; i < count; ++i) {
     SPANLOG_SPAN("discover.item");
     items.push_back(
@@ -47,7 +47,7 @@ bool call_tool(int tool, int size, bool slow) {
   return true;
 }
 
-void analyse(const item& it, bool slow) {
+void analyse(const Item& it, bool slow) {
   SPANLOG_SPAN("analyse", "component", it.name, "kind", it.kind);
   const int tools = 2 + it.size % 5;
   int tokens = 0;
@@ -61,7 +61,7 @@ void analyse(const item& it, bool slow) {
   if (it.size % 13 == 0) SPANLOG_SPAN_ERROR("analysis timed out");
 }
 
-void synthesise(const std::vector<item>& items) {
+void synthesise(const std::vector<Item>& items) {
   SPANLOG_PHASE("synthesis");
   SPANLOG_SPAN("write.report", "sections", items.size());
   churn(42, 20000000);
@@ -78,10 +78,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   SPANLOG_SPAN("run");
-  const std::vector<item> items = discover(count);
+  const std::vector<Item> items = discover(count);
   {
     SPANLOG_PHASE("analysis");
-    const spanlog::span_context phase = spanlog::current_span();
+    const spanlog::SpanContext phase = spanlog::current_span();
     std::atomic<int> next{0};
     std::vector<std::thread> pool;
     for (int w = 0; w < workers; ++w)

@@ -13,6 +13,8 @@ python3 tools/amalgamate.py --check || status=1
 scripts/check-format.sh || status=1
 # Layers point down only (docs/contributing.md); the self-test shows the check can fail.
 python3 scripts/check_layers.py --self-test && python3 scripts/check_layers.py || status=1
+# One naming style: types in CamelCase (docs/contributing.md).
+python3 scripts/check_naming.py --self-test && python3 scripts/check_naming.py || status=1
 
 started=$SECONDS
 elapsed() { echo "$((SECONDS - started)) s"; }

@@ -126,32 +126,32 @@
 
 
 SPANLOG_BEGIN_NAMESPACE
-struct options;
+struct Options;
 namespace detail {
-struct thread_buffer;
-struct site;
-struct counter_slot;
-struct stats_slot;
-struct stats_cell;
+struct ThreadBuffer;
+struct Site;
+struct CounterSlot;
+struct StatsSlot;
+struct StatsCell;
 
 namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 // The calling thread's ring, made or found on its first record (late: after its thread_local objects began
 // to be destroyed); nullptr when no run records.
-thread_buffer* attach_current_thread(bool late);
+ThreadBuffer* attach_current_thread(bool late);
 void start_default_session();
 // A ring past its high-water mark: wakes the flusher, and under the block policy waits for it.
-bool make_room(thread_buffer& b, std::uint64_t need);
+bool make_room(ThreadBuffer& b, std::uint64_t need);
 // The site's counter slot number, given on its first add; 0 when every slot is taken.
-std::uint32_t counter_slot_for(const site& s, counter_slot& slot);
+std::uint32_t counter_slot_for(const Site& s, CounterSlot& slot);
 // The thread's histogram for a statistics-span site, made on the site's first span on the thread; nullptr
 // when every slot is taken or memory ran out.
-stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot);
+StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot);
 
 // "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
 void describe_exception(const std::exception* e, char* out, std::size_t size);
 
-options options_from_env();
-bool start(const options* opts);  // nullptr: options from the environment
+Options options_from_env();
+bool start(const Options* opts);  // nullptr: options from the environment
 void flush();
 void stop();
 std::string run_directory();
@@ -165,13 +165,13 @@ SPANLOG_END_NAMESPACE
 
 SPANLOG_BEGIN_API_NAMESPACE
 
-enum class overflow_policy { drop, block };
+enum class OverflowPolicy { drop, block };
 
 // What a child made by fork() records: a run of its own (<parent run id>-fork-<pid>, begun by its first
 // record), or nothing. It never writes into the parent's file.
-enum class fork_policy { new_run, off };
+enum class ForkPolicy { new_run, off };
 
-struct options {
+struct Options {
   std::string dir = "spanlog";  // SPANLOG_DIR: runs are written to <dir>/<run_id>/
   std::string run_id;           // SPANLOG_RUN_ID: empty means <yyyymmdd-hhmmss>-<pid>
   // SPANLOG_RING_SIZE: bytes per recording thread (power of two, 4K..1G; K/M/G suffixes). A span takes 32
@@ -181,8 +181,8 @@ struct options {
   // at least ring_bytes). Growth allocates on the recording thread, once per doubling; past the bound the
   // overflow policy applies. ring_max_bytes = ring_bytes: rings never grow.
   std::size_t ring_max_bytes = std::size_t{16} << 20;
-  overflow_policy overflow = overflow_policy::drop;  // SPANLOG_OVERFLOW: drop (and count) or block
-  std::chrono::milliseconds flush_interval{100};     // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  OverflowPolicy overflow = OverflowPolicy::drop;  // SPANLOG_OVERFLOW: drop (and count) or block
+  std::chrono::milliseconds flush_interval{100};   // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
   // SPANLOG_STATS_INTERVAL_MS (1..600000): how often statistics spans' histograms are written (span_stats
   // lines), at least every flush interval; also at flush(), stop(), a thread's exit and a crash. A line per
   // thread and name, whatever the span rate: the interval sets the output's size.
@@ -206,7 +206,7 @@ struct options {
   // SPANLOG_TERMINATION_SIGNALS: on SIGTERM and SIGINT, where the program left them at their default action,
   // write the whole run (footer and run_summary.json), then die of the signal as the process would have.
   bool termination_signals = true;
-  fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
+  ForkPolicy fork = ForkPolicy::new_run;  // SPANLOG_FORK: new_run or off
   // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
   // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.
   bool otlp = false;
@@ -215,15 +215,15 @@ struct options {
   bool span_rows = true;
 
   // Defaults overridden by the environment.
-  static options from_env();
+  static Options from_env();
 };
 
 // Defaults overridden by the environment: SPANLOG_DIR, SPANLOG_RING_SIZE and the others named above.
-inline options options::from_env() {
+inline Options Options::from_env() {
 #if SPANLOG_ENABLED
   return detail::slow::options_from_env();
 #else
-  return options{};  // nothing is recorded: the environment is not read
+  return Options{};  // nothing is recorded: the environment is not read
 #endif
 }
 
@@ -271,23 +271,23 @@ constexpr bool is_literal_text = std::is_array_v<std::remove_reference_t<T>>&&
     std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<T>>>, char>;
 
 template <class... A>
-struct attr_pack_check;
+struct AttrPackCheck;
 template <>
-struct attr_pack_check<> {
+struct AttrPackCheck<> {
   static constexpr bool keys_ok = true;
   static constexpr bool values_ok = true;
   static constexpr bool ok = true;
 };
 template <class K>
-struct attr_pack_check<K> {  // a key without its value
+struct AttrPackCheck<K> {  // a key without its value
   static constexpr bool keys_ok = false;
   static constexpr bool values_ok = true;
   static constexpr bool ok = false;
 };
 template <class K, class V, class... Rest>
-struct attr_pack_check<K, V, Rest...> {
-  static constexpr bool keys_ok = is_literal_text<K> && attr_pack_check<Rest...>::keys_ok;
-  static constexpr bool values_ok = is_attr_value<V> && attr_pack_check<Rest...>::values_ok;
+struct AttrPackCheck<K, V, Rest...> {
+  static constexpr bool keys_ok = is_literal_text<K> && AttrPackCheck<Rest...>::keys_ok;
+  static constexpr bool values_ok = is_attr_value<V> && AttrPackCheck<Rest...>::values_ok;
   static constexpr bool ok = keys_ok && values_ok;
 };
 
@@ -301,10 +301,10 @@ struct attr_pack_check<K, V, Rest...> {
 
 template <class... A>
 constexpr bool attrs_valid() {
-  static_assert(attr_pack_check<A...>::keys_ok, SPANLOG_ATTR_KEYS_MESSAGE_);
-  static_assert(attr_pack_check<A...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
+  static_assert(AttrPackCheck<A...>::keys_ok, SPANLOG_ATTR_KEYS_MESSAGE_);
+  static_assert(AttrPackCheck<A...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
   static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
-  return attr_pack_check<A...>::ok;
+  return AttrPackCheck<A...>::ok;
 }
 
 // The same checks for the disabled macros, which name the arguments inside sizeof only: the deduced return
@@ -350,46 +350,46 @@ SPANLOG_END_NAMESPACE
 // first, so that a name that varies is refused with a message saying what to write instead.
 #define SPANLOG_SITE_(id, name, kind)                                                       \
   static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
-  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id) {                 \
-    name, __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::kind                  \
+  static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id) {                 \
+    name, __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::kind                   \
   }
 
 // SPANLOG_SPAN("name", "key", value, ...): a span over the enclosing scope.
 #define SPANLOG_SPAN(...) SPANLOG_SPAN_(__COUNTER__, __VA_ARGS__)
-#define SPANLOG_SPAN_(id, ...)                                                           \
-  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);                                   \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
-                                                        SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__)
+#define SPANLOG_SPAN_(id, ...)                                                         \
+  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);                                 \
+  ::spanlog::ScopedSpan SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
+                                                       SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__)
 
 // SPANLOG_SPAN_CHILD_OF(context, "name", "key", value, ...): a span whose parent may be on another thread.
 #define SPANLOG_SPAN_CHILD_OF(context, ...) SPANLOG_SPAN_CHILD_OF_(__COUNTER__, context, __VA_ARGS__)
-#define SPANLOG_SPAN_CHILD_OF_(id, context, ...)         \
-  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);   \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)( \
-      ::spanlog::detail::site_token{}, SPANLOG_CAT(spanlog_site_, id), context, __VA_ARGS__)
+#define SPANLOG_SPAN_CHILD_OF_(id, context, ...)                                       \
+  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);                                 \
+  ::spanlog::ScopedSpan SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
+                                                       SPANLOG_CAT(spanlog_site_, id), context, __VA_ARGS__)
 
 // SPANLOG_SPAN_FN(): a span named after the enclosing function.
 #define SPANLOG_SPAN_FN() SPANLOG_SPAN_FN_(__COUNTER__)
-#define SPANLOG_SPAN_FN_(id)                                                             \
-  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){               \
-      __func__, __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::span};       \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
-                                                        SPANLOG_CAT(spanlog_site_, id))
+#define SPANLOG_SPAN_FN_(id)                                                           \
+  static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){             \
+      __func__, __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::span};      \
+  ::spanlog::ScopedSpan SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
+                                                       SPANLOG_CAT(spanlog_site_, id))
 
 // SPANLOG_SPAN_STATS("name"): a span over the enclosing scope, kept as statistics only (per-thread histograms
-// written once per flush interval, api.hpp's stats_span), for paths too hot for a record per span.
+// written once per flush interval, api.hpp's StatsSpan), for paths too hot for a record per span.
 #define SPANLOG_SPAN_STATS(name) SPANLOG_SPAN_STATS_(__COUNTER__, name)
-#define SPANLOG_SPAN_STATS_(id, name)                                  \
-  SPANLOG_SITE_(id, name, span);                                       \
-  static ::spanlog::detail::stats_slot SPANLOG_CAT(spanlog_slot_, id); \
-  ::spanlog::stats_span SPANLOG_CAT(spanlog_span_, id)(                \
-      ::spanlog::detail::site_token{}, SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id))
+#define SPANLOG_SPAN_STATS_(id, name)                                 \
+  SPANLOG_SITE_(id, name, span);                                      \
+  static ::spanlog::detail::StatsSlot SPANLOG_CAT(spanlog_slot_, id); \
+  ::spanlog::StatsSpan SPANLOG_CAT(spanlog_span_, id)(                \
+      ::spanlog::detail::SiteToken{}, SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id))
 
 // SPANLOG_PHASE("name"): a phase of the whole run, over the enclosing scope.
 #define SPANLOG_PHASE(name) SPANLOG_PHASE_(__COUNTER__, name)
-#define SPANLOG_PHASE_(id, name)                                                   \
-  SPANLOG_SITE_(id, name, phase);                                                  \
-  ::spanlog::phase SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
+#define SPANLOG_PHASE_(id, name)                                                  \
+  SPANLOG_SITE_(id, name, phase);                                                 \
+  ::spanlog::Phase SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
                                                   SPANLOG_CAT(spanlog_site_, id), name)
 
 // SPANLOG_SPAN_SET("key", value, ...) and SPANLOG_SPAN_ERROR("message"): on the thread's innermost open span.
@@ -409,11 +409,11 @@ SPANLOG_END_NAMESPACE
 #define SPANLOG_COUNTER_ADD_(id, name, delta)                                                              \
   do {                                                                                                     \
     static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_);              \
-    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                               \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                               \
         name, __func__, __FILE__, __LINE__,                                                                \
-        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float     \
-                                                         : ::spanlog::detail::site_kind::counter_int};     \
-    static ::spanlog::detail::counter_slot SPANLOG_CAT(spanlog_slot_, id);                                 \
+        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::SiteKind::counter_float      \
+                                                         : ::spanlog::detail::SiteKind::counter_int};      \
+    static ::spanlog::detail::CounterSlot SPANLOG_CAT(spanlog_slot_, id);                                  \
     ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), delta); \
   } while (0)
 
@@ -458,10 +458,10 @@ SPANLOG_END_NAMESPACE
 #define SPANLOG_SPAN(...)                                                 \
   static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__))); \
   SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
-#define SPANLOG_SPAN_CHILD_OF(context, ...)                                          \
-  static_assert(::std::is_convertible_v<decltype(context), ::spanlog::span_context>, \
-                "SPANLOG_SPAN_CHILD_OF takes a spanlog::span_context first");        \
-  static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__)));            \
+#define SPANLOG_SPAN_CHILD_OF(context, ...)                                         \
+  static_assert(::std::is_convertible_v<decltype(context), ::spanlog::SpanContext>, \
+                "SPANLOG_SPAN_CHILD_OF takes a spanlog::SpanContext first");        \
+  static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__)));           \
   SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
 #define SPANLOG_SPAN_FN() static_cast<void>(0)
 #define SPANLOG_PHASE(name) SPANLOG_CHECK_NAME_(name)
@@ -560,7 +560,7 @@ constexpr std::uint32_t counter_slot_count = SPANLOG_COUNTER_SLOTS;
 static_assert(counter_slot_count >= 2 && counter_slot_count <= 65536, "SPANLOG_COUNTER_SLOTS: 2 to 65536");
 
 // A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
-struct counter_slot {
+struct CounterSlot {
   std::atomic<std::uint32_t> index{0};
 };
 
@@ -581,20 +581,20 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class site_kind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge };
+enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge };
 
 // Per call site, `static constexpr`: the hot path stores a pointer to it, never the strings.
-struct alignas(8) site {
+struct alignas(8) Site {
   const char* name;
   const char* function;
   const char* file;
   std::uint32_t line;
-  site_kind kind;
+  SiteKind kind;
 };
 
 // The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is. The hot
 // path adds the tag to the site's address, so that both fold into one address constant.
-enum record_tag : std::uintptr_t {
+enum RecordTag : std::uintptr_t {
   tag_span_begin = 0,  // {site, tsc}
   tag_span_end = 1,    // {0, tsc}: ends the innermost open span of the thread
   tag_instant = 2,     // {site, tsc}
@@ -607,13 +607,13 @@ enum record_tag : std::uintptr_t {
 constexpr std::uintptr_t tag_mask = 7;
 constexpr std::size_t record_align = 16;
 
-struct record_header {
+struct RecordHeader {
   std::uintptr_t site_and_tag;
   std::uint64_t value;
 };
-static_assert(sizeof(record_header) == 16, "fixed records are 16 bytes");
+static_assert(sizeof(RecordHeader) == 16, "fixed records are 16 bytes");
 
-enum class extended_op : std::uint8_t {
+enum class ExtendedOp : std::uint8_t {
   span_begin,   // site (or arg2 = name pointer); arg = explicit parent id, 0 for the thread's innermost span
   instant,      // site; attributes
   span_attrs,   // arg = span id: attributes set while the span is open
@@ -629,27 +629,27 @@ enum class extended_op : std::uint8_t {
 constexpr std::uint16_t ext_flag_phase = 1;
 constexpr std::uint16_t ext_flag_unwound = 2;  // span_error: set because an exception unwound the span
 
-struct extended_header {
+struct ExtendedHeader {
   std::uint32_t size;  // of the whole record, header included, a multiple of record_align
-  extended_op op;
+  ExtendedOp op;
   std::uint8_t attr_count;
   std::uint16_t flags;
   std::uint64_t arg;
   std::uint64_t arg2;  // a name pointer where op needs both an id and a name
   std::uint64_t pad;
 };
-static_assert(sizeof(record_header) + sizeof(extended_header) == 48, "extended header is 48 bytes");
+static_assert(sizeof(RecordHeader) + sizeof(ExtendedHeader) == 48, "extended header is 48 bytes");
 
-enum class attr_type : std::uint32_t { i64, u64, f64, boolean, string };
+enum class AttrType : std::uint32_t { i64, u64, f64, boolean, string };
 
 // One attribute; a string's bytes follow it, padded to 8.
-struct attr_slot {
+struct AttrSlot {
   const char* key;
-  attr_type type;
+  AttrType type;
   std::uint32_t length;
   std::uint64_t bits;
 };
-static_assert(sizeof(attr_slot) == 24, "attribute slots are 24 bytes");
+static_assert(sizeof(AttrSlot) == 24, "attribute slots are 24 bytes");
 
 constexpr std::size_t align_up(std::size_t n, std::size_t a) {
   return (n + a - 1) & ~(a - 1);
@@ -665,7 +665,7 @@ inline std::size_t clipped_length(const char* s, std::size_t n) {
 
 // How a value of type T is carried: the attribute type and the bytes it adds after its slot.
 template <class T>
-struct attr_codec {
+struct AttrCodec {
   using D = std::decay_t<T>;
   static constexpr bool is_string = is_string_value<T>;
   static_assert(is_attr_value<T>, SPANLOG_ATTR_VALUES_MESSAGE_);
@@ -690,34 +690,34 @@ struct attr_codec {
   }
   // Writes the slot (and a string's bytes) at `out`; returns the bytes written.
   static std::size_t write(std::byte* out, const char* key, const T& v) {
-    attr_slot slot{key, attr_type::i64, 0, 0};
+    AttrSlot slot{key, AttrType::i64, 0, 0};
     std::size_t extra = 0;
     if constexpr (std::is_same_v<D, bool>) {
-      slot.type = attr_type::boolean;
+      slot.type = AttrType::boolean;
       slot.bits = v ? 1 : 0;
     } else if constexpr (std::is_floating_point_v<D>) {
-      slot.type = attr_type::f64;
+      slot.type = AttrType::f64;
       double d = static_cast<double>(v);
       std::memcpy(&slot.bits, &d, 8);
     } else if constexpr (std::is_enum_v<D>) {
-      slot.type = attr_type::i64;
+      slot.type = AttrType::i64;
       slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_integral_v<D> && std::is_signed_v<D>) {
-      slot.type = attr_type::i64;
+      slot.type = AttrType::i64;
       slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_integral_v<D>) {
-      slot.type = attr_type::u64;
+      slot.type = AttrType::u64;
       slot.bits = static_cast<std::uint64_t>(v);
     } else {
       auto s = view(v);
       std::size_t n = clipped_length(s.data(), s.size());
-      slot.type = attr_type::string;
+      slot.type = AttrType::string;
       slot.length = static_cast<std::uint32_t>(n);
-      if (n) std::memcpy(out + sizeof(attr_slot), s.data(), n);
+      if (n) std::memcpy(out + sizeof(AttrSlot), s.data(), n);
       extra = align_up(n, 8);
     }
     std::memcpy(out, &slot, sizeof slot);
-    return sizeof(attr_slot) + extra;
+    return sizeof(AttrSlot) + extra;
   }
 };
 
@@ -726,7 +726,7 @@ inline std::size_t attrs_bytes() {
 }
 template <class K, class V, class... Rest>
 std::size_t attrs_bytes(const K&, const V& v, const Rest&... rest) {
-  return sizeof(attr_slot) + attr_codec<V>::extra_bytes(v) + attrs_bytes(rest...);
+  return sizeof(AttrSlot) + AttrCodec<V>::extra_bytes(v) + attrs_bytes(rest...);
 }
 
 inline std::size_t write_attrs(std::byte*) {
@@ -734,7 +734,7 @@ inline std::size_t write_attrs(std::byte*) {
 }
 template <class K, class V, class... Rest>
 std::size_t write_attrs(std::byte* out, const K& key, const V& v, const Rest&... rest) {
-  std::size_t n = attr_codec<V>::write(out, key, v);
+  std::size_t n = AttrCodec<V>::write(out, key, v);
   return n + write_attrs(out + n, rest...);
 }
 
@@ -797,14 +797,14 @@ inline std::uint64_t stats_bucket_lower_bound(std::size_t bucket) {
 }
 
 // A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
-struct stats_slot {
+struct StatsSlot {
   std::atomic<std::uint32_t> index{0};
 };
 
 // One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
 // the flusher reads them and keeps, beside them, what it has written. Times are summed in ticks, which the
 // flusher converts: a span converts only its bucket's duration.
-struct stats_cell {
+struct StatsCell {
   std::atomic<std::uint64_t> total_ticks{0};
   std::atomic<std::uint64_t> child_ticks{0};  // what the spans' direct children took (self = total - this)
   // 32 bits: the flusher takes the growth every interval, so a bucket would need 4 billion spans in one to
@@ -819,8 +819,8 @@ struct stats_cell {
 constexpr unsigned stats_rate_fraction_bits = 32;
 
 SPANLOG_ALWAYS_INLINE std::uint64_t stats_ticks_to_ns(std::uint64_t ticks, std::uint64_t ns_per_tick_q32) {
-  __extension__ using wide = unsigned __int128;
-  return static_cast<std::uint64_t>((static_cast<wide>(ticks) * ns_per_tick_q32) >> stats_rate_fraction_bits);
+  __extension__ using Wide = unsigned __int128;
+  return static_cast<std::uint64_t>((static_cast<Wide>(ticks) * ns_per_tick_q32) >> stats_rate_fraction_bits);
 }
 
 template <class T>
@@ -829,9 +829,9 @@ SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
 }
 
 // What a statistics span saves of its thread's state at its begin and gives back at its end.
-struct stats_frame {
+struct StatsFrame {
   std::uint64_t child_ticks;  // the enclosing statistics span's children so far
-  std::uint64_t full_ticks;   // and the full spans among them (thread_buffer::stats_full_ticks)
+  std::uint64_t full_ticks;   // and the full spans among them (ThreadBuffer::stats_full_ticks)
   std::uint64_t outer;        // the full span the enclosing statistics span sits directly in, + 1 (0: none)
   std::uint64_t direct_full;  // the enclosing statistics span's open direct full child
 };
@@ -848,7 +848,7 @@ constexpr std::size_t cache_line = 64;
 constexpr unsigned span_seq_bits = 40;
 constexpr std::uint64_t span_seq_mask = (std::uint64_t{1} << span_seq_bits) - 1;
 
-struct thread_buffer {
+struct ThreadBuffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
   std::uint64_t mask = 0;  // capacity - 1
@@ -920,7 +920,7 @@ struct thread_buffer {
   std::uint64_t slot = 0;
   std::uint64_t tid = 0;
   char initial_name[32] = {};
-  thread_buffer* next_made = nullptr;  // the list of every ring made (impl/thread_rings.hpp)
+  ThreadBuffer* next_made = nullptr;  // the list of every ring made (impl/thread_rings.hpp)
   // The sums of counter_sum the flusher has written; they stay with the ring from run to run and from thread
   // to thread, so only growth is ever reported.
   std::uint64_t counter_reported[counter_slot_count] = {};
@@ -934,17 +934,17 @@ struct thread_buffer {
   std::atomic<std::uint64_t> stats_ns_per_tick{0};
   // Statistics-span histograms by slot number, made on a site's first span on this thread; kept with the
   // ring from run to run, as counter_sum is.
-  std::atomic<stats_cell*> stats_cells[stats_slot_count] = {};
+  std::atomic<StatsCell*> stats_cells[stats_slot_count] = {};
 
   // Drops by name, for the names met first (dropped_names_per_ring of them); the others are counted per
   // thread only. Written by the recording thread on the drop path, read by the flusher.
-  struct dropped_name {
+  struct DroppedName {
     std::atomic<const char*> name{nullptr};
     std::atomic<std::uint64_t> spans{0};
     std::atomic<std::uint64_t> events{0};
   };
   static constexpr std::size_t dropped_names_per_ring = 16;
-  dropped_name dropped_names[dropped_names_per_ring];
+  DroppedName dropped_names[dropped_names_per_ring];
 
   static void count(std::atomic<std::uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -978,7 +978,7 @@ struct thread_buffer {
 
   SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
     const std::uint64_t h = head;
-    const record_header r{first, second};
+    const RecordHeader r{first, second};
     std::memcpy(data + (h & mask), &r, sizeof r);
     head = h + sizeof r;
   }
@@ -997,7 +997,7 @@ struct thread_buffer {
   void pad_if_needed(std::uint64_t size) {
     std::uint64_t offset = head & mask;
     if (offset + size > capacity) {
-      record_header r{tag_padding, capacity - offset};
+      RecordHeader r{tag_padding, capacity - offset};
       std::memcpy(at(head), &r, sizeof r);
       head += capacity - offset;
     }
@@ -1011,7 +1011,7 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum runtime_flag : std::uint32_t {
+enum RuntimeFlag : std::uint32_t {
   flag_running = 1u << 0,
   flag_spans = 1u << 1,
   flag_events = 1u << 2,
@@ -1025,19 +1025,19 @@ enum runtime_flag : std::uint32_t {
 // tl_buffer points to the same ring in each image it records from.
 inline std::atomic<std::uint32_t> g_flags{flag_never_started};
 inline std::atomic<std::uint64_t> g_sample_threshold{~std::uint64_t{0}};
-inline thread_local thread_buffer* tl_buffer = nullptr;
+inline thread_local ThreadBuffer* tl_buffer = nullptr;
 inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
 inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
 // `sampled`: spans may be left out by sampling (statistics spans are not: their counts are exact).
-SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
+SPANLOG_NOINLINE inline ThreadBuffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
   std::uint32_t f = g_flags.load(std::memory_order_acquire);
   if (f & flag_never_started) {
     slow::start_default_session();
     f = g_flags.load(std::memory_order_acquire);
   }
   if ((f & (flag_running | kind)) != (flag_running | kind)) return nullptr;
-  thread_buffer* b = tl_buffer;
+  ThreadBuffer* b = tl_buffer;
   if (!b) {
     // Destructors that run while the thread exits (static objects destroyed by exit(), thread_local objects
     // destroyed after spanlog's) still record, into one more ring that a second guard retires.
@@ -1056,7 +1056,7 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool samp
     x ^= x << 17;
     b->sample_state = x;
     if (x > g_sample_threshold.load(std::memory_order_relaxed)) {
-      thread_buffer::count(b->sampled_out);
+      ThreadBuffer::count(b->sampled_out);
       return nullptr;
     }
   }
@@ -1067,49 +1067,49 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool samp
 // The fast path asks one question of the flags, "is everything on?" (one compare with a constant): a run
 // with a kind switched off or with sampling takes the slow path, which sorts out the rest.
 template <std::uint32_t kind>
-SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
+SPANLOG_ALWAYS_INLINE ThreadBuffer* buffer_for() {
   constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
-  thread_buffer* b = tl_buffer;
+  ThreadBuffer* b = tl_buffer;
   if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(kind);
 }
 
 // A span or an event that found no room: counted for its thread, and for its name while the ring's table of
 // names has room. Out of line: the drop path is the rare one.
-SPANLOG_NOINLINE inline void count_drop_by_name(thread_buffer& b, const char* name, bool span) {
-  thread_buffer::count(span ? b.dropped_spans : b.dropped_events);
+SPANLOG_NOINLINE inline void count_drop_by_name(ThreadBuffer& b, const char* name, bool span) {
+  ThreadBuffer::count(span ? b.dropped_spans : b.dropped_events);
   if (!name) return;
   for (auto& entry : b.dropped_names) {
     const char* held = entry.name.load(std::memory_order_relaxed);
     if (!held) entry.name.store(held = name, std::memory_order_release);
-    if (held == name) return thread_buffer::count(span ? entry.spans : entry.events);
+    if (held == name) return ThreadBuffer::count(span ? entry.spans : entry.events);
   }
 }
-SPANLOG_ALWAYS_INLINE void count_dropped_span(thread_buffer& b, const site* s, const char* name) {
+SPANLOG_ALWAYS_INLINE void count_dropped_span(ThreadBuffer& b, const Site* s, const char* name) {
   count_drop_by_name(b, s ? s->name : name, true);
 }
-SPANLOG_ALWAYS_INLINE void count_dropped_event(thread_buffer& b, const site* s, const char* name) {
+SPANLOG_ALWAYS_INLINE void count_dropped_event(ThreadBuffer& b, const Site* s, const char* name) {
   count_drop_by_name(b, s ? s->name : name, false);
 }
 
-SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
+SPANLOG_ALWAYS_INLINE bool has_room(ThreadBuffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || slow::make_room(b, need);
 }
 
 // A full span began at `t` while a statistics span is open: the innermost one's direct child (its parent is
 // the full span the statistics span sits in) takes its time from that statistics span's self time.
-SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+SPANLOG_NOINLINE inline void stats_see_full_begin(ThreadBuffer& b, std::uint64_t seq, std::uint64_t t) {
   if (b.current_span + 1 != b.stats_outer) return;
   b.stats_direct_full = seq;
   b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
   b.stats_full_ticks -= t;
 }
 
-inline bool write_stats_owed(thread_buffer& b);
+inline bool write_stats_owed(ThreadBuffer& b);
 
 // The full span `seq` ends at `t`, and is a statistics span's direct child, or is owed the time of its direct
 // statistics children (which go before its end, for the flusher to write with it).
-SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+SPANLOG_NOINLINE inline void stats_see_full_end(ThreadBuffer& b, std::uint64_t seq, std::uint64_t t) {
   if (seq == b.stats_direct_full) {
     b.stats_child_ticks += t;
     b.stats_full_ticks += t;
@@ -1121,9 +1121,9 @@ SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t 
 // Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
 // span_end must not be called). Every field is read before the record is stored and written after it: the
 // store may alias them, and would force reloads.
-SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
+SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(ThreadBuffer& b, const Site& s) {
   // Room for the begin and, promised ahead, its end.
-  if (!has_room(b, 2 * sizeof(record_header))) {
+  if (!has_room(b, 2 * sizeof(RecordHeader))) {
     count_dropped_span(b, &s, nullptr);
     return 0;
   }
@@ -1132,7 +1132,7 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   const std::uint64_t mask = b.mask;
   const std::uint64_t seq = b.span_seq + 1;
   const std::uint64_t t = ticks();
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, t};
+  const RecordHeader r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, t};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
   b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
@@ -1146,11 +1146,11 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
 
 // The end names no site: it ends the thread's innermost open span, whose begin named it.
 // The thread's current_span is the ending span's number.
-SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
+SPANLOG_ALWAYS_INLINE void span_end(ThreadBuffer& b) {
   const std::uint64_t t = ticks();
   const std::uint64_t seq = b.current_span;
   if (SPANLOG_UNLIKELY(seq == b.stats_direct_full || seq == b.stats_owed_to)) stats_see_full_end(b, seq, t);
-  const record_header r{tag_span_end, t};
+  const RecordHeader r{tag_span_end, t};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
@@ -1161,23 +1161,23 @@ SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
 
 // An extended record: header, then attributes. Returns false when it was dropped (counted by the caller).
 template <class... A>
-bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64_t arg, std::uint64_t arg2,
+bool write_extended(ThreadBuffer& b, const Site* s, ExtendedOp op, std::uint64_t arg, std::uint64_t arg2,
                     std::uint16_t flags, std::uint64_t t, bool promise_end, const A&... attrs) {
   static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
   const std::uint64_t size =
-      align_up(sizeof(record_header) + sizeof(extended_header) + attrs_bytes(attrs...), record_align);
-  const std::uint64_t need = b.needed_for(size) + (promise_end ? sizeof(record_header) : 0);
+      align_up(sizeof(RecordHeader) + sizeof(ExtendedHeader) + attrs_bytes(attrs...), record_align);
+  const std::uint64_t need = b.needed_for(size) + (promise_end ? sizeof(RecordHeader) : 0);
   if (!has_room(b, need)) return false;
   b.pad_if_needed(size);
   std::byte* out = b.at(b.head);
-  record_header r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
-  extended_header x{
+  RecordHeader r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
+  ExtendedHeader x{
       static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg, arg2, 0};
   std::memcpy(out, &r, sizeof r);
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
   b.head += size;
-  if (promise_end) b.reserve(sizeof(record_header));
+  if (promise_end) b.reserve(sizeof(RecordHeader));
   b.publish();
   return true;
 }
@@ -1185,10 +1185,10 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
 // A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name
 // without a site, or a phase flag.
 template <class... A>
-std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
+std::uint64_t span_begin_with(ThreadBuffer& b, const Site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
   const std::uint64_t t = ticks();
-  if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags, t,
+  if (!write_extended(b, s, ExtendedOp::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags, t,
                       true, attrs...)) {
     count_dropped_span(b, s, name);
     return 0;
@@ -1200,23 +1200,23 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
 
 // The time owed to a full span goes into the ring as a record of its own; false when it found no room
 // (counted with the attributes lost).
-inline bool write_stats_owed(thread_buffer& b) {
-  const bool written = write_extended(b, nullptr, extended_op::stats_children, b.span_id(b.stats_owed_to),
+inline bool write_stats_owed(ThreadBuffer& b) {
+  const bool written = write_extended(b, nullptr, ExtendedOp::stats_children, b.span_id(b.stats_owed_to),
                                       b.stats_owed_ticks, 0, ticks(), false);
-  if (!written) thread_buffer::count(b.dropped_attrs);
+  if (!written) ThreadBuffer::count(b.dropped_attrs);
   b.stats_owed_to = 0;
   b.stats_owed_ticks = 0;
   return written;
 }
 
-SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
-  if (!has_room(b, sizeof(record_header))) return count_dropped_event(b, &s, nullptr);
+SPANLOG_ALWAYS_INLINE void instant(ThreadBuffer& b, const Site& s) {
+  if (!has_room(b, sizeof(RecordHeader))) return count_dropped_event(b, &s, nullptr);
   b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
 
-SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag tag, std::uint64_t bits) {
-  if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_metrics);
+SPANLOG_ALWAYS_INLINE void metric(ThreadBuffer& b, const Site& s, RecordTag tag, std::uint64_t bits) {
+  if (!has_room(b, sizeof(RecordHeader))) return ThreadBuffer::count(b.dropped_metrics);
   b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag, bits);
   b.publish();
 }
@@ -1229,7 +1229,7 @@ SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag ta
 #endif
 #endif
 
-SPANLOG_ALWAYS_INLINE void add_to_slot(thread_buffer& b, std::uint32_t slot, std::uint64_t delta) {
+SPANLOG_ALWAYS_INLINE void add_to_slot(ThreadBuffer& b, std::uint32_t slot, std::uint64_t delta) {
   std::atomic<std::uint64_t>& sum = b.counter_sum[slot];
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SPANLOG_TSAN_BUILD)
   // Only this thread writes the sum, so the add need not be locked; the flusher's relaxed load sees the sum
@@ -1244,8 +1244,8 @@ SPANLOG_ALWAYS_INLINE void add_to_slot(thread_buffer& b, std::uint32_t slot, std
 
 // A site's first add on any thread, a thread's first record, a run with something switched off, or every
 // slot taken (then the add is a ring record, as a floating-point one is).
-SPANLOG_NOINLINE inline void counter_add_slow(const site& s, counter_slot& slot, std::uint64_t delta) {
-  thread_buffer* b = buffer_slow(flag_metrics);
+SPANLOG_NOINLINE inline void counter_add_slow(const Site& s, CounterSlot& slot, std::uint64_t delta) {
+  ThreadBuffer* b = buffer_slow(flag_metrics);
   if (!b) return;
   if (const std::uint32_t index = slow::counter_slot_for(s, slot)) return add_to_slot(*b, index, delta);
   metric(*b, s, tag_counter, delta);
@@ -1254,10 +1254,10 @@ SPANLOG_NOINLINE inline void counter_add_slow(const site& s, counter_slot& slot,
 // Integers add into the thread's slot for the site: the fast path asks for the buffer, the run's flags and
 // the site's slot number at once, and adds.
 template <class T>
-SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delta) {
+SPANLOG_ALWAYS_INLINE void counter_add(const Site& s, CounterSlot& slot, T delta) {
   static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
   if constexpr (std::is_floating_point_v<T>) {
-    if (thread_buffer* b = buffer_for<flag_metrics>()) {
+    if (ThreadBuffer* b = buffer_for<flag_metrics>()) {
       double d = static_cast<double>(delta);
       std::uint64_t bits;
       std::memcpy(&bits, &d, 8);
@@ -1266,7 +1266,7 @@ SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delt
   } else {
     constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
     const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
-    thread_buffer* b = tl_buffer;
+    ThreadBuffer* b = tl_buffer;
     const std::uint32_t index = slot.index.load(std::memory_order_relaxed);
     if (SPANLOG_LIKELY(b != nullptr && index != 0 && g_flags.load(std::memory_order_relaxed) == all_on))
       return add_to_slot(*b, index, bits);
@@ -1275,9 +1275,9 @@ SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delt
 }
 
 template <class T>
-SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
+SPANLOG_ALWAYS_INLINE void gauge_set(const Site& s, T value) {
   static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
-  if (thread_buffer* b = buffer_for<flag_metrics>()) {
+  if (ThreadBuffer* b = buffer_for<flag_metrics>()) {
     double d = static_cast<double>(value);
     std::uint64_t bits;
     std::memcpy(&bits, &d, 8);
@@ -1288,41 +1288,41 @@ SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
 // Inlined like the other hot paths: an event without attributes is a 16-byte record; with attributes the
 // record is written out of line (write_extended).
 template <class... A>
-SPANLOG_ALWAYS_INLINE void event(const site& s, const A&... attrs) {
-  if (thread_buffer* b = buffer_for<flag_events>()) {
+SPANLOG_ALWAYS_INLINE void event(const Site& s, const A&... attrs) {
+  if (ThreadBuffer* b = buffer_for<flag_events>()) {
     if constexpr (sizeof...(A) == 0) {
       instant(*b, s);
-    } else if (!write_extended(*b, &s, extended_op::instant, 0, 0, 0, ticks(), false, attrs...)) {
+    } else if (!write_extended(*b, &s, ExtendedOp::instant, 0, 0, 0, ticks(), false, attrs...)) {
       count_dropped_event(*b, &s, nullptr);
     }
   }
 }
 
 // An exception is unwinding the span: the error goes before the span's end. Out of line, as it is rare.
-SPANLOG_NOINLINE inline void span_unwound(thread_buffer& b, std::uint64_t seq) {
-  if (!write_extended(b, nullptr, extended_op::span_error, b.span_id(seq), 0, ext_flag_unwound, ticks(),
+SPANLOG_NOINLINE inline void span_unwound(ThreadBuffer& b, std::uint64_t seq) {
+  if (!write_extended(b, nullptr, ExtendedOp::span_error, b.span_id(seq), 0, ext_flag_unwound, ticks(),
                       false))
-    thread_buffer::count(b.dropped_attrs);
+    ThreadBuffer::count(b.dropped_attrs);
 }
 
 // A phase's begin or end, announced before its timestamp is read: the flusher then knows that a span it
-// drained before the mark cannot have started after the mark's time (thread_buffer::phase_marks). Only
+// drained before the mark cannot have started after the mark's time (ThreadBuffer::phase_marks). Only
 // this thread writes the count; the locked add is the store other threads see before the clock is read.
-inline void announce_phase_mark(thread_buffer& b) {
+inline void announce_phase_mark(ThreadBuffer& b) {
   b.phase_marks.fetch_add(1, std::memory_order_seq_cst);
   order_clock_after_stores();
 }
-inline void withdraw_phase_mark(thread_buffer& b) {
+inline void withdraw_phase_mark(ThreadBuffer& b) {
   b.phase_marks.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 // Attributes or an error set on an open span of this thread.
 template <class... A>
-void span_update(std::uint64_t span_id, extended_op op, const A&... attrs) {
-  thread_buffer* b = tl_buffer;
+void span_update(std::uint64_t span_id, ExtendedOp op, const A&... attrs) {
+  ThreadBuffer* b = tl_buffer;
   if (!b || !span_id || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
   if (!write_extended(*b, nullptr, op, span_id, 0, 0, ticks(), false, attrs...))
-    thread_buffer::count(b->dropped_attrs);
+    ThreadBuffer::count(b->dropped_attrs);
 }
 
 }  // namespace detail
@@ -1341,30 +1341,30 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // The calling thread's buffer when spans are being taken: sampling does not apply (the counts are exact).
-SPANLOG_ALWAYS_INLINE thread_buffer* stats_buffer() {
+SPANLOG_ALWAYS_INLINE ThreadBuffer* stats_buffer() {
   constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
-  thread_buffer* b = tl_buffer;
+  ThreadBuffer* b = tl_buffer;
   if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(flag_spans, false);
 }
 
 // The site's first span on this thread (or in the process), or every slot taken: then counted as dropped.
-SPANLOG_NOINLINE inline stats_cell* stats_cell_slow(thread_buffer& b, const site& s, stats_slot& slot) {
-  stats_cell* cell = slow::stats_cell_for(b, s, slot);
+SPANLOG_NOINLINE inline StatsCell* stats_cell_slow(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
+  StatsCell* cell = slow::stats_cell_for(b, s, slot);
   if (!cell) count_dropped_span(b, &s, nullptr);
   return cell;
 }
 
 // The thread's histogram for the site, or nullptr when the span is not recorded.
-SPANLOG_ALWAYS_INLINE stats_cell* stats_cell_of(thread_buffer& b, const site& s, stats_slot& slot) {
+SPANLOG_ALWAYS_INLINE StatsCell* stats_cell_of(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   const std::uint32_t index = slot.index.load(std::memory_order_relaxed);
-  stats_cell* cell = index ? b.stats_cells[index].load(std::memory_order_relaxed) : nullptr;
+  StatsCell* cell = index ? b.stats_cells[index].load(std::memory_order_relaxed) : nullptr;
   if (SPANLOG_LIKELY(cell != nullptr)) return cell;
   return stats_cell_slow(b, s, slot);
 }
 
 // Returns the clock at the begin.
-SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_frame& saved) {
+SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(ThreadBuffer& b, StatsFrame& saved) {
   saved.child_ticks = b.stats_child_ticks;
   saved.full_ticks = b.stats_full_ticks;
   saved.outer = b.stats_outer;
@@ -1378,7 +1378,7 @@ SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_fra
 
 // A statistics span directly in the full span `outer` ended after `ticks`: that span is owed them. Time owed
 // to another span goes into the ring first (that span is still open: its end would have written it).
-SPANLOG_NOINLINE inline void stats_owe(thread_buffer& b, std::uint64_t outer, std::uint64_t duration) {
+SPANLOG_NOINLINE inline void stats_owe(ThreadBuffer& b, std::uint64_t outer, std::uint64_t duration) {
   if (b.stats_owed_to != outer) {
     if (b.stats_owed_to != 0) write_stats_owed(b);
     b.stats_owed_to = outer;
@@ -1386,8 +1386,8 @@ SPANLOG_NOINLINE inline void stats_owe(thread_buffer& b, std::uint64_t outer, st
   b.stats_owed_ticks += duration;
 }
 
-SPANLOG_ALWAYS_INLINE void stats_span_end(thread_buffer& b, stats_cell& cell, std::uint64_t start,
-                                          const stats_frame& saved) {
+SPANLOG_ALWAYS_INLINE void stats_span_end(ThreadBuffer& b, StatsCell& cell, std::uint64_t start,
+                                          const StatsFrame& saved) {
   const std::uint64_t end = ticks();
   const std::uint64_t duration = end - start;
   const std::uint64_t children = b.stats_child_ticks;
@@ -1419,16 +1419,16 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 
 // Names a span so that work on another thread can be its child.
-struct span_context {
+struct SpanContext {
   std::uint64_t span_id = 0;
   explicit operator bool() const { return span_id != 0; }
 };
 
 namespace detail {
-struct site_token {};  // selects the constructors the macros use
+struct SiteToken {};  // selects the constructors the macros use
 
 template <std::size_t N, class... A>
-SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A&... attrs) {
+SPANLOG_ALWAYS_INLINE void macro_event(const Site& s, const char (&)[N], const A&... attrs) {
   static_assert(attrs_valid<A...>());
   event(s, attrs...);
 }
@@ -1436,13 +1436,13 @@ SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A
 
 // A span over the enclosing scope. Keys of attributes are string literals; values are integers, floating
 // point, bool or strings (copied, up to SPANLOG_MAX_STRING_BYTES). Ends on the thread that began it.
-class scoped_span {
+class ScopedSpan {
  public:
   // From a macro: per-site static metadata (the name is already in it). Always inlined, as the hot path is
   // only as cheap as its call site lets it be: left to itself, the compiler may call it once it grows.
   template <std::size_t N, class... A>
-  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s, const char (&)[N],
-                                    const A&... attrs) {
+  SPANLOG_ALWAYS_INLINE ScopedSpan(detail::SiteToken, const detail::Site& s, const char (&)[N],
+                                   const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
@@ -1458,7 +1458,7 @@ class scoped_span {
       enter_unrecorded();
     }
   }
-  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s) {
+  SPANLOG_ALWAYS_INLINE ScopedSpan(detail::SiteToken, const detail::Site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
       uncaught_ = *buffer_->uncaught_exceptions;
@@ -1470,8 +1470,8 @@ class scoped_span {
   }
   // From a macro, with a parent that may be on another thread.
   template <std::size_t N, class... A>
-  scoped_span(detail::site_token, const detail::site& s, span_context parent, const char (&)[N],
-              const A&... attrs) {
+  ScopedSpan(detail::SiteToken, const detail::Site& s, SpanContext parent, const char (&)[N],
+             const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
@@ -1483,20 +1483,19 @@ class scoped_span {
 
   // Macro-free: a literal name.
   template <std::size_t N, class... A>
-  explicit scoped_span(const char (&name)[N], const A&... attrs)
-      : scoped_span(span_context{}, name, attrs...) {}
+  explicit ScopedSpan(const char (&name)[N], const A&... attrs) : ScopedSpan(SpanContext{}, name, attrs...) {}
   template <std::size_t N, class... A>
-  scoped_span(span_context parent, const char (&name)[N], const A&... attrs) {
+  ScopedSpan(SpanContext parent, const char (&name)[N], const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     begin_named(parent.span_id, name, 0, attrs...);
   }
 
-  scoped_span(const scoped_span&) = delete;
-  scoped_span& operator=(const scoped_span&) = delete;
+  ScopedSpan(const ScopedSpan&) = delete;
+  ScopedSpan& operator=(const ScopedSpan&) = delete;
 
   // A span that an exception unwinds ends with status error: the thread has more exceptions in flight than
   // when the span began (a span begun while one was unwinding, in a destructor, is not blamed for it).
-  SPANLOG_ALWAYS_INLINE ~scoped_span() {
+  SPANLOG_ALWAYS_INLINE ~ScopedSpan() {
     if (!buffer_) return;
     if (seq_) {
       if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
@@ -1509,22 +1508,22 @@ class scoped_span {
   template <class... A>
   void set(const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
-    if (seq_) detail::span_update(id(), detail::extended_op::span_attrs, attrs...);
+    if (seq_) detail::span_update(id(), detail::ExtendedOp::span_attrs, attrs...);
   }
   void set_error(std::string_view message = {}) {
     if (!seq_) return;
     if (message.empty()) {
-      detail::span_update(id(), detail::extended_op::span_error);
+      detail::span_update(id(), detail::ExtendedOp::span_error);
     } else {
-      detail::span_update(id(), detail::extended_op::span_error, "message", message);
+      detail::span_update(id(), detail::ExtendedOp::span_error, "message", message);
     }
   }
 
-  span_context context() const { return span_context{id()}; }
+  SpanContext context() const { return SpanContext{id()}; }
   bool recorded() const { return seq_ != 0; }
 
  protected:
-  scoped_span() = default;
+  ScopedSpan() = default;
 
   template <std::size_t N, class... A>
   void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
@@ -1553,7 +1552,7 @@ class scoped_span {
 
   // Every constructor sets buffer_ and seq_, previous_ when buffer_ is set, and uncaught_ when seq_ is: no
   // member has a default, so the hot path stores each once.
-  detail::thread_buffer* buffer_;
+  detail::ThreadBuffer* buffer_;
   // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
   // (id_base | number) is made only when asked for.
   std::uint64_t seq_;
@@ -1568,10 +1567,10 @@ class scoped_span {
 // A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase. Its
 // begin and end are announced to the flusher before their timestamps are read (detail::announce_phase_mark),
 // so that run_summary.json counts exactly the spans of every thread that started inside it.
-class phase : public scoped_span {
+class Phase : public ScopedSpan {
  public:
   template <std::size_t N>
-  explicit phase(const char (&name)[N]) {
+  explicit Phase(const char (&name)[N]) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin_with(*buffer_, nullptr, 0, name, detail::ext_flag_phase);
@@ -1582,7 +1581,7 @@ class phase : public scoped_span {
   }
   // From SPANLOG_PHASE: the site names it.
   template <std::size_t N>
-  phase(detail::site_token, const detail::site& s, const char (&)[N]) {
+  Phase(detail::SiteToken, const detail::Site& s, const char (&)[N]) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin(*buffer_, s);
@@ -1591,10 +1590,10 @@ class phase : public scoped_span {
       enter_unrecorded();
     }
   }
-  phase(const phase&) = delete;
-  phase& operator=(const phase&) = delete;
+  Phase(const Phase&) = delete;
+  Phase& operator=(const Phase&) = delete;
   // Before the span's own end reads the clock.
-  ~phase() {
+  ~Phase() {
     if (recorded()) detail::announce_phase_mark(*buffer_);
   }
 
@@ -1606,35 +1605,35 @@ class phase : public scoped_span {
 };
 
 // The innermost span open on this thread, to hand to work on other threads as their parent.
-inline span_context current_span() {
-  const detail::thread_buffer* b = detail::tl_buffer;
-  return span_context{b ? b->span_id(b->current_span) : 0};
+inline SpanContext current_span() {
+  const detail::ThreadBuffer* b = detail::tl_buffer;
+  return SpanContext{b ? b->span_id(b->current_span) : 0};
 }
 
 // Attributes on the innermost open span of this thread.
 template <class... A>
 void set_span_attrs(const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
-  if (const detail::thread_buffer* b = detail::tl_buffer)
-    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_attrs, attrs...);
+  if (const detail::ThreadBuffer* b = detail::tl_buffer)
+    detail::span_update(b->span_id(b->current_span), detail::ExtendedOp::span_attrs, attrs...);
 }
 inline void set_span_error(std::string_view message = {}) {
-  const detail::thread_buffer* b = detail::tl_buffer;
+  const detail::ThreadBuffer* b = detail::tl_buffer;
   if (!b) return;
   if (message.empty()) {
-    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error);
+    detail::span_update(b->span_id(b->current_span), detail::ExtendedOp::span_error);
   } else {
-    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error, "message", message);
+    detail::span_update(b->span_id(b->current_span), detail::ExtendedOp::span_error, "message", message);
   }
 }
 
 namespace detail {
 inline void record_exception_on_current_span(const std::exception* e) {
-  const thread_buffer* b = tl_buffer;
+  const ThreadBuffer* b = tl_buffer;
   if (!b || !b->current_span || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
   char message[384];
   slow::describe_exception(e, message, sizeof message);
-  span_update(b->span_id(b->current_span), extended_op::span_error, "message", std::string_view(message));
+  span_update(b->span_id(b->current_span), ExtendedOp::span_error, "message", std::string_view(message));
 }
 }  // namespace detail
 
@@ -1653,8 +1652,8 @@ inline void record_current_exception() {
 template <std::size_t N, class... A>
 void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_spans>()) {
-    if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id,
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_spans>()) {
+    if (detail::write_extended(*b, nullptr, detail::ExtendedOp::async_begin, id,
                                reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       ++b->span_seq;
     else
@@ -1665,10 +1664,10 @@ template <class... A>
 void async_end(std::uint64_t id, const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
   // Not subject to sampling: the begin's thread decided that already.
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running | detail::flag_spans>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::async_end, id, 0, 0, detail::ticks(), false,
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_running | detail::flag_spans>()) {
+    if (!detail::write_extended(*b, nullptr, detail::ExtendedOp::async_end, id, 0, 0, detail::ticks(), false,
                                 attrs...))
-      detail::thread_buffer::count(b->dropped_async_ends);
+      detail::ThreadBuffer::count(b->dropped_async_ends);
   }
 }
 
@@ -1676,44 +1675,44 @@ void async_end(std::uint64_t id, const A&... attrs) {
 template <std::size_t N, class... A>
 void event(const char (&name)[N], const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0,
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_events>()) {
+    if (!detail::write_extended(*b, nullptr, detail::ExtendedOp::instant, 0,
                                 reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       detail::count_dropped_event(*b, nullptr, name);
   }
 }
 
-// A statistics-mode span site with static storage, for stats_span: `static spanlog::stats_site
+// A statistics-mode span site with static storage, for StatsSpan: `static spanlog::StatsSite
 // parse("parse");`
-class stats_site {
+class StatsSite {
  public:
   template <std::size_t N>
-  constexpr explicit stats_site(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::span} {}
+  constexpr explicit StatsSite(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::span} {}
 
  private:
-  friend class stats_span;
-  detail::site site_;
-  mutable detail::stats_slot slot_;
+  friend class StatsSpan;
+  detail::Site site_;
+  mutable detail::StatsSlot slot_;
 };
 
 // A span over the enclosing scope, kept as statistics only (SPANLOG_SPAN_STATS): its thread's histogram for
 // the site counts it, with its duration and self time; no line of its own, no attributes, never dropped
 // (detail/span_stats.hpp). Ends on the thread that began it.
-class stats_span {
+class StatsSpan {
  public:
-  SPANLOG_ALWAYS_INLINE stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) {
+  SPANLOG_ALWAYS_INLINE StatsSpan(detail::SiteToken, const detail::Site& s, detail::StatsSlot& slot) {
     begin(s, slot);
   }
-  SPANLOG_ALWAYS_INLINE explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
-  stats_span(const stats_span&) = delete;
-  stats_span& operator=(const stats_span&) = delete;
-  SPANLOG_ALWAYS_INLINE ~stats_span() {
+  SPANLOG_ALWAYS_INLINE explicit StatsSpan(const StatsSite& site) { begin(site.site_, site.slot_); }
+  StatsSpan(const StatsSpan&) = delete;
+  StatsSpan& operator=(const StatsSpan&) = delete;
+  SPANLOG_ALWAYS_INLINE ~StatsSpan() {
     if (cell_) detail::stats_span_end(*buffer_, *cell_, start_, saved_);
   }
   bool recorded() const { return cell_ != nullptr; }
 
  private:
-  SPANLOG_ALWAYS_INLINE void begin(const detail::site& s, detail::stats_slot& slot) {
+  SPANLOG_ALWAYS_INLINE void begin(const detail::Site& s, detail::StatsSlot& slot) {
     if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot))) {
       start_ = detail::stats_span_begin(*buffer_, saved_);
     } else {
@@ -1724,50 +1723,49 @@ class stats_span {
     }
   }
 
-  detail::thread_buffer* buffer_;
-  detail::stats_cell* cell_;
+  detail::ThreadBuffer* buffer_;
+  detail::StatsCell* cell_;
   std::uint64_t start_;
-  detail::stats_frame saved_;
+  detail::StatsFrame saved_;
 };
 
-// A monotonic counter with static storage: `static spanlog::counter bytes("bytes.parsed"); bytes.add(n);`
-class counter {
+// A monotonic counter with static storage: `static spanlog::Counter bytes("bytes.parsed"); bytes.add(n);`
+class Counter {
  public:
   template <std::size_t N>
-  constexpr explicit counter(const char (&name)[N])
-      : site_{name, "", "", 0, detail::site_kind::counter_int} {}
+  constexpr explicit Counter(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::counter_int} {}
   template <class T>
   void add(T delta) const {
     static_assert(std::is_integral_v<T>,
-                  "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+                  "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
     detail::counter_add(site_, slot_, delta);
   }
 
  private:
-  detail::site site_;
-  mutable detail::counter_slot slot_;
+  detail::Site site_;
+  mutable detail::CounterSlot slot_;
 };
 
-// A gauge with static storage: `static spanlog::gauge depth("queue.depth"); depth.set(q.size());`
-class gauge {
+// A gauge with static storage: `static spanlog::Gauge depth("queue.depth"); depth.set(q.size());`
+class Gauge {
  public:
   template <std::size_t N>
-  constexpr explicit gauge(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::gauge} {}
+  constexpr explicit Gauge(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::gauge} {}
   template <class T>
   void set(T value) const {
     detail::gauge_set(site_, value);
   }
 
  private:
-  detail::site site_;
+  detail::Site site_;
 };
 
 // Names the calling thread in the output (and in every later run of this process).
 inline void set_thread_name(std::string_view name) {
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(),
-                                false, "name", name))
-      detail::thread_buffer::count(b->dropped_events);
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_running>()) {
+    if (!detail::write_extended(*b, nullptr, detail::ExtendedOp::thread_name, 0, 0, 0, detail::ticks(), false,
+                                "name", name))
+      detail::ThreadBuffer::count(b->dropped_events);
   }
 }
 
@@ -1777,7 +1775,7 @@ inline void set_thread_name(std::string_view name) {
 inline bool start() {
   return detail::slow::start(nullptr);
 }
-inline bool start(const options& opts) {
+inline bool start(const Options& opts) {
   return detail::slow::start(&opts);
 }
 
@@ -1817,21 +1815,21 @@ SPANLOG_END_NAMESPACE
 
 SPANLOG_BEGIN_API_NAMESPACE
 
-struct options;
+struct Options;
 
-struct span_context {
+struct SpanContext {
   std::uint64_t span_id = 0;
   explicit operator bool() const { return false; }
 };
 
-class scoped_span {
+class ScopedSpan {
  public:
   template <std::size_t N, class... A>
-  explicit scoped_span(const char (&)[N], const A&...) {
+  explicit ScopedSpan(const char (&)[N], const A&...) {
     static_assert(detail::attrs_valid<A...>());
   }
   template <std::size_t N, class... A>
-  scoped_span(span_context, const char (&)[N], const A&...) {
+  ScopedSpan(SpanContext, const char (&)[N], const A&...) {
     static_assert(detail::attrs_valid<A...>());
   }
   template <class... A>
@@ -1839,51 +1837,51 @@ class scoped_span {
     static_assert(detail::attrs_valid<A...>());
   }
   void set_error(std::string_view = {}) {}
-  span_context context() const { return {}; }
+  SpanContext context() const { return {}; }
   bool recorded() const { return false; }
 };
 
-class phase {
+class Phase {
  public:
   template <std::size_t N>
-  explicit phase(const char (&)[N]) {}
-  span_context context() const { return {}; }
+  explicit Phase(const char (&)[N]) {}
+  SpanContext context() const { return {}; }
 };
 
-class stats_site {
+class StatsSite {
  public:
   template <std::size_t N>
-  constexpr explicit stats_site(const char (&)[N]) {}
+  constexpr explicit StatsSite(const char (&)[N]) {}
 };
 
-class stats_span {
+class StatsSpan {
  public:
-  explicit stats_span(const stats_site&) {}
+  explicit StatsSpan(const StatsSite&) {}
   bool recorded() const { return false; }
 };
 
-class counter {
+class Counter {
  public:
   template <std::size_t N>
-  constexpr explicit counter(const char (&)[N]) {}
+  constexpr explicit Counter(const char (&)[N]) {}
   template <class T>
   void add(T) const {
     static_assert(std::is_integral_v<T>,
-                  "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+                  "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
   }
 };
 
-class gauge {
+class Gauge {
  public:
   template <std::size_t N>
-  constexpr explicit gauge(const char (&)[N]) {}
+  constexpr explicit Gauge(const char (&)[N]) {}
   template <class T>
   void set(T) const {
-    static_assert(std::is_arithmetic_v<T>, "spanlog::gauge takes a number");
+    static_assert(std::is_arithmetic_v<T>, "spanlog::Gauge takes a number");
   }
 };
 
-inline span_context current_span() {
+inline SpanContext current_span() {
   return {};
 }
 template <class... A>
@@ -1909,7 +1907,7 @@ inline void set_thread_name(std::string_view) {}
 inline bool start() {
   return false;
 }
-inline bool start(const options&) {
+inline bool start(const Options&) {
   return false;
 }
 inline void flush() {}
@@ -2074,7 +2072,7 @@ inline bool tsc_is_invariant() noexcept {
 // The first run of a process starts with a rate measured over 2 ms, so the flusher can drain at once, and
 // refines it once 50 ms have passed; the conversion stays continuous there (piecewise linear), so no
 // timestamp jumps. Later runs reuse the refined rate.
-struct clock_calibration {
+struct ClockCalibration {
   std::uint64_t anchor_ticks = 0;
   std::int64_t anchor_ns = 0;
   std::int64_t anchor_steady_ns = 0;
@@ -2213,7 +2211,7 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 template <std::uint32_t Count>
-class site_slots {
+class SiteSlots {
  public:
   // The slot numbers the flusher looks at.
   std::uint32_t in_use() const {
@@ -2222,14 +2220,14 @@ class site_slots {
   }
 
   // The site slot `number` belongs to; nullptr while the number is being given (read it next time).
-  const site* site_of(std::uint32_t number) const { return sites_[number].load(std::memory_order_acquire); }
+  const Site* site_of(std::uint32_t number) const { return sites_[number].load(std::memory_order_acquire); }
 
   // The site's slot number, given on first use; 0 when every slot is taken. Without a lock, so that a forked
   // child never waits for a thread of its parent: two threads that give a site its first use at once each
   // take a number, and the one whose number is not kept leaves an empty slot behind. `Slot` is the site's
   // static holder of its number (an atomic `index`).
   template <class Slot>
-  std::uint32_t give(const site& s, Slot& slot) {
+  std::uint32_t give(const Site& s, Slot& slot) {
     if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
     if (taken_.load(std::memory_order_relaxed) >= Count) return 0;
     const std::uint32_t mine = taken_.fetch_add(1, std::memory_order_acq_rel);
@@ -2246,18 +2244,18 @@ class site_slots {
   void keep_sites_of(std::uintptr_t begin, std::uintptr_t end) {
     const std::uint32_t used = in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
-      const site* s = site_of(i);
+      const Site* s = site_of(i);
       const auto at = reinterpret_cast<std::uintptr_t>(s);
       if (!s || at < begin || at >= end) continue;
       const std::size_t length = std::strlen(s->name);
       char* name = new char[length + 1];  // never freed: the slot's number is never given again
       std::memcpy(name, s->name, length + 1);
-      sites_[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
+      sites_[i].store(new Site{name, "", "", 0, s->kind}, std::memory_order_release);
     }
   }
 
  private:
-  std::atomic<const site*> sites_[Count] = {};
+  std::atomic<const Site*> sites_[Count] = {};
   std::atomic<std::uint32_t> taken_{1};  // may run past Count
 };
 
@@ -2268,9 +2266,9 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline site_slots<counter_slot_count> g_counter_sites;
+inline SiteSlots<counter_slot_count> g_counter_sites;
 
-inline std::uint32_t give_counter_slot(const site& s, counter_slot& slot) {
+inline std::uint32_t give_counter_slot(const Site& s, CounterSlot& slot) {
   return g_counter_sites.give(s, slot);
 }
 
@@ -2311,17 +2309,17 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct crash_point_plan {
+struct CrashPointPlan {
   std::string name;
   long hit = 1;  // which reaching of the point acts
   bool crash = false;
   std::atomic<long> reached{0};
 };
 
-inline crash_point_plan* plan_from(const char* variable, bool crash) {
+inline CrashPointPlan* plan_from(const char* variable, bool crash) {
   const char* v = std::getenv(variable);
   if (!v || !*v) return nullptr;
-  auto* plan = new crash_point_plan();
+  auto* plan = new CrashPointPlan();
   plan->name = v;
   plan->crash = crash;
   if (const auto at = plan->name.find('@'); at != std::string::npos) {
@@ -2331,9 +2329,9 @@ inline crash_point_plan* plan_from(const char* variable, bool crash) {
   return plan;
 }
 
-inline crash_point_plan* the_crash_point_plan() {
-  static crash_point_plan* plan = [] {
-    crash_point_plan* p = plan_from("SPANLOG_TEST_CRASH_AT", true);
+inline CrashPointPlan* the_crash_point_plan() {
+  static CrashPointPlan* plan = [] {
+    CrashPointPlan* p = plan_from("SPANLOG_TEST_CRASH_AT", true);
     return p ? p : plan_from("SPANLOG_TEST_HOLD_AT", false);
   }();
   return plan;
@@ -2354,7 +2352,7 @@ __attribute__((no_sanitize("undefined"))) inline void fault_here() {
 }
 
 inline void crash_point(const char* name) {
-  crash_point_plan* plan = the_crash_point_plan();
+  CrashPointPlan* plan = the_crash_point_plan();
   if (!plan || plan->name != name) return;
   if (plan->reached.fetch_add(1, std::memory_order_relaxed) + 1 != plan->hit) return;
   if (plan->crash) fault_here();
@@ -2433,12 +2431,12 @@ inline void copy_bytes(char* out, const char* in, std::size_t n) {
 
 // A growing byte buffer: appends are an inline capacity check and a memcpy (the flusher makes about ten
 // per span, most of a few bytes).
-class text_buffer {
+class TextBuffer {
  public:
-  text_buffer() = default;
-  text_buffer(const text_buffer&) = delete;
-  text_buffer& operator=(const text_buffer&) = delete;
-  ~text_buffer() { std::free(data_); }
+  TextBuffer() = default;
+  TextBuffer(const TextBuffer&) = delete;
+  TextBuffer& operator=(const TextBuffer&) = delete;
+  ~TextBuffer() { std::free(data_); }
 
   std::size_t size() const { return size_; }
   const char* data() const { return data_; }
@@ -2553,9 +2551,9 @@ inline char* write_signed_decimal(char* out, std::int64_t v) {
   return write_decimal(out, v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v));
 }
 
-class jsonl_writer {
+class JsonlWriter {
  public:
-  text_buffer& buffer() { return out_; }
+  TextBuffer& buffer() { return out_; }
   std::size_t size() const { return out_.size(); }
   void clear() { out_.clear(); }
   const char* data() const { return out_.data(); }
@@ -2679,7 +2677,7 @@ class jsonl_writer {
   }
 
  private:
-  text_buffer out_;
+  TextBuffer out_;
 };
 
 }  // namespace detail
@@ -2697,10 +2695,10 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class name_patterns {
+class NamePatterns {
  public:
-  name_patterns() = default;
-  explicit name_patterns(std::string_view list) {
+  NamePatterns() = default;
+  explicit NamePatterns(std::string_view list) {
     while (!list.empty()) {
       const std::size_t comma = list.find(',');
       std::string_view one = list.substr(0, comma);
@@ -2771,10 +2769,10 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class otlp_live_writer {
+class OtlpLiveWriter {
  public:
   // An ended span as OTLP needs it; the name is already quoted and escaped (the flusher's name cache).
-  struct span {
+  struct Span {
     std::uint64_t id, parent;
     const std::string& quoted_name;
     std::int64_t start_ns, end_ns;
@@ -2784,16 +2782,16 @@ class otlp_live_writer {
   };
 
   // Written nowhere until open() is given the file (never, when the run does not write it).
-  otlp_live_writer() = default;
+  OtlpLiveWriter() = default;
   void open(int fd, std::string_view run_id, const std::string& service_name,
             const std::vector<std::pair<std::string, std::string>>& resource_attrs) {
     fd_ = fd;
     trace_id_ = trace_id(run_id);
     if (fd_ >= 0) prefix_ = line_prefix(service_name, resource_attrs);
   }
-  otlp_live_writer(const otlp_live_writer&) = delete;
-  otlp_live_writer& operator=(const otlp_live_writer&) = delete;
-  ~otlp_live_writer() {
+  OtlpLiveWriter(const OtlpLiveWriter&) = delete;
+  OtlpLiveWriter& operator=(const OtlpLiveWriter&) = delete;
+  ~OtlpLiveWriter() {
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -2809,30 +2807,30 @@ class otlp_live_writer {
   // Attributes from a ring record, appended to `out` as OTLP KeyValue objects.
   static void append_attrs(std::string& out, const std::byte* p, std::uint8_t count) {
     for (std::uint8_t i = 0; i < count; ++i) {
-      attr_slot slot;
+      AttrSlot slot;
       std::memcpy(&slot, p, sizeof slot);
       append_key(out, slot.key);
       switch (slot.type) {
-        case attr_type::i64:
+        case AttrType::i64:
           out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits));
           break;
-        case attr_type::u64:
+        case AttrType::u64:
           out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
                      ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
                      : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
           break;
-        case attr_type::boolean:
+        case AttrType::boolean:
           out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
           break;
-        case attr_type::f64: {
+        case AttrType::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
           out += std::isfinite(d) ? fmt::format("{{\"doubleValue\":{}}}}}", d) : std::string("{}}");
           break;
         }
-        case attr_type::string: {
+        case AttrType::string: {
           fmt::memory_buffer escaped;
-          jsonl_writer::escape_into(
+          JsonlWriter::escape_into(
               escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
           out += "{\"stringValue\":\"";
           out.append(escaped.data(), escaped.size());
@@ -2840,12 +2838,12 @@ class otlp_live_writer {
           break;
         }
       }
-      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
+      p += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
     }
   }
 
   // `attrs`: the span's attributes as OTLP KeyValues (start and end), without the thread's.
-  void add_span(const span& o, std::string attrs) {
+  void add_span(const Span& o, std::string attrs) {
     append_key(attrs, "thread.id");
     attrs += fmt::format("{{\"intValue\":\"{}\"}}}}", o.tid);
     if (o.is_phase) {
@@ -2863,7 +2861,7 @@ class otlp_live_writer {
                    o.start_ns, o.end_ns, attrs);
     if (o.error) {
       fmt::memory_buffer escaped;
-      jsonl_writer::escape_into(escaped, o.message);
+      JsonlWriter::escape_into(escaped, o.message);
       fmt::format_to(std::back_inserter(spans_), ",\"status\":{{\"code\":2,\"message\":\"{}\"}}}}",
                      std::string_view(escaped.data(), escaped.size()));
     } else {
@@ -2907,14 +2905,14 @@ class otlp_live_writer {
     if (!out.empty()) out += ',';
     out += "{\"key\":\"";
     fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, key);
+    JsonlWriter::escape_into(escaped, key);
     out.append(escaped.data(), escaped.size());
     out += "\",\"value\":";
   }
 
   static std::string quoted(std::string_view text) {
     fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, text);
+    JsonlWriter::escape_into(escaped, text);
     return "\"" + std::string(escaped.data(), escaped.size()) + "\"";
   }
 
@@ -2982,20 +2980,20 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 #if SPANLOG_ITANIUM_EH_GLOBALS
-struct itanium_eh_globals {
+struct ItaniumEhGlobals {
   void* caught_exceptions;
   unsigned int uncaught_exceptions;
 };
 
 inline const unsigned int* runtime_uncaught_count() {
-  return &reinterpret_cast<const itanium_eh_globals*>(abi::__cxa_get_globals())->uncaught_exceptions;
+  return &reinterpret_cast<const ItaniumEhGlobals*>(abi::__cxa_get_globals())->uncaught_exceptions;
 }
 
 // Compares the count with the runtime's answer while an exception of our own is in flight.
-struct uncaught_count_probe {
+struct UncaughtCountProbe {
   const unsigned int* count;
   bool& agrees;
-  ~uncaught_count_probe() {
+  ~UncaughtCountProbe() {
     agrees = *count == static_cast<unsigned int>(std::uncaught_exceptions()) && *count >= 1;
   }
 };
@@ -3004,7 +3002,7 @@ inline bool uncaught_count_layout_agrees() {
   static const bool agrees = [] {
     bool result = false;
     try {
-      uncaught_count_probe probe{runtime_uncaught_count(), result};
+      UncaughtCountProbe probe{runtime_uncaught_count(), result};
       throw 0;
     } catch (int) {
     }
@@ -3014,12 +3012,12 @@ inline bool uncaught_count_layout_agrees() {
 }
 #endif
 
-// The calling thread's count of exceptions in flight, for thread_buffer::uncaught_exceptions.
+// The calling thread's count of exceptions in flight, for ThreadBuffer::uncaught_exceptions.
 inline const unsigned int* uncaught_exceptions_of_this_thread() {
 #if SPANLOG_ITANIUM_EH_GLOBALS
   if (uncaught_count_layout_agrees()) return runtime_uncaught_count();
 #endif
-  return &thread_buffer::no_uncaught_exceptions;
+  return &ThreadBuffer::no_uncaught_exceptions;
 }
 
 }  // namespace detail
@@ -3029,7 +3027,7 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct recorder_overhead {
+struct RecorderOverhead {
   bool measured = false;
   double span_ticks = 0;     // a scoped span's begin and end, to the program
   double clock_ticks = 0;    // one ticks()
@@ -3051,35 +3049,34 @@ double median_ticks_per_call(int batches, int per_batch, Work&& work) {
 
 // Call once the run records (the hot path's flags are set), on a thread of the program: the spans take the
 // path the program's do, into a ring of the probe's own (the thread's own ring is put back after).
-inline recorder_overhead measure_recorder_overhead() {
+inline RecorderOverhead measure_recorder_overhead() {
   constexpr int batches = 15, pairs_per_batch = 256;
   constexpr std::size_t ring_bytes = 16384;  // a batch's 256 pairs of 32 bytes, with room to spare
-  static constexpr site probe_site{"spanlog.overhead_probe", "", "", 0, site_kind::span};
-  recorder_overhead out;
+  static constexpr Site probe_site{"spanlog.overhead_probe", "", "", 0, SiteKind::span};
+  RecorderOverhead out;
   if (!(g_flags.load(std::memory_order_acquire) & flag_spans)) return out;
 
   std::vector<std::byte> ring(ring_bytes);
-  thread_buffer probe;
+  ThreadBuffer probe;
   probe.data = ring.data();
   probe.capacity = ring_bytes;
   probe.mask = ring_bytes - 1;
   probe.limit = INT64_MAX / 2;  // never short of room: nothing drains this ring
   probe.uncaught_exceptions = uncaught_exceptions_of_this_thread();
-  thread_buffer* const own = tl_buffer;
+  ThreadBuffer* const own = tl_buffer;
   tl_buffer = &probe;
 
   out.span_ticks = median_ticks_per_call(batches, pairs_per_batch, [&probe] {
     probe.head = 0;
-    scoped_span span(site_token{}, probe_site);
+    ScopedSpan span(SiteToken{}, probe_site);
   });
   // One batch more, left in the ring: what each empty span's end minus its begin reads.
   probe.head = 0;
-  for (int i = 0; i < pairs_per_batch; ++i) scoped_span span(site_token{}, probe_site);
+  for (int i = 0; i < pairs_per_batch; ++i) ScopedSpan span(SiteToken{}, probe_site);
   tl_buffer = own;
   std::vector<double> inside;
-  for (std::uint64_t pos = 0; pos + 2 * sizeof(record_header) <= probe.head;
-       pos += 2 * sizeof(record_header)) {
-    record_header begin, end;
+  for (std::uint64_t pos = 0; pos + 2 * sizeof(RecordHeader) <= probe.head; pos += 2 * sizeof(RecordHeader)) {
+    RecordHeader begin, end;
     std::memcpy(&begin, probe.data + pos, sizeof begin);
     std::memcpy(&end, probe.data + pos + sizeof begin, sizeof end);
     if ((begin.site_and_tag & tag_mask) != tag_span_begin || (end.site_and_tag & tag_mask) != tag_span_end)
@@ -3111,39 +3108,39 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct ring_record {
-  record_tag tag;
-  const site* s;                     // the call site; nullptr for an extended record named by ext.arg2
+struct RingRecord {
+  RecordTag tag;
+  const Site* s;                     // the call site; nullptr for an extended record named by ext.arg2
   std::uint64_t value;               // ticks, a metric's bits, or a padding record's length
-  extended_header ext{};             // of an extended record
+  ExtendedHeader ext{};              // of an extended record
   const std::byte* attrs = nullptr;  // an extended record's attributes, in the ring
-  std::uint64_t size = sizeof(record_header);  // bytes up to the next record
-  std::byte* next_ring = nullptr;              // a link record's new ring (value: its capacity)
+  std::uint64_t size = sizeof(RecordHeader);  // bytes up to the next record
+  std::byte* next_ring = nullptr;             // a link record's new ring (value: its capacity)
 
   // The name of a span, event or async span: its site's, or the pointer the record carries.
   const char* name() const { return s ? s->name : reinterpret_cast<const char*>(ext.arg2); }
   // The key the flusher's name cache knows the name by.
   const void* name_key() const { return s ? static_cast<const void*>(s) : static_cast<const void*>(name()); }
-  bool is_extended(extended_op op) const { return tag == tag_extended && ext.op == op; }
+  bool is_extended(ExtendedOp op) const { return tag == tag_extended && ext.op == op; }
   // A record that the recording thread counted as a span (its id's number).
   bool begins_span() const {
-    return tag == tag_span_begin || is_extended(extended_op::span_begin) ||
-           is_extended(extended_op::async_begin);
+    return tag == tag_span_begin || is_extended(ExtendedOp::span_begin) ||
+           is_extended(ExtendedOp::async_begin);
   }
   bool begins_phase() const {
-    return (tag == tag_span_begin && s->kind == site_kind::phase) ||
-           (is_extended(extended_op::span_begin) &&
-            ((s && s->kind == site_kind::phase) || (ext.flags & ext_flag_phase)));
+    return (tag == tag_span_begin && s->kind == SiteKind::phase) ||
+           (is_extended(ExtendedOp::span_begin) &&
+            ((s && s->kind == SiteKind::phase) || (ext.flags & ext_flag_phase)));
   }
 };
 
-inline ring_record read_record(const thread_buffer& b, std::uint64_t pos) {
+inline RingRecord read_record(const ThreadBuffer& b, std::uint64_t pos) {
   const std::byte* p = b.read_at(pos);
-  record_header h;
+  RecordHeader h;
   std::memcpy(&h, p, sizeof h);
-  ring_record r;
-  r.tag = static_cast<record_tag>(h.site_and_tag & tag_mask);
-  r.s = reinterpret_cast<const site*>(h.site_and_tag & ~tag_mask);
+  RingRecord r;
+  r.tag = static_cast<RecordTag>(h.site_and_tag & tag_mask);
+  r.s = reinterpret_cast<const Site*>(h.site_and_tag & ~tag_mask);
   r.value = h.value;
   if (r.tag == tag_padding) {
     r.size = h.value;
@@ -3160,7 +3157,7 @@ inline ring_record read_record(const thread_buffer& b, std::uint64_t pos) {
 
 // The reader goes on in the ring a link record names, at the same positions; returns the ring it leaves,
 // which the recording thread no longer writes to (the flusher frees it once nothing points into it).
-inline std::byte* follow_ring_link(thread_buffer& b, const ring_record& link) {
+inline std::byte* follow_ring_link(ThreadBuffer& b, const RingRecord& link) {
   std::byte* left = b.read_data;
   b.read_data = link.next_ring;
   b.read_mask = link.value - 1;
@@ -3192,7 +3189,7 @@ namespace detail {
 
 #if defined(__linux__)
 // The 32 bits of `consumed` that change with every hand-back: its low half.
-inline std::uint32_t* consumed_futex_word(thread_buffer& b) {
+inline std::uint32_t* consumed_futex_word(ThreadBuffer& b) {
   auto* word = reinterpret_cast<std::uint32_t*>(&b.consumed);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   ++word;
@@ -3204,7 +3201,7 @@ inline std::uint32_t* consumed_futex_word(thread_buffer& b) {
 // The flusher's side: space up to `pos` is free again; a thread asleep for it is woken. The fence orders the
 // store of the position before the read of the waiting flag, against the thread's flag-then-position order,
 // so that one of the two always sees the other.
-inline void hand_back(thread_buffer& b, std::uint64_t pos) {
+inline void hand_back(ThreadBuffer& b, std::uint64_t pos) {
   b.consumed.store(pos, std::memory_order_release);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (b.producer_waiting.load(std::memory_order_relaxed) != 0) {
@@ -3216,7 +3213,7 @@ inline void hand_back(thread_buffer& b, std::uint64_t pos) {
 
 // The recording thread's side: sleeps while the flusher's position is still `seen`, 1 ms at most (so that a
 // stopped run or a missed wake costs a millisecond, never a hang).
-inline void wait_for_hand_back(thread_buffer& b, std::uint64_t seen) {
+inline void wait_for_hand_back(ThreadBuffer& b, std::uint64_t seen) {
   b.producer_waiting.store(1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (b.consumed.load(std::memory_order_relaxed) == seen) {
@@ -3251,19 +3248,19 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class signal_safe_writer;
+class SignalSafeWriter;
 // The crash handler's writer while it writes, for a second fault to save its whole lines.
-inline std::atomic<signal_safe_writer*> g_crash_writer{nullptr};
+inline std::atomic<SignalSafeWriter*> g_crash_writer{nullptr};
 
-class signal_safe_writer {
+class SignalSafeWriter {
  public:
-  explicit signal_safe_writer(int fd) : fd_(fd) { g_crash_writer.store(this, std::memory_order_release); }
-  ~signal_safe_writer() {
+  explicit SignalSafeWriter(int fd) : fd_(fd) { g_crash_writer.store(this, std::memory_order_release); }
+  ~SignalSafeWriter() {
     flush();
     g_crash_writer.store(nullptr, std::memory_order_release);
   }
-  signal_safe_writer(const signal_safe_writer&) = delete;
-  signal_safe_writer& operator=(const signal_safe_writer&) = delete;
+  SignalSafeWriter(const SignalSafeWriter&) = delete;
+  SignalSafeWriter& operator=(const SignalSafeWriter&) = delete;
 
   void append(const char* begin, const char* end) {
     while (begin < end) {
@@ -3298,7 +3295,7 @@ class signal_safe_writer {
   void string(const char* s) { string(s ? std::string_view(s) : std::string_view()); }
   void string(std::string_view s) {
     raw('"');
-    jsonl_writer::escape_into(*this, s);
+    JsonlWriter::escape_into(*this, s);
     raw('"');
   }
   void flush() {
@@ -3373,7 +3370,7 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class span_rows {
+class SpanRows {
  public:
   // Rows per record: a line stays a size a line-oriented tool handles (about 64 KiB).
   static constexpr std::uint32_t max_rows = 1000;
@@ -3391,7 +3388,7 @@ class span_rows {
 
   // Starts the row, with the record's opening when no record is open. The caller writes the attributes, if
   // any, between begin_row and end_row.
-  void begin_row(jsonl_writer& w, std::uint64_t tid, std::uint64_t id_base, std::int64_t start_ns,
+  void begin_row(JsonlWriter& w, std::uint64_t tid, std::uint64_t id_base, std::int64_t start_ns,
                  const std::string& quoted_name, std::uint64_t id, std::uint64_t parent,
                  std::int64_t dur_ns) {
     if (!open_) {
@@ -3411,7 +3408,7 @@ class span_rows {
     }
     // One reserve for the columns (the name, four numbers of at most 20 characters, their commas): no check
     // of the buffer's room between them.
-    text_buffer& out = w.buffer();
+    TextBuffer& out = w.buffer();
     char* const first = out.reserve(quoted_name.size() + 4 * (1 + 20));
     char* p = first;
     copy_bytes(p, quoted_name.data(), quoted_name.size());
@@ -3434,7 +3431,7 @@ class span_rows {
 
   // The row is whole. The text of an open record ends in ']' after each whole row and a closed one in a
   // newline, which tells a crash handler whether to close it.
-  void end_row(jsonl_writer& w) {
+  void end_row(JsonlWriter& w) {
     w.raw(']');
     open_ = true;
     ++rows_;
@@ -3443,7 +3440,7 @@ class span_rows {
   // What ends the record; a crash handler appends it after the last whole row.
   static constexpr std::string_view closing = "]}\n";
 
-  void close(jsonl_writer& w) {
+  void close(JsonlWriter& w) {
     if (!open_) return;
     w.raw(closing);
     open_ = false;
@@ -3480,7 +3477,7 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline site_slots<stats_slot_count> g_stats_sites;
+inline SiteSlots<stats_slot_count> g_stats_sites;
 
 // What statistics spans convert ticks with (32.32 fixed point): the flusher's rate, for rings made before the
 // flusher sees them.
@@ -3493,11 +3490,11 @@ inline std::uint64_t stats_rate_of(double ns_per_tick) {
 
 // The thread's histogram for the site: made here on the site's first span on the thread (zeroed; the flusher
 // finds it through the release), the only allocation a statistics span makes.
-inline stats_cell* make_stats_cell(thread_buffer& b, const site& s, stats_slot& slot) {
+inline StatsCell* make_stats_cell(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   const std::uint32_t index = g_stats_sites.give(s, slot);
   if (!index) return nullptr;
-  if (stats_cell* known = b.stats_cells[index].load(std::memory_order_relaxed)) return known;
-  auto* cell = new (std::nothrow) stats_cell();
+  if (StatsCell* known = b.stats_cells[index].load(std::memory_order_relaxed)) return known;
+  auto* cell = new (std::nothrow) StatsCell();
   if (cell) b.stats_cells[index].store(cell, std::memory_order_release);
   return cell;
 }
@@ -3513,7 +3510,7 @@ namespace detail {
 // last taken, and takes it; returns N. The count comes last, as the sum of the buckets written, so the line
 // agrees with itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
 template <class Writer>
-std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick) {
+std::uint64_t write_stats_growth(Writer& w, StatsCell& cell, double ns_per_tick) {
   // A span adds its total before its children's time, so the children read first are all covered by the
   // total read after; what a clock read on another core pushes past the total waits for the next line.
   const std::uint64_t children = cell.child_ticks.load(std::memory_order_relaxed);
@@ -3549,23 +3546,23 @@ std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick
 
 // Calls grew(site, cell) for each statistics site of the ring whose histogram has spans not yet taken.
 template <class Grew>
-void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
+void for_each_grown_stats_cell(ThreadBuffer& b, Grew&& grew) {
   const std::uint32_t used = g_stats_sites.in_use();
   for (std::uint32_t i = 1; i < used; ++i) {
-    stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
+    StatsCell* cell = b.stats_cells[i].load(std::memory_order_acquire);
     if (!cell) continue;
     if (cell->total_ticks.load(std::memory_order_relaxed) == cell->reported_total_ticks) continue;
-    const site* s = g_stats_sites.site_of(i);
+    const Site* s = g_stats_sites.site_of(i);
     if (!s) continue;  // its number is being given this instant: taken next time
     grew(s, *cell);
   }
 }
 
 // Spans a thread ended in statistics while no run was active belong to no run: counted as dropped then.
-inline std::uint64_t take_stats_between_runs(thread_buffer& b) {
+inline std::uint64_t take_stats_between_runs(ThreadBuffer& b) {
   std::uint64_t lost = 0;
-  for_each_grown_stats_cell(b, [&](const site*, stats_cell& cell) {
-    struct counting_writer {
+  for_each_grown_stats_cell(b, [&](const Site*, StatsCell& cell) {
+    struct CountingWriter {
       void raw(const char*) {}
       void raw(char) {}
       void u64(std::uint64_t) {}
@@ -3583,7 +3580,7 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // What a run totals, for the footer and run_summary.json.
-struct run_totals {
+struct RunTotals {
   std::uint64_t records = 0;
   std::uint64_t spans = 0;
   std::uint64_t events = 0;
@@ -3597,7 +3594,7 @@ struct run_totals {
   std::uint64_t stats_spans = 0;        // spans kept as statistics (span_stats lines)
 };
 
-struct phase_info {
+struct PhaseInfo {
   std::string name;
   std::uint64_t span_id;
   std::uint64_t begin_ticks;
@@ -3605,7 +3602,7 @@ struct phase_info {
   std::uint64_t spans = 0;
 };
 
-struct thread_summary {
+struct ThreadSummary {
   std::uint64_t tid;
   std::string name;
   std::uint64_t spans = 0;
@@ -3613,23 +3610,23 @@ struct thread_summary {
 
 // How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
 // wakes the flusher while a run stops never touches a destroyed object.
-struct wake_signal {
+struct WakeSignal {
   std::mutex mutex;
   std::condition_variable cv;
   bool pending = false;
 };
 
-class flusher {
+class Flusher {
  public:
-  struct shared_queues {
-    moodycamel::ConcurrentQueue<thread_buffer*>* new_buffers;
-    moodycamel::ConcurrentQueue<thread_buffer*>* free_buffers;
+  struct SharedQueues {
+    moodycamel::ConcurrentQueue<ThreadBuffer*>* new_buffers;
+    moodycamel::ConcurrentQueue<ThreadBuffer*>* free_buffers;
     std::atomic<std::int64_t>* exited_not_retired;
   };
 
   // The run's files come later (run_directory_made, files_opened): from here on a crash writes the run.
-  flusher(options opts, std::string run_id, shared_queues queues, wake_signal& signal,
-          std::vector<thread_buffer*> carried_buffers)
+  Flusher(Options opts, std::string run_id, SharedQueues queues, WakeSignal& signal,
+          std::vector<ThreadBuffer*> carried_buffers)
       : opts_(std::move(opts)),
         base_run_id_(std::move(run_id)),
         run_id_(base_run_id_),
@@ -3643,11 +3640,11 @@ class flusher {
         stats_names_(opts_.stats_names) {
     calibration_.start();
     header_tail_ = formatted_header_tail();
-    for (thread_buffer* b : carried_buffers) adopt(b, true);
+    for (ThreadBuffer* b : carried_buffers) adopt(b, true);
   }
-  flusher(const flusher&) = delete;
-  flusher& operator=(const flusher&) = delete;
-  ~flusher() {
+  Flusher(const Flusher&) = delete;
+  Flusher& operator=(const Flusher&) = delete;
+  ~Flusher() {
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -3687,7 +3684,7 @@ class flusher {
   }
 
   // From the starting thread, once the hot path records (recorder_overhead.hpp).
-  void take_overhead(const recorder_overhead& o) {
+  void take_overhead(const RecorderOverhead& o) {
     overhead_ = o;
     overhead_taken_.store(true, std::memory_order_release);
   }
@@ -3705,7 +3702,7 @@ class flusher {
   void forget_image(std::uintptr_t begin, std::uintptr_t end) {
     std::unique_lock<std::mutex> lock(mutex_);
     const std::uint64_t ticket = ++flush_requested_;
-    forget_requests_.push_back(forget_request{begin, end, ticket});
+    forget_requests_.push_back(ForgetRequest{begin, end, ticket});
     cv_.notify_all();
     done_cv_.wait(lock, [&] { return flush_done_ >= ticket || finished_; });
   }
@@ -3713,7 +3710,7 @@ class flusher {
   // Drains everything, writes the footer and run_summary.json, and joins. Returns the buffers still owned
   // by live threads, for the next run. `stopped_by` names what ended the process (a signal, quick_exit), if
   // anything did: the footer says so.
-  std::vector<thread_buffer*> stop(const char* stopped_by = nullptr) {
+  std::vector<ThreadBuffer*> stop(const char* stopped_by = nullptr) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_requested_ = true;
@@ -3721,22 +3718,22 @@ class flusher {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
-    std::vector<thread_buffer*> live;
+    std::vector<ThreadBuffer*> live;
     for (auto& st : states_) live.push_back(st.buf);
     return live;
   }
 
-  const run_totals& totals() const { return totals_; }
+  const RunTotals& totals() const { return totals_; }
 
  private:
   // A thread's spans of one name chosen as statistics: the flusher keeps the histogram the recording thread
   // keeps for SPANLOG_SPAN_STATS, and writes it the same way.
-  struct chosen_stats {
+  struct ChosenStats {
     const std::string* name;  // quoted, owned by the name cache
-    stats_cell cell;
+    StatsCell cell;
   };
 
-  struct open_span {
+  struct OpenSpan {
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
     std::uint64_t start_ticks = 0;
@@ -3748,7 +3745,7 @@ class flusher {
     bool error = false;
     std::uint64_t stats_ticks = 0;  // what its direct statistics children took (extended_op::stats_children)
     // Kept as statistics by its name (options::stats_names): added to `chosen` at its end, never written.
-    chosen_stats* chosen = nullptr;
+    ChosenStats* chosen = nullptr;
     std::uint64_t child_ticks = 0;        // its direct children's time, for a chosen span's self time
     std::uint64_t kept_inside_ticks = 0;  // written spans within a chosen span, its kept ancestor's children
     std::string end_attrs;                // "k":v members set while open
@@ -3766,8 +3763,8 @@ class flusher {
     }
   };
 
-  struct metric_acc {
-    const site* s;
+  struct MetricAcc {
+    const Site* s;
     bool is_float = false;
     bool dirty = false;
     std::int64_t int_sum = 0;
@@ -3776,36 +3773,36 @@ class flusher {
     std::uint64_t sets = 0;
   };
 
-  struct buffer_state {
-    thread_buffer* buf;
-    std::vector<open_span> stack;
-    std::unordered_map<const void*, std::unique_ptr<chosen_stats>> chosen_stats_by_name;
+  struct BufferState {
+    ThreadBuffer* buf;
+    std::vector<OpenSpan> stack;
+    std::unordered_map<const void*, std::unique_ptr<ChosenStats>> chosen_stats_by_name;
     std::size_t depth = 0;
-    std::vector<metric_acc> metrics;
+    std::vector<MetricAcc> metrics;
     std::size_t thread_index = 0;  // into threads_
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
                   reported_async_ends = 0, reported_sampled = 0;
-    std::uint64_t phase_marks_drained = 0;  // in step with thread_buffer::phase_marks once drained
+    std::uint64_t phase_marks_drained = 0;  // in step with ThreadBuffer::phase_marks once drained
     // Rings this thread grew out of: freed once the batch that passed their link is written, as open spans
     // point into them until then.
     std::vector<std::byte*> rings_left;
-    // thread_buffer::dropped_names as last reported
-    std::uint64_t reported_name_spans[thread_buffer::dropped_names_per_ring] = {};
-    std::uint64_t reported_name_events[thread_buffer::dropped_names_per_ring] = {};
+    // ThreadBuffer::dropped_names as last reported
+    std::uint64_t reported_name_spans[ThreadBuffer::dropped_names_per_ring] = {};
+    std::uint64_t reported_name_events[ThreadBuffer::dropped_names_per_ring] = {};
   };
 
-  struct async_open {
-    open_span span;
+  struct AsyncOpen {
+    OpenSpan span;
     std::uint64_t tid;
   };
-  struct async_pending_end {
+  struct AsyncPendingEnd {
     std::uint64_t end_ticks;
     std::uint64_t tid;
     std::string attrs;
   };
 
   // ---- names: escaped once per call site (or per name pointer) ----
-  struct name_cache_slot {
+  struct NameCacheSlot {
     const void* key = nullptr;
     const std::string* value = nullptr;
   };
@@ -3833,13 +3830,13 @@ class flusher {
     if (it == name_cache_.end()) {
       std::string q = "\"";
       fmt::memory_buffer tmp;
-      jsonl_writer::escape_into(tmp, name ? std::string_view(name) : std::string_view("(null)"));
+      JsonlWriter::escape_into(tmp, name ? std::string_view(name) : std::string_view("(null)"));
       q.append(tmp.data(), tmp.size());
       q += '"';
       it = name_cache_.emplace(key, std::move(q)).first;
     }
     if (name_cache_fast_used_ < name_cache_fast_slots / 2) {
-      name_cache_fast_[slot] = name_cache_slot{key, &it->second};
+      name_cache_fast_[slot] = NameCacheSlot{key, &it->second};
       ++name_cache_fast_used_;
     }
     return &it->second;
@@ -3848,8 +3845,8 @@ class flusher {
   // ---- buffers ----
   // A new thread's counts start at zero (attach resets a reused ring's); a ring carried over from the
   // previous run has counts that run reported already.
-  void adopt(thread_buffer* b, bool carried) {
-    buffer_state st;
+  void adopt(ThreadBuffer* b, bool carried) {
+    BufferState st;
     st.buf = b;
     if (carried) {
       skip_records_from_between_runs(*b);
@@ -3861,7 +3858,7 @@ class flusher {
       st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
       // Marks of the skipped records (a phase's end cannot be told from a span's there) belong to no run.
       st.phase_marks_drained = b->phase_marks.load(std::memory_order_acquire);
-      for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+      for (std::size_t i = 0; i < ThreadBuffer::dropped_names_per_ring; ++i) {
         st.reported_name_spans[i] = b->dropped_names[i].spans.load(std::memory_order_relaxed);
         st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
       }
@@ -3871,21 +3868,21 @@ class flusher {
       b->stats_ns_per_tick.store(stats_rate_of(calibration_.current_ns_per_tick()),
                                  std::memory_order_relaxed);
     st.thread_index = threads_.size();
-    threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
+    threads_.push_back(ThreadSummary{b->tid, b->initial_name, 0});
     states_.push_back(std::move(st));
     if (header_written_) write_thread_record(states_.back(), b->initial_name, false);
   }
 
   // Records a thread wrote while no run was active (it passed the on-check just before the last stop):
   // they belong to no run, so they are skipped here and reported as dropped, reason "between_runs".
-  void skip_records_from_between_runs(thread_buffer& b) {
+  void skip_records_from_between_runs(ThreadBuffer& b) {
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
     const std::uint64_t end = b.published.load(std::memory_order_acquire);
     while (pos < end) {
-      const ring_record r = read_record(b, pos);
-      if (r.tag == tag_instant || r.is_extended(extended_op::instant)) ++between_runs_.dropped_events;
+      const RingRecord r = read_record(b, pos);
+      if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant)) ++between_runs_.dropped_events;
       if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
-      if (r.is_extended(extended_op::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
+      if (r.is_extended(ExtendedOp::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
       if (r.begins_span()) {
         ++between_runs_.dropped_spans;
         ++b.drained_span_seq;  // the recording thread counted it: ids stay in step
@@ -3894,12 +3891,12 @@ class flusher {
       pos += r.size;
     }
     hand_back(b, end);
-    take_counter_growth(b, [this](const site*, std::uint64_t) { ++between_runs_.dropped_metrics; });
+    take_counter_growth(b, [this](const Site*, std::uint64_t) { ++between_runs_.dropped_metrics; });
   }
 
   // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
-  static void keep_thread_name(thread_buffer& b, const std::byte* attrs) {
-    attr_slot slot;
+  static void keep_thread_name(ThreadBuffer& b, const std::byte* attrs) {
+    AttrSlot slot;
     std::memcpy(&slot, attrs, sizeof slot);
     const std::size_t kept = std::min<std::size_t>(slot.length, sizeof b.initial_name - 1);
     std::memcpy(b.initial_name, attrs + sizeof slot, kept);
@@ -3908,7 +3905,7 @@ class flusher {
 
   // Returns whether a ring was adopted.
   bool adopt_new_buffers() {
-    thread_buffer* b = nullptr;
+    ThreadBuffer* b = nullptr;
     bool adopted = false;
     while (queues_.new_buffers->try_dequeue(b)) adopt(b, false), adopted = true;
     return adopted;
@@ -3982,7 +3979,7 @@ class flusher {
 
   // The images whose unload waits for this flush: what they recorded is written, so their names go.
   void forget_images_up_to(std::uint64_t ticket) {
-    std::vector<forget_request> due;
+    std::vector<ForgetRequest> due;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (auto it = forget_requests_.begin(); it != forget_requests_.end();) {
@@ -3994,7 +3991,7 @@ class flusher {
         }
       }
     }
-    for (const forget_request& r : due) forget_names_in(r.begin, r.end);
+    for (const ForgetRequest& r : due) forget_names_in(r.begin, r.end);
   }
 
   // Cached names move out of the lookup (their text stays where open spans point to it), and metrics keyed by
@@ -4009,16 +4006,16 @@ class flusher {
       if (inside(it->first)) retired_names_.push_back(name_cache_.extract(it));
       it = next;
     }
-    for (name_cache_slot& slot : name_cache_fast_) slot = name_cache_slot{};
+    for (NameCacheSlot& slot : name_cache_fast_) slot = NameCacheSlot{};
     name_cache_fast_used_ = 0;
     for (auto it = chosen_names_.begin(); it != chosen_names_.end();)
       it = inside(it->first) ? chosen_names_.erase(it) : std::next(it);
-    for (buffer_state& st : states_) {
+    for (BufferState& st : states_) {
       st.metrics.erase(std::remove_if(st.metrics.begin(), st.metrics.end(),
-                                      [&](const metric_acc& m) { return !m.dirty && inside(m.s); }),
+                                      [&](const MetricAcc& m) { return !m.dirty && inside(m.s); }),
                        st.metrics.end());
       for (auto it = st.chosen_stats_by_name.begin(); it != st.chosen_stats_by_name.end();) {
-        const stats_cell& cell = it->second->cell;
+        const StatsCell& cell = it->second->cell;
         const bool written = cell.total_ticks.load(std::memory_order_relaxed) == cell.reported_total_ticks;
         it = written && inside(it->first) ? st.chosen_stats_by_name.erase(it) : std::next(it);
       }
@@ -4051,7 +4048,7 @@ class flusher {
   bool retire_exited() {
     const bool adopted = adopt_new_buffers();
     for (std::size_t i = 0; i < states_.size();) {
-      buffer_state& st = states_[i];
+      BufferState& st = states_[i];
       if (st.buf->exited.load(std::memory_order_acquire)) {
         while (drain(st)) {
         }
@@ -4064,8 +4061,8 @@ class flusher {
   }
 
   // Returns true when the ring holds more than one batch could take.
-  bool drain(buffer_state& st) {
-    thread_buffer& b = *st.buf;
+  bool drain(BufferState& st) {
+    ThreadBuffer& b = *st.buf;
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
     const std::uint64_t published = b.published.load(std::memory_order_acquire);
     const std::uint64_t end = published - pos > drain_batch_bytes ? pos + drain_batch_bytes : published;
@@ -4083,13 +4080,13 @@ class flusher {
       // The recording thread wrote these lines on another core: asking for them a few records ahead hides
       // most of the wait for each (the loads of record headers were 40% of the drain).
       __builtin_prefetch(b.read_at(pos + drain_prefetch_bytes));
-      const ring_record r = read_record(b, pos);
+      const RingRecord r = read_record(b, pos);
       switch (r.tag) {
         case tag_span_begin: {
           // The name first: a name pointer that faults leaves the stack as it was.
           const std::string* name = quoted_name(r.s, r.s->name);
           const bool phase = r.begins_phase();
-          open_span& o = phase ? push(st) : push(st, r.s, r.s->name);
+          OpenSpan& o = phase ? push(st) : push(st, r.s, r.s->name);
           o.start_ticks = r.value;
           o.name = name;
           o.is_phase = phase;
@@ -4123,7 +4120,7 @@ class flusher {
     drain_pos_ = pos;
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
-      open_span& o = st.stack[i];
+      OpenSpan& o = st.stack[i];
       if (!o.start_written && !o.chosen) write_span_start(st, o);
     }
     hand_back(b, pos);
@@ -4135,9 +4132,9 @@ class flusher {
 
   // A span chosen as statistics takes its id (the recording thread counts ids in step) but is not counted
   // as a written span: its count is its histogram's.
-  open_span& push(buffer_state& st, const void* name_key = nullptr, const char* name = nullptr) {
+  OpenSpan& push(BufferState& st, const void* name_key = nullptr, const char* name = nullptr) {
     if (st.depth == st.stack.size()) st.stack.emplace_back();
-    open_span& o = st.stack[st.depth];
+    OpenSpan& o = st.stack[st.depth];
     o.reset();
     o.parent = innermost_written_span(st);
     o.id = st.buf->id_base | ++st.buf->drained_span_seq;
@@ -4153,24 +4150,24 @@ class flusher {
 
   // The parent the file shows for a span or event begun now: a chosen statistics span is not in the file,
   // so its children are shown in the span it sits in (its own parent, found the same way).
-  static std::uint64_t innermost_written_span(const buffer_state& st) {
+  static std::uint64_t innermost_written_span(const BufferState& st) {
     if (!st.depth) return 0;
-    const open_span& top = st.stack[st.depth - 1];
+    const OpenSpan& top = st.stack[st.depth - 1];
     return top.chosen ? top.parent : top.id;
   }
 
   bool chosen_as_statistics(const void* name_key, const char* name);
-  chosen_stats& chosen_stats_for(buffer_state& st, const void* name_key, const char* name);
-  void end_chosen_span(buffer_state& st, open_span& o, std::uint64_t end_ticks);
-  void account_written_span_end(buffer_state& st, const open_span& o, std::uint64_t end_ticks);
+  ChosenStats& chosen_stats_for(BufferState& st, const void* name_key, const char* name);
+  void end_chosen_span(BufferState& st, OpenSpan& o, std::uint64_t end_ticks);
+  void account_written_span_end(BufferState& st, const OpenSpan& o, std::uint64_t end_ticks);
 
-  void end_span(buffer_state& st, std::uint64_t end_ticks) {
+  void end_span(BufferState& st, std::uint64_t end_ticks) {
     if (st.depth == 0) {
       ++totals_.orphan_ends;
       return;
     }
     // Written before it leaves the stack: a crash while writing finds the span still open.
-    open_span& o = st.stack[st.depth - 1];
+    OpenSpan& o = st.stack[st.depth - 1];
     if (o.chosen) {
       end_chosen_span(st, o, end_ticks);
       --st.depth;
@@ -4190,15 +4187,15 @@ class flusher {
     --st.depth;
   }
 
-  void handle_extended(buffer_state& st, const ring_record& r) {
-    const extended_header& x = r.ext;
+  void handle_extended(BufferState& st, const RingRecord& r) {
+    const ExtendedHeader& x = r.ext;
     const std::byte* attrs = r.attrs;
     const std::uint64_t t = r.value;
     switch (x.op) {
-      case extended_op::span_begin: {
+      case ExtendedOp::span_begin: {
         const std::string* name = quoted_name(r.name_key(), r.name());
         const bool phase = r.begins_phase();
-        open_span& o = phase ? push(st) : push(st, r.name_key(), r.name());
+        OpenSpan& o = phase ? push(st) : push(st, r.name_key(), r.name());
         o.start_ticks = t;
         o.name = name;
         if (x.arg) o.parent = x.arg;
@@ -4208,19 +4205,19 @@ class flusher {
         if (o.is_phase) begin_phase(st, o, r.name());
         break;
       }
-      case extended_op::instant:
+      case ExtendedOp::instant:
         write_instant(st, r.name_key(), r.name(), t, attrs, x.attr_count);
         break;
-      case extended_op::span_attrs:
-      case extended_op::span_error: {
-        open_span* o = find_open(st, x.arg);
+      case ExtendedOp::span_attrs:
+      case ExtendedOp::span_error: {
+        OpenSpan* o = find_open(st, x.arg);
         if (!o) break;
-        if (x.op == extended_op::span_error) {
+        if (x.op == ExtendedOp::span_error) {
           o->error = true;
           if (x.attr_count) {
-            attr_slot slot;
+            AttrSlot slot;
             std::memcpy(&slot, attrs, sizeof slot);
-            if (slot.type == attr_type::string)
+            if (slot.type == AttrType::string)
               o->message.assign(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
           } else if ((x.flags & ext_flag_unwound) && o->message.empty()) {
             // What the program said of the exception (spanlog::record_exception) stays.
@@ -4230,22 +4227,22 @@ class flusher {
           scratch_.clear();
           append_attr_members(scratch_, attrs, x.attr_count, !o->end_attrs.empty());
           o->end_attrs.append(scratch_.data(), scratch_.size());
-          if (otlp_.enabled()) otlp_live_writer::append_attrs(o->otlp_attrs, attrs, x.attr_count);
+          if (otlp_.enabled()) OtlpLiveWriter::append_attrs(o->otlp_attrs, attrs, x.attr_count);
         }
         break;
       }
-      case extended_op::stats_children:
-        if (open_span* o = find_open(st, x.arg)) o->stats_ticks += x.arg2;
+      case ExtendedOp::stats_children:
+        if (OpenSpan* o = find_open(st, x.arg)) o->stats_ticks += x.arg2;
         break;
-      case extended_op::async_begin:
+      case ExtendedOp::async_begin:
         begin_async(st, t, x, attrs);
         break;
-      case extended_op::async_end:
+      case ExtendedOp::async_end:
         end_async(st, t, x, attrs);
         break;
-      case extended_op::thread_name: {
+      case ExtendedOp::thread_name: {
         if (!x.attr_count) break;
-        attr_slot slot;
+        AttrSlot slot;
         std::memcpy(&slot, attrs, sizeof slot);
         std::string name(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
         keep_thread_name(*st.buf, attrs);
@@ -4257,15 +4254,15 @@ class flusher {
     }
   }
 
-  open_span* find_open(buffer_state& st, std::uint64_t id) {
+  OpenSpan* find_open(BufferState& st, std::uint64_t id) {
     for (std::size_t i = st.depth; i-- > 0;)
       if (st.stack[i].id == id) return &st.stack[i];
     return nullptr;
   }
 
   // ---- async spans: begun by an id on one thread, ended by it on any ----
-  void begin_async(buffer_state& st, std::uint64_t t, const extended_header& x, const std::byte* attrs) {
-    async_open a;
+  void begin_async(BufferState& st, std::uint64_t t, const ExtendedHeader& x, const std::byte* attrs) {
+    AsyncOpen a;
     a.tid = st.buf->tid;
     a.span.id = st.buf->id_base | ++st.buf->drained_span_seq;
     a.span.parent = innermost_written_span(st);
@@ -4286,13 +4283,13 @@ class flusher {
     a.span.start_attrs = attrs;
     a.span.start_attr_count = x.attr_count;
     write_span_start_common(a.span, a.tid, true);
-    if (otlp_.enabled()) otlp_live_writer::append_attrs(a.span.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) OtlpLiveWriter::append_attrs(a.span.otlp_attrs, attrs, x.attr_count);
     a.span.start_attrs = nullptr;
     a.span.start_written = true;
     async_open_[x.arg] = std::move(a);
   }
 
-  void end_async(buffer_state& st, std::uint64_t t, const extended_header& x, const std::byte* attrs) {
+  void end_async(BufferState& st, std::uint64_t t, const ExtendedHeader& x, const std::byte* attrs) {
     std::string members;
     if (x.attr_count) {
       scratch_.clear();
@@ -4301,25 +4298,25 @@ class flusher {
     }
     auto it = async_open_.find(x.arg);
     if (it == async_open_.end()) {
-      async_pending_[x.arg] = async_pending_end{t, st.buf->tid, std::move(members)};
+      async_pending_[x.arg] = AsyncPendingEnd{t, st.buf->tid, std::move(members)};
       return;
     }
-    open_span& o = it->second.span;
+    OpenSpan& o = it->second.span;
     if (!members.empty()) {
       if (!o.end_attrs.empty()) o.end_attrs += ',';
       o.end_attrs += members;
     }
-    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) OtlpLiveWriter::append_attrs(o.otlp_attrs, attrs, x.attr_count);
     write_span_end(o, t, st.buf->tid, true);
     async_open_.erase(it);
   }
 
   // ---- phases ----
-  void begin_phase(buffer_state& st, open_span& o, const char* name) {
+  void begin_phase(BufferState& st, OpenSpan& o, const char* name) {
     ++st.phase_marks_drained;
-    phases_.push_back(phase_info{name ? name : "", o.id, o.start_ticks});
+    phases_.push_back(PhaseInfo{name ? name : "", o.id, o.start_ticks});
   }
-  void end_phase(buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+  void end_phase(BufferState& st, const OpenSpan& o, std::uint64_t end_ticks) {
     ++st.phase_marks_drained;
     for (auto it = phases_.rbegin(); it != phases_.rend(); ++it) {
       if (it->span_id != o.id) continue;
@@ -4369,17 +4366,17 @@ class flusher {
   }
 
   // ---- metrics ----
-  void accumulate(buffer_state& st, const site* s, record_tag tag, std::uint64_t bits) {
-    metric_acc* acc = nullptr;
+  void accumulate(BufferState& st, const Site* s, RecordTag tag, std::uint64_t bits) {
+    MetricAcc* acc = nullptr;
     for (auto& m : st.metrics)
       if (m.s == s) {
         acc = &m;
         break;
       }
     if (!acc) {
-      st.metrics.push_back(metric_acc{s});
+      st.metrics.push_back(MetricAcc{s});
       acc = &st.metrics.back();
-      acc->is_float = s->kind == site_kind::counter_float;
+      acc->is_float = s->kind == SiteKind::counter_float;
     }
     acc->dirty = true;
     if (tag == tag_counter) {
@@ -4408,26 +4405,26 @@ class flusher {
   // Calls grown(site, delta) for each counter slot of the ring that grew since the flusher last took it,
   // and takes the growth. Allocates nothing: the crash handler uses it too.
   template <class Grown>
-  static void take_counter_growth(thread_buffer& b, Grown&& grown) {
+  static void take_counter_growth(ThreadBuffer& b, Grown&& grown) {
     const std::uint32_t used = g_counter_sites.in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
       const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
       if (sum == b.counter_reported[i]) continue;
-      const site* s = g_counter_sites.site_of(i);
+      const Site* s = g_counter_sites.site_of(i);
       if (!s) continue;  // its number is being given this instant: taken next time
       grown(s, sum - b.counter_reported[i]);
       b.counter_reported[i] = sum;
     }
   }
 
-  void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
+  void emit_metrics_and_drops(BufferState& st, std::int64_t now) {
     if (stats_due_) emit_span_stats(st, now);
     take_counter_growth(*st.buf,
-                        [&](const site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
+                        [&](const Site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
     for (auto& m : st.metrics) {
       if (!m.dirty) continue;
       const std::string* name = quoted_name(m.s, m.s->name);
-      if (m.s->kind == site_kind::gauge) {
+      if (m.s->kind == SiteKind::gauge) {
         open_record("{\"event\":\"gauge\",\"name\":");
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
@@ -4445,7 +4442,7 @@ class flusher {
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"delta\":");
-        counter_total& total = counter_totals_[m.s->name];
+        CounterTotal& total = counter_totals_[m.s->name];
         if (m.is_float) {
           w_.f64(m.float_sum);
           total.float_sum += m.float_sum;
@@ -4460,7 +4457,7 @@ class flusher {
       m.dirty = false;
       end_record();
     }
-    thread_buffer& b = *st.buf;
+    ThreadBuffer& b = *st.buf;
     const std::uint64_t ds = b.dropped_spans.load(std::memory_order_relaxed);
     const std::uint64_t de = b.dropped_events.load(std::memory_order_relaxed);
     const std::uint64_t dm = b.dropped_metrics.load(std::memory_order_relaxed);
@@ -4488,8 +4485,8 @@ class flusher {
     w_.raw(",\"async_ends\":");
     w_.u64(dx - st.reported_async_ends);
     w_.raw(",\"reason\":\"ring_full\"");
-    write_dropped_names(st, "span_names", &thread_buffer::dropped_name::spans, st.reported_name_spans);
-    write_dropped_names(st, "event_names", &thread_buffer::dropped_name::events, st.reported_name_events);
+    write_dropped_names(st, "span_names", &ThreadBuffer::DroppedName::spans, st.reported_name_spans);
+    write_dropped_names(st, "event_names", &ThreadBuffer::DroppedName::events, st.reported_name_events);
     end_record();
     totals_.dropped_spans += ds - st.reported_spans;
     totals_.dropped_events += de - st.reported_events;
@@ -4504,11 +4501,11 @@ class flusher {
   }
 
   // ,"span_names":{"parse":118}: what each name of the ring's table lost since the last report.
-  void write_dropped_names(buffer_state& st, const char* key,
-                           std::atomic<std::uint64_t> thread_buffer::dropped_name::*count,
-                           std::uint64_t (&reported)[thread_buffer::dropped_names_per_ring]) {
+  void write_dropped_names(BufferState& st, const char* key,
+                           std::atomic<std::uint64_t> ThreadBuffer::DroppedName::*count,
+                           std::uint64_t (&reported)[ThreadBuffer::dropped_names_per_ring]) {
     bool any = false;
-    for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+    for (std::size_t i = 0; i < ThreadBuffer::dropped_names_per_ring; ++i) {
       auto& entry = st.buf->dropped_names[i];
       const char* name = entry.name.load(std::memory_order_acquire);
       if (!name) break;
@@ -4530,7 +4527,7 @@ class flusher {
 
   // A thread has exited and its ring is drained: report it, then hand the ring to the next new thread.
   void retire(std::size_t i) {
-    buffer_state& st = states_[i];
+    BufferState& st = states_[i];
     emit_metrics_and_drops(st, calibration_.to_ns(ticks()));
     write_thread_record(st, nullptr, true);
     open_at_retire_ += st.depth;
@@ -4555,7 +4552,7 @@ class flusher {
   }
 
   // A complete span as a row of the thread's `spans` record.
-  void write_row(const buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+  void write_row(const BufferState& st, const OpenSpan& o, std::uint64_t end_ticks) {
     const std::uint64_t tid = st.buf->tid;
     if (!rows_.continues(tid)) {
       close_rows();
@@ -4579,14 +4576,14 @@ class flusher {
     complete_bytes_ = w_.size();
     if (otlp_.enabled()) {
       std::string attrs;
-      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
+      OtlpLiveWriter::append_attrs(attrs, o.start_attrs, o.start_attr_count);
       append_otlp_span(o, attrs, end_ticks, tid);
     }
   }
 
-  bool fits_a_row(const buffer_state& st, const open_span& o) const {
+  bool fits_a_row(const BufferState& st, const OpenSpan& o) const {
     return opts_.span_rows && !o.start_written && !o.is_phase && !o.error && !o.stats_ticks &&
-           span_rows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
+           SpanRows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
   }
 
   void end_record() {
@@ -4603,46 +4600,46 @@ class flusher {
     w_.i64(ts);
   }
 
-  void append_attr_members(jsonl_writer& w, const std::byte* p, std::uint8_t count, bool leading_comma) {
+  void append_attr_members(JsonlWriter& w, const std::byte* p, std::uint8_t count, bool leading_comma) {
     for (std::uint8_t i = 0; i < count; ++i) {
-      attr_slot slot;
+      AttrSlot slot;
       std::memcpy(&slot, p, sizeof slot);
       // One reserve for the comma, the name and, for an integer, its value (the attributes most spans carry).
       const std::string& key = *quoted_name(slot.key, slot.key);
-      text_buffer& out = w.buffer();
+      TextBuffer& out = w.buffer();
       char* const first = out.reserve(key.size() + 2 + 20);
       char* at = first;
       if (i || leading_comma) *at++ = ',';
       copy_bytes(at, key.data(), key.size());
       at += key.size();
       *at++ = ':';
-      if (slot.type == attr_type::i64)
+      if (slot.type == AttrType::i64)
         at = write_signed_decimal(at, static_cast<std::int64_t>(slot.bits));
-      else if (slot.type == attr_type::u64)
+      else if (slot.type == AttrType::u64)
         at = write_decimal(at, slot.bits);
       out.commit(static_cast<std::size_t>(at - first));
       switch (slot.type) {
-        case attr_type::i64:
-        case attr_type::u64:
+        case AttrType::i64:
+        case AttrType::u64:
           break;
-        case attr_type::boolean:
+        case AttrType::boolean:
           w.boolean(slot.bits != 0);
           break;
-        case attr_type::f64: {
+        case AttrType::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
           w.f64(d);
           break;
         }
-        case attr_type::string:
+        case AttrType::string:
           w.string(std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
           break;
       }
-      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
+      p += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
     }
   }
 
-  void write_attrs_object(const open_span& o, bool with_start) {
+  void write_attrs_object(const OpenSpan& o, bool with_start) {
     const bool has_start = with_start && o.start_attr_count;
     if (!has_start && o.end_attrs.empty()) return;
     w_.raw(",\"attrs\":{");
@@ -4656,14 +4653,14 @@ class flusher {
 
   // The time of the span's direct statistics children, which the file does not show: the reader takes it
   // from the span's self time.
-  void write_stats_ns(const open_span& o) {
+  void write_stats_ns(const OpenSpan& o) {
     if (!o.stats_ticks) return;
     w_.raw(",\"stats_ns\":");
     w_.u64(
         static_cast<std::uint64_t>(static_cast<double>(o.stats_ticks) * calibration_.current_ns_per_tick()));
   }
 
-  void write_status(const open_span& o) {
+  void write_status(const OpenSpan& o) {
     if (!o.error) return w_.raw(",\"status\":\"ok\"");
     w_.raw(",\"status\":\"error\"");
     if (!o.message.empty()) {
@@ -4672,7 +4669,7 @@ class flusher {
     }
   }
 
-  void write_span(const open_span& o, std::uint64_t end_ticks, std::uint64_t tid, bool async = false,
+  void write_span(const OpenSpan& o, std::uint64_t end_ticks, std::uint64_t tid, bool async = false,
                   std::uint64_t end_tid = 0) {
     const std::int64_t start = calibration_.to_ns(o.start_ticks);
     write_span_identity("{\"event\":\"span\",\"span_id\":", o, tid);
@@ -4689,13 +4686,13 @@ class flusher {
     end_record();
     if (otlp_.enabled()) {
       std::string attrs;
-      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
+      OtlpLiveWriter::append_attrs(attrs, o.start_attrs, o.start_attr_count);
       append_otlp_span(o, attrs, end_ticks, tid);
     }
   }
 
   // What a `span` and a `span_start` line begin with: the record kind, id, parent, name, thread and start.
-  void write_span_identity(const char* opening, const open_span& o, std::uint64_t tid) {
+  void write_span_identity(const char* opening, const OpenSpan& o, std::uint64_t tid) {
     open_record(opening);
     w_.u64(o.id);
     if (o.parent) {
@@ -4707,7 +4704,7 @@ class flusher {
     write_tid_ts(tid, calibration_.to_ns(o.start_ticks));
   }
 
-  void write_span_start_common(const open_span& o, std::uint64_t tid, bool async) {
+  void write_span_start_common(const OpenSpan& o, std::uint64_t tid, bool async) {
     write_span_identity("{\"event\":\"span_start\",\"span_id\":", o, tid);
     if (o.is_phase) w_.raw(",\"kind\":\"phase\"");
     if (async) w_.raw(",\"async\":true");
@@ -4719,15 +4716,15 @@ class flusher {
     end_record();
   }
 
-  void write_span_start(buffer_state& st, open_span& o) {
+  void write_span_start(BufferState& st, OpenSpan& o) {
     write_span_start_common(o, st.buf->tid, false);
-    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
+    if (otlp_.enabled()) OtlpLiveWriter::append_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
     o.start_written = true;
     o.start_attrs = nullptr;
     o.start_attr_count = 0;
   }
 
-  void write_span_end(const open_span& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
+  void write_span_end(const OpenSpan& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
     open_record("{\"event\":\"span_end\",\"span_id\":");
     w_.u64(o.id);
     const std::int64_t end = calibration_.to_ns(end_ticks);
@@ -4742,7 +4739,7 @@ class flusher {
     if (otlp_.enabled()) append_otlp_span(o, std::string(), end_ticks, end_tid);
   }
 
-  void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
+  void write_instant(BufferState& st, const void* key, const char* name, std::uint64_t t,
                      const std::byte* attrs, std::uint8_t n) {
     ++totals_.events;
     open_record("{\"event\":\"instant\",\"name\":");
@@ -4761,7 +4758,7 @@ class flusher {
   }
 
   // A ring that grew: its new size, on its thread.
-  void write_ring_grown(buffer_state& st, std::uint64_t bytes) {
+  void write_ring_grown(BufferState& st, std::uint64_t bytes) {
     ++totals_.rings_grown;
     totals_.largest_ring = std::max(totals_.largest_ring, bytes);
     open_record("{\"event\":\"ring_grown\",\"tid\":");
@@ -4773,7 +4770,7 @@ class flusher {
     end_record();
   }
 
-  void write_thread_record(buffer_state& st, const char* name, bool exited) {
+  void write_thread_record(BufferState& st, const char* name, bool exited) {
     open_record("{\"event\":\"thread\",\"tid\":");
     w_.u64(st.buf->tid);
     if (name && *name) {
@@ -4821,13 +4818,13 @@ class flusher {
   }
 
   std::string formatted_header_tail() const {
-    jsonl_writer w;
+    JsonlWriter w;
     w.raw(",\"options\":{\"ring_bytes\":");
     w.u64(opts_.ring_bytes);
     w.raw(",\"ring_max_bytes\":");
     w.u64(opts_.ring_max_bytes);
     w.raw(",\"overflow\":");
-    w.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
+    w.raw(opts_.overflow == OverflowPolicy::block ? "\"block\"" : "\"drop\"");
     w.raw(",\"flush_interval_ms\":");
     w.i64(opts_.flush_interval.count());
     w.raw(",\"stats_interval_ms\":");
@@ -4868,7 +4865,7 @@ class flusher {
     if (!overhead_taken_.load(std::memory_order_acquire) || !overhead_.measured) return;
     const double ns_per_tick = calibration_.current_ns_per_tick();
     auto rounded = [](double v) { return std::round(v * 10) / 10; };
-    jsonl_writer w;
+    JsonlWriter w;
     w.raw(",\"overhead\":{\"span_ns\":");
     w.f64(rounded(overhead_.span_ticks * ns_per_tick));
     w.raw(",\"span_ticks\":");
@@ -4916,9 +4913,9 @@ class flusher {
   }
 
   // ---- statistics spans (span_stats_lines.hpp) ----
-  void emit_span_stats(buffer_state& st, std::int64_t now);
+  void emit_span_stats(BufferState& st, std::int64_t now);
   void publish_clock_rate();
-  void crash_span_stats(buffer_state& st, signal_safe_writer& w);
+  void crash_span_stats(BufferState& st, SignalSafeWriter& w);
 
   // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
@@ -4943,23 +4940,23 @@ class flusher {
   void park_if_crashing();
   bool take_rings_for_crash();
   int crash_output(std::string_view& run_id);
-  void crash_write_formatted(signal_safe_writer& w);
-  void crash_thread_record(const thread_buffer& b, signal_safe_writer& w);
-  void crash_span_start(signal_safe_writer& w, std::uint64_t tid, std::uint64_t id, std::uint64_t parent,
+  void crash_write_formatted(SignalSafeWriter& w);
+  void crash_thread_record(const ThreadBuffer& b, SignalSafeWriter& w);
+  void crash_span_start(SignalSafeWriter& w, std::uint64_t tid, std::uint64_t id, std::uint64_t parent,
                         std::string_view name, bool quoted, std::uint64_t t, bool phase);
-  void crash_counters(buffer_state& st, signal_safe_writer& w);
-  void crash_drain(buffer_state& st, std::uint64_t from, signal_safe_writer& w);
+  void crash_counters(BufferState& st, SignalSafeWriter& w);
+  void crash_drain(BufferState& st, std::uint64_t from, SignalSafeWriter& w);
 
   // ---- the live OTLP/JSON file (otlp_live_writer.hpp) ----
-  void append_otlp_span(const open_span& o, const std::string& start_attrs, std::uint64_t end_ticks,
+  void append_otlp_span(const OpenSpan& o, const std::string& start_attrs, std::uint64_t end_ticks,
                         std::uint64_t tid) {
     std::string attrs = start_attrs;
     if (!o.otlp_attrs.empty()) {
       if (!attrs.empty()) attrs += ',';
       attrs += o.otlp_attrs;
     }
-    otlp_.add_span(otlp_live_writer::span{o.id, o.parent, *o.name, calibration_.to_ns(o.start_ticks),
-                                          calibration_.to_ns(end_ticks), tid, o.is_phase, o.error, o.message},
+    otlp_.add_span(OtlpLiveWriter::Span{o.id, o.parent, *o.name, calibration_.to_ns(o.start_ticks),
+                                        calibration_.to_ns(end_ticks), tid, o.is_phase, o.error, o.message},
                    std::move(attrs));
   }
 
@@ -5092,15 +5089,15 @@ class flusher {
   // run_summary.json beside the file (run_summary.hpp).
   void write_run_summary(std::int64_t end_ns, std::uint64_t open);
 
-  options opts_;
+  Options opts_;
   const std::string base_run_id_;  // as asked for; a crash handler that makes the directory starts from it
   std::string run_dir_;
   std::string run_id_;  // as made (a suffix when the asked-for one was taken)
   int fd_ = -1;
   std::atomic<int> output_stage_{stage_nothing};
-  shared_queues queues_;
-  otlp_live_writer otlp_;  // traces.otlp.jsonl, when the run writes it
-  clock_calibration calibration_;
+  SharedQueues queues_;
+  OtlpLiveWriter otlp_;  // traces.otlp.jsonl, when the run writes it
+  ClockCalibration calibration_;
   std::thread thread_;
 
   std::atomic<std::uint64_t> thread_id_{0};
@@ -5118,45 +5115,45 @@ class flusher {
   std::uint64_t flush_requested_ = 0;
   std::uint64_t flush_done_ = 0;
 
-  std::vector<buffer_state> states_;
-  std::vector<thread_summary> threads_;
-  std::vector<phase_info> phases_;
+  std::vector<BufferState> states_;
+  std::vector<ThreadSummary> threads_;
+  std::vector<PhaseInfo> phases_;
   std::vector<std::uint64_t> cycle_starts_;      // starts of the spans ended in this drain cycle
   std::vector<std::uint64_t> unsettled_starts_;  // held while a phase mark is in flight
-  std::unordered_map<std::uint64_t, async_open> async_open_;
-  std::unordered_map<std::uint64_t, async_pending_end> async_pending_;
-  struct counter_total {
+  std::unordered_map<std::uint64_t, AsyncOpen> async_open_;
+  std::unordered_map<std::uint64_t, AsyncPendingEnd> async_pending_;
+  struct CounterTotal {
     bool is_float = false;
     std::int64_t int_sum = 0;
     double float_sum = 0;
   };
-  std::unordered_map<std::string, counter_total> counter_totals_;
+  std::unordered_map<std::string, CounterTotal> counter_totals_;
   std::unordered_map<const void*, std::string> name_cache_;
   std::vector<std::unordered_map<const void*, std::string>::node_type> retired_names_;  // of unloaded images
-  struct forget_request {
+  struct ForgetRequest {
     std::uintptr_t begin, end;
     std::uint64_t ticket;
   };
-  std::vector<forget_request> forget_requests_;  // guarded by mutex_
-  name_cache_slot name_cache_fast_[name_cache_fast_slots];
+  std::vector<ForgetRequest> forget_requests_;  // guarded by mutex_
+  NameCacheSlot name_cache_fast_[name_cache_fast_slots];
   std::size_t name_cache_fast_used_ = 0;
-  jsonl_writer w_;
-  span_rows rows_;
-  jsonl_writer scratch_;  // attributes set while a span is open, before they join it
-  run_totals totals_;
-  run_totals between_runs_;
+  JsonlWriter w_;
+  SpanRows rows_;
+  JsonlWriter scratch_;  // attributes set while a span is open, before they join it
+  RunTotals totals_;
+  RunTotals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
-  std::size_t complete_bytes_ = 0;    // of w_: up to the end of its last whole record
-  std::size_t written_bytes_ = 0;     // of w_: already in the file
-  buffer_state* draining_ = nullptr;  // the ring being drained, and where in it
+  std::size_t complete_bytes_ = 0;   // of w_: up to the end of its last whole record
+  std::size_t written_bytes_ = 0;    // of w_: already in the file
+  BufferState* draining_ = nullptr;  // the ring being drained, and where in it
   std::uint64_t drain_pos_ = 0;
   const int pid_;
   const std::string process_name_;
   const std::string host_;
-  const name_patterns stats_names_;
+  const NamePatterns stats_names_;
   std::unordered_map<const void*, bool> chosen_names_;  // each name key's answer to stats_names_
   std::string header_tail_;
-  recorder_overhead overhead_;
+  RecorderOverhead overhead_;
   std::atomic<bool> overhead_taken_{false};
   char overhead_json_[256] = {};  // ,"overhead":{...} once measured
   std::atomic<std::size_t> overhead_json_size_{0};
@@ -5176,31 +5173,31 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // Asked once per name key (a call site, or a name pointer): the patterns never see the hot path.
-inline bool flusher::chosen_as_statistics(const void* name_key, const char* name) {
+inline bool Flusher::chosen_as_statistics(const void* name_key, const char* name) {
   auto it = chosen_names_.find(name_key);
   if (it == chosen_names_.end()) it = chosen_names_.emplace(name_key, stats_names_.matches(name)).first;
   return it->second;
 }
 
-inline flusher::chosen_stats& flusher::chosen_stats_for(buffer_state& st, const void* name_key,
-                                                        const char* name) {
-  std::unique_ptr<chosen_stats>& kept = st.chosen_stats_by_name[name_key];
+inline Flusher::ChosenStats& Flusher::chosen_stats_for(BufferState& st, const void* name_key,
+                                                       const char* name) {
+  std::unique_ptr<ChosenStats>& kept = st.chosen_stats_by_name[name_key];
   if (!kept) {
-    kept = std::make_unique<chosen_stats>();
+    kept = std::make_unique<ChosenStats>();
     kept->name = quoted_name(name_key, name);
   }
   return *kept;
 }
 
-inline void flusher::end_chosen_span(buffer_state& st, open_span& o, std::uint64_t end_ticks) {
+inline void Flusher::end_chosen_span(BufferState& st, OpenSpan& o, std::uint64_t end_ticks) {
   const std::uint64_t took = end_ticks > o.start_ticks ? end_ticks - o.start_ticks : 0;
-  stats_cell& cell = o.chosen->cell;
+  StatsCell& cell = o.chosen->cell;
   add_relaxed(cell.total_ticks, took);
   add_relaxed(cell.child_ticks, o.child_ticks + o.stats_ticks);
   const auto ns = static_cast<std::uint64_t>(static_cast<double>(took) * calibration_.current_ns_per_tick());
   add_relaxed(cell.buckets[stats_bucket_of(ns)], std::uint32_t{1});
   if (st.depth < 2) return;
-  open_span& parent = st.stack[st.depth - 2];
+  OpenSpan& parent = st.stack[st.depth - 2];
   parent.child_ticks += took;
   // Only the outermost of nested chosen spans is owed to the written span: the inner ones are within it.
   if (!parent.chosen) parent.stats_ticks += took - std::min(o.kept_inside_ticks, took);
@@ -5208,7 +5205,7 @@ inline void flusher::end_chosen_span(buffer_state& st, open_span& o, std::uint64
 
 // A written span inside chosen ones is a child of the written span they sit in: the chosen spans between
 // take it off what they owe that span.
-inline void flusher::account_written_span_end(buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+inline void Flusher::account_written_span_end(BufferState& st, const OpenSpan& o, std::uint64_t end_ticks) {
   if (st.depth < 2) return;
   const std::uint64_t took = end_ticks > o.start_ticks ? end_ticks - o.start_ticks : 0;
   st.stack[st.depth - 2].child_ticks += took;
@@ -5312,12 +5309,12 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct env_variable {
+struct EnvVariable {
   const char* name;
   const char* what;
 };
 
-inline constexpr env_variable env_variables[] = {
+inline constexpr EnvVariable env_variables[] = {
     {"SPANLOG", "off disables recording at run time"},
     {"SPANLOG_DIR", "where runs are written"},
     {"SPANLOG_RUN_ID", "the run's directory name"},
@@ -5461,9 +5458,9 @@ inline void parse_ring_bytes(const char* name, const char* v, std::size_t& bytes
     config_warning(name, v, "is not a power of two from 4K to 1G", std::to_string(bytes));
 }
 
-inline options options_from_environment() {
+inline Options options_from_environment() {
   warn_unknown_env_variables_once();
-  options o;
+  Options o;
   auto env = [](const char* name) -> const char* {
     const char* v = std::getenv(name);
     return (v && *v) ? v : nullptr;
@@ -5480,9 +5477,9 @@ inline options options_from_environment() {
   if (const char* v = env("SPANLOG_RING_MAX")) parse_ring_bytes("SPANLOG_RING_MAX", v, o.ring_max_bytes);
   if (const char* v = env("SPANLOG_OVERFLOW")) {
     if (!std::strcmp(v, "drop"))
-      o.overflow = overflow_policy::drop;
+      o.overflow = OverflowPolicy::drop;
     else if (!std::strcmp(v, "block"))
-      o.overflow = overflow_policy::block;
+      o.overflow = OverflowPolicy::block;
     else
       config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
   }
@@ -5521,9 +5518,9 @@ inline options options_from_environment() {
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
-      o.fork = fork_policy::new_run;
+      o.fork = ForkPolicy::new_run;
     else if (!std::strcmp(v, "off"))
-      o.fork = fork_policy::off;
+      o.fork = ForkPolicy::off;
     else
       config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
   }
@@ -5583,7 +5580,7 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct image_link {
+struct ImageLink {
   std::atomic<std::uint32_t>* flags;
   std::atomic<std::uint64_t>* sample_threshold;
   std::uintptr_t begin = 0;  // where the image is mapped: names it recorded point in here
@@ -5592,9 +5589,9 @@ struct image_link {
 
 // Never destroyed (threads record during static destruction). A spin lock, not a mutex: a forked child may
 // find it taken by a thread of its parent that does not exist there, and resets it.
-struct image_registry {
+struct ImageRegistry {
   std::atomic<bool> busy{false};
-  std::vector<image_link*> images;
+  std::vector<ImageLink*> images;
   std::uint32_t flags = flag_never_started;
   std::uint64_t sample_threshold = ~std::uint64_t{0};
 
@@ -5605,14 +5602,14 @@ struct image_registry {
   void unlock() { busy.store(false, std::memory_order_release); }
 };
 
-inline image_registry& images() {
-  static image_registry* const registry = new image_registry();
+inline ImageRegistry& images() {
+  static ImageRegistry* const registry = new ImageRegistry();
   return *registry;
 }
 
 // The image starts with the session's current flags: a run already going is recorded from its first call.
-inline void add_image(image_link* link) {
-  image_registry& r = images();
+inline void add_image(ImageLink* link) {
+  ImageRegistry& r = images();
   r.lock();
   r.images.push_back(link);
   link->sample_threshold->store(r.sample_threshold, std::memory_order_relaxed);
@@ -5620,8 +5617,8 @@ inline void add_image(image_link* link) {
   r.unlock();
 }
 
-inline void remove_image(image_link* link) {
-  image_registry& r = images();
+inline void remove_image(ImageLink* link) {
+  ImageRegistry& r = images();
   r.lock();
   for (auto it = r.images.begin(); it != r.images.end(); ++it) {
     if (*it == link) {
@@ -5634,11 +5631,11 @@ inline void remove_image(image_link* link) {
 
 // Release: a thread that sees a run's flags sees everything the start made before.
 inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0}) {
-  image_registry& r = images();
+  ImageRegistry& r = images();
   r.lock();
   r.flags = flags;
   r.sample_threshold = sample_threshold;
-  for (image_link* link : r.images) {
+  for (ImageLink* link : r.images) {
     link->sample_threshold->store(sample_threshold, std::memory_order_relaxed);
     link->flags->store(flags, std::memory_order_release);
   }
@@ -5712,7 +5709,7 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // A path built without allocating; what does not fit is cut (and then fails to open, as it should).
-struct fixed_path {
+struct FixedPath {
   char text[4096] = {};
   std::size_t length = 0;
   void append(const char* s) {
@@ -5734,7 +5731,7 @@ struct fixed_path {
 };
 
 // mkdir -p, one component at a time, in place.
-inline bool make_directories_in_crash(fixed_path& path) {
+inline bool make_directories_in_crash(FixedPath& path) {
   for (std::size_t i = 1; i <= path.length; ++i) {
     if (i != path.length && path.text[i] != '/') continue;
     const char kept = path.text[i];
@@ -5746,12 +5743,12 @@ inline bool make_directories_in_crash(fixed_path& path) {
   return true;
 }
 
-inline void flusher::crash_dump(int sig, const char* reason) {
+inline void Flusher::crash_dump(int sig, const char* reason) {
   const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
   if (on_flusher ? activity_.load(std::memory_order_acquire) == activity_finished : !take_rings_for_crash())
     return;  // the run is whole, footer included: the crash came after it
   std::string_view run_id;
-  signal_safe_writer w(crash_output(run_id));
+  SignalSafeWriter w(crash_output(run_id));
   if (on_flusher) crash_write_formatted(w);
   if (!header_written_) {
     // The crash came before the flusher's first words: the header, and the threads known so far.
@@ -5771,10 +5768,10 @@ inline void flusher::crash_dump(int sig, const char* reason) {
     crash_span_stats(st, w);
     w.flush();
   }
-  thread_buffer* b = nullptr;
+  ThreadBuffer* b = nullptr;
   while (queues_.new_buffers->try_dequeue(b)) {
     crash_thread_record(*b, w);
-    buffer_state st;
+    BufferState st;
     st.buf = b;
     crash_drain(st, b->consumed.load(std::memory_order_acquire), w);
     crash_counters(st, w);
@@ -5796,7 +5793,7 @@ inline void flusher::crash_dump(int sig, const char* reason) {
 // Returns false when there is nothing to add: the run was written whole. A flusher between drains is
 // stopped where it is; one in the middle of a drain stops at its next record, which is within microseconds
 // (a stuck write to a disk that does not answer is waited for a while, then written past).
-inline bool flusher::take_rings_for_crash() {
+inline bool Flusher::take_rings_for_crash() {
   const std::int64_t give_up_at = steady_ns() + std::int64_t{crash_wait_for_flusher_ms} * 1000000;
   for (;;) {
     int state = activity_.load(std::memory_order_acquire);
@@ -5812,19 +5809,19 @@ inline bool flusher::take_rings_for_crash() {
 
 // A crash on the flusher's own thread: what it formatted and had not written yet, up to its last whole
 // record.
-inline void flusher::crash_write_formatted(signal_safe_writer& w) {
+inline void Flusher::crash_write_formatted(SignalSafeWriter& w) {
   if (complete_bytes_ > written_bytes_) w.append(w_.data() + written_bytes_, w_.data() + complete_bytes_);
   // A `spans` record cut after a whole row: closed, so its rows are kept.
-  if (complete_bytes_ > 0 && w_.data()[complete_bytes_ - 1] == ']') w.raw(span_rows::closing);
+  if (complete_bytes_ > 0 && w_.data()[complete_bytes_ - 1] == ']') w.raw(SpanRows::closing);
 }
 
 // The file the crash handler writes to: the run's, or, when the crash came before the thread that starts the
 // run had opened it, one it makes now where that thread would have. Only mkdir, open and fixed buffers.
-inline int flusher::crash_output(std::string_view& run_id) {
+inline int Flusher::crash_output(std::string_view& run_id) {
   const int stage = output_stage_.load(std::memory_order_acquire);
   run_id = run_id_;
   if (stage == stage_file) return fd_;
-  fixed_path path;
+  FixedPath path;
   if (stage == stage_directory) {
     path.append(run_dir_.c_str());
   } else {
@@ -5850,7 +5847,7 @@ inline int flusher::crash_output(std::string_view& run_id) {
   return ::open(path.text, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
-inline void flusher::crash_thread_record(const thread_buffer& b, signal_safe_writer& w) {
+inline void Flusher::crash_thread_record(const ThreadBuffer& b, SignalSafeWriter& w) {
   w.raw("{\"event\":\"thread\",\"tid\":");
   w.u64(b.tid);
   if (b.initial_name[0]) {
@@ -5862,7 +5859,7 @@ inline void flusher::crash_thread_record(const thread_buffer& b, signal_safe_wri
   w.raw("}\n");
 }
 
-inline void flusher::park() {
+inline void Flusher::park() {
   parked_.store(true, std::memory_order_release);
   for (;;) {
     const timespec second{1, 0};
@@ -5870,7 +5867,7 @@ inline void flusher::park() {
   }
 }
 
-inline void flusher::park_if_crashing() {
+inline void Flusher::park_if_crashing() {
   if (!g_crashing.load(std::memory_order_acquire)) return;
   write_out();
   park();
@@ -5879,9 +5876,9 @@ inline void flusher::park_if_crashing() {
 // Integer counters of the interval the crash cut short: what the thread's slots grew by, and what the
 // flusher had summed from ring records (sites beyond the slots) but not yet written. Floating-point
 // counters and gauges are left out (formatting a double is not async-signal-safe here).
-inline void flusher::crash_counters(buffer_state& st, signal_safe_writer& w) {
+inline void Flusher::crash_counters(BufferState& st, SignalSafeWriter& w) {
   const std::int64_t now = calibration_.to_ns(ticks());
-  auto line = [&](const site* s, std::int64_t delta) {
+  auto line = [&](const Site* s, std::int64_t delta) {
     w.raw("{\"event\":\"counter\",\"name\":");
     w.string(s->name);
     w.raw(",\"tid\":");
@@ -5893,16 +5890,16 @@ inline void flusher::crash_counters(buffer_state& st, signal_safe_writer& w) {
     w.raw("}\n");
   };
   for (const auto& m : st.metrics)
-    if (m.dirty && m.s->kind == site_kind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
+    if (m.dirty && m.s->kind == SiteKind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
   take_counter_growth(*st.buf,
-                      [&](const site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
+                      [&](const Site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
 }
 
 // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
 // attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
 // spans are left out.
-inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_safe_writer& w) {
-  thread_buffer& b = *st.buf;
+inline void Flusher::crash_drain(BufferState& st, std::uint64_t from, SignalSafeWriter& w) {
+  ThreadBuffer& b = *st.buf;
   std::uint64_t pos = from;
   const std::uint64_t end = b.published.load(std::memory_order_acquire);
   constexpr std::size_t max_depth = crash_max_depth;
@@ -5930,7 +5927,7 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
   };
   while (pos < end) {
     SPANLOG_CRASH_POINT("crash.drain");
-    const ring_record r = read_record(b, pos);
+    const RingRecord r = read_record(b, pos);
     if (r.tag == tag_ring_link) {
       follow_ring_link(b, r);  // the ring left behind stays allocated: the process is ending
       w.raw("{\"event\":\"ring_grown\",\"tid\":");
@@ -5940,14 +5937,14 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
       w.raw(",\"bytes\":");
       w.u64(r.value);
       w.raw("}\n");
-    } else if (r.tag == tag_span_begin || r.is_extended(extended_op::span_begin)) {
+    } else if (r.tag == tag_span_begin || r.is_extended(ExtendedOp::span_begin)) {
       begin(r.name(), r.tag == tag_extended ? r.ext.arg : 0, r.value, r.begins_phase());
     } else if (r.tag == tag_span_end) {
       if (depth) {
         --depth;
         span_end(ids[depth], starts[depth], r.value);
       } else if (st.depth) {
-        open_span& o = st.stack[--st.depth];
+        OpenSpan& o = st.stack[--st.depth];
         if (!o.start_written) span_start(o.id, o.parent, *o.name, true, o.start_ticks, o.is_phase);
         span_end(o.id, o.start_ticks, r.value);
       }
@@ -5959,14 +5956,14 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
       w.raw(",\"ts\":");
       w.i64(calibration_.to_ns(r.value));
       w.raw("}\n");
-    } else if (r.is_extended(extended_op::async_begin)) {
+    } else if (r.is_extended(ExtendedOp::async_begin)) {
       ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
     }
     pos += r.size;
   }
   // Spans that stay open whose start the flusher had not written: a drain the crash stopped midway.
   for (std::size_t i = 0; i < st.depth; ++i) {
-    open_span& o = st.stack[i];
+    OpenSpan& o = st.stack[i];
     if (!o.start_written) span_start(o.id, o.parent, *o.name, true, o.start_ticks, o.is_phase);
     o.start_written = true;
   }
@@ -5974,7 +5971,7 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
 }
 
 // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
-inline void flusher::crash_span_start(signal_safe_writer& w, std::uint64_t tid, std::uint64_t id,
+inline void Flusher::crash_span_start(SignalSafeWriter& w, std::uint64_t tid, std::uint64_t id,
                                       std::uint64_t parent, std::string_view name, bool quoted,
                                       std::uint64_t t, bool phase) {
   w.raw("{\"event\":\"span_start\",\"span_id\":");
@@ -6006,7 +6003,7 @@ namespace detail {
 constexpr int crash_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
 constexpr int crash_signal_count = sizeof crash_signals / sizeof crash_signals[0];
 
-inline std::atomic<flusher*> g_crash_target{nullptr};  // the active run's flusher
+inline std::atomic<Flusher*> g_crash_target{nullptr};  // the active run's flusher
 inline struct sigaction g_previous_actions[crash_signal_count] = {};
 inline std::atomic<bool> g_crash_handlers_installed{false};
 inline std::atomic<std::uint64_t> g_crash_writer_tid{0};  // the thread writing the crash, while it does
@@ -6041,7 +6038,7 @@ inline bool write_crash_once(int sig, const char* reason) {
     if (this_thread_writes) {
       if (g_crash_written.load(std::memory_order_acquire)) return false;  // what follows the writing: chain
       // A fault inside the writing: keep its whole lines, and die of the first signal.
-      if (signal_safe_writer* w = g_crash_writer.load(std::memory_order_acquire)) w->write_complete_lines();
+      if (SignalSafeWriter* w = g_crash_writer.load(std::memory_order_acquire)) w->write_complete_lines();
       die_of(none);
     }
     // Another thread writes the crash and then ends the process with its signal: give it the time to.
@@ -6052,7 +6049,7 @@ inline bool write_crash_once(int sig, const char* reason) {
     return false;
   }
   g_crash_writer_tid.store(tid, std::memory_order_release);
-  if (flusher* f = g_crash_target.load()) f->crash_dump(sig, reason);
+  if (Flusher* f = g_crash_target.load()) f->crash_dump(sig, reason);
   g_crash_written.store(true, std::memory_order_release);
   return true;
 }
@@ -6107,32 +6104,32 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // Never destroyed, so threads recording during static destruction find it.
-struct session_control {
+struct SessionControl {
   std::mutex lifecycle;
-  std::unique_ptr<flusher> active;
+  std::unique_ptr<Flusher> active;
   std::string run_dir;  // of the active run, or the last one
-  wake_signal signal;
-  moodycamel::ConcurrentQueue<thread_buffer*> new_buffers;
-  moodycamel::ConcurrentQueue<thread_buffer*> free_buffers;
-  std::vector<thread_buffer*> parked;  // buffers of live threads while no run is active
+  WakeSignal signal;
+  moodycamel::ConcurrentQueue<ThreadBuffer*> new_buffers;
+  moodycamel::ConcurrentQueue<ThreadBuffer*> free_buffers;
+  std::vector<ThreadBuffer*> parked;  // buffers of live threads while no run is active
   std::atomic<std::uint64_t> next_slot{1};
   std::atomic<std::int64_t> exited_not_retired{0};  // rings of exited threads the flusher has yet to free
   std::atomic<std::size_t> ring_bytes{std::size_t{1} << 20};
   std::atomic<std::size_t> ring_max_bytes{std::size_t{16} << 20};
   std::atomic<bool> block{false};
-  options last_options;  // of the active or last run, for a forked child's run
+  Options last_options;  // of the active or last run, for a forked child's run
   std::string last_run_id;
 };
 
 // A forked child leaves its parent's behind (its locks may be held by threads that do not exist in the child)
 // and makes a fresh one.
-inline std::atomic<session_control*> g_control{nullptr};
-inline session_control* g_parent_control = nullptr;  // in a forked child that records a run of its own
+inline std::atomic<SessionControl*> g_control{nullptr};
+inline SessionControl* g_parent_control = nullptr;  // in a forked child that records a run of its own
 
-inline session_control& control() {
-  session_control* c = g_control.load(std::memory_order_acquire);
+inline SessionControl& control() {
+  SessionControl* c = g_control.load(std::memory_order_acquire);
   if (!c) {
-    auto* fresh = new session_control();
+    auto* fresh = new SessionControl();
     if (g_control.compare_exchange_strong(c, fresh, std::memory_order_acq_rel)) {
       c = fresh;
     } else {
@@ -6143,7 +6140,7 @@ inline session_control& control() {
 }
 
 inline void wake_flusher() {
-  wake_signal& s = control().signal;
+  WakeSignal& s = control().signal;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.pending = true;
@@ -6307,15 +6304,15 @@ namespace detail {
 // Every ring ever made, never freed: a thread may still record into its ring while the process exits, so
 // rings live as long as the process; the list keeps them reachable, which leak checkers rightly count as not
 // lost.
-inline std::atomic<thread_buffer*> g_rings_made{nullptr};
+inline std::atomic<ThreadBuffer*> g_rings_made{nullptr};
 
 // The calling thread's ring, whichever image asked for it first; cleared when the last image lets go.
-inline thread_local thread_buffer* tl_thread_ring = nullptr;
+inline thread_local ThreadBuffer* tl_thread_ring = nullptr;
 
 // A ring freed by a thread that has exited, if one is free or soon will be: while threads come and go faster
 // than the flusher frees their rings, a new thread waits for one (briefly) rather than allocating.
-inline thread_buffer* reusable_ring(session_control& c) {
-  thread_buffer* b = nullptr;
+inline ThreadBuffer* reusable_ring(SessionControl& c) {
+  ThreadBuffer* b = nullptr;
   if (c.free_buffers.try_dequeue(b)) return b;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(reusable_ring_wait_ms);
   bool woken = false;
@@ -6351,7 +6348,7 @@ inline std::byte* new_ring_memory(std::size_t bytes) {
   return data;
 }
 
-inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
+inline void reset_reused_ring(ThreadBuffer& b, std::size_t bytes) {
   b.exited.store(false, std::memory_order_relaxed);
   b.current_span = 0;
   b.stats_child_ticks = b.stats_full_ticks = b.stats_outer = b.stats_direct_full = 0;
@@ -6377,8 +6374,8 @@ inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.rings_grown.store(0, std::memory_order_relaxed);
 }
 
-inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
-  auto* b = new thread_buffer();
+inline ThreadBuffer* new_ring(SessionControl& c, std::size_t bytes) {
+  auto* b = new ThreadBuffer();
   b->next_made = g_rings_made.load(std::memory_order_relaxed);
   while (!g_rings_made.compare_exchange_weak(b->next_made, b, std::memory_order_release,
                                              std::memory_order_relaxed)) {
@@ -6395,21 +6392,21 @@ inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
 
 // The calling thread's ring for one more image: the one it has, or one made (or reused) for it now and
 // announced to the flusher.
-inline thread_buffer* acquire_thread_ring() {
-  if (thread_buffer* b = tl_thread_ring) {
+inline ThreadBuffer* acquire_thread_ring() {
+  if (ThreadBuffer* b = tl_thread_ring) {
     b->holders.fetch_add(1, std::memory_order_relaxed);
     return b;
   }
-  session_control& c = control();
+  SessionControl& c = control();
   const std::size_t bytes = c.ring_bytes.load(std::memory_order_relaxed);
-  thread_buffer* b = reusable_ring(c);
+  ThreadBuffer* b = reusable_ring(c);
   if (b)
     reset_reused_ring(*b, bytes);
   else
     b = new_ring(c, bytes);
   b->high_water = b->capacity / 2;
   b->limit = static_cast<std::int64_t>(b->tail_cache + b->high_water);  // nothing promised yet
-  b->reserve(sizeof(record_header));  // for the link record, should the ring grow
+  b->reserve(sizeof(RecordHeader));  // for the link record, should the ring grow
   b->tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
@@ -6424,7 +6421,7 @@ inline thread_buffer* acquire_thread_ring() {
 
 // An image's hold on the thread's ring ends as the thread exits; after the last one the flusher drains the
 // ring and hands it to the next new thread, so rings do not pile up while threads come and go.
-inline void release_thread_ring(thread_buffer* b) {
+inline void release_thread_ring(ThreadBuffer* b) {
   if (b->holders.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (tl_thread_ring == b) tl_thread_ring = nullptr;
   control().exited_not_retired.fetch_add(1, std::memory_order_relaxed);
@@ -6435,7 +6432,7 @@ inline void release_thread_ring(thread_buffer* b) {
 // A ring its thread outran: a new one of twice the size, and a link record (the last of the old ring, room
 // for it always reserved) that sends the flusher on to it at the same position. The promises to open spans'
 // ends carry over. False past the run's bound or when memory is short.
-inline bool grow_ring(thread_buffer& b) {
+inline bool grow_ring(ThreadBuffer& b) {
   const std::uint64_t bigger = b.capacity * 2;
   if (bigger > control().ring_max_bytes.load(std::memory_order_relaxed)) return false;
   auto* data = static_cast<std::byte*>(::operator new(bigger, std::align_val_t(cache_line), std::nothrow));
@@ -6452,7 +6449,7 @@ inline bool grow_ring(thread_buffer& b) {
   return true;
 }
 
-inline bool make_room_in(thread_buffer& b, std::uint64_t need) {
+inline bool make_room_in(ThreadBuffer& b, std::uint64_t need) {
   b.set_tail(b.consumed.load(std::memory_order_acquire));
   if (b.below_high_water(need)) return true;
   // Once per drain the flusher has made: a wake costs a system call.
@@ -6514,16 +6511,16 @@ inline void stop_at_quick_exit();
 // In the child of fork(): no flusher thread exists here and the parent's file is not ours.
 inline void after_fork_in_child() {
   g_crash_target.store(nullptr, std::memory_order_relaxed);
-  session_control* parent = g_control.load(std::memory_order_relaxed);
+  SessionControl* parent = g_control.load(std::memory_order_relaxed);
   g_control.store(nullptr, std::memory_order_relaxed);
   tl_thread_ring = nullptr;
-  const bool own_run = parent && parent->active && parent->last_options.fork == fork_policy::new_run;
+  const bool own_run = parent && parent->active && parent->last_options.fork == ForkPolicy::new_run;
   g_parent_control = own_run ? parent : nullptr;
   set_flags_everywhere_in_child(own_run ? flag_never_started : 0u);
 }
 
 // Options a program set out of range fall back to their defaults, as the environment's do.
-inline void correct_options(options& o) {
+inline void correct_options(Options& o) {
   if (!valid_ring_bytes(o.ring_bytes)) {
     config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(),
                    "is not a power of two from 4K to 1G", "1048576");
@@ -6544,7 +6541,7 @@ inline void correct_options(options& o) {
 
 // A run's directory and files, told to its flusher as they are made (a crash meanwhile makes the rest
 // itself). When they cannot be made the run still records (and counts what it loses), with fd -1.
-struct run_files {
+struct RunFiles {
   std::string run_id;
   std::string run_dir;
   int fd = -1;
@@ -6564,8 +6561,8 @@ inline void point_latest_at(const std::string& dir, const std::string& run_id) {
   }
 }
 
-inline run_files open_run_files(const options& o, const std::string& run_id, flusher& f) {
-  run_files files;
+inline RunFiles open_run_files(const Options& o, const std::string& run_id, Flusher& f) {
+  RunFiles files;
   files.run_id = run_id;
   if (!make_directories(o.dir)) {
     std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
@@ -6603,7 +6600,7 @@ inline run_files open_run_files(const options& o, const std::string& run_id, flu
 }
 
 // What the hot path is told: the run records, with these kinds on.
-inline std::uint32_t run_flags(const options& o) {
+inline std::uint32_t run_flags(const Options& o) {
   std::uint32_t flags = flag_running;
   if (o.spans) flags |= flag_spans;
   if (o.events) flags |= flag_events;
@@ -6612,7 +6609,7 @@ inline std::uint32_t run_flags(const options& o) {
   return flags;
 }
 
-inline std::uint64_t sample_threshold(const options& o) {
+inline std::uint64_t sample_threshold(const Options& o) {
   return o.sample < 1.0 ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0};
 }
 
@@ -6626,7 +6623,7 @@ inline void install_process_hooks() {
 }
 
 // Before the run exists, so that a crash at any moment of its start finds the handlers in place.
-inline void install_handlers_for(const options& o) {
+inline void install_handlers_for(const Options& o) {
   install_process_hooks();
   if (o.crash_handler) {
     install_crash_handlers();
@@ -6639,7 +6636,7 @@ inline void install_handlers_for(const options& o) {
 // In this order, so that a crash at any moment finds the run: the handlers, the flusher (it holds the rings
 // and writes the header itself when a crash comes first), the files, the flusher's thread, and then the hot
 // path is told to record.
-inline void start_locked(session_control& c, options o) {
+inline void start_locked(SessionControl& c, Options o) {
   if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
   if (!o.enabled) {
     set_flags_everywhere(0);
@@ -6650,17 +6647,17 @@ inline void start_locked(session_control& c, options o) {
   const std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
   c.ring_max_bytes.store(o.ring_max_bytes, std::memory_order_relaxed);
-  c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
+  c.block.store(o.overflow == OverflowPolicy::block, std::memory_order_relaxed);
   c.last_options = o;
   const std::uint32_t flags = run_flags(o);
   const std::uint64_t threshold = sample_threshold(o);
-  std::vector<thread_buffer*> carried;
+  std::vector<ThreadBuffer*> carried;
   carried.swap(c.parked);
-  c.active = std::make_unique<flusher>(
-      std::move(o), run_id, flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired},
+  c.active = std::make_unique<Flusher>(
+      std::move(o), run_id, Flusher::SharedQueues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired},
       c.signal, std::move(carried));
   g_crash_target.store(c.active.get());
-  const run_files files = open_run_files(c.last_options, run_id, *c.active);
+  const RunFiles files = open_run_files(c.last_options, run_id, *c.active);
   c.run_dir = files.run_dir;
   c.last_run_id = files.run_id;
   SPANLOG_CRASH_POINT("start.before_launch");
@@ -6672,12 +6669,12 @@ inline void start_locked(session_control& c, options o) {
 }
 
 inline void start_default_session() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (!(g_flags.load(std::memory_order_acquire) & flag_never_started)) return;
-  if (session_control* parent = g_parent_control) {
+  if (SessionControl* parent = g_parent_control) {
     g_parent_control = nullptr;
-    options o = parent->last_options;
+    Options o = parent->last_options;
     o.run_id = parent->last_run_id + "-fork-" + std::to_string(::getpid());
     start_locked(c, std::move(o));
     return;
@@ -6687,7 +6684,7 @@ inline void start_default_session() {
 
 // The crash handler may use the flusher until its footer is written; once it is no longer the crash
 // target, a crash handler already under way is waited for (it ends the process), never pulled from under.
-inline void stop_locked(session_control& c, const char* stopped_by = nullptr) {
+inline void stop_locked(SessionControl& c, const char* stopped_by = nullptr) {
   set_flags_everywhere(0);
   if (!c.active) return;
   c.parked = c.active->stop(stopped_by);
@@ -6702,26 +6699,26 @@ inline void stop_locked(session_control& c, const char* stopped_by = nullptr) {
 }
 
 inline void stop_at_exit() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c);
 }
 
 inline void stop_at_quick_exit() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c, "quick_exit");
 }
 
 // On the watcher's thread (termination_signals.hpp), never in the handler.
 inline void stop_for_termination(const char* stopped_by) {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c, stopped_by);
 }
 
-inline bool start_run(const options* opts) {
-  session_control& c = control();
+inline bool start_run(const Options* opts) {
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) return false;
   start_locked(c, opts ? *opts : options_from_environment());
@@ -6729,19 +6726,19 @@ inline bool start_run(const options* opts) {
 }
 
 inline void flush_run() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->flush();
 }
 
 inline void stop_run() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c);
 }
 
 inline std::string current_run_directory() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   return c.run_dir;
 }
@@ -6750,7 +6747,7 @@ inline std::string current_run_directory() {
 inline void forget_image(std::uintptr_t begin, std::uintptr_t end) {
   g_counter_sites.keep_sites_of(begin, end);
   g_stats_sites.keep_sites_of(begin, end);
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->forget_image(begin, end);
 }
@@ -6772,35 +6769,35 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // The hub's slow paths, as every image of the same ABI calls them.
-struct process_hub {
-  thread_buffer* (*acquire_thread_ring)();
-  void (*release_thread_ring)(thread_buffer*);
+struct ProcessHub {
+  ThreadBuffer* (*acquire_thread_ring)();
+  void (*release_thread_ring)(ThreadBuffer*);
   void (*start_default_session)();
-  bool (*make_room)(thread_buffer&, std::uint64_t);
-  std::uint32_t (*counter_slot_for)(const site&, counter_slot&);
-  stats_cell* (*stats_cell_for)(thread_buffer&, const site&, stats_slot&);
-  bool (*start)(const options*);
+  bool (*make_room)(ThreadBuffer&, std::uint64_t);
+  std::uint32_t (*counter_slot_for)(const Site&, CounterSlot&);
+  StatsCell* (*stats_cell_for)(ThreadBuffer&, const Site&, StatsSlot&);
+  bool (*start)(const Options*);
   void (*flush)();
   void (*stop)();
   std::string (*run_directory)();
-  void (*add_image)(image_link*);
-  void (*remove_image)(image_link*);
+  void (*add_image)(ImageLink*);
+  void (*remove_image)(ImageLink*);
   void (*forget_image)(std::uintptr_t, std::uintptr_t);
 };
 
-inline constexpr process_hub this_image_hub{&acquire_thread_ring,
-                                            &release_thread_ring,
-                                            &start_default_session,
-                                            &make_room_in,
-                                            &give_counter_slot,
-                                            &make_stats_cell,
-                                            &start_run,
-                                            &flush_run,
-                                            &stop_run,
-                                            &current_run_directory,
-                                            &add_image,
-                                            &remove_image,
-                                            &forget_image};
+inline constexpr ProcessHub this_image_hub{&acquire_thread_ring,
+                                           &release_thread_ring,
+                                           &start_default_session,
+                                           &make_room_in,
+                                           &give_counter_slot,
+                                           &make_stats_cell,
+                                           &start_run,
+                                           &flush_run,
+                                           &stop_run,
+                                           &current_run_directory,
+                                           &add_image,
+                                           &remove_image,
+                                           &forget_image};
 
 }  // namespace detail
 SPANLOG_END_NAMESPACE
@@ -6808,7 +6805,7 @@ SPANLOG_END_NAMESPACE
 // The hub this image uses (its own table when it holds the session); found by the other images through the
 // note below. C linkage, for the note to name it; hidden, so that each image has its own.
 extern "C" {
-SPANLOG_IMAGE_LOCAL __attribute__((used)) std::atomic<const spanlog::detail::process_hub*> SPANLOG_HUB_SLOT{
+SPANLOG_IMAGE_LOCAL __attribute__((used)) std::atomic<const spanlog::detail::ProcessHub*> SPANLOG_HUB_SLOT{
     nullptr};
 }
 
@@ -6832,10 +6829,10 @@ namespace detail {
 constexpr std::uint32_t hub_note_type = 0x53504c47;
 
 // This image: its flags, for the hub to keep in step, and where it is mapped.
-inline image_link g_this_image{&g_flags, &g_sample_threshold};
+inline ImageLink g_this_image{&g_flags, &g_sample_threshold};
 
-struct hub_search {
-  const process_hub* found = nullptr;
+struct HubSearch {
+  const ProcessHub* found = nullptr;
   const char* other_abi = nullptr;  // a copy of another spanlog build that records in this process
   const char* own_path = nullptr;   // empty for the main program
   bool chose_here = false;          // this call joined a hub or became it (not another thread of the image)
@@ -6861,7 +6858,7 @@ inline void note_own_range(const dl_phdr_info& info) {
 
 // Reads the spanlog notes of one loaded image.
 inline int look_at_image(dl_phdr_info* info, std::size_t, void* data) {
-  auto& search = *static_cast<hub_search*>(data);
+  auto& search = *static_cast<HubSearch*>(data);
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const auto& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_NOTE) continue;
@@ -6876,13 +6873,13 @@ inline int look_at_image(dl_phdr_info* info, std::size_t, void* data) {
       if (type != hub_note_type || name_size != 8 || std::memcmp(name, "spanlog", 8) != 0 || desc_size < 5)
         continue;
       const auto offset = static_cast<std::int32_t>(read_u32(desc));
-      const auto* slot = reinterpret_cast<const std::atomic<const process_hub*>*>(desc + offset);
+      const auto* slot = reinterpret_cast<const std::atomic<const ProcessHub*>*>(desc + offset);
       if (slot == &SPANLOG_HUB_SLOT) {
         note_own_range(*info);
         search.own_path = info->dlpi_name;
         continue;
       }
-      const process_hub* hub = slot->load(std::memory_order_acquire);
+      const ProcessHub* hub = slot->load(std::memory_order_acquire);
       if (!hub) continue;
       if (std::strcmp(desc + 4, SPANLOG_HUB_ABI) == 0) {
         if (!search.found) search.found = hub;
@@ -6897,10 +6894,10 @@ inline int look_at_image(dl_phdr_info* info, std::size_t, void* data) {
 // Called once by dl_iterate_phdr, whose lock is held throughout: walks every image (the lock is recursive),
 // then joins the hub found or becomes it.
 inline int choose_hub_under_loader_lock(dl_phdr_info*, std::size_t, void* data) {
-  auto& search = *static_cast<hub_search*>(data);
+  auto& search = *static_cast<HubSearch*>(data);
   if ((search.found = SPANLOG_HUB_SLOT.load(std::memory_order_acquire))) return 1;  // another thread chose
   ::dl_iterate_phdr(look_at_image, &search);
-  const process_hub* hub = search.found ? search.found : &this_image_hub;
+  const ProcessHub* hub = search.found ? search.found : &this_image_hub;
   hub->add_image(&g_this_image);
   SPANLOG_HUB_SLOT.store(hub, std::memory_order_release);
   search.chose_here = true;
@@ -6911,7 +6908,7 @@ inline int choose_hub_under_loader_lock(dl_phdr_info*, std::size_t, void* data) 
 inline void image_after_fork_in_child();
 
 // This image holds the session from now on.
-inline void settle_as_hub(const hub_search& search) {
+inline void settle_as_hub(const HubSearch& search) {
   if (search.other_abi)
     std::fprintf(stderr,
                  "spanlog: another spanlog build (%s) records in this process; this one (%s) writes a run "
@@ -6921,10 +6918,10 @@ inline void settle_as_hub(const hub_search& search) {
   if (search.own_path && *search.own_path) ::dlopen(search.own_path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
 }
 
-inline const process_hub& find_or_become_hub() {
-  hub_search search;
+inline const ProcessHub& find_or_become_hub() {
+  HubSearch search;
   ::dl_iterate_phdr(choose_hub_under_loader_lock, &search);
-  const process_hub* hub = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
+  const ProcessHub* hub = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
   if (!hub) {  // no image was walked: a program without a dynamic loader
     hub = &this_image_hub;
     hub->add_image(&g_this_image);
@@ -6938,22 +6935,22 @@ inline const process_hub& find_or_become_hub() {
   return *hub;
 }
 
-inline const process_hub& hub() {
-  if (const process_hub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire)) return *h;
+inline const ProcessHub& hub() {
+  if (const ProcessHub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire)) return *h;
   return find_or_become_hub();
 }
 
 // This image's hold on its thread's ring, let go as the thread exits.
-struct thread_exit_guard {
-  thread_buffer* buffer = nullptr;
-  ~thread_exit_guard() {
+struct ThreadExitGuard {
+  ThreadBuffer* buffer = nullptr;
+  ~ThreadExitGuard() {
     tl_thread_exiting = true;
     tl_buffer = nullptr;
     if (buffer) hub().release_thread_ring(buffer);
   }
 };
-inline thread_local thread_exit_guard tl_exit_guard;
-inline thread_local thread_exit_guard tl_late_exit_guard;  // destructors that record after the first ran
+inline thread_local ThreadExitGuard tl_exit_guard;
+inline thread_local ThreadExitGuard tl_late_exit_guard;  // destructors that record after the first ran
 
 inline void image_after_fork_in_child() {
   tl_buffer = nullptr;
@@ -6963,15 +6960,15 @@ inline void image_after_fork_in_child() {
 // Unloading an image (dlclose) that recorded into another image's session: everything it recorded is written
 // first, and no name the session keeps points into it afterwards. The image that holds the session is never
 // unloaded (see find_or_become_hub). Defined once, with the rest of the implementation.
-struct image_unload_guard {
-  ~image_unload_guard() {
-    const process_hub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
+struct ImageUnloadGuard {
+  ~ImageUnloadGuard() {
+    const ProcessHub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
     if (!h || h == &this_image_hub) return;
     h->remove_image(&g_this_image);
     h->forget_image(g_this_image.begin, g_this_image.end);
   }
 };
-image_unload_guard g_image_unload_guard;
+ImageUnloadGuard g_image_unload_guard;
 
 }  // namespace detail
 SPANLOG_END_NAMESPACE
@@ -6981,8 +6978,8 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 
-thread_buffer* attach_current_thread(bool late) {
-  thread_buffer* b = hub().acquire_thread_ring();
+ThreadBuffer* attach_current_thread(bool late) {
+  ThreadBuffer* b = hub().acquire_thread_ring();
   if (b) b->uncaught_exceptions = uncaught_exceptions_of_this_thread();
   tl_buffer = b;
   (late ? tl_late_exit_guard : tl_exit_guard).buffer = b;
@@ -6993,15 +6990,15 @@ void start_default_session() {
   hub().start_default_session();
 }
 
-bool make_room(thread_buffer& b, std::uint64_t need) {
+bool make_room(ThreadBuffer& b, std::uint64_t need) {
   return hub().make_room(b, need);
 }
 
-std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
+std::uint32_t counter_slot_for(const Site& s, CounterSlot& slot) {
   return hub().counter_slot_for(s, slot);
 }
 
-stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot) {
+StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   return hub().stats_cell_for(b, s, slot);
 }
 
@@ -7009,11 +7006,11 @@ void describe_exception(const std::exception* e, char* out, std::size_t size) {
   detail::describe_exception("exception ", e, out, size);
 }
 
-options options_from_env() {
+Options options_from_env() {
   return options_from_environment();
 }
 
-bool start(const options* opts) {
+bool start(const Options* opts) {
   return hub().start(opts);
 }
 
@@ -7050,8 +7047,8 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) {
-  jsonl_writer w;
+inline void Flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) {
+  JsonlWriter w;
   w.raw("{\"run_id\":");
   w.string(run_id_);
   w.raw(",\"schema\":1,\"start_ts\":");
@@ -7149,8 +7146,8 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
-  const auto write_line = [&](const std::string& quoted, stats_cell& cell) {
+inline void Flusher::emit_span_stats(BufferState& st, std::int64_t now) {
+  const auto write_line = [&](const std::string& quoted, StatsCell& cell) {
     open_record("{\"event\":\"span_stats\",\"name\":");
     w_.raw(quoted);
     write_tid_ts(st.buf->tid, now);
@@ -7158,7 +7155,7 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
     end_record();
   };
   for_each_grown_stats_cell(
-      *st.buf, [&](const site* s, stats_cell& cell) { write_line(*quoted_name(s, s->name), cell); });
+      *st.buf, [&](const Site* s, StatsCell& cell) { write_line(*quoted_name(s, s->name), cell); });
   for (auto& [key, chosen] : st.chosen_stats_by_name)
     if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
       write_line(*chosen->name, chosen->cell);
@@ -7166,16 +7163,16 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
 
 // The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
 // image), and rings made later take it from g_stats_ns_per_tick.
-inline void flusher::publish_clock_rate() {
+inline void Flusher::publish_clock_rate() {
   const std::uint64_t rate = stats_rate_of(calibration_.current_ns_per_tick());
   g_stats_ns_per_tick.store(rate, std::memory_order_relaxed);
   for (auto& st : states_) st.buf->stats_ns_per_tick.store(rate, std::memory_order_relaxed);
   clock_rate_published_.store(true, std::memory_order_release);
 }
 
-inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
+inline void Flusher::crash_span_stats(BufferState& st, SignalSafeWriter& w) {
   const std::int64_t now = calibration_.to_ns(ticks());
-  const auto write_line = [&](auto&& write_name, stats_cell& cell) {
+  const auto write_line = [&](auto&& write_name, StatsCell& cell) {
     w.raw("{\"event\":\"span_stats\",\"name\":");
     write_name();
     w.raw(",\"tid\":");
@@ -7186,11 +7183,11 @@ inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
     w.raw("}\n");
   };
   for_each_grown_stats_cell(
-      *st.buf, [&](const site* s, stats_cell& cell) { write_line([&] { w.string(s->name); }, cell); });
+      *st.buf, [&](const Site* s, StatsCell& cell) { write_line([&] { w.string(s->name); }, cell); });
   // The flusher's own histograms (chosen_stats_spans.hpp): it is parked or it is the crashing thread, so
   // nothing adds to them meanwhile.
   for (auto& entry : st.chosen_stats_by_name) {
-    chosen_stats& chosen = *entry.second;
+    ChosenStats& chosen = *entry.second;
     if (chosen.cell.total_ticks.load(std::memory_order_relaxed) != chosen.cell.reported_total_ticks)
       write_line([&] { w.raw(*chosen.name); }, chosen.cell);
   }

@@ -26,16 +26,16 @@ namespace {
 
 constexpr int trials = 100;
 
-struct death {
+struct Death {
   int signal = 0;      // the signal the child died of, or 0
   int exit_code = -1;  // its exit status, when it exited
 };
 
-using variables = std::vector<std::pair<std::string, std::string>>;
+using Variables = std::vector<std::pair<std::string, std::string>>;
 
 // Runs the child with `scenario`, its run in dir/run_id, and these extra environment variables.
-death run_child(const std::string& scenario, const std::string& dir, const std::string& run_id,
-                const variables& extra) {
+Death run_child(const std::string& scenario, const std::string& dir, const std::string& run_id,
+                const Variables& extra) {
   static const std::string child = test_support::env("SPANLOG_CRASH_CHILD");
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e) {
@@ -77,25 +77,25 @@ death run_child(const std::string& scenario, const std::string& dir, const std::
     }
     std::this_thread::sleep_for(std::chrono::microseconds(500));
   }
-  death d;
+  Death d;
   if (WIFSIGNALED(status)) d.signal = WTERMSIG(status);
   if (WIFEXITED(status)) d.exit_code = WEXITSTATUS(status);
   return d;
 }
 
-std::size_t complete_spans(const test_support::run_contents& run, const std::string& name) {
+std::size_t complete_spans(const test_support::RunContents& run, const std::string& name) {
   std::size_t n = 0;
   for (const auto& [id, s] : run.spans) n += s.name == name && s.dur_ns >= 0 && s.ends == 1;
   return n;
 }
 
-std::size_t open_spans(const test_support::run_contents& run, const std::string& name) {
+std::size_t open_spans(const test_support::RunContents& run, const std::string& name) {
   std::size_t n = 0;
   for (const auto& [id, s] : run.spans) n += s.name == name && s.dur_ns < 0;
   return n;
 }
 
-struct expected_crash {
+struct ExpectedCrash {
   const char* completed_name = "before.crash";
   std::size_t completed = 0;
   const char* open_name = "crashing";  // nullptr: no span is open
@@ -103,8 +103,8 @@ struct expected_crash {
 };
 
 // One trial's verdict, with what was wrong; the file's lines were checked one by one by read_run.
-std::string crashed_run_problems(const test_support::run_contents& run, const death& d,
-                                 const expected_crash& want) {
+std::string crashed_run_problems(const test_support::RunContents& run, const Death& d,
+                                 const ExpectedCrash& want) {
   std::string problems;
   auto expect = [&](bool ok, const std::string& what) {
     if (!ok) problems += what + "; ";
@@ -128,12 +128,12 @@ std::string crashed_run_problems(const test_support::run_contents& run, const de
 // looks at one trial (its CHECKs fail the test) and says whether it passed; the first that did not ends the
 // loop, so a broken build reports one trial, not a hundred.
 template <class Check>
-void for_each_trial(const std::string& scenario, const variables& extra, const std::string& suffix,
+void for_each_trial(const std::string& scenario, const Variables& extra, const std::string& suffix,
                     Check&& check) {
   const std::string dir = test_support::make_temp_dir();
   for (int trial = 1; trial <= trials; ++trial) {
     const std::string run_id = "trial-" + std::to_string(trial);
-    const death d = run_child(scenario, dir, run_id, extra);
+    const Death d = run_child(scenario, dir, run_id, extra);
     INFO("trial " << trial << " of " << scenario << " in " << dir);
     const std::string run_dir = dir + "/" + run_id + suffix;
     if (!check(d, run_dir)) break;
@@ -142,8 +142,8 @@ void for_each_trial(const std::string& scenario, const variables& extra, const s
 }
 
 // Every trial leaves the run whole, as `want` says.
-void every_trial_complete(const std::string& scenario, const variables& extra, const expected_crash& want) {
-  for_each_trial(scenario, extra, "", [&](const death& d, const std::string& run_dir) {
+void every_trial_complete(const std::string& scenario, const Variables& extra, const ExpectedCrash& want) {
+  for_each_trial(scenario, extra, "", [&](const Death& d, const std::string& run_dir) {
     const auto run = test_support::read_run(run_dir);
     const std::string problems = crashed_run_problems(run, d, want);
     CHECK_MESSAGE(problems.empty(), problems);
@@ -179,7 +179,7 @@ TEST_CASE("5,000 spans and then SIGSEGV in an open span, within the first flush 
 }
 
 TEST_CASE("an uncaught exception: the crash record names its type and what(), and the process aborts") {
-  for_each_trial("throw_uncaught", {}, "", [](const death& d, const std::string& run_dir) {
+  for_each_trial("throw_uncaught", {}, "", [](const Death& d, const std::string& run_dir) {
     const auto run = test_support::read_run(run_dir);
     const std::string problems = crashed_run_problems(run, d, {"before.throw", 100, "throwing", SIGABRT});
     CHECK_MESSAGE(problems.empty(), problems);
@@ -212,7 +212,7 @@ TEST_CASE("a crash after the ring grew while the flusher held still: the handler
   // A 64 KiB ring holds about 2,000 spans: the 5,100 the flusher never drains make it grow, twice.
   for_each_trial(
       "hold_then_crash", {{"SPANLOG_TEST_HOLD_AT", "flusher.drain@1"}, {"SPANLOG_RING_SIZE", "65536"}}, "",
-      [](const death& d, const std::string& run_dir) {
+      [](const Death& d, const std::string& run_dir) {
         const auto run = test_support::read_run(run_dir);
         std::string problems = crashed_run_problems(run, d, {"before.crash", 5100, "crashing", SIGSEGV});
         if (std::count(run.kinds.begin(), run.kinds.end(), "ring_grown") == 0)
@@ -260,7 +260,7 @@ TEST_CASE("a crash in the flusher thread itself, during stop()") {
 }
 
 TEST_CASE("a crash between two runs: the first run stays whole, and nothing is added to it") {
-  for_each_trial("crash_between_runs", {}, "-first", [](const death& d, const std::string& run_dir) {
+  for_each_trial("crash_between_runs", {}, "-first", [](const Death& d, const std::string& run_dir) {
     CHECK(d.signal == SIGSEGV);
     const auto run = test_support::read_run(run_dir);
     CHECK(!run.footer.empty());
@@ -274,7 +274,7 @@ TEST_CASE("a crash between two runs: the first run stays whole, and nothing is a
 TEST_CASE(
     "a second fault inside the crash handler: the process dies of the first signal, the file whole lines") {
   for_each_trial("abort_inside_span", {{"SPANLOG_TEST_CRASH_AT", "crash.drain@100"}}, "",
-                 [](const death& d, const std::string& run_dir) {
+                 [](const Death& d, const std::string& run_dir) {
                    CHECK(d.signal == first_signal_or_thread_sanitizers(SIGABRT));
                    const auto run = test_support::read_run(run_dir);  // every line checked, the last whole
                    CHECK(!run.header.empty());
@@ -284,7 +284,7 @@ TEST_CASE(
 }
 
 TEST_CASE("two threads crash at once: one crash record, and the process dies of its signal") {
-  for_each_trial("two_threads_crash", {}, "", [](const death& d, const std::string& run_dir) {
+  for_each_trial("two_threads_crash", {}, "", [](const Death& d, const std::string& run_dir) {
     const auto run = test_support::read_run(run_dir);
     CHECK((d.signal == SIGSEGV || d.signal == SIGFPE));
     CHECK(run.crash_signal == d.signal);
@@ -318,20 +318,20 @@ void check_written_whole(const std::string& run_dir, const std::string& stopped_
 
 TEST_CASE(
     "SIGTERM and SIGINT left at their default: the run is written whole, then the signal ends the process") {
-  struct termination {
+  struct Termination {
     const char* scenario;
     int sig;
     const char* name;
   };
-  for (const termination& t :
-       {termination{"sigterm", SIGTERM, "SIGTERM"}, termination{"sigint", SIGINT, "SIGINT"}}) {
+  for (const Termination& t :
+       {Termination{"sigterm", SIGTERM, "SIGTERM"}, Termination{"sigint", SIGINT, "SIGINT"}}) {
     const char* scenario = t.scenario;
     const int sig = t.sig;
     const char* name = t.name;
     const std::string dir = test_support::make_temp_dir();
     for (int trial = 1; trial <= 20; ++trial) {
       const std::string run_id = "trial-" + std::to_string(trial);
-      const death d = run_child(scenario, dir, run_id, {});
+      const Death d = run_child(scenario, dir, run_id, {});
       INFO(scenario << " trial " << trial << " in " << dir);
       CHECK(d.signal == sig);
       check_written_whole(dir + "/" + run_id, name, "before.signal", 5000);
@@ -341,7 +341,7 @@ TEST_CASE(
 
 TEST_CASE("SPANLOG_TERMINATION_SIGNALS=off: SIGTERM ends the process at once, as without spanlog") {
   const std::string dir = test_support::make_temp_dir();
-  const death d = run_child("sigterm", dir, "off", {{"SPANLOG_TERMINATION_SIGNALS", "off"}});
+  const Death d = run_child("sigterm", dir, "off", {{"SPANLOG_TERMINATION_SIGNALS", "off"}});
   CHECK(d.signal == SIGTERM);
   // What the flusher had written by then, if anything, and no footer.
   const std::string text = test_support::read_file(dir + "/off/telemetry.jsonl");
@@ -351,7 +351,7 @@ TEST_CASE("SPANLOG_TERMINATION_SIGNALS=off: SIGTERM ends the process at once, as
 TEST_CASE("a program's own SIGTERM handler, installed before or after the run starts, is kept") {
   for (const char* scenario : {"own_handler_before", "own_handler_after"}) {
     const std::string dir = test_support::make_temp_dir();
-    const death d = run_child(scenario, dir, "own", {});
+    const Death d = run_child(scenario, dir, "own", {});
     INFO(scenario);
     CHECK(d.signal == 0);
     CHECK(d.exit_code == 7);  // the program's handler ran, and it stopped and exited itself
@@ -364,7 +364,7 @@ TEST_CASE("a program's own SIGTERM handler, installed before or after the run st
 
 TEST_CASE("quick_exit writes the run through at_quick_exit") {
   const std::string dir = test_support::make_temp_dir();
-  const death d = run_child("quick_exit", dir, "quick", {});
+  const Death d = run_child("quick_exit", dir, "quick", {});
   CHECK(d.exit_code == 5);
   check_written_whole(dir + "/quick", "quick_exit", "before.exit", 5000);
 }

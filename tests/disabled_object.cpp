@@ -12,12 +12,12 @@ namespace {
 using test_support::env;
 using test_support::run;
 
-struct compiled {
+struct Compiled {
   std::string object;
   std::string deps;
 };
 
-compiled compile(const std::string& source, const std::string& std_flag) {
+Compiled compile(const std::string& source, const std::string& std_flag) {
   const std::string cxx = env("SPANLOG_TEST_CXX");
   const std::string obj = "/tmp/spanlog-disabled-" + std::to_string(::getpid()) + "-" +
                           source.substr(source.find_last_of('/') + 1) + std_flag + ".o";
@@ -42,8 +42,8 @@ TEST_CASE("disabled build: no spanlog symbol, no fmt or concurrentqueue, the sam
   const std::string dir = env("SPANLOG_TEST_SOURCES");
   for (const std::string std_flag : {"c++17", "c++20"}) {
     CAPTURE(std_flag);
-    const compiled instrumented = compile(dir + "/instrumented.cpp", std_flag);
-    const compiled plain = compile(dir + "/plain.cpp", std_flag);
+    const Compiled instrumented = compile(dir + "/instrumented.cpp", std_flag);
+    const Compiled plain = compile(dir + "/plain.cpp", std_flag);
     const std::string symbols = run("nm -C " + instrumented.object);
     CHECK_MESSAGE(symbols.find("spanlog") == std::string::npos, symbols);
     CHECK(symbols.find("checksum") != std::string::npos);

@@ -580,7 +580,7 @@ TEST_CASE("export commands: a malformed line stops them with file:line:field and
         "otlp " + bad + " -o " + shell_quoted(dir / "out"),
         "otlp " + bad + " -o " + shell_quoted(dir / "out") + " --metrics " + shell_quoted(dir / "metrics"),
         "prom " + bad + " -o " + shell_quoted(dir / "out")}) {
-    const test_support::command_result result = run_spanlog(command);
+    const test_support::CommandResult result = run_spanlog(command);
     INFO(command << "\n" << result.output);
     CHECK(result.status == 2);
     CHECK(contains(result.output, "bad_lines.jsonl:3: field \"dur_ns\": expected an unsigned integer"));
@@ -596,13 +596,13 @@ TEST_CASE("export commands: a malformed line stops them with file:line:field and
 
 TEST_CASE("export commands: files written whole, a summary on the console, standard output without -o") {
   reader_test::TempDir dir;
-  const test_support::command_result chrome =
+  const test_support::CommandResult chrome =
       run_spanlog("chrome " + shell_quoted(data("basic")) + " -o " + shell_quoted(dir / "trace.json"));
   CHECK(chrome.status == 0);
   CHECK(contains(chrome.output, "trace.json: 18 events, 6 slices on threads, 1 async, 0 still open"));
   CHECK(reader_test::read_text(dir / "trace.json") == chrome_of(telemetry("basic")).text);
 
-  const test_support::command_result otlp =
+  const test_support::CommandResult otlp =
       run_spanlog("otlp " + shell_quoted(data("basic")) + " -o " + shell_quoted(dir / "traces.jsonl") +
                   " --metrics " + shell_quoted(dir / "metrics.jsonl"));
   CHECK(otlp.status == 0);
@@ -611,7 +611,7 @@ TEST_CASE("export commands: files written whole, a summary on the console, stand
   CHECK(reader_test::read_text(dir / "traces.jsonl") == otlp_traces_of(telemetry("basic")));
   CHECK(reader_test::read_text(dir / "metrics.jsonl") == otlp_metrics_of(telemetry("basic")));
 
-  const test_support::command_result prom = run_spanlog("prom " + shell_quoted(data("basic")));
+  const test_support::CommandResult prom = run_spanlog("prom " + shell_quoted(data("basic")));
   CHECK(prom.status == 0);
   CHECK(prom.output == prometheus_of(telemetry("basic")));
 

@@ -28,7 +28,7 @@ std::string shell_quoted(const fs::path& path) {
   return "'" + path.string() + "'";
 }
 
-test_support::command_result run(const std::string& command) {
+test_support::CommandResult run(const std::string& command) {
   return test_support::try_run(command);
 }
 
@@ -66,7 +66,7 @@ void require_checker_tools() {
        "the checkers' npm packages are missing: run npm ci --prefix tests/exporters (scripts/test.sh does)"},
   };
   for (const Tool& tool : tools) {
-    const test_support::command_result probe = run(tool.probe);
+    const test_support::CommandResult probe = run(tool.probe);
     REQUIRE_MESSAGE(probe.status == 0, "a checker cannot run: `" << tool.probe << "` failed: " << tool.remedy
                                                                  << "\n"
                                                                  << probe.output);
@@ -92,7 +92,7 @@ class PipelineRun {
   PipelineRun() {
     dir_ = test_support::new_temp_dir("spanlog-exporters");
     // SPANLOG_OTLP=on: the recorder's live OTLP file too, judged like spanlog's own export.
-    const test_support::command_result recorded =
+    const test_support::CommandResult recorded =
         run("SPANLOG_OTLP=on SPANLOG_DIR=" + shell_quoted(dir_) + " " +
             shell_quoted(test_support::env("SPANLOG_PIPELINE_BIN")) + " 24 3");
     REQUIRE_MESSAGE(recorded.status == 0, recorded.output);
@@ -103,7 +103,7 @@ class PipelineRun {
 
 // A check that must pass: status 0 and "ok" in what it printed.
 void check_accepts(const std::string& command) {
-  const test_support::command_result verdict = run(command);
+  const test_support::CommandResult verdict = run(command);
   INFO(command << "\n" << verdict.output);
   CHECK(verdict.status == 0);
   CHECK(verdict.output.find("ok: ") != std::string::npos);
@@ -111,7 +111,7 @@ void check_accepts(const std::string& command) {
 
 // A check that must reject: status 1 (not 2, a missing tool) and the reason expected.
 void check_rejects(const std::string& command, const std::string& reason) {
-  const test_support::command_result verdict = run(command);
+  const test_support::CommandResult verdict = run(command);
   INFO(command << "\n" << verdict.output);
   CHECK(verdict.status == 1);
   CHECK_MESSAGE(verdict.output.find(reason) != std::string::npos, "expected the reason: " << reason);
@@ -131,7 +131,7 @@ std::string replace_first(const std::string& text, const std::string& pattern, c
 
 // What the run holds, counted by jq from telemetry.jsonl: independent of the exporters' own reading.
 std::string jq_of_run(const std::string& filter) {
-  const test_support::command_result counted =
+  const test_support::CommandResult counted =
       run("jq -rs " + shell_quoted(filter) + " " + shell_quoted(PipelineRun::get().telemetry()));
   REQUIRE_MESSAGE(counted.status == 0, counted.output);
   std::string text = counted.output;
@@ -145,7 +145,7 @@ TEST_CASE("prometheus: promtool check metrics passes without a lint problem, and
   require_checker_tools();
   const PipelineRun& pipeline = PipelineRun::get();
   const fs::path good = pipeline.output("metrics.prom");
-  const test_support::command_result exported =
+  const test_support::CommandResult exported =
       run(spanlog() + " prom " + shell_quoted(pipeline.dir() / "latest") + " -o " + shell_quoted(good));
   REQUIRE_MESSAGE(exported.status == 0, exported.output);
   const std::string check = shell_quoted(checks_dir() / "check-prom.sh") + " ";
@@ -169,7 +169,7 @@ TEST_CASE("otlp: every traces and metrics line round-trips through the protobuf 
   require_checker_tools();
   const PipelineRun& pipeline = PipelineRun::get();
   const fs::path traces = pipeline.output("traces.jsonl"), metrics = pipeline.output("metrics.jsonl");
-  const test_support::command_result exported =
+  const test_support::CommandResult exported =
       run(spanlog() + " otlp " + shell_quoted(pipeline.dir() / "latest") + " --batch 40 -o " +
           shell_quoted(traces) + " --metrics " + shell_quoted(metrics));
   REQUIRE_MESSAGE(exported.status == 0, exported.output);
@@ -179,7 +179,7 @@ TEST_CASE("otlp: every traces and metrics line round-trips through the protobuf 
   const std::string spans = jq_of_run(
       "([.[] | select(.event == \"span\" or .event == \"span_start\")] | length) + "
       "([.[] | select(.event == \"spans\") | .rows | length] | add // 0)");
-  const test_support::command_result traces_verdict = run(check + " traces " + shell_quoted(traces));
+  const test_support::CommandResult traces_verdict = run(check + " traces " + shell_quoted(traces));
   INFO(traces_verdict.output);
   CHECK(traces_verdict.status == 0);
   CHECK(traces_verdict.output.find(" lines, " + spans + " spans") != std::string::npos);
@@ -219,11 +219,11 @@ TEST_CASE(
   check_accepts(shell_quoted(checks_dir() / "check-otlp.sh") + " traces " + shell_quoted(live));
 
   const fs::path exported = pipeline.output("traces-for-ids.jsonl");
-  const test_support::command_result written =
+  const test_support::CommandResult written =
       run(spanlog() + " otlp " + shell_quoted(pipeline.dir() / "latest") + " -o " + shell_quoted(exported));
   REQUIRE_MESSAGE(written.status == 0, written.output);
   const auto trace_ids = [](const fs::path& file) {
-    const test_support::command_result ids =
+    const test_support::CommandResult ids =
         run("jq -r '.resourceSpans[].scopeSpans[].spans[].traceId' " + shell_quoted(file) + " | sort -u");
     REQUIRE_MESSAGE(ids.status == 0, ids.output);
     return ids.output;
@@ -238,7 +238,7 @@ TEST_CASE(
   require_checker_tools();
   const PipelineRun& pipeline = PipelineRun::get();
   const fs::path good = pipeline.output("trace.json");
-  const test_support::command_result exported =
+  const test_support::CommandResult exported =
       run(spanlog() + " chrome " + shell_quoted(pipeline.dir() / "latest") + " -o " + shell_quoted(good));
   REQUIRE_MESSAGE(exported.status == 0, exported.output);
 

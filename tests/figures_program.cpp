@@ -11,7 +11,7 @@ int main() {
   using namespace std::chrono_literals;
   {
     SPANLOG_SPAN("parent");
-    const spanlog::span_context parent = spanlog::current_span();
+    const spanlog::SpanContext parent = spanlog::current_span();
     {
       SPANLOG_SPAN("own.step");
       std::this_thread::sleep_for(5ms);

@@ -48,13 +48,13 @@ const char* const misuse_prelude = R"(#include <spanlog/spanlog.hpp>
 #include <string>
 #include <string_view>
 
-struct point {
+struct Point {
   int x;
 };
-enum class color { red, green };
+enum class Color { red, green };
 
-void use(const std::string& route, const char* name, const std::string& key, point p, int n, double d,
-         std::string_view view, spanlog::span_context ctx) {
+void use(const std::string& route, const char* name, const std::string& key, Point p, int n, double d,
+         std::string_view view, spanlog::SpanContext ctx) {
   (void)route, (void)name, (void)key, (void)p, (void)n, (void)d, (void)view, (void)ctx;
 )";
 
@@ -64,14 +64,14 @@ const char* const value_message = "spanlog attribute values are";
 const char* const number_message = "take a number";
 const char* const async_id_message = "spanlog async span ids are integers";
 
-struct misuse {
+struct Misuse {
   const char* what;
   const char* wrong;    // must fail to compile, enabled and disabled
   const char* right;    // the same call written correctly: compiles in the same function, in both modes
   const char* message;  // in the compiler's output, enabled and disabled; nullptr: any error will do
 };
 
-const misuse misuses[] = {
+const Misuse misuses[] = {
     // Names: text of static storage, which the site keeps a pointer to.
     {"span name from a std::string", "SPANLOG_SPAN(route);",
      R"(SPANLOG_SPAN("http.request", "route", route);)", name_message},
@@ -132,23 +132,23 @@ const misuse misuses[] = {
      R"(SPANLOG_SPAN_SET("n", n);)", key_message},
     {"SPANLOG_SPAN_SET with a struct value", R"(SPANLOG_SPAN_SET("point", p);)",
      R"(SPANLOG_SPAN_SET("point.x", p.x);)", value_message},
-    // Counters and gauges take numbers; spanlog::counter takes integers only.
+    // Counters and gauges take numbers; spanlog::Counter takes integers only.
     {"counter delta a string literal", R"(SPANLOG_COUNTER_ADD("items", "one");)",
      R"(SPANLOG_COUNTER_ADD("items", 1);)", number_message},
     {"counter delta a std::string", R"(SPANLOG_COUNTER_ADD("items", route);)",
      R"(SPANLOG_COUNTER_ADD("items", route.size());)", number_message},
     {"counter delta of a struct type", R"(SPANLOG_COUNTER_ADD("items", p);)",
      R"(SPANLOG_COUNTER_ADD("items", p.x);)", number_message},
-    {"counter delta an enum", R"(SPANLOG_COUNTER_ADD("items", color::red);)",
-     R"(SPANLOG_COUNTER_ADD("items", static_cast<int>(color::red));)", number_message},
+    {"counter delta an enum", R"(SPANLOG_COUNTER_ADD("items", Color::red);)",
+     R"(SPANLOG_COUNTER_ADD("items", static_cast<int>(Color::red));)", number_message},
     {"gauge value a std::string", R"(SPANLOG_GAUGE_SET("queue.depth", route);)",
      R"(SPANLOG_GAUGE_SET("queue.depth", d);)", number_message},
     {"gauge value a string literal", R"(SPANLOG_GAUGE_SET("queue.depth", "3");)",
      R"(SPANLOG_GAUGE_SET("queue.depth", 3);)", number_message},
-    {"spanlog::counter::add with a double", R"(static spanlog::counter c("bytes"); c.add(1.5);)",
-     R"(static spanlog::counter c("bytes"); c.add(2);)", "spanlog::counter takes integers"},
-    {"spanlog::gauge::set with a string", R"(static spanlog::gauge g("depth"); g.set("3");)",
-     R"(static spanlog::gauge g("depth"); g.set(3);)", nullptr},
+    {"spanlog::Counter::add with a double", R"(static spanlog::Counter c("bytes"); c.add(1.5);)",
+     R"(static spanlog::Counter c("bytes"); c.add(2);)", "spanlog::Counter takes integers"},
+    {"spanlog::Gauge::set with a string", R"(static spanlog::Gauge g("depth"); g.set("3");)",
+     R"(static spanlog::Gauge g("depth"); g.set(3);)", nullptr},
     // Parents and async spans.
     {"SPANLOG_SPAN_CHILD_OF with an int as context", R"(SPANLOG_SPAN_CHILD_OF(n, "task");)",
      R"(SPANLOG_SPAN_CHILD_OF(ctx, "task");)", nullptr},
@@ -158,8 +158,8 @@ const misuse misuses[] = {
      async_id_message},
     {"async id a double", R"(SPANLOG_ASYNC_BEGIN("request", d);)",
      R"(SPANLOG_ASYNC_BEGIN("request", static_cast<std::uint64_t>(d));)", async_id_message},
-    {"async id an enum", R"(SPANLOG_ASYNC_BEGIN("request", color::green);)",
-     R"(SPANLOG_ASYNC_BEGIN("request", static_cast<int>(color::green));)", async_id_message},
+    {"async id an enum", R"(SPANLOG_ASYNC_BEGIN("request", Color::green);)",
+     R"(SPANLOG_ASYNC_BEGIN("request", static_cast<int>(Color::green));)", async_id_message},
     {"async end id a double", "SPANLOG_ASYNC_END(d);", "SPANLOG_ASYNC_END(7);", async_id_message},
     {"async attribute value of a struct type", R"(SPANLOG_ASYNC_BEGIN("request", 7, "point", p);)",
      R"(SPANLOG_ASYNC_BEGIN("request", 7, "point.x", p.x);)", value_message},
@@ -171,14 +171,13 @@ const misuse misuses[] = {
     {"SPANLOG_THREAD_NAME with an int", "SPANLOG_THREAD_NAME(n);", R"(SPANLOG_THREAD_NAME("worker");)",
      nullptr},
     // The macro-free API.
-    {"spanlog::scoped_span named by a variable", "spanlog::scoped_span s(name);",
-     R"(spanlog::scoped_span s("task", "name", name);)", nullptr},
-    {"spanlog::scoped_span with a std::string key", R"(spanlog::scoped_span s("task", key, n);)",
-     R"(spanlog::scoped_span s("task", "n", n);)", key_message},
-    {"spanlog::scoped_span attribute value of a struct type",
-     R"(spanlog::scoped_span s("task", "point", p);)", R"(spanlog::scoped_span s("task", "point.x", p.x);)",
-     value_message},
-    {"spanlog::phase named by a variable", "spanlog::phase ph(name);", R"(spanlog::phase ph("discovery");)",
+    {"spanlog::ScopedSpan named by a variable", "spanlog::ScopedSpan s(name);",
+     R"(spanlog::ScopedSpan s("task", "name", name);)", nullptr},
+    {"spanlog::ScopedSpan with a std::string key", R"(spanlog::ScopedSpan s("task", key, n);)",
+     R"(spanlog::ScopedSpan s("task", "n", n);)", key_message},
+    {"spanlog::ScopedSpan attribute value of a struct type", R"(spanlog::ScopedSpan s("task", "point", p);)",
+     R"(spanlog::ScopedSpan s("task", "point.x", p.x);)", value_message},
+    {"spanlog::Phase named by a variable", "spanlog::Phase ph(name);", R"(spanlog::Phase ph("discovery");)",
      nullptr},
     {"spanlog::event named by a variable", "spanlog::event(name);",
      R"(spanlog::event("done", "name", name);)", nullptr},
@@ -197,13 +196,13 @@ const char* const right_use = R"(#include <spanlog/spanlog.hpp>
 #include <vector>
 
 namespace {
-enum class stage { parse, check };
+enum class Stage { parse, check };
 static const char fixed_name[] = "fixed";
 
 int parse(const std::string& route, std::string_view body, const std::vector<int>& items) {
   SPANLOG_SPAN_FN();
   SPANLOG_SPAN("http.request", "route", route, "body", body, "items", items.size(), "ratio", 0.5, "ok", true,
-               "stage", stage::parse, "literal", "text", "chars", route.c_str());
+               "stage", Stage::parse, "literal", "text", "chars", route.c_str());
   SPANLOG_SPAN(fixed_name);
   int sum = 0;
   for (int v : items) sum += v;
@@ -226,7 +225,7 @@ void handle(std::uint64_t request, const std::string& route) {
   SPANLOG_THREAD_NAME("worker");
   SPANLOG_THREAD_NAME(route);
   SPANLOG_ASYNC_BEGIN("request", request, "route", route);
-  const spanlog::span_context parent = spanlog::current_span();
+  const spanlog::SpanContext parent = spanlog::current_span();
   {
     SPANLOG_SPAN_CHILD_OF(parent, "request.work", "request", request);
     SPANLOG_SPAN_CHILD_OF(parent, "request.more");
@@ -237,16 +236,16 @@ void handle(std::uint64_t request, const std::string& route) {
 }
 
 void objects(int n) {
-  static spanlog::counter parsed("parsed");
-  static spanlog::gauge depth("depth");
-  static spanlog::stats_site hot("objects.hot");
-  spanlog::stats_span hot_span(hot);
+  static spanlog::Counter parsed("parsed");
+  static spanlog::Gauge depth("depth");
+  static spanlog::StatsSite hot("objects.hot");
+  spanlog::StatsSpan hot_span(hot);
   if (!hot_span.recorded()) n += 0;
-  spanlog::scoped_span span("objects", "n", n);
+  spanlog::ScopedSpan span("objects", "n", n);
   span.set("done", true);
   if (!span.recorded()) span.set_error("not recorded");
-  spanlog::scoped_span child(span.context(), "objects.child");
-  spanlog::phase phase("objects.phase");
+  spanlog::ScopedSpan child(span.context(), "objects.child");
+  spanlog::Phase phase("objects.phase");
   parsed.add(n);
   depth.set(n * 1.5);
   spanlog::event("objects.event", "n", n);
@@ -328,7 +327,7 @@ TEST_CASE("wrong uses fail to compile in both modes, each beside its right use, 
   // The right forms, together in the function the wrong ones are compiled in: a wrong form that fails does so
   // because of the one statement that differs.
   std::string rights;
-  for (const misuse& m : misuses) rights += std::string("  {\n    ") + m.right + "\n  }\n";
+  for (const Misuse& m : misuses) rights += std::string("  {\n    ") + m.right + "\n  }\n";
   const std::string rights_source = write_file(dir, "rights.cpp", in_function(rights));
   for (const std::string enabled : modes) {
     const auto r = try_run(compile_command("g++", "c++17", rights_source, enabled));
@@ -338,7 +337,7 @@ TEST_CASE("wrong uses fail to compile in both modes, each beside its right use, 
 
   // No -Werror here: a wrong use must be an error, not a warning.
   int number = 0;
-  for (const misuse& m : misuses) {
+  for (const Misuse& m : misuses) {
     const std::string source = write_file(dir, "wrong" + std::to_string(++number) + ".cpp",
                                           in_function(std::string("  {\n    ") + m.wrong + "\n  }\n"));
     for (const std::string enabled : modes) {
@@ -373,11 +372,11 @@ TEST_CASE("the link errors name the fix: no SPANLOG_IMPLEMENTATION, or one in tw
   const std::string define = "#define SPANLOG_IMPLEMENTATION\n";
   const std::string cxx = "g++ -std=c++17 -I" + env("SPANLOG_TEST_INCLUDE");
   const std::string d = dir.path().string() + "/";
-  struct unit {
+  struct Unit {
     std::string name, text;
   };
-  for (const unit& u : {unit{"work", work}, unit{"main", main_text}, unit{"work_impl", define + work},
-                        unit{"main_impl", define + main_text}}) {
+  for (const Unit& u : {Unit{"work", work}, Unit{"main", main_text}, Unit{"work_impl", define + work},
+                        Unit{"main_impl", define + main_text}}) {
     const std::string source = write_file(dir, u.name + ".cpp", u.text);
     const auto r = try_run(cxx + " -c " + source + " -o " + d + u.name + ".o");
     INFO(u.name << "\n" << r.output);

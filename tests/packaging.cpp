@@ -67,15 +67,15 @@ std::string build_option(const std::string& name) {
   return {};
 }
 
-struct installed_copy {
+struct InstalledCopy {
   std::string prefix;  // DIR/root<prefix>
   std::string libdir;  // prefix/<libdir>
 };
 
 // This build, installed with --destdir DIR/root: its files are under DIR/root<prefix>.
-installed_copy install_into(const std::string& dir) {
+InstalledCopy install_into(const std::string& dir) {
   run("meson install --no-rebuild -C " + env("SPANLOG_TEST_BUILD_ROOT") + " --destdir " + dir + "/root");
-  installed_copy copy;
+  InstalledCopy copy;
   copy.prefix = dir + "/root" + build_option("prefix");
   const std::string libdir = build_option("libdir");  // relative to the prefix, unless outside it
   copy.libdir = (libdir[0] == '/' ? dir + "/root" : copy.prefix + "/") + libdir;
@@ -131,7 +131,7 @@ TEST_CASE("a meson project uses spanlog as a subproject") {
 
 TEST_CASE("an installed spanlog is found through pkg-config") {
   const std::string dir = test_support::make_temp_dir();
-  const installed_copy copy = install_into(dir);
+  const InstalledCopy copy = install_into(dir);
   const std::string pc = "PKG_CONFIG_PATH=" + copy.prefix +
                          "/share/pkgconfig pkg-config --define-variable=prefix=" + copy.prefix;
   CHECK(contains(run(pc + " --print-requires spanlog"), "fmt"));
@@ -176,7 +176,7 @@ TEST_CASE("a build directory's uninstalled pkg-config file points into the check
 
 TEST_CASE("a CMake project finds an installed spanlog with find_package") {
   const std::string dir = test_support::make_temp_dir();
-  const installed_copy copy = install_into(dir);
+  const InstalledCopy copy = install_into(dir);
   copy_cmake_project("cmake_find_package", dir);
   // The package was installed for <prefix> and is used from DIR/root<prefix>: its paths come from its place.
   const std::string prefix_path = "-DCMAKE_PREFIX_PATH=" + copy.prefix;
@@ -227,7 +227,7 @@ TEST_CASE("a CMake project builds spanlog from a checkout with add_subdirectory"
 
 TEST_CASE("a CMake project finds an installed spanlog with pkg_check_modules") {
   const std::string dir = test_support::make_temp_dir();
-  const installed_copy copy = install_into(dir);
+  const InstalledCopy copy = install_into(dir);
   copy_cmake_project("cmake_pkg_config", dir);
   // The .pc names <prefix>; PKG_CONFIG_ARGN (CMake 3.22) passes the staged one, as --define-variable above.
   run("PKG_CONFIG_PATH=" + copy.prefix + "/share/pkgconfig " +

@@ -14,7 +14,7 @@ using reader_test::data;
 
 namespace {
 
-test_support::command_result run(const std::string& arguments) {
+test_support::CommandResult run(const std::string& arguments) {
   return test_support::run_spanlog(arguments);
 }
 

@@ -413,7 +413,7 @@ std::map<std::uint64_t, RecordedSpan> spans_of(const fs::path& file, simdjson::d
       if (s.has_parent) s.parent = u64("parent");
       if (event == "span") s.dur = u64("dur_ns");
     } else if (event == "spans") {
-      test_support::for_each_span_row(e, [&](const test_support::row_span& row) {
+      test_support::for_each_span_row(e, [&](const test_support::RowSpan& row) {
         RecordedSpan& s = spans[row.id];
         s.name = row.name;
         s.tid = row.tid;

@@ -1,5 +1,5 @@
 // The reader's advice names settings that exist: every SPANLOG_* name in a string literal of tools/ (a hint
-// such as "raise SPANLOG_RING_SIZE") is one of the recorder's environment variables (the options table,
+// such as "raise SPANLOG_RING_SIZE") is one of the recorder's environment variables (the Options table,
 // spanlog/impl/env_variables.hpp) and is documented in docs/recording.md. The sources are read as they are
 // when the test runs, so a hint added tomorrow is checked too.
 #include <doctest/doctest.h>
@@ -141,7 +141,7 @@ TEST_CASE("the collector finds a wrong name in a hint, and only in string litera
   CHECK(in_options_table("SPANLOG_RING_SIZE"));
 }
 
-TEST_CASE("every SPANLOG_ name in the reader's messages is a variable of the options table, documented") {
+TEST_CASE("every SPANLOG_ name in the reader's messages is a variable of the Options table, documented") {
   const fs::path tools = setting("SPANLOG_TOOLS_SOURCES");
   const std::string recording = read_text(setting("SPANLOG_RECORDING_DOC"));
   REQUIRE_FALSE(recording.empty());

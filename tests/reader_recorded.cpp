@@ -143,7 +143,7 @@ Facts facts_of(const fs::path& run) {
       }
     } else if (event == "spans") {
       // Rows (schema 1.3): complete ok spans.
-      test_support::for_each_span_row(e, [&](const test_support::row_span& row) {
+      test_support::for_each_span_row(e, [&](const test_support::RowSpan& row) {
         Facts::Span& s = f.spans[row.id];
         s.name = row.name;
         s.tid = row.tid;

@@ -20,28 +20,28 @@ using test_support::read_run;
 
 namespace {
 
-spanlog::options test_options(const std::string& dir, const char* run_id) {
-  auto o = test_support::run_options(dir, run_id, spanlog::overflow_policy::block);
+spanlog::Options test_options(const std::string& dir, const char* run_id) {
+  auto o = test_support::run_options(dir, run_id, spanlog::OverflowPolicy::block);
   o.flush_interval = std::chrono::milliseconds(1);  // many drain cycles, each a chance to miscount
   return o;
 }
 
-struct phase_interval {
+struct PhaseInterval {
   std::int64_t begin = 0, end = 0;
 };
 
 // The spans of the file (phases aside) that started within each phase; `ambiguous` counts starts that fall
 // on the same nanosecond as a phase's begin or end, where the recorder's ticks decide and the file cannot.
-struct phase_counts {
+struct PhaseCounts {
   std::map<std::string, std::uint64_t> exact;
   std::uint64_t ambiguous = 0;
 };
 
-phase_counts count_from_file(const test_support::run_contents& run) {
-  std::map<std::string, phase_interval> phases;
+PhaseCounts count_from_file(const test_support::RunContents& run) {
+  std::map<std::string, PhaseInterval> phases;
   for (const auto& [id, s] : run.spans)
     if (s.is_phase) phases[s.name] = {s.ts, s.ts + s.dur_ns};
-  phase_counts out;
+  PhaseCounts out;
   for (const auto& [name, ph] : phases) out.exact[name] = 0;
   for (const auto& [id, s] : run.spans) {
     if (s.is_phase || s.dur_ns < 0) continue;
@@ -71,17 +71,17 @@ void check_phase_counts(const std::string& run_dir) {
 }
 
 // Busy threads that record nothing: they take the cores from the flusher between two rings.
-struct cpu_load {
+struct CpuLoad {
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
-  explicit cpu_load(int n) {
+  explicit CpuLoad(int n) {
     for (int i = 0; i < n; ++i)
       threads.emplace_back([this] {
         volatile std::uint64_t x = 0;
         while (!stop.load(std::memory_order_relaxed)) x = x + 1;
       });
   }
-  ~cpu_load() {
+  ~CpuLoad() {
     stop = true;
     for (auto& t : threads) t.join();
   }
@@ -98,7 +98,7 @@ TEST_CASE("phases on one thread: run_summary.json counts the spans that started 
   const std::string dir = test_support::make_temp_dir();
   REQUIRE(spanlog::start(test_options(dir, "one-thread")));
   auto phase_of = [](auto& name) {
-    spanlog::phase phase(name);
+    spanlog::Phase phase(name);
     for (int i = 0; i < 3000; ++i) work(i);
   };
   phase_of("discovery");
@@ -114,7 +114,7 @@ TEST_CASE("phases with many recording threads under load: every phase's count is
   const std::string dir = test_support::make_temp_dir();
   REQUIRE(spanlog::start(test_options(dir, "many-threads")));
   {
-    cpu_load load(1);
+    CpuLoad load(1);
     SPANLOG_SPAN("main");  // the phases' ring is the flusher's first
     // A thread that records all along keeps the flusher busy between the phases' ring and the workers'
     // (drained in that order): a phase begins after its ring was drained in a cycle, and the workers' first
@@ -136,7 +136,7 @@ TEST_CASE("phases with many recording threads under load: every phase's count is
         }
       });
     auto phase_of = [&](auto& name, int r) {
-      spanlog::phase phase(name);
+      spanlog::Phase phase(name);
       round = r;
       while (done.load() < 4 * r) std::this_thread::yield();
     };
@@ -172,7 +172,7 @@ TEST_CASE("a phase's begin drained a cycle after spans that started inside it: t
     const int backlog_events = (68 << 20) / 16;
     for (int i = 0; i < backlog_events; ++i) SPANLOG_EVENT("backlog");
     {
-      spanlog::phase phase("late");
+      spanlog::Phase phase("late");
       std::vector<std::thread> workers;
       for (int w = 0; w < 2; ++w)
         workers.emplace_back([] {
@@ -215,12 +215,12 @@ namespace {
   throw std::runtime_error(what);
 }
 
-struct records_in_destructor {
-  ~records_in_destructor() { SPANLOG_SPAN("cleanup"); }
+struct RecordsInDestructor {
+  ~RecordsInDestructor() { SPANLOG_SPAN("cleanup"); }
 };
 
-const test_support::span_record& only_span(const test_support::run_contents& run, const std::string& name) {
-  const test_support::span_record* found = nullptr;
+const test_support::SpanRecordLine& only_span(const test_support::RunContents& run, const std::string& name) {
+  const test_support::SpanRecordLine* found = nullptr;
   for (const auto& [id, s] : run.spans)
     if (s.name == name) {
       REQUIRE_MESSAGE(found == nullptr, "two spans named " << name);
@@ -239,15 +239,15 @@ TEST_CASE("a span that an exception unwinds ends with status error, message exce
     SPANLOG_SPAN("request");  // catches: it ends normally
     try {
       SPANLOG_SPAN("load");
-      records_in_destructor cleanup;  // its span runs during the unwinding, and is not unwound itself
+      RecordsInDestructor cleanup;  // its span runs during the unwinding, and is not unwound itself
       fail_inside("disk full");
     } catch (const std::exception&) {
       SPANLOG_SPAN("handler");  // in the catch block nothing is in flight
     }
   }
   try {
-    spanlog::phase phase("analysis");
-    spanlog::scoped_span object_span("object");
+    spanlog::Phase phase("analysis");
+    spanlog::ScopedSpan object_span("object");
     throw 42;
   } catch (int) {
   }
@@ -321,7 +321,7 @@ TEST_CASE("the header says what recording costs: a span's begin and end, a clock
 
 TEST_CASE("a full ring's drops are counted per name in the dropped records") {
   const std::string dir = test_support::make_temp_dir();
-  auto o = test_support::run_options(dir, "drops", spanlog::overflow_policy::drop);
+  auto o = test_support::run_options(dir, "drops", spanlog::OverflowPolicy::drop);
   o.ring_bytes = 4096;
   o.ring_max_bytes = 4096;  // a ring that cannot grow
   o.flush_interval = std::chrono::milliseconds(60000);
@@ -367,7 +367,7 @@ TEST_CASE("a ring its thread outruns grows up to its bound: nothing dropped, eac
   constexpr int burst = 50000;  // about 4 MB of ring records, in a millisecond or two
   constexpr std::size_t ring = 64 << 10, bound = 8 << 20;
   for (const bool grows : {true, false}) {
-    auto o = test_support::run_options(dir, grows ? "grows" : "fixed", spanlog::overflow_policy::drop);
+    auto o = test_support::run_options(dir, grows ? "grows" : "fixed", spanlog::OverflowPolicy::drop);
     o.ring_bytes = ring;
     o.ring_max_bytes = grows ? bound : ring;
     o.flush_interval = std::chrono::milliseconds(60000);
@@ -412,7 +412,7 @@ TEST_CASE("ticks to nanoseconds across the rate's refinement: continuous, monoto
   // A synthetic clock: 2.6 ticks per ns. The first estimate is 1000 ppm fast; the refinement 200 ms in
   // switches to the true rate.
   const double true_ns_per_tick = 1 / 2.6;
-  spanlog::detail::clock_calibration c;
+  spanlog::detail::ClockCalibration c;
   c.anchor_ticks = 1000000;
   c.anchor_ns = 1795459260000000000;
   c.ns_per_tick = true_ns_per_tick * 1.001;

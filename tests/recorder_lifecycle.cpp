@@ -22,7 +22,7 @@ using test_support::read_run;
 
 namespace {
 
-spanlog::options options_in(const std::string& dir, const char* run_id) {
+spanlog::Options options_in(const std::string& dir, const char* run_id) {
   return test_support::run_options(dir, run_id);
 }
 
@@ -30,7 +30,7 @@ void one_span(int i) {
   SPANLOG_SPAN("unit", "i", i);
 }
 
-std::size_t count_named(const test_support::run_contents& run, const std::string& name) {
+std::size_t count_named(const test_support::RunContents& run, const std::string& name) {
   std::size_t n = 0;
   for (const auto& entry : run.spans) n += entry.second.name == name;
   return n;
@@ -81,7 +81,7 @@ TEST_CASE("a run id used twice gets a directory of its own") {
 TEST_CASE("threads that exit mid-run lose nothing, and their rings are reused") {
   const std::string dir = test_support::make_temp_dir();
   auto o = options_in(dir, "churn");
-  o.overflow = spanlog::overflow_policy::block;
+  o.overflow = spanlog::OverflowPolicy::block;
   REQUIRE(spanlog::start(o));
   constexpr int waves = 20, per_wave = 8, spans_each = 300;
   for (int w = 0; w < waves; ++w) {
@@ -141,7 +141,7 @@ TEST_CASE("drop policy: what arrives plus what is counted as dropped equals what
   o.ring_bytes = 4096;
   o.ring_max_bytes = 4096;  // a ring that cannot grow: full means full
   o.flush_interval = std::chrono::milliseconds(50);
-  o.overflow = spanlog::overflow_policy::drop;
+  o.overflow = spanlog::OverflowPolicy::drop;
   REQUIRE(spanlog::start(o));
   constexpr int threads = 4, per_thread = 50000;
   std::vector<std::thread> pool;
@@ -238,7 +238,7 @@ TEST_CASE("block policy: a tiny ring loses nothing") {
   auto o = options_in(dir, "block");
   o.ring_bytes = 4096;
   o.ring_max_bytes = 4096;  // a ring that cannot grow: the thread waits
-  o.overflow = spanlog::overflow_policy::block;
+  o.overflow = spanlog::OverflowPolicy::block;
   REQUIRE(spanlog::start(o));
   constexpr int threads = 4, per_thread = 20000;
   std::vector<std::thread> pool;
@@ -262,7 +262,7 @@ TEST_CASE("sampling keeps about the asked share and counts the rest") {
   const std::string dir = test_support::make_temp_dir();
   auto o = options_in(dir, "sample");
   o.sample = 0.25;
-  o.overflow = spanlog::overflow_policy::block;
+  o.overflow = spanlog::OverflowPolicy::block;
   REQUIRE(spanlog::start(o));
   constexpr int n = 40000;
   for (int i = 0; i < n; ++i) one_span(i);
@@ -285,11 +285,11 @@ TEST_CASE("options from the environment; bad values fall back to the documented 
   ::setenv("SPANLOG_SAMPLE", "0.5", 1);
   ::setenv("SPANLOG_SERVICE", "pipeline", 1);
   ::setenv("SPANLOG_ATTRS", "deployment=ci,commit=abc123", 1);
-  auto o = spanlog::options::from_env();
+  auto o = spanlog::Options::from_env();
   CHECK(o.dir == "/tmp/somewhere");
   CHECK(o.run_id == "nightly");
   CHECK(o.ring_bytes == 65536);
-  CHECK(o.overflow == spanlog::overflow_policy::block);
+  CHECK(o.overflow == spanlog::OverflowPolicy::block);
   CHECK(o.flush_interval == std::chrono::milliseconds(250));
   CHECK(o.stats_interval == std::chrono::milliseconds(2500));
   CHECK_FALSE(o.events);
@@ -306,9 +306,9 @@ TEST_CASE("options from the environment; bad values fall back to the documented 
   ::setenv("SPANLOG_STATS_INTERVAL_MS", "0", 1);
   ::setenv("SPANLOG_SAMPLE", "2", 1);
   ::setenv("SPANLOG_RUN_ID", "../escape", 1);
-  o = spanlog::options::from_env();
+  o = spanlog::Options::from_env();
   CHECK(o.ring_bytes == (1u << 20));
-  CHECK(o.overflow == spanlog::overflow_policy::drop);
+  CHECK(o.overflow == spanlog::OverflowPolicy::drop);
   CHECK(o.flush_interval == std::chrono::milliseconds(100));
   CHECK(o.stats_interval == std::chrono::milliseconds(1000));
   CHECK(o.sample == 1.0);
@@ -357,7 +357,7 @@ TEST_CASE("a run's ring size applies to threads that begin recording after its s
   spanlog::stop();
   auto large = options_in(dir, "large");
   large.ring_bytes = 16 * 1024 * 1024;
-  large.overflow = spanlog::overflow_policy::drop;
+  large.overflow = spanlog::OverflowPolicy::drop;
   large.flush_interval = std::chrono::milliseconds(60000);
   REQUIRE(spanlog::start(large));
   std::thread([] {

@@ -25,8 +25,8 @@ using test_support::read_run;
 
 namespace {
 
-spanlog::options test_options(const std::string& dir, const char* run_id) {
-  return test_support::run_options(dir, run_id, spanlog::overflow_policy::block);
+spanlog::Options test_options(const std::string& dir, const char* run_id) {
+  return test_support::run_options(dir, run_id, spanlog::OverflowPolicy::block);
 }
 
 void leaf(int i) {
@@ -115,7 +115,7 @@ TEST_CASE("attributes keep their types; errors, events, gauges and float counter
     SPANLOG_COUNTER_ADD("cost.usd", 0.5);
   }
   {
-    spanlog::scoped_span s("macro-free", "k", 1);
+    spanlog::ScopedSpan s("macro-free", "k", 1);
     s.set("bytes", 4096);
     s.set_error();
   }
@@ -123,8 +123,8 @@ TEST_CASE("attributes keep their types; errors, events, gauges and float counter
 
   const auto run = read_run(dir + "/attrs");
   CHECK(run.schema_errors == 0);
-  const test_support::span_record* typed = nullptr;
-  const test_support::span_record* free_span = nullptr;
+  const test_support::SpanRecordLine* typed = nullptr;
+  const test_support::SpanRecordLine* free_span = nullptr;
   for (const auto& entry : run.spans) {
     const auto& s = entry.second;
     if (s.name == "typed") typed = &s;
@@ -288,7 +288,7 @@ TEST_CASE("the live OTLP/JSON file holds every ended span, typed, under the run'
   const std::string text = test_support::read_file(dir + "/otlp/traces.otlp.jsonl");
   simdjson::dom::parser parser;
   std::size_t lines = 0, spans = 0;
-  const std::string trace_id = spanlog::detail::otlp_live_writer::trace_id("otlp");
+  const std::string trace_id = spanlog::detail::OtlpLiveWriter::trace_id("otlp");
   CHECK(trace_id.size() == 32);
   for (std::size_t start = 0; start < text.size();) {
     const std::size_t nl = text.find('\n', start);
@@ -338,7 +338,7 @@ namespace {
 // while open), errors, a phase, and children of a span on another thread.
 void record_every_kind(int n) {
   SPANLOG_PHASE("load");
-  const spanlog::span_context outer = spanlog::current_span();
+  const spanlog::SpanContext outer = spanlog::current_span();
   for (int i = 0; i < n; ++i) {
     SPANLOG_SPAN("request", "key", i, "bytes", 4096 + i);
     {
@@ -358,7 +358,7 @@ void record_every_kind(int n) {
 }
 
 // What identifies a span but its id and times: its name, its parent's name, thread, status and attributes.
-std::multiset<std::string> span_identities(const test_support::run_contents& run) {
+std::multiset<std::string> span_identities(const test_support::RunContents& run) {
   std::multiset<std::string> out;
   for (const auto& entry : run.spans) {
     const auto& s = entry.second;
@@ -369,7 +369,7 @@ std::multiset<std::string> span_identities(const test_support::run_contents& run
   return out;
 }
 
-std::size_t count_kind(const test_support::run_contents& run, const std::string& kind) {
+std::size_t count_kind(const test_support::RunContents& run, const std::string& kind) {
   return static_cast<std::size_t>(std::count(run.kinds.begin(), run.kinds.end(), kind));
 }
 
@@ -436,7 +436,7 @@ TEST_CASE("a span with two integer attributes takes under 100 bytes of the file 
 }
 
 TEST_CASE("integers are written as std::to_string writes them, at every digit count and both ends") {
-  spanlog::detail::jsonl_writer w;
+  spanlog::detail::JsonlWriter w;
   std::string expected;
   auto both = [&](std::uint64_t v) {
     w.u64(v);

@@ -23,8 +23,8 @@
 #include "support/run_reader.hpp"
 
 using test_support::read_run;
-using test_support::run_contents;
-using test_support::stats_totals;
+using test_support::RunContents;
+using test_support::StatsTotals;
 
 namespace {
 
@@ -49,7 +49,7 @@ std::chrono::microseconds varied_us(int i) {
 
 // The reader's nearest-rank percentile over a statistics name's buckets, each bucket standing for its
 // midpoint (tools/reader/histogram.hpp).
-double stats_percentile(const stats_totals& t, double q) {
+double stats_percentile(const StatsTotals& t, double q) {
   const auto rank = static_cast<std::uint64_t>(std::ceil(q * static_cast<double>(t.count)));
   std::uint64_t seen = 0;
   for (const auto& [lower, n] : t.buckets) {
@@ -69,7 +69,7 @@ double exact_percentile(std::vector<std::int64_t> values, double q) {
   return static_cast<double>(values[std::max<std::size_t>(rank, 1) - 1]);
 }
 
-std::vector<std::int64_t> durations_named(const run_contents& run, const std::string& name) {
+std::vector<std::int64_t> durations_named(const RunContents& run, const std::string& name) {
   std::vector<std::int64_t> out;
   for (const auto& [id, s] : run.spans)
     if (s.name == name) out.push_back(s.dur_ns);
@@ -92,7 +92,7 @@ void check_near(double actual, double expected, double relative, double slack_ns
 // so its percentiles lie between theirs, within the histogram's 1% either side. On a quiet machine the two
 // bounds are tens of ns apart; a page fault or, under a sanitizer, microseconds of instrumentation between
 // the two spans widens them only for the spans it hit.
-void check_percentiles_between(const stats_totals& stats, const std::vector<std::int64_t>& full,
+void check_percentiles_between(const StatsTotals& stats, const std::vector<std::int64_t>& full,
                                const std::vector<std::int64_t>& around) {
   for (double q : {0.5, 0.9, 0.99, 1.0}) {
     const double p = stats_percentile(stats, q);
@@ -121,10 +121,10 @@ TEST_CASE("statistics spans: exact counts, and percentiles within 1% of the same
     around.push_back(ns_since(from));
   }
   spanlog::stop();
-  const run_contents run = read_run(dir + "/agree");
+  const RunContents run = read_run(dir + "/agree");
   REQUIRE(run.schema_errors == 0);
   REQUIRE(run.span_stats.count("work.stats"));
-  const stats_totals& stats = run.span_stats.at("work.stats");
+  const StatsTotals& stats = run.span_stats.at("work.stats");
   const std::vector<std::int64_t> full = durations_named(run, "work.full");
   REQUIRE(full.size() == spans);
   CHECK(stats.count == spans);
@@ -162,15 +162,15 @@ TEST_CASE("statistics spans: self time is right with statistics and full spans n
     }
   }
   spanlog::stop();
-  const run_contents run = read_run(dir + "/nesting");
+  const RunContents run = read_run(dir + "/nesting");
   REQUIRE(run.schema_errors == 0);
   for (const char* name : {"outer.stats", "inner.stats", "side.stats"}) {
     REQUIRE_MESSAGE(run.span_stats.count(name), name);
     CHECK(run.span_stats.at(name).count == rounds);
   }
-  const stats_totals& outer = run.span_stats.at("outer.stats");
-  const stats_totals& inner = run.span_stats.at("inner.stats");
-  const stats_totals& side = run.span_stats.at("side.stats");
+  const StatsTotals& outer = run.span_stats.at("outer.stats");
+  const StatsTotals& inner = run.span_stats.at("inner.stats");
+  const StatsTotals& side = run.span_stats.at("side.stats");
   std::int64_t middle_total = 0, middle_stats_ns = 0, root_stats_ns = 0;
   for (const auto& [id, s] : run.spans) {
     if (s.name == "middle.full") middle_total += s.dur_ns, middle_stats_ns += s.stats_ns;
@@ -214,10 +214,10 @@ TEST_CASE(
     worker.join();  // one after the other: each new thread may take the ring the last one left
   }
   spanlog::stop();
-  const run_contents run = read_run(dir + "/exits");
+  const RunContents run = read_run(dir + "/exits");
   REQUIRE(run.schema_errors == 0);
   REQUIRE(run.span_stats.count("worker.stats"));
-  const stats_totals& stats = run.span_stats.at("worker.stats");
+  const StatsTotals& stats = run.span_stats.at("worker.stats");
   CHECK(stats.count == threads * per_thread + 0 + 1 + 2 + 3);
   std::vector<std::uint64_t> per_tid;
   for (const auto& [tid, n] : stats.count_by_tid) per_tid.push_back(n);
@@ -227,7 +227,7 @@ TEST_CASE(
 
 TEST_CASE("statistics spans are written each statistics interval, not each flush interval") {
   const std::string dir = test_support::make_temp_dir();
-  spanlog::options o = test_support::run_options(dir, "interval");
+  spanlog::Options o = test_support::run_options(dir, "interval");
   o.flush_interval = std::chrono::milliseconds(5);
   o.stats_interval = std::chrono::milliseconds(150);
   REQUIRE(spanlog::start(o));
@@ -239,10 +239,10 @@ TEST_CASE("statistics spans are written each statistics interval, not each flush
     ++spans;
   }
   spanlog::stop();
-  const run_contents run = read_run(dir + "/interval");
+  const RunContents run = read_run(dir + "/interval");
   REQUIRE(run.schema_errors == 0);
   REQUIRE(run.span_stats.count("steady.stats"));
-  const stats_totals& stats = run.span_stats.at("steady.stats");
+  const StatsTotals& stats = run.span_stats.at("steady.stats");
   CHECK(stats.count == spans);
   // About 600 / 150 + the last, where the counters, at each 5 ms flush interval, make many more lines.
   CHECK(stats.lines >= 3);
@@ -252,7 +252,7 @@ TEST_CASE("statistics spans are written each statistics interval, not each flush
 
 TEST_CASE("statistics spans are exact under sampling, which leaves out full spans only") {
   const std::string dir = test_support::make_temp_dir();
-  spanlog::options o = test_support::run_options(dir, "sampled");
+  spanlog::Options o = test_support::run_options(dir, "sampled");
   o.sample = 0.25;
   REQUIRE(spanlog::start(o));
   constexpr int spans = 4000;
@@ -261,7 +261,7 @@ TEST_CASE("statistics spans are exact under sampling, which leaves out full span
     SPANLOG_SPAN("sometimes.full");
   }
   spanlog::stop();
-  const run_contents run = read_run(dir + "/sampled");
+  const RunContents run = read_run(dir + "/sampled");
   REQUIRE(run.schema_errors == 0);
   REQUIRE(run.span_stats.count("always.stats"));
   CHECK(run.span_stats.at("always.stats").count == spans);
@@ -286,10 +286,10 @@ TEST_CASE("a process's later runs turn statistics spans' ticks into nanoseconds 
     // The first run refines its rate 50 ms in, at a flush interval (100 ms), and leaves it to the next.
     if (first_hz == 0) std::this_thread::sleep_for(std::chrono::milliseconds(300));
     spanlog::stop();
-    const run_contents run = read_run(dir + "/" + run_id);
+    const RunContents run = read_run(dir + "/" + run_id);
     REQUIRE(run.schema_errors == 0);
     REQUIRE(run.span_stats.count("timed.stats"));
-    const stats_totals& stats = run.span_stats.at("timed.stats");
+    const StatsTotals& stats = run.span_stats.at("timed.stats");
     std::int64_t holders = 0, holders_stats_ns = 0;
     for (const auto& [id, s] : run.spans)
       if (s.name == "holder.full") holders += s.dur_ns, holders_stats_ns += s.stats_ns;
@@ -344,7 +344,7 @@ TEST_CASE("statistics spans: a crash writes what the histograms hold") {
   REQUIRE(pid >= 0);
   if (pid == 0) {
     install_fresh_crash_handlers();
-    spanlog::options o = test_support::run_options(dir, "crash");
+    spanlog::Options o = test_support::run_options(dir, "crash");
     o.flush_interval = std::chrono::milliseconds(60000);  // nothing is written before the crash
     spanlog::start(o);
     for (int i = 0; i < before_crash; ++i) {
@@ -354,7 +354,7 @@ TEST_CASE("statistics spans: a crash writes what the histograms hold") {
   }
   const int status = wait_for(pid);
   CHECK(WIFSIGNALED(status));
-  const run_contents run = read_run(dir + "/crash");
+  const RunContents run = read_run(dir + "/crash");
   REQUIRE(run.schema_errors == 0);
   CHECK(run.crash_signal == SIGABRT);
   REQUIRE(run.span_stats.count("crash.stats"));
@@ -375,7 +375,7 @@ TEST_CASE("statistics spans past the slots are counted as dropped spans, by name
   const int status = wait_for(pid);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  const run_contents run = read_run(dir + "/slots");
+  const RunContents run = read_run(dir + "/slots");
   REQUIRE(run.schema_errors == 0);
   REQUIRE(run.span_stats.count("many.sites"));
   const std::uint64_t kept = run.span_stats.at("many.sites").count;
@@ -387,8 +387,8 @@ TEST_CASE("statistics spans past the slots are counted as dropped spans, by name
 
 namespace {
 
-spanlog::options choosing(const std::string& dir, const char* run_id, const char* names) {
-  spanlog::options o = test_support::run_options(dir, run_id);
+spanlog::Options choosing(const std::string& dir, const char* run_id, const char* names) {
+  spanlog::Options o = test_support::run_options(dir, run_id);
   o.stats_names = names;
   return o;
 }
@@ -410,11 +410,11 @@ TEST_CASE("statistics chosen by name: exact counts and percentiles within 1% of 
     around.push_back(ns_since(from));
   }
   spanlog::stop();
-  const run_contents run = read_run(dir + "/chosen");
+  const RunContents run = read_run(dir + "/chosen");
   REQUIRE(run.schema_errors == 0);
   CHECK(run.header.find(R"("stats_names":" work.cho* , some.other")") != std::string::npos);
   REQUIRE(run.span_stats.count("work.chosen"));
-  const stats_totals& stats = run.span_stats.at("work.chosen");
+  const StatsTotals& stats = run.span_stats.at("work.chosen");
   const std::vector<std::int64_t> full = durations_named(run, "work.full");
   REQUIRE(full.size() == spans);
   CHECK(stats.count == spans);
@@ -457,16 +457,16 @@ TEST_CASE("statistics chosen by name: self time is right nested with full and st
     }
   }
   spanlog::stop();
-  const run_contents run = read_run(dir + "/chosen-nesting");
+  const RunContents run = read_run(dir + "/chosen-nesting");
   REQUIRE(run.schema_errors == 0);
   for (const char* name : {"outer.chosen", "inner.chosen", "side.chosen", "deep.stats"}) {
     REQUIRE_MESSAGE(run.span_stats.count(name), name);
     CHECK(run.span_stats.at(name).count == rounds);
   }
-  const stats_totals& outer = run.span_stats.at("outer.chosen");
-  const stats_totals& inner = run.span_stats.at("inner.chosen");
-  const stats_totals& side = run.span_stats.at("side.chosen");
-  const stats_totals& deep = run.span_stats.at("deep.stats");
+  const StatsTotals& outer = run.span_stats.at("outer.chosen");
+  const StatsTotals& inner = run.span_stats.at("inner.chosen");
+  const StatsTotals& side = run.span_stats.at("side.chosen");
+  const StatsTotals& deep = run.span_stats.at("deep.stats");
   std::int64_t middle_total = 0, middle_stats_ns = 0, root_stats_ns = 0;
   std::vector<std::uint64_t> root_ids;
   for (const auto& [id, s] : run.spans) {
@@ -522,10 +522,10 @@ TEST_CASE("statistics chosen by name: a thread that exits keeps every span; a cr
       worker.join();
     }
     spanlog::stop();
-    const run_contents run = read_run(dir + "/chosen-exits");
+    const RunContents run = read_run(dir + "/chosen-exits");
     REQUIRE(run.schema_errors == 0);
     REQUIRE(run.span_stats.count("worker.chosen"));
-    const stats_totals& stats = run.span_stats.at("worker.chosen");
+    const StatsTotals& stats = run.span_stats.at("worker.chosen");
     CHECK(stats.count == threads * per_thread + 0 + 1 + 2);
     CHECK(stats.count_by_tid.size() == threads);
     CHECK(durations_named(run, "worker.full").size() == stats.count);
@@ -537,7 +537,7 @@ TEST_CASE("statistics chosen by name: a thread that exits keeps every span; a cr
     REQUIRE(pid >= 0);
     if (pid == 0) {
       install_fresh_crash_handlers();
-      spanlog::options o = choosing(dir, "chosen-crash", "crash.chosen");
+      spanlog::Options o = choosing(dir, "chosen-crash", "crash.chosen");
       o.flush_interval = std::chrono::milliseconds(20);
       o.stats_interval = std::chrono::milliseconds(600000);  // the histogram is not written before the crash
       spanlog::start(o);
@@ -551,7 +551,7 @@ TEST_CASE("statistics chosen by name: a thread that exits keeps every span; a cr
     }
     const int status = wait_for(pid);
     CHECK(WIFSIGNALED(status));
-    const run_contents run = read_run(dir + "/chosen-crash");
+    const RunContents run = read_run(dir + "/chosen-crash");
     REQUIRE(run.schema_errors == 0);
     CHECK(run.crash_signal == SIGABRT);
     REQUIRE(run.span_stats.count("crash.chosen"));
@@ -564,15 +564,15 @@ TEST_CASE("statistics chosen by name: a thread that exits keeps every span; a cr
 
 TEST_CASE("statistics chosen by name: the environment's SPANLOG_STATS_NAMES chooses them") {
   ::setenv("SPANLOG_STATS_NAMES", "env.chosen", 1);
-  const spanlog::options o = spanlog::options::from_env();
+  const spanlog::Options o = spanlog::Options::from_env();
   ::unsetenv("SPANLOG_STATS_NAMES");
   CHECK(o.stats_names == "env.chosen");
-  CHECK(spanlog::options{}.stats_names.empty());
+  CHECK(spanlog::Options{}.stats_names.empty());
 }
 
 TEST_CASE("statistics chosen by name: the patterns are comma-separated globs") {
-  using spanlog::detail::name_patterns;
-  const name_patterns p(" kv.* ,block.read,,ta?le.*.get ");
+  using spanlog::detail::NamePatterns;
+  const NamePatterns p(" kv.* ,block.read,,ta?le.*.get ");
   CHECK_FALSE(p.empty());
   CHECK(p.matches("kv.put"));
   CHECK(p.matches("kv."));
@@ -583,9 +583,9 @@ TEST_CASE("statistics chosen by name: the patterns are comma-separated globs") {
   CHECK(p.matches("table.index.get"));
   CHECK(p.matches("tadle.x.y.get"));
   CHECK_FALSE(p.matches("table.get"));
-  CHECK(name_patterns("*").matches(""));
-  CHECK(name_patterns("*a*b*").matches("xxaxxbxx"));
-  CHECK_FALSE(name_patterns("*a*b*").matches("xxbxxaxx"));
-  CHECK(name_patterns(" , ").empty());
-  CHECK(name_patterns("").empty());
+  CHECK(NamePatterns("*").matches(""));
+  CHECK(NamePatterns("*a*b*").matches("xxaxxbxx"));
+  CHECK_FALSE(NamePatterns("*a*b*").matches("xxbxxaxx"));
+  CHECK(NamePatterns(" , ").empty());
+  CHECK(NamePatterns("").empty());
 }

@@ -29,7 +29,7 @@ using test_support::read_run;
 
 namespace {
 
-struct child_result {
+struct ChildResult {
   bool exited = false;
   int exit_code = -1;
   int signal = 0;
@@ -42,8 +42,8 @@ void die_with_parent() {
 }
 
 // Runs `body` in a forked child; fails the test (and kills the child) if it has not ended within `limit`.
-child_result run_in_child(const std::function<void()>& body,
-                          std::chrono::seconds limit = std::chrono::seconds(30)) {
+ChildResult run_in_child(const std::function<void()>& body,
+                         std::chrono::seconds limit = std::chrono::seconds(30)) {
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -51,7 +51,7 @@ child_result run_in_child(const std::function<void()>& body,
     body();
     ::_exit(0);
   }
-  child_result r;
+  ChildResult r;
   int status = 0;
   const auto deadline = std::chrono::steady_clock::now() + limit;
   for (;;) {
@@ -70,11 +70,11 @@ child_result run_in_child(const std::function<void()>& body,
   return r;
 }
 
-spanlog::options options_in(const std::string& dir, const char* run_id) {
-  return test_support::run_options(dir, run_id, spanlog::overflow_policy::block);
+spanlog::Options options_in(const std::string& dir, const char* run_id) {
+  return test_support::run_options(dir, run_id, spanlog::OverflowPolicy::block);
 }
 
-std::size_t count_named(const test_support::run_contents& run, const std::string& name) {
+std::size_t count_named(const test_support::RunContents& run, const std::string& name) {
   std::size_t n = 0;
   for (const auto& entry : run.spans) n += entry.second.name == name;
   return n;
@@ -260,7 +260,7 @@ TEST_CASE("fork during heavy recording: the child records into a run of its own,
 TEST_CASE("fork with SPANLOG_FORK=off: the child records nothing") {
   const std::string dir = test_support::make_temp_dir();
   auto o = options_in(dir, "parent");
-  o.fork = spanlog::fork_policy::off;
+  o.fork = spanlog::ForkPolicy::off;
   REQUIRE(spanlog::start(o));
   const auto r = run_in_child([] {
     { SPANLOG_SPAN("child.work"); }
@@ -304,7 +304,7 @@ TEST_CASE("an output directory that cannot be made: reported, and the program re
   const auto r = run_in_child([&] {
     const int fd = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 2);
-    spanlog::options o;
+    spanlog::Options o;
     o.dir = "/dev/null/cannot-be-a-directory";
     spanlog::start(o);
     for (int i = 0; i < 100000; ++i) {
@@ -388,8 +388,8 @@ TEST_CASE("stop() and start() racing threads that record: every run stays well f
   CHECK(runs == 16);
 }
 
-struct records_when_destroyed {
-  ~records_when_destroyed() { SPANLOG_SPAN("static.destructor"); }
+struct RecordsWhenDestroyed {
+  ~RecordsWhenDestroyed() { SPANLOG_SPAN("static.destructor"); }
 };
 
 TEST_CASE("exit() from a worker thread while others record: the run is stopped and complete") {
@@ -397,7 +397,7 @@ TEST_CASE("exit() from a worker thread while others record: the run is stopped a
   const auto r = run_in_child([&] {
     spanlog::start(options_in(dir, "exit"));
     // Made after the run began, so destroyed before the stop that exit() runs: its span is recorded.
-    static records_when_destroyed destroyed_at_exit;
+    static RecordsWhenDestroyed destroyed_at_exit;
     std::thread recorder([] {
       for (;;) {
         SPANLOG_SPAN("main.work");

@@ -32,19 +32,19 @@ std::string app(const std::string& dir, const std::string& args, const std::stri
   return run("SPANLOG_DIR=" + dir + " " + extra_env + " " + env("SPANLOG_TEST_APP") + " " + args);
 }
 
-std::map<std::string, int> span_names(const test_support::run_contents& r) {
+std::map<std::string, int> span_names(const test_support::RunContents& r) {
   std::map<std::string, int> names;
   for (const auto& [id, s] : r.spans) ++names[s.name];
   return names;
 }
 
 // Every span named `child` has a parent named `parent` on its own thread.
-void check_children(const test_support::run_contents& r, const std::string& child, const std::string& parent,
+void check_children(const test_support::RunContents& r, const std::string& child, const std::string& parent,
                     int expected) {
   int seen = 0;
   for (const auto& entry : r.spans) {
     const std::uint64_t id = entry.first;
-    const test_support::span_record& s = entry.second;
+    const test_support::SpanRecordLine& s = entry.second;
     if (s.name != child) continue;
     ++seen;
     INFO(child << " span " << id);

@@ -21,16 +21,16 @@
 
 namespace {
 
-struct arguments {
+struct Arguments {
   double seconds = 3;
   int threads = 8;
-  spanlog::overflow_policy policy = spanlog::overflow_policy::block;
+  spanlog::OverflowPolicy policy = spanlog::OverflowPolicy::block;
   std::size_t ring = 1 << 16;
   std::size_t ring_max = 0;  // 0: the ring's own size (rings never grow)
   std::string dir;
 };
 
-bool parse(int argc, char** argv, arguments& a) {
+bool parse(int argc, char** argv, Arguments& a) {
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (i + 1 >= argc) return false;
@@ -40,9 +40,9 @@ bool parse(int argc, char** argv, arguments& a) {
     else if (arg == "--threads")
       a.threads = std::atoi(v);
     else if (arg == "--policy" && !std::strcmp(v, "block"))
-      a.policy = spanlog::overflow_policy::block;
+      a.policy = spanlog::OverflowPolicy::block;
     else if (arg == "--policy" && !std::strcmp(v, "drop"))
-      a.policy = spanlog::overflow_policy::drop;
+      a.policy = spanlog::OverflowPolicy::drop;
     else if (arg == "--ring")
       a.ring = static_cast<std::size_t>(std::atoll(v));
     else if (arg == "--ring-max")
@@ -55,14 +55,14 @@ bool parse(int argc, char** argv, arguments& a) {
   return a.seconds > 0 && a.threads > 0;
 }
 
-struct counts {
+struct Counts {
   std::uint64_t lines = 0, spans = 0, ends_without_start = 0, bad_lines = 0, dropped_spans = 0,
                 dropped_metrics = 0;
   std::int64_t counter_total = 0;
 };
 
-counts read_back(const std::string& path) {
-  counts c;
+Counts read_back(const std::string& path) {
+  Counts c;
   simdjson::padded_string text;
   if (simdjson::padded_string::load(path).get(text)) {
     std::fprintf(stderr, "cannot read %s\n", path.c_str());
@@ -118,7 +118,7 @@ counts read_back(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  arguments a;
+  Arguments a;
   if (!parse(argc, argv, a)) {
     std::fprintf(stderr,
                  "usage: spanlog_stress [--seconds S] [--threads T] [--policy block|drop] [--ring BYTES] "
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   char templ[] = "/tmp/spanlog-stress-XXXXXX";
   const bool own_dir = a.dir.empty();
   if (own_dir) a.dir = ::mkdtemp(templ);
-  spanlog::options o;
+  spanlog::Options o;
   o.dir = a.dir;
   o.run_id = "stress";
   o.overflow = a.policy;
@@ -159,15 +159,15 @@ int main(int argc, char** argv) {
 
   std::uint64_t iterations = 0;
   for (auto n : recorded) iterations += n;
-  const counts c = read_back(a.dir + "/stress/telemetry.jsonl");
+  const Counts c = read_back(a.dir + "/stress/telemetry.jsonl");
   const std::uint64_t emitted = iterations * 2;
   bool ok = c.bad_lines == 0 && c.ends_without_start == 0 && c.spans + c.dropped_spans == emitted &&
             static_cast<std::uint64_t>(c.counter_total) + c.dropped_metrics == iterations;
-  if (a.policy == spanlog::overflow_policy::block) ok = ok && c.dropped_spans == 0;
+  if (a.policy == spanlog::OverflowPolicy::block) ok = ok && c.dropped_spans == 0;
   std::printf(
       "policy %s, %d threads, %.1f s: emitted %llu spans (%.2f M/s), arrived %llu, dropped %llu, "
       "counter %lld + dropped %llu of %llu, lines %llu, bad lines %llu, ends without start %llu: %s\n",
-      a.policy == spanlog::overflow_policy::block ? "block" : "drop", a.threads, a.seconds,
+      a.policy == spanlog::OverflowPolicy::block ? "block" : "drop", a.threads, a.seconds,
       static_cast<unsigned long long>(emitted), static_cast<double>(emitted) / a.seconds / 1e6,
       static_cast<unsigned long long>(c.spans), static_cast<unsigned long long>(c.dropped_spans),
       static_cast<long long>(c.counter_total), static_cast<unsigned long long>(c.dropped_metrics),

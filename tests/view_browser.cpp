@@ -130,7 +130,7 @@ bool contains(const std::vector<std::string>& list, const std::string& value) {
 // Runs the checker and returns its JSON, which must not report a failure or a script error on the page.
 simdjson::dom::element check_page(simdjson::dom::parser& parser, std::string& text,
                                   const std::string& arguments) {
-  const test_support::command_result r =
+  const test_support::CommandResult r =
       test_support::try_run("node " + shell_quoted(checker()) + " " + arguments);
   const auto brace = r.output.rfind("\n{");
   text = brace == std::string::npos ? r.output : r.output.substr(brace + 1);

@@ -38,7 +38,7 @@ std::string read_text(const fs::path& file) {
   return text.str();
 }
 
-int exit_status(const test_support::command_result& r) {
+int exit_status(const test_support::CommandResult& r) {
   return r.status;
 }
 

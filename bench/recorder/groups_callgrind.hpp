@@ -30,11 +30,11 @@ namespace recorder_bench {
 // iteration's instructions (the loop's own increment, compare and branch included, as in the baseline).
 // ---------------------------------------------------------------------------------------------------------
 
-struct counted_loop {
+struct CountedLoop {
   const char* key;
   std::int64_t (*loop)(std::size_t);
 };
-inline const counted_loop counted_loops[] = {
+inline const CountedLoop counted_loops[] = {
     {"empty", loop_empty},
     {"baseline", loop_baseline},
     {"span", loop_span},
@@ -49,8 +49,8 @@ inline const counted_loop counted_loops[] = {
 inline constexpr std::size_t counted_n = 10000;
 
 // In the child under valgrind: dumps 2 profiles per loop, in the order of counted_loops.
-inline void callgrind_child(const config& cfg) {
-  spanlog::options o = run_options(cfg, "callgrind", ring_for(8 * counted_n * 128));
+inline void callgrind_child(const Config& cfg) {
+  spanlog::Options o = run_options(cfg, "callgrind", ring_for(8 * counted_n * 128));
   o.flush_interval = std::chrono::milliseconds(60000);  // the flusher sleeps while the loops are counted
   spanlog::start(o);
   for (const auto& c : counted_loops) {
@@ -86,7 +86,7 @@ inline double callgrind_total(const std::string& path) {
   return v;
 }
 
-inline void group_callgrind(const config& cfg, const std::string& self, reporter& out) {
+inline void group_callgrind(const Config& cfg, const std::string& self, Reporter& out) {
   const std::string prefix = cfg.dir + "/callgrind.out";
   const std::string argv = "valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file=" + prefix +
                            ".%p " + self + " --callgrind-child --dir " + cfg.dir + " >/dev/null 2>&1";

@@ -33,20 +33,20 @@ namespace recorder_bench {
 
 inline constexpr std::size_t crash_spans = (std::size_t{1} << 20) / span_ring_bytes;  // 1 MiB of records
 
-enum class crash_case { full_ring_handler, full_ring_no_handler, flush_instead };
+enum class CrashCase { full_ring_handler, full_ring_no_handler, flush_instead };
 
 // In a child: records, then writes its clock to `fd` and dies of SIGSEGV at once (or, for flush_instead,
 // writes how long flush() took).
-[[noreturn]] inline void crash_child(const config& cfg, crash_case how, int fd) {
-  spanlog::options o = run_options(cfg, "crash", std::size_t{2} << 20);
-  o.overflow = spanlog::overflow_policy::drop;
+[[noreturn]] inline void crash_child(const Config& cfg, CrashCase how, int fd) {
+  spanlog::Options o = run_options(cfg, "crash", std::size_t{2} << 20);
+  o.overflow = spanlog::OverflowPolicy::drop;
   o.flush_interval = std::chrono::milliseconds(60000);
-  o.crash_handler = how != crash_case::full_ring_no_handler;
+  o.crash_handler = how != CrashCase::full_ring_no_handler;
   spanlog::start(o);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the flusher calibrates and waits
   loop_span(crash_spans);
   std::int64_t t = now_ns();
-  if (how == crash_case::flush_instead) {
+  if (how == CrashCase::flush_instead) {
     spanlog::flush();
     t = now_ns() - t;
     (void)!::write(fd, &t, sizeof t);
@@ -59,7 +59,7 @@ enum class crash_case { full_ring_handler, full_ring_no_handler, flush_instead }
 }
 
 // Nanoseconds from the signal to the moment waitpid() saw the child dead (or flush()'s time).
-inline double crash_sample(const config& cfg, crash_case how) {
+inline double crash_sample(const Config& cfg, CrashCase how) {
   int fds[2];
   if (::pipe(fds) != 0) return std::nan("");
   const pid_t pid = ::fork();
@@ -75,15 +75,15 @@ inline double crash_sample(const config& cfg, crash_case how) {
   const std::int64_t dead = now_ns();
   ::close(fds[0]);
   if (!got) return std::nan("");
-  return static_cast<double>(how == crash_case::flush_instead ? t : dead - t);
+  return static_cast<double>(how == CrashCase::flush_instead ? t : dead - t);
 }
 
-inline void group_crash(const config& cfg, reporter& out) {
+inline void group_crash(const Config& cfg, Reporter& out) {
   std::vector<double> with_handler, without_handler, flush_time;
   for (int r = 0; r < cfg.reps; ++r) {  // alternated, so that a noisy moment falls on all three alike
-    with_handler.push_back(crash_sample(cfg, crash_case::full_ring_handler));
-    without_handler.push_back(crash_sample(cfg, crash_case::full_ring_no_handler));
-    flush_time.push_back(crash_sample(cfg, crash_case::flush_instead));
+    with_handler.push_back(crash_sample(cfg, CrashCase::full_ring_handler));
+    without_handler.push_back(crash_sample(cfg, CrashCase::full_ring_no_handler));
+    flush_time.push_back(crash_sample(cfg, CrashCase::flush_instead));
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(cfg.dir, ec))
       if (entry.path().filename().string().rfind("crash", 0) == 0)
@@ -104,18 +104,18 @@ inline constexpr std::size_t cold_ring_bytes = std::size_t{1} << 20;
 inline constexpr std::size_t cold_pass_spans =
     cold_ring_bytes / 2 / span_ring_bytes - 64;  // below the high water
 
-struct cold_sample {
+struct ColdSample {
   double first_record_ns = 0;  // the thread's first span: its ring is made then
   double cold_ns = 0;          // per span, the first pass through the ring's first half
   double warm_ns = 0;          // per span, the same half a second time
 };
 
-[[noreturn]] inline void cold_child(const config& cfg, int fd) {
-  spanlog::options o = run_options(cfg, "cold", cold_ring_bytes);
+[[noreturn]] inline void cold_child(const Config& cfg, int fd) {
+  spanlog::Options o = run_options(cfg, "cold", cold_ring_bytes);
   o.flush_interval = std::chrono::milliseconds(60000);
   spanlog::start(o);
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the flusher calibrates and waits
-  cold_sample sample;
+  ColdSample sample;
   std::thread recording([&] {
     const std::int64_t t0 = now_ns();
     { SPANLOG_SPAN("bench.first"); }
@@ -132,8 +132,8 @@ struct cold_sample {
   ::_exit(0);
 }
 
-inline cold_sample cold_ring_sample(const config& cfg) {
-  cold_sample sample;
+inline ColdSample cold_ring_sample(const Config& cfg) {
+  ColdSample sample;
   int fds[2];
   if (::pipe(fds) != 0) return sample;
   const pid_t pid = ::fork();
@@ -142,17 +142,17 @@ inline cold_sample cold_ring_sample(const config& cfg) {
     cold_child(cfg, fds[1]);
   }
   ::close(fds[1]);
-  if (::read(fds[0], &sample, sizeof sample) != sizeof sample) sample = cold_sample{};
+  if (::read(fds[0], &sample, sizeof sample) != sizeof sample) sample = ColdSample{};
   int status = 0;
   ::waitpid(pid, &status, 0);
   ::close(fds[0]);
   return sample;
 }
 
-inline void group_cold(const config& cfg, reporter& out) {
+inline void group_cold(const Config& cfg, Reporter& out) {
   std::vector<double> first, cold, warm;
   for (int r = 0; r < cfg.reps; ++r) {
-    const cold_sample s = cold_ring_sample(cfg);
+    const ColdSample s = cold_ring_sample(cfg);
     if (s.warm_ns <= 0) continue;
     first.push_back(s.first_record_ns);
     cold.push_back(s.cold_ns);

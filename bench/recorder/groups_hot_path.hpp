@@ -25,14 +25,14 @@ namespace recorder_bench {
 // Group "single": one thread, bursts with the flusher draining between them (spanlog::flush()).
 // ---------------------------------------------------------------------------------------------------------
 
-struct burst_scenario {
+struct BurstScenario {
   const char* key;
   std::int64_t (*loop)(std::size_t);
   std::size_t ring_bytes_per_op;  // so that every burst moves the same bytes through the ring
   double spans_per_op, events_per_op;
 };
 
-inline const burst_scenario single_scenarios[] = {
+inline const BurstScenario single_scenarios[] = {
     {"baseline", loop_baseline, span_ring_bytes, 0, 0},
     {"span", loop_span, span_ring_bytes, 1, 0},
     {"span_attrs", loop_span_attrs, 112, 1, 0},    // 96-byte extended begin + 16-byte end
@@ -44,13 +44,13 @@ inline const burst_scenario single_scenarios[] = {
     {"gauge", loop_gauge, 16, 0, 0},
 };
 
-inline void group_single(const config& cfg, reporter& out) {
+inline void group_single(const Config& cfg, Reporter& out) {
   const std::size_t burst_bytes = cfg.burst * span_ring_bytes;
   const std::size_t ring = ring_for(burst_bytes);
   spanlog::start(run_options(cfg, "single", ring));
   out.value("single.ring_bytes", static_cast<double>(ring));
   double spans = 0, events = 0;
-  auto run = [&](const burst_scenario& s) {
+  auto run = [&](const BurstScenario& s) {
     const std::size_t n = std::max<std::size_t>(1, burst_bytes / s.ring_bytes_per_op);
     const std::int64_t ns = s.loop(n);
     spans += s.spans_per_op * static_cast<double>(n);
@@ -82,21 +82,21 @@ inline void group_single(const config& cfg, reporter& out) {
 
 inline constexpr int team_size = 4;
 
-class producer_team {
+class ProducerTeam {
  public:
-  enum class op { baseline, span, quit };
+  enum class Op { baseline, span, quit };
 
-  producer_team() {
+  ProducerTeam() {
     for (int i = 0; i < team_size; ++i) threads_[i] = std::thread([this, i] { work(i); });
   }
-  ~producer_team() {
-    run(op::quit, 0, (1u << team_size) - 1);
+  ~ProducerTeam() {
+    run(Op::quit, 0, (1u << team_size) - 1);
     for (auto& t : threads_) t.join();
   }
 
   // Runs `o` for n iterations on the threads in `mask` (bit i: thread i), started together;
   // returns each participant's ns per operation.
-  std::vector<double> run(op o, std::size_t n, unsigned mask) {
+  std::vector<double> run(Op o, std::size_t n, unsigned mask) {
     std::unique_lock<std::mutex> lock(mutex_);
     op_ = o;
     n_ = n;
@@ -117,7 +117,7 @@ class producer_team {
   void work(int index) {
     std::uint64_t seen = 0;
     for (;;) {
-      op o;
+      Op o;
       std::size_t n;
       unsigned mask;
       {
@@ -129,7 +129,7 @@ class producer_team {
         mask = mask_;
       }
       if (!(mask & (1u << index))) continue;
-      if (o == op::quit) {
+      if (o == Op::quit) {
         finish(index, 0);
         return;
       }
@@ -137,7 +137,7 @@ class producer_team {
       arrived_.fetch_add(1);
       while (arrived_.load() != __builtin_popcount(mask)) {
       }
-      const std::int64_t ns = o == op::baseline ? loop_baseline(n) : loop_span(n);
+      const std::int64_t ns = o == Op::baseline ? loop_baseline(n) : loop_span(n);
       finish(index, static_cast<double>(ns) / static_cast<double>(n));
     }
   }
@@ -152,7 +152,7 @@ class producer_team {
   std::mutex mutex_;
   std::condition_variable cv_, done_cv_;
   std::uint64_t generation_ = 0;
-  op op_ = op::baseline;
+  Op op_ = Op::baseline;
   std::size_t n_ = 0;
   unsigned mask_ = 0;
   std::atomic<int> arrived_{0};
@@ -160,19 +160,19 @@ class producer_team {
   double result_[team_size] = {};
 };
 
-inline void group_threads(const config& cfg, reporter& out) {
+inline void group_threads(const Config& cfg, Reporter& out) {
   const std::size_t n = cfg.burst;
   spanlog::start(run_options(cfg, "threads", ring_for(n * span_ring_bytes)));
   double spans = 0;
   {
-    producer_team team;
-    using op = producer_team::op;
+    ProducerTeam team;
+    using Op = ProducerTeam::Op;
     constexpr unsigned one = 1, two = 3, four = 15;
     // Warm up every ring (written through twice) and every thread's code paths.
     const std::size_t warm = 2 * ring_for(n * span_ring_bytes) / (n * span_ring_bytes) + 1;
     for (std::size_t i = 0; i < warm; ++i) {
-      team.run(op::baseline, n, four);
-      team.run(op::span, n, four);
+      team.run(Op::baseline, n, four);
+      team.run(Op::span, n, four);
       spans += 4.0 * static_cast<double>(n);
       spanlog::flush();
     }
@@ -181,16 +181,16 @@ inline void group_threads(const config& cfg, reporter& out) {
       to.insert(to.end(), from.begin(), from.end());
     };
     for (int r = 0; r < cfg.reps; ++r) {
-      add(base1, team.run(op::baseline, n, one));
-      add(span1, team.run(op::span, n, one));
+      add(base1, team.run(Op::baseline, n, one));
+      add(span1, team.run(Op::span, n, one));
       spans += static_cast<double>(n);
       spanlog::flush();
-      add(base2, team.run(op::baseline, n, two));
-      add(span2, team.run(op::span, n, two));
+      add(base2, team.run(Op::baseline, n, two));
+      add(span2, team.run(Op::span, n, two));
       spans += 2.0 * static_cast<double>(n);
       spanlog::flush();
-      add(base4, team.run(op::baseline, n, four));
-      add(span4, team.run(op::span, n, four));
+      add(base4, team.run(Op::baseline, n, four));
+      add(span4, team.run(Op::span, n, four));
       spans += 4.0 * static_cast<double>(n);
       spanlog::flush();
     }

@@ -33,18 +33,18 @@ namespace recorder_bench {
 // baseline and spanlog's own event (16 bytes) and span (32 bytes) measured again in this process.
 // ---------------------------------------------------------------------------------------------------------
 
-inline void group_peers(const config& cfg, reporter& out) {
+inline void group_peers(const Config& cfg, Reporter& out) {
   const std::size_t n = cfg.burst;
   spanlog::start(run_options(cfg, "peers", ring_for(n * span_ring_bytes)));
-  peers::concurrent_queue_loop cq(n);
-  peers::reader_writer_queue_loop rwq(n);
-  peers::spdlog_async_loop spd(n, cfg.dir + "/spdlog.log");
-  struct entry {
+  peers::ConcurrentQueueLoop cq(n);
+  peers::ReaderWriterQueueLoop rwq(n);
+  peers::SpdlogAsyncLoop spd(n, cfg.dir + "/spdlog.log");
+  struct Entry {
     const char* key;
     std::function<std::int64_t(std::size_t)> loop;
     std::vector<double> samples;
   };
-  std::vector<entry> entries = {
+  std::vector<Entry> entries = {
       {"baseline", loop_baseline, {}},
       {"span", loop_span, {}},
       {"concurrentqueue", [&](std::size_t k) { return cq.run(k); }, {}},
@@ -53,7 +53,7 @@ inline void group_peers(const config& cfg, reporter& out) {
   };
   for (int r = -2; r < cfg.reps; ++r) {  // two rounds of warm-up: allocations, page faults, caches
     for (std::size_t k = 0; k < entries.size(); ++k) {
-      entry& e = entries[(k + static_cast<std::size_t>(r + 2)) % entries.size()];
+      Entry& e = entries[(k + static_cast<std::size_t>(r + 2)) % entries.size()];
       const std::int64_t ns = e.loop(n);
       spanlog::flush();
       if (r >= 0) e.samples.push_back(static_cast<double>(ns) / static_cast<double>(n));
@@ -90,9 +90,9 @@ inline std::int64_t timed_command(const std::vector<std::string>& argv) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? t1 - t0 : -1;
 }
 
-inline void group_reader(const config& cfg, reporter& out) {
+inline void group_reader(const Config& cfg, Reporter& out) {
   const std::size_t n = std::min<std::size_t>(cfg.flusher_spans, 1000000);  // about 125 MB of JSONL
-  spanlog::options o = run_options(cfg, "reader", ring_for(n * span_ring_bytes));
+  spanlog::Options o = run_options(cfg, "reader", ring_for(n * span_ring_bytes));
   spanlog::start(o);
   for (std::size_t done = 0; done < n; done += 4096) {
     loop_span(4096);

@@ -27,7 +27,7 @@ namespace recorder_bench {
 // until all is written, and the flusher thread's CPU time meanwhile.
 // ---------------------------------------------------------------------------------------------------------
 
-inline void group_flusher(const config& cfg, reporter& out) {
+inline void group_flusher(const Config& cfg, Reporter& out) {
   out.samples("flusher.baseline", baseline_samples(cfg.burst, cfg.reps));
   const std::size_t n = cfg.flusher_spans;
   const std::size_t ring = ring_for(n * span_ring_bytes);  // 256 MiB for 4M spans
@@ -37,7 +37,7 @@ inline void group_flusher(const config& cfg, reporter& out) {
   // The first repetition records twice as many spans, so that the whole ring has been faulted in before the
   // reported ones (the ring outlives the run: a thread keeps its buffer); it is not reported.
   for (int r = 0; r < cfg.reps + 1; ++r) {
-    spanlog::options o = run_options(cfg, "flusher", ring);
+    spanlog::Options o = run_options(cfg, "flusher", ring);
     o.flush_interval = std::chrono::milliseconds(60000);
     const std::vector<pid_t> before = task_ids();
     spanlog::start(o);
@@ -45,7 +45,7 @@ inline void group_flusher(const config& cfg, reporter& out) {
     // Let the flusher calibrate, write the header and go to sleep before the spans are recorded.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const double cpu_before = threads_cpu_seconds(flusher_tids);
-    const cpu_split split0 = threads_cpu_split(flusher_tids);
+    const CpuSplit split0 = threads_cpu_split(flusher_tids);
     const std::int64_t t0 = now_ns();
     loop_span(n);
     if (r == 0) loop_span(n);
@@ -54,10 +54,10 @@ inline void group_flusher(const config& cfg, reporter& out) {
     spanlog::flush();
     const std::int64_t t2 = now_ns();
     const double cpu1 = threads_cpu_seconds(flusher_tids);
-    const cpu_split split1 = threads_cpu_split(flusher_tids);
+    const CpuSplit split1 = threads_cpu_split(flusher_tids);
     const std::string run_dir = spanlog::run_directory();
     spanlog::stop();
-    const footer_facts f = read_footer(run_dir);
+    const FooterFacts f = read_footer(run_dir);
     all_ok = all_ok && f.present && f.dropped == 0 && f.spans == static_cast<double>(r == 0 ? 2 * n : n);
     const double size = static_cast<double>(file_size(run_dir + "/telemetry.jsonl"));
     remove_run(run_dir);
@@ -87,10 +87,10 @@ inline void group_flusher(const config& cfg, reporter& out) {
 // the rate per window, then the footer must account for every span.
 // ---------------------------------------------------------------------------------------------------------
 
-inline void group_sustained(const config& cfg, reporter& out) {
+inline void group_sustained(const Config& cfg, Reporter& out) {
   out.samples("sustained.baseline", baseline_samples(cfg.burst, cfg.reps));
   const double rss_before = rss_mib();
-  const spanlog::options defaults;
+  const spanlog::Options defaults;
   const std::vector<pid_t> before = task_ids();
   spanlog::start(run_options(cfg, "sustained", defaults.ring_bytes));
   const std::vector<pid_t> flusher_tids = new_tasks(before);
@@ -98,7 +98,7 @@ inline void group_sustained(const config& cfg, reporter& out) {
   const int windows = std::max(cfg.reps, 5);
   const auto window_ns = static_cast<std::int64_t>(cfg.seconds * 1e9 / windows);
   const double cpu0 = threads_cpu_seconds(flusher_tids);
-  const cpu_split split0 = threads_cpu_split(flusher_tids);
+  const CpuSplit split0 = threads_cpu_split(flusher_tids);
   const double own0 = own_cpu_seconds();
   const std::int64_t start = now_ns();
   std::vector<double> ns_per_span, rss;
@@ -120,14 +120,14 @@ inline void group_sustained(const config& cfg, reporter& out) {
   }
   const std::int64_t end = now_ns();
   const double cpu1 = threads_cpu_seconds(flusher_tids);
-  const cpu_split split1 = threads_cpu_split(flusher_tids);
+  const CpuSplit split1 = threads_cpu_split(flusher_tids);
   const double own1 = own_cpu_seconds();
   const double ticks = (split1.user - split0.user) + (split1.system - split0.system);
   out.value("sustained.flusher_kernel_share",
             ticks > 0 ? (split1.system - split0.system) / ticks : std::nan(""));
   const std::string run_dir = spanlog::run_directory();
   spanlog::stop();
-  const footer_facts f = read_footer(run_dir);
+  const FooterFacts f = read_footer(run_dir);
   out.samples("sustained.span", ns_per_span);
   out.value("sustained.producer_cpu_share", (own1 - own0) / (static_cast<double>(end - start) * 1e-9));
   out.value("sustained.flusher_cpu_per_span", (cpu1 - cpu0) * 1e9 / spans);
@@ -150,10 +150,10 @@ inline void group_sustained(const config& cfg, reporter& out) {
 // then the time until the flusher has written them all (`flush()` returns: in the file, i.e. the page cache).
 // ---------------------------------------------------------------------------------------------------------
 
-inline void group_burst(const config& cfg, reporter& out) {
+inline void group_burst(const Config& cfg, Reporter& out) {
   out.samples("burst.baseline", baseline_samples(cfg.burst, cfg.reps));
   constexpr std::size_t n = 1000000;
-  const spanlog::options defaults;
+  const spanlog::Options defaults;
   std::vector<double> record_ns, drain_ms, total_ms;
   bool all_ok = true;
   for (int r = 0; r < cfg.reps + 1; ++r) {  // the first warms the ring and the file system; not reported
@@ -166,7 +166,7 @@ inline void group_burst(const config& cfg, reporter& out) {
     const std::int64_t t2 = now_ns();
     const std::string run_dir = spanlog::run_directory();
     spanlog::stop();
-    const footer_facts f = read_footer(run_dir);
+    const FooterFacts f = read_footer(run_dir);
     all_ok = all_ok && f.present && f.dropped == 0 && f.spans == static_cast<double>(n);
     remove_run(run_dir);
     if (r == 0) continue;

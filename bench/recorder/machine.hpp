@@ -77,12 +77,12 @@ inline std::vector<pid_t> new_tasks(const std::vector<pid_t>& before) {
 // CPU time of another thread of this process. The kernel's per-thread CPU clock id for a tid is what
 // pthread_getcpuclockid computes (MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED)); /proc/self/task/<tid>/stat
 // (10 ms ticks) is the fallback.
-struct cpu_split {
+struct CpuSplit {
   double user = 0, system = 0;  // seconds, in 10 ms ticks
 };
 
-inline cpu_split thread_cpu_split(pid_t tid) {
-  cpu_split out;
+inline CpuSplit thread_cpu_split(pid_t tid) {
+  CpuSplit out;
   char path[64];
   std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
   FILE* f = std::fopen(path, "r");
@@ -110,7 +110,7 @@ inline double thread_cpu_seconds(pid_t tid) {
   timespec ts{};
   if (::clock_gettime(id, &ts) == 0)
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-  const cpu_split c = thread_cpu_split(tid);
+  const CpuSplit c = thread_cpu_split(tid);
   return c.user + c.system;
 }
 
@@ -120,10 +120,10 @@ inline double threads_cpu_seconds(const std::vector<pid_t>& tids) {
   for (pid_t t : tids) sum += thread_cpu_seconds(t);
   return sum;
 }
-inline cpu_split threads_cpu_split(const std::vector<pid_t>& tids) {
-  cpu_split sum;
+inline CpuSplit threads_cpu_split(const std::vector<pid_t>& tids) {
+  CpuSplit sum;
   for (pid_t t : tids) {
-    const cpu_split c = thread_cpu_split(t);
+    const CpuSplit c = thread_cpu_split(t);
     sum.user += c.user;
     sum.system += c.system;
   }

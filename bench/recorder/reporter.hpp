@@ -24,9 +24,9 @@
 namespace recorder_bench {
 
 // The child's side: writes each result as one line to the pipe.
-class reporter {
+class Reporter {
  public:
-  explicit reporter(int fd) : fd_(fd) {}
+  explicit Reporter(int fd) : fd_(fd) {}
   void samples(const std::string& key, const std::vector<double>& v) {
     std::string line = "S " + key;
     for (double x : v) {
@@ -58,7 +58,7 @@ class reporter {
 };
 
 // The parent's side: every group's results, by key ("group.scenario").
-struct results {
+struct Results {
   std::map<std::string, std::vector<double>> samples;
   std::map<std::string, double> values;
   std::vector<std::string> failed;
@@ -77,8 +77,8 @@ struct results {
 
 // Runs `body` in a forked child and collects its lines. A child that has not finished after `timeout_s` (a
 // recorder that deadlocks, a flusher that never drains) is killed and its group reported as failed.
-inline bool run_group(const std::string& name, double timeout_s, const std::function<void(reporter&)>& body,
-                      results& res) {
+inline bool run_group(const std::string& name, double timeout_s, const std::function<void(Reporter&)>& body,
+                      Results& res) {
   int fds[2];
   if (::pipe(fds) != 0) return false;
   std::fflush(stdout);
@@ -87,7 +87,7 @@ inline bool run_group(const std::string& name, double timeout_s, const std::func
   if (pid < 0) return false;
   if (pid == 0) {
     ::close(fds[0]);
-    reporter out(fds[1]);
+    Reporter out(fds[1]);
     body(out);
     ::close(fds[1]);
     std::exit(0);

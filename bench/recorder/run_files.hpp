@@ -56,13 +56,13 @@ inline std::uint64_t file_size(const std::string& path) {
 }
 
 // What a run's footer says about losses.
-struct footer_facts {
+struct FooterFacts {
   bool present = false;
   double spans = 0, events = 0, dropped = 0, open_spans = 0;
 };
 
-inline footer_facts read_footer(const std::string& run_dir) {
-  footer_facts f;
+inline FooterFacts read_footer(const std::string& run_dir) {
+  FooterFacts f;
   const std::string line = last_line(run_dir + "/telemetry.jsonl");
   if (line.find("\"event\":\"footer\"") == std::string::npos) return f;
   f.present = true;
@@ -82,11 +82,11 @@ inline void remove_run(const std::string& run_dir) {
 }
 
 // Stops the run, reports what its footer says against what was recorded, and deletes it.
-inline void stop_and_verify(reporter& out, const std::string& group, double spans_emitted,
+inline void stop_and_verify(Reporter& out, const std::string& group, double spans_emitted,
                             double events_emitted) {
   const std::string run_dir = spanlog::run_directory();
   spanlog::stop();
-  const footer_facts f = read_footer(run_dir);
+  const FooterFacts f = read_footer(run_dir);
   const bool ok = f.present && f.dropped == 0 && f.spans == spans_emitted && f.events == events_emitted &&
                   f.open_spans == 0;
   out.value(group + ".lossless", ok ? 1 : 0);

@@ -9,7 +9,7 @@
 
 namespace recorder_bench {
 
-struct config {
+struct Config {
   int reps = 9;                         // repetitions of every scenario (medians of these)
   double seconds = 5;                   // the sustained run
   std::size_t burst = 100000;           // span-sized operations per timed burst (32 bytes of ring each)
@@ -30,12 +30,12 @@ inline std::size_t ring_for(std::size_t bytes) {
   return r;
 }
 
-inline spanlog::options run_options(const config& cfg, const char* run_id, std::size_t ring_bytes) {
-  spanlog::options o;  // defaults, not the environment: the table must not depend on SPANLOG_* variables
+inline spanlog::Options run_options(const Config& cfg, const char* run_id, std::size_t ring_bytes) {
+  spanlog::Options o;  // defaults, not the environment: the table must not depend on SPANLOG_* variables
   o.dir = cfg.dir;
   o.run_id = run_id;
   o.ring_bytes = ring_bytes;
-  o.overflow = spanlog::overflow_policy::block;  // a full ring shows up as time, never as a cheap drop
+  o.overflow = spanlog::OverflowPolicy::block;  // a full ring shows up as time, never as a cheap drop
   return o;
 }
 

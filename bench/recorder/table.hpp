@@ -21,11 +21,11 @@ inline std::string num(double v) {
   return strf("%.2f", v);
 }
 
-struct row {
+struct Row {
   std::string name, what, median, range, err = "—", ratio, instr = "—", target, notes;
 };
 
-inline void print_table(const std::vector<row>& rows) {
+inline void print_table(const std::vector<Row>& rows) {
   std::printf(
       "| scenario | what is measured | median | min – max | err | × baseline | instructions (+ baseline) | "
       "target "
@@ -53,9 +53,9 @@ inline std::string verdict_at_least(double value, double floor) {
 }
 
 // A row of ns-per-operation samples; nanobench-style warning when the spread is wide.
-inline row ns_row(const std::string& name, const std::string& what, const std::vector<double>& v,
+inline Row ns_row(const std::string& name, const std::string& what, const std::vector<double>& v,
                   double base) {
-  row r;
+  Row r;
   r.name = name;
   r.what = what;
   if (v.empty()) {
@@ -75,7 +75,7 @@ inline row ns_row(const std::string& name, const std::string& what, const std::v
   return r;
 }
 
-inline std::string lossless_note(const results& res, const std::string& group) {
+inline std::string lossless_note(const Results& res, const std::string& group) {
   const double ok = res.v(group + ".lossless", -1);
   if (ok < 0) return "";
   if (ok > 0)
@@ -85,8 +85,8 @@ inline std::string lossless_note(const results& res, const std::string& group) {
          strf("%.0f", res.v(group + ".footer_dropped"));
 }
 
-inline std::vector<row> build_rows(const config& cfg, const results& res) {
-  std::vector<row> rows;
+inline std::vector<Row> build_rows(const Config& cfg, const Results& res) {
+  std::vector<Row> rows;
   const double base = median(res.s("single.baseline"));
   // Instructions per iteration from callgrind, the loop's own (the empty loop's) taken out.
   const double loop_instr = res.v("callgrind.empty");
@@ -98,7 +98,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
     return key == "baseline" ? strf("%.0f", i) : strf("%.0f", i) + strf(" (%+.0f)", i - base_instr);
   };
   if (res.has("single.baseline")) {
-    row r = ns_row("baseline", "2× `rdtsc` + 24-byte store into a thread-local array (L1), same loop shape",
+    Row r = ns_row("baseline", "2× `rdtsc` + 24-byte store into a thread-local array (L1), same loop shape",
                    res.s("single.baseline"), base);
     r.instr = instr_cell("baseline");
     r.target = "—";
@@ -107,13 +107,13 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
       r.notes += strf("; instruction counts leave out the loop's own %.0f", loop_instr);
     rows.push_back(r);
   }
-  struct single_row {
+  struct SingleRow {
     const char* key;
     const char* name;
     const char* what;
     double limit_ratio, limit_ns, limit_extra_instr, limit_instr;
   };
-  const single_row singles[] = {
+  const SingleRow singles[] = {
       {"span", "span", "`SPANLOG_SPAN(\"x\")` begin+end, no attribute", 1.10, 0, 12, 0},
       {"span_attrs", "span + 2 attrs", "`SPANLOG_SPAN(\"x\", \"items\", int, \"ratio\", double)`", 0, 0, 0,
        0},
@@ -129,7 +129,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
   for (const auto& s : singles) {
     const std::string key = std::string("single.") + s.key;
     if (!res.has(key)) continue;
-    row r = ns_row(s.name, s.what, res.s(key), base);
+    Row r = ns_row(s.name, s.what, res.s(key), base);
     r.instr = instr_cell(s.key);
     const double m = median(res.s(key));
     const double instr = instr_of(s.key);
@@ -162,19 +162,19 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
   if (res.has("threads.span2")) {
     const double b1 = median(res.s("threads.baseline1"));
     const double s1 = median(res.s("threads.span1"));
-    row rb = ns_row("baseline, 2 threads", "the baseline on 2 threads at once, per thread",
+    Row rb = ns_row("baseline, 2 threads", "the baseline on 2 threads at once, per thread",
                     res.s("threads.baseline2"), b1);
     rb.target = "—";
     rb.notes += "what sharing the machine costs by itself";
     rows.push_back(rb);
-    row r = ns_row("span, 2 threads", "`SPANLOG_SPAN(\"x\")` on 2 producer threads at once, per thread",
+    Row r = ns_row("span, 2 threads", "`SPANLOG_SPAN(\"x\")` on 2 producer threads at once, per thread",
                    res.s("threads.span2"), b1);
     const double m = median(res.s("threads.span2"));
     r.target = "≤ 1.25× 1 thread: " + verdict(m / s1, 1.25);
     r.notes += strf("%.2f× the single-thread span ", m / s1) + "(" + num(s1) + " ns in this process)";
     rows.push_back(r);
     if (res.has("threads.span4")) {
-      row r4 =
+      Row r4 =
           ns_row("span, 4 threads",
                  "`SPANLOG_SPAN(\"x\")` on 4 producer threads at once on 2 cores, per thread (wall time, "
                  "so it includes waiting for a core)",
@@ -191,7 +191,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
   if (res.has("flusher.cpu")) {
     const double fb = median(res.s("flusher.baseline"));
     const double n = static_cast<double>(cfg.flusher_spans);
-    row rw = ns_row("flusher, wall",
+    Row rw = ns_row("flusher, wall",
                     "time from the last of " + strf("%g", n / 1e6) +
                         "M recorded spans until `flush()` returns (all written), per span",
                     res.s("flusher.wall"), fb);
@@ -207,7 +207,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
                 num(median(res.s("flusher.record"))) + " ns/span, nothing draining, into a " +
                 strf("%.0f MiB", res.v("flusher.ring_bytes") / 1048576) + " ring (faulted in beforehand)";
     rows.push_back(rw);
-    row rc = ns_row("flusher, CPU",
+    Row rc = ns_row("flusher, CPU",
                     "the flusher thread's CPU time for the same (user + kernel), per span; "
                     "one JSONL line each",
                     res.s("flusher.cpu"), fb);
@@ -224,7 +224,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
 
   if (res.has("sustained.span")) {
     const double sb = median(res.s("sustained.baseline"));
-    row r = ns_row(
+    Row r = ns_row(
         "sustained",
         strf("one producer for %.0f s, overflow `block`, ", cfg.seconds) +
             strf("%.0f MiB ring (default): ns per span, per window", res.v("sustained.ring_bytes") / 1048576),
@@ -240,7 +240,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
                strf(" producer %.0f%% of the wall time; ", res.v("sustained.producer_cpu_share") * 100) +
                lossless_note(res, "sustained");
     rows.push_back(r);
-    row b;
+    Row b;
     b.name = "bytes per span";
     b.what = "telemetry.jsonl size / spans, for the sustained run (`{\"event\":\"span\",...}` lines)";
     b.median = strf("%.1f B", res.v("sustained.bytes_per_span"));
@@ -248,7 +248,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
     b.target = "—";
     b.notes = strf("%.1f B/line in the flusher runs", median(res.s("flusher.bytes")));
     rows.push_back(b);
-    row m2;
+    Row m2;
     m2.name = "peak RSS";
     m2.what = "getrusage ru_maxrss of the sustained run's process (ring size in force: " +
               strf("%.0f MiB", res.v("sustained.ring_bytes") / 1048576) + ")";
@@ -269,7 +269,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
     const double flush_ns = median(res.s("crash.flush"));
     const double unhandled_ns = median(res.s("crash.die_unhandled"));
     auto ms = [](double ns) { return strf("%.2f ms", ns / 1e6); };
-    row r =
+    Row r =
         ns_row("crash: time to die",
                "from SIGSEGV to the parent's waitpid(), with 1 MiB of records (32,768 spans) undrained in "
                "the ring: the crash handler writes them, then the default action",
@@ -290,7 +290,7 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
                           "a span on its thread's first pass through a new 1 MiB ring (the first 0.5 MiB), "
                           "against the same spans on the second pass",
                           res.s("cold.span"), warm));
-    row first =
+    Row first =
         ns_row("cold ring: a thread's first span",
                "the span that makes the thread's ring (allocated, its pages touched, announced to the "
                "flusher)",
@@ -304,13 +304,13 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
 
   if (res.has("burst.record")) {
     const double bb = median(res.s("burst.baseline"));
-    row r = ns_row("burst: record",
+    Row r = ns_row("burst: record",
                    "1 M spans as fast as possible, default options (1 MiB ring, `block`), per span",
                    res.s("burst.record"), bb);
     r.notes += strf("%.2f M spans/s while the flusher drains the ring beside it",
                     1e3 / median(res.s("burst.record")));
     rows.push_back(r);
-    row d;
+    Row d;
     d.name = "burst: until written";
     d.what =
         "from the last of the 1 M spans until `flush()` returns (all in telemetry.jsonl, i.e. the page "
@@ -327,12 +327,12 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
 
   if (res.has("peers.baseline")) {
     const double pb = median(res.s("peers.baseline"));
-    struct peer_row {
+    struct PeerRow {
       const char* key;
       const char* name;
       const char* what;
     };
-    const peer_row peer_rows[] = {
+    const PeerRow peer_rows[] = {
         {"span", "spanlog span (peers run)", "`SPANLOG_SPAN(\"x\")` again, in the peers' process"},
         {"concurrentqueue", "moodycamel ConcurrentQueue",
          "`enqueue(producer_token, item)`, 32-byte item (a pointer, `rdtsc`, 2 words), queue pre-sized"},
@@ -344,14 +344,14 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
     for (const auto& p : peer_rows) {
       const std::string key = std::string("peers.") + p.key;
       if (!res.has(key)) continue;
-      row r = ns_row(p.name, p.what, res.s(key), pb);
+      Row r = ns_row(p.name, p.what, res.s(key), pb);
       r.target = "—";
       rows.push_back(r);
     }
   }
 
   if (res.has("reader.mb_s")) {
-    row r;
+    Row r;
     r.name = "reader";
     r.what = "`spanlog summary --no-write` on a run this benchmark recorded (" +
              strf("%.0f MB, ", res.v("reader.bytes") / 1e6) +
@@ -367,14 +367,14 @@ inline std::vector<row> build_rows(const config& cfg, const results& res) {
     rows.push_back(r);
   }
   if (res.v("reader.failed", 0) > 0) {
-    row r;
+    Row r;
     r.name = "reader";
     r.what = "`" + cfg.reader + " summary --no-write` failed on the recorded run";
     r.median = r.range = r.ratio = r.target = "n/a";
     rows.push_back(r);
   }
   if (res.v("callgrind.failed", 0) > 0) {
-    row r;
+    Row r;
     r.name = "instructions";
     r.what = "callgrind could not be run (is valgrind installed?)";
     r.median = r.range = r.ratio = r.target = "n/a";

@@ -18,14 +18,14 @@ volatile std::uint64_t g_sink;
 
 // The baseline: two TSC reads and a 24-byte store into a thread-local array that stays in L1 (the least a
 // span can do: a begin time, an end time and what it was).
-struct baseline_record {
+struct BaselineRecord {
   const void* site;
   std::uint64_t begin;
   std::uint64_t end;
 };
-static_assert(sizeof(baseline_record) == 24, "the baseline stores 24 bytes");
+static_assert(sizeof(BaselineRecord) == 24, "the baseline stores 24 bytes");
 constexpr unsigned baseline_slots = 256;  // 6 KiB
-thread_local baseline_record tl_baseline[baseline_slots];
+thread_local BaselineRecord tl_baseline[baseline_slots];
 thread_local unsigned tl_baseline_next = 0;
 const char baseline_site = 0;
 
@@ -39,7 +39,7 @@ __attribute__((noinline)) std::int64_t loop_baseline(std::size_t n) {
     const std::uint64_t end = __builtin_ia32_rdtsc();
     const unsigned k = tl_baseline_next;
     tl_baseline_next = (k + 1) & (baseline_slots - 1);
-    tl_baseline[k] = baseline_record{&baseline_site, begin, end};
+    tl_baseline[k] = BaselineRecord{&baseline_site, begin, end};
   }
   const std::int64_t t1 = now_ns();
   g_sink = tl_baseline[0].end;

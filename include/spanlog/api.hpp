@@ -14,16 +14,16 @@
 SPANLOG_BEGIN_NAMESPACE
 
 // Names a span so that work on another thread can be its child.
-struct span_context {
+struct SpanContext {
   std::uint64_t span_id = 0;
   explicit operator bool() const { return span_id != 0; }
 };
 
 namespace detail {
-struct site_token {};  // selects the constructors the macros use
+struct SiteToken {};  // selects the constructors the macros use
 
 template <std::size_t N, class... A>
-SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A&... attrs) {
+SPANLOG_ALWAYS_INLINE void macro_event(const Site& s, const char (&)[N], const A&... attrs) {
   static_assert(attrs_valid<A...>());
   event(s, attrs...);
 }
@@ -31,13 +31,13 @@ SPANLOG_ALWAYS_INLINE void macro_event(const site& s, const char (&)[N], const A
 
 // A span over the enclosing scope. Keys of attributes are string literals; values are integers, floating
 // point, bool or strings (copied, up to SPANLOG_MAX_STRING_BYTES). Ends on the thread that began it.
-class scoped_span {
+class ScopedSpan {
  public:
   // From a macro: per-site static metadata (the name is already in it). Always inlined, as the hot path is
   // only as cheap as its call site lets it be: left to itself, the compiler may call it once it grows.
   template <std::size_t N, class... A>
-  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s, const char (&)[N],
-                                    const A&... attrs) {
+  SPANLOG_ALWAYS_INLINE ScopedSpan(detail::SiteToken, const detail::Site& s, const char (&)[N],
+                                   const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       if constexpr (sizeof...(A) == 0) {
@@ -53,7 +53,7 @@ class scoped_span {
       enter_unrecorded();
     }
   }
-  SPANLOG_ALWAYS_INLINE scoped_span(detail::site_token, const detail::site& s) {
+  SPANLOG_ALWAYS_INLINE ScopedSpan(detail::SiteToken, const detail::Site& s) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       previous_ = buffer_->current_span;
       uncaught_ = *buffer_->uncaught_exceptions;
@@ -65,8 +65,8 @@ class scoped_span {
   }
   // From a macro, with a parent that may be on another thread.
   template <std::size_t N, class... A>
-  scoped_span(detail::site_token, const detail::site& s, span_context parent, const char (&)[N],
-              const A&... attrs) {
+  ScopedSpan(detail::SiteToken, const detail::Site& s, SpanContext parent, const char (&)[N],
+             const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       seq_ = detail::span_begin_with(*buffer_, &s, parent.span_id, nullptr, 0, attrs...);
@@ -78,20 +78,19 @@ class scoped_span {
 
   // Macro-free: a literal name.
   template <std::size_t N, class... A>
-  explicit scoped_span(const char (&name)[N], const A&... attrs)
-      : scoped_span(span_context{}, name, attrs...) {}
+  explicit ScopedSpan(const char (&name)[N], const A&... attrs) : ScopedSpan(SpanContext{}, name, attrs...) {}
   template <std::size_t N, class... A>
-  scoped_span(span_context parent, const char (&name)[N], const A&... attrs) {
+  ScopedSpan(SpanContext parent, const char (&name)[N], const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
     begin_named(parent.span_id, name, 0, attrs...);
   }
 
-  scoped_span(const scoped_span&) = delete;
-  scoped_span& operator=(const scoped_span&) = delete;
+  ScopedSpan(const ScopedSpan&) = delete;
+  ScopedSpan& operator=(const ScopedSpan&) = delete;
 
   // A span that an exception unwinds ends with status error: the thread has more exceptions in flight than
   // when the span began (a span begun while one was unwinding, in a destructor, is not blamed for it).
-  SPANLOG_ALWAYS_INLINE ~scoped_span() {
+  SPANLOG_ALWAYS_INLINE ~ScopedSpan() {
     if (!buffer_) return;
     if (seq_) {
       if (SPANLOG_UNLIKELY(*buffer_->uncaught_exceptions > uncaught_)) detail::span_unwound(*buffer_, seq_);
@@ -104,22 +103,22 @@ class scoped_span {
   template <class... A>
   void set(const A&... attrs) {
     static_assert(detail::attrs_valid<A...>());
-    if (seq_) detail::span_update(id(), detail::extended_op::span_attrs, attrs...);
+    if (seq_) detail::span_update(id(), detail::ExtendedOp::span_attrs, attrs...);
   }
   void set_error(std::string_view message = {}) {
     if (!seq_) return;
     if (message.empty()) {
-      detail::span_update(id(), detail::extended_op::span_error);
+      detail::span_update(id(), detail::ExtendedOp::span_error);
     } else {
-      detail::span_update(id(), detail::extended_op::span_error, "message", message);
+      detail::span_update(id(), detail::ExtendedOp::span_error, "message", message);
     }
   }
 
-  span_context context() const { return span_context{id()}; }
+  SpanContext context() const { return SpanContext{id()}; }
   bool recorded() const { return seq_ != 0; }
 
  protected:
-  scoped_span() = default;
+  ScopedSpan() = default;
 
   template <std::size_t N, class... A>
   void begin_named(std::uint64_t parent, const char (&name)[N], std::uint16_t flags, const A&... attrs) {
@@ -148,7 +147,7 @@ class scoped_span {
 
   // Every constructor sets buffer_ and seq_, previous_ when buffer_ is set, and uncaught_ when seq_ is: no
   // member has a default, so the hot path stores each once.
-  detail::thread_buffer* buffer_;
+  detail::ThreadBuffer* buffer_;
   // The span's number on its thread, 0 when not recorded: the hot path keeps the number, and the id
   // (id_base | number) is made only when asked for.
   std::uint64_t seq_;
@@ -163,10 +162,10 @@ class scoped_span {
 // A named stage of the whole run ("discovery", "analysis"): a span that summaries report as a phase. Its
 // begin and end are announced to the flusher before their timestamps are read (detail::announce_phase_mark),
 // so that run_summary.json counts exactly the spans of every thread that started inside it.
-class phase : public scoped_span {
+class Phase : public ScopedSpan {
  public:
   template <std::size_t N>
-  explicit phase(const char (&name)[N]) {
+  explicit Phase(const char (&name)[N]) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin_with(*buffer_, nullptr, 0, name, detail::ext_flag_phase);
@@ -177,7 +176,7 @@ class phase : public scoped_span {
   }
   // From SPANLOG_PHASE: the site names it.
   template <std::size_t N>
-  phase(detail::site_token, const detail::site& s, const char (&)[N]) {
+  Phase(detail::SiteToken, const detail::Site& s, const char (&)[N]) {
     if ((buffer_ = detail::buffer_for<detail::flag_spans>())) {
       detail::announce_phase_mark(*buffer_);
       seq_ = detail::span_begin(*buffer_, s);
@@ -186,10 +185,10 @@ class phase : public scoped_span {
       enter_unrecorded();
     }
   }
-  phase(const phase&) = delete;
-  phase& operator=(const phase&) = delete;
+  Phase(const Phase&) = delete;
+  Phase& operator=(const Phase&) = delete;
   // Before the span's own end reads the clock.
-  ~phase() {
+  ~Phase() {
     if (recorded()) detail::announce_phase_mark(*buffer_);
   }
 
@@ -201,35 +200,35 @@ class phase : public scoped_span {
 };
 
 // The innermost span open on this thread, to hand to work on other threads as their parent.
-inline span_context current_span() {
-  const detail::thread_buffer* b = detail::tl_buffer;
-  return span_context{b ? b->span_id(b->current_span) : 0};
+inline SpanContext current_span() {
+  const detail::ThreadBuffer* b = detail::tl_buffer;
+  return SpanContext{b ? b->span_id(b->current_span) : 0};
 }
 
 // Attributes on the innermost open span of this thread.
 template <class... A>
 void set_span_attrs(const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
-  if (const detail::thread_buffer* b = detail::tl_buffer)
-    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_attrs, attrs...);
+  if (const detail::ThreadBuffer* b = detail::tl_buffer)
+    detail::span_update(b->span_id(b->current_span), detail::ExtendedOp::span_attrs, attrs...);
 }
 inline void set_span_error(std::string_view message = {}) {
-  const detail::thread_buffer* b = detail::tl_buffer;
+  const detail::ThreadBuffer* b = detail::tl_buffer;
   if (!b) return;
   if (message.empty()) {
-    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error);
+    detail::span_update(b->span_id(b->current_span), detail::ExtendedOp::span_error);
   } else {
-    detail::span_update(b->span_id(b->current_span), detail::extended_op::span_error, "message", message);
+    detail::span_update(b->span_id(b->current_span), detail::ExtendedOp::span_error, "message", message);
   }
 }
 
 namespace detail {
 inline void record_exception_on_current_span(const std::exception* e) {
-  const thread_buffer* b = tl_buffer;
+  const ThreadBuffer* b = tl_buffer;
   if (!b || !b->current_span || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
   char message[384];
   slow::describe_exception(e, message, sizeof message);
-  span_update(b->span_id(b->current_span), extended_op::span_error, "message", std::string_view(message));
+  span_update(b->span_id(b->current_span), ExtendedOp::span_error, "message", std::string_view(message));
 }
 }  // namespace detail
 
@@ -248,8 +247,8 @@ inline void record_current_exception() {
 template <std::size_t N, class... A>
 void async_begin(const char (&name)[N], std::uint64_t id, const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_spans>()) {
-    if (detail::write_extended(*b, nullptr, detail::extended_op::async_begin, id,
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_spans>()) {
+    if (detail::write_extended(*b, nullptr, detail::ExtendedOp::async_begin, id,
                                reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       ++b->span_seq;
     else
@@ -260,10 +259,10 @@ template <class... A>
 void async_end(std::uint64_t id, const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
   // Not subject to sampling: the begin's thread decided that already.
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running | detail::flag_spans>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::async_end, id, 0, 0, detail::ticks(), false,
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_running | detail::flag_spans>()) {
+    if (!detail::write_extended(*b, nullptr, detail::ExtendedOp::async_end, id, 0, 0, detail::ticks(), false,
                                 attrs...))
-      detail::thread_buffer::count(b->dropped_async_ends);
+      detail::ThreadBuffer::count(b->dropped_async_ends);
   }
 }
 
@@ -271,44 +270,44 @@ void async_end(std::uint64_t id, const A&... attrs) {
 template <std::size_t N, class... A>
 void event(const char (&name)[N], const A&... attrs) {
   static_assert(detail::attrs_valid<A...>());
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_events>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::instant, 0,
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_events>()) {
+    if (!detail::write_extended(*b, nullptr, detail::ExtendedOp::instant, 0,
                                 reinterpret_cast<std::uintptr_t>(name), 0, detail::ticks(), false, attrs...))
       detail::count_dropped_event(*b, nullptr, name);
   }
 }
 
-// A statistics-mode span site with static storage, for stats_span: `static spanlog::stats_site
+// A statistics-mode span site with static storage, for StatsSpan: `static spanlog::StatsSite
 // parse("parse");`
-class stats_site {
+class StatsSite {
  public:
   template <std::size_t N>
-  constexpr explicit stats_site(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::span} {}
+  constexpr explicit StatsSite(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::span} {}
 
  private:
-  friend class stats_span;
-  detail::site site_;
-  mutable detail::stats_slot slot_;
+  friend class StatsSpan;
+  detail::Site site_;
+  mutable detail::StatsSlot slot_;
 };
 
 // A span over the enclosing scope, kept as statistics only (SPANLOG_SPAN_STATS): its thread's histogram for
 // the site counts it, with its duration and self time; no line of its own, no attributes, never dropped
 // (detail/span_stats.hpp). Ends on the thread that began it.
-class stats_span {
+class StatsSpan {
  public:
-  SPANLOG_ALWAYS_INLINE stats_span(detail::site_token, const detail::site& s, detail::stats_slot& slot) {
+  SPANLOG_ALWAYS_INLINE StatsSpan(detail::SiteToken, const detail::Site& s, detail::StatsSlot& slot) {
     begin(s, slot);
   }
-  SPANLOG_ALWAYS_INLINE explicit stats_span(const stats_site& site) { begin(site.site_, site.slot_); }
-  stats_span(const stats_span&) = delete;
-  stats_span& operator=(const stats_span&) = delete;
-  SPANLOG_ALWAYS_INLINE ~stats_span() {
+  SPANLOG_ALWAYS_INLINE explicit StatsSpan(const StatsSite& site) { begin(site.site_, site.slot_); }
+  StatsSpan(const StatsSpan&) = delete;
+  StatsSpan& operator=(const StatsSpan&) = delete;
+  SPANLOG_ALWAYS_INLINE ~StatsSpan() {
     if (cell_) detail::stats_span_end(*buffer_, *cell_, start_, saved_);
   }
   bool recorded() const { return cell_ != nullptr; }
 
  private:
-  SPANLOG_ALWAYS_INLINE void begin(const detail::site& s, detail::stats_slot& slot) {
+  SPANLOG_ALWAYS_INLINE void begin(const detail::Site& s, detail::StatsSlot& slot) {
     if ((buffer_ = detail::stats_buffer()) && (cell_ = detail::stats_cell_of(*buffer_, s, slot))) {
       start_ = detail::stats_span_begin(*buffer_, saved_);
     } else {
@@ -319,50 +318,49 @@ class stats_span {
     }
   }
 
-  detail::thread_buffer* buffer_;
-  detail::stats_cell* cell_;
+  detail::ThreadBuffer* buffer_;
+  detail::StatsCell* cell_;
   std::uint64_t start_;
-  detail::stats_frame saved_;
+  detail::StatsFrame saved_;
 };
 
-// A monotonic counter with static storage: `static spanlog::counter bytes("bytes.parsed"); bytes.add(n);`
-class counter {
+// A monotonic counter with static storage: `static spanlog::Counter bytes("bytes.parsed"); bytes.add(n);`
+class Counter {
  public:
   template <std::size_t N>
-  constexpr explicit counter(const char (&name)[N])
-      : site_{name, "", "", 0, detail::site_kind::counter_int} {}
+  constexpr explicit Counter(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::counter_int} {}
   template <class T>
   void add(T delta) const {
     static_assert(std::is_integral_v<T>,
-                  "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+                  "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
     detail::counter_add(site_, slot_, delta);
   }
 
  private:
-  detail::site site_;
-  mutable detail::counter_slot slot_;
+  detail::Site site_;
+  mutable detail::CounterSlot slot_;
 };
 
-// A gauge with static storage: `static spanlog::gauge depth("queue.depth"); depth.set(q.size());`
-class gauge {
+// A gauge with static storage: `static spanlog::Gauge depth("queue.depth"); depth.set(q.size());`
+class Gauge {
  public:
   template <std::size_t N>
-  constexpr explicit gauge(const char (&name)[N]) : site_{name, "", "", 0, detail::site_kind::gauge} {}
+  constexpr explicit Gauge(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::gauge} {}
   template <class T>
   void set(T value) const {
     detail::gauge_set(site_, value);
   }
 
  private:
-  detail::site site_;
+  detail::Site site_;
 };
 
 // Names the calling thread in the output (and in every later run of this process).
 inline void set_thread_name(std::string_view name) {
-  if (detail::thread_buffer* b = detail::buffer_for<detail::flag_running>()) {
-    if (!detail::write_extended(*b, nullptr, detail::extended_op::thread_name, 0, 0, 0, detail::ticks(),
-                                false, "name", name))
-      detail::thread_buffer::count(b->dropped_events);
+  if (detail::ThreadBuffer* b = detail::buffer_for<detail::flag_running>()) {
+    if (!detail::write_extended(*b, nullptr, detail::ExtendedOp::thread_name, 0, 0, 0, detail::ticks(), false,
+                                "name", name))
+      detail::ThreadBuffer::count(b->dropped_events);
   }
 }
 
@@ -372,7 +370,7 @@ inline void set_thread_name(std::string_view name) {
 inline bool start() {
   return detail::slow::start(nullptr);
 }
-inline bool start(const options& opts) {
+inline bool start(const Options& opts) {
   return detail::slow::start(&opts);
 }
 

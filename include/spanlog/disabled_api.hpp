@@ -13,21 +13,21 @@
 
 SPANLOG_BEGIN_API_NAMESPACE
 
-struct options;
+struct Options;
 
-struct span_context {
+struct SpanContext {
   std::uint64_t span_id = 0;
   explicit operator bool() const { return false; }
 };
 
-class scoped_span {
+class ScopedSpan {
  public:
   template <std::size_t N, class... A>
-  explicit scoped_span(const char (&)[N], const A&...) {
+  explicit ScopedSpan(const char (&)[N], const A&...) {
     static_assert(detail::attrs_valid<A...>());
   }
   template <std::size_t N, class... A>
-  scoped_span(span_context, const char (&)[N], const A&...) {
+  ScopedSpan(SpanContext, const char (&)[N], const A&...) {
     static_assert(detail::attrs_valid<A...>());
   }
   template <class... A>
@@ -35,51 +35,51 @@ class scoped_span {
     static_assert(detail::attrs_valid<A...>());
   }
   void set_error(std::string_view = {}) {}
-  span_context context() const { return {}; }
+  SpanContext context() const { return {}; }
   bool recorded() const { return false; }
 };
 
-class phase {
+class Phase {
  public:
   template <std::size_t N>
-  explicit phase(const char (&)[N]) {}
-  span_context context() const { return {}; }
+  explicit Phase(const char (&)[N]) {}
+  SpanContext context() const { return {}; }
 };
 
-class stats_site {
+class StatsSite {
  public:
   template <std::size_t N>
-  constexpr explicit stats_site(const char (&)[N]) {}
+  constexpr explicit StatsSite(const char (&)[N]) {}
 };
 
-class stats_span {
+class StatsSpan {
  public:
-  explicit stats_span(const stats_site&) {}
+  explicit StatsSpan(const StatsSite&) {}
   bool recorded() const { return false; }
 };
 
-class counter {
+class Counter {
  public:
   template <std::size_t N>
-  constexpr explicit counter(const char (&)[N]) {}
+  constexpr explicit Counter(const char (&)[N]) {}
   template <class T>
   void add(T) const {
     static_assert(std::is_integral_v<T>,
-                  "spanlog::counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+                  "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
   }
 };
 
-class gauge {
+class Gauge {
  public:
   template <std::size_t N>
-  constexpr explicit gauge(const char (&)[N]) {}
+  constexpr explicit Gauge(const char (&)[N]) {}
   template <class T>
   void set(T) const {
-    static_assert(std::is_arithmetic_v<T>, "spanlog::gauge takes a number");
+    static_assert(std::is_arithmetic_v<T>, "spanlog::Gauge takes a number");
   }
 };
 
-inline span_context current_span() {
+inline SpanContext current_span() {
   return {};
 }
 template <class... A>
@@ -105,7 +105,7 @@ inline void set_thread_name(std::string_view) {}
 inline bool start() {
   return false;
 }
-inline bool start(const options&) {
+inline bool start(const Options&) {
   return false;
 }
 inline void flush() {}

@@ -18,46 +18,46 @@
 // first, so that a name that varies is refused with a message saying what to write instead.
 #define SPANLOG_SITE_(id, name, kind)                                                       \
   static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
-  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id) {                 \
-    name, __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::kind                  \
+  static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id) {                 \
+    name, __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::kind                   \
   }
 
 // SPANLOG_SPAN("name", "key", value, ...): a span over the enclosing scope.
 #define SPANLOG_SPAN(...) SPANLOG_SPAN_(__COUNTER__, __VA_ARGS__)
-#define SPANLOG_SPAN_(id, ...)                                                           \
-  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);                                   \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
-                                                        SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__)
+#define SPANLOG_SPAN_(id, ...)                                                         \
+  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);                                 \
+  ::spanlog::ScopedSpan SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
+                                                       SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__)
 
 // SPANLOG_SPAN_CHILD_OF(context, "name", "key", value, ...): a span whose parent may be on another thread.
 #define SPANLOG_SPAN_CHILD_OF(context, ...) SPANLOG_SPAN_CHILD_OF_(__COUNTER__, context, __VA_ARGS__)
-#define SPANLOG_SPAN_CHILD_OF_(id, context, ...)         \
-  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);   \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)( \
-      ::spanlog::detail::site_token{}, SPANLOG_CAT(spanlog_site_, id), context, __VA_ARGS__)
+#define SPANLOG_SPAN_CHILD_OF_(id, context, ...)                                       \
+  SPANLOG_SITE_(id, SPANLOG_FIRST(__VA_ARGS__), span);                                 \
+  ::spanlog::ScopedSpan SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
+                                                       SPANLOG_CAT(spanlog_site_, id), context, __VA_ARGS__)
 
 // SPANLOG_SPAN_FN(): a span named after the enclosing function.
 #define SPANLOG_SPAN_FN() SPANLOG_SPAN_FN_(__COUNTER__)
-#define SPANLOG_SPAN_FN_(id)                                                             \
-  static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){               \
-      __func__, __func__, __FILE__, __LINE__, ::spanlog::detail::site_kind::span};       \
-  ::spanlog::scoped_span SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
-                                                        SPANLOG_CAT(spanlog_site_, id))
+#define SPANLOG_SPAN_FN_(id)                                                           \
+  static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){             \
+      __func__, __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::span};      \
+  ::spanlog::ScopedSpan SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
+                                                       SPANLOG_CAT(spanlog_site_, id))
 
 // SPANLOG_SPAN_STATS("name"): a span over the enclosing scope, kept as statistics only (per-thread histograms
-// written once per flush interval, api.hpp's stats_span), for paths too hot for a record per span.
+// written once per flush interval, api.hpp's StatsSpan), for paths too hot for a record per span.
 #define SPANLOG_SPAN_STATS(name) SPANLOG_SPAN_STATS_(__COUNTER__, name)
-#define SPANLOG_SPAN_STATS_(id, name)                                  \
-  SPANLOG_SITE_(id, name, span);                                       \
-  static ::spanlog::detail::stats_slot SPANLOG_CAT(spanlog_slot_, id); \
-  ::spanlog::stats_span SPANLOG_CAT(spanlog_span_, id)(                \
-      ::spanlog::detail::site_token{}, SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id))
+#define SPANLOG_SPAN_STATS_(id, name)                                 \
+  SPANLOG_SITE_(id, name, span);                                      \
+  static ::spanlog::detail::StatsSlot SPANLOG_CAT(spanlog_slot_, id); \
+  ::spanlog::StatsSpan SPANLOG_CAT(spanlog_span_, id)(                \
+      ::spanlog::detail::SiteToken{}, SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id))
 
 // SPANLOG_PHASE("name"): a phase of the whole run, over the enclosing scope.
 #define SPANLOG_PHASE(name) SPANLOG_PHASE_(__COUNTER__, name)
-#define SPANLOG_PHASE_(id, name)                                                   \
-  SPANLOG_SITE_(id, name, phase);                                                  \
-  ::spanlog::phase SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::site_token{}, \
+#define SPANLOG_PHASE_(id, name)                                                  \
+  SPANLOG_SITE_(id, name, phase);                                                 \
+  ::spanlog::Phase SPANLOG_CAT(spanlog_span_, id)(::spanlog::detail::SiteToken{}, \
                                                   SPANLOG_CAT(spanlog_site_, id), name)
 
 // SPANLOG_SPAN_SET("key", value, ...) and SPANLOG_SPAN_ERROR("message"): on the thread's innermost open span.
@@ -77,11 +77,11 @@
 #define SPANLOG_COUNTER_ADD_(id, name, delta)                                                              \
   do {                                                                                                     \
     static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_);              \
-    static constexpr ::spanlog::detail::site SPANLOG_CAT(spanlog_site_, id){                               \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                               \
         name, __func__, __FILE__, __LINE__,                                                                \
-        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::site_kind::counter_float     \
-                                                         : ::spanlog::detail::site_kind::counter_int};     \
-    static ::spanlog::detail::counter_slot SPANLOG_CAT(spanlog_slot_, id);                                 \
+        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::SiteKind::counter_float      \
+                                                         : ::spanlog::detail::SiteKind::counter_int};      \
+    static ::spanlog::detail::CounterSlot SPANLOG_CAT(spanlog_slot_, id);                                  \
     ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), delta); \
   } while (0)
 
@@ -126,10 +126,10 @@
 #define SPANLOG_SPAN(...)                                                 \
   static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__))); \
   SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
-#define SPANLOG_SPAN_CHILD_OF(context, ...)                                          \
-  static_assert(::std::is_convertible_v<decltype(context), ::spanlog::span_context>, \
-                "SPANLOG_SPAN_CHILD_OF takes a spanlog::span_context first");        \
-  static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__)));            \
+#define SPANLOG_SPAN_CHILD_OF(context, ...)                                         \
+  static_assert(::std::is_convertible_v<decltype(context), ::spanlog::SpanContext>, \
+                "SPANLOG_SPAN_CHILD_OF takes a spanlog::SpanContext first");        \
+  static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__)));           \
   SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__))
 #define SPANLOG_SPAN_FN() static_cast<void>(0)
 #define SPANLOG_PHASE(name) SPANLOG_CHECK_NAME_(name)

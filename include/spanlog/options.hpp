@@ -15,13 +15,13 @@
 
 SPANLOG_BEGIN_API_NAMESPACE
 
-enum class overflow_policy { drop, block };
+enum class OverflowPolicy { drop, block };
 
 // What a child made by fork() records: a run of its own (<parent run id>-fork-<pid>, begun by its first
 // record), or nothing. It never writes into the parent's file.
-enum class fork_policy { new_run, off };
+enum class ForkPolicy { new_run, off };
 
-struct options {
+struct Options {
   std::string dir = "spanlog";  // SPANLOG_DIR: runs are written to <dir>/<run_id>/
   std::string run_id;           // SPANLOG_RUN_ID: empty means <yyyymmdd-hhmmss>-<pid>
   // SPANLOG_RING_SIZE: bytes per recording thread (power of two, 4K..1G; K/M/G suffixes). A span takes 32
@@ -31,8 +31,8 @@ struct options {
   // at least ring_bytes). Growth allocates on the recording thread, once per doubling; past the bound the
   // overflow policy applies. ring_max_bytes = ring_bytes: rings never grow.
   std::size_t ring_max_bytes = std::size_t{16} << 20;
-  overflow_policy overflow = overflow_policy::drop;  // SPANLOG_OVERFLOW: drop (and count) or block
-  std::chrono::milliseconds flush_interval{100};     // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
+  OverflowPolicy overflow = OverflowPolicy::drop;  // SPANLOG_OVERFLOW: drop (and count) or block
+  std::chrono::milliseconds flush_interval{100};   // SPANLOG_FLUSH_INTERVAL_MS (1..60000)
   // SPANLOG_STATS_INTERVAL_MS (1..600000): how often statistics spans' histograms are written (span_stats
   // lines), at least every flush interval; also at flush(), stop(), a thread's exit and a crash. A line per
   // thread and name, whatever the span rate: the interval sets the output's size.
@@ -56,7 +56,7 @@ struct options {
   // SPANLOG_TERMINATION_SIGNALS: on SIGTERM and SIGINT, where the program left them at their default action,
   // write the whole run (footer and run_summary.json), then die of the signal as the process would have.
   bool termination_signals = true;
-  fork_policy fork = fork_policy::new_run;  // SPANLOG_FORK: new_run or off
+  ForkPolicy fork = ForkPolicy::new_run;  // SPANLOG_FORK: new_run or off
   // SPANLOG_OTLP: also write traces.otlp.jsonl beside telemetry.jsonl, OTLP/JSON TracesData lines of the
   // spans ended in each drain, for an OpenTelemetry Collector's otlpjsonfile receiver to tail live.
   bool otlp = false;
@@ -65,15 +65,15 @@ struct options {
   bool span_rows = true;
 
   // Defaults overridden by the environment.
-  static options from_env();
+  static Options from_env();
 };
 
 // Defaults overridden by the environment: SPANLOG_DIR, SPANLOG_RING_SIZE and the others named above.
-inline options options::from_env() {
+inline Options Options::from_env() {
 #if SPANLOG_ENABLED
   return detail::slow::options_from_env();
 #else
-  return options{};  // nothing is recorded: the environment is not read
+  return Options{};  // nothing is recorded: the environment is not read
 #endif
 }
 

@@ -30,7 +30,7 @@ volatile int* volatile nowhere = nullptr;
 template <std::size_t N>
 void record_spans(const char (&name)[N], int n) {
   for (int i = 0; i < n; ++i) {
-    spanlog::scoped_span span(name);
+    spanlog::ScopedSpan span(name);
   }
 }
 
@@ -50,8 +50,8 @@ void wait_for_hold() {
   std::_Exit(4);
 }
 
-spanlog::options run_named(const char* suffix) {
-  spanlog::options o = spanlog::options::from_env();
+spanlog::Options run_named(const char* suffix) {
+  spanlog::Options o = spanlog::Options::from_env();
   o.run_id += suffix;
   return o;
 }

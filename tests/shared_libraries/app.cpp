@@ -26,7 +26,7 @@
 
 namespace {
 
-using plugin_fn = int (*)(int);
+using PluginFn = int (*)(int);
 constexpr int unload_spans = 20000;
 constexpr int fork_child_requests = 10;
 
@@ -57,11 +57,11 @@ void* load(const char* path) {
   return handle;
 }
 
-plugin_fn entry(void* handle) {
-  return reinterpret_cast<plugin_fn>(::dlsym(handle, "plugin_work"));
+PluginFn entry(void* handle) {
+  return reinterpret_cast<PluginFn>(::dlsym(handle, "plugin_work"));
 }
 
-int request(plugin_fn plugin, int n) {
+int request(PluginFn plugin, int n) {
   SPANLOG_SPAN("app.request", "n", n);
   SPANLOG_COUNTER_ADD("app.calls", 1);
   return library_work(n) + (plugin ? plugin(n) : 0);
@@ -72,7 +72,7 @@ void print_flushers() {
 }
 
 int trio(const char* plugin_path) {
-  plugin_fn plugin = entry(load(plugin_path));
+  PluginFn plugin = entry(load(plugin_path));
   spanlog::start();
   int sum = request(plugin, 10);
   std::thread worker([&] { sum += request(plugin, 20); });
@@ -85,7 +85,7 @@ int trio(const char* plugin_path) {
 int late(const char* plugin_path) {
   spanlog::start();
   int sum = request(nullptr, 5);
-  plugin_fn plugin = entry(load(plugin_path));
+  PluginFn plugin = entry(load(plugin_path));
   sum += request(plugin, 30);
   std::thread worker([&] { sum += request(plugin, 40); });
   worker.join();
@@ -96,7 +96,7 @@ int late(const char* plugin_path) {
 
 // A plugin's code runs on a worker that exits before dlclose: glibc keeps a plugin loaded while a thread
 // that recorded through it lives (its thread_local destructors are pending), so only then is it unmapped.
-int record_on_worker(plugin_fn plugin, int spans) {
+int record_on_worker(PluginFn plugin, int spans) {
   int sum = 0;
   std::thread worker([&] {
     for (int i = 0; i < spans; ++i) sum += request(plugin, i % 8);
@@ -128,7 +128,7 @@ int unload(const char* plugin_path, const char* second_path) {
 int other_abi(const char* plugin_path) {
   spanlog::start();
   int sum = request(nullptr, 3);
-  plugin_fn plugin = entry(load(plugin_path));
+  PluginFn plugin = entry(load(plugin_path));
   sum += plugin(7);
   sum += request(plugin, 9);
   print_flushers();
@@ -139,7 +139,7 @@ int other_abi(const char* plugin_path) {
 // Every image has recorded on the forking thread before fork(): the child's records through each of them
 // must go to the child's run, none into the parent's rings.
 int fork_child(const char* plugin_path) {
-  plugin_fn plugin = entry(load(plugin_path));
+  PluginFn plugin = entry(load(plugin_path));
   spanlog::start();
   int sum = request(plugin, 4);
   // The flusher idle when fork() copies the process: AddressSanitizer's allocator (GCC 12) takes no lock
@@ -159,8 +159,8 @@ int fork_child(const char* plugin_path) {
 
 int crash_in_plugin(const char* plugin_path) {
   void* handle = load(plugin_path);
-  plugin_fn plugin = entry(handle);
-  const auto crash = reinterpret_cast<plugin_fn>(::dlsym(handle, "plugin_crash"));
+  PluginFn plugin = entry(handle);
+  const auto crash = reinterpret_cast<PluginFn>(::dlsym(handle, "plugin_crash"));
   int sum = 0;
   for (int i = 0; i < 100; ++i) sum += request(plugin, i % 8);
   SPANLOG_SPAN("app.request", "n", sum);

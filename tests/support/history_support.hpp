@@ -32,7 +32,7 @@ inline std::string quoted(const std::string& text) {
 
 using test_support::run_spanlog;
 inline std::string run_spanlog_ok(const std::string& arguments) {
-  const test_support::command_result result = run_spanlog(arguments);
+  const test_support::CommandResult result = run_spanlog(arguments);
   INFO("spanlog " << arguments << "\n" << result.output);
   REQUIRE(result.status == 0);
   return result.output;

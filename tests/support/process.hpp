@@ -11,7 +11,7 @@
 
 namespace test_support {
 
-struct command_result {
+struct CommandResult {
   int status;  // the exit code: 0 success, 1 a finding, 2 bad input or usage; 128 + N: killed by signal N
   std::string output;  // stdout and stderr
 };
@@ -22,8 +22,8 @@ inline std::string env(const char* name) {
   return v;
 }
 
-inline command_result try_run(const std::string& command) {
-  command_result r{-1, {}};
+inline CommandResult try_run(const std::string& command) {
+  CommandResult r{-1, {}};
   FILE* p = ::popen((command + " 2>&1").c_str(), "r");
   REQUIRE(p != nullptr);
   char buf[4096];
@@ -39,14 +39,14 @@ inline command_result try_run(const std::string& command) {
 
 // Runs a command that must succeed.
 inline std::string run(const std::string& command) {
-  command_result r = try_run(command);
+  CommandResult r = try_run(command);
   INFO(command << "\n" << r.output);
   REQUIRE(r.status == 0);
   return r.output;
 }
 
 // The reader program (SPANLOG_BIN) with these arguments, quoted as the caller wrote them.
-inline command_result run_spanlog(const std::string& arguments) {
+inline CommandResult run_spanlog(const std::string& arguments) {
   return try_run(env("SPANLOG_BIN") + " " + arguments);
 }
 

@@ -55,12 +55,12 @@ inline Captured capture(const std::function<int(const spanlog::cli::Console&)>& 
   console.err = err;
   console.colour = false;
   // Closed and freed also when the command throws (a usage error the test expects).
-  struct streams_closer {
+  struct StreamsCloser {
     FILE* out;
     FILE* err;
     char** out_text;
     char** err_text;
-    ~streams_closer() {
+    ~StreamsCloser() {
       std::fclose(out);
       std::fclose(err);
       std::free(*out_text);
@@ -69,7 +69,7 @@ inline Captured capture(const std::function<int(const spanlog::cli::Console&)>& 
   };
   Captured captured;
   {
-    streams_closer closer{out, err, &out_text, &err_text};
+    StreamsCloser closer{out, err, &out_text, &err_text};
     captured.status = command(console);
     std::fflush(out);
     std::fflush(err);

@@ -4,9 +4,9 @@
 
 namespace test_support {
 
-inline spanlog::options run_options(const std::string& dir, const char* run_id,
-                                    spanlog::overflow_policy policy = spanlog::overflow_policy::drop) {
-  spanlog::options o;
+inline spanlog::Options run_options(const std::string& dir, const char* run_id,
+                                    spanlog::OverflowPolicy policy = spanlog::OverflowPolicy::drop) {
+  spanlog::Options o;
   o.dir = dir;
   o.run_id = run_id;
   o.overflow = policy;

@@ -21,7 +21,7 @@
 
 namespace test_support {
 
-struct span_record {
+struct SpanRecordLine {
   std::uint64_t id = 0;
   std::uint64_t parent = 0;
   std::string name;
@@ -39,16 +39,16 @@ struct span_record {
 };
 
 // A statistics-span name's `span_stats` lines summed (schema 1.4): buckets by lower bound.
-struct stats_totals {
+struct StatsTotals {
   std::uint64_t count = 0, total_ns = 0, self_ns = 0, lines = 0;
   std::map<std::uint64_t, std::uint64_t> buckets;
   std::map<std::uint64_t, std::uint64_t> count_by_tid;
 };
 
-struct run_contents {
+struct RunContents {
   std::vector<std::string> kinds;  // "event" of every line, in order
-  std::map<std::uint64_t, span_record> spans;
-  std::map<std::string, stats_totals> span_stats;
+  std::map<std::uint64_t, SpanRecordLine> spans;
+  std::map<std::string, StatsTotals> span_stats;
   std::map<std::string, std::int64_t> counter_int_sums;
   std::map<std::string, double> counter_sums;
   std::map<std::string, double> gauge_last;
@@ -86,7 +86,7 @@ inline std::string read_file(const std::string& path) {
 
 // A `spans` record (schema 1.3): each row a complete span, its columns named by "fields", ids relative to
 // "id_base" and starts to the record's "ts".
-inline void read_span_rows(run_contents& out, simdjson::dom::element e, std::size_t line_no,
+inline void read_span_rows(RunContents& out, simdjson::dom::element e, std::size_t line_no,
                            const std::string& line) {
   using namespace simdjson;
   std::uint64_t tid = 0, id_base = 0;
@@ -115,7 +115,7 @@ inline void read_span_rows(run_contents& out, simdjson::dom::element e, std::siz
       const std::size_t i = column[name];
       return i < cells.size() ? &cells[i] : nullptr;
     };
-    span_record s;
+    SpanRecordLine s;
     std::string_view name;
     std::uint64_t relative_id = 0, relative_parent = 0;
     std::int64_t relative_ts = 0;
@@ -145,9 +145,9 @@ inline void read_span_rows(run_contents& out, simdjson::dom::element e, std::siz
   }
 }
 
-inline run_contents read_run(const std::string& run_dir) {
+inline RunContents read_run(const std::string& run_dir) {
   using namespace simdjson;
-  run_contents out;
+  RunContents out;
   const std::string text = read_file(run_dir + "/telemetry.jsonl");
   REQUIRE_MESSAGE(!text.empty(), "no telemetry.jsonl in " << run_dir);
   CHECK_MESSAGE(text.back() == '\n', "the file ends with a whole line");
@@ -199,7 +199,7 @@ inline run_contents read_run(const std::string& run_dir) {
       SCHEMA_CHECK(!e["clock"].get(clock), line_no, "header needs clock");
       out.header = line;
     } else if (kind == "span" || kind == "span_start") {
-      span_record s;
+      SpanRecordLine s;
       s.id = u64("span_id");
       std::uint64_t parent = 0;
       if (!e["parent"].get(parent)) s.parent = parent;
@@ -241,7 +241,7 @@ inline run_contents read_run(const std::string& run_dir) {
       i64("ts");
       u64("tid");
     } else if (kind == "span_stats") {
-      stats_totals& t = out.span_stats[str("name")];
+      StatsTotals& t = out.span_stats[str("name")];
       const std::uint64_t tid = u64("tid");
       i64("ts");
       const std::uint64_t count = u64("count"), total = u64("total_ns"), self = u64("self_ns");

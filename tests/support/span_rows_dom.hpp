@@ -10,7 +10,7 @@
 
 namespace test_support {
 
-struct row_span {
+struct RowSpan {
   std::uint64_t id = 0;
   bool has_parent = false;
   std::uint64_t parent = 0;
@@ -20,7 +20,7 @@ struct row_span {
   std::uint64_t dur = 0;
 };
 
-// Calls each(row_span) for every row of the record `e`, in order.
+// Calls each(RowSpan) for every row of the record `e`, in order.
 template <class Each>
 void for_each_span_row(simdjson::dom::element e, Each&& each) {
   REQUIRE(simdjson::minify(e["fields"]) == R"(["name","span_id","parent","ts","dur_ns","attrs"])");
@@ -28,7 +28,7 @@ void for_each_span_row(simdjson::dom::element e, Each&& each) {
   const std::int64_t ts = e["ts"].get_int64();
   for (simdjson::dom::element row : e["rows"].get_array()) {
     const simdjson::dom::array cells = row.get_array();
-    row_span s;
+    RowSpan s;
     s.id = id_base + std::uint64_t(cells.at(1).get_uint64());
     s.name = std::string(std::string_view(cells.at(0).get_string()));
     s.tid = tid;

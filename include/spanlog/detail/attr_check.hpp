@@ -27,23 +27,23 @@ constexpr bool is_literal_text = std::is_array_v<std::remove_reference_t<T>>&&
     std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<T>>>, char>;
 
 template <class... A>
-struct attr_pack_check;
+struct AttrPackCheck;
 template <>
-struct attr_pack_check<> {
+struct AttrPackCheck<> {
   static constexpr bool keys_ok = true;
   static constexpr bool values_ok = true;
   static constexpr bool ok = true;
 };
 template <class K>
-struct attr_pack_check<K> {  // a key without its value
+struct AttrPackCheck<K> {  // a key without its value
   static constexpr bool keys_ok = false;
   static constexpr bool values_ok = true;
   static constexpr bool ok = false;
 };
 template <class K, class V, class... Rest>
-struct attr_pack_check<K, V, Rest...> {
-  static constexpr bool keys_ok = is_literal_text<K> && attr_pack_check<Rest...>::keys_ok;
-  static constexpr bool values_ok = is_attr_value<V> && attr_pack_check<Rest...>::values_ok;
+struct AttrPackCheck<K, V, Rest...> {
+  static constexpr bool keys_ok = is_literal_text<K> && AttrPackCheck<Rest...>::keys_ok;
+  static constexpr bool values_ok = is_attr_value<V> && AttrPackCheck<Rest...>::values_ok;
   static constexpr bool ok = keys_ok && values_ok;
 };
 
@@ -57,10 +57,10 @@ struct attr_pack_check<K, V, Rest...> {
 
 template <class... A>
 constexpr bool attrs_valid() {
-  static_assert(attr_pack_check<A...>::keys_ok, SPANLOG_ATTR_KEYS_MESSAGE_);
-  static_assert(attr_pack_check<A...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
+  static_assert(AttrPackCheck<A...>::keys_ok, SPANLOG_ATTR_KEYS_MESSAGE_);
+  static_assert(AttrPackCheck<A...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
   static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
-  return attr_pack_check<A...>::ok;
+  return AttrPackCheck<A...>::ok;
 }
 
 // The same checks for the disabled macros, which name the arguments inside sizeof only: the deduced return

@@ -17,7 +17,7 @@ constexpr std::uint32_t counter_slot_count = SPANLOG_COUNTER_SLOTS;
 static_assert(counter_slot_count >= 2 && counter_slot_count <= 65536, "SPANLOG_COUNTER_SLOTS: 2 to 65536");
 
 // A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
-struct counter_slot {
+struct CounterSlot {
   std::atomic<std::uint32_t> index{0};
 };
 

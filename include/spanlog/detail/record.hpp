@@ -14,20 +14,20 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class site_kind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge };
+enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge };
 
 // Per call site, `static constexpr`: the hot path stores a pointer to it, never the strings.
-struct alignas(8) site {
+struct alignas(8) Site {
   const char* name;
   const char* function;
   const char* file;
   std::uint32_t line;
-  site_kind kind;
+  SiteKind kind;
 };
 
 // The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is. The hot
 // path adds the tag to the site's address, so that both fold into one address constant.
-enum record_tag : std::uintptr_t {
+enum RecordTag : std::uintptr_t {
   tag_span_begin = 0,  // {site, tsc}
   tag_span_end = 1,    // {0, tsc}: ends the innermost open span of the thread
   tag_instant = 2,     // {site, tsc}
@@ -40,13 +40,13 @@ enum record_tag : std::uintptr_t {
 constexpr std::uintptr_t tag_mask = 7;
 constexpr std::size_t record_align = 16;
 
-struct record_header {
+struct RecordHeader {
   std::uintptr_t site_and_tag;
   std::uint64_t value;
 };
-static_assert(sizeof(record_header) == 16, "fixed records are 16 bytes");
+static_assert(sizeof(RecordHeader) == 16, "fixed records are 16 bytes");
 
-enum class extended_op : std::uint8_t {
+enum class ExtendedOp : std::uint8_t {
   span_begin,   // site (or arg2 = name pointer); arg = explicit parent id, 0 for the thread's innermost span
   instant,      // site; attributes
   span_attrs,   // arg = span id: attributes set while the span is open
@@ -62,27 +62,27 @@ enum class extended_op : std::uint8_t {
 constexpr std::uint16_t ext_flag_phase = 1;
 constexpr std::uint16_t ext_flag_unwound = 2;  // span_error: set because an exception unwound the span
 
-struct extended_header {
+struct ExtendedHeader {
   std::uint32_t size;  // of the whole record, header included, a multiple of record_align
-  extended_op op;
+  ExtendedOp op;
   std::uint8_t attr_count;
   std::uint16_t flags;
   std::uint64_t arg;
   std::uint64_t arg2;  // a name pointer where op needs both an id and a name
   std::uint64_t pad;
 };
-static_assert(sizeof(record_header) + sizeof(extended_header) == 48, "extended header is 48 bytes");
+static_assert(sizeof(RecordHeader) + sizeof(ExtendedHeader) == 48, "extended header is 48 bytes");
 
-enum class attr_type : std::uint32_t { i64, u64, f64, boolean, string };
+enum class AttrType : std::uint32_t { i64, u64, f64, boolean, string };
 
 // One attribute; a string's bytes follow it, padded to 8.
-struct attr_slot {
+struct AttrSlot {
   const char* key;
-  attr_type type;
+  AttrType type;
   std::uint32_t length;
   std::uint64_t bits;
 };
-static_assert(sizeof(attr_slot) == 24, "attribute slots are 24 bytes");
+static_assert(sizeof(AttrSlot) == 24, "attribute slots are 24 bytes");
 
 constexpr std::size_t align_up(std::size_t n, std::size_t a) {
   return (n + a - 1) & ~(a - 1);
@@ -98,7 +98,7 @@ inline std::size_t clipped_length(const char* s, std::size_t n) {
 
 // How a value of type T is carried: the attribute type and the bytes it adds after its slot.
 template <class T>
-struct attr_codec {
+struct AttrCodec {
   using D = std::decay_t<T>;
   static constexpr bool is_string = is_string_value<T>;
   static_assert(is_attr_value<T>, SPANLOG_ATTR_VALUES_MESSAGE_);
@@ -123,34 +123,34 @@ struct attr_codec {
   }
   // Writes the slot (and a string's bytes) at `out`; returns the bytes written.
   static std::size_t write(std::byte* out, const char* key, const T& v) {
-    attr_slot slot{key, attr_type::i64, 0, 0};
+    AttrSlot slot{key, AttrType::i64, 0, 0};
     std::size_t extra = 0;
     if constexpr (std::is_same_v<D, bool>) {
-      slot.type = attr_type::boolean;
+      slot.type = AttrType::boolean;
       slot.bits = v ? 1 : 0;
     } else if constexpr (std::is_floating_point_v<D>) {
-      slot.type = attr_type::f64;
+      slot.type = AttrType::f64;
       double d = static_cast<double>(v);
       std::memcpy(&slot.bits, &d, 8);
     } else if constexpr (std::is_enum_v<D>) {
-      slot.type = attr_type::i64;
+      slot.type = AttrType::i64;
       slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_integral_v<D> && std::is_signed_v<D>) {
-      slot.type = attr_type::i64;
+      slot.type = AttrType::i64;
       slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_integral_v<D>) {
-      slot.type = attr_type::u64;
+      slot.type = AttrType::u64;
       slot.bits = static_cast<std::uint64_t>(v);
     } else {
       auto s = view(v);
       std::size_t n = clipped_length(s.data(), s.size());
-      slot.type = attr_type::string;
+      slot.type = AttrType::string;
       slot.length = static_cast<std::uint32_t>(n);
-      if (n) std::memcpy(out + sizeof(attr_slot), s.data(), n);
+      if (n) std::memcpy(out + sizeof(AttrSlot), s.data(), n);
       extra = align_up(n, 8);
     }
     std::memcpy(out, &slot, sizeof slot);
-    return sizeof(attr_slot) + extra;
+    return sizeof(AttrSlot) + extra;
   }
 };
 
@@ -159,7 +159,7 @@ inline std::size_t attrs_bytes() {
 }
 template <class K, class V, class... Rest>
 std::size_t attrs_bytes(const K&, const V& v, const Rest&... rest) {
-  return sizeof(attr_slot) + attr_codec<V>::extra_bytes(v) + attrs_bytes(rest...);
+  return sizeof(AttrSlot) + AttrCodec<V>::extra_bytes(v) + attrs_bytes(rest...);
 }
 
 inline std::size_t write_attrs(std::byte*) {
@@ -167,7 +167,7 @@ inline std::size_t write_attrs(std::byte*) {
 }
 template <class K, class V, class... Rest>
 std::size_t write_attrs(std::byte* out, const K& key, const V& v, const Rest&... rest) {
-  std::size_t n = attr_codec<V>::write(out, key, v);
+  std::size_t n = AttrCodec<V>::write(out, key, v);
   return n + write_attrs(out + n, rest...);
 }
 

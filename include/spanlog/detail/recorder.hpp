@@ -16,7 +16,7 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum runtime_flag : std::uint32_t {
+enum RuntimeFlag : std::uint32_t {
   flag_running = 1u << 0,
   flag_spans = 1u << 1,
   flag_events = 1u << 2,
@@ -30,19 +30,19 @@ enum runtime_flag : std::uint32_t {
 // tl_buffer points to the same ring in each image it records from.
 inline std::atomic<std::uint32_t> g_flags{flag_never_started};
 inline std::atomic<std::uint64_t> g_sample_threshold{~std::uint64_t{0}};
-inline thread_local thread_buffer* tl_buffer = nullptr;
+inline thread_local ThreadBuffer* tl_buffer = nullptr;
 inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
 inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
 // `sampled`: spans may be left out by sampling (statistics spans are not: their counts are exact).
-SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
+SPANLOG_NOINLINE inline ThreadBuffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
   std::uint32_t f = g_flags.load(std::memory_order_acquire);
   if (f & flag_never_started) {
     slow::start_default_session();
     f = g_flags.load(std::memory_order_acquire);
   }
   if ((f & (flag_running | kind)) != (flag_running | kind)) return nullptr;
-  thread_buffer* b = tl_buffer;
+  ThreadBuffer* b = tl_buffer;
   if (!b) {
     // Destructors that run while the thread exits (static objects destroyed by exit(), thread_local objects
     // destroyed after spanlog's) still record, into one more ring that a second guard retires.
@@ -61,7 +61,7 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool samp
     x ^= x << 17;
     b->sample_state = x;
     if (x > g_sample_threshold.load(std::memory_order_relaxed)) {
-      thread_buffer::count(b->sampled_out);
+      ThreadBuffer::count(b->sampled_out);
       return nullptr;
     }
   }
@@ -72,49 +72,49 @@ SPANLOG_NOINLINE inline thread_buffer* buffer_slow(std::uint32_t kind, bool samp
 // The fast path asks one question of the flags, "is everything on?" (one compare with a constant): a run
 // with a kind switched off or with sampling takes the slow path, which sorts out the rest.
 template <std::uint32_t kind>
-SPANLOG_ALWAYS_INLINE thread_buffer* buffer_for() {
+SPANLOG_ALWAYS_INLINE ThreadBuffer* buffer_for() {
   constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
-  thread_buffer* b = tl_buffer;
+  ThreadBuffer* b = tl_buffer;
   if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(kind);
 }
 
 // A span or an event that found no room: counted for its thread, and for its name while the ring's table of
 // names has room. Out of line: the drop path is the rare one.
-SPANLOG_NOINLINE inline void count_drop_by_name(thread_buffer& b, const char* name, bool span) {
-  thread_buffer::count(span ? b.dropped_spans : b.dropped_events);
+SPANLOG_NOINLINE inline void count_drop_by_name(ThreadBuffer& b, const char* name, bool span) {
+  ThreadBuffer::count(span ? b.dropped_spans : b.dropped_events);
   if (!name) return;
   for (auto& entry : b.dropped_names) {
     const char* held = entry.name.load(std::memory_order_relaxed);
     if (!held) entry.name.store(held = name, std::memory_order_release);
-    if (held == name) return thread_buffer::count(span ? entry.spans : entry.events);
+    if (held == name) return ThreadBuffer::count(span ? entry.spans : entry.events);
   }
 }
-SPANLOG_ALWAYS_INLINE void count_dropped_span(thread_buffer& b, const site* s, const char* name) {
+SPANLOG_ALWAYS_INLINE void count_dropped_span(ThreadBuffer& b, const Site* s, const char* name) {
   count_drop_by_name(b, s ? s->name : name, true);
 }
-SPANLOG_ALWAYS_INLINE void count_dropped_event(thread_buffer& b, const site* s, const char* name) {
+SPANLOG_ALWAYS_INLINE void count_dropped_event(ThreadBuffer& b, const Site* s, const char* name) {
   count_drop_by_name(b, s ? s->name : name, false);
 }
 
-SPANLOG_ALWAYS_INLINE bool has_room(thread_buffer& b, std::uint64_t need) {
+SPANLOG_ALWAYS_INLINE bool has_room(ThreadBuffer& b, std::uint64_t need) {
   return SPANLOG_LIKELY(b.below_high_water(need)) || slow::make_room(b, need);
 }
 
 // A full span began at `t` while a statistics span is open: the innermost one's direct child (its parent is
 // the full span the statistics span sits in) takes its time from that statistics span's self time.
-SPANLOG_NOINLINE inline void stats_see_full_begin(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+SPANLOG_NOINLINE inline void stats_see_full_begin(ThreadBuffer& b, std::uint64_t seq, std::uint64_t t) {
   if (b.current_span + 1 != b.stats_outer) return;
   b.stats_direct_full = seq;
   b.stats_child_ticks -= t;  // modular: the end adds its own time, leaving the duration
   b.stats_full_ticks -= t;
 }
 
-inline bool write_stats_owed(thread_buffer& b);
+inline bool write_stats_owed(ThreadBuffer& b);
 
 // The full span `seq` ends at `t`, and is a statistics span's direct child, or is owed the time of its direct
 // statistics children (which go before its end, for the flusher to write with it).
-SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t seq, std::uint64_t t) {
+SPANLOG_NOINLINE inline void stats_see_full_end(ThreadBuffer& b, std::uint64_t seq, std::uint64_t t) {
   if (seq == b.stats_direct_full) {
     b.stats_child_ticks += t;
     b.stats_full_ticks += t;
@@ -126,9 +126,9 @@ SPANLOG_NOINLINE inline void stats_see_full_end(thread_buffer& b, std::uint64_t 
 // Returns the span's number on this thread (its id is id_base | number), or 0 when it was not recorded (then
 // span_end must not be called). Every field is read before the record is stored and written after it: the
 // store may alias them, and would force reloads.
-SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) {
+SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(ThreadBuffer& b, const Site& s) {
   // Room for the begin and, promised ahead, its end.
-  if (!has_room(b, 2 * sizeof(record_header))) {
+  if (!has_room(b, 2 * sizeof(RecordHeader))) {
     count_dropped_span(b, &s, nullptr);
     return 0;
   }
@@ -137,7 +137,7 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
   const std::uint64_t mask = b.mask;
   const std::uint64_t seq = b.span_seq + 1;
   const std::uint64_t t = ticks();
-  const record_header r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, t};
+  const RecordHeader r{reinterpret_cast<std::uintptr_t>(&s) + tag_span_begin, t};
   std::memcpy(data + (head & mask), &r, sizeof r);
   b.head = head + sizeof r;
   b.limit -= static_cast<std::int64_t>(sizeof r);  // the end's promise: one read-modify-write
@@ -151,11 +151,11 @@ SPANLOG_ALWAYS_INLINE std::uint64_t span_begin(thread_buffer& b, const site& s) 
 
 // The end names no site: it ends the thread's innermost open span, whose begin named it.
 // The thread's current_span is the ending span's number.
-SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
+SPANLOG_ALWAYS_INLINE void span_end(ThreadBuffer& b) {
   const std::uint64_t t = ticks();
   const std::uint64_t seq = b.current_span;
   if (SPANLOG_UNLIKELY(seq == b.stats_direct_full || seq == b.stats_owed_to)) stats_see_full_end(b, seq, t);
-  const record_header r{tag_span_end, t};
+  const RecordHeader r{tag_span_end, t};
   std::byte* const data = b.data;
   const std::uint64_t head = b.head;
   std::memcpy(data + (head & b.mask), &r, sizeof r);
@@ -166,23 +166,23 @@ SPANLOG_ALWAYS_INLINE void span_end(thread_buffer& b) {
 
 // An extended record: header, then attributes. Returns false when it was dropped (counted by the caller).
 template <class... A>
-bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64_t arg, std::uint64_t arg2,
+bool write_extended(ThreadBuffer& b, const Site* s, ExtendedOp op, std::uint64_t arg, std::uint64_t arg2,
                     std::uint16_t flags, std::uint64_t t, bool promise_end, const A&... attrs) {
   static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
   const std::uint64_t size =
-      align_up(sizeof(record_header) + sizeof(extended_header) + attrs_bytes(attrs...), record_align);
-  const std::uint64_t need = b.needed_for(size) + (promise_end ? sizeof(record_header) : 0);
+      align_up(sizeof(RecordHeader) + sizeof(ExtendedHeader) + attrs_bytes(attrs...), record_align);
+  const std::uint64_t need = b.needed_for(size) + (promise_end ? sizeof(RecordHeader) : 0);
   if (!has_room(b, need)) return false;
   b.pad_if_needed(size);
   std::byte* out = b.at(b.head);
-  record_header r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
-  extended_header x{
+  RecordHeader r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
+  ExtendedHeader x{
       static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg, arg2, 0};
   std::memcpy(out, &r, sizeof r);
   std::memcpy(out + sizeof r, &x, sizeof x);
   write_attrs(out + sizeof r + sizeof x, attrs...);
   b.head += size;
-  if (promise_end) b.reserve(sizeof(record_header));
+  if (promise_end) b.reserve(sizeof(RecordHeader));
   b.publish();
   return true;
 }
@@ -190,10 +190,10 @@ bool write_extended(thread_buffer& b, const site* s, extended_op op, std::uint64
 // A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name
 // without a site, or a phase flag.
 template <class... A>
-std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t parent, const char* name,
+std::uint64_t span_begin_with(ThreadBuffer& b, const Site* s, std::uint64_t parent, const char* name,
                               std::uint16_t flags, const A&... attrs) {
   const std::uint64_t t = ticks();
-  if (!write_extended(b, s, extended_op::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags, t,
+  if (!write_extended(b, s, ExtendedOp::span_begin, parent, reinterpret_cast<std::uintptr_t>(name), flags, t,
                       true, attrs...)) {
     count_dropped_span(b, s, name);
     return 0;
@@ -205,23 +205,23 @@ std::uint64_t span_begin_with(thread_buffer& b, const site* s, std::uint64_t par
 
 // The time owed to a full span goes into the ring as a record of its own; false when it found no room
 // (counted with the attributes lost).
-inline bool write_stats_owed(thread_buffer& b) {
-  const bool written = write_extended(b, nullptr, extended_op::stats_children, b.span_id(b.stats_owed_to),
+inline bool write_stats_owed(ThreadBuffer& b) {
+  const bool written = write_extended(b, nullptr, ExtendedOp::stats_children, b.span_id(b.stats_owed_to),
                                       b.stats_owed_ticks, 0, ticks(), false);
-  if (!written) thread_buffer::count(b.dropped_attrs);
+  if (!written) ThreadBuffer::count(b.dropped_attrs);
   b.stats_owed_to = 0;
   b.stats_owed_ticks = 0;
   return written;
 }
 
-SPANLOG_ALWAYS_INLINE void instant(thread_buffer& b, const site& s) {
-  if (!has_room(b, sizeof(record_header))) return count_dropped_event(b, &s, nullptr);
+SPANLOG_ALWAYS_INLINE void instant(ThreadBuffer& b, const Site& s) {
+  if (!has_room(b, sizeof(RecordHeader))) return count_dropped_event(b, &s, nullptr);
   b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag_instant, ticks());
   b.publish();
 }
 
-SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag tag, std::uint64_t bits) {
-  if (!has_room(b, sizeof(record_header))) return thread_buffer::count(b.dropped_metrics);
+SPANLOG_ALWAYS_INLINE void metric(ThreadBuffer& b, const Site& s, RecordTag tag, std::uint64_t bits) {
+  if (!has_room(b, sizeof(RecordHeader))) return ThreadBuffer::count(b.dropped_metrics);
   b.write16(reinterpret_cast<std::uintptr_t>(&s) + tag, bits);
   b.publish();
 }
@@ -234,7 +234,7 @@ SPANLOG_ALWAYS_INLINE void metric(thread_buffer& b, const site& s, record_tag ta
 #endif
 #endif
 
-SPANLOG_ALWAYS_INLINE void add_to_slot(thread_buffer& b, std::uint32_t slot, std::uint64_t delta) {
+SPANLOG_ALWAYS_INLINE void add_to_slot(ThreadBuffer& b, std::uint32_t slot, std::uint64_t delta) {
   std::atomic<std::uint64_t>& sum = b.counter_sum[slot];
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SPANLOG_TSAN_BUILD)
   // Only this thread writes the sum, so the add need not be locked; the flusher's relaxed load sees the sum
@@ -249,8 +249,8 @@ SPANLOG_ALWAYS_INLINE void add_to_slot(thread_buffer& b, std::uint32_t slot, std
 
 // A site's first add on any thread, a thread's first record, a run with something switched off, or every
 // slot taken (then the add is a ring record, as a floating-point one is).
-SPANLOG_NOINLINE inline void counter_add_slow(const site& s, counter_slot& slot, std::uint64_t delta) {
-  thread_buffer* b = buffer_slow(flag_metrics);
+SPANLOG_NOINLINE inline void counter_add_slow(const Site& s, CounterSlot& slot, std::uint64_t delta) {
+  ThreadBuffer* b = buffer_slow(flag_metrics);
   if (!b) return;
   if (const std::uint32_t index = slow::counter_slot_for(s, slot)) return add_to_slot(*b, index, delta);
   metric(*b, s, tag_counter, delta);
@@ -259,10 +259,10 @@ SPANLOG_NOINLINE inline void counter_add_slow(const site& s, counter_slot& slot,
 // Integers add into the thread's slot for the site: the fast path asks for the buffer, the run's flags and
 // the site's slot number at once, and adds.
 template <class T>
-SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delta) {
+SPANLOG_ALWAYS_INLINE void counter_add(const Site& s, CounterSlot& slot, T delta) {
   static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
   if constexpr (std::is_floating_point_v<T>) {
-    if (thread_buffer* b = buffer_for<flag_metrics>()) {
+    if (ThreadBuffer* b = buffer_for<flag_metrics>()) {
       double d = static_cast<double>(delta);
       std::uint64_t bits;
       std::memcpy(&bits, &d, 8);
@@ -271,7 +271,7 @@ SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delt
   } else {
     constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
     const auto bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
-    thread_buffer* b = tl_buffer;
+    ThreadBuffer* b = tl_buffer;
     const std::uint32_t index = slot.index.load(std::memory_order_relaxed);
     if (SPANLOG_LIKELY(b != nullptr && index != 0 && g_flags.load(std::memory_order_relaxed) == all_on))
       return add_to_slot(*b, index, bits);
@@ -280,9 +280,9 @@ SPANLOG_ALWAYS_INLINE void counter_add(const site& s, counter_slot& slot, T delt
 }
 
 template <class T>
-SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
+SPANLOG_ALWAYS_INLINE void gauge_set(const Site& s, T value) {
   static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
-  if (thread_buffer* b = buffer_for<flag_metrics>()) {
+  if (ThreadBuffer* b = buffer_for<flag_metrics>()) {
     double d = static_cast<double>(value);
     std::uint64_t bits;
     std::memcpy(&bits, &d, 8);
@@ -293,41 +293,41 @@ SPANLOG_ALWAYS_INLINE void gauge_set(const site& s, T value) {
 // Inlined like the other hot paths: an event without attributes is a 16-byte record; with attributes the
 // record is written out of line (write_extended).
 template <class... A>
-SPANLOG_ALWAYS_INLINE void event(const site& s, const A&... attrs) {
-  if (thread_buffer* b = buffer_for<flag_events>()) {
+SPANLOG_ALWAYS_INLINE void event(const Site& s, const A&... attrs) {
+  if (ThreadBuffer* b = buffer_for<flag_events>()) {
     if constexpr (sizeof...(A) == 0) {
       instant(*b, s);
-    } else if (!write_extended(*b, &s, extended_op::instant, 0, 0, 0, ticks(), false, attrs...)) {
+    } else if (!write_extended(*b, &s, ExtendedOp::instant, 0, 0, 0, ticks(), false, attrs...)) {
       count_dropped_event(*b, &s, nullptr);
     }
   }
 }
 
 // An exception is unwinding the span: the error goes before the span's end. Out of line, as it is rare.
-SPANLOG_NOINLINE inline void span_unwound(thread_buffer& b, std::uint64_t seq) {
-  if (!write_extended(b, nullptr, extended_op::span_error, b.span_id(seq), 0, ext_flag_unwound, ticks(),
+SPANLOG_NOINLINE inline void span_unwound(ThreadBuffer& b, std::uint64_t seq) {
+  if (!write_extended(b, nullptr, ExtendedOp::span_error, b.span_id(seq), 0, ext_flag_unwound, ticks(),
                       false))
-    thread_buffer::count(b.dropped_attrs);
+    ThreadBuffer::count(b.dropped_attrs);
 }
 
 // A phase's begin or end, announced before its timestamp is read: the flusher then knows that a span it
-// drained before the mark cannot have started after the mark's time (thread_buffer::phase_marks). Only
+// drained before the mark cannot have started after the mark's time (ThreadBuffer::phase_marks). Only
 // this thread writes the count; the locked add is the store other threads see before the clock is read.
-inline void announce_phase_mark(thread_buffer& b) {
+inline void announce_phase_mark(ThreadBuffer& b) {
   b.phase_marks.fetch_add(1, std::memory_order_seq_cst);
   order_clock_after_stores();
 }
-inline void withdraw_phase_mark(thread_buffer& b) {
+inline void withdraw_phase_mark(ThreadBuffer& b) {
   b.phase_marks.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 // Attributes or an error set on an open span of this thread.
 template <class... A>
-void span_update(std::uint64_t span_id, extended_op op, const A&... attrs) {
-  thread_buffer* b = tl_buffer;
+void span_update(std::uint64_t span_id, ExtendedOp op, const A&... attrs) {
+  ThreadBuffer* b = tl_buffer;
   if (!b || !span_id || !(g_flags.load(std::memory_order_relaxed) & flag_running)) return;
   if (!write_extended(*b, nullptr, op, span_id, 0, 0, ticks(), false, attrs...))
-    thread_buffer::count(b->dropped_attrs);
+    ThreadBuffer::count(b->dropped_attrs);
 }
 
 }  // namespace detail

@@ -13,32 +13,32 @@
 #include "../config.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
-struct options;
+struct Options;
 namespace detail {
-struct thread_buffer;
-struct site;
-struct counter_slot;
-struct stats_slot;
-struct stats_cell;
+struct ThreadBuffer;
+struct Site;
+struct CounterSlot;
+struct StatsSlot;
+struct StatsCell;
 
 namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 // The calling thread's ring, made or found on its first record (late: after its thread_local objects began
 // to be destroyed); nullptr when no run records.
-thread_buffer* attach_current_thread(bool late);
+ThreadBuffer* attach_current_thread(bool late);
 void start_default_session();
 // A ring past its high-water mark: wakes the flusher, and under the block policy waits for it.
-bool make_room(thread_buffer& b, std::uint64_t need);
+bool make_room(ThreadBuffer& b, std::uint64_t need);
 // The site's counter slot number, given on its first add; 0 when every slot is taken.
-std::uint32_t counter_slot_for(const site& s, counter_slot& slot);
+std::uint32_t counter_slot_for(const Site& s, CounterSlot& slot);
 // The thread's histogram for a statistics-span site, made on the site's first span on the thread; nullptr
 // when every slot is taken or memory ran out.
-stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot);
+StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot);
 
 // "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
 void describe_exception(const std::exception* e, char* out, std::size_t size);
 
-options options_from_env();
-bool start(const options* opts);  // nullptr: options from the environment
+Options options_from_env();
+bool start(const Options* opts);  // nullptr: options from the environment
 void flush();
 void stop();
 std::string run_directory();

@@ -46,14 +46,14 @@ inline std::uint64_t stats_bucket_lower_bound(std::size_t bucket) {
 }
 
 // A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
-struct stats_slot {
+struct StatsSlot {
   std::atomic<std::uint32_t> index{0};
 };
 
 // One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
 // the flusher reads them and keeps, beside them, what it has written. Times are summed in ticks, which the
 // flusher converts: a span converts only its bucket's duration.
-struct stats_cell {
+struct StatsCell {
   std::atomic<std::uint64_t> total_ticks{0};
   std::atomic<std::uint64_t> child_ticks{0};  // what the spans' direct children took (self = total - this)
   // 32 bits: the flusher takes the growth every interval, so a bucket would need 4 billion spans in one to
@@ -68,8 +68,8 @@ struct stats_cell {
 constexpr unsigned stats_rate_fraction_bits = 32;
 
 SPANLOG_ALWAYS_INLINE std::uint64_t stats_ticks_to_ns(std::uint64_t ticks, std::uint64_t ns_per_tick_q32) {
-  __extension__ using wide = unsigned __int128;
-  return static_cast<std::uint64_t>((static_cast<wide>(ticks) * ns_per_tick_q32) >> stats_rate_fraction_bits);
+  __extension__ using Wide = unsigned __int128;
+  return static_cast<std::uint64_t>((static_cast<Wide>(ticks) * ns_per_tick_q32) >> stats_rate_fraction_bits);
 }
 
 template <class T>
@@ -78,9 +78,9 @@ SPANLOG_ALWAYS_INLINE void add_relaxed(std::atomic<T>& to, T delta) {
 }
 
 // What a statistics span saves of its thread's state at its begin and gives back at its end.
-struct stats_frame {
+struct StatsFrame {
   std::uint64_t child_ticks;  // the enclosing statistics span's children so far
-  std::uint64_t full_ticks;   // and the full spans among them (thread_buffer::stats_full_ticks)
+  std::uint64_t full_ticks;   // and the full spans among them (ThreadBuffer::stats_full_ticks)
   std::uint64_t outer;        // the full span the enclosing statistics span sits directly in, + 1 (0: none)
   std::uint64_t direct_full;  // the enclosing statistics span's open direct full child
 };

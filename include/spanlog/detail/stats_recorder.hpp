@@ -17,30 +17,30 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // The calling thread's buffer when spans are being taken: sampling does not apply (the counts are exact).
-SPANLOG_ALWAYS_INLINE thread_buffer* stats_buffer() {
+SPANLOG_ALWAYS_INLINE ThreadBuffer* stats_buffer() {
   constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
-  thread_buffer* b = tl_buffer;
+  ThreadBuffer* b = tl_buffer;
   if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on)) return b;
   return buffer_slow(flag_spans, false);
 }
 
 // The site's first span on this thread (or in the process), or every slot taken: then counted as dropped.
-SPANLOG_NOINLINE inline stats_cell* stats_cell_slow(thread_buffer& b, const site& s, stats_slot& slot) {
-  stats_cell* cell = slow::stats_cell_for(b, s, slot);
+SPANLOG_NOINLINE inline StatsCell* stats_cell_slow(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
+  StatsCell* cell = slow::stats_cell_for(b, s, slot);
   if (!cell) count_dropped_span(b, &s, nullptr);
   return cell;
 }
 
 // The thread's histogram for the site, or nullptr when the span is not recorded.
-SPANLOG_ALWAYS_INLINE stats_cell* stats_cell_of(thread_buffer& b, const site& s, stats_slot& slot) {
+SPANLOG_ALWAYS_INLINE StatsCell* stats_cell_of(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   const std::uint32_t index = slot.index.load(std::memory_order_relaxed);
-  stats_cell* cell = index ? b.stats_cells[index].load(std::memory_order_relaxed) : nullptr;
+  StatsCell* cell = index ? b.stats_cells[index].load(std::memory_order_relaxed) : nullptr;
   if (SPANLOG_LIKELY(cell != nullptr)) return cell;
   return stats_cell_slow(b, s, slot);
 }
 
 // Returns the clock at the begin.
-SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_frame& saved) {
+SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(ThreadBuffer& b, StatsFrame& saved) {
   saved.child_ticks = b.stats_child_ticks;
   saved.full_ticks = b.stats_full_ticks;
   saved.outer = b.stats_outer;
@@ -54,7 +54,7 @@ SPANLOG_ALWAYS_INLINE std::uint64_t stats_span_begin(thread_buffer& b, stats_fra
 
 // A statistics span directly in the full span `outer` ended after `ticks`: that span is owed them. Time owed
 // to another span goes into the ring first (that span is still open: its end would have written it).
-SPANLOG_NOINLINE inline void stats_owe(thread_buffer& b, std::uint64_t outer, std::uint64_t duration) {
+SPANLOG_NOINLINE inline void stats_owe(ThreadBuffer& b, std::uint64_t outer, std::uint64_t duration) {
   if (b.stats_owed_to != outer) {
     if (b.stats_owed_to != 0) write_stats_owed(b);
     b.stats_owed_to = outer;
@@ -62,8 +62,8 @@ SPANLOG_NOINLINE inline void stats_owe(thread_buffer& b, std::uint64_t outer, st
   b.stats_owed_ticks += duration;
 }
 
-SPANLOG_ALWAYS_INLINE void stats_span_end(thread_buffer& b, stats_cell& cell, std::uint64_t start,
-                                          const stats_frame& saved) {
+SPANLOG_ALWAYS_INLINE void stats_span_end(ThreadBuffer& b, StatsCell& cell, std::uint64_t start,
+                                          const StatsFrame& saved) {
   const std::uint64_t end = ticks();
   const std::uint64_t duration = end - start;
   const std::uint64_t children = b.stats_child_ticks;

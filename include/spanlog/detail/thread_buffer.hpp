@@ -20,7 +20,7 @@ constexpr std::size_t cache_line = 64;
 constexpr unsigned span_seq_bits = 40;
 constexpr std::uint64_t span_seq_mask = (std::uint64_t{1} << span_seq_bits) - 1;
 
-struct thread_buffer {
+struct ThreadBuffer {
   // Written only by the recording thread.
   alignas(cache_line) std::byte* data = nullptr;
   std::uint64_t mask = 0;  // capacity - 1
@@ -92,7 +92,7 @@ struct thread_buffer {
   std::uint64_t slot = 0;
   std::uint64_t tid = 0;
   char initial_name[32] = {};
-  thread_buffer* next_made = nullptr;  // the list of every ring made (impl/thread_rings.hpp)
+  ThreadBuffer* next_made = nullptr;  // the list of every ring made (impl/thread_rings.hpp)
   // The sums of counter_sum the flusher has written; they stay with the ring from run to run and from thread
   // to thread, so only growth is ever reported.
   std::uint64_t counter_reported[counter_slot_count] = {};
@@ -106,17 +106,17 @@ struct thread_buffer {
   std::atomic<std::uint64_t> stats_ns_per_tick{0};
   // Statistics-span histograms by slot number, made on a site's first span on this thread; kept with the
   // ring from run to run, as counter_sum is.
-  std::atomic<stats_cell*> stats_cells[stats_slot_count] = {};
+  std::atomic<StatsCell*> stats_cells[stats_slot_count] = {};
 
   // Drops by name, for the names met first (dropped_names_per_ring of them); the others are counted per
   // thread only. Written by the recording thread on the drop path, read by the flusher.
-  struct dropped_name {
+  struct DroppedName {
     std::atomic<const char*> name{nullptr};
     std::atomic<std::uint64_t> spans{0};
     std::atomic<std::uint64_t> events{0};
   };
   static constexpr std::size_t dropped_names_per_ring = 16;
-  dropped_name dropped_names[dropped_names_per_ring];
+  DroppedName dropped_names[dropped_names_per_ring];
 
   static void count(std::atomic<std::uint64_t>& counter) {
     counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -150,7 +150,7 @@ struct thread_buffer {
 
   SPANLOG_ALWAYS_INLINE void write16(std::uintptr_t first, std::uint64_t second) {
     const std::uint64_t h = head;
-    const record_header r{first, second};
+    const RecordHeader r{first, second};
     std::memcpy(data + (h & mask), &r, sizeof r);
     head = h + sizeof r;
   }
@@ -169,7 +169,7 @@ struct thread_buffer {
   void pad_if_needed(std::uint64_t size) {
     std::uint64_t offset = head & mask;
     if (offset + size > capacity) {
-      record_header r{tag_padding, capacity - offset};
+      RecordHeader r{tag_padding, capacity - offset};
       std::memcpy(at(head), &r, sizeof r);
       head += capacity - offset;
     }

@@ -19,31 +19,31 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // Asked once per name key (a call site, or a name pointer): the patterns never see the hot path.
-inline bool flusher::chosen_as_statistics(const void* name_key, const char* name) {
+inline bool Flusher::chosen_as_statistics(const void* name_key, const char* name) {
   auto it = chosen_names_.find(name_key);
   if (it == chosen_names_.end()) it = chosen_names_.emplace(name_key, stats_names_.matches(name)).first;
   return it->second;
 }
 
-inline flusher::chosen_stats& flusher::chosen_stats_for(buffer_state& st, const void* name_key,
-                                                        const char* name) {
-  std::unique_ptr<chosen_stats>& kept = st.chosen_stats_by_name[name_key];
+inline Flusher::ChosenStats& Flusher::chosen_stats_for(BufferState& st, const void* name_key,
+                                                       const char* name) {
+  std::unique_ptr<ChosenStats>& kept = st.chosen_stats_by_name[name_key];
   if (!kept) {
-    kept = std::make_unique<chosen_stats>();
+    kept = std::make_unique<ChosenStats>();
     kept->name = quoted_name(name_key, name);
   }
   return *kept;
 }
 
-inline void flusher::end_chosen_span(buffer_state& st, open_span& o, std::uint64_t end_ticks) {
+inline void Flusher::end_chosen_span(BufferState& st, OpenSpan& o, std::uint64_t end_ticks) {
   const std::uint64_t took = end_ticks > o.start_ticks ? end_ticks - o.start_ticks : 0;
-  stats_cell& cell = o.chosen->cell;
+  StatsCell& cell = o.chosen->cell;
   add_relaxed(cell.total_ticks, took);
   add_relaxed(cell.child_ticks, o.child_ticks + o.stats_ticks);
   const auto ns = static_cast<std::uint64_t>(static_cast<double>(took) * calibration_.current_ns_per_tick());
   add_relaxed(cell.buckets[stats_bucket_of(ns)], std::uint32_t{1});
   if (st.depth < 2) return;
-  open_span& parent = st.stack[st.depth - 2];
+  OpenSpan& parent = st.stack[st.depth - 2];
   parent.child_ticks += took;
   // Only the outermost of nested chosen spans is owed to the written span: the inner ones are within it.
   if (!parent.chosen) parent.stats_ticks += took - std::min(o.kept_inside_ticks, took);
@@ -51,7 +51,7 @@ inline void flusher::end_chosen_span(buffer_state& st, open_span& o, std::uint64
 
 // A written span inside chosen ones is a child of the written span they sit in: the chosen spans between
 // take it off what they owe that span.
-inline void flusher::account_written_span_end(buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+inline void Flusher::account_written_span_end(BufferState& st, const OpenSpan& o, std::uint64_t end_ticks) {
   if (st.depth < 2) return;
   const std::uint64_t took = end_ticks > o.start_ticks ? end_ticks - o.start_ticks : 0;
   st.stack[st.depth - 2].child_ticks += took;

@@ -45,7 +45,7 @@ inline bool tsc_is_invariant() noexcept {
 // The first run of a process starts with a rate measured over 2 ms, so the flusher can drain at once, and
 // refines it once 50 ms have passed; the conversion stays continuous there (piecewise linear), so no
 // timestamp jumps. Later runs reuse the refined rate.
-struct clock_calibration {
+struct ClockCalibration {
   std::uint64_t anchor_ticks = 0;
   std::int64_t anchor_ns = 0;
   std::int64_t anchor_steady_ns = 0;

@@ -11,9 +11,9 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline site_slots<counter_slot_count> g_counter_sites;
+inline SiteSlots<counter_slot_count> g_counter_sites;
 
-inline std::uint32_t give_counter_slot(const site& s, counter_slot& slot) {
+inline std::uint32_t give_counter_slot(const Site& s, CounterSlot& slot) {
   return g_counter_sites.give(s, slot);
 }
 

@@ -28,7 +28,7 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // A path built without allocating; what does not fit is cut (and then fails to open, as it should).
-struct fixed_path {
+struct FixedPath {
   char text[4096] = {};
   std::size_t length = 0;
   void append(const char* s) {
@@ -50,7 +50,7 @@ struct fixed_path {
 };
 
 // mkdir -p, one component at a time, in place.
-inline bool make_directories_in_crash(fixed_path& path) {
+inline bool make_directories_in_crash(FixedPath& path) {
   for (std::size_t i = 1; i <= path.length; ++i) {
     if (i != path.length && path.text[i] != '/') continue;
     const char kept = path.text[i];
@@ -62,12 +62,12 @@ inline bool make_directories_in_crash(fixed_path& path) {
   return true;
 }
 
-inline void flusher::crash_dump(int sig, const char* reason) {
+inline void Flusher::crash_dump(int sig, const char* reason) {
   const bool on_flusher = static_cast<std::uint64_t>(::syscall(SYS_gettid)) == thread_id_.load();
   if (on_flusher ? activity_.load(std::memory_order_acquire) == activity_finished : !take_rings_for_crash())
     return;  // the run is whole, footer included: the crash came after it
   std::string_view run_id;
-  signal_safe_writer w(crash_output(run_id));
+  SignalSafeWriter w(crash_output(run_id));
   if (on_flusher) crash_write_formatted(w);
   if (!header_written_) {
     // The crash came before the flusher's first words: the header, and the threads known so far.
@@ -87,10 +87,10 @@ inline void flusher::crash_dump(int sig, const char* reason) {
     crash_span_stats(st, w);
     w.flush();
   }
-  thread_buffer* b = nullptr;
+  ThreadBuffer* b = nullptr;
   while (queues_.new_buffers->try_dequeue(b)) {
     crash_thread_record(*b, w);
-    buffer_state st;
+    BufferState st;
     st.buf = b;
     crash_drain(st, b->consumed.load(std::memory_order_acquire), w);
     crash_counters(st, w);
@@ -112,7 +112,7 @@ inline void flusher::crash_dump(int sig, const char* reason) {
 // Returns false when there is nothing to add: the run was written whole. A flusher between drains is
 // stopped where it is; one in the middle of a drain stops at its next record, which is within microseconds
 // (a stuck write to a disk that does not answer is waited for a while, then written past).
-inline bool flusher::take_rings_for_crash() {
+inline bool Flusher::take_rings_for_crash() {
   const std::int64_t give_up_at = steady_ns() + std::int64_t{crash_wait_for_flusher_ms} * 1000000;
   for (;;) {
     int state = activity_.load(std::memory_order_acquire);
@@ -128,19 +128,19 @@ inline bool flusher::take_rings_for_crash() {
 
 // A crash on the flusher's own thread: what it formatted and had not written yet, up to its last whole
 // record.
-inline void flusher::crash_write_formatted(signal_safe_writer& w) {
+inline void Flusher::crash_write_formatted(SignalSafeWriter& w) {
   if (complete_bytes_ > written_bytes_) w.append(w_.data() + written_bytes_, w_.data() + complete_bytes_);
   // A `spans` record cut after a whole row: closed, so its rows are kept.
-  if (complete_bytes_ > 0 && w_.data()[complete_bytes_ - 1] == ']') w.raw(span_rows::closing);
+  if (complete_bytes_ > 0 && w_.data()[complete_bytes_ - 1] == ']') w.raw(SpanRows::closing);
 }
 
 // The file the crash handler writes to: the run's, or, when the crash came before the thread that starts the
 // run had opened it, one it makes now where that thread would have. Only mkdir, open and fixed buffers.
-inline int flusher::crash_output(std::string_view& run_id) {
+inline int Flusher::crash_output(std::string_view& run_id) {
   const int stage = output_stage_.load(std::memory_order_acquire);
   run_id = run_id_;
   if (stage == stage_file) return fd_;
-  fixed_path path;
+  FixedPath path;
   if (stage == stage_directory) {
     path.append(run_dir_.c_str());
   } else {
@@ -166,7 +166,7 @@ inline int flusher::crash_output(std::string_view& run_id) {
   return ::open(path.text, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 }
 
-inline void flusher::crash_thread_record(const thread_buffer& b, signal_safe_writer& w) {
+inline void Flusher::crash_thread_record(const ThreadBuffer& b, SignalSafeWriter& w) {
   w.raw("{\"event\":\"thread\",\"tid\":");
   w.u64(b.tid);
   if (b.initial_name[0]) {
@@ -178,7 +178,7 @@ inline void flusher::crash_thread_record(const thread_buffer& b, signal_safe_wri
   w.raw("}\n");
 }
 
-inline void flusher::park() {
+inline void Flusher::park() {
   parked_.store(true, std::memory_order_release);
   for (;;) {
     const timespec second{1, 0};
@@ -186,7 +186,7 @@ inline void flusher::park() {
   }
 }
 
-inline void flusher::park_if_crashing() {
+inline void Flusher::park_if_crashing() {
   if (!g_crashing.load(std::memory_order_acquire)) return;
   write_out();
   park();
@@ -195,9 +195,9 @@ inline void flusher::park_if_crashing() {
 // Integer counters of the interval the crash cut short: what the thread's slots grew by, and what the
 // flusher had summed from ring records (sites beyond the slots) but not yet written. Floating-point
 // counters and gauges are left out (formatting a double is not async-signal-safe here).
-inline void flusher::crash_counters(buffer_state& st, signal_safe_writer& w) {
+inline void Flusher::crash_counters(BufferState& st, SignalSafeWriter& w) {
   const std::int64_t now = calibration_.to_ns(ticks());
-  auto line = [&](const site* s, std::int64_t delta) {
+  auto line = [&](const Site* s, std::int64_t delta) {
     w.raw("{\"event\":\"counter\",\"name\":");
     w.string(s->name);
     w.raw(",\"tid\":");
@@ -209,16 +209,16 @@ inline void flusher::crash_counters(buffer_state& st, signal_safe_writer& w) {
     w.raw("}\n");
   };
   for (const auto& m : st.metrics)
-    if (m.dirty && m.s->kind == site_kind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
+    if (m.dirty && m.s->kind == SiteKind::counter_int && m.int_sum != 0) line(m.s, m.int_sum);
   take_counter_growth(*st.buf,
-                      [&](const site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
+                      [&](const Site* s, std::uint64_t delta) { line(s, static_cast<std::int64_t>(delta)); });
 }
 
 // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
 // attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
 // spans are left out.
-inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_safe_writer& w) {
-  thread_buffer& b = *st.buf;
+inline void Flusher::crash_drain(BufferState& st, std::uint64_t from, SignalSafeWriter& w) {
+  ThreadBuffer& b = *st.buf;
   std::uint64_t pos = from;
   const std::uint64_t end = b.published.load(std::memory_order_acquire);
   constexpr std::size_t max_depth = crash_max_depth;
@@ -246,7 +246,7 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
   };
   while (pos < end) {
     SPANLOG_CRASH_POINT("crash.drain");
-    const ring_record r = read_record(b, pos);
+    const RingRecord r = read_record(b, pos);
     if (r.tag == tag_ring_link) {
       follow_ring_link(b, r);  // the ring left behind stays allocated: the process is ending
       w.raw("{\"event\":\"ring_grown\",\"tid\":");
@@ -256,14 +256,14 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
       w.raw(",\"bytes\":");
       w.u64(r.value);
       w.raw("}\n");
-    } else if (r.tag == tag_span_begin || r.is_extended(extended_op::span_begin)) {
+    } else if (r.tag == tag_span_begin || r.is_extended(ExtendedOp::span_begin)) {
       begin(r.name(), r.tag == tag_extended ? r.ext.arg : 0, r.value, r.begins_phase());
     } else if (r.tag == tag_span_end) {
       if (depth) {
         --depth;
         span_end(ids[depth], starts[depth], r.value);
       } else if (st.depth) {
-        open_span& o = st.stack[--st.depth];
+        OpenSpan& o = st.stack[--st.depth];
         if (!o.start_written) span_start(o.id, o.parent, *o.name, true, o.start_ticks, o.is_phase);
         span_end(o.id, o.start_ticks, r.value);
       }
@@ -275,14 +275,14 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
       w.raw(",\"ts\":");
       w.i64(calibration_.to_ns(r.value));
       w.raw("}\n");
-    } else if (r.is_extended(extended_op::async_begin)) {
+    } else if (r.is_extended(ExtendedOp::async_begin)) {
       ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
     }
     pos += r.size;
   }
   // Spans that stay open whose start the flusher had not written: a drain the crash stopped midway.
   for (std::size_t i = 0; i < st.depth; ++i) {
-    open_span& o = st.stack[i];
+    OpenSpan& o = st.stack[i];
     if (!o.start_written) span_start(o.id, o.parent, *o.name, true, o.start_ticks, o.is_phase);
     o.start_written = true;
   }
@@ -290,7 +290,7 @@ inline void flusher::crash_drain(buffer_state& st, std::uint64_t from, signal_sa
 }
 
 // `name` is raw, or already quoted and escaped (the flusher's cache) when `quoted`.
-inline void flusher::crash_span_start(signal_safe_writer& w, std::uint64_t tid, std::uint64_t id,
+inline void Flusher::crash_span_start(SignalSafeWriter& w, std::uint64_t tid, std::uint64_t id,
                                       std::uint64_t parent, std::string_view name, bool quoted,
                                       std::uint64_t t, bool phase) {
   w.raw("{\"event\":\"span_start\",\"span_id\":");

@@ -24,7 +24,7 @@ namespace detail {
 constexpr int crash_signals[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
 constexpr int crash_signal_count = sizeof crash_signals / sizeof crash_signals[0];
 
-inline std::atomic<flusher*> g_crash_target{nullptr};  // the active run's flusher
+inline std::atomic<Flusher*> g_crash_target{nullptr};  // the active run's flusher
 inline struct sigaction g_previous_actions[crash_signal_count] = {};
 inline std::atomic<bool> g_crash_handlers_installed{false};
 inline std::atomic<std::uint64_t> g_crash_writer_tid{0};  // the thread writing the crash, while it does
@@ -59,7 +59,7 @@ inline bool write_crash_once(int sig, const char* reason) {
     if (this_thread_writes) {
       if (g_crash_written.load(std::memory_order_acquire)) return false;  // what follows the writing: chain
       // A fault inside the writing: keep its whole lines, and die of the first signal.
-      if (signal_safe_writer* w = g_crash_writer.load(std::memory_order_acquire)) w->write_complete_lines();
+      if (SignalSafeWriter* w = g_crash_writer.load(std::memory_order_acquire)) w->write_complete_lines();
       die_of(none);
     }
     // Another thread writes the crash and then ends the process with its signal: give it the time to.
@@ -70,7 +70,7 @@ inline bool write_crash_once(int sig, const char* reason) {
     return false;
   }
   g_crash_writer_tid.store(tid, std::memory_order_release);
-  if (flusher* f = g_crash_target.load()) f->crash_dump(sig, reason);
+  if (Flusher* f = g_crash_target.load()) f->crash_dump(sig, reason);
   g_crash_written.store(true, std::memory_order_release);
   return true;
 }

@@ -19,17 +19,17 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct crash_point_plan {
+struct CrashPointPlan {
   std::string name;
   long hit = 1;  // which reaching of the point acts
   bool crash = false;
   std::atomic<long> reached{0};
 };
 
-inline crash_point_plan* plan_from(const char* variable, bool crash) {
+inline CrashPointPlan* plan_from(const char* variable, bool crash) {
   const char* v = std::getenv(variable);
   if (!v || !*v) return nullptr;
-  auto* plan = new crash_point_plan();
+  auto* plan = new CrashPointPlan();
   plan->name = v;
   plan->crash = crash;
   if (const auto at = plan->name.find('@'); at != std::string::npos) {
@@ -39,9 +39,9 @@ inline crash_point_plan* plan_from(const char* variable, bool crash) {
   return plan;
 }
 
-inline crash_point_plan* the_crash_point_plan() {
-  static crash_point_plan* plan = [] {
-    crash_point_plan* p = plan_from("SPANLOG_TEST_CRASH_AT", true);
+inline CrashPointPlan* the_crash_point_plan() {
+  static CrashPointPlan* plan = [] {
+    CrashPointPlan* p = plan_from("SPANLOG_TEST_CRASH_AT", true);
     return p ? p : plan_from("SPANLOG_TEST_HOLD_AT", false);
   }();
   return plan;
@@ -62,7 +62,7 @@ __attribute__((no_sanitize("undefined"))) inline void fault_here() {
 }
 
 inline void crash_point(const char* name) {
-  crash_point_plan* plan = the_crash_point_plan();
+  CrashPointPlan* plan = the_crash_point_plan();
   if (!plan || plan->name != name) return;
   if (plan->reached.fetch_add(1, std::memory_order_relaxed) + 1 != plan->hit) return;
   if (plan->crash) fault_here();

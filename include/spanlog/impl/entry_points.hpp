@@ -14,8 +14,8 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 namespace needs_SPANLOG_IMPLEMENTATION_in_exactly_one_file {
 
-thread_buffer* attach_current_thread(bool late) {
-  thread_buffer* b = hub().acquire_thread_ring();
+ThreadBuffer* attach_current_thread(bool late) {
+  ThreadBuffer* b = hub().acquire_thread_ring();
   if (b) b->uncaught_exceptions = uncaught_exceptions_of_this_thread();
   tl_buffer = b;
   (late ? tl_late_exit_guard : tl_exit_guard).buffer = b;
@@ -26,15 +26,15 @@ void start_default_session() {
   hub().start_default_session();
 }
 
-bool make_room(thread_buffer& b, std::uint64_t need) {
+bool make_room(ThreadBuffer& b, std::uint64_t need) {
   return hub().make_room(b, need);
 }
 
-std::uint32_t counter_slot_for(const site& s, counter_slot& slot) {
+std::uint32_t counter_slot_for(const Site& s, CounterSlot& slot) {
   return hub().counter_slot_for(s, slot);
 }
 
-stats_cell* stats_cell_for(thread_buffer& b, const site& s, stats_slot& slot) {
+StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   return hub().stats_cell_for(b, s, slot);
 }
 
@@ -42,11 +42,11 @@ void describe_exception(const std::exception* e, char* out, std::size_t size) {
   detail::describe_exception("exception ", e, out, size);
 }
 
-options options_from_env() {
+Options options_from_env() {
   return options_from_environment();
 }
 
-bool start(const options* opts) {
+bool start(const Options* opts) {
   return hub().start(opts);
 }
 

@@ -16,12 +16,12 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct env_variable {
+struct EnvVariable {
   const char* name;
   const char* what;
 };
 
-inline constexpr env_variable env_variables[] = {
+inline constexpr EnvVariable env_variables[] = {
     {"SPANLOG", "off disables recording at run time"},
     {"SPANLOG_DIR", "where runs are written"},
     {"SPANLOG_RUN_ID", "the run's directory name"},

@@ -54,7 +54,7 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // What a run totals, for the footer and run_summary.json.
-struct run_totals {
+struct RunTotals {
   std::uint64_t records = 0;
   std::uint64_t spans = 0;
   std::uint64_t events = 0;
@@ -68,7 +68,7 @@ struct run_totals {
   std::uint64_t stats_spans = 0;        // spans kept as statistics (span_stats lines)
 };
 
-struct phase_info {
+struct PhaseInfo {
   std::string name;
   std::uint64_t span_id;
   std::uint64_t begin_ticks;
@@ -76,7 +76,7 @@ struct phase_info {
   std::uint64_t spans = 0;
 };
 
-struct thread_summary {
+struct ThreadSummary {
   std::uint64_t tid;
   std::string name;
   std::uint64_t spans = 0;
@@ -84,23 +84,23 @@ struct thread_summary {
 
 // How recording threads and lifecycle calls reach the flusher; it outlives every run, so a thread that
 // wakes the flusher while a run stops never touches a destroyed object.
-struct wake_signal {
+struct WakeSignal {
   std::mutex mutex;
   std::condition_variable cv;
   bool pending = false;
 };
 
-class flusher {
+class Flusher {
  public:
-  struct shared_queues {
-    moodycamel::ConcurrentQueue<thread_buffer*>* new_buffers;
-    moodycamel::ConcurrentQueue<thread_buffer*>* free_buffers;
+  struct SharedQueues {
+    moodycamel::ConcurrentQueue<ThreadBuffer*>* new_buffers;
+    moodycamel::ConcurrentQueue<ThreadBuffer*>* free_buffers;
     std::atomic<std::int64_t>* exited_not_retired;
   };
 
   // The run's files come later (run_directory_made, files_opened): from here on a crash writes the run.
-  flusher(options opts, std::string run_id, shared_queues queues, wake_signal& signal,
-          std::vector<thread_buffer*> carried_buffers)
+  Flusher(Options opts, std::string run_id, SharedQueues queues, WakeSignal& signal,
+          std::vector<ThreadBuffer*> carried_buffers)
       : opts_(std::move(opts)),
         base_run_id_(std::move(run_id)),
         run_id_(base_run_id_),
@@ -114,11 +114,11 @@ class flusher {
         stats_names_(opts_.stats_names) {
     calibration_.start();
     header_tail_ = formatted_header_tail();
-    for (thread_buffer* b : carried_buffers) adopt(b, true);
+    for (ThreadBuffer* b : carried_buffers) adopt(b, true);
   }
-  flusher(const flusher&) = delete;
-  flusher& operator=(const flusher&) = delete;
-  ~flusher() {
+  Flusher(const Flusher&) = delete;
+  Flusher& operator=(const Flusher&) = delete;
+  ~Flusher() {
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -158,7 +158,7 @@ class flusher {
   }
 
   // From the starting thread, once the hot path records (recorder_overhead.hpp).
-  void take_overhead(const recorder_overhead& o) {
+  void take_overhead(const RecorderOverhead& o) {
     overhead_ = o;
     overhead_taken_.store(true, std::memory_order_release);
   }
@@ -176,7 +176,7 @@ class flusher {
   void forget_image(std::uintptr_t begin, std::uintptr_t end) {
     std::unique_lock<std::mutex> lock(mutex_);
     const std::uint64_t ticket = ++flush_requested_;
-    forget_requests_.push_back(forget_request{begin, end, ticket});
+    forget_requests_.push_back(ForgetRequest{begin, end, ticket});
     cv_.notify_all();
     done_cv_.wait(lock, [&] { return flush_done_ >= ticket || finished_; });
   }
@@ -184,7 +184,7 @@ class flusher {
   // Drains everything, writes the footer and run_summary.json, and joins. Returns the buffers still owned
   // by live threads, for the next run. `stopped_by` names what ended the process (a signal, quick_exit), if
   // anything did: the footer says so.
-  std::vector<thread_buffer*> stop(const char* stopped_by = nullptr) {
+  std::vector<ThreadBuffer*> stop(const char* stopped_by = nullptr) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_requested_ = true;
@@ -192,22 +192,22 @@ class flusher {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
-    std::vector<thread_buffer*> live;
+    std::vector<ThreadBuffer*> live;
     for (auto& st : states_) live.push_back(st.buf);
     return live;
   }
 
-  const run_totals& totals() const { return totals_; }
+  const RunTotals& totals() const { return totals_; }
 
  private:
   // A thread's spans of one name chosen as statistics: the flusher keeps the histogram the recording thread
   // keeps for SPANLOG_SPAN_STATS, and writes it the same way.
-  struct chosen_stats {
+  struct ChosenStats {
     const std::string* name;  // quoted, owned by the name cache
-    stats_cell cell;
+    StatsCell cell;
   };
 
-  struct open_span {
+  struct OpenSpan {
     std::uint64_t id = 0;
     std::uint64_t parent = 0;
     std::uint64_t start_ticks = 0;
@@ -219,7 +219,7 @@ class flusher {
     bool error = false;
     std::uint64_t stats_ticks = 0;  // what its direct statistics children took (extended_op::stats_children)
     // Kept as statistics by its name (options::stats_names): added to `chosen` at its end, never written.
-    chosen_stats* chosen = nullptr;
+    ChosenStats* chosen = nullptr;
     std::uint64_t child_ticks = 0;        // its direct children's time, for a chosen span's self time
     std::uint64_t kept_inside_ticks = 0;  // written spans within a chosen span, its kept ancestor's children
     std::string end_attrs;                // "k":v members set while open
@@ -237,8 +237,8 @@ class flusher {
     }
   };
 
-  struct metric_acc {
-    const site* s;
+  struct MetricAcc {
+    const Site* s;
     bool is_float = false;
     bool dirty = false;
     std::int64_t int_sum = 0;
@@ -247,36 +247,36 @@ class flusher {
     std::uint64_t sets = 0;
   };
 
-  struct buffer_state {
-    thread_buffer* buf;
-    std::vector<open_span> stack;
-    std::unordered_map<const void*, std::unique_ptr<chosen_stats>> chosen_stats_by_name;
+  struct BufferState {
+    ThreadBuffer* buf;
+    std::vector<OpenSpan> stack;
+    std::unordered_map<const void*, std::unique_ptr<ChosenStats>> chosen_stats_by_name;
     std::size_t depth = 0;
-    std::vector<metric_acc> metrics;
+    std::vector<MetricAcc> metrics;
     std::size_t thread_index = 0;  // into threads_
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
                   reported_async_ends = 0, reported_sampled = 0;
-    std::uint64_t phase_marks_drained = 0;  // in step with thread_buffer::phase_marks once drained
+    std::uint64_t phase_marks_drained = 0;  // in step with ThreadBuffer::phase_marks once drained
     // Rings this thread grew out of: freed once the batch that passed their link is written, as open spans
     // point into them until then.
     std::vector<std::byte*> rings_left;
-    // thread_buffer::dropped_names as last reported
-    std::uint64_t reported_name_spans[thread_buffer::dropped_names_per_ring] = {};
-    std::uint64_t reported_name_events[thread_buffer::dropped_names_per_ring] = {};
+    // ThreadBuffer::dropped_names as last reported
+    std::uint64_t reported_name_spans[ThreadBuffer::dropped_names_per_ring] = {};
+    std::uint64_t reported_name_events[ThreadBuffer::dropped_names_per_ring] = {};
   };
 
-  struct async_open {
-    open_span span;
+  struct AsyncOpen {
+    OpenSpan span;
     std::uint64_t tid;
   };
-  struct async_pending_end {
+  struct AsyncPendingEnd {
     std::uint64_t end_ticks;
     std::uint64_t tid;
     std::string attrs;
   };
 
   // ---- names: escaped once per call site (or per name pointer) ----
-  struct name_cache_slot {
+  struct NameCacheSlot {
     const void* key = nullptr;
     const std::string* value = nullptr;
   };
@@ -304,13 +304,13 @@ class flusher {
     if (it == name_cache_.end()) {
       std::string q = "\"";
       fmt::memory_buffer tmp;
-      jsonl_writer::escape_into(tmp, name ? std::string_view(name) : std::string_view("(null)"));
+      JsonlWriter::escape_into(tmp, name ? std::string_view(name) : std::string_view("(null)"));
       q.append(tmp.data(), tmp.size());
       q += '"';
       it = name_cache_.emplace(key, std::move(q)).first;
     }
     if (name_cache_fast_used_ < name_cache_fast_slots / 2) {
-      name_cache_fast_[slot] = name_cache_slot{key, &it->second};
+      name_cache_fast_[slot] = NameCacheSlot{key, &it->second};
       ++name_cache_fast_used_;
     }
     return &it->second;
@@ -319,8 +319,8 @@ class flusher {
   // ---- buffers ----
   // A new thread's counts start at zero (attach resets a reused ring's); a ring carried over from the
   // previous run has counts that run reported already.
-  void adopt(thread_buffer* b, bool carried) {
-    buffer_state st;
+  void adopt(ThreadBuffer* b, bool carried) {
+    BufferState st;
     st.buf = b;
     if (carried) {
       skip_records_from_between_runs(*b);
@@ -332,7 +332,7 @@ class flusher {
       st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
       // Marks of the skipped records (a phase's end cannot be told from a span's there) belong to no run.
       st.phase_marks_drained = b->phase_marks.load(std::memory_order_acquire);
-      for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+      for (std::size_t i = 0; i < ThreadBuffer::dropped_names_per_ring; ++i) {
         st.reported_name_spans[i] = b->dropped_names[i].spans.load(std::memory_order_relaxed);
         st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
       }
@@ -342,21 +342,21 @@ class flusher {
       b->stats_ns_per_tick.store(stats_rate_of(calibration_.current_ns_per_tick()),
                                  std::memory_order_relaxed);
     st.thread_index = threads_.size();
-    threads_.push_back(thread_summary{b->tid, b->initial_name, 0});
+    threads_.push_back(ThreadSummary{b->tid, b->initial_name, 0});
     states_.push_back(std::move(st));
     if (header_written_) write_thread_record(states_.back(), b->initial_name, false);
   }
 
   // Records a thread wrote while no run was active (it passed the on-check just before the last stop):
   // they belong to no run, so they are skipped here and reported as dropped, reason "between_runs".
-  void skip_records_from_between_runs(thread_buffer& b) {
+  void skip_records_from_between_runs(ThreadBuffer& b) {
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
     const std::uint64_t end = b.published.load(std::memory_order_acquire);
     while (pos < end) {
-      const ring_record r = read_record(b, pos);
-      if (r.tag == tag_instant || r.is_extended(extended_op::instant)) ++between_runs_.dropped_events;
+      const RingRecord r = read_record(b, pos);
+      if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant)) ++between_runs_.dropped_events;
       if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
-      if (r.is_extended(extended_op::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
+      if (r.is_extended(ExtendedOp::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
       if (r.begins_span()) {
         ++between_runs_.dropped_spans;
         ++b.drained_span_seq;  // the recording thread counted it: ids stay in step
@@ -365,12 +365,12 @@ class flusher {
       pos += r.size;
     }
     hand_back(b, end);
-    take_counter_growth(b, [this](const site*, std::uint64_t) { ++between_runs_.dropped_metrics; });
+    take_counter_growth(b, [this](const Site*, std::uint64_t) { ++between_runs_.dropped_metrics; });
   }
 
   // Once a ring is registered only the flusher writes initial_name: later runs announce the thread by it.
-  static void keep_thread_name(thread_buffer& b, const std::byte* attrs) {
-    attr_slot slot;
+  static void keep_thread_name(ThreadBuffer& b, const std::byte* attrs) {
+    AttrSlot slot;
     std::memcpy(&slot, attrs, sizeof slot);
     const std::size_t kept = std::min<std::size_t>(slot.length, sizeof b.initial_name - 1);
     std::memcpy(b.initial_name, attrs + sizeof slot, kept);
@@ -379,7 +379,7 @@ class flusher {
 
   // Returns whether a ring was adopted.
   bool adopt_new_buffers() {
-    thread_buffer* b = nullptr;
+    ThreadBuffer* b = nullptr;
     bool adopted = false;
     while (queues_.new_buffers->try_dequeue(b)) adopt(b, false), adopted = true;
     return adopted;
@@ -453,7 +453,7 @@ class flusher {
 
   // The images whose unload waits for this flush: what they recorded is written, so their names go.
   void forget_images_up_to(std::uint64_t ticket) {
-    std::vector<forget_request> due;
+    std::vector<ForgetRequest> due;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       for (auto it = forget_requests_.begin(); it != forget_requests_.end();) {
@@ -465,7 +465,7 @@ class flusher {
         }
       }
     }
-    for (const forget_request& r : due) forget_names_in(r.begin, r.end);
+    for (const ForgetRequest& r : due) forget_names_in(r.begin, r.end);
   }
 
   // Cached names move out of the lookup (their text stays where open spans point to it), and metrics keyed by
@@ -480,16 +480,16 @@ class flusher {
       if (inside(it->first)) retired_names_.push_back(name_cache_.extract(it));
       it = next;
     }
-    for (name_cache_slot& slot : name_cache_fast_) slot = name_cache_slot{};
+    for (NameCacheSlot& slot : name_cache_fast_) slot = NameCacheSlot{};
     name_cache_fast_used_ = 0;
     for (auto it = chosen_names_.begin(); it != chosen_names_.end();)
       it = inside(it->first) ? chosen_names_.erase(it) : std::next(it);
-    for (buffer_state& st : states_) {
+    for (BufferState& st : states_) {
       st.metrics.erase(std::remove_if(st.metrics.begin(), st.metrics.end(),
-                                      [&](const metric_acc& m) { return !m.dirty && inside(m.s); }),
+                                      [&](const MetricAcc& m) { return !m.dirty && inside(m.s); }),
                        st.metrics.end());
       for (auto it = st.chosen_stats_by_name.begin(); it != st.chosen_stats_by_name.end();) {
-        const stats_cell& cell = it->second->cell;
+        const StatsCell& cell = it->second->cell;
         const bool written = cell.total_ticks.load(std::memory_order_relaxed) == cell.reported_total_ticks;
         it = written && inside(it->first) ? st.chosen_stats_by_name.erase(it) : std::next(it);
       }
@@ -522,7 +522,7 @@ class flusher {
   bool retire_exited() {
     const bool adopted = adopt_new_buffers();
     for (std::size_t i = 0; i < states_.size();) {
-      buffer_state& st = states_[i];
+      BufferState& st = states_[i];
       if (st.buf->exited.load(std::memory_order_acquire)) {
         while (drain(st)) {
         }
@@ -535,8 +535,8 @@ class flusher {
   }
 
   // Returns true when the ring holds more than one batch could take.
-  bool drain(buffer_state& st) {
-    thread_buffer& b = *st.buf;
+  bool drain(BufferState& st) {
+    ThreadBuffer& b = *st.buf;
     std::uint64_t pos = b.consumed.load(std::memory_order_relaxed);
     const std::uint64_t published = b.published.load(std::memory_order_acquire);
     const std::uint64_t end = published - pos > drain_batch_bytes ? pos + drain_batch_bytes : published;
@@ -554,13 +554,13 @@ class flusher {
       // The recording thread wrote these lines on another core: asking for them a few records ahead hides
       // most of the wait for each (the loads of record headers were 40% of the drain).
       __builtin_prefetch(b.read_at(pos + drain_prefetch_bytes));
-      const ring_record r = read_record(b, pos);
+      const RingRecord r = read_record(b, pos);
       switch (r.tag) {
         case tag_span_begin: {
           // The name first: a name pointer that faults leaves the stack as it was.
           const std::string* name = quoted_name(r.s, r.s->name);
           const bool phase = r.begins_phase();
-          open_span& o = phase ? push(st) : push(st, r.s, r.s->name);
+          OpenSpan& o = phase ? push(st) : push(st, r.s, r.s->name);
           o.start_ticks = r.value;
           o.name = name;
           o.is_phase = phase;
@@ -594,7 +594,7 @@ class flusher {
     drain_pos_ = pos;
     // Spans begun in this batch and still open: show them now, so a live view or a crash report sees them.
     for (std::size_t i = std::min(lowest_unresolved, unresolved_from); i < st.depth; ++i) {
-      open_span& o = st.stack[i];
+      OpenSpan& o = st.stack[i];
       if (!o.start_written && !o.chosen) write_span_start(st, o);
     }
     hand_back(b, pos);
@@ -606,9 +606,9 @@ class flusher {
 
   // A span chosen as statistics takes its id (the recording thread counts ids in step) but is not counted
   // as a written span: its count is its histogram's.
-  open_span& push(buffer_state& st, const void* name_key = nullptr, const char* name = nullptr) {
+  OpenSpan& push(BufferState& st, const void* name_key = nullptr, const char* name = nullptr) {
     if (st.depth == st.stack.size()) st.stack.emplace_back();
-    open_span& o = st.stack[st.depth];
+    OpenSpan& o = st.stack[st.depth];
     o.reset();
     o.parent = innermost_written_span(st);
     o.id = st.buf->id_base | ++st.buf->drained_span_seq;
@@ -624,24 +624,24 @@ class flusher {
 
   // The parent the file shows for a span or event begun now: a chosen statistics span is not in the file,
   // so its children are shown in the span it sits in (its own parent, found the same way).
-  static std::uint64_t innermost_written_span(const buffer_state& st) {
+  static std::uint64_t innermost_written_span(const BufferState& st) {
     if (!st.depth) return 0;
-    const open_span& top = st.stack[st.depth - 1];
+    const OpenSpan& top = st.stack[st.depth - 1];
     return top.chosen ? top.parent : top.id;
   }
 
   bool chosen_as_statistics(const void* name_key, const char* name);
-  chosen_stats& chosen_stats_for(buffer_state& st, const void* name_key, const char* name);
-  void end_chosen_span(buffer_state& st, open_span& o, std::uint64_t end_ticks);
-  void account_written_span_end(buffer_state& st, const open_span& o, std::uint64_t end_ticks);
+  ChosenStats& chosen_stats_for(BufferState& st, const void* name_key, const char* name);
+  void end_chosen_span(BufferState& st, OpenSpan& o, std::uint64_t end_ticks);
+  void account_written_span_end(BufferState& st, const OpenSpan& o, std::uint64_t end_ticks);
 
-  void end_span(buffer_state& st, std::uint64_t end_ticks) {
+  void end_span(BufferState& st, std::uint64_t end_ticks) {
     if (st.depth == 0) {
       ++totals_.orphan_ends;
       return;
     }
     // Written before it leaves the stack: a crash while writing finds the span still open.
-    open_span& o = st.stack[st.depth - 1];
+    OpenSpan& o = st.stack[st.depth - 1];
     if (o.chosen) {
       end_chosen_span(st, o, end_ticks);
       --st.depth;
@@ -661,15 +661,15 @@ class flusher {
     --st.depth;
   }
 
-  void handle_extended(buffer_state& st, const ring_record& r) {
-    const extended_header& x = r.ext;
+  void handle_extended(BufferState& st, const RingRecord& r) {
+    const ExtendedHeader& x = r.ext;
     const std::byte* attrs = r.attrs;
     const std::uint64_t t = r.value;
     switch (x.op) {
-      case extended_op::span_begin: {
+      case ExtendedOp::span_begin: {
         const std::string* name = quoted_name(r.name_key(), r.name());
         const bool phase = r.begins_phase();
-        open_span& o = phase ? push(st) : push(st, r.name_key(), r.name());
+        OpenSpan& o = phase ? push(st) : push(st, r.name_key(), r.name());
         o.start_ticks = t;
         o.name = name;
         if (x.arg) o.parent = x.arg;
@@ -679,19 +679,19 @@ class flusher {
         if (o.is_phase) begin_phase(st, o, r.name());
         break;
       }
-      case extended_op::instant:
+      case ExtendedOp::instant:
         write_instant(st, r.name_key(), r.name(), t, attrs, x.attr_count);
         break;
-      case extended_op::span_attrs:
-      case extended_op::span_error: {
-        open_span* o = find_open(st, x.arg);
+      case ExtendedOp::span_attrs:
+      case ExtendedOp::span_error: {
+        OpenSpan* o = find_open(st, x.arg);
         if (!o) break;
-        if (x.op == extended_op::span_error) {
+        if (x.op == ExtendedOp::span_error) {
           o->error = true;
           if (x.attr_count) {
-            attr_slot slot;
+            AttrSlot slot;
             std::memcpy(&slot, attrs, sizeof slot);
-            if (slot.type == attr_type::string)
+            if (slot.type == AttrType::string)
               o->message.assign(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
           } else if ((x.flags & ext_flag_unwound) && o->message.empty()) {
             // What the program said of the exception (spanlog::record_exception) stays.
@@ -701,22 +701,22 @@ class flusher {
           scratch_.clear();
           append_attr_members(scratch_, attrs, x.attr_count, !o->end_attrs.empty());
           o->end_attrs.append(scratch_.data(), scratch_.size());
-          if (otlp_.enabled()) otlp_live_writer::append_attrs(o->otlp_attrs, attrs, x.attr_count);
+          if (otlp_.enabled()) OtlpLiveWriter::append_attrs(o->otlp_attrs, attrs, x.attr_count);
         }
         break;
       }
-      case extended_op::stats_children:
-        if (open_span* o = find_open(st, x.arg)) o->stats_ticks += x.arg2;
+      case ExtendedOp::stats_children:
+        if (OpenSpan* o = find_open(st, x.arg)) o->stats_ticks += x.arg2;
         break;
-      case extended_op::async_begin:
+      case ExtendedOp::async_begin:
         begin_async(st, t, x, attrs);
         break;
-      case extended_op::async_end:
+      case ExtendedOp::async_end:
         end_async(st, t, x, attrs);
         break;
-      case extended_op::thread_name: {
+      case ExtendedOp::thread_name: {
         if (!x.attr_count) break;
-        attr_slot slot;
+        AttrSlot slot;
         std::memcpy(&slot, attrs, sizeof slot);
         std::string name(reinterpret_cast<const char*>(attrs + sizeof slot), slot.length);
         keep_thread_name(*st.buf, attrs);
@@ -728,15 +728,15 @@ class flusher {
     }
   }
 
-  open_span* find_open(buffer_state& st, std::uint64_t id) {
+  OpenSpan* find_open(BufferState& st, std::uint64_t id) {
     for (std::size_t i = st.depth; i-- > 0;)
       if (st.stack[i].id == id) return &st.stack[i];
     return nullptr;
   }
 
   // ---- async spans: begun by an id on one thread, ended by it on any ----
-  void begin_async(buffer_state& st, std::uint64_t t, const extended_header& x, const std::byte* attrs) {
-    async_open a;
+  void begin_async(BufferState& st, std::uint64_t t, const ExtendedHeader& x, const std::byte* attrs) {
+    AsyncOpen a;
     a.tid = st.buf->tid;
     a.span.id = st.buf->id_base | ++st.buf->drained_span_seq;
     a.span.parent = innermost_written_span(st);
@@ -757,13 +757,13 @@ class flusher {
     a.span.start_attrs = attrs;
     a.span.start_attr_count = x.attr_count;
     write_span_start_common(a.span, a.tid, true);
-    if (otlp_.enabled()) otlp_live_writer::append_attrs(a.span.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) OtlpLiveWriter::append_attrs(a.span.otlp_attrs, attrs, x.attr_count);
     a.span.start_attrs = nullptr;
     a.span.start_written = true;
     async_open_[x.arg] = std::move(a);
   }
 
-  void end_async(buffer_state& st, std::uint64_t t, const extended_header& x, const std::byte* attrs) {
+  void end_async(BufferState& st, std::uint64_t t, const ExtendedHeader& x, const std::byte* attrs) {
     std::string members;
     if (x.attr_count) {
       scratch_.clear();
@@ -772,25 +772,25 @@ class flusher {
     }
     auto it = async_open_.find(x.arg);
     if (it == async_open_.end()) {
-      async_pending_[x.arg] = async_pending_end{t, st.buf->tid, std::move(members)};
+      async_pending_[x.arg] = AsyncPendingEnd{t, st.buf->tid, std::move(members)};
       return;
     }
-    open_span& o = it->second.span;
+    OpenSpan& o = it->second.span;
     if (!members.empty()) {
       if (!o.end_attrs.empty()) o.end_attrs += ',';
       o.end_attrs += members;
     }
-    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, attrs, x.attr_count);
+    if (otlp_.enabled()) OtlpLiveWriter::append_attrs(o.otlp_attrs, attrs, x.attr_count);
     write_span_end(o, t, st.buf->tid, true);
     async_open_.erase(it);
   }
 
   // ---- phases ----
-  void begin_phase(buffer_state& st, open_span& o, const char* name) {
+  void begin_phase(BufferState& st, OpenSpan& o, const char* name) {
     ++st.phase_marks_drained;
-    phases_.push_back(phase_info{name ? name : "", o.id, o.start_ticks});
+    phases_.push_back(PhaseInfo{name ? name : "", o.id, o.start_ticks});
   }
-  void end_phase(buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+  void end_phase(BufferState& st, const OpenSpan& o, std::uint64_t end_ticks) {
     ++st.phase_marks_drained;
     for (auto it = phases_.rbegin(); it != phases_.rend(); ++it) {
       if (it->span_id != o.id) continue;
@@ -840,17 +840,17 @@ class flusher {
   }
 
   // ---- metrics ----
-  void accumulate(buffer_state& st, const site* s, record_tag tag, std::uint64_t bits) {
-    metric_acc* acc = nullptr;
+  void accumulate(BufferState& st, const Site* s, RecordTag tag, std::uint64_t bits) {
+    MetricAcc* acc = nullptr;
     for (auto& m : st.metrics)
       if (m.s == s) {
         acc = &m;
         break;
       }
     if (!acc) {
-      st.metrics.push_back(metric_acc{s});
+      st.metrics.push_back(MetricAcc{s});
       acc = &st.metrics.back();
-      acc->is_float = s->kind == site_kind::counter_float;
+      acc->is_float = s->kind == SiteKind::counter_float;
     }
     acc->dirty = true;
     if (tag == tag_counter) {
@@ -879,26 +879,26 @@ class flusher {
   // Calls grown(site, delta) for each counter slot of the ring that grew since the flusher last took it,
   // and takes the growth. Allocates nothing: the crash handler uses it too.
   template <class Grown>
-  static void take_counter_growth(thread_buffer& b, Grown&& grown) {
+  static void take_counter_growth(ThreadBuffer& b, Grown&& grown) {
     const std::uint32_t used = g_counter_sites.in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
       const std::uint64_t sum = b.counter_sum[i].load(std::memory_order_relaxed);
       if (sum == b.counter_reported[i]) continue;
-      const site* s = g_counter_sites.site_of(i);
+      const Site* s = g_counter_sites.site_of(i);
       if (!s) continue;  // its number is being given this instant: taken next time
       grown(s, sum - b.counter_reported[i]);
       b.counter_reported[i] = sum;
     }
   }
 
-  void emit_metrics_and_drops(buffer_state& st, std::int64_t now) {
+  void emit_metrics_and_drops(BufferState& st, std::int64_t now) {
     if (stats_due_) emit_span_stats(st, now);
     take_counter_growth(*st.buf,
-                        [&](const site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
+                        [&](const Site* s, std::uint64_t delta) { accumulate(st, s, tag_counter, delta); });
     for (auto& m : st.metrics) {
       if (!m.dirty) continue;
       const std::string* name = quoted_name(m.s, m.s->name);
-      if (m.s->kind == site_kind::gauge) {
+      if (m.s->kind == SiteKind::gauge) {
         open_record("{\"event\":\"gauge\",\"name\":");
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
@@ -916,7 +916,7 @@ class flusher {
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"delta\":");
-        counter_total& total = counter_totals_[m.s->name];
+        CounterTotal& total = counter_totals_[m.s->name];
         if (m.is_float) {
           w_.f64(m.float_sum);
           total.float_sum += m.float_sum;
@@ -931,7 +931,7 @@ class flusher {
       m.dirty = false;
       end_record();
     }
-    thread_buffer& b = *st.buf;
+    ThreadBuffer& b = *st.buf;
     const std::uint64_t ds = b.dropped_spans.load(std::memory_order_relaxed);
     const std::uint64_t de = b.dropped_events.load(std::memory_order_relaxed);
     const std::uint64_t dm = b.dropped_metrics.load(std::memory_order_relaxed);
@@ -959,8 +959,8 @@ class flusher {
     w_.raw(",\"async_ends\":");
     w_.u64(dx - st.reported_async_ends);
     w_.raw(",\"reason\":\"ring_full\"");
-    write_dropped_names(st, "span_names", &thread_buffer::dropped_name::spans, st.reported_name_spans);
-    write_dropped_names(st, "event_names", &thread_buffer::dropped_name::events, st.reported_name_events);
+    write_dropped_names(st, "span_names", &ThreadBuffer::DroppedName::spans, st.reported_name_spans);
+    write_dropped_names(st, "event_names", &ThreadBuffer::DroppedName::events, st.reported_name_events);
     end_record();
     totals_.dropped_spans += ds - st.reported_spans;
     totals_.dropped_events += de - st.reported_events;
@@ -975,11 +975,11 @@ class flusher {
   }
 
   // ,"span_names":{"parse":118}: what each name of the ring's table lost since the last report.
-  void write_dropped_names(buffer_state& st, const char* key,
-                           std::atomic<std::uint64_t> thread_buffer::dropped_name::*count,
-                           std::uint64_t (&reported)[thread_buffer::dropped_names_per_ring]) {
+  void write_dropped_names(BufferState& st, const char* key,
+                           std::atomic<std::uint64_t> ThreadBuffer::DroppedName::*count,
+                           std::uint64_t (&reported)[ThreadBuffer::dropped_names_per_ring]) {
     bool any = false;
-    for (std::size_t i = 0; i < thread_buffer::dropped_names_per_ring; ++i) {
+    for (std::size_t i = 0; i < ThreadBuffer::dropped_names_per_ring; ++i) {
       auto& entry = st.buf->dropped_names[i];
       const char* name = entry.name.load(std::memory_order_acquire);
       if (!name) break;
@@ -1001,7 +1001,7 @@ class flusher {
 
   // A thread has exited and its ring is drained: report it, then hand the ring to the next new thread.
   void retire(std::size_t i) {
-    buffer_state& st = states_[i];
+    BufferState& st = states_[i];
     emit_metrics_and_drops(st, calibration_.to_ns(ticks()));
     write_thread_record(st, nullptr, true);
     open_at_retire_ += st.depth;
@@ -1026,7 +1026,7 @@ class flusher {
   }
 
   // A complete span as a row of the thread's `spans` record.
-  void write_row(const buffer_state& st, const open_span& o, std::uint64_t end_ticks) {
+  void write_row(const BufferState& st, const OpenSpan& o, std::uint64_t end_ticks) {
     const std::uint64_t tid = st.buf->tid;
     if (!rows_.continues(tid)) {
       close_rows();
@@ -1050,14 +1050,14 @@ class flusher {
     complete_bytes_ = w_.size();
     if (otlp_.enabled()) {
       std::string attrs;
-      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
+      OtlpLiveWriter::append_attrs(attrs, o.start_attrs, o.start_attr_count);
       append_otlp_span(o, attrs, end_ticks, tid);
     }
   }
 
-  bool fits_a_row(const buffer_state& st, const open_span& o) const {
+  bool fits_a_row(const BufferState& st, const OpenSpan& o) const {
     return opts_.span_rows && !o.start_written && !o.is_phase && !o.error && !o.stats_ticks &&
-           span_rows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
+           SpanRows::fits(o.parent, st.buf->id_base, ~span_seq_mask);
   }
 
   void end_record() {
@@ -1074,46 +1074,46 @@ class flusher {
     w_.i64(ts);
   }
 
-  void append_attr_members(jsonl_writer& w, const std::byte* p, std::uint8_t count, bool leading_comma) {
+  void append_attr_members(JsonlWriter& w, const std::byte* p, std::uint8_t count, bool leading_comma) {
     for (std::uint8_t i = 0; i < count; ++i) {
-      attr_slot slot;
+      AttrSlot slot;
       std::memcpy(&slot, p, sizeof slot);
       // One reserve for the comma, the name and, for an integer, its value (the attributes most spans carry).
       const std::string& key = *quoted_name(slot.key, slot.key);
-      text_buffer& out = w.buffer();
+      TextBuffer& out = w.buffer();
       char* const first = out.reserve(key.size() + 2 + 20);
       char* at = first;
       if (i || leading_comma) *at++ = ',';
       copy_bytes(at, key.data(), key.size());
       at += key.size();
       *at++ = ':';
-      if (slot.type == attr_type::i64)
+      if (slot.type == AttrType::i64)
         at = write_signed_decimal(at, static_cast<std::int64_t>(slot.bits));
-      else if (slot.type == attr_type::u64)
+      else if (slot.type == AttrType::u64)
         at = write_decimal(at, slot.bits);
       out.commit(static_cast<std::size_t>(at - first));
       switch (slot.type) {
-        case attr_type::i64:
-        case attr_type::u64:
+        case AttrType::i64:
+        case AttrType::u64:
           break;
-        case attr_type::boolean:
+        case AttrType::boolean:
           w.boolean(slot.bits != 0);
           break;
-        case attr_type::f64: {
+        case AttrType::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
           w.f64(d);
           break;
         }
-        case attr_type::string:
+        case AttrType::string:
           w.string(std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
           break;
       }
-      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
+      p += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
     }
   }
 
-  void write_attrs_object(const open_span& o, bool with_start) {
+  void write_attrs_object(const OpenSpan& o, bool with_start) {
     const bool has_start = with_start && o.start_attr_count;
     if (!has_start && o.end_attrs.empty()) return;
     w_.raw(",\"attrs\":{");
@@ -1127,14 +1127,14 @@ class flusher {
 
   // The time of the span's direct statistics children, which the file does not show: the reader takes it
   // from the span's self time.
-  void write_stats_ns(const open_span& o) {
+  void write_stats_ns(const OpenSpan& o) {
     if (!o.stats_ticks) return;
     w_.raw(",\"stats_ns\":");
     w_.u64(
         static_cast<std::uint64_t>(static_cast<double>(o.stats_ticks) * calibration_.current_ns_per_tick()));
   }
 
-  void write_status(const open_span& o) {
+  void write_status(const OpenSpan& o) {
     if (!o.error) return w_.raw(",\"status\":\"ok\"");
     w_.raw(",\"status\":\"error\"");
     if (!o.message.empty()) {
@@ -1143,7 +1143,7 @@ class flusher {
     }
   }
 
-  void write_span(const open_span& o, std::uint64_t end_ticks, std::uint64_t tid, bool async = false,
+  void write_span(const OpenSpan& o, std::uint64_t end_ticks, std::uint64_t tid, bool async = false,
                   std::uint64_t end_tid = 0) {
     const std::int64_t start = calibration_.to_ns(o.start_ticks);
     write_span_identity("{\"event\":\"span\",\"span_id\":", o, tid);
@@ -1160,13 +1160,13 @@ class flusher {
     end_record();
     if (otlp_.enabled()) {
       std::string attrs;
-      otlp_live_writer::append_attrs(attrs, o.start_attrs, o.start_attr_count);
+      OtlpLiveWriter::append_attrs(attrs, o.start_attrs, o.start_attr_count);
       append_otlp_span(o, attrs, end_ticks, tid);
     }
   }
 
   // What a `span` and a `span_start` line begin with: the record kind, id, parent, name, thread and start.
-  void write_span_identity(const char* opening, const open_span& o, std::uint64_t tid) {
+  void write_span_identity(const char* opening, const OpenSpan& o, std::uint64_t tid) {
     open_record(opening);
     w_.u64(o.id);
     if (o.parent) {
@@ -1178,7 +1178,7 @@ class flusher {
     write_tid_ts(tid, calibration_.to_ns(o.start_ticks));
   }
 
-  void write_span_start_common(const open_span& o, std::uint64_t tid, bool async) {
+  void write_span_start_common(const OpenSpan& o, std::uint64_t tid, bool async) {
     write_span_identity("{\"event\":\"span_start\",\"span_id\":", o, tid);
     if (o.is_phase) w_.raw(",\"kind\":\"phase\"");
     if (async) w_.raw(",\"async\":true");
@@ -1190,15 +1190,15 @@ class flusher {
     end_record();
   }
 
-  void write_span_start(buffer_state& st, open_span& o) {
+  void write_span_start(BufferState& st, OpenSpan& o) {
     write_span_start_common(o, st.buf->tid, false);
-    if (otlp_.enabled()) otlp_live_writer::append_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
+    if (otlp_.enabled()) OtlpLiveWriter::append_attrs(o.otlp_attrs, o.start_attrs, o.start_attr_count);
     o.start_written = true;
     o.start_attrs = nullptr;
     o.start_attr_count = 0;
   }
 
-  void write_span_end(const open_span& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
+  void write_span_end(const OpenSpan& o, std::uint64_t end_ticks, std::uint64_t end_tid, bool async) {
     open_record("{\"event\":\"span_end\",\"span_id\":");
     w_.u64(o.id);
     const std::int64_t end = calibration_.to_ns(end_ticks);
@@ -1213,7 +1213,7 @@ class flusher {
     if (otlp_.enabled()) append_otlp_span(o, std::string(), end_ticks, end_tid);
   }
 
-  void write_instant(buffer_state& st, const void* key, const char* name, std::uint64_t t,
+  void write_instant(BufferState& st, const void* key, const char* name, std::uint64_t t,
                      const std::byte* attrs, std::uint8_t n) {
     ++totals_.events;
     open_record("{\"event\":\"instant\",\"name\":");
@@ -1232,7 +1232,7 @@ class flusher {
   }
 
   // A ring that grew: its new size, on its thread.
-  void write_ring_grown(buffer_state& st, std::uint64_t bytes) {
+  void write_ring_grown(BufferState& st, std::uint64_t bytes) {
     ++totals_.rings_grown;
     totals_.largest_ring = std::max(totals_.largest_ring, bytes);
     open_record("{\"event\":\"ring_grown\",\"tid\":");
@@ -1244,7 +1244,7 @@ class flusher {
     end_record();
   }
 
-  void write_thread_record(buffer_state& st, const char* name, bool exited) {
+  void write_thread_record(BufferState& st, const char* name, bool exited) {
     open_record("{\"event\":\"thread\",\"tid\":");
     w_.u64(st.buf->tid);
     if (name && *name) {
@@ -1292,13 +1292,13 @@ class flusher {
   }
 
   std::string formatted_header_tail() const {
-    jsonl_writer w;
+    JsonlWriter w;
     w.raw(",\"options\":{\"ring_bytes\":");
     w.u64(opts_.ring_bytes);
     w.raw(",\"ring_max_bytes\":");
     w.u64(opts_.ring_max_bytes);
     w.raw(",\"overflow\":");
-    w.raw(opts_.overflow == overflow_policy::block ? "\"block\"" : "\"drop\"");
+    w.raw(opts_.overflow == OverflowPolicy::block ? "\"block\"" : "\"drop\"");
     w.raw(",\"flush_interval_ms\":");
     w.i64(opts_.flush_interval.count());
     w.raw(",\"stats_interval_ms\":");
@@ -1339,7 +1339,7 @@ class flusher {
     if (!overhead_taken_.load(std::memory_order_acquire) || !overhead_.measured) return;
     const double ns_per_tick = calibration_.current_ns_per_tick();
     auto rounded = [](double v) { return std::round(v * 10) / 10; };
-    jsonl_writer w;
+    JsonlWriter w;
     w.raw(",\"overhead\":{\"span_ns\":");
     w.f64(rounded(overhead_.span_ticks * ns_per_tick));
     w.raw(",\"span_ticks\":");
@@ -1387,9 +1387,9 @@ class flusher {
   }
 
   // ---- statistics spans (span_stats_lines.hpp) ----
-  void emit_span_stats(buffer_state& st, std::int64_t now);
+  void emit_span_stats(BufferState& st, std::int64_t now);
   void publish_clock_rate();
-  void crash_span_stats(buffer_state& st, signal_safe_writer& w);
+  void crash_span_stats(BufferState& st, SignalSafeWriter& w);
 
   // ---- crashes (crash_dump.hpp): only async-signal-safe calls ----
  public:
@@ -1414,23 +1414,23 @@ class flusher {
   void park_if_crashing();
   bool take_rings_for_crash();
   int crash_output(std::string_view& run_id);
-  void crash_write_formatted(signal_safe_writer& w);
-  void crash_thread_record(const thread_buffer& b, signal_safe_writer& w);
-  void crash_span_start(signal_safe_writer& w, std::uint64_t tid, std::uint64_t id, std::uint64_t parent,
+  void crash_write_formatted(SignalSafeWriter& w);
+  void crash_thread_record(const ThreadBuffer& b, SignalSafeWriter& w);
+  void crash_span_start(SignalSafeWriter& w, std::uint64_t tid, std::uint64_t id, std::uint64_t parent,
                         std::string_view name, bool quoted, std::uint64_t t, bool phase);
-  void crash_counters(buffer_state& st, signal_safe_writer& w);
-  void crash_drain(buffer_state& st, std::uint64_t from, signal_safe_writer& w);
+  void crash_counters(BufferState& st, SignalSafeWriter& w);
+  void crash_drain(BufferState& st, std::uint64_t from, SignalSafeWriter& w);
 
   // ---- the live OTLP/JSON file (otlp_live_writer.hpp) ----
-  void append_otlp_span(const open_span& o, const std::string& start_attrs, std::uint64_t end_ticks,
+  void append_otlp_span(const OpenSpan& o, const std::string& start_attrs, std::uint64_t end_ticks,
                         std::uint64_t tid) {
     std::string attrs = start_attrs;
     if (!o.otlp_attrs.empty()) {
       if (!attrs.empty()) attrs += ',';
       attrs += o.otlp_attrs;
     }
-    otlp_.add_span(otlp_live_writer::span{o.id, o.parent, *o.name, calibration_.to_ns(o.start_ticks),
-                                          calibration_.to_ns(end_ticks), tid, o.is_phase, o.error, o.message},
+    otlp_.add_span(OtlpLiveWriter::Span{o.id, o.parent, *o.name, calibration_.to_ns(o.start_ticks),
+                                        calibration_.to_ns(end_ticks), tid, o.is_phase, o.error, o.message},
                    std::move(attrs));
   }
 
@@ -1563,15 +1563,15 @@ class flusher {
   // run_summary.json beside the file (run_summary.hpp).
   void write_run_summary(std::int64_t end_ns, std::uint64_t open);
 
-  options opts_;
+  Options opts_;
   const std::string base_run_id_;  // as asked for; a crash handler that makes the directory starts from it
   std::string run_dir_;
   std::string run_id_;  // as made (a suffix when the asked-for one was taken)
   int fd_ = -1;
   std::atomic<int> output_stage_{stage_nothing};
-  shared_queues queues_;
-  otlp_live_writer otlp_;  // traces.otlp.jsonl, when the run writes it
-  clock_calibration calibration_;
+  SharedQueues queues_;
+  OtlpLiveWriter otlp_;  // traces.otlp.jsonl, when the run writes it
+  ClockCalibration calibration_;
   std::thread thread_;
 
   std::atomic<std::uint64_t> thread_id_{0};
@@ -1589,45 +1589,45 @@ class flusher {
   std::uint64_t flush_requested_ = 0;
   std::uint64_t flush_done_ = 0;
 
-  std::vector<buffer_state> states_;
-  std::vector<thread_summary> threads_;
-  std::vector<phase_info> phases_;
+  std::vector<BufferState> states_;
+  std::vector<ThreadSummary> threads_;
+  std::vector<PhaseInfo> phases_;
   std::vector<std::uint64_t> cycle_starts_;      // starts of the spans ended in this drain cycle
   std::vector<std::uint64_t> unsettled_starts_;  // held while a phase mark is in flight
-  std::unordered_map<std::uint64_t, async_open> async_open_;
-  std::unordered_map<std::uint64_t, async_pending_end> async_pending_;
-  struct counter_total {
+  std::unordered_map<std::uint64_t, AsyncOpen> async_open_;
+  std::unordered_map<std::uint64_t, AsyncPendingEnd> async_pending_;
+  struct CounterTotal {
     bool is_float = false;
     std::int64_t int_sum = 0;
     double float_sum = 0;
   };
-  std::unordered_map<std::string, counter_total> counter_totals_;
+  std::unordered_map<std::string, CounterTotal> counter_totals_;
   std::unordered_map<const void*, std::string> name_cache_;
   std::vector<std::unordered_map<const void*, std::string>::node_type> retired_names_;  // of unloaded images
-  struct forget_request {
+  struct ForgetRequest {
     std::uintptr_t begin, end;
     std::uint64_t ticket;
   };
-  std::vector<forget_request> forget_requests_;  // guarded by mutex_
-  name_cache_slot name_cache_fast_[name_cache_fast_slots];
+  std::vector<ForgetRequest> forget_requests_;  // guarded by mutex_
+  NameCacheSlot name_cache_fast_[name_cache_fast_slots];
   std::size_t name_cache_fast_used_ = 0;
-  jsonl_writer w_;
-  span_rows rows_;
-  jsonl_writer scratch_;  // attributes set while a span is open, before they join it
-  run_totals totals_;
-  run_totals between_runs_;
+  JsonlWriter w_;
+  SpanRows rows_;
+  JsonlWriter scratch_;  // attributes set while a span is open, before they join it
+  RunTotals totals_;
+  RunTotals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
-  std::size_t complete_bytes_ = 0;    // of w_: up to the end of its last whole record
-  std::size_t written_bytes_ = 0;     // of w_: already in the file
-  buffer_state* draining_ = nullptr;  // the ring being drained, and where in it
+  std::size_t complete_bytes_ = 0;   // of w_: up to the end of its last whole record
+  std::size_t written_bytes_ = 0;    // of w_: already in the file
+  BufferState* draining_ = nullptr;  // the ring being drained, and where in it
   std::uint64_t drain_pos_ = 0;
   const int pid_;
   const std::string process_name_;
   const std::string host_;
-  const name_patterns stats_names_;
+  const NamePatterns stats_names_;
   std::unordered_map<const void*, bool> chosen_names_;  // each name key's answer to stats_names_
   std::string header_tail_;
-  recorder_overhead overhead_;
+  RecorderOverhead overhead_;
   std::atomic<bool> overhead_taken_{false};
   char overhead_json_[256] = {};  // ,"overhead":{...} once measured
   std::atomic<std::size_t> overhead_json_size_{0};

@@ -12,7 +12,7 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct image_link {
+struct ImageLink {
   std::atomic<std::uint32_t>* flags;
   std::atomic<std::uint64_t>* sample_threshold;
   std::uintptr_t begin = 0;  // where the image is mapped: names it recorded point in here
@@ -21,9 +21,9 @@ struct image_link {
 
 // Never destroyed (threads record during static destruction). A spin lock, not a mutex: a forked child may
 // find it taken by a thread of its parent that does not exist there, and resets it.
-struct image_registry {
+struct ImageRegistry {
   std::atomic<bool> busy{false};
-  std::vector<image_link*> images;
+  std::vector<ImageLink*> images;
   std::uint32_t flags = flag_never_started;
   std::uint64_t sample_threshold = ~std::uint64_t{0};
 
@@ -34,14 +34,14 @@ struct image_registry {
   void unlock() { busy.store(false, std::memory_order_release); }
 };
 
-inline image_registry& images() {
-  static image_registry* const registry = new image_registry();
+inline ImageRegistry& images() {
+  static ImageRegistry* const registry = new ImageRegistry();
   return *registry;
 }
 
 // The image starts with the session's current flags: a run already going is recorded from its first call.
-inline void add_image(image_link* link) {
-  image_registry& r = images();
+inline void add_image(ImageLink* link) {
+  ImageRegistry& r = images();
   r.lock();
   r.images.push_back(link);
   link->sample_threshold->store(r.sample_threshold, std::memory_order_relaxed);
@@ -49,8 +49,8 @@ inline void add_image(image_link* link) {
   r.unlock();
 }
 
-inline void remove_image(image_link* link) {
-  image_registry& r = images();
+inline void remove_image(ImageLink* link) {
+  ImageRegistry& r = images();
   r.lock();
   for (auto it = r.images.begin(); it != r.images.end(); ++it) {
     if (*it == link) {
@@ -63,11 +63,11 @@ inline void remove_image(image_link* link) {
 
 // Release: a thread that sees a run's flags sees everything the start made before.
 inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0}) {
-  image_registry& r = images();
+  ImageRegistry& r = images();
   r.lock();
   r.flags = flags;
   r.sample_threshold = sample_threshold;
-  for (image_link* link : r.images) {
+  for (ImageLink* link : r.images) {
     link->sample_threshold->store(sample_threshold, std::memory_order_relaxed);
     link->flags->store(flags, std::memory_order_release);
   }

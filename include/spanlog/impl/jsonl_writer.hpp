@@ -85,9 +85,9 @@ inline char* write_signed_decimal(char* out, std::int64_t v) {
   return write_decimal(out, v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v));
 }
 
-class jsonl_writer {
+class JsonlWriter {
  public:
-  text_buffer& buffer() { return out_; }
+  TextBuffer& buffer() { return out_; }
   std::size_t size() const { return out_.size(); }
   void clear() { out_.clear(); }
   const char* data() const { return out_.data(); }
@@ -211,7 +211,7 @@ class jsonl_writer {
   }
 
  private:
-  text_buffer out_;
+  TextBuffer out_;
 };
 
 }  // namespace detail

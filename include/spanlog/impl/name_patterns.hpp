@@ -11,10 +11,10 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class name_patterns {
+class NamePatterns {
  public:
-  name_patterns() = default;
-  explicit name_patterns(std::string_view list) {
+  NamePatterns() = default;
+  explicit NamePatterns(std::string_view list) {
     while (!list.empty()) {
       const std::size_t comma = list.find(',');
       std::string_view one = list.substr(0, comma);

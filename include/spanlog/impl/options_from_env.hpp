@@ -60,9 +60,9 @@ inline void parse_ring_bytes(const char* name, const char* v, std::size_t& bytes
     config_warning(name, v, "is not a power of two from 4K to 1G", std::to_string(bytes));
 }
 
-inline options options_from_environment() {
+inline Options options_from_environment() {
   warn_unknown_env_variables_once();
-  options o;
+  Options o;
   auto env = [](const char* name) -> const char* {
     const char* v = std::getenv(name);
     return (v && *v) ? v : nullptr;
@@ -79,9 +79,9 @@ inline options options_from_environment() {
   if (const char* v = env("SPANLOG_RING_MAX")) parse_ring_bytes("SPANLOG_RING_MAX", v, o.ring_max_bytes);
   if (const char* v = env("SPANLOG_OVERFLOW")) {
     if (!std::strcmp(v, "drop"))
-      o.overflow = overflow_policy::drop;
+      o.overflow = OverflowPolicy::drop;
     else if (!std::strcmp(v, "block"))
-      o.overflow = overflow_policy::block;
+      o.overflow = OverflowPolicy::block;
     else
       config_warning("SPANLOG_OVERFLOW", v, "is not drop or block", "drop");
   }
@@ -120,9 +120,9 @@ inline options options_from_environment() {
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
-      o.fork = fork_policy::new_run;
+      o.fork = ForkPolicy::new_run;
     else if (!std::strcmp(v, "off"))
-      o.fork = fork_policy::off;
+      o.fork = ForkPolicy::off;
     else
       config_warning("SPANLOG_FORK", v, "is not new_run or off", "new_run");
   }

@@ -23,10 +23,10 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class otlp_live_writer {
+class OtlpLiveWriter {
  public:
   // An ended span as OTLP needs it; the name is already quoted and escaped (the flusher's name cache).
-  struct span {
+  struct Span {
     std::uint64_t id, parent;
     const std::string& quoted_name;
     std::int64_t start_ns, end_ns;
@@ -36,16 +36,16 @@ class otlp_live_writer {
   };
 
   // Written nowhere until open() is given the file (never, when the run does not write it).
-  otlp_live_writer() = default;
+  OtlpLiveWriter() = default;
   void open(int fd, std::string_view run_id, const std::string& service_name,
             const std::vector<std::pair<std::string, std::string>>& resource_attrs) {
     fd_ = fd;
     trace_id_ = trace_id(run_id);
     if (fd_ >= 0) prefix_ = line_prefix(service_name, resource_attrs);
   }
-  otlp_live_writer(const otlp_live_writer&) = delete;
-  otlp_live_writer& operator=(const otlp_live_writer&) = delete;
-  ~otlp_live_writer() {
+  OtlpLiveWriter(const OtlpLiveWriter&) = delete;
+  OtlpLiveWriter& operator=(const OtlpLiveWriter&) = delete;
+  ~OtlpLiveWriter() {
     if (fd_ >= 0) ::close(fd_);
   }
 
@@ -61,30 +61,30 @@ class otlp_live_writer {
   // Attributes from a ring record, appended to `out` as OTLP KeyValue objects.
   static void append_attrs(std::string& out, const std::byte* p, std::uint8_t count) {
     for (std::uint8_t i = 0; i < count; ++i) {
-      attr_slot slot;
+      AttrSlot slot;
       std::memcpy(&slot, p, sizeof slot);
       append_key(out, slot.key);
       switch (slot.type) {
-        case attr_type::i64:
+        case AttrType::i64:
           out += fmt::format("{{\"intValue\":\"{}\"}}}}", static_cast<std::int64_t>(slot.bits));
           break;
-        case attr_type::u64:
+        case AttrType::u64:
           out += slot.bits <= static_cast<std::uint64_t>(INT64_MAX)
                      ? fmt::format("{{\"intValue\":\"{}\"}}}}", slot.bits)
                      : fmt::format("{{\"doubleValue\":{}}}}}", static_cast<double>(slot.bits));
           break;
-        case attr_type::boolean:
+        case AttrType::boolean:
           out += slot.bits ? "{\"boolValue\":true}}" : "{\"boolValue\":false}}";
           break;
-        case attr_type::f64: {
+        case AttrType::f64: {
           double d;
           std::memcpy(&d, &slot.bits, 8);
           out += std::isfinite(d) ? fmt::format("{{\"doubleValue\":{}}}}}", d) : std::string("{}}");
           break;
         }
-        case attr_type::string: {
+        case AttrType::string: {
           fmt::memory_buffer escaped;
-          jsonl_writer::escape_into(
+          JsonlWriter::escape_into(
               escaped, std::string_view(reinterpret_cast<const char*>(p + sizeof slot), slot.length));
           out += "{\"stringValue\":\"";
           out.append(escaped.data(), escaped.size());
@@ -92,12 +92,12 @@ class otlp_live_writer {
           break;
         }
       }
-      p += sizeof slot + (slot.type == attr_type::string ? align_up(slot.length, 8) : 0);
+      p += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
     }
   }
 
   // `attrs`: the span's attributes as OTLP KeyValues (start and end), without the thread's.
-  void add_span(const span& o, std::string attrs) {
+  void add_span(const Span& o, std::string attrs) {
     append_key(attrs, "thread.id");
     attrs += fmt::format("{{\"intValue\":\"{}\"}}}}", o.tid);
     if (o.is_phase) {
@@ -115,7 +115,7 @@ class otlp_live_writer {
                    o.start_ns, o.end_ns, attrs);
     if (o.error) {
       fmt::memory_buffer escaped;
-      jsonl_writer::escape_into(escaped, o.message);
+      JsonlWriter::escape_into(escaped, o.message);
       fmt::format_to(std::back_inserter(spans_), ",\"status\":{{\"code\":2,\"message\":\"{}\"}}}}",
                      std::string_view(escaped.data(), escaped.size()));
     } else {
@@ -159,14 +159,14 @@ class otlp_live_writer {
     if (!out.empty()) out += ',';
     out += "{\"key\":\"";
     fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, key);
+    JsonlWriter::escape_into(escaped, key);
     out.append(escaped.data(), escaped.size());
     out += "\",\"value\":";
   }
 
   static std::string quoted(std::string_view text) {
     fmt::memory_buffer escaped;
-    jsonl_writer::escape_into(escaped, text);
+    JsonlWriter::escape_into(escaped, text);
     return "\"" + std::string(escaped.data(), escaped.size()) + "\"";
   }
 

@@ -44,35 +44,35 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // The hub's slow paths, as every image of the same ABI calls them.
-struct process_hub {
-  thread_buffer* (*acquire_thread_ring)();
-  void (*release_thread_ring)(thread_buffer*);
+struct ProcessHub {
+  ThreadBuffer* (*acquire_thread_ring)();
+  void (*release_thread_ring)(ThreadBuffer*);
   void (*start_default_session)();
-  bool (*make_room)(thread_buffer&, std::uint64_t);
-  std::uint32_t (*counter_slot_for)(const site&, counter_slot&);
-  stats_cell* (*stats_cell_for)(thread_buffer&, const site&, stats_slot&);
-  bool (*start)(const options*);
+  bool (*make_room)(ThreadBuffer&, std::uint64_t);
+  std::uint32_t (*counter_slot_for)(const Site&, CounterSlot&);
+  StatsCell* (*stats_cell_for)(ThreadBuffer&, const Site&, StatsSlot&);
+  bool (*start)(const Options*);
   void (*flush)();
   void (*stop)();
   std::string (*run_directory)();
-  void (*add_image)(image_link*);
-  void (*remove_image)(image_link*);
+  void (*add_image)(ImageLink*);
+  void (*remove_image)(ImageLink*);
   void (*forget_image)(std::uintptr_t, std::uintptr_t);
 };
 
-inline constexpr process_hub this_image_hub{&acquire_thread_ring,
-                                            &release_thread_ring,
-                                            &start_default_session,
-                                            &make_room_in,
-                                            &give_counter_slot,
-                                            &make_stats_cell,
-                                            &start_run,
-                                            &flush_run,
-                                            &stop_run,
-                                            &current_run_directory,
-                                            &add_image,
-                                            &remove_image,
-                                            &forget_image};
+inline constexpr ProcessHub this_image_hub{&acquire_thread_ring,
+                                           &release_thread_ring,
+                                           &start_default_session,
+                                           &make_room_in,
+                                           &give_counter_slot,
+                                           &make_stats_cell,
+                                           &start_run,
+                                           &flush_run,
+                                           &stop_run,
+                                           &current_run_directory,
+                                           &add_image,
+                                           &remove_image,
+                                           &forget_image};
 
 }  // namespace detail
 SPANLOG_END_NAMESPACE
@@ -80,7 +80,7 @@ SPANLOG_END_NAMESPACE
 // The hub this image uses (its own table when it holds the session); found by the other images through the
 // note below. C linkage, for the note to name it; hidden, so that each image has its own.
 extern "C" {
-SPANLOG_IMAGE_LOCAL __attribute__((used)) std::atomic<const spanlog::detail::process_hub*> SPANLOG_HUB_SLOT{
+SPANLOG_IMAGE_LOCAL __attribute__((used)) std::atomic<const spanlog::detail::ProcessHub*> SPANLOG_HUB_SLOT{
     nullptr};
 }
 
@@ -104,10 +104,10 @@ namespace detail {
 constexpr std::uint32_t hub_note_type = 0x53504c47;
 
 // This image: its flags, for the hub to keep in step, and where it is mapped.
-inline image_link g_this_image{&g_flags, &g_sample_threshold};
+inline ImageLink g_this_image{&g_flags, &g_sample_threshold};
 
-struct hub_search {
-  const process_hub* found = nullptr;
+struct HubSearch {
+  const ProcessHub* found = nullptr;
   const char* other_abi = nullptr;  // a copy of another spanlog build that records in this process
   const char* own_path = nullptr;   // empty for the main program
   bool chose_here = false;          // this call joined a hub or became it (not another thread of the image)
@@ -133,7 +133,7 @@ inline void note_own_range(const dl_phdr_info& info) {
 
 // Reads the spanlog notes of one loaded image.
 inline int look_at_image(dl_phdr_info* info, std::size_t, void* data) {
-  auto& search = *static_cast<hub_search*>(data);
+  auto& search = *static_cast<HubSearch*>(data);
   for (int i = 0; i < info->dlpi_phnum; ++i) {
     const auto& ph = info->dlpi_phdr[i];
     if (ph.p_type != PT_NOTE) continue;
@@ -148,13 +148,13 @@ inline int look_at_image(dl_phdr_info* info, std::size_t, void* data) {
       if (type != hub_note_type || name_size != 8 || std::memcmp(name, "spanlog", 8) != 0 || desc_size < 5)
         continue;
       const auto offset = static_cast<std::int32_t>(read_u32(desc));
-      const auto* slot = reinterpret_cast<const std::atomic<const process_hub*>*>(desc + offset);
+      const auto* slot = reinterpret_cast<const std::atomic<const ProcessHub*>*>(desc + offset);
       if (slot == &SPANLOG_HUB_SLOT) {
         note_own_range(*info);
         search.own_path = info->dlpi_name;
         continue;
       }
-      const process_hub* hub = slot->load(std::memory_order_acquire);
+      const ProcessHub* hub = slot->load(std::memory_order_acquire);
       if (!hub) continue;
       if (std::strcmp(desc + 4, SPANLOG_HUB_ABI) == 0) {
         if (!search.found) search.found = hub;
@@ -169,10 +169,10 @@ inline int look_at_image(dl_phdr_info* info, std::size_t, void* data) {
 // Called once by dl_iterate_phdr, whose lock is held throughout: walks every image (the lock is recursive),
 // then joins the hub found or becomes it.
 inline int choose_hub_under_loader_lock(dl_phdr_info*, std::size_t, void* data) {
-  auto& search = *static_cast<hub_search*>(data);
+  auto& search = *static_cast<HubSearch*>(data);
   if ((search.found = SPANLOG_HUB_SLOT.load(std::memory_order_acquire))) return 1;  // another thread chose
   ::dl_iterate_phdr(look_at_image, &search);
-  const process_hub* hub = search.found ? search.found : &this_image_hub;
+  const ProcessHub* hub = search.found ? search.found : &this_image_hub;
   hub->add_image(&g_this_image);
   SPANLOG_HUB_SLOT.store(hub, std::memory_order_release);
   search.chose_here = true;
@@ -183,7 +183,7 @@ inline int choose_hub_under_loader_lock(dl_phdr_info*, std::size_t, void* data) 
 inline void image_after_fork_in_child();
 
 // This image holds the session from now on.
-inline void settle_as_hub(const hub_search& search) {
+inline void settle_as_hub(const HubSearch& search) {
   if (search.other_abi)
     std::fprintf(stderr,
                  "spanlog: another spanlog build (%s) records in this process; this one (%s) writes a run "
@@ -193,10 +193,10 @@ inline void settle_as_hub(const hub_search& search) {
   if (search.own_path && *search.own_path) ::dlopen(search.own_path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
 }
 
-inline const process_hub& find_or_become_hub() {
-  hub_search search;
+inline const ProcessHub& find_or_become_hub() {
+  HubSearch search;
   ::dl_iterate_phdr(choose_hub_under_loader_lock, &search);
-  const process_hub* hub = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
+  const ProcessHub* hub = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
   if (!hub) {  // no image was walked: a program without a dynamic loader
     hub = &this_image_hub;
     hub->add_image(&g_this_image);
@@ -210,22 +210,22 @@ inline const process_hub& find_or_become_hub() {
   return *hub;
 }
 
-inline const process_hub& hub() {
-  if (const process_hub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire)) return *h;
+inline const ProcessHub& hub() {
+  if (const ProcessHub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire)) return *h;
   return find_or_become_hub();
 }
 
 // This image's hold on its thread's ring, let go as the thread exits.
-struct thread_exit_guard {
-  thread_buffer* buffer = nullptr;
-  ~thread_exit_guard() {
+struct ThreadExitGuard {
+  ThreadBuffer* buffer = nullptr;
+  ~ThreadExitGuard() {
     tl_thread_exiting = true;
     tl_buffer = nullptr;
     if (buffer) hub().release_thread_ring(buffer);
   }
 };
-inline thread_local thread_exit_guard tl_exit_guard;
-inline thread_local thread_exit_guard tl_late_exit_guard;  // destructors that record after the first ran
+inline thread_local ThreadExitGuard tl_exit_guard;
+inline thread_local ThreadExitGuard tl_late_exit_guard;  // destructors that record after the first ran
 
 inline void image_after_fork_in_child() {
   tl_buffer = nullptr;
@@ -235,15 +235,15 @@ inline void image_after_fork_in_child() {
 // Unloading an image (dlclose) that recorded into another image's session: everything it recorded is written
 // first, and no name the session keeps points into it afterwards. The image that holds the session is never
 // unloaded (see find_or_become_hub). Defined once, with the rest of the implementation.
-struct image_unload_guard {
-  ~image_unload_guard() {
-    const process_hub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
+struct ImageUnloadGuard {
+  ~ImageUnloadGuard() {
+    const ProcessHub* h = SPANLOG_HUB_SLOT.load(std::memory_order_acquire);
     if (!h || h == &this_image_hub) return;
     h->remove_image(&g_this_image);
     h->forget_image(g_this_image.begin, g_this_image.end);
   }
 };
-image_unload_guard g_image_unload_guard;
+ImageUnloadGuard g_image_unload_guard;
 
 }  // namespace detail
 SPANLOG_END_NAMESPACE

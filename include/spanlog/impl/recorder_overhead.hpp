@@ -18,7 +18,7 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-struct recorder_overhead {
+struct RecorderOverhead {
   bool measured = false;
   double span_ticks = 0;     // a scoped span's begin and end, to the program
   double clock_ticks = 0;    // one ticks()
@@ -40,35 +40,34 @@ double median_ticks_per_call(int batches, int per_batch, Work&& work) {
 
 // Call once the run records (the hot path's flags are set), on a thread of the program: the spans take the
 // path the program's do, into a ring of the probe's own (the thread's own ring is put back after).
-inline recorder_overhead measure_recorder_overhead() {
+inline RecorderOverhead measure_recorder_overhead() {
   constexpr int batches = 15, pairs_per_batch = 256;
   constexpr std::size_t ring_bytes = 16384;  // a batch's 256 pairs of 32 bytes, with room to spare
-  static constexpr site probe_site{"spanlog.overhead_probe", "", "", 0, site_kind::span};
-  recorder_overhead out;
+  static constexpr Site probe_site{"spanlog.overhead_probe", "", "", 0, SiteKind::span};
+  RecorderOverhead out;
   if (!(g_flags.load(std::memory_order_acquire) & flag_spans)) return out;
 
   std::vector<std::byte> ring(ring_bytes);
-  thread_buffer probe;
+  ThreadBuffer probe;
   probe.data = ring.data();
   probe.capacity = ring_bytes;
   probe.mask = ring_bytes - 1;
   probe.limit = INT64_MAX / 2;  // never short of room: nothing drains this ring
   probe.uncaught_exceptions = uncaught_exceptions_of_this_thread();
-  thread_buffer* const own = tl_buffer;
+  ThreadBuffer* const own = tl_buffer;
   tl_buffer = &probe;
 
   out.span_ticks = median_ticks_per_call(batches, pairs_per_batch, [&probe] {
     probe.head = 0;
-    scoped_span span(site_token{}, probe_site);
+    ScopedSpan span(SiteToken{}, probe_site);
   });
   // One batch more, left in the ring: what each empty span's end minus its begin reads.
   probe.head = 0;
-  for (int i = 0; i < pairs_per_batch; ++i) scoped_span span(site_token{}, probe_site);
+  for (int i = 0; i < pairs_per_batch; ++i) ScopedSpan span(SiteToken{}, probe_site);
   tl_buffer = own;
   std::vector<double> inside;
-  for (std::uint64_t pos = 0; pos + 2 * sizeof(record_header) <= probe.head;
-       pos += 2 * sizeof(record_header)) {
-    record_header begin, end;
+  for (std::uint64_t pos = 0; pos + 2 * sizeof(RecordHeader) <= probe.head; pos += 2 * sizeof(RecordHeader)) {
+    RecordHeader begin, end;
     std::memcpy(&begin, probe.data + pos, sizeof begin);
     std::memcpy(&end, probe.data + pos + sizeof begin, sizeof end);
     if ((begin.site_and_tag & tag_mask) != tag_span_begin || (end.site_and_tag & tag_mask) != tag_span_end)

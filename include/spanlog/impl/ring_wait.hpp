@@ -23,7 +23,7 @@ namespace detail {
 
 #if defined(__linux__)
 // The 32 bits of `consumed` that change with every hand-back: its low half.
-inline std::uint32_t* consumed_futex_word(thread_buffer& b) {
+inline std::uint32_t* consumed_futex_word(ThreadBuffer& b) {
   auto* word = reinterpret_cast<std::uint32_t*>(&b.consumed);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
   ++word;
@@ -35,7 +35,7 @@ inline std::uint32_t* consumed_futex_word(thread_buffer& b) {
 // The flusher's side: space up to `pos` is free again; a thread asleep for it is woken. The fence orders the
 // store of the position before the read of the waiting flag, against the thread's flag-then-position order,
 // so that one of the two always sees the other.
-inline void hand_back(thread_buffer& b, std::uint64_t pos) {
+inline void hand_back(ThreadBuffer& b, std::uint64_t pos) {
   b.consumed.store(pos, std::memory_order_release);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (b.producer_waiting.load(std::memory_order_relaxed) != 0) {
@@ -47,7 +47,7 @@ inline void hand_back(thread_buffer& b, std::uint64_t pos) {
 
 // The recording thread's side: sleeps while the flusher's position is still `seen`, 1 ms at most (so that a
 // stopped run or a missed wake costs a millisecond, never a hang).
-inline void wait_for_hand_back(thread_buffer& b, std::uint64_t seen) {
+inline void wait_for_hand_back(ThreadBuffer& b, std::uint64_t seen) {
   b.producer_waiting.store(1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_seq_cst);
   if (b.consumed.load(std::memory_order_relaxed) == seen) {

@@ -18,8 +18,8 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline void flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) {
-  jsonl_writer w;
+inline void Flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) {
+  JsonlWriter w;
   w.raw("{\"run_id\":");
   w.string(run_id_);
   w.raw(",\"schema\":1,\"start_ts\":");

@@ -64,16 +64,16 @@ inline void stop_at_quick_exit();
 // In the child of fork(): no flusher thread exists here and the parent's file is not ours.
 inline void after_fork_in_child() {
   g_crash_target.store(nullptr, std::memory_order_relaxed);
-  session_control* parent = g_control.load(std::memory_order_relaxed);
+  SessionControl* parent = g_control.load(std::memory_order_relaxed);
   g_control.store(nullptr, std::memory_order_relaxed);
   tl_thread_ring = nullptr;
-  const bool own_run = parent && parent->active && parent->last_options.fork == fork_policy::new_run;
+  const bool own_run = parent && parent->active && parent->last_options.fork == ForkPolicy::new_run;
   g_parent_control = own_run ? parent : nullptr;
   set_flags_everywhere_in_child(own_run ? flag_never_started : 0u);
 }
 
 // Options a program set out of range fall back to their defaults, as the environment's do.
-inline void correct_options(options& o) {
+inline void correct_options(Options& o) {
   if (!valid_ring_bytes(o.ring_bytes)) {
     config_warning("options::ring_bytes", std::to_string(o.ring_bytes).c_str(),
                    "is not a power of two from 4K to 1G", "1048576");
@@ -94,7 +94,7 @@ inline void correct_options(options& o) {
 
 // A run's directory and files, told to its flusher as they are made (a crash meanwhile makes the rest
 // itself). When they cannot be made the run still records (and counts what it loses), with fd -1.
-struct run_files {
+struct RunFiles {
   std::string run_id;
   std::string run_dir;
   int fd = -1;
@@ -114,8 +114,8 @@ inline void point_latest_at(const std::string& dir, const std::string& run_id) {
   }
 }
 
-inline run_files open_run_files(const options& o, const std::string& run_id, flusher& f) {
-  run_files files;
+inline RunFiles open_run_files(const Options& o, const std::string& run_id, Flusher& f) {
+  RunFiles files;
   files.run_id = run_id;
   if (!make_directories(o.dir)) {
     std::fprintf(stderr, "spanlog: cannot create directory %s: %s; recording without writing\n",
@@ -153,7 +153,7 @@ inline run_files open_run_files(const options& o, const std::string& run_id, flu
 }
 
 // What the hot path is told: the run records, with these kinds on.
-inline std::uint32_t run_flags(const options& o) {
+inline std::uint32_t run_flags(const Options& o) {
   std::uint32_t flags = flag_running;
   if (o.spans) flags |= flag_spans;
   if (o.events) flags |= flag_events;
@@ -162,7 +162,7 @@ inline std::uint32_t run_flags(const options& o) {
   return flags;
 }
 
-inline std::uint64_t sample_threshold(const options& o) {
+inline std::uint64_t sample_threshold(const Options& o) {
   return o.sample < 1.0 ? static_cast<std::uint64_t>(o.sample * 18446744073709551615.0) : ~std::uint64_t{0};
 }
 
@@ -176,7 +176,7 @@ inline void install_process_hooks() {
 }
 
 // Before the run exists, so that a crash at any moment of its start finds the handlers in place.
-inline void install_handlers_for(const options& o) {
+inline void install_handlers_for(const Options& o) {
   install_process_hooks();
   if (o.crash_handler) {
     install_crash_handlers();
@@ -189,7 +189,7 @@ inline void install_handlers_for(const options& o) {
 // In this order, so that a crash at any moment finds the run: the handlers, the flusher (it holds the rings
 // and writes the header itself when a crash comes first), the files, the flusher's thread, and then the hot
 // path is told to record.
-inline void start_locked(session_control& c, options o) {
+inline void start_locked(SessionControl& c, Options o) {
   if (const char* v = std::getenv("SPANLOG"); v && *v && !parse_switch("SPANLOG", v, true)) o.enabled = false;
   if (!o.enabled) {
     set_flags_everywhere(0);
@@ -200,17 +200,17 @@ inline void start_locked(session_control& c, options o) {
   const std::string run_id = o.run_id.empty() ? generated_run_id() : o.run_id;
   c.ring_bytes.store(o.ring_bytes, std::memory_order_relaxed);
   c.ring_max_bytes.store(o.ring_max_bytes, std::memory_order_relaxed);
-  c.block.store(o.overflow == overflow_policy::block, std::memory_order_relaxed);
+  c.block.store(o.overflow == OverflowPolicy::block, std::memory_order_relaxed);
   c.last_options = o;
   const std::uint32_t flags = run_flags(o);
   const std::uint64_t threshold = sample_threshold(o);
-  std::vector<thread_buffer*> carried;
+  std::vector<ThreadBuffer*> carried;
   carried.swap(c.parked);
-  c.active = std::make_unique<flusher>(
-      std::move(o), run_id, flusher::shared_queues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired},
+  c.active = std::make_unique<Flusher>(
+      std::move(o), run_id, Flusher::SharedQueues{&c.new_buffers, &c.free_buffers, &c.exited_not_retired},
       c.signal, std::move(carried));
   g_crash_target.store(c.active.get());
-  const run_files files = open_run_files(c.last_options, run_id, *c.active);
+  const RunFiles files = open_run_files(c.last_options, run_id, *c.active);
   c.run_dir = files.run_dir;
   c.last_run_id = files.run_id;
   SPANLOG_CRASH_POINT("start.before_launch");
@@ -222,12 +222,12 @@ inline void start_locked(session_control& c, options o) {
 }
 
 inline void start_default_session() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (!(g_flags.load(std::memory_order_acquire) & flag_never_started)) return;
-  if (session_control* parent = g_parent_control) {
+  if (SessionControl* parent = g_parent_control) {
     g_parent_control = nullptr;
-    options o = parent->last_options;
+    Options o = parent->last_options;
     o.run_id = parent->last_run_id + "-fork-" + std::to_string(::getpid());
     start_locked(c, std::move(o));
     return;
@@ -237,7 +237,7 @@ inline void start_default_session() {
 
 // The crash handler may use the flusher until its footer is written; once it is no longer the crash
 // target, a crash handler already under way is waited for (it ends the process), never pulled from under.
-inline void stop_locked(session_control& c, const char* stopped_by = nullptr) {
+inline void stop_locked(SessionControl& c, const char* stopped_by = nullptr) {
   set_flags_everywhere(0);
   if (!c.active) return;
   c.parked = c.active->stop(stopped_by);
@@ -252,26 +252,26 @@ inline void stop_locked(session_control& c, const char* stopped_by = nullptr) {
 }
 
 inline void stop_at_exit() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c);
 }
 
 inline void stop_at_quick_exit() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c, "quick_exit");
 }
 
 // On the watcher's thread (termination_signals.hpp), never in the handler.
 inline void stop_for_termination(const char* stopped_by) {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c, stopped_by);
 }
 
-inline bool start_run(const options* opts) {
-  session_control& c = control();
+inline bool start_run(const Options* opts) {
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) return false;
   start_locked(c, opts ? *opts : options_from_environment());
@@ -279,19 +279,19 @@ inline bool start_run(const options* opts) {
 }
 
 inline void flush_run() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->flush();
 }
 
 inline void stop_run() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   stop_locked(c);
 }
 
 inline std::string current_run_directory() {
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   return c.run_dir;
 }
@@ -300,7 +300,7 @@ inline std::string current_run_directory() {
 inline void forget_image(std::uintptr_t begin, std::uintptr_t end) {
   g_counter_sites.keep_sites_of(begin, end);
   g_stats_sites.keep_sites_of(begin, end);
-  session_control& c = control();
+  SessionControl& c = control();
   std::lock_guard<std::mutex> lock(c.lifecycle);
   if (c.active) c.active->forget_image(begin, end);
 }

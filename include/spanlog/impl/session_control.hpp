@@ -21,32 +21,32 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 // Never destroyed, so threads recording during static destruction find it.
-struct session_control {
+struct SessionControl {
   std::mutex lifecycle;
-  std::unique_ptr<flusher> active;
+  std::unique_ptr<Flusher> active;
   std::string run_dir;  // of the active run, or the last one
-  wake_signal signal;
-  moodycamel::ConcurrentQueue<thread_buffer*> new_buffers;
-  moodycamel::ConcurrentQueue<thread_buffer*> free_buffers;
-  std::vector<thread_buffer*> parked;  // buffers of live threads while no run is active
+  WakeSignal signal;
+  moodycamel::ConcurrentQueue<ThreadBuffer*> new_buffers;
+  moodycamel::ConcurrentQueue<ThreadBuffer*> free_buffers;
+  std::vector<ThreadBuffer*> parked;  // buffers of live threads while no run is active
   std::atomic<std::uint64_t> next_slot{1};
   std::atomic<std::int64_t> exited_not_retired{0};  // rings of exited threads the flusher has yet to free
   std::atomic<std::size_t> ring_bytes{std::size_t{1} << 20};
   std::atomic<std::size_t> ring_max_bytes{std::size_t{16} << 20};
   std::atomic<bool> block{false};
-  options last_options;  // of the active or last run, for a forked child's run
+  Options last_options;  // of the active or last run, for a forked child's run
   std::string last_run_id;
 };
 
 // A forked child leaves its parent's behind (its locks may be held by threads that do not exist in the child)
 // and makes a fresh one.
-inline std::atomic<session_control*> g_control{nullptr};
-inline session_control* g_parent_control = nullptr;  // in a forked child that records a run of its own
+inline std::atomic<SessionControl*> g_control{nullptr};
+inline SessionControl* g_parent_control = nullptr;  // in a forked child that records a run of its own
 
-inline session_control& control() {
-  session_control* c = g_control.load(std::memory_order_acquire);
+inline SessionControl& control() {
+  SessionControl* c = g_control.load(std::memory_order_acquire);
   if (!c) {
-    auto* fresh = new session_control();
+    auto* fresh = new SessionControl();
     if (g_control.compare_exchange_strong(c, fresh, std::memory_order_acq_rel)) {
       c = fresh;
     } else {
@@ -57,7 +57,7 @@ inline session_control& control() {
 }
 
 inline void wake_flusher() {
-  wake_signal& s = control().signal;
+  WakeSignal& s = control().signal;
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     s.pending = true;

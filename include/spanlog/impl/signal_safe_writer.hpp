@@ -18,19 +18,19 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class signal_safe_writer;
+class SignalSafeWriter;
 // The crash handler's writer while it writes, for a second fault to save its whole lines.
-inline std::atomic<signal_safe_writer*> g_crash_writer{nullptr};
+inline std::atomic<SignalSafeWriter*> g_crash_writer{nullptr};
 
-class signal_safe_writer {
+class SignalSafeWriter {
  public:
-  explicit signal_safe_writer(int fd) : fd_(fd) { g_crash_writer.store(this, std::memory_order_release); }
-  ~signal_safe_writer() {
+  explicit SignalSafeWriter(int fd) : fd_(fd) { g_crash_writer.store(this, std::memory_order_release); }
+  ~SignalSafeWriter() {
     flush();
     g_crash_writer.store(nullptr, std::memory_order_release);
   }
-  signal_safe_writer(const signal_safe_writer&) = delete;
-  signal_safe_writer& operator=(const signal_safe_writer&) = delete;
+  SignalSafeWriter(const SignalSafeWriter&) = delete;
+  SignalSafeWriter& operator=(const SignalSafeWriter&) = delete;
 
   void append(const char* begin, const char* end) {
     while (begin < end) {
@@ -65,7 +65,7 @@ class signal_safe_writer {
   void string(const char* s) { string(s ? std::string_view(s) : std::string_view()); }
   void string(std::string_view s) {
     raw('"');
-    jsonl_writer::escape_into(*this, s);
+    JsonlWriter::escape_into(*this, s);
     raw('"');
   }
   void flush() {

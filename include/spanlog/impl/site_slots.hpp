@@ -14,7 +14,7 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 template <std::uint32_t Count>
-class site_slots {
+class SiteSlots {
  public:
   // The slot numbers the flusher looks at.
   std::uint32_t in_use() const {
@@ -23,14 +23,14 @@ class site_slots {
   }
 
   // The site slot `number` belongs to; nullptr while the number is being given (read it next time).
-  const site* site_of(std::uint32_t number) const { return sites_[number].load(std::memory_order_acquire); }
+  const Site* site_of(std::uint32_t number) const { return sites_[number].load(std::memory_order_acquire); }
 
   // The site's slot number, given on first use; 0 when every slot is taken. Without a lock, so that a forked
   // child never waits for a thread of its parent: two threads that give a site its first use at once each
   // take a number, and the one whose number is not kept leaves an empty slot behind. `Slot` is the site's
   // static holder of its number (an atomic `index`).
   template <class Slot>
-  std::uint32_t give(const site& s, Slot& slot) {
+  std::uint32_t give(const Site& s, Slot& slot) {
     if (const std::uint32_t known = slot.index.load(std::memory_order_acquire)) return known;
     if (taken_.load(std::memory_order_relaxed) >= Count) return 0;
     const std::uint32_t mine = taken_.fetch_add(1, std::memory_order_acq_rel);
@@ -47,18 +47,18 @@ class site_slots {
   void keep_sites_of(std::uintptr_t begin, std::uintptr_t end) {
     const std::uint32_t used = in_use();
     for (std::uint32_t i = 1; i < used; ++i) {
-      const site* s = site_of(i);
+      const Site* s = site_of(i);
       const auto at = reinterpret_cast<std::uintptr_t>(s);
       if (!s || at < begin || at >= end) continue;
       const std::size_t length = std::strlen(s->name);
       char* name = new char[length + 1];  // never freed: the slot's number is never given again
       std::memcpy(name, s->name, length + 1);
-      sites_[i].store(new site{name, "", "", 0, s->kind}, std::memory_order_release);
+      sites_[i].store(new Site{name, "", "", 0, s->kind}, std::memory_order_release);
     }
   }
 
  private:
-  std::atomic<const site*> sites_[Count] = {};
+  std::atomic<const Site*> sites_[Count] = {};
   std::atomic<std::uint32_t> taken_{1};  // may run past Count
 };
 

@@ -14,7 +14,7 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-class span_rows {
+class SpanRows {
  public:
   // Rows per record: a line stays a size a line-oriented tool handles (about 64 KiB).
   static constexpr std::uint32_t max_rows = 1000;
@@ -32,7 +32,7 @@ class span_rows {
 
   // Starts the row, with the record's opening when no record is open. The caller writes the attributes, if
   // any, between begin_row and end_row.
-  void begin_row(jsonl_writer& w, std::uint64_t tid, std::uint64_t id_base, std::int64_t start_ns,
+  void begin_row(JsonlWriter& w, std::uint64_t tid, std::uint64_t id_base, std::int64_t start_ns,
                  const std::string& quoted_name, std::uint64_t id, std::uint64_t parent,
                  std::int64_t dur_ns) {
     if (!open_) {
@@ -52,7 +52,7 @@ class span_rows {
     }
     // One reserve for the columns (the name, four numbers of at most 20 characters, their commas): no check
     // of the buffer's room between them.
-    text_buffer& out = w.buffer();
+    TextBuffer& out = w.buffer();
     char* const first = out.reserve(quoted_name.size() + 4 * (1 + 20));
     char* p = first;
     copy_bytes(p, quoted_name.data(), quoted_name.size());
@@ -75,7 +75,7 @@ class span_rows {
 
   // The row is whole. The text of an open record ends in ']' after each whole row and a closed one in a
   // newline, which tells a crash handler whether to close it.
-  void end_row(jsonl_writer& w) {
+  void end_row(JsonlWriter& w) {
     w.raw(']');
     open_ = true;
     ++rows_;
@@ -84,7 +84,7 @@ class span_rows {
   // What ends the record; a crash handler appends it after the last whole row.
   static constexpr std::string_view closing = "]}\n";
 
-  void close(jsonl_writer& w) {
+  void close(JsonlWriter& w) {
     if (!open_) return;
     w.raw(closing);
     open_ = false;

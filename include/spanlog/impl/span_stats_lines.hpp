@@ -16,8 +16,8 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
-  const auto write_line = [&](const std::string& quoted, stats_cell& cell) {
+inline void Flusher::emit_span_stats(BufferState& st, std::int64_t now) {
+  const auto write_line = [&](const std::string& quoted, StatsCell& cell) {
     open_record("{\"event\":\"span_stats\",\"name\":");
     w_.raw(quoted);
     write_tid_ts(st.buf->tid, now);
@@ -25,7 +25,7 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
     end_record();
   };
   for_each_grown_stats_cell(
-      *st.buf, [&](const site* s, stats_cell& cell) { write_line(*quoted_name(s, s->name), cell); });
+      *st.buf, [&](const Site* s, StatsCell& cell) { write_line(*quoted_name(s, s->name), cell); });
   for (auto& [key, chosen] : st.chosen_stats_by_name)
     if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
       write_line(*chosen->name, chosen->cell);
@@ -33,16 +33,16 @@ inline void flusher::emit_span_stats(buffer_state& st, std::int64_t now) {
 
 // The rate is the flusher's; the recording threads read it from their rings (one per thread, shared by every
 // image), and rings made later take it from g_stats_ns_per_tick.
-inline void flusher::publish_clock_rate() {
+inline void Flusher::publish_clock_rate() {
   const std::uint64_t rate = stats_rate_of(calibration_.current_ns_per_tick());
   g_stats_ns_per_tick.store(rate, std::memory_order_relaxed);
   for (auto& st : states_) st.buf->stats_ns_per_tick.store(rate, std::memory_order_relaxed);
   clock_rate_published_.store(true, std::memory_order_release);
 }
 
-inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
+inline void Flusher::crash_span_stats(BufferState& st, SignalSafeWriter& w) {
   const std::int64_t now = calibration_.to_ns(ticks());
-  const auto write_line = [&](auto&& write_name, stats_cell& cell) {
+  const auto write_line = [&](auto&& write_name, StatsCell& cell) {
     w.raw("{\"event\":\"span_stats\",\"name\":");
     write_name();
     w.raw(",\"tid\":");
@@ -53,11 +53,11 @@ inline void flusher::crash_span_stats(buffer_state& st, signal_safe_writer& w) {
     w.raw("}\n");
   };
   for_each_grown_stats_cell(
-      *st.buf, [&](const site* s, stats_cell& cell) { write_line([&] { w.string(s->name); }, cell); });
+      *st.buf, [&](const Site* s, StatsCell& cell) { write_line([&] { w.string(s->name); }, cell); });
   // The flusher's own histograms (chosen_stats_spans.hpp): it is parked or it is the crashing thread, so
   // nothing adds to them meanwhile.
   for (auto& entry : st.chosen_stats_by_name) {
-    chosen_stats& chosen = *entry.second;
+    ChosenStats& chosen = *entry.second;
     if (chosen.cell.total_ticks.load(std::memory_order_relaxed) != chosen.cell.reported_total_ticks)
       write_line([&] { w.raw(*chosen.name); }, chosen.cell);
   }

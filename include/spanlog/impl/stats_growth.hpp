@@ -19,7 +19,7 @@ namespace detail {
 // last taken, and takes it; returns N. The count comes last, as the sum of the buckets written, so the line
 // agrees with itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
 template <class Writer>
-std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick) {
+std::uint64_t write_stats_growth(Writer& w, StatsCell& cell, double ns_per_tick) {
   // A span adds its total before its children's time, so the children read first are all covered by the
   // total read after; what a clock read on another core pushes past the total waits for the next line.
   const std::uint64_t children = cell.child_ticks.load(std::memory_order_relaxed);
@@ -55,23 +55,23 @@ std::uint64_t write_stats_growth(Writer& w, stats_cell& cell, double ns_per_tick
 
 // Calls grew(site, cell) for each statistics site of the ring whose histogram has spans not yet taken.
 template <class Grew>
-void for_each_grown_stats_cell(thread_buffer& b, Grew&& grew) {
+void for_each_grown_stats_cell(ThreadBuffer& b, Grew&& grew) {
   const std::uint32_t used = g_stats_sites.in_use();
   for (std::uint32_t i = 1; i < used; ++i) {
-    stats_cell* cell = b.stats_cells[i].load(std::memory_order_acquire);
+    StatsCell* cell = b.stats_cells[i].load(std::memory_order_acquire);
     if (!cell) continue;
     if (cell->total_ticks.load(std::memory_order_relaxed) == cell->reported_total_ticks) continue;
-    const site* s = g_stats_sites.site_of(i);
+    const Site* s = g_stats_sites.site_of(i);
     if (!s) continue;  // its number is being given this instant: taken next time
     grew(s, *cell);
   }
 }
 
 // Spans a thread ended in statistics while no run was active belong to no run: counted as dropped then.
-inline std::uint64_t take_stats_between_runs(thread_buffer& b) {
+inline std::uint64_t take_stats_between_runs(ThreadBuffer& b) {
   std::uint64_t lost = 0;
-  for_each_grown_stats_cell(b, [&](const site*, stats_cell& cell) {
-    struct counting_writer {
+  for_each_grown_stats_cell(b, [&](const Site*, StatsCell& cell) {
+    struct CountingWriter {
       void raw(const char*) {}
       void raw(char) {}
       void u64(std::uint64_t) {}

@@ -14,7 +14,7 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-inline site_slots<stats_slot_count> g_stats_sites;
+inline SiteSlots<stats_slot_count> g_stats_sites;
 
 // What statistics spans convert ticks with (32.32 fixed point): the flusher's rate, for rings made before the
 // flusher sees them.
@@ -27,11 +27,11 @@ inline std::uint64_t stats_rate_of(double ns_per_tick) {
 
 // The thread's histogram for the site: made here on the site's first span on the thread (zeroed; the flusher
 // finds it through the release), the only allocation a statistics span makes.
-inline stats_cell* make_stats_cell(thread_buffer& b, const site& s, stats_slot& slot) {
+inline StatsCell* make_stats_cell(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   const std::uint32_t index = g_stats_sites.give(s, slot);
   if (!index) return nullptr;
-  if (stats_cell* known = b.stats_cells[index].load(std::memory_order_relaxed)) return known;
-  auto* cell = new (std::nothrow) stats_cell();
+  if (StatsCell* known = b.stats_cells[index].load(std::memory_order_relaxed)) return known;
+  auto* cell = new (std::nothrow) StatsCell();
   if (cell) b.stats_cells[index].store(cell, std::memory_order_release);
   return cell;
 }

@@ -47,12 +47,12 @@ inline void copy_bytes(char* out, const char* in, std::size_t n) {
 
 // A growing byte buffer: appends are an inline capacity check and a memcpy (the flusher makes about ten
 // per span, most of a few bytes).
-class text_buffer {
+class TextBuffer {
  public:
-  text_buffer() = default;
-  text_buffer(const text_buffer&) = delete;
-  text_buffer& operator=(const text_buffer&) = delete;
-  ~text_buffer() { std::free(data_); }
+  TextBuffer() = default;
+  TextBuffer(const TextBuffer&) = delete;
+  TextBuffer& operator=(const TextBuffer&) = delete;
+  ~TextBuffer() { std::free(data_); }
 
   std::size_t size() const { return size_; }
   const char* data() const { return data_; }

@@ -29,15 +29,15 @@ namespace detail {
 // Every ring ever made, never freed: a thread may still record into its ring while the process exits, so
 // rings live as long as the process; the list keeps them reachable, which leak checkers rightly count as not
 // lost.
-inline std::atomic<thread_buffer*> g_rings_made{nullptr};
+inline std::atomic<ThreadBuffer*> g_rings_made{nullptr};
 
 // The calling thread's ring, whichever image asked for it first; cleared when the last image lets go.
-inline thread_local thread_buffer* tl_thread_ring = nullptr;
+inline thread_local ThreadBuffer* tl_thread_ring = nullptr;
 
 // A ring freed by a thread that has exited, if one is free or soon will be: while threads come and go faster
 // than the flusher frees their rings, a new thread waits for one (briefly) rather than allocating.
-inline thread_buffer* reusable_ring(session_control& c) {
-  thread_buffer* b = nullptr;
+inline ThreadBuffer* reusable_ring(SessionControl& c) {
+  ThreadBuffer* b = nullptr;
   if (c.free_buffers.try_dequeue(b)) return b;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(reusable_ring_wait_ms);
   bool woken = false;
@@ -73,7 +73,7 @@ inline std::byte* new_ring_memory(std::size_t bytes) {
   return data;
 }
 
-inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
+inline void reset_reused_ring(ThreadBuffer& b, std::size_t bytes) {
   b.exited.store(false, std::memory_order_relaxed);
   b.current_span = 0;
   b.stats_child_ticks = b.stats_full_ticks = b.stats_outer = b.stats_direct_full = 0;
@@ -99,8 +99,8 @@ inline void reset_reused_ring(thread_buffer& b, std::size_t bytes) {
   b.rings_grown.store(0, std::memory_order_relaxed);
 }
 
-inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
-  auto* b = new thread_buffer();
+inline ThreadBuffer* new_ring(SessionControl& c, std::size_t bytes) {
+  auto* b = new ThreadBuffer();
   b->next_made = g_rings_made.load(std::memory_order_relaxed);
   while (!g_rings_made.compare_exchange_weak(b->next_made, b, std::memory_order_release,
                                              std::memory_order_relaxed)) {
@@ -117,21 +117,21 @@ inline thread_buffer* new_ring(session_control& c, std::size_t bytes) {
 
 // The calling thread's ring for one more image: the one it has, or one made (or reused) for it now and
 // announced to the flusher.
-inline thread_buffer* acquire_thread_ring() {
-  if (thread_buffer* b = tl_thread_ring) {
+inline ThreadBuffer* acquire_thread_ring() {
+  if (ThreadBuffer* b = tl_thread_ring) {
     b->holders.fetch_add(1, std::memory_order_relaxed);
     return b;
   }
-  session_control& c = control();
+  SessionControl& c = control();
   const std::size_t bytes = c.ring_bytes.load(std::memory_order_relaxed);
-  thread_buffer* b = reusable_ring(c);
+  ThreadBuffer* b = reusable_ring(c);
   if (b)
     reset_reused_ring(*b, bytes);
   else
     b = new_ring(c, bytes);
   b->high_water = b->capacity / 2;
   b->limit = static_cast<std::int64_t>(b->tail_cache + b->high_water);  // nothing promised yet
-  b->reserve(sizeof(record_header));  // for the link record, should the ring grow
+  b->reserve(sizeof(RecordHeader));  // for the link record, should the ring grow
   b->tid = static_cast<std::uint64_t>(::syscall(SYS_gettid));
   b->sample_state ^= (b->tid << 17) ^ b->slot;
   b->initial_name[0] = 0;
@@ -146,7 +146,7 @@ inline thread_buffer* acquire_thread_ring() {
 
 // An image's hold on the thread's ring ends as the thread exits; after the last one the flusher drains the
 // ring and hands it to the next new thread, so rings do not pile up while threads come and go.
-inline void release_thread_ring(thread_buffer* b) {
+inline void release_thread_ring(ThreadBuffer* b) {
   if (b->holders.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
   if (tl_thread_ring == b) tl_thread_ring = nullptr;
   control().exited_not_retired.fetch_add(1, std::memory_order_relaxed);
@@ -157,7 +157,7 @@ inline void release_thread_ring(thread_buffer* b) {
 // A ring its thread outran: a new one of twice the size, and a link record (the last of the old ring, room
 // for it always reserved) that sends the flusher on to it at the same position. The promises to open spans'
 // ends carry over. False past the run's bound or when memory is short.
-inline bool grow_ring(thread_buffer& b) {
+inline bool grow_ring(ThreadBuffer& b) {
   const std::uint64_t bigger = b.capacity * 2;
   if (bigger > control().ring_max_bytes.load(std::memory_order_relaxed)) return false;
   auto* data = static_cast<std::byte*>(::operator new(bigger, std::align_val_t(cache_line), std::nothrow));
@@ -174,7 +174,7 @@ inline bool grow_ring(thread_buffer& b) {
   return true;
 }
 
-inline bool make_room_in(thread_buffer& b, std::uint64_t need) {
+inline bool make_room_in(ThreadBuffer& b, std::uint64_t need) {
   b.set_tail(b.consumed.load(std::memory_order_acquire));
   if (b.below_high_water(need)) return true;
   // Once per drain the flusher has made: a wake costs a system call.

@@ -23,20 +23,20 @@ SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
 #if SPANLOG_ITANIUM_EH_GLOBALS
-struct itanium_eh_globals {
+struct ItaniumEhGlobals {
   void* caught_exceptions;
   unsigned int uncaught_exceptions;
 };
 
 inline const unsigned int* runtime_uncaught_count() {
-  return &reinterpret_cast<const itanium_eh_globals*>(abi::__cxa_get_globals())->uncaught_exceptions;
+  return &reinterpret_cast<const ItaniumEhGlobals*>(abi::__cxa_get_globals())->uncaught_exceptions;
 }
 
 // Compares the count with the runtime's answer while an exception of our own is in flight.
-struct uncaught_count_probe {
+struct UncaughtCountProbe {
   const unsigned int* count;
   bool& agrees;
-  ~uncaught_count_probe() {
+  ~UncaughtCountProbe() {
     agrees = *count == static_cast<unsigned int>(std::uncaught_exceptions()) && *count >= 1;
   }
 };
@@ -45,7 +45,7 @@ inline bool uncaught_count_layout_agrees() {
   static const bool agrees = [] {
     bool result = false;
     try {
-      uncaught_count_probe probe{runtime_uncaught_count(), result};
+      UncaughtCountProbe probe{runtime_uncaught_count(), result};
       throw 0;
     } catch (int) {
     }
@@ -55,12 +55,12 @@ inline bool uncaught_count_layout_agrees() {
 }
 #endif
 
-// The calling thread's count of exceptions in flight, for thread_buffer::uncaught_exceptions.
+// The calling thread's count of exceptions in flight, for ThreadBuffer::uncaught_exceptions.
 inline const unsigned int* uncaught_exceptions_of_this_thread() {
 #if SPANLOG_ITANIUM_EH_GLOBALS
   if (uncaught_count_layout_agrees()) return runtime_uncaught_count();
 #endif
-  return &thread_buffer::no_uncaught_exceptions;
+  return &ThreadBuffer::no_uncaught_exceptions;
 }
 
 }  // namespace detail
