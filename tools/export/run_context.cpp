@@ -1,5 +1,6 @@
 #include "export/run_context.hpp"
 
+#include "reader/run_identity.hpp"
 #include "reader/sink_fanout.hpp"
 #include "reader/time_range.hpp"
 
@@ -13,13 +14,7 @@ class ContextSink : public RecordSink {
   explicit ContextSink(RunContext& context) : context_(context) {}
 
   void on_header(const HeaderRecord& r, std::uint64_t) override {
-    context_.has_header = true;
-    context_.run_id = r.run_id;
-    context_.process = r.process;
-    context_.host = r.host;
-    context_.version = r.version;
-    context_.pid = r.pid;
-    context_.start_ts = r.start_ts;
+    reader::copy_run_identity(r, context_);
     context_.process_attrs.clear();
     reader::merge_attrs(context_.process_attrs, r.attrs);
   }

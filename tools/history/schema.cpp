@@ -72,6 +72,22 @@ SELECT ROW_NUMBER() OVER (ORDER BY start_ts DESC, run_key DESC) - 1 AS back, run
 FROM runs;
 )";
 
+// Both versions of span_stats end alike: percentiles clamped to the observed range, per run and name, with
+// the self times beside them. Each version's text is its own `grouped` plus this.
+constexpr const char* kSpanStatsFromGrouped = R"(
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.n AS count, g.total_ns,
+       t.self_ns, t.raw_self_ns, t.parallel_ns, g.min_ns,
+       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_ns WHEN (g.n + 1) / 2 <= 1 THEN g.min_ns
+            WHEN g.mid50 < g.min_ns THEN g.min_ns WHEN g.mid50 > g.max_ns THEN g.max_ns ELSE g.mid50 END AS p50_ns,
+       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_ns WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_ns
+            WHEN g.mid90 < g.min_ns THEN g.min_ns WHEN g.mid90 > g.max_ns THEN g.max_ns ELSE g.mid90 END AS p90_ns,
+       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_ns WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_ns
+            WHEN g.mid99 < g.min_ns THEN g.min_ns WHEN g.mid99 > g.max_ns THEN g.max_ns ELSE g.mid99 END AS p99_ns,
+       g.max_ns, g.errors
+FROM grouped g JOIN runs r ON r.run_key = g.run_key
+LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
+)";
+
 // Version 3: self time and parallel time per run and span name, worked out at load time by the reader's own
 // aggregator (reader/self_time.hpp: a union of intervals per parent, which SQL would only approximate), and
 // span_stats with them.
@@ -100,17 +116,6 @@ grouped AS (
          MAX(CASE WHEN position = (9 * n + 9) / 10 THEN duration_bucket_ns END) AS mid90,
          MAX(CASE WHEN position = (99 * n + 99) / 100 THEN duration_bucket_ns END) AS mid99
   FROM ranked GROUP BY run_key, name, n)
-SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.n AS count, g.total_ns,
-       t.self_ns, t.raw_self_ns, t.parallel_ns, g.min_ns,
-       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_ns WHEN (g.n + 1) / 2 <= 1 THEN g.min_ns
-            WHEN g.mid50 < g.min_ns THEN g.min_ns WHEN g.mid50 > g.max_ns THEN g.max_ns ELSE g.mid50 END AS p50_ns,
-       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_ns WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_ns
-            WHEN g.mid90 < g.min_ns THEN g.min_ns WHEN g.mid90 > g.max_ns THEN g.max_ns ELSE g.mid90 END AS p90_ns,
-       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_ns WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_ns
-            WHEN g.mid99 < g.min_ns THEN g.min_ns WHEN g.mid99 > g.max_ns THEN g.max_ns ELSE g.mid99 END AS p99_ns,
-       g.max_ns, g.errors
-FROM grouped g JOIN runs r ON r.run_key = g.run_key
-LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
 )";
 
 // Version 6: a file's span_stats lines (schema 1.4), each as it was, so that a replay merges them as the
@@ -153,17 +158,6 @@ grouped AS (
          MIN(CASE WHEN seen >= (9 * n + 9) / 10 THEN middle_ns END) AS mid90,
          MIN(CASE WHEN seen >= (99 * n + 99) / 100 THEN middle_ns END) AS mid99
   FROM ranked GROUP BY run_key, name, n)
-SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.n AS count, g.total_ns,
-       t.self_ns, t.raw_self_ns, t.parallel_ns, g.min_ns,
-       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_ns WHEN (g.n + 1) / 2 <= 1 THEN g.min_ns
-            WHEN g.mid50 < g.min_ns THEN g.min_ns WHEN g.mid50 > g.max_ns THEN g.max_ns ELSE g.mid50 END AS p50_ns,
-       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_ns WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_ns
-            WHEN g.mid90 < g.min_ns THEN g.min_ns WHEN g.mid90 > g.max_ns THEN g.max_ns ELSE g.mid90 END AS p90_ns,
-       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_ns WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_ns
-            WHEN g.mid99 < g.min_ns THEN g.min_ns WHEN g.mid99 > g.max_ns THEN g.max_ns ELSE g.mid99 END AS p99_ns,
-       g.max_ns, g.errors
-FROM grouped g JOIN runs r ON r.run_key = g.run_key
-LEFT JOIN span_times t ON t.run_key = g.run_key AND t.name = g.name;
 )";
 
 // Version 4: a dropped line's drops per name (schema 1.2's span_names and event_names), as JSON objects.
@@ -263,7 +257,7 @@ void prepare_for_writing(Store& store) {
     }
     if (version < 3) {
       store.execute(with_types(kSpanTimesTable, store.dialect()));
-      store.execute(kSpanStats);
+      store.execute(std::string(kSpanStats) + kSpanStatsFromGrouped);
       store.execute("UPDATE spanlog_schema SET version = 3");
     }
     // Added only where missing: a database whose version was set back keeps its columns.
@@ -274,7 +268,8 @@ void prepare_for_writing(Store& store) {
                                                                      : (added.integer ? "BIGINT" : "JSON")));
     if (version < 6) {
       store.execute(with_types(kSpanStatsLinesTables, store.dialect()));
-      store.execute(with_types(kSpanStatsWithStatistics, store.dialect()));
+      store.execute(with_types((std::string(kSpanStatsWithStatistics) + kSpanStatsFromGrouped).c_str(),
+                               store.dialect()));
     }
     if (version < kSchemaVersion)
       store.execute(fmt::format("UPDATE spanlog_schema SET version = {}", kSchemaVersion));

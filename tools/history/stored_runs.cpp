@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
+#include <iterator>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -307,31 +308,30 @@ class Replay {
   }
 
   void replay_item(const StoredTables& t, const Item& item, reader::Aggregator& aggregator) {
-    switch (item.kind) {
-      case Item::thread:
-        return replay_thread(t.threads.rows[item.row], item.line, aggregator);
-      case Item::span:
-        return replay_span(t.spans.rows[item.row], item.line, aggregator);
-      case Item::span_start:
-        return replay_span_start(t.spans.rows[item.row], item.line, aggregator);
-      case Item::span_end:
-        return replay_span_end(t.spans.rows[item.row], item.line, aggregator);
-      case Item::event:
-        return replay_event(t.events.rows[item.row], item.line, aggregator);
-      case Item::counter:
-        return replay_counter(t.counters.rows[item.row], item.line, aggregator);
-      case Item::gauge:
-        return replay_gauge(t.gauges.rows[item.row], item.line, aggregator);
-      case Item::phase:
-        return replay_phase(t.phases.rows[item.row], item.line, aggregator);
-      case Item::dropped:
-        return replay_dropped(t.dropped.rows[item.row], item.line, aggregator);
-      case Item::span_stats:
-        return replay_span_stats(t.span_stats.rows[item.row], item.line, aggregator);
-    }
+    using RowReplay = void (Replay::*)(const std::vector<Cell>&, std::uint64_t, reader::Aggregator&);
+    struct Source {
+      QueryResult StoredTables::*table;
+      RowReplay replay;
+    };
+    // In the order of Item::Kind.
+    static constexpr Source sources[] = {
+        {&StoredTables::threads, &Replay::replay_thread},
+        {&StoredTables::spans, &Replay::replay_span},
+        {&StoredTables::spans, &Replay::replay_span_start},
+        {&StoredTables::spans, &Replay::replay_span_end},
+        {&StoredTables::events, &Replay::replay_event},
+        {&StoredTables::counters, &Replay::replay_counter},
+        {&StoredTables::gauges, &Replay::replay_gauge},
+        {&StoredTables::phases, &Replay::replay_phase},
+        {&StoredTables::dropped, &Replay::replay_dropped},
+        {&StoredTables::span_stats, &Replay::replay_span_stats},
+    };
+    static_assert(std::size(sources) == Item::span_stats + 1, "one source per Item::Kind");
+    const Source& source = sources[item.kind];
+    (this->*source.replay)((t.*source.table).rows[item.row], item.line, aggregator);
   }
 
-  static void replay_thread(const std::vector<Cell>& t, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_thread(const std::vector<Cell>& t, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::ThreadRecord record;
     record.tid = unsigned_of(t[thread_column::tid]);
     if (t[thread_column::name]) record.name = std::string_view(*t[thread_column::name]);
@@ -340,7 +340,7 @@ class Replay {
     aggregator.on_thread(record, line);
   }
 
-  void replay_span(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) const {
+  void replay_span(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::SpanRecord record;
     record.span_id = unsigned_of(s[span_column::span_id]);
     record.parent = optional_unsigned(s[span_column::parent_id]);
@@ -360,8 +360,7 @@ class Replay {
     aggregator.on_span(record, line);
   }
 
-  void replay_span_start(const std::vector<Cell>& s, std::uint64_t line,
-                         reader::Aggregator& aggregator) const {
+  void replay_span_start(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::SpanStartRecord record;
     record.span_id = unsigned_of(s[span_column::span_id]);
     record.parent = optional_unsigned(s[span_column::parent_id]);
@@ -376,8 +375,7 @@ class Replay {
     aggregator.on_span_start(record, line);
   }
 
-  static void replay_span_end(const std::vector<Cell>& s, std::uint64_t line,
-                              reader::Aggregator& aggregator) {
+  void replay_span_end(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::SpanEndRecord record;
     record.span_id = unsigned_of(s[span_column::span_id]);
     record.tid = unsigned_of(s[span_column::end_tid]);
@@ -389,7 +387,7 @@ class Replay {
     aggregator.on_span_end(record, line);
   }
 
-  void replay_event(const std::vector<Cell>& e, std::uint64_t line, reader::Aggregator& aggregator) const {
+  void replay_event(const std::vector<Cell>& e, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::InstantRecord record;
     record.name = text_of(e[event_column::name]);
     record.tid = unsigned_of(e[event_column::tid]);
@@ -400,7 +398,7 @@ class Replay {
     aggregator.on_instant(record, line);
   }
 
-  static void replay_counter(const std::vector<Cell>& c, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_counter(const std::vector<Cell>& c, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::CounterRecord record;
     record.name = text_of(c[counter_column::name]);
     record.tid = unsigned_of(c[counter_column::tid]);
@@ -416,7 +414,7 @@ class Replay {
     aggregator.on_counter(record, line);
   }
 
-  static void replay_gauge(const std::vector<Cell>& g, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_gauge(const std::vector<Cell>& g, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::GaugeRecord record;
     record.name = text_of(g[gauge_column::name]);
     record.tid = unsigned_of(g[gauge_column::tid]);
@@ -428,7 +426,7 @@ class Replay {
     aggregator.on_gauge(record, line);
   }
 
-  static void replay_phase(const std::vector<Cell>& p, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_phase(const std::vector<Cell>& p, std::uint64_t line, reader::Aggregator& aggregator) {
     reader::PhaseRecord record;
     record.name = text_of(p[phase_column::name]);
     record.span_id = optional_unsigned(p[phase_column::span_id]);

@@ -1,5 +1,7 @@
 #include "reader/aggregator.hpp"
 
+#include "reader/run_identity.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
@@ -107,13 +109,7 @@ SpanStats& Aggregator::stats_named(std::string_view name) {
 }
 
 void Aggregator::on_header(const HeaderRecord& r, std::uint64_t) {
-  run_.has_header = true;
-  run_.run_id = r.run_id;
-  run_.process = r.process;
-  run_.host = r.host;
-  run_.version = r.version;
-  run_.pid = r.pid;
-  run_.start_ts = r.start_ts;
+  copy_run_identity(r, run_);
   run_.overhead = r.overhead;
   run_.ring_max_bytes = r.ring_max_bytes;
   run_ring_bytes_ = r.ring_bytes;

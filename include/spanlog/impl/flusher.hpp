@@ -1257,6 +1257,17 @@ class Flusher {
     end_record();
   }
 
+  // What the rings lost and grew to, as both the footer and run_summary.json give it.
+  template <class Writer>
+  void write_ring_totals(Writer& w) const {
+    w.raw(",\"unwritten_records\":");
+    w.u64(totals_.unwritten_records);
+    w.raw(",\"rings_grown\":");
+    w.u64(totals_.rings_grown);
+    w.raw(",\"largest_ring\":");
+    w.u64(std::max<std::uint64_t>(totals_.largest_ring, opts_.ring_bytes));
+  }
+
   template <class Writer>
   void write_clock(Writer& w) const {
     w.raw("{\"source\":");
@@ -1531,12 +1542,7 @@ class Flusher {
     w_.u64(totals_.sampled_out);
     w_.raw(",\"open_spans\":");
     w_.u64(open);
-    w_.raw(",\"unwritten_records\":");
-    w_.u64(totals_.unwritten_records);
-    w_.raw(",\"rings_grown\":");
-    w_.u64(totals_.rings_grown);
-    w_.raw(",\"largest_ring\":");
-    w_.u64(std::max<std::uint64_t>(totals_.largest_ring, opts_.ring_bytes));
+    write_ring_totals(w_);
     w_.raw(",\"clock\":");
     write_clock(w_);
     if (stopped_by_) {

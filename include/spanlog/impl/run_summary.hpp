@@ -55,12 +55,7 @@ inline void Flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
   w.raw(",\"dropped\":");
   w.u64(totals_.dropped_spans + totals_.dropped_events + totals_.dropped_metrics + totals_.dropped_attrs +
         totals_.dropped_async_ends);
-  w.raw(",\"unwritten_records\":");
-  w.u64(totals_.unwritten_records);
-  w.raw(",\"rings_grown\":");
-  w.u64(totals_.rings_grown);
-  w.raw(",\"largest_ring\":");
-  w.u64(std::max<std::uint64_t>(totals_.largest_ring, opts_.ring_bytes));
+  write_ring_totals(w);
   w.raw(",\"open_spans\":");
   w.u64(open);
   w.raw(",\"counters\":{");
