@@ -56,6 +56,12 @@
 #define SPANLOG_STATS_SLOTS 64
 #endif
 
+// The lowest log level compiled in (0 trace, 1 debug, 2 info, 3 warn, 4 error, 5 none): a log macro below it
+// compiles to nothing, its arguments type-checked and not evaluated, as with SPANLOG_ENABLED=0.
+#ifndef SPANLOG_LOG_LEVEL_MIN
+#define SPANLOG_LOG_LEVEL_MIN 0
+#endif
+
 #define SPANLOG_VERSION_MAJOR 0
 #define SPANLOG_VERSION_MINOR 1
 #define SPANLOG_VERSION_PATCH 0
@@ -111,6 +117,211 @@
 #define SPANLOG_UNREACHABLE() static_cast<void>(0)
 #endif
 // ---- end spanlog/config.hpp ----
+// ---- begin spanlog/detail/log_format.hpp ----
+// A log message's format string, read at compile time: its holes (`{rows}`, `{ms:.1f}`, `{}`), in order, and
+// their names, which become the record's attribute keys. The calling thread only copies the arguments; the
+// flusher formats the message (impl/log_lines.hpp). Written without fmt, so the light header stays light.
+#include <cstddef>
+#include <cstdint>
+
+// ---- begin spanlog/detail/attr_check.hpp ----
+// What a call's arguments may be, checked at compile time in the enabled and the disabled build alike, so a
+// wrong use fails in every build with a message that says what to write instead.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+template <class T>
+constexpr bool is_string_value =
+    std::is_same_v<std::decay_t<T>, const char*> || std::is_same_v<std::decay_t<T>, char*> ||
+    std::is_same_v<std::decay_t<T>, std::string_view> || std::is_same_v<std::decay_t<T>, std::string>;
+
+// Attribute values: integers, floating point, bool, enums and strings (copied into the ring).
+template <class T>
+constexpr bool is_attr_value =
+    std::is_arithmetic_v<std::decay_t<T>> || std::is_enum_v<std::decay_t<T>> || is_string_value<T>;
+
+// A name or a key: a char array, which the macros and the site data keep as a pointer to static storage.
+template <class T>
+constexpr bool is_literal_text = std::is_array_v<std::remove_reference_t<T>>&&
+    std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<T>>>, char>;
+
+template <class... A>
+struct AttrPackCheck;
+template <>
+struct AttrPackCheck<> {
+  static constexpr bool keys_ok = true;
+  static constexpr bool values_ok = true;
+  static constexpr bool ok = true;
+};
+template <class K>
+struct AttrPackCheck<K> {  // a key without its value
+  static constexpr bool keys_ok = false;
+  static constexpr bool values_ok = true;
+  static constexpr bool ok = false;
+};
+template <class K, class V, class... Rest>
+struct AttrPackCheck<K, V, Rest...> {
+  static constexpr bool keys_ok = is_literal_text<K> && AttrPackCheck<Rest...>::keys_ok;
+  static constexpr bool values_ok = is_attr_value<V> && AttrPackCheck<Rest...>::values_ok;
+  static constexpr bool ok = keys_ok && values_ok;
+};
+
+#define SPANLOG_ATTR_KEYS_MESSAGE_ \
+  "spanlog attributes are \"key\", value pairs, and each key is a string literal"
+#define SPANLOG_ATTR_VALUES_MESSAGE_ \
+  "spanlog attribute values are integers, floating point, bool, enums or strings"
+#define SPANLOG_NAME_MESSAGE_                                                              \
+  "spanlog names are string literals; a value that varies belongs in an attribute, as in " \
+  "SPANLOG_SPAN(\"http.request\", \"route\", route)"
+
+template <class... A>
+constexpr bool attrs_valid() {
+  static_assert(AttrPackCheck<A...>::keys_ok, SPANLOG_ATTR_KEYS_MESSAGE_);
+  static_assert(AttrPackCheck<A...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
+  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
+  return AttrPackCheck<A...>::ok;
+}
+
+// The same checks for the disabled macros, which name the arguments inside sizeof only: the deduced return
+// type makes the compiler instantiate the body (and its static_asserts) without evaluating anything.
+template <class... A>
+constexpr auto check_attrs(const A&...) {
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+template <class Name, class... A>
+constexpr auto check_named(const Name&, const A&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+
+template <class Name, class Id, class... A>
+constexpr auto check_async_begin(const Name&, const Id&, const A&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(std::is_integral_v<Id>, "spanlog async span ids are integers");
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+template <class Id, class... A>
+constexpr auto check_async_end(const Id&, const A&...) {
+  static_assert(std::is_integral_v<Id>, "spanlog async span ids are integers");
+  static_assert(attrs_valid<A...>());
+  return char{};
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/attr_check.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+enum class LogLevel : std::uint8_t { trace, debug, info, warn, error };
+
+// A hole's name is copied into the site's static data, so its length is bounded.
+constexpr std::size_t max_hole_name = 31;
+
+struct HoleScan {
+  std::size_t holes = 0;
+  bool ok = true;  // every brace matched or doubled, every name an identifier of at most max_hole_name
+};
+
+constexpr bool is_name_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+constexpr bool is_name_char(char c) {
+  return is_name_start(c) || (c >= '0' && c <= '9') || c == '.';
+}
+
+// Calls on_hole(index, name_begin, name_length) for each hole; false when the format is malformed.
+template <class OnHole>
+constexpr bool for_each_hole(const char* f, OnHole&& on_hole) {
+  std::size_t index = 0;
+  for (std::size_t i = 0; f[i] != '\0'; ++i) {
+    if (f[i] == '}') {
+      if (f[i + 1] != '}') return false;
+      ++i;
+      continue;
+    }
+    if (f[i] != '{') continue;
+    if (f[i + 1] == '{') {
+      ++i;
+      continue;
+    }
+    const std::size_t name_begin = i + 1;
+    std::size_t j = name_begin;
+    if (is_name_start(f[j]))
+      while (is_name_char(f[j])) ++j;
+    const std::size_t name_length = j - name_begin;
+    if (name_length > max_hole_name) return false;
+    if (f[j] == ':')
+      while (f[j] != '\0' && f[j] != '}' && f[j] != '{') ++j;
+    if (f[j] != '}') return false;
+    on_hole(index++, name_begin, name_length);
+    i = j;
+  }
+  return true;
+}
+
+constexpr HoleScan scan_holes(const char* f) {
+  HoleScan scan;
+  scan.ok = for_each_hole(f, [&scan](std::size_t, std::size_t, std::size_t) { ++scan.holes; });
+  return scan;
+}
+
+// The holes' names as NUL-terminated keys; a hole without a name is called by its position ("0", "1"...).
+template <std::size_t Holes>
+struct HoleNames {
+  char names[Holes == 0 ? 1 : Holes][max_hole_name + 1] = {};
+
+  constexpr explicit HoleNames(const char* f) {
+    for_each_hole(f, [this, f](std::size_t index, std::size_t begin, std::size_t length) {
+      if (length == 0) return positional_name(names[index], index);
+      for (std::size_t k = 0; k < length; ++k) names[index][k] = f[begin + k];
+    });
+  }
+
+ private:
+  static constexpr void positional_name(char* out, std::size_t index) {
+    char digits[20] = {};
+    std::size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + index % 10);
+      index /= 10;
+    } while (index);
+    for (std::size_t k = 0; k < n; ++k) out[k] = digits[n - 1 - k];
+  }
+};
+
+#define SPANLOG_LOG_FORMAT_MESSAGE_                                                                  \
+  "spanlog log formats are string literals whose holes are {name}, {name:spec} or {}, with { and } " \
+  "written {{ and }} elsewhere, and names of at most 31 characters"
+#define SPANLOG_LOG_HOLES_MESSAGE_ "spanlog log messages take one argument per hole in the format"
+
+// What every form of a log macro checks, enabled or not: one argument per hole, each an attribute value.
+template <std::size_t Holes, std::size_t N, class... A>
+constexpr auto check_log(const char (&)[N], const A&...) {
+  static_assert(Holes == sizeof...(A), SPANLOG_LOG_HOLES_MESSAGE_);
+  static_assert((is_attr_value<A> && ...), SPANLOG_ATTR_VALUES_MESSAGE_);
+  static_assert(sizeof...(A) <= SPANLOG_MAX_ATTRS, "too many log arguments (SPANLOG_MAX_ATTRS)");
+  return char{};
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+
+// The public name of a level: spanlog::LogLevel::warn.
+SPANLOG_BEGIN_API_NAMESPACE
+using LogLevel = ::spanlog::detail::LogLevel;
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/log_format.hpp ----
 #if SPANLOG_ENABLED
 // ---- begin spanlog/detail/slow_paths.hpp ----
 // The out-of-line half of spanlog, compiled once per program (include/spanlog/impl/, by the one file that
@@ -213,6 +424,9 @@ struct Options {
   // SPANLOG_SPAN_ROWS: complete spans are written as rows of `spans` records, a line per thread and drain
   // (docs/format.md); off, each is a `span` line of its own, as before schema 1.3.
   bool span_rows = true;
+  // SPANLOG_LOG_LEVEL (trace, debug, info, warn, error): log lines below it are not recorded, at the cost of
+  // one compare at the call site. Below the compile-time floor (SPANLOG_LOG_LEVEL_MIN) they do not exist.
+  LogLevel log_level = LogLevel::info;
 
   // Defaults overridden by the environment.
   static Options from_env();
@@ -243,101 +457,6 @@ SPANLOG_END_NAMESPACE
 #include <string_view>
 #include <type_traits>
 
-// ---- begin spanlog/detail/attr_check.hpp ----
-// What a call's arguments may be, checked at compile time in the enabled and the disabled build alike, so a
-// wrong use fails in every build with a message that says what to write instead.
-#include <cstddef>
-#include <string>
-#include <string_view>
-#include <type_traits>
-
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-template <class T>
-constexpr bool is_string_value =
-    std::is_same_v<std::decay_t<T>, const char*> || std::is_same_v<std::decay_t<T>, char*> ||
-    std::is_same_v<std::decay_t<T>, std::string_view> || std::is_same_v<std::decay_t<T>, std::string>;
-
-// Attribute values: integers, floating point, bool, enums and strings (copied into the ring).
-template <class T>
-constexpr bool is_attr_value =
-    std::is_arithmetic_v<std::decay_t<T>> || std::is_enum_v<std::decay_t<T>> || is_string_value<T>;
-
-// A name or a key: a char array, which the macros and the site data keep as a pointer to static storage.
-template <class T>
-constexpr bool is_literal_text = std::is_array_v<std::remove_reference_t<T>>&&
-    std::is_same_v<std::remove_cv_t<std::remove_extent_t<std::remove_reference_t<T>>>, char>;
-
-template <class... A>
-struct AttrPackCheck;
-template <>
-struct AttrPackCheck<> {
-  static constexpr bool keys_ok = true;
-  static constexpr bool values_ok = true;
-  static constexpr bool ok = true;
-};
-template <class K>
-struct AttrPackCheck<K> {  // a key without its value
-  static constexpr bool keys_ok = false;
-  static constexpr bool values_ok = true;
-  static constexpr bool ok = false;
-};
-template <class K, class V, class... Rest>
-struct AttrPackCheck<K, V, Rest...> {
-  static constexpr bool keys_ok = is_literal_text<K> && AttrPackCheck<Rest...>::keys_ok;
-  static constexpr bool values_ok = is_attr_value<V> && AttrPackCheck<Rest...>::values_ok;
-  static constexpr bool ok = keys_ok && values_ok;
-};
-
-#define SPANLOG_ATTR_KEYS_MESSAGE_ \
-  "spanlog attributes are \"key\", value pairs, and each key is a string literal"
-#define SPANLOG_ATTR_VALUES_MESSAGE_ \
-  "spanlog attribute values are integers, floating point, bool, enums or strings"
-#define SPANLOG_NAME_MESSAGE_                                                              \
-  "spanlog names are string literals; a value that varies belongs in an attribute, as in " \
-  "SPANLOG_SPAN(\"http.request\", \"route\", route)"
-
-template <class... A>
-constexpr bool attrs_valid() {
-  static_assert(AttrPackCheck<A...>::keys_ok, SPANLOG_ATTR_KEYS_MESSAGE_);
-  static_assert(AttrPackCheck<A...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
-  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
-  return AttrPackCheck<A...>::ok;
-}
-
-// The same checks for the disabled macros, which name the arguments inside sizeof only: the deduced return
-// type makes the compiler instantiate the body (and its static_asserts) without evaluating anything.
-template <class... A>
-constexpr auto check_attrs(const A&...) {
-  static_assert(attrs_valid<A...>());
-  return char{};
-}
-template <class Name, class... A>
-constexpr auto check_named(const Name&, const A&...) {
-  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
-  static_assert(attrs_valid<A...>());
-  return char{};
-}
-
-template <class Name, class Id, class... A>
-constexpr auto check_async_begin(const Name&, const Id&, const A&...) {
-  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
-  static_assert(std::is_integral_v<Id>, "spanlog async span ids are integers");
-  static_assert(attrs_valid<A...>());
-  return char{};
-}
-template <class Id, class... A>
-constexpr auto check_async_end(const Id&, const A&...) {
-  static_assert(std::is_integral_v<Id>, "spanlog async span ids are integers");
-  static_assert(attrs_valid<A...>());
-  return char{};
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/detail/attr_check.hpp ----
 
 #define SPANLOG_CAT_(a, b) a##b
 #define SPANLOG_CAT(a, b) SPANLOG_CAT_(a, b)
@@ -436,6 +555,43 @@ SPANLOG_END_NAMESPACE
 
 #define SPANLOG_THREAD_NAME(name) ::spanlog::set_thread_name(name)
 
+// A log line at a level known at compile time: the format's holes are counted and named at compile time, the
+// site (format, level, file, line) is static data, and the arguments go into the ring as attributes.
+#define SPANLOG_LOG_AT_(id, level, ...)                                                                   \
+  do {                                                                                                    \
+    SPANLOG_LOG_CHECK_FORMAT_(SPANLOG_FIRST(__VA_ARGS__));                                                \
+    static constexpr ::spanlog::detail::HoleNames<                                                        \
+        ::spanlog::detail::scan_holes(SPANLOG_FIRST(__VA_ARGS__)).holes>                                  \
+        SPANLOG_CAT(spanlog_holes_, id){SPANLOG_FIRST(__VA_ARGS__)};                                      \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                              \
+        SPANLOG_FIRST(__VA_ARGS__),                                                                       \
+        __func__,                                                                                         \
+        __FILE__,                                                                                         \
+        __LINE__,                                                                                         \
+        ::spanlog::detail::SiteKind::log,                                                                 \
+        static_cast<unsigned char>(::spanlog::detail::LogLevel::level)};                                  \
+    ::spanlog::detail::log(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_holes_, id), __VA_ARGS__); \
+  } while (0)
+
+// A log line at a level chosen at run time: a site per level, the one of the level given is recorded.
+#define SPANLOG_LOG_RUNTIME_(id, level, ...)                                                              \
+  do {                                                                                                    \
+    SPANLOG_LOG_CHECK_FORMAT_(SPANLOG_FIRST(__VA_ARGS__));                                                \
+    static constexpr ::spanlog::detail::HoleNames<                                                        \
+        ::spanlog::detail::scan_holes(SPANLOG_FIRST(__VA_ARGS__)).holes>                                  \
+        SPANLOG_CAT(spanlog_holes_, id){SPANLOG_FIRST(__VA_ARGS__)};                                      \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_sites_, id)[] = {                        \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 0},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 1},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 2},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 3},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 4}}; \
+    const int spanlog_level = static_cast<int>(::spanlog::detail::LogLevel{level});                       \
+    if (spanlog_level >= SPANLOG_LOG_LEVEL_MIN && spanlog_level <= 4)                                     \
+      ::spanlog::detail::log(SPANLOG_CAT(spanlog_sites_, id)[spanlog_level],                              \
+                             SPANLOG_CAT(spanlog_holes_, id), __VA_ARGS__);                               \
+  } while (0)
+
 #else  // SPANLOG_ENABLED
 
 // Each argument is named inside sizeof or decltype only: checked as the enabled form checks it, never
@@ -488,6 +644,56 @@ SPANLOG_END_NAMESPACE
 #define SPANLOG_THREAD_NAME(name) SPANLOG_CHECK_TEXT_(name)
 
 #endif  // SPANLOG_ENABLED
+
+// The log macros: SPANLOG_LOG_INFO("fetched {rows} rows from {table}", rows, table), one argument per hole.
+// Below SPANLOG_LOG_LEVEL_MIN, or disabled, a log macro checks its arguments as the enabled form does and
+// evaluates none of them.
+#define SPANLOG_LOG_CHECK_FORMAT_(format)                                                           \
+  static_assert(::spanlog::detail::is_literal_text<decltype(format)>, SPANLOG_LOG_FORMAT_MESSAGE_); \
+  static_assert(::spanlog::detail::scan_holes(format).ok, SPANLOG_LOG_FORMAT_MESSAGE_)
+#define SPANLOG_LOG_OFF_(...)                                                                          \
+  do {                                                                                                 \
+    SPANLOG_LOG_CHECK_FORMAT_(SPANLOG_FIRST(__VA_ARGS__));                                             \
+    static_cast<void>(sizeof(                                                                          \
+        ::spanlog::detail::check_log<::spanlog::detail::scan_holes(SPANLOG_FIRST(__VA_ARGS__)).holes>( \
+            __VA_ARGS__)));                                                                            \
+  } while (0)
+
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 0
+#define SPANLOG_LOG_TRACE(...) SPANLOG_LOG_AT_(__COUNTER__, trace, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_TRACE(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 1
+#define SPANLOG_LOG_DEBUG(...) SPANLOG_LOG_AT_(__COUNTER__, debug, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_DEBUG(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 2
+#define SPANLOG_LOG_INFO(...) SPANLOG_LOG_AT_(__COUNTER__, info, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_INFO(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 3
+#define SPANLOG_LOG_WARN(...) SPANLOG_LOG_AT_(__COUNTER__, warn, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_WARN(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 4
+#define SPANLOG_LOG_ERROR(...) SPANLOG_LOG_AT_(__COUNTER__, error, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_ERROR(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+// SPANLOG_LOG(level, "format", args...): the level a spanlog::LogLevel known at run time.
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 4
+#define SPANLOG_LOG(level, ...) SPANLOG_LOG_RUNTIME_(__COUNTER__, level, __VA_ARGS__)
+#else
+#define SPANLOG_LOG(level, ...)                                    \
+  do {                                                             \
+    static_cast<void>(sizeof(::spanlog::detail::LogLevel{level})); \
+    SPANLOG_LOG_OFF_(__VA_ARGS__);                                 \
+  } while (0)
+#endif
 // ---- end spanlog/macros.hpp ----
 
 #if SPANLOG_ENABLED
@@ -499,74 +705,14 @@ SPANLOG_END_NAMESPACE
 #include <string>
 #include <string_view>
 
-// ---- begin spanlog/detail/recorder.hpp ----
-// The hot path: what the macros and the macro-free API call. Each function takes a timestamp and writes one
-// record into the calling thread's ring. Only the out-of-line slow path (first record of a thread, ring
-// past its high-water mark, sampling) may lock, allocate or make a system call.
+// ---- begin spanlog/detail/log_recorder.hpp ----
+// A log line on the calling thread: one compare with the run's level, then the arguments copied in binary
+// into the ring beside the site's address (format, level, file, line). The flusher formats the message.
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
-#include <cstring>
+#include <utility>
 
-// ---- begin spanlog/detail/clock.hpp ----
-// The hot path's clock: raw TSC ticks on x86-64, CLOCK_MONOTONIC nanoseconds elsewhere. Never a system call
-// where the vDSO serves the clock. Converting ticks to nanoseconds is the flusher's job
-// (impl/clock_calibration.hpp).
-#include <cstdint>
-
-
-#if !SPANLOG_USE_TSC
-#include <time.h>
-#endif
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-SPANLOG_ALWAYS_INLINE std::uint64_t ticks() noexcept {
-#if SPANLOG_USE_TSC
-  return __builtin_ia32_rdtsc();
-#else
-  timespec now;
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::uint64_t>(now.tv_sec) * 1000000000u + static_cast<std::uint64_t>(now.tv_nsec);
-#endif
-}
-
-// Keeps the next clock read from running ahead of the instructions before it (RDTSC is not ordered with
-// them): a timestamp that must come after a store that other threads look for.
-SPANLOG_ALWAYS_INLINE void order_clock_after_stores() noexcept {
-#if SPANLOG_USE_TSC
-  __builtin_ia32_lfence();
-#endif
-}
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/detail/clock.hpp ----
-// ---- begin spanlog/detail/counter_slots.hpp ----
-// Integer counters accumulate in place: each counter call site gets a slot number once, and every recording
-// thread adds into its own slot of that number (a plain add to memory, no record in the ring). The flusher
-// reads each thread's sums once per flush interval and writes what they grew by. A counter add therefore
-// never waits for room and is never dropped; a full ring loses spans and events, not counts. Numbers are
-// given out by the implementation (impl/counter_sites.hpp, on impl/site_slots.hpp).
-#include <atomic>
-#include <cstdint>
-
-
-SPANLOG_BEGIN_NAMESPACE
-namespace detail {
-
-// Slots per thread; slot 0 means "no number yet" (config.hpp).
-constexpr std::uint32_t counter_slot_count = SPANLOG_COUNTER_SLOTS;
-static_assert(counter_slot_count >= 2 && counter_slot_count <= 65536, "SPANLOG_COUNTER_SLOTS: 2 to 65536");
-
-// A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
-struct CounterSlot {
-  std::atomic<std::uint32_t> index{0};
-};
-
-}  // namespace detail
-SPANLOG_END_NAMESPACE
-// ---- end spanlog/detail/counter_slots.hpp ----
 // ---- begin spanlog/detail/record.hpp ----
 // The binary layout of records in a thread's ring, shared by the recording thread and the flusher.
 // Every record is a multiple of 16 bytes, so the fixed 16-byte records never straddle the ring's end.
@@ -581,7 +727,7 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge };
+enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge, log };
 
 // Per call site, `static constexpr`: the hot path stores a pointer to it, never the strings.
 struct alignas(8) Site {
@@ -590,6 +736,7 @@ struct alignas(8) Site {
   const char* file;
   std::uint32_t line;
   SiteKind kind;
+  std::uint8_t log_level = 0;  // a log site's LogLevel (detail/log_format.hpp); its name is the format
 };
 
 // The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is. The hot
@@ -623,6 +770,7 @@ enum class ExtendedOp : std::uint8_t {
   thread_name,  // one string attribute
   // arg = span id, arg2 = ticks: time the span's direct statistics-mode children took (detail/span_stats.hpp)
   stats_children,
+  log,  // site (a log site); one attribute per hole of its format, keyed by the hole's name
 };
 
 // extended_header::flags
@@ -741,6 +889,74 @@ std::size_t write_attrs(std::byte* out, const K& key, const V& v, const Rest&...
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/record.hpp ----
+// ---- begin spanlog/detail/recorder.hpp ----
+// The hot path: what the macros and the macro-free API call. Each function takes a timestamp and writes one
+// record into the calling thread's ring. Only the out-of-line slow path (first record of a thread, ring
+// past its high-water mark, sampling) may lock, allocate or make a system call.
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+// ---- begin spanlog/detail/clock.hpp ----
+// The hot path's clock: raw TSC ticks on x86-64, CLOCK_MONOTONIC nanoseconds elsewhere. Never a system call
+// where the vDSO serves the clock. Converting ticks to nanoseconds is the flusher's job
+// (impl/clock_calibration.hpp).
+#include <cstdint>
+
+
+#if !SPANLOG_USE_TSC
+#include <time.h>
+#endif
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+SPANLOG_ALWAYS_INLINE std::uint64_t ticks() noexcept {
+#if SPANLOG_USE_TSC
+  return __builtin_ia32_rdtsc();
+#else
+  timespec now;
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1000000000u + static_cast<std::uint64_t>(now.tv_nsec);
+#endif
+}
+
+// Keeps the next clock read from running ahead of the instructions before it (RDTSC is not ordered with
+// them): a timestamp that must come after a store that other threads look for.
+SPANLOG_ALWAYS_INLINE void order_clock_after_stores() noexcept {
+#if SPANLOG_USE_TSC
+  __builtin_ia32_lfence();
+#endif
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/clock.hpp ----
+// ---- begin spanlog/detail/counter_slots.hpp ----
+// Integer counters accumulate in place: each counter call site gets a slot number once, and every recording
+// thread adds into its own slot of that number (a plain add to memory, no record in the ring). The flusher
+// reads each thread's sums once per flush interval and writes what they grew by. A counter add therefore
+// never waits for room and is never dropped; a full ring loses spans and events, not counts. Numbers are
+// given out by the implementation (impl/counter_sites.hpp, on impl/site_slots.hpp).
+#include <atomic>
+#include <cstdint>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// Slots per thread; slot 0 means "no number yet" (config.hpp).
+constexpr std::uint32_t counter_slot_count = SPANLOG_COUNTER_SLOTS;
+static_assert(counter_slot_count >= 2 && counter_slot_count <= 65536, "SPANLOG_COUNTER_SLOTS: 2 to 65536");
+
+// A call site's slot number. Constant-initialized: a function-local `static` of it needs no guard.
+struct CounterSlot {
+  std::atomic<std::uint32_t> index{0};
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/counter_slots.hpp ----
 // ---- begin spanlog/detail/thread_buffer.hpp ----
 // A recording thread's single-producer ring and the counters of what it could not record.
 // The recording side takes no lock, allocates nothing and makes no system call; only the slow path
@@ -1159,27 +1375,39 @@ SPANLOG_ALWAYS_INLINE void span_end(ThreadBuffer& b) {
   b.publish_at(head + sizeof r);
 }
 
-// An extended record: header, then attributes. Returns false when it was dropped (counted by the caller).
-template <class... A>
-bool write_extended(ThreadBuffer& b, const Site* s, ExtendedOp op, std::uint64_t arg, std::uint64_t arg2,
-                    std::uint16_t flags, std::uint64_t t, bool promise_end, const A&... attrs) {
-  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
+// An extended record: header, then `payload_bytes` written by `write_payload(out)`. Returns false when it
+// was dropped (counted by the caller).
+template <class WritePayload>
+SPANLOG_ALWAYS_INLINE bool write_extended_payload(ThreadBuffer& b, const Site* s, ExtendedOp op,
+                                                  std::uint64_t arg, std::uint64_t arg2, std::uint16_t flags,
+                                                  std::uint64_t t, bool promise_end, std::uint8_t attr_count,
+                                                  std::size_t payload_bytes,
+                                                  const WritePayload& write_payload) {
   const std::uint64_t size =
-      align_up(sizeof(RecordHeader) + sizeof(ExtendedHeader) + attrs_bytes(attrs...), record_align);
+      align_up(sizeof(RecordHeader) + sizeof(ExtendedHeader) + payload_bytes, record_align);
   const std::uint64_t need = b.needed_for(size) + (promise_end ? sizeof(RecordHeader) : 0);
   if (!has_room(b, need)) return false;
   b.pad_if_needed(size);
   std::byte* out = b.at(b.head);
   RecordHeader r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
-  ExtendedHeader x{
-      static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg, arg2, 0};
+  ExtendedHeader x{static_cast<std::uint32_t>(size), op, attr_count, flags, arg, arg2, 0};
   std::memcpy(out, &r, sizeof r);
   std::memcpy(out + sizeof r, &x, sizeof x);
-  write_attrs(out + sizeof r + sizeof x, attrs...);
+  write_payload(out + sizeof r + sizeof x);
   b.head += size;
   if (promise_end) b.reserve(sizeof(RecordHeader));
   b.publish();
   return true;
+}
+
+// An extended record whose payload is "key", value pairs.
+template <class... A>
+bool write_extended(ThreadBuffer& b, const Site* s, ExtendedOp op, std::uint64_t arg, std::uint64_t arg2,
+                    std::uint16_t flags, std::uint64_t t, bool promise_end, const A&... attrs) {
+  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
+  return write_extended_payload(b, s, op, arg, arg2, flags, t, promise_end,
+                                static_cast<std::uint8_t>(sizeof...(A) / 2), attrs_bytes(attrs...),
+                                [&](std::byte* out) { write_attrs(out, attrs...); });
 }
 
 // A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name
@@ -1328,6 +1556,39 @@ void span_update(std::uint64_t span_id, ExtendedOp op, const A&... attrs) {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/recorder.hpp ----
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// The run's level (Options::log_level, SPANLOG_LOG_LEVEL): lines below it are not recorded.
+inline std::atomic<std::uint8_t> g_log_level{static_cast<std::uint8_t>(LogLevel::info)};
+
+template <std::size_t Holes, class... A, std::size_t... I>
+bool write_log(ThreadBuffer& b, const Site& s, const HoleNames<Holes>& holes, std::index_sequence<I...>,
+               const A&... args) {
+  const std::size_t payload = (std::size_t{0} + ... + (sizeof(AttrSlot) + AttrCodec<A>::extra_bytes(args)));
+  return write_extended_payload(b, &s, ExtendedOp::log, 0, 0, 0, ticks(), false,
+                                static_cast<std::uint8_t>(sizeof...(A)), payload, [&](std::byte* out) {
+                                  std::size_t at = 0;
+                                  ((at += AttrCodec<A>::write(out + at, holes.names[I], args)), ...);
+                                  (void)out, (void)at;
+                                });
+}
+
+// The format comes again after the site, as the macro's first argument; the site already points to it.
+template <std::size_t Holes, std::size_t N, class... A>
+SPANLOG_ALWAYS_INLINE void log(const Site& s, const HoleNames<Holes>& holes, const char (&format)[N],
+                               const A&... args) {
+  static_cast<void>(sizeof(check_log<Holes>(format, args...)));  // the checks, at compile time
+  if (s.log_level < g_log_level.load(std::memory_order_relaxed)) return;
+  if (ThreadBuffer* b = buffer_for<flag_events>()) {
+    if (!write_log(*b, s, holes, std::index_sequence_for<A...>{}, args...)) count_dropped_event(*b, &s, nullptr);
+  }
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/log_recorder.hpp ----
 // ---- begin spanlog/detail/stats_recorder.hpp ----
 // The hot path of statistics spans (span_stats.hpp): a begin that saves the thread's statistics state and
 // reads the clock, an end that reads it again and adds to the thread's histogram for the site. Nothing goes
@@ -2683,6 +2944,91 @@ class JsonlWriter {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/jsonl_writer.hpp ----
+// ---- begin spanlog/impl/log_message.hpp ----
+// A log line's message, made by the flusher from the site's format and the arguments the calling thread
+// copied into its ring (detail/log_recorder.hpp): the i-th hole takes the i-th attribute, formatted by fmt
+// with the hole's spec (`{ms:.1f}`), or as its JSON value would read without one.
+#include <fmt/format.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// One attribute of a record as fmt formats it: `spec` is what follows the colon in the hole, maybe empty. A
+// spec that does not suit the value (`{name:d}` given a string) leaves the value as it is, never an error.
+inline void append_formatted_attr(std::string& out, const AttrSlot& slot, const std::byte* bytes,
+                                  std::string_view spec) {
+  std::string pattern = "{:";
+  pattern.append(spec.data(), spec.size());
+  pattern.push_back('}');
+  auto append = [&](const auto& value) {
+    try {
+      fmt::format_to(std::back_inserter(out), fmt::runtime(spec.empty() ? std::string_view("{}") : pattern),
+                     value);
+    } catch (const fmt::format_error&) {
+      fmt::format_to(std::back_inserter(out), "{}", value);
+    }
+  };
+  switch (slot.type) {
+    case AttrType::i64:
+      return append(static_cast<std::int64_t>(slot.bits));
+    case AttrType::u64:
+      return append(slot.bits);
+    case AttrType::boolean:
+      return append(slot.bits != 0);
+    case AttrType::f64: {
+      double d;
+      std::memcpy(&d, &slot.bits, 8);
+      return append(d);
+    }
+    case AttrType::string:
+      return append(std::string_view(reinterpret_cast<const char*>(bytes), slot.length));
+  }
+}
+
+// The message: the format with `{{` and `}}` as single braces and each hole replaced by its attribute. The
+// format was checked at compile time (detail/log_format.hpp), so every hole is closed.
+inline void format_log_message(std::string& out, const char* format, const std::byte* attrs, std::uint8_t count) {
+  std::uint8_t used = 0;
+  for (const char* p = format; *p; ++p) {
+    if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
+      out.push_back(*p++);
+      continue;
+    }
+    if (*p != '{') {
+      out.push_back(*p);
+      continue;
+    }
+    const char* close = std::strchr(p, '}');
+    if (!close) return;
+    const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(close - p)));
+    const std::string_view spec = colon ? std::string_view(colon + 1, static_cast<std::size_t>(close - colon - 1))
+                                        : std::string_view();
+    if (used < count) {
+      AttrSlot slot;
+      std::memcpy(&slot, attrs, sizeof slot);
+      append_formatted_attr(out, slot, attrs + sizeof slot, spec);
+      attrs += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
+      ++used;
+    }
+    p = close;
+  }
+}
+
+inline const char* log_level_name(std::uint8_t level) {
+  static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error"};
+  return level < 5 ? names[level] : "error";
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/log_message.hpp ----
 // ---- begin spanlog/impl/name_patterns.hpp ----
 // A list of span-name patterns, as SPANLOG_STATS_NAMES gives it: comma-separated globs where `*` stands for
 // any run of characters and `?` for one ("kv.*,block.read"). The flusher asks once per call site.
@@ -3584,6 +3930,7 @@ struct RunTotals {
   std::uint64_t records = 0;
   std::uint64_t spans = 0;
   std::uint64_t events = 0;
+  std::uint64_t logs = 0;
   std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0,
                 dropped_async_ends = 0;
   std::uint64_t sampled_out = 0;
@@ -3880,7 +4227,8 @@ class Flusher {
     const std::uint64_t end = b.published.load(std::memory_order_acquire);
     while (pos < end) {
       const RingRecord r = read_record(b, pos);
-      if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant)) ++between_runs_.dropped_events;
+      if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant) || r.is_extended(ExtendedOp::log))
+        ++between_runs_.dropped_events;
       if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
       if (r.is_extended(ExtendedOp::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
       if (r.begins_span()) {
@@ -4207,6 +4555,9 @@ class Flusher {
       }
       case ExtendedOp::instant:
         write_instant(st, r.name_key(), r.name(), t, attrs, x.attr_count);
+        break;
+      case ExtendedOp::log:
+        write_log(st, *r.s, t, attrs, x.attr_count);
         break;
       case ExtendedOp::span_attrs:
       case ExtendedOp::span_error: {
@@ -4757,6 +5108,34 @@ class Flusher {
     end_record();
   }
 
+  // A log line: its message formatted here, its arguments as attributes, and the span it was logged in.
+  void write_log(BufferState& st, const Site& s, std::uint64_t t, const std::byte* attrs, std::uint8_t n) {
+    ++totals_.logs;
+    open_record("{\"event\":\"log\",\"level\":\"");
+    w_.raw(std::string_view(log_level_name(s.log_level)));
+    w_.raw('"');
+    write_tid_ts(st.buf->tid, calibration_.to_ns(t));
+    if (const std::uint64_t span = innermost_written_span(st)) {
+      w_.raw(",\"span_id\":");
+      w_.u64(span);
+    }
+    message_.clear();
+    format_log_message(message_, s.name, attrs, n);
+    w_.raw(",\"msg\":");
+    w_.string(message_);
+    if (n) {
+      w_.raw(",\"attrs\":{");
+      append_attr_members(w_, attrs, n, false);
+      w_.raw('}');
+    }
+    w_.raw(",\"site\":{\"file\":");
+    w_.string(s.file);
+    w_.raw(",\"line\":");
+    w_.u64(s.line);
+    w_.raw('}');
+    end_record();
+  }
+
   // A ring that grew: its new size, on its thread.
   void write_ring_grown(BufferState& st, std::uint64_t bytes) {
     ++totals_.rings_grown;
@@ -4811,7 +5190,7 @@ class Flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":5,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":6,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -5050,6 +5429,8 @@ class Flusher {
     w_.u64(totals_.spans);
     w_.raw(",\"events\":");
     w_.u64(totals_.events);
+    w_.raw(",\"logs\":");
+    w_.u64(totals_.logs);
     if (totals_.stats_spans) {
       w_.raw(",\"stats_spans\":");
       w_.u64(totals_.stats_spans);
@@ -5146,6 +5527,7 @@ class Flusher {
   JsonlWriter w_;
   SpanRows rows_;
   JsonlWriter scratch_;  // attributes set while a span is open, before they join it
+  std::string message_;  // a log line's message, formatted before it is escaped into the line
   RunTotals totals_;
   RunTotals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
@@ -5339,6 +5721,7 @@ inline constexpr EnvVariable env_variables[] = {
     {"SPANLOG_CRASH_HANDLER", "on/off"},
     {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
     {"SPANLOG_OTLP", "on/off"},
+    {"SPANLOG_LOG_LEVEL", "trace, debug, info, warn or error"},
     {"SPANLOG_SPAN_ROWS", "on/off"},
     {"SPANLOG_FORK", "new_run or off"},
     {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
@@ -5522,6 +5905,13 @@ inline Options options_from_environment() {
     o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
+  if (const char* v = env("SPANLOG_LOG_LEVEL")) {
+    static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error"};
+    bool known = false;
+    for (unsigned i = 0; i < 5; ++i)
+      if (!std::strcmp(v, names[i])) o.log_level = static_cast<LogLevel>(i), known = true;
+    if (!known) config_warning("SPANLOG_LOG_LEVEL", v, "is not trace, debug, info, warn or error", "info");
+  }
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
       o.fork = ForkPolicy::new_run;
@@ -5589,6 +5979,7 @@ namespace detail {
 struct ImageLink {
   std::atomic<std::uint32_t>* flags;
   std::atomic<std::uint64_t>* sample_threshold;
+  std::atomic<std::uint8_t>* log_level;
   std::uintptr_t begin = 0;  // where the image is mapped: names it recorded point in here
   std::uintptr_t end = 0;
 };
@@ -5600,6 +5991,7 @@ struct ImageRegistry {
   std::vector<ImageLink*> images;
   std::uint32_t flags = flag_never_started;
   std::uint64_t sample_threshold = ~std::uint64_t{0};
+  std::uint8_t log_level = static_cast<std::uint8_t>(LogLevel::info);
 
   void lock() {
     while (busy.exchange(true, std::memory_order_acquire)) {
@@ -5619,6 +6011,7 @@ inline void add_image(ImageLink* link) {
   r.lock();
   r.images.push_back(link);
   link->sample_threshold->store(r.sample_threshold, std::memory_order_relaxed);
+  link->log_level->store(r.log_level, std::memory_order_relaxed);
   link->flags->store(r.flags, std::memory_order_release);
   r.unlock();
 }
@@ -5636,13 +6029,16 @@ inline void remove_image(ImageLink* link) {
 }
 
 // Release: a thread that sees a run's flags sees everything the start made before.
-inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0}) {
+inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0},
+                                 LogLevel log_level = LogLevel::info) {
   ImageRegistry& r = images();
   r.lock();
   r.flags = flags;
   r.sample_threshold = sample_threshold;
+  r.log_level = static_cast<std::uint8_t>(log_level);
   for (ImageLink* link : r.images) {
     link->sample_threshold->store(sample_threshold, std::memory_order_relaxed);
+    link->log_level->store(r.log_level, std::memory_order_relaxed);
     link->flags->store(flags, std::memory_order_release);
   }
   r.unlock();
@@ -6669,7 +7065,7 @@ inline void start_locked(SessionControl& c, Options o) {
   SPANLOG_CRASH_POINT("start.before_launch");
   c.active->launch();
   c.active->wait_for_clock_rate();
-  set_flags_everywhere(flags, threshold);
+  set_flags_everywhere(flags, threshold, c.last_options.log_level);
   // On this thread, as the program's spans take its path; about 0.2 ms, once per start.
   c.active->take_overhead(measure_recorder_overhead());
 }
@@ -6835,7 +7231,7 @@ namespace detail {
 constexpr std::uint32_t hub_note_type = 0x53504c47;
 
 // This image: its flags, for the hub to keep in step, and where it is mapped.
-inline ImageLink g_this_image{&g_flags, &g_sample_threshold};
+inline ImageLink g_this_image{&g_flags, &g_sample_threshold, &g_log_level};
 
 struct HubSearch {
   const ProcessHub* found = nullptr;

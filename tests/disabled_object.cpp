@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <functional>
 #include <string>
 
 #include "support/process.hpp"
@@ -17,13 +18,14 @@ struct Compiled {
   std::string deps;
 };
 
-Compiled compile(const std::string& source, const std::string& std_flag) {
+Compiled compile(const std::string& source, const std::string& std_flag,
+                 const std::string& switches = "-DSPANLOG_ENABLED=0") {
   const std::string cxx = env("SPANLOG_TEST_CXX");
   const std::string obj = "/tmp/spanlog-disabled-" + std::to_string(::getpid()) + "-" +
-                          source.substr(source.find_last_of('/') + 1) + std_flag + ".o";
-  const std::string flags = " -std=" + std_flag +
-                            " -O2 -Wall -Wextra -Wpedantic -Werror -DSPANLOG_ENABLED=0 -I" +
-                            env("SPANLOG_TEST_INCLUDE") + " ";
+                          source.substr(source.find_last_of('/') + 1) + std_flag +
+                          std::to_string(std::hash<std::string>{}(switches)) + ".o";
+  const std::string flags = " -std=" + std_flag + " -O2 -Wall -Wextra -Wpedantic -Werror " + switches +
+                            " -I" + env("SPANLOG_TEST_INCLUDE") + " ";
   run(cxx + flags + "-c " + source + " -o " + obj);
   return {obj, run(cxx + flags + "-M " + source)};
 }
@@ -63,4 +65,19 @@ TEST_CASE("the inspection can fail: an enabled build does leave spanlog code beh
       env("SPANLOG_TEST_SOURCES") + "/instrumented.cpp -o " + obj);
   CHECK(run("nm -C " + obj).find("spanlog") != std::string::npos);
   ::remove(obj.c_str());
+}
+
+TEST_CASE("log lines below SPANLOG_LOG_LEVEL_MIN leave the same machine code as no logging, enabled") {
+  const std::string dir = env("SPANLOG_TEST_SOURCES");
+  for (const std::string std_flag : {"c++17", "c++20"}) {
+    CAPTURE(std_flag);
+    const Compiled floored = compile(dir + "/logged.cpp", std_flag, "-DSPANLOG_LOG_LEVEL_MIN=5");
+    const Compiled plain = compile(dir + "/plain.cpp", std_flag, "");
+    CHECK(disassembly_of_checksum(floored.object) == disassembly_of_checksum(plain.object));
+    CHECK(floored.deps.find("fmt/") == std::string::npos);
+    // The control: with every level compiled in, the same file does record.
+    const Compiled logging = compile(dir + "/logged.cpp", std_flag, "-DSPANLOG_LOG_LEVEL_MIN=0");
+    CHECK(disassembly_of_checksum(logging.object) != disassembly_of_checksum(plain.object));
+    for (const Compiled* c : {&floored, &plain, &logging}) ::remove(c->object.c_str());
+  }
 }

@@ -181,6 +181,18 @@ const Misuse misuses[] = {
      nullptr},
     {"spanlog::event named by a variable", "spanlog::event(name);",
      R"(spanlog::event("done", "name", name);)", nullptr},
+    {"log with fewer arguments than holes", R"(SPANLOG_LOG_INFO("fetched {rows} from {table}", n);)",
+     R"(SPANLOG_LOG_INFO("fetched {rows} from {table}", n, route);)", "one argument per hole"},
+    {"log with more arguments than holes", R"(SPANLOG_LOG_WARN("retrying {url}", route, n);)",
+     R"(SPANLOG_LOG_WARN("retrying {url}", route);)", "one argument per hole"},
+    {"log with an unclosed hole", R"(SPANLOG_LOG_ERROR("giving up after {attempts attempts", n);)",
+     R"(SPANLOG_LOG_ERROR("giving up after {attempts} attempts", n);)", "log formats are string literals"},
+    {"log format from a std::string", R"(SPANLOG_LOG_INFO(route, n);)",
+     R"(SPANLOG_LOG_INFO("{route}", route);)", "log formats are string literals"},
+    {"log argument of a struct type", R"(SPANLOG_LOG_DEBUG("at {point}", p);)",
+     R"(SPANLOG_LOG_DEBUG("at {x}", p.x);)", value_message},
+    {"log at a run-time level that is not a LogLevel", R"(SPANLOG_LOG(view, "n {n}", n);)",
+     R"(SPANLOG_LOG(spanlog::LogLevel::warn, "n {n}", n);)", nullptr},
 };
 
 std::string in_function(const std::string& statements) {
@@ -224,6 +236,8 @@ void handle(std::uint64_t request, const std::string& route) {
   SPANLOG_SPAN_STATS("serving.stats");
   SPANLOG_THREAD_NAME("worker");
   SPANLOG_THREAD_NAME(route);
+  SPANLOG_LOG_INFO("handled {request} on {route} in {ms:.2f} ms", request, route, 0.5);
+  SPANLOG_LOG(spanlog::LogLevel::debug, "{} {{braces}}", true);
   SPANLOG_ASYNC_BEGIN("request", request, "route", route);
   const spanlog::SpanContext parent = spanlog::current_span();
   {

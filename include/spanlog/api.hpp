@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "config.hpp"
+#include "detail/log_recorder.hpp"
 #include "detail/recorder.hpp"
 #include "detail/slow_paths.hpp"
 #include "detail/stats_recorder.hpp"

@@ -42,6 +42,12 @@
 #define SPANLOG_STATS_SLOTS 64
 #endif
 
+// The lowest log level compiled in (0 trace, 1 debug, 2 info, 3 warn, 4 error, 5 none): a log macro below it
+// compiles to nothing, its arguments type-checked and not evaluated, as with SPANLOG_ENABLED=0.
+#ifndef SPANLOG_LOG_LEVEL_MIN
+#define SPANLOG_LOG_LEVEL_MIN 0
+#endif
+
 #define SPANLOG_VERSION_MAJOR 0
 #define SPANLOG_VERSION_MINOR 1
 #define SPANLOG_VERSION_PATCH 0

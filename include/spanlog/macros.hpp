@@ -6,6 +6,7 @@
 
 #include "config.hpp"
 #include "detail/attr_check.hpp"
+#include "detail/log_format.hpp"
 
 #define SPANLOG_CAT_(a, b) a##b
 #define SPANLOG_CAT(a, b) SPANLOG_CAT_(a, b)
@@ -104,6 +105,43 @@
 
 #define SPANLOG_THREAD_NAME(name) ::spanlog::set_thread_name(name)
 
+// A log line at a level known at compile time: the format's holes are counted and named at compile time, the
+// site (format, level, file, line) is static data, and the arguments go into the ring as attributes.
+#define SPANLOG_LOG_AT_(id, level, ...)                                                                   \
+  do {                                                                                                    \
+    SPANLOG_LOG_CHECK_FORMAT_(SPANLOG_FIRST(__VA_ARGS__));                                                \
+    static constexpr ::spanlog::detail::HoleNames<                                                        \
+        ::spanlog::detail::scan_holes(SPANLOG_FIRST(__VA_ARGS__)).holes>                                  \
+        SPANLOG_CAT(spanlog_holes_, id){SPANLOG_FIRST(__VA_ARGS__)};                                      \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                              \
+        SPANLOG_FIRST(__VA_ARGS__),                                                                       \
+        __func__,                                                                                         \
+        __FILE__,                                                                                         \
+        __LINE__,                                                                                         \
+        ::spanlog::detail::SiteKind::log,                                                                 \
+        static_cast<unsigned char>(::spanlog::detail::LogLevel::level)};                                  \
+    ::spanlog::detail::log(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_holes_, id), __VA_ARGS__); \
+  } while (0)
+
+// A log line at a level chosen at run time: a site per level, the one of the level given is recorded.
+#define SPANLOG_LOG_RUNTIME_(id, level, ...)                                                              \
+  do {                                                                                                    \
+    SPANLOG_LOG_CHECK_FORMAT_(SPANLOG_FIRST(__VA_ARGS__));                                                \
+    static constexpr ::spanlog::detail::HoleNames<                                                        \
+        ::spanlog::detail::scan_holes(SPANLOG_FIRST(__VA_ARGS__)).holes>                                  \
+        SPANLOG_CAT(spanlog_holes_, id){SPANLOG_FIRST(__VA_ARGS__)};                                      \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_sites_, id)[] = {                        \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 0},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 1},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 2},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 3},  \
+        {SPANLOG_FIRST(__VA_ARGS__), __func__, __FILE__, __LINE__, ::spanlog::detail::SiteKind::log, 4}}; \
+    const int spanlog_level = static_cast<int>(::spanlog::detail::LogLevel{level});                       \
+    if (spanlog_level >= SPANLOG_LOG_LEVEL_MIN && spanlog_level <= 4)                                     \
+      ::spanlog::detail::log(SPANLOG_CAT(spanlog_sites_, id)[spanlog_level],                              \
+                             SPANLOG_CAT(spanlog_holes_, id), __VA_ARGS__);                               \
+  } while (0)
+
 #else  // SPANLOG_ENABLED
 
 // Each argument is named inside sizeof or decltype only: checked as the enabled form checks it, never
@@ -156,3 +194,53 @@
 #define SPANLOG_THREAD_NAME(name) SPANLOG_CHECK_TEXT_(name)
 
 #endif  // SPANLOG_ENABLED
+
+// The log macros: SPANLOG_LOG_INFO("fetched {rows} rows from {table}", rows, table), one argument per hole.
+// Below SPANLOG_LOG_LEVEL_MIN, or disabled, a log macro checks its arguments as the enabled form does and
+// evaluates none of them.
+#define SPANLOG_LOG_CHECK_FORMAT_(format)                                                           \
+  static_assert(::spanlog::detail::is_literal_text<decltype(format)>, SPANLOG_LOG_FORMAT_MESSAGE_); \
+  static_assert(::spanlog::detail::scan_holes(format).ok, SPANLOG_LOG_FORMAT_MESSAGE_)
+#define SPANLOG_LOG_OFF_(...)                                                                          \
+  do {                                                                                                 \
+    SPANLOG_LOG_CHECK_FORMAT_(SPANLOG_FIRST(__VA_ARGS__));                                             \
+    static_cast<void>(sizeof(                                                                          \
+        ::spanlog::detail::check_log<::spanlog::detail::scan_holes(SPANLOG_FIRST(__VA_ARGS__)).holes>( \
+            __VA_ARGS__)));                                                                            \
+  } while (0)
+
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 0
+#define SPANLOG_LOG_TRACE(...) SPANLOG_LOG_AT_(__COUNTER__, trace, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_TRACE(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 1
+#define SPANLOG_LOG_DEBUG(...) SPANLOG_LOG_AT_(__COUNTER__, debug, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_DEBUG(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 2
+#define SPANLOG_LOG_INFO(...) SPANLOG_LOG_AT_(__COUNTER__, info, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_INFO(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 3
+#define SPANLOG_LOG_WARN(...) SPANLOG_LOG_AT_(__COUNTER__, warn, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_WARN(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 4
+#define SPANLOG_LOG_ERROR(...) SPANLOG_LOG_AT_(__COUNTER__, error, __VA_ARGS__)
+#else
+#define SPANLOG_LOG_ERROR(...) SPANLOG_LOG_OFF_(__VA_ARGS__)
+#endif
+// SPANLOG_LOG(level, "format", args...): the level a spanlog::LogLevel known at run time.
+#if SPANLOG_ENABLED && SPANLOG_LOG_LEVEL_MIN <= 4
+#define SPANLOG_LOG(level, ...) SPANLOG_LOG_RUNTIME_(__COUNTER__, level, __VA_ARGS__)
+#else
+#define SPANLOG_LOG(level, ...)                                    \
+  do {                                                             \
+    static_cast<void>(sizeof(::spanlog::detail::LogLevel{level})); \
+    SPANLOG_LOG_OFF_(__VA_ARGS__);                                 \
+  } while (0)
+#endif

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "detail/log_format.hpp"
 #if SPANLOG_ENABLED
 #include "detail/slow_paths.hpp"
 #endif
@@ -63,6 +64,9 @@ struct Options {
   // SPANLOG_SPAN_ROWS: complete spans are written as rows of `spans` records, a line per thread and drain
   // (docs/format.md); off, each is a `span` line of its own, as before schema 1.3.
   bool span_rows = true;
+  // SPANLOG_LOG_LEVEL (trace, debug, info, warn, error): log lines below it are not recorded, at the cost of
+  // one compare at the call site. Below the compile-time floor (SPANLOG_LOG_LEVEL_MIN) they do not exist.
+  LogLevel log_level = LogLevel::info;
 
   // Defaults overridden by the environment.
   static Options from_env();

@@ -10,5 +10,6 @@ int checksum(const char* data, int size) {
   int sum = 0;
   for (int i = 0; i < size; ++i) sum = sum * 31 + data[i];
   SPANLOG_GAUGE_SET("last.sum", sum);
+  SPANLOG_LOG_INFO("sum {sum} of {bytes} bytes", sum, size);
   return sum;
 }

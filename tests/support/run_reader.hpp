@@ -45,6 +45,13 @@ struct StatsTotals {
   std::map<std::uint64_t, std::uint64_t> count_by_tid;
 };
 
+// A `log` line (docs/format.md, schema 1.6).
+struct LogLine {
+  std::string level, msg, file;
+  std::uint64_t tid = 0, span_id = 0, line = 0;
+  std::string attrs;  // the attrs object as written, "" when absent
+};
+
 struct RunContents {
   std::vector<std::string> kinds;  // "event" of every line, in order
   std::map<std::uint64_t, SpanRecordLine> spans;
@@ -57,6 +64,7 @@ struct RunContents {
   std::map<std::uint64_t, std::string> thread_names;
   std::map<std::string, std::uint64_t> dropped;  // summed per field
   std::vector<std::string> phases;
+  std::vector<LogLine> logs;
   std::string header;
   std::string footer;
   std::string crash;  // the crash record's line, if any
@@ -295,6 +303,23 @@ inline RunContents read_run(const std::string& run_dir) {
       out.instant_parents.push_back(parent);
       u64("tid");
       i64("ts");
+    } else if (kind == "log") {
+      LogLine log;
+      log.level = str("level");
+      log.msg = str("msg");
+      log.tid = u64("tid");
+      i64("ts");
+      if (e["span_id"].error() != simdjson::NO_SUCH_FIELD)
+        SCHEMA_CHECK(!e["span_id"].get(log.span_id), line_no, "a log line's span_id is unsigned");
+      simdjson::dom::element site;
+      SCHEMA_CHECK(!e["site"].get(site), line_no, "a log line has its site");
+      std::string_view file;
+      SCHEMA_CHECK(!site["file"].get(file) && !site["line"].get(log.line), line_no,
+                   "a log site's file and line");
+      log.file = std::string(file);
+      simdjson::dom::object attrs;
+      if (!e["attrs"].get(attrs)) log.attrs = simdjson::minify(attrs);
+      out.logs.push_back(std::move(log));
     } else if (kind == "ring_grown") {
       u64("tid");
       i64("ts");

@@ -14,7 +14,7 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge };
+enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge, log };
 
 // Per call site, `static constexpr`: the hot path stores a pointer to it, never the strings.
 struct alignas(8) Site {
@@ -23,6 +23,7 @@ struct alignas(8) Site {
   const char* file;
   std::uint32_t line;
   SiteKind kind;
+  std::uint8_t log_level = 0;  // a log site's LogLevel (detail/log_format.hpp); its name is the format
 };
 
 // The low three bits of a record's first word (a site pointer, 8-aligned) say what the record is. The hot
@@ -56,6 +57,7 @@ enum class ExtendedOp : std::uint8_t {
   thread_name,  // one string attribute
   // arg = span id, arg2 = ticks: time the span's direct statistics-mode children took (detail/span_stats.hpp)
   stats_children,
+  log,  // site (a log site); one attribute per hole of its format, keyed by the hole's name
 };
 
 // extended_header::flags

@@ -164,27 +164,39 @@ SPANLOG_ALWAYS_INLINE void span_end(ThreadBuffer& b) {
   b.publish_at(head + sizeof r);
 }
 
-// An extended record: header, then attributes. Returns false when it was dropped (counted by the caller).
-template <class... A>
-bool write_extended(ThreadBuffer& b, const Site* s, ExtendedOp op, std::uint64_t arg, std::uint64_t arg2,
-                    std::uint16_t flags, std::uint64_t t, bool promise_end, const A&... attrs) {
-  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
+// An extended record: header, then `payload_bytes` written by `write_payload(out)`. Returns false when it
+// was dropped (counted by the caller).
+template <class WritePayload>
+SPANLOG_ALWAYS_INLINE bool write_extended_payload(ThreadBuffer& b, const Site* s, ExtendedOp op,
+                                                  std::uint64_t arg, std::uint64_t arg2, std::uint16_t flags,
+                                                  std::uint64_t t, bool promise_end, std::uint8_t attr_count,
+                                                  std::size_t payload_bytes,
+                                                  const WritePayload& write_payload) {
   const std::uint64_t size =
-      align_up(sizeof(RecordHeader) + sizeof(ExtendedHeader) + attrs_bytes(attrs...), record_align);
+      align_up(sizeof(RecordHeader) + sizeof(ExtendedHeader) + payload_bytes, record_align);
   const std::uint64_t need = b.needed_for(size) + (promise_end ? sizeof(RecordHeader) : 0);
   if (!has_room(b, need)) return false;
   b.pad_if_needed(size);
   std::byte* out = b.at(b.head);
   RecordHeader r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
-  ExtendedHeader x{
-      static_cast<std::uint32_t>(size), op, static_cast<std::uint8_t>(sizeof...(A) / 2), flags, arg, arg2, 0};
+  ExtendedHeader x{static_cast<std::uint32_t>(size), op, attr_count, flags, arg, arg2, 0};
   std::memcpy(out, &r, sizeof r);
   std::memcpy(out + sizeof r, &x, sizeof x);
-  write_attrs(out + sizeof r + sizeof x, attrs...);
+  write_payload(out + sizeof r + sizeof x);
   b.head += size;
   if (promise_end) b.reserve(sizeof(RecordHeader));
   b.publish();
   return true;
+}
+
+// An extended record whose payload is "key", value pairs.
+template <class... A>
+bool write_extended(ThreadBuffer& b, const Site* s, ExtendedOp op, std::uint64_t arg, std::uint64_t arg2,
+                    std::uint16_t flags, std::uint64_t t, bool promise_end, const A&... attrs) {
+  static_assert(sizeof...(A) / 2 <= SPANLOG_MAX_ATTRS, "too many attributes (SPANLOG_MAX_ATTRS)");
+  return write_extended_payload(b, s, op, arg, arg2, flags, t, promise_end,
+                                static_cast<std::uint8_t>(sizeof...(A) / 2), attrs_bytes(attrs...),
+                                [&](std::byte* out) { write_attrs(out, attrs...); });
 }
 
 // A span begin that carries attributes (returns its number, as span_begin does), an explicit parent, a name

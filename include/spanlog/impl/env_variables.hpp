@@ -40,6 +40,7 @@ inline constexpr EnvVariable env_variables[] = {
     {"SPANLOG_CRASH_HANDLER", "on/off"},
     {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
     {"SPANLOG_OTLP", "on/off"},
+    {"SPANLOG_LOG_LEVEL", "trace, debug, info, warn or error"},
     {"SPANLOG_SPAN_ROWS", "on/off"},
     {"SPANLOG_FORK", "new_run or off"},
     {"SPANLOG_READER_THREADS", "the reader's parsing threads"},

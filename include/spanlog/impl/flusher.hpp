@@ -39,6 +39,7 @@
 #include "crash_points.hpp"
 #include "crash_state.hpp"
 #include "jsonl_writer.hpp"
+#include "log_message.hpp"
 #include "name_patterns.hpp"
 #include "otlp_live_writer.hpp"
 #include "recorder_overhead.hpp"
@@ -58,6 +59,7 @@ struct RunTotals {
   std::uint64_t records = 0;
   std::uint64_t spans = 0;
   std::uint64_t events = 0;
+  std::uint64_t logs = 0;
   std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0,
                 dropped_async_ends = 0;
   std::uint64_t sampled_out = 0;
@@ -354,7 +356,8 @@ class Flusher {
     const std::uint64_t end = b.published.load(std::memory_order_acquire);
     while (pos < end) {
       const RingRecord r = read_record(b, pos);
-      if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant)) ++between_runs_.dropped_events;
+      if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant) || r.is_extended(ExtendedOp::log))
+        ++between_runs_.dropped_events;
       if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
       if (r.is_extended(ExtendedOp::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
       if (r.begins_span()) {
@@ -681,6 +684,9 @@ class Flusher {
       }
       case ExtendedOp::instant:
         write_instant(st, r.name_key(), r.name(), t, attrs, x.attr_count);
+        break;
+      case ExtendedOp::log:
+        write_log(st, *r.s, t, attrs, x.attr_count);
         break;
       case ExtendedOp::span_attrs:
       case ExtendedOp::span_error: {
@@ -1231,6 +1237,34 @@ class Flusher {
     end_record();
   }
 
+  // A log line: its message formatted here, its arguments as attributes, and the span it was logged in.
+  void write_log(BufferState& st, const Site& s, std::uint64_t t, const std::byte* attrs, std::uint8_t n) {
+    ++totals_.logs;
+    open_record("{\"event\":\"log\",\"level\":\"");
+    w_.raw(std::string_view(log_level_name(s.log_level)));
+    w_.raw('"');
+    write_tid_ts(st.buf->tid, calibration_.to_ns(t));
+    if (const std::uint64_t span = innermost_written_span(st)) {
+      w_.raw(",\"span_id\":");
+      w_.u64(span);
+    }
+    message_.clear();
+    format_log_message(message_, s.name, attrs, n);
+    w_.raw(",\"msg\":");
+    w_.string(message_);
+    if (n) {
+      w_.raw(",\"attrs\":{");
+      append_attr_members(w_, attrs, n, false);
+      w_.raw('}');
+    }
+    w_.raw(",\"site\":{\"file\":");
+    w_.string(s.file);
+    w_.raw(",\"line\":");
+    w_.u64(s.line);
+    w_.raw('}');
+    end_record();
+  }
+
   // A ring that grew: its new size, on its thread.
   void write_ring_grown(BufferState& st, std::uint64_t bytes) {
     ++totals_.rings_grown;
@@ -1285,7 +1319,7 @@ class Flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":5,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":6,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -1524,6 +1558,8 @@ class Flusher {
     w_.u64(totals_.spans);
     w_.raw(",\"events\":");
     w_.u64(totals_.events);
+    w_.raw(",\"logs\":");
+    w_.u64(totals_.logs);
     if (totals_.stats_spans) {
       w_.raw(",\"stats_spans\":");
       w_.u64(totals_.stats_spans);
@@ -1620,6 +1656,7 @@ class Flusher {
   JsonlWriter w_;
   SpanRows rows_;
   JsonlWriter scratch_;  // attributes set while a span is open, before they join it
+  std::string message_;  // a log line's message, formatted before it is escaped into the line
   RunTotals totals_;
   RunTotals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../config.hpp"
+#include "../detail/log_recorder.hpp"
 #include "../detail/recorder.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
@@ -15,6 +16,7 @@ namespace detail {
 struct ImageLink {
   std::atomic<std::uint32_t>* flags;
   std::atomic<std::uint64_t>* sample_threshold;
+  std::atomic<std::uint8_t>* log_level;
   std::uintptr_t begin = 0;  // where the image is mapped: names it recorded point in here
   std::uintptr_t end = 0;
 };
@@ -26,6 +28,7 @@ struct ImageRegistry {
   std::vector<ImageLink*> images;
   std::uint32_t flags = flag_never_started;
   std::uint64_t sample_threshold = ~std::uint64_t{0};
+  std::uint8_t log_level = static_cast<std::uint8_t>(LogLevel::info);
 
   void lock() {
     while (busy.exchange(true, std::memory_order_acquire)) {
@@ -45,6 +48,7 @@ inline void add_image(ImageLink* link) {
   r.lock();
   r.images.push_back(link);
   link->sample_threshold->store(r.sample_threshold, std::memory_order_relaxed);
+  link->log_level->store(r.log_level, std::memory_order_relaxed);
   link->flags->store(r.flags, std::memory_order_release);
   r.unlock();
 }
@@ -62,13 +66,16 @@ inline void remove_image(ImageLink* link) {
 }
 
 // Release: a thread that sees a run's flags sees everything the start made before.
-inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0}) {
+inline void set_flags_everywhere(std::uint32_t flags, std::uint64_t sample_threshold = ~std::uint64_t{0},
+                                 LogLevel log_level = LogLevel::info) {
   ImageRegistry& r = images();
   r.lock();
   r.flags = flags;
   r.sample_threshold = sample_threshold;
+  r.log_level = static_cast<std::uint8_t>(log_level);
   for (ImageLink* link : r.images) {
     link->sample_threshold->store(sample_threshold, std::memory_order_relaxed);
+    link->log_level->store(r.log_level, std::memory_order_relaxed);
     link->flags->store(flags, std::memory_order_release);
   }
   r.unlock();

@@ -118,6 +118,13 @@ inline Options options_from_environment() {
     o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
+  if (const char* v = env("SPANLOG_LOG_LEVEL")) {
+    static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error"};
+    bool known = false;
+    for (unsigned i = 0; i < 5; ++i)
+      if (!std::strcmp(v, names[i])) o.log_level = static_cast<LogLevel>(i), known = true;
+    if (!known) config_warning("SPANLOG_LOG_LEVEL", v, "is not trace, debug, info, warn or error", "info");
+  }
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
       o.fork = ForkPolicy::new_run;

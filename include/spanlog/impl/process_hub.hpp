@@ -104,7 +104,7 @@ namespace detail {
 constexpr std::uint32_t hub_note_type = 0x53504c47;
 
 // This image: its flags, for the hub to keep in step, and where it is mapped.
-inline ImageLink g_this_image{&g_flags, &g_sample_threshold};
+inline ImageLink g_this_image{&g_flags, &g_sample_threshold, &g_log_level};
 
 struct HubSearch {
   const ProcessHub* found = nullptr;

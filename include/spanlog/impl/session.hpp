@@ -216,7 +216,7 @@ inline void start_locked(SessionControl& c, Options o) {
   SPANLOG_CRASH_POINT("start.before_launch");
   c.active->launch();
   c.active->wait_for_clock_rate();
-  set_flags_everywhere(flags, threshold);
+  set_flags_everywhere(flags, threshold, c.last_options.log_level);
   // On this thread, as the program's spans take its path; about 0.2 ms, once per start.
   c.active->take_overhead(measure_recorder_overhead());
 }
