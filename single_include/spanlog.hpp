@@ -223,7 +223,8 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class LogLevel : std::uint8_t { trace, debug, info, warn, error };
+// `off` is for the run's settings only (record no line, print none): a line's level is never off.
+enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, off };
 
 // A hole's name is copied into the site's static data, so its length is bounded.
 constexpr std::size_t max_hole_name = 31;
@@ -424,9 +425,13 @@ struct Options {
   // SPANLOG_SPAN_ROWS: complete spans are written as rows of `spans` records, a line per thread and drain
   // (docs/format.md); off, each is a `span` line of its own, as before schema 1.3.
   bool span_rows = true;
-  // SPANLOG_LOG_LEVEL (trace, debug, info, warn, error): log lines below it are not recorded, at the cost of
-  // one compare at the call site. Below the compile-time floor (SPANLOG_LOG_LEVEL_MIN) they do not exist.
+  // SPANLOG_LOG_LEVEL (trace, debug, info, warn, error, off): log lines below it are not recorded, at the
+  // cost of one compare at the call site. Below the compile-time floor (SPANLOG_LOG_LEVEL_MIN) they do not
+  // exist.
   LogLevel log_level = LogLevel::info;
+  // SPANLOG_LOG_CONSOLE (the same names; default off): the flusher also prints the lines at or above this
+  // level on stderr, for a person (time, level, thread, span, message), coloured on a terminal.
+  LogLevel log_console = LogLevel::off;
 
   // Defaults overridden by the environment.
   static Options from_env();
@@ -1582,7 +1587,8 @@ SPANLOG_ALWAYS_INLINE void log(const Site& s, const HoleNames<Holes>& holes, con
   static_cast<void>(sizeof(check_log<Holes>(format, args...)));  // the checks, at compile time
   if (s.log_level < g_log_level.load(std::memory_order_relaxed)) return;
   if (ThreadBuffer* b = buffer_for<flag_events>()) {
-    if (!write_log(*b, s, holes, std::index_sequence_for<A...>{}, args...)) count_dropped_event(*b, &s, nullptr);
+    if (!write_log(*b, s, holes, std::index_sequence_for<A...>{}, args...))
+      count_dropped_event(*b, &s, nullptr);
   }
 }
 
@@ -2944,6 +2950,75 @@ class JsonlWriter {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/jsonl_writer.hpp ----
+// ---- begin spanlog/impl/log_console.hpp ----
+// Log lines printed for a person while the program runs (Options::log_console, SPANLOG_LOG_CONSOLE): the
+// flusher writes them to stderr beside the JSONL, as `12:04:31.250 WARN  [worker-2] fetch: retrying ...`,
+// the level coloured when stderr is a terminal (and NO_COLOR is unset).
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <string_view>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+inline bool console_wants_colour() {
+  const char* no_colour = std::getenv("NO_COLOR");
+  return ::isatty(2) == 1 && !(no_colour && *no_colour);
+}
+
+struct ConsoleLine {
+  std::int64_t ts_ns;
+  std::uint8_t level;
+  std::string_view thread;  // its name, or its id as text
+  std::string_view span;    // the innermost open span's name, empty outside every span
+  std::string_view message;
+};
+
+// Appends one line: UTC time of day to the millisecond, level, thread, span and message.
+inline void append_console_line(std::string& out, const ConsoleLine& line, bool colour) {
+  static constexpr const char* labels[] = {"TRACE", "DEBUG", "INFO ", "WARN ", "ERROR"};
+  static constexpr const char* colours[] = {"\033[2m", "\033[36m", "\033[32m", "\033[33m", "\033[1;31m"};
+  const std::time_t seconds = static_cast<std::time_t>(line.ts_ns / 1000000000);
+  std::tm utc{};
+  ::gmtime_r(&seconds, &utc);
+  char clock[16];
+  std::snprintf(clock, sizeof clock, "%02d:%02d:%02d.%03d ", utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(line.ts_ns / 1000000 % 1000));
+  out += clock;
+  const std::uint8_t level = line.level < 5 ? line.level : 4;
+  if (colour) out += colours[level];
+  out += labels[level];
+  if (colour) out += "\033[0m";
+  out += " [";
+  out.append(line.thread.data(), line.thread.size());
+  out += "] ";
+  if (!line.span.empty()) {
+    out.append(line.span.data(), line.span.size());
+    out += ": ";
+  }
+  out.append(line.message.data(), line.message.size());
+  out += '\n';
+}
+
+// Everything the console gets in one drain, in one write: lines of several threads never interleave.
+inline void write_console(std::string& pending) {
+  std::size_t done = 0;
+  while (done < pending.size()) {
+    const ssize_t n = ::write(2, pending.data() + done, pending.size() - done);
+    if (n <= 0) break;  // stderr closed or full: the JSONL has the line anyway
+    done += static_cast<std::size_t>(n);
+  }
+  pending.clear();
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/log_console.hpp ----
 // ---- begin spanlog/impl/log_message.hpp ----
 // A log line's message, made by the flusher from the site's format and the arguments the calling thread
 // copied into its ring (detail/log_recorder.hpp): the i-th hole takes the i-th attribute, formatted by fmt
@@ -2992,38 +3067,64 @@ inline void append_formatted_attr(std::string& out, const AttrSlot& slot, const 
   }
 }
 
-// The message: the format with `{{` and `}}` as single braces and each hole replaced by its attribute. The
-// format was checked at compile time (detail/log_format.hpp), so every hole is closed.
-inline void format_log_message(std::string& out, const char* format, const std::byte* attrs, std::uint8_t count) {
-  std::uint8_t used = 0;
+// Walks a format checked at compile time (detail/log_format.hpp): `on_text(piece)` for each run of literal
+// text (`{{` and `}}` as single braces), `on_hole(spec)` for each hole in order, spec empty when it has none.
+template <class OnText, class OnHole>
+void walk_log_format(const char* format, const OnText& on_text, const OnHole& on_hole) {
+  const char* run = format;
   for (const char* p = format; *p; ++p) {
-    if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
-      out.push_back(*p++);
-      continue;
-    }
-    if (*p != '{') {
-      out.push_back(*p);
+    const bool doubled = (*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}');
+    if (!doubled && *p != '{') continue;
+    on_text(std::string_view(run, static_cast<std::size_t>(p - run) + (doubled ? 1 : 0)));
+    if (doubled) {
+      run = ++p + 1;
       continue;
     }
     const char* close = std::strchr(p, '}');
     if (!close) return;
     const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(close - p)));
-    const std::string_view spec = colon ? std::string_view(colon + 1, static_cast<std::size_t>(close - colon - 1))
-                                        : std::string_view();
-    if (used < count) {
-      AttrSlot slot;
-      std::memcpy(&slot, attrs, sizeof slot);
-      append_formatted_attr(out, slot, attrs + sizeof slot, spec);
-      attrs += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
-      ++used;
-    }
+    on_hole(colon ? std::string_view(colon + 1, static_cast<std::size_t>(close - colon - 1))
+                  : std::string_view());
     p = close;
+    run = close + 1;
   }
+  on_text(std::string_view(run));
+}
+
+// Steps through a record's attributes: the next one's slot and the bytes after it (a string's text).
+class AttrCursor {
+ public:
+  AttrCursor(const std::byte* attrs, std::uint8_t count) : at_(attrs), left_(count) {}
+  bool next(AttrSlot& slot, const std::byte*& bytes) {
+    if (!left_) return false;
+    std::memcpy(&slot, at_, sizeof slot);
+    bytes = at_ + sizeof slot;
+    at_ += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
+    --left_;
+    return true;
+  }
+
+ private:
+  const std::byte* at_;
+  std::uint8_t left_;
+};
+
+// The message: each hole replaced by the next attribute.
+inline void format_log_message(std::string& out, const char* format, const std::byte* attrs,
+                               std::uint8_t count) {
+  AttrCursor cursor(attrs, count);
+  walk_log_format(
+      format, [&out](std::string_view text) { out.append(text.data(), text.size()); },
+      [&](std::string_view spec) {
+        AttrSlot slot;
+        const std::byte* bytes = nullptr;
+        if (cursor.next(slot, bytes)) append_formatted_attr(out, slot, bytes, spec);
+      });
 }
 
 inline const char* log_level_name(std::uint8_t level) {
-  static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error"};
-  return level < 5 ? names[level] : "error";
+  static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  return level < 6 ? names[level] : "off";
 }
 
 }  // namespace detail
@@ -5134,6 +5235,22 @@ class Flusher {
     w_.u64(s.line);
     w_.raw('}');
     end_record();
+    if (s.log_level >= static_cast<std::uint8_t>(opts_.log_console)) print_log(st, s.log_level, t);
+  }
+
+  // The line for the console, printed with the drain's output (write_out).
+  void print_log(const BufferState& st, std::uint8_t level, std::uint64_t t) {
+    const std::string& thread_name = threads_[st.thread_index].name;
+    const std::string tid = thread_name.empty() ? std::to_string(st.buf->tid) : std::string();
+    std::string_view span;
+    if (st.depth) {
+      const std::string& quoted = *st.stack[st.depth - 1].name;  // the file's spelling: quoted, escaped
+      if (quoted.size() >= 2) span = std::string_view(quoted).substr(1, quoted.size() - 2);
+    }
+    append_console_line(
+        console_,
+        ConsoleLine{calibration_.to_ns(t), level, thread_name.empty() ? tid : thread_name, span, message_},
+        console_colour_);
   }
 
   // A ring that grew: its new size, on its thread.
@@ -5223,6 +5340,11 @@ class Flusher {
       w.raw(",\"stats_names\":");
       w.string(opts_.stats_names);
     }
+    w.raw(",\"log_level\":\"");
+    w.raw(std::string_view(log_level_name(static_cast<std::uint8_t>(opts_.log_level))));
+    w.raw("\",\"log_console\":\"");
+    w.raw(std::string_view(log_level_name(static_cast<std::uint8_t>(opts_.log_console))));
+    w.raw('"');
     w.raw(",\"spans\":");
     w.boolean(opts_.spans);
     w.raw(",\"events\":");
@@ -5357,6 +5479,7 @@ class Flusher {
   // ---- output ----
   void write_out() {
     write_otlp_out();
+    if (!console_.empty()) write_console(console_);
     close_rows();
     if (w_.size() == 0) return;
     SPANLOG_CRASH_POINT("flusher.write_out");
@@ -5528,6 +5651,8 @@ class Flusher {
   SpanRows rows_;
   JsonlWriter scratch_;  // attributes set while a span is open, before they join it
   std::string message_;  // a log line's message, formatted before it is escaped into the line
+  std::string console_;  // log lines for stderr (Options::log_console), written with each drain's output
+  const bool console_colour_ = console_wants_colour();
   RunTotals totals_;
   RunTotals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;
@@ -5721,7 +5846,8 @@ inline constexpr EnvVariable env_variables[] = {
     {"SPANLOG_CRASH_HANDLER", "on/off"},
     {"SPANLOG_TERMINATION_SIGNALS", "on/off"},
     {"SPANLOG_OTLP", "on/off"},
-    {"SPANLOG_LOG_LEVEL", "trace, debug, info, warn or error"},
+    {"SPANLOG_LOG_LEVEL", "trace, debug, info, warn, error or off"},
+    {"SPANLOG_LOG_CONSOLE", "the lowest level printed on stderr, or off"},
     {"SPANLOG_SPAN_ROWS", "on/off"},
     {"SPANLOG_FORK", "new_run or off"},
     {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
@@ -5847,6 +5973,13 @@ inline void parse_ring_bytes(const char* name, const char* v, std::size_t& bytes
     config_warning(name, v, "is not a power of two from 4K to 1G", std::to_string(bytes));
 }
 
+inline void parse_log_level(const char* name, const char* v, LogLevel& level, const char* fallback) {
+  static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  for (unsigned i = 0; i < 6; ++i)
+    if (!std::strcmp(v, names[i])) return static_cast<void>(level = static_cast<LogLevel>(i));
+  config_warning(name, v, "is not trace, debug, info, warn, error or off", fallback);
+}
+
 inline Options options_from_environment() {
   warn_unknown_env_variables_once();
   Options o;
@@ -5905,13 +6038,9 @@ inline Options options_from_environment() {
     o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
-  if (const char* v = env("SPANLOG_LOG_LEVEL")) {
-    static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error"};
-    bool known = false;
-    for (unsigned i = 0; i < 5; ++i)
-      if (!std::strcmp(v, names[i])) o.log_level = static_cast<LogLevel>(i), known = true;
-    if (!known) config_warning("SPANLOG_LOG_LEVEL", v, "is not trace, debug, info, warn or error", "info");
-  }
+  if (const char* v = env("SPANLOG_LOG_LEVEL")) parse_log_level("SPANLOG_LOG_LEVEL", v, o.log_level, "info");
+  if (const char* v = env("SPANLOG_LOG_CONSOLE"))
+    parse_log_level("SPANLOG_LOG_CONSOLE", v, o.log_console, "off");
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
       o.fork = ForkPolicy::new_run;
@@ -6106,6 +6235,104 @@ SPANLOG_END_NAMESPACE
 #include <string_view>
 #include <thread>
 
+// ---- begin spanlog/impl/crash_log_lines.hpp ----
+// A log line still in a ring when the process crashed, written by the crash handler: the last lines before a
+// crash are the ones people need most. Nothing here allocates or locks, so fmt is out: the message's holes
+// take their values as plain text (specs are not applied), and a double is written with six decimals.
+#include <cmath>
+#include <cstdint>
+#include <string_view>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// A finite double as [-]digits.dddddd; JSON has no NaN or infinity, so those are null in attributes.
+inline void crash_write_double(SignalSafeWriter& w, double d, bool as_json) {
+  if (!std::isfinite(d)) return w.raw(as_json ? "null" : (std::isnan(d) ? "nan" : (d < 0 ? "-inf" : "inf")));
+  if (std::fabs(d) >= 1e18) return w.raw(as_json ? "null" : "(out of range)");
+  if (d < 0) {
+    w.raw('-');
+    d = -d;
+  }
+  auto micro = static_cast<std::uint64_t>(std::llround(d * 1e6));
+  if (d >= 1e12) micro = static_cast<std::uint64_t>(d) * 1000000u;  // beyond the double's precision anyway
+  w.u64(micro / 1000000u);
+  w.raw('.');
+  char digits[6];
+  std::uint64_t fraction = micro % 1000000u;
+  for (int i = 5; i >= 0; --i, fraction /= 10) digits[i] = static_cast<char>('0' + fraction % 10);
+  w.append(digits, digits + 6);
+}
+
+// A value as text inside the message (a string escaped, not quoted), or as a JSON value.
+inline void crash_write_attr_value(SignalSafeWriter& w, const AttrSlot& slot, const std::byte* bytes, bool as_json) {
+  switch (slot.type) {
+    case AttrType::i64:
+      return w.i64(static_cast<std::int64_t>(slot.bits));
+    case AttrType::u64:
+      return w.u64(slot.bits);
+    case AttrType::boolean:
+      return w.boolean(slot.bits != 0);
+    case AttrType::f64: {
+      double d;
+      std::memcpy(&d, &slot.bits, 8);
+      return crash_write_double(w, d, as_json);
+    }
+    case AttrType::string: {
+      const std::string_view text(reinterpret_cast<const char*>(bytes), slot.length);
+      if (as_json) return w.string(text);
+      return JsonlWriter::escape_into(w, text);
+    }
+  }
+}
+
+// The `log` line (docs/format.md) of a record at `ts_ns`, in the span `span_id` (0: none).
+inline void crash_log_line(SignalSafeWriter& w, const Site& s, std::uint64_t tid, std::int64_t ts_ns,
+                           std::uint64_t span_id, const std::byte* attrs, std::uint8_t count) {
+  w.raw("{\"event\":\"log\",\"level\":\"");
+  w.raw(log_level_name(s.log_level));
+  w.raw("\",\"tid\":");
+  w.u64(tid);
+  w.raw(",\"ts\":");
+  w.i64(ts_ns);
+  if (span_id) {
+    w.raw(",\"span_id\":");
+    w.u64(span_id);
+  }
+  w.raw(",\"msg\":\"");
+  AttrCursor holes(attrs, count);
+  walk_log_format(
+      s.name, [&w](std::string_view text) { JsonlWriter::escape_into(w, text); },
+      [&](std::string_view) {
+        AttrSlot slot;
+        const std::byte* bytes = nullptr;
+        if (holes.next(slot, bytes)) crash_write_attr_value(w, slot, bytes, false);
+      });
+  w.raw('"');
+  if (count) {
+    w.raw(",\"attrs\":{");
+    AttrCursor cursor(attrs, count);
+    AttrSlot slot;
+    const std::byte* bytes = nullptr;
+    for (bool first = true; cursor.next(slot, bytes); first = false) {
+      if (!first) w.raw(',');
+      w.string(slot.key);
+      w.raw(':');
+      crash_write_attr_value(w, slot, bytes, true);
+    }
+    w.raw('}');
+  }
+  w.raw(",\"site\":{\"file\":");
+  w.string(s.file);
+  w.raw(",\"line\":");
+  w.u64(s.line);
+  w.raw("}}\n");
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/crash_log_lines.hpp ----
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -6298,8 +6525,8 @@ inline void Flusher::crash_counters(BufferState& st, SignalSafeWriter& w) {
 }
 
 // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
-// attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
-// spans are left out.
+// attributes), instant events, log lines (crash_log_lines.hpp); counters (crash_counters has the integer
+// ones), gauges, attributes and async spans are left out.
 inline void Flusher::crash_drain(BufferState& st, std::uint64_t from, SignalSafeWriter& w) {
   ThreadBuffer& b = *st.buf;
   std::uint64_t pos = from;
@@ -6358,6 +6585,9 @@ inline void Flusher::crash_drain(BufferState& st, std::uint64_t from, SignalSafe
       w.raw(",\"ts\":");
       w.i64(calibration_.to_ns(r.value));
       w.raw("}\n");
+    } else if (r.is_extended(ExtendedOp::log)) {
+      const std::uint64_t span = depth ? ids[depth - 1] : innermost_written_span(st);
+      crash_log_line(w, *r.s, b.tid, calibration_.to_ns(r.value), span, r.attrs, r.ext.attr_count);
     } else if (r.is_extended(ExtendedOp::async_begin)) {
       ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
     }

@@ -1,14 +1,24 @@
-// Log lines as the recorder writes them: every level, the run-time level, the message formatted by the flusher
-// from the arguments copied on the calling thread, its holes as typed attributes, its site, and the span of
-// the thread it was logged in.
+// Log lines as the recorder writes them: every level, the run-time level, the message formatted by the
+// flusher from the arguments copied on the calling thread, its holes as typed attributes, its site, the span
+// of the thread it was logged in; drops, blocking, a crash and the console.
 #include <doctest/doctest.h>
+// This program compiles the implementation itself: a crash test resets its handlers in a forked child.
+#define SPANLOG_IMPLEMENTATION
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -89,7 +99,8 @@ TEST_CASE("the message is formatted from the holes, each argument an attribute o
 
 TEST_CASE("a level chosen at run time, through SPANLOG_LOG") {
   const auto run = record("runtime_level", spanlog::LogLevel::info, [] {
-    for (spanlog::LogLevel level : {spanlog::LogLevel::debug, spanlog::LogLevel::info, spanlog::LogLevel::error})
+    for (spanlog::LogLevel level :
+         {spanlog::LogLevel::debug, spanlog::LogLevel::info, spanlog::LogLevel::error})
       SPANLOG_LOG(level, "chosen {level}", static_cast<int>(level));
   });
   CHECK(levels_of(run) == std::vector<std::string>{"info", "error"});
@@ -137,4 +148,116 @@ TEST_CASE("each line carries the innermost open span of its own thread, on sever
     names_by_span[log.span_id].insert(log.msg);
   }
   CHECK(names_by_span.size() == 8);  // an outer and an inner span a thread
+}
+
+namespace {
+
+// Logs `count` lines as fast as one thread can, into a 4 KiB ring that may not grow.
+test_support::RunContents flood(const char* run_id, spanlog::OverflowPolicy policy, int count) {
+  const std::string dir = test_support::make_temp_dir();
+  spanlog::Options o = log_options(dir, run_id, spanlog::LogLevel::info);
+  o.overflow = policy;
+  o.ring_bytes = o.ring_max_bytes = 4096;
+  o.flush_interval = std::chrono::milliseconds(50);
+  REQUIRE(spanlog::start(o));
+  std::thread([count] {
+    const std::string text(20, 't');
+    for (int i = 0; i < count; ++i) SPANLOG_LOG_INFO("line {i} of {count}: {text}", i, count, text);
+  }).join();
+  spanlog::stop();
+  return read_run(dir + "/" + run_id);
+}
+
+std::uint64_t footer_logs(const test_support::RunContents& run) {
+  const auto at = run.footer.find("\"logs\":");
+  REQUIRE(at != std::string::npos);
+  return std::stoull(run.footer.substr(at + 7));
+}
+
+}  // namespace
+
+TEST_CASE("a full ring under drop: every line is written or counted as dropped, none lost silently") {
+  constexpr int count = 20000;
+  const auto run = flood("flood_drop", spanlog::OverflowPolicy::drop, count);
+  CHECK(run.schema_errors == 0);
+  const std::uint64_t dropped = run.dropped.count("events") ? run.dropped.at("events") : 0;
+  CHECK(dropped > 0);  // a 4 KiB ring cannot keep up with 20000 lines
+  CHECK(run.logs.size() + dropped == count);
+  CHECK(footer_logs(run) == run.logs.size());
+}
+
+TEST_CASE("a full ring under block: every line is written, in order") {
+  constexpr int count = 20000;
+  const auto run = flood("flood_block", spanlog::OverflowPolicy::block, count);
+  REQUIRE(run.logs.size() == count);
+  for (int i = 0; i < count; i += 997)
+    CHECK(run.logs[static_cast<std::size_t>(i)].msg ==
+          "line " + std::to_string(i) + " of 20000: " + std::string(20, 't'));
+}
+
+TEST_CASE("a crash writes the log lines still in the rings, formatted without fmt") {
+  const std::string dir = test_support::make_temp_dir();
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    // Handlers from the default action: doctest's are below spanlog's in this process.
+    for (int sig : spanlog::detail::crash_signals) ::signal(sig, SIG_DFL);
+    spanlog::detail::g_crash_handlers_installed = false;
+    spanlog::Options o = log_options(dir, "crash", spanlog::LogLevel::info);
+    o.flush_interval = std::chrono::milliseconds(60000);  // nothing is written before the crash
+    spanlog::start(o);
+    SPANLOG_SPAN("request");
+    SPANLOG_LOG_WARN("retrying {url} after {ms:.1f} ms, attempt {n} of {max}", "https://x/\"q\"", 2.5, -3,
+                     5u);
+    SPANLOG_LOG_ERROR("giving up: {ok}", false);
+    std::abort();
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFSIGNALED(status));
+  const auto run = read_run(dir + "/crash");
+  CHECK(run.schema_errors == 0);
+  CHECK(run.crash_signal == SIGABRT);
+  REQUIRE(run.logs.size() == 2);
+  CHECK(run.logs[0].level == "warn");
+  CHECK(run.logs[0].msg == "retrying https://x/\"q\" after 2.500000 ms, attempt -3 of 5");
+  CHECK(run.logs[0].attrs == R"({"url":"https://x/\"q\"","ms":2.5,"n":-3,"max":5})");
+  CHECK(run.logs[1].msg == "giving up: false");
+  REQUIRE(run.logs[0].span_id != 0);
+  REQUIRE(run.spans.count(run.logs[0].span_id) == 1);
+  CHECK(run.spans.at(run.logs[0].span_id).name == "request");
+}
+
+TEST_CASE("the console prints the lines at or above its level on stderr, for a person") {
+  const std::string dir = test_support::make_temp_dir();
+  const std::string captured = dir + "/stderr.txt";
+  const int saved = ::dup(2);
+  const int file = ::open(captured.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE(file >= 0);
+  ::dup2(file, 2);
+  spanlog::Options o = log_options(dir, "console", spanlog::LogLevel::debug);
+  o.log_console = spanlog::LogLevel::warn;
+  REQUIRE(spanlog::start(o));
+  spanlog::set_thread_name("console-thread");
+  {
+    SPANLOG_SPAN("fetch");
+    SPANLOG_LOG_WARN("retrying {url}", "https://example.com");
+    SPANLOG_LOG_INFO("not on the console {n}", 1);
+  }
+  SPANLOG_LOG_ERROR("giving up after {attempts} attempts", 3);
+  spanlog::stop();
+  ::dup2(saved, 2);
+  ::close(saved);
+  ::close(file);
+  std::ifstream in(captured);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string console = text.str();
+  CAPTURE(console);
+  CHECK(console.find("WARN  [console-thread] fetch: retrying https://example.com\n") != std::string::npos);
+  CHECK(console.find("ERROR [console-thread] giving up after 3 attempts\n") != std::string::npos);
+  CHECK(console.find("not on the console") == std::string::npos);
+  CHECK(console.find("\033[") == std::string::npos);  // not a terminal: no colour
+  const auto run = read_run(dir + "/console");
+  CHECK(run.logs.size() == 3);  // the file has every recorded line, the console only warn and up
 }

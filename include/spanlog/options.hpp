@@ -64,9 +64,13 @@ struct Options {
   // SPANLOG_SPAN_ROWS: complete spans are written as rows of `spans` records, a line per thread and drain
   // (docs/format.md); off, each is a `span` line of its own, as before schema 1.3.
   bool span_rows = true;
-  // SPANLOG_LOG_LEVEL (trace, debug, info, warn, error): log lines below it are not recorded, at the cost of
-  // one compare at the call site. Below the compile-time floor (SPANLOG_LOG_LEVEL_MIN) they do not exist.
+  // SPANLOG_LOG_LEVEL (trace, debug, info, warn, error, off): log lines below it are not recorded, at the
+  // cost of one compare at the call site. Below the compile-time floor (SPANLOG_LOG_LEVEL_MIN) they do not
+  // exist.
   LogLevel log_level = LogLevel::info;
+  // SPANLOG_LOG_CONSOLE (the same names; default off): the flusher also prints the lines at or above this
+  // level on stderr, for a person (time, level, thread, span, message), coloured on a terminal.
+  LogLevel log_console = LogLevel::off;
 
   // Defaults overridden by the environment.
   static Options from_env();

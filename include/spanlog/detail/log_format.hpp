@@ -11,7 +11,8 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class LogLevel : std::uint8_t { trace, debug, info, warn, error };
+// `off` is for the run's settings only (record no line, print none): a line's level is never off.
+enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, off };
 
 // A hole's name is copied into the site's static data, so its length is bounded.
 constexpr std::size_t max_hole_name = 31;

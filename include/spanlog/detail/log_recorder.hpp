@@ -36,7 +36,8 @@ SPANLOG_ALWAYS_INLINE void log(const Site& s, const HoleNames<Holes>& holes, con
   static_cast<void>(sizeof(check_log<Holes>(format, args...)));  // the checks, at compile time
   if (s.log_level < g_log_level.load(std::memory_order_relaxed)) return;
   if (ThreadBuffer* b = buffer_for<flag_events>()) {
-    if (!write_log(*b, s, holes, std::index_sequence_for<A...>{}, args...)) count_dropped_event(*b, &s, nullptr);
+    if (!write_log(*b, s, holes, std::index_sequence_for<A...>{}, args...))
+      count_dropped_event(*b, &s, nullptr);
   }
 }
 

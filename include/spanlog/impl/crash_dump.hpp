@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "../config.hpp"
+#include "crash_log_lines.hpp"
 #include "crash_points.hpp"
 #include "flusher.hpp"
 #include "ring_decoder.hpp"
@@ -215,8 +216,8 @@ inline void Flusher::crash_counters(BufferState& st, SignalSafeWriter& w) {
 }
 
 // Writes the records of a ring not yet drained: spans as span_start/span_end (names and times, no
-// attributes), instant events; counters (crash_counters has the integer ones), gauges, attributes and async
-// spans are left out.
+// attributes), instant events, log lines (crash_log_lines.hpp); counters (crash_counters has the integer
+// ones), gauges, attributes and async spans are left out.
 inline void Flusher::crash_drain(BufferState& st, std::uint64_t from, SignalSafeWriter& w) {
   ThreadBuffer& b = *st.buf;
   std::uint64_t pos = from;
@@ -275,6 +276,9 @@ inline void Flusher::crash_drain(BufferState& st, std::uint64_t from, SignalSafe
       w.raw(",\"ts\":");
       w.i64(calibration_.to_ns(r.value));
       w.raw("}\n");
+    } else if (r.is_extended(ExtendedOp::log)) {
+      const std::uint64_t span = depth ? ids[depth - 1] : innermost_written_span(st);
+      crash_log_line(w, *r.s, b.tid, calibration_.to_ns(r.value), span, r.attrs, r.ext.attr_count);
     } else if (r.is_extended(ExtendedOp::async_begin)) {
       ++b.drained_span_seq;  // keeps later ids in step with the recording thread's
     }

@@ -39,6 +39,7 @@
 #include "crash_points.hpp"
 #include "crash_state.hpp"
 #include "jsonl_writer.hpp"
+#include "log_console.hpp"
 #include "log_message.hpp"
 #include "name_patterns.hpp"
 #include "otlp_live_writer.hpp"
@@ -1263,6 +1264,22 @@ class Flusher {
     w_.u64(s.line);
     w_.raw('}');
     end_record();
+    if (s.log_level >= static_cast<std::uint8_t>(opts_.log_console)) print_log(st, s.log_level, t);
+  }
+
+  // The line for the console, printed with the drain's output (write_out).
+  void print_log(const BufferState& st, std::uint8_t level, std::uint64_t t) {
+    const std::string& thread_name = threads_[st.thread_index].name;
+    const std::string tid = thread_name.empty() ? std::to_string(st.buf->tid) : std::string();
+    std::string_view span;
+    if (st.depth) {
+      const std::string& quoted = *st.stack[st.depth - 1].name;  // the file's spelling: quoted, escaped
+      if (quoted.size() >= 2) span = std::string_view(quoted).substr(1, quoted.size() - 2);
+    }
+    append_console_line(
+        console_,
+        ConsoleLine{calibration_.to_ns(t), level, thread_name.empty() ? tid : thread_name, span, message_},
+        console_colour_);
   }
 
   // A ring that grew: its new size, on its thread.
@@ -1352,6 +1369,11 @@ class Flusher {
       w.raw(",\"stats_names\":");
       w.string(opts_.stats_names);
     }
+    w.raw(",\"log_level\":\"");
+    w.raw(std::string_view(log_level_name(static_cast<std::uint8_t>(opts_.log_level))));
+    w.raw("\",\"log_console\":\"");
+    w.raw(std::string_view(log_level_name(static_cast<std::uint8_t>(opts_.log_console))));
+    w.raw('"');
     w.raw(",\"spans\":");
     w.boolean(opts_.spans);
     w.raw(",\"events\":");
@@ -1486,6 +1508,7 @@ class Flusher {
   // ---- output ----
   void write_out() {
     write_otlp_out();
+    if (!console_.empty()) write_console(console_);
     close_rows();
     if (w_.size() == 0) return;
     SPANLOG_CRASH_POINT("flusher.write_out");
@@ -1657,6 +1680,8 @@ class Flusher {
   SpanRows rows_;
   JsonlWriter scratch_;  // attributes set while a span is open, before they join it
   std::string message_;  // a log line's message, formatted before it is escaped into the line
+  std::string console_;  // log lines for stderr (Options::log_console), written with each drain's output
+  const bool console_colour_ = console_wants_colour();
   RunTotals totals_;
   RunTotals between_runs_;
   std::uint64_t unwritten_in_buffer_ = 0;

@@ -48,38 +48,64 @@ inline void append_formatted_attr(std::string& out, const AttrSlot& slot, const 
   }
 }
 
-// The message: the format with `{{` and `}}` as single braces and each hole replaced by its attribute. The
-// format was checked at compile time (detail/log_format.hpp), so every hole is closed.
-inline void format_log_message(std::string& out, const char* format, const std::byte* attrs, std::uint8_t count) {
-  std::uint8_t used = 0;
+// Walks a format checked at compile time (detail/log_format.hpp): `on_text(piece)` for each run of literal
+// text (`{{` and `}}` as single braces), `on_hole(spec)` for each hole in order, spec empty when it has none.
+template <class OnText, class OnHole>
+void walk_log_format(const char* format, const OnText& on_text, const OnHole& on_hole) {
+  const char* run = format;
   for (const char* p = format; *p; ++p) {
-    if ((*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}')) {
-      out.push_back(*p++);
-      continue;
-    }
-    if (*p != '{') {
-      out.push_back(*p);
+    const bool doubled = (*p == '{' && p[1] == '{') || (*p == '}' && p[1] == '}');
+    if (!doubled && *p != '{') continue;
+    on_text(std::string_view(run, static_cast<std::size_t>(p - run) + (doubled ? 1 : 0)));
+    if (doubled) {
+      run = ++p + 1;
       continue;
     }
     const char* close = std::strchr(p, '}');
     if (!close) return;
     const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(close - p)));
-    const std::string_view spec = colon ? std::string_view(colon + 1, static_cast<std::size_t>(close - colon - 1))
-                                        : std::string_view();
-    if (used < count) {
-      AttrSlot slot;
-      std::memcpy(&slot, attrs, sizeof slot);
-      append_formatted_attr(out, slot, attrs + sizeof slot, spec);
-      attrs += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
-      ++used;
-    }
+    on_hole(colon ? std::string_view(colon + 1, static_cast<std::size_t>(close - colon - 1))
+                  : std::string_view());
     p = close;
+    run = close + 1;
   }
+  on_text(std::string_view(run));
+}
+
+// Steps through a record's attributes: the next one's slot and the bytes after it (a string's text).
+class AttrCursor {
+ public:
+  AttrCursor(const std::byte* attrs, std::uint8_t count) : at_(attrs), left_(count) {}
+  bool next(AttrSlot& slot, const std::byte*& bytes) {
+    if (!left_) return false;
+    std::memcpy(&slot, at_, sizeof slot);
+    bytes = at_ + sizeof slot;
+    at_ += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
+    --left_;
+    return true;
+  }
+
+ private:
+  const std::byte* at_;
+  std::uint8_t left_;
+};
+
+// The message: each hole replaced by the next attribute.
+inline void format_log_message(std::string& out, const char* format, const std::byte* attrs,
+                               std::uint8_t count) {
+  AttrCursor cursor(attrs, count);
+  walk_log_format(
+      format, [&out](std::string_view text) { out.append(text.data(), text.size()); },
+      [&](std::string_view spec) {
+        AttrSlot slot;
+        const std::byte* bytes = nullptr;
+        if (cursor.next(slot, bytes)) append_formatted_attr(out, slot, bytes, spec);
+      });
 }
 
 inline const char* log_level_name(std::uint8_t level) {
-  static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error"};
-  return level < 5 ? names[level] : "error";
+  static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  return level < 6 ? names[level] : "off";
 }
 
 }  // namespace detail

@@ -60,6 +60,13 @@ inline void parse_ring_bytes(const char* name, const char* v, std::size_t& bytes
     config_warning(name, v, "is not a power of two from 4K to 1G", std::to_string(bytes));
 }
 
+inline void parse_log_level(const char* name, const char* v, LogLevel& level, const char* fallback) {
+  static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error", "off"};
+  for (unsigned i = 0; i < 6; ++i)
+    if (!std::strcmp(v, names[i])) return static_cast<void>(level = static_cast<LogLevel>(i));
+  config_warning(name, v, "is not trace, debug, info, warn, error or off", fallback);
+}
+
 inline Options options_from_environment() {
   warn_unknown_env_variables_once();
   Options o;
@@ -118,13 +125,9 @@ inline Options options_from_environment() {
     o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
-  if (const char* v = env("SPANLOG_LOG_LEVEL")) {
-    static constexpr const char* names[] = {"trace", "debug", "info", "warn", "error"};
-    bool known = false;
-    for (unsigned i = 0; i < 5; ++i)
-      if (!std::strcmp(v, names[i])) o.log_level = static_cast<LogLevel>(i), known = true;
-    if (!known) config_warning("SPANLOG_LOG_LEVEL", v, "is not trace, debug, info, warn or error", "info");
-  }
+  if (const char* v = env("SPANLOG_LOG_LEVEL")) parse_log_level("SPANLOG_LOG_LEVEL", v, o.log_level, "info");
+  if (const char* v = env("SPANLOG_LOG_CONSOLE"))
+    parse_log_level("SPANLOG_LOG_CONSOLE", v, o.log_console, "off");
   if (const char* v = env("SPANLOG_FORK")) {
     if (!std::strcmp(v, "new_run"))
       o.fork = ForkPolicy::new_run;
