@@ -2,6 +2,7 @@
 // last line is a warning; unknown kinds and fields are ignored; a newer schema is refused; chunk boundaries
 // change nothing; no input crashes or hangs it.
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -508,4 +509,98 @@ TEST_CASE("a crash or footer field of the wrong type is an error naming the file
   CHECK(read_error("run/telemetry.jsonl", header + R"({"event":"footer","ts":9,"stopped_by":true})"
                                                    "\n") ==
         "run/telemetry.jsonl:2: field \"stopped_by\": expected a string");
+}
+
+namespace {
+
+// A log line as one string: level, thread, time, span, message, attributes, site and line number.
+struct LogSink : RecordSink {
+  std::vector<std::string> logs;
+  std::vector<std::uint64_t> footer_logs;
+  void on_log(const LogRecord& r, std::uint64_t line) override {
+    std::string attrs;
+    for (const Attr& attr : r.attrs) attrs += fmt::format(" {}", attr.key);
+    logs.push_back(fmt::format("{} {} {} {} '{}'{} @{}:{} line {}", log_level_name(r.level), r.tid, r.ts,
+                               r.span_id, r.message, attrs, r.site_file, r.site_line, line));
+  }
+  void on_footer(const FooterRecord& r, std::uint64_t) override { footer_logs.push_back(r.logs); }
+};
+
+}  // namespace
+
+TEST_CASE("a log line reaches the sink with its level, thread, time, span, message, attributes and site") {
+  LogSink sink;
+  JsonlReader reader("run/telemetry.jsonl", sink);
+  reader.feed(
+      std::string(kHeaderLine) +
+      R"({"event":"log","level":"warn","tid":4243,"ts":5000,"span_id":1099511627777,"msg":"retrying https://example.com after 3 ms","attrs":{"url":"https://example.com","ms":3.0},"site":{"file":"src/fetch.cpp","line":88}})"
+      "\n"
+      R"({"event":"log","level":"trace","tid":1,"ts":6000,"msg":"no span, no holes","site":{"line":7,"file":"a.cpp"}})"
+      "\n"
+      R"({"event":"footer","ts":9000,"wall_ns":8000,"records":4,"logs":2})"
+      "\n");
+  reader.finish();
+  CHECK(sink.logs == std::vector<std::string>{
+                         "warn 4243 5000 1099511627777 'retrying https://example.com after 3 ms' url ms "
+                         "@src/fetch.cpp:88 line 2",
+                         "trace 1 6000 0 'no span, no holes' @a.cpp:7 line 3"});
+  CHECK(sink.footer_logs == std::vector<std::uint64_t>{2});
+  CHECK(reader.report().records == 4);
+}
+
+TEST_CASE("every level word is read, in order of severity") {
+  LogSink sink;
+  JsonlReader reader("run/telemetry.jsonl", sink);
+  std::string text = kHeaderLine;
+  for (const char* level : {"trace", "debug", "info", "warn", "error"})
+    text += fmt::format(
+        R"({{"event":"log","level":"{}","tid":1,"ts":5,"msg":"m","site":{{"file":"f","line":1}}}})"
+        "\n",
+        level);
+  reader.feed(text);
+  reader.finish();
+  REQUIRE(sink.logs.size() == 5);
+  CHECK(sink.logs[0].rfind("trace ", 0) == 0);
+  CHECK(sink.logs[4].rfind("error ", 0) == 0);
+  CHECK(LogLevel::trace < LogLevel::debug);
+  CHECK(LogLevel::warn < LogLevel::error);
+}
+
+TEST_CASE(
+    "a log line with a field missing or of the wrong type is an error naming the file, line and field") {
+  const std::string header = kHeaderLine;
+  // A good line with one field replaced: `replace` is the field's text in the good line, `with` what it
+  // becomes.
+  const std::string good =
+      R"({"event":"log","level":"warn","tid":4,"ts":5,"span_id":6,"msg":"m","attrs":{"k":1},"site":{"file":"f.cpp","line":9}})";
+  REQUIRE(read_error("run/telemetry.jsonl", header + good + "\n").empty());
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {R"("level":"warn",)", "", R"(field "level": missing)"},
+      {R"("level":"warn")", R"("level":"fatal")",
+       R"(field "level": expected "trace", "debug", "info", "warn" or "error", got "fatal")"},
+      {R"("level":"warn")", R"("level":3)", R"(field "level": expected a string)"},
+      {R"("tid":4,)", "", R"(field "tid": missing)"},
+      {R"("tid":4)", R"("tid":-4)", R"(field "tid": expected an unsigned integer)"},
+      {R"("ts":5,)", "", R"(field "ts": missing)"},
+      {R"("ts":5)", R"("ts":"5")", R"(field "ts": expected an unsigned integer)"},
+      {R"("span_id":6)", R"("span_id":null)", R"(field "span_id": expected an unsigned integer)"},
+      {R"("msg":"m",)", "", R"(field "msg": missing)"},
+      {R"("msg":"m")", R"("msg":["m"])", R"(field "msg": expected a string)"},
+      {R"("attrs":{"k":1})", R"("attrs":[1])", R"(field "attrs": expected an object)"},
+      {R"("attrs":{"k":1})", R"("attrs":1)", R"(field "attrs": expected an object)"},
+      {R"(,"site":{"file":"f.cpp","line":9})", "", R"(field "site": missing)"},
+      {R"("site":{"file":"f.cpp","line":9})", R"("site":"f.cpp:9")", R"(field "site": expected an object)"},
+      {R"("file":"f.cpp")", R"("file":1)", R"(field "site": expected "file" to be a string)"},
+      {R"("line":9)", R"("line":-9)", R"(field "site": expected "line" to be an unsigned integer)"},
+      {R"(,"line":9)", "", R"(field "site": expected "file" and "line")"},
+      {R"("file":"f.cpp",)", "", R"(field "site": expected "file" and "line")"},
+  };
+  for (const auto& [replace, with, message] : cases) {
+    std::string line = good;
+    const std::size_t at = line.find(replace);
+    REQUIRE(at != std::string::npos);
+    line.replace(at, replace.size(), with);
+    INFO("line: " << line);
+    CHECK(read_error("run/telemetry.jsonl", header + line + "\n") == "run/telemetry.jsonl:2: " + message);
+  }
 }

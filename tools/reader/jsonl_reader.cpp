@@ -331,6 +331,7 @@ void JsonlReader::dispatch(ParsedChunk& chunk) {
               if constexpr (std::is_same_v<R, SpanEndRecord>) sink_.on_span_end(record, line);
               if constexpr (std::is_same_v<R, SpanStatsRecord>) sink_.on_span_stats(record, line);
               if constexpr (std::is_same_v<R, InstantRecord>) sink_.on_instant(record, line);
+              if constexpr (std::is_same_v<R, LogRecord>) sink_.on_log(record, line);
               if constexpr (std::is_same_v<R, CounterRecord>) sink_.on_counter(record, line);
               if constexpr (std::is_same_v<R, GaugeRecord>) sink_.on_gauge(record, line);
               if constexpr (std::is_same_v<R, PhaseRecord>) sink_.on_phase(record, line);

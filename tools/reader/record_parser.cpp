@@ -111,6 +111,10 @@ enum class Key {
   stats_ns,
   buckets,
   stats_spans,
+  level,
+  msg,
+  site,
+  logs,
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
@@ -158,12 +162,18 @@ Key classify(std::string_view k) {
         return k.size() == 3 ? Key::pid : Key::unknown;
       case packed("tid"):
         return k.size() == 3 ? Key::tid : Key::unknown;
+      case packed("msg"):
+        return k.size() == 3 ? Key::msg : Key::unknown;
       case packed("host"):
         return k.size() == 4 ? Key::host : Key::unknown;
       case packed("kind"):
         return k.size() == 4 ? Key::kind : Key::unknown;
       case packed("name"):
         return k.size() == 4 ? Key::name : Key::unknown;
+      case packed("site"):
+        return k.size() == 4 ? Key::site : Key::unknown;
+      case packed("logs"):
+        return k.size() == 4 ? Key::logs : Key::unknown;
       case packed("async"):
         return k.size() == 5 ? Key::async : Key::unknown;
       case packed("attrs"):
@@ -182,6 +192,8 @@ Key classify(std::string_view k) {
         return k.size() == 5 ? Key::bytes : Key::unknown;
       case packed("value"):
         return k.size() == 5 ? Key::value : Key::unknown;
+      case packed("level"):
+        return k.size() == 5 ? Key::level : Key::unknown;
       case packed("dur_ns"):
         return k.size() == 6 ? Key::dur_ns : Key::unknown;
       case packed("end_ts"):
@@ -253,7 +265,7 @@ Key classify(std::string_view k) {
   return Key::unknown;
 }
 
-constexpr std::size_t kKeys = static_cast<std::size_t>(Key::stats_spans) + 1;
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::logs) + 1;
 static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
 
 // How a known key's value is read.
@@ -261,11 +273,11 @@ enum class KeyType : std::uint8_t {
   none,              // Key::unknown
   unsigned_integer,  // ts, tid, span_id, ...
   text,              // a string the record keeps (name, message, run_id, ...)
-  word,              // a string only compared (event, status, kind)
+  word,              // a string only compared (event, status, kind, level)
   boolean,           // async, exited
   number,            // delta: an integer or a float
   optional_double,   // value, min, max: a number, or null when not finite
-  nested,            // attrs, dropped, clock, options, overhead, span_names, event_names
+  nested,            // attrs, dropped, clock, options, overhead, span_names, event_names, buckets, site
 };
 
 constexpr KeyType type_of(Key key) {
@@ -275,9 +287,11 @@ constexpr KeyType type_of(Key key) {
     case Key::event:
     case Key::status:
     case Key::kind:
+    case Key::level:
       return KeyType::word;
     case Key::name:
     case Key::message:
+    case Key::msg:
     case Key::reason:
     case Key::version:
     case Key::run_id:
@@ -302,6 +316,7 @@ constexpr KeyType type_of(Key key) {
     case Key::span_names:
     case Key::event_names:
     case Key::buckets:
+    case Key::site:
       return KeyType::nested;
     default:
       return KeyType::unsigned_integer;
@@ -328,6 +343,8 @@ struct RawRecord {
   DroppedCounts footer_dropped;
   std::optional<std::uint64_t> flush_interval_ms, ring_bytes, ring_max_bytes;  // from `options`
   Text clock_source{nullptr, 0};
+  Text site_file{nullptr, 0};  // a log line's `site`, read only when Key::site is present
+  std::uint64_t site_line = 0;
   double overhead[6];  // InstrumentationOverhead's fields in order, read only when Key::overhead is present
   NamedCounts span_names, event_names;
   std::span<const SpanStatsRecord::Bucket> buckets;
@@ -471,6 +488,8 @@ class FieldReader {
         return read_named_counts(v, name, r.event_names);
       case Key::buckets:
         return read_buckets(v, r);
+      case Key::site:
+        return read_site(v, r);
       default:  // Key::attrs
         if (is_number(v.type())) {
           r.attrs_is_count = true;
@@ -561,6 +580,29 @@ class FieldReader {
       counts.push_back(NamedCount{out_.keep(field.key), count});
     }
     out = out_.keep_counts(std::move(counts));
+    return std::nullopt;
+  }
+
+  // A log line's `site`: the call's file and line, both required.
+  std::optional<Failure> read_site(dom::element v, RawRecord& r) {
+    dom::object object;
+    if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"site", kObject};
+    bool has_file = false, has_line = false;
+    for (const dom::key_value_pair field : object) {
+      if (field.key == "file") {
+        std::string_view file;
+        if (field.value.get_string().get(file) != simdjson::SUCCESS)
+          return Failure{"site", "\"file\" to be a string"};
+        file = out_.keep(file);
+        r.site_file = Text{file.data(), file.size()};
+        has_file = true;
+      } else if (field.key == "line") {
+        if (field.value.get_uint64().get(r.site_line) != simdjson::SUCCESS)
+          return Failure{"site", "\"line\" to be an unsigned integer"};
+        has_line = true;
+      }
+    }
+    if (!has_file || !has_line) return Failure{"site", "\"file\" and \"line\""};
     return std::nullopt;
   }
 
@@ -681,6 +723,7 @@ enum class Event {
   span_end,
   span_stats,
   instant,
+  log,
   counter,
   gauge,
   phase,
@@ -699,6 +742,8 @@ Event event_of(std::string_view e) {
            : e == "span_stats" ? Event::span_stats
                                : Event::other;
   switch (load_packed(e)) {
+    case packed("log"):
+      return e.size() == 3 ? Event::log : Event::other;
     case packed("span"):
       return e.size() == 4 ? Event::span : Event::other;
     case packed("spans"):
@@ -948,7 +993,7 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
   };
 
   if (r.attrs_is_count && (kind == Event::span || kind == Event::span_start || kind == Event::span_end ||
-                           kind == Event::instant || kind == Event::header))
+                           kind == Event::instant || kind == Event::log || kind == Event::header))
     return malformed("field \"attrs\": expected an object");
 
   const bool error = status == "error", is_phase = r.text(Key::kind) == "phase";
@@ -1032,6 +1077,26 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
     if (!require({{Key::name, "name"}, {Key::tid, "tid"}, {Key::ts, "ts"}})) return;
     entry.record.emplace<InstantRecord>(
         InstantRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts), r.maybe(Key::parent), {}});
+  } else if (kind == Event::log) {
+    if (!require({{Key::level, "level"},
+                  {Key::tid, "tid"},
+                  {Key::ts, "ts"},
+                  {Key::msg, "msg"},
+                  {Key::site, "site"}}))
+      return;
+    const std::optional<LogLevel> level = log_level_named(r.text(Key::level));
+    if (!level)
+      return malformed(fmt::format(
+          "field \"level\": expected \"trace\", \"debug\", \"info\", \"warn\" or \"error\", got \"{}\"",
+          r.text(Key::level)));
+    entry.record.emplace<LogRecord>(LogRecord{*level,
+                                              r.u(Key::tid),
+                                              r.u(Key::ts),
+                                              r.u(Key::span_id),
+                                              r.text(Key::msg),
+                                              {},
+                                              r.site_file.view(),
+                                              r.site_line});
   } else if (kind == Event::counter) {
     if (!require({{Key::name, "name"}, {Key::delta, "delta"}})) return;
     entry.record.emplace<CounterRecord>(
@@ -1069,7 +1134,7 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
         r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),
         r.u(Key::sampled_out), r.u(Key::open_spans), r.u(Key::unwritten_records), r.u(Key::rings_grown),
         r.u(Key::largest_ring), r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{},
-        r.text(Key::stopped_by), r.u(Key::stats_spans)});
+        r.text(Key::stopped_by), r.u(Key::stats_spans), r.u(Key::logs)});
   } else if (kind == Event::crash) {
     if (!require({{Key::signal, "signal"}})) return;
     entry.record.emplace<CrashRecord>(

@@ -19,9 +19,10 @@
 namespace spanlog::reader {
 
 // std::monostate first, so that an entry costs nothing to create before its record is emplaced.
-using Record = std::variant<std::monostate, HeaderRecord, ThreadRecord, SpanRecord, SpanStartRecord,
-                            SpanEndRecord, SpanStatsRecord, InstantRecord, CounterRecord, GaugeRecord,
-                            PhaseRecord, DroppedRecord, RingGrownRecord, CrashRecord, FooterRecord>;
+using Record =
+    std::variant<std::monostate, HeaderRecord, ThreadRecord, SpanRecord, SpanStartRecord, SpanEndRecord,
+                 SpanStatsRecord, InstantRecord, LogRecord, CounterRecord, GaugeRecord, PhaseRecord,
+                 DroppedRecord, RingGrownRecord, CrashRecord, FooterRecord>;
 
 // What one line gave.
 struct ParsedEntry {

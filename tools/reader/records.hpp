@@ -1,9 +1,10 @@
-// The records of a telemetry.jsonl file (docs/format.md, schema 1.4) as the reader hands them out.
+// The records of a telemetry.jsonl file (docs/format.md, schema 1.6) as the reader hands them out.
 // Every string_view points into the parser's buffers and is valid only during the sink callback that receives
 // it: a sink that keeps a name must copy it.
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -128,6 +129,33 @@ struct InstantRecord {
   Attrs attrs;
 };
 
+// A log line's severity, in increasing order: a filter "at or above" compares them.
+enum class LogLevel : std::uint8_t { trace, debug, info, warn, error };
+inline constexpr std::size_t kLogLevels = 5;
+inline constexpr std::string_view kLogLevelNames[kLogLevels] = {"trace", "debug", "info", "warn", "error"};
+
+constexpr std::string_view log_level_name(LogLevel level) {
+  return kLogLevelNames[static_cast<std::size_t>(level)];
+}
+// The level a word names, as the format spells it ("warn"); empty for any other word.
+constexpr std::optional<LogLevel> log_level_named(std::string_view word) {
+  for (std::size_t i = 0; i < kLogLevels; ++i)
+    if (kLogLevelNames[i] == word) return static_cast<LogLevel>(i);
+  return std::nullopt;
+}
+
+// A `SPANLOG_LOG_*` line (schema 1.6): its message as the flusher formatted it, its arguments as attributes.
+struct LogRecord {
+  LogLevel level = LogLevel::info;
+  std::uint64_t tid = 0;
+  std::uint64_t ts = 0;
+  std::uint64_t span_id = 0;  // the innermost open span of its thread; 0 when logged outside every span
+  std::string_view message;
+  Attrs attrs;
+  std::string_view site_file;  // the call's file as the compiler spelled it, and its line
+  std::uint64_t site_line = 0;
+};
+
 struct CounterRecord {
   std::string_view name;
   std::uint64_t tid = 0;
@@ -210,6 +238,7 @@ struct FooterRecord {
   // signal or by quick_exit (schema 1.1); empty after a stop() or a normal exit.
   std::string_view stopped_by;
   std::uint64_t stats_spans = 0;  // the span_stats lines' counts summed (schema 1.4), not among `spans`
+  std::uint64_t logs = 0;         // the `log` lines written (schema 1.6)
 };
 
 // Written by the crash handler after what the rings held; a crashed run has no footer.
@@ -238,6 +267,7 @@ class RecordSink {
   virtual void on_span_end(const SpanEndRecord&, std::uint64_t /*line*/) {}
   virtual void on_span_stats(const SpanStatsRecord&, std::uint64_t /*line*/) {}
   virtual void on_instant(const InstantRecord&, std::uint64_t /*line*/) {}
+  virtual void on_log(const LogRecord&, std::uint64_t /*line*/) {}
   virtual void on_counter(const CounterRecord&, std::uint64_t /*line*/) {}
   virtual void on_gauge(const GaugeRecord&, std::uint64_t /*line*/) {}
   virtual void on_phase(const PhaseRecord&, std::uint64_t /*line*/) {}

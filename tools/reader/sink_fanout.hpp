@@ -37,6 +37,7 @@ class SinkFanout : public RecordSink {
   void on_instant(const InstantRecord& r, std::uint64_t line) override {
     each(&RecordSink::on_instant, r, line);
   }
+  void on_log(const LogRecord& r, std::uint64_t line) override { each(&RecordSink::on_log, r, line); }
   void on_counter(const CounterRecord& r, std::uint64_t line) override {
     each(&RecordSink::on_counter, r, line);
   }

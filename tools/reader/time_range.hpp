@@ -23,6 +23,7 @@ class TimeRangeSink : public RecordSink {
   void on_span_start(const SpanStartRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_span_end(const SpanEndRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_instant(const InstantRecord& r, std::uint64_t) override { saw(r.ts); }
+  void on_log(const LogRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_counter(const CounterRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_gauge(const GaugeRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_phase(const PhaseRecord& r, std::uint64_t) override {
