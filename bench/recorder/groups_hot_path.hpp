@@ -40,6 +40,8 @@ inline const BurstScenario single_scenarios[] = {
     {"span_fn", loop_span_fn, span_ring_bytes, 1, 0},
     {"span_stats", loop_span_stats, span_ring_bytes, 0, 0},  // no ring bytes: as many as the span's burst
     {"event", loop_event, 16, 0, 1},
+    {"log", loop_log, log_ring_bytes, 0, 0},  // counted in the footer's `logs`, not its events
+    {"log_suppressed", loop_log_suppressed, span_ring_bytes, 0, 0},  // no ring bytes: as many as the span's
     {"counter", loop_counter, 16, 0, 0},
     {"gauge", loop_gauge, 16, 0, 0},
 };

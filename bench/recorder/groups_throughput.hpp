@@ -27,6 +27,49 @@ namespace recorder_bench {
 // until all is written, and the flusher thread's CPU time meanwhile.
 // ---------------------------------------------------------------------------------------------------------
 
+// What one repetition measured, per record: `record(n)` into the sleeping flusher's ring, then flush() timed.
+struct FlusherPass {
+  double wall_ns = 0, cpu_ns = 0, early_share = 0, bytes = 0, record_ns = 0, kernel_share = -1;
+  FooterFacts footer;
+};
+
+inline FlusherPass flusher_pass(const Config& cfg, std::size_t ring, std::size_t n,
+                                std::int64_t (*record)(std::size_t), int rounds) {
+  spanlog::Options o = run_options(cfg, "flusher", ring);
+  o.flush_interval = std::chrono::milliseconds(60000);
+  const std::vector<pid_t> before = task_ids();
+  spanlog::start(o);
+  const std::vector<pid_t> flusher_tids = new_tasks(before);
+  // Let the flusher calibrate, write the header and go to sleep before the records are made.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const double cpu_before = threads_cpu_seconds(flusher_tids);
+  const CpuSplit split0 = threads_cpu_split(flusher_tids);
+  const std::int64_t t0 = now_ns();
+  for (int round = 0; round < rounds; ++round) record(n);
+  const std::int64_t t1 = now_ns();
+  const double cpu0 = threads_cpu_seconds(flusher_tids);
+  spanlog::flush();
+  const std::int64_t t2 = now_ns();
+  const double cpu1 = threads_cpu_seconds(flusher_tids);
+  const CpuSplit split1 = threads_cpu_split(flusher_tids);
+  const std::string run_dir = spanlog::run_directory();
+  spanlog::stop();
+  FlusherPass p;
+  p.footer = read_footer(run_dir);
+  const double records = static_cast<double>(n) * rounds;
+  p.bytes = static_cast<double>(file_size(run_dir + "/telemetry.jsonl")) / records;
+  remove_run(run_dir);
+  p.wall_ns = static_cast<double>(t2 - t1) / records;
+  // All the flusher's CPU time since it went to sleep, so work it did while the records were made (it should
+  // do none: below the high-water mark, flush interval 60 s) is counted too, and reported apart.
+  p.cpu_ns = (cpu1 - cpu_before) * 1e9 / records;
+  p.early_share = cpu1 > cpu_before ? (cpu0 - cpu_before) / (cpu1 - cpu_before) : 0;
+  p.record_ns = static_cast<double>(t1 - t0) / records;
+  const double ticks = (split1.user - split0.user) + (split1.system - split0.system);
+  if (ticks > 0) p.kernel_share = (split1.system - split0.system) / ticks;
+  return p;
+}
+
 inline void group_flusher(const Config& cfg, Reporter& out) {
   out.samples("flusher.baseline", baseline_samples(cfg.burst, cfg.reps));
   const std::size_t n = cfg.flusher_spans;
@@ -37,40 +80,16 @@ inline void group_flusher(const Config& cfg, Reporter& out) {
   // The first repetition records twice as many spans, so that the whole ring has been faulted in before the
   // reported ones (the ring outlives the run: a thread keeps its buffer); it is not reported.
   for (int r = 0; r < cfg.reps + 1; ++r) {
-    spanlog::Options o = run_options(cfg, "flusher", ring);
-    o.flush_interval = std::chrono::milliseconds(60000);
-    const std::vector<pid_t> before = task_ids();
-    spanlog::start(o);
-    const std::vector<pid_t> flusher_tids = new_tasks(before);
-    // Let the flusher calibrate, write the header and go to sleep before the spans are recorded.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    const double cpu_before = threads_cpu_seconds(flusher_tids);
-    const CpuSplit split0 = threads_cpu_split(flusher_tids);
-    const std::int64_t t0 = now_ns();
-    loop_span(n);
-    if (r == 0) loop_span(n);
-    const std::int64_t t1 = now_ns();
-    const double cpu0 = threads_cpu_seconds(flusher_tids);
-    spanlog::flush();
-    const std::int64_t t2 = now_ns();
-    const double cpu1 = threads_cpu_seconds(flusher_tids);
-    const CpuSplit split1 = threads_cpu_split(flusher_tids);
-    const std::string run_dir = spanlog::run_directory();
-    spanlog::stop();
-    const FooterFacts f = read_footer(run_dir);
-    all_ok = all_ok && f.present && f.dropped == 0 && f.spans == static_cast<double>(r == 0 ? 2 * n : n);
-    const double size = static_cast<double>(file_size(run_dir + "/telemetry.jsonl"));
-    remove_run(run_dir);
+    const FlusherPass p = flusher_pass(cfg, ring, n, loop_span, r == 0 ? 2 : 1);
+    all_ok = all_ok && p.footer.present && p.footer.dropped == 0 &&
+             p.footer.spans == static_cast<double>(r == 0 ? 2 * n : n);
     if (r == 0) continue;
-    wall_ns.push_back(static_cast<double>(t2 - t1) / static_cast<double>(n));
-    // All the flusher's CPU time since it went to sleep, so work it did while the spans were recorded (it
-    // should do none: below the high-water mark, flush interval 60 s) is counted too, and reported apart.
-    cpu_ns.push_back((cpu1 - cpu_before) * 1e9 / static_cast<double>(n));
-    early_share.push_back(cpu1 > cpu_before ? (cpu0 - cpu_before) / (cpu1 - cpu_before) : 0);
-    bytes.push_back(size / static_cast<double>(n));
-    record_ns.push_back(static_cast<double>(t1 - t0) / static_cast<double>(n));
-    const double ticks = (split1.user - split0.user) + (split1.system - split0.system);
-    if (ticks > 0) kernel_share.push_back((split1.system - split0.system) / ticks);
+    wall_ns.push_back(p.wall_ns);
+    cpu_ns.push_back(p.cpu_ns);
+    early_share.push_back(p.early_share);
+    bytes.push_back(p.bytes);
+    record_ns.push_back(p.record_ns);
+    if (p.kernel_share >= 0) kernel_share.push_back(p.kernel_share);
   }
   out.samples("flusher.kernel_share", kernel_share);
   out.samples("flusher.early_share", early_share);
@@ -80,6 +99,24 @@ inline void group_flusher(const Config& cfg, Reporter& out) {
   out.samples("flusher.record", record_ns);
   out.value("flusher.lossless", all_ok ? 1 : 0);
   out.value("flusher.peak_rss", peak_rss_mib());
+
+  // Log lines (loop_log's: two integers and a 20-byte string), a quarter as many in a ring of their size.
+  const std::size_t lines = n / 4;
+  const std::size_t log_ring = ring_for(lines * log_ring_bytes);
+  std::vector<double> log_cpu_ns, log_bytes;
+  bool logs_ok = true;
+  for (int r = 0; r < cfg.reps + 1; ++r) {
+    const FlusherPass p = flusher_pass(cfg, log_ring, lines, loop_log, r == 0 ? 2 : 1);
+    logs_ok = logs_ok && p.footer.present && p.footer.dropped == 0 &&
+              p.footer.logs == static_cast<double>(r == 0 ? 2 * lines : lines);
+    if (r == 0) continue;
+    log_cpu_ns.push_back(p.cpu_ns);
+    log_bytes.push_back(p.bytes);
+  }
+  out.samples("flusher.log_cpu", log_cpu_ns);
+  out.samples("flusher.log_bytes", log_bytes);
+  out.value("flusher.log_lines", static_cast<double>(lines));
+  out.value("flusher.logs_lossless", logs_ok ? 1 : 0);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ inline std::uint64_t file_size(const std::string& path) {
 // What a run's footer says about losses.
 struct FooterFacts {
   bool present = false;
-  double spans = 0, events = 0, dropped = 0, open_spans = 0;
+  double spans = 0, events = 0, logs = 0, dropped = 0, open_spans = 0;
 };
 
 inline FooterFacts read_footer(const std::string& run_dir) {
@@ -68,6 +68,7 @@ inline FooterFacts read_footer(const std::string& run_dir) {
   f.present = true;
   f.spans = number_at(line, {"spans"});
   f.events = number_at(line, {"events"});
+  f.logs = number_at(line, {"logs"});
   f.open_spans = number_at(line, {"open_spans"});
   for (const char* kind : {"spans", "events", "metrics", "attrs", "async_ends"}) {
     const double d = number_at(line, {"dropped", kind});

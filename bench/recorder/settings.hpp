@@ -21,6 +21,9 @@ struct Config {
 
 inline constexpr std::size_t span_ring_bytes =
     32;  // a span without attributes: a 16-byte begin and a 16-byte end
+// loop_log's line: a 48-byte extended header, three 24-byte attribute slots and the 20-byte string padded to
+// 24
+inline constexpr std::size_t log_ring_bytes = 144;
 
 // Smallest power of two (at least 1 MiB, the default) that keeps `bytes` below the ring's high-water mark,
 // half the ring, with 1 MiB to spare: a burst of that size never wakes the flusher early nor waits for it.

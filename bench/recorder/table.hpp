@@ -123,6 +123,10 @@ inline std::vector<Row> build_rows(const Config& cfg, const Results& res) {
       {"span_stats", "statistics span",
        "`SPANLOG_SPAN_STATS(\"x\")` begin+end: the thread's histogram, no ring record", 0, 0, 0, 0},
       {"event", "event", "`SPANLOG_EVENT(\"x\")`, no attribute", 0, 0, 0, 0},
+      {"log", "log line", "`SPANLOG_LOG_INFO(\"... {rows} ... {table} ... {ms}\", int, 20-byte string, int)`",
+       0, 0, 0, 0},
+      {"log_suppressed", "log line, level off",
+       "`SPANLOG_LOG_DEBUG(\"{i}\", i)` with the run at info: one compare", 0, 0, 0, 0},
       {"counter", "counter add", "`SPANLOG_COUNTER_ADD(\"x\", 1)`", 0, 2, 0, 10},
       {"gauge", "gauge set", "`SPANLOG_GAUGE_SET(\"x\", double)`", 0, 2, 0, 10},
   };
@@ -147,6 +151,15 @@ inline std::vector<Row> build_rows(const Config& cfg, const Results& res) {
     if (std::string(s.key) == "span")
       r.notes += std::fabs(m - base) < 0.05 ? std::string("same as the baseline; ")
                                             : strf("%+.1f ns against the baseline; ", m - base);
+    if (std::string(s.key) == "log" && res.has("single.span")) {
+      const double ratio = m / median(res.s("single.span"));
+      r.target = "≤ 1.30× a span: " + verdict(ratio, 1.30);
+      r.notes += strf("%.2f× a span's time; ", ratio);
+    }
+    if (std::string(s.key) == "log_suppressed") {
+      // The loop times the call site alone (no clock read, unlike the baseline): its cost is the median.
+      r.target = "≤ 1 ns: " + verdict(m, 1.0);
+    }
     if (std::string(s.key) == "span_stats" && res.has("single.span")) {
       // Its target is against the full span's cost (what each adds to the baseline), not the baseline's.
       const double full = median(res.s("single.span")) - base;
@@ -220,6 +233,21 @@ inline std::vector<Row> build_rows(const Config& cfg, const Results& res) {
                 (res.v("flusher.lossless", 0) > 0 ? "every run's footer: all spans, 0 dropped"
                                                   : "**LOSS** in a run's footer");
     rows.push_back(rc);
+  }
+  if (res.has("flusher.log_cpu")) {
+    const double fb = median(res.s("flusher.baseline"));
+    Row rl = ns_row("flusher, log lines",
+                    "the flusher's CPU time per log line of `loop_log` (two integers and a 20-byte string), "
+                    "message formatted by fmt and the arguments as attributes, " +
+                        strf("%g", res.v("flusher.log_lines") / 1e6) + "M lines",
+                    res.s("flusher.log_cpu"), fb);
+    const double per_second = 1e3 / median(res.s("flusher.log_cpu"));
+    rl.target = "≥ 6 M/s: " + verdict_at_least(per_second, 6);
+    rl.notes += strf("%.2f M lines per CPU-second; ", per_second) +
+                strf("%.1f bytes/line; ", median(res.s("flusher.log_bytes"))) +
+                (res.v("flusher.logs_lossless", 0) > 0 ? "every run's footer: all lines, 0 dropped"
+                                                       : "**LOSS** in a run's footer");
+    rows.push_back(rl);
   }
 
   if (res.has("sustained.span")) {

@@ -19,6 +19,8 @@ std::int64_t loop_span_string(std::size_t n);  // a span with g_dynamic_value as
 std::int64_t loop_span_fn(std::size_t n);
 std::int64_t loop_span_stats(std::size_t n);
 std::int64_t loop_event(std::size_t n);
+std::int64_t loop_log(std::size_t n);
+std::int64_t loop_log_suppressed(std::size_t n);
 std::int64_t loop_counter(std::size_t n);
 std::int64_t loop_gauge(std::size_t n);
 

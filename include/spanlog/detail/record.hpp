@@ -10,6 +10,7 @@
 
 #include "../config.hpp"
 #include "attr_check.hpp"
+#include "copy_bytes.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -98,6 +99,9 @@ inline std::size_t clipped_length(const char* s, std::size_t n) {
   return cut;
 }
 
+inline void store_slot(std::byte* out, const char* key, AttrType type, std::uint32_t length,
+                       std::uint64_t bits);
+
 // How a value of type T is carried: the attribute type and the bytes it adds after its slot.
 template <class T>
 struct AttrCodec {
@@ -123,38 +127,59 @@ struct AttrCodec {
       return 0;
     }
   }
-  // Writes the slot (and a string's bytes) at `out`; returns the bytes written.
+  // Writes the slot (and a string's bytes) at `out`; returns the bytes written. The slot goes straight into
+  // the ring as three 8-byte stores: built on the stack and copied, its 4-byte fields would stall the
+  // 16-byte loads of the copy (a failed store-to-load forward), which cost a log line a third of its time.
   static std::size_t write(std::byte* out, const char* key, const T& v) {
-    AttrSlot slot{key, AttrType::i64, 0, 0};
+    AttrType type = AttrType::i64;
+    std::uint32_t length = 0;
+    std::uint64_t bits = 0;
     std::size_t extra = 0;
     if constexpr (std::is_same_v<D, bool>) {
-      slot.type = AttrType::boolean;
-      slot.bits = v ? 1 : 0;
+      type = AttrType::boolean;
+      bits = v ? 1 : 0;
     } else if constexpr (std::is_floating_point_v<D>) {
-      slot.type = AttrType::f64;
-      double d = static_cast<double>(v);
-      std::memcpy(&slot.bits, &d, 8);
+      type = AttrType::f64;
+      const double d = static_cast<double>(v);
+      std::memcpy(&bits, &d, 8);
     } else if constexpr (std::is_enum_v<D>) {
-      slot.type = AttrType::i64;
-      slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+      bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_integral_v<D> && std::is_signed_v<D>) {
-      slot.type = AttrType::i64;
-      slot.bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
+      bits = static_cast<std::uint64_t>(static_cast<std::int64_t>(v));
     } else if constexpr (std::is_integral_v<D>) {
-      slot.type = AttrType::u64;
-      slot.bits = static_cast<std::uint64_t>(v);
+      type = AttrType::u64;
+      bits = static_cast<std::uint64_t>(v);
     } else {
       auto s = view(v);
       std::size_t n = clipped_length(s.data(), s.size());
-      slot.type = AttrType::string;
-      slot.length = static_cast<std::uint32_t>(n);
-      if (n) std::memcpy(out + sizeof(AttrSlot), s.data(), n);
+      type = AttrType::string;
+      length = static_cast<std::uint32_t>(n);
+      copy_bytes(reinterpret_cast<char*>(out + sizeof(AttrSlot)), s.data(), n);
       extra = align_up(n, 8);
     }
-    std::memcpy(out, &slot, sizeof slot);
+    store_slot(out, key, type, length, bits);
     return sizeof(AttrSlot) + extra;
   }
 };
+
+// Two 4-byte fields as the 8 bytes they occupy in memory, composed in a register.
+inline std::uint64_t pack_u32_pair(std::uint32_t first, std::uint32_t second) {
+  std::uint64_t word = 0;
+  std::memcpy(reinterpret_cast<char*>(&word), &first, 4);
+  std::memcpy(reinterpret_cast<char*>(&word) + 4, &second, 4);
+  return word;
+}
+
+inline void store_slot(std::byte* out, const char* key, AttrType type, std::uint32_t length,
+                       std::uint64_t bits) {
+  static_assert(
+      offsetof(AttrSlot, type) == 8 && offsetof(AttrSlot, length) == 12 && offsetof(AttrSlot, bits) == 16,
+      "the slot's stores follow its layout");
+  const std::uint64_t type_and_length = pack_u32_pair(static_cast<std::uint32_t>(type), length);
+  std::memcpy(out, &key, 8);
+  std::memcpy(out + 8, &type_and_length, 8);
+  std::memcpy(out + 16, &bits, 8);
+}
 
 inline std::size_t attrs_bytes() {
   return 0;

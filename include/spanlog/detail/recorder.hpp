@@ -164,6 +164,32 @@ SPANLOG_ALWAYS_INLINE void span_end(ThreadBuffer& b) {
   b.publish_at(head + sizeof r);
 }
 
+// ExtendedHeader's first 8 bytes (size, op, attr_count, flags) as they lie in memory, composed in a register.
+inline std::uint64_t pack_extended_word(std::uint32_t size, ExtendedOp op, std::uint8_t attr_count,
+                                        std::uint16_t flags) {
+  unsigned char rest_bytes[4] = {static_cast<unsigned char>(op), attr_count, 0, 0};
+  std::memcpy(rest_bytes + 2, &flags, 2);
+  std::uint32_t rest;
+  std::memcpy(&rest, rest_bytes, 4);
+  static_assert(offsetof(ExtendedHeader, op) == 4 && offsetof(ExtendedHeader, attr_count) == 5 &&
+                    offsetof(ExtendedHeader, flags) == 6 && offsetof(ExtendedHeader, arg) == 8,
+                "the header's stores follow its layout");
+  return pack_u32_pair(size, rest);
+}
+
+// The record's 48 header bytes as six 8-byte stores, straight into the ring (see AttrCodec::write for why).
+SPANLOG_ALWAYS_INLINE void store_extended_header(std::byte* out, std::uintptr_t site_and_tag, std::uint64_t t,
+                                                 std::uint64_t first_word, std::uint64_t arg,
+                                                 std::uint64_t arg2) {
+  const std::uint64_t zero = 0;
+  std::memcpy(out, &site_and_tag, 8);
+  std::memcpy(out + 8, &t, 8);
+  std::memcpy(out + 16, &first_word, 8);
+  std::memcpy(out + 24, &arg, 8);
+  std::memcpy(out + 32, &arg2, 8);
+  std::memcpy(out + 40, &zero, 8);
+}
+
 // An extended record: header, then `payload_bytes` written by `write_payload(out)`. Returns false when it
 // was dropped (counted by the caller).
 template <class WritePayload>
@@ -178,11 +204,10 @@ SPANLOG_ALWAYS_INLINE bool write_extended_payload(ThreadBuffer& b, const Site* s
   if (!has_room(b, need)) return false;
   b.pad_if_needed(size);
   std::byte* out = b.at(b.head);
-  RecordHeader r{reinterpret_cast<std::uintptr_t>(s) | tag_extended, t};
-  ExtendedHeader x{static_cast<std::uint32_t>(size), op, attr_count, flags, arg, arg2, 0};
-  std::memcpy(out, &r, sizeof r);
-  std::memcpy(out + sizeof r, &x, sizeof x);
-  write_payload(out + sizeof r + sizeof x);
+  store_extended_header(out, reinterpret_cast<std::uintptr_t>(s) | tag_extended, t,
+                        pack_extended_word(static_cast<std::uint32_t>(size), op, attr_count, flags), arg,
+                        arg2);
+  write_payload(out + sizeof(RecordHeader) + sizeof(ExtendedHeader));
   b.head += size;
   if (promise_end) b.reserve(sizeof(RecordHeader));
   b.publish();

@@ -33,7 +33,8 @@ inline void crash_write_double(SignalSafeWriter& w, double d, bool as_json) {
 }
 
 // A value as text inside the message (a string escaped, not quoted), or as a JSON value.
-inline void crash_write_attr_value(SignalSafeWriter& w, const AttrSlot& slot, const std::byte* bytes, bool as_json) {
+inline void crash_write_attr_value(SignalSafeWriter& w, const AttrSlot& slot, const std::byte* bytes,
+                                   bool as_json) {
   switch (slot.type) {
     case AttrType::i64:
       return w.i64(static_cast<std::int64_t>(slot.bits));
@@ -68,13 +69,10 @@ inline void crash_log_line(SignalSafeWriter& w, const Site& s, std::uint64_t tid
     w.u64(span_id);
   }
   w.raw(",\"msg\":\"");
-  AttrCursor holes(attrs, count);
-  walk_log_format(
-      s.name, [&w](std::string_view text) { JsonlWriter::escape_into(w, text); },
-      [&](std::string_view) {
-        AttrSlot slot;
-        const std::byte* bytes = nullptr;
-        if (holes.next(slot, bytes)) crash_write_attr_value(w, slot, bytes, false);
+  for_each_message_piece(
+      s.name, attrs, count, [&w](std::string_view text) { JsonlWriter::escape_into(w, text); },
+      [&w](const AttrSlot& slot, const std::byte* bytes, std::string_view) {
+        crash_write_attr_value(w, slot, bytes, false);
       });
   w.raw('"');
   if (count) {

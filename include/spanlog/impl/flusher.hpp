@@ -1249,26 +1249,29 @@ class Flusher {
       w_.raw(",\"span_id\":");
       w_.u64(span);
     }
-    message_.clear();
-    format_log_message(message_, s.name, attrs, n);
-    w_.raw(",\"msg\":");
-    w_.string(message_);
+    w_.raw(",\"msg\":\"");
+    append_escaped_log_message(w_.buffer(), message_, s.name, attrs, n);
+    w_.raw('"');
     if (n) {
       w_.raw(",\"attrs\":{");
       append_attr_members(w_, attrs, n, false);
       w_.raw('}');
     }
     w_.raw(",\"site\":{\"file\":");
-    w_.string(s.file);
+    w_.raw(*quoted_name(s.file, s.file));  // the site's static text: quoted and escaped once
     w_.raw(",\"line\":");
     w_.u64(s.line);
     w_.raw('}');
     end_record();
-    if (s.log_level >= static_cast<std::uint8_t>(opts_.log_console)) print_log(st, s.log_level, t);
+    if (s.log_level >= static_cast<std::uint8_t>(opts_.log_console))
+      print_log(st, s.log_level, t, s, attrs, n);
   }
 
   // The line for the console, printed with the drain's output (write_out).
-  void print_log(const BufferState& st, std::uint8_t level, std::uint64_t t) {
+  void print_log(const BufferState& st, std::uint8_t level, std::uint64_t t, const Site& s,
+                 const std::byte* attrs, std::uint8_t n) {
+    message_.clear();
+    format_log_message(message_, s.name, attrs, n);
     const std::string& thread_name = threads_[st.thread_index].name;
     const std::string tid = thread_name.empty() ? std::to_string(st.buf->tid) : std::string();
     std::string_view span;
@@ -1679,7 +1682,7 @@ class Flusher {
   JsonlWriter w_;
   SpanRows rows_;
   JsonlWriter scratch_;  // attributes set while a span is open, before they join it
-  std::string message_;  // a log line's message, formatted before it is escaped into the line
+  std::string message_;  // a log line's message for the console, or a hole's text formatted by fmt
   std::string console_;  // log lines for stderr (Options::log_console), written with each drain's output
   const bool console_colour_ = console_wants_colour();
   RunTotals totals_;

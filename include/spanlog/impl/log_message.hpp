@@ -12,6 +12,8 @@
 
 #include "../config.hpp"
 #include "../detail/record.hpp"
+#include "jsonl_writer.hpp"
+#include "text_buffer.hpp"
 
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
@@ -20,6 +22,8 @@ namespace detail {
 // spec that does not suit the value (`{name:d}` given a string) leaves the value as it is, never an error.
 inline void append_formatted_attr(std::string& out, const AttrSlot& slot, const std::byte* bytes,
                                   std::string_view spec) {
+  if (spec.empty() && slot.type == AttrType::string)
+    return static_cast<void>(out.append(reinterpret_cast<const char*>(bytes), slot.length));
   std::string pattern = "{:";
   pattern.append(spec.data(), spec.size());
   pattern.push_back('}');
@@ -90,16 +94,51 @@ class AttrCursor {
   std::uint8_t left_;
 };
 
-// The message: each hole replaced by the next attribute.
+// The message's pieces in order: `on_text(text)` for literal text, `on_value(slot, bytes, spec)` for each
+// hole with the attribute it takes (a hole past the attributes, which the compile-time check rules out, is
+// skipped).
+template <class OnText, class OnValue>
+void for_each_message_piece(const char* format, const std::byte* attrs, std::uint8_t count,
+                            const OnText& on_text, const OnValue& on_value) {
+  AttrCursor cursor(attrs, count);
+  walk_log_format(format, on_text, [&](std::string_view spec) {
+    AttrSlot slot;
+    const std::byte* bytes = nullptr;
+    if (cursor.next(slot, bytes)) on_value(slot, bytes, spec);
+  });
+}
+
+// The message as a person reads it (the console).
 inline void format_log_message(std::string& out, const char* format, const std::byte* attrs,
                                std::uint8_t count) {
-  AttrCursor cursor(attrs, count);
-  walk_log_format(
-      format, [&out](std::string_view text) { out.append(text.data(), text.size()); },
-      [&](std::string_view spec) {
-        AttrSlot slot;
-        const std::byte* bytes = nullptr;
-        if (cursor.next(slot, bytes)) append_formatted_attr(out, slot, bytes, spec);
+  for_each_message_piece(
+      format, attrs, count, [&out](std::string_view text) { out.append(text.data(), text.size()); },
+      [&out](const AttrSlot& slot, const std::byte* bytes, std::string_view spec) {
+        append_formatted_attr(out, slot, bytes, spec);
+      });
+}
+
+// The message escaped for a JSON string, straight into the line: literal text and strings escaped as they go,
+// integers and booleans written as they are; only a spec or a double goes through fmt (`scratch`).
+inline void append_escaped_log_message(TextBuffer& out, std::string& scratch, const char* format,
+                                       const std::byte* attrs, std::uint8_t count) {
+  for_each_message_piece(
+      format, attrs, count, [&out](std::string_view text) { JsonlWriter::escape_into(out, text); },
+      [&](const AttrSlot& slot, const std::byte* bytes, std::string_view spec) {
+        if (spec.empty()) {
+          char* const first = out.reserve(20);
+          char* last = nullptr;
+          if (slot.type == AttrType::i64)
+            last = write_signed_decimal(first, static_cast<std::int64_t>(slot.bits));
+          if (slot.type == AttrType::u64) last = write_decimal(first, slot.bits);
+          if (last) return out.commit(static_cast<std::size_t>(last - first));
+          if (slot.type == AttrType::string)
+            return JsonlWriter::escape_into(
+                out, std::string_view(reinterpret_cast<const char*>(bytes), slot.length));
+        }
+        scratch.clear();
+        append_formatted_attr(scratch, slot, bytes, spec);
+        JsonlWriter::escape_into(out, scratch);
       });
 }
 
