@@ -6,7 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/usage_error.hpp"
-#include "reader/file_follower.hpp"
+#include "reader/followed_file.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/run_location.hpp"
 #include "reader/span_assembler.hpp"
@@ -57,15 +57,17 @@ class TailSink : public reader::RecordSink {
     const auto it = names_.find(tid);
     return it == names_.end() ? fmt::format("{}", tid) : it->second;
   }
+  double offset_s(std::uint64_t ts) const {
+    return start_ts_ && ts >= start_ts_ ? static_cast<double>(ts - start_ts_) / 1e9 : 0.0;
+  }
   void print(std::uint64_t ts, std::uint64_t tid, std::string_view name, std::uint64_t dur_ns, bool error,
              std::string_view message) {
     newest_ts_ = std::max(newest_ts_, ts + dur_ns);
-    const double offset_s = start_ts_ && ts >= start_ts_ ? static_cast<double>(ts - start_ts_) / 1e9 : 0.0;
     std::string outcome;
     if (error)
       outcome =
           "  " + console_.red(message.empty() ? std::string("error") : "error: " + std::string(message));
-    console_.print("{:>12.6f}  {:<12}  {}  {}{}\n", offset_s, thread_name(tid), name,
+    console_.print("{:>12.6f}  {:<12}  {}  {}{}\n", offset_s(ts), thread_name(tid), name,
                    console_.dim(human_duration(dur_ns)), outcome);
   }
 
@@ -80,11 +82,10 @@ class TailSink : public reader::RecordSink {
 int tail_command(const TailOptions& options, const Console& console) {
   const reader::RunLocation location = reader::locate_run(options.run);
   // Follows as `top` and `serve` do: a file truncated or replaced at its path is read again from its start.
-  reader::FileFollower follower(location.file);
   reader::ReadOptions read_options;
   read_options.skip_bad = true;  // a live view keeps going past a bad line
-  auto sink = std::make_unique<TailSink>(console);
-  auto reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
+  reader::FollowedFile<TailSink> run(
+      location.file, [&console] { return std::make_unique<TailSink>(console); }, read_options);
 
   const auto started = std::chrono::steady_clock::now();
   const bool live_line = options.follow && console.colour;
@@ -92,37 +93,27 @@ int tail_command(const TailOptions& options, const Console& console) {
   for (;;) {
     if (status_shown) fmt::print(console.out, "\r\x1b[K");  // new spans print where the status line was
     status_shown = false;
-    for (;;) {
-      reader::FileFollower::Update update = follower.poll();
-      if (update.reset) {
-        console.warning("{}: truncated or replaced; reading it again from its start", location.file.string());
-        sink = std::make_unique<TailSink>(console);
-        reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
-      }
-      if (update.lines.empty()) break;
-      reader->feed(update.lines);
-    }
-    if (!follower.is_open() && !options.follow)
+    if (run.read_appended())
+      console.warning("{}: truncated or replaced; reading it again from its start", location.file.string());
+    if (!run.is_open() && !options.follow)
       throw UsageError(fmt::format("{}: cannot open", location.file.string()));
-    if (!options.follow || sink->finished) break;
+    if (!options.follow || run.sink().finished) break;
     if (options.follow_timeout_seconds &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >
             *options.follow_timeout_seconds)
       break;
     if (live_line) {
-      fmt::print(console.out, "{}", console.dim(sink->active_line(sink->newest_ts())));
+      fmt::print(console.out, "{}", console.dim(run.sink().active_line(run.sink().newest_ts())));
       status_shown = true;
     }
     std::fflush(console.out);
     std::this_thread::sleep_for(std::chrono::duration<double>(options.poll_seconds));
   }
-  reader->feed(follower.unfinished_line());
-  reader->finish();
+  run.finish();
   if (status_shown) fmt::print(console.out, "\r\x1b[K");
-  if (reader->report().torn_last_line && !options.follow)
-    console.warning("{}", *reader->report().torn_last_line);
-  if (reader->report().skipped_lines > 0)
-    console.warning("skipped {} malformed lines", reader->report().skipped_lines);
+  if (run.report().torn_last_line && !options.follow) console.warning("{}", *run.report().torn_last_line);
+  if (run.report().skipped_lines > 0)
+    console.warning("skipped {} malformed lines", run.report().skipped_lines);
   return 0;
 }
 

@@ -12,7 +12,7 @@
 
 #include "cli/usage_error.hpp"
 #include "cli/view_commands.hpp"
-#include "reader/file_follower.hpp"
+#include "reader/followed_file.hpp"
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/run_location.hpp"
@@ -176,34 +176,26 @@ class TopSink : public reader::RecordSink {
 int top_command(const TopOptions& options, const Console& console) {
   const reader::RunLocation location = reader::locate_run(options.run);
   if (!(options.interval_seconds > 0)) throw UsageError("--interval: expected a number of seconds above 0");
-  reader::FileFollower follower(location.file);
   reader::ReadOptions read_options;
   read_options.skip_bad = true;  // a live view keeps going past a bad line
-  auto sink = std::make_unique<TopSink>();
-  auto reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
+  // A file truncated or rotated is read again from its start.
+  reader::FollowedFile<TopSink> run(
+      location.file, [] { return std::make_unique<TopSink>(); }, read_options);
   const bool terminal = ::isatty(::fileno(console.out)) != 0;  // NO_COLOR turns colour off, not redrawing
   const auto started = std::chrono::steady_clock::now();
   for (;;) {
-    // Everything there is now, before drawing: a large file is read in several polls.
-    for (;;) {
-      reader::FileFollower::Update update = follower.poll();
-      if (update.reset) {  // truncated or rotated: start over with what the file holds now
-        sink = std::make_unique<TopSink>();
-        reader = std::make_unique<reader::JsonlReader>(location.file.string(), *sink, read_options);
-      }
-      if (update.lines.empty()) break;
-      reader->feed(update.lines);
-    }
-    if (!follower.is_open() && options.once)
+    run.read_appended();  // everything there is now, before drawing
+    TopSink& sink = run.sink();
+    if (!run.is_open() && options.once)
       throw UsageError(fmt::format("{}: cannot open", location.file.string()));
     const bool timed_out =
         options.timeout_seconds &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
             *options.timeout_seconds;
     // Until the header is there, the run is only about to start; then it is followed while it runs.
-    const reader::RunState state = sink->state(location.file);
-    const bool last = options.once || timed_out || (sink->header_seen && !state.running());
-    const std::string view = sink->view(options.rows, sink->header_seen ? state.word() : "starting");
+    const reader::RunState state = sink.state(location.file);
+    const bool last = options.once || timed_out || (sink.header_seen && !state.running());
+    const std::string view = sink.view(options.rows, sink.header_seen ? state.word() : "starting");
     if (terminal)
       fmt::print(console.out, "\x1b[H\x1b[2J{}", view);  // redraw in place
     else
@@ -212,8 +204,8 @@ int top_command(const TopOptions& options, const Console& console) {
     if (last) break;
     std::this_thread::sleep_for(std::chrono::duration<double>(options.interval_seconds));
   }
-  if (reader->report().skipped_lines > 0)
-    console.warning("skipped {} malformed lines", reader->report().skipped_lines);
+  if (run.report().skipped_lines > 0)
+    console.warning("skipped {} malformed lines", run.report().skipped_lines);
   return 0;
 }
 
