@@ -82,3 +82,28 @@ TEST_CASE("--version names the version include/spanlog/config.hpp defines, its o
   CHECK(result.status == 0);
   CHECK(contains(result.output, "spanlog " + version + " ("));
 }
+
+TEST_CASE("logs: the lines of a run, filtered; a bad log line is status 2 naming the file, line and field") {
+  const auto errors = run("logs " + quoted(data("logs")) + " --level error");
+  CHECK(errors.status == 0);
+  CHECK(errors.output ==
+        "    0.006000  error  worker-1      fetch             fetch failed: timeout\n"
+        "    0.008500  error  main          -                 shutting down after 1 error\n");
+  const auto json = run("logs " + quoted(data("logs")) + " --json --span request");
+  CHECK(json.status == 0);
+  CHECK(contains(json.output, R"("span":"request","msg":"request started for /users")"));
+  CHECK(run("logs " + quoted(data("logs")) + " --level loud").status == 2);
+
+  reader_test::TempDir dir;
+  reader_test::write_text(
+      dir / "telemetry.jsonl",
+      R"({"event":"header","schema":1,"schema_minor":6,"run_id":"r","start_ts":1})"
+      "\n"
+      R"({"event":"log","level":"warn","tid":1,"ts":2,"msg":"m","site":{"file":"a.cpp","line":"88"}})"
+      "\n");
+  const auto bad = run("logs " + quoted(dir / "telemetry.jsonl"));
+  CHECK(bad.status == 2);
+  CHECK(
+      contains(bad.output, "telemetry.jsonl:2: field \"site\": expected \"line\" to be an unsigned integer"));
+  CHECK(run("logs --skip-bad " + quoted(dir / "telemetry.jsonl")).status == 0);
+}

@@ -1,8 +1,12 @@
-// diff, check, doctor, runs and tail on hand-written and generated runs.
+// diff, check, doctor, runs, tail and logs on hand-written and generated runs.
 #include <thread>
+
+#include <simdjson.h>
 
 #include "cli/commands.hpp"
 #include "cli/usage_error.hpp"
+#include "reader/jsonl_reader.hpp"
+#include "reader/log_lines.hpp"
 #include "reader/rules.hpp"
 #include "reader/run_location.hpp"
 #include "reader/span_diff.hpp"
@@ -488,4 +492,211 @@ TEST_CASE("doctor: rings that grew are information; drops at the bound say to ra
   // A run whose rings never grew says nothing about them.
   result = doctor_on(dir, ended_run(R"({"event":"footer","ts":1795459262000000000,"records":4,"spans":1})"));
   CHECK_FALSE(contains(result.out, "rings grew"));
+}
+
+namespace {
+
+// tests/data/logs: three threads (main, worker-1 and one without a name), each flushed in turn, so the file
+// holds their lines out of time order; spans named by `span_start`, `span` and `spans` lines, and one by
+// none.
+cli::LogsOptions logs_of_run() {
+  cli::LogsOptions options;
+  options.run = data("logs").string();
+  return options;
+}
+
+std::string logs_output(const cli::LogsOptions& options) {
+  const auto result = capture([&](const cli::Console& c) { return cli::logs_command(options, c); });
+  CHECK(result.status == 0);
+  return result.out;
+}
+
+}  // namespace
+
+TEST_CASE("logs: every line in time order across threads, with offset, level, thread and span name") {
+  CHECK(logs_output(logs_of_run()) ==
+        "    0.001500  debug  worker-1      -                 worker ready\n"
+        "    0.002000  info   main          request           request started for /users\n"
+        "    0.002500  trace  12            -                 tick\n"
+        "    0.003000  warn   worker-1      fetch             retrying https://example.org after 7 ms\n"
+        "    0.005000  warn   main          fetch             retrying https://example.com after 3 ms\n"
+        "    0.006000  error  worker-1      fetch             fetch failed: timeout\n"
+        "    0.007000  warn   12            #300              queue full\n"
+        "    0.008500  error  main          -                 shutting down after 1 error\n");
+}
+
+TEST_CASE("logs: --level shows that level and above, --grep a text of the message, --span a span's name") {
+  cli::LogsOptions options = logs_of_run();
+  options.level = "warn";
+  std::string out = logs_output(options);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 5);
+  CHECK_FALSE(contains(out, "info"));
+  CHECK(contains(out, "queue full"));
+  CHECK(contains(out, "shutting down"));
+
+  options = logs_of_run();
+  options.level = "error";
+  CHECK(logs_output(options) ==
+        "    0.006000  error  worker-1      fetch             fetch failed: timeout\n"
+        "    0.008500  error  main          -                 shutting down after 1 error\n");
+
+  options = logs_of_run();
+  options.grep = "retrying";
+  out = logs_output(options);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 2);
+  CHECK(out.find("example.org") < out.find("example.com"));  // time order: worker-1's line is older
+
+  // The span named by a `span` line (main's fetch) and by a `spans` row (worker-1's) alike.
+  options = logs_of_run();
+  options.span = "fetch";
+  out = logs_output(options);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 3);
+  CHECK(contains(out, "worker-1      fetch             fetch failed: timeout"));
+  CHECK(contains(out, "main          fetch             retrying https://example.com"));
+
+  options.span = "request";  // named by its span_start; the lines of its child span are not its own
+  CHECK(logs_output(options) ==
+        "    0.002000  info   main          request           request started for /users\n");
+
+  options = logs_of_run();
+  options.level = "warn";
+  options.grep = "example";
+  options.span = "fetch";
+  out = logs_output(options);
+  CHECK(std::count(out.begin(), out.end(), '\n') == 2);
+
+  options.level = "fatal";
+  CHECK_THROWS_WITH_AS(logs_output(options), "--level fatal: expected trace, debug, info, warn or error",
+                       cli::UsageError);
+}
+
+TEST_CASE("logs --json: one object a line with the thread's and the span's names, null when unknown") {
+  cli::LogsOptions options = logs_of_run();
+  options.json = true;
+  const std::string out = logs_output(options);
+  std::vector<std::string> lines;
+  std::istringstream split(out);
+  for (std::string line; std::getline(split, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 8);
+  CHECK(
+      lines[4] ==
+      R"({"ts":1795459260005000000,"offset_ns":5000000,"level":"warn","tid":10,"thread":"main","span_id":101,)"
+      R"("span":"fetch","msg":"retrying https://example.com after 3 ms","attrs":{"url":"https://example.com",)"
+      R"("ms":3.0},"site":{"file":"src/fetch.cpp","line":88}})");
+  simdjson::dom::parser parser;
+  std::vector<std::uint64_t> times;
+  for (const std::string& line : lines) {
+    simdjson::dom::element object;
+    REQUIRE(parser.parse(line).get(object) == simdjson::SUCCESS);
+    times.push_back(object["ts"].get_uint64().value());
+  }
+  CHECK(std::is_sorted(times.begin(), times.end()));
+  simdjson::dom::element unnamed;
+  REQUIRE(parser.parse(lines[6]).get(unnamed) == simdjson::SUCCESS);  // thread 12, span 300: never named
+  CHECK(unnamed["thread"].is_null());
+  CHECK(unnamed["span"].is_null());
+  CHECK(unnamed["span_id"].get_uint64().value() == 300);
+  CHECK(unnamed["attrs"].get_object().value().size() == 0);
+}
+
+TEST_CASE("logs: a bad line stops the reading naming file, line and field; --skip-bad counts it") {
+  reader_test::TempDir dir;
+  std::string text = reader_test::read_text(data("logs/telemetry.jsonl"));
+  const std::string good = R"("level":"trace")";
+  text.replace(text.find(good), good.size(), R"("level":"verbose")");
+  reader_test::write_text(dir / "telemetry.jsonl", text);
+  cli::LogsOptions options;
+  options.run = dir.path().string();
+  CHECK_THROWS_WITH_AS(
+      logs_output(options),
+      ((dir / "telemetry.jsonl").string() + ":12: field \"level\": expected \"trace\", \"debug\", \"info\", "
+                                            "\"warn\" or \"error\", got \"verbose\"")
+          .c_str(),
+      reader::ReadError);
+  options.skip_bad = true;
+  const auto result = capture([&](const cli::Console& c) { return cli::logs_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(std::count(result.out.begin(), result.out.end(), '\n') == 7);
+  CHECK(contains(result.err, "skipped 1 malformed lines"));
+}
+
+TEST_CASE("logs -f follows a growing file until the footer, and reads it again when it is truncated") {
+  const std::string all = reader_test::read_text(data("logs/telemetry.jsonl"));
+  const std::string footer_line = all.substr(all.rfind("{\"event\":\"footer\""));
+  reader_test::TempDir dir;
+  const auto half = all.find("\n", all.size() / 2) + 10;  // cut inside a line
+  reader_test::write_text(dir / "telemetry.jsonl", all.substr(0, half));
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream out(dir / "telemetry.jsonl", std::ios::app | std::ios::binary);
+    out << all.substr(half);
+  });
+  cli::LogsOptions options;
+  options.run = dir.path().string();
+  options.follow = true;
+  options.poll_seconds = 0.05;
+  options.follow_timeout_seconds = 20;
+  auto started = std::chrono::steady_clock::now();
+  auto result = capture([&](const cli::Console& c) { return cli::logs_command(options, c); });
+  writer.join();
+  CHECK(result.status == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));  // stopped at the footer
+  CHECK(std::count(result.out.begin(), result.out.end(), '\n') == 8);
+  CHECK(contains(result.out, "main          fetch             retrying https://example.com after 3 ms"));
+
+  // Truncated, then written again shorter: the follower starts over and the footer of the new text stops it.
+  reader_test::write_text(dir / "telemetry.jsonl", all.substr(0, all.size() - footer_line.size()));
+  std::thread rewriter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    reader_test::write_text(
+        dir / "telemetry.jsonl",
+        all.substr(0, all.find('\n') + 1) +
+            R"({"event":"log","level":"info","tid":1,"ts":1795459260000500000,"msg":"after truncation","site":{"file":"a.cpp","line":1}})"
+            "\n" +
+            footer_line);
+  });
+  started = std::chrono::steady_clock::now();
+  result = capture([&](const cli::Console& c) { return cli::logs_command(options, c); });
+  rewriter.join();
+  CHECK(result.status == 0);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(10));
+  CHECK(contains(result.err, "truncated or replaced; reading it again from its start"));
+  CHECK(contains(result.out, "    0.000500  info   1             -                 after truncation\n"));
+}
+
+TEST_CASE(
+    "log lines of a followed file wait one reading, so that the span line after them names their span") {
+  reader::LogLineCollector collector;
+  reader::JsonlReader reader("run/telemetry.jsonl", collector);
+  reader.feed(
+      R"({"event":"header","schema":1,"run_id":"r","start_ts":1000})"
+      "\n"
+      R"({"event":"log","level":"info","tid":1,"ts":3000,"span_id":7,"msg":"inside","site":{"file":"a.cpp","line":1}})"
+      "\n");
+  CHECK(collector.take_settled_lines().empty());  // read by this reading: it waits
+  reader.feed(
+      R"({"event":"span","span_id":7,"name":"work","tid":1,"ts":2000,"dur_ns":5000})"
+      "\n"
+      R"({"event":"log","level":"info","tid":2,"ts":2500,"msg":"other thread","site":{"file":"b.cpp","line":2}})"
+      "\n");
+  const std::vector<reader::LogLine> first = collector.take_settled_lines();
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].message == "inside");
+  CHECK(first[0].span == "work");
+  const std::vector<reader::LogLine> rest = collector.take_lines();
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].message == "other thread");
+  CHECK(rest[0].span.empty());
+  CHECK(collector.start_ts() == 1000);
+}
+
+TEST_CASE("tail prints log lines among the spans, with their thread, level and message") {
+  cli::TailOptions options;
+  options.run = data("logs").string();
+  const auto result = capture([&](const cli::Console& c) { return cli::tail_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "    0.005000  main          warn  retrying https://example.com after 3 ms\n"));
+  CHECK(contains(result.out, "    0.006000  worker-1      error fetch failed: timeout\n"));
+  // In file order, as they come: main's warning before the fetch span it was logged in ended.
+  CHECK(result.out.find("retrying https://example.com") < result.out.find("main          fetch  2.00 ms"));
 }

@@ -158,6 +158,25 @@ void add_tail(CLI::App& app, Registry& registry) {
   registry.on_chosen(command, [&options, &registry] { return tail_command(options, registry.console); });
 }
 
+void add_logs(CLI::App& app, Registry& registry) {
+  auto& options = registry.keep<LogsOptions>();
+  auto* command = app.add_subcommand(
+      "logs",
+      "Print the run's log lines in time order with their thread and span; -f follows a run being written");
+  add_run_argument(command, options.run);
+  command
+      ->add_option("--level", options.level,
+                   "Show this level and those above it: trace, debug, info, warn, error")
+      ->capture_default_str();
+  command->add_option("--grep", options.grep, "Only lines whose message contains this text");
+  command->add_option("--span", options.span, "Only lines logged inside a span of this name");
+  command->add_flag("--json", options.json, "Print one JSON object a line");
+  command->add_flag("-f,--follow", options.follow, "Keep reading as the file grows, until the run's footer");
+  add_skip_bad_flag(command, options.skip_bad);
+  add_timeout_option(command, options.follow_timeout_seconds, "With -f: stop after this many seconds");
+  registry.on_chosen(command, [&options, &registry] { return logs_command(options, registry.console); });
+}
+
 // Exporters: std::optional options stay empty unless given, so "no -o" means standard output.
 void add_chrome(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<ChromeOptions>();
@@ -264,8 +283,8 @@ int run_command_line(int argc, char** argv, const Console& console) {
   app.set_version_flag("--version",
                        "spanlog " SPANLOG_READER_VERSION " (" + reader::simdjson_kernels() + ")");
   Registry registry(console);
-  for (auto* add : {add_summary, add_diff, add_check, add_runs, add_doctor, add_tail, add_chrome, add_otlp,
-                    add_prom, add_load, add_query, add_migrate, add_report, add_serve, add_top})
+  for (auto* add : {add_summary, add_diff, add_check, add_runs, add_doctor, add_tail, add_logs, add_chrome,
+                    add_otlp, add_prom, add_load, add_query, add_migrate, add_report, add_serve, add_top})
     add(app, registry);
 
   try {

@@ -73,4 +73,17 @@ struct TailOptions {
 };
 int tail_command(const TailOptions& options, const Console& console);
 
+struct LogsOptions {
+  std::optional<std::string> run;
+  std::string level = "trace";      // this level and those above it
+  std::string grep;                 // only messages containing this text
+  std::optional<std::string> span;  // only lines logged inside a span of this name
+  bool json = false;                // one JSON object a line
+  bool follow = false;
+  bool skip_bad = false;
+  double poll_seconds = 0.2;
+  std::optional<double> follow_timeout_seconds;  // stop following after this long; default: at the footer
+};
+int logs_command(const LogsOptions& options, const Console& console);
+
 }  // namespace spanlog::cli

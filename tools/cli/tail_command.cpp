@@ -1,10 +1,12 @@
-// `spanlog tail [RUN] [-f]`: prints spans as they end; with -f, follows the file as the flusher appends to
-// it, with a live line of the spans active on each thread when the output is a terminal.
+// `spanlog tail [RUN] [-f]`: prints spans as they end and log lines as they come; with -f, follows the file
+// as the flusher appends to it, with a live line of the spans active on each thread when the output is a
+// terminal.
 #include <chrono>
 #include <thread>
 #include <unordered_map>
 
 #include "cli/commands.hpp"
+#include "cli/log_text.hpp"
 #include "cli/usage_error.hpp"
 #include "reader/followed_file.hpp"
 #include "reader/jsonl_reader.hpp"
@@ -35,6 +37,11 @@ class TailSink : public reader::RecordSink {
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override {
     const auto span = open.end(r);
     if (span) print(span->start_ts, span->tid, span->name, r.dur_ns, r.error, r.message);
+  }
+  void on_log(const reader::LogRecord& r, std::uint64_t) override {
+    newest_ts_ = std::max(newest_ts_, r.ts);
+    console_.print("{:>12.6f}  {:<12}  {} {}\n", offset_s(r.ts), thread_name(r.tid),
+                   level_text(r.level, console_), r.message);
   }
   void on_footer(const reader::FooterRecord&, std::uint64_t) override { finished = true; }
 
