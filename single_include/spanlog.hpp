@@ -867,6 +867,8 @@ inline std::size_t clipped_length(const char* s, std::size_t n) {
 inline void store_slot(std::byte* out, const char* key, AttrType type, std::uint32_t length,
                        std::uint64_t bits);
 
+inline void count_string_cut();  // on the recording thread's ring (detail/recorder.hpp)
+
 // How a value of type T is carried: the attribute type and the bytes it adds after its slot.
 template <class T>
 struct AttrCodec {
@@ -917,6 +919,7 @@ struct AttrCodec {
     } else {
       auto s = view(v);
       std::size_t n = clipped_length(s.data(), s.size());
+      if (SPANLOG_UNLIKELY(n < s.size())) count_string_cut();
       type = AttrType::string;
       length = static_cast<std::uint32_t>(n);
       copy_bytes(reinterpret_cast<char*>(out + sizeof(AttrSlot)), s.data(), n);
@@ -1190,6 +1193,7 @@ struct ThreadBuffer {
   std::atomic<std::uint64_t> dropped_attrs{0};
   std::atomic<std::uint64_t> dropped_async_ends{0};
   std::atomic<std::uint64_t> sampled_out{0};
+  std::atomic<std::uint64_t> strings_cut{0};  // string attributes cut at SPANLOG_MAX_STRING_BYTES
   // Phase begins and ends announced, each before its timestamp is read (detail::announce_phase_mark): the
   // flusher holds back its span counts per phase while a mark is announced but not yet drained.
   std::atomic<std::uint64_t> phase_marks{0};
@@ -1321,6 +1325,12 @@ inline std::atomic<std::uint64_t> g_sample_threshold{~std::uint64_t{0}};
 inline thread_local ThreadBuffer* tl_buffer = nullptr;
 inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
 inline thread_local bool tl_late_attached = false;   // it recorded after that began
+
+// A string attribute longer than SPANLOG_MAX_STRING_BYTES was cut: counted, never silent
+// (footer.strings_cut).
+inline void count_string_cut() {
+  if (ThreadBuffer* b = tl_buffer) ThreadBuffer::count(b->strings_cut);
+}
 
 // `sampled`: spans may be left out by sampling (statistics spans are not: their counts are exact).
 SPANLOG_NOINLINE inline ThreadBuffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
@@ -4134,6 +4144,7 @@ struct RunTotals {
   std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0,
                 dropped_async_ends = 0;
   std::uint64_t sampled_out = 0;
+  std::uint64_t strings_cut = 0;        // string attributes cut at SPANLOG_MAX_STRING_BYTES (kept, shortened)
   std::uint64_t unwritten_records = 0;  // formatted but lost to a write error
   std::uint64_t orphan_ends = 0;        // ends of spans begun before this run started
   std::uint64_t rings_grown = 0;        // doublings of rings whose threads outran the flusher
@@ -4328,7 +4339,7 @@ class Flusher {
     std::vector<MetricAcc> metrics;
     std::size_t thread_index = 0;  // into threads_
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
-                  reported_async_ends = 0, reported_sampled = 0;
+                  reported_async_ends = 0, reported_sampled = 0, reported_cut = 0;
     std::uint64_t phase_marks_drained = 0;  // in step with ThreadBuffer::phase_marks once drained
     // Rings this thread grew out of: freed once the batch that passed their link is written, as open spans
     // point into them until then.
@@ -4403,6 +4414,7 @@ class Flusher {
       st.reported_attrs = b->dropped_attrs.load(std::memory_order_relaxed);
       st.reported_async_ends = b->dropped_async_ends.load(std::memory_order_relaxed);
       st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
+      st.reported_cut = b->strings_cut.load(std::memory_order_relaxed);
       // Marks of the skipped records (a phase's end cannot be told from a span's there) belong to no run.
       st.phase_marks_drained = b->phase_marks.load(std::memory_order_acquire);
       for (std::size_t i = 0; i < ThreadBuffer::dropped_names_per_ring; ++i) {
@@ -5017,6 +5029,9 @@ class Flusher {
     const std::uint64_t so = b.sampled_out.load(std::memory_order_relaxed);
     totals_.sampled_out += so - st.reported_sampled;
     st.reported_sampled = so;
+    const std::uint64_t cut = b.strings_cut.load(std::memory_order_relaxed);
+    totals_.strings_cut += cut - st.reported_cut;
+    st.reported_cut = cut;
     if (ds == st.reported_spans && de == st.reported_events && dm == st.reported_metrics &&
         da == st.reported_attrs && dx == st.reported_async_ends)
       return;
@@ -5672,6 +5687,8 @@ class Flusher {
     w_.u64(totals_.dropped_async_ends);
     w_.raw("},\"sampled_out\":");
     w_.u64(totals_.sampled_out);
+    w_.raw(",\"strings_cut\":");
+    w_.u64(totals_.strings_cut);
     w_.raw(",\"open_spans\":");
     w_.u64(open);
     write_ring_totals(w_);

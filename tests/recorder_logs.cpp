@@ -115,6 +115,26 @@ TEST_CASE("a string argument is cut at the documented limit, on a UTF-8 boundary
   });
   REQUIRE(run.logs.size() == 1);
   CHECK(run.logs[0].msg == std::string(SPANLOG_MAX_STRING_BYTES, 'x'));
+  CHECK(run.footer.find("\"strings_cut\":1,") != std::string::npos);  // cut, and counted
+}
+
+TEST_CASE("every attribute type a log line takes") {
+  enum class Colour { red = 3 };
+  const auto run = record("argument_types", spanlog::LogLevel::info, [] {
+    const char* pointer = "ptr";
+    char array[8] = "array";
+    const std::string text = "text";
+    SPANLOG_LOG_INFO("{i8} {u16} {i32} {u32} {i64} {u64} {f} {d} {b} {e} {p} {a} {s} {v} {lit}",
+                     static_cast<signed char>(-8), static_cast<unsigned short>(16), -32, 32u,
+                     std::int64_t{-64}, std::uint64_t{64}, 1.5f, -2.25, true, Colour::red, pointer, array,
+                     text, std::string_view(text).substr(1), "literal");
+  });
+  REQUIRE(run.logs.size() == 1);
+  CHECK(run.logs[0].msg == "-8 16 -32 32 -64 64 1.5 -2.25 true 3 ptr array text ext literal");
+  CHECK(run.logs[0].attrs ==
+        R"({"i8":-8,"u16":16,"i32":-32,"u32":32,"i64":-64,"u64":64,"f":1.5,"d":-2.25,"b":true,"e":3,)"
+        R"("p":"ptr","a":"array","s":"text","v":"ext","lit":"literal"})");
+  CHECK(run.footer.find("\"strings_cut\":0,") != std::string::npos);
 }
 
 TEST_CASE("each line carries the innermost open span of its own thread, on several threads") {

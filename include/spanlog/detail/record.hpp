@@ -102,6 +102,8 @@ inline std::size_t clipped_length(const char* s, std::size_t n) {
 inline void store_slot(std::byte* out, const char* key, AttrType type, std::uint32_t length,
                        std::uint64_t bits);
 
+inline void count_string_cut();  // on the recording thread's ring (detail/recorder.hpp)
+
 // How a value of type T is carried: the attribute type and the bytes it adds after its slot.
 template <class T>
 struct AttrCodec {
@@ -152,6 +154,7 @@ struct AttrCodec {
     } else {
       auto s = view(v);
       std::size_t n = clipped_length(s.data(), s.size());
+      if (SPANLOG_UNLIKELY(n < s.size())) count_string_cut();
       type = AttrType::string;
       length = static_cast<std::uint32_t>(n);
       copy_bytes(reinterpret_cast<char*>(out + sizeof(AttrSlot)), s.data(), n);

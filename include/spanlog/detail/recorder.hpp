@@ -34,6 +34,12 @@ inline thread_local ThreadBuffer* tl_buffer = nullptr;
 inline thread_local bool tl_thread_exiting = false;  // its thread_local objects are being destroyed
 inline thread_local bool tl_late_attached = false;   // it recorded after that began
 
+// A string attribute longer than SPANLOG_MAX_STRING_BYTES was cut: counted, never silent
+// (footer.strings_cut).
+inline void count_string_cut() {
+  if (ThreadBuffer* b = tl_buffer) ThreadBuffer::count(b->strings_cut);
+}
+
 // `sampled`: spans may be left out by sampling (statistics spans are not: their counts are exact).
 SPANLOG_NOINLINE inline ThreadBuffer* buffer_slow(std::uint32_t kind, bool sampled = true) {
   std::uint32_t f = g_flags.load(std::memory_order_acquire);

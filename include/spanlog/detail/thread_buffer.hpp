@@ -69,6 +69,7 @@ struct ThreadBuffer {
   std::atomic<std::uint64_t> dropped_attrs{0};
   std::atomic<std::uint64_t> dropped_async_ends{0};
   std::atomic<std::uint64_t> sampled_out{0};
+  std::atomic<std::uint64_t> strings_cut{0};  // string attributes cut at SPANLOG_MAX_STRING_BYTES
   // Phase begins and ends announced, each before its timestamp is read (detail::announce_phase_mark): the
   // flusher holds back its span counts per phase while a mark is announced but not yet drained.
   std::atomic<std::uint64_t> phase_marks{0};

@@ -64,6 +64,7 @@ struct RunTotals {
   std::uint64_t dropped_spans = 0, dropped_events = 0, dropped_metrics = 0, dropped_attrs = 0,
                 dropped_async_ends = 0;
   std::uint64_t sampled_out = 0;
+  std::uint64_t strings_cut = 0;        // string attributes cut at SPANLOG_MAX_STRING_BYTES (kept, shortened)
   std::uint64_t unwritten_records = 0;  // formatted but lost to a write error
   std::uint64_t orphan_ends = 0;        // ends of spans begun before this run started
   std::uint64_t rings_grown = 0;        // doublings of rings whose threads outran the flusher
@@ -258,7 +259,7 @@ class Flusher {
     std::vector<MetricAcc> metrics;
     std::size_t thread_index = 0;  // into threads_
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
-                  reported_async_ends = 0, reported_sampled = 0;
+                  reported_async_ends = 0, reported_sampled = 0, reported_cut = 0;
     std::uint64_t phase_marks_drained = 0;  // in step with ThreadBuffer::phase_marks once drained
     // Rings this thread grew out of: freed once the batch that passed their link is written, as open spans
     // point into them until then.
@@ -333,6 +334,7 @@ class Flusher {
       st.reported_attrs = b->dropped_attrs.load(std::memory_order_relaxed);
       st.reported_async_ends = b->dropped_async_ends.load(std::memory_order_relaxed);
       st.reported_sampled = b->sampled_out.load(std::memory_order_relaxed);
+      st.reported_cut = b->strings_cut.load(std::memory_order_relaxed);
       // Marks of the skipped records (a phase's end cannot be told from a span's there) belong to no run.
       st.phase_marks_drained = b->phase_marks.load(std::memory_order_acquire);
       for (std::size_t i = 0; i < ThreadBuffer::dropped_names_per_ring; ++i) {
@@ -947,6 +949,9 @@ class Flusher {
     const std::uint64_t so = b.sampled_out.load(std::memory_order_relaxed);
     totals_.sampled_out += so - st.reported_sampled;
     st.reported_sampled = so;
+    const std::uint64_t cut = b.strings_cut.load(std::memory_order_relaxed);
+    totals_.strings_cut += cut - st.reported_cut;
+    st.reported_cut = cut;
     if (ds == st.reported_spans && de == st.reported_events && dm == st.reported_metrics &&
         da == st.reported_attrs && dx == st.reported_async_ends)
       return;
@@ -1602,6 +1607,8 @@ class Flusher {
     w_.u64(totals_.dropped_async_ends);
     w_.raw("},\"sampled_out\":");
     w_.u64(totals_.sampled_out);
+    w_.raw(",\"strings_cut\":");
+    w_.u64(totals_.strings_cut);
     w_.raw(",\"open_spans\":");
     w_.u64(open);
     write_ring_totals(w_);
