@@ -13,7 +13,9 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include "support/process.hpp"
@@ -311,4 +313,81 @@ TEST_CASE("report: a crash record reaches the page with its reason, a footer wit
   const std::string footer = record_of(
       R"({"event":"footer","ts":1795459262000000000,"wall_ns":2000000000,"stopped_by":"SIGTERM"})", "footer");
   CHECK(footer.find(R"("stopped_by":"SIGTERM")") != std::string::npos);
+}
+
+TEST_CASE("report: the run's log lines in time order with thread and span names, counted by level") {
+  test_support::TempDir dir;
+  const fs::path out = dir / "logs.html";
+  test_support::run(spanlog() + " report " + data("logs").string() + " -o " + out.string());
+  ReportData d;
+  load(d, read_text(out));
+  const auto logs = d.root["logs"];
+  std::map<std::string, std::uint64_t> counts;
+  for (auto [level, count] : logs["counts"].get_object()) counts[std::string(level)] = count.get_uint64();
+  CHECK(counts == std::map<std::string, std::uint64_t>{
+                      {"trace", 1}, {"debug", 1}, {"info", 1}, {"warn", 3}, {"error", 2}});
+  CHECK(logs["max_lines"].get_uint64().value() == 2000);
+  CHECK(logs["left_out"].get_uint64().value() == 0);
+  std::vector<std::string> lines;
+  std::uint64_t previous = 0;
+  for (simdjson::dom::element line : logs["lines"].get_array()) {
+    const std::uint64_t offset = line["offset_ns"].get_uint64();
+    CHECK(offset >= previous);  // the file holds one thread's lines after another's
+    previous = offset;
+    std::string_view span = "-";
+    if (!line["span"].is_null()) span = line["span"].get_string();
+    lines.push_back(fmt::format("{} {} {} {}", offset / 1000, line["level"].get_string().value(), span,
+                                line["msg"].get_string().value()));
+  }
+  CHECK(lines == std::vector<std::string>{
+                     "1500 debug - worker ready",
+                     "2000 info request request started for /users",
+                     "2500 trace - tick",
+                     "3000 warn fetch retrying https://example.org after 7 ms",
+                     "5000 warn fetch retrying https://example.com after 3 ms",
+                     "6000 error fetch fetch failed: timeout",
+                     "7000 warn - queue full",
+                     "8500 error - shutting down after 1 error",
+                 });
+  // What a click on a line shows: its attributes and thread.
+  CHECK(d.text.find(R"("thread":"worker-1","span_id":200,"span":"fetch","msg":"fetch failed: timeout",)"
+                    R"("attrs":{"error":"timeout"})") != std::string::npos);
+}
+
+TEST_CASE("report: past 2,000 log lines the newest are listed, and the older ones only counted") {
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
+  {
+    // Two threads of 2,500 lines each, one thread's after the other's as the flusher writes them: the
+    // newest 2,000 by time are half of each.
+    std::ofstream run(file, std::ios::binary);
+    run << R"({"event":"header","schema":1,"schema_minor":6,"run_id":"many","start_ts":1000000})"
+        << "\n";
+    for (int tid = 1; tid <= 2; ++tid)
+      for (int i = 0; i < 2500; ++i)
+        run << fmt::format(
+                   R"({{"event":"log","level":"{}","tid":{},"ts":{},"msg":"line {}","site":{{"file":"a.cpp","line":1}}}})",
+                   i % 10 == 0 ? "warn" : "info", tid, 1000000 + 2 * i + tid, i)
+            << "\n";
+    run << R"({"event":"footer","ts":1100000,"wall_ns":100000})"
+        << "\n";
+  }
+  const fs::path out = dir / "many.html";
+  test_support::run(spanlog() + " report " + file.string() + " -o " + out.string());
+  ReportData d;
+  load(d, read_text(out));
+  const auto logs = d.root["logs"];
+  CHECK(logs["counts"]["info"].get_uint64().value() == 4500);
+  CHECK(logs["counts"]["warn"].get_uint64().value() == 500);
+  CHECK(logs["left_out"].get_uint64().value() == 3000);
+  simdjson::dom::array lines;
+  REQUIRE(logs["lines"].get(lines) == simdjson::SUCCESS);
+  REQUIRE(lines.size() == 2000);
+  CHECK(lines.at(0)["offset_ns"].get_uint64().value() == 2 * 1500 + 1);  // thread 1's line 1500
+  CHECK(lines.at(1999)["offset_ns"].get_uint64().value() == 2 * 2499 + 2);
+  std::uint64_t previous = 0;
+  for (simdjson::dom::element line : lines) {
+    CHECK(line["offset_ns"].get_uint64().value() > previous);
+    previous = line["offset_ns"].get_uint64();
+  }
 }

@@ -9,9 +9,11 @@
 
 #include "reader/aggregator.hpp"
 #include "reader/attrs_json.hpp"
+#include "reader/sink_fanout.hpp"
 #include "reader/span_assembler.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
+#include "report/log_panel.hpp"
 
 namespace spanlog::report {
 namespace {
@@ -226,7 +228,9 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
     buckets.width = std::max<std::uint64_t>(1, (length + buckets.count - 1) / buckets.count);
   }
   SnapshotSink sink(limits, buckets, buckets.start);
-  reader::read_file(file, sink, read_options);
+  LogPanelSink logs(limits.max_log_lines);
+  reader::SinkFanout both{&sink, &logs};
+  reader::read_file(file, both, read_options);
 
   Snapshot snapshot;
   snapshot.spans_seen = sink.spans_seen;
@@ -244,10 +248,10 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
   const std::uint64_t start = summary.runs.empty() ? 0 : summary.runs.front().start_ts;
   // end_ts: where open spans are drawn up to; the last record may be one the page is not sent (an instant).
   snapshot.json =
-      fmt::format("{{\"summary\":{},\"note\":{},\"end_ts\":{},\"activity\":{},\"records\":{}}}",
+      fmt::format("{{\"summary\":{},\"note\":{},\"end_ts\":{},\"activity\":{},\"logs\":{},\"records\":{}}}",
                   reader::summary_json(summary), json_string(note), last > start ? last - start : 0,
                   snapshot.spans_drawn < snapshot.spans_seen ? sink.activity_json() : std::string("null"),
-                  sink.records_json(last));
+                  logs.json(buckets.start), sink.records_json(last));
   return snapshot;
 }
 

@@ -1,6 +1,7 @@
 // What a report file carries: the run's summary (every span counted) and the records the page draws, chosen
 // so the page stays responsive whatever the run's size: the longest spans up to a limit (plus every error,
-// phase and open span), counters and gauges merged into time buckets. The page is told what was left out.
+// phase and open span), counters and gauges merged into time buckets, the newest log lines up to a limit. The
+// page is told what was left out.
 #pragma once
 
 #include <cstddef>
@@ -16,10 +17,12 @@ struct SnapshotLimits {
   std::size_t max_spans = 60000;       // spans drawn; the rest are counted in the summary only
   std::size_t max_error_spans = 5000;  // error spans listed, beyond the drawn ones
   std::size_t metric_buckets = 600;    // points per counter or gauge
+  std::size_t max_log_lines = 2000;    // the newest log lines listed; the older ones are only counted
 };
 
 struct Snapshot {
-  std::string json;  // {"summary":..., "note":"...", "records":[...]}
+  std::string
+      json;  // {"summary":..., "note":"...", "end_ts":..., "activity":..., "logs":{...}, "records":[...]}
   std::uint64_t spans_seen = 0;
   std::uint64_t spans_drawn = 0;  // of those that ended
   std::uint64_t open_spans = 0;   // never ended, all drawn
