@@ -1,8 +1,8 @@
-// Judges an OTLP/JSON file (one TracesData or MetricsData object per line, the Collector file exporter's form)
+// Judges an OTLP/JSON file (one TracesData, MetricsData or LogsData object per line, the Collector file exporter's form)
 // against the official protobuf schema, as compiled to JavaScript by the OpenTelemetry JS project
 // (@opentelemetry/otlp-transformer ships the generated protobufjs code).
 //
-// Usage: node check-otlp.mjs traces|metrics FILE
+// Usage: node check-otlp.mjs traces|metrics|logs FILE
 // Prints "ok: ..." and exits 0, or prints one line per problem ("FILE:LINE: ...") and exits 1.
 //
 // Each line is built into the collector request message with fromObject, encoded to protobuf, decoded and
@@ -16,8 +16,14 @@ import {createRequire} from 'node:module';
 const require = createRequire(import.meta.url);
 
 const [kind, file] = process.argv.slice(2);
-if (!['traces', 'metrics'].includes(kind) || !file) {
-  console.error('usage: node check-otlp.mjs traces|metrics FILE');
+// Per kind: the collector request, the top array, the scope array and what its items are called.
+const kinds = {
+  traces: {request: 'trace', top: 'resourceSpans', scopes: 'scopeSpans', noun: 'spans'},
+  metrics: {request: 'metrics', top: 'resourceMetrics', scopes: 'scopeMetrics', noun: 'metrics'},
+  logs: {request: 'logs', top: 'resourceLogs', scopes: 'scopeLogs', noun: 'log records'},
+};
+if (!(kind in kinds) || !file) {
+  console.error('usage: node check-otlp.mjs traces|metrics|logs FILE');
   process.exit(2);
 }
 
@@ -29,9 +35,14 @@ try {
                 'run: npm ci --prefix tests/exporters');
   process.exit(2);
 }
-const v1 = root.opentelemetry.proto.collector;
-const Request = kind === 'traces' ? v1.trace.v1.ExportTraceServiceRequest : v1.metrics.v1.ExportMetricsServiceRequest;
-const topKey = kind === 'traces' ? 'resourceSpans' : 'resourceMetrics';
+const shape = kinds[kind];
+const services = root.opentelemetry.proto.collector[shape.request].v1;
+const Request = {
+  traces: services.ExportTraceServiceRequest,
+  metrics: services.ExportMetricsServiceRequest,
+  logs: services.ExportLogsServiceRequest,
+}[kind];
+const topKey = shape.top;
 
 // Fields holding ids, with their length in bytes (OTLP/JSON: hex; protobuf JSON: base64).
 const idBytes = {traceId: 16, spanId: 8, parentSpanId: 8};
@@ -95,13 +106,35 @@ function compare(original, roundTrip, path, line) {
   }
 }
 
-// What the schema cannot say: ids present, times as decimal strings in order, one data kind per metric.
+const isDecimal = (value) => typeof value === 'string' && /^[0-9]+$/.test(value);
+
+// A log record: times as decimal strings, a severity number in the data model's range (1-24) with its text,
+// a body, and a span id only beside a trace id.
+function checkLogRecord(record, where, line) {
+  for (const key of ['timeUnixNano', 'observedTimeUnixNano']) {
+    if (!isDecimal(record[key])) problem(line, `${where}: ${key} must be a decimal string`);
+  }
+  if (!Number.isInteger(record.severityNumber) || record.severityNumber < 1 || record.severityNumber > 24) {
+    problem(line, `${where}: severityNumber must be an integer from 1 to 24, got ${JSON.stringify(record.severityNumber)}`);
+  }
+  if (!record.severityText) problem(line, `${where}: no severityText`);
+  if (record.body === undefined) problem(line, `${where}: no body`);
+  if (record.spanId && !record.traceId) problem(line, `${where}: a spanId without a traceId`);
+}
+
+// What the schema cannot say: ids present, times as decimal strings in order, one data kind per metric, a log
+// record's severity and body.
 function checkMeaning(message, line, counts) {
   for (const [r, resource] of (message[topKey] ?? []).entries()) {
-    const scopes = kind === 'traces' ? resource.scopeSpans : resource.scopeMetrics;
-    if (!scopes?.length) problem(line, `${topKey}[${r}]: no ${kind === 'traces' ? 'scopeSpans' : 'scopeMetrics'}`);
+    const scopes = resource[shape.scopes];
+    if (!scopes?.length) problem(line, `${topKey}[${r}]: no ${shape.scopes}`);
     for (const scope of scopes ?? []) {
-      if (kind === 'traces') {
+      if (kind === 'logs') {
+        for (const [l, record] of (scope.logRecords ?? []).entries()) {
+          checkLogRecord(record, `log record ${l}`, line);
+          counts.items += 1;
+        }
+      } else if (kind === 'traces') {
         for (const [s, span] of (scope.spans ?? []).entries()) {
           const where = `span ${s} (${span.name})`;
           if (!span.traceId || !span.spanId) problem(line, `${where}: traceId and spanId are required`);
@@ -173,4 +206,4 @@ if (problems.length > 0) {
   for (const p of problems) console.log(p);
   process.exit(1);
 }
-console.log(`ok: ${counts.lines} lines, ${counts.items} ${kind === 'traces' ? 'spans' : 'metrics'}`);
+console.log(`ok: ${counts.lines} lines, ${counts.items} ${shape.noun}`);

@@ -196,6 +196,7 @@ void add_otlp(CLI::App& app, Registry& registry) {
   command->add_option("-o,--output", options.output, "The traces file (default: standard output)");
   command->add_option("--metrics", options.metrics_output,
                       "Also write counters, gauges and span durations here");
+  command->add_option("--logs", options.logs_output, "Also write the log lines here (one LogsData line)");
   command->add_option("--batch", options.batch_spans, "Spans per line")->capture_default_str();
   add_skip_bad_flag(command, options.skip_bad);
   registry.on_chosen(command, [&options, &registry] { return otlp_command(options, registry.console); });

@@ -21,6 +21,7 @@ struct OtlpOptions {
   std::optional<std::string> run;
   std::optional<std::string> output;          // the traces; default (or "-"): standard output
   std::optional<std::string> metrics_output;  // the metrics, when asked for
+  std::optional<std::string> logs_output;     // the log lines, when asked for
   std::size_t batch_spans = 512;
   bool skip_bad = false;
 };
