@@ -700,3 +700,30 @@ TEST_CASE("tail prints log lines among the spans, with their thread, level and m
   // In file order, as they come: main's warning before the fetch span it was logged in ended.
   CHECK(result.out.find("retrying https://example.com") < result.out.find("main          fetch  2.00 ms"));
 }
+
+TEST_CASE(
+    "check: logs(LEVEL) counts the lines of exactly that level; a level it does not know is a usage error") {
+  CHECK(reader::parse_rule("logs(warn) < 10").argument == "warn");
+  for (const char* bad : {"logs(fatal) == 0", "logs() == 0", "logs == 0", "logs(warn) < 10ms"}) {
+    INFO("rule: " << bad);
+    CHECK_THROWS_AS(reader::parse_rule(bad), reader::RuleSyntaxError);
+  }
+  cli::CheckOptions options;
+  options.run = data("logs").string();
+  options.rules = {"logs(warn) == 3", "logs(warn) < 10", "logs(info) == 1", "logs(trace) == 1"};
+  auto result = capture([&](const cli::Console& c) { return cli::check_command(options, c); });
+  CHECK(result.status == 0);
+  CHECK(contains(result.out, "ok    logs(warn) < 10  (logs(warn) = 3)"));  // exactly warn: not error's 2 too
+
+  options.rules = {"logs(error) == 0"};
+  result = capture([&](const cli::Console& c) { return cli::check_command(options, c); });
+  CHECK(result.status == 1);
+  CHECK(contains(result.out, "FAIL  logs(error) == 0  (logs(error) = 2)"));
+
+  options.rules = {"logs(fatal) == 0"};
+  CHECK_THROWS_WITH_AS(
+      capture([&](const cli::Console& c) { return cli::check_command(options, c); }),
+      "rule 'logs(fatal) == 0': 'logs' takes a level: trace, debug, info, warn or error, not "
+      "'fatal'",
+      cli::UsageError);
+}

@@ -546,3 +546,77 @@ TEST_CASE("a died run's regenerated run_summary.json counts its rings' growth fr
   const std::string written = reader_test::read_text(dir / "died" / "run_summary.json");
   CHECK(contains(written, R"("unwritten_records":0,"rings_grown":3,"largest_ring":1048576,"open_spans":0,)"));
 }
+
+namespace {
+
+reader_test::Captured summary_of_logs_run(bool json) {
+  cli::SummaryOptions options;
+  options.runs = {data("logs").string()};
+  options.json = json;
+  options.write_run_summary = false;
+  return reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+}
+
+}  // namespace
+
+TEST_CASE("log lines counted per level; warn and error sites with their count and most recent message") {
+  const reader::Summary s = summarize_one(data("logs/telemetry.jsonl"));
+  CHECK(s.logs.total() == 8);
+  CHECK(s.logs.count(reader::LogLevel::trace) == 1);
+  CHECK(s.logs.count(reader::LogLevel::info) == 1);
+  CHECK(s.logs.count(reader::LogLevel::warn) == 3);
+  CHECK(s.logs.count(reader::LogLevel::error) == 2);
+  const auto warnings = s.logs.sites_by_count(reader::LogLevel::warn);
+  REQUIRE(warnings.size() == 2);
+  // Two lines of one site with different messages: one row, the newer message (by time, not file order).
+  CHECK(warnings[0]->file == "src/fetch.cpp");
+  CHECK(warnings[0]->line == 88);
+  CHECK(warnings[0]->count == 2);
+  CHECK(warnings[0]->last_message == "retrying https://example.com after 3 ms");
+  CHECK(warnings[1]->file == "src/queue.cpp");
+  CHECK(s.logs.sites_by_count(reader::LogLevel::info).empty());  // below warn only counted
+
+  // Several runs: the counts add up and a site's lines merge.
+  const reader::Summary twice =
+      reader::summarize({data("logs/telemetry.jsonl"), data("logs/telemetry.jsonl")}, {}, {});
+  CHECK(twice.logs.count(reader::LogLevel::warn) == 6);
+  CHECK(twice.logs.sites_by_count(reader::LogLevel::warn)[0]->count == 4);
+}
+
+TEST_CASE("summary shows the log lines per level and the warn and error sites, in the table and in --json") {
+  const auto text = summary_of_logs_run(false);
+  CHECK(text.status == 0);
+  CHECK(contains(text.out,
+                 "log lines: 1 trace, 1 debug, 1 info, 3 warn, 2 error\n"
+                 "level  site               lines  most recent message\n"
+                 "error  src/fetch.cpp:95       1  fetch failed: timeout\n"
+                 "error  src/server.cpp:30      1  shutting down after 1 error\n"
+                 "warn   src/fetch.cpp:88       2  retrying https://example.com after 3 ms\n"
+                 "warn   src/queue.cpp:40       1  queue full\n"));
+  // A run without log lines has no such section.
+  cli::SummaryOptions options;
+  options.runs = {data("basic").string()};
+  options.write_run_summary = false;
+  const auto basic =
+      reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK_FALSE(contains(basic.out, "log lines"));
+
+  const auto json = summary_of_logs_run(true);
+  REQUIRE(json.status == 0);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  REQUIRE(parser.parse(json.out).get(doc) == simdjson::SUCCESS);
+  const simdjson::dom::element logs = doc["logs"];
+  CHECK(logs["trace"].get_uint64().value() == 1);
+  CHECK(logs["warn"].get_uint64().value() == 3);
+  CHECK(logs["error"].get_uint64().value() == 2);
+  const simdjson::dom::array sites = logs["sites"].get_array();
+  REQUIRE(sites.size() == 4);
+  const simdjson::dom::element busiest_warning = sites.at(2);
+  CHECK(std::string_view(busiest_warning["level"].get_string()) == "warn");
+  CHECK(std::string_view(busiest_warning["file"].get_string()) == "src/fetch.cpp");
+  CHECK(busiest_warning["line"].get_uint64().value() == 88);
+  CHECK(busiest_warning["count"].get_uint64().value() == 2);
+  CHECK(std::string_view(busiest_warning["last_message"].get_string()) ==
+        "retrying https://example.com after 3 ms");
+}

@@ -17,6 +17,7 @@
 
 #include "reader/aggregator.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/log_lines.hpp"
 #include "reader/rules.hpp"
 #include "reader/span_assembler.hpp"
 #include "reader/summary_json.hpp"
@@ -42,7 +43,8 @@ inline void require_json(const std::string& text, std::string_view what) {
   require(parser.parse(text).get(element) == simdjson::SUCCESS, what, text);
 }
 
-// Feeds the spans to the open-span tracker too, as `doctor` and `tail` do.
+// Feeds the spans to the open-span tracker too, as `doctor` and `tail` do, and the log lines with what names
+// them to the collector `logs` reads with.
 class TeeSink : public reader::RecordSink {
  public:
   explicit TeeSink(reader::Aggregator& aggregator) : aggregator_(aggregator) {}
@@ -50,21 +52,32 @@ class TeeSink : public reader::RecordSink {
   bool wants_attrs() const override { return aggregator_.wants_attrs(); }
   void on_header(const reader::HeaderRecord& r, std::uint64_t line) override {
     aggregator_.on_header(r, line);
+    logs.on_header(r, line);
   }
   void on_thread(const reader::ThreadRecord& r, std::uint64_t line) override {
     aggregator_.on_thread(r, line);
+    logs.on_thread(r, line);
   }
-  void on_span(const reader::SpanRecord& r, std::uint64_t line) override { aggregator_.on_span(r, line); }
+  void on_span(const reader::SpanRecord& r, std::uint64_t line) override {
+    aggregator_.on_span(r, line);
+    logs.on_span(r, line);
+  }
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
     aggregator_.on_span_start(r, line);
+    logs.on_span_start(r, line);
     open.start(r, line);
   }
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
     aggregator_.on_span_end(r, line);
+    logs.on_span_end(r, line);
     open.end(r);
   }
   void on_instant(const reader::InstantRecord& r, std::uint64_t line) override {
     aggregator_.on_instant(r, line);
+  }
+  void on_log(const reader::LogRecord& r, std::uint64_t line) override {
+    aggregator_.on_log(r, line);
+    logs.on_log(r, line);
   }
   void on_counter(const reader::CounterRecord& r, std::uint64_t line) override {
     aggregator_.on_counter(r, line);
@@ -80,6 +93,7 @@ class TeeSink : public reader::RecordSink {
   }
 
   reader::SpanAssembler open;
+  reader::LogLineCollector logs;
 
  private:
   reader::Aggregator& aggregator_;
@@ -95,6 +109,7 @@ struct JsonlOutcome {
   std::uint64_t lines = 0, records = 0, skipped_lines = 0, bytes = 0;
   bool torn_last_line = false;
   std::size_t open_spans = 0;
+  std::string log_lines;  // `spanlog logs --json`
 
   bool operator==(const JsonlOutcome&) const = default;
 };
@@ -186,9 +201,17 @@ inline JsonlOutcome read_jsonl(std::string_view text, const JsonlChoice& choice,
   outcome.run_summary_json = reader::run_summary_json(summary);
   require_json(outcome.run_summary_json, "run_summary.json is JSON");
   for (const char* text_rule : {"p99(*) < 5ms", "error_rate(d*) <= 1%", "counter(*) > 0", "gauge(g) == 1",
-                                "dropped == 0", "open_spans == 0", "self(*) >= 0"}) {
+                                "dropped == 0", "open_spans == 0", "self(*) >= 0", "logs(warn) < 10"}) {
     const reader::RuleResult result = reader::evaluate(reader::parse_rule(text_rule), summary);
     require(!result.explanation.empty(), "a rule explains its result", text_rule);
+  }
+  std::uint64_t previous_ts = 0;
+  for (const reader::LogLine& line : sink.logs.take_lines()) {
+    require(line.ts >= previous_ts, "log lines come out in time order");
+    previous_ts = line.ts;
+    const std::string json = reader::log_line_json(line, sink.logs.start_ts());
+    require_json(json, "logs --json is JSON");
+    outcome.log_lines += json + "\n";
   }
   for (const auto& [tid, nested] : sink.open.open_by_thread()) outcome.open_spans += nested.size();
   require(outcome.open_spans == sink.open.open_count(), "every open span is listed under its thread");

@@ -85,7 +85,7 @@ void add_summary(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<SummaryOptions>();
   auto* command = app.add_subcommand("summary",
                                      "Per span name: count, total, self, parallel, percentiles; phases, "
-                                     "counters, gauges, events, threads, dropped records");
+                                     "counters, gauges, events, log lines, threads, dropped records");
   add_runs_argument(command, options.runs);
   command->add_option("--by", options.group_by, "Group spans by this attribute's value");
   command->add_option("--sort", options.sort, "name, " + reader::span_statistic_names())

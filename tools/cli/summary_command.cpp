@@ -1,5 +1,5 @@
 // `spanlog summary`: the table per span name (or attribute value), then phases, counters, gauges, events,
-// threads, dropped records and open spans; or the same as JSON.
+// log lines, threads, dropped records and open spans; or the same as JSON.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -7,6 +7,7 @@
 #include <map>
 
 #include "cli/commands.hpp"
+#include "cli/log_text.hpp"
 #include "cli/losses.hpp"
 #include "cli/run_status.hpp"
 #include "cli/usage_error.hpp"
@@ -203,6 +204,34 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
                                                   s.ungrouped_spans, options.group_by)));
 }
 
+// Sites shown a level in the text; --json has them all.
+constexpr std::size_t kLogSitesShown = 5;
+
+// Lines per level, then the warn and error sites with the most lines: what the run complained of, and where.
+void print_logs(const reader::LogStats& logs, const Console& console) {
+  std::vector<std::string> counts;
+  for (std::size_t i = 0; i < reader::kLogLevels; ++i)
+    counts.push_back(fmt::format("{} {}", grouped(logs.count(static_cast<reader::LogLevel>(i))),
+                                 reader::kLogLevelNames[i]));
+  console.print("log lines: {}\n", fmt::join(counts, ", "));
+  using Align = Table::Align;
+  Table table(
+      {{"level", Align::left}, {"site", Align::left}, {"lines"}, {"most recent message", Align::left}});
+  std::size_t not_shown = 0;
+  for (const reader::LogLevel level : {reader::LogLevel::error, reader::LogLevel::warn}) {
+    const std::vector<const reader::LogSite*> sites = logs.sites_by_count(level);
+    for (std::size_t i = 0; i < std::min(sites.size(), kLogSitesShown); ++i)
+      table.add_row({level_text(level, console), fmt::format("{}:{}", sites[i]->file, sites[i]->line),
+                     grouped(sites[i]->count), sites[i]->last_message});
+    not_shown += sites.size() - std::min(sites.size(), kLogSitesShown);
+  }
+  if (table.empty()) return;
+  table.print(console);
+  if (not_shown > 0)
+    console.print("{}\n",
+                  console.dim(fmt::format("({} more sites not shown; --json lists them all)", not_shown)));
+}
+
 void print_text(const reader::Summary& s, const SummaryOptions& options, const Console& console) {
   for (const auto& run : s.runs) {
     const std::string status = state_text(run.state, console);
@@ -272,6 +301,10 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
                                                        grouped(s.dropped.events - named),
                                                        s.dropped.events - named == 1 ? "" : "s",
                                                        per_thread(s, &reader::UnnamedDrops::events))));
+  }
+  if (s.logs.total() > 0) {
+    console.print("\n");
+    print_logs(s.logs, console);
   }
   if (!s.threads.empty()) {
     console.print("\n");

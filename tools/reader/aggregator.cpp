@@ -349,6 +349,11 @@ void Aggregator::on_instant(const InstantRecord& r, std::uint64_t) {
   saw_time(r.ts);
 }
 
+void Aggregator::on_log(const LogRecord& r, std::uint64_t) {
+  summary_.logs.add(r);
+  saw_time(r.ts);
+}
+
 void Aggregator::on_counter(const CounterRecord& r, std::uint64_t) {
   auto it = summary_.counters.find(r.name);
   if (it == summary_.counters.end())

@@ -45,6 +45,7 @@ class Aggregator : public RecordSink {
   void on_span_end(const SpanEndRecord&, std::uint64_t) override;
   void on_span_stats(const SpanStatsRecord&, std::uint64_t) override;
   void on_instant(const InstantRecord&, std::uint64_t) override;
+  void on_log(const LogRecord&, std::uint64_t) override;
   void on_counter(const CounterRecord&, std::uint64_t) override;
   void on_gauge(const GaugeRecord&, std::uint64_t) override;
   void on_phase(const PhaseRecord&, std::uint64_t) override;

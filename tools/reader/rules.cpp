@@ -12,7 +12,7 @@
 namespace spanlog::reader {
 namespace {
 
-enum class Family { spans_duration, spans_count, error_rate, counter, event, gauge, scalar };
+enum class Family { spans_duration, spans_count, error_rate, counter, event, gauge, logs, scalar };
 
 struct FunctionInfo {
   std::string_view name;
@@ -23,7 +23,7 @@ struct FunctionInfo {
 constexpr std::array kMetricFunctions = {
     FunctionInfo{"counter", Family::counter}, FunctionInfo{"event", Family::event},
     FunctionInfo{"gauge", Family::gauge},     FunctionInfo{"gauge_min", Family::gauge},
-    FunctionInfo{"gauge_max", Family::gauge},
+    FunctionInfo{"gauge_max", Family::gauge}, FunctionInfo{"logs", Family::logs},
 };
 constexpr std::array<std::string_view, 5> kScalars = {"dropped", "open_spans", "spans", "events",
                                                       "skipped_lines"};
@@ -93,7 +93,7 @@ Rule parse_rule(std::string_view text) {
     fail(fmt::format(
         "unknown function '{}' (expected count, errors, error_rate, total, self, parallel, mean, p50, p90, "
         "p99, "
-        "max, counter, event, gauge, gauge_min, gauge_max, dropped, open_spans, spans, events or "
+        "max, counter, event, gauge, gauge_min, gauge_max, logs, dropped, open_spans, spans, events or "
         "skipped_lines)",
         rule.function));
   rest = trim(rest.substr(i));
@@ -104,6 +104,8 @@ Rule parse_rule(std::string_view text) {
     const std::size_t close = rest.find(')');
     if (close == std::string_view::npos) fail("expected ')'");
     rule.argument = std::string(trim(rest.substr(1, close - 1)));
+    if (*family == Family::logs && !log_level_named(rule.argument))
+      fail(fmt::format("'logs' takes a level: trace, debug, info, warn or error, not '{}'", rule.argument));
     if (rule.argument.empty())
       fail(fmt::format("'{}' needs a span, counter or gauge name (or a glob)", rule.function));
     rest = trim(rest.substr(close + 1));
@@ -204,6 +206,10 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
       for (const auto& [name, count] : summary.events)
         if (glob_match(rule.argument, name)) total += count;
       return finish(static_cast<double>(total), fmt::format("{}", total));
+    }
+    case Family::logs: {
+      const std::uint64_t count = summary.logs.count(*log_level_named(rule.argument));
+      return finish(static_cast<double>(count), fmt::format("{}", count));
     }
     case Family::gauge: {
       const auto it = summary.gauges.find(rule.argument);

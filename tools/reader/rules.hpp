@@ -1,13 +1,15 @@
-// The alert rules of `spanlog check`, e.g. `p99(db.query) < 5ms`, `errors(*) == 0`, `dropped == 0`.
+// The alert rules of `spanlog check`, e.g. `p99(db.query) < 5ms`, `errors(*) == 0`, `dropped == 0`,
+// `logs(error) == 0`.
 //
 //   rule     := subject OP value
 //   subject  := FUNC "(" GLOB ")" | "dropped" | "open_spans" | "spans" | "events" | "skipped_lines"
 //   FUNC     := count | errors | total | self | parallel | mean | p50 | p90 | p99 | max
-//                                                                               (over spans matching GLOB)
-//             | error_rate                                                      (errors / count)
-//             | counter | event                                                 (sum over names matching
-//             GLOB) | gauge | gauge_min | gauge_max                                   (one gauge, by exact
-//             name)
+//                                              (over the spans matching GLOB)
+//             | error_rate                     (errors / count)
+//             | counter | event                (the sum over the names matching GLOB)
+//             | gauge | gauge_min | gauge_max  (one gauge, by its exact name)
+//             | logs                           (log lines of exactly the level named: trace, debug,
+//                                              info, warn or error; not the levels above it)
 //   OP       := "<" | "<=" | ">" | ">=" | "==" | "!="
 //   value    := NUMBER [UNIT]     UNIT: ns, us, µs, ms, s for durations; % for error_rate
 //

@@ -14,6 +14,7 @@
 
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/log_stats.hpp"
 #include "reader/records.hpp"
 #include "reader/run_state.hpp"
 
@@ -136,6 +137,7 @@ struct Summary {
   StringMap<GaugeStats> gauges;
   StringMap<PhaseStats> phases;
   StringMap<std::uint64_t> events;  // instant events by name
+  LogStats logs;                    // log lines by level; warn and error ones by call site
   std::vector<ThreadInfo> threads;
   std::vector<OpenSpan> open_spans;
   DroppedCounts dropped;

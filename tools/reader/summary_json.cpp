@@ -139,6 +139,24 @@ void put_events(fmt::memory_buffer& out, const Summary& s) {
   }
 }
 
+// Lines per level, then the warn and error sites, each level's most lines first.
+void put_logs(fmt::memory_buffer& out, const Summary& s) {
+  for (std::size_t i = 0; i < kLogLevels; ++i)
+    put(out, "\"{}\":{},", kLogLevelNames[i], s.logs.count(static_cast<LogLevel>(i)));
+  put(out, "\"sites\":[");
+  bool first = true;
+  for (const LogLevel level : {LogLevel::error, LogLevel::warn}) {
+    for (const LogSite* site : s.logs.sites_by_count(level)) {
+      put(out,
+          "{}{{\"level\":\"{}\",\"file\":{},\"line\":{},\"count\":{},\"last_ts\":{},\"last_message\":{}}}",
+          first ? "" : ",", log_level_name(level), json_string(site->file), site->line, site->count,
+          site->last_ts, json_string(site->last_message));
+      first = false;
+    }
+  }
+  put(out, "]");
+}
+
 void put_threads(fmt::memory_buffer& out, const Summary& s) {
   for (std::size_t i = 0; i < s.threads.size(); ++i) {
     const auto& t = s.threads[i];
@@ -185,6 +203,8 @@ std::string summary_json(const Summary& s) {
   put_gauges(out, s);
   put(out, "}},\"events\":{{");
   put_events(out, s);
+  put(out, "}},\"logs\":{{");
+  put_logs(out, s);
   put(out, "}},\"threads\":[");
   put_threads(out, s);
   put(out,
