@@ -148,6 +148,15 @@ TEST_CASE("PostgreSQL: statistics-mode spans are stored and a stored run shows t
   check_statistics(server().create_database());
 }
 
+TEST_CASE("PostgreSQL: log lines are stored one row each and a stored run gives them back as the file did" *
+          doctest::skip(kSkip)) {
+  check_logs(server().create_database());
+}
+
+TEST_CASE("PostgreSQL: a database of version 6 is migrated to the logs table" * doctest::skip(kSkip)) {
+  check_migration_to_logs(server().create_database());
+}
+
 TEST_CASE("PostgreSQL: a run loaded while running is completed by loading it again" * doctest::skip(kSkip)) {
   reader_test::TempDir dir;
   check_completed_later(server().create_database(), dir.path());

@@ -27,6 +27,16 @@ TEST_CASE("SQLite: the default target is SPANLOG_DIR/history.sqlite") {
   CHECK(queried.output == "source\n" + run.string() + "\n");
 }
 
+TEST_CASE("SQLite: log lines are stored one row each and a stored run gives them back as the file did") {
+  reader_test::TempDir dir;
+  check_logs((dir / "history.sqlite").string());
+}
+
+TEST_CASE("SQLite: a database of version 6 is migrated to the logs table") {
+  reader_test::TempDir dir;
+  check_migration_to_logs((dir / "history.sqlite").string());
+}
+
 TEST_CASE("SQLite: a run loaded while running is completed by loading it again") {
   reader_test::TempDir dir;
   check_completed_later((dir / "history.sqlite").string(), dir.path());

@@ -14,7 +14,10 @@
 
 #include "history/schema.hpp"
 #include "history/store.hpp"
+#include "history/stored_runs.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/attrs_json.hpp"
+#include "reader/jsonl_reader.hpp"
 #include "support/process.hpp"
 #include "support/reader_support.hpp"
 
@@ -154,7 +157,8 @@ inline void check_commands(history::Store& store, const std::string& target, con
 
 inline std::map<std::string, std::int64_t> row_counts(history::Store& store) {
   std::map<std::string, std::int64_t> counts;
-  for (const char* table : {"runs", "threads", "spans", "events", "counters", "gauges", "phases", "dropped"})
+  for (const char* table :
+       {"runs", "threads", "spans", "events", "counters", "gauges", "phases", "dropped", "logs"})
     counts[table] = integer(store.query(std::string("SELECT COUNT(*) FROM ") + table).rows.at(0).at(0));
   return counts;
 }
@@ -237,6 +241,86 @@ inline void check_statistics(const std::string& target) {
     CHECK(check_db.status == check_file.status);
     CHECK(check_db.output == check_file.output);
   }
+}
+
+// Every field of every log line, with its line number, one text a line: what a file and a stored run are
+// compared by.
+class LogLinesSink : public reader::RecordSink {
+ public:
+  std::vector<std::string> lines;
+
+  void on_log(const reader::LogRecord& r, std::uint64_t line) override {
+    std::string attrs;
+    reader::append_attrs_json(attrs, r.attrs);
+    lines.push_back(std::to_string(line) + " " + std::string(reader::log_level_name(r.level)) + " tid " +
+                    std::to_string(r.tid) + " ts " + std::to_string(r.ts) + " span " +
+                    std::to_string(r.span_id) + " msg " + std::string(r.message) + " attrs " + attrs +
+                    " site " + std::string(r.site_file) + ":" + std::to_string(r.site_line));
+  }
+};
+
+// The run with log lines (tests/data/logs): one row a line, NULL where the line had no span, arguments or
+// site; replayed from the database, each line equals the file's; `spanlog query` reads the table; summary,
+// diff and check over the stored run print what they print for the file.
+inline void check_logs(const std::string& target) {
+  const fs::path run = reader_test::data("logs") / "telemetry.jsonl";
+  const std::string db = " --db " + quoted(target);
+  run_spanlog_ok("load " + quoted(run.string()) + db);
+  const auto store = history::open_store(target);
+  const std::string key = run_key_of(*store, run);
+  const auto rows = store->query(
+      "SELECT line, tid, ts, level, span_id, msg, attrs, site_file, site_line FROM logs WHERE run_key = $1 "
+      "ORDER BY line",
+      {key});
+  REQUIRE(rows.rows.size() == 8);
+  const auto& retry = rows.rows[1];
+  CHECK(integer(retry[0]) == 6);
+  CHECK(integer(retry[1]) == 10);
+  CHECK(integer(retry[2]) == 1795459260005000000);
+  CHECK(*retry[3] == "warn");
+  CHECK(integer(retry[4]) == 101);
+  CHECK(*retry[5] == "retrying https://example.com after 3 ms");
+  CHECK(reader_test::contains(retry[6].value_or(""), R"("url":"https://example.com")"));
+  CHECK(*retry[7] == "src/fetch.cpp");
+  CHECK(integer(retry[8]) == 88);
+  const auto& outside = rows.rows[2];  // "worker ready": no span, no argument
+  CHECK(*outside[5] == "worker ready");
+  CHECK_FALSE(outside[4].has_value());
+  CHECK_FALSE(outside[6].has_value());
+
+  LogLinesSink from_file, from_store;
+  reader::read_file(run, from_file);
+  history::replay_stored_run(*store, std::stoll(key), from_store);
+  CHECK(from_file.lines.size() == 8);
+  CHECK(from_store.lines == from_file.lines);
+
+  CHECK(run_spanlog_ok("query --format csv" + db +
+                       " \"SELECT level, COUNT(*) AS n FROM logs GROUP BY level ORDER BY level\"") ==
+        "level,n\ndebug,1\nerror,2\ninfo,1\ntrace,1\nwarn,3\n");
+  check_commands(*store, target, run);
+}
+
+// A database of version 6 (every table but logs), holding a run: readers refuse it until `migrate` adds the
+// table; the run stored before reads as it did, and a run with log lines then loads and reads back.
+inline void check_migration_to_logs(const std::string& target) {
+  const fs::path basic = reader_test::data("basic") / "telemetry.jsonl";
+  const std::string db = " --db " + quoted(target);
+  run_spanlog_ok("load " + quoted(basic.string()) + db);
+  {
+    const auto store = history::open_store(target);
+    store->execute("DROP TABLE logs");
+    store->execute("UPDATE spanlog_schema SET version = 6");
+  }
+  const auto older = run_spanlog("query 'SELECT COUNT(*) FROM runs'" + db);
+  CHECK(older.status == 2);
+  CHECK(reader_test::contains(older.output, "older schema version 6"));
+  CHECK(reader_test::contains(run_spanlog_ok("migrate" + db), "schema version 6 -> 7"));
+  CHECK(run_spanlog_ok("query --format csv 'SELECT COUNT(*) AS n FROM logs'" + db) == "n\n0\n");
+  {
+    const auto store = history::open_store(target);
+    check_commands(*store, target, basic);
+  }
+  check_logs(target);
 }
 
 inline void check_everything(const std::string& target, const fs::path& dir) {

@@ -71,7 +71,7 @@ class LoadingSink : public reader::RecordSink {
       // Loaded while it was being written: replaced by what the file holds now.
       const std::string key = *existing.rows[0][0];
       for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times",
-                                "span_stats_lines", "span_stats_buckets"})
+                                "span_stats_lines", "span_stats_buckets", "logs"})
         store_.query(fmt::format("DELETE FROM {} WHERE run_key = $1", table), {key});
       const std::int64_t run_key = std::stoll(key);
       store_.query("DELETE FROM spans WHERE span_row >= $1 AND span_row < $2",
@@ -198,6 +198,22 @@ class LoadingSink : public reader::RecordSink {
     end_row(a);
   }
 
+  void on_log(const reader::LogRecord& r, std::uint64_t line) override {
+    times_.on_log(r, line);
+    auto& a = begin_row(logs_, line, r.ts);
+    a.integer(as_signed(r.tid));
+    a.integer(as_signed(r.ts));
+    a.text(reader::log_level_name(r.level));
+    r.span_id != 0 ? a.integer(as_signed(r.span_id)) : a.null();
+    a.text(r.message);
+    attrs_text_.clear();
+    if (!r.attrs.empty()) append_attrs_json(attrs_text_, r.attrs);
+    attrs_text_.empty() ? a.null() : a.text(attrs_text_);
+    r.site_file.empty() ? a.null() : a.text(r.site_file);
+    r.site_line != 0 ? a.integer(as_signed(r.site_line)) : a.null();
+    end_row(a);
+  }
+
   void on_counter(const reader::CounterRecord& r, std::uint64_t line) override {
     times_.on_counter(r, line);
     auto& a = begin_row(counters_, line, r.ts);
@@ -315,7 +331,7 @@ class LoadingSink : public reader::RecordSink {
     for (const auto& span : assembler_.still_open(end_ts))
       write_whole(span, "open", start_lines_.at(span.span_id), std::nullopt);
     for (auto* appender : {threads_.get(), spans_.get(), events_.get(), counters_.get(), gauges_.get(),
-                           phases_.get(), dropped_.get(), span_stats_lines_.get()})
+                           phases_.get(), dropped_.get(), span_stats_lines_.get(), logs_.get()})
       appender->finish();
     result.complete = !footer_json.empty();
     // The run's state as every view says it (reader/run_state.hpp), decided by the reader's aggregator.
@@ -410,6 +426,8 @@ class LoadingSink : public reader::RecordSink {
                                               "attrs", "async_ends", "reason", "span_names", "event_names"});
     span_stats_lines_ = store_.append_rows("span_stats_lines", {"run_key", "line", "name", "tid", "ts",
                                                                 "count", "total_ns", "self_ns", "buckets"});
+    logs_ = store_.append_rows("logs", {"run_key", "line", "tid", "ts", "level", "span_id", "msg", "attrs",
+                                        "site_file", "site_line"});
   }
 
   void write_whole(const reader::WholeSpan& span, std::string_view status, std::uint64_t start_line,
@@ -457,7 +475,7 @@ class LoadingSink : public reader::RecordSink {
   std::filesystem::path file_;
   bool in_transaction_ = false;
   std::unique_ptr<RowAppender> threads_, spans_, events_, counters_, gauges_, phases_, dropped_,
-      span_stats_lines_;
+      span_stats_lines_, logs_;
   reader::SpanAssembler assembler_;
   reader::Aggregator times_;                                      // the reader's own figures, for span_times
   std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line

@@ -160,6 +160,15 @@ grouped AS (
   FROM ranked GROUP BY run_key, name, n)
 )";
 
+// Version 7: a run's log lines (schema 1.6), one row each; span_id, site_file and site_line are NULL when the
+// line had none, attrs (its arguments) NULL when it had no argument.
+constexpr const char* kLogsTable = R"(
+CREATE TABLE IF NOT EXISTS logs (
+  run_key {int} NOT NULL, line {int} NOT NULL, tid {int} NOT NULL, ts {int} NOT NULL, level TEXT NOT NULL,
+  span_id {int}, msg TEXT NOT NULL, attrs {json}, site_file TEXT, site_line {int},
+  PRIMARY KEY (run_key, line)){clustered};
+)";
+
 // Version 4: a dropped line's drops per name (schema 1.2's span_names and event_names), as JSON objects.
 // Version 5: a run's crash record, as JSON (a crashed run has no footer), so that a stored run's state is the
 // file's. Version 6: a span's stats_ns (schema 1.4), NULL when the file had none.
@@ -271,6 +280,7 @@ void prepare_for_writing(Store& store) {
       store.execute(with_types((std::string(kSpanStatsWithStatistics) + kSpanStatsFromGrouped).c_str(),
                                store.dialect()));
     }
+    if (version < 7) store.execute(with_types(kLogsTable, store.dialect()));
     if (version < kSchemaVersion)
       store.execute(fmt::format("UPDATE spanlog_schema SET version = {}", kSchemaVersion));
     store.commit();

@@ -147,6 +147,12 @@ enum : std::size_t { line, name, tid, ts, samples, total_ns, self_ns, buckets, c
 constexpr const char* names[] = {"line", "name", "tid", "ts", "count", "total_ns", "self_ns", "buckets"};
 static_assert(std::size(names) == count);
 }  // namespace stats_column
+namespace log_column {
+enum : std::size_t { line, tid, ts, level, span_id, msg, attrs, site_file, site_line, count };
+constexpr const char* names[] = {"line", "tid",   "ts",        "level",    "span_id",
+                                 "msg",  "attrs", "site_file", "site_line"};
+static_assert(std::size(names) == count);
+}  // namespace log_column
 
 template <std::size_t N>
 std::string select_list(const char* const (&names)[N]) {
@@ -168,7 +174,8 @@ struct Item {
     gauge,
     phase,
     dropped,
-    span_stats
+    span_stats,
+    log
   } kind = thread;
   std::size_t row = 0;
   bool operator<(const Item& o) const { return line < o.line; }
@@ -176,11 +183,11 @@ struct Item {
 
 // A stored run's rows, table by table.
 struct StoredTables {
-  QueryResult threads, spans, events, counters, gauges, phases, dropped, span_stats;
+  QueryResult threads, spans, events, counters, gauges, phases, dropped, span_stats, logs;
 };
 
-// Replays a stored run into an aggregator as if its file were read: the header, every record in the order of
-// the lines the file had them on, then the crash, the footer and what the reading saw.
+// Replays a stored run into a sink as if its file were read: the header, every record in the order of the
+// lines the file had them on, then the crash and the footer; into an aggregator, also what the reading saw.
 class Replay {
  public:
   Replay(Store& store, std::int64_t run_key, bool with_attrs) : store_(store), with_attrs_(with_attrs) {
@@ -188,12 +195,24 @@ class Replay {
   }
 
   void run(reader::Aggregator& aggregator) {
-    const QueryResult run =
-        store_.query("SELECT " + select_list(run_column::names) + " FROM runs WHERE run_key = $1", {key_});
-    if (run.rows.empty()) throw HistoryError(fmt::format("no run with key {}", key_));
+    const QueryResult run = run_row();
     const auto& r = run.rows[0];
     aggregator.begin_run(std::string(text_of(r[run_column::source])));
+    replay_records(r, aggregator);
+    aggregator.end_run(read_report_of(r));
+  }
 
+  void send_records(reader::RecordSink& sink) { replay_records(run_row().rows[0], sink); }
+
+ private:
+  QueryResult run_row() {
+    QueryResult run =
+        store_.query("SELECT " + select_list(run_column::names) + " FROM runs WHERE run_key = $1", {key_});
+    if (run.rows.empty()) throw HistoryError(fmt::format("no run with key {}", key_));
+    return run;
+  }
+
+  void replay_records(const std::vector<Cell>& r, reader::RecordSink& sink) {
     const StoredTables tables = read_tables();
     simdjson::dom::parser parser;
     HeaderCopy header;
@@ -202,19 +221,17 @@ class Replay {
     bool header_sent = false;
     for (const Item& item : ordered_items(tables)) {
       if (!header_sent && header_line <= item.line) {
-        aggregator.on_header(header.record, header_line);
+        sink.on_header(header.record, header_line);
         header_sent = true;
       }
-      replay_item(tables, item, aggregator);
+      replay_item(tables, item, sink);
     }
-    if (!header_sent) aggregator.on_header(header.record, header_line);
+    if (!header_sent) sink.on_header(header.record, header_line);
 
-    if (r[run_column::crash]) replay_crash(parse_object(parser, *r[run_column::crash]), aggregator);
-    if (r[run_column::footer]) replay_footer(parse_object(parser, *r[run_column::footer]), aggregator);
-    aggregator.end_run(read_report_of(r));
+    if (r[run_column::crash]) replay_crash(parse_object(parser, *r[run_column::crash]), sink);
+    if (r[run_column::footer]) replay_footer(parse_object(parser, *r[run_column::footer]), sink);
   }
 
- private:
   // A header record and the strings its views point at: it stays where it was made (a move would leave a
   // short string's view behind).
   struct HeaderCopy {
@@ -241,6 +258,7 @@ class Replay {
     t.phases = rows(select_list(phase_column::names), "phases");
     t.dropped = rows(select_list(dropped_column::names), "dropped");
     t.span_stats = rows(select_list(stats_column::names), "span_stats_lines");
+    t.logs = rows(select_list(log_column::names), "logs");
     return t;
   }
 
@@ -257,6 +275,7 @@ class Replay {
     add(t.phases, Item::phase);
     add(t.dropped, Item::dropped);
     add(t.span_stats, Item::span_stats);
+    add(t.logs, Item::log);
     // A span stored whole was one line; one with an end line was a start and an end; an open one only a
     // start.
     for (std::size_t i = 0; i < t.spans.rows.size(); ++i) {
@@ -307,8 +326,8 @@ class Replay {
     h.attrs = header.attrs.attrs;
   }
 
-  void replay_item(const StoredTables& t, const Item& item, reader::Aggregator& aggregator) {
-    using RowReplay = void (Replay::*)(const std::vector<Cell>&, std::uint64_t, reader::Aggregator&);
+  void replay_item(const StoredTables& t, const Item& item, reader::RecordSink& sink) {
+    using RowReplay = void (Replay::*)(const std::vector<Cell>&, std::uint64_t, reader::RecordSink&);
     struct Source {
       QueryResult StoredTables::*table;
       RowReplay replay;
@@ -325,22 +344,23 @@ class Replay {
         {&StoredTables::phases, &Replay::replay_phase},
         {&StoredTables::dropped, &Replay::replay_dropped},
         {&StoredTables::span_stats, &Replay::replay_span_stats},
+        {&StoredTables::logs, &Replay::replay_log},
     };
-    static_assert(std::size(sources) == Item::span_stats + 1, "one source per Item::Kind");
+    static_assert(std::size(sources) == Item::log + 1, "one source per Item::Kind");
     const Source& source = sources[item.kind];
-    (this->*source.replay)((t.*source.table).rows[item.row], item.line, aggregator);
+    (this->*source.replay)((t.*source.table).rows[item.row], item.line, sink);
   }
 
-  void replay_thread(const std::vector<Cell>& t, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_thread(const std::vector<Cell>& t, std::uint64_t line, reader::RecordSink& sink) {
     reader::ThreadRecord record;
     record.tid = unsigned_of(t[thread_column::tid]);
     if (t[thread_column::name]) record.name = std::string_view(*t[thread_column::name]);
     record.ts = unsigned_of(t[thread_column::ts]);
     record.exited = unsigned_of(t[thread_column::exited]) != 0;
-    aggregator.on_thread(record, line);
+    sink.on_thread(record, line);
   }
 
-  void replay_span(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_span(const std::vector<Cell>& s, std::uint64_t line, reader::RecordSink& sink) {
     reader::SpanRecord record;
     record.span_id = unsigned_of(s[span_column::span_id]);
     record.parent = optional_unsigned(s[span_column::parent_id]);
@@ -357,10 +377,10 @@ class Replay {
     const DecodedAttrs attrs = decoded(s[span_column::attrs]);
     record.attrs = attrs.attrs;
     record.stats_ns = unsigned_of(s[span_column::stats_ns]);
-    aggregator.on_span(record, line);
+    sink.on_span(record, line);
   }
 
-  void replay_span_start(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_span_start(const std::vector<Cell>& s, std::uint64_t line, reader::RecordSink& sink) {
     reader::SpanStartRecord record;
     record.span_id = unsigned_of(s[span_column::span_id]);
     record.parent = optional_unsigned(s[span_column::parent_id]);
@@ -372,10 +392,10 @@ class Replay {
     // The span's attributes as they were at its end: the ones set while it was open already win.
     const DecodedAttrs attrs = decoded(s[span_column::attrs]);
     record.attrs = attrs.attrs;
-    aggregator.on_span_start(record, line);
+    sink.on_span_start(record, line);
   }
 
-  void replay_span_end(const std::vector<Cell>& s, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_span_end(const std::vector<Cell>& s, std::uint64_t line, reader::RecordSink& sink) {
     reader::SpanEndRecord record;
     record.span_id = unsigned_of(s[span_column::span_id]);
     record.tid = unsigned_of(s[span_column::end_tid]);
@@ -384,10 +404,10 @@ class Replay {
     record.error = s[span_column::status] == "error";
     record.message = text_of(s[span_column::message]);
     record.stats_ns = unsigned_of(s[span_column::stats_ns]);
-    aggregator.on_span_end(record, line);
+    sink.on_span_end(record, line);
   }
 
-  void replay_event(const std::vector<Cell>& e, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_event(const std::vector<Cell>& e, std::uint64_t line, reader::RecordSink& sink) {
     reader::InstantRecord record;
     record.name = text_of(e[event_column::name]);
     record.tid = unsigned_of(e[event_column::tid]);
@@ -395,10 +415,10 @@ class Replay {
     record.parent = optional_unsigned(e[event_column::parent_id]);
     const DecodedAttrs attrs = decoded(e[event_column::attrs]);
     record.attrs = attrs.attrs;
-    aggregator.on_instant(record, line);
+    sink.on_instant(record, line);
   }
 
-  void replay_counter(const std::vector<Cell>& c, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_counter(const std::vector<Cell>& c, std::uint64_t line, reader::RecordSink& sink) {
     reader::CounterRecord record;
     record.name = text_of(c[counter_column::name]);
     record.tid = unsigned_of(c[counter_column::tid]);
@@ -411,10 +431,10 @@ class Replay {
       record.delta.is_integer = false;
       record.delta.as_double = std::stod(*c[counter_column::delta]);
     }
-    aggregator.on_counter(record, line);
+    sink.on_counter(record, line);
   }
 
-  void replay_gauge(const std::vector<Cell>& g, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_gauge(const std::vector<Cell>& g, std::uint64_t line, reader::RecordSink& sink) {
     reader::GaugeRecord record;
     record.name = text_of(g[gauge_column::name]);
     record.tid = unsigned_of(g[gauge_column::tid]);
@@ -423,20 +443,20 @@ class Replay {
     record.min = optional_double(g[gauge_column::min]);
     record.max = optional_double(g[gauge_column::max]);
     record.count = unsigned_of(g[gauge_column::samples]);
-    aggregator.on_gauge(record, line);
+    sink.on_gauge(record, line);
   }
 
-  void replay_phase(const std::vector<Cell>& p, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_phase(const std::vector<Cell>& p, std::uint64_t line, reader::RecordSink& sink) {
     reader::PhaseRecord record;
     record.name = text_of(p[phase_column::name]);
     record.span_id = optional_unsigned(p[phase_column::span_id]);
     record.ts = unsigned_of(p[phase_column::start_ts]);
     record.end_ts = unsigned_of(p[phase_column::end_ts]);
     record.wall_ns = unsigned_of(p[phase_column::wall_ns]);
-    aggregator.on_phase(record, line);
+    sink.on_phase(record, line);
   }
 
-  void replay_dropped(const std::vector<Cell>& d, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_dropped(const std::vector<Cell>& d, std::uint64_t line, reader::RecordSink& sink) {
     reader::DroppedRecord record;
     record.tid = unsigned_of(d[dropped_column::tid]);
     record.ts = unsigned_of(d[dropped_column::ts]);
@@ -448,10 +468,10 @@ class Replay {
                                           event_names = named_counts(d[dropped_column::event_names]);
     record.span_names = span_names;
     record.event_names = event_names;
-    aggregator.on_dropped(record, line);
+    sink.on_dropped(record, line);
   }
 
-  void replay_span_stats(const std::vector<Cell>& l, std::uint64_t line, reader::Aggregator& aggregator) {
+  void replay_span_stats(const std::vector<Cell>& l, std::uint64_t line, reader::RecordSink& sink) {
     reader::SpanStatsRecord record;
     record.name = text_of(l[stats_column::name]);
     record.tid = unsigned_of(l[stats_column::tid]);
@@ -461,10 +481,30 @@ class Replay {
     record.self_ns = unsigned_of(l[stats_column::self_ns]);
     const std::vector<reader::SpanStatsRecord::Bucket> buckets = stored_buckets(l[stats_column::buckets]);
     record.buckets = buckets;
-    aggregator.on_span_stats(record, line);
+    sink.on_span_stats(record, line);
   }
 
-  static void replay_crash(simdjson::dom::element crash, reader::Aggregator& aggregator) {
+  void replay_log(const std::vector<Cell>& l, std::uint64_t line, reader::RecordSink& sink) {
+    reader::LogRecord record;
+    const auto level = reader::log_level_named(text_of(l[log_column::level]));
+    if (!level)
+      throw HistoryError(
+          fmt::format("run key {}, line {}: a stored log level is not one of trace, debug, info, "
+                      "warn, error: {}",
+                      key_, line, text_of(l[log_column::level])));
+    record.level = *level;
+    record.tid = unsigned_of(l[log_column::tid]);
+    record.ts = unsigned_of(l[log_column::ts]);
+    record.span_id = unsigned_of(l[log_column::span_id]);
+    record.message = text_of(l[log_column::msg]);
+    const DecodedAttrs attrs = decoded(l[log_column::attrs]);
+    record.attrs = attrs.attrs;
+    record.site_file = text_of(l[log_column::site_file]);
+    record.site_line = unsigned_of(l[log_column::site_line]);
+    sink.on_log(record, line);
+  }
+
+  static void replay_crash(simdjson::dom::element crash, reader::RecordSink& sink) {
     auto text = [&crash](std::string_view key) {
       std::string_view value;
       return crash[key].get_string().get(value) == simdjson::SUCCESS ? std::string(value) : std::string();
@@ -472,10 +512,10 @@ class Replay {
     const std::string kept_name = text("name"), kept_reason = text("reason");
     reader::CrashRecord record{field(crash, "signal"), kept_name, kept_reason, field(crash, "tid"),
                                field(crash, "ts")};
-    aggregator.on_crash(record, field(crash, "line"));
+    sink.on_crash(record, field(crash, "line"));
   }
 
-  static void replay_footer(simdjson::dom::element footer, reader::Aggregator& aggregator) {
+  static void replay_footer(simdjson::dom::element footer, reader::RecordSink& sink) {
     reader::FooterRecord record;
     record.ts = field(footer, "ts");
     record.wall_ns = field(footer, "wall_ns");
@@ -496,7 +536,7 @@ class Replay {
     if (footer["dropped"].get(counts) == simdjson::SUCCESS)
       record.dropped = {field(counts, "spans"), field(counts, "events"), field(counts, "metrics"),
                         field(counts, "attrs"), field(counts, "async_ends")};
-    aggregator.on_footer(record, field(footer, "line"));
+    sink.on_footer(record, field(footer, "line"));
   }
 
   static reader::ReadReport read_report_of(const std::vector<Cell>& r) {
@@ -573,6 +613,11 @@ std::int64_t resolve_run(Store& store, const std::string& reference) {
   if (found.rows.empty())
     throw HistoryError(fmt::format("{}: no such run in {}", reference, store.display_name()));
   return std::stoll(*found.rows[0][0]);
+}
+
+void replay_stored_run(Store& store, std::int64_t run_key, reader::RecordSink& sink) {
+  require_current_schema(store);
+  Replay(store, run_key, true).send_records(sink);
 }
 
 reader::Summary summarize_stored_runs(Store& store, const std::vector<std::string>& references,

@@ -16,6 +16,10 @@ namespace spanlog::history {
 // Throws HistoryError when nothing matches.
 std::int64_t resolve_run(Store& store, const std::string& reference);
 
+// A stored run's records, attributes included, into `sink` as its file gave them: the header, every record at
+// the line it was on, then the crash and the footer. Throws HistoryError.
+void replay_stored_run(Store& store, std::int64_t run_key, reader::RecordSink& sink);
+
 reader::Summary summarize_stored_runs(Store& store, const std::vector<std::string>& references,
                                       const reader::AggregateOptions& options);
 
