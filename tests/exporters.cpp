@@ -219,6 +219,39 @@ TEST_CASE("chrome: slices per thread with their args, instants, async slices, co
   for (std::size_t i = 1; i < events.size(); ++i) CHECK(events[i - 1].ts <= events[i].ts);
 }
 
+TEST_CASE("chrome: log lines are instants of their thread named by their message, level and attrs in args") {
+  const std::vector<TraceEvent> events = events_of(chrome_of(telemetry("logs")).text);
+  std::vector<TraceEvent> logs;
+  std::copy_if(events.begin(), events.end(), std::back_inserter(logs),
+               [](const TraceEvent& e) { return e.cat == "log"; });
+  REQUIRE(logs.size() == 8);
+  // In time order across threads, as every event.
+  CHECK(logs[0].name == "worker ready");
+  CHECK(logs[7].name == "shutting down after 1 error");
+  const auto warning = std::find_if(logs.begin(), logs.end(), [](const TraceEvent& e) {
+    return e.name == "retrying https://example.com after 3 ms";
+  });
+  REQUIRE(warning != logs.end());
+  CHECK(warning->ph == "i");
+  CHECK(warning->tid == 10);
+  CHECK(warning->ts == 5000.0);
+  CHECK(warning->args ==
+        R"({"level":"warn","site":"src/fetch.cpp:88","url":"https://example.com","ms":3.0})");
+  CHECK(contains(warning->json, R"("s":"t")"));  // scoped to its thread
+
+  // An argument named like the exporter's own args keeps its value under attr.
+  reader_test::TempDir dir;
+  reader_test::write_text(
+      dir / "run.jsonl",
+      R"({"event":"header","schema":1,"schema_minor":6,"run_id":"r","start_ts":1000})"
+      "\n"
+      R"({"event":"log","level":"error","tid":1,"ts":2000,"msg":"m","attrs":{"level":3},"site":{"file":"a.cpp","line":7}})"
+      "\n");
+  const auto clash = with_phase(events_of(chrome_of(dir / "run.jsonl").text), "i");
+  REQUIRE(clash.size() == 1);
+  CHECK(clash[0].args == R"({"level":"error","site":"a.cpp:7","attr.level":3})");
+}
+
 TEST_CASE("chrome: spans still open at a crash begin and never end") {
   const Chrome chrome = chrome_of(telemetry("crashed"));
   const std::vector<TraceEvent> events = events_of(chrome.text);

@@ -68,11 +68,15 @@ class ChromeSink : public RecordSink {
   }
   void on_instant(const InstantRecord& r, std::uint64_t) override {
     TraceEvent event = make('i', "event", r.name, r.tid, r.ts);
-    reader::OwnedAttrs attrs;
-    reader::merge_attrs(attrs, r.attrs);
-    event.args = "{";
-    append_attrs(event.args, attrs, {});
-    event.args += '}';
+    event.args = args_with(r.attrs, {}, {});
+    events_.push_back(std::move(event));
+  }
+  // A log line is an instant of its thread named by its message; its level and site lead its arguments.
+  void on_log(const LogRecord& r, std::uint64_t) override {
+    TraceEvent event = make('i', "log", r.message, r.tid, r.ts);
+    const std::string own = fmt::format("\"level\":\"{}\",\"site\":{}", log_level_name(r.level),
+                                        json_string(fmt::format("{}:{}", r.site_file, r.site_line)));
+    event.args = args_with(r.attrs, own, {"level", "site"});
     events_.push_back(std::move(event));
   }
   void on_counter(const CounterRecord& r, std::uint64_t) override {
@@ -124,6 +128,18 @@ class ChromeSink : public RecordSink {
     event.ts = ts;
     event.sequence = events_.size();
     return event;
+  }
+
+  // `{own,attrs...}`: the exporter's own members (JSON text, may be empty) and then the attributes, one whose
+  // key is among `reserved` prefixed.
+  static std::string args_with(Attrs record_attrs, std::string_view own,
+                               std::initializer_list<std::string_view> reserved) {
+    reader::OwnedAttrs attrs;
+    reader::merge_attrs(attrs, record_attrs);
+    std::string args = "{";
+    args += own;
+    append_attrs(args, attrs, reserved);
+    return args + '}';
   }
 
   void add_span(const reader::WholeSpan& span) {

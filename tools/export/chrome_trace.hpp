@@ -1,6 +1,6 @@
 // A run as a Chrome Trace Event file (the JSON object form), which Perfetto UI and chrome://tracing open:
-// spans as complete slices per thread, async spans as async slices, instants, counters, gauges and the names
-// of the process and its threads.
+// spans as complete slices per thread, async spans as async slices, instants, log lines (instants of their
+// thread named by their message), counters, gauges and the names of the process and its threads.
 #pragma once
 
 #include <cstdint>
