@@ -24,7 +24,9 @@ class LogPanelSink : public reader::RecordSink {
   void on_span_start(const reader::SpanStartRecord& r, std::uint64_t line) override {
     lines_.on_span_start(r, line);
   }
-  void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override { lines_.on_span_end(r, line); }
+  void on_span_end(const reader::SpanEndRecord& r, std::uint64_t line) override {
+    lines_.on_span_end(r, line);
+  }
   void on_log(const reader::LogRecord& r, std::uint64_t line) override;
 
   // {"counts":{"trace":N,...,"error":N},"max_lines":N,"left_out":N,"lines":[...]}: the lines in time order,
