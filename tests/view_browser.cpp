@@ -195,7 +195,8 @@ TEST_CASE("serve: the live page shows the threads, then a new span and an error 
   CHECK(server.stop(SIGTERM, 10) == 0);
 }
 
-TEST_CASE("serve: spans written as rows (a spans record) show live, and rows appended later appear") {
+TEST_CASE(
+    "serve: spans written as rows (a spans record) show live, and rows and log lines appended later appear") {
   const fs::path checks = checker();
   (void)checks;
   test_support::TempDir dir;
@@ -227,6 +228,9 @@ TEST_CASE("serve: spans written as rows (a spans record) show live, and rows app
            "\n"
         << R"({"event":"span","span_id":1099511628100,"name":"late.failure","tid":12,)"
            R"("ts":1795459260000301000,"dur_ns":700,"status":"error","message":"late"})"
+           "\n"
+        << R"({"event":"log","level":"warn","tid":11,"ts":1795459260000300500,"span_id":1099511628002,)"
+           R"("msg":"late warning","attrs":{"n":1},"site":{"file":"late.cpp","line":7}})"
            "\n";
   });
   simdjson::dom::parser parser;
@@ -248,6 +252,10 @@ TEST_CASE("serve: spans written as rows (a spans record) show live, and rows app
   CHECK(contains(strings(after["recent"]), "late.task"));
   CHECK(contains(strings(after["errors"]), "late.failure"));
   CHECK(after["spans_drawn"].get_int64().value() == 54);
+  // A log line written after the page loaded is listed and marked on its thread's lane.
+  CHECK(strings(at_load["log_lines"]).empty());
+  CHECK(strings(after["log_lines"]) == std::vector<std::string>{"warn late warning"});
+  CHECK(strings(after["marks"]) == std::vector<std::string>{"warn late warning"});
   CHECK(facts["same_page"].get_bool().value());
   CHECK(server.stop(SIGTERM, 10) == 0);
 }
@@ -371,4 +379,57 @@ TEST_CASE("report: a run of a million spans opens, draws the longest and says wh
   // Reported, not judged: timings belong to bench/, and this machine is shared.
   MESSAGE("a million spans: page ready in " << facts["load_ms"].get_int64().value() << " ms, a full redraw "
                                             << facts["redraw_ms"].get_double().value() << " ms");
+}
+
+TEST_CASE(
+    "report: the log panel lists the run's lines, filters them by level, and a click selects the span") {
+  const fs::path checks = checker();
+  (void)checks;
+  const fs::path report = output_dir() / "logs.html";
+  test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report " +
+                    shell_quoted(fs::path(env("SPANLOG_TEST_DATA")) / "logs") + " -o " +
+                    shell_quoted(report));
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto facts = check_page(
+      parser, text, "report " + shell_quoted(report) + " " + shell_quoted(output_dir() / "logs.png"));
+  INFO(text);
+  const auto at_load = facts["at_load"];
+  // tests/data/logs: eight lines, written a thread at a time, listed in time order.
+  const auto lines = strings(at_load["log_lines"]);
+  REQUIRE(lines.size() == 8);
+  CHECK(lines.front() == "debug worker ready");
+  CHECK(lines.back() == "error shutting down after 1 error");
+  CHECK(strings(at_load["log_counts"]) ==
+        std::vector<std::string>{"trace 1", "debug 1", "info 1", "warn 3", "error 2"});
+  // A mark on the timeline for each warning and error.
+  auto marks = strings(at_load["marks"]);
+  std::sort(marks.begin(), marks.end());
+  CHECK(marks == std::vector<std::string>{"error fetch failed: timeout", "error shutting down after 1 error",
+                                          "warn queue full", "warn retrying https://example.com after 3 ms",
+                                          "warn retrying https://example.org after 7 ms"});
+
+  const auto clicks = facts["log_clicks"];
+  CHECK(strings(clicks["warn_and_error"]) == std::vector<std::string>{
+                                                 "warn retrying https://example.org after 7 ms",
+                                                 "warn retrying https://example.com after 3 ms",
+                                                 "error fetch failed: timeout",
+                                                 "warn queue full",
+                                                 "error shutting down after 1 error",
+                                             });
+  // A line: the line with its attributes, and its span selected as a click on the span selects it.
+  const auto row = clicks["row"];
+  CHECK(row["shown"].get_bool().value());
+  CHECK(row["log"].get_string().value() == "fetch failed: timeout");
+  CHECK(row["span"].get_string().value() == "fetch");
+  CHECK(row["selected_span"].get_string().value() == "fetch");
+  CHECK(strings(row["selected_rows"]) == std::vector<std::string>{"fetch failed: timeout"});
+  CHECK(std::string(row["text"].get_string().value()).find("error = \"timeout\"") != std::string::npos);
+  // A mark: the same, for the warning it stands for.
+  const auto mark = clicks["mark"];
+  CHECK(mark["clicked"].get_string().value() == "retrying https://example.com after 3 ms");
+  CHECK(mark["log"].get_string().value() == "retrying https://example.com after 3 ms");
+  CHECK(mark["selected_span"].get_string().value() == "fetch");
+  CHECK(std::string(mark["text"].get_string().value()).find("url = \"https://example.com\"") !=
+        std::string::npos);
 }

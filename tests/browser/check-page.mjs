@@ -3,7 +3,9 @@
 //   node check-page.mjs report FILE.html SCREENSHOT.png
 //   node check-page.mjs live URL SCREENSHOT.png TRIGGER_FILE LATE_SPAN ERROR_SPAN
 // live: waits for the threads, then creates TRIGGER_FILE (the example then records LATE_SPAN and the failing
-// ERROR_SPAN) and waits for both to appear without a reload. Exit 0 with the facts, 2 when it cannot run.
+// ERROR_SPAN) and waits for both to appear without a reload. report: when the page lists log lines, it shows
+// only warnings and errors, then clicks the first error line and then the first warning's mark on the
+// timeline, and says what each click selected. Exit 0 with the facts, 2 when it cannot run.
 import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -15,7 +17,7 @@ if (!["report", "live"].includes(mode) || !target || !screenshot) {
   process.exit(2);
 }
 
-// What is on the page now: thread cards, timeline lanes, error entries, latest spans, summary rows.
+// What is on the page now: thread cards, timeline lanes, error entries, latest spans, log lines, summary rows.
 async function facts(page) {
   return page.evaluate(() => {
     const texts = sel => Array.from(document.querySelectorAll(sel)).map(e => e.textContent.trim());
@@ -37,8 +39,45 @@ async function facts(page) {
       charts: attr(".chart", "data-metric"),
       notice: document.getElementById("notice").hidden ? "" : document.getElementById("notice").textContent,
       timeline_height: document.getElementById("timeline").clientHeight,
+      log_lines: Array.from(document.querySelectorAll("#logs tr[data-level]")).map(r => r.getAttribute("data-level") + " " + r.querySelector(".msg").textContent),
+      log_counts: texts("#log-levels label"),
+      log_note: document.getElementById("log-note").hidden ? "" : document.getElementById("log-note").textContent,
+      marks: Array.from(document.getElementById("timeline").markboxes || []).map(([, , line]) => line.level + " " + line.msg),
     };
   });
+}
+
+// What the selection box shows and what the page holds as selected.
+async function selection(page) {
+  return page.evaluate(() => {
+    const box = document.getElementById("selection"), chosen = window.spanlog.page.selected;
+    return {
+      shown: !box.hidden, text: box.textContent, span: box.getAttribute("data-span"), log: box.getAttribute("data-log"),
+      selected_span: chosen.span ? chosen.span.name : null,
+      selected_rows: Array.from(document.querySelectorAll("#logs tr.selected .msg")).map(e => e.textContent),
+    };
+  });
+}
+async function clickLogs(page) {
+  const out = {};
+  for (const level of ["trace", "debug", "info"]) await page.uncheck(`#log-levels input[data-level="${level}"]`);
+  await page.waitForTimeout(200);
+  out.warn_and_error = (await facts(page)).log_lines;
+  await page.locator('#logs tr[data-level="error"]').first().click();
+  await page.waitForTimeout(200);
+  out.row = await selection(page);
+  // The first warning's mark: its place on the canvas, as the page drew it.
+  const mark = await page.evaluate(() => {
+    const found = (document.getElementById("timeline").markboxes || []).find(([, , line]) => line.level === "warn");
+    return found ? {x: found[0], y: found[1] + 3, msg: found[2].msg} : null;
+  });
+  if (mark) {
+    const box = await page.locator("#timeline").boundingBox();
+    await page.mouse.click(box.x + mark.x, box.y + mark.y);
+    await page.waitForTimeout(200);
+    out.mark = Object.assign({clicked: mark.msg}, await selection(page));
+  }
+  return out;
 }
 
 const args = process.getuid && process.getuid() === 0 ? ["--no-sandbox"] : [];
@@ -70,6 +109,8 @@ try {
     await page.waitForSelector(`#recent li[data-span="${lateSpan}"]`, { timeout: 20000 });
     await page.waitForSelector(`#errors li[data-span="${errorSpan}"]`, { timeout: 20000 });
     result.appeared_after_ms = Date.now() - started;
+    // The log list is rebuilt at most twice a second: it has caught up when it lists every line received.
+    await page.waitForFunction(() => document.querySelectorAll("#logs tr[data-level]").length === window.spanlog.model.logs.length, null, { timeout: 5000 });
     result.after_trigger = await facts(page);
     result.same_page = await page.evaluate(() => window.__same_page === true);
     await page.waitForTimeout(500);
@@ -81,6 +122,7 @@ try {
     result.redraw_ms = await page.evaluate(() => window.spanlog.timeRedraw());
     result.tooltip = await page.evaluate(() => document.getElementById("tooltip").hidden ? "" : document.getElementById("tooltip").textContent);
     await page.mouse.move(0, 0);
+    if (await page.locator("#logs tr[data-level]").count()) result.log_clicks = await clickLogs(page);
   }
   result.final = await facts(page);
   result.requests = requests;

@@ -10,6 +10,9 @@
   const RECENT_KEPT = 40;     // finished spans listed under "Latest spans" in a live view
   const CHART_BUCKETS = 120;  // points per counter chart
   const ROLLING_BUCKETS = 10; // the rolling rate averages this many buckets
+  const LOG_KEPT = 2000;      // log lines listed, the newest; a report is given at most as many (SnapshotLimits)
+  const LOG_LEVELS = ["trace", "debug", "info", "warn", "error"];
+  const MARK_COLOURS = {warn: "#f59e0b", error: "#b71c1c"};  // the levels marked on the timeline
 
   // ---------- formatting ----------
   function duration(ns) {
@@ -54,6 +57,12 @@
       this.gauges = new Map();   // name -> [[ts, value]]
       this.errors = [];
       this.recent = [];
+      this.spansById = new Map(); // span_id -> span: what a log line's span_id names
+      this.logs = [];             // in time order once sortLogs() has run: lines arrive a thread at a time
+      this.logsSorted = true;
+      this.logCounts = Object.fromEntries(LOG_LEVELS.map(level => [level, 0]));  // every line, listed or not
+      this.logsLeftOut = 0;
+      this.logVersion = (this.logVersion || 0) + 1;  // never repeats: the list is redrawn after a reset
       this.dropped = {spans: 0, events: 0, metrics: 0, attrs: 0, async_ends: 0};
       this.firstTs = Infinity;
       this.lastTs = -Infinity;
@@ -89,6 +98,7 @@
       if (span.start < t.firstTs) t.firstTs = span.start;
       const lane = this.lane(span.tid, span.async);
       lane.spans.push(span);
+      this.spansById.set(span.id, span);
       lane.layoutDirty = true;
       this.seeTime(span.start);
       if (span.end !== null) this.finish(span);
@@ -140,9 +150,31 @@
         case "crash": this.crash = r; this.seeTime(r.ts); break;
         case "footer": this.footer = r; this.seeTime(r.ts); break;
         case "instant": this.seeTime(r.ts); break;
+        case "log": this.addLog(logOf(r, r.ts)); break;
         default: break;
       }
     }
+    addLog(line) {
+      if (line.level in this.logCounts) this.logCounts[line.level]++;
+      this.thread(line.tid);
+      this.lane(line.tid, false);  // a thread that only logs still has a lane for its marks
+      this.seeTime(line.ts);
+      if (this.logs.length && line.ts < this.logs[this.logs.length - 1].ts) this.logsSorted = false;
+      this.logs.push(line);
+      this.logVersion++;
+      if (this.logs.length > LOG_KEPT * 2) this.sortLogs();
+    }
+    // The lines in time order, the newest LOG_KEPT of them; the older ones stay counted.
+    sortLogs() {
+      if (!this.logsSorted) this.logs.sort((a, b) => a.ts - b.ts);  // stable: a thread's order among equals
+      this.logsSorted = true;
+      if (this.logs.length > LOG_KEPT) {
+        this.logsLeftOut += this.logs.length - LOG_KEPT;
+        this.logs.splice(0, this.logs.length - LOG_KEPT);
+      }
+    }
+    // The span a log line was written in, when the page has it.
+    spanOfLog(line) { return line.spanId === null ? null : this.spansById.get(line.spanId) || null; }
     // The end of the time axis: the footer, else the newest timestamp (where open spans are drawn up to).
     endTs() { return this.footer ? this.footer.ts : this.lastTs; }
     startTs() { return this.header ? this.header.start_ts : this.firstTs; }
@@ -176,6 +208,14 @@
       lines.push(line);
     }
     return lines;
+  }
+
+  // A log line, from a `log` record (live; ts absolute) or from a report's list (ts an offset, thread and span
+  // named by the reader, since the span may not be among those drawn).
+  function logOf(r, ts) {
+    return {ts, level: r.level, tid: r.tid, spanId: typeof r.span_id === "number" ? r.span_id : null,
+            spanName: r.span || null, threadName: r.thread || null, msg: r.msg || "",
+            attrs: r.attrs && typeof r.attrs === "object" ? r.attrs : {}, site: r.site || null};
   }
 
   function spanOf(r, end) {
@@ -215,6 +255,8 @@
     dirty: true,
     connected: false,
     hover: null,
+    selected: {span: null, log: null},  // what a click on a span, a mark or a log line chose
+    logLevels: new Set(LOG_LEVELS),     // the levels the log panel lists
   };
   window.spanlog = {model, page};
 
@@ -277,7 +319,8 @@
       g.beginPath(); g.moveTo(px, 18); g.lineTo(px, height); g.stroke();
       g.fillText(duration(t), px + 2, 12);
     }
-    const hitboxes = [];
+    const hitboxes = [], markboxes = [];
+    const marks = marksByThread();
     let y = 24;
     const activity = page.activity;
     for (const lane of lanes) {
@@ -318,12 +361,45 @@
         }
         hitboxes.push([x0, top, w, s]);  // a narrow span stands for the others merged into its pixel
       }
+      outlineSelected(g, lane, y, x, width, endTs);
+      if (!lane.async) drawMarks(g, marks.get(lane.tid) || [], y, x, [v0, v1], width, markboxes);
       y += lane.rows * LANE_ROW + strip;
       g.strokeStyle = "#e5e7eb";
       g.beginPath(); g.moveTo(0, y + LANE_GAP / 2); g.lineTo(width, y + LANE_GAP / 2); g.stroke();
       y += LANE_GAP;
     }
     canvas.hitboxes = hitboxes;
+    canvas.markboxes = markboxes;
+  }
+  // Warn and error lines by thread: a mark each on the thread's lane.
+  function marksByThread() {
+    const marks = new Map();
+    for (const line of model.logs) if (line.level in MARK_COLOURS) push(marks, line.tid, line);
+    return marks;
+  }
+  // A small triangle pointing down at the line's time, at the top of the lane; the selected one larger.
+  function drawMarks(g, lines, y, x, [v0, v1], width, markboxes) {
+    for (const line of lines) {
+      if (line.ts < v0 || line.ts > v1) continue;
+      const px = x(line.ts), size = line === page.selected.log ? 7 : 4;
+      if (px < LABEL_WIDTH || px > width) continue;
+      g.fillStyle = MARK_COLOURS[line.level];
+      g.strokeStyle = "#fff";
+      g.lineWidth = 1;
+      g.beginPath(); g.moveTo(px - size, y); g.lineTo(px + size, y); g.lineTo(px, y + size * 1.6); g.closePath();
+      g.fill(); g.stroke();
+      markboxes.push([px, y, line]);
+    }
+  }
+  function outlineSelected(g, lane, y, x, width, endTs) {
+    const s = page.selected.span;
+    if (!s || s.tid !== lane.tid || s.async !== lane.async) return;
+    const x0 = Math.max(LABEL_WIDTH, x(s.start)), x1 = Math.min(width, x(s.end === null ? endTs : s.end));
+    if (x1 < LABEL_WIDTH || x0 > width) return;
+    g.strokeStyle = "#1d2330";
+    g.lineWidth = 2;
+    g.strokeRect(x0 - 1, y + s.row * LANE_ROW, Math.max(2, x1 - x0) + 2, LANE_ROW);
+    g.lineWidth = 1;
   }
   function niceStep(raw) {
     if (!(raw > 0)) return 1;
@@ -340,13 +416,28 @@
     }
     return null;
   }
+  function markAt(px, py) {
+    for (const [mx, top, line] of canvas.markboxes || [])
+      if (Math.abs(px - mx) <= 5 && py >= top - 1 && py <= top + 9) return line;
+    return null;
+  }
+  function spanDuration(s) {
+    return s.end === null ? "open " + duration(model.endTs() - s.start) + " (never ended)" : duration(s.dur);
+  }
   function showTooltip(s, px, py) {
     if (!s) { tooltip.hidden = true; return; }
     tooltip.replaceChildren();
-    const dur = s.end === null ? "open " + duration(model.endTs() - s.start) + " (never ended)" : duration(s.dur);
-    tooltip.append(el("b", {text: s.name}), el("div", {text: dur + " at +" + duration(s.start - model.startTs())}));
+    if (s.msg !== undefined) {  // a log line's mark
+      tooltip.append(el("b", {text: s.level + " at +" + duration(s.ts - model.startTs())}), el("div", {text: s.msg}));
+      placeTooltip(px, py);
+      return;
+    }
+    tooltip.append(el("b", {text: s.name}), el("div", {text: spanDuration(s) + " at +" + duration(s.start - model.startTs())}));
     if (s.error) tooltip.append(el("div", {class: "err", text: "error" + (s.message ? ": " + s.message : "")}));
     for (const [k, v] of Object.entries(s.attrs)) tooltip.append(el("div", {text: k + " = " + JSON.stringify(v)}));
+    placeTooltip(px, py);
+  }
+  function placeTooltip(px, py) {
     tooltip.hidden = false;
     tooltip.style.left = Math.min(px + 12, canvas.clientWidth - 300) + "px";
     tooltip.style.top = (py + 14) + "px";
@@ -364,7 +455,18 @@
       page.view = [at - left * span, at - left * span + span];
       page.dirty = true;
     }, {passive: false});
-    canvas.addEventListener("mousedown", e => { drag = {x: e.offsetX, view: viewRange()}; canvas.style.cursor = "grabbing"; });
+    let pressedAt = null;  // a press and release in the same place is a click, not a drag
+    canvas.addEventListener("mousedown", e => {
+      drag = {x: e.offsetX, view: viewRange()};
+      pressedAt = [e.offsetX, e.offsetY];
+      canvas.style.cursor = "grabbing";
+    });
+    canvas.addEventListener("click", e => {
+      if (!pressedAt || Math.abs(e.offsetX - pressedAt[0]) > 3 || Math.abs(e.offsetY - pressedAt[1]) > 3) return;
+      const line = markAt(e.offsetX, e.offsetY);
+      if (line) select(model.spanOfLog(line), line);
+      else select(spanAt(e.offsetX, e.offsetY), null);
+    });
     window.addEventListener("mouseup", () => { drag = null; canvas.style.cursor = "grab"; });
     canvas.addEventListener("mousemove", e => {
       if (drag) {
@@ -374,7 +476,7 @@
         page.dirty = true;
         return;
       }
-      showTooltip(spanAt(e.offsetX, e.offsetY), e.offsetX, e.offsetY);
+      showTooltip(markAt(e.offsetX, e.offsetY) || spanAt(e.offsetX, e.offsetY), e.offsetX, e.offsetY);
     });
     canvas.addEventListener("mouseleave", () => { tooltip.hidden = true; });
     document.getElementById("reset-zoom").addEventListener("click", () => { page.view = null; page.dirty = true; });
@@ -456,6 +558,103 @@
       const t = model.threads.get(s.tid);
       list.append(el("li", {"data-span": s.name}, s.name + " ", el("span", {class: "muted", text: duration(s.end - s.start) + " on " + (t ? t.name : s.tid)})));
     }
+  }
+
+  // ---------- selection: a span, or a log line and its span ----------
+  function select(span, log) {
+    page.selected = {span, log};
+    // A span out of view is brought into it, at the same zoom.
+    if (span && page.view) {
+      const [v0, v1] = page.view, end = span.end === null ? model.endTs() : span.end;
+      if (end < v0 || span.start > v1) {
+        const middle = (span.start + end) / 2, half = (v1 - v0) / 2;
+        page.view = [middle - half, middle + half];
+      }
+    }
+    logsShown = null;  // the selected row is marked
+    page.dirty = true;
+  }
+  function threadName(tid, named) {
+    const t = model.threads.get(tid);
+    return t && t.name !== String(tid) ? t.name : named || String(tid);
+  }
+  function attrLines(attrs) {
+    return Object.entries(attrs).map(([k, v]) => el("div", {class: "attr", text: k + " = " + JSON.stringify(v)}));
+  }
+  function drawSelection() {
+    const box = document.getElementById("selection");
+    const {span, log} = page.selected;
+    box.hidden = !span && !log;
+    box.replaceChildren();
+    box.setAttribute("data-span", span ? span.name : "");
+    box.setAttribute("data-log", log ? log.msg : "");
+    if (log) {
+      const site = log.site ? log.site.file + ":" + log.site.line : "";
+      box.append(el("div", {class: "log-line"},
+        el("span", {class: "level level-" + log.level, text: log.level}),
+        " +" + duration(log.ts - model.startTs()) + " on " + threadName(log.tid, log.threadName) + " ",
+        el("b", {text: log.msg}), " ", el("span", {class: "muted", text: site})), ...attrLines(log.attrs));
+      if (!span)
+        box.append(el("div", {class: "muted", text: log.spanId === null ? "written outside every span" :
+          "in span " + (log.spanName || log.spanId) + ", which the page does not draw"}));
+    }
+    if (span) {
+      box.append(el("div", {class: "span-line"}, el("b", {text: span.name}),
+        " " + spanDuration(span) + " at +" + duration(span.start - model.startTs()) + " on " + threadName(span.tid) +
+        (span.error ? ", error" + (span.message ? ": " + span.message : "") : "")), ...attrLines(span.attrs));
+    }
+  }
+
+  // ---------- the log panel ----------
+  let logsShown = null;  // what the list was drawn from: redrawn only when it changes
+  function drawLogLevels() {
+    const box = document.getElementById("log-levels");
+    box.replaceChildren();
+    for (const level of LOG_LEVELS) {
+      const input = el("input", {type: "checkbox", "data-level": level});
+      input.checked = page.logLevels.has(level);
+      input.addEventListener("change", () => {
+        if (input.checked) page.logLevels.add(level); else page.logLevels.delete(level);
+        logsShown = null;
+        page.dirty = true;
+      });
+      box.append(el("label", {class: "level level-" + level}, input, " " + level + " ",
+                    el("span", {class: "count", text: model.logCounts[level].toLocaleString("en-US")})));
+    }
+  }
+  function logsKey() { return model.logVersion + "/" + Array.from(page.logLevels).join(","); }
+  function drawLogs() {
+    const key = logsKey();
+    if (logsShown === key) return;
+    logsShown = key;
+    model.sortLogs();
+    const total = LOG_LEVELS.reduce((n, level) => n + model.logCounts[level], 0);
+    document.getElementById("log-count").textContent = total ? "(" + total.toLocaleString("en-US") + ")" : "";
+    drawLogLevels();
+    const note = document.getElementById("log-note");
+    note.hidden = !model.logsLeftOut;
+    note.textContent = "The newest " + model.logs.length.toLocaleString("en-US") + " lines are listed; the " +
+      model.logsLeftOut.toLocaleString("en-US") + " older ones are counted by level above.";
+    const wrap = document.getElementById("log-wrap");
+    const atBottom = wrap.scrollTop + wrap.clientHeight >= wrap.scrollHeight - 4;
+    const body = el("tbody");
+    for (const line of model.logs) {
+      if (!page.logLevels.has(line.level)) continue;
+      const span = model.spanOfLog(line);
+      const spanName = span ? span.name : line.spanName || "";
+      const row = el("tr", {class: line === page.selected.log ? "selected" : "", "data-level": line.level, "data-span": spanName},
+        el("td", {class: "offset", text: "+" + duration(line.ts - model.startTs())}),
+        el("td", {}, el("span", {class: "level level-" + line.level, text: line.level})),
+        el("td", {text: threadName(line.tid, line.threadName)}),
+        el("td", {class: "span", text: spanName}),
+        el("td", {class: "msg", text: line.msg}));
+      row.addEventListener("click", () => select(model.spanOfLog(line), line));
+      body.append(row);
+    }
+    if (!body.children.length)
+      body.append(el("tr", {class: "muted"}, el("td", {colspan: "5", text: total ? "no lines at the chosen levels" : "no log lines"})));
+    document.getElementById("logs").tBodies[0].replaceWith(body);
+    if (page.live && atBottom) wrap.scrollTop = wrap.scrollHeight;  // a live list follows its newest line
   }
 
   const COLUMNS = [["name", "name"], ["count", "count"], ["total_ns", "total"], ["self_ns", "self"], ["parallel_ns", "parallel"], ["mean_ns", "mean"],
@@ -594,7 +793,7 @@
   }
 
   let lastHeavy = -Infinity, lastMetrics = 0;
-  let lastRender = -Infinity;
+  let lastRender = -Infinity, lastLogs = -Infinity;
   function render(now) {
     // Live, records may arrive hundreds per second: ten redraws a second are enough to watch them.
     if (page.dirty && (!page.live || now - lastRender >= 100)) {
@@ -605,7 +804,10 @@
       drawWorkers();
       drawErrors();
       drawRecent();
+      drawSelection();
       drawStatus();
+      // Lines stream in a thread's flush at a time: the list is rebuilt at most twice a second.
+      if (!page.live || now - lastLogs >= 500) { lastLogs = now; drawLogs(); } else if (logsShown !== logsKey()) page.dirty = true;
       // The charts and the table are redrawn at most every second while records stream in, and at once when
       // a new counter or gauge appears.
       const metrics = model.counters.size + model.gauges.size;
@@ -655,6 +857,12 @@
     page.summary = data.summary;
     page.note = data.note || "";
     for (const r of data.records) model.add(r);
+    // Log lines come as the reader listed them: times as offsets from the run's start, as the records' are.
+    if (data.logs) {
+      for (const line of data.logs.lines) model.addLog(logOf(line, line.offset_ns));
+      Object.assign(model.logCounts, data.logs.counts);
+      model.logsLeftOut = data.logs.left_out;
+    }
     model.seeTime(data.end_ts);
     if (data.activity) {
       page.activity = data.activity;
