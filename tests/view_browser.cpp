@@ -432,4 +432,10 @@ TEST_CASE(
   CHECK(mark["selected_span"].get_string().value() == "fetch");
   CHECK(std::string(mark["text"].get_string().value()).find("url = \"https://example.com\"") !=
         std::string::npos);
+  // A span: the span alone, no line.
+  const auto span = clicks["span"];
+  CHECK(span["selected_span"].get_string().value() == span["clicked"].get_string().value());
+  CHECK(span["span"].get_string().value() == span["clicked"].get_string().value());
+  CHECK(span["log"].get_string().value().empty());
+  CHECK(strings(span["selected_rows"]).empty());
 }

@@ -4,8 +4,8 @@
 //   node check-page.mjs live URL SCREENSHOT.png TRIGGER_FILE LATE_SPAN ERROR_SPAN
 // live: waits for the threads, then creates TRIGGER_FILE (the example then records LATE_SPAN and the failing
 // ERROR_SPAN) and waits for both to appear without a reload. report: when the page lists log lines, it shows
-// only warnings and errors, then clicks the first error line and then the first warning's mark on the
-// timeline, and says what each click selected. Exit 0 with the facts, 2 when it cannot run.
+// only warnings and errors, then clicks the first error line, the first warning's mark on the timeline and
+// the first span drawn, and says what each click selected. Exit 0 with the facts, 2 when it cannot run.
 import { chromium } from "playwright-core";
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
@@ -76,6 +76,17 @@ async function clickLogs(page) {
     await page.mouse.click(box.x + mark.x, box.y + mark.y);
     await page.waitForTimeout(200);
     out.mark = Object.assign({clicked: mark.msg}, await selection(page));
+  }
+  // A span itself: the middle of the first span drawn, below the marks.
+  const span = await page.evaluate(() => {
+    const found = (document.getElementById("timeline").hitboxes || [])[0];
+    return found ? {x: found[0] + found[2] / 2, y: found[1] + 12, name: found[3].name} : null;
+  });
+  if (span) {
+    const box = await page.locator("#timeline").boundingBox();
+    await page.mouse.click(box.x + span.x, box.y + span.y);
+    await page.waitForTimeout(200);
+    out.span = Object.assign({clicked: span.name}, await selection(page));
   }
   return out;
 }

@@ -622,7 +622,8 @@
                     el("span", {class: "count", text: model.logCounts[level].toLocaleString("en-US")})));
     }
   }
-  function logsKey() { return model.logVersion + "/" + Array.from(page.logLevels).join(","); }
+  // A span that arrives after its lines names them: new spans redraw the list too.
+  function logsKey() { return model.logVersion + "/" + model.spanCount + "/" + Array.from(page.logLevels).join(","); }
   function drawLogs() {
     const key = logsKey();
     if (logsShown === key) return;
@@ -832,7 +833,12 @@
     const source = new EventSource("events");
     source.addEventListener("open", () => { page.connected = true; page.dirty = true; });
     source.addEventListener("error", () => { page.connected = false; page.dirty = true; });
-    source.addEventListener("reset", () => { model.clear(); page.view = null; page.dirty = true; });
+    source.addEventListener("reset", () => {
+      model.clear();
+      page.view = null;
+      page.selected = {span: null, log: null};
+      page.dirty = true;
+    });
     source.addEventListener("message", e => {
       let record;
       try { record = JSON.parse(e.data); } catch (err) { return; }
