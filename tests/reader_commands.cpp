@@ -34,6 +34,19 @@ std::string generated_run(const std::string& run_id, std::uint64_t start, std::u
   return text;
 }
 
+// A run being written: the first half of `source` in `file` now, cut inside a line, and the rest 300 ms later
+// by the thread returned.
+std::thread write_in_two_halves(const std::filesystem::path& source, const std::filesystem::path& file) {
+  const std::string all = reader_test::read_text(source);
+  const auto half = all.find("\n", all.size() / 2) + 10;
+  reader_test::write_text(file, all.substr(0, half));
+  return std::thread([all, half, file] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    std::ofstream out(file, std::ios::app | std::ios::binary);
+    out << all.substr(half);
+  });
+}
+
 }  // namespace
 
 TEST_CASE("diff reports the change per span and fails above the threshold") {
@@ -287,14 +300,7 @@ TEST_CASE("tail prints spans as they end, and -f follows a growing file until th
   CHECK(result.out.find("parse") < result.out.find("analysis"));  // in the order they ended
 
   reader_test::TempDir dir;
-  const std::string all = reader_test::read_text(data("basic/telemetry.jsonl"));
-  const auto half = all.find("\n", all.size() / 2) + 10;  // cut inside a line
-  reader_test::write_text(dir / "telemetry.jsonl", all.substr(0, half));
-  std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    std::ofstream out(dir / "telemetry.jsonl", std::ios::app | std::ios::binary);
-    out << all.substr(half);
-  });
+  std::thread writer = write_in_two_halves(data("basic/telemetry.jsonl"), dir / "telemetry.jsonl");
   options.run = dir.path().string();
   options.follow = true;
   options.poll_seconds = 0.05;
@@ -624,13 +630,7 @@ TEST_CASE("logs -f follows a growing file until the footer, and reads it again w
   const std::string all = reader_test::read_text(data("logs/telemetry.jsonl"));
   const std::string footer_line = all.substr(all.rfind("{\"event\":\"footer\""));
   reader_test::TempDir dir;
-  const auto half = all.find("\n", all.size() / 2) + 10;  // cut inside a line
-  reader_test::write_text(dir / "telemetry.jsonl", all.substr(0, half));
-  std::thread writer([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    std::ofstream out(dir / "telemetry.jsonl", std::ios::app | std::ios::binary);
-    out << all.substr(half);
-  });
+  std::thread writer = write_in_two_halves(data("logs/telemetry.jsonl"), dir / "telemetry.jsonl");
   cli::LogsOptions options;
   options.run = dir.path().string();
   options.follow = true;
