@@ -867,7 +867,7 @@
     if (data.logs) {
       for (const line of data.logs.lines) model.addLog(logOf(line, line.offset_ns));
       Object.assign(model.logCounts, data.logs.counts);
-      model.logsLeftOut = data.logs.left_out;
+      model.logsLeftOut += data.logs.left_out;  // beside any the page's own bound left out
     }
     model.seeTime(data.end_ts);
     if (data.activity) {
