@@ -37,6 +37,7 @@ std::vector<Item> discover(int count) {
         {"component-" + std::to_string(i), i % 3 == 0 ? "application" : "library", 2000 + (i * 7919) % 6000});
   }
   SPANLOG_EVENT("discovery.done", "items", count);
+  SPANLOG_LOG_INFO("discovered {items} components", count);
   return items;
 }
 
@@ -58,7 +59,11 @@ void analyse(const Item& it, bool slow) {
   SPANLOG_SPAN_SET("tokens", tokens, "tool_uses", tools);
   SPANLOG_COUNTER_ADD("tokens", tokens);
   SPANLOG_COUNTER_ADD("tool_uses", tools);
-  if (it.size % 13 == 0) SPANLOG_SPAN_ERROR("analysis timed out");
+  if (tools == 6) SPANLOG_LOG_WARN("{component} needed {tools} tool calls, the most", it.name, tools);
+  if (it.size % 13 == 0) {
+    SPANLOG_SPAN_ERROR("analysis timed out");
+    SPANLOG_LOG_ERROR("analysis of {component} timed out after {tokens} tokens", it.name, tokens);
+  }
 }
 
 void synthesise(const std::vector<Item>& items) {
