@@ -226,8 +226,9 @@ namespace detail {
 // `off` is for the run's settings only (record no line, print none): a line's level is never off.
 enum class LogLevel : std::uint8_t { trace, debug, info, warn, error, off };
 
-// A hole's name is copied into the site's static data, so its length is bounded.
-constexpr std::size_t max_hole_name = 31;
+// A hole's name is copied into the site's static data, so its length is bounded. An enumerator, not a
+// variable: a build with SPANLOG_ENABLED=0 must leave no spanlog symbol, and -O0 emits a used constant.
+enum : std::size_t { max_hole_name = 31 };
 
 struct HoleScan {
   std::size_t holes = 0;
