@@ -3,10 +3,11 @@
 // traces export gives the same run, the command's files and usage errors, and the OTLP protobuf schema's
 // verdict (tests/exporters/check-otlp.sh, as exporters_check judges the traces) on the file and on broken
 // copies of it.
+#include "support/broken_copy.hpp"  // first: it sets the warnings <regex> needs
+
 #include <simdjson.h>
 
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -88,13 +89,7 @@ std::string shell_quoted(const fs::path& path) {
   return "'" + path.string() + "'";
 }
 
-// The text with the first match of `pattern` replaced (the broken copies the schema check must reject).
-std::string replace_first(const std::string& text, const std::string& pattern, const std::string& with) {
-  std::smatch match;
-  REQUIRE_MESSAGE(std::regex_search(text, match, std::regex(pattern)),
-                  "the pattern " << pattern << " matched nothing");
-  return match.prefix().str() + with + match.suffix().str();
-}
+using test_support::replace_first;
 
 }  // namespace
 

@@ -2,11 +2,8 @@
 // protobuf schema as compiled by opentelemetry-js, and the trace engine of Chrome DevTools, plus jq. Each
 // checker (tests/exporters/) must accept spanlog's file and reject a deliberately broken copy of it, so that
 // a pass means something. A missing tool fails the test with what to install: it never passes silently.
-// g++ 12 under -fsanitize=address,undefined at -O2 reports libstdc++'s own std::regex internals as
-// maybe-uninitialized (a known false positive in std::function's move); nothing of ours is involved.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
+#include "support/broken_copy.hpp"  // first: it sets the warnings <regex> needs
+
 #include <sys/wait.h>
 
 #include <cstdlib>
@@ -117,17 +114,7 @@ void check_rejects(const std::string& command, const std::string& reason) {
   CHECK_MESSAGE(verdict.output.find(reason) != std::string::npos, "expected the reason: " << reason);
 }
 
-// The text with the first match of `pattern` replaced by what `with` makes of it (the broken copies).
-std::string replace_first(const std::string& text, const std::string& pattern,
-                          const std::function<std::string(const std::smatch&)>& with) {
-  std::smatch match;
-  REQUIRE_MESSAGE(std::regex_search(text, match, std::regex(pattern)),
-                  "the pattern " << pattern << " matched nothing");
-  return match.prefix().str() + with(match) + match.suffix().str();
-}
-std::string replace_first(const std::string& text, const std::string& pattern, const std::string& with) {
-  return replace_first(text, pattern, [&](const std::smatch&) { return with; });
-}
+using test_support::replace_first;
 
 // What the run holds, counted by jq from telemetry.jsonl: independent of the exporters' own reading.
 std::string jq_of_run(const std::string& filter) {
