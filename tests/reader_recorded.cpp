@@ -448,3 +448,85 @@ TEST_CASE("check, diff and doctor on a pipeline run") {
   CHECK_MESSAGE(result.status == 0, result.output);
   CHECK(contains(result.output, "healthy"));
 }
+
+namespace {
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t at = 0, end; at < text.size(); at = end + 1) {
+    end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (end > at) lines.push_back(text.substr(at, end - at));
+  }
+  return lines;
+}
+
+// A run's log lines as its file has them, read here without the reader library.
+struct FileLogLine {
+  std::string level, msg;
+  std::uint64_t span_id = 0;
+};
+
+std::vector<FileLogLine> log_lines_of(const fs::path& run) {
+  std::vector<FileLogLine> lines;
+  simdjson::dom::parser parser;
+  for (const std::string& text : split_lines(reader_test::read_text(run / "telemetry.jsonl"))) {
+    const simdjson::dom::element line = parser.parse(text);
+    if (std::string_view(line["event"]) != "log") continue;
+    FileLogLine log{std::string(std::string_view(line["level"])), std::string(std::string_view(line["msg"]))};
+    if (line["span_id"].error() != simdjson::NO_SUCH_FIELD) log.span_id = std::uint64_t(line["span_id"]);
+    lines.push_back(std::move(log));
+  }
+  return lines;
+}
+
+std::size_t count_level(const std::vector<FileLogLine>& lines, const std::string& level) {
+  return static_cast<std::size_t>(
+      std::count_if(lines.begin(), lines.end(), [&](const FileLogLine& l) { return l.level == level; }));
+}
+
+}  // namespace
+
+TEST_CASE("log lines of a pipeline run: logs, summary and check agree with the file") {
+  reader_test::TempDir dir;
+  const fs::path run = record("SPANLOG_PIPELINE_BIN", "48 4", dir.path());
+  const Facts facts = facts_of(run);
+  const std::vector<FileLogLine> lines = log_lines_of(run);
+  const std::size_t errors = count_level(lines, "error"), warnings = count_level(lines, "warn");
+  REQUIRE(errors > 0);  // the pipeline fails the items whose size is a multiple of 13, and logs each
+  CHECK(count_level(lines, "info") == 1);
+  for (const FileLogLine& line : lines) {
+    if (line.level == "info") continue;  // logged in the discovery phase
+    REQUIRE(facts.spans.count(line.span_id) == 1);
+    CHECK(facts.spans.at(line.span_id).name == "analyse");
+  }
+
+  // `logs --level error --json`: the error lines, each with the name of its span.
+  auto result = run_spanlog("logs " + quoted(run) + " --level error --json");
+  REQUIRE(result.status == 0);
+  simdjson::dom::parser parser;
+  std::size_t shown = 0;
+  for (const std::string& text : split_lines(result.output)) {
+    const simdjson::dom::element line = parser.parse(text);
+    CHECK(std::string_view(line["level"]) == "error");
+    CHECK(std::string_view(line["span"]) == "analyse");
+    CHECK(contains(std::string(std::string_view(line["msg"])), "timed out after"));
+    ++shown;
+  }
+  CHECK(shown == errors);
+
+  // summary --json counts them per level.
+  result = run_spanlog("summary --no-write --json " + quoted(run));
+  REQUIRE(result.status == 0);
+  const simdjson::dom::element logs = parse_json(parser, result.output)["logs"];
+  CHECK(std::uint64_t(logs["error"]) == errors);
+  CHECK(std::uint64_t(logs["warn"]) == warnings);
+  CHECK(std::uint64_t(logs["info"]) == 1);
+
+  // check: the rule holds at the file's count and fails one above it.
+  result = run_spanlog("check " + quoted(run) + " --rule 'logs(error) == " + std::to_string(errors) + "'");
+  CHECK_MESSAGE(result.status == 0, result.output);
+  result =
+      run_spanlog("check " + quoted(run) + " --rule 'logs(error) == " + std::to_string(errors + 1) + "'");
+  CHECK(result.status == 1);
+}
