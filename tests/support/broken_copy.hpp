@@ -23,7 +23,8 @@ inline std::string replace_first(const std::string& text, const std::string& pat
   return match.prefix().str() + with(match) + match.suffix().str();
 }
 
-inline std::string replace_first(const std::string& text, const std::string& pattern, const std::string& with) {
+inline std::string replace_first(const std::string& text, const std::string& pattern,
+                                 const std::string& with) {
   return replace_first(text, pattern, [&](const std::smatch&) { return with; });
 }
 
