@@ -52,7 +52,9 @@ struct StatsSlot {
 
 // One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
 // the flusher reads them and keeps, beside them, what it has written. Times are summed in ticks, which the
-// flusher converts: a span converts only its bucket's duration.
+// flusher converts: a span converts only its bucket's duration. An unlabelled histogram of values
+// (metric_recorder.hpp) has a cell of its own kind: the values' sum in total_ticks, their count in
+// child_ticks.
 struct StatsCell {
   std::atomic<std::uint64_t> total_ticks{0};
   std::atomic<std::uint64_t> child_ticks{0};  // what the spans' direct children took (self = total - this)
