@@ -153,7 +153,11 @@ void add_tail(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<TailOptions>();
   auto* command = app.add_subcommand("tail", "Print spans as they end; -f follows a run being written");
   add_run_argument(command, options.run);
-  command->add_flag("-f,--follow", options.follow, "Keep reading as the file grows, until the run's footer");
+  command->add_flag("-f,--follow", options.follow,
+                    "Keep reading as the file grows, from its end, until the run's footer; given a runs "
+                    "directory (or no RUN), wait for the first run and move to each new one");
+  command->add_flag("--from-start", options.from_start, "With -f: print the run from its start, not its end");
+  command->add_flag("--attrs", options.attrs, "Show each span's and log line's attributes, as JSON");
   add_timeout_option(command, options.follow_timeout_seconds, "With -f: stop after this many seconds");
   registry.on_chosen(command, [&options, &registry] { return tail_command(options, registry.console); });
 }
