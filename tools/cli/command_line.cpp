@@ -258,7 +258,9 @@ void add_report(CLI::App& app, Registry& registry) {
 void add_serve(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<ServeOptions>();
   auto* command = app.add_subcommand(
-      "serve", "Serve the report page live: /events streams the run's records as they are written");
+      "serve",
+      "Serve the report page live: /events streams the run's records as they are written; given a runs "
+      "directory (or no RUN), serves its newest run, waiting for the first and moving to each new one");
   add_run_argument(command, options.run);
   command->add_option("--port", options.port, "TCP port (0: any free port)")->capture_default_str();
   command->add_option("--host", options.host, "Address to listen on")->capture_default_str();
