@@ -271,7 +271,10 @@ void add_serve(CLI::App& app, Registry& registry) {
 void add_top(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<TopOptions>();
   auto* command = app.add_subcommand(
-      "top", "A view refreshed while a run is written: active spans, slowest names, rates");
+      "top",
+      "A view refreshed while a run is written: active spans, slowest names, rates, gauges, events (q "
+      "quits); "
+      "given a runs directory (or no RUN), waits for the first run and moves to each new one");
   add_run_argument(command, options.run);
   command->add_option("--interval", options.interval_seconds, "Seconds between refreshes")
       ->capture_default_str();
