@@ -1,8 +1,10 @@
 // A real Prometheus (Debian's /usr/bin/prometheus) scraping `spanlog serve` while a run is being written:
 // started on a free loopback port from a temporary directory with a 1 s scrape interval, asked through its
 // HTTP API (/api/v1/query), and its answers compared with what the run's file holds, read here without the
-// reader library. `spanlog serve` is started before the program records, on the runs directory, as a
-// long-lived scrape target is. Skipped, saying why, only when the prometheus binary is not installed.
+// reader library: (a) a labelled counter per label set, (b) a histogram's quantile through
+// histogram_quantile over its buckets, (c) a vitals gauge (resident memory), besides an unlabelled counter
+// and a gauge. `spanlog serve` is started before the program records, on the runs directory, as a long-lived
+// scrape target is. Skipped, saying why, only when the prometheus binary is not installed.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -255,6 +257,50 @@ Recorded read_run(const fs::path& file) {
   return recorded;
 }
 
+// The values a query answers, by the value of one label (one sample per label value), once they equal
+// `expected`, or the last answer seen.
+std::map<std::string, double> settled_by_label(int port, const std::string& promql, const std::string& label,
+                                               const std::map<std::string, double>& expected) {
+  std::map<std::string, double> last;
+  wait_for(
+      [&] {
+        const auto samples = query(port, promql);
+        if (!samples) return false;
+        last.clear();
+        for (const Sample& sample : *samples)
+          last[sample.labels.count(label) ? sample.labels.at(label) : ""] = sample.value;
+        return last == expected;
+      },
+      20);
+  return last;
+}
+
+// What histogram_quantile(q, ...) answers for the recorded request.bytes, computed here from the file's
+// buckets as serve exports them (each bucket counted under the first power of two at or above its largest
+// value) and as Prometheus interpolates (linearly within the bucket that holds the rank).
+double expected_quantile(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& buckets, double q) {
+  std::map<double, double> at_bound;  // power-of-two bound -> values counted under it alone
+  double total = 0;
+  for (const auto& [lower, count] : buckets) {
+    // The file's buckets: exact below 128, then 64 to each power of two (docs/format.md, histogram).
+    const double width =
+        lower < 128 ? 1.0 : std::exp2(std::floor(std::log2(static_cast<double>(lower)))) / 64;
+    const double largest = static_cast<double>(lower) + width - 1;
+    double bound = 1;
+    while (bound < largest) bound *= 2;
+    at_bound[bound] += static_cast<double>(count);
+    total += static_cast<double>(count);
+  }
+  const double rank = q * total;
+  double below = 0, previous_bound = 0;
+  for (const auto& [bound, count] : at_bound) {
+    if (below + count >= rank) return previous_bound + (bound - previous_bound) * (rank - below) / count;
+    below += count;
+    previous_bound = bound;
+  }
+  return std::nan("");
+}
+
 std::string write_scrape_configuration(const fs::path& directory, int serve_port) {
   const fs::path file = directory / "prometheus.yml";
   std::ofstream(file) << "global:\n"
@@ -332,6 +378,40 @@ TEST_CASE("Prometheus scrapes serve's /metrics of a run being written and answer
   CHECK(settled_value(prometheus_port, "spanlog_items_total" + run, recorded.counters["items"]) == 5);
   CHECK(settled_value(prometheus_port, "spanlog_queue_depth" + run, recorded.gauges["queue.depth"]) == 7);
 
+  // (a) A labelled counter, one series per label set.
+  std::map<std::string, double> tokens{{"small", recorded.labelled_counters["llm.tokens{model=small}"]},
+                                       {"large", recorded.labelled_counters["llm.tokens{model=large}"]}};
+  REQUIRE(tokens == std::map<std::string, double>{{"small", 10}, {"large", 32}});
+  CHECK(settled_by_label(prometheus_port, "spanlog_llm_tokens_total" + run, "model", tokens) == tokens);
+
+  // (b) A histogram's quantile over its buckets: what the recorded buckets give by Prometheus's
+  // interpolation, and within the documented error of the exact quantile of the values recorded (1 to 1000:
+  // p90 is 900): the estimate lies in the power-of-two bucket that holds it, so it is off by less than a
+  // factor of two.
+  REQUIRE_FALSE(recorded.histogram_buckets.empty());
+  const double p90 = expected_quantile(recorded.histogram_buckets, 0.9);
+  const double estimate =
+      settled_value(prometheus_port, "histogram_quantile(0.9, spanlog_request_bytes_bucket" + run + ")", p90);
+  CHECK(estimate == doctest::Approx(p90).epsilon(1e-9));
+  CHECK(estimate > 512);
+  CHECK(estimate <= 1024);
+  CHECK(std::abs(estimate - 900) < 900);
+  CHECK(settled_value(prometheus_port, "spanlog_request_bytes_count" + run, 1000) == 1000);
+  CHECK(settled_value(prometheus_port, "spanlog_request_bytes_sum" + run, 500500) == 500500);
+
+  // (c) A vitals gauge, resident memory in bytes (spanlog.process.memory.rss, unit By): a value the run
+  // recorded (the flusher writes it again each statistics interval).
+  double rss = std::nan("");
+  CHECK(wait_for(
+      [&] {
+        const auto samples = query(prometheus_port, "spanlog_process_memory_rss_bytes" + run);
+        if (!samples || samples->size() != 1) return false;
+        rss = samples->front().value;
+        return read_run(file).gauge_values["spanlog.process.memory.rss"].count(rss) == 1;
+      },
+      20));
+  CHECK(rss > 0);
+
   // The run goes on: the next values reach Prometheus by the next scrapes.
   std::ofstream(dir / "step-2") << "go\n";
   REQUIRE(wait_for(
@@ -340,6 +420,9 @@ TEST_CASE("Prometheus scrapes serve's /metrics of a run being written and answer
   REQUIRE(recorded.counters["items"] == 9);
   CHECK(settled_value(prometheus_port, "spanlog_items_total" + run, recorded.counters["items"]) == 9);
   CHECK(settled_value(prometheus_port, "spanlog_queue_depth" + run, recorded.gauges["queue.depth"]) == 3);
+  tokens["small"] = recorded.labelled_counters["llm.tokens{model=small}"];
+  REQUIRE(tokens["small"] == 15);
+  CHECK(settled_by_label(prometheus_port, "spanlog_llm_tokens_total" + run, "model", tokens) == tokens);
   CHECK(program.running());  // all of it while the run was still being written
 
   std::ofstream(dir / "stop") << "stop\n";
