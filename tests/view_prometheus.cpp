@@ -427,6 +427,24 @@ TEST_CASE("Prometheus scrapes serve's /metrics of a run being written and answer
 
   std::ofstream(dir / "stop") << "stop\n";
   CHECK(program.wait(20) == 0);
+
+  // The next run: serve moves to it, and its series carry its own run_id, so no counter goes down. The first
+  // run's series ends with its total; only the new run's is current.
+  const fs::path second_steps = dir / "second";
+  fs::create_directories(second_steps);
+  ProcessGroup second(
+      {env("SPANLOG_PROMETHEUS_PROGRAM"), second_steps.string()}, dir.path(), dir / "second.out",
+      {"SPANLOG_DIR=" + runs.string(), "SPANLOG_FLUSH_INTERVAL_MS=50", "SPANLOG_STATS_INTERVAL_MS=200"});
+  REQUIRE(wait_for([&] { return read_text(dir / "second.out").find("step 1 recorded") != std::string::npos; },
+                   30));
+  const Recorded next = read_run(file);
+  REQUIRE(next.run_id != recorded.run_id);
+  const std::map<std::string, double> current{{next.run_id, 5}};
+  CHECK(settled_by_label(prometheus_port, "spanlog_items_total", "run_id", current) == current);
+  CHECK(settled_value(prometheus_port, "max_over_time(spanlog_items_total" + run + "[5m])", 9) == 9);
+  std::ofstream(second_steps / "step-2") << "go\n";
+  std::ofstream(second_steps / "stop") << "stop\n";
+  CHECK(second.wait(20) == 0);
   CHECK(prometheus.stop() == 0);
   CHECK(serve.stop() == 0);
 }
