@@ -148,10 +148,6 @@ try {
     result.tooltip = await page.evaluate(() => document.getElementById("tooltip").hidden ? "" : document.getElementById("tooltip").textContent);
     await page.mouse.move(0, 0);
     if (await page.locator("#logs tr[data-level]").count()) result.log_clicks = await clickLogs(page);
-    // Threads by name instead of by first activity.
-    await page.selectOption("#lanes-by", "name");
-    await page.waitForTimeout(200);
-    result.lanes_by_name = await page.evaluate(() => window.spanlog.laneOrder());
   }
   result.final = await facts(page);
   result.requests = requests;
@@ -167,7 +163,9 @@ try {
   await page.mouse.move(box.x + box.width * 0.4, box.y + 40, { steps: 5 });
   await page.mouse.up();
   await page.click('#summary th[data-key="p99_ns"]');
+  await page.selectOption("#lanes-by", "name");  // threads by name instead of by first activity
   await page.waitForTimeout(200);
+  result.lanes_by_name = await page.evaluate(() => window.spanlog.laneOrder());
   result.after_controls = await page.evaluate(() => ({
     view: window.spanlog.page.view,
     sorted_by: window.spanlog.page.sort.key,
