@@ -492,3 +492,105 @@ TEST_CASE(
   CHECK(span["log"].get_string().value().empty());
   CHECK(strings(span["selected_rows"]).empty());
 }
+
+namespace {
+
+simdjson::dom::element field(simdjson::dom::element object, const std::string& key) {
+  simdjson::dom::element value;
+  INFO("no field " << key);
+  REQUIRE(object[key].get(value) == simdjson::SUCCESS);
+  return value;
+}
+std::string text_of(simdjson::dom::element object, const std::string& key) {
+  std::string_view s;
+  return object[key].get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "report: labelled series apart, histograms with their percentiles, and the vitals in their section") {
+  const fs::path checks = checker();
+  (void)checks;
+  test_support::TempDir dir;
+  // A copy: reading a run without run_summary.json writes one beside it.
+  fs::copy(fs::path(env("SPANLOG_TEST_DATA")) / "metrics" / "telemetry.jsonl", dir / "telemetry.jsonl");
+  const fs::path report = output_dir() / "metrics.html";
+  test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report " + shell_quoted(dir.path()) + " -o " +
+                    shell_quoted(report));
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto facts = check_page(
+      parser, text, "report " + shell_quoted(report) + " " + shell_quoted(output_dir() / "metrics.png"));
+  INFO(text);
+  const simdjson::dom::element at_load = field(facts, "at_load");
+  const auto series = field(at_load, "metric_series");
+
+  // tests/data/metrics: llm.tokens{kind="input",model="m-large"} is 812 + 188; each label set its own line.
+  const auto input_large = field(series, R"(llm.tokens{kind="input",model="m-large"})");
+  CHECK(text_of(input_large, "metric") == "llm.tokens (counter)");
+  CHECK(text_of(input_large, "total") == "1000");
+  CHECK(text_of(field(series, R"(llm.tokens{kind="input",model="m-small"})"), "total") == "50");
+  CHECK(text_of(field(series, R"(llm.tokens{kind="output",model="m-large"})"), "total") == "200");
+  CHECK(text_of(field(series, R"(llm.tokens{otel.metric.overflow=true})"), "total") == "7");
+  // A labelled gauge's last value per label set: db was set to 3, then 2; cache to 7.
+  CHECK(text_of(field(series, R"(pool.in_use{pool="db"})"), "last") == "2");
+  CHECK(text_of(field(series, R"(pool.in_use{pool="db"})"), "peak") == "5");
+  CHECK(text_of(field(series, R"(pool.in_use{pool="cache"})"), "last") == "7");
+  // The unit from the header's metrics.
+  CHECK(text_of(field(at_load, "chart_units"), "llm.tokens (counter)") == "per second, token");
+  CHECK(text_of(field(at_load, "chart_units"), "request.bytes (histogram)") == "By");
+
+  // Histograms. request.bytes: [1000,1] [4096,2] [21504,1] then [4992,1]: 5 values. p50 is rank 3, in the
+  // bucket of 4096 (64 wide: 4096..4159), its midpoint 4127; p90 (rank 5) is the largest, the top of the
+  // bucket of 21504 (256 wide): 21759. queue.wait{queue="io"}: 12, 12, 49, 100, all exact below 128.
+  const auto histograms = field(at_load, "histograms");
+  const auto request = field(histograms, "request.bytes");
+  CHECK(request["count"].get_double().value() == 5);
+  CHECK(request["p50"].get_double().value() == 4127);
+  CHECK(request["p90"].get_double().value() == 21759);
+  CHECK(request["max"].get_double().value() == 21759);
+  const auto io = field(histograms, R"(queue.wait{queue="io"})");
+  CHECK(io["count"].get_double().value() == 4);
+  CHECK(io["p50"].get_double().value() == 12);
+  CHECK(io["p90"].get_double().value() == 100);
+  CHECK(field(histograms, R"(queue.wait{queue="net"})")["count"].get_double().value() == 2);
+  // The page's figures are the reader's (summary --json), series by series.
+  const auto by_reader = field(at_load, "summary_histograms");
+  simdjson::dom::object page_histograms;
+  REQUIRE(histograms.get(page_histograms) == simdjson::SUCCESS);
+  CHECK(page_histograms.size() == 3);
+  for (auto [name, figures] : page_histograms)
+    for (const char* key : {"count", "p50", "p90", "p99", "max"}) {
+      INFO(name << " " << key);
+      CHECK(figures[key].get_double().value() ==
+            field(field(by_reader, std::string(name)), key).get_double().value());
+    }
+
+  // The vitals in their own section, none among the program's metrics.
+  CHECK(at_load["vitals_shown"].get_bool().value());
+  const auto rss = field(series, "spanlog.process.memory.rss");
+  CHECK(text_of(rss, "section") == "vitals");
+  CHECK(text_of(rss, "last") == "12582912");
+  CHECK(text_of(rss, "text").find("12.0 MiB") != std::string::npos);
+  CHECK(text_of(field(series, R"(spanlog.process.cpu.time{cpu.mode="user"})"), "total") == "0.75");
+  // CPU seconds per second: the last user line's 0.5 s over the 3 s since the one before.
+  const double user_rate =
+      std::stod(text_of(field(series, R"(spanlog.process.cpu.time{cpu.mode="user"})"), "last_rate"));
+  CHECK(user_rate > 0.16);
+  CHECK(user_rate < 0.17);
+  CHECK(text_of(field(series, "spanlog.flusher.lag"), "peak") == "1500000000");
+  // The rings' peak fill per thread, named by the thread.
+  const auto ring = field(series, "spanlog.ring.fill{tid=4243}");
+  CHECK(text_of(ring, "peak") == "0.875");
+  CHECK(text_of(ring, "text").find("worker (4243): peak 87.5%") != std::string::npos);
+  for (const char* program :
+       {R"(llm.tokens{kind="input",model="m-large"})", R"(pool.in_use{pool="db"})", "bytes.parsed"})
+    CHECK(text_of(field(series, program), "section") == "charts");
+  simdjson::dom::object all_series;
+  REQUIRE(series.get(all_series) == simdjson::SUCCESS);
+  for (auto [name, figures] : all_series) {
+    INFO(name);
+    CHECK((text_of(figures, "section") == "vitals") == (std::string_view(name).rfind("spanlog.", 0) == 0));
+  }
+}
