@@ -594,3 +594,85 @@ TEST_CASE(
     CHECK((text_of(figures, "section") == "vitals") == (std::string_view(name).rfind("spanlog.", 0) == 0));
   }
 }
+
+TEST_CASE("serve: labelled series, a histogram and the vitals live, metric lines appended later drawn") {
+  const fs::path checks = checker();
+  (void)checks;
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
+  const fs::path trigger = dir / "trigger";
+  // A run still being written: a counter with ten label sets (10, 20, ... 100 tokens), a histogram, vitals.
+  {
+    std::ofstream out(file);
+    out << R"({"event":"header","schema":1,"schema_minor":7,"version":"0.1.0","run_id":"metrics-live","pid":1,)"
+           R"("process":"metrics","host":"h","start_ts":1795459260000000000,"clock":{"source":"steady"},)"
+           R"("options":{"flush_interval_ms":100},"metrics":{"spanlog.process.memory.rss":{"unit":"By"}}})"
+        << "\n";
+    for (int model = 1; model <= 10; ++model)
+      out << R"({"event":"counter","name":"llm.tokens","ts":1795459260100000000,"delta":)" << model * 10
+          << R"(,"labels":{"model":"m-)" << model << "\"}}\n";
+    out << R"({"event":"histogram","name":"queue.wait","ts":1795459260200000000,"sum":73,)"
+           R"("buckets":[[12,2],[49,1]],"count":3,"labels":{"queue":"io"}})"
+        << "\n"
+        << R"({"event":"gauge","name":"spanlog.process.memory.rss","ts":1795459261000000000,"value":10485760,)"
+           R"("min":10485760,"max":10485760,"count":1})"
+        << "\n";
+  }
+  Child server({env("SPANLOG_BIN"), "serve", file.string(), "--port", "0", "--timeout", "300"}, true);
+  const std::string banner = server.first_line();
+  INFO(banner);
+  const auto at = banner.find("http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const std::string url = banner.substr(at);
+
+  // When the page has loaded: 19 more values of the histogram, a new resident memory, a labelled gauge.
+  std::thread writer([&] {
+    if (!wait_for_file(trigger, 60)) return;
+    std::ofstream out(file, std::ios::app);
+    out << R"({"event":"histogram","name":"queue.wait","ts":1795459262000000000,"sum":42000,)"
+           R"("buckets":[[200,5],[1000,10],[5000,4]],"count":19,"labels":{"queue":"io"}})"
+        << "\n"
+        << R"({"event":"gauge","name":"spanlog.process.memory.rss","ts":1795459262000000000,"value":12582912,)"
+           R"("min":12582912,"max":12582912,"count":1})"
+        << "\n"
+        << R"({"event":"gauge","name":"pool.in_use","ts":1795459262000000000,"value":3,"min":1,"max":4,)"
+           R"("count":5,"labels":{"pool":"db"}})"
+        << "\n";
+  });
+  simdjson::dom::parser parser;
+  std::string facts_text;
+  const auto facts =
+      check_page(parser, facts_text,
+                 "metrics " + shell_quoted(url) + " " + shell_quoted(output_dir() / "live-metrics.png") +
+                     " " + shell_quoted(trigger) + " " + shell_quoted(R"(queue.wait{queue="io"})") + " 22");
+  writer.join();
+  INFO(facts_text);
+  const simdjson::dom::element at_load = field(facts, "at_load");
+  const auto series = field(at_load, "metric_series");
+  // The eight largest label sets drawn, the two smallest counted.
+  CHECK(text_of(field(series, R"(llm.tokens{model="m-10"})"), "total") == "100");
+  CHECK(text_of(field(series, R"(llm.tokens{model="m-3"})"), "total") == "30");
+  simdjson::dom::element absent;
+  CHECK(series[R"(llm.tokens{model="m-2"})"].get(absent) == simdjson::NO_SUCH_FIELD);
+  CHECK(strings(at_load["left_out"]) ==
+        std::vector<std::string>{"2 more series not shown (the largest 8 are)"});
+  CHECK(text_of(field(series, "spanlog.process.memory.rss"), "last") == "10485760");
+  CHECK(field(field(at_load, "histograms"), R"(queue.wait{queue="io"})")["count"].get_double().value() == 3);
+
+  // After: 22 values, 12 12 49 (200 x5) (1000 x10) (4992..5055 x4). p50 is rank 11, in the bucket of 1000
+  // (1000..1007): its midpoint 1003. p90 is rank 20, in the bucket of 5000 (4992..5055): 5023. p99 (rank 22)
+  // is the largest: the top of that bucket, 5055.
+  const simdjson::dom::element after = field(facts, "after_trigger");
+  const auto io = field(field(after, "histograms"), R"(queue.wait{queue="io"})");
+  CHECK(io["count"].get_double().value() == 22);
+  CHECK(io["p50"].get_double().value() == 1003);
+  CHECK(io["p90"].get_double().value() == 5023);
+  CHECK(io["p99"].get_double().value() == 5055);
+  CHECK(io["max"].get_double().value() == 5055);
+  const auto after_series = field(after, "metric_series");
+  CHECK(text_of(field(after_series, "spanlog.process.memory.rss"), "last") == "12582912");
+  CHECK(text_of(field(after_series, "spanlog.process.memory.rss"), "section") == "vitals");
+  CHECK(text_of(field(after_series, R"(pool.in_use{pool="db"})"), "last") == "3");
+  CHECK(facts["same_page"].get_bool().value());
+  CHECK(server.stop(SIGTERM, 10) == 0);
+}
