@@ -879,15 +879,13 @@
     return {rate, rolling};
   }
   // A counter written once per sampling interval (the vitals): each line's delta over the time since the
-  // previous one, so the rate does not depend on how the time is bucketed.
-  function sampleRates(s, start) {
+  // previous line, so the rate does not depend on how the time is bucketed. The first line has no rate: it
+  // holds what the process used before the run began (CPU time since the process started).
+  function sampleRates(s) {
     const points = s.points.filter(([, d]) => typeof d === "number").sort((a, b) => a[0] - b[0]);
     const out = [];
-    let previous = start;
-    for (const [ts, d] of points) {
-      if (ts > previous) out.push([ts, d / ((ts - previous) / 1e9)]);
-      previous = ts;
-    }
+    for (let i = 1; i < points.length; i++)
+      if (points[i][0] > points[i - 1][0]) out.push([points[i][0], points[i][1] / ((points[i][0] - points[i - 1][0]) / 1e9)]);
     return out;
   }
   function legendItem(text, colour, attrs) {
@@ -1038,7 +1036,7 @@
       const {shown, leftOut} = largestSeries(name, byLabels, counterTotal);
       const lines = [], legend = [];
       shown.forEach((s, i) => {
-        const points = sampleRates(s, axis.start), colour = SERIES_COLOURS[i], total = counterTotal(s);
+        const points = sampleRates(s), colour = SERIES_COLOURS[i], total = counterTotal(s);
         lines.push({colour, points});
         const mode = s.labels["cpu.mode"];
         legend.push(legendItem((mode !== undefined ? String(mode) : seriesName(s)) + ": " + formatValue(total, "s") + " in all, last " +
