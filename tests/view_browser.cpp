@@ -313,7 +313,10 @@ TEST_CASE("report: the demo run's page shows its threads, phases, errors, summar
   (void)checks;
   test_support::TempDir dir;
   ::setenv("SPANLOG_DIR", (dir / "runs").c_str(), 1);
-  test_support::run(shell_quoted(env("SPANLOG_PIPELINE_BIN")) + " 48 4");
+  // For the README's picture: --slow (a few milliseconds per item: the run lasts longer than a flush
+  // interval, so the charts have more than one bucket) and the vitals every 50 ms instead of every second.
+  test_support::run("SPANLOG_STATS_INTERVAL_MS=50 " + shell_quoted(env("SPANLOG_PIPELINE_BIN")) +
+                    " 48 4 --slow");
   const fs::path report = output_dir() / "report.html";
   test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report -o " + shell_quoted(report));
 
