@@ -1,7 +1,8 @@
 // The pages as a person sees them, in headless chromium (tests/browser/check-page.mjs prints what is on the
 // page as JSON): `spanlog serve` on a program that is recording, where threads show, a span recorded after
 // the page loaded appears without a reload and an error span shows in the error panel; and the report of the
-// demo run, whose screenshot becomes docs/images/report.png. Screenshots stay in view_browser-output/ of the
+// demo run, whose screenshot becomes docs/images/report.png; schema 1.7 metrics (labelled series, histograms'
+// figures, the vitals) in a report and on the live page. Screenshots stay in view_browser-output/ of the
 // build's tests directory.
 #include <fcntl.h>
 #include <signal.h>
