@@ -87,7 +87,9 @@ void add_summary(CLI::App& app, Registry& registry) {
                                      "Per span name: count, total, self, parallel, percentiles; phases, "
                                      "counters, gauges, events, log lines, threads, dropped records");
   add_runs_argument(command, options.runs);
-  command->add_option("--by", options.group_by, "Group spans by this attribute's value");
+  command->add_option("--by", options.group_by,
+                      "Rows by these attributes' values (comma-separated: a row per combination)");
+  command->add_option("--sum", options.sum, "Sum these numeric attributes per row (comma-separated)");
   command->add_option("--sort", options.sort, "name, " + reader::span_statistic_names())
       ->capture_default_str();
   command->add_option("--top", options.top, "Show only the first N rows");
