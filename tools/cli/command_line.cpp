@@ -200,6 +200,9 @@ void add_otlp(CLI::App& app, Registry& registry) {
                       "Also write counters, gauges and span durations here");
   command->add_option("--logs", options.logs_output, "Also write the log lines here (one LogsData line)");
   command->add_option("--batch", options.batch_spans, "Spans per line")->capture_default_str();
+  command->add_option(
+      "--labels", options.labels,
+      "Label the metrics' span durations with these attributes (comma-separated; needs --metrics)");
   add_skip_bad_flag(command, options.skip_bad);
   registry.on_chosen(command, [&options, &registry] { return otlp_command(options, registry.console); });
 }
@@ -210,6 +213,9 @@ void add_prom(CLI::App& app, Registry& registry) {
       "prom", "Write the run's counters, gauges and span durations in the Prometheus text format");
   add_run_argument(command, options.run);
   command->add_option("-o,--output", options.output, "The metrics file (default: standard output)");
+  command->add_option(
+      "--labels", options.labels,
+      "Label the span durations with these attributes (comma-separated; a series per combination)");
   add_skip_bad_flag(command, options.skip_bad);
   registry.on_chosen(command, [&options, &registry] { return prom_command(options, registry.console); });
 }

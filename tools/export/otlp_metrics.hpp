@@ -1,6 +1,7 @@
 // A run's metrics as one OTLP/JSON MetricsData line (the Collector file exporter's form, read by its
 // `otlpjsonfile` receiver): each counter as a cumulative monotonic sum over the run, each gauge's last value,
-// and the span durations as one cumulative histogram per span name, in seconds.
+// and the span durations as one cumulative histogram per span name (with --labels, per span name and
+// combination of the labels' values, as the attributes of the data point), in seconds.
 #pragma once
 
 #include <cstdint>

@@ -9,12 +9,15 @@
 
 #include "export/duration_buckets.hpp"
 #include "export/output_buffer.hpp"
+#include "export/span_series.hpp"
 #include "reader/sorted_by_name.hpp"
+#include "reader/span_dimensions.hpp"
 
 namespace spanlog::exporters {
 namespace {
 
 constexpr std::string_view kDurationFamily = "spanlog_span_duration_seconds";
+constexpr std::string_view kErrorsFamily = "spanlog_span_errors_total";
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -46,7 +49,10 @@ std::string sample_value(double value) {
 // Family names already written; a second name that sanitises to the same family gets a numbered one.
 class FamilyNames {
  public:
-  FamilyNames() { used_.insert(std::string(kDurationFamily)); }
+  FamilyNames() {
+    used_.insert(std::string(kDurationFamily));
+    used_.insert(std::string(kErrorsFamily));
+  }
 
   std::string claim(std::string_view original, std::string base, std::string_view suffix,
                     PrometheusReport& report) {
@@ -60,7 +66,28 @@ class FamilyNames {
   std::set<std::string> used_;
 };
 
+// `name="http.request",http_route="GET /search"`: a series' labels but `le`.
+std::string series_labels(const SpanSeries& series) {
+  std::string labels = "name=\"" + prometheus_label_value(*series.name) + "\"";
+  if (series.labels != nullptr)
+    for (const reader::OwnedAttr& label : *series.labels)
+      labels += fmt::format(",{}=\"{}\"", prometheus_label_name(label.key),
+                            prometheus_label_value(reader::attr_text(label)));
+  if (series.overflow) labels += ",otel_metric_overflow=\"true\"";
+  return labels;
+}
+
 }  // namespace
+
+std::string prometheus_label_name(std::string_view key) {
+  std::string out;
+  for (const char c : key) {
+    const bool word = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    out += word ? c : '_';
+  }
+  if (out.empty() || (out.front() >= '0' && out.front() <= '9')) out.insert(out.begin(), '_');
+  return out;
+}
 
 std::string prometheus_name(std::string_view name) {
   std::string out = "spanlog_";
@@ -122,24 +149,34 @@ PrometheusReport write_prometheus(const reader::Summary& summary, std::ostream& 
     buffer.end_line();
   }
 
-  if (!summary.spans.empty()) {
+  const std::vector<SpanSeries> series = span_series(summary);
+  if (!series.empty()) {
     const std::string name(kDurationFamily);
-    family(name, "histogram", "Durations of the run's spans, per span name.");
+    family(name, "histogram",
+           summary.label_keys.empty() ? std::string("Durations of the run's spans, per span name.")
+                                      : fmt::format("Durations of the run's spans, per span name and {}.",
+                                                    fmt::join(summary.label_keys, ", ")));
     const auto bounds = duration_bounds_ns();
-    for (const auto* span : reader::sorted_by_name(summary.spans)) {
-      const std::string label = prometheus_label_value(span->first);
-      const reader::Histogram& durations = span->second.durations;
+    for (const SpanSeries& one : series) {
+      const std::string labels = series_labels(one);
+      const reader::Histogram& durations = *one.durations;
       const std::vector<std::uint64_t> at_most = cumulative_counts(durations, bounds);
       for (std::size_t i = 0; i < bounds.size(); ++i) {
-        buffer.format("{}_bucket{{name=\"{}\",le=\"{}\"}} {}", name, label, seconds_text(bounds[i]),
-                      at_most[i]);
+        buffer.format("{}_bucket{{{},le=\"{}\"}} {}", name, labels, seconds_text(bounds[i]), at_most[i]);
         buffer.end_line();
       }
-      buffer.format("{}_bucket{{name=\"{}\",le=\"+Inf\"}} {}", name, label, durations.count());
+      buffer.format("{}_bucket{{{},le=\"+Inf\"}} {}", name, labels, durations.count());
       buffer.end_line();
-      buffer.format("{}_sum{{name=\"{}\"}} {}", name, label, seconds_text(durations.sum()));
+      buffer.format("{}_sum{{{}}} {}", name, labels, seconds_text(durations.sum()));
       buffer.end_line();
-      buffer.format("{}_count{{name=\"{}\"}} {}", name, label, durations.count());
+      buffer.format("{}_count{{{}}} {}", name, labels, durations.count());
+      buffer.end_line();
+    }
+    // Beside the durations, with the same labels: a span's error rate is errors over the histogram's count.
+    const std::string errors(kErrorsFamily);
+    family(errors, "counter", "Spans that ended in error, per series of spanlog_span_duration_seconds.");
+    for (const SpanSeries& one : series) {
+      buffer.format("{}{{{}}} {}", errors, series_labels(one), one.errors);
       buffer.end_line();
     }
   }

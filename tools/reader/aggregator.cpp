@@ -421,6 +421,14 @@ void Aggregator::on_span_stats(const SpanStatsRecord& r, std::uint64_t) {
   stats.self_ns += r.self_ns;
   stats.raw_self_ns += r.self_ns;
   stats.statistics += r.count;
+  if (!options_.label_keys.empty()) {
+    // Without attributes: the series of a name without any of the labels.
+    SeriesStats& series =
+        summary_.labelled_spans[std::string(r.name)].series_of(dimension_key({}, options_.label_keys), {});
+    for (const SpanStatsRecord::Bucket& bucket : r.buckets)
+      series.durations.add_bucket(bucket.lower_ns, bucket.count);
+    series.durations.add_sum(r.total_ns);
+  }
 }
 
 void Aggregator::on_instant(const InstantRecord& r, std::uint64_t) {
