@@ -170,7 +170,17 @@ std::string AttrSelector::text() const {
     if (out.size() > 1) out += ',';
     out += filter.key;
     out += '=';
-    append_attr_value(out, filter);
+    if (filter.type != AttrValue::Type::string) {
+      append_attr_value(out, filter);
+      continue;
+    }
+    // In the selector's own quoting, which reads back: only '"' and '\\' escaped.
+    out += '"';
+    for (const char c : filter.string) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
   }
   return out + "}";
 }
