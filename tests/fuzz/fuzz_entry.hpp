@@ -128,7 +128,14 @@ inline JsonlChoice jsonl_choice(std::uint8_t control) {
   // Small buffers, so that inputs of a few KB cross chunk boundaries, grow the buffer and hit the line limit.
   c.read.chunk_bytes = 4096;
   c.read.max_line_bytes = (control & 64u) != 0 ? 8192 : std::size_t{64} << 20;
-  if ((control & 2u) != 0) c.aggregate.group_by = "model";
+  if ((control & 2u) != 0) {
+    // Every reading of attributes at once: rows by two of them, a sum, a rule's filters, exporters' labels.
+    c.aggregate.group_by = "model,status";
+    c.aggregate.sum_keys = {"tokens"};
+    c.aggregate.selections = {
+        reader::SpanSelection{"*", reader::parse_attr_selector(R"({model="small"})").selector}};
+    c.aggregate.label_keys = {"model"};
+  }
   if ((control & 4u) != 0) c.aggregate.name_filter = "d*";
   c.piece = kPieces[(control >> 3) & 7u];
   return c;
