@@ -314,3 +314,19 @@ TEST_CASE("a rule whose filters do not parse says what and where") {
   CHECK_THROWS_AS(capture([&](const cli::Console& c) { return cli::check_command(options, c); }),
                   cli::UsageError);
 }
+
+TEST_CASE("span selections: a late child corrects them as it does rows; one given twice counts once") {
+  const reader::SpanSelection health{"http.request",
+                                     reader::parse_attr_selector(R"r({http.route="GET /health"})r").selector};
+  reader::AggregateOptions options;
+  options.selections = {health, health, reader::SpanSelection{"nothing", health.selector}};
+  const reader::Summary s = reader::summarize({http_run()}, options, {});
+  const reader::SpanStats& picked = s.selected_spans.at(health.key());
+  CHECK(picked.durations.count() == 2);
+  // Request 9's async child on the worker, whose line comes after the request's: it failed, and it covers
+  // 1 ms of the request's 2 (900 to 902 ms) from another thread.
+  CHECK(picked.subtree_errors == 1);
+  CHECK(picked.parallel_ns == 1 * kMs);
+  // Looked for, and nothing matched.
+  CHECK(s.selected_spans.at(R"r(nothing{http.route="GET /health"})r").durations.count() == 0);
+}

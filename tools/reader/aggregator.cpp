@@ -52,8 +52,10 @@ Aggregator::Aggregator(AggregateOptions options)
         fmt::format("{} span selections: at most {}", options_.selections.size(), kMaxSpanSelections));
   for (const SpanSelection& selection : options_.selections) {
     for (const OwnedAttr& filter : selection.selector.filters) keep(filter.key);
-    // A selection no span matches is there too, with a count of 0: it was looked for.
-    selected_rows_.push_back(&summary_.selected_spans[selection.key()]);
+    // A selection no span matches is there too, with a count of 0: it was looked for. One given twice is
+    // counted once.
+    const auto [row, fresh] = summary_.selected_spans.try_emplace(selection.key());
+    selected_rows_.push_back(fresh ? &row->second : nullptr);
   }
 }
 
@@ -166,7 +168,9 @@ std::uint64_t Aggregator::add_selected(std::string_view name, const OwnedAttrs& 
   std::uint64_t selected = 0;
   for (std::size_t i = 0; i < options_.selections.size(); ++i) {
     const SpanSelection& selection = options_.selections[i];
-    if (!selection.selector.matches(attrs) || !glob_match(selection.name_glob, name)) continue;
+    if (selected_rows_[i] == nullptr || !selection.selector.matches(attrs) ||
+        !glob_match(selection.name_glob, name))
+      continue;
     add_span(*selected_rows_[i], span);
     selected |= std::uint64_t{1} << i;
   }

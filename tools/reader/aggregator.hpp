@@ -150,9 +150,10 @@ class Aggregator : public RecordSink {
 
   AggregateOptions options_;
   std::vector<std::string> group_keys_;
-  std::vector<std::string> kept_keys_;     // every attribute an option reads; none: attributes are not read
-  std::vector<SpanStats*> selected_rows_;  // summary_.selected_spans' entry of each selection
-  StringMap<bool> filter_decisions_;       // glob matching once per name, not once per span
+  std::vector<std::string> kept_keys_;  // every attribute an option reads; none: attributes are not read
+  std::vector<SpanStats*>
+      selected_rows_;                 // each selection's entry in summary_.selected_spans; null: a repeat
+  StringMap<bool> filter_decisions_;  // glob matching once per name, not once per span
   Summary summary_;
   RunInfo run_;
   std::uint64_t min_ts_ = 0, max_ts_ = 0;
