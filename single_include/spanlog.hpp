@@ -44,14 +44,21 @@
 #define SPANLOG_MAX_ATTRS 16
 #endif
 
+// Most labels on one metric record (SPANLOG_COUNTER_ADD, SPANLOG_GAUGE_SET, SPANLOG_HISTOGRAM): a series is
+// named by all of them, so each one multiplies what a reader must keep.
+#ifndef SPANLOG_MAX_LABELS
+#define SPANLOG_MAX_LABELS 8
+#endif
+
 // Integer counter call sites that accumulate in place (8 bytes per site in each thread's ring, and 8 more for
 // the flusher). Sites beyond it still count, through the ring, as floating-point counters do.
 #ifndef SPANLOG_COUNTER_SLOTS
 #define SPANLOG_COUNTER_SLOTS 256
 #endif
 
-// Statistics-mode span call sites (SPANLOG_SPAN_STATS). Each site a thread uses costs that thread about 18 KB
-// of histogram, allocated on the site's first span there. Spans of sites beyond it are counted as dropped.
+// Statistics-mode span and unlabelled histogram call sites (SPANLOG_SPAN_STATS, SPANLOG_HISTOGRAM), together.
+// Each site a thread uses costs that thread about 9 KB of histogram, allocated on the site's first use there.
+// Spans of sites beyond it are counted as dropped spans, values as dropped metrics.
 #ifndef SPANLOG_STATS_SLOTS
 #define SPANLOG_STATS_SLOTS 64
 #endif
@@ -202,6 +209,39 @@ constexpr auto check_named(const Name&, const A&...) {
   return char{};
 }
 
+// Metric labels: "key", value pairs after the value, as attributes are, at most SPANLOG_MAX_LABELS.
+#define SPANLOG_LABEL_KEYS_MESSAGE_ \
+  "spanlog metric labels are \"key\", value pairs after the value, and each key is a string literal"
+#define SPANLOG_HISTOGRAM_VALUE_MESSAGE_ \
+  "spanlog histograms take integers: record in the unit that makes the values whole (ns, bytes, items)"
+
+template <class... L>
+constexpr bool labels_valid() {
+  static_assert(AttrPackCheck<L...>::keys_ok, SPANLOG_LABEL_KEYS_MESSAGE_);
+  static_assert(AttrPackCheck<L...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
+  static_assert(sizeof...(L) / 2 <= SPANLOG_MAX_LABELS, "too many labels (SPANLOG_MAX_LABELS)");
+  return AttrPackCheck<L...>::ok;
+}
+
+template <class T>
+constexpr bool is_histogram_value =
+    std::is_integral_v<std::decay_t<T>> && !std::is_same_v<std::decay_t<T>, bool>;
+
+template <class Name, class Value, class... L>
+constexpr auto check_metric(const Name&, const Value&, const L&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(std::is_arithmetic_v<std::decay_t<Value>>, "spanlog counters and gauges take a number");
+  static_assert(labels_valid<L...>());
+  return char{};
+}
+template <class Name, class Value, class... L>
+constexpr auto check_histogram(const Name&, const Value&, const L&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(is_histogram_value<Value>, SPANLOG_HISTOGRAM_VALUE_MESSAGE_);
+  static_assert(labels_valid<L...>());
+  return char{};
+}
+
 template <class Name, class Id, class... A>
 constexpr auto check_async_begin(const Name&, const Id&, const A&...) {
   static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
@@ -336,6 +376,7 @@ SPANLOG_END_NAMESPACE
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <string_view>
 
 
 SPANLOG_BEGIN_NAMESPACE
@@ -359,6 +400,8 @@ std::uint32_t counter_slot_for(const Site& s, CounterSlot& slot);
 // The thread's histogram for a statistics-span site, made on the site's first span on the thread; nullptr
 // when every slot is taken or memory ran out.
 StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot);
+// A metric's unit and description (SPANLOG_METRIC_INFO), for this run's header or file and every later run's.
+void declare_metric_info(const char* name, std::string_view unit, std::string_view description);
 
 // "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
 void describe_exception(const std::exception* e, char* out, std::size_t size);
@@ -433,6 +476,13 @@ struct Options {
   // SPANLOG_LOG_CONSOLE (the same names; default off): the flusher also prints the lines at or above this
   // level on stderr, for a person (time, level, thread, span, message), coloured on a terminal.
   LogLevel log_console = LogLevel::off;
+  // SPANLOG_VITALS: the flusher records the process's own state each statistics interval (resident memory,
+  // CPU time, threads, bytes and records written and dropped, rings' peak fill, its own lag and CPU time) as
+  // metrics named spanlog.* (docs/format.md, "Vitals").
+  bool vitals = true;
+  // SPANLOG_METRIC_SERIES_MAX (1..1000000): label sets a metric may have in a run; the values of further
+  // sets go to the metric's overflow series, counted (footer.metric_overflow).
+  std::size_t metric_series_max = 1000;
 
   // Defaults overridden by the environment.
   static Options from_env();
@@ -529,25 +579,51 @@ SPANLOG_END_NAMESPACE
     ::spanlog::detail::macro_event(SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__); \
   } while (0)
 
-// SPANLOG_COUNTER_ADD("name", delta): a monotonic counter (integer or floating-point deltas).
-#define SPANLOG_COUNTER_ADD(name, delta) SPANLOG_COUNTER_ADD_(__COUNTER__, name, delta)
-#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                              \
-  do {                                                                                                     \
-    static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_);              \
-    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                               \
-        name, __func__, __FILE__, __LINE__,                                                                \
-        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::SiteKind::counter_float      \
-                                                         : ::spanlog::detail::SiteKind::counter_int};      \
-    static ::spanlog::detail::CounterSlot SPANLOG_CAT(spanlog_slot_, id);                                  \
-    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), delta); \
+// SPANLOG_COUNTER_ADD("name", delta, "label", value, ...): a monotonic counter (integer or floating-point
+// deltas). Without labels an integer add is in place (never dropped); with labels it is a ring record.
+#define SPANLOG_COUNTER_ADD(name, ...) SPANLOG_COUNTER_ADD_(__COUNTER__, name, __VA_ARGS__)
+#define SPANLOG_COUNTER_ADD_(id, name, ...)                                                        \
+  do {                                                                                             \
+    static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_);      \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                       \
+        name, __func__, __FILE__, __LINE__,                                                        \
+        ::std::is_floating_point<decltype(SPANLOG_FIRST(__VA_ARGS__))>::value                      \
+            ? ::spanlog::detail::SiteKind::counter_float                                           \
+            : ::spanlog::detail::SiteKind::counter_int};                                           \
+    static ::spanlog::detail::CounterSlot SPANLOG_CAT(spanlog_slot_, id);                          \
+    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), \
+                                   __VA_ARGS__);                                                   \
   } while (0)
 
-// SPANLOG_GAUGE_SET("name", value): a gauge's current value.
-#define SPANLOG_GAUGE_SET(name, value) SPANLOG_GAUGE_SET_(__COUNTER__, name, value)
-#define SPANLOG_GAUGE_SET_(id, name, value)                              \
-  do {                                                                   \
-    SPANLOG_SITE_(id, name, gauge);                                      \
-    ::spanlog::detail::gauge_set(SPANLOG_CAT(spanlog_site_, id), value); \
+// SPANLOG_GAUGE_SET("name", value, "label", value, ...): a gauge's current value.
+#define SPANLOG_GAUGE_SET(name, ...) SPANLOG_GAUGE_SET_(__COUNTER__, name, __VA_ARGS__)
+#define SPANLOG_GAUGE_SET_(id, name, ...)                                      \
+  do {                                                                         \
+    SPANLOG_SITE_(id, name, gauge);                                            \
+    ::spanlog::detail::gauge_set(SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__); \
+  } while (0)
+
+// SPANLOG_HISTOGRAM("name", value, "label", value, ...): a distribution of non-negative integers (sizes,
+// waits, iterations). Without labels kept in place per thread, as statistics spans are.
+#define SPANLOG_HISTOGRAM(name, ...) SPANLOG_HISTOGRAM_(__COUNTER__, name, __VA_ARGS__)
+#define SPANLOG_HISTOGRAM_(id, name, ...)                                                               \
+  do {                                                                                                  \
+    SPANLOG_SITE_(id, name, histogram);                                                                 \
+    static ::spanlog::detail::StatsSlot SPANLOG_CAT(spanlog_slot_, id);                                 \
+    ::spanlog::detail::histogram_record(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), \
+                                        __VA_ARGS__);                                                   \
+  } while (0)
+
+// SPANLOG_METRIC_INFO("name", "unit", "description"): declares a metric's unit (UCUM, as OpenTelemetry uses
+// it: "By", "s", "{token}") and description, once, the first time the statement runs.
+#define SPANLOG_METRIC_INFO(name, unit, description) \
+  SPANLOG_METRIC_INFO_(__COUNTER__, name, unit, description)
+#define SPANLOG_METRIC_INFO_(id, name, unit, description)                                     \
+  do {                                                                                        \
+    static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
+    static const bool SPANLOG_CAT(spanlog_declared_, id) =                                    \
+        (::spanlog::detail::slow::declare_metric_info(name, unit, description), true);        \
+    static_cast<void>(SPANLOG_CAT(spanlog_declared_, id));                                    \
   } while (0)
 
 // SPANLOG_ASYNC_BEGIN("name", id, "key", value, ...) / SPANLOG_ASYNC_END(id, ...): a span across threads.
@@ -612,9 +688,6 @@ SPANLOG_END_NAMESPACE
 #define SPANLOG_CHECK_NAME_(name)                                                           \
   static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
   SPANLOG_CHECK_STATIC_(name)
-#define SPANLOG_CHECK_NUMBER_(number)                                     \
-  static_assert(::std::is_arithmetic_v<::std::decay_t<decltype(number)>>, \
-                "spanlog counters and gauges take a number")
 #define SPANLOG_CHECK_TEXT_(text) static_cast<void>(sizeof(::std::string_view(text)))
 
 #define SPANLOG_SPAN(...)                                                 \
@@ -635,15 +708,26 @@ SPANLOG_END_NAMESPACE
     static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__))); \
     SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__));                      \
   } while (0)
-#define SPANLOG_COUNTER_ADD(name, delta) \
-  do {                                   \
-    SPANLOG_CHECK_NAME_(name);           \
-    SPANLOG_CHECK_NUMBER_(delta);        \
+#define SPANLOG_COUNTER_ADD(name, ...)                                             \
+  do {                                                                             \
+    SPANLOG_CHECK_STATIC_(name);                                                   \
+    static_cast<void>(sizeof(::spanlog::detail::check_metric(name, __VA_ARGS__))); \
   } while (0)
-#define SPANLOG_GAUGE_SET(name, value) \
-  do {                                 \
-    SPANLOG_CHECK_NAME_(name);         \
-    SPANLOG_CHECK_NUMBER_(value);      \
+#define SPANLOG_GAUGE_SET(name, ...)                                               \
+  do {                                                                             \
+    SPANLOG_CHECK_STATIC_(name);                                                   \
+    static_cast<void>(sizeof(::spanlog::detail::check_metric(name, __VA_ARGS__))); \
+  } while (0)
+#define SPANLOG_HISTOGRAM(name, ...)                                                  \
+  do {                                                                                \
+    SPANLOG_CHECK_STATIC_(name);                                                      \
+    static_cast<void>(sizeof(::spanlog::detail::check_histogram(name, __VA_ARGS__))); \
+  } while (0)
+#define SPANLOG_METRIC_INFO(name, unit, description) \
+  do {                                               \
+    SPANLOG_CHECK_NAME_(name);                       \
+    SPANLOG_CHECK_TEXT_(unit);                       \
+    SPANLOG_CHECK_TEXT_(description);                \
   } while (0)
 #define SPANLOG_ASYNC_BEGIN(...) static_cast<void>(sizeof(::spanlog::detail::check_async_begin(__VA_ARGS__)))
 #define SPANLOG_ASYNC_END(...) static_cast<void>(sizeof(::spanlog::detail::check_async_end(__VA_ARGS__)))
@@ -754,24 +838,34 @@ SPANLOG_NOINLINE inline void copy_long(char* out, const char* in, std::size_t n)
   std::memcpy(out, in, n);
 }
 
-// Copies the few bytes of a name, key, literal or string attribute without a call into the C library: two
-// fixed-size copies that overlap cover any length up to 32. Past 32 bytes a call's cost no longer matters.
-// The flusher makes about ten copies a span; as calls they took a quarter of its time. On the recording
-// thread, a string attribute's copy inlined as memcpy was a `rep movs` with its start-up cost.
-inline void copy_bytes(char* out, const char* in, std::size_t n) {
-  if (n > 32) {
-    copy_long(out, in, n);
-  } else if (n >= 16) {
-    copy_two_overlapping<16>(out, in, n);
-  } else if (n >= 8) {
-    copy_two_overlapping<8>(out, in, n);
-  } else if (n >= 4) {
-    copy_two_overlapping<4>(out, in, n);
+// `n` bytes from a source of at most Capacity (up to 32): only the copies that fit in it are compiled, so
+// that for a char array (a string literal) the compiler sees no path that reads past its end.
+template <std::size_t Capacity>
+inline void copy_bytes_within(char* out, const char* in, std::size_t n) {
+  static_assert(Capacity <= 32, "past 32 bytes, copy_bytes");
+  if constexpr (Capacity >= 16) {
+    if (n >= 16) return copy_two_overlapping<16>(out, in, n);
+    copy_bytes_within<15>(out, in, n);
+  } else if constexpr (Capacity >= 8) {
+    if (n >= 8) return copy_two_overlapping<8>(out, in, n);
+    copy_bytes_within<7>(out, in, n);
+  } else if constexpr (Capacity >= 4) {
+    if (n >= 4) return copy_two_overlapping<4>(out, in, n);
+    copy_bytes_within<3>(out, in, n);
   } else if (n > 0) {
     out[0] = in[0];
     out[n / 2] = in[n / 2];
     out[n - 1] = in[n - 1];
   }
+}
+
+// Copies the few bytes of a name, key, literal or string attribute without a call into the C library: two
+// fixed-size copies that overlap cover any length up to 32. Past 32 bytes a call's cost no longer matters.
+// The flusher makes about ten copies a span; as calls they took a quarter of its time. On the recording
+// thread, a string attribute's copy inlined as memcpy was a `rep movs` with its start-up cost.
+inline void copy_bytes(char* out, const char* in, std::size_t n) {
+  if (n > 32) return copy_long(out, in, n);
+  copy_bytes_within<32>(out, in, n);
 }
 
 }  // namespace detail
@@ -781,7 +875,16 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge, log };
+enum class SiteKind : std::uint8_t {
+  span,
+  phase,
+  instant,
+  counter_int,
+  counter_float,
+  gauge,
+  log,
+  histogram
+};
 
 // Per call site, `static constexpr`: the hot path stores a pointer to it, never the strings.
 struct alignas(8) Site {
@@ -825,6 +928,9 @@ enum class ExtendedOp : std::uint8_t {
   // arg = span id, arg2 = ticks: time the span's direct statistics-mode children took (detail/span_stats.hpp)
   stats_children,
   log,  // site (a log site); one attribute per hole of its format, keyed by the hole's name
+  // site (a counter, gauge or histogram site); arg = the value (an int64, or a double's bits for a
+  // floating-point counter and a gauge); the attributes are the series' labels
+  metric,
 };
 
 // extended_header::flags
@@ -923,7 +1029,12 @@ struct AttrCodec {
       if (SPANLOG_UNLIKELY(n < s.size())) count_string_cut();
       type = AttrType::string;
       length = static_cast<std::uint32_t>(n);
-      copy_bytes(reinterpret_cast<char*>(out + sizeof(AttrSlot)), s.data(), n);
+      char* const to = reinterpret_cast<char*>(out + sizeof(AttrSlot));
+      if constexpr (std::is_array_v<std::remove_reference_t<T>> &&
+                    std::extent_v<std::remove_reference_t<T>> <= 32)
+        copy_bytes_within<std::extent_v<std::remove_reference_t<T>>>(to, s.data(), n);
+      else
+        copy_bytes(to, s.data(), n);
       extra = align_up(n, 8);
     }
     store_slot(out, key, type, length, bits);
@@ -1077,10 +1188,14 @@ constexpr std::size_t stats_bucket_count =
 
 // A value with its top bit at `exponent` keeps the stats_sub_bucket_bits bits below it; the bucket is
 // 64 * shift + (ns >> shift), which is the reader's 128 + 64 * (shift - 1) + sub_bucket.
+// Without a branch below the top: a value under 128 has its top bit lifted to bit 6 by the OR, so its shift
+// is 0 and its bucket is itself.
 SPANLOG_ALWAYS_INLINE std::size_t stats_bucket_of(std::uint64_t ns) {
-  if (ns < stats_exact_below) return static_cast<std::size_t>(ns);
-  if (ns >> stats_top_exponent) return stats_bucket_count - 1;
-  const unsigned shift = 63u - static_cast<unsigned>(__builtin_clzll(ns)) - stats_sub_bucket_bits;
+  if (SPANLOG_UNLIKELY(ns >> stats_top_exponent)) return stats_bucket_count - 1;
+  // 63 ^ clz is 63 - clz for a non-zero value, and compiles to the one `bsr` that 63 - clz would take three
+  // for.
+  const unsigned top_bit = 63u ^ static_cast<unsigned>(__builtin_clzll(ns | (stats_exact_below - 1)));
+  const unsigned shift = top_bit - stats_sub_bucket_bits;
   return (std::size_t{shift} << stats_sub_bucket_bits) + static_cast<std::size_t>(ns >> shift);
 }
 
@@ -1100,7 +1215,9 @@ struct StatsSlot {
 
 // One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
 // the flusher reads them and keeps, beside them, what it has written. Times are summed in ticks, which the
-// flusher converts: a span converts only its bucket's duration.
+// flusher converts: a span converts only its bucket's duration. An unlabelled histogram of values
+// (metric_recorder.hpp) has a cell of its own kind: the values' sum in total_ticks, their count in
+// child_ticks.
 struct StatsCell {
   std::atomic<std::uint64_t> total_ticks{0};
   std::atomic<std::uint64_t> child_ticks{0};  // what the spans' direct children took (self = total - this)
@@ -1703,6 +1820,128 @@ SPANLOG_ALWAYS_INLINE void log(const Site& s, const HoleNames<Holes>& holes, con
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/detail/log_recorder.hpp ----
+// ---- begin spanlog/detail/metric_recorder.hpp ----
+// Metrics beyond the unlabelled counter and gauge: values with labels, and histograms of values.
+//
+// A labelled value is a ring record (the labels' strings are copied): the flusher sums each series, a
+// metric's name and label set, over every thread per flush interval. An unlabelled histogram is kept in place
+// as statistics spans are (span_stats.hpp): each thread adds to its own log-bucketed histogram for the call
+// site, and the flusher writes what it grew by. Nothing in the ring, never dropped for want of room.
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// A value as the ring carries it: an integer as int64, a floating-point value as a double's bits.
+template <class T>
+SPANLOG_ALWAYS_INLINE std::uint64_t metric_value_bits(T value) {
+  if constexpr (std::is_floating_point_v<T>) {
+    const double d = static_cast<double>(value);
+    std::uint64_t bits;
+    std::memcpy(&bits, &d, 8);
+    return bits;
+  } else {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(value));
+  }
+}
+
+// One value of a labelled series. No timestamp: the series' line carries the time of the flusher's drain.
+template <class... L>
+void labelled_metric(const Site& s, std::uint64_t bits, const L&... labels) {
+  if (ThreadBuffer* b = buffer_for<flag_metrics>()) {
+    if (!write_extended(*b, &s, ExtendedOp::metric, bits, 0, 0, 0, false, labels...))
+      ThreadBuffer::count(b->dropped_metrics);
+  }
+}
+
+template <class T, class Key, class... L>
+SPANLOG_ALWAYS_INLINE void counter_add(const Site& s, CounterSlot&, T delta, const Key& key,
+                                       const L&... labels) {
+  static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
+  static_assert(labels_valid<Key, L...>());
+  labelled_metric(s, metric_value_bits(delta), key, labels...);
+}
+
+template <class T, class Key, class... L>
+SPANLOG_ALWAYS_INLINE void gauge_set(const Site& s, T value, const Key& key, const L&... labels) {
+  static_assert(std::is_arithmetic_v<T>, "spanlog counters and gauges take a number");
+  static_assert(labels_valid<Key, L...>());
+  labelled_metric(s, metric_value_bits(static_cast<double>(value)), key, labels...);
+}
+
+// A histogram takes non-negative values: a negative one is refused and counted as a dropped metric.
+SPANLOG_NOINLINE inline void refuse_histogram_value() {
+  if (ThreadBuffer* b = buffer_for<flag_metrics>()) ThreadBuffer::count(b->dropped_metrics);
+}
+
+// The site's first value on this thread (or in the process), or every statistics slot taken: then counted
+// as a dropped metric.
+SPANLOG_NOINLINE inline StatsCell* histogram_cell_slow(const Site& s, StatsSlot& slot) {
+  ThreadBuffer* b = buffer_slow(flag_metrics);
+  if (!b) return nullptr;
+  StatsCell* cell = slow::stats_cell_for(*b, s, slot);
+  if (!cell) ThreadBuffer::count(b->dropped_metrics);
+  return cell;
+}
+
+// An add to memory that only this thread writes, as one instruction: see add_to_slot (recorder.hpp), whose
+// reasoning it shares; ThreadSanitizer builds take the atomic's load and store.
+template <class T>
+SPANLOG_ALWAYS_INLINE void add_in_place(std::atomic<T>& to, T delta) {
+  static_assert(sizeof(T) == 8 || sizeof(T) == 4, "an 8- or 4-byte counter");
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(SPANLOG_TSAN_BUILD)
+  if constexpr (sizeof(T) == 8)
+    __asm__ volatile("addq %1, %0" : "+m"(to) : "er"(delta));
+  else
+    __asm__ volatile("addl %1, %0" : "+m"(to) : "ir"(delta));
+#else
+  to.store(to.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+#endif
+}
+
+// In the histogram's cell, total_ticks holds the sum of the values and child_ticks their count (what tells
+// the flusher that a cell of zeros grew).
+SPANLOG_ALWAYS_INLINE void add_to_histogram(StatsCell& cell, std::uint64_t value) {
+  add_in_place(cell.total_ticks, value);
+  add_in_place(cell.child_ticks, std::uint64_t{1});
+  add_in_place(cell.buckets[stats_bucket_of(value)], std::uint32_t{1});
+}
+
+template <class T>
+SPANLOG_ALWAYS_INLINE void histogram_record(const Site& s, StatsSlot& slot, T value) {
+  static_assert(is_histogram_value<T>, SPANLOG_HISTOGRAM_VALUE_MESSAGE_);
+  if constexpr (std::is_signed_v<T>) {
+    if (SPANLOG_UNLIKELY(value < 0)) return refuse_histogram_value();
+  }
+  constexpr std::uint32_t all_on = flag_running | flag_spans | flag_events | flag_metrics;
+  ThreadBuffer* b = tl_buffer;
+  StatsCell* cell = nullptr;
+  // Slot 0 ("no number yet") never holds a cell: one test covers a site without a number and a thread
+  // without a cell for it.
+  if (SPANLOG_LIKELY(b != nullptr && g_flags.load(std::memory_order_relaxed) == all_on))
+    cell = b->stats_cells[slot.index.load(std::memory_order_relaxed)].load(std::memory_order_relaxed);
+  if (SPANLOG_UNLIKELY(cell == nullptr) && !(cell = histogram_cell_slow(s, slot))) return;
+  add_to_histogram(*cell, static_cast<std::uint64_t>(value));
+}
+
+template <class T, class Key, class... L>
+SPANLOG_ALWAYS_INLINE void histogram_record(const Site& s, StatsSlot&, T value, const Key& key,
+                                            const L&... labels) {
+  static_assert(is_histogram_value<T>, SPANLOG_HISTOGRAM_VALUE_MESSAGE_);
+  static_assert(labels_valid<Key, L...>());
+  if constexpr (std::is_signed_v<T>) {
+    if (SPANLOG_UNLIKELY(value < 0)) return refuse_histogram_value();
+  }
+  labelled_metric(s, static_cast<std::uint64_t>(value), key, labels...);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/detail/metric_recorder.hpp ----
 // ---- begin spanlog/detail/stats_recorder.hpp ----
 // The hot path of statistics spans (span_stats.hpp): a begin that saves the thread's statistics state and
 // reads the clock, an end that reads it again and adds to the thread's histogram for the site. Nothing goes
@@ -2104,16 +2343,17 @@ class StatsSpan {
   detail::StatsFrame saved_;
 };
 
-// A monotonic counter with static storage: `static spanlog::Counter bytes("bytes.parsed"); bytes.add(n);`
+// A monotonic counter with static storage: `static spanlog::Counter bytes("bytes.parsed"); bytes.add(n);`,
+// or with labels: `tokens.add(n, "model", model)` (a ring record; without labels the add is in place).
 class Counter {
  public:
   template <std::size_t N>
   constexpr explicit Counter(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::counter_int} {}
-  template <class T>
-  void add(T delta) const {
+  template <class T, class... L>
+  void add(T delta, const L&... labels) const {
     static_assert(std::is_integral_v<T>,
                   "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
-    detail::counter_add(site_, slot_, delta);
+    detail::counter_add(site_, slot_, delta, labels...);
   }
 
  private:
@@ -2121,18 +2361,46 @@ class Counter {
   mutable detail::CounterSlot slot_;
 };
 
-// A gauge with static storage: `static spanlog::Gauge depth("queue.depth"); depth.set(q.size());`
+// A gauge with static storage: `static spanlog::Gauge depth("queue.depth"); depth.set(q.size());`, or with
+// labels: `depth.set(n, "queue", name)`.
 class Gauge {
  public:
   template <std::size_t N>
   constexpr explicit Gauge(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::gauge} {}
-  template <class T>
-  void set(T value) const {
-    detail::gauge_set(site_, value);
+  template <class T, class... L>
+  void set(T value, const L&... labels) const {
+    detail::gauge_set(site_, value, labels...);
   }
 
  private:
   detail::Site site_;
+};
+
+// A histogram of non-negative integers with static storage: `static spanlog::Histogram
+// bytes("request.bytes"); bytes.record(n);` (kept per thread in place), or with labels: `bytes.record(n,
+// "route", route)`.
+class Histogram {
+ public:
+  template <std::size_t N>
+  constexpr explicit Histogram(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::histogram} {}
+  template <class T, class... L>
+  void record(T value, const L&... labels) const {
+    detail::histogram_record(site_, slot_, value, labels...);
+  }
+
+ private:
+  detail::Site site_;
+  mutable detail::StatsSlot slot_;
+};
+
+// A metric's unit and description, declared where an object can stand (at namespace scope too):
+// `static const spanlog::MetricInfo tokens_info("llm.tokens", "{token}", "Tokens used by LLM calls");`
+class MetricInfo {
+ public:
+  template <std::size_t N>
+  MetricInfo(const char (&name)[N], std::string_view unit, std::string_view description) {
+    detail::slow::declare_metric_info(name, unit, description);
+  }
 };
 
 // Names the calling thread in the output (and in every later run of this process).
@@ -2239,10 +2507,11 @@ class Counter {
  public:
   template <std::size_t N>
   constexpr explicit Counter(const char (&)[N]) {}
-  template <class T>
-  void add(T) const {
+  template <class T, class... L>
+  void add(T, const L&...) const {
     static_assert(std::is_integral_v<T>,
                   "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+    static_assert(detail::labels_valid<L...>());
   }
 };
 
@@ -2250,10 +2519,28 @@ class Gauge {
  public:
   template <std::size_t N>
   constexpr explicit Gauge(const char (&)[N]) {}
-  template <class T>
-  void set(T) const {
+  template <class T, class... L>
+  void set(T, const L&...) const {
     static_assert(std::is_arithmetic_v<T>, "spanlog::Gauge takes a number");
+    static_assert(detail::labels_valid<L...>());
   }
+};
+
+class Histogram {
+ public:
+  template <std::size_t N>
+  constexpr explicit Histogram(const char (&)[N]) {}
+  template <class T, class... L>
+  void record(T, const L&...) const {
+    static_assert(detail::is_histogram_value<T>, SPANLOG_HISTOGRAM_VALUE_MESSAGE_);
+    static_assert(detail::labels_valid<L...>());
+  }
+};
+
+class MetricInfo {
+ public:
+  template <std::size_t N>
+  constexpr MetricInfo(const char (&)[N], std::string_view, std::string_view) {}
 };
 
 inline SpanContext current_span() {
@@ -3023,6 +3310,146 @@ class JsonlWriter {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/jsonl_writer.hpp ----
+// ---- begin spanlog/impl/labelled_series.hpp ----
+// Labelled metric values (detail/metric_recorder.hpp), summed by the flusher per series (a metric's name and
+// label set) over every thread for one flush interval, and written as one line per series that changed.
+//
+// A metric keeps at most `max_series` label sets for the whole run: the values of any further set go to its
+// overflow series, labelled as OpenTelemetry labels it, and are counted. However the program's labels vary,
+// the flusher's memory stays bounded.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+constexpr std::string_view overflow_labels = "\"otel.metric.overflow\":true";
+
+struct SeriesValues {
+  SiteKind kind = SiteKind::counter_int;
+  bool changed = false;
+  std::int64_t int_sum = 0;  // an integer counter's delta
+  double float_sum = 0;      // a floating-point counter's delta
+  double last = 0, min = 0, max = 0;
+  std::uint64_t count = 0;                       // gauge sets, histogram values
+  std::uint64_t value_sum = 0;                   // a histogram's values
+  std::map<std::size_t, std::uint64_t> buckets;  // a histogram's, by stats_bucket_of
+
+  void add(std::uint64_t bits) {
+    changed = true;
+    switch (kind) {
+      case SiteKind::counter_int:
+        int_sum += static_cast<std::int64_t>(bits);
+        break;
+      case SiteKind::counter_float:
+        float_sum += as_double(bits);
+        break;
+      case SiteKind::histogram:
+        value_sum += bits;
+        ++count;
+        ++buckets[stats_bucket_of(bits)];
+        break;
+      default: {  // a gauge
+        const double d = as_double(bits);
+        if (count == 0 || d < min) min = d;
+        if (count == 0 || d > max) max = d;
+        last = d;
+        ++count;
+      }
+    }
+  }
+
+  // What the next interval starts from; a series keeps its place once made.
+  void reset() {
+    changed = false;
+    int_sum = 0;
+    float_sum = 0;
+    count = 0;
+    value_sum = 0;
+    buckets.clear();
+  }
+
+  static double as_double(std::uint64_t bits) {
+    double d;
+    std::memcpy(&d, &bits, 8);
+    return d;
+  }
+};
+
+struct Series {
+  std::string name;
+  std::string quoted_name;  // as a JSON string
+  std::string labels;       // the members of its `labels` object, keys in order
+  bool overflow = false;    // the metric's overflow series: every value in it is counted as overflowed
+  SeriesValues values;
+};
+
+class LabelledSeries {
+ public:
+  explicit LabelledSeries(std::size_t max_series) : max_series_(max_series) {}
+
+  // A value of the series `labels` (the members of a labels object, keys sorted) of the metric of site `s`.
+  void add(const Site& s, const std::string& quoted_name, const std::string& labels, std::uint64_t bits) {
+    key_.assign(quoted_name);
+    key_ += '\x1f';
+    key_ += labels;
+    auto found = series_.find(key_);
+    if (found == series_.end()) {
+      std::size_t& count = series_per_metric_[quoted_name];
+      if (count >= max_series_) {
+        ++overflowed_;
+        key_.resize(quoted_name.size() + 1);
+        key_ += overflow_labels;
+        found = series_.find(key_);
+        if (found == series_.end()) found = make(s, quoted_name, std::string(overflow_labels));
+      } else {
+        ++count;
+        found = make(s, quoted_name, labels);
+      }
+    } else if (found->second.overflow) {
+      ++overflowed_;
+    }
+    found->second.values.add(bits);
+  }
+
+  // Calls write(series) for each series with values since the last call, then starts a new interval.
+  template <class Write>
+  void take_changed(Write&& write) {
+    for (auto& entry : series_) {
+      Series& series = entry.second;
+      if (!series.values.changed) continue;
+      write(series);
+      series.values.reset();
+    }
+  }
+
+  std::uint64_t overflowed() const { return overflowed_; }
+
+ private:
+  std::unordered_map<std::string, Series>::iterator make(const Site& s, const std::string& quoted_name,
+                                                         std::string labels) {
+    Series series{s.name, quoted_name, std::move(labels), false, {}};
+    series.values.kind = s.kind;
+    series.overflow = series.labels == overflow_labels;
+    return series_.emplace(key_, std::move(series)).first;
+  }
+
+  const std::size_t max_series_;
+  std::unordered_map<std::string, Series> series_;  // by name, 0x1f, labels
+  std::unordered_map<std::string, std::size_t> series_per_metric_;
+  std::uint64_t overflowed_ = 0;
+  std::string key_;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/labelled_series.hpp ----
 // ---- begin spanlog/impl/log_console.hpp ----
 // Log lines printed for a person while the program runs (Options::log_console, SPANLOG_LOG_CONSOLE): the
 // flusher writes them to stderr beside the JSONL, as `12:04:31.250 WARN  [worker-2] fetch: retrying ...`,
@@ -3240,6 +3667,59 @@ inline const char* log_level_name(std::uint8_t level) {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/log_message.hpp ----
+// ---- begin spanlog/impl/metric_info_registry.hpp ----
+// The units and descriptions the program declared for its metrics (SPANLOG_METRIC_INFO, spanlog::MetricInfo),
+// kept by the image that holds the session, for every run of the process: the header lists those declared
+// before the run began, and the flusher writes a `metric_info` line for each one declared later.
+#include <atomic>
+#include <cstddef>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+struct MetricInfoEntry {
+  std::string name, unit, description;
+};
+
+class MetricInfoRegistry {
+ public:
+  // A second declaration of a name is kept after the first: readers take the last.
+  void declare(std::string_view name, std::string_view unit, std::string_view description) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    entries_.push_back(MetricInfoEntry{std::string(name), std::string(unit), std::string(description)});
+    declared_.store(entries_.size(), std::memory_order_release);
+  }
+
+  // How many declarations there are: a flusher that has written fewer asks for the rest.
+  std::size_t declared() const { return declared_.load(std::memory_order_acquire); }
+
+  std::vector<MetricInfoEntry> declared_from(std::size_t first) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (first >= entries_.size()) return {};
+    return std::vector<MetricInfoEntry>(entries_.begin() + static_cast<std::ptrdiff_t>(first),
+                                        entries_.end());
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<MetricInfoEntry> entries_;
+  std::atomic<std::size_t> declared_{0};
+};
+
+inline MetricInfoRegistry g_metric_info;
+
+inline void declare_metric_info_here(const char* name, std::string_view unit, std::string_view description) {
+  g_metric_info.declare(name, unit, description);
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/metric_info_registry.hpp ----
 // ---- begin spanlog/impl/name_patterns.hpp ----
 // A list of span-name patterns, as SPANLOG_STATS_NAMES gives it: comma-separated globs where `*` stands for
 // any run of characters and `?` for one ("kv.*,block.read"). The flusher asks once per call site.
@@ -3503,6 +3983,87 @@ class OtlpLiveWriter {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/otlp_live_writer.hpp ----
+// ---- begin spanlog/impl/process_vitals.hpp ----
+// The process's own state, as the flusher records it each statistics interval (Options::vitals): resident
+// memory from /proc/self/statm and CPU times from getrusage and the flusher's thread clock. A few system
+// calls per interval, none per record.
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// The metrics' names, units and descriptions, as the header declares them (format.md, "Vitals").
+struct VitalInfo {
+  const char* name;
+  const char* unit;
+  const char* description;
+};
+constexpr VitalInfo vital_infos[] = {
+    {"spanlog.process.memory.rss", "By", "Resident memory of the process"},
+    {"spanlog.process.cpu.time", "s", "CPU time of the process, by cpu.mode (user, system)"},
+    {"spanlog.process.threads", "{thread}", "Threads with a live ring"},
+    {"spanlog.written.bytes", "By", "Bytes the flusher wrote to the file"},
+    {"spanlog.written.records", "{record}", "Lines the flusher wrote to the file"},
+    {"spanlog.dropped.records", "{record}", "Records lost (the dropped lines' sum)"},
+    {"spanlog.ring.fill", "1", "A ring's peak fill in the interval: used bytes over its size, by tid"},
+    {"spanlog.flusher.lag", "ns", "Age of the oldest record the flusher drained in the interval"},
+    {"spanlog.flusher.cpu.time", "s", "CPU time of the flusher thread"},
+};
+
+// Resident bytes, or 0 where /proc cannot be read.
+inline std::uint64_t resident_bytes() {
+  const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char text[128] = {};
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  char* after_size = nullptr;
+  std::strtoull(text, &after_size,
+                10);  // the first field is the virtual size; the second, the resident pages
+  const unsigned long long pages = std::strtoull(after_size, nullptr, 10);
+  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+struct ProcessCpu {
+  double user_seconds = 0, system_seconds = 0;
+};
+
+inline ProcessCpu process_cpu() {
+  rusage usage{};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return {};
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return ProcessCpu{seconds(usage.ru_utime), seconds(usage.ru_stime)};
+}
+
+// The calling thread's CPU time (the flusher asks on its own thread).
+inline double this_thread_cpu_seconds() {
+  timespec t{};
+  if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// What the vitals' counters have reported so far, for their deltas, and the interval's peaks.
+struct VitalsState {
+  ProcessCpu cpu_reported;
+  double flusher_cpu_reported = 0;
+  std::uint64_t bytes_reported = 0, records_reported = 0, dropped_reported = 0;
+  std::uint64_t max_lag_ticks = 0;  // of the drains since the last vitals
+  bool lag_seen = false;
+};
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/process_vitals.hpp ----
 // ---- begin spanlog/impl/recorder_overhead.hpp ----
 // What recording costs, measured when a run starts and written in its header ("overhead"), so the reader can
 // say how much of a short span is the instrumentation and take it out of a parent's self time. The start
@@ -4063,25 +4624,11 @@ SPANLOG_END_NAMESPACE
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-// ,"total_ns":…,"self_ns":…,"buckets":[[lower_ns,count],…],"count":N for what the cell grew by since it was
-// last taken, and takes it; returns N. The count comes last, as the sum of the buckets written, so the line
-// agrees with itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
+// ,"buckets":[[lower,count],…],"count":N for what the cell's buckets grew by since they were last taken, and
+// takes it; returns N. The count comes last, as the sum of the buckets written, so the line agrees with
+// itself while the thread goes on adding. Allocates nothing: the crash handler uses it too.
 template <class Writer>
-std::uint64_t write_stats_growth(Writer& w, StatsCell& cell, double ns_per_tick) {
-  // A span adds its total before its children's time, so the children read first are all covered by the
-  // total read after; what a clock read on another core pushes past the total waits for the next line.
-  const std::uint64_t children = cell.child_ticks.load(std::memory_order_relaxed);
-  const std::uint64_t total = cell.total_ticks.load(std::memory_order_relaxed);
-  const std::uint64_t total_grown = total - cell.reported_total_ticks;
-  const std::uint64_t children_grown = std::min(children - cell.reported_child_ticks, total_grown);
-  cell.reported_total_ticks = total;
-  cell.reported_child_ticks += children_grown;
-  const auto total_ns = static_cast<std::uint64_t>(static_cast<double>(total_grown) * ns_per_tick);
-  const auto children_ns = static_cast<std::uint64_t>(static_cast<double>(children_grown) * ns_per_tick);
-  w.raw(",\"total_ns\":");
-  w.u64(total_ns);
-  w.raw(",\"self_ns\":");
-  w.u64(total_ns - std::min(children_ns, total_ns));
+std::uint64_t write_bucket_growth(Writer& w, StatsCell& cell) {
   w.raw(",\"buckets\":[");
   std::uint64_t count = 0;
   for (std::size_t i = 0; i < stats_bucket_count; ++i) {
@@ -4101,30 +4648,74 @@ std::uint64_t write_stats_growth(Writer& w, StatsCell& cell, double ns_per_tick)
   return count;
 }
 
-// Calls grew(site, cell) for each statistics site of the ring whose histogram has spans not yet taken.
+// ,"total_ns":…,"self_ns":…,"buckets":…,"count":N for a statistics span's cell; returns N.
+template <class Writer>
+std::uint64_t write_stats_growth(Writer& w, StatsCell& cell, double ns_per_tick) {
+  // A span adds its total before its children's time, so the children read first are all covered by the
+  // total read after; what a clock read on another core pushes past the total waits for the next line.
+  const std::uint64_t children = cell.child_ticks.load(std::memory_order_relaxed);
+  const std::uint64_t total = cell.total_ticks.load(std::memory_order_relaxed);
+  const std::uint64_t total_grown = total - cell.reported_total_ticks;
+  const std::uint64_t children_grown = std::min(children - cell.reported_child_ticks, total_grown);
+  cell.reported_total_ticks = total;
+  cell.reported_child_ticks += children_grown;
+  const auto total_ns = static_cast<std::uint64_t>(static_cast<double>(total_grown) * ns_per_tick);
+  const auto children_ns = static_cast<std::uint64_t>(static_cast<double>(children_grown) * ns_per_tick);
+  w.raw(",\"total_ns\":");
+  w.u64(total_ns);
+  w.raw(",\"self_ns\":");
+  w.u64(total_ns - std::min(children_ns, total_ns));
+  return write_bucket_growth(w, cell);
+}
+
+// ,"sum":…,"buckets":…,"count":N for a histogram's cell (detail/metric_recorder.hpp: the sum of the values in
+// total_ticks, their count in child_ticks); returns N.
+template <class Writer>
+std::uint64_t write_value_histogram_growth(Writer& w, StatsCell& cell) {
+  // A value adds to the sum before the count: every value the count read first holds is in the sum read
+  // after, and a value in the sum alone is counted, and so written, next time.
+  cell.reported_child_ticks = cell.child_ticks.load(std::memory_order_relaxed);
+  const std::uint64_t sum = cell.total_ticks.load(std::memory_order_relaxed);
+  w.raw(",\"sum\":");
+  w.u64(sum - cell.reported_total_ticks);
+  cell.reported_total_ticks = sum;
+  return write_bucket_growth(w, cell);
+}
+
+// Calls grew(site, cell) for each statistics site of the ring whose histogram has spans (or values) not yet
+// taken. A histogram's count tells, as its sum of values does not when they are zeros.
 template <class Grew>
 void for_each_grown_stats_cell(ThreadBuffer& b, Grew&& grew) {
   const std::uint32_t used = g_stats_sites.in_use();
   for (std::uint32_t i = 1; i < used; ++i) {
     StatsCell* cell = b.stats_cells[i].load(std::memory_order_acquire);
     if (!cell) continue;
-    if (cell->total_ticks.load(std::memory_order_relaxed) == cell->reported_total_ticks) continue;
     const Site* s = g_stats_sites.site_of(i);
     if (!s) continue;  // its number is being given this instant: taken next time
-    grew(s, *cell);
+    const bool grown = s->kind == SiteKind::histogram
+                           ? cell->child_ticks.load(std::memory_order_relaxed) != cell->reported_child_ticks
+                           : cell->total_ticks.load(std::memory_order_relaxed) != cell->reported_total_ticks;
+    if (grown) grew(s, *cell);
   }
 }
 
-// Spans a thread ended in statistics while no run was active belong to no run: counted as dropped then.
-inline std::uint64_t take_stats_between_runs(ThreadBuffer& b) {
-  std::uint64_t lost = 0;
-  for_each_grown_stats_cell(b, [&](const Site*, StatsCell& cell) {
+// What a thread recorded in place while no run was active belongs to no run: counted as dropped then.
+struct LostBetweenRuns {
+  std::uint64_t spans = 0;   // statistics spans
+  std::uint64_t values = 0;  // histogram values
+};
+inline LostBetweenRuns take_stats_between_runs(ThreadBuffer& b) {
+  LostBetweenRuns lost;
+  for_each_grown_stats_cell(b, [&](const Site* s, StatsCell& cell) {
     struct CountingWriter {
       void raw(const char*) {}
       void raw(char) {}
       void u64(std::uint64_t) {}
     } nowhere;
-    lost += write_stats_growth(nowhere, cell, 1.0);
+    if (s->kind == SiteKind::histogram)
+      lost.values += write_value_histogram_growth(nowhere, cell);
+    else
+      lost.spans += write_stats_growth(nowhere, cell, 1.0);
   });
   return lost;
 }
@@ -4198,6 +4789,8 @@ class Flusher {
         host_(host_name()),
         stats_names_(opts_.stats_names) {
     calibration_.start();
+    opts_.vitals = opts_.vitals && opts_.metrics;  // metrics off: no metric line at all
+    metric_infos_written_ = g_metric_info.declared();
     header_tail_ = formatted_header_tail();
     for (ThreadBuffer* b : carried_buffers) adopt(b, true);
   }
@@ -4342,6 +4935,7 @@ class Flusher {
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
                   reported_async_ends = 0, reported_sampled = 0, reported_cut = 0;
     std::uint64_t phase_marks_drained = 0;  // in step with ThreadBuffer::phase_marks once drained
+    double peak_fill = 0;                   // the ring's, over the drains since the last vitals
     // Rings this thread grew out of: freed once the batch that passed their link is written, as open spans
     // point into them until then.
     std::vector<std::byte*> rings_left;
@@ -4423,7 +5017,11 @@ class Flusher {
         st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
       }
     }
-    if (carried) between_runs_.dropped_spans += take_stats_between_runs(*b);
+    if (carried) {
+      const LostBetweenRuns lost = take_stats_between_runs(*b);
+      between_runs_.dropped_spans += lost.spans;
+      between_runs_.dropped_metrics += lost.values;
+    }
     if (clock_rate_published_.load(std::memory_order_relaxed))
       b->stats_ns_per_tick.store(stats_rate_of(calibration_.current_ns_per_tick()),
                                  std::memory_order_relaxed);
@@ -4442,7 +5040,8 @@ class Flusher {
       const RingRecord r = read_record(b, pos);
       if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant) || r.is_extended(ExtendedOp::log))
         ++between_runs_.dropped_events;
-      if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
+      if (r.tag == tag_counter || r.tag == tag_gauge || r.is_extended(ExtendedOp::metric))
+        ++between_runs_.dropped_metrics;
       if (r.is_extended(ExtendedOp::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
       if (r.begins_span()) {
         ++between_runs_.dropped_spans;
@@ -4629,6 +5228,7 @@ class Flusher {
     const std::uint64_t end = published - pos > drain_batch_bytes ? pos + drain_batch_bytes : published;
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
+    if (published != pos) note_fill_and_lag(st, pos, published);
     draining_ = &st;
     while (pos < end) {
       // For a crash on this thread: the records before pos are formatted, and the stacks are theirs.
@@ -4771,6 +5371,9 @@ class Flusher {
         break;
       case ExtendedOp::log:
         write_log(st, *r.s, t, attrs, x.attr_count);
+        break;
+      case ExtendedOp::metric:
+        add_labelled_value(*r.s, x.arg, attrs, x.attr_count);
         break;
       case ExtendedOp::span_attrs:
       case ExtendedOp::span_error: {
@@ -4964,6 +5567,26 @@ class Flusher {
   void emit_metrics_and_drops() {
     const std::int64_t now = calibration_.to_ns(ticks());
     for (auto& st : states_) emit_metrics_and_drops(st, now);
+    emit_metric_infos(now);
+    emit_labelled_series(now);
+    if (stats_due_ && opts_.vitals) emit_vitals(now);
+  }
+
+  // ---- labelled series, metric infos and vitals (metric_lines.hpp) ----
+  void add_labelled_value(const Site& s, std::uint64_t bits, const std::byte* labels, std::uint8_t count);
+  void emit_labelled_series(std::int64_t now);
+  void emit_metric_infos(std::int64_t now);
+  void emit_vitals(std::int64_t now);
+  void note_fill_and_lag(BufferState& st, std::uint64_t from, std::uint64_t published);
+  void write_metric_infos_object(JsonlWriter& w) const;
+  void add_counter_total(const char* name, bool is_float, std::int64_t int_sum, double float_sum) {
+    CounterTotal& total = counter_totals_[name];
+    if (is_float) {
+      total.float_sum += float_sum;
+      total.is_float = true;
+    } else {
+      total.int_sum += int_sum;
+    }
   }
 
   // Calls grown(site, delta) for each counter slot of the ring that grew since the flusher last took it,
@@ -5006,15 +5629,11 @@ class Flusher {
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"delta\":");
-        CounterTotal& total = counter_totals_[m.s->name];
-        if (m.is_float) {
+        if (m.is_float)
           w_.f64(m.float_sum);
-          total.float_sum += m.float_sum;
-          total.is_float = true;
-        } else {
+        else
           w_.i64(m.int_sum);
-          total.int_sum += m.int_sum;
-        }
+        add_counter_total(m.s->name, m.is_float, m.int_sum, m.float_sum);
         m.int_sum = 0;
         m.float_sum = 0;
       }
@@ -5425,7 +6044,7 @@ class Flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":6,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":7,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -5473,6 +6092,10 @@ class Flusher {
     w.f64(opts_.sample);
     w.raw(",\"span_rows\":");
     w.boolean(opts_.span_rows);
+    w.raw(",\"vitals\":");
+    w.boolean(opts_.vitals);
+    w.raw(",\"metric_series_max\":");
+    w.u64(opts_.metric_series_max);
     w.raw("},\"attrs\":{\"service.name\":");
     w.string(service_name());
     for (const auto& kv : opts_.attrs) {
@@ -5482,6 +6105,7 @@ class Flusher {
       w.string(kv.second);
     }
     w.raw('}');
+    write_metric_infos_object(w);
     return std::string(w.data(), w.size());
   }
 
@@ -5690,6 +6314,8 @@ class Flusher {
     w_.u64(totals_.sampled_out);
     w_.raw(",\"strings_cut\":");
     w_.u64(totals_.strings_cut);
+    w_.raw(",\"metric_overflow\":");
+    w_.u64(labelled_.overflowed());
     w_.raw(",\"open_spans\":");
     w_.u64(open);
     write_ring_totals(w_);
@@ -5775,6 +6401,10 @@ class Flusher {
   const bool console_colour_ = console_wants_colour();
   RunTotals totals_;
   RunTotals between_runs_;
+  LabelledSeries labelled_{opts_.metric_series_max};
+  std::string labels_text_;               // a labelled value's labels, keys in order
+  std::size_t metric_infos_written_ = 0;  // of g_metric_info's declarations: in the header or in lines
+  VitalsState vitals_;
   std::uint64_t unwritten_in_buffer_ = 0;
   std::size_t complete_bytes_ = 0;   // of w_: up to the end of its last whole record
   std::size_t written_bytes_ = 0;    // of w_: already in the file
@@ -5969,6 +6599,8 @@ inline constexpr EnvVariable env_variables[] = {
     {"SPANLOG_LOG_LEVEL", "trace, debug, info, warn, error or off"},
     {"SPANLOG_LOG_CONSOLE", "the lowest level printed on stderr, or off"},
     {"SPANLOG_SPAN_ROWS", "on/off"},
+    {"SPANLOG_VITALS", "on/off"},
+    {"SPANLOG_METRIC_SERIES_MAX", "label sets per metric"},
     {"SPANLOG_FORK", "new_run or off"},
     {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
     {"SPANLOG_TEST_CRASH_AT", "tests only: crash at a named point"},
@@ -6158,6 +6790,14 @@ inline Options options_from_environment() {
     o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
+  if (const char* v = env("SPANLOG_VITALS")) o.vitals = parse_switch("SPANLOG_VITALS", v, true);
+  if (const char* v = env("SPANLOG_METRIC_SERIES_MAX")) {
+    unsigned long long n = 0;
+    if (parse_size(v, n) && n >= 1 && n <= 1000000)
+      o.metric_series_max = static_cast<std::size_t>(n);
+    else
+      config_warning("SPANLOG_METRIC_SERIES_MAX", v, "is not a whole number from 1 to 1000000", "1000");
+  }
   if (const char* v = env("SPANLOG_LOG_LEVEL")) parse_log_level("SPANLOG_LOG_LEVEL", v, o.log_level, "info");
   if (const char* v = env("SPANLOG_LOG_CONSOLE"))
     parse_log_level("SPANLOG_LOG_CONSOLE", v, o.log_console, "off");
@@ -7526,6 +8166,7 @@ struct ProcessHub {
   bool (*make_room)(ThreadBuffer&, std::uint64_t);
   std::uint32_t (*counter_slot_for)(const Site&, CounterSlot&);
   StatsCell* (*stats_cell_for)(ThreadBuffer&, const Site&, StatsSlot&);
+  void (*declare_metric_info)(const char*, std::string_view, std::string_view);
   bool (*start)(const Options*);
   void (*flush)();
   void (*stop)();
@@ -7541,6 +8182,7 @@ inline constexpr ProcessHub this_image_hub{&acquire_thread_ring,
                                            &make_room_in,
                                            &give_counter_slot,
                                            &make_stats_cell,
+                                           &declare_metric_info_here,
                                            &start_run,
                                            &flush_run,
                                            &stop_run,
@@ -7752,6 +8394,10 @@ StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   return hub().stats_cell_for(b, s, slot);
 }
 
+void declare_metric_info(const char* name, std::string_view unit, std::string_view description) {
+  hub().declare_metric_info(name, unit, description);
+}
+
 void describe_exception(const std::exception* e, char* out, std::size_t size) {
   detail::describe_exception("exception ", e, out, size);
 }
@@ -7780,6 +8426,242 @@ std::string run_directory() {
 }  // namespace detail
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/entry_points.hpp ----
+// ---- begin spanlog/impl/metric_lines.hpp ----
+// The flusher's side of labelled metrics, metric units and descriptions, and the process's vitals: the
+// labelled values it drains go into their series (labelled_series.hpp), and once per flush interval each
+// series that changed becomes a line; declarations made since the header become `metric_info` lines; and
+// each statistics interval the vitals (process_vitals.hpp) become counter and gauge lines of their own.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+
+SPANLOG_BEGIN_NAMESPACE
+namespace detail {
+
+// The labels' members in the order of their keys, so that one label set is one series whatever order the
+// call sites name them in.
+inline void Flusher::add_labelled_value(const Site& s, std::uint64_t bits, const std::byte* labels,
+                                        std::uint8_t count) {
+  std::pair<const char*, const std::byte*> by_key[SPANLOG_MAX_ATTRS];
+  const std::byte* p = labels;
+  for (std::uint8_t i = 0; i < count; ++i) {
+    AttrSlot slot;
+    std::memcpy(&slot, p, sizeof slot);
+    by_key[i] = {slot.key, p};
+    p += sizeof slot + (slot.type == AttrType::string ? align_up(slot.length, 8) : 0);
+  }
+  std::sort(by_key, by_key + count,
+            [](const auto& a, const auto& b) { return std::strcmp(a.first, b.first) < 0; });
+  scratch_.clear();
+  for (std::uint8_t i = 0; i < count; ++i) append_attr_members(scratch_, by_key[i].second, 1, i != 0);
+  labels_text_.assign(scratch_.data(), scratch_.size());
+  labelled_.add(s, *quoted_name(&s, s.name), labels_text_, bits);
+}
+
+template <class Writer>
+void write_histogram_buckets(Writer& w, const std::map<std::size_t, std::uint64_t>& buckets) {
+  w.raw(",\"buckets\":[");
+  bool first = true;
+  for (const auto& [bucket, count] : buckets) {
+    w.raw(first ? "[" : ",[");
+    first = false;
+    w.u64(stats_bucket_lower_bound(bucket));
+    w.raw(',');
+    w.u64(count);
+    w.raw(']');
+  }
+  w.raw(']');
+}
+
+inline void Flusher::emit_labelled_series(std::int64_t now) {
+  labelled_.take_changed([&](const Series& series) {
+    const SeriesValues& v = series.values;
+    switch (v.kind) {
+      case SiteKind::histogram:
+        open_record("{\"event\":\"histogram\",\"name\":");
+        break;
+      case SiteKind::gauge:
+        open_record("{\"event\":\"gauge\",\"name\":");
+        break;
+      default:
+        open_record("{\"event\":\"counter\",\"name\":");
+    }
+    w_.raw(series.quoted_name);
+    w_.raw(",\"ts\":");
+    w_.i64(now);
+    if (v.kind == SiteKind::histogram) {
+      w_.raw(",\"sum\":");
+      w_.u64(v.value_sum);
+      write_histogram_buckets(w_, v.buckets);
+      w_.raw(",\"count\":");
+      w_.u64(v.count);
+    } else if (v.kind == SiteKind::gauge) {
+      w_.raw(",\"value\":");
+      w_.f64(v.last);
+      w_.raw(",\"min\":");
+      w_.f64(v.min);
+      w_.raw(",\"max\":");
+      w_.f64(v.max);
+      w_.raw(",\"count\":");
+      w_.u64(v.count);
+    } else {
+      const bool is_float = v.kind == SiteKind::counter_float;
+      w_.raw(",\"delta\":");
+      if (is_float)
+        w_.f64(v.float_sum);
+      else
+        w_.i64(v.int_sum);
+      add_counter_total(series.name.c_str(), is_float, v.int_sum, v.float_sum);
+    }
+    w_.raw(",\"labels\":{");
+    w_.raw(series.labels);
+    w_.raw("}");
+    end_record();
+  });
+}
+
+// ,"metrics":{"name":{"unit":…,"description":…},…} for the vitals and the declarations the header holds
+// (the first metric_infos_written_); a name declared twice is written once, as last declared.
+inline void Flusher::write_metric_infos_object(JsonlWriter& w) const {
+  std::vector<MetricInfoEntry> infos;
+  if (opts_.vitals)
+    for (const VitalInfo& v : vital_infos) infos.push_back(MetricInfoEntry{v.name, v.unit, v.description});
+  for (MetricInfoEntry& declared : g_metric_info.declared_from(0)) {
+    if (infos.size() == metric_infos_written_ + (opts_.vitals ? std::size(vital_infos) : 0)) break;
+    auto same =
+        std::find_if(infos.begin(), infos.end(), [&](const auto& e) { return e.name == declared.name; });
+    if (same != infos.end())
+      *same = std::move(declared);
+    else
+      infos.push_back(std::move(declared));
+  }
+  if (infos.empty()) return;
+  w.raw(",\"metrics\":{");
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    if (i) w.raw(',');
+    w.string(infos[i].name);
+    w.raw(":{\"unit\":");
+    w.string(infos[i].unit);
+    w.raw(",\"description\":");
+    w.string(infos[i].description);
+    w.raw('}');
+  }
+  w.raw('}');
+}
+
+inline void Flusher::emit_metric_infos(std::int64_t now) {
+  if (g_metric_info.declared() == metric_infos_written_) return;
+  for (const MetricInfoEntry& info : g_metric_info.declared_from(metric_infos_written_)) {
+    open_record("{\"event\":\"metric_info\",\"name\":");
+    w_.string(info.name);
+    w_.raw(",\"ts\":");
+    w_.i64(now);
+    w_.raw(",\"unit\":");
+    w_.string(info.unit);
+    w_.raw(",\"description\":");
+    w_.string(info.description);
+    end_record();
+    ++metric_infos_written_;
+  }
+}
+
+// Before a batch of the ring is drained: how full the ring is, and how long ago its oldest record (the
+// first one that carries a time) was made.
+inline void Flusher::note_fill_and_lag(BufferState& st, std::uint64_t from, std::uint64_t published) {
+  const ThreadBuffer& b = *st.buf;
+  const double fill = static_cast<double>(published - from) / static_cast<double>(b.read_mask + 1);
+  st.peak_fill = std::max(st.peak_fill, fill);
+  const RingRecord first = read_record(b, from);
+  const bool timed = first.tag == tag_span_begin || first.tag == tag_span_end || first.tag == tag_instant ||
+                     (first.tag == tag_extended && first.value != 0);
+  if (!timed) return;
+  const std::uint64_t now = ticks();
+  if (now > first.value) vitals_.max_lag_ticks = std::max(vitals_.max_lag_ticks, now - first.value);
+  vitals_.lag_seen = true;
+}
+
+inline void Flusher::emit_vitals(std::int64_t now) {
+  const auto open_line = [&](const char* kind, const char* name) {
+    open_record(kind);
+    w_.string(std::string_view(name));
+    w_.raw(",\"ts\":");
+    w_.i64(now);
+  };
+  const auto gauge = [&](const char* name, double value) {
+    open_line("{\"event\":\"gauge\",\"name\":", name);
+    w_.raw(",\"value\":");
+    w_.f64(value);
+    w_.raw(",\"min\":");
+    w_.f64(value);
+    w_.raw(",\"max\":");
+    w_.f64(value);
+    w_.raw(",\"count\":1");
+  };
+  const auto counter = [&](const char* name, auto delta) {
+    open_line("{\"event\":\"counter\",\"name\":", name);
+    w_.raw(",\"delta\":");
+    if constexpr (std::is_floating_point_v<decltype(delta)>)
+      w_.f64(delta);
+    else
+      w_.u64(delta);
+  };
+  gauge("spanlog.process.memory.rss", static_cast<double>(resident_bytes()));
+  end_record();
+  const ProcessCpu cpu = process_cpu();
+  counter("spanlog.process.cpu.time", std::max(0.0, cpu.user_seconds - vitals_.cpu_reported.user_seconds));
+  w_.raw(",\"labels\":{\"cpu.mode\":\"user\"}");
+  end_record();
+  counter("spanlog.process.cpu.time",
+          std::max(0.0, cpu.system_seconds - vitals_.cpu_reported.system_seconds));
+  w_.raw(",\"labels\":{\"cpu.mode\":\"system\"}");
+  end_record();
+  vitals_.cpu_reported = cpu;
+  gauge("spanlog.process.threads", static_cast<double>(states_.size()));
+  end_record();
+  counter("spanlog.written.bytes", bytes_written_ - vitals_.bytes_reported);
+  end_record();
+  vitals_.bytes_reported = bytes_written_;
+  // The vitals' own lines from here on are counted in the next interval.
+  const std::uint64_t records = totals_.records;
+  counter("spanlog.written.records", records - vitals_.records_reported);
+  end_record();
+  vitals_.records_reported = records;
+  const std::uint64_t dropped = totals_.dropped_spans + totals_.dropped_events + totals_.dropped_metrics +
+                                totals_.dropped_attrs + totals_.dropped_async_ends;
+  counter("spanlog.dropped.records", dropped - vitals_.dropped_reported);
+  end_record();
+  vitals_.dropped_reported = dropped;
+  for (BufferState& st : states_) {
+    if (st.peak_fill <= 0) continue;
+    gauge("spanlog.ring.fill", st.peak_fill);
+    w_.raw(",\"labels\":{\"tid\":");
+    w_.u64(st.buf->tid);
+    w_.raw('}');
+    end_record();
+    st.peak_fill = 0;
+  }
+  if (vitals_.lag_seen) {
+    gauge("spanlog.flusher.lag",
+          std::round(static_cast<double>(vitals_.max_lag_ticks) * calibration_.current_ns_per_tick()));
+    end_record();
+    vitals_.max_lag_ticks = 0;
+    vitals_.lag_seen = false;
+  }
+  const double flusher_cpu = this_thread_cpu_seconds();
+  counter("spanlog.flusher.cpu.time", std::max(0.0, flusher_cpu - vitals_.flusher_cpu_reported));
+  end_record();
+  vitals_.flusher_cpu_reported = flusher_cpu;
+}
+
+}  // namespace detail
+SPANLOG_END_NAMESPACE
+// ---- end spanlog/impl/metric_lines.hpp ----
 // ---- begin spanlog/impl/run_summary.hpp ----
 // run_summary.json, written beside telemetry.jsonl when a run stops: the run's wall time, its phases with the
 // spans that started inside each, its totals, counters and threads. Written to a temporary file and renamed,
@@ -7880,10 +8762,10 @@ inline void Flusher::write_run_summary(std::int64_t end_ns, std::uint64_t open) 
 SPANLOG_END_NAMESPACE
 // ---- end spanlog/impl/run_summary.hpp ----
 // ---- begin spanlog/impl/span_stats_lines.hpp ----
-// The flusher's side of statistics spans (detail/span_stats.hpp): once per flush interval, per thread and
-// site (or name chosen by options::stats_names) whose histogram grew, one `span_stats` line of what it grew
-// by; the crash handler writes the same from the signal handler. And the clock rate the recording threads
-// bucket durations with.
+// The flusher's side of statistics spans (detail/span_stats.hpp) and of unlabelled histograms, which share
+// their cells: once per statistics interval, per thread and site (or name chosen by options::stats_names)
+// whose histogram grew, one `span_stats` (or `histogram`) line of what it grew by; the crash handler writes
+// the same from the signal handler. And the clock rate the recording threads bucket durations with.
 #include <atomic>
 #include <cstdint>
 
@@ -7899,8 +8781,19 @@ inline void Flusher::emit_span_stats(BufferState& st, std::int64_t now) {
     totals_.stats_spans += write_stats_growth(w_, cell, calibration_.current_ns_per_tick());
     end_record();
   };
-  for_each_grown_stats_cell(
-      *st.buf, [&](const Site* s, StatsCell& cell) { write_line(*quoted_name(s, s->name), cell); });
+  const auto write_histogram_line = [&](const std::string& quoted, StatsCell& cell) {
+    open_record("{\"event\":\"histogram\",\"name\":");
+    w_.raw(quoted);
+    write_tid_ts(st.buf->tid, now);
+    write_value_histogram_growth(w_, cell);
+    end_record();
+  };
+  for_each_grown_stats_cell(*st.buf, [&](const Site* s, StatsCell& cell) {
+    if (s->kind == SiteKind::histogram)
+      write_histogram_line(*quoted_name(s, s->name), cell);
+    else
+      write_line(*quoted_name(s, s->name), cell);
+  });
   for (auto& [key, chosen] : st.chosen_stats_by_name)
     if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
       write_line(*chosen->name, chosen->cell);
@@ -7927,8 +8820,17 @@ inline void Flusher::crash_span_stats(BufferState& st, SignalSafeWriter& w) {
     write_stats_growth(w, cell, calibration_.current_ns_per_tick());
     w.raw("}\n");
   };
-  for_each_grown_stats_cell(
-      *st.buf, [&](const Site* s, StatsCell& cell) { write_line([&] { w.string(s->name); }, cell); });
+  for_each_grown_stats_cell(*st.buf, [&](const Site* s, StatsCell& cell) {
+    if (s->kind != SiteKind::histogram) return write_line([&] { w.string(s->name); }, cell);
+    w.raw("{\"event\":\"histogram\",\"name\":");
+    w.string(s->name);
+    w.raw(",\"tid\":");
+    w.u64(st.buf->tid);
+    w.raw(",\"ts\":");
+    w.i64(now);
+    write_value_histogram_growth(w, cell);
+    w.raw("}\n");
+  });
   // The flusher's own histograms (chosen_stats_spans.hpp): it is parked or it is the crashing thread, so
   // nothing adds to them meanwhile.
   for (auto& entry : st.chosen_stats_by_name) {

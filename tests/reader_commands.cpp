@@ -1,4 +1,5 @@
 // diff, check, doctor, runs, tail and logs on hand-written and generated runs.
+#include <sstream>
 #include <thread>
 
 #include <simdjson.h>
@@ -32,6 +33,19 @@ std::string generated_run(const std::string& run_id, std::uint64_t start, std::u
                       "\n",
                       start + 5);
   return text;
+}
+
+// Whether the offsets that start the lines of tail's output never go down.
+bool offsets_in_order(const std::string& out) {
+  std::istringstream lines(out);
+  std::string line;
+  double previous = -1;
+  while (std::getline(lines, line)) {
+    const double offset = std::stod(line);
+    if (offset < previous) return false;
+    previous = offset;
+  }
+  return previous >= 0;
 }
 
 // A run being written: the first half of `source` in `file` now, cut inside a line, and the rest 300 ms later
@@ -297,12 +311,13 @@ TEST_CASE("tail prints spans as they end, and -f follows a growing file until th
   CHECK(result.status == 0);
   CHECK(contains(result.out, "    0.000011  main          parse  2.00 µs\n"));
   CHECK(contains(result.out, "db.query  1.00 µs  error: timeout"));
-  CHECK(result.out.find("parse") < result.out.find("analysis"));  // in the order they ended
+  CHECK(offsets_in_order(result.out));  // by the start each line shows, not the order they ended in
 
   reader_test::TempDir dir;
   std::thread writer = write_in_two_halves(data("basic/telemetry.jsonl"), dir / "telemetry.jsonl");
   options.run = dir.path().string();
   options.follow = true;
+  options.from_start = true;
   options.poll_seconds = 0.05;
   options.follow_timeout_seconds = 20;
   const auto started = std::chrono::steady_clock::now();
@@ -323,6 +338,33 @@ TEST_CASE("a RUN that names nothing is a usage error; SPANLOG_DIR/latest is the 
   const auto location = reader::locate_run(std::nullopt);
   ::unsetenv("SPANLOG_DIR");
   CHECK(location.file == dir / "latest" / "telemetry.jsonl");
+}
+
+TEST_CASE("a live view's RUN: a run alone, or a runs directory's newest run, there yet or not") {
+  reader_test::TempDir dir;
+  std::filesystem::copy(data("basic"), dir / "run-1");
+  // A run directory or a file: that run alone.
+  auto live = reader::locate_live_run((dir / "run-1").string());
+  CHECK(live.file == dir / "run-1" / "telemetry.jsonl");
+  CHECK_FALSE(live.runs_directory);
+  live = reader::locate_live_run((dir / "run-1" / "telemetry.jsonl").string());
+  CHECK_FALSE(live.runs_directory);
+  // A directory of runs, or one not made yet: its newest run, whichever that is when read.
+  for (const std::filesystem::path& runs : {dir.path(), dir / "not-yet"}) {
+    live = reader::locate_live_run(runs.string());
+    CHECK(live.file == runs / "latest" / "telemetry.jsonl");
+    CHECK(live.runs_directory == runs);
+  }
+  CHECK_FALSE(reader::current_run_directory(reader::locate_live_run(dir.path().string())));  // no run yet
+  std::filesystem::create_directory_symlink("run-1", dir / "latest");
+  CHECK(reader::current_run_directory(reader::locate_live_run(dir.path().string())) ==
+        std::filesystem::canonical(dir / "run-1"));
+  ::setenv("SPANLOG_DIR", (dir / "not-yet").c_str(), 1);
+  live = reader::locate_live_run(std::nullopt);
+  ::unsetenv("SPANLOG_DIR");
+  CHECK(live.runs_directory == dir / "not-yet");
+  // A file name that is not there is not waited for.
+  CHECK_THROWS_AS(reader::locate_live_run((dir / "missing.jsonl").string()), reader::RunNotFound);
 }
 
 namespace {
@@ -697,8 +739,92 @@ TEST_CASE("tail prints log lines among the spans, with their thread, level and m
   CHECK(result.status == 0);
   CHECK(contains(result.out, "    0.005000  main          warn  retrying https://example.com after 3 ms\n"));
   CHECK(contains(result.out, "    0.006000  worker-1      error fetch failed: timeout\n"));
-  // In file order, as they come: main's warning before the fetch span it was logged in ended.
-  CHECK(result.out.find("retrying https://example.com") < result.out.find("main          fetch  2.00 ms"));
+  // In time order, though the file holds them a thread's flush at a time: the fetch span (begun at 4 ms,
+  // written after the line) before main's warning logged in it at 5 ms, worker-1's lines among main's.
+  CHECK(result.out.find("main          fetch  2.00 ms") < result.out.find("retrying https://example.com"));
+  CHECK(result.out.find("worker ready") < result.out.find("request started"));
+  CHECK(offsets_in_order(result.out));
+  CHECK_FALSE(contains(result.out, "{\"path\":\"/users\"}"));  // attributes only when asked for
+}
+
+TEST_CASE("tail --attrs shows a span's and a log line's attributes as JSON") {
+  cli::TailOptions options;
+  options.run = data("logs").string();
+  options.attrs = true;
+  auto result = capture([&](const cli::Console& c) { return cli::tail_command(options, c); });
+  CHECK(contains(result.out, "info  request started for /users  {\"path\":\"/users\"}\n"));
+  CHECK(contains(result.out, "error fetch failed: timeout  {\"error\":\"timeout\"}\n"));
+  options.run = data("basic").string();
+  result = capture([&](const cli::Console& c) { return cli::tail_command(options, c); });
+  CHECK(contains(result.out, "request  20.0 µs  {\"model\":\"small\",\"tokens\":50}\n"));  // start and end
+}
+
+TEST_CASE("tail -f starts at the file's end, as tail -f does; --from-start replays the run first") {
+  reader_test::TempDir dir;
+  const std::string all = reader_test::read_text(data("logs/telemetry.jsonl"));
+  const auto second_half = all.find("{\"event\":\"log\",\"level\":\"trace\"");  // thread 12's lines onwards
+  REQUIRE(second_half != std::string::npos);
+  for (const bool from_start : {false, true}) {
+    INFO("--from-start: " << from_start);
+    reader_test::write_text(dir / "telemetry.jsonl", all.substr(0, second_half));
+    std::thread writer([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      std::ofstream(dir / "telemetry.jsonl", std::ios::app | std::ios::binary) << all.substr(second_half);
+    });
+    cli::TailOptions options;
+    options.run = dir.path().string();
+    options.follow = true;
+    options.from_start = from_start;
+    options.poll_seconds = 0.05;
+    options.follow_timeout_seconds = 20;
+    const auto result = capture([&](const cli::Console& c) { return cli::tail_command(options, c); });
+    writer.join();
+    CHECK(result.status == 0);
+    // Written after it started: printed, with the names the lines before them gave (thread, start time).
+    CHECK(contains(result.out, "    0.007000  12            warn  queue full\n"));
+    CHECK(contains(result.out,
+                   "    0.001000  main          request  7.00 ms\n"));  // its start was there before
+    CHECK(contains(result.out, "error shutting down after 1 error"));
+    // There before it started: only with --from-start.
+    CHECK(contains(result.out, "retrying https://example.org") == from_start);
+    CHECK(contains(result.out, "worker-1      fetch  4.20 ms") == from_start);
+    // Time order holds within what was read together: here, all that was appended.
+    if (!from_start) CHECK(offsets_in_order(result.out));
+  }
+}
+
+TEST_CASE("tail -f of a runs directory waits for the first run, saying so once, and moves to each new run") {
+  reader_test::TempDir dir;
+  const std::filesystem::path runs = dir / "runs";
+  std::thread maker([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    std::filesystem::create_directories(runs / "run-1");
+    std::filesystem::copy(data("logs/telemetry.jsonl"), runs / "run-1" / "telemetry.jsonl");
+    std::filesystem::create_directory_symlink("run-1", runs / "latest");
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    std::filesystem::create_directories(runs / "run-2");
+    std::filesystem::copy(data("basic/telemetry.jsonl"), runs / "run-2" / "telemetry.jsonl");
+    std::filesystem::create_directory_symlink("run-2", runs / "latest.new");
+    std::filesystem::rename(runs / "latest.new", runs / "latest");
+  });
+  cli::TailOptions options;
+  options.run = runs.string();
+  options.follow = true;
+  options.poll_seconds = 0.05;
+  options.follow_timeout_seconds = 2.5;  // a runs directory is followed past each run's footer
+  const auto result = capture([&](const cli::Console& c) { return cli::tail_command(options, c); });
+  maker.join();
+  CHECK(result.status == 0);
+  const std::string waiting = "waiting for the first run in " + runs.string() + "\n";
+  CHECK(contains(result.err, waiting));
+  CHECK(result.err.find(waiting) == result.err.rfind(waiting));  // once
+  CHECK(result.err.find("following run " + (runs / "run-1").string()) <
+        result.err.find("following run " + (runs / "run-2").string()));
+  CHECK(result.err.find("following run " + (runs / "run-2").string()) != std::string::npos);
+  // Each new run from its start, one after the other.
+  CHECK(contains(result.out, "retrying https://example.org"));
+  CHECK(contains(result.out, "db.query  1.00 µs  error: timeout"));
+  CHECK(result.out.find("shutting down after 1 error") < result.out.find("db.query"));
 }
 
 TEST_CASE(

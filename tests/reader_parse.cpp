@@ -604,3 +604,180 @@ TEST_CASE(
     CHECK(read_error("run/telemetry.jsonl", header + line + "\n") == "run/telemetry.jsonl:2: " + message);
   }
 }
+
+namespace {
+
+// A metric record as one string: its kind, name, thread, figures and labels (key=value in the order given).
+struct MetricSink : RecordSink {
+  std::vector<std::string> records;
+  std::vector<std::string> header_metrics;
+  std::uint64_t metric_overflow = 0;
+
+  static std::string labels_text(Labels labels) {
+    std::string text;
+    for (const Attr& label : labels) {
+      text += text.empty() ? " {" : ",";
+      text += std::string(label.key) + "=";
+      switch (label.value.type) {
+        case AttrValue::Type::string:
+          text += std::string(label.value.string);
+          break;
+        case AttrValue::Type::number:
+          text += fmt::format("{}", label.value.number.as_double);
+          break;
+        case AttrValue::Type::boolean:
+          text += label.value.boolean ? "true" : "false";
+          break;
+        case AttrValue::Type::null:
+          text += "null";
+          break;
+      }
+    }
+    return text.empty() ? text : text + "}";
+  }
+  void on_header(const HeaderRecord& r, std::uint64_t) override {
+    for (const MetricInfoRecord& info : r.metrics)
+      header_metrics.push_back(fmt::format("{} [{}] '{}'", info.name, info.unit, info.description));
+  }
+  void on_counter(const CounterRecord& r, std::uint64_t) override {
+    records.push_back(fmt::format("counter {} tid {} delta {}", r.name, r.tid, r.delta.as_double) +
+                      labels_text(r.labels));
+  }
+  void on_gauge(const GaugeRecord& r, std::uint64_t) override {
+    records.push_back(fmt::format("gauge {} tid {} value {} min {} max {} count {}", r.name, r.tid,
+                                  r.value.value_or(-1), r.min.value_or(-1), r.max.value_or(-1), r.count) +
+                      labels_text(r.labels));
+  }
+  void on_histogram(const HistogramRecord& r, std::uint64_t) override {
+    std::string buckets;
+    for (const SpanStatsRecord::Bucket& bucket : r.buckets)
+      buckets += fmt::format("[{},{}]", bucket.lower_ns, bucket.count);
+    records.push_back(fmt::format("histogram {} tid {} ts {} sum {} count {} {}", r.name,
+                                  r.tid ? std::to_string(*r.tid) : "-", r.ts, r.sum, r.count, buckets) +
+                      labels_text(r.labels));
+  }
+  void on_metric_info(const MetricInfoRecord& r, std::uint64_t) override {
+    records.push_back(fmt::format("metric_info {} ts {} [{}] '{}'", r.name, r.ts, r.unit, r.description));
+  }
+  void on_footer(const FooterRecord& r, std::uint64_t) override { metric_overflow = r.metric_overflow; }
+};
+
+}  // namespace
+
+TEST_CASE("schema 1.7 metrics: labels sorted by key, histograms, metric infos, the header's metrics") {
+  MetricSink sink;
+  const ReadReport report = read_file(data("metrics/telemetry.jsonl"), sink);
+  CHECK(report.records == 30);
+  CHECK(sink.header_metrics == std::vector<std::string>{
+                                   "llm.tokens [{token}] 'Tokens used by LLM calls'",
+                                   "request.bytes [By] 'Request body sizes'",
+                                   "pool.in_use [] 'Connections in use'",
+                                   "spanlog.process.memory.rss [By] 'Resident memory'",
+                                   "spanlog.process.cpu.time [s] 'CPU time'",
+                                   "spanlog.ring.fill [1] 'Peak ring fill'",
+                                   "spanlog.flusher.lag [ns] 'Age of the oldest record drained'",
+                               });
+  REQUIRE(sink.records.size() == 26);  // 30 lines less the header, two threads and the footer
+  CHECK(sink.records[0] == "metric_info queue.wait ts 1795459260100000000 [us] 'Time waiting in a queue'");
+  CHECK(sink.records[1] == "counter bytes.parsed tid 4242 delta 1000");
+  // Written {"model":...,"kind":...}: handed out sorted by key, as the next line's order.
+  CHECK(sink.records[2] == "counter llm.tokens tid 0 delta 812 {kind=input,model=m-large}");
+  CHECK(sink.records[3] == "counter llm.tokens tid 0 delta 200 {kind=output,model=m-large}");
+  CHECK(sink.records[4] == "gauge pool.in_use tid 0 value 3 min 1 max 4 count 12 {pool=db}");
+  CHECK(
+      sink.records[6] ==
+      "histogram request.bytes tid 4242 ts 1795459260200000000 sum 30700 count 4 [1000,1][4096,2][21504,1]");
+  CHECK(sink.records[7] ==
+        "histogram queue.wait tid - ts 1795459260200000000 sum 73 count 3 [12,2][49,1] "
+        "{queue=io}");
+  CHECK(sink.records[10] == "gauge spanlog.ring.fill tid 0 value 0.25 min 0.25 max 0.5 count 1 {tid=4242}");
+  CHECK(sink.records[19] == "counter llm.tokens tid 0 delta 7 {otel.metric.overflow=true}");
+  CHECK(sink.metric_overflow == 7);
+}
+
+TEST_CASE("a repeated label key keeps its last value; an empty labels object is the series without labels") {
+  MetricSink sink;
+  JsonlReader reader("run/telemetry.jsonl", sink);
+  reader.feed(std::string(kHeaderLine) +
+              R"({"event":"counter","name":"c","ts":5,"delta":1,"labels":{"b":1,"a":"x","b":2.5,"c":null}})"
+              "\n"
+              R"({"event":"gauge","name":"g","ts":5,"value":1,"labels":{}})"
+              "\n");
+  reader.finish();
+  CHECK(sink.records == std::vector<std::string>{"counter c tid 0 delta 1 {a=x,b=2.5,c=null}",
+                                                 "gauge g tid 0 value 1 min 1 max 1 count 1"});
+}
+
+TEST_CASE("an older file's metrics read as before: no labels, no metric infos, no overflow") {
+  MetricSink sink;
+  read_file(data("basic/telemetry.jsonl"), sink);
+  CHECK(sink.header_metrics.empty());
+  REQUIRE_FALSE(sink.records.empty());
+  for (const std::string& record : sink.records) CHECK(record.find('{') == std::string::npos);
+  CHECK(sink.metric_overflow == 0);
+}
+
+TEST_CASE(
+    "a metric line with a field missing or of the wrong type is an error naming the file, line and field") {
+  const std::string header = kHeaderLine;
+  const std::string histogram =
+      R"({"event":"histogram","name":"h","tid":4,"ts":5,"sum":73,"buckets":[[12,2],[49,1]],"count":3,"labels":{"q":"io"}})";
+  const std::string counter = R"({"event":"counter","name":"c","ts":5,"delta":1,"labels":{"k":"v"}})";
+  const std::string info = R"({"event":"metric_info","name":"m","ts":5,"unit":"ms","description":"d"})";
+  const std::string header_metrics =
+      R"({"event":"header","schema":1,"schema_minor":7,"metrics":{"m":{"unit":"By","description":"d"}}})";
+  const std::string footer = R"({"event":"footer","ts":9,"metric_overflow":3})";
+  const std::string dropped = R"({"event":"dropped","tid":1,"ts":5,"metrics":2})";
+  for (const std::string* good : {&histogram, &counter, &info, &footer, &dropped})
+    REQUIRE(read_error("run/telemetry.jsonl", header + *good + "\n").empty());
+  REQUIRE(read_error("run/telemetry.jsonl", header_metrics + "\n").empty());
+  constexpr const char* kLabelValues =
+      R"(field "labels": expected an object of label values (strings, numbers, booleans or null))";
+  constexpr const char* kInfos =
+      R"(field "metrics": expected an object of {"unit", "description"} objects of strings)";
+  const std::vector<std::tuple<const std::string*, std::string, std::string, std::string>> cases = {
+      {&histogram, R"("name":"h",)", "", R"(field "name": missing)"},
+      {&histogram, R"("name":"h")", R"("name":"")", R"(field "name": expected a non-empty string)"},
+      {&histogram, R"("ts":5,)", "", R"(field "ts": missing)"},
+      {&histogram, R"("tid":4)", R"("tid":-4)", R"(field "tid": expected an unsigned integer)"},
+      {&histogram, R"("sum":73,)", "", R"(field "sum": missing)"},
+      {&histogram, R"("sum":73)", R"("sum":7.5)", R"(field "sum": expected an unsigned integer)"},
+      {&histogram, R"("count":3)", R"("count":4)", R"(field "buckets": the counts sum to 3, not to count 4)"},
+      {&histogram, R"(,"count":3)", "", R"(field "count": missing)"},
+      {&histogram, R"("buckets":[[12,2],[49,1]],)", "", R"(field "buckets": missing)"},
+      {&histogram, R"([49,1])", R"([49,-1])",
+       R"(field "buckets": expected an array of [lower_ns, count] pairs of unsigned integers)"},
+      {&histogram, R"("q":"io")", R"("q":["io"])", kLabelValues},
+      {&histogram, R"({"q":"io"})", R"("io")", kLabelValues},
+      {&counter, R"("k":"v")", R"("k":{"v":1})", kLabelValues},
+      {&info, R"("name":"m",)", "", R"(field "name": missing)"},
+      {&info, R"("name":"m")", R"("name":"")", R"(field "name": expected a non-empty string)"},
+      {&info, R"("unit":"ms")", R"("unit":1)", R"(field "unit": expected a string)"},
+      {&info, R"("description":"d")", R"("description":null)", R"(field "description": expected a string)"},
+      {&footer, R"("metric_overflow":3)", R"("metric_overflow":"3")",
+       R"(field "metric_overflow": expected an unsigned integer)"},
+      {&dropped, R"("metrics":2)", R"("metrics":{"m":1})",
+       R"(field "metrics": expected an unsigned integer)"},
+  };
+  for (const auto& [good, replace, with, message] : cases) {
+    std::string line = *good;
+    const std::size_t at = line.find(replace);
+    REQUIRE(at != std::string::npos);
+    line.replace(at, replace.size(), with);
+    INFO("line: " << line);
+    CHECK(read_error("run/telemetry.jsonl", header + line + "\n") == "run/telemetry.jsonl:2: " + message);
+  }
+  // The header's `metrics`: its errors are on line 1.
+  const std::vector<std::pair<std::string, std::string>> header_cases = {
+      {R"("metrics":2)", R"(field "metrics": expected an object)"},
+      {R"("metrics":{"m":"By"})", kInfos},
+      {R"("metrics":{"m":{"unit":7}})", kInfos},
+  };
+  for (const auto& [with, message] : header_cases) {
+    std::string line = header_metrics;
+    const std::string replace = R"("metrics":{"m":{"unit":"By","description":"d"}})";
+    line.replace(line.find(replace), replace.size(), with);
+    INFO("line: " << line);
+    CHECK(read_error("run/telemetry.jsonl", line + "\n") == "run/telemetry.jsonl:1: " + message);
+  }
+}

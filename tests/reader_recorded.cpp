@@ -167,8 +167,9 @@ Facts facts_of(const fs::path& run) {
       p.end_ts = u64("end_ts");
       p.wall_ns = u64("wall_ns");
     } else if (event == "counter") {
-      f.counters[std::string(std::string_view(e["name"].get_string()))] +=
-          std::int64_t(e["delta"].get_int64());
+      // The program's counters; the recorder's vitals (spanlog.*, format.md) are a family of their own.
+      const std::string name(std::string_view(e["name"].get_string()));
+      if (name.rfind("spanlog.", 0) != 0) f.counters[name] += std::int64_t(e["delta"].get_int64());
     } else if (event == "gauge") {
       Facts::Gauge& g = f.gauges[std::string(std::string_view(e["name"].get_string()))];
       const double value = e["value"].get_double(), min = e["min"].get_double(), max = e["max"].get_double();

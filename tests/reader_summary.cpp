@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/metric_groups.hpp"
 #include "reader/rules.hpp"
 #include "reader/run_location.hpp"
 #include "reader/summary_json.hpp"
@@ -637,4 +638,157 @@ TEST_CASE("summary shows the log lines per level and the warn and error sites, i
   CHECK(busiest_warning["count"].get_uint64().value() == 2);
   CHECK(std::string_view(busiest_warning["last_message"].get_string()) ==
         "retrying https://example.com after 3 ms");
+}
+
+// ---- schema 1.7 metrics, on tests/data/metrics: every figure below is worked out by hand from its lines
+// ----
+
+TEST_CASE("metrics: counters and gauges per label set, histograms merged per series, units, overflow") {
+  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"));
+  // The series without labels stay where older files have them.
+  CHECK(s.counters.size() == 1);
+  CHECK(s.counters.at("bytes.parsed").value() == 1000);
+  const auto& tokens = s.labelled_counters.at("llm.tokens");
+  REQUIRE(tokens.size() == 4);
+  // 812 + 188 over two lines, written with the labels in either order: one series.
+  CHECK(tokens.at(R"(kind="input",model="m-large")").stats.value() == 1000);
+  CHECK(tokens.at(R"(kind="input",model="m-small")").stats.value() == 50);
+  CHECK(tokens.at(R"(kind="output",model="m-large")").stats.value() == 200);
+  CHECK(tokens.at("otel.metric.overflow=true").stats.value() == 7);
+  CHECK(tokens.at(R"(kind="input",model="m-large")").labels.front().key == "kind");
+
+  const auto& db = s.labelled_gauges.at("pool.in_use").at(R"(pool="db")").stats;
+  CHECK(db.last == 2.0);  // the newer line's value
+  CHECK(db.min == 1.0);
+  CHECK(db.max == 5.0);
+  CHECK(db.sets == 15);
+  CHECK(s.labelled_gauges.at("pool.in_use").at(R"(pool="cache")").stats.last == 7.0);
+
+  // request.bytes: 1000 | 4096, 4100 | 21504 on one thread, 5000 on another: buckets [1000,1007],
+  // [4096,4159] x2, [4992,5055], [21504,21759]. Rank 3 of 5 is the [4096,4159] bucket: its midpoint 4127.
+  const reader::Histogram& bytes = s.histograms.at("request.bytes").at("").stats;
+  CHECK(bytes.count() == 5);
+  CHECK(bytes.sum() == 35700);
+  CHECK(bytes.min() == 1000);
+  CHECK(bytes.percentile(0.5) == 4127);
+  CHECK(bytes.percentile(0.9) == 21759);  // rank 5: the top bucket's upper edge, the maximum
+  CHECK(bytes.max() == 21759);
+  // queue.wait{queue="io"}: 12, 12, 49 then 100, all below 128 and so exact.
+  const reader::Histogram& io = s.histograms.at("queue.wait").at(R"(queue="io")").stats;
+  CHECK(io.count() == 4);
+  CHECK(io.sum() == 173);
+  CHECK(io.percentile(0.5) == 12);
+  CHECK(io.percentile(0.99) == 100);
+  CHECK(s.histograms.at("queue.wait").at(R"(queue="net")").stats.count() == 2);
+
+  CHECK(s.metric_info.at("llm.tokens").unit == "{token}");
+  CHECK(s.metric_info.at("queue.wait").unit == "us");  // from the metric_info line
+  CHECK(s.metric_info.at("queue.wait").description == "Time waiting in a queue");
+  CHECK(s.metric_overflow == 7);
+}
+
+TEST_CASE("metrics: --by LABEL groups labelled series by its value; the others are listed apart") {
+  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"), grouped_by("kind"));
+  const reader::MetricGroups groups = reader::group_metrics_by_label(s, "kind");
+  REQUIRE(groups.by_value.size() == 2);
+  CHECK(groups.by_value.at("input").counters.at("llm.tokens").value() == 1050);  // 1000 + 50
+  CHECK(groups.by_value.at("output").counters.at("llm.tokens").value() == 200);
+  CHECK(std::find(groups.without_label.begin(), groups.without_label.end(),
+                  "llm.tokens{otel.metric.overflow=true}") != groups.without_label.end());
+  CHECK(std::find(groups.without_label.begin(), groups.without_label.end(), "bytes.parsed") !=
+        groups.without_label.end());
+  // The vitals are the recorder's: in no group and not listed.
+  for (const std::string& name : groups.without_label) CHECK(name.rfind("spanlog.", 0) != 0);
+
+  const reader::MetricGroups by_queue = reader::group_metrics_by_label(s, "queue");
+  const reader::Histogram& io = by_queue.by_value.at("io").histograms.at("queue.wait");
+  CHECK(io.count() == 4);
+  CHECK(io.sum() == 173);
+}
+
+TEST_CASE("metrics: the summary's text has label sets under their metric, units, and the vitals apart") {
+  cli::SummaryOptions options;
+  options.runs = {data("metrics").string()};
+  options.write_run_summary = false;
+  auto result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(result.status == 0);
+  const std::string& out = result.out;
+  // 1000 + 50 + 200 + 7 over 4.1 s of wall time
+  CHECK(contains(out,
+                 "llm.tokens                          1257   306.6  {token}  Tokens used by LLM calls\n"
+                 "  {kind=\"input\",model=\"m-large\"}    1000   243.9"));
+  CHECK(contains(out, "  {pool=\"db\"}        2    1    5"));
+  CHECK(contains(out, "request.bytes        5  35700  4127  21759  21759  21759  By    Request body sizes"));
+  CHECK(contains(out, "7 metric values past a metric's label-set limit"));
+  // The vitals' table, after the program's metrics, values in their units.
+  const std::size_t vitals = out.find("\nvital ");
+  REQUIRE(vitals != std::string::npos);
+  CHECK(out.find("spanlog.") > out.find("request.bytes"));
+  CHECK(contains(out.substr(vitals),
+                 "spanlog.process.memory.rss                       12 MiB   10 MiB  12 MiB"));
+  CHECK(contains(out.substr(vitals),
+                 "spanlog.ring.fill{tid=4243}                         75%      50%   87.5%"));
+  // The counter and gauge tables are the program's: no vital among them.
+  CHECK(out.substr(0, vitals).find("spanlog.") == std::string::npos);
+
+  options.group_by = "kind";
+  result = reader_test::capture([&](const cli::Console& c) { return cli::summary_command(options, c); });
+  CHECK(contains(result.out, "input   llm.tokens        1050"));
+  CHECK(contains(result.out, "output  llm.tokens         200"));
+  CHECK(contains(result.out,
+                 "(metrics without label 'kind': bytes.parsed, llm.tokens{otel.metric.overflow=true}"));
+  // Grouping spans and metrics prints each table once.
+  std::size_t counter_tables = 0;
+  for (std::size_t at = result.out.find("\ncounter "); at != std::string::npos;
+       at = result.out.find("\ncounter ", at + 1))
+    ++counter_tables;
+  CHECK(counter_tables == 1);
+}
+
+TEST_CASE("metrics: --json has every series with its labels, histogram figures, units and the vitals apart") {
+  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"), grouped_by("model"));
+  const std::string json = reader::summary_json(s);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(json);
+  simdjson::dom::array metrics = doc["metrics"].get_array();
+  REQUIRE(metrics.size() == 5);  // bytes.parsed, llm.tokens, pool.in_use, queue.wait, request.bytes
+  const simdjson::dom::element tokens = metrics.at(1);
+  CHECK(std::string_view(tokens["name"]) == "llm.tokens");
+  CHECK(std::string_view(tokens["kind"]) == "counter");
+  CHECK(std::string_view(tokens["unit"]) == "{token}");
+  CHECK(std::string_view(tokens["description"]) == "Tokens used by LLM calls");
+  const simdjson::dom::element first = tokens["series"].at(0);
+  CHECK(std::string_view(first["labels"]["kind"]) == "input");
+  CHECK(std::string_view(first["labels"]["model"]) == "m-large");
+  CHECK(std::int64_t(first["total"]) == 1000);
+  const simdjson::dom::element overflow = tokens["series"].at(3);
+  CHECK(bool(overflow["labels"]["otel.metric.overflow"]) == true);
+
+  const simdjson::dom::element bytes = metrics.at(4);
+  CHECK(std::string_view(bytes["kind"]) == "histogram");
+  CHECK(bytes["series"].at(0)["labels"].get_object().size() == 0);
+  CHECK(std::uint64_t(bytes["series"].at(0)["count"]) == 5);
+  CHECK(std::uint64_t(bytes["series"].at(0)["sum"]) == 35700);
+  CHECK(std::uint64_t(bytes["series"].at(0)["p50"]) == 4127);
+  CHECK(std::uint64_t(bytes["series"].at(0)["max"]) == 21759);
+
+  simdjson::dom::array vitals = doc["vitals"].get_array();
+  REQUIRE(vitals.size() == 4);  // flusher.lag, process.cpu.time, process.memory.rss, ring.fill
+  CHECK(std::string_view(vitals.at(2)["name"]) == "spanlog.process.memory.rss");
+  CHECK(std::string_view(vitals.at(2)["unit"]) == "By");
+  CHECK(double(vitals.at(1)["series"].at(1)["total"]) == doctest::Approx(0.75));  // user: 0.25 + 0.5
+  CHECK(std::uint64_t(doc["metric_overflow"]) == 7);
+
+  CHECK(std::string_view(doc["metric_groups"]["label"]) == "model");
+  CHECK(std::int64_t(doc["metric_groups"]["groups"]["m-large"]["counters"]["llm.tokens"]) == 1200);
+  CHECK(std::int64_t(doc["metric_groups"]["groups"]["m-small"]["counters"]["llm.tokens"]) == 50);
+}
+
+TEST_CASE("metrics: run_summary.json's totals.counters keep the counters without labels only") {
+  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"));
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(reader::run_summary_json(s));
+  const simdjson::dom::object counters = doc["totals"]["counters"].get_object();
+  CHECK(counters.size() == 1);
+  CHECK(std::int64_t(counters["bytes.parsed"]) == 1000);
 }

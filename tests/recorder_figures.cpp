@@ -314,7 +314,7 @@ TEST_CASE("the header says what recording costs: a span's begin and end, a clock
   CHECK(in_span_ns <= span_ns);
   CHECK(in_parent_ns == doctest::Approx(span_ns - in_span_ns).epsilon(0.01));
   CHECK(test_support::json_double(header, "/overhead/span_ticks") > 0);
-  CHECK(test_support::json_int(header, "/schema_minor") == 6);
+  CHECK(test_support::json_int(header, "/schema_minor") == 7);
   // The probe's spans went to a ring of its own: none is in the file.
   for (const auto& [id, s] : run.spans) CHECK(s.name != "spanlog.overhead_probe");
 }

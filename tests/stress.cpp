@@ -108,8 +108,12 @@ Counts read_back(const std::string& path) {
       if (!doc["spans"].get_uint64().get(n)) c.dropped_spans += n;
       if (!doc["metrics"].get_uint64().get(n)) c.dropped_metrics += n;
     } else if (kind == "counter") {
+      // The program's counter, not the recorder's vitals (spanlog.*).
+      std::string_view name;
       std::int64_t d = 0;
-      if (!doc["delta"].get_int64().get(d)) c.counter_total += d;
+      if (!doc["name"].get_string().get(name) && name.rfind("spanlog.", 0) != 0 &&
+          !doc["delta"].get_int64().get(d))
+        c.counter_total += d;
     }
   }
   return c;

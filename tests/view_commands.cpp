@@ -1,10 +1,17 @@
 // `spanlog report` and `spanlog top` as a user runs them, on the runs of tests/data: the report is one file
 // that fetches nothing, carrying the summary and the records its page draws (open spans of a crashed run
 // included, the longest spans kept when there are too many); top shows threads, spans, rates and drops.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cctype>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -247,16 +254,163 @@ TEST_CASE("top follows a file being written and stops at its footer") {
   CHECK(r.output.find("basic-1  complete  ", last) != std::string::npos);
 }
 
+TEST_CASE("top --once: each gauge's last value with its range, the newest events and each name's count") {
+  const std::string basic = test_support::run(spanlog() + " top --once " + data("basic").string());
+  CHECK(basic.find("GAUGES\n") != std::string::npos);
+  CHECK(basic.find("  queue.depth                             4            1            9\n") !=
+        std::string::npos);
+  CHECK(basic.find("EVENTS (newest first)\n") != std::string::npos);
+  CHECK(basic.find("main             cache.miss\n") != std::string::npos);
+  CHECK(basic.find("worker           cache.miss\n") < basic.find("main             cache.miss\n"));
+  CHECK(basic.find("  cache.miss 2\n") != std::string::npos);
+  const std::string logs = test_support::run(spanlog() + " top --once " + data("logs").string());
+  CHECK(logs.find("GAUGES\n  name") != std::string::npos);
+  CHECK(logs.find("EVENTS (newest first)\n  (none)\n") != std::string::npos);
+}
+
+TEST_CASE("top of a runs directory waits for the first run and moves to the next, past a run's footer") {
+  test_support::TempDir dir;
+  const fs::path runs = dir / "runs";
+  std::thread maker([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    fs::create_directories(runs / "run-1");
+    fs::copy(data("basic") / "telemetry.jsonl", runs / "run-1" / "telemetry.jsonl");
+    fs::create_directory_symlink("run-1", runs / "latest");
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    fs::create_directories(runs / "run-2");
+    fs::copy(data("logs") / "telemetry.jsonl", runs / "run-2" / "telemetry.jsonl");
+    fs::create_directory_symlink("run-2", runs / "latest.new");
+    fs::rename(runs / "latest.new", runs / "latest");
+  });
+  const auto r = test_support::try_run(spanlog() + " top --interval 0.1 --timeout 2.5 " + runs.string());
+  maker.join();
+  CHECK(exit_status(r) == 0);
+  const auto waiting = r.output.find("spanlog top  waiting for the first run in " + runs.string());
+  const auto first = r.output.find("basic-1  complete  ");
+  const auto second = r.output.find("logs-1  complete  ");
+  CHECK(waiting != std::string::npos);
+  CHECK(first != std::string::npos);
+  CHECK(second != std::string::npos);
+  CHECK(waiting < first);
+  CHECK(first < second);
+  CHECK(r.output.rfind("basic-1") < second);  // the first run is not shown once the second is
+}
+
+namespace {
+
+// `spanlog top` on a terminal of its own (a pseudo-terminal this test holds the other end of).
+class TopOnTerminal {
+ public:
+  explicit TopOnTerminal(const std::string& run) {
+    master_ = ::posix_openpt(O_RDWR | O_NOCTTY);
+    REQUIRE(master_ >= 0);
+    REQUIRE(::grantpt(master_) == 0);
+    REQUIRE(::unlockpt(master_) == 0);
+    const std::string terminal = ::ptsname(master_);
+    const std::string program = spanlog();
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      ::setsid();
+      const int slave = ::open(terminal.c_str(), O_RDWR);
+      if (slave < 0) ::_exit(99);
+      ::ioctl(slave, TIOCSCTTY, 0);
+      for (int fd = 0; fd < 3; ++fd) ::dup2(slave, fd);
+      ::execl(program.c_str(), program.c_str(), "top", "--interval", "0.2", "--timeout", "60", run.c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(98);
+    }
+  }
+  ~TopOnTerminal() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    ::close(master_);
+  }
+  // Reads what top drew until `text` shows (true) or `seconds` pass.
+  bool read_until(const std::string& text, double seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (screen.find(text) == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{master_, POLLIN, 0};
+      if (::poll(&p, 1, 100) <= 0) continue;
+      char buffer[4096];
+      const ssize_t n = ::read(master_, buffer, sizeof buffer);
+      if (n <= 0) break;
+      screen.append(buffer, static_cast<std::size_t>(n));
+    }
+    return screen.find(text) != std::string::npos;
+  }
+  bool line_mode() const {  // keys buffered until Enter and echoed: as a shell leaves its terminal
+    termios mode{};
+    REQUIRE(::tcgetattr(master_, &mode) == 0);
+    return (mode.c_lflag & ICANON) != 0 && (mode.c_lflag & ECHO) != 0;
+  }
+  void type(char key) { REQUIRE(::write(master_, &key, 1) == 1); }
+  void signal(int number) { ::kill(pid_, number); }
+  // The exit status, or -1 when it did not exit within `seconds`.
+  int wait(double seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      read_until("\x01never\x01", 0.05);  // keeps its output flowing
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+    }
+    return -1;
+  }
+  std::string screen;
+
+ private:
+  int master_ = -1;
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "top on a terminal: keys unbuffered while it runs, q quits, the terminal restored (also on SIGTERM)") {
+  test_support::TempDir dir;
+  fs::create_directories(dir / "runs" / "run-1");
+  fs::copy(data("basic") / "telemetry.jsonl", dir / "runs" / "run-1" / "telemetry.jsonl");
+  fs::create_directory_symlink("run-1", dir / "runs" / "latest");
+  {
+    TopOnTerminal top((dir / "runs").string());  // a runs directory: top waits for the next run, until q
+    REQUIRE(top.read_until("(q quits)", 20));
+    CHECK(top.screen.find("basic-1  complete") != std::string::npos);
+    CHECK_FALSE(top.line_mode());
+    top.type('q');
+    CHECK(top.wait(10) == 0);
+    CHECK(top.line_mode());
+  }
+  {
+    TopOnTerminal top((dir / "runs").string());
+    REQUIRE(top.read_until("(q quits)", 20));
+    CHECK_FALSE(top.line_mode());
+    top.signal(SIGTERM);
+    CHECK(top.wait(10) == 0);
+    CHECK(top.line_mode());
+  }
+}
+
 TEST_CASE("top: a missing run is exit status 2") {
   const auto r = test_support::try_run(spanlog() + " top --once /nonexistent/run");
   CHECK(exit_status(r) == 2);
   CHECK(r.output.find("/nonexistent/run") != std::string::npos);
 }
 
-TEST_CASE("serve: a missing run, a bad port or a port in use is exit status 2, naming it") {
-  auto r = test_support::try_run(spanlog() + " serve /nonexistent/run --port 0 --timeout 1");
+TEST_CASE("serve: a missing run file, a bad port or a port in use is exit status 2, naming it") {
+  auto r = test_support::try_run(spanlog() + " serve /nonexistent/run/telemetry.jsonl --port 0 --timeout 1");
   CHECK(exit_status(r) == 2);
-  CHECK(r.output.find("/nonexistent/run") != std::string::npos);
+  CHECK(r.output.find("/nonexistent/run/telemetry.jsonl") != std::string::npos);
+  // A directory that is not there yet is a runs directory whose first run has not started: served, waiting.
+  r = test_support::try_run(spanlog() + " serve /nonexistent/runs --port 0 --timeout 1");
+  CHECK(exit_status(r) == 0);
+  CHECK(r.output.find("serving the newest run in /nonexistent/runs on http://127.0.0.1:") !=
+        std::string::npos);
+  CHECK(r.output.find("waiting for the first run in /nonexistent/runs\n") != std::string::npos);
   r = test_support::try_run(spanlog() + " serve " + data("basic").string() + " --port 70000 --timeout 1");
   CHECK(exit_status(r) == 2);
   CHECK(r.output.find("70000") != std::string::npos);

@@ -1,6 +1,7 @@
 // `spanlog serve` without a browser: which request paths answer, following a file that grows, is truncated
 // or is rotated, and the server itself over raw sockets: the page, /summary.json, /metrics, /events streaming
-// new lines to many clients, and clients that go away.
+// new lines to many clients, and clients that go away; a runs directory served before its first run and from
+// run to run; the run label /metrics adds to every series.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -20,6 +21,7 @@
 #include <doctest/doctest.h>
 
 #include "export/prometheus.hpp"
+#include "export/prometheus_run_label.hpp"
 #include "reader/file_follower.hpp"
 #include "report/live_server.hpp"
 #include "report/routes.hpp"
@@ -317,4 +319,75 @@ TEST_CASE("/events streams every line, then each new one, to many clients; trunc
   server.stop();
   server.wait();
   CHECK(wait_for([&] { return server.event_clients() == 0; }, 10));
+}
+
+TEST_CASE("a label added to every sample: bare, labelled and empty label sets; comments and its own kept") {
+  using spanlog::exporters::with_label;
+  const std::string text =
+      "# HELP spanlog_items_total items\n"
+      "# TYPE spanlog_items_total counter\n"
+      "spanlog_items_total 3\n"
+      "spanlog_span_duration_seconds_bucket{name=\"a \\\"run_id=\\\" b\",le=\"+Inf\"} 2\n"
+      "spanlog_empty{} 1\n"
+      "spanlog_own{model=\"x\",run_id=\"mine\"} 4\n";
+  const std::string labelled = with_label(text, "run_id", "r\"1");
+  CHECK(labelled ==
+        "# HELP spanlog_items_total items\n"
+        "# TYPE spanlog_items_total counter\n"
+        "spanlog_items_total{run_id=\"r\\\"1\"} 3\n"
+        "spanlog_span_duration_seconds_bucket{run_id=\"r\\\"1\",name=\"a \\\"run_id=\\\" b\",le=\"+Inf\"} 2\n"
+        "spanlog_empty{run_id=\"r\\\"1\"} 1\n"
+        "spanlog_own{model=\"x\",run_id=\"mine\"} 4\n");
+  CHECK(with_label("", "run_id", "r") == "");
+}
+
+TEST_CASE("the server of a runs directory is up before its first run and moves to each new run") {
+  ::signal(SIGPIPE, SIG_IGN);
+  test_support::TempDir dir;
+  const fs::path runs = dir / "runs";  // not there yet: the program that makes it has not started
+  spanlog::report::ServeOptions options;
+  options.file = runs / "latest" / "telemetry.jsonl";
+  options.follows_latest = true;
+  options.poll_seconds = 0.02;
+  options.metrics_text = spanlog::exporters::prometheus_text;
+  LiveServer server(options);
+  const int port = server.start();
+  REQUIRE(port > 0);
+
+  // No run yet: a scrape finds no series (and is not an error), the page is told it waits.
+  const std::string empty_metrics = RawClient(port).answer("/metrics");
+  CHECK(status_of(empty_metrics) == 200);
+  CHECK(empty_metrics.find("spanlog_") == std::string::npos);
+  CHECK(status_of(RawClient(port).answer("/summary.json")) == 503);
+  RawClient events(port);
+  events.get("/events");
+  REQUIRE(events.read_until("data: {\"run\":null,\"latest\":true}"));
+
+  const auto start_run = [&](const std::string& name, const std::string& run_id, const std::string& span) {
+    fs::create_directories(runs / name);
+    std::string header = kHeader;
+    header.replace(header.find("view-1"), 6, run_id);
+    write(runs / name / "telemetry.jsonl", header + span_line(1, span));
+    fs::create_directory_symlink(name, runs / "latest.new");
+    fs::rename(runs / "latest.new", runs / "latest");
+  };
+  start_run("run-1", "first-run", "alpha");
+  REQUIRE(events.read_until("\"name\":\"alpha\""));
+  const std::size_t first_announced = events.received.find("data: {\"run\":\"run-1\",\"latest\":true}");
+  CHECK(first_announced != std::string::npos);
+  CHECK(first_announced < events.received.find("\"name\":\"alpha\""));
+  CHECK(RawClient(port).answer("/metrics").find("spanlog_span_duration_seconds_count{name=\"alpha\"} 1") !=
+        std::string::npos);
+
+  const std::size_t seen = events.received.size();
+  start_run("run-2", "second-run", "beta");
+  REQUIRE(events.read_until("\"name\":\"beta\""));
+  const std::string after = events.received.substr(seen);
+  CHECK(after.find("data: {\"run\":\"run-2\",\"latest\":true}") < after.find("\"run_id\":\"second-run\""));
+  CHECK(after.find("\"name\":\"alpha\"") == std::string::npos);
+  const std::string summary = RawClient(port).answer("/summary.json");
+  CHECK(summary.find("\"run_id\":\"second-run\"") != std::string::npos);
+  CHECK(summary.find("\"name\":\"alpha\"") == std::string::npos);
+  server.stop();
+  server.wait();
 }

@@ -45,6 +45,9 @@ inline const CountedLoop counted_loops[] = {
     {"event", loop_event},
     {"counter", loop_counter},
     {"gauge", loop_gauge},
+    {"counter_labelled", loop_counter_labelled},
+    {"histogram", loop_histogram},
+    {"histogram_labelled", loop_histogram_labelled},
 };
 inline constexpr std::size_t counted_n = 10000;
 

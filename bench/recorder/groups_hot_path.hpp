@@ -44,6 +44,9 @@ inline const BurstScenario single_scenarios[] = {
     {"log_suppressed", loop_log_suppressed, span_ring_bytes, 0, 0},  // no ring bytes: as many as the span's
     {"counter", loop_counter, 16, 0, 0},
     {"gauge", loop_gauge, 16, 0, 0},
+    {"counter_labelled", loop_counter_labelled, 128, 0, 0},     // 48-byte header, 2 labels, 16 string bytes
+    {"histogram", loop_histogram, span_ring_bytes, 0, 0},       // no ring bytes: as many as the span's
+    {"histogram_labelled", loop_histogram_labelled, 96, 0, 0},  // 48-byte header, 1 label, 16 string bytes
 };
 
 inline void group_single(const Config& cfg, Reporter& out) {

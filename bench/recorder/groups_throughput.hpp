@@ -3,6 +3,8 @@
 #pragma once
 #include <spanlog/options.hpp>
 #include <spanlog/spanlog.hpp>
+// The vitals' reads alone, as the flusher makes them (no fmt, no session): timed without a run.
+#include <spanlog/impl/process_vitals.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -117,6 +119,21 @@ inline void group_flusher(const Config& cfg, Reporter& out) {
   out.samples("flusher.log_bytes", log_bytes);
   out.value("flusher.log_lines", static_cast<double>(lines));
   out.value("flusher.logs_lossless", logs_ok ? 1 : 0);
+
+  // The vitals' reads, once per statistics interval: /proc/self/statm, getrusage and the thread's clock.
+  std::vector<double> vitals_ns;
+  constexpr int reads = 2000;
+  for (int r = 0; r < cfg.reps; ++r) {
+    const std::int64_t t0 = now_ns();
+    std::uint64_t sink = 0;
+    for (int i = 0; i < reads; ++i) {
+      sink += spanlog::detail::resident_bytes();
+      sink += static_cast<std::uint64_t>(spanlog::detail::process_cpu().user_seconds);
+      sink += static_cast<std::uint64_t>(spanlog::detail::this_thread_cpu_seconds());
+    }
+    vitals_ns.push_back(static_cast<double>(now_ns() - t0) / reads + static_cast<double>(sink & 0));
+  }
+  out.samples("flusher.vitals_ns", vitals_ns);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -129,6 +129,13 @@ inline std::vector<Row> build_rows(const Config& cfg, const Results& res) {
        "`SPANLOG_LOG_DEBUG(\"{i}\", i)` with the run at info: one compare", 0, 0, 0, 0},
       {"counter", "counter add", "`SPANLOG_COUNTER_ADD(\"x\", 1)`", 0, 2, 0, 10},
       {"gauge", "gauge set", "`SPANLOG_GAUGE_SET(\"x\", double)`", 0, 2, 0, 10},
+      {"counter_labelled", "labelled counter add",
+       "`SPANLOG_COUNTER_ADD(\"x\", 3, \"model\", 12-byte string, \"kind\", \"input\")`: a ring record", 0, 0,
+       0, 0},
+      {"histogram", "histogram record", "`SPANLOG_HISTOGRAM(\"x\", value)`: the thread's histogram, in place",
+       0, 3, 0, 15},
+      {"histogram_labelled", "labelled histogram record",
+       "`SPANLOG_HISTOGRAM(\"x\", value, \"route\", 11-byte string)`: a ring record", 0, 0, 0, 0},
   };
   for (const auto& s : singles) {
     const std::string key = std::string("single.") + s.key;
@@ -248,6 +255,19 @@ inline std::vector<Row> build_rows(const Config& cfg, const Results& res) {
                 (res.v("flusher.logs_lossless", 0) > 0 ? "every run's footer: all lines, 0 dropped"
                                                        : "**LOSS** in a run's footer");
     rows.push_back(rl);
+  }
+  if (res.has("flusher.vitals_ns")) {
+    const double fb = median(res.s("flusher.baseline"));
+    Row rv = ns_row("flusher, vitals",
+                    "the vitals' reads once per statistics interval: `/proc/self/statm`, `getrusage`, "
+                    "the flusher thread's CPU clock",
+                    res.s("flusher.vitals_ns"), fb);
+    const double m = median(res.s("flusher.vitals_ns"));
+    rv.target = "≤ 0.1% of a 1 s interval: " + verdict(m / 1e9, 0.001);
+    rv.notes += strf("%.4f%% of the default 1 s interval", m / 1e7);
+    if (res.has("flusher.cpu"))
+      rv.notes += strf("; as much flusher time as %.0f spans written", m / median(res.s("flusher.cpu")));
+    rows.push_back(rv);
   }
 
   if (res.has("sustained.span")) {

@@ -139,6 +139,37 @@ __attribute__((noinline)) std::int64_t loop_counter(std::size_t n) {
   return now_ns() - t0;
 }
 
+// Two labels, one of them a 12-byte string copied into the ring: the label set a per-model counter carries.
+__attribute__((noinline)) std::int64_t loop_counter_labelled(std::size_t n) {
+  const std::string model = "m-large-2026";
+  const std::int64_t t0 = now_ns();
+  for (std::size_t i = 0; i < n; ++i) {
+    SPANLOG_COUNTER_ADD("bench.tokens", 3, "model", model, "kind", "input");
+    barrier();
+  }
+  return now_ns() - t0;
+}
+
+// Values spread over a few hundred buckets, as sizes are.
+__attribute__((noinline)) std::int64_t loop_histogram(std::size_t n) {
+  const std::int64_t t0 = now_ns();
+  for (std::size_t i = 0; i < n; ++i) {
+    SPANLOG_HISTOGRAM("bench.bytes", (i * 2654435761u) & 0xffff);
+    barrier();
+  }
+  return now_ns() - t0;
+}
+
+__attribute__((noinline)) std::int64_t loop_histogram_labelled(std::size_t n) {
+  const std::string route = "GET /search";
+  const std::int64_t t0 = now_ns();
+  for (std::size_t i = 0; i < n; ++i) {
+    SPANLOG_HISTOGRAM("bench.bytes_by_route", (i * 2654435761u) & 0xffff, "route", route);
+    barrier();
+  }
+  return now_ns() - t0;
+}
+
 __attribute__((noinline)) std::int64_t loop_gauge(std::size_t n) {
   const std::int64_t t0 = now_ns();
   for (std::size_t i = 0; i < n; ++i) {

@@ -23,6 +23,9 @@ std::int64_t loop_log(std::size_t n);
 std::int64_t loop_log_suppressed(std::size_t n);
 std::int64_t loop_counter(std::size_t n);
 std::int64_t loop_gauge(std::size_t n);
+std::int64_t loop_counter_labelled(std::size_t n);
+std::int64_t loop_histogram(std::size_t n);
+std::int64_t loop_histogram_labelled(std::size_t n);
 
 extern std::string g_dynamic_value;  // loop_span_string's attribute, set in main
 

@@ -8,6 +8,7 @@
 
 #include "config.hpp"
 #include "detail/log_recorder.hpp"
+#include "detail/metric_recorder.hpp"
 #include "detail/recorder.hpp"
 #include "detail/slow_paths.hpp"
 #include "detail/stats_recorder.hpp"
@@ -325,16 +326,17 @@ class StatsSpan {
   detail::StatsFrame saved_;
 };
 
-// A monotonic counter with static storage: `static spanlog::Counter bytes("bytes.parsed"); bytes.add(n);`
+// A monotonic counter with static storage: `static spanlog::Counter bytes("bytes.parsed"); bytes.add(n);`,
+// or with labels: `tokens.add(n, "model", model)` (a ring record; without labels the add is in place).
 class Counter {
  public:
   template <std::size_t N>
   constexpr explicit Counter(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::counter_int} {}
-  template <class T>
-  void add(T delta) const {
+  template <class T, class... L>
+  void add(T delta, const L&... labels) const {
     static_assert(std::is_integral_v<T>,
                   "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
-    detail::counter_add(site_, slot_, delta);
+    detail::counter_add(site_, slot_, delta, labels...);
   }
 
  private:
@@ -342,18 +344,46 @@ class Counter {
   mutable detail::CounterSlot slot_;
 };
 
-// A gauge with static storage: `static spanlog::Gauge depth("queue.depth"); depth.set(q.size());`
+// A gauge with static storage: `static spanlog::Gauge depth("queue.depth"); depth.set(q.size());`, or with
+// labels: `depth.set(n, "queue", name)`.
 class Gauge {
  public:
   template <std::size_t N>
   constexpr explicit Gauge(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::gauge} {}
-  template <class T>
-  void set(T value) const {
-    detail::gauge_set(site_, value);
+  template <class T, class... L>
+  void set(T value, const L&... labels) const {
+    detail::gauge_set(site_, value, labels...);
   }
 
  private:
   detail::Site site_;
+};
+
+// A histogram of non-negative integers with static storage: `static spanlog::Histogram
+// bytes("request.bytes"); bytes.record(n);` (kept per thread in place), or with labels: `bytes.record(n,
+// "route", route)`.
+class Histogram {
+ public:
+  template <std::size_t N>
+  constexpr explicit Histogram(const char (&name)[N]) : site_{name, "", "", 0, detail::SiteKind::histogram} {}
+  template <class T, class... L>
+  void record(T value, const L&... labels) const {
+    detail::histogram_record(site_, slot_, value, labels...);
+  }
+
+ private:
+  detail::Site site_;
+  mutable detail::StatsSlot slot_;
+};
+
+// A metric's unit and description, declared where an object can stand (at namespace scope too):
+// `static const spanlog::MetricInfo tokens_info("llm.tokens", "{token}", "Tokens used by LLM calls");`
+class MetricInfo {
+ public:
+  template <std::size_t N>
+  MetricInfo(const char (&name)[N], std::string_view unit, std::string_view description) {
+    detail::slow::declare_metric_info(name, unit, description);
+  }
 };
 
 // Names the calling thread in the output (and in every later run of this process).

@@ -30,14 +30,21 @@
 #define SPANLOG_MAX_ATTRS 16
 #endif
 
+// Most labels on one metric record (SPANLOG_COUNTER_ADD, SPANLOG_GAUGE_SET, SPANLOG_HISTOGRAM): a series is
+// named by all of them, so each one multiplies what a reader must keep.
+#ifndef SPANLOG_MAX_LABELS
+#define SPANLOG_MAX_LABELS 8
+#endif
+
 // Integer counter call sites that accumulate in place (8 bytes per site in each thread's ring, and 8 more for
 // the flusher). Sites beyond it still count, through the ring, as floating-point counters do.
 #ifndef SPANLOG_COUNTER_SLOTS
 #define SPANLOG_COUNTER_SLOTS 256
 #endif
 
-// Statistics-mode span call sites (SPANLOG_SPAN_STATS). Each site a thread uses costs that thread about 18 KB
-// of histogram, allocated on the site's first span there. Spans of sites beyond it are counted as dropped.
+// Statistics-mode span and unlabelled histogram call sites (SPANLOG_SPAN_STATS, SPANLOG_HISTOGRAM), together.
+// Each site a thread uses costs that thread about 9 KB of histogram, allocated on the site's first use there.
+// Spans of sites beyond it are counted as dropped spans, values as dropped metrics.
 #ifndef SPANLOG_STATS_SLOTS
 #define SPANLOG_STATS_SLOTS 64
 #endif

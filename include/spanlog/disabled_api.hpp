@@ -62,10 +62,11 @@ class Counter {
  public:
   template <std::size_t N>
   constexpr explicit Counter(const char (&)[N]) {}
-  template <class T>
-  void add(T) const {
+  template <class T, class... L>
+  void add(T, const L&...) const {
     static_assert(std::is_integral_v<T>,
                   "spanlog::Counter takes integers; SPANLOG_COUNTER_ADD takes doubles too");
+    static_assert(detail::labels_valid<L...>());
   }
 };
 
@@ -73,10 +74,28 @@ class Gauge {
  public:
   template <std::size_t N>
   constexpr explicit Gauge(const char (&)[N]) {}
-  template <class T>
-  void set(T) const {
+  template <class T, class... L>
+  void set(T, const L&...) const {
     static_assert(std::is_arithmetic_v<T>, "spanlog::Gauge takes a number");
+    static_assert(detail::labels_valid<L...>());
   }
+};
+
+class Histogram {
+ public:
+  template <std::size_t N>
+  constexpr explicit Histogram(const char (&)[N]) {}
+  template <class T, class... L>
+  void record(T, const L&...) const {
+    static_assert(detail::is_histogram_value<T>, SPANLOG_HISTOGRAM_VALUE_MESSAGE_);
+    static_assert(detail::labels_valid<L...>());
+  }
+};
+
+class MetricInfo {
+ public:
+  template <std::size_t N>
+  constexpr MetricInfo(const char (&)[N], std::string_view, std::string_view) {}
 };
 
 inline SpanContext current_span() {

@@ -73,25 +73,51 @@
     ::spanlog::detail::macro_event(SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__); \
   } while (0)
 
-// SPANLOG_COUNTER_ADD("name", delta): a monotonic counter (integer or floating-point deltas).
-#define SPANLOG_COUNTER_ADD(name, delta) SPANLOG_COUNTER_ADD_(__COUNTER__, name, delta)
-#define SPANLOG_COUNTER_ADD_(id, name, delta)                                                              \
-  do {                                                                                                     \
-    static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_);              \
-    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                               \
-        name, __func__, __FILE__, __LINE__,                                                                \
-        ::std::is_floating_point<decltype(delta)>::value ? ::spanlog::detail::SiteKind::counter_float      \
-                                                         : ::spanlog::detail::SiteKind::counter_int};      \
-    static ::spanlog::detail::CounterSlot SPANLOG_CAT(spanlog_slot_, id);                                  \
-    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), delta); \
+// SPANLOG_COUNTER_ADD("name", delta, "label", value, ...): a monotonic counter (integer or floating-point
+// deltas). Without labels an integer add is in place (never dropped); with labels it is a ring record.
+#define SPANLOG_COUNTER_ADD(name, ...) SPANLOG_COUNTER_ADD_(__COUNTER__, name, __VA_ARGS__)
+#define SPANLOG_COUNTER_ADD_(id, name, ...)                                                        \
+  do {                                                                                             \
+    static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_);      \
+    static constexpr ::spanlog::detail::Site SPANLOG_CAT(spanlog_site_, id){                       \
+        name, __func__, __FILE__, __LINE__,                                                        \
+        ::std::is_floating_point<decltype(SPANLOG_FIRST(__VA_ARGS__))>::value                      \
+            ? ::spanlog::detail::SiteKind::counter_float                                           \
+            : ::spanlog::detail::SiteKind::counter_int};                                           \
+    static ::spanlog::detail::CounterSlot SPANLOG_CAT(spanlog_slot_, id);                          \
+    ::spanlog::detail::counter_add(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), \
+                                   __VA_ARGS__);                                                   \
   } while (0)
 
-// SPANLOG_GAUGE_SET("name", value): a gauge's current value.
-#define SPANLOG_GAUGE_SET(name, value) SPANLOG_GAUGE_SET_(__COUNTER__, name, value)
-#define SPANLOG_GAUGE_SET_(id, name, value)                              \
-  do {                                                                   \
-    SPANLOG_SITE_(id, name, gauge);                                      \
-    ::spanlog::detail::gauge_set(SPANLOG_CAT(spanlog_site_, id), value); \
+// SPANLOG_GAUGE_SET("name", value, "label", value, ...): a gauge's current value.
+#define SPANLOG_GAUGE_SET(name, ...) SPANLOG_GAUGE_SET_(__COUNTER__, name, __VA_ARGS__)
+#define SPANLOG_GAUGE_SET_(id, name, ...)                                      \
+  do {                                                                         \
+    SPANLOG_SITE_(id, name, gauge);                                            \
+    ::spanlog::detail::gauge_set(SPANLOG_CAT(spanlog_site_, id), __VA_ARGS__); \
+  } while (0)
+
+// SPANLOG_HISTOGRAM("name", value, "label", value, ...): a distribution of non-negative integers (sizes,
+// waits, iterations). Without labels kept in place per thread, as statistics spans are.
+#define SPANLOG_HISTOGRAM(name, ...) SPANLOG_HISTOGRAM_(__COUNTER__, name, __VA_ARGS__)
+#define SPANLOG_HISTOGRAM_(id, name, ...)                                                               \
+  do {                                                                                                  \
+    SPANLOG_SITE_(id, name, histogram);                                                                 \
+    static ::spanlog::detail::StatsSlot SPANLOG_CAT(spanlog_slot_, id);                                 \
+    ::spanlog::detail::histogram_record(SPANLOG_CAT(spanlog_site_, id), SPANLOG_CAT(spanlog_slot_, id), \
+                                        __VA_ARGS__);                                                   \
+  } while (0)
+
+// SPANLOG_METRIC_INFO("name", "unit", "description"): declares a metric's unit (UCUM, as OpenTelemetry uses
+// it: "By", "s", "{token}") and description, once, the first time the statement runs.
+#define SPANLOG_METRIC_INFO(name, unit, description) \
+  SPANLOG_METRIC_INFO_(__COUNTER__, name, unit, description)
+#define SPANLOG_METRIC_INFO_(id, name, unit, description)                                     \
+  do {                                                                                        \
+    static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
+    static const bool SPANLOG_CAT(spanlog_declared_, id) =                                    \
+        (::spanlog::detail::slow::declare_metric_info(name, unit, description), true);        \
+    static_cast<void>(SPANLOG_CAT(spanlog_declared_, id));                                    \
   } while (0)
 
 // SPANLOG_ASYNC_BEGIN("name", id, "key", value, ...) / SPANLOG_ASYNC_END(id, ...): a span across threads.
@@ -156,9 +182,6 @@
 #define SPANLOG_CHECK_NAME_(name)                                                           \
   static_assert(::spanlog::detail::is_literal_text<decltype(name)>, SPANLOG_NAME_MESSAGE_); \
   SPANLOG_CHECK_STATIC_(name)
-#define SPANLOG_CHECK_NUMBER_(number)                                     \
-  static_assert(::std::is_arithmetic_v<::std::decay_t<decltype(number)>>, \
-                "spanlog counters and gauges take a number")
 #define SPANLOG_CHECK_TEXT_(text) static_cast<void>(sizeof(::std::string_view(text)))
 
 #define SPANLOG_SPAN(...)                                                 \
@@ -179,15 +202,26 @@
     static_cast<void>(sizeof(::spanlog::detail::check_named(__VA_ARGS__))); \
     SPANLOG_CHECK_STATIC_(SPANLOG_FIRST(__VA_ARGS__));                      \
   } while (0)
-#define SPANLOG_COUNTER_ADD(name, delta) \
-  do {                                   \
-    SPANLOG_CHECK_NAME_(name);           \
-    SPANLOG_CHECK_NUMBER_(delta);        \
+#define SPANLOG_COUNTER_ADD(name, ...)                                             \
+  do {                                                                             \
+    SPANLOG_CHECK_STATIC_(name);                                                   \
+    static_cast<void>(sizeof(::spanlog::detail::check_metric(name, __VA_ARGS__))); \
   } while (0)
-#define SPANLOG_GAUGE_SET(name, value) \
-  do {                                 \
-    SPANLOG_CHECK_NAME_(name);         \
-    SPANLOG_CHECK_NUMBER_(value);      \
+#define SPANLOG_GAUGE_SET(name, ...)                                               \
+  do {                                                                             \
+    SPANLOG_CHECK_STATIC_(name);                                                   \
+    static_cast<void>(sizeof(::spanlog::detail::check_metric(name, __VA_ARGS__))); \
+  } while (0)
+#define SPANLOG_HISTOGRAM(name, ...)                                                  \
+  do {                                                                                \
+    SPANLOG_CHECK_STATIC_(name);                                                      \
+    static_cast<void>(sizeof(::spanlog::detail::check_histogram(name, __VA_ARGS__))); \
+  } while (0)
+#define SPANLOG_METRIC_INFO(name, unit, description) \
+  do {                                               \
+    SPANLOG_CHECK_NAME_(name);                       \
+    SPANLOG_CHECK_TEXT_(unit);                       \
+    SPANLOG_CHECK_TEXT_(description);                \
   } while (0)
 #define SPANLOG_ASYNC_BEGIN(...) static_cast<void>(sizeof(::spanlog::detail::check_async_begin(__VA_ARGS__)))
 #define SPANLOG_ASYNC_END(...) static_cast<void>(sizeof(::spanlog::detail::check_async_end(__VA_ARGS__)))

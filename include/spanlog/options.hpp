@@ -71,6 +71,13 @@ struct Options {
   // SPANLOG_LOG_CONSOLE (the same names; default off): the flusher also prints the lines at or above this
   // level on stderr, for a person (time, level, thread, span, message), coloured on a terminal.
   LogLevel log_console = LogLevel::off;
+  // SPANLOG_VITALS: the flusher records the process's own state each statistics interval (resident memory,
+  // CPU time, threads, bytes and records written and dropped, rings' peak fill, its own lag and CPU time) as
+  // metrics named spanlog.* (docs/format.md, "Vitals").
+  bool vitals = true;
+  // SPANLOG_METRIC_SERIES_MAX (1..1000000): label sets a metric may have in a run; the values of further
+  // sets go to the metric's overflow series, counted (footer.metric_overflow).
+  std::size_t metric_series_max = 1000;
 
   // Defaults overridden by the environment.
   static Options from_env();

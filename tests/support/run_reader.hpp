@@ -52,6 +52,16 @@ struct LogLine {
   std::string attrs;  // the attrs object as written, "" when absent
 };
 
+// A histogram series' lines summed (schema 1.7): buckets by lower bound.
+struct HistogramTotals {
+  std::uint64_t count = 0, sum = 0, lines = 0;
+  std::map<std::uint64_t, std::uint64_t> buckets;
+};
+
+struct MetricInfoLine {
+  std::string unit, description;
+};
+
 struct RunContents {
   std::vector<std::string> kinds;  // "event" of every line, in order
   std::map<std::uint64_t, SpanRecordLine> spans;
@@ -59,6 +69,12 @@ struct RunContents {
   std::map<std::string, std::int64_t> counter_int_sums;
   std::map<std::string, double> counter_sums;
   std::map<std::string, double> gauge_last;
+  // Series (schema 1.7) by "name" or "name{labels}", the labels object minified as written.
+  std::map<std::string, double> series_sums;  // counters' deltas
+  std::map<std::string, double> series_gauge_last, series_gauge_max;
+  std::map<std::string, HistogramTotals> histograms;
+  std::map<std::string, MetricInfoLine> metric_infos;  // from metric_info lines
+  std::size_t metric_info_lines = 0;
   std::vector<std::string> instants;
   std::vector<std::uint64_t> instant_parents;  // beside instants: the span each was in, 0 for none
   std::map<std::uint64_t, std::string> thread_names;
@@ -195,6 +211,18 @@ inline RunContents read_run(const std::string& run_dir) {
       if (e["attrs"].get(o)) return "";
       return simdjson::minify(o);
     };
+    // A metric line's series: a labelled one has no tid, nor have the vitals; any other has.
+    auto series_of = [&](const std::string& name) -> std::string {
+      dom::object labels;
+      const bool vital = name.rfind("spanlog.", 0) == 0;
+      if (e["labels"].get(labels)) {
+        if (!vital) u64("tid");
+        return name;
+      }
+      std::uint64_t tid = 0;
+      SCHEMA_CHECK(e["tid"].get(tid), line_no, "a labelled line has no tid: " << line);
+      return name + simdjson::minify(labels);
+    };
     if (line_no == 1) SCHEMA_CHECK(kind == "header", line_no, "the first line is the header");
     if (kind == "header") {
       SCHEMA_CHECK(u64("schema") == 1, line_no, "schema 1");
@@ -278,8 +306,11 @@ inline RunContents read_run(const std::string& run_dir) {
       ++t.lines;
     } else if (kind == "counter") {
       const std::string name = str("name");
-      u64("tid");
+      const std::string series = series_of(name);
       i64("ts");
+      double as_number = 0;
+      SCHEMA_CHECK(!e["delta"].get(as_number), line_no, "counter delta is a number");
+      out.series_sums[series] += as_number;
       std::int64_t i = 0;
       double d = 0;
       if (!e["delta"].get(i)) {
@@ -291,10 +322,39 @@ inline RunContents read_run(const std::string& run_dir) {
       }
     } else if (kind == "gauge") {
       const std::string name = str("name");
-      double v = 0;
+      const std::string series = series_of(name);
+      double v = 0, max = 0;
       SCHEMA_CHECK(!e["value"].get(v), line_no, "gauge value is a number");
+      SCHEMA_CHECK(!e["max"].get(max), line_no, "gauge max is a number");
       out.gauge_last[name] = v;
+      out.series_gauge_last[series] = v;
+      if (!out.series_gauge_max.count(series) || max > out.series_gauge_max[series])
+        out.series_gauge_max[series] = max;
       u64("count");
+    } else if (kind == "histogram") {
+      HistogramTotals& h = out.histograms[series_of(str("name"))];
+      i64("ts");
+      h.sum += u64("sum");
+      const std::uint64_t count = u64("count");
+      h.count += count;
+      ++h.lines;
+      dom::array buckets;
+      SCHEMA_CHECK(!e["buckets"].get(buckets), line_no, "histogram needs buckets");
+      std::uint64_t bucket_sum = 0, previous = 0;
+      bool first = true;
+      for (dom::element pair : buckets) {
+        std::uint64_t lower = 0, n = 0;
+        SCHEMA_CHECK(!pair.at(0).get(lower) && !pair.at(1).get(n) && n > 0, line_no, "bucket pair: " << line);
+        SCHEMA_CHECK(first || lower > previous, line_no, "buckets ascend: " << line);
+        first = false;
+        previous = lower;
+        h.buckets[lower] += n;
+        bucket_sum += n;
+      }
+      SCHEMA_CHECK(bucket_sum == count, line_no, "histogram count is its buckets' sum: " << line);
+    } else if (kind == "metric_info") {
+      out.metric_infos[str("name")] = MetricInfoLine{str("unit"), str("description")};
+      ++out.metric_info_lines;
     } else if (kind == "instant") {
       out.instants.push_back(str("name"));
       std::uint64_t parent = 0;

@@ -155,7 +155,11 @@ void add_tail(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<TailOptions>();
   auto* command = app.add_subcommand("tail", "Print spans as they end; -f follows a run being written");
   add_run_argument(command, options.run);
-  command->add_flag("-f,--follow", options.follow, "Keep reading as the file grows, until the run's footer");
+  command->add_flag("-f,--follow", options.follow,
+                    "Keep reading as the file grows, from its end, until the run's footer; given a runs "
+                    "directory (or no RUN), wait for the first run and move to each new one");
+  command->add_flag("--from-start", options.from_start, "With -f: print the run from its start, not its end");
+  command->add_flag("--attrs", options.attrs, "Show each span's and log line's attributes, as JSON");
   add_timeout_option(command, options.follow_timeout_seconds, "With -f: stop after this many seconds");
   registry.on_chosen(command, [&options, &registry] { return tail_command(options, registry.console); });
 }
@@ -262,7 +266,9 @@ void add_report(CLI::App& app, Registry& registry) {
 void add_serve(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<ServeOptions>();
   auto* command = app.add_subcommand(
-      "serve", "Serve the report page live: /events streams the run's records as they are written");
+      "serve",
+      "Serve the report page live: /events streams the run's records as they are written; given a runs "
+      "directory (or no RUN), serves its newest run, waiting for the first and moving to each new one");
   add_run_argument(command, options.run);
   command->add_option("--port", options.port, "TCP port (0: any free port)")->capture_default_str();
   command->add_option("--host", options.host, "Address to listen on")->capture_default_str();
@@ -273,7 +279,10 @@ void add_serve(CLI::App& app, Registry& registry) {
 void add_top(CLI::App& app, Registry& registry) {
   auto& options = registry.keep<TopOptions>();
   auto* command = app.add_subcommand(
-      "top", "A view refreshed while a run is written: active spans, slowest names, rates");
+      "top",
+      "A view refreshed while a run is written: active spans, slowest names, rates, gauges, events (q "
+      "quits); "
+      "given a runs directory (or no RUN), waits for the first run and moves to each new one");
   add_run_argument(command, options.run);
   command->add_option("--interval", options.interval_seconds, "Seconds between refreshes")
       ->capture_default_str();

@@ -68,6 +68,8 @@ int doctor_command(const DoctorOptions& options, const Console& console);
 struct TailOptions {
   std::optional<std::string> run;
   bool follow = false;
+  bool from_start = false;  // with -f: print what the run holds already, not only what is written from now on
+  bool attrs = false;       // each span's and log line's attributes after it, as JSON
   double poll_seconds = 0.2;
   std::optional<double>
       follow_timeout_seconds;  // stop following after this long (tests); default: until the footer

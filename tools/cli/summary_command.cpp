@@ -1,5 +1,6 @@
-// `spanlog summary`: the table per span name (or attribute value), then phases, counters, gauges, events,
-// log lines, threads, dropped records and open spans; or the same as JSON.
+// `spanlog summary`: the table per span name (or attribute value), then phases, counters, gauges, histograms
+// (and with --by the labelled metrics per label value), events, log lines, threads, the vitals, dropped
+// records and open spans; or the same as JSON.
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/log_text.hpp"
 #include "cli/losses.hpp"
+#include "cli/metric_tables.hpp"
 #include "cli/run_status.hpp"
 #include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
@@ -85,11 +87,6 @@ std::string share_text(std::uint64_t count, const SpanStats& stats) {
   const std::uint64_t spans = stats.durations.count() - stats.statistics;
   if (spans == 0) return "-";
   return fmt::format("{:.3g}%", 100.0 * static_cast<double>(count) / static_cast<double>(spans));
-}
-
-// An empty gauge value is one the recorder wrote as null: it was not finite.
-std::string optional_number(const std::optional<double>& value) {
-  return value ? human_number(*value) : "not finite";
 }
 
 // "18 ns", or "18 ns to 25 ns" when the runs measured different costs.
@@ -320,23 +317,10 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
                      p->second.open ? console.yellow("still open at the end") : ""});
     table.print(console);
   }
-  const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
-  if (!s.counters.empty()) {
-    console.print("\n");
-    Table table({{"counter", Align::left}, {"total"}, {"rate/s"}});
-    for (const auto* c : reader::sorted_by_name(s.counters))
-      table.add_row({c->first, human_number(c->second.value()),
-                     wall_s > 0 ? human_number(c->second.value() / wall_s) : "-"});
-    table.print(console);
-  }
-  if (!s.gauges.empty()) {
-    console.print("\n");
-    Table table({{"gauge", Align::left}, {"last"}, {"min"}, {"max"}});
-    for (const auto* g : reader::sorted_by_name(s.gauges))
-      table.add_row({g->first, optional_number(g->second.last), optional_number(g->second.min),
-                     optional_number(g->second.max)});
-    table.print(console);
-  }
+  // Once, whatever --by groups: the spans' groups above, the labelled metrics' groups here.
+  print_metric_tables(s, console);
+  // Metrics group by one label: with several --by attributes their tables stay as they are, once.
+  if (s.group_keys.size() == 1) print_metrics_by_label(s, s.group_keys.front(), console);
   if (!s.events.empty() || !s.dropped_event_names.empty()) {
     console.print("\n");
     const bool dropped_column = s.dropped.events > 0;
@@ -379,6 +363,7 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
     }
     table.print(console);
   }
+  print_vitals(s, console);
   console.print("\n");
   const std::string dropped =
       fmt::format("dropped: {} spans, {} events, {} metrics, {} attrs, {} async ends", s.dropped.spans,

@@ -1,6 +1,7 @@
 // `spanlog top [RUN]`: what a run is doing while it is written: the spans open on each thread, the slowest
-// span names by p99, counter rates and drops; redrawn in place on a terminal, printed as plain text
-// otherwise.
+// span names by p99, counter rates, gauges, the newest events and drops; redrawn in place on a terminal (`q`
+// quits), printed as plain text otherwise. Given a runs directory (or nothing), it waits for the first run
+// and moves to each new one.
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <optional>
 #include <thread>
 
+#include "cli/terminal_keys.hpp"
 #include "cli/usage_error.hpp"
 #include "cli/view_commands.hpp"
 #include "reader/followed_file.hpp"
@@ -28,6 +30,8 @@ using reader::human_number;
 
 // Counter rates are over the newest ten seconds of the run's own clock.
 constexpr std::uint64_t kRateWindowNs = 10'000'000'000;
+// The newest events listed; every name is counted.
+constexpr std::size_t kEventsShown = 5;
 
 class TopSink : public reader::RecordSink {
  public:
@@ -82,6 +86,23 @@ class TopSink : public reader::RecordSink {
     c.recent.emplace_back(r.ts, delta);
     see(r.ts);
   }
+  void on_gauge(const reader::GaugeRecord& r, std::uint64_t) override {
+    auto& g = gauges_[std::string(r.name)];
+    g.last = r.value;
+    see(r.ts);
+    const std::optional<double> low = r.min ? r.min : r.value, high = r.max ? r.max : r.value;
+    if (!low || !high) return;
+    g.min = g.seen ? std::min(g.min, *low) : *low;
+    g.max = g.seen ? std::max(g.max, *high) : *high;
+    g.seen = true;
+  }
+  void on_instant(const reader::InstantRecord& r, std::uint64_t) override {
+    ++event_counts_[std::string(r.name)];
+    newest_events_.push_back({r.ts, r.tid, std::string(r.name)});
+    if (newest_events_.size() > kEventsShown * 4)
+      newest_events_.erase(newest_events_.begin(), newest_events_.end() - kEventsShown);
+    see(r.ts);
+  }
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t) override { dropped_.add(r.counts); }
   void on_footer(const reader::FooterRecord& r, std::uint64_t) override {
     has_footer_ = true;
@@ -127,6 +148,8 @@ class TopSink : public reader::RecordSink {
       out += fmt::format("  {:<28} total {:>12}  {:>10}/s\n", name, human_number(c.total),
                          human_number(seconds > 0 ? recent / seconds : 0.0));
     }
+    out += gauges_view();
+    out += events_view();
     out +=
         fmt::format("\nDROPPED  spans {}  events {}  metrics {}  attrs {}  async ends {}\n", dropped_.spans,
                     dropped_.events, dropped_.metrics, dropped_.attrs, dropped_.async_ends);
@@ -138,6 +161,43 @@ class TopSink : public reader::RecordSink {
     reader::Histogram durations;
     std::uint64_t errors = 0;
   };
+  struct Gauge {
+    std::optional<double> last;  // empty when the recorder wrote null (not finite)
+    double min = 0, max = 0;     // over the run, from the values set and each line's min and max
+    bool seen = false;
+  };
+  struct Event {
+    std::uint64_t ts = 0, tid = 0;
+    std::string name;
+  };
+
+  std::string gauges_view() const {
+    std::string out = fmt::format("\nGAUGES\n  {:<28} {:>12} {:>12} {:>12}\n", "name", "last", "min", "max");
+    if (gauges_.empty()) out += "  (none)\n";
+    for (const auto& [name, g] : gauges_)
+      out += fmt::format("  {:<28} {:>12} {:>12} {:>12}\n", name, g.last ? human_number(*g.last) : "-",
+                         g.seen ? human_number(g.min) : "-", g.seen ? human_number(g.max) : "-");
+    return out;
+  }
+  // The newest events, newest first, then the count of each name.
+  std::string events_view() const {
+    std::string out = "\nEVENTS (newest first)\n";
+    if (newest_events_.empty()) out += "  (none)\n";
+    std::vector<Event> newest = newest_events_;
+    std::stable_sort(newest.begin(), newest.end(),
+                     [](const Event& a, const Event& b) { return a.ts > b.ts; });
+    if (newest.size() > kEventsShown) newest.resize(kEventsShown);
+    for (const Event& e : newest)
+      out += fmt::format("  {:>10.3f} s  {:<16} {}\n",
+                         first_ && e.ts >= first_ ? static_cast<double>(e.ts - first_) / 1e9 : 0.0,
+                         thread_name(e.tid), e.name);
+    if (!event_counts_.empty()) {
+      out += " ";
+      for (const auto& [name, count] : event_counts_) out += fmt::format(" {} {}", name, count);
+      out += "\n";
+    }
+    return out;
+  }
   struct Counter {
     double total = 0;
     std::deque<std::pair<std::uint64_t, double>> recent;
@@ -167,6 +227,9 @@ class TopSink : public reader::RecordSink {
   reader::SpanAssembler open_;
   std::map<std::string, Stats, std::less<>> stats_;
   std::map<std::string, Counter> counters_;
+  std::map<std::string, Gauge> gauges_;
+  std::map<std::string, std::uint64_t> event_counts_;
+  std::vector<Event> newest_events_;
   reader::DroppedCounts dropped_;
   std::uint64_t spans_ended_ = 0, first_ = 0, newest_ = 0;
 };
@@ -174,36 +237,47 @@ class TopSink : public reader::RecordSink {
 }  // namespace
 
 int top_command(const TopOptions& options, const Console& console) {
-  const reader::RunLocation location = reader::locate_run(options.run);
+  const reader::LiveRun location = reader::locate_live_run(options.run);
   if (!(options.interval_seconds > 0)) throw UsageError("--interval: expected a number of seconds above 0");
   reader::ReadOptions read_options;
   read_options.skip_bad = true;  // a live view keeps going past a bad line
-  // A file truncated or rotated is read again from its start.
+  // A file truncated or rotated, or a runs directory's next run, is read again from its start.
   reader::FollowedFile<TopSink> run(
       location.file, [] { return std::make_unique<TopSink>(); }, read_options);
   const bool terminal = ::isatty(::fileno(console.out)) != 0;  // NO_COLOR turns colour off, not redrawing
+  TerminalKeys keys;  // --once reads no key, but a signal still restores the terminal
   const auto started = std::chrono::steady_clock::now();
   for (;;) {
     run.read_appended();  // everything there is now, before drawing
     TopSink& sink = run.sink();
     if (!run.is_open() && options.once)
-      throw UsageError(fmt::format("{}: cannot open", location.file.string()));
+      throw UsageError(location.runs_directory
+                           ? fmt::format("{}: no run yet", location.runs_directory->string())
+                           : fmt::format("{}: cannot open", location.file.string()));
     const bool timed_out =
         options.timeout_seconds &&
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
             *options.timeout_seconds;
-    // Until the header is there, the run is only about to start; then it is followed while it runs.
+    // Until the header is there, the run is only about to start; then it is followed while it runs. A runs
+    // directory is followed past a run's end, to the next run.
     const reader::RunState state = sink.state(location.file);
-    const bool last = options.once || timed_out || (sink.header_seen && !state.running());
-    const std::string view = sink.view(options.rows, sink.header_seen ? state.word() : "starting");
+    const bool run_over = sink.header_seen && !state.running() && !location.runs_directory;
+    const bool last = options.once || timed_out || run_over || TerminalKeys::stop_requested();
+    const std::string view = run.is_open()
+                                 ? sink.view(options.rows, sink.header_seen ? state.word() : "starting")
+                                 : fmt::format("spanlog top  waiting for the first run in {}\n",
+                                               location.runs_directory ? location.runs_directory->string()
+                                                                       : location.file.string());
     if (terminal)
-      fmt::print(console.out, "\x1b[H\x1b[2J{}", view);  // redraw in place
+      fmt::print(console.out, "\x1b[H\x1b[2J{}{}", view, last ? "" : "\n(q quits)");  // redraw in place
     else
       fmt::print(console.out, "{}{}", view, last ? "" : "\n----\n");
     std::fflush(console.out);
     if (last) break;
-    std::this_thread::sleep_for(std::chrono::duration<double>(options.interval_seconds));
+    const std::optional<char> key = keys.wait_for_key(options.interval_seconds);
+    if (key == 'q' || key == 'Q' || TerminalKeys::stop_requested()) break;
   }
+  if (terminal) fmt::print(console.out, "\n");
   if (run.report().skipped_lines > 0)
     console.warning("skipped {} malformed lines", run.report().skipped_lines);
   return 0;

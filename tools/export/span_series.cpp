@@ -16,7 +16,7 @@ std::vector<SpanSeries> span_series(const reader::Summary& summary) {
     for (const auto& [key, labelled] : span->second.series)
       series.push_back(SpanSeries{&span->first, &labelled.labels, false, &labelled.stats.durations,
                                   labelled.stats.errors});
-    const reader::SeriesStats& overflow = span->second.overflow;
+    const reader::SpanSeriesStats& overflow = span->second.overflow;
     if (overflow.durations.count() > 0)
       series.push_back(SpanSeries{&span->first, nullptr, true, &overflow.durations, overflow.errors});
   }

@@ -120,6 +120,9 @@ void Aggregator::on_header(const HeaderRecord& r, std::uint64_t) {
   run_.overhead = r.overhead;
   run_.ring_max_bytes = r.ring_max_bytes;
   run_ring_bytes_ = r.ring_bytes;
+  for (const MetricInfoRecord& info : r.metrics)
+    summary_.metric_info[std::string(info.name)] =
+        MetricInfo{std::string(info.unit), std::string(info.description)};
 }
 
 void Aggregator::on_thread(const ThreadRecord& r, std::uint64_t) {
@@ -427,7 +430,7 @@ void Aggregator::on_span_stats(const SpanStatsRecord& r, std::uint64_t) {
   stats.statistics += r.count;
   if (!options_.label_keys.empty()) {
     // Without attributes: the series of a name without any of the labels.
-    SeriesStats& series =
+    SpanSeriesStats& series =
         summary_.labelled_spans[std::string(r.name)].series_of(dimension_key({}, options_.label_keys), {});
     for (const SpanStatsRecord::Bucket& bucket : r.buckets)
       series.durations.add_bucket(bucket.lower_ns, bucket.count);
@@ -449,31 +452,56 @@ void Aggregator::on_log(const LogRecord& r, std::uint64_t) {
   saw_time(r.ts);
 }
 
+namespace {
+
+// A metric's series of `labels`, created on its first line; `created` says whether it was.
+template <class Stats>
+Stats& labelled_series(StringMap<SeriesByLabels<Stats>>& metrics, std::string_view name, Labels labels,
+                       bool* created = nullptr) {
+  auto metric = metrics.find(name);
+  if (metric == metrics.end()) metric = metrics.emplace(std::string(name), SeriesByLabels<Stats>{}).first;
+  std::string text = label_text(labels);
+  auto series = metric->second.find(text);
+  if (created != nullptr) *created = series == metric->second.end();
+  if (series == metric->second.end())
+    series = metric->second.emplace(std::move(text), LabelledSeries<Stats>{owned_labels(labels), {}}).first;
+  return series->second.stats;
+}
+
+}  // namespace
+
 void Aggregator::on_counter(const CounterRecord& r, std::uint64_t) {
-  auto it = summary_.counters.find(r.name);
-  if (it == summary_.counters.end())
-    it = summary_.counters.emplace(std::string(r.name), CounterStats{}).first;
-  CounterStats& c = it->second;
-  c.total += r.delta.as_double;
-  // Past the int64 range the exact sum cannot be kept (the recorder cannot write it either): the double
-  // total takes over.
-  if (!r.delta.is_integer || __builtin_add_overflow(c.integer_total, r.delta.as_integer, &c.integer_total))
-    c.integral = false;
+  if (r.labels.empty()) {
+    auto it = summary_.counters.find(r.name);
+    if (it == summary_.counters.end())
+      it = summary_.counters.emplace(std::string(r.name), CounterStats{}).first;
+    it->second.add(r.delta);
+  } else {
+    labelled_series(summary_.labelled_counters, r.name, r.labels).add(r.delta);
+  }
   if (r.ts != 0) saw_time(r.ts);
 }
 
 void Aggregator::on_gauge(const GaugeRecord& r, std::uint64_t) {
-  auto [it, first] = summary_.gauges.try_emplace(std::string(r.name));
-  GaugeStats& g = it->second;
-  // Threads report their gauges in drain order, not in time order: the last value is the newest line's.
-  // Between lines of the same time, the later line wins.
-  if (first || r.ts >= g.last_ts) {
-    g.last = r.value;
-    g.last_ts = r.ts;
+  if (r.labels.empty()) {
+    auto [it, first] = summary_.gauges.try_emplace(std::string(r.name));
+    it->second.add(r, first);
+  } else {
+    bool first = false;
+    labelled_series(summary_.labelled_gauges, r.name, r.labels, &first).add(r, first);
   }
-  if (r.min) g.min = g.min ? std::min(*g.min, *r.min) : *r.min;
-  if (r.max) g.max = g.max ? std::max(*g.max, *r.max) : *r.max;
-  g.sets += r.count;
+  if (r.ts != 0) saw_time(r.ts);
+}
+
+void Aggregator::on_histogram(const HistogramRecord& r, std::uint64_t) {
+  Histogram& histogram = labelled_series(summary_.histograms, r.name, r.labels);
+  for (const SpanStatsRecord::Bucket& bucket : r.buckets) histogram.add_bucket(bucket.lower_ns, bucket.count);
+  histogram.add_sum(r.sum);
+  if (r.ts != 0) saw_time(r.ts);
+}
+
+void Aggregator::on_metric_info(const MetricInfoRecord& r, std::uint64_t) {
+  summary_.metric_info[std::string(r.name)] = MetricInfo{std::string(r.unit), std::string(r.description)};
   if (r.ts != 0) saw_time(r.ts);
 }
 
@@ -573,6 +601,7 @@ void Aggregator::on_crash(const CrashRecord& r, std::uint64_t) {
 
 void Aggregator::on_footer(const FooterRecord& r, std::uint64_t) {
   footer_ = r;
+  summary_.metric_overflow += r.metric_overflow;
   footer_->stopped_by = {};  // a view into the reader's buffers: kept as a copy in the run
   run_.stopped_by = std::string(r.stopped_by);
   saw_time(r.ts);

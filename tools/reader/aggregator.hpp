@@ -69,6 +69,8 @@ class Aggregator : public RecordSink {
   void on_log(const LogRecord&, std::uint64_t) override;
   void on_counter(const CounterRecord&, std::uint64_t) override;
   void on_gauge(const GaugeRecord&, std::uint64_t) override;
+  void on_histogram(const HistogramRecord&, std::uint64_t) override;
+  void on_metric_info(const MetricInfoRecord&, std::uint64_t) override;
   void on_phase(const PhaseRecord&, std::uint64_t) override;
   void on_dropped(const DroppedRecord&, std::uint64_t) override;
   void on_ring_grown(const RingGrownRecord&, std::uint64_t) override;

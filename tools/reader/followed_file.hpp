@@ -23,9 +23,10 @@ class FollowedFile {
     restart();
   }
 
-  // Reads everything appended since the last call. True when the file was truncated or replaced meanwhile:
-  // the sink then holds only what the file holds now. Throws ReadError as reading does.
-  bool read_appended() {
+  // Reads everything appended since the last call, calling `after_piece` after each piece read (about 1 MB),
+  // so that a sink's output need not wait for the whole file. True when the file was truncated or replaced
+  // meanwhile: the sink then holds only what the file holds now. Throws ReadError as reading does.
+  bool read_appended(const std::function<void()>& after_piece = {}) {
     bool reset = false;
     for (;;) {
       FileFollower::Update update = follower_.poll();
@@ -35,6 +36,7 @@ class FollowedFile {
       }
       if (update.lines.empty()) return reset;
       reader_->feed(update.lines);
+      if (after_piece) after_piece();
     }
   }
   // The reading is over: a line still without its newline is read as the last one (a record, or torn).

@@ -91,6 +91,15 @@ void Histogram::merge(const Histogram& other) {
   max_ = std::max(max_, other.max_);
 }
 
+std::vector<Histogram::BucketCount> Histogram::buckets() const {
+  std::vector<BucketCount> in_use;
+  for (std::size_t i = 0; i < counts_.size(); ++i)
+    if (counts_[i] > 0)
+      in_use.push_back(
+          {bucket_lower_bound(first_bucket_ + i), bucket_upper_bound(first_bucket_ + i), counts_[i]});
+  return in_use;
+}
+
 std::uint64_t Histogram::percentile(double q) const {
   if (count_ == 0) return 0;
   q = std::clamp(q, 0.0, 1.0);

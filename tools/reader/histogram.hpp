@@ -36,6 +36,12 @@ class Histogram {
   // q = 0 and q = 1, and for values below 128. Zero for an empty histogram.
   std::uint64_t percentile(double q) const;
 
+  // The buckets in use, ascending: each one's smallest and largest value and how many values it holds.
+  struct BucketCount {
+    std::uint64_t lower = 0, upper = 0, count = 0;
+  };
+  std::vector<BucketCount> buckets() const;
+
   static std::size_t bucket_of(std::uint64_t value);
   static std::uint64_t bucket_lower_bound(std::size_t bucket);
   static std::uint64_t bucket_upper_bound(std::size_t bucket);  // inclusive

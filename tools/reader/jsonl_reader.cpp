@@ -334,6 +334,8 @@ void JsonlReader::dispatch(ParsedChunk& chunk) {
               if constexpr (std::is_same_v<R, LogRecord>) sink_.on_log(record, line);
               if constexpr (std::is_same_v<R, CounterRecord>) sink_.on_counter(record, line);
               if constexpr (std::is_same_v<R, GaugeRecord>) sink_.on_gauge(record, line);
+              if constexpr (std::is_same_v<R, HistogramRecord>) sink_.on_histogram(record, line);
+              if constexpr (std::is_same_v<R, MetricInfoRecord>) sink_.on_metric_info(record, line);
               if constexpr (std::is_same_v<R, PhaseRecord>) sink_.on_phase(record, line);
               if constexpr (std::is_same_v<R, DroppedRecord>) sink_.on_dropped(record, line);
               if constexpr (std::is_same_v<R, RingGrownRecord>) sink_.on_ring_grown(record, line);

@@ -2,10 +2,10 @@
 
 namespace spanlog::reader {
 
-SeriesStats& LabelledSpans::series_of(const std::string& key, const OwnedAttrs& labels) {
+SpanSeriesStats& LabelledSpans::series_of(const std::string& key, const OwnedAttrs& labels) {
   if (const auto it = series.find(key); it != series.end()) return it->second.stats;
   if (series.size() >= kMaxLabelledSeries) return overflow;
-  return series.emplace(key, LabelledSeries{labels, {}}).first->second.stats;
+  return series.emplace(key, LabelledSpanSeries{labels, {}}).first->second.stats;
 }
 
 }  // namespace spanlog::reader

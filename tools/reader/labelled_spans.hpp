@@ -16,7 +16,7 @@ namespace spanlog::reader {
 // overflow series (OpenTelemetry's cardinality limit, `otel_metric_overflow="true"`, does the same).
 constexpr std::size_t kMaxLabelledSeries = 100;
 
-struct SeriesStats {
+struct SpanSeriesStats {
   Histogram durations;
   std::uint64_t errors = 0;  // of the spans, those that ended in error
   void add(std::uint64_t dur_ns, bool error) {
@@ -25,17 +25,17 @@ struct SeriesStats {
   }
 };
 
-struct LabelledSeries {
+struct LabelledSpanSeries {
   OwnedAttrs labels;  // the values, in the order of the label keys; a key the spans lack is left out
-  SeriesStats stats;
+  SpanSeriesStats stats;
 };
 
 struct LabelledSpans {
-  std::map<std::string, LabelledSeries> series;  // by the values' text (reader/span_dimensions.hpp)
-  SeriesStats overflow;                          // spans of the combinations past kMaxLabelledSeries
+  std::map<std::string, LabelledSpanSeries> series;  // by the values' text (reader/span_dimensions.hpp)
+  SpanSeriesStats overflow;                          // spans of the combinations past kMaxLabelledSeries
 
   // The series of these values, or the overflow series once kMaxLabelledSeries others exist.
-  SeriesStats& series_of(const std::string& key, const OwnedAttrs& labels);
+  SpanSeriesStats& series_of(const std::string& key, const OwnedAttrs& labels);
 };
 
 }  // namespace spanlog::reader

@@ -22,6 +22,8 @@ void ParsedChunk::begin(std::size_t text_bytes) {
   spilled_.clear();
   counts_.clear();
   buckets_.clear();
+  labels_.clear();
+  metric_infos_.clear();
 }
 
 std::string_view ParsedChunk::keep(std::string_view text) {
@@ -43,6 +45,18 @@ std::span<const SpanStatsRecord::Bucket> ParsedChunk::keep_buckets(
     std::vector<SpanStatsRecord::Bucket> buckets) {
   if (buckets.empty()) return {};
   const std::vector<SpanStatsRecord::Bucket>& kept = buckets_.emplace_back(std::move(buckets));
+  return {kept.data(), kept.size()};
+}
+
+Labels ParsedChunk::keep_labels(std::vector<Attr> labels) {
+  if (labels.empty()) return {};
+  const std::vector<Attr>& kept = labels_.emplace_back(std::move(labels));
+  return {kept.data(), kept.size()};
+}
+
+std::span<const MetricInfoRecord> ParsedChunk::keep_metric_infos(std::vector<MetricInfoRecord> infos) {
+  if (infos.empty()) return {};
+  const std::vector<MetricInfoRecord>& kept = metric_infos_.emplace_back(std::move(infos));
   return {kept.data(), kept.size()};
 }
 
@@ -115,6 +129,11 @@ enum class Key {
   msg,
   site,
   logs,
+  labels,
+  sum,
+  unit,
+  description,
+  metric_overflow,
 };
 
 // Switch on the length first so that a key costs one or two comparisons.
@@ -162,6 +181,12 @@ Key classify(std::string_view k) {
         return k.size() == 3 ? Key::pid : Key::unknown;
       case packed("tid"):
         return k.size() == 3 ? Key::tid : Key::unknown;
+      case packed("sum"):
+        return k.size() == 3 ? Key::sum : Key::unknown;
+      case packed("unit"):
+        return k.size() == 4 ? Key::unit : Key::unknown;
+      case packed("labels"):
+        return k.size() == 6 ? Key::labels : Key::unknown;
       case packed("msg"):
         return k.size() == 3 ? Key::msg : Key::unknown;
       case packed("host"):
@@ -262,10 +287,12 @@ Key classify(std::string_view k) {
   if (k == "rings_grown") return Key::rings_grown;
   if (k == "largest_ring") return Key::largest_ring;
   if (k == "stats_spans") return Key::stats_spans;
+  if (k == "description") return Key::description;
+  if (k == "metric_overflow") return Key::metric_overflow;
   return Key::unknown;
 }
 
-constexpr std::size_t kKeys = static_cast<std::size_t>(Key::logs) + 1;
+constexpr std::size_t kKeys = static_cast<std::size_t>(Key::metric_overflow) + 1;
 static_assert(kKeys <= 64, "RawRecord::present has a bit per key");
 
 // How a known key's value is read.
@@ -277,7 +304,8 @@ enum class KeyType : std::uint8_t {
   boolean,           // async, exited
   number,            // delta: an integer or a float
   optional_double,   // value, min, max: a number, or null when not finite
-  nested,            // attrs, dropped, clock, options, overhead, span_names, event_names, buckets, site
+  nested,            // attrs, dropped, clock, options, overhead, span_names, event_names, buckets, site,
+                     // labels, metrics (a count in `dropped` records, an object in the header)
 };
 
 constexpr KeyType type_of(Key key) {
@@ -298,6 +326,8 @@ constexpr KeyType type_of(Key key) {
     case Key::process:
     case Key::host:
     case Key::stopped_by:
+    case Key::unit:
+    case Key::description:
       return KeyType::text;
     case Key::async:
     case Key::exited:
@@ -317,6 +347,8 @@ constexpr KeyType type_of(Key key) {
     case Key::event_names:
     case Key::buckets:
     case Key::site:
+    case Key::labels:
+    case Key::metrics:
       return KeyType::nested;
     default:
       return KeyType::unsigned_integer;
@@ -350,6 +382,9 @@ struct RawRecord {
   std::span<const SpanStatsRecord::Bucket> buckets;
   std::uint64_t buckets_count = 0;  // the buckets' counts summed (saturating)
   bool attrs_is_count = false;      // `attrs` was a number: right for a `dropped` record only
+  bool metrics_is_object = false;   // `metrics` was an object: right for a `header` only
+  Labels labels;                    // read only when Key::labels is present
+  dom::element metrics_object;      // the header's `metrics`, when metrics_is_object
   std::uint32_t attrs_begin = 0, attrs_count_seen = 0;
 
   static std::uint64_t bit(Key k) { return std::uint64_t{1} << static_cast<unsigned>(k); }
@@ -490,6 +525,18 @@ class FieldReader {
         return read_buckets(v, r);
       case Key::site:
         return read_site(v, r);
+      case Key::labels:
+        return read_labels(v, r);
+      case Key::metrics:
+        if (is_number(v.type())) {
+          r.metrics_is_object = false;
+          if (v.get_uint64().get(r.values[i]) != simdjson::SUCCESS) return Failure{name, kUnsigned};
+          return std::nullopt;
+        }
+        // Read once the record is known to be a header: a `dropped` record's object is an error of its own.
+        r.metrics_is_object = true;
+        r.metrics_object = v;
+        return std::nullopt;
       default:  // Key::attrs
         if (is_number(v.type())) {
           r.attrs_is_count = true;
@@ -603,6 +650,51 @@ class FieldReader {
       }
     }
     if (!has_file || !has_line) return Failure{"site", "\"file\" and \"line\""};
+    return std::nullopt;
+  }
+
+  // A metric line's `labels`: attribute values, sorted by key; of a repeated key the last counts, as for
+  // any repeated field. Always collected (collect_attrs or not): they name the line's series.
+  std::optional<Failure> read_labels(dom::element v, RawRecord& r) {
+    static constexpr const char* kLabelValues =
+        "an object of label values (strings, numbers, booleans or null)";
+    dom::object object;
+    if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"labels", kLabelValues};
+    std::vector<Attr> labels;
+    for (const dom::key_value_pair field : object) {
+      Attr label;
+      label.key = out_.keep(field.key);
+      switch (field.value.type()) {
+        case dom::element_type::INT64:
+        case dom::element_type::UINT64:
+        case dom::element_type::DOUBLE:
+          label.value.type = AttrValue::Type::number;
+          label.value.number = number_of(field.value);
+          break;
+        case dom::element_type::STRING:
+          label.value.type = AttrValue::Type::string;
+          label.value.string = out_.keep(field.value.get_string().value_unsafe());
+          break;
+        case dom::element_type::BOOL:
+          label.value.type = AttrValue::Type::boolean;
+          label.value.boolean = field.value.get_bool().value_unsafe();
+          break;
+        case dom::element_type::NULL_VALUE:
+          break;
+        default:
+          return Failure{"labels", kLabelValues};
+      }
+      labels.push_back(label);
+    }
+    std::stable_sort(labels.begin(), labels.end(),
+                     [](const Attr& a, const Attr& b) { return a.key < b.key; });
+    // Of equal keys, keep the last: reversed, unique keeps the first of each run.
+    std::reverse(labels.begin(), labels.end());
+    labels.erase(std::unique(labels.begin(), labels.end(),
+                             [](const Attr& a, const Attr& b) { return a.key == b.key; }),
+                 labels.end());
+    std::reverse(labels.begin(), labels.end());
+    r.labels = out_.keep_labels(std::move(labels));
     return std::nullopt;
   }
 
@@ -726,6 +818,8 @@ enum class Event {
   log,
   counter,
   gauge,
+  histogram,
+  metric_info,
   phase,
   dropped,
   ring_grown,
@@ -737,10 +831,12 @@ enum class Event {
 
 Event event_of(std::string_view e) {
   if (e.size() > 8)
-    return e == "span_start"   ? Event::span_start
-           : e == "ring_grown" ? Event::ring_grown
-           : e == "span_stats" ? Event::span_stats
-                               : Event::other;
+    return e == "span_start"    ? Event::span_start
+           : e == "ring_grown"  ? Event::ring_grown
+           : e == "span_stats"  ? Event::span_stats
+           : e == "histogram"   ? Event::histogram
+           : e == "metric_info" ? Event::metric_info
+                                : Event::other;
   switch (load_packed(e)) {
     case packed("log"):
       return e.size() == 3 ? Event::log : Event::other;
@@ -918,6 +1014,37 @@ std::optional<std::string> parse_spans(dom::object object, const RawRecord& r, s
   // No rows: a whole record that holds no span.
   if (row_index == 0) out.entries[first].status = ParsedEntry::Status::ignored;
   return std::nullopt;
+}
+
+// The header's `metrics`: metric name -> {"unit": string, "description": string}, either may be absent.
+std::optional<Failure> read_metric_infos(dom::element v, ParsedChunk& out,
+                                         std::span<const MetricInfoRecord>& infos_out) {
+  static constexpr const char* kInfos = "an object of {\"unit\", \"description\"} objects of strings";
+  dom::object object;
+  if (v.get_object().get(object) != simdjson::SUCCESS) return Failure{"metrics", kInfos};
+  std::vector<MetricInfoRecord> infos;
+  for (const dom::key_value_pair metric : object) {
+    dom::object fields;
+    if (metric.value.get_object().get(fields) != simdjson::SUCCESS) return Failure{"metrics", kInfos};
+    MetricInfoRecord info;
+    info.name = out.keep(metric.key);
+    for (const dom::key_value_pair field : fields) {
+      std::string_view* target = field.key == "unit"          ? &info.unit
+                                 : field.key == "description" ? &info.description
+                                                              : nullptr;
+      if (target == nullptr) continue;
+      std::string_view text;
+      if (field.value.get_string().get(text) != simdjson::SUCCESS) return Failure{"metrics", kInfos};
+      *target = out.keep(text);
+    }
+    infos.push_back(info);
+  }
+  infos_out = out.keep_metric_infos(std::move(infos));
+  return std::nullopt;
+}
+
+Labels labels_of(const RawRecord& r) {
+  return r.has(Key::labels) ? r.labels : Labels();
 }
 
 // The fields a kind cannot do without; returns the first one missing.
@@ -1100,14 +1227,33 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
   } else if (kind == Event::counter) {
     if (!require({{Key::name, "name"}, {Key::delta, "delta"}})) return;
     entry.record.emplace<CounterRecord>(
-        CounterRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts), r.delta});
+        CounterRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts), r.delta, labels_of(r)});
   } else if (kind == Event::gauge) {
     if (!require({{Key::name, "name"}, {Key::value, "value"}})) return;
     const std::optional<double> value = r.optional_double(Key::value);
     entry.record.emplace<GaugeRecord>(GaugeRecord{r.text(Key::name), r.u(Key::tid), r.u(Key::ts), value,
                                                   r.has(Key::min) ? r.optional_double(Key::min) : value,
                                                   r.has(Key::max) ? r.optional_double(Key::max) : value,
-                                                  r.u(Key::count, 1)});
+                                                  r.u(Key::count, 1), labels_of(r)});
+  } else if (kind == Event::histogram) {
+    if (!require({{Key::name, "name"},
+                  {Key::ts, "ts"},
+                  {Key::sum, "sum"},
+                  {Key::count, "count"},
+                  {Key::buckets, "buckets"}}))
+      return;
+    if (r.text(Key::name).empty()) return malformed("field \"name\": expected a non-empty string");
+    if (r.buckets_count != r.u(Key::count))
+      return malformed(fmt::format("field \"buckets\": the counts sum to {}, not to count {}",
+                                   r.buckets_count, r.u(Key::count)));
+    entry.record.emplace<HistogramRecord>(HistogramRecord{r.text(Key::name), r.maybe(Key::tid), r.u(Key::ts),
+                                                          r.u(Key::sum), r.u(Key::count), r.buckets,
+                                                          labels_of(r)});
+  } else if (kind == Event::metric_info) {
+    if (!require({{Key::name, "name"}})) return;
+    if (r.text(Key::name).empty()) return malformed("field \"name\": expected a non-empty string");
+    entry.record.emplace<MetricInfoRecord>(
+        MetricInfoRecord{r.text(Key::name), r.u(Key::ts), r.text(Key::unit), r.text(Key::description)});
   } else if (kind == Event::phase) {
     if (!require({{Key::name, "name"}, {Key::ts, "ts"}})) return;
     if (!r.has(Key::wall_ns) && !r.has(Key::end_ts)) return malformed("field \"wall_ns\": missing");
@@ -1119,6 +1265,8 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
   } else if (kind == Event::dropped) {
     if (r.has(Key::attrs) && !r.attrs_is_count)
       return malformed("field \"attrs\": expected an unsigned integer");
+    if (r.has(Key::metrics) && r.metrics_is_object)
+      return malformed("field \"metrics\": expected an unsigned integer");
     entry.record.emplace<DroppedRecord>(DroppedRecord{
         r.u(Key::tid),
         r.u(Key::ts),
@@ -1134,7 +1282,7 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
         r.u(Key::ts), r.u(Key::wall_ns), r.u(Key::records), r.u(Key::spans), r.u(Key::events),
         r.u(Key::sampled_out), r.u(Key::open_spans), r.u(Key::unwritten_records), r.u(Key::rings_grown),
         r.u(Key::largest_ring), r.has(Key::dropped) ? r.footer_dropped : DroppedCounts{},
-        r.text(Key::stopped_by), r.u(Key::stats_spans), r.u(Key::logs)});
+        r.text(Key::stopped_by), r.u(Key::stats_spans), r.u(Key::logs), r.u(Key::metric_overflow)});
   } else if (kind == Event::crash) {
     if (!require({{Key::signal, "signal"}})) return;
     entry.record.emplace<CrashRecord>(
@@ -1153,6 +1301,12 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
           r.u(Key::schema), kSupportedSchema));
       return;
     }
+    std::span<const MetricInfoRecord> metric_infos;
+    if (r.has(Key::metrics)) {
+      if (!r.metrics_is_object) return malformed("field \"metrics\": expected an object");
+      if (auto failure = read_metric_infos(r.metrics_object, out, metric_infos))
+        return malformed(fmt::format("field \"{}\": expected {}", failure->field, failure->expected));
+    }
     entry.record.emplace<HeaderRecord>(
         HeaderRecord{r.u(Key::schema),
                      r.u(Key::schema_minor),
@@ -1170,7 +1324,8 @@ void RecordParser::parse(dom::element document, std::uint32_t line, ParsedChunk&
                                                                  r.overhead[3], r.overhead[4], r.overhead[5]})
                          : std::nullopt,
                      r.has(Key::options) ? r.ring_bytes : std::nullopt,
-                     r.has(Key::options) ? r.ring_max_bytes : std::nullopt});
+                     r.has(Key::options) ? r.ring_max_bytes : std::nullopt,
+                     metric_infos});
   } else {
     // Any other kind is newer than this reader: a record, ignored on purpose (docs/format.md, "Conventions").
     entry.status = ParsedEntry::Status::ignored;

@@ -21,8 +21,8 @@ namespace spanlog::reader {
 // std::monostate first, so that an entry costs nothing to create before its record is emplaced.
 using Record =
     std::variant<std::monostate, HeaderRecord, ThreadRecord, SpanRecord, SpanStartRecord, SpanEndRecord,
-                 SpanStatsRecord, InstantRecord, LogRecord, CounterRecord, GaugeRecord, PhaseRecord,
-                 DroppedRecord, RingGrownRecord, CrashRecord, FooterRecord>;
+                 SpanStatsRecord, InstantRecord, LogRecord, CounterRecord, GaugeRecord, HistogramRecord,
+                 MetricInfoRecord, PhaseRecord, DroppedRecord, RingGrownRecord, CrashRecord, FooterRecord>;
 
 // What one line gave.
 struct ParsedEntry {
@@ -54,6 +54,9 @@ class ParsedChunk {
   NamedCounts keep_counts(std::vector<NamedCount> counts);
   // A span_stats record's buckets, kept as long as the chunk's contents.
   std::span<const SpanStatsRecord::Bucket> keep_buckets(std::vector<SpanStatsRecord::Bucket> buckets);
+  // A metric line's labels and the header's metric infos, kept likewise; their strings must be kept ones.
+  Labels keep_labels(std::vector<Attr> labels);
+  std::span<const MetricInfoRecord> keep_metric_infos(std::vector<MetricInfoRecord> infos);
 
   std::vector<ParsedEntry> entries;
   std::vector<Attr> attrs;
@@ -65,6 +68,8 @@ class ParsedChunk {
   std::deque<std::string> spilled_;  // what did not fit (never, for strings taken from the chunk's own lines)
   std::deque<std::vector<NamedCount>> counts_;  // a deque: the vectors, and so their data, never move
   std::deque<std::vector<SpanStatsRecord::Bucket>> buckets_;  // the same
+  std::deque<std::vector<Attr>> labels_;
+  std::deque<std::vector<MetricInfoRecord>> metric_infos_;
 };
 
 class RecordParser {

@@ -1,4 +1,4 @@
-// The records of a telemetry.jsonl file (docs/format.md, schema 1.6) as the reader hands them out.
+// The records of a telemetry.jsonl file (docs/format.md, schema 1.7) as the reader hands them out.
 // Every string_view points into the parser's buffers and is valid only during the sink callback that receives
 // it: a sink that keeps a name must copy it.
 #pragma once
@@ -35,6 +35,9 @@ struct Attr {
   AttrValue value;
 };
 using Attrs = std::span<const Attr>;
+// A metric line's `labels` (schema 1.7): attribute values sorted by key, each key once, so that two lines of
+// one series hold equal label lists. A metric's series is its name and its label list; no labels is a series.
+using Labels = std::span<const Attr>;
 
 // What recording costs, as the recorder measured it when the run started (the header's `overhead`, schema
 // 1.2). Numbers may have fractions.
@@ -43,6 +46,14 @@ struct InstrumentationOverhead {
   double clock_ns = 0, clock_ticks = 0;  // one clock read
   double in_span_ns = 0;                 // what an empty span's dur_ns reads: the pair's part inside it
   double in_parent_ns = 0;               // span_ns - in_span_ns: the part that falls in the parent's time
+};
+
+// A metric's unit (UCUM as OpenTelemetry uses it: `By`, `s`, `ms`, `1`, `{token}`) and description: a
+// `metric_info` line, or an entry of the header's `metrics` (schema 1.7). Either may be empty.
+struct MetricInfoRecord {
+  std::string_view name;
+  std::uint64_t ts = 0;  // 0 in the header's entries
+  std::string_view unit, description;
 };
 
 struct HeaderRecord {
@@ -56,6 +67,7 @@ struct HeaderRecord {
   std::optional<InstrumentationOverhead> overhead;  // absent in older files: nothing is subtracted then
   // options.ring_bytes and options.ring_max_bytes (schema 1.3): a ring's size, and what it may grow to.
   std::optional<std::uint64_t> ring_bytes, ring_max_bytes;
+  std::span<const MetricInfoRecord> metrics;  // the metrics declared before the run started (schema 1.7)
 };
 
 struct ThreadRecord {
@@ -161,6 +173,7 @@ struct CounterRecord {
   std::uint64_t tid = 0;
   std::uint64_t ts = 0;  // time of the drain
   Number delta;
+  Labels labels;  // schema 1.7; a labelled line has no tid (0): the flusher summed the series over threads
 };
 
 struct GaugeRecord {
@@ -169,6 +182,18 @@ struct GaugeRecord {
   std::uint64_t ts = 0;
   std::optional<double> value, min, max;  // empty when the recorder wrote null (not finite)
   std::uint64_t count = 1;
+  Labels labels;  // as for counters
+};
+
+// A distribution of non-negative integer values (schema 1.7): what one series' histogram grew by since its
+// previous line, in the buckets of span_stats (Histogram::bucket_lower_bound).
+struct HistogramRecord {
+  std::string_view name;
+  std::optional<std::uint64_t> tid;  // absent on a labelled line, summed over threads
+  std::uint64_t ts = 0;
+  std::uint64_t sum = 0, count = 0;
+  std::span<const SpanStatsRecord::Bucket> buckets;  // ascending, summing to `count`; lower_ns is a value
+  Labels labels;
 };
 
 struct PhaseRecord {
@@ -239,6 +264,8 @@ struct FooterRecord {
   std::string_view stopped_by;
   std::uint64_t stats_spans = 0;  // the span_stats lines' counts summed (schema 1.4), not among `spans`
   std::uint64_t logs = 0;         // the `log` lines written (schema 1.6)
+  // Metric values that went to a metric's overflow series, past options.metric_series_max label sets (1.7).
+  std::uint64_t metric_overflow = 0;
 };
 
 // Written by the crash handler after what the rings held; a crashed run has no footer.
@@ -270,6 +297,8 @@ class RecordSink {
   virtual void on_log(const LogRecord&, std::uint64_t /*line*/) {}
   virtual void on_counter(const CounterRecord&, std::uint64_t /*line*/) {}
   virtual void on_gauge(const GaugeRecord&, std::uint64_t /*line*/) {}
+  virtual void on_histogram(const HistogramRecord&, std::uint64_t /*line*/) {}
+  virtual void on_metric_info(const MetricInfoRecord&, std::uint64_t /*line*/) {}
   virtual void on_phase(const PhaseRecord&, std::uint64_t /*line*/) {}
   virtual void on_dropped(const DroppedRecord&, std::uint64_t /*line*/) {}
   virtual void on_ring_grown(const RingGrownRecord&, std::uint64_t /*line*/) {}

@@ -33,4 +33,25 @@ RunLocation locate_run(const std::optional<std::string>& argument) {
   throw RunNotFound(fmt::format("{}: no such run directory or file", given.string()));
 }
 
+LiveRun locate_live_run(const std::optional<std::string>& argument) {
+  std::error_code ec;
+  const fs::path given = argument ? fs::path(*argument) : spanlog_dir();
+  const bool exists = fs::exists(given, ec);
+  if (argument && exists && fs::is_regular_file(given, ec)) return {given, std::nullopt};
+  if (argument && exists && fs::is_regular_file(given / "telemetry.jsonl", ec))
+    return {given / "telemetry.jsonl", std::nullopt};
+  if (exists && !fs::is_directory(given, ec))
+    throw RunNotFound(fmt::format("{}: neither a run nor a directory of runs", given.string()));
+  if (!exists && given.extension() == ".jsonl")
+    throw RunNotFound(fmt::format("{}: no such file", given.string()));
+  return {given / "latest" / "telemetry.jsonl", given};
+}
+
+std::optional<fs::path> current_run_directory(const LiveRun& run) {
+  std::error_code ec;
+  const fs::path directory = fs::canonical(run.file, ec).parent_path();
+  if (ec) return std::nullopt;
+  return directory;
+}
+
 }  // namespace spanlog::reader

@@ -42,6 +42,12 @@ class SinkFanout : public RecordSink {
     each(&RecordSink::on_counter, r, line);
   }
   void on_gauge(const GaugeRecord& r, std::uint64_t line) override { each(&RecordSink::on_gauge, r, line); }
+  void on_histogram(const HistogramRecord& r, std::uint64_t line) override {
+    each(&RecordSink::on_histogram, r, line);
+  }
+  void on_metric_info(const MetricInfoRecord& r, std::uint64_t line) override {
+    each(&RecordSink::on_metric_info, r, line);
+  }
   void on_phase(const PhaseRecord& r, std::uint64_t line) override { each(&RecordSink::on_phase, r, line); }
   void on_dropped(const DroppedRecord& r, std::uint64_t line) override {
     each(&RecordSink::on_dropped, r, line);

@@ -70,4 +70,45 @@ SpanStats combine_matching(const Summary& summary, std::string_view glob) {
   return combined;
 }
 
+void CounterStats::add(const Number& delta) {
+  total += delta.as_double;
+  // Past the int64 range the exact sum cannot be kept (the recorder cannot write it either): the double
+  // total takes over.
+  if (!delta.is_integer || __builtin_add_overflow(integer_total, delta.as_integer, &integer_total))
+    integral = false;
+}
+
+void CounterStats::merge(const CounterStats& other) {
+  total += other.total;
+  if (!other.integral || __builtin_add_overflow(integer_total, other.integer_total, &integer_total))
+    integral = false;
+}
+
+void GaugeStats::add(const GaugeRecord& line, bool first) {
+  // Threads report their gauges in drain order, not in time order: the last value is the newest line's.
+  // Between lines of the same time, the later line wins.
+  if (first || line.ts >= last_ts) {
+    last = line.value;
+    last_ts = line.ts;
+  }
+  if (line.min) min = min ? std::min(*min, *line.min) : *line.min;
+  if (line.max) max = max ? std::max(*max, *line.max) : *line.max;
+  sets += line.count;
+}
+
+void GaugeStats::merge(const GaugeStats& other) {
+  if (other.sets == 0 && !other.last && !other.min) return;
+  if (sets == 0 && !last && !min) {
+    *this = other;
+    return;
+  }
+  if (other.last_ts >= last_ts) {
+    last = other.last;
+    last_ts = other.last_ts;
+  }
+  if (other.min) min = min ? std::min(*min, *other.min) : *other.min;
+  if (other.max) max = max ? std::max(*max, *other.max) : *other.max;
+  sets += other.sets;
+}
+
 }  // namespace spanlog::reader

@@ -16,6 +16,7 @@
 #include "reader/jsonl_reader.hpp"
 #include "reader/labelled_spans.hpp"
 #include "reader/log_stats.hpp"
+#include "reader/metric_series.hpp"
 #include "reader/owned_attrs.hpp"
 #include "reader/records.hpp"
 #include "reader/run_state.hpp"
@@ -51,6 +52,8 @@ struct CounterStats {
   std::int64_t integer_total = 0;  // exact while every delta is an integer and the sum fits
   bool integral = true;
   double value() const { return integral ? static_cast<double>(integer_total) : total; }
+  void add(const Number& delta);
+  void merge(const CounterStats& other);
 };
 
 struct GaugeStats {
@@ -58,6 +61,11 @@ struct GaugeStats {
   std::uint64_t last_ts = 0;
   std::optional<double> min, max;  // over the finite values; empty when there was none
   std::uint64_t sets = 0;
+  // A line's figures; `first`: the first line of the series, whose value is the last so far whatever its
+  // time.
+  void add(const GaugeRecord& line, bool first);
+  // Two series as one: the newer last value, the smaller minimum, the larger maximum, the sets summed.
+  void merge(const GaugeStats& other);
 };
 
 struct PhaseStats {
@@ -148,6 +156,15 @@ struct Summary {
   StringMap<LabelledSpans> labelled_spans;  // with label_keys: by span name
   StringMap<CounterStats> counters;
   StringMap<GaugeStats> gauges;
+  // Schema 1.7. The series of counters and gauges with labels, by metric name (those without stay in
+  // `counters` and `gauges`, as older files and run_summary.json have them); every histogram's series, the
+  // one without labels under the empty text; units and descriptions by metric name; and the values the
+  // recorder sent to a metric's overflow series (the footers' metric_overflow).
+  StringMap<SeriesByLabels<CounterStats>> labelled_counters;
+  StringMap<SeriesByLabels<GaugeStats>> labelled_gauges;
+  StringMap<SeriesByLabels<Histogram>> histograms;
+  StringMap<MetricInfo> metric_info;
+  std::uint64_t metric_overflow = 0;
   StringMap<PhaseStats> phases;
   StringMap<std::uint64_t> events;  // instant events by name
   LogStats logs;                    // log lines by level; warn and error ones by call site

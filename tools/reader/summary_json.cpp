@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "reader/attrs_json.hpp"
+#include "reader/metric_groups.hpp"
+#include "reader/metric_list.hpp"
 #include "reader/sorted_by_name.hpp"
 #include "reader/units.hpp"
 
@@ -154,6 +156,88 @@ void put_gauges(fmt::memory_buffer& out, const Summary& s) {
   }
 }
 
+// One series' figures: a counter's total and rate, a gauge's last, min, max and sets, a histogram's count,
+// sum, min, percentiles and max (to a bucket's width, within 1%).
+void put_series_figures(fmt::memory_buffer& out, const ListedSeries& series, double wall_s) {
+  if (series.counter != nullptr) {
+    const double total = series.counter->value();
+    put(out, "\"total\":{},\"rate_per_s\":{}", json_number(total),
+        wall_s > 0 ? json_number(total / wall_s) : "null");
+  } else if (series.gauge != nullptr) {
+    const GaugeStats& g = *series.gauge;
+    put(out, "\"last\":{},\"min\":{},\"max\":{},\"sets\":{}", optional_number(g.last), optional_number(g.min),
+        optional_number(g.max), g.sets);
+  } else {
+    const Histogram& h = *series.histogram;
+    put(out, "\"count\":{},\"sum\":{},\"min\":{},\"p50\":{},\"p90\":{},\"p99\":{},\"max\":{}", h.count(),
+        h.sum(), h.min(), h.percentile(0.5), h.percentile(0.9), h.percentile(0.99), h.max());
+  }
+}
+
+// Every metric of one side (the program's or the vitals) with its kind, unit, description and series.
+void put_metrics(fmt::memory_buffer& out, const Summary& s, bool vitals) {
+  const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
+  bool first = true;
+  for (const ListedMetric& metric : list_metrics(s, vitals)) {
+    put(out, "{}{{\"name\":{},\"kind\":\"{}\",\"unit\":{},\"description\":{},\"series\":[", first ? "" : ",",
+        json_string(metric.name), metric_kind_name(metric.kind), json_string(metric.unit()),
+        json_string(metric.description()));
+    for (std::size_t i = 0; i < metric.series.size(); ++i) {
+      const ListedSeries& series = metric.series[i];
+      std::string labels;
+      if (series.labels != nullptr)
+        append_attrs_json(labels, *series.labels);
+      else
+        labels = "{}";
+      put(out, "{}{{\"labels\":{},", i ? "," : "", labels);
+      put_series_figures(out, series, wall_s);
+      put(out, "}}");
+    }
+    put(out, "]}}");
+    first = false;
+  }
+}
+
+// With group_by naming one attribute: the labelled metrics per value of that label, and the series without
+// it.
+void put_metric_groups(fmt::memory_buffer& out, const Summary& s) {
+  const std::string& label = s.group_keys.front();
+  const MetricGroups groups = group_metrics_by_label(s, label);
+  put(out, "{{\"label\":{},\"groups\":{{", json_string(label));
+  bool first_group = true;
+  for (const auto& [value, group] : groups.by_value) {
+    put(out, "{}{}:{{\"counters\":{{", first_group ? "" : ",", json_string(value));
+    bool first = true;
+    for (const auto& [name, counter] : group.counters) {
+      put(out, "{}{}:{}", first ? "" : ",", json_string(name), json_number(counter.value()));
+      first = false;
+    }
+    put(out, "}},\"gauges\":{{");
+    first = true;
+    for (const auto& [name, g] : group.gauges) {
+      put(out, "{}{}:{{\"last\":{},\"min\":{},\"max\":{},\"sets\":{}}}", first ? "" : ",", json_string(name),
+          optional_number(g.last), optional_number(g.min), optional_number(g.max), g.sets);
+      first = false;
+    }
+    put(out, "}},\"histograms\":{{");
+    first = true;
+    for (const auto& [name, h] : group.histograms) {
+      ListedSeries series;
+      series.histogram = &h;
+      put(out, "{}{}:{{", first ? "" : ",", json_string(name));
+      put_series_figures(out, series, 0);
+      put(out, "}}");
+      first = false;
+    }
+    put(out, "}}}}");
+    first_group = false;
+  }
+  put(out, "}},\"without_label\":[");
+  for (std::size_t i = 0; i < groups.without_label.size(); ++i)
+    put(out, "{}{}", i ? "," : "", json_string(groups.without_label[i]));
+  put(out, "]}}");
+}
+
 void put_events(fmt::memory_buffer& out, const Summary& s) {
   bool first = true;
   for (const auto* entry : sorted_by_name(s.events)) {
@@ -227,7 +311,16 @@ std::string summary_json(const Summary& s) {
   put_counters(out, s);
   put(out, "}},\"gauges\":{{");
   put_gauges(out, s);
-  put(out, "}},\"events\":{{");
+  put(out, "}},\"metrics\":[");
+  put_metrics(out, s, false);
+  put(out, "],\"vitals\":[");
+  put_metrics(out, s, true);
+  put(out, "],\"metric_overflow\":{},\"metric_groups\":", s.metric_overflow);
+  if (s.group_keys.size() != 1)
+    put(out, "null");
+  else
+    put_metric_groups(out, s);
+  put(out, ",\"events\":{{");
   put_events(out, s);
   put(out, "}},\"logs\":{{");
   put_logs(out, s);

@@ -26,6 +26,7 @@ class TimeRangeSink : public RecordSink {
   void on_log(const LogRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_counter(const CounterRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_gauge(const GaugeRecord& r, std::uint64_t) override { saw(r.ts); }
+  void on_histogram(const HistogramRecord& r, std::uint64_t) override { saw(r.ts); }
   void on_phase(const PhaseRecord& r, std::uint64_t) override {
     saw(r.ts);
     saw(r.end_ts);

@@ -32,15 +32,32 @@ struct EventStream {
   Clock::time_point last_write = Clock::now();
 };
 
-// "event: reset" and then every line as a "data:" event. A line never holds a newline, so one data field.
-std::string events_text(const reader::FileFollower::Update& update, bool first) {
-  std::string out;
-  if (first || update.reset) out += "event: reset\ndata: {}\n\n";
+// The name the page shows for the run `file` is now (for DIR/latest/telemetry.jsonl, where the link points):
+// its run directory's name, which is the run id, or the file's own name outside a run directory; nothing
+// while there is no such file.
+std::optional<std::string> run_name(const std::filesystem::path& file) {
+  std::error_code ec;
+  const std::filesystem::path resolved = std::filesystem::canonical(file, ec);
+  if (ec) return std::nullopt;
+  if (resolved.filename() == "telemetry.jsonl") return resolved.parent_path().filename().string();
+  return resolved.filename().string();
+}
+
+// `event: reset` with the run now followed: {"run":"20261123-184100-4242","latest":true}, or "run":null while
+// a runs directory has none yet.
+std::string reset_event(const std::filesystem::path& file, bool follows_latest) {
+  const std::optional<std::string> run = run_name(file);
+  return fmt::format("event: reset\ndata: {{\"run\":{},\"latest\":{}}}\n\n",
+                     run ? reader::json_string(*run) : "null", follows_latest ? "true" : "false");
+}
+
+// Every line as a "data:" event. A line never holds a newline, so one data field.
+void append_data_events(std::string& out, const std::string& lines) {
   std::size_t from = 0;
-  while (from < update.lines.size()) {
-    std::size_t end = update.lines.find('\n', from);
-    if (end == std::string::npos) end = update.lines.size();
-    std::string_view line(update.lines.data() + from, end - from);
+  while (from < lines.size()) {
+    std::size_t end = lines.find('\n', from);
+    if (end == std::string::npos) end = lines.size();
+    std::string_view line(lines.data() + from, end - from);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (!line.empty()) {
       out += "data: ";
@@ -49,8 +66,14 @@ std::string events_text(const reader::FileFollower::Update& update, bool first) 
     }
     from = end + 1;
   }
-  return out;
 }
+
+// File identity and size: a summary is read again when any of them changes (a new run has another inode).
+struct FileVersion {
+  std::uint64_t device = 0, inode = 0, size = 0;
+  std::int64_t mtime = 0;
+  bool operator==(const FileVersion&) const = default;
+};
 
 }  // namespace
 
@@ -65,23 +88,23 @@ struct LiveServer::Impl {
   // The summary of the file as it was at (size, modification time): many browsers polling do not each
   // read the run again.
   std::mutex summary_mutex;
-  std::uint64_t summary_size = ~std::uint64_t{0};
-  std::int64_t summary_mtime = 0;
+  FileVersion summary_version;
   std::optional<reader::Summary> summary;
 
-  const reader::Summary& current_summary() {
+  // Nothing while there is no run yet (a runs directory before its first run).
+  const reader::Summary* current_summary() {
     struct stat st {};
-    if (::stat(options.file.c_str(), &st) != 0)
-      throw std::runtime_error(fmt::format("{}: not there (yet)", options.file.string()));
-    const std::int64_t mtime = st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec;
-    if (!summary || static_cast<std::uint64_t>(st.st_size) != summary_size || mtime != summary_mtime) {
+    if (::stat(options.file.c_str(), &st) != 0) return nullptr;
+    const FileVersion version{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                              static_cast<std::uint64_t>(st.st_size),
+                              st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec};
+    if (!summary || !(version == summary_version)) {
       reader::ReadOptions read_options;
       read_options.skip_bad = true;  // a file being written may hold a torn line
       summary = reader::summarize({options.file}, {}, read_options);
-      summary_size = static_cast<std::uint64_t>(st.st_size);
-      summary_mtime = mtime;
+      summary_version = version;
     }
-    return *summary;
+    return &*summary;
   }
 };
 
@@ -124,14 +147,24 @@ int LiveServer::start() {
       case Route::metrics: {
         std::lock_guard lock(impl.summary_mutex);
         try {
-          const reader::Summary& summary = impl.current_summary();
-          if (route_for(request.path) == Route::summary_json) {
-            response.set_content(reader::summary_json(summary), "application/json");
-          } else if (impl.options.metrics_text) {
-            response.set_content(impl.options.metrics_text(summary),
+          const reader::Summary* summary = impl.current_summary();
+          const bool metrics = route_for(request.path) == Route::metrics;
+          if (metrics && !impl.options.metrics_text) {
+            response.status = 404;
+          } else if (!summary && metrics) {
+            // A scrape target waiting for its first run is up, with no series yet.
+            response.set_content("", "text/plain; version=0.0.4; charset=utf-8");
+          } else if (!summary) {
+            response.status = 503;
+            response.set_content(
+                fmt::format("{{\"error\":{}}}", reader::json_string(fmt::format("{}: not there (yet)",
+                                                                                impl.options.file.string()))),
+                "application/json");
+          } else if (metrics) {
+            response.set_content(impl.options.metrics_text(*summary),
                                  "text/plain; version=0.0.4; charset=utf-8");
           } else {
-            response.status = 404;
+            response.set_content(reader::summary_json(*summary), "application/json");
           }
         } catch (const std::exception& e) {
           response.status = 503;
@@ -148,8 +181,13 @@ int LiveServer::start() {
             "text/event-stream",
             [&impl, stream](std::size_t, httplib::DataSink& sink) {
               if (impl.stopping) return false;
+              const bool was_open = stream->follower.is_open();
               const reader::FileFollower::Update update = stream->follower.poll();
-              std::string text = events_text(update, !stream->greeted);
+              // A new run (or the first, once it appears) is announced before its lines.
+              std::string text;
+              if (!stream->greeted || update.reset || (!was_open && stream->follower.is_open()))
+                text = reset_event(impl.options.file, impl.options.follows_latest);
+              append_data_events(text, update.lines);
               stream->greeted = true;
               const auto now = Clock::now();
               if (text.empty() && std::chrono::duration<double>(now - stream->last_write).count() >=

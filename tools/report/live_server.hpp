@@ -2,7 +2,7 @@
 // telemetry.jsonl from its start, then each new one as it is written), /summary.json and /metrics. Each
 // /events client follows the file on its own server thread; a client that goes away ends its thread at the
 // next write (the program must ignore SIGPIPE, as `serve` does). Requests name no files: only the run given
-// at start is ever read.
+// at start is ever read, or, when following a runs directory, the newest run its `latest` link points at.
 #pragma once
 
 #include <atomic>
@@ -17,7 +17,10 @@
 namespace spanlog::report {
 
 struct ServeOptions {
-  std::filesystem::path file;  // the run's telemetry.jsonl
+  std::filesystem::path
+      file;  // the run's telemetry.jsonl; DIR/latest/telemetry.jsonl follows DIR's newest run
+  bool follows_latest =
+      false;  // `file` is a runs directory's newest run: the page says so, and waits for one
   std::string host = "127.0.0.1";
   int port = 0;                    // 0: any free port
   double poll_seconds = 0.1;       // how often an /events client looks for new lines

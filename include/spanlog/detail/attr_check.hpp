@@ -77,6 +77,39 @@ constexpr auto check_named(const Name&, const A&...) {
   return char{};
 }
 
+// Metric labels: "key", value pairs after the value, as attributes are, at most SPANLOG_MAX_LABELS.
+#define SPANLOG_LABEL_KEYS_MESSAGE_ \
+  "spanlog metric labels are \"key\", value pairs after the value, and each key is a string literal"
+#define SPANLOG_HISTOGRAM_VALUE_MESSAGE_ \
+  "spanlog histograms take integers: record in the unit that makes the values whole (ns, bytes, items)"
+
+template <class... L>
+constexpr bool labels_valid() {
+  static_assert(AttrPackCheck<L...>::keys_ok, SPANLOG_LABEL_KEYS_MESSAGE_);
+  static_assert(AttrPackCheck<L...>::values_ok, SPANLOG_ATTR_VALUES_MESSAGE_);
+  static_assert(sizeof...(L) / 2 <= SPANLOG_MAX_LABELS, "too many labels (SPANLOG_MAX_LABELS)");
+  return AttrPackCheck<L...>::ok;
+}
+
+template <class T>
+constexpr bool is_histogram_value =
+    std::is_integral_v<std::decay_t<T>> && !std::is_same_v<std::decay_t<T>, bool>;
+
+template <class Name, class Value, class... L>
+constexpr auto check_metric(const Name&, const Value&, const L&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(std::is_arithmetic_v<std::decay_t<Value>>, "spanlog counters and gauges take a number");
+  static_assert(labels_valid<L...>());
+  return char{};
+}
+template <class Name, class Value, class... L>
+constexpr auto check_histogram(const Name&, const Value&, const L&...) {
+  static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);
+  static_assert(is_histogram_value<Value>, SPANLOG_HISTOGRAM_VALUE_MESSAGE_);
+  static_assert(labels_valid<L...>());
+  return char{};
+}
+
 template <class Name, class Id, class... A>
 constexpr auto check_async_begin(const Name&, const Id&, const A&...) {
   static_assert(is_literal_text<Name>, SPANLOG_NAME_MESSAGE_);

@@ -15,7 +15,16 @@
 SPANLOG_BEGIN_NAMESPACE
 namespace detail {
 
-enum class SiteKind : std::uint8_t { span, phase, instant, counter_int, counter_float, gauge, log };
+enum class SiteKind : std::uint8_t {
+  span,
+  phase,
+  instant,
+  counter_int,
+  counter_float,
+  gauge,
+  log,
+  histogram
+};
 
 // Per call site, `static constexpr`: the hot path stores a pointer to it, never the strings.
 struct alignas(8) Site {
@@ -59,6 +68,9 @@ enum class ExtendedOp : std::uint8_t {
   // arg = span id, arg2 = ticks: time the span's direct statistics-mode children took (detail/span_stats.hpp)
   stats_children,
   log,  // site (a log site); one attribute per hole of its format, keyed by the hole's name
+  // site (a counter, gauge or histogram site); arg = the value (an int64, or a double's bits for a
+  // floating-point counter and a gauge); the attributes are the series' labels
+  metric,
 };
 
 // extended_header::flags
@@ -157,7 +169,12 @@ struct AttrCodec {
       if (SPANLOG_UNLIKELY(n < s.size())) count_string_cut();
       type = AttrType::string;
       length = static_cast<std::uint32_t>(n);
-      copy_bytes(reinterpret_cast<char*>(out + sizeof(AttrSlot)), s.data(), n);
+      char* const to = reinterpret_cast<char*>(out + sizeof(AttrSlot));
+      if constexpr (std::is_array_v<std::remove_reference_t<T>> &&
+                    std::extent_v<std::remove_reference_t<T>> <= 32)
+        copy_bytes_within<std::extent_v<std::remove_reference_t<T>>>(to, s.data(), n);
+      else
+        copy_bytes(to, s.data(), n);
       extra = align_up(n, 8);
     }
     store_slot(out, key, type, length, bits);

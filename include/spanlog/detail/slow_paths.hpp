@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <exception>
 #include <string>
+#include <string_view>
 
 #include "../config.hpp"
 
@@ -33,6 +34,8 @@ std::uint32_t counter_slot_for(const Site& s, CounterSlot& slot);
 // The thread's histogram for a statistics-span site, made on the site's first span on the thread; nullptr
 // when every slot is taken or memory ran out.
 StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot);
+// A metric's unit and description (SPANLOG_METRIC_INFO), for this run's header or file and every later run's.
+void declare_metric_info(const char* name, std::string_view unit, std::string_view description);
 
 // "exception std::runtime_error: disk full" into out; e nullptr: the exception being handled.
 void describe_exception(const std::exception* e, char* out, std::size_t size);

@@ -29,10 +29,14 @@ constexpr std::size_t stats_bucket_count =
 
 // A value with its top bit at `exponent` keeps the stats_sub_bucket_bits bits below it; the bucket is
 // 64 * shift + (ns >> shift), which is the reader's 128 + 64 * (shift - 1) + sub_bucket.
+// Without a branch below the top: a value under 128 has its top bit lifted to bit 6 by the OR, so its shift
+// is 0 and its bucket is itself.
 SPANLOG_ALWAYS_INLINE std::size_t stats_bucket_of(std::uint64_t ns) {
-  if (ns < stats_exact_below) return static_cast<std::size_t>(ns);
-  if (ns >> stats_top_exponent) return stats_bucket_count - 1;
-  const unsigned shift = 63u - static_cast<unsigned>(__builtin_clzll(ns)) - stats_sub_bucket_bits;
+  if (SPANLOG_UNLIKELY(ns >> stats_top_exponent)) return stats_bucket_count - 1;
+  // 63 ^ clz is 63 - clz for a non-zero value, and compiles to the one `bsr` that 63 - clz would take three
+  // for.
+  const unsigned top_bit = 63u ^ static_cast<unsigned>(__builtin_clzll(ns | (stats_exact_below - 1)));
+  const unsigned shift = top_bit - stats_sub_bucket_bits;
   return (std::size_t{shift} << stats_sub_bucket_bits) + static_cast<std::size_t>(ns >> shift);
 }
 
@@ -52,7 +56,9 @@ struct StatsSlot {
 
 // One site's spans on one thread. The recording thread alone writes the atomics (relaxed load and store);
 // the flusher reads them and keeps, beside them, what it has written. Times are summed in ticks, which the
-// flusher converts: a span converts only its bucket's duration.
+// flusher converts: a span converts only its bucket's duration. An unlabelled histogram of values
+// (metric_recorder.hpp) has a cell of its own kind: the values' sum in total_ticks, their count in
+// child_ticks.
 struct StatsCell {
   std::atomic<std::uint64_t> total_ticks{0};
   std::atomic<std::uint64_t> child_ticks{0};  // what the spans' direct children took (self = total - this)

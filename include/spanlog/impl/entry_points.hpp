@@ -38,6 +38,10 @@ StatsCell* stats_cell_for(ThreadBuffer& b, const Site& s, StatsSlot& slot) {
   return hub().stats_cell_for(b, s, slot);
 }
 
+void declare_metric_info(const char* name, std::string_view unit, std::string_view description) {
+  hub().declare_metric_info(name, unit, description);
+}
+
 void describe_exception(const std::exception* e, char* out, std::size_t size) {
   detail::describe_exception("exception ", e, out, size);
 }

@@ -43,6 +43,8 @@ inline constexpr EnvVariable env_variables[] = {
     {"SPANLOG_LOG_LEVEL", "trace, debug, info, warn, error or off"},
     {"SPANLOG_LOG_CONSOLE", "the lowest level printed on stderr, or off"},
     {"SPANLOG_SPAN_ROWS", "on/off"},
+    {"SPANLOG_VITALS", "on/off"},
+    {"SPANLOG_METRIC_SERIES_MAX", "label sets per metric"},
     {"SPANLOG_FORK", "new_run or off"},
     {"SPANLOG_READER_THREADS", "the reader's parsing threads"},
     {"SPANLOG_TEST_CRASH_AT", "tests only: crash at a named point"},

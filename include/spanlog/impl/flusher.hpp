@@ -39,10 +39,13 @@
 #include "crash_points.hpp"
 #include "crash_state.hpp"
 #include "jsonl_writer.hpp"
+#include "labelled_series.hpp"
 #include "log_console.hpp"
 #include "log_message.hpp"
+#include "metric_info_registry.hpp"
 #include "name_patterns.hpp"
 #include "otlp_live_writer.hpp"
+#include "process_vitals.hpp"
 #include "recorder_overhead.hpp"
 #include "ring_decoder.hpp"
 #include "ring_wait.hpp"
@@ -117,6 +120,8 @@ class Flusher {
         host_(host_name()),
         stats_names_(opts_.stats_names) {
     calibration_.start();
+    opts_.vitals = opts_.vitals && opts_.metrics;  // metrics off: no metric line at all
+    metric_infos_written_ = g_metric_info.declared();
     header_tail_ = formatted_header_tail();
     for (ThreadBuffer* b : carried_buffers) adopt(b, true);
   }
@@ -261,6 +266,7 @@ class Flusher {
     std::uint64_t reported_spans = 0, reported_events = 0, reported_metrics = 0, reported_attrs = 0,
                   reported_async_ends = 0, reported_sampled = 0, reported_cut = 0;
     std::uint64_t phase_marks_drained = 0;  // in step with ThreadBuffer::phase_marks once drained
+    double peak_fill = 0;                   // the ring's, over the drains since the last vitals
     // Rings this thread grew out of: freed once the batch that passed their link is written, as open spans
     // point into them until then.
     std::vector<std::byte*> rings_left;
@@ -342,7 +348,11 @@ class Flusher {
         st.reported_name_events[i] = b->dropped_names[i].events.load(std::memory_order_relaxed);
       }
     }
-    if (carried) between_runs_.dropped_spans += take_stats_between_runs(*b);
+    if (carried) {
+      const LostBetweenRuns lost = take_stats_between_runs(*b);
+      between_runs_.dropped_spans += lost.spans;
+      between_runs_.dropped_metrics += lost.values;
+    }
     if (clock_rate_published_.load(std::memory_order_relaxed))
       b->stats_ns_per_tick.store(stats_rate_of(calibration_.current_ns_per_tick()),
                                  std::memory_order_relaxed);
@@ -361,7 +371,8 @@ class Flusher {
       const RingRecord r = read_record(b, pos);
       if (r.tag == tag_instant || r.is_extended(ExtendedOp::instant) || r.is_extended(ExtendedOp::log))
         ++between_runs_.dropped_events;
-      if (r.tag == tag_counter || r.tag == tag_gauge) ++between_runs_.dropped_metrics;
+      if (r.tag == tag_counter || r.tag == tag_gauge || r.is_extended(ExtendedOp::metric))
+        ++between_runs_.dropped_metrics;
       if (r.is_extended(ExtendedOp::thread_name) && r.ext.attr_count) keep_thread_name(b, r.attrs);
       if (r.begins_span()) {
         ++between_runs_.dropped_spans;
@@ -548,6 +559,7 @@ class Flusher {
     const std::uint64_t end = published - pos > drain_batch_bytes ? pos + drain_batch_bytes : published;
     const std::size_t unresolved_from = st.depth;
     std::size_t lowest_unresolved = unresolved_from;
+    if (published != pos) note_fill_and_lag(st, pos, published);
     draining_ = &st;
     while (pos < end) {
       // For a crash on this thread: the records before pos are formatted, and the stacks are theirs.
@@ -690,6 +702,9 @@ class Flusher {
         break;
       case ExtendedOp::log:
         write_log(st, *r.s, t, attrs, x.attr_count);
+        break;
+      case ExtendedOp::metric:
+        add_labelled_value(*r.s, x.arg, attrs, x.attr_count);
         break;
       case ExtendedOp::span_attrs:
       case ExtendedOp::span_error: {
@@ -883,6 +898,26 @@ class Flusher {
   void emit_metrics_and_drops() {
     const std::int64_t now = calibration_.to_ns(ticks());
     for (auto& st : states_) emit_metrics_and_drops(st, now);
+    emit_metric_infos(now);
+    emit_labelled_series(now);
+    if (stats_due_ && opts_.vitals) emit_vitals(now);
+  }
+
+  // ---- labelled series, metric infos and vitals (metric_lines.hpp) ----
+  void add_labelled_value(const Site& s, std::uint64_t bits, const std::byte* labels, std::uint8_t count);
+  void emit_labelled_series(std::int64_t now);
+  void emit_metric_infos(std::int64_t now);
+  void emit_vitals(std::int64_t now);
+  void note_fill_and_lag(BufferState& st, std::uint64_t from, std::uint64_t published);
+  void write_metric_infos_object(JsonlWriter& w) const;
+  void add_counter_total(const char* name, bool is_float, std::int64_t int_sum, double float_sum) {
+    CounterTotal& total = counter_totals_[name];
+    if (is_float) {
+      total.float_sum += float_sum;
+      total.is_float = true;
+    } else {
+      total.int_sum += int_sum;
+    }
   }
 
   // Calls grown(site, delta) for each counter slot of the ring that grew since the flusher last took it,
@@ -925,15 +960,11 @@ class Flusher {
         w_.raw(*name);
         write_tid_ts(st.buf->tid, now);
         w_.raw(",\"delta\":");
-        CounterTotal& total = counter_totals_[m.s->name];
-        if (m.is_float) {
+        if (m.is_float)
           w_.f64(m.float_sum);
-          total.float_sum += m.float_sum;
-          total.is_float = true;
-        } else {
+        else
           w_.i64(m.int_sum);
-          total.int_sum += m.int_sum;
-        }
+        add_counter_total(m.s->name, m.is_float, m.int_sum, m.float_sum);
         m.int_sum = 0;
         m.float_sum = 0;
       }
@@ -1344,7 +1375,7 @@ class Flusher {
   // need formatting (options, attributes) were formatted when the run began.
   template <class Writer>
   void write_header_to(Writer& w, std::string_view run_id) const {
-    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":6,\"version\":\"" SPANLOG_VERSION_STRING "\"");
+    w.raw("{\"event\":\"header\",\"schema\":1,\"schema_minor\":7,\"version\":\"" SPANLOG_VERSION_STRING "\"");
     w.raw(",\"run_id\":");
     w.string(run_id);
     w.raw(",\"pid\":");
@@ -1392,6 +1423,10 @@ class Flusher {
     w.f64(opts_.sample);
     w.raw(",\"span_rows\":");
     w.boolean(opts_.span_rows);
+    w.raw(",\"vitals\":");
+    w.boolean(opts_.vitals);
+    w.raw(",\"metric_series_max\":");
+    w.u64(opts_.metric_series_max);
     w.raw("},\"attrs\":{\"service.name\":");
     w.string(service_name());
     for (const auto& kv : opts_.attrs) {
@@ -1401,6 +1436,7 @@ class Flusher {
       w.string(kv.second);
     }
     w.raw('}');
+    write_metric_infos_object(w);
     return std::string(w.data(), w.size());
   }
 
@@ -1609,6 +1645,8 @@ class Flusher {
     w_.u64(totals_.sampled_out);
     w_.raw(",\"strings_cut\":");
     w_.u64(totals_.strings_cut);
+    w_.raw(",\"metric_overflow\":");
+    w_.u64(labelled_.overflowed());
     w_.raw(",\"open_spans\":");
     w_.u64(open);
     write_ring_totals(w_);
@@ -1694,6 +1732,10 @@ class Flusher {
   const bool console_colour_ = console_wants_colour();
   RunTotals totals_;
   RunTotals between_runs_;
+  LabelledSeries labelled_{opts_.metric_series_max};
+  std::string labels_text_;               // a labelled value's labels, keys in order
+  std::size_t metric_infos_written_ = 0;  // of g_metric_info's declarations: in the header or in lines
+  VitalsState vitals_;
   std::uint64_t unwritten_in_buffer_ = 0;
   std::size_t complete_bytes_ = 0;   // of w_: up to the end of its last whole record
   std::size_t written_bytes_ = 0;    // of w_: already in the file

@@ -4,5 +4,6 @@
 #pragma once
 #include "chosen_stats_spans.hpp"
 #include "entry_points.hpp"
+#include "metric_lines.hpp"
 #include "run_summary.hpp"
 #include "span_stats_lines.hpp"

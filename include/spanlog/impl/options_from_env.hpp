@@ -125,6 +125,14 @@ inline Options options_from_environment() {
     o.termination_signals = parse_switch("SPANLOG_TERMINATION_SIGNALS", v, true);
   if (const char* v = env("SPANLOG_OTLP")) o.otlp = parse_switch("SPANLOG_OTLP", v, false);
   if (const char* v = env("SPANLOG_SPAN_ROWS")) o.span_rows = parse_switch("SPANLOG_SPAN_ROWS", v, true);
+  if (const char* v = env("SPANLOG_VITALS")) o.vitals = parse_switch("SPANLOG_VITALS", v, true);
+  if (const char* v = env("SPANLOG_METRIC_SERIES_MAX")) {
+    unsigned long long n = 0;
+    if (parse_size(v, n) && n >= 1 && n <= 1000000)
+      o.metric_series_max = static_cast<std::size_t>(n);
+    else
+      config_warning("SPANLOG_METRIC_SERIES_MAX", v, "is not a whole number from 1 to 1000000", "1000");
+  }
   if (const char* v = env("SPANLOG_LOG_LEVEL")) parse_log_level("SPANLOG_LOG_LEVEL", v, o.log_level, "info");
   if (const char* v = env("SPANLOG_LOG_CONSOLE"))
     parse_log_level("SPANLOG_LOG_CONSOLE", v, o.log_console, "off");

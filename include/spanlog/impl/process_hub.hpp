@@ -27,6 +27,7 @@
 #include "../options.hpp"
 #include "counter_sites.hpp"
 #include "image_registry.hpp"
+#include "metric_info_registry.hpp"
 #include "session.hpp"
 #include "stats_sites.hpp"
 #include "thread_rings.hpp"
@@ -51,6 +52,7 @@ struct ProcessHub {
   bool (*make_room)(ThreadBuffer&, std::uint64_t);
   std::uint32_t (*counter_slot_for)(const Site&, CounterSlot&);
   StatsCell* (*stats_cell_for)(ThreadBuffer&, const Site&, StatsSlot&);
+  void (*declare_metric_info)(const char*, std::string_view, std::string_view);
   bool (*start)(const Options*);
   void (*flush)();
   void (*stop)();
@@ -66,6 +68,7 @@ inline constexpr ProcessHub this_image_hub{&acquire_thread_ring,
                                            &make_room_in,
                                            &give_counter_slot,
                                            &make_stats_cell,
+                                           &declare_metric_info_here,
                                            &start_run,
                                            &flush_run,
                                            &stop_run,

@@ -1,7 +1,7 @@
-// The flusher's side of statistics spans (detail/span_stats.hpp): once per flush interval, per thread and
-// site (or name chosen by options::stats_names) whose histogram grew, one `span_stats` line of what it grew
-// by; the crash handler writes the same from the signal handler. And the clock rate the recording threads
-// bucket durations with.
+// The flusher's side of statistics spans (detail/span_stats.hpp) and of unlabelled histograms, which share
+// their cells: once per statistics interval, per thread and site (or name chosen by options::stats_names)
+// whose histogram grew, one `span_stats` (or `histogram`) line of what it grew by; the crash handler writes
+// the same from the signal handler. And the clock rate the recording threads bucket durations with.
 #pragma once
 #include <atomic>
 #include <cstdint>
@@ -24,8 +24,19 @@ inline void Flusher::emit_span_stats(BufferState& st, std::int64_t now) {
     totals_.stats_spans += write_stats_growth(w_, cell, calibration_.current_ns_per_tick());
     end_record();
   };
-  for_each_grown_stats_cell(
-      *st.buf, [&](const Site* s, StatsCell& cell) { write_line(*quoted_name(s, s->name), cell); });
+  const auto write_histogram_line = [&](const std::string& quoted, StatsCell& cell) {
+    open_record("{\"event\":\"histogram\",\"name\":");
+    w_.raw(quoted);
+    write_tid_ts(st.buf->tid, now);
+    write_value_histogram_growth(w_, cell);
+    end_record();
+  };
+  for_each_grown_stats_cell(*st.buf, [&](const Site* s, StatsCell& cell) {
+    if (s->kind == SiteKind::histogram)
+      write_histogram_line(*quoted_name(s, s->name), cell);
+    else
+      write_line(*quoted_name(s, s->name), cell);
+  });
   for (auto& [key, chosen] : st.chosen_stats_by_name)
     if (chosen->cell.total_ticks.load(std::memory_order_relaxed) != chosen->cell.reported_total_ticks)
       write_line(*chosen->name, chosen->cell);
@@ -52,8 +63,17 @@ inline void Flusher::crash_span_stats(BufferState& st, SignalSafeWriter& w) {
     write_stats_growth(w, cell, calibration_.current_ns_per_tick());
     w.raw("}\n");
   };
-  for_each_grown_stats_cell(
-      *st.buf, [&](const Site* s, StatsCell& cell) { write_line([&] { w.string(s->name); }, cell); });
+  for_each_grown_stats_cell(*st.buf, [&](const Site* s, StatsCell& cell) {
+    if (s->kind != SiteKind::histogram) return write_line([&] { w.string(s->name); }, cell);
+    w.raw("{\"event\":\"histogram\",\"name\":");
+    w.string(s->name);
+    w.raw(",\"tid\":");
+    w.u64(st.buf->tid);
+    w.raw(",\"ts\":");
+    w.i64(now);
+    write_value_histogram_growth(w, cell);
+    w.raw("}\n");
+  });
   // The flusher's own histograms (chosen_stats_spans.hpp): it is parked or it is the crashing thread, so
   // nothing adds to them meanwhile.
   for (auto& entry : st.chosen_stats_by_name) {

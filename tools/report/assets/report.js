@@ -77,7 +77,9 @@
     thread(tid) {
       let t = this.threads.get(tid);
       if (!t) {
-        t = {tid, name: String(tid), exited: false, spans: 0, open: new Set(), last: null, firstTs: Infinity};
+        // firstTs: its first span's start; firstActive: that or its first log line, whichever is earlier.
+        t = {tid, name: String(tid), exited: false, spans: 0, open: new Set(), last: null, firstTs: Infinity,
+             firstActive: Infinity};
         this.threads.set(tid, t);
       }
       return t;
@@ -96,6 +98,7 @@
       const t = this.thread(span.tid);
       t.spans++;
       if (span.start < t.firstTs) t.firstTs = span.start;
+      if (span.start < t.firstActive) t.firstActive = span.start;
       const lane = this.lane(span.tid, span.async);
       lane.spans.push(span);
       this.spansById.set(span.id, span);
@@ -156,7 +159,8 @@
     }
     addLog(line) {
       if (line.level in this.logCounts) this.logCounts[line.level]++;
-      this.thread(line.tid);
+      const t = this.thread(line.tid);
+      if (line.ts < t.firstActive) t.firstActive = line.ts;
       this.lane(line.tid, false);  // a thread that only logs still has a lane for its marks
       this.seeTime(line.ts);
       if (this.logs.length && line.ts < this.logs[this.logs.length - 1].ts) this.logsSorted = false;
@@ -256,6 +260,8 @@
     connected: false,
     hover: null,
     selected: {span: null, log: null},  // what a click on a span, a mark or a log line chose
+    lanesBy: "first",                   // thread lanes and cards by first activity, or by "name"
+    run: {name: null, latest: false},   // live: the run the server follows now (null: none yet)
     logLevels: new Set(LOG_LEVELS),     // the levels the log panel lists
   };
   window.spanlog = {model, page};
@@ -263,11 +269,21 @@
   const canvas = document.getElementById("timeline");
   const tooltip = document.getElementById("tooltip");
 
+  // Threads in a fixed order, whatever order their records arrive in: by first activity (the earliest span
+  // start or log line drawn; threads with neither last), or by name; ties by thread id. A thread's async lane
+  // follows its own.
+  function compareThreads(ta, tb) {
+    if (page.lanesBy === "name") {
+      const byName = ta.name < tb.name ? -1 : ta.name > tb.name ? 1 : 0;
+      if (byName) return byName;
+    } else if (ta.firstActive !== tb.firstActive) {
+      return ta.firstActive < tb.firstActive ? -1 : 1;
+    }
+    return ta.tid - tb.tid;
+  }
   function lanesInOrder() {
-    return Array.from(model.lanes.values()).sort((a, b) => {
-      const ta = model.threads.get(a.tid), tb = model.threads.get(b.tid);
-      return (ta.firstTs - tb.firstTs) || (a.tid - b.tid) || (a.async - b.async);
-    });
+    return Array.from(model.lanes.values()).sort((a, b) =>
+      compareThreads(model.thread(a.tid), model.thread(b.tid)) || (a.async - b.async));
   }
   function laneLabel(lane) {
     const t = model.threads.get(lane.tid);
@@ -481,6 +497,7 @@
     canvas.addEventListener("mouseleave", () => { tooltip.hidden = true; });
     document.getElementById("reset-zoom").addEventListener("click", () => { page.view = null; page.dirty = true; });
     document.getElementById("colour-by").addEventListener("change", e => { page.colourBy = e.target.value; page.dirty = true; });
+    document.getElementById("lanes-by").addEventListener("change", e => { page.lanesBy = e.target.value; page.dirty = true; });
   }
 
   // The run's state as the reader decided it (summary.json: complete, stopped by SIGTERM, crashed (...), died,
@@ -520,7 +537,7 @@
     const box = document.getElementById("workers");
     box.replaceChildren();
     const over = runState() !== "running";
-    for (const t of Array.from(model.threads.values()).sort((a, b) => a.firstTs - b.firstTs || a.tid - b.tid)) {
+    for (const t of Array.from(model.threads.values()).sort(compareThreads)) {
       if (t.spans === 0) continue;
       const open = Array.from(t.open).sort((a, b) => a.start - b.start);
       const current = open.length ? open[open.length - 1] : null;
@@ -751,7 +768,17 @@
     return wrap;
   }
 
+  // Live: which run is shown, and whether the server moves to the next one (a runs directory's newest run).
+  function drawRun() {
+    const box = document.getElementById("run");
+    box.hidden = !page.live;
+    if (!page.live) return;
+    const name = page.run.name;
+    box.textContent = name === null ? "waiting for the first run" :
+      "run " + name + (page.run.latest ? " (the newest; a new run replaces it here)" : "");
+  }
   function drawStatus() {
+    drawRun();
     const status = document.getElementById("status");
     const h = model.header;
     document.getElementById("title").textContent = h ? (h.process || "run") + " \u2014 " + (h.run_id || "") : "spanlog run";
@@ -825,7 +852,9 @@
   // ---------- sources ----------
   function startLive() {
     page.live = true;
-    const fetchSummary = () => fetch("summary.json").then(r => r.ok ? r.json() : null).then(s => { if (s) { page.summary = s; drawSummary(); } }).catch(() => {});
+    // A summary of another run than the one drawn (asked for before the server moved on) is not shown.
+    const ofDrawnRun = s => !model.header || !s.runs || !s.runs.length || s.runs[0].run_id === model.header.run_id;
+    const fetchSummary = () => fetch("summary.json").then(r => r.ok ? r.json() : null).then(s => { if (s && ofDrawnRun(s)) { page.summary = s; drawSummary(); page.dirty = true; } }).catch(() => {});
     fetchSummary();
     setInterval(fetchSummary, 2000);
     // Open spans grow with the clock between records: the newest time moves with the wall clock.
@@ -833,10 +862,17 @@
     const source = new EventSource("events");
     source.addEventListener("open", () => { page.connected = true; page.dirty = true; });
     source.addEventListener("error", () => { page.connected = false; page.dirty = true; });
-    source.addEventListener("reset", () => {
+    // The stream starts, and starts again for each new run, with the run it follows: {"run", "latest"}.
+    source.addEventListener("reset", e => {
+      let run = {};
+      try { run = JSON.parse(e.data) || {}; } catch (err) { run = {}; }
+      const another = run.run !== page.run.name;
+      page.run = {name: run.run === undefined ? null : run.run, latest: !!run.latest};
       model.clear();
       page.view = null;
       page.selected = {span: null, log: null};
+      if (another) { page.summary = null; drawSummary(); }
+      fetchSummary();
       page.dirty = true;
     });
     source.addEventListener("message", e => {
