@@ -227,14 +227,19 @@ TEST_CASE("attribute selectors: strings, numbers, booleans; matched with the val
   const reader::ParsedSelector parsed = reader::parse_attr_selector(
       R"r({http.route="GET /a(b)", http.status=500,cached=true , ratio=0.5}) < 1)r");
   CHECK(parsed.length == 65);
+  // Sorted by key.
   const reader::OwnedAttrs& filters = parsed.selector.filters;
   REQUIRE(filters.size() == 4);
-  CHECK(filters[0].string == "GET /a(b)");
-  CHECK(filters[1].type == reader::AttrValue::Type::number);
-  CHECK(filters[1].number.as_integer == 500);
-  CHECK(filters[2].boolean);
+  CHECK(filters[0].key == "cached");
+  CHECK(filters[0].boolean);
+  CHECK(filters[1].string == "GET /a(b)");
+  CHECK(filters[2].type == reader::AttrValue::Type::number);
+  CHECK(filters[2].number.as_integer == 500);
   CHECK(filters[3].number.as_double == 0.5);
-  CHECK(parsed.selector.text() == R"r({http.route="GET /a(b)",http.status=500,cached=true,ratio=0.5})r");
+  CHECK(parsed.selector.text() == R"r({cached=true,http.route="GET /a(b)",http.status=500,ratio=0.5})r");
+  // The order written does not matter.
+  CHECK(reader::parse_attr_selector(R"r({b=1,a="x"})r").selector.text() ==
+        reader::parse_attr_selector(R"r({a="x", b=1})r").selector.text());
 
   auto attr = [](std::string key, reader::AttrValue::Type type, double number, std::string text) {
     reader::OwnedAttr a;
@@ -256,6 +261,7 @@ TEST_CASE("attribute selectors: strings, numbers, booleans; matched with the val
   CHECK_FALSE(status.matches({attr("other", Type::number, 500, "")}));
   const reader::AttrSelector quoted = reader::parse_attr_selector(R"r({m="say \"hi\" \\ bye"})r").selector;
   CHECK(quoted.filters[0].string == R"r(say "hi" \ bye)r");
+  CHECK(quoted.text() == R"r({m="say \"hi\" \\ bye"})r");
 }
 
 TEST_CASE("check rules with attribute filters, for every span function") {

@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "reader/attrs_json.hpp"
+#include "reader/metric_series.hpp"
 
 namespace spanlog::reader {
 namespace {
@@ -51,6 +51,9 @@ class SelectorParser {
     }
     ++at_;
     parsed.length = at_;
+    // In key order, as a metric series' labels are: filters written in any order name the same spans.
+    std::sort(parsed.selector.filters.begin(), parsed.selector.filters.end(),
+              [](const OwnedAttr& a, const OwnedAttr& b) { return a.key < b.key; });
     return parsed;
   }
 
@@ -129,6 +132,8 @@ class SelectorParser {
     double value = 0;
     const auto r = std::from_chars(word.data(), end, value);
     if (r.ec != std::errc() || r.ptr != end || !std::isfinite(value)) return false;
+    // -0 equals 0, and is written as 0: the text of a selector reads back as the same selector.
+    if (value == 0) value = 0.0;
     number = Number{value, 0, false};
     return true;
   }
@@ -165,24 +170,7 @@ bool AttrSelector::matches(const OwnedAttrs& attrs) const {
 }
 
 std::string AttrSelector::text() const {
-  std::string out = "{";
-  for (const OwnedAttr& filter : filters) {
-    if (out.size() > 1) out += ',';
-    out += filter.key;
-    out += '=';
-    if (filter.type != AttrValue::Type::string) {
-      append_attr_value(out, filter);
-      continue;
-    }
-    // In the selector's own quoting, which reads back: only '"' and '\\' escaped.
-    out += '"';
-    for (const char c : filter.string) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  return out + "}";
+  return "{" + label_text(filters) + "}";
 }
 
 ParsedSelector parse_attr_selector(std::string_view text, std::size_t column_offset) {

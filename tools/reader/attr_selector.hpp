@@ -23,13 +23,14 @@ class AttrSelectorError : public std::runtime_error {
 };
 
 struct AttrSelector {
-  OwnedAttrs filters;  // each key once, with the value it must have
+  OwnedAttrs filters;  // each key once, with the value it must have; sorted by key
 
   // Every filter's key is among `attrs` with an equal value: a string equals the same string, a number the
   // same number (500 and 500.0 alike), a boolean the same boolean; a string never equals a number.
   bool matches(const OwnedAttrs& attrs) const;
-  // `{http.route="GET /search",http.status=500}`, the filters in the order written: the same selector reads
-  // the same, so the text can name it.
+  // `{http.route="GET /search",http.status=500}`: the filters by key, written as a labelled metric series'
+  // labels are (reader/metric_series.hpp, label_text), so that `llm.tokens{model="x"}` reads the same as a
+  // subject and as a series' name; filters written in another order name the same text.
   std::string text() const;
 };
 
