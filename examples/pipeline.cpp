@@ -1,5 +1,6 @@
 // A multi-threaded analysis pipeline with phases: discovery finds the items, parallel workers analyse them
-// (recording tokens and tool uses per item, some failing), and synthesis writes the report.
+// (recording tokens and tool uses per item, some failing), and synthesis writes the report. Tokens are also a
+// labelled series per kind of component, and each tool call's input a histogram of bytes.
 // Usage: pipeline [items] [workers] [--slow]   (--slow: tens of milliseconds per item, for live views)
 #include <spanlog/spanlog.hpp>
 
@@ -43,6 +44,7 @@ std::vector<Item> discover(int count) {
 
 bool call_tool(int tool, int size, bool slow) {
   SPANLOG_SPAN("tool.call", "tool", tool);
+  SPANLOG_HISTOGRAM("tool.input", size * 64);
   churn(static_cast<std::uint64_t>(tool), size * 100);
   if (slow) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   return true;
@@ -59,6 +61,7 @@ void analyse(const Item& it, bool slow) {
   SPANLOG_SPAN_SET("tokens", tokens, "tool_uses", tools);
   SPANLOG_COUNTER_ADD("tokens", tokens);
   SPANLOG_COUNTER_ADD("tool_uses", tools);
+  SPANLOG_COUNTER_ADD("tokens.by_kind", tokens, "kind", it.kind);
   if (tools == 6) SPANLOG_LOG_WARN("{component} needed {tools} tool calls, the most", it.name, tools);
   if (it.size % 13 == 0) {
     SPANLOG_SPAN_ERROR("analysis timed out");
@@ -82,6 +85,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: pipeline [items > 0] [workers > 0] [--slow]\n");
     return 2;
   }
+  SPANLOG_METRIC_INFO("tokens", "{token}", "Tokens the analysis used");
+  SPANLOG_METRIC_INFO("tokens.by_kind", "{token}", "Tokens the analysis used, by kind of component");
+  SPANLOG_METRIC_INFO("tool.input", "By", "Bytes given to a tool call");
   SPANLOG_SPAN("run");
   const std::vector<Item> items = discover(count);
   {

@@ -153,6 +153,12 @@ TEST_CASE("PostgreSQL: log lines are stored one row each and a stored run gives 
   check_logs(server().create_database());
 }
 
+TEST_CASE(
+    "PostgreSQL: metric labels, histograms and units are stored; histogram_stats gives the percentiles" *
+    doctest::skip(kSkip)) {
+  check_metrics(server().create_database());
+}
+
 TEST_CASE("PostgreSQL: a database of version 6 is migrated to the logs table" * doctest::skip(kSkip)) {
   check_migration_to_logs(server().create_database());
 }

@@ -32,6 +32,11 @@ TEST_CASE("SQLite: log lines are stored one row each and a stored run gives them
   check_logs((dir / "history.sqlite").string());
 }
 
+TEST_CASE("SQLite: metric labels, histograms and units are stored; histogram_stats gives the percentiles") {
+  reader_test::TempDir dir;
+  check_metrics((dir / "history.sqlite").string());
+}
+
 TEST_CASE("SQLite: a database of version 6 is migrated to the logs table") {
   reader_test::TempDir dir;
   check_migration_to_logs((dir / "history.sqlite").string());

@@ -11,6 +11,7 @@
 #include "reader/rules.hpp"
 #include "reader/run_location.hpp"
 #include "reader/span_diff.hpp"
+#include "reader/vitals.hpp"
 #include "support/reader_support.hpp"
 
 using namespace spanlog;
@@ -852,4 +853,77 @@ TEST_CASE(
       "rule 'logs(fatal) == 0': 'logs' takes a level: trace, debug, info, warn or error, not "
       "'fatal'",
       cli::UsageError);
+}
+
+// ---- doctor and the vitals (schema 1.7), on tests/data/metrics and hand-written lines ----
+
+TEST_CASE("doctor: when the flusher lag was high, the fullest ring, resident memory's growth") {
+  cli::DoctorOptions options;
+  options.run = data("metrics").string();
+  const auto result = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK(result.status == 0);  // the vitals inform; they are no problem by themselves
+  // Lag samples 2 ms at +1 s, 1.5 s at +2 s, 1.2 s at +3 s, 3 ms at +4 s; high above 5 x 100 ms.
+  CHECK(contains(result.out,
+                 "! flusher lag above 500 ms (5 flush intervals of 100 ms) for 1.00 s, from +2.00 s "
+                 "to +3.00 s (2 samples): peak 1.50 s; below again at +4.00 s\n"));
+  // spanlog.ring.fill: tid 4242 peaked at 0.5, tid 4243 at 0.875.
+  CHECK(contains(result.out, "✓ fullest ring: thread 4243 (worker) at 87.5% of its size\n"));
+  // 10485760 bytes at +1 s, 12582912 at +4 s.
+  CHECK(
+      contains(result.out, "! resident memory 10 MiB at +1.00 s, 12 MiB at +4.00 s: grew by 2 MiB (+20%)\n"));
+
+  // A run without vitals (schema 1.6) says nothing of them.
+  options.run = data("logs").string();
+  const auto older = capture([&](const cli::Console& c) { return cli::doctor_command(options, c); });
+  CHECK_FALSE(contains(older.out, "flusher lag above"));
+  CHECK_FALSE(contains(older.out, "fullest ring"));
+  CHECK_FALSE(contains(older.out, "resident memory"));
+}
+
+namespace {
+
+reader::VitalsReport vitals_of(const std::string& lines) {
+  reader::VitalsSink sink;
+  reader::JsonlReader reader("run/telemetry.jsonl", sink);
+  reader.feed(lines);
+  reader.finish();
+  return sink.report();
+}
+
+std::string lag_line(std::uint64_t ts, double value) {
+  return fmt::format(R"({{"event":"gauge","name":"spanlog.flusher.lag","ts":{},"value":{}}})"
+                     "\n",
+                     ts, value);
+}
+
+}  // namespace
+
+TEST_CASE("vitals: high lag periods in time order, a run ending high, the threshold without an interval") {
+  const std::string header =
+      R"({"event":"header","schema":1,"schema_minor":7,"start_ts":1000,"options":{"flush_interval_ms":20}})"
+      "\n";
+  // Threshold 5 x 20 ms = 100 ms. Lines out of time order: sorted by ts, high at 2000 and 4000..5000.
+  const reader::VitalsReport report =
+      vitals_of(header + lag_line(3000, 5e6) + lag_line(2000, 2e8) + lag_line(5000, 4e8) +
+                lag_line(4000, 1.5e8) + lag_line(1500, 1e6));
+  CHECK(report.lag_threshold_ns == 1e8);
+  CHECK(report.lag_samples == 5);
+  CHECK(report.largest_lag_ns == 4e8);
+  REQUIRE(report.high_lag.size() == 2);
+  CHECK(report.high_lag[0].first_ts == 2000);
+  CHECK(report.high_lag[0].samples == 1);
+  CHECK(report.high_lag[0].below_again_ts == 3000u);
+  CHECK(report.high_lag[1].first_ts == 4000);
+  CHECK(report.high_lag[1].last_ts == 5000);
+  CHECK(report.high_lag[1].peak_ns == 4e8);
+  CHECK_FALSE(report.high_lag[1].below_again_ts.has_value());  // still high at the end
+
+  // No interval in the header: 1 s. Exactly at the threshold is not above it.
+  const reader::VitalsReport plain = vitals_of(R"({"event":"header","schema":1,"start_ts":1})"
+                                               "\n" +
+                                               lag_line(10, 1e9));
+  CHECK(plain.lag_threshold_ns == 1e9);
+  CHECK(plain.high_lag.empty());
+  CHECK_FALSE(plain.fullest_ring.has_value());
+  CHECK_FALSE(plain.memory.has_value());
 }

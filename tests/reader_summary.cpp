@@ -784,11 +784,18 @@ TEST_CASE("metrics: --json has every series with its labels, histogram figures, 
   CHECK(std::int64_t(doc["metric_groups"]["groups"]["m-small"]["counters"]["llm.tokens"]) == 50);
 }
 
-TEST_CASE("metrics: run_summary.json's totals.counters keep the counters without labels only") {
+TEST_CASE(
+    "metrics: run_summary.json's totals.counters: the program's counters over their series, no vitals") {
+  // As the recorder writes them at stop(): a labelled counter is one total over its label sets.
   const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"));
   simdjson::dom::parser parser;
   const simdjson::dom::element doc = parser.parse(reader::run_summary_json(s));
   const simdjson::dom::object counters = doc["totals"]["counters"].get_object();
-  CHECK(counters.size() == 1);
+  CHECK(counters.size() == 2);
   CHECK(std::int64_t(counters["bytes.parsed"]) == 1000);
+  CHECK(std::int64_t(counters["llm.tokens"]) == 1257);  // 1000 + 50 + 200 + 7 (the overflow series)
+  // The summary's --json counters alike.
+  const simdjson::dom::element summary = parser.parse(reader::summary_json(s));
+  CHECK(summary["counters"].get_object().size() == 2);
+  CHECK(std::int64_t(summary["counters"]["llm.tokens"]["total"]) == 1257);
 }

@@ -195,6 +195,54 @@ TEST_CASE("serve: the live page shows the threads, then a new span and an error 
   CHECK(server.stop(SIGTERM, 10) == 0);
 }
 
+TEST_CASE("serve of a runs directory: the page names its run and draws the next run without a reload") {
+  const fs::path checks = checker();
+  (void)checks;
+  test_support::TempDir dir;
+  const fs::path runs = dir / "runs";
+  const fs::path trigger = dir / "trigger";
+  const fs::path data(env("SPANLOG_TEST_DATA"));
+  fs::create_directories(runs / "run-1");
+  fs::copy(data / "basic" / "telemetry.jsonl", runs / "run-1" / "telemetry.jsonl");
+  fs::create_directory_symlink("run-1", runs / "latest");
+
+  Child server({env("SPANLOG_BIN"), "serve", runs.string(), "--port", "0", "--timeout", "300"}, true);
+  const std::string banner = server.first_line();
+  INFO(banner);
+  const auto at = banner.find("http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const std::string url = banner.substr(at);
+
+  // When the page has loaded, the checker creates the trigger: then the next run starts.
+  std::thread next_run([&] {
+    if (!wait_for_file(trigger, 60)) return;
+    fs::create_directories(runs / "run-2");
+    fs::copy(data / "logs" / "telemetry.jsonl", runs / "run-2" / "telemetry.jsonl");
+    fs::create_directory_symlink("run-2", runs / "latest.new");
+    fs::rename(runs / "latest.new", runs / "latest");
+  });
+  simdjson::dom::parser parser;
+  std::string facts_text;
+  const auto facts =
+      check_page(parser, facts_text,
+                 "next-run " + shell_quoted(url) + " " + shell_quoted(output_dir() / "live-next-run.png") +
+                     " " + shell_quoted(trigger) + " logs-1");
+  next_run.join();
+  INFO(facts_text);
+  const auto at_load = facts["at_load"];
+  CHECK(std::string(at_load["title"].get_string().value()).find("basic-1") != std::string::npos);
+  CHECK(at_load["run"].get_string().value() == "run run-1 (the newest; a new run replaces it here)");
+  const auto after = facts["after_trigger"];
+  CHECK(std::string(after["title"].get_string().value()).find("fetcher") != std::string::npos);
+  CHECK(after["run"].get_string().value() == "run run-2 (the newest; a new run replaces it here)");
+  // Only the new run is drawn: its threads, its summary.
+  CHECK(strings(after["threads"]) == std::vector<std::string>{"main", "worker-1"});
+  CHECK(contains(strings(after["summary_rows"]), "fetch"));
+  CHECK_FALSE(contains(strings(after["summary_rows"]), "db.query"));
+  CHECK(facts["same_page"].get_bool().value());
+  CHECK(server.stop(SIGTERM, 10) == 0);
+}
+
 TEST_CASE(
     "serve: spans written as rows (a spans record) show live, and rows and log lines appended later appear") {
   const fs::path checks = checker();
@@ -408,6 +456,11 @@ TEST_CASE(
   CHECK(marks == std::vector<std::string>{"error fetch failed: timeout", "error shutting down after 1 error",
                                           "warn queue full", "warn retrying https://example.com after 3 ms",
                                           "warn retrying https://example.org after 7 ms"});
+
+  // Lanes in a fixed order: by first activity (main's span at 1 ms, worker-1's line at 1.5 ms, thread 12's
+  // line at 2.5 ms; worker-1's first span begins later), then by name when chosen.
+  CHECK(strings(at_load["lane_order"]) == std::vector<std::string>{"main", "worker-1", "12"});
+  CHECK(strings(facts["lanes_by_name"]) == std::vector<std::string>{"12", "main", "worker-1"});
 
   const auto clicks = facts["log_clicks"];
   CHECK(strings(clicks["warn_and_error"]) == std::vector<std::string>{

@@ -292,6 +292,7 @@ TEST_CASE("top of a runs directory waits for the first run and moves to the next
   CHECK(first != std::string::npos);
   CHECK(second != std::string::npos);
   CHECK(waiting < first);
+  CHECK(r.output.find("waiting for the first run", waiting + 20) == std::string::npos);  // said once
   CHECK(first < second);
   CHECK(r.output.rfind("basic-1") < second);  // the first run is not shown once the second is
 }

@@ -2,8 +2,10 @@
 // person would see, as one JSON object on standard output, for tests/view_browser.cpp to judge.
 //   node check-page.mjs report FILE.html SCREENSHOT.png
 //   node check-page.mjs live URL SCREENSHOT.png TRIGGER_FILE LATE_SPAN ERROR_SPAN
+//   node check-page.mjs next-run URL SCREENSHOT.png TRIGGER_FILE NEXT_RUN_ID
 // live: waits for the threads, then creates TRIGGER_FILE (the example then records LATE_SPAN and the failing
-// ERROR_SPAN) and waits for both to appear without a reload. report: when the page lists log lines, it shows
+// ERROR_SPAN) and waits for both to appear without a reload. next-run: waits for the threads, creates
+// TRIGGER_FILE (the test then starts the next run) and waits for the page to name NEXT_RUN_ID, without a reload. report: when the page lists log lines, it shows
 // only warnings and errors, then clicks the first error line, the first warning's mark on the timeline and
 // the first span drawn, and says what each click selected. Exit 0 with the facts, 2 when it cannot run.
 import { chromium } from "playwright-core";
@@ -12,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 
 const [mode, target, screenshot, trigger, lateSpan, errorSpan] = process.argv.slice(2);
-if (!["report", "live"].includes(mode) || !target || !screenshot) {
+if (!["report", "live", "next-run"].includes(mode) || !target || !screenshot) {
   console.error("usage: check-page.mjs report FILE SCREENSHOT | live URL SCREENSHOT TRIGGER LATE_SPAN ERROR_SPAN");
   process.exit(2);
 }
@@ -25,6 +27,8 @@ async function facts(page) {
     const model = window.spanlog && window.spanlog.model;
     return {
       title: document.getElementById("title").textContent,
+      run: document.getElementById("run").hidden ? "" : document.getElementById("run").textContent,
+      lane_order: window.spanlog && window.spanlog.laneOrder ? window.spanlog.laneOrder() : [],
       status: document.getElementById("status").textContent,
       wall_time: document.getElementById("phase-total").textContent,
       threads: attr(".card", "data-thread"),
@@ -113,7 +117,17 @@ try {
   await page.waitForTimeout(300);  // a frame or two: the first render
   result.load_ms = Date.now() - loading;
   result.at_load = await facts(page);
-  if (mode === "live") {
+  if (mode === "next-run") {
+    await page.evaluate(() => { window.__same_page = true; });
+    writeFileSync(trigger, "go\n");
+    // The new run's title, cards and summary (the old run's summary is cleared at the switch).
+    await page.waitForFunction(id => document.getElementById("title").textContent.includes(id) &&
+                                     document.querySelectorAll(".card").length > 0 &&
+                                     document.querySelectorAll("#summary tbody tr").length > 0, lateSpan, { timeout: 20000 });
+    await page.waitForTimeout(300);
+    result.after_trigger = await facts(page);
+    result.same_page = await page.evaluate(() => window.__same_page === true);
+  } else if (mode === "live") {
     await page.evaluate(() => { window.__same_page = true; });
     writeFileSync(trigger, "go\n");
     const started = Date.now();
@@ -149,7 +163,9 @@ try {
   await page.mouse.move(box.x + box.width * 0.4, box.y + 40, { steps: 5 });
   await page.mouse.up();
   await page.click('#summary th[data-key="p99_ns"]');
+  await page.selectOption("#lanes-by", "name");  // threads by name instead of by first activity
   await page.waitForTimeout(200);
+  result.lanes_by_name = await page.evaluate(() => window.spanlog.laneOrder());
   result.after_controls = await page.evaluate(() => ({
     view: window.spanlog.page.view,
     sorted_by: window.spanlog.page.sort.key,

@@ -83,6 +83,12 @@ class TeeSink : public reader::RecordSink {
     aggregator_.on_counter(r, line);
   }
   void on_gauge(const reader::GaugeRecord& r, std::uint64_t line) override { aggregator_.on_gauge(r, line); }
+  void on_histogram(const reader::HistogramRecord& r, std::uint64_t line) override {
+    aggregator_.on_histogram(r, line);
+  }
+  void on_metric_info(const reader::MetricInfoRecord& r, std::uint64_t line) override {
+    aggregator_.on_metric_info(r, line);
+  }
   void on_phase(const reader::PhaseRecord& r, std::uint64_t line) override { aggregator_.on_phase(r, line); }
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t line) override {
     aggregator_.on_dropped(r, line);

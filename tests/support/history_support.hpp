@@ -6,6 +6,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -121,13 +122,29 @@ inline void check_views(history::Store& store, const fs::path& run) {
     CHECK((integer(row[3]) != 0) == it->second.open);
   }
 
-  const auto counters = store.query("SELECT name, total FROM counter_totals WHERE run_key = $1", {key});
-  CHECK(counters.rows.size() == summary.counters.size());
+  // One row per series: a counter's label sets (schema 1.7) are rows of their own.
+  const auto counters =
+      store.query("SELECT name, total, labels FROM counter_totals WHERE run_key = $1", {key});
+  std::size_t labelled_series = 0;
+  for (const auto& [name, series] : summary.labelled_counters) labelled_series += series.size();
+  CHECK(counters.rows.size() == summary.counters.size() + labelled_series);
   for (const auto& row : counters.rows) {
-    INFO("counter " << *row[0]);
-    const auto it = summary.counters.find(*row[0]);
-    REQUIRE(it != summary.counters.end());
-    CHECK(std::stod(*row[1]) == it->second.value());
+    INFO("counter " << *row[0] << " " << row[2].value_or("(no labels)"));
+    if (!row[2]) {
+      const auto it = summary.counters.find(*row[0]);
+      REQUIRE(it != summary.counters.end());
+      CHECK(std::stod(*row[1]) == it->second.value());
+      continue;
+    }
+    const auto metric = summary.labelled_counters.find(*row[0]);
+    REQUIRE(metric != summary.labelled_counters.end());
+    const auto series = std::find_if(metric->second.begin(), metric->second.end(), [&](const auto& entry) {
+      std::string json;
+      reader::append_attrs_json(json, entry.second.labels);
+      return json == *row[2];
+    });
+    REQUIRE(series != metric->second.end());
+    CHECK(std::stod(*row[1]) == series->second.stats.value());
   }
 }
 
@@ -314,13 +331,64 @@ inline void check_migration_to_logs(const std::string& target) {
   const auto older = run_spanlog("query 'SELECT COUNT(*) FROM runs'" + db);
   CHECK(older.status == 2);
   CHECK(reader_test::contains(older.output, "older schema version 6"));
-  CHECK(reader_test::contains(run_spanlog_ok("migrate" + db), "schema version 6 -> 7"));
+  CHECK(reader_test::contains(run_spanlog_ok("migrate" + db),
+                              "schema version 6 -> " + std::to_string(history::kSchemaVersion)));
   CHECK(run_spanlog_ok("query --format csv 'SELECT COUNT(*) AS n FROM logs'" + db) == "n\n0\n");
   {
     const auto store = history::open_store(target);
     check_commands(*store, target, basic);
   }
   check_logs(target);
+}
+
+// The metrics of schema 1.7 (tests/data/metrics): labels stored as JSON objects, histogram lines and their
+// buckets, units; histogram_stats and a stored run's summary give the figures worked out by hand in
+// reader_summary; a database of version 7 is migrated to them first.
+inline void check_metrics(const std::string& target) {
+  const std::string db = " --db " + quoted(target);
+  run_spanlog_ok("load " + quoted((reader_test::data("basic") / "telemetry.jsonl").string()) + db);
+  {
+    const auto store = history::open_store(target);
+    store->execute(
+        "DROP VIEW histogram_stats; DROP TABLE histograms; DROP TABLE histogram_buckets; "
+        "DROP TABLE metric_info");
+    store->execute("UPDATE spanlog_schema SET version = 7");
+  }
+  CHECK(reader_test::contains(run_spanlog_ok("migrate" + db), "schema version 7 -> 8"));
+
+  const fs::path run = reader_test::data("metrics") / "telemetry.jsonl";
+  run_spanlog_ok("load " + quoted(run.string()) + db);
+  CHECK(run_spanlog_ok(
+            "query --format csv" + db +
+            " \"SELECT name, labels, count, sum, min_value, p50, p90, p99, max_value FROM histogram_stats "
+            "ORDER BY name, labels\"") ==
+        "name,labels,count,sum,min_value,p50,p90,p99,max_value\n"
+        "queue.wait,\"queue=\"\"io\"\"\",4,173,12,12,100,100,100\n"
+        "queue.wait,\"queue=\"\"net\"\"\",2,0,0,0,0,0,0\n"
+        "request.bytes,,5,35700,1000,4127,21759,21759,21759\n");
+  const auto store = history::open_store(target);
+  const std::string key = run_key_of(*store, run);
+  const auto counters = store->query(
+      "SELECT line, labels FROM counters WHERE run_key = $1 AND name = 'llm.tokens' ORDER BY line", {key});
+  REQUIRE(counters.rows.size() == 5);
+  // Line 6 wrote {"model":"m-large","kind":"input"}: stored sorted by key, as the reader hands labels out.
+  CHECK(integer(counters.rows[0][0]) == 6);
+  CHECK(counters.rows[0][1].value_or("") == R"({"kind":"input","model":"m-large"})");
+  CHECK(integer(store->query("SELECT COUNT(*) FROM counters WHERE run_key = $1 AND labels IS NULL", {key})
+                    .rows.at(0)
+                    .at(0)) == 1);  // bytes.parsed
+  const auto unit = store->query("SELECT unit, description FROM metric_info WHERE run_key = $1 AND name = $2",
+                                 {key, "queue.wait"});
+  REQUIRE(unit.rows.size() == 1);
+  CHECK(unit.rows[0][0].value_or("") == "us");
+  CHECK(unit.rows[0][1].value_or("") == "Time waiting in a queue");
+
+  // The stored run's summary has the file's series, units and overflow.
+  const std::string text = run_spanlog_ok("summary" + db + " last");
+  CHECK(reader_test::contains(text, "  {kind=\"input\",model=\"m-large\"}    1000"));
+  CHECK(reader_test::contains(text, "request.bytes        5  35700  4127  21759  21759  21759  By"));
+  CHECK(reader_test::contains(text, "  {pool=\"db\"}        2    1    5"));
+  CHECK(reader_test::contains(text, "7 metric values past a metric's label-set limit"));
 }
 
 inline void check_everything(const std::string& target, const fs::path& dir) {

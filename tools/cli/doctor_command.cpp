@@ -1,6 +1,7 @@
 // `spanlog doctor [RUN]`: is the run whole and trustworthy? A crash, a torn last line, spans that never ended
 // (what the program was doing when it died), dropped records, clocks going backwards, a missing footer,
-// malformed lines, flusher stalls. Exit status 1 when something is wrong.
+// malformed lines, flusher stalls; and what the recorder's vitals say (schema 1.7): a high flusher lag, the
+// fullest ring, resident memory's growth. Exit status 1 when something is wrong.
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
@@ -10,8 +11,10 @@
 #include "cli/run_status.hpp"
 #include "reader/jsonl_reader.hpp"
 #include "reader/run_location.hpp"
+#include "reader/sink_fanout.hpp"
 #include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
+#include "reader/vitals.hpp"
 
 namespace spanlog::cli {
 namespace {
@@ -364,14 +367,79 @@ void judge_flusher_lag(const Diagnosis& d, Findings& findings) {
   }
 }
 
+// "+2.00 s": a time as an offset into the run.
+std::string run_offset(std::uint64_t ts, std::uint64_t start_ts) {
+  return "+" + human_duration(ts >= start_ts ? ts - start_ts : 0);
+}
+
+// The recorder's vitals: information, never a problem by itself (a high lag or a full ring shows as drops).
+void judge_vitals(const reader::VitalsReport& vitals, const HealthSink& health, Findings& findings) {
+  if (!vitals.any) return;  // older files, or SPANLOG_VITALS=0
+  const std::uint64_t start = health.start_ts;
+  const std::string threshold =
+      health.flush_interval_ms
+          ? fmt::format("{} (5 flush intervals of {} ms)", human_duration(vitals.lag_threshold_ns),
+                        *health.flush_interval_ms)
+          : human_duration(vitals.lag_threshold_ns);
+  constexpr std::size_t kPeriodsShown = 3;
+  for (std::size_t i = 0; i < std::min(vitals.high_lag.size(), kPeriodsShown); ++i) {
+    const reader::HighLagPeriod& high = vitals.high_lag[i];
+    const std::string when =
+        high.samples == 1
+            ? fmt::format("in one sample at {}", run_offset(high.first_ts, start))
+            : fmt::format("for {}, from {} to {} ({} samples)", human_duration(high.last_ts - high.first_ts),
+                          run_offset(high.first_ts, start), run_offset(high.last_ts, start), high.samples);
+    findings.note(
+        fmt::format("flusher lag above {} {}: peak {}; {}", threshold, when, human_duration(high.peak_ns),
+                    high.below_again_ts ? "below again at " + run_offset(*high.below_again_ts, start)
+                                        : std::string("still high at the run's end")));
+  }
+  if (vitals.high_lag.size() > kPeriodsShown)
+    findings.note(fmt::format("flusher lag high {} more times", vitals.high_lag.size() - kPeriodsShown));
+  if (vitals.high_lag.empty() && vitals.lag_samples > 0)
+    findings.good(
+        fmt::format("flusher lag at most {}, below {}", human_duration(vitals.largest_lag_ns), threshold));
+
+  if (vitals.fullest_ring) {
+    const reader::RingFill& ring = *vitals.fullest_ring;
+    const auto name = health.thread_names.find(ring.tid);
+    const std::string text =
+        fmt::format("fullest ring: thread {}{} at {:.1f}% of its size", ring.tid,
+                    name == health.thread_names.end() ? "" : " (" + name->second + ")", ring.peak * 100.0);
+    // Past 90% a burst a little larger would have filled it: a full ring drops records (or grows).
+    if (ring.peak >= 0.9)
+      findings.note(text + ": close to full (a full ring drops records, or grows up to SPANLOG_RING_MAX)");
+    else
+      findings.good(text);
+  }
+
+  if (vitals.memory) {
+    const reader::MemoryChange& m = *vitals.memory;
+    auto bytes = [](double b) { return reader::human_bytes(static_cast<std::uint64_t>(std::max(0.0, b))); };
+    const std::string span =
+        fmt::format("resident memory {} at {}, {} at {}", bytes(m.first_bytes), run_offset(m.first_ts, start),
+                    bytes(m.last_bytes), run_offset(m.last_ts, start));
+    const std::string peak =
+        m.peak_bytes > m.last_bytes ? fmt::format(" (peak {})", bytes(m.peak_bytes)) : "";
+    if (m.last_bytes > m.first_bytes)
+      findings.note(fmt::format(
+          "{}: grew by {} (+{:.0f}%){}", span, bytes(m.last_bytes - m.first_bytes),
+          m.first_bytes > 0 ? 100.0 * (m.last_bytes - m.first_bytes) / m.first_bytes : 0.0, peak));
+    else
+      findings.good(fmt::format("{}: did not grow{}", span, peak));
+  }
+}
+
 }  // namespace
 
 int doctor_command(const DoctorOptions& options, const Console& console) {
   const reader::RunLocation location = reader::locate_run(options.run);
   HealthSink health;
+  reader::VitalsSink vitals;
+  reader::SinkFanout both{&health, &vitals};
   reader::ReadOptions read_options;
   read_options.skip_bad = true;  // a doctor lists every bad line instead of stopping at the first
-  const reader::ReadReport report = reader::read_file(location.file, health, read_options);
+  const reader::ReadReport report = reader::read_file(location.file, both, read_options);
 
   const Diagnosis diagnosis = diagnose(health, report, location.file);
   const std::string& lost = diagnosis.lost;
@@ -388,6 +456,7 @@ int doctor_command(const DoctorOptions& options, const Console& console) {
   judge_losses(diagnosis, findings);
   judge_clock(diagnosis, findings);
   judge_flusher_lag(diagnosis, findings);
+  judge_vitals(vitals.report(), health, findings);
   if (findings.problems() == 0) console.print("{}\n", console.green("healthy"));
   return findings.problems() > 0 ? 1 : 0;
 }

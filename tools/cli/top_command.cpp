@@ -99,8 +99,12 @@ class TopSink : public reader::RecordSink {
   void on_instant(const reader::InstantRecord& r, std::uint64_t) override {
     ++event_counts_[std::string(r.name)];
     newest_events_.push_back({r.ts, r.tid, std::string(r.name)});
-    if (newest_events_.size() > kEventsShown * 4)
+    // Threads' events arrive a flush at a time, out of time order: the newest by time are kept.
+    if (newest_events_.size() > kEventsShown * 4) {
+      std::stable_sort(newest_events_.begin(), newest_events_.end(),
+                       [](const Event& a, const Event& b) { return a.ts < b.ts; });
       newest_events_.erase(newest_events_.begin(), newest_events_.end() - kEventsShown);
+    }
     see(r.ts);
   }
   void on_dropped(const reader::DroppedRecord& r, std::uint64_t) override { dropped_.add(r.counts); }
@@ -247,6 +251,7 @@ int top_command(const TopOptions& options, const Console& console) {
   const bool terminal = ::isatty(::fileno(console.out)) != 0;  // NO_COLOR turns colour off, not redrawing
   TerminalKeys keys;  // --once reads no key, but a signal still restores the terminal
   const auto started = std::chrono::steady_clock::now();
+  bool said_waiting = false;
   for (;;) {
     run.read_appended();  // everything there is now, before drawing
     TopSink& sink = run.sink();
@@ -268,9 +273,12 @@ int top_command(const TopOptions& options, const Console& console) {
                                  : fmt::format("spanlog top  waiting for the first run in {}\n",
                                                location.runs_directory ? location.runs_directory->string()
                                                                        : location.file.string());
+    // As plain text, waiting is said once, not every interval until the run starts.
+    const bool repeated_wait = !terminal && !run.is_open() && said_waiting;
+    said_waiting = !run.is_open();
     if (terminal)
       fmt::print(console.out, "\x1b[H\x1b[2J{}{}", view, last ? "" : "\n(q quits)");  // redraw in place
-    else
+    else if (!repeated_wait)
       fmt::print(console.out, "{}{}", view, last ? "" : "\n----\n");
     std::fflush(console.out);
     if (last) break;

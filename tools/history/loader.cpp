@@ -13,6 +13,7 @@
 #include "reader/aggregator.hpp"
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/metric_series.hpp"
 #include "reader/span_assembler.hpp"
 #include "reader/units.hpp"
 
@@ -55,6 +56,8 @@ class LoadingSink : public reader::RecordSink {
     has_header = true;
     times_.on_header(r, line);
     start_ts = r.start_ts;
+    for (const reader::MetricInfoRecord& info : r.metrics)
+      metric_info_[std::string(info.name)] = {std::string(info.unit), std::string(info.description)};
     result.run_id = std::string(r.run_id);
     store_.begin_write();
     in_transaction_ = true;
@@ -70,8 +73,9 @@ class LoadingSink : public reader::RecordSink {
       if (existing.rows[0][1] != "running" && existing.rows[0][1] != "died") throw AlreadyLoaded{};
       // Loaded while it was being written: replaced by what the file holds now.
       const std::string key = *existing.rows[0][0];
-      for (const char* table : {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times",
-                                "span_stats_lines", "span_stats_buckets", "logs"})
+      for (const char* table :
+           {"threads", "events", "counters", "gauges", "phases", "dropped", "span_times", "span_stats_lines",
+            "span_stats_buckets", "logs", "histograms", "histogram_buckets", "metric_info"})
         store_.query(fmt::format("DELETE FROM {} WHERE run_key = $1", table), {key});
       const std::int64_t run_key = std::stoll(key);
       store_.query("DELETE FROM spans WHERE span_row >= $1 AND span_row < $2",
@@ -222,6 +226,7 @@ class LoadingSink : public reader::RecordSink {
     a.integer(as_signed(r.ts));
     a.real(r.delta.is_integer ? static_cast<double>(r.delta.as_integer) : r.delta.as_double);
     r.delta.is_integer ? a.integer(r.delta.as_integer) : a.null();
+    labels_cell(a, r.labels);
     end_row(a);
   }
 
@@ -235,7 +240,35 @@ class LoadingSink : public reader::RecordSink {
     a.optional_real(r.min);
     a.optional_real(r.max);
     a.integer(as_signed(r.count));
+    labels_cell(a, r.labels);
     end_row(a);
+  }
+
+  void on_histogram(const reader::HistogramRecord& r, std::uint64_t line) override {
+    times_.on_histogram(r, line);
+    auto& a = begin_row(histograms_, line, r.ts);
+    a.text(r.name);
+    r.tid ? a.integer(as_signed(*r.tid)) : a.null();
+    a.integer(as_signed(r.ts));
+    a.integer(as_signed(r.sum));
+    a.integer(as_signed(r.count));
+    buckets_text_ = "[";
+    for (const auto& bucket : r.buckets)
+      fmt::format_to(std::back_inserter(buckets_text_), "{}[{},{}]", buckets_text_.size() > 1 ? "," : "",
+                     bucket.lower_ns, bucket.count);
+    buckets_text_ += ']';
+    a.text(buckets_text_);
+    labels_cell(a, r.labels);
+    label_text_ = reader::label_text(r.labels);
+    a.text(label_text_);
+    end_row(a);
+    auto& buckets = histogram_buckets_[{std::string(r.name), label_text_}];
+    for (const auto& bucket : r.buckets) buckets[Histogram::bucket_of(bucket.lower_ns)] += bucket.count;
+  }
+
+  void on_metric_info(const reader::MetricInfoRecord& r, std::uint64_t line) override {
+    times_.on_metric_info(r, line);
+    metric_info_[std::string(r.name)] = {std::string(r.unit), std::string(r.description)};
   }
 
   void on_phase(const reader::PhaseRecord& r, std::uint64_t line) override {
@@ -299,6 +332,10 @@ class LoadingSink : public reader::RecordSink {
       footer_json.pop_back();
       fmt::format_to(std::back_inserter(footer_json), ",\"stats_spans\":{}}}", r.stats_spans);
     }
+    if (r.metric_overflow != 0) {
+      footer_json.pop_back();
+      fmt::format_to(std::back_inserter(footer_json), ",\"metric_overflow\":{}}}", r.metric_overflow);
+    }
     if (!r.stopped_by.empty()) {
       footer_json.pop_back();
       footer_json += ",\"stopped_by\":";
@@ -330,9 +367,11 @@ class LoadingSink : public reader::RecordSink {
     }
     for (const auto& span : assembler_.still_open(end_ts))
       write_whole(span, "open", start_lines_.at(span.span_id), std::nullopt);
-    for (auto* appender : {threads_.get(), spans_.get(), events_.get(), counters_.get(), gauges_.get(),
-                           phases_.get(), dropped_.get(), span_stats_lines_.get(), logs_.get()})
+    for (auto* appender :
+         {threads_.get(), spans_.get(), events_.get(), counters_.get(), gauges_.get(), phases_.get(),
+          dropped_.get(), span_stats_lines_.get(), logs_.get(), histograms_.get()})
       appender->finish();
+    write_metric_tables();
     result.complete = !footer_json.empty();
     // The run's state as every view says it (reader/run_state.hpp), decided by the reader's aggregator.
     const std::string status = times_.summary().runs.back().state.word();
@@ -368,6 +407,41 @@ class LoadingSink : public reader::RecordSink {
 
  private:
   // Self and parallel time as the reader works them out (reader/self_time.hpp), per span name.
+  // A metric line's labels as a JSON object, NULL when it had none.
+  void labels_cell(RowAppender& a, reader::Labels labels) {
+    labels_json_.clear();
+    if (!labels.empty()) append_attrs_json(labels_json_, labels);
+    labels_json_.empty() ? a.null() : a.text(labels_json_);
+  }
+
+  // The metric histograms' merged buckets, for the histogram_stats view, and the metrics' units.
+  void write_metric_tables() {
+    const auto buckets = store_.append_rows(
+        "histogram_buckets", {"run_key", "name", "labels", "lower", "upper", "middle", "count"});
+    for (const auto& [series, counts] : histogram_buckets_)
+      for (const auto& [bucket, count] : counts) {
+        buckets->integer(result.run_key);
+        buckets->text(series.first);
+        buckets->text(series.second);
+        const std::uint64_t lower = Histogram::bucket_lower_bound(bucket);
+        buckets->integer(as_signed(lower));
+        buckets->integer(as_signed(Histogram::bucket_upper_bound(bucket)));
+        buckets->integer(as_signed(bucket_midpoint(lower)));
+        buckets->integer(as_signed(count));
+        end_row(*buckets);
+      }
+    buckets->finish();
+    const auto infos = store_.append_rows("metric_info", {"run_key", "name", "unit", "description"});
+    for (const auto& [name, info] : metric_info_) {
+      infos->integer(result.run_key);
+      infos->text(name);
+      infos->text(info.first);
+      infos->text(info.second);
+      end_row(*infos);
+    }
+    infos->finish();
+  }
+
   void write_span_times(const reader::ReadReport& report) {
     times_.end_run(report);
     const auto table =
@@ -416,10 +490,12 @@ class LoadingSink : public reader::RecordSink {
                                      "start_ts", "dur_ns", "duration_bucket_ns", "status", "message",
                                      "is_phase", "is_async", "attrs", "start_line", "end_line", "stats_ns"});
     events_ = store_.append_rows("events", {"run_key", "line", "name", "tid", "ts", "parent_id", "attrs"});
-    counters_ =
-        store_.append_rows("counters", {"run_key", "line", "name", "tid", "ts", "delta", "delta_integer"});
-    gauges_ = store_.append_rows("gauges",
-                                 {"run_key", "line", "name", "tid", "ts", "value", "min", "max", "count"});
+    counters_ = store_.append_rows(
+        "counters", {"run_key", "line", "name", "tid", "ts", "delta", "delta_integer", "labels"});
+    gauges_ = store_.append_rows(
+        "gauges", {"run_key", "line", "name", "tid", "ts", "value", "min", "max", "count", "labels"});
+    histograms_ = store_.append_rows("histograms", {"run_key", "line", "name", "tid", "ts", "sum", "count",
+                                                    "buckets", "labels", "label_text"});
     phases_ =
         store_.append_rows("phases", {"run_key", "line", "name", "span_id", "start_ts", "end_ts", "wall_ns"});
     dropped_ = store_.append_rows("dropped", {"run_key", "line", "tid", "ts", "spans", "events", "metrics",
@@ -475,7 +551,11 @@ class LoadingSink : public reader::RecordSink {
   std::filesystem::path file_;
   bool in_transaction_ = false;
   std::unique_ptr<RowAppender> threads_, spans_, events_, counters_, gauges_, phases_, dropped_,
-      span_stats_lines_, logs_;
+      span_stats_lines_, logs_, histograms_;
+  // The metric histograms' buckets per name and label text, and the metrics' units and descriptions.
+  std::map<std::pair<std::string, std::string>, std::map<std::size_t, std::uint64_t>> histogram_buckets_;
+  std::map<std::string, std::pair<std::string, std::string>> metric_info_;
+  std::string label_text_, labels_json_;
   reader::SpanAssembler assembler_;
   reader::Aggregator times_;                                      // the reader's own figures, for span_times
   std::unordered_map<std::uint64_t, std::uint64_t> start_lines_;  // open span id -> its span_start's line

@@ -169,6 +169,70 @@ CREATE TABLE IF NOT EXISTS logs (
   PRIMARY KEY (run_key, line)){clustered};
 )";
 
+// Version 8: metrics of schema 1.7. A file's histogram lines, each as it was (`buckets` its [lower, count]
+// pairs, `labels` NULL when it had none, `tid` NULL when labelled, `label_text` the reader's canonical text
+// of the label set, '' for none: reader/metric_series.hpp); their buckets merged per run, name and label
+// text, as rows; and each metric's unit and description, the last declaration of the run.
+constexpr const char* kMetricTables = R"(
+CREATE TABLE IF NOT EXISTS histograms (
+  run_key {int} NOT NULL, line {int} NOT NULL, name TEXT NOT NULL, tid {int}, ts {int} NOT NULL,
+  sum {int} NOT NULL, count {int} NOT NULL, buckets {json} NOT NULL, labels {json}, label_text TEXT NOT NULL,
+  PRIMARY KEY (run_key, line)){clustered};
+CREATE TABLE IF NOT EXISTS histogram_buckets (
+  run_key {int} NOT NULL, name TEXT NOT NULL, labels TEXT NOT NULL, lower {int} NOT NULL, upper {int} NOT NULL,
+  middle {int} NOT NULL, count {int} NOT NULL,
+  PRIMARY KEY (run_key, name, labels, lower)){clustered};
+CREATE TABLE IF NOT EXISTS metric_info (
+  run_key {int} NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL, description TEXT NOT NULL,
+  PRIMARY KEY (run_key, name)){clustered};
+)";
+// Version 8: percentiles per run, histogram name and label set, as span_stats finds them for statistics-mode
+// spans: a rank is found by the bucket counts summed in bucket order, reported as its bucket's midpoint
+// within [min, max]; min and max are the lowest and highest buckets' bounds, as the reader has them.
+constexpr const char* kHistogramStats = R"(
+DROP VIEW IF EXISTS histogram_stats;
+CREATE VIEW histogram_stats AS
+WITH ranked AS (
+  SELECT run_key, name, labels, lower, upper, middle,
+         SUM(count) OVER (PARTITION BY run_key, name, labels ORDER BY lower ROWS UNBOUNDED PRECEDING) AS seen,
+         CAST(SUM(count) OVER (PARTITION BY run_key, name, labels) AS {int}) AS n
+  FROM histogram_buckets),
+grouped AS (
+  SELECT run_key, name, labels, n, MIN(lower) AS min_value, MAX(upper) AS max_value,
+         MIN(CASE WHEN seen >= (n + 1) / 2 THEN middle END) AS mid50,
+         MIN(CASE WHEN seen >= (9 * n + 9) / 10 THEN middle END) AS mid90,
+         MIN(CASE WHEN seen >= (99 * n + 99) / 100 THEN middle END) AS mid99
+  FROM ranked GROUP BY run_key, name, labels, n),
+sums AS (
+  SELECT run_key, name, label_text AS labels, SUM(sum) AS sum FROM histograms GROUP BY run_key, name, label_text)
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, g.name, g.labels, g.n AS count, s.sum,
+       g.min_value,
+       CASE WHEN (g.n + 1) / 2 >= g.n THEN g.max_value WHEN (g.n + 1) / 2 <= 1 THEN g.min_value
+            WHEN g.mid50 < g.min_value THEN g.min_value WHEN g.mid50 > g.max_value THEN g.max_value
+            ELSE g.mid50 END AS p50,
+       CASE WHEN (9 * g.n + 9) / 10 >= g.n THEN g.max_value WHEN (9 * g.n + 9) / 10 <= 1 THEN g.min_value
+            WHEN g.mid90 < g.min_value THEN g.min_value WHEN g.mid90 > g.max_value THEN g.max_value
+            ELSE g.mid90 END AS p90,
+       CASE WHEN (99 * g.n + 99) / 100 >= g.n THEN g.max_value WHEN (99 * g.n + 99) / 100 <= 1 THEN g.min_value
+            WHEN g.mid99 < g.min_value THEN g.min_value WHEN g.mid99 > g.max_value THEN g.max_value
+            ELSE g.mid99 END AS p99,
+       g.max_value
+FROM grouped g JOIN runs r ON r.run_key = g.run_key
+LEFT JOIN sums s ON s.run_key = g.run_key AND s.name = g.name AND s.labels = g.labels;
+)";
+
+// Version 8: counter_totals per series: a labelled counter's label sets are its series, one row each, with
+// `labels` (the stored JSON object as text; NULL for the series without labels) as the last column.
+constexpr const char* kCounterTotalsBySeries = R"(
+DROP VIEW IF EXISTS counter_totals;
+CREATE VIEW counter_totals AS
+SELECT r.run_key, r.run_id, r.host, r.start_ts AS run_start_ts, c.name,
+       CASE WHEN COUNT(c.delta_integer) = COUNT(*) THEN SUM(c.delta_integer) ELSE SUM(c.delta) END AS total,
+       COUNT(*) AS updates, CAST(c.labels AS TEXT) AS labels
+FROM counters c JOIN runs r ON r.run_key = c.run_key
+GROUP BY r.run_key, r.run_id, r.host, r.start_ts, c.name, CAST(c.labels AS TEXT);
+)";
+
 // Version 4: a dropped line's drops per name (schema 1.2's span_names and event_names), as JSON objects.
 // Version 5: a run's crash record, as JSON (a crashed run has no footer), so that a stored run's state is the
 // file's. Version 6: a span's stats_ns (schema 1.4), NULL when the file had none.
@@ -178,10 +242,9 @@ struct AddedColumn {
   const char* column;
   bool integer = false;  // else JSON
 };
-constexpr AddedColumn kAddedColumns[] = {{4, "dropped", "span_names"},
-                                         {4, "dropped", "event_names"},
-                                         {5, "runs", "crash"},
-                                         {6, "spans", "stats_ns", true}};
+constexpr AddedColumn kAddedColumns[] = {{4, "dropped", "span_names"}, {4, "dropped", "event_names"},
+                                         {5, "runs", "crash"},         {6, "spans", "stats_ns", true},
+                                         {8, "counters", "labels"},    {8, "gauges", "labels"}};
 
 std::string with_types(const char* sql, Dialect dialect) {
   const bool sqlite = dialect == Dialect::sqlite;
@@ -281,6 +344,11 @@ void prepare_for_writing(Store& store) {
                                store.dialect()));
     }
     if (version < 7) store.execute(with_types(kLogsTable, store.dialect()));
+    if (version < 8) {
+      store.execute(with_types(kMetricTables, store.dialect()));
+      store.execute(with_types(kHistogramStats, store.dialect()));
+      store.execute(kCounterTotalsBySeries);
+    }
     if (version < kSchemaVersion)
       store.execute(fmt::format("UPDATE spanlog_schema SET version = {}", kSchemaVersion));
     store.commit();

@@ -13,8 +13,10 @@ namespace spanlog::history {
 // 1: the tables. 2: the views (span_stats, phase_times, counter_totals, run_order). 3: span_times (self and
 // parallel time per run and span name) and span_stats with them. 4: dropped.span_names and event_names.
 // 5: runs.crash. 6: statistics-mode spans (schema 1.4): the span_stats_lines and span_stats_buckets tables,
-// spans.stats_ns, and span_stats counting them. 7: log lines (schema 1.6): the logs table.
-inline constexpr std::int64_t kSchemaVersion = 7;
+// spans.stats_ns, and span_stats counting them. 7: log lines (schema 1.6): the logs table. 8: metrics of
+// schema 1.7: counters.labels and gauges.labels, the histograms, histogram_buckets and metric_info tables and
+// the histogram_stats view.
+inline constexpr std::int64_t kSchemaVersion = 8;
 
 // A span row's key: its run in the high bits, the span's number in the run in the low bits, counted from 1 in
 // the order the spans are written: the order of the line that completed each (its span line, its row of a

@@ -11,6 +11,15 @@
 namespace spanlog::history {
 namespace {
 
+// A REAL as text that reads back as the same double (SQLite's own text keeps 15 digits, so a sum of float
+// counter deltas replayed from it would differ in the last digits from the file's), keeping SQLite's look
+// for whole values ("812.0").
+std::string real_text(double value) {
+  std::string text = fmt::format("{}", value);
+  if (text.find_first_of(".eEni") == std::string::npos) text += ".0";
+  return text;
+}
+
 // A loader holds the write lock for one whole run; another waits this long before giving up.
 constexpr int kBusyTimeoutMs = 60000;
 
@@ -110,6 +119,8 @@ class SqliteStore : public Store {
       for (int c = 0; c < columns; ++c) {
         if (sqlite3_column_type(statement, c) == SQLITE_NULL) {
           row.emplace_back();
+        } else if (sqlite3_column_type(statement, c) == SQLITE_FLOAT) {
+          row.emplace_back(real_text(sqlite3_column_double(statement, c)));
         } else {
           const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, c));
           row.emplace_back(std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(statement, c))));

@@ -109,13 +109,13 @@ constexpr const char* names[] = {"line", "name", "tid", "ts", "parent_id", "attr
 static_assert(std::size(names) == count);
 }  // namespace event_column
 namespace counter_column {
-enum : std::size_t { line, name, tid, ts, delta, delta_integer, count };
-constexpr const char* names[] = {"line", "name", "tid", "ts", "delta", "delta_integer"};
+enum : std::size_t { line, name, tid, ts, delta, delta_integer, labels, count };
+constexpr const char* names[] = {"line", "name", "tid", "ts", "delta", "delta_integer", "labels"};
 static_assert(std::size(names) == count);
 }  // namespace counter_column
 namespace gauge_column {
-enum : std::size_t { line, name, tid, ts, value, min, max, samples, count };
-constexpr const char* names[] = {"line", "name", "tid", "ts", "value", "min", "max", "count"};
+enum : std::size_t { line, name, tid, ts, value, min, max, samples, labels, count };
+constexpr const char* names[] = {"line", "name", "tid", "ts", "value", "min", "max", "count", "labels"};
 static_assert(std::size(names) == count);
 }  // namespace gauge_column
 namespace phase_column {
@@ -147,6 +147,11 @@ enum : std::size_t { line, name, tid, ts, samples, total_ns, self_ns, buckets, c
 constexpr const char* names[] = {"line", "name", "tid", "ts", "count", "total_ns", "self_ns", "buckets"};
 static_assert(std::size(names) == count);
 }  // namespace stats_column
+namespace histogram_column {
+enum : std::size_t { line, name, tid, ts, sum, samples, buckets, labels, count };
+constexpr const char* names[] = {"line", "name", "tid", "ts", "sum", "count", "buckets", "labels"};
+static_assert(std::size(names) == count);
+}  // namespace histogram_column
 namespace log_column {
 enum : std::size_t { line, tid, ts, level, span_id, msg, attrs, site_file, site_line, count };
 constexpr const char* names[] = {"line", "tid",   "ts",        "level",    "span_id",
@@ -175,7 +180,8 @@ struct Item {
     phase,
     dropped,
     span_stats,
-    log
+    log,
+    histogram
   } kind = thread;
   std::size_t row = 0;
   bool operator<(const Item& o) const { return line < o.line; }
@@ -183,7 +189,7 @@ struct Item {
 
 // A stored run's rows, table by table.
 struct StoredTables {
-  QueryResult threads, spans, events, counters, gauges, phases, dropped, span_stats, logs;
+  QueryResult threads, spans, events, counters, gauges, phases, dropped, span_stats, logs, histograms;
 };
 
 // Replays a stored run into a sink as if its file were read: the header, every record in the order of the
@@ -217,6 +223,13 @@ class Replay {
     simdjson::dom::parser parser;
     HeaderCopy header;
     read_header(r, parser, header);
+    // The metrics' units and descriptions, as the header's `metrics`: the views need no more than the last.
+    const QueryResult infos = store_.query(
+        "SELECT name, unit, description FROM metric_info WHERE run_key = $1 ORDER BY name", {key_});
+    std::vector<reader::MetricInfoRecord> metrics;
+    for (const auto& info : infos.rows)
+      metrics.push_back({text_of(info[0]), 0, text_of(info[1]), text_of(info[2])});
+    header.record.metrics = metrics;
     const std::uint64_t header_line = unsigned_of(r[run_column::header_line]);
     bool header_sent = false;
     for (const Item& item : ordered_items(tables)) {
@@ -259,6 +272,7 @@ class Replay {
     t.dropped = rows(select_list(dropped_column::names), "dropped");
     t.span_stats = rows(select_list(stats_column::names), "span_stats_lines");
     t.logs = rows(select_list(log_column::names), "logs");
+    t.histograms = rows(select_list(histogram_column::names), "histograms");
     return t;
   }
 
@@ -276,6 +290,7 @@ class Replay {
     add(t.dropped, Item::dropped);
     add(t.span_stats, Item::span_stats);
     add(t.logs, Item::log);
+    add(t.histograms, Item::histogram);
     // A span stored whole was one line; one with an end line was a start and an end; an open one only a
     // start.
     for (std::size_t i = 0; i < t.spans.rows.size(); ++i) {
@@ -345,8 +360,9 @@ class Replay {
         {&StoredTables::dropped, &Replay::replay_dropped},
         {&StoredTables::span_stats, &Replay::replay_span_stats},
         {&StoredTables::logs, &Replay::replay_log},
+        {&StoredTables::histograms, &Replay::replay_histogram},
     };
-    static_assert(std::size(sources) == Item::log + 1, "one source per Item::Kind");
+    static_assert(std::size(sources) == Item::histogram + 1, "one source per Item::Kind");
     const Source& source = sources[item.kind];
     (this->*source.replay)((t.*source.table).rows[item.row], item.line, sink);
   }
@@ -431,6 +447,8 @@ class Replay {
       record.delta.is_integer = false;
       record.delta.as_double = std::stod(*c[counter_column::delta]);
     }
+    const DecodedAttrs labels = decoded_labels(c[counter_column::labels]);
+    record.labels = labels.attrs;
     sink.on_counter(record, line);
   }
 
@@ -443,7 +461,23 @@ class Replay {
     record.min = optional_double(g[gauge_column::min]);
     record.max = optional_double(g[gauge_column::max]);
     record.count = unsigned_of(g[gauge_column::samples]);
+    const DecodedAttrs labels = decoded_labels(g[gauge_column::labels]);
+    record.labels = labels.attrs;
     sink.on_gauge(record, line);
+  }
+
+  void replay_histogram(const std::vector<Cell>& h, std::uint64_t line, reader::RecordSink& sink) {
+    reader::HistogramRecord record;
+    record.name = text_of(h[histogram_column::name]);
+    record.tid = optional_unsigned(h[histogram_column::tid]);
+    record.ts = unsigned_of(h[histogram_column::ts]);
+    record.sum = unsigned_of(h[histogram_column::sum]);
+    record.count = unsigned_of(h[histogram_column::samples]);
+    const std::vector<reader::SpanStatsRecord::Bucket> buckets = stored_buckets(h[histogram_column::buckets]);
+    record.buckets = buckets;
+    const DecodedAttrs labels = decoded_labels(h[histogram_column::labels]);
+    record.labels = labels.attrs;
+    sink.on_histogram(record, line);
   }
 
   void replay_phase(const std::vector<Cell>& p, std::uint64_t line, reader::RecordSink& sink) {
@@ -527,7 +561,8 @@ class Replay {
     record.unwritten_records = field(footer, "unwritten_records");
     record.rings_grown = field(footer, "rings_grown");  // 0 in a footer stored before schema 1.3
     record.largest_ring = field(footer, "largest_ring");
-    record.stats_spans = field(footer, "stats_spans");  // absent before schema 1.4
+    record.stats_spans = field(footer, "stats_spans");          // absent before schema 1.4
+    record.metric_overflow = field(footer, "metric_overflow");  // absent before schema 1.7
     std::string_view stopped_by;
     std::string kept_stopped_by;
     if (footer["stopped_by"].get_string().get(stopped_by) == simdjson::SUCCESS) kept_stopped_by = stopped_by;
@@ -582,6 +617,10 @@ class Replay {
   DecodedAttrs decoded(const Cell& cell) const {
     if (!with_attrs_ || !cell) return {};
     return decode_attrs_json(*cell);
+  }
+  // Labels name a metric's series: read whether or not the sink wants attributes.
+  static DecodedAttrs decoded_labels(const Cell& cell) {
+    return cell ? decode_attrs_json(*cell) : DecodedAttrs{};
   }
 
   Store& store_;

@@ -65,4 +65,14 @@ std::vector<ListedMetric> list_metrics(const Summary& summary, bool vitals) {
   return listed;
 }
 
+std::map<std::string, CounterStats> program_counter_totals(const Summary& summary) {
+  std::map<std::string, CounterStats> totals;
+  for (const auto& [name, counter] : summary.counters)
+    if (!is_vital(name)) totals[name].merge(counter);
+  for (const auto& [name, series] : summary.labelled_counters)
+    if (!is_vital(name))
+      for (const auto& [text, one] : series) totals[name].merge(one.stats);
+  return totals;
+}
+
 }  // namespace spanlog::reader

@@ -4,6 +4,7 @@
 // they are one metric again. Pointers into the summary: valid while it is.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,5 +38,9 @@ struct ListedMetric {
 
 // The program's metrics, or with `vitals` the recorder's own (`spanlog.*`, reader::is_vital).
 std::vector<ListedMetric> list_metrics(const Summary& summary, bool vitals);
+
+// Each of the program's counters over all its series, by name, as the recorder's run_summary.json totals
+// them (`totals.counters`: no vitals); the summary's `counters` in JSON.
+std::map<std::string, CounterStats> program_counter_totals(const Summary& summary);
 
 }  // namespace spanlog::reader

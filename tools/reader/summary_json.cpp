@@ -134,12 +134,13 @@ void put_phases(fmt::memory_buffer& out, const Summary& s) {
   }
 }
 
+// The program's counters by name, each over all its series, as run_summary.json totals them.
 void put_counters(fmt::memory_buffer& out, const Summary& s) {
   const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
   bool first = true;
-  for (const auto* entry : sorted_by_name(s.counters)) {
-    const double total = entry->second.value();
-    put(out, "{}{}:{{\"total\":{},\"rate_per_s\":{}}}", first ? "" : ",", json_string(entry->first),
+  for (const auto& [name, counter] : program_counter_totals(s)) {
+    const double total = counter.value();
+    put(out, "{}{}:{{\"total\":{},\"rate_per_s\":{}}}", first ? "" : ",", json_string(name),
         json_number(total), wall_s > 0 ? json_number(total / wall_s) : "null");
     first = false;
   }
@@ -367,8 +368,8 @@ std::string run_summary_json(const Summary& s) {
       s.total_spans - statistics + s.open_spans.size(), s.total_events, statistics, s.records,
       s.dropped.total(), s.unwritten_records, s.rings_grown, s.largest_ring, s.open_spans.size());
   first = true;
-  for (const auto* entry : sorted_by_name(s.counters)) {
-    put(out, "{}{}:{}", first ? "" : ",", json_string(entry->first), json_number(entry->second.value()));
+  for (const auto& [name, counter] : program_counter_totals(s)) {
+    put(out, "{}{}:{}", first ? "" : ",", json_string(name), json_number(counter.value()));
     first = false;
   }
   put(out, "}}}},\"threads\":[");

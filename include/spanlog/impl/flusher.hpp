@@ -427,6 +427,8 @@ class Flusher {
       totals_.dropped_events += between_runs_.dropped_events;
       totals_.dropped_metrics += between_runs_.dropped_metrics;
     }
+    // The vitals as the run begins: what a short run's last ones are compared with (memory grew, CPU used).
+    if (opts_.vitals) emit_vitals(calibration_.to_ns(ticks()));
     write_out();
     auto last_metrics = std::chrono::steady_clock::now();
     auto last_stats = last_metrics;

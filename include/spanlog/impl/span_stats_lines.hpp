@@ -53,24 +53,23 @@ inline void Flusher::publish_clock_rate() {
 
 inline void Flusher::crash_span_stats(BufferState& st, SignalSafeWriter& w) {
   const std::int64_t now = calibration_.to_ns(ticks());
-  const auto write_line = [&](auto&& write_name, StatsCell& cell) {
-    w.raw("{\"event\":\"span_stats\",\"name\":");
+  // {"event":KIND,"name":…,"tid":…,"ts":… then the cell's figures.
+  const auto open_line = [&](const char* opening, auto&& write_name) {
+    w.raw(opening);
     write_name();
     w.raw(",\"tid\":");
     w.u64(st.buf->tid);
     w.raw(",\"ts\":");
     w.i64(now);
+  };
+  const auto write_line = [&](auto&& write_name, StatsCell& cell) {
+    open_line("{\"event\":\"span_stats\",\"name\":", write_name);
     write_stats_growth(w, cell, calibration_.current_ns_per_tick());
     w.raw("}\n");
   };
   for_each_grown_stats_cell(*st.buf, [&](const Site* s, StatsCell& cell) {
     if (s->kind != SiteKind::histogram) return write_line([&] { w.string(s->name); }, cell);
-    w.raw("{\"event\":\"histogram\",\"name\":");
-    w.string(s->name);
-    w.raw(",\"tid\":");
-    w.u64(st.buf->tid);
-    w.raw(",\"ts\":");
-    w.i64(now);
+    open_line("{\"event\":\"histogram\",\"name\":", [&] { w.string(s->name); });
     write_value_histogram_growth(w, cell);
     w.raw("}\n");
   });

@@ -913,6 +913,8 @@
   } else {
     startLive();
   }
+  // For scripts and tests: the lanes' labels top to bottom, as drawn.
+  window.spanlog.laneOrder = () => lanesInOrder().map(laneLabel);
   // For scripts and tests: how long one full redraw of the timeline takes, in milliseconds.
   window.spanlog.timeRedraw = () => {
     const started = performance.now();
