@@ -14,6 +14,7 @@
 #include "cli/run_status.hpp"
 #include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/metric_series.hpp"
 #include "reader/run_location.hpp"
 #include "reader/sorted_by_name.hpp"
 #include "reader/span_dimensions.hpp"
@@ -35,7 +36,7 @@ std::vector<std::string> group_cells(const reader::OwnedAttrs& group, const std:
   for (const std::string& key : keys) {
     const auto it =
         std::find_if(group.begin(), group.end(), [&](const reader::OwnedAttr& a) { return a.key == key; });
-    cells.push_back(it == group.end() ? "-" : reader::attr_text(*it));
+    cells.push_back(it == group.end() ? "-" : reader::label_value_text(*it));
   }
   return cells;
 }

@@ -14,7 +14,6 @@
 #include "export/span_series.hpp"
 #include "reader/metric_list.hpp"
 #include "reader/sorted_by_name.hpp"
-#include "reader/span_dimensions.hpp"
 
 namespace spanlog::exporters {
 namespace {

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include <fmt/format.h>
-
 #include "reader/attrs_json.hpp"
+#include "reader/metric_series.hpp"
 
 namespace spanlog::reader {
 
@@ -33,23 +32,8 @@ OwnedAttrs dimension_values(const OwnedAttrs& attrs, const std::vector<std::stri
   return values;
 }
 
-std::string attr_text(const OwnedAttr& attr) {
-  switch (attr.type) {
-    case AttrValue::Type::string:
-      return attr.string;
-    case AttrValue::Type::boolean:
-      return attr.boolean ? "true" : "false";
-    case AttrValue::Type::number:
-      return attr.number.is_integer ? fmt::format("{}", attr.number.as_integer)
-                                    : fmt::format("{}", attr.number.as_double);
-    case AttrValue::Type::null:
-      return "null";
-  }
-  return {};
-}
-
 std::string dimension_key(const OwnedAttrs& values, const std::vector<std::string>& keys) {
-  if (keys.size() == 1) return values.empty() ? std::string("-") : attr_text(values.front());
+  if (keys.size() == 1) return values.empty() ? std::string("-") : label_value_text(values.front());
   std::string key;
   for (const std::string& name : keys) {
     if (!key.empty()) key += ", ";

@@ -17,11 +17,9 @@ std::vector<std::string> attribute_list(std::string_view text);
 // The values `attrs` has for `keys`, in the order of `keys`; a key the span does not have is left out.
 OwnedAttrs dimension_values(const OwnedAttrs& attrs, const std::vector<std::string>& keys);
 
-// A value as a table cell shows it: a string as it is, a number in its shortest form, true, false, null.
-std::string attr_text(const OwnedAttr& attr);
-
 // What names a combination of values among others of the same keys: for one key, the value's text (a
-// string as it is); for several, each key's value as JSON, or `-` where the span has none, joined by ", ".
+// string as it is: label_value_text, reader/metric_series.hpp); for several, each key's value as JSON, or `-`
+// where the span has none, joined by ", ".
 std::string dimension_key(const OwnedAttrs& values, const std::vector<std::string>& keys);
 
 }  // namespace spanlog::reader
