@@ -492,3 +492,187 @@ TEST_CASE(
   CHECK(span["log"].get_string().value().empty());
   CHECK(strings(span["selected_rows"]).empty());
 }
+
+namespace {
+
+simdjson::dom::element field(simdjson::dom::element object, const std::string& key) {
+  simdjson::dom::element value;
+  INFO("no field " << key);
+  REQUIRE(object[key].get(value) == simdjson::SUCCESS);
+  return value;
+}
+std::string text_of(simdjson::dom::element object, const std::string& key) {
+  std::string_view s;
+  return object[key].get(s) == simdjson::SUCCESS ? std::string(s) : std::string();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "report: labelled series apart, histograms with their percentiles, and the vitals in their section") {
+  const fs::path checks = checker();
+  (void)checks;
+  test_support::TempDir dir;
+  // A copy: reading a run without run_summary.json writes one beside it.
+  fs::copy(fs::path(env("SPANLOG_TEST_DATA")) / "metrics" / "telemetry.jsonl", dir / "telemetry.jsonl");
+  const fs::path report = output_dir() / "metrics.html";
+  test_support::run(shell_quoted(env("SPANLOG_BIN")) + " report " + shell_quoted(dir.path()) + " -o " +
+                    shell_quoted(report));
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto facts = check_page(
+      parser, text, "report " + shell_quoted(report) + " " + shell_quoted(output_dir() / "metrics.png"));
+  INFO(text);
+  const simdjson::dom::element at_load = field(facts, "at_load");
+  const auto series = field(at_load, "metric_series");
+
+  // tests/data/metrics: llm.tokens{kind="input",model="m-large"} is 812 + 188; each label set its own line.
+  const auto input_large = field(series, R"(llm.tokens{kind="input",model="m-large"})");
+  CHECK(text_of(input_large, "metric") == "llm.tokens (counter)");
+  CHECK(text_of(input_large, "total") == "1000");
+  CHECK(text_of(field(series, R"(llm.tokens{kind="input",model="m-small"})"), "total") == "50");
+  CHECK(text_of(field(series, R"(llm.tokens{kind="output",model="m-large"})"), "total") == "200");
+  CHECK(text_of(field(series, R"(llm.tokens{otel.metric.overflow=true})"), "total") == "7");
+  // A labelled gauge's last value per label set: db was set to 3, then 2; cache to 7.
+  CHECK(text_of(field(series, R"(pool.in_use{pool="db"})"), "last") == "2");
+  CHECK(text_of(field(series, R"(pool.in_use{pool="db"})"), "peak") == "5");
+  CHECK(text_of(field(series, R"(pool.in_use{pool="cache"})"), "last") == "7");
+  // The unit from the header's metrics.
+  CHECK(text_of(field(at_load, "chart_units"), "llm.tokens (counter)") == "per second, token");
+  CHECK(text_of(field(at_load, "chart_units"), "request.bytes (histogram)") == "By");
+
+  // Histograms. request.bytes: [1000,1] [4096,2] [21504,1] then [4992,1]: 5 values. p50 is rank 3, in the
+  // bucket of 4096 (64 wide: 4096..4159), its midpoint 4127; p90 (rank 5) is the largest, the top of the
+  // bucket of 21504 (256 wide): 21759. queue.wait{queue="io"}: 12, 12, 49, 100, all exact below 128.
+  const auto histograms = field(at_load, "histograms");
+  const auto request = field(histograms, "request.bytes");
+  CHECK(request["count"].get_double().value() == 5);
+  CHECK(request["p50"].get_double().value() == 4127);
+  CHECK(request["p90"].get_double().value() == 21759);
+  CHECK(request["max"].get_double().value() == 21759);
+  const auto io = field(histograms, R"(queue.wait{queue="io"})");
+  CHECK(io["count"].get_double().value() == 4);
+  CHECK(io["p50"].get_double().value() == 12);
+  CHECK(io["p90"].get_double().value() == 100);
+  CHECK(field(histograms, R"(queue.wait{queue="net"})")["count"].get_double().value() == 2);
+  // The page's figures are the reader's (summary --json), series by series.
+  const auto by_reader = field(at_load, "summary_histograms");
+  simdjson::dom::object page_histograms;
+  REQUIRE(histograms.get(page_histograms) == simdjson::SUCCESS);
+  CHECK(page_histograms.size() == 3);
+  for (auto [name, figures] : page_histograms)
+    for (const char* key : {"count", "p50", "p90", "p99", "max"}) {
+      INFO(name << " " << key);
+      CHECK(figures[key].get_double().value() ==
+            field(field(by_reader, std::string(name)), key).get_double().value());
+    }
+
+  // The vitals in their own section, none among the program's metrics.
+  CHECK(at_load["vitals_shown"].get_bool().value());
+  const auto rss = field(series, "spanlog.process.memory.rss");
+  CHECK(text_of(rss, "section") == "vitals");
+  CHECK(text_of(rss, "last") == "12582912");
+  CHECK(text_of(rss, "text").find("12.0 MiB") != std::string::npos);
+  CHECK(text_of(field(series, R"(spanlog.process.cpu.time{cpu.mode="user"})"), "total") == "0.75");
+  // CPU seconds per second: the last user line's 0.5 s over the 3 s since the one before.
+  const double user_rate =
+      std::stod(text_of(field(series, R"(spanlog.process.cpu.time{cpu.mode="user"})"), "last_rate"));
+  CHECK(user_rate > 0.16);
+  CHECK(user_rate < 0.17);
+  CHECK(text_of(field(series, "spanlog.flusher.lag"), "peak") == "1500000000");
+  // The rings' peak fill per thread, named by the thread.
+  const auto ring = field(series, "spanlog.ring.fill{tid=4243}");
+  CHECK(text_of(ring, "peak") == "0.875");
+  CHECK(text_of(ring, "text").find("worker (4243): peak 87.5%") != std::string::npos);
+  for (const char* program :
+       {R"(llm.tokens{kind="input",model="m-large"})", R"(pool.in_use{pool="db"})", "bytes.parsed"})
+    CHECK(text_of(field(series, program), "section") == "charts");
+  simdjson::dom::object all_series;
+  REQUIRE(series.get(all_series) == simdjson::SUCCESS);
+  for (auto [name, figures] : all_series) {
+    INFO(name);
+    CHECK((text_of(figures, "section") == "vitals") == (std::string_view(name).rfind("spanlog.", 0) == 0));
+  }
+}
+
+TEST_CASE("serve: labelled series, a histogram and the vitals live, metric lines appended later drawn") {
+  const fs::path checks = checker();
+  (void)checks;
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
+  const fs::path trigger = dir / "trigger";
+  // A run still being written: a counter with ten label sets (10, 20, ... 100 tokens), a histogram, vitals.
+  {
+    std::ofstream out(file);
+    out << R"({"event":"header","schema":1,"schema_minor":7,"version":"0.1.0","run_id":"metrics-live","pid":1,)"
+           R"("process":"metrics","host":"h","start_ts":1795459260000000000,"clock":{"source":"steady"},)"
+           R"("options":{"flush_interval_ms":100},"metrics":{"spanlog.process.memory.rss":{"unit":"By"}}})"
+        << "\n";
+    for (int model = 1; model <= 10; ++model)
+      out << R"({"event":"counter","name":"llm.tokens","ts":1795459260100000000,"delta":)" << model * 10
+          << R"(,"labels":{"model":"m-)" << model << "\"}}\n";
+    out << R"({"event":"histogram","name":"queue.wait","ts":1795459260200000000,"sum":73,)"
+           R"("buckets":[[12,2],[49,1]],"count":3,"labels":{"queue":"io"}})"
+        << "\n"
+        << R"({"event":"gauge","name":"spanlog.process.memory.rss","ts":1795459261000000000,"value":10485760,)"
+           R"("min":10485760,"max":10485760,"count":1})"
+        << "\n";
+  }
+  Child server({env("SPANLOG_BIN"), "serve", file.string(), "--port", "0", "--timeout", "300"}, true);
+  const std::string banner = server.first_line();
+  INFO(banner);
+  const auto at = banner.find("http://127.0.0.1:");
+  REQUIRE(at != std::string::npos);
+  const std::string url = banner.substr(at);
+
+  // When the page has loaded: 19 more values of the histogram, a new resident memory, a labelled gauge.
+  std::thread writer([&] {
+    if (!wait_for_file(trigger, 60)) return;
+    std::ofstream out(file, std::ios::app);
+    out << R"({"event":"histogram","name":"queue.wait","ts":1795459262000000000,"sum":42000,)"
+           R"("buckets":[[200,5],[1000,10],[5000,4]],"count":19,"labels":{"queue":"io"}})"
+        << "\n"
+        << R"({"event":"gauge","name":"spanlog.process.memory.rss","ts":1795459262000000000,"value":12582912,)"
+           R"("min":12582912,"max":12582912,"count":1})"
+        << "\n"
+        << R"({"event":"gauge","name":"pool.in_use","ts":1795459262000000000,"value":3,"min":1,"max":4,)"
+           R"("count":5,"labels":{"pool":"db"}})"
+        << "\n";
+  });
+  simdjson::dom::parser parser;
+  std::string facts_text;
+  const auto facts =
+      check_page(parser, facts_text,
+                 "metrics " + shell_quoted(url) + " " + shell_quoted(output_dir() / "live-metrics.png") +
+                     " " + shell_quoted(trigger) + " " + shell_quoted(R"(queue.wait{queue="io"})") + " 22");
+  writer.join();
+  INFO(facts_text);
+  const simdjson::dom::element at_load = field(facts, "at_load");
+  const auto series = field(at_load, "metric_series");
+  // The eight largest label sets drawn, the two smallest counted.
+  CHECK(text_of(field(series, R"(llm.tokens{model="m-10"})"), "total") == "100");
+  CHECK(text_of(field(series, R"(llm.tokens{model="m-3"})"), "total") == "30");
+  simdjson::dom::element absent;
+  CHECK(series[R"(llm.tokens{model="m-2"})"].get(absent) == simdjson::NO_SUCH_FIELD);
+  CHECK(strings(at_load["left_out"]) ==
+        std::vector<std::string>{"2 more series not shown (the largest 8 are)"});
+  CHECK(text_of(field(series, "spanlog.process.memory.rss"), "last") == "10485760");
+  CHECK(field(field(at_load, "histograms"), R"(queue.wait{queue="io"})")["count"].get_double().value() == 3);
+
+  // After: 22 values, 12 12 49 (200 x5) (1000 x10) (4992..5055 x4). p50 is rank 11, in the bucket of 1000
+  // (1000..1007): its midpoint 1003. p90 is rank 20, in the bucket of 5000 (4992..5055): 5023. p99 (rank 22)
+  // is the largest: the top of that bucket, 5055.
+  const simdjson::dom::element after = field(facts, "after_trigger");
+  const auto io = field(field(after, "histograms"), R"(queue.wait{queue="io"})");
+  CHECK(io["count"].get_double().value() == 22);
+  CHECK(io["p50"].get_double().value() == 1003);
+  CHECK(io["p90"].get_double().value() == 5023);
+  CHECK(io["p99"].get_double().value() == 5055);
+  CHECK(io["max"].get_double().value() == 5055);
+  const auto after_series = field(after, "metric_series");
+  CHECK(text_of(field(after_series, "spanlog.process.memory.rss"), "last") == "12582912");
+  CHECK(text_of(field(after_series, "spanlog.process.memory.rss"), "section") == "vitals");
+  CHECK(text_of(field(after_series, R"(pool.in_use{pool="db"})"), "last") == "3");
+  CHECK(facts["same_page"].get_bool().value());
+  CHECK(server.stop(SIGTERM, 10) == 0);
+}

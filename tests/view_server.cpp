@@ -1,7 +1,8 @@
 // `spanlog serve` without a browser: which request paths answer, following a file that grows, is truncated
 // or is rotated, and the server itself over raw sockets: the page, /summary.json, /metrics, /events streaming
 // new lines to many clients, and clients that go away; a runs directory served before its first run and from
-// run to run; the run label /metrics adds to every series.
+// run to run; the run label /metrics adds to every series; schema 1.7 metrics as /events sends them and as a
+// report carries them (each series apart, the largest kept, histograms merged).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -25,6 +26,7 @@
 #include "reader/file_follower.hpp"
 #include "report/live_server.hpp"
 #include "report/routes.hpp"
+#include "report/run_snapshot.hpp"
 #include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
@@ -390,4 +392,94 @@ TEST_CASE("the server of a runs directory is up before its first run and moves t
   CHECK(summary.find("\"name\":\"alpha\"") == std::string::npos);
   server.stop();
   server.wait();
+}
+
+namespace {
+
+// A run of schema 1.7 metrics: a counter with ten label sets (sizes 10, 20, ... 100), a histogram in two
+// lines, a metric declared after the start, and a vital.
+std::string metrics_run() {
+  std::string text =
+      R"({"event":"header","schema":1,"schema_minor":7,"version":"0.1.0","run_id":"metrics-view","pid":1,)"
+      R"("process":"demo","host":"h","start_ts":1000000000,"clock":{"source":"steady"},)"
+      R"("metrics":{"llm.tokens":{"unit":"{token}","description":"Tokens"}}})"
+      "\n"
+      R"({"event":"metric_info","name":"queue.wait","ts":1100000000,"unit":"us","description":"Waiting"})"
+      "\n";
+  for (int model = 1; model <= 10; ++model)
+    text += R"({"event":"counter","name":"llm.tokens","ts":1100000000,"delta":)" +
+            std::to_string(model * 10) + R"(,"labels":{"model":"m-)" + std::to_string(model) + "\"}}\n";
+  text += R"({"event":"histogram","name":"queue.wait","ts":1200000000,"sum":73,"buckets":[[12,2],[49,1]],)"
+          R"("count":3,"labels":{"queue":"io"}})"
+          "\n"
+          R"({"event":"histogram","name":"queue.wait","ts":1300000000,"sum":300,"buckets":[[12,1],[300,1]],)"
+          R"("count":2,"labels":{"queue":"io"}})"
+          "\n"
+          R"({"event":"gauge","name":"spanlog.ring.fill","ts":1400000000,"value":0.25,"min":0.25,"max":0.5,)"
+          R"("count":1,"labels":{"tid":7}})"
+          "\n"
+          R"({"event":"footer","ts":1500000000,"wall_ns":500000000})"
+          "\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a report's metrics: each series apart, the largest kept, histograms merged, units carried") {
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
+  write(file, metrics_run());
+  const spanlog::report::Snapshot snapshot = spanlog::report::build_snapshot(file, {});
+  // The records the page draws: the summary before them lists every series.
+  const std::string json = snapshot.json.substr(snapshot.json.find(R"("series_left_out":)"));
+  INFO(json);
+  // Eight of the ten label sets, the largest (m-3 to m-10); the two smallest counted as left out.
+  for (int model = 3; model <= 10; ++model)
+    CHECK(json.find(R"("delta":)" + std::to_string(model * 10) + R"(,"labels":{"model":"m-)" +
+                    std::to_string(model) + "\"}}") != std::string::npos);
+  CHECK(json.find(R"("labels":{"model":"m-1"})") == std::string::npos);
+  CHECK(json.find(R"("labels":{"model":"m-2"})") == std::string::npos);
+  CHECK(json.find(R"("series_left_out":{"llm.tokens":2})") != std::string::npos);
+  // The histogram's two lines as one, its buckets merged: 12 three times, 49, 300 (in the bucket of 300).
+  CHECK(json.find(R"({"event":"histogram","name":"queue.wait","ts":300000000,"sum":373,"count":5,)"
+                  R"("buckets":[[12,3],[49,1],[300,1]],"labels":{"queue":"io"}})") != std::string::npos);
+  // Units and descriptions, from the header and from a metric_info line.
+  CHECK(
+      json.find(
+          R"({"event":"metric_info","name":"llm.tokens","ts":0,"unit":"{token}","description":"Tokens"})") !=
+      std::string::npos);
+  CHECK(json.find(
+            R"({"event":"metric_info","name":"queue.wait","ts":0,"unit":"us","description":"Waiting"})") !=
+        std::string::npos);
+  // A gauge keeps its labels and the peak of its bucket (a ring's peak fill).
+  CHECK(json.find(R"({"event":"gauge","name":"spanlog.ring.fill","ts":400000000,"value":0.25,"max":0.5,)"
+                  R"("labels":{"tid":7}})") != std::string::npos);
+}
+
+TEST_CASE("/events sends labelled, histogram and metric_info lines as the file holds them") {
+  ::signal(SIGPIPE, SIG_IGN);
+  test_support::TempDir dir;
+  const fs::path file = dir / "telemetry.jsonl";
+  const std::string run = metrics_run();
+  const std::string without_footer = run.substr(0, run.find(R"({"event":"footer")"));
+  write(file, without_footer);
+  spanlog::report::ServeOptions options;
+  options.file = file;
+  LiveServer server(options);
+  const int port = server.start();
+  REQUIRE(port > 0);
+  RawClient client(port);
+  client.get("/events");
+  REQUIRE(client.read_until(R"(data: {"event":"gauge","name":"spanlog.ring.fill")"));
+  std::string::size_type from = 0;
+  for (std::string::size_type end; (end = without_footer.find('\n', from)) != std::string::npos;
+       from = end + 1)
+    CHECK(client.received.find("data: " + without_footer.substr(from, end - from) + "\n") !=
+          std::string::npos);
+  const std::string late =
+      R"({"event":"histogram","name":"queue.wait","ts":1450000000,"sum":5,"buckets":[[5,1]],"count":1,)"
+      R"("labels":{"queue":"net"}})";
+  append(file, late + "\n");
+  CHECK(client.read_until("data: " + late + "\n"));
+  server.stop();
 }

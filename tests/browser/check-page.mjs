@@ -3,9 +3,12 @@
 //   node check-page.mjs report FILE.html SCREENSHOT.png
 //   node check-page.mjs live URL SCREENSHOT.png TRIGGER_FILE LATE_SPAN ERROR_SPAN
 //   node check-page.mjs next-run URL SCREENSHOT.png TRIGGER_FILE NEXT_RUN_ID
+//   node check-page.mjs metrics URL SCREENSHOT.png TRIGGER_FILE SERIES COUNT
 // live: waits for the threads, then creates TRIGGER_FILE (the example then records LATE_SPAN and the failing
 // ERROR_SPAN) and waits for both to appear without a reload. next-run: waits for the threads, creates
-// TRIGGER_FILE (the test then starts the next run) and waits for the page to name NEXT_RUN_ID, without a reload. report: when the page lists log lines, it shows
+// TRIGGER_FILE (the test then starts the next run) and waits for the page to name NEXT_RUN_ID, without a reload.
+// metrics: waits for the charts, creates TRIGGER_FILE (the test then appends metric lines) and waits for the
+// histogram SERIES to count COUNT values, without a reload. report: when the page lists log lines, it shows
 // only warnings and errors, then clicks the first error line, the first warning's mark on the timeline and
 // the first span drawn, and says what each click selected. Exit 0 with the facts, 2 when it cannot run.
 import { chromium } from "playwright-core";
@@ -14,7 +17,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 
 const [mode, target, screenshot, trigger, lateSpan, errorSpan] = process.argv.slice(2);
-if (!["report", "live", "next-run"].includes(mode) || !target || !screenshot) {
+if (!["report", "live", "next-run", "metrics"].includes(mode) || !target || !screenshot) {
   console.error("usage: check-page.mjs report FILE SCREENSHOT | live URL SCREENSHOT TRIGGER LATE_SPAN ERROR_SPAN");
   process.exit(2);
 }
@@ -47,6 +50,20 @@ async function facts(page) {
       log_counts: texts("#log-levels label"),
       log_note: document.getElementById("log-note").hidden ? "" : document.getElementById("log-note").textContent,
       marks: Array.from(document.getElementById("timeline").markboxes || []).map(([, , line]) => line.level + " " + line.msg),
+      // Each metric series' figures as its chart's legend holds them, by series name: "section" is the
+      // program's metrics ("charts") or the vitals.
+      metric_series: Object.fromEntries(Array.from(document.querySelectorAll(".chart .series")).map(e => [e.getAttribute("data-series"), {
+        section: e.closest(".charts").id, metric: e.closest(".chart").getAttribute("data-metric"), text: e.textContent,
+        total: e.getAttribute("data-total"), last: e.getAttribute("data-last"), peak: e.getAttribute("data-peak"),
+        last_rate: e.getAttribute("data-last-rate")}])),
+      chart_units: Object.fromEntries(Array.from(document.querySelectorAll(".chart")).map(e => [e.getAttribute("data-metric"), (e.querySelector(".unit") || {}).textContent || ""])),
+      histograms: Object.fromEntries(Array.from(document.querySelectorAll(".chart.histogram")).map(e => [e.getAttribute("data-series"), Object.fromEntries(
+        ["count", "p50", "p90", "p99", "max"].map(k => [k, Number(e.getAttribute("data-" + k))]))])),
+      // The reader's own figures for the same series (summary --json), to be compared with the page's.
+      summary_histograms: Object.fromEntries((window.spanlog.page.summary ? window.spanlog.page.summary.metrics.concat(window.spanlog.page.summary.vitals || []) : [])
+        .filter(m => m.kind === "histogram").flatMap(m => m.series.map(s => [window.spanlog.seriesName(m.name, s.labels), {count: s.count, p50: s.p50, p90: s.p90, p99: s.p99, max: s.max}]))),
+      vitals_shown: !document.getElementById("vitals-section").hidden,
+      left_out: texts(".left-out"),
     };
   });
 }
@@ -113,11 +130,20 @@ try {
   const loading = Date.now();
   await page.goto(url);
   await page.waitForFunction(() => window.spanlog && window.spanlog.ready, null, { timeout: 20000 });
-  await page.waitForSelector(".card", { timeout: 20000 });
+  // A run with no spans has no thread cards: a report or a run of metrics shows its charts.
+  await page.waitForSelector(mode === "metrics" ? ".chart" : mode === "report" ? ".card, .chart" : ".card", { timeout: 20000 });
   await page.waitForTimeout(300);  // a frame or two: the first render
   result.load_ms = Date.now() - loading;
   result.at_load = await facts(page);
-  if (mode === "next-run") {
+  if (mode === "metrics") {
+    await page.evaluate(() => { window.__same_page = true; });
+    writeFileSync(trigger, "go\n");
+    await page.waitForFunction(([series, count]) => Array.from(document.querySelectorAll(".chart.histogram"))
+      .some(e => e.getAttribute("data-series") === series && e.getAttribute("data-count") === count), [lateSpan, errorSpan], { timeout: 20000 });
+    await page.waitForTimeout(1200);  // the charts are redrawn at most once a second while records stream in
+    result.after_trigger = await facts(page);
+    result.same_page = await page.evaluate(() => window.__same_page === true);
+  } else if (mode === "next-run") {
     await page.evaluate(() => { window.__same_page = true; });
     writeFileSync(trigger, "go\n");
     // The new run's title, cards and summary (the old run's summary is cleared at the switch).

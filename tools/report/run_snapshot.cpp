@@ -14,6 +14,8 @@
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
 #include "report/log_panel.hpp"
+#include "report/metric_snapshot.hpp"
+#include "report/time_buckets.hpp"
 
 namespace spanlog::report {
 namespace {
@@ -29,21 +31,10 @@ struct LongerFirst {  // the queue's top is the shortest span kept, the first to
   }
 };
 
-// Time buckets over the run, for counters (sums) and gauges (the newest value of each bucket).
-struct Buckets {
-  std::uint64_t start = 0, width = 1;
-  std::size_t count = 1;
-  std::size_t index(std::uint64_t ts) const {
-    if (ts <= start) return 0;
-    return std::min(count - 1, static_cast<std::size_t>((ts - start) / width));
-  }
-  std::uint64_t middle(std::size_t i) const { return start + i * width + width / 2; }
-};
-
 class SnapshotSink : public reader::RecordSink {
  public:
   // `base`: the run's start (the header's, else its first timestamp), which the page's times are relative to.
-  SnapshotSink(const SnapshotLimits& limits, Buckets buckets, std::uint64_t base)
+  SnapshotSink(const SnapshotLimits& limits, TimeBuckets buckets, std::uint64_t base)
       : limits_(limits), buckets_(buckets), base_(base) {}
 
   void on_header(const reader::HeaderRecord& r, std::uint64_t) override {
@@ -63,21 +54,6 @@ class SnapshotSink : public reader::RecordSink {
   void on_span_end(const reader::SpanEndRecord& r, std::uint64_t) override {
     if (auto span = assembler_.end(r)) keep(std::move(*span));
   }
-  void on_counter(const reader::CounterRecord& r, std::uint64_t) override {
-    auto& sums = counters_[std::string(r.name)];
-    if (sums.empty()) sums.assign(buckets_.count, 0.0);
-    sums[buckets_.index(r.ts)] +=
-        r.delta.is_integer ? static_cast<double>(r.delta.as_integer) : r.delta.as_double;
-    last_ts_ = std::max(last_ts_, r.ts);
-  }
-  void on_gauge(const reader::GaugeRecord& r, std::uint64_t) override {
-    if (!r.value) return;
-    auto& points = gauges_[std::string(r.name)];
-    if (points.empty()) points.assign(buckets_.count, {});
-    auto& slot = points[buckets_.index(r.ts)];
-    if (!slot.set || r.ts >= slot.ts) slot = {true, r.ts, *r.value};
-    last_ts_ = std::max(last_ts_, r.ts);
-  }
   void on_phase(const reader::PhaseRecord& r, std::uint64_t) override {
     phases_.push_back(
         fmt::format("{{\"event\":\"phase\",\"name\":{},\"ts\":{},\"end_ts\":{},\"wall_ns\":{}}}",
@@ -96,8 +72,8 @@ class SnapshotSink : public reader::RecordSink {
     last_ts_ = std::max(last_ts_, r.ts);
   }
 
-  // The records as a JSON array, the open spans drawn up to `end_ts`.
-  std::string records_json(std::uint64_t end_ts) {
+  // The records as a JSON array, the open spans drawn up to `end_ts`, the metrics' series from `metrics`.
+  std::string records_json(std::uint64_t end_ts, const MetricSnapshotSink& metrics) {
     std::vector<std::string> out;
     if (!header_.empty()) out.push_back(header_);
     for (const auto& [tid, t] : threads_)
@@ -113,16 +89,7 @@ class SnapshotSink : public reader::RecordSink {
     }
     for (const auto& s : extra_) out.push_back(span_json(s));
     for (auto& p : phases_) out.push_back(std::move(p));
-    for (const auto& [name, sums] : counters_)
-      for (std::size_t i = 0; i < sums.size(); ++i)
-        if (sums[i] != 0)
-          out.push_back(fmt::format("{{\"event\":\"counter\",\"name\":{},\"tid\":0,\"ts\":{},\"delta\":{}}}",
-                                    json_string(name), rel(buckets_.middle(i)), json_number(sums[i])));
-    for (const auto& [name, points] : gauges_)
-      for (const auto& p : points)
-        if (p.set)
-          out.push_back(fmt::format("{{\"event\":\"gauge\",\"name\":{},\"tid\":0,\"ts\":{},\"value\":{}}}",
-                                    json_string(name), rel(p.ts), json_number(p.value)));
+    metrics.append_records(out);
     if (dropped_.total() > 0)
       out.push_back(fmt::format(
           "{{\"event\":\"dropped\",\"tid\":0,\"ts\":0,\"spans\":{},\"events\":{},\"metrics\":{},\"attrs\":{},"
@@ -154,11 +121,6 @@ class SnapshotSink : public reader::RecordSink {
   struct Thread {
     std::string name;
     bool exited = false;
-  };
-  struct GaugePoint {
-    bool set = false;
-    std::uint64_t ts = 0;
-    double value = 0;
   };
 
   std::int64_t rel(std::uint64_t ts) const {
@@ -197,7 +159,7 @@ class SnapshotSink : public reader::RecordSink {
   }
 
   const SnapshotLimits& limits_;
-  Buckets buckets_;
+  TimeBuckets buckets_;
   std::uint64_t base_;
   std::uint64_t last_ts_ = 0;
   std::string header_, crash_, footer_;
@@ -207,9 +169,7 @@ class SnapshotSink : public reader::RecordSink {
   std::vector<reader::WholeSpan> extra_;  // phases and error spans, always drawn
   std::size_t errors_kept_ = 0;
   std::vector<std::string> phases_;
-  std::map<std::string, std::vector<double>> counters_;
   std::map<std::uint64_t, std::vector<std::uint64_t>> activity_;
-  std::map<std::string, std::vector<GaugePoint>> gauges_;
   reader::DroppedCounts dropped_;
 };
 
@@ -219,7 +179,7 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
                         const SnapshotLimits& limits, bool raw_self_time) {
   reader::Summary summary = reader::summarize({file}, {}, read_options);
   if (raw_self_time) summary.use_raw_self_time();
-  Buckets buckets;
+  TimeBuckets buckets;
   if (!summary.runs.empty()) {
     const auto& run = summary.runs.front();
     buckets.start = run.start_ts;
@@ -228,9 +188,10 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
     buckets.width = std::max<std::uint64_t>(1, (length + buckets.count - 1) / buckets.count);
   }
   SnapshotSink sink(limits, buckets, buckets.start);
+  MetricSnapshotSink metrics(buckets, limits.max_series_per_metric, buckets.start);
   LogPanelSink logs(limits.max_log_lines);
-  reader::SinkFanout both{&sink, &logs};
-  reader::read_file(file, both, read_options);
+  reader::SinkFanout all{&sink, &metrics, &logs};
+  reader::read_file(file, all, read_options);
 
   Snapshot snapshot;
   snapshot.spans_seen = sink.spans_seen;
@@ -244,14 +205,15 @@ Snapshot build_snapshot(const std::filesystem::path& file, const reader::ReadOpt
         snapshot.spans_drawn, snapshot.spans_seen, sink.longest_kept(),
         sink.errors_left_out ? fmt::format("the first {}", limits.max_error_spans) : std::string("every"));
   const std::uint64_t end_ts = summary.runs.empty() ? sink.last_ts() : summary.runs.front().end_ts;
-  const std::uint64_t last = std::max(end_ts, sink.last_ts());
+  const std::uint64_t last = std::max({end_ts, sink.last_ts(), metrics.last_ts()});
   const std::uint64_t start = summary.runs.empty() ? 0 : summary.runs.front().start_ts;
   // end_ts: where open spans are drawn up to; the last record may be one the page is not sent (an instant).
-  snapshot.json =
-      fmt::format("{{\"summary\":{},\"note\":{},\"end_ts\":{},\"activity\":{},\"logs\":{},\"records\":{}}}",
-                  reader::summary_json(summary), json_string(note), last > start ? last - start : 0,
-                  snapshot.spans_drawn < snapshot.spans_seen ? sink.activity_json() : std::string("null"),
-                  logs.json(buckets.start), sink.records_json(last));
+  snapshot.json = fmt::format(
+      "{{\"summary\":{},\"note\":{},\"end_ts\":{},\"activity\":{},\"logs\":{},\"series_left_out\":{},"
+      "\"records\":{}}}",
+      reader::summary_json(summary), json_string(note), last > start ? last - start : 0,
+      snapshot.spans_drawn < snapshot.spans_seen ? sink.activity_json() : std::string("null"),
+      logs.json(buckets.start), metrics.series_left_out_json(), sink.records_json(last, metrics));
   return snapshot;
 }
 

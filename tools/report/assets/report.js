@@ -53,8 +53,13 @@
       this.lanes = new Map();    // lane key -> {key, tid, async, spans: [], layoutDirty}
       this.open = new Map();     // span_id -> span
       this.phases = [];
-      this.counters = new Map(); // name -> [[ts, delta]]
-      this.gauges = new Map();   // name -> [[ts, value]]
+      // Metrics by name, then by series (label text, "" for none): {labels, text, points}. Counters' points are
+      // [ts, delta], gauges' [ts, value, max]; a histogram series merges its lines as they come.
+      this.counters = new Map();
+      this.gauges = new Map();
+      this.histograms = new Map();
+      this.metricInfo = new Map();  // name -> {unit, description}: the header's `metrics`, metric_info lines
+      this.seriesCount = 0;
       this.errors = [];
       this.recent = [];
       this.spansById = new Map(); // span_id -> span: what a log line's span_id names
@@ -121,7 +126,11 @@
     add(r) {
       this.version++;
       switch (r.event) {
-        case "header": this.header = r; this.seeTime(r.start_ts); break;
+        case "header":
+          this.header = r;
+          this.seeTime(r.start_ts);
+          for (const [name, info] of Object.entries(r.metrics || {})) this.metricInfo.set(name, info || {});
+          break;
         case "thread": {
           const t = this.thread(r.tid);
           if (r.name) t.name = r.name;
@@ -146,8 +155,10 @@
           this.finish(s);
           break;
         }
-        case "counter": push(this.counters, r.name, [r.ts, r.delta]); this.seeTime(r.ts); break;
-        case "gauge": push(this.gauges, r.name, [r.ts, r.value, r.min, r.max]); this.seeTime(r.ts); break;
+        case "counter": this.series(this.counters, r).points.push([r.ts, r.delta]); this.seeTime(r.ts); break;
+        case "gauge": this.series(this.gauges, r).points.push([r.ts, r.value, r.max]); this.seeTime(r.ts); break;
+        case "histogram": mergeHistogram(this.series(this.histograms, r), r); this.seeTime(r.ts); break;
+        case "metric_info": this.metricInfo.set(r.name, {unit: r.unit || "", description: r.description || ""}); break;
         case "phase": this.phases.push({name: r.name, start: r.ts, end: r.end_ts, wall: r.wall_ns}); break;
         case "dropped": for (const k of Object.keys(this.dropped)) this.dropped[k] += r[k] || 0; break;
         case "crash": this.crash = r; this.seeTime(r.ts); break;
@@ -156,6 +167,19 @@
         case "log": this.addLog(logOf(r, r.ts)); break;
         default: break;
       }
+    }
+    // A metric line's series: one per label set, so that labelled lines are never merged.
+    series(metrics, r) {
+      let byLabels = metrics.get(r.name);
+      if (!byLabels) metrics.set(r.name, byLabels = new Map());
+      const labels = r.labels && typeof r.labels === "object" ? r.labels : {};
+      const text = labelText(labels);
+      let s = byLabels.get(text);
+      if (!s) {
+        byLabels.set(text, s = {name: r.name, labels, text, points: [], buckets: new Map(), count: 0, sum: 0});
+        this.seriesCount++;
+      }
+      return s;
     }
     addLog(line) {
       if (line.level in this.logCounts) this.logCounts[line.level]++;
@@ -189,6 +213,63 @@
       return list.sort((a, b) => a.start - b.start);
     }
   }
+  // `kind="input",model="m-large"`: as the reader writes a label set (keys in order, strings quoted).
+  function labelText(labels) {
+    return Object.keys(labels).sort().map(k => k + "=" + (typeof labels[k] === "string" ? JSON.stringify(labels[k]) : String(labels[k]))).join(",");
+  }
+  function seriesName(s) { return s.text ? s.name + "{" + s.text + "}" : s.name; }
+
+  // ---------- histograms: the buckets of tools/reader/histogram.cpp, percentiles as it computes them ----------
+  const EXACT_BELOW = 128, SUB_BUCKETS = 64;  // exact below 128, then 64 buckets per power of two
+  function bucketOf(value) {
+    if (value < EXACT_BELOW) return value;
+    const exponent = value.toString(2).length - 1;  // exact for every integer a double holds
+    const shift = exponent - 6;
+    return EXACT_BELOW + (shift - 1) * SUB_BUCKETS + Math.floor(value / 2 ** shift) - SUB_BUCKETS;
+  }
+  function bucketLower(bucket) {
+    if (bucket < EXACT_BELOW) return bucket;
+    const above = bucket - EXACT_BELOW;
+    return (SUB_BUCKETS + above % SUB_BUCKETS) * 2 ** (Math.floor(above / SUB_BUCKETS) + 1);
+  }
+  function bucketUpper(bucket) {
+    if (bucket < EXACT_BELOW) return bucket;
+    return bucketLower(bucket) + 2 ** (Math.floor((bucket - EXACT_BELOW) / SUB_BUCKETS) + 1) - 1;
+  }
+  function mergeHistogram(series, r) {
+    for (const pair of Array.isArray(r.buckets) ? r.buckets : []) {
+      if (!Array.isArray(pair) || typeof pair[0] !== "number" || typeof pair[1] !== "number") continue;
+      const b = bucketOf(pair[0]);
+      series.buckets.set(b, (series.buckets.get(b) || 0) + pair[1]);
+      series.count += pair[1];
+    }
+    if (typeof r.sum === "number") series.sum += r.sum;
+  }
+  // Count, min, p50, p90, p99 and max of merged buckets, as Histogram::percentile gives them: the nearest
+  // rank's bucket midpoint, kept within the smallest and largest bucket's bounds; min and max exact at the ends.
+  function histogramFigures(buckets) {
+    const order = Array.from(buckets.keys()).filter(b => buckets.get(b) > 0).sort((a, b) => a - b);
+    let count = 0;
+    for (const b of order) count += buckets.get(b);
+    if (!count) return {count: 0, min: 0, p50: 0, p90: 0, p99: 0, max: 0};
+    const min = bucketLower(order[0]), max = bucketUpper(order[order.length - 1]);
+    const percentile = q => {
+      const rank = Math.max(1, Math.ceil(q * count - 1e-9));
+      if (rank >= count) return max;
+      if (rank === 1) return min;
+      let seen = 0;
+      for (const b of order) {
+        seen += buckets.get(b);
+        if (seen >= rank) {
+          const low = bucketLower(b), high = bucketUpper(b);
+          return Math.min(max, Math.max(min, low + Math.floor((high - low) / 2)));
+        }
+      }
+      return max;
+    };
+    return {count, min, p50: percentile(0.5), p90: percentile(0.9), p99: percentile(0.99), max};
+  }
+
   function push(map, key, value) {
     let list = map.get(key);
     if (!list) map.set(key, list = []);
@@ -260,6 +341,7 @@
     connected: false,
     hover: null,
     selected: {span: null, log: null},  // what a click on a span, a mark or a log line chose
+    seriesLeftOut: {},  // a report's metrics: series left out by name (SnapshotLimits::max_series_per_metric)
     lanesBy: "first",                   // thread lanes and cards by first activity, or by "name"
     run: {name: null, latest: false},   // live: the run the server follows now (null: none yet)
     logLevels: new Set(LOG_LEVELS),     // the levels the log panel lists
@@ -719,53 +801,268 @@
     table.tBodies[0].replaceWith(body);
   }
 
-  // Counters: the rate per second of each bucket, and a rolling rate over ROLLING_BUCKETS of them.
-  // Gauges: the last value of each bucket, with its minimum and maximum.
-  function drawCharts() {
-    const box = document.getElementById("charts");
-    box.replaceChildren();
+  // ---------- metrics ----------
+  const MAX_SERIES = 8;  // series drawn per metric, the largest; SnapshotLimits::max_series_per_metric
+  const HISTOGRAM_BINS = 30;
+  const SERIES_COLOURS = ["#1565c0", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f", "#ad1457", "#5d4037"];
+  const TIME_UNITS = {ns: 1, us: 1e3, ms: 1e6, s: 1e9, min: 60e9, h: 3600e9};  // UCUM, in nanoseconds
+  const isTimeUnit = unit => Object.prototype.hasOwnProperty.call(TIME_UNITS, unit);
+  function unitName(unit) { return (unit || "").replace(/^\{(.*)\}$/, "$1"); }  // {token}: token
+  function bytes(v) {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let i = 0;
+    while (Math.abs(v) >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return (i ? v.toPrecision(3) : String(Math.round(v))) + " " + units[i];
+  }
+  function formatValue(v, unit) {
+    if (typeof v !== "number" || !isFinite(v)) return String(v);
+    if (unit === "By") return bytes(v);
+    if (isTimeUnit(unit)) return duration(v * TIME_UNITS[unit]);
+    const name = unitName(unit);
+    return number(v) + (name && name !== "1" ? " " + name : "");
+  }
+  function formatRate(v, unit) {
+    if (unit === "By") return bytes(v) + "/s";
+    if (isTimeUnit(unit)) return number(Number((v * TIME_UNITS[unit] / 1e9).toPrecision(3))) + " s/s";
+    const name = unitName(unit);
+    return number(Number(v.toPrecision(4))) + " " + (name && name !== "1" ? name + "/s" : "per s");
+  }
+  function infoOf(name) { return model.metricInfo.get(name) || {unit: "", description: ""}; }
+  const isVital = name => name.startsWith("spanlog.");
+
+  // The run's time in buckets no narrower than the flush interval: counters arrive once per interval.
+  function timeAxis() {
     const start = model.startTs(), end = Math.max(model.endTs(), start + 1);
-    // A bucket no narrower than the flush interval: counters arrive once per interval.
     const flushNs = ((model.header && model.header.options && model.header.options.flush_interval_ms) || 100) * 1e6;
     const width = Math.max((end - start) / CHART_BUCKETS, flushNs);
-    const buckets = Math.max(1, Math.ceil((end - start) / width));
-    const bucketOf = ts => Math.min(buckets - 1, Math.max(0, Math.floor((ts - start) / width)));
-    for (const [name, points] of model.counters) {
-      const sums = new Array(buckets).fill(0);
-      let total = 0;
-      for (const [ts, delta] of points) { sums[bucketOf(ts)] += delta; total += delta; }
-      const rate = sums.map(v => v / (width / 1e9));
-      const rolling = rate.map((_, i) => { const from = Math.max(0, i - ROLLING_BUCKETS + 1); let s = 0; for (let j = from; j <= i; j++) s += rate[j]; return s / (i - from + 1); });
-      box.append(chart(name + " (counter)", "total " + number(total) + ", per second: bars; rolling " + duration(width * ROLLING_BUCKETS) + ": line", rate, rolling, "per s"));
-    }
-    for (const [name, points] of model.gauges) {
-      const last = new Array(buckets).fill(null);
-      let newest = null;
-      for (const [ts, value] of points) if (typeof value === "number") { last[bucketOf(ts)] = value; newest = value; }
-      for (let i = 1; i < last.length; i++) if (last[i] === null && last[i - 1] !== null) last[i] = last[i - 1];
-      box.append(chart(name + " (gauge)", "last " + number(newest), null, last.map(v => v === null ? 0 : v), ""));
-    }
-    if (!box.children.length) box.append(el("p", {class: "muted", text: "no counters or gauges"}));
+    const count = Math.max(1, Math.ceil((end - start) / width));
+    return {start, end, width, count,
+            bucketOf: ts => Math.min(count - 1, Math.max(0, Math.floor((ts - start) / width))),
+            middle: i => start + (i + 0.5) * width};
   }
-  function chart(title, legend, bars, line, unit) {
+  // A metric's series to draw: the largest MAX_SERIES, and how many others there are (a report may have left
+  // some out already: page.seriesLeftOut).
+  function largestSeries(name, byLabels, size) {
+    const all = Array.from(byLabels.values()).map(s => ({s, size: Math.abs(size(s))}));
+    all.sort((a, b) => b.size - a.size || (a.s.text < b.s.text ? -1 : a.s.text > b.s.text ? 1 : 0));
+    const shown = all.slice(0, MAX_SERIES).map(x => x.s);
+    return {shown, leftOut: all.length - shown.length + ((page.seriesLeftOut || {})[name] || 0)};
+  }
+  const counterTotal = s => s.points.reduce((sum, [, d]) => sum + (typeof d === "number" ? d : 0), 0);
+  const gaugePeak = s => s.points.reduce((m, [, v, max]) => Math.max(m, typeof max === "number" ? max : -Infinity, typeof v === "number" ? v : -Infinity), -Infinity);
+  function gaugeNewest(s) {
+    let newest = null, at = -Infinity;
+    for (const [ts, v] of s.points) if (typeof v === "number" && ts >= at) { newest = v; at = ts; }
+    return newest;
+  }
+  // A gauge per bucket: its newest value ("last") or the largest the bucket saw ("peak"), from its first value.
+  function gaugeLine(s, axis, mode) {
+    const slots = new Array(axis.count).fill(null);
+    for (const [ts, v, max] of s.points) {
+      if (typeof v !== "number") continue;
+      const i = axis.bucketOf(ts), value = mode === "peak" ? Math.max(v, typeof max === "number" ? max : v) : v;
+      slots[i] = mode === "peak" && slots[i] !== null ? Math.max(slots[i], value) : value;
+    }
+    const points = [];
+    for (let i = 0, held = null; i < slots.length; i++) {
+      if (slots[i] !== null) held = slots[i];
+      if (held !== null) points.push([axis.middle(i), held]);
+    }
+    return points;
+  }
+  // A counter's rate per second per bucket, and the rolling rate over ROLLING_BUCKETS of them.
+  function counterRates(s, axis) {
+    const sums = new Array(axis.count).fill(0);
+    for (const [ts, d] of s.points) if (typeof d === "number") sums[axis.bucketOf(ts)] += d;
+    const rate = sums.map(v => v / (axis.width / 1e9));
+    const rolling = rate.map((_, i) => { const from = Math.max(0, i - ROLLING_BUCKETS + 1); let sum = 0; for (let j = from; j <= i; j++) sum += rate[j]; return sum / (i - from + 1); });
+    return {rate, rolling};
+  }
+  // A counter written once per sampling interval (the vitals): each line's delta over the time since the
+  // previous one, so the rate does not depend on how the time is bucketed.
+  function sampleRates(s, start) {
+    const points = s.points.filter(([, d]) => typeof d === "number").sort((a, b) => a[0] - b[0]);
+    const out = [];
+    let previous = start;
+    for (const [ts, d] of points) {
+      if (ts > previous) out.push([ts, d / ((ts - previous) / 1e9)]);
+      previous = ts;
+    }
+    return out;
+  }
+  function legendItem(text, colour, attrs) {
+    const item = el("span", Object.assign({class: "series"}, attrs), el("i", {style: "background:" + colour}), text);
+    return item;
+  }
+  // A chart over the run's time: bars ([[from, to, value]]) and lines ([{points: [[ts, value]], colour}]).
+  function timeChart({title, metric, unit, description, legend, bars, lines, format, axis, leftOut}) {
     const c = el("canvas");
-    const wrap = el("div", {class: "chart", "data-metric": title}, el("b", {text: title}), el("div", {class: "legend", text: legend}), c);
+    const head = el("div", {class: "chart-head"}, el("b", {text: title}));
+    if (unit && unit !== "1") head.append(el("span", {class: "unit", text: unit}));
+    const wrap = el("div", {class: "chart", "data-metric": metric}, head);
+    if (description) wrap.title = description;
+    wrap.append(el("div", {class: "legend"}, ...legend));
+    if (leftOut) wrap.append(el("div", {class: "left-out", text: leftOut + " more series not shown (the largest " + MAX_SERIES + " are)"}));
+    wrap.append(c);
     requestAnimationFrame(() => {
       const w = c.clientWidth || 400, h = c.clientHeight || 140, ratio = window.devicePixelRatio || 1;
       c.width = w * ratio; c.height = h * ratio;
       const g = c.getContext("2d");
       g.setTransform(ratio, 0, 0, ratio, 0, 0);
-      const top = Math.max(0, ...(bars || [0]), ...line);
+      let top = 0;
+      for (const [, , v] of bars || []) top = Math.max(top, v);
+      for (const line of lines) for (const [, v] of line.points) top = Math.max(top, v);
       const max = top > 0 ? top : 1;  // all zero: a flat line at the bottom
-      const n = line.length, bw = (w - 40) / n;
+      const x = ts => 40 + (ts - axis.start) / (axis.end - axis.start) * (w - 40), y = v => h - v / max * (h - 14);
       g.fillStyle = "#6b7280"; g.font = "10px system-ui";
-      g.fillText(number(Number(top.toPrecision(3))) + " " + unit, 0, 10);
-      if (bars) { g.fillStyle = "#90caf9"; bars.forEach((v, i) => g.fillRect(40 + i * bw, h - v / max * (h - 14), Math.max(1, bw - 1), v / max * (h - 14))); }
-      g.strokeStyle = "#1565c0"; g.lineWidth = 1.5; g.beginPath();
-      line.forEach((v, i) => { const px = 40 + (i + 0.5) * bw, py = h - v / max * (h - 14); i ? g.lineTo(px, py) : g.moveTo(px, py); });
-      g.stroke();
+      g.fillText(format(Number(top.toPrecision(3))), 0, 10);
+      g.fillStyle = "#90caf9";
+      for (const [from, to, v] of bars || []) g.fillRect(x(from), y(v), Math.max(1, x(to) - x(from) - 1), v / max * (h - 14));
+      for (const line of lines) {
+        g.strokeStyle = line.colour; g.lineWidth = 1.5; g.beginPath();
+        line.points.forEach(([ts, v], i) => i ? g.lineTo(x(ts), y(v)) : g.moveTo(x(ts), y(v)));
+        if (line.points.length === 1) g.arc(x(line.points[0][0]), y(line.points[0][1]), 1.5, 0, 2 * Math.PI);
+        g.stroke();
+      }
     });
     return wrap;
+  }
+  function counterChart(name, byLabels, axis, titleOf) {
+    const {unit, description} = infoOf(name);
+    const {shown, leftOut} = largestSeries(name, byLabels, counterTotal);
+    const lines = [], legend = [];
+    let bars = null;
+    shown.forEach((s, i) => {
+      const {rate, rolling} = counterRates(s, axis), total = counterTotal(s), colour = SERIES_COLOURS[i];
+      if (shown.length === 1) bars = rate.map((v, j) => [axis.start + j * axis.width, axis.start + (j + 1) * axis.width, v]);
+      lines.push({colour, points: rolling.map((v, j) => [axis.middle(j), v])});
+      legend.push(legendItem(seriesName(s) + ": total " + formatValue(total, unit), colour, {"data-series": seriesName(s), "data-total": String(total)}));
+    });
+    legend.push(el("span", {class: "muted", text: (bars ? "per second: bars; " : "") + "rolling rate over " + duration(axis.width * ROLLING_BUCKETS) + ": line"}));
+    return timeChart({title: titleOf ? titleOf(name) : name + " (counter)", metric: name + " (counter)", unit: unit ? "per second, " + unitName(unit) : "per second",
+                      description, legend, bars, lines, format: v => formatRate(v, unit), axis, leftOut});
+  }
+  function gaugeChart(name, byLabels, axis, options) {
+    const {unit, description} = infoOf(name);
+    const o = options || {};
+    const format = o.format || (v => formatValue(v, unit));
+    const {shown, leftOut} = largestSeries(name, byLabels, gaugePeak);
+    const lines = [], legend = [];
+    shown.forEach((s, i) => {
+      const colour = SERIES_COLOURS[i], last = gaugeNewest(s), peak = gaugePeak(s);
+      lines.push({colour, points: gaugeLine(s, axis, o.mode || "last")});
+      const label = o.seriesLabel ? o.seriesLabel(s) : seriesName(s);
+      legend.push(legendItem(label + ": " + (o.mode === "peak" ? "peak " + format(peak) : "last " + format(last) + ", peak " + format(peak)), colour,
+                             {"data-series": seriesName(s), "data-last": String(last), "data-peak": String(peak)}));
+    });
+    return timeChart({title: o.title || name + " (gauge)", metric: name + " (gauge)", unit: unitName(unit), description, legend, lines, format, axis, leftOut});
+  }
+  // A histogram series: its distribution in HISTOGRAM_BINS bins of equal width in log(value), the figures
+  // marked where they fall.
+  function histogramChart(s, unit, description) {
+    const f = histogramFigures(s.buckets);
+    const name = seriesName(s);
+    const format = v => formatValue(v, unit);
+    const marks = [["p50", f.p50], ["p90", f.p90], ["p99", f.p99], ["max", f.max]];
+    const wrap = el("div", {class: "chart histogram", "data-metric": name + " (histogram)", "data-series": name,
+                            "data-count": String(f.count), "data-p50": String(f.p50), "data-p90": String(f.p90),
+                            "data-p99": String(f.p99), "data-max": String(f.max)},
+      el("div", {class: "chart-head"}, el("b", {text: name + " (histogram)"}), unit ? el("span", {class: "unit", text: unitName(unit)}) : ""),
+      el("div", {class: "legend", text: "count " + number(f.count) + ", mean " + (f.count ? format(Number((s.sum / f.count).toPrecision(4))) : "-") + ", " +
+                                          marks.map(([k, v]) => k + " " + format(v)).join(", ")}));
+    if (description) wrap.title = description;
+    const c = el("canvas");
+    wrap.append(c);
+    requestAnimationFrame(() => {
+      const w = c.clientWidth || 400, h = c.clientHeight || 140, ratio = window.devicePixelRatio || 1;
+      c.width = w * ratio; c.height = h * ratio;
+      const g = c.getContext("2d");
+      g.setTransform(ratio, 0, 0, ratio, 0, 0);
+      if (!f.count) return;
+      const lo = Math.log2(f.min + 1), hi = Math.max(Math.log2(f.max + 1), lo + 1e-9);
+      const first = Math.min(...s.buckets.keys()), last = Math.max(...s.buckets.keys());
+      const bins = Math.max(1, Math.min(HISTOGRAM_BINS, last - first + 1));
+      const counts = new Array(bins).fill(0);
+      for (const [b, n] of s.buckets) {
+        const middle = (bucketLower(b) + bucketUpper(b)) / 2;
+        counts[Math.min(bins - 1, Math.max(0, Math.floor((Math.log2(middle + 1) - lo) / (hi - lo) * bins)))] += n;
+      }
+      const top = Math.max(...counts), plotW = w - 20, x = v => 10 + (Math.log2(v + 1) - lo) / (hi - lo) * plotW;
+      g.fillStyle = "#90caf9";
+      counts.forEach((n, i) => { if (n) g.fillRect(10 + i * plotW / bins, h - 14 - n / top * (h - 30), Math.max(1, plotW / bins - 1), n / top * (h - 30)); });
+      g.font = "10px system-ui"; g.fillStyle = "#6b7280";
+      g.fillText(format(f.min), 10, h - 2);
+      const maxText = format(f.max);
+      g.fillText(maxText, w - 10 - g.measureText(maxText).width, h - 2);
+      marks.forEach(([k, v], i) => {
+        const px = bins === 1 ? 10 + plotW / 2 : x(v);  // one bin: every figure is in it
+        g.strokeStyle = SERIES_COLOURS[i]; g.beginPath(); g.moveTo(px, 12); g.lineTo(px, h - 14); g.stroke();
+        g.fillStyle = SERIES_COLOURS[i]; g.fillText(k, Math.min(px + 2, w - 22), 10 + i * 10);
+      });
+    });
+    return wrap;
+  }
+  function histogramCharts(name, byLabels, box) {
+    const {unit, description} = infoOf(name);
+    const {shown, leftOut} = largestSeries(name, byLabels, s => s.count);
+    for (const s of shown) box.append(histogramChart(s, unit, description));
+    if (leftOut) box.append(el("p", {class: "muted left-out", "data-metric": name, text: name + ": " + leftOut + " more series not shown (the " + MAX_SERIES + " with the most values are)"}));
+  }
+
+  // The program's metrics: counters (rate per bucket, rolling rate), gauges (newest value per bucket) and
+  // histograms (distribution), one chart per metric with a line per label set; the vitals apart.
+  function drawCharts() {
+    const box = document.getElementById("charts");
+    box.replaceChildren();
+    const axis = timeAxis();
+    for (const [name, byLabels] of model.counters) if (!isVital(name)) box.append(counterChart(name, byLabels, axis));
+    for (const [name, byLabels] of model.gauges) if (!isVital(name)) box.append(gaugeChart(name, byLabels, axis));
+    for (const [name, byLabels] of model.histograms) if (!isVital(name)) histogramCharts(name, byLabels, box);
+    if (!box.children.length) box.append(el("p", {class: "muted", text: "no counters, gauges or histograms"}));
+    drawVitals(axis);
+  }
+  // The recorder's view of the process (docs/format.md, "Vitals"): memory, CPU time as a rate, the flusher's
+  // lag, the rings' peak fill, threads; then any other `spanlog.*` metric.
+  function drawVitals(axis) {
+    const box = document.getElementById("vitals");
+    box.replaceChildren();
+    const drawn = new Set();
+    const gauge = (name, options) => {
+      const byLabels = model.gauges.get(name);
+      if (byLabels) { box.append(gaugeChart(name, byLabels, axis, options)); drawn.add(name); }
+    };
+    const cpu = (name, title) => {
+      const byLabels = model.counters.get(name);
+      if (!byLabels) return;
+      drawn.add(name);
+      const {shown, leftOut} = largestSeries(name, byLabels, counterTotal);
+      const lines = [], legend = [];
+      shown.forEach((s, i) => {
+        const points = sampleRates(s, axis.start), colour = SERIES_COLOURS[i], total = counterTotal(s);
+        lines.push({colour, points});
+        const mode = s.labels["cpu.mode"];
+        legend.push(legendItem((mode !== undefined ? String(mode) : seriesName(s)) + ": " + formatValue(total, "s") + " in all, last " +
+                               (points.length ? formatRate(points[points.length - 1][1], "s") : "-"), colour,
+                               {"data-series": seriesName(s), "data-total": String(total), "data-last-rate": points.length ? String(points[points.length - 1][1]) : ""}));
+      });
+      box.append(timeChart({title, metric: name + " (counter)", unit: "CPU seconds per second", description: infoOf(name).description,
+                            legend, lines, format: v => formatRate(v, "s"), axis, leftOut}));
+    };
+    gauge("spanlog.process.memory.rss", {title: "resident memory (spanlog.process.memory.rss)"});
+    cpu("spanlog.process.cpu.time", "CPU time (spanlog.process.cpu.time)");
+    gauge("spanlog.flusher.lag", {title: "flusher lag, the worst per bucket (spanlog.flusher.lag)", mode: "peak"});
+    const threadLabel = s => {
+      const tid = s.labels.tid, t = tid !== undefined ? model.threads.get(Number(tid)) : null;
+      return t && t.name !== String(tid) ? t.name + " (" + tid + ")" : tid !== undefined ? "thread " + tid : seriesName(s);
+    };
+    gauge("spanlog.ring.fill", {title: "ring peak fill per thread (spanlog.ring.fill)", mode: "peak",
+                                format: v => Number((v * 100).toPrecision(3)) + "%", seriesLabel: threadLabel});
+    gauge("spanlog.process.threads", {title: "threads with a ring (spanlog.process.threads)"});
+    cpu("spanlog.flusher.cpu.time", "flusher CPU time (spanlog.flusher.cpu.time)");
+    for (const [name, byLabels] of model.counters) if (isVital(name) && !drawn.has(name)) box.append(counterChart(name, byLabels, axis));
+    for (const [name, byLabels] of model.gauges) if (isVital(name) && !drawn.has(name)) box.append(gaugeChart(name, byLabels, axis));
+    for (const [name, byLabels] of model.histograms) if (isVital(name)) histogramCharts(name, byLabels, box);
+    document.getElementById("vitals-section").hidden = !box.children.length;
   }
 
   // Live: which run is shown, and whether the server moves to the next one (a runs directory's newest run).
@@ -838,7 +1135,7 @@
       if (!page.live || now - lastLogs >= 500) { lastLogs = now; drawLogs(); } else if (logsShown !== logsKey()) page.dirty = true;
       // The charts and the table are redrawn at most every second while records stream in, and at once when
       // a new counter or gauge appears.
-      const metrics = model.counters.size + model.gauges.size;
+      const metrics = model.seriesCount;
       if (!page.live || now - lastHeavy > 1000 || metrics !== lastMetrics) {
         lastHeavy = now;
         lastMetrics = metrics;
@@ -898,6 +1195,7 @@
   if (data) {
     page.summary = data.summary;
     page.note = data.note || "";
+    page.seriesLeftOut = data.series_left_out || {};
     for (const r of data.records) model.add(r);
     // Log lines come as the reader listed them: times as offsets from the run's start, as the records' are.
     if (data.logs) {
@@ -915,6 +1213,10 @@
   }
   // For scripts and tests: the lanes' labels top to bottom, as drawn.
   window.spanlog.laneOrder = () => lanesInOrder().map(laneLabel);
+  // For scripts and tests: a series' name as the charts write it, `name{k="v"}`.
+  window.spanlog.seriesName = (name, labels) => seriesName({name, text: labelText(labels || {})});
+  // For scripts and tests: a histogram's figures from [[lower, count], ...] buckets, as the charts compute them.
+  window.spanlog.histogramFigures = pairs => { const s = {buckets: new Map(), count: 0, sum: 0}; mergeHistogram(s, {buckets: pairs}); return histogramFigures(s.buckets); };
   // For scripts and tests: how long one full redraw of the timeline takes, in milliseconds.
   window.spanlog.timeRedraw = () => {
     const started = performance.now();
