@@ -484,14 +484,19 @@ TEST_CASE("prometheus: counters, gauges and the span-duration histogram with HEL
                  "spanlog_span_duration_seconds_bucket{name=\"db.query\",le=\"+Inf\"} 2\n"
                  "spanlog_span_duration_seconds_sum{name=\"db.query\"} 0.000006\n"
                  "spanlog_span_duration_seconds_count{name=\"db.query\"} 2\n"));
+  // Beside the durations, the spans in error per name: db.query's second one failed.
+  CHECK(contains(text,
+                 "# TYPE spanlog_span_errors_total counter\n"
+                 "spanlog_span_errors_total{name=\"analysis\"} 0\n"
+                 "spanlog_span_errors_total{name=\"db.query\"} 1\n"));
   // Exactly one HELP and one TYPE per family.
   std::size_t help = 0, type = 0;
   for (const std::string& line : lines_of(text)) {
     help += line.rfind("# HELP ", 0) == 0;
     type += line.rfind("# TYPE ", 0) == 0;
   }
-  CHECK(help == 3);
-  CHECK(type == 3);
+  CHECK(help == 4);
+  CHECK(type == 4);
 }
 
 TEST_CASE("prometheus: statistics-mode spans are in the duration histogram as full spans of the name") {
@@ -560,7 +565,7 @@ TEST_CASE("prometheus: names sanitised to snake_case, label values escaped, coll
   CHECK(contains(text, "spanlog_open_count_value 3\n"));  // "_count" is a histogram's
   CHECK(contains(text, "spanlog_ratio NaN\n"));           // the last value was not finite
   CHECK(contains(text, "{name=\"say \\\"hi\\\"\",le=\"+Inf\"} 1\n"));
-  CHECK(report.families == 6);
+  CHECK(report.families == 7);  // the five above, the durations and the span errors
 }
 
 TEST_CASE(

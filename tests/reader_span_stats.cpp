@@ -28,6 +28,19 @@ reader::Summary summarize_one(const std::filesystem::path& file, reader::Aggrega
   return reader::summarize({file}, options, {});
 }
 
+reader::AggregateOptions grouped_by(std::string attributes, std::vector<std::string> sums = {}) {
+  reader::AggregateOptions options;
+  options.group_by = std::move(attributes);
+  options.sum_keys = std::move(sums);
+  return options;
+}
+
+reader::AggregateOptions named(std::string glob) {
+  reader::AggregateOptions options;
+  options.name_filter = std::move(glob);
+  return options;
+}
+
 // The fixture's first five lines (header, threads, two spans) and one more line.
 std::string fixture_with(const std::string& line) {
   const std::string all = reader_test::read_text(fixture());
@@ -82,15 +95,15 @@ TEST_CASE("span_stats lines merge into their name: exact count, total and self; 
 }
 
 TEST_CASE("span_stats: the name filter applies; with --by an attribute they are ungrouped") {
-  const reader::Summary filtered = summarize_one(fixture(), {"", "block.*"});
+  const reader::Summary filtered = summarize_one(fixture(), named("block.*"));
   REQUIRE(filtered.spans.size() == 1);
   CHECK(filtered.spans.at("block.read").durations.count() == 10);
   CHECK(filtered.total_spans == 13);
 
-  const reader::Summary other = summarize_one(fixture(), {"", "kv.*"});
+  const reader::Summary other = summarize_one(fixture(), named("kv.*"));
   CHECK(other.spans.count("block.read") == 0);
 
-  const reader::Summary grouped = summarize_one(fixture(), {"model", ""});
+  const reader::Summary grouped = summarize_one(fixture(), grouped_by("model"));
   CHECK(grouped.spans.empty());
   CHECK(grouped.ungrouped_spans == 13);
 }

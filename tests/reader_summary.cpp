@@ -25,6 +25,19 @@ reader::Summary summarize_one(const std::filesystem::path& file, reader::Aggrega
   return reader::summarize({file}, options, {});
 }
 
+reader::AggregateOptions grouped_by(std::string attributes, std::vector<std::string> sums = {}) {
+  reader::AggregateOptions options;
+  options.group_by = std::move(attributes);
+  options.sum_keys = std::move(sums);
+  return options;
+}
+
+reader::AggregateOptions named(std::string glob) {
+  reader::AggregateOptions options;
+  options.name_filter = std::move(glob);
+  return options;
+}
+
 }  // namespace
 
 TEST_CASE("per span name: count, total, self time across threads and span forms, percentiles, errors") {
@@ -75,14 +88,19 @@ TEST_CASE("per span name: count, total, self time across threads and span forms,
   CHECK(s.open_spans.empty());
 }
 
-TEST_CASE("--by groups spans by an attribute and sums numeric attributes per group") {
-  const reader::Summary s = summarize_one(data("basic/telemetry.jsonl"), {"model", ""});
+TEST_CASE("--by groups spans by an attribute; --sum sums the numeric attributes it names per group") {
+  const reader::Summary s = summarize_one(data("basic/telemetry.jsonl"), grouped_by("model", {"tokens"}));
   REQUIRE(s.spans.size() == 2);
   CHECK(s.spans.at("small").durations.sum() == 20'000);  // model set at span_start, tokens at span_end
   CHECK(s.spans.at("small").attr_sums.at("tokens") == 50);
   CHECK(s.spans.at("large").durations.sum() == 8'000);
   CHECK(s.spans.at("large").attr_sums.at("tokens") == 70);
   CHECK(s.ungrouped_spans == 5);
+  // Without --sum nothing is added up.
+  CHECK(
+      summarize_one(data("basic/telemetry.jsonl"), grouped_by("model")).spans.at("small").attr_sums.empty());
+  // The name filter still applies.
+  CHECK(summarize_one(data("basic/telemetry.jsonl"), named("pars*")).spans.size() == 1);
 }
 
 TEST_CASE("several runs merge into one summary") {
@@ -670,7 +688,7 @@ TEST_CASE("metrics: counters and gauges per label set, histograms merged per ser
 }
 
 TEST_CASE("metrics: --by LABEL groups labelled series by its value; the others are listed apart") {
-  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"), {"kind", ""});
+  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"), grouped_by("kind"));
   const reader::MetricGroups groups = reader::group_metrics_by_label(s, "kind");
   REQUIRE(groups.by_value.size() == 2);
   CHECK(groups.by_value.at("input").counters.at("llm.tokens").value() == 1050);  // 1000 + 50
@@ -728,7 +746,7 @@ TEST_CASE("metrics: the summary's text has label sets under their metric, units,
 }
 
 TEST_CASE("metrics: --json has every series with its labels, histogram figures, units and the vitals apart") {
-  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"), {"model", ""});
+  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"), grouped_by("model"));
   const std::string json = reader::summary_json(s);
   simdjson::dom::parser parser;
   const simdjson::dom::element doc = parser.parse(json);

@@ -134,7 +134,14 @@ inline JsonlChoice jsonl_choice(std::uint8_t control) {
   // Small buffers, so that inputs of a few KB cross chunk boundaries, grow the buffer and hit the line limit.
   c.read.chunk_bytes = 4096;
   c.read.max_line_bytes = (control & 64u) != 0 ? 8192 : std::size_t{64} << 20;
-  if ((control & 2u) != 0) c.aggregate.group_by = "model";
+  if ((control & 2u) != 0) {
+    // Every reading of attributes at once: rows by two of them, a sum, a rule's filters, exporters' labels.
+    c.aggregate.group_by = "model,status";
+    c.aggregate.sum_keys = {"tokens"};
+    c.aggregate.selections = {
+        reader::SpanSelection{"*", reader::parse_attr_selector(R"({model="small"})").selector}};
+    c.aggregate.label_keys = {"model"};
+  }
   if ((control & 4u) != 0) c.aggregate.name_filter = "d*";
   c.piece = kPieces[(control >> 3) & 7u];
   return c;
@@ -250,36 +257,43 @@ inline JsonlOutcome run_jsonl(const std::uint8_t* data, std::size_t size) {
   return whole;
 }
 
-// A fixed run the rules are evaluated over: spans, errors, counters, gauges (one not finite), events, drops.
+// A fixed run the rules are evaluated over: spans (with attributes of every type), errors, counters, gauges
+// (one not finite), events, drops. Read with the span selections a rule's attribute filters ask for.
+inline reader::Summary summarize_rules_run(std::vector<reader::SpanSelection> selections) {
+  static constexpr std::string_view kRun =
+      R"({"event":"header","schema":1,"run_id":"r","start_ts":1000})"
+      "\n"
+      R"({"event":"span","span_id":1,"name":"db.query","tid":1,"ts":1000,"dur_ns":5000,"status":"ok",)"
+      R"("attrs":{"db":"users","shard":1,"cached":true,"ratio":0.5}})"
+      "\n"
+      R"({"event":"span","span_id":2,"name":"db.query","tid":1,"ts":7000,"dur_ns":1000,"status":"error",)"
+      R"("attrs":{"db":"orders","shard":2,"cached":false}})"
+      "\n"
+      R"({"event":"span","span_id":3,"parent":1,"name":"parse","tid":2,"ts":1500,"dur_ns":300})"
+      "\n"
+      R"({"event":"counter","name":"bytes","tid":1,"ts":9000,"delta":81920})"
+      "\n"
+      R"({"event":"gauge","name":"queue.depth","tid":1,"ts":9000,"value":7,"min":3,"max":9,"count":5})"
+      "\n"
+      R"({"event":"gauge","name":"ratio","tid":1,"ts":9000,"value":null,"count":1})"
+      "\n"
+      R"({"event":"instant","name":"cache.miss","tid":1,"ts":9100})"
+      "\n"
+      R"({"event":"dropped","tid":1,"ts":9200,"spans":2,"events":1,"metrics":0,"attrs":0})"
+      "\n";
+  reader::AggregateOptions options;
+  options.selections = std::move(selections);
+  reader::Aggregator aggregator(std::move(options));
+  aggregator.begin_run("rules");
+  reader::JsonlReader reader("rules", aggregator);
+  reader.feed(kRun);
+  reader.finish();
+  aggregator.end_run(reader.report());
+  return aggregator.take_summary();
+}
+
 inline const reader::Summary& rules_summary() {
-  static const reader::Summary summary = [] {
-    static constexpr std::string_view kRun =
-        R"({"event":"header","schema":1,"run_id":"r","start_ts":1000})"
-        "\n"
-        R"({"event":"span","span_id":1,"name":"db.query","tid":1,"ts":1000,"dur_ns":5000,"status":"ok"})"
-        "\n"
-        R"({"event":"span","span_id":2,"name":"db.query","tid":1,"ts":7000,"dur_ns":1000,"status":"error"})"
-        "\n"
-        R"({"event":"span","span_id":3,"parent":1,"name":"parse","tid":2,"ts":1500,"dur_ns":300})"
-        "\n"
-        R"({"event":"counter","name":"bytes","tid":1,"ts":9000,"delta":81920})"
-        "\n"
-        R"({"event":"gauge","name":"queue.depth","tid":1,"ts":9000,"value":7,"min":3,"max":9,"count":5})"
-        "\n"
-        R"({"event":"gauge","name":"ratio","tid":1,"ts":9000,"value":null,"count":1})"
-        "\n"
-        R"({"event":"instant","name":"cache.miss","tid":1,"ts":9100})"
-        "\n"
-        R"({"event":"dropped","tid":1,"ts":9200,"spans":2,"events":1,"metrics":0,"attrs":0})"
-        "\n";
-    reader::Aggregator aggregator;
-    aggregator.begin_run("rules");
-    reader::JsonlReader reader("rules", aggregator);
-    reader.feed(kRun);
-    reader.finish();
-    aggregator.end_run(reader.report());
-    return aggregator.take_summary();
-  }();
+  static const reader::Summary summary = summarize_rules_run({});
   return summary;
 }
 
@@ -310,8 +324,26 @@ inline RuleOutcome run_rule(const std::uint8_t* data, std::size_t size) {
   require(again.function == rule.function && again.argument == rule.argument && again.op == rule.op &&
               (again.threshold == rule.threshold),
           "a rule's text parses to the same rule", rule.text);
-  const reader::RuleResult result = reader::evaluate(rule, rules_summary());
+  require(again.selector.has_value() == rule.selector.has_value() &&
+              (!rule.selector || again.selector->text() == rule.selector->text()),
+          "a rule's attribute filters parse to the same filters", rule.text);
+  if (rule.selector) {
+    // Its text, the way it names the spans it picks, reads back as the same filters.
+    const std::string selector_text = rule.selector->text();
+    require(reader::parse_attr_selector(selector_text).selector.text() == selector_text,
+            "attribute filters' text parses to the same filters", selector_text);
+  }
+  // A rule with attribute filters is judged over the run read with them, as `check` reads it.
+  const reader::Summary selected =
+      rule.selector ? summarize_rules_run(reader::span_selections({rule})) : reader::Summary{};
+  const reader::RuleResult result = reader::evaluate(rule, rule.selector ? selected : rules_summary());
   require(!result.explanation.empty(), "a rule explains its result", text);
+  if (rule.selector) {
+    // Filters only take spans away.
+    const reader::SpanStats& picked = selected.selected_spans.at(rule.argument + rule.selector->text());
+    require(picked.durations.count() <= reader::combine_matching(selected, rule.argument).durations.count(),
+            "attribute filters pick among the spans of the name", text);
+  }
   require(!result.passed || result.actual.has_value(), "a passing rule measured something", text);
   outcome.message = result.explanation;
   outcome.passed = result.passed;

@@ -23,11 +23,16 @@ int check_command(const CheckOptions& options, const Console& console) {
   }
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
+  reader::AggregateOptions aggregate;
+  aggregate.selections = reader::span_selections(rules);
+  if (aggregate.selections.size() > reader::kMaxSpanSelections)
+    throw UsageError(fmt::format("{} different subjects with attribute filters: at most {} in one check",
+                                 aggregate.selections.size(), reader::kMaxSpanSelections));
   reader::Summary summary =
       options.stored_runs
           ? options.stored_runs(
-                options.run ? std::vector<std::string>{*options.run} : std::vector<std::string>{}, {})
-          : reader::summarize({reader::locate_run(options.run).file}, {}, read_options);
+                options.run ? std::vector<std::string>{*options.run} : std::vector<std::string>{}, aggregate)
+          : reader::summarize({reader::locate_run(options.run).file}, aggregate, read_options);
   if (options.raw) summary.use_raw_self_time();
   for (const auto& run : summary.runs)
     if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);

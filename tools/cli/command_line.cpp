@@ -87,7 +87,9 @@ void add_summary(CLI::App& app, Registry& registry) {
                                      "Per span name: count, total, self, parallel, percentiles; phases, "
                                      "counters, gauges, events, log lines, threads, dropped records");
   add_runs_argument(command, options.runs);
-  command->add_option("--by", options.group_by, "Group spans by this attribute's value");
+  command->add_option("--by", options.group_by,
+                      "Rows by these attributes' values (comma-separated: a row per combination)");
+  command->add_option("--sum", options.sum, "Sum these numeric attributes per row (comma-separated)");
   command->add_option("--sort", options.sort, "name, " + reader::span_statistic_names())
       ->capture_default_str();
   command->add_option("--top", options.top, "Show only the first N rows");
@@ -202,6 +204,9 @@ void add_otlp(CLI::App& app, Registry& registry) {
                       "Also write counters, gauges and span durations here");
   command->add_option("--logs", options.logs_output, "Also write the log lines here (one LogsData line)");
   command->add_option("--batch", options.batch_spans, "Spans per line")->capture_default_str();
+  command->add_option(
+      "--labels", options.labels,
+      "Label the metrics' span durations with these attributes (comma-separated; needs --metrics)");
   add_skip_bad_flag(command, options.skip_bad);
   registry.on_chosen(command, [&options, &registry] { return otlp_command(options, registry.console); });
 }
@@ -212,6 +217,9 @@ void add_prom(CLI::App& app, Registry& registry) {
       "prom", "Write the run's counters, gauges and span durations in the Prometheus text format");
   add_run_argument(command, options.run);
   command->add_option("-o,--output", options.output, "The metrics file (default: standard output)");
+  command->add_option(
+      "--labels", options.labels,
+      "Label the span durations with these attributes (comma-separated; a series per combination)");
   add_skip_bad_flag(command, options.skip_bad);
   registry.on_chosen(command, [&options, &registry] { return prom_command(options, registry.console); });
 }

@@ -20,8 +20,9 @@ using StoredRuns = std::function<reader::Summary(const std::vector<std::string>&
 
 struct SummaryOptions {
   std::vector<std::string> runs;  // empty: $SPANLOG_DIR/latest
-  std::string group_by;
-  std::string sort = "total";  // name, count, total, self, parallel, mean, p50, p90, p99, max, errors
+  std::string group_by;           // attributes, comma-separated: rows are their values' combinations
+  std::string sum;                // numeric attributes, comma-separated, summed per row
+  std::string sort = "total";     // name, count, total, self, parallel, mean, p50, p90, p99, max, errors
   std::optional<std::size_t> top;
   std::string filter;  // a glob over span names
   bool json = false;

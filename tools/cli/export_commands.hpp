@@ -23,6 +23,7 @@ struct OtlpOptions {
   std::optional<std::string> metrics_output;  // the metrics, when asked for
   std::optional<std::string> logs_output;     // the log lines, when asked for
   std::size_t batch_spans = 512;
+  std::string labels;  // attributes labelling the metrics' span-duration series, comma-separated
   bool skip_bad = false;
 };
 int otlp_command(const OtlpOptions& options, const Console& console);
@@ -30,6 +31,7 @@ int otlp_command(const OtlpOptions& options, const Console& console);
 struct PromOptions {
   std::optional<std::string> run;
   std::optional<std::string> output;
+  std::string labels;  // attributes labelling the span-duration series, comma-separated
   bool skip_bad = false;
 };
 int prom_command(const PromOptions& options, const Console& console);

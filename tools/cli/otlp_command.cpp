@@ -9,6 +9,7 @@
 
 #include "cli/export_commands.hpp"
 #include "cli/export_output.hpp"
+#include "cli/span_labels.hpp"
 #include "cli/usage_error.hpp"
 #include "export/otlp_logs.hpp"
 #include "export/otlp_metrics.hpp"
@@ -40,6 +41,10 @@ void require_different_files(const OtlpOptions& options) {
 int otlp_command(const OtlpOptions& options, const Console& console) {
   if (options.batch_spans == 0) throw UsageError("--batch: expected at least 1 span per line");
   require_different_files(options);
+  if (!options.labels.empty() && !options.metrics_output)
+    throw UsageError("--labels labels the span durations of the metrics: it needs --metrics FILE");
+  reader::AggregateOptions aggregate;
+  if (!options.labels.empty()) aggregate.label_keys = span_label_keys(options.labels);
   const reader::RunLocation location = reader::locate_run(options.run);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
@@ -55,8 +60,9 @@ int otlp_command(const OtlpOptions& options, const Console& console) {
   std::optional<ExportOutput> metrics;
   if (options.metrics_output) {
     metrics.emplace(options.metrics_output, console);
-    const reader::Summary summary = reader::summarize({location.file}, {}, read_options);
+    const reader::Summary summary = reader::summarize({location.file}, aggregate, read_options);
     metrics_report = exporters::write_otlp_metrics(context, summary, metrics->stream());
+    warn_about_label_overflow(summary, console);
   }
   std::optional<exporters::OtlpLogsReport> logs_report;
   std::optional<ExportOutput> logs;

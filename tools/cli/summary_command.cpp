@@ -14,8 +14,10 @@
 #include "cli/run_status.hpp"
 #include "cli/usage_error.hpp"
 #include "reader/aggregator.hpp"
+#include "reader/metric_series.hpp"
 #include "reader/run_location.hpp"
 #include "reader/sorted_by_name.hpp"
+#include "reader/span_dimensions.hpp"
 #include "reader/span_statistic.hpp"
 #include "reader/summary_json.hpp"
 #include "reader/units.hpp"
@@ -27,6 +29,17 @@ namespace fs = std::filesystem;
 using reader::human_duration;
 using reader::human_number;
 using reader::SpanStats;
+
+// A row's value of each --by attribute, as cells; `-` for one its spans lack.
+std::vector<std::string> group_cells(const reader::OwnedAttrs& group, const std::vector<std::string>& keys) {
+  std::vector<std::string> cells;
+  for (const std::string& key : keys) {
+    const auto it =
+        std::find_if(group.begin(), group.end(), [&](const reader::OwnedAttr& a) { return a.key == key; });
+    cells.push_back(it == group.end() ? "-" : reader::label_value_text(*it));
+  }
+  return cells;
+}
 
 using SpanEntry = std::pair<const std::string, SpanStats>;
 
@@ -49,6 +62,32 @@ bool sort_spans(std::vector<const SpanEntry*>& rows, const std::string& key) {
 void check_sort_key(const std::string& key) {
   if (key != "name" && reader::find_span_statistic(key) == nullptr)
     throw UsageError(fmt::format("--sort {}: expected name, {}", key, reader::span_statistic_names()));
+}
+
+// A --by attribute names rows: adding up its values (a status code, a route) would mean nothing.
+reader::AggregateOptions aggregate_options(const SummaryOptions& options) {
+  reader::AggregateOptions aggregate;
+  aggregate.group_by = options.group_by;
+  aggregate.name_filter = options.filter;
+  aggregate.sum_keys = reader::attribute_list(options.sum);
+  const std::vector<std::string> group_keys = reader::attribute_list(options.group_by);
+  if (!options.group_by.empty() && group_keys.empty())
+    throw UsageError(fmt::format("--by '{}': expected attribute names, comma-separated", options.group_by));
+  if (!options.sum.empty() && aggregate.sum_keys.empty())
+    throw UsageError(fmt::format("--sum '{}': expected attribute names, comma-separated", options.sum));
+  for (const std::string& key : aggregate.sum_keys)
+    if (std::find(group_keys.begin(), group_keys.end(), key) != group_keys.end())
+      throw UsageError(
+          fmt::format("--sum {}: '{}' is a --by attribute; its values name the rows, they are not added up",
+                      options.sum, key));
+  return aggregate;
+}
+
+// Of the row's spans, the share `count` is of: "2.50%", or "-" for a row of statistics only.
+std::string share_text(std::uint64_t count, const SpanStats& stats) {
+  const std::uint64_t spans = stats.durations.count() - stats.statistics;
+  if (spans == 0) return "-";
+  return fmt::format("{:.3g}%", 100.0 * static_cast<double>(count) / static_cast<double>(spans));
 }
 
 // "18 ns", or "18 ns to 25 ns" when the runs measured different costs.
@@ -120,7 +159,7 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   sort_spans(rows, options.sort);
   const std::size_t shown = std::min(rows.size(), options.top.value_or(rows.size()));
 
-  // With --by, the numeric attributes summed per group become extra columns.
+  // The --sum attributes summed per row, as columns.
   std::vector<std::string> attr_columns;
   for (std::size_t i = 0; i < shown; ++i)
     for (const auto& [key, value] : rows[i]->second.attr_sums)
@@ -129,18 +168,24 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   std::sort(attr_columns.begin(), attr_columns.end());
 
   using Align = Table::Align;
-  std::vector<Table::Column> columns = {{options.group_by.empty() ? "span" : options.group_by, Align::left},
-                                        {"count"},
-                                        {"total"},
-                                        {"self"},
-                                        {"parallel"},
-                                        {"mean"},
-                                        {"p50"},
-                                        {"p90"},
-                                        {"p99"},
-                                        {"max"},
-                                        {"errors"}};
+  // With --by, a column per attribute, the rate of the row's spans and its error rates: what a service's
+  // owner reads a route by.
+  const bool grouped_rows = !s.group_keys.empty();
+  std::vector<Table::Column> columns;
+  if (grouped_rows)
+    for (const std::string& key : s.group_keys) columns.push_back({key, Align::left});
+  else
+    columns.push_back({"span", Align::left});
+  columns.push_back({"count"});
+  if (grouped_rows) columns.push_back({"rate/s"});
+  for (const char* column : {"total", "self", "parallel", "mean", "p50", "p90", "p99", "max", "errors"})
+    columns.push_back({column});
+  if (grouped_rows) {
+    columns.push_back({"error %"});
+    columns.push_back({"subtree error %"});
+  }
   for (const auto& key : attr_columns) columns.push_back({"Σ " + key});
+  const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
   // Spans of a name that were dropped are shown beside those recorded (not with --by: drops are by name).
   const bool dropped_column = s.dropped.spans > 0 && options.group_by.empty();
   if (dropped_column) columns.push_back({"dropped"});
@@ -160,17 +205,26 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   for (std::size_t i = 0; i < shown; ++i) {
     const auto& [name, stats] = *rows[i];
     const auto& h = stats.durations;
-    std::vector<std::string> cells = {name,
-                                      fmt::format("{}", h.count()),
-                                      human_duration(h.sum()),
-                                      human_duration(stats.self_ns),
-                                      human_duration(stats.parallel_ns),
-                                      human_duration(h.mean()),
-                                      human_duration(h.percentile(0.5)),
-                                      human_duration(h.percentile(0.9)),
-                                      human_duration(h.percentile(0.99)),
-                                      human_duration(h.max()),
-                                      stats.errors > 0 ? console.red(fmt::format("{}", stats.errors)) : "0"};
+    std::vector<std::string> cells;
+    if (grouped_rows)
+      for (std::string& value : group_cells(stats.group, s.group_keys)) cells.push_back(std::move(value));
+    else
+      cells.push_back(name);
+    cells.push_back(fmt::format("{}", h.count()));
+    if (grouped_rows)
+      cells.push_back(wall_s > 0 ? human_number(static_cast<double>(h.count()) / wall_s) : "-");
+    for (std::string cell :
+         {human_duration(h.sum()), human_duration(stats.self_ns), human_duration(stats.parallel_ns),
+          human_duration(h.mean()), human_duration(h.percentile(0.5)), human_duration(h.percentile(0.9)),
+          human_duration(h.percentile(0.99)), human_duration(h.max())})
+      cells.push_back(std::move(cell));
+    cells.push_back(stats.errors > 0 ? console.red(fmt::format("{}", stats.errors)) : "0");
+    if (grouped_rows) {
+      cells.push_back(share_text(stats.errors, stats));
+      cells.push_back(stats.subtree_errors > stats.errors
+                          ? console.red(share_text(stats.subtree_errors, stats))
+                          : share_text(stats.subtree_errors, stats));
+    }
     for (const auto& key : attr_columns) {
       const auto it = stats.attr_sums.find(key);
       cells.push_back(it == stats.attr_sums.end() ? "-" : human_number(it->second));
@@ -191,14 +245,20 @@ void print_spans(const reader::Summary& s, const SummaryOptions& options, const 
   }
   if (shown < rows.size())
     console.print("{}\n", console.dim(fmt::format("({} more not shown)", rows.size() - shown)));
+  if (grouped_rows && !table.empty())
+    console.print("{}\n",
+                  console.dim("(error %: the span itself ended in error; subtree error %: the span or a "
+                              "span below it (a child, its children...) did)"));
   if (stats_column)
     console.print("{}\n", console.dim("(stats: spans of statistics mode among the count, merged from their "
                                       "histograms: min, max and percentiles to a bucket's width, ~1%)"));
   if (cost) print_instrumentation(*cost, s.raw_self_time, console);
   if (s.dropped.spans > 0) print_dropped_spans(s, console);
   if (!options.group_by.empty() && s.ungrouped_spans > 0)
-    console.print("{}\n", console.dim(fmt::format("({} spans without attribute '{}' not shown)",
-                                                  s.ungrouped_spans, options.group_by)));
+    console.print("{}\n",
+                  console.dim(fmt::format("({} spans without {} '{}' not shown)", s.ungrouped_spans,
+                                          s.group_keys.size() == 1 ? "attribute" : "any of the attributes",
+                                          fmt::join(s.group_keys, "', '"))));
 }
 
 // Sites shown a level in the text; --json has them all.
@@ -260,7 +320,8 @@ void print_text(const reader::Summary& s, const SummaryOptions& options, const C
   }
   // Once, whatever --by groups: the spans' groups above, the labelled metrics' groups here.
   print_metric_tables(s, console);
-  if (!options.group_by.empty()) print_metrics_by_label(s, options.group_by, console);
+  // Metrics group by one label: with several --by attributes their tables stay as they are, once.
+  if (s.group_keys.size() == 1) print_metrics_by_label(s, s.group_keys.front(), console);
   if (!s.events.empty() || !s.dropped_event_names.empty()) {
     console.print("\n");
     const bool dropped_column = s.dropped.events > 0;
@@ -360,7 +421,7 @@ void regenerate_run_summary(const fs::path& directory, const fs::path& file,
 int summary_command(const SummaryOptions& options, const Console& console) {
   if (options.stored_runs) {
     check_sort_key(options.sort);
-    reader::Summary summary = options.stored_runs(options.runs, {options.group_by, options.filter});
+    reader::Summary summary = options.stored_runs(options.runs, aggregate_options(options));
     if (options.raw) summary.use_raw_self_time();
     for (const auto& run : summary.runs)
       if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
@@ -374,12 +435,13 @@ int summary_command(const SummaryOptions& options, const Console& console) {
   if (options.runs.empty()) locations.push_back(reader::locate_run(std::nullopt));
   for (const auto& run : options.runs) locations.push_back(reader::locate_run(run));
   check_sort_key(options.sort);
+  const reader::AggregateOptions aggregate = aggregate_options(options);
 
   std::vector<fs::path> files;
   for (const auto& location : locations) files.push_back(location.file);
   reader::ReadOptions read_options;
   read_options.skip_bad = options.skip_bad;
-  reader::Summary summary = reader::summarize(files, {options.group_by, options.filter}, read_options);
+  reader::Summary summary = reader::summarize(files, aggregate, read_options);
 
   for (const auto& run : summary.runs) {
     if (run.read.torn_last_line) console.warning("{}", *run.read.torn_last_line);
@@ -390,7 +452,7 @@ int summary_command(const SummaryOptions& options, const Console& console) {
     }
   }
   if (options.write_run_summary) {
-    const bool plain = options.group_by.empty() && options.filter.empty() && locations.size() == 1;
+    const bool plain = !aggregate.reads_attrs() && options.filter.empty() && locations.size() == 1;
     for (const auto& location : locations)
       if (location.directory)
         regenerate_run_summary(*location.directory, location.file, plain ? &summary : nullptr, read_options,

@@ -24,6 +24,7 @@
 #include "export/duration_buckets.hpp"
 #include "export/otlp_json.hpp"
 #include "export/output_buffer.hpp"
+#include "export/span_series.hpp"
 #include "reader/metric_list.hpp"
 #include "reader/sorted_by_name.hpp"
 #include "reader/units.hpp"
@@ -143,14 +144,15 @@ OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Su
                                   data, points, temporality));
   }
 
-  if (!summary.spans.empty()) {
+  const std::vector<SpanSeries> series = span_series(summary);
+  if (!series.empty()) {
     const auto bounds = duration_bounds_ns();
     std::string bounds_json;
     for (const std::uint64_t bound : bounds)
       bounds_json += (bounds_json.empty() ? "" : ",") + json_number(seconds(bound));
     std::string points;
-    for (const auto* span : reader::sorted_by_name(summary.spans)) {
-      const reader::Histogram& durations = span->second.durations;
+    for (const SpanSeries& one : series) {
+      const reader::Histogram& durations = *one.durations;
       const std::vector<std::uint64_t> at_most = cumulative_counts(durations, bounds);
       std::string bucket_counts;
       std::uint64_t below = 0;
@@ -160,7 +162,11 @@ OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Su
       }
       bucket_counts += fmt::format(",\"{}\"", durations.count() - below);
       std::string attributes = "[";
-      otlp::append_attribute(attributes, "span.name", span->first);
+      otlp::append_attribute(attributes, "span.name", *one.name);
+      if (one.labels != nullptr)
+        for (const reader::OwnedAttr& label : *one.labels) otlp::append_attribute(attributes, label);
+      // The attribute OpenTelemetry's SDKs give the series past their cardinality limit.
+      if (one.overflow) otlp::append_attribute(attributes, "otel.metric.overflow", true);
       points += fmt::format(
           "{}{{\"attributes\":{}],\"startTimeUnixNano\":\"{}\",\"timeUnixNano\":\"{}\",\"count\":\"{}\","
           "\"sum\":{},\"bucketCounts\":[{}],\"explicitBounds\":[{}],\"min\":{},\"max\":{}}}",

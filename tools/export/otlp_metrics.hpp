@@ -2,7 +2,8 @@
 // `otlpjsonfile` receiver): each counter as a cumulative monotonic sum over the run, each gauge's last value,
 // each metric histogram as a cumulative ExponentialHistogram (scale 6), one data point per label set with the
 // labels as attributes, units and descriptions as declared; and the span durations as one cumulative
-// histogram per span name, in seconds.
+// histogram per span name (with --labels, per span name and combination of the labels' values, as the data
+// point's attributes), in seconds.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,7 @@
 #include "export/duration_buckets.hpp"
 #include "export/output_buffer.hpp"
 #include "export/prometheus_units.hpp"
+#include "export/span_series.hpp"
 #include "reader/metric_list.hpp"
 #include "reader/sorted_by_name.hpp"
 
@@ -18,6 +19,7 @@ namespace spanlog::exporters {
 namespace {
 
 constexpr std::string_view kDurationFamily = "spanlog_span_duration_seconds";
+constexpr std::string_view kErrorsFamily = "spanlog_span_errors_total";
 
 bool ends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
@@ -49,7 +51,10 @@ std::string sample_value(double value) {
 // Family names already written; a second name that sanitises to the same family gets a numbered one.
 class FamilyNames {
  public:
-  FamilyNames() { used_.insert(std::string(kDurationFamily)); }
+  FamilyNames() {
+    used_.insert(std::string(kDurationFamily));
+    used_.insert(std::string(kErrorsFamily));
+  }
 
   std::string claim(std::string_view original, std::string base, std::string_view suffix,
                     PrometheusReport& report) {
@@ -180,6 +185,16 @@ void write_metric(const reader::ListedMetric& metric, FamilyNames& names, const 
   }
 }
 
+// `name="http.request",http_route="GET /search"`: a span series' labels but `le`, its attributes' labels as
+// a metric series' are written.
+std::string series_labels(const SpanSeries& series) {
+  const std::string pairs = label_pairs(series.labels);
+  std::string labels = "name=\"" + prometheus_label_value(*series.name) + "\"";
+  if (!pairs.empty()) labels += "," + pairs;
+  if (series.overflow) labels += ",otel_metric_overflow=\"true\"";
+  return labels;
+}
+
 }  // namespace
 
 std::string prometheus_label_name(std::string_view key) {
@@ -244,24 +259,34 @@ PrometheusReport write_prometheus(const reader::Summary& summary, std::ostream& 
     for (const reader::ListedMetric& metric : metrics)
       if (metric.kind == kind) write_metric(metric, names, family, buffer, report);
 
-  if (!summary.spans.empty()) {
+  const std::vector<SpanSeries> series = span_series(summary);
+  if (!series.empty()) {
     const std::string name(kDurationFamily);
-    family(name, "histogram", "Durations of the run's spans, per span name.");
+    family(name, "histogram",
+           summary.label_keys.empty() ? std::string("Durations of the run's spans, per span name.")
+                                      : fmt::format("Durations of the run's spans, per span name and {}.",
+                                                    fmt::join(summary.label_keys, ", ")));
     const auto bounds = duration_bounds_ns();
-    for (const auto* span : reader::sorted_by_name(summary.spans)) {
-      const std::string label = prometheus_label_value(span->first);
-      const reader::Histogram& durations = span->second.durations;
+    for (const SpanSeries& one : series) {
+      const std::string labels = series_labels(one);
+      const reader::Histogram& durations = *one.durations;
       const std::vector<std::uint64_t> at_most = cumulative_counts(durations, bounds);
       for (std::size_t i = 0; i < bounds.size(); ++i) {
-        buffer.format("{}_bucket{{name=\"{}\",le=\"{}\"}} {}", name, label, seconds_text(bounds[i]),
-                      at_most[i]);
+        buffer.format("{}_bucket{{{},le=\"{}\"}} {}", name, labels, seconds_text(bounds[i]), at_most[i]);
         buffer.end_line();
       }
-      buffer.format("{}_bucket{{name=\"{}\",le=\"+Inf\"}} {}", name, label, durations.count());
+      buffer.format("{}_bucket{{{},le=\"+Inf\"}} {}", name, labels, durations.count());
       buffer.end_line();
-      buffer.format("{}_sum{{name=\"{}\"}} {}", name, label, seconds_text(durations.sum()));
+      buffer.format("{}_sum{{{}}} {}", name, labels, seconds_text(durations.sum()));
       buffer.end_line();
-      buffer.format("{}_count{{name=\"{}\"}} {}", name, label, durations.count());
+      buffer.format("{}_count{{{}}} {}", name, labels, durations.count());
+      buffer.end_line();
+    }
+    // Beside the durations, with the same labels: a span's error rate is errors over the histogram's count.
+    const std::string errors(kErrorsFamily);
+    family(errors, "counter", "Spans that ended in error, per series of spanlog_span_duration_seconds.");
+    for (const SpanSeries& one : series) {
+      buffer.format("{}{{{}}} {}", errors, series_labels(one), one.errors);
       buffer.end_line();
     }
   }

@@ -2,9 +2,10 @@
 // node_exporter textfile collector) or a push to a Pushgateway: counters as `spanlog_<name>_total`, gauges as
 // `spanlog_<name>` with their last value, histograms as classic histograms, each series with its labels and
 // each name with its unit's suffix (`_seconds`, `_bytes`: docs/exporters.md), and span durations as one
-// histogram, `spanlog_span_duration_seconds`, with a `name` label per span name. Every family has HELP and
-// TYPE lines so that `promtool check metrics` finds nothing to lint, as long as the names themselves carry no
-// unit abbreviation (`latency_ms`).
+// histogram, `spanlog_span_duration_seconds`, with a `name` label per span name (and, with --labels, one per
+// chosen attribute: reader/labelled_spans.hpp bounds the series), and beside it `spanlog_span_errors_total`,
+// the spans of each series that ended in error. Every family has HELP and TYPE lines so that `promtool check
+// metrics` finds nothing to lint, as long as the names themselves carry no unit abbreviation (`latency_ms`).
 #pragma once
 
 #include <ostream>

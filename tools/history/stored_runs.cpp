@@ -666,7 +666,7 @@ reader::Summary summarize_stored_runs(Store& store, const std::vector<std::strin
   for (const auto& reference : references) keys.push_back(resolve_run(store, reference));
   if (references.empty()) keys.push_back(resolve_run(store, "last"));
   reader::Aggregator aggregator(options);
-  for (const std::int64_t key : keys) Replay(store, key, !options.group_by.empty()).run(aggregator);
+  for (const std::int64_t key : keys) Replay(store, key, options.reads_attrs()).run(aggregator);
   return aggregator.take_summary();
 }
 

@@ -1,11 +1,13 @@
 #include "reader/aggregator.hpp"
 
 #include "reader/run_identity.hpp"
+#include "reader/span_dimensions.hpp"
 
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <new>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -32,25 +34,29 @@ std::size_t slot_of(std::uint64_t span_id) {
   return static_cast<std::size_t>((span_id * 0x9E3779B97F4A7C15ull) >> 48) & (kRecentlyEndedSlots - 1);
 }
 
-std::string attr_text(const AttrValue& value) {
-  switch (value.type) {
-    case AttrValue::Type::string:
-      return std::string(value.string);
-    case AttrValue::Type::boolean:
-      return value.boolean ? "true" : "false";
-    case AttrValue::Type::number:
-      return value.number.is_integer ? fmt::format("{}", value.number.as_integer)
-                                     : fmt::format("{}", value.number.as_double);
-    case AttrValue::Type::null:
-      return "null";
-  }
-  return {};
-}
-
 }  // namespace
 
-Aggregator::Aggregator(AggregateOptions options) : options_(std::move(options)) {
+Aggregator::Aggregator(AggregateOptions options)
+    : options_(std::move(options)), group_keys_(attribute_list(options_.group_by)) {
   summary_.group_by = options_.group_by;
+  summary_.group_keys = group_keys_;
+  summary_.label_keys = options_.label_keys;
+  auto keep = [this](const std::string& key) {
+    if (std::find(kept_keys_.begin(), kept_keys_.end(), key) == kept_keys_.end()) kept_keys_.push_back(key);
+  };
+  for (const std::string& key : group_keys_) keep(key);
+  for (const std::string& key : options_.sum_keys) keep(key);
+  for (const std::string& key : options_.label_keys) keep(key);
+  if (options_.selections.size() > kMaxSpanSelections)
+    throw std::length_error(
+        fmt::format("{} span selections: at most {}", options_.selections.size(), kMaxSpanSelections));
+  for (const SpanSelection& selection : options_.selections) {
+    for (const OwnedAttr& filter : selection.selector.filters) keep(filter.key);
+    // A selection no span matches is there too, with a count of 0: it was looked for. One given twice is
+    // counted once.
+    const auto [row, fresh] = summary_.selected_spans.try_emplace(selection.key());
+    selected_rows_.push_back(fresh ? &row->second : nullptr);
+  }
 }
 
 void Aggregator::begin_run(const std::filesystem::path& file) {
@@ -66,6 +72,7 @@ void Aggregator::begin_run(const std::filesystem::path& file) {
   run_ring_bytes_.reset();
   open_.clear();
   awaited_parents_.clear();
+  awaited_error_parents_.clear();
   recently_ended_.reset();  // allocated at the run's first span
   ended_children_.clear();
   ended_order_.clear();
@@ -125,53 +132,132 @@ void Aggregator::on_thread(const ThreadRecord& r, std::uint64_t) {
   if (r.ts != 0) saw_time(r.ts);
 }
 
-SpanStats* Aggregator::group_stats(const OpenEntry* start, Attrs attrs) {
-  std::optional<std::string> group;
+// The attributes any option reads, set at the start or at the end; a value set again at the end replaces the
+// one from the start.
+OwnedAttrs Aggregator::kept_attrs(const OpenEntry* start, Attrs attrs) const {
+  OwnedAttrs kept = start != nullptr ? start->attrs : OwnedAttrs{};
   for (const Attr& attr : attrs)
-    if (attr.key == options_.group_by) group = attr_text(attr.value);
-  if (!group && start != nullptr) group = start->group;
-  if (!group) {
+    if (std::find(kept_keys_.begin(), kept_keys_.end(), attr.key) != kept_keys_.end())
+      merge_attrs(kept, Attrs(&attr, 1));
+  return kept;
+}
+
+// A span with none of the --by attributes has no row; one with some of them has the row of those.
+SpanStats* Aggregator::group_stats(const OwnedAttrs& attrs) {
+  OwnedAttrs values = dimension_values(attrs, group_keys_);
+  if (values.empty()) {
     ++summary_.ungrouped_spans;
     return nullptr;
   }
-  SpanStats& stats = summary_.spans[*group];
-  for (const Attr& attr : attrs) {
-    if (attr.value.type != AttrValue::Type::number || attr.key == options_.group_by) continue;
-    auto it = stats.attr_sums.find(attr.key);
-    if (it == stats.attr_sums.end()) it = stats.attr_sums.emplace(std::string(attr.key), 0.0).first;
-    it->second += attr.value.number.as_double;
+  const std::string key = dimension_key(values, group_keys_);
+  auto it = summary_.spans.find(key);
+  if (it == summary_.spans.end()) {
+    it = summary_.spans.emplace(key, SpanStats{}).first;
+    it->second.group = std::move(values);
   }
-  if (start != nullptr)
-    for (const auto& start_attr : start->numeric_attrs) {
-      // A value set again at the end replaces the one from the start.
-      const bool replaced =
-          std::any_of(attrs.begin(), attrs.end(), [&](const Attr& a) { return a.key == start_attr.first; });
-      if (!replaced) stats.attr_sums[start_attr.first] += start_attr.second;
+  return &it->second;
+}
+
+void Aggregator::add_sums(const OwnedAttrs& attrs, SpanStats& row) {
+  for (const std::string& key : options_.sum_keys) {
+    const auto it =
+        std::find_if(attrs.begin(), attrs.end(), [&](const OwnedAttr& a) { return a.key == key; });
+    if (it != attrs.end() && it->type == AttrValue::Type::number) row.attr_sums[key] += it->number.as_double;
+  }
+}
+
+std::uint64_t Aggregator::add_selected(std::string_view name, const OwnedAttrs& attrs,
+                                       const FinishedSpan& span) {
+  std::uint64_t selected = 0;
+  for (std::size_t i = 0; i < options_.selections.size(); ++i) {
+    const SpanSelection& selection = options_.selections[i];
+    if (selected_rows_[i] == nullptr || !selection.selector.matches(attrs) ||
+        !glob_match(selection.name_glob, name))
+      continue;
+    add_span(*selected_rows_[i], span);
+    selected |= std::uint64_t{1} << i;
+  }
+  return selected;
+}
+
+// A late child changes the figures of every row its parent is counted in: its name's (or --by) row, and the
+// selections it matched.
+template <class Change>
+void Aggregator::for_each_row(const RecentlyEnded& ended, Change change) {
+  if (ended.stats != nullptr) change(*ended.stats);
+  for (std::uint64_t bits = ended.selected; bits != 0; bits &= bits - 1)
+    change(*selected_rows_[static_cast<std::size_t>(__builtin_ctzll(bits))]);
+}
+
+void Aggregator::add_labelled(std::string_view name, const OwnedAttrs& attrs, const FinishedSpan& span) {
+  const OwnedAttrs labels = dimension_values(attrs, options_.label_keys);
+  auto it = summary_.labelled_spans.find(name);
+  if (it == summary_.labelled_spans.end())
+    it = summary_.labelled_spans.emplace(std::string(name), LabelledSpans{}).first;
+  it->second.series_of(dimension_key(labels, options_.label_keys), labels).add(span.dur_ns, span.error);
+}
+
+void Aggregator::add_span(SpanStats& stats, const FinishedSpan& span) {
+  stats.durations.add(span.dur_ns);
+  stats.self_ns += span.times.self_ns;
+  stats.raw_self_ns += span.times.raw_self_ns;
+  stats.parallel_ns += span.times.parallel_ns;
+  if (span.error) ++stats.errors;
+  if (span.subtree_error) ++stats.subtree_errors;
+}
+
+// A span's subtree is in error when the span or any descendant is. A descendant's error reaches each
+// ancestor once, wherever the ancestor is in its life: open (it counts when it ends), just ended (its row
+// is corrected, and the error goes on up), or not seen yet.
+void Aggregator::credit_subtree_error(std::uint64_t parent) {
+  for (;;) {
+    if (auto open = open_.find(parent); open != open_.end()) {
+      open->second.subtree_error = true;
+      return;
     }
-  return &stats;
+    RecentlyEnded* ended = recently_ended_ ? &recently_ended_[slot_of(parent)] : nullptr;
+    if (ended == nullptr || !ended->used || ended->span_id != parent) {
+      awaited_error_parents_.insert(parent);
+      return;
+    }
+    if (ended->subtree_error) return;  // its ancestors know already
+    ended->subtree_error = true;
+    for_each_row(*ended, [](SpanStats& row) { ++row.subtree_errors; });
+    if (!ended->has_parent) return;
+    parent = ended->parent;
+  }
+}
+
+bool Aggregator::take_awaited_error(std::uint64_t span_id) {
+  return !awaited_error_parents_.empty() && awaited_error_parents_.erase(span_id) > 0;
 }
 
 void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
                                std::optional<std::uint64_t> parent, std::uint64_t tid, std::uint64_t ts,
                                std::uint64_t dur_ns, bool error, bool is_phase, DirectChildren children,
                                const OpenEntry* start, Attrs attrs, std::uint64_t stats_ns) {
+  const bool tabulated = name_selected(name);
+  const OwnedAttrs kept = kept_keys_.empty() ? OwnedAttrs{} : kept_attrs(start, attrs);
   SpanStats* stats = nullptr;
-  if (!name_selected(name)) {
+  if (!tabulated) {
     // not tabulated, but it still counts as a span and as its parent's child
-  } else if (options_.group_by.empty()) {
+  } else if (group_keys_.empty()) {
     stats = &stats_named(name);
   } else {
-    stats = group_stats(start, attrs);
+    stats = group_stats(kept);
   }
   children.bind(tid);
-  const SpanTimes times = span_times(ts, dur_ns, tid, children, in_parent_ns(), stats_ns);
+  const bool subtree_error =
+      take_awaited_error(span_id) || error || (start != nullptr && start->subtree_error);
+  const FinishedSpan span{dur_ns, span_times(ts, dur_ns, tid, children, in_parent_ns(), stats_ns), error,
+                          subtree_error};
+  const SpanTimes& times = span.times;
   if (stats != nullptr) {
-    stats->durations.add(dur_ns);
-    stats->self_ns += times.self_ns;
-    stats->raw_self_ns += times.raw_self_ns;
-    stats->parallel_ns += times.parallel_ns;
-    if (error) ++stats->errors;
+    add_span(*stats, span);
+    add_sums(kept, *stats);
   }
+  const std::uint64_t selected = add_selected(name, kept, span);
+  if (tabulated && !options_.label_keys.empty()) add_labelled(name, kept, span);
   ++summary_.total_spans;
   ++run_spans_;
   ++thread(tid).spans;
@@ -191,7 +277,10 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
     }
   }
 
-  if (parent) credit_parent(*parent, ts, ts + dur_ns, tid);
+  if (parent) {
+    credit_parent(*parent, ts, ts + dur_ns, tid);
+    if (subtree_error) credit_subtree_error(*parent);
+  }
   if (!recently_ended_) {
     // Zero pages from the system: a slot costs only once it is used, and a run without spans nothing.
     recently_ended_.reset(
@@ -200,8 +289,10 @@ void Aggregator::complete_span(std::string_view name, std::uint64_t span_id,
   }
   RecentlyEnded& slot = recently_ended_[slot_of(span_id)];
   if (slot.has_children) ended_children_.erase(slot.span_id);
-  slot = RecentlyEnded{span_id, stats, ts, dur_ns, tid, stats_ns, true, false};
-  if (stats != nullptr && children.has_other_threads()) {
+  slot = RecentlyEnded{
+      span_id,  stats,         ts,   dur_ns, tid, stats_ns, parent.value_or(0), parent.has_value(),
+      selected, subtree_error, true, false};
+  if ((stats != nullptr || selected != 0) && children.has_other_threads()) {
     children.limit(kEndedPieces);
     keep_ended_children(span_id, EndedChildren{std::move(children), times});
     slot.has_children = true;
@@ -226,7 +317,7 @@ void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t start, std::u
   }
   RecentlyEnded* ended = recently_ended_ ? &recently_ended_[slot_of(parent)] : nullptr;
   if (ended != nullptr && ended->used && ended->span_id == parent) {
-    if (ended->stats == nullptr) return;  // not tabulated: nothing to correct
+    if (ended->stats == nullptr && ended->selected == 0) return;  // not tabulated: nothing to correct
     if (!ended->has_children) {
       EndedChildren fresh;
       fresh.children.bind(ended->tid);
@@ -245,9 +336,11 @@ void Aggregator::credit_parent(std::uint64_t parent, std::uint64_t start, std::u
     auto correct = [](std::uint64_t& total, std::uint64_t now, std::uint64_t before) {
       total = now >= before ? total + (now - before) : total - std::min(total, before - now);
     };
-    correct(ended->stats->self_ns, now.self_ns, entry.times.self_ns);
-    correct(ended->stats->raw_self_ns, now.raw_self_ns, entry.times.raw_self_ns);
-    correct(ended->stats->parallel_ns, now.parallel_ns, entry.times.parallel_ns);
+    for_each_row(*ended, [&](SpanStats& row) {
+      correct(row.self_ns, now.self_ns, entry.times.self_ns);
+      correct(row.raw_self_ns, now.raw_self_ns, entry.times.raw_self_ns);
+      correct(row.parallel_ns, now.parallel_ns, entry.times.parallel_ns);
+    });
     entry.times = now;
     return;
   }
@@ -289,14 +382,8 @@ void Aggregator::on_span_start(const SpanStartRecord& r, std::uint64_t) {
   entry.is_phase = r.is_phase;
   entry.children = take_awaited(r.span_id);
   entry.children.bind(r.tid);
-  if (!options_.group_by.empty()) {
-    for (const Attr& attr : r.attrs) {
-      if (attr.key == options_.group_by)
-        entry.group = attr_text(attr.value);
-      else if (attr.value.type == AttrValue::Type::number)
-        entry.numeric_attrs.emplace_back(std::string(attr.key), attr.value.number.as_double);
-    }
-  }
+  if (!kept_keys_.empty()) entry.attrs = kept_attrs(nullptr, r.attrs);
+  entry.subtree_error = take_awaited_error(r.span_id);
   thread(r.tid);
   saw_time(r.ts);
   if (r.is_phase) phase_window(r.span_id, r.name, r.ts, std::nullopt);
@@ -341,6 +428,14 @@ void Aggregator::on_span_stats(const SpanStatsRecord& r, std::uint64_t) {
   stats.self_ns += r.self_ns;
   stats.raw_self_ns += r.self_ns;
   stats.statistics += r.count;
+  if (!options_.label_keys.empty()) {
+    // Without attributes: the series of a name without any of the labels.
+    SpanSeriesStats& series =
+        summary_.labelled_spans[std::string(r.name)].series_of(dimension_key({}, options_.label_keys), {});
+    for (const SpanStatsRecord::Bucket& bucket : r.buckets)
+      series.durations.add_bucket(bucket.lower_ns, bucket.count);
+    series.durations.add_sum(r.total_ns);
+  }
 }
 
 void Aggregator::on_instant(const InstantRecord& r, std::uint64_t) {

@@ -10,17 +10,38 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "reader/attr_selector.hpp"
 #include "reader/records.hpp"
 #include "reader/self_time.hpp"
 #include "reader/summary.hpp"
 
 namespace spanlog::reader {
 
+// Spans picked by their name and their attributes: the subject of `p99(http.request{http.route="/a"}) < 5ms`.
+struct SpanSelection {
+  std::string name_glob;
+  AttrSelector selector;
+  std::string key() const { return name_glob + selector.text(); }  // its entry in Summary::selected_spans
+};
+
+// Selections a reading counts at most: a span remembers those it is in as the bits of a word, for the late
+// children that correct its figures.
+constexpr std::size_t kMaxSpanSelections = 64;
+
 struct AggregateOptions {
-  std::string group_by;     // group spans by this attribute's value instead of by name
+  // Comma-separated attributes: rows are the combinations of their values instead of span names.
+  std::string group_by;
   std::string name_filter;  // a glob: only spans with a matching name are tabulated (all still nest)
+  std::vector<std::string> sum_keys;      // numeric attributes summed per row (--sum)
+  std::vector<SpanSelection> selections;  // into Summary::selected_spans; at most kMaxSpanSelections
+  std::vector<std::string> label_keys;    // per span name, series by these attributes' values (--labels)
+
+  bool reads_attrs() const {
+    return !group_by.empty() || !sum_keys.empty() || !selections.empty() || !label_keys.empty();
+  }
 };
 
 class Aggregator : public RecordSink {
@@ -37,7 +58,7 @@ class Aggregator : public RecordSink {
     return std::move(summary_);
   }
 
-  bool wants_attrs() const override { return !options_.group_by.empty(); }  // only --by reads them
+  bool wants_attrs() const override { return !kept_keys_.empty(); }
   void on_header(const HeaderRecord&, std::uint64_t) override;
   void on_thread(const ThreadRecord&, std::uint64_t) override;
   void on_span(const SpanRecord&, std::uint64_t) override;
@@ -64,8 +85,8 @@ class Aggregator : public RecordSink {
     std::optional<std::uint64_t> parent;
     bool is_phase = false;
     DirectChildren children;
-    std::optional<std::string> group;  // the group attribute's value, if set at the start
-    std::vector<std::pair<std::string, double>> numeric_attrs;  // set at the start (with --by only)
+    OwnedAttrs attrs;            // those of kept_keys_ set at the start
+    bool subtree_error = false;  // a descendant that ended already was in error
   };
   struct PhaseWindow {
     std::optional<std::uint64_t> span_id;
@@ -82,6 +103,10 @@ class Aggregator : public RecordSink {
     SpanStats* stats = nullptr;
     std::uint64_t start = 0, dur_ns = 0, tid = 0;
     std::uint64_t stats_ns = 0;  // its statistics-mode children's time
+    std::uint64_t parent = 0;    // valid with has_parent: where a late child's error goes on to
+    bool has_parent = false;
+    std::uint64_t selected = 0;  // bit i: counted in options_.selections[i]
+    bool subtree_error = false;  // counted in stats->subtree_errors
     bool used = false;
     bool has_children = false;  // its children are in ended_children_
   };
@@ -98,7 +123,23 @@ class Aggregator : public RecordSink {
   void keep_ended_children(std::uint64_t span_id, EndedChildren children);
   // What the recorder measured a child's begin and end to take of its parent's time (0: not measured).
   double in_parent_ns() const { return run_.overhead ? run_.overhead->in_parent_ns : 0.0; }
-  SpanStats* group_stats(const OpenEntry* start, Attrs attrs);
+  // What a span that ended adds to each row it belongs to.
+  struct FinishedSpan {
+    std::uint64_t dur_ns = 0;
+    SpanTimes times;
+    bool error = false;
+    bool subtree_error = false;  // it, or a descendant that ended before it, ended in error
+  };
+  SpanStats* group_stats(const OwnedAttrs& attrs);
+  OwnedAttrs kept_attrs(const OpenEntry* start, Attrs attrs) const;
+  static void add_span(SpanStats& stats, const FinishedSpan& span);
+  void add_sums(const OwnedAttrs& attrs, SpanStats& row);
+  std::uint64_t add_selected(std::string_view name, const OwnedAttrs& attrs, const FinishedSpan& span);
+  template <class Change>
+  void for_each_row(const RecentlyEnded& ended, Change change);
+  void add_labelled(std::string_view name, const OwnedAttrs& attrs, const FinishedSpan& span);
+  void credit_subtree_error(std::uint64_t parent);
+  bool take_awaited_error(std::uint64_t span_id);
   void count_in_phase_windows(std::uint64_t ts);
   std::uint64_t recent_starts_in(std::uint64_t from, std::uint64_t until) const;
   PhaseWindow& phase_window(std::optional<std::uint64_t> span_id, std::string_view name, std::uint64_t start,
@@ -110,6 +151,10 @@ class Aggregator : public RecordSink {
   bool name_selected(std::string_view name);
 
   AggregateOptions options_;
+  std::vector<std::string> group_keys_;
+  std::vector<std::string> kept_keys_;  // every attribute an option reads; none: attributes are not read
+  std::vector<SpanStats*>
+      selected_rows_;                 // each selection's entry in summary_.selected_spans; null: a repeat
   StringMap<bool> filter_decisions_;  // glob matching once per name, not once per span
   Summary summary_;
   RunInfo run_;
@@ -122,6 +167,7 @@ class Aggregator : public RecordSink {
   std::optional<std::uint64_t> run_ring_bytes_;               // the header's options.ring_bytes
   std::unordered_map<std::uint64_t, OpenEntry> open_;
   std::unordered_map<std::uint64_t, DirectChildren> awaited_parents_;  // children of spans not seen yet
+  std::unordered_set<std::uint64_t> awaited_error_parents_;  // spans not seen yet with a descendant in error
   struct FreeDeleter {
     void operator()(void* p) const { std::free(p); }
   };

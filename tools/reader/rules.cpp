@@ -1,5 +1,6 @@
 #include "reader/rules.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -49,6 +50,18 @@ std::optional<Family> family_of(std::string_view function) {
   return std::nullopt;
 }
 
+// "count, errors, ..., max": the span functions, as the statistics table lists them.
+std::string span_statistic_list() {
+  std::string names;
+  for (const SpanStatistic& statistic : span_statistics())
+    names += (names.empty() ? "" : ", ") + std::string(statistic.name);
+  return names;
+}
+
+bool is_span_family(Family family) {
+  return family == Family::spans_count || family == Family::spans_duration || family == Family::error_rate;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -91,24 +104,36 @@ Rule parse_rule(std::string_view text) {
   const auto family = family_of(rule.function);
   if (!family)
     fail(fmt::format(
-        "unknown function '{}' (expected count, errors, error_rate, total, self, parallel, mean, p50, p90, "
-        "p99, "
-        "max, counter, event, gauge, gauge_min, gauge_max, logs, dropped, open_spans, spans, events or "
-        "skipped_lines)",
-        rule.function));
+        "unknown function '{}' (expected {}, counter, event, gauge, gauge_min, gauge_max, logs, dropped, "
+        "open_spans, spans, events or skipped_lines)",
+        rule.function, span_statistic_list()));
   rest = trim(rest.substr(i));
   if (*family == Family::scalar) {
     if (!rest.empty() && rest.front() == '(') fail(fmt::format("'{}' takes no argument", rule.function));
   } else {
     if (rest.empty() || rest.front() != '(') fail(fmt::format("expected '(' after '{}'", rule.function));
-    const std::size_t close = rest.find(')');
+    const std::size_t close = rest.find_first_of("{)");
     if (close == std::string_view::npos) fail("expected ')'");
     rule.argument = std::string(trim(rest.substr(1, close - 1)));
     if (*family == Family::logs && !log_level_named(rule.argument))
       fail(fmt::format("'logs' takes a level: trace, debug, info, warn or error, not '{}'", rule.argument));
     if (rule.argument.empty())
       fail(fmt::format("'{}' needs a span, counter or gauge name (or a glob)", rule.function));
-    rest = trim(rest.substr(close + 1));
+    rest = rest.substr(close);
+    if (rest.front() == '{') {
+      if (!is_span_family(*family))
+        fail(fmt::format("attribute filters '{{...}}' select spans: '{}' takes none", rule.function));
+      try {
+        ParsedSelector parsed =
+            parse_attr_selector(rest, static_cast<std::size_t>(rest.data() - trim(text).data()));
+        rule.selector = std::move(parsed.selector);
+        rest = trim(rest.substr(parsed.length));
+      } catch (const AttrSelectorError& e) {
+        fail(e.what());
+      }
+      if (rest.empty() || rest.front() != ')') fail("expected ')' after the attribute filters");
+    }
+    rest = trim(rest.substr(1));
   }
 
   // operator
@@ -152,7 +177,7 @@ Rule parse_rule(std::string_view text) {
     else if (unit.empty())
       rule.threshold = number;
     else
-      fail(fmt::format("unknown unit '{}' for error_rate (expected % or a fraction)", unit));
+      fail(fmt::format("unknown unit '{}' for {} (expected % or a fraction)", unit, rule.function));
   } else {
     if (!unit.empty())
       fail(fmt::format("'{}' is a count, not a duration: drop the unit '{}'", rule.function, unit));
@@ -161,14 +186,30 @@ Rule parse_rule(std::string_view text) {
   return rule;
 }
 
+std::vector<SpanSelection> span_selections(const std::vector<Rule>& rules) {
+  std::vector<SpanSelection> selections;
+  for (const Rule& rule : rules) {
+    if (!rule.selector) continue;
+    SpanSelection selection{rule.argument, *rule.selector};
+    const bool known = std::any_of(selections.begin(), selections.end(),
+                                   [&](const SpanSelection& s) { return s.key() == selection.key(); });
+    if (!known) selections.push_back(std::move(selection));
+  }
+  return selections;
+}
+
 RuleResult evaluate(const Rule& rule, const Summary& summary) {
   RuleResult result;
   const Family family = *family_of(rule.function);
   auto finish = [&](double actual, std::string shown) {
     result.actual = actual;
     result.passed = compare(actual, rule.op, rule.threshold);
-    result.explanation = fmt::format(
-        "{} = {}", rule.argument.empty() ? rule.function : rule.function + "(" + rule.argument + ")", shown);
+    result.explanation =
+        fmt::format("{} = {}",
+                    rule.argument.empty() ? rule.function
+                                          : rule.function + "(" + rule.argument +
+                                                (rule.selector ? rule.selector->text() : std::string()) + ")",
+                    shown);
     return result;
   };
 
@@ -176,11 +217,23 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
     case Family::spans_count:
     case Family::spans_duration:
     case Family::error_rate: {
-      const SpanStats stats = combine_matching(summary, rule.argument);
+      SpanStats stats;
+      if (rule.selector) {
+        const auto picked = summary.selected_spans.find(rule.argument + rule.selector->text());
+        if (picked == summary.selected_spans.end()) {
+          result.passed = false;
+          result.explanation = "the run was read without these attribute filters";
+          return result;
+        }
+        stats = picked->second;
+      } else {
+        stats = combine_matching(summary, rule.argument);
+      }
       const SpanStatistic& statistic = *find_span_statistic(rule.function);
       if (statistic.needs_spans && stats.durations.count() == 0) {
         result.passed = false;
-        result.explanation = fmt::format("no spans match '{}'", rule.argument);
+        result.explanation = fmt::format("no spans match '{}{}'", rule.argument,
+                                         rule.selector ? rule.selector->text() : std::string());
         return result;
       }
       const double value = statistic.value(stats);
@@ -191,7 +244,9 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
           return finish(value, human_duration(value));
         case SpanStatistic::Kind::ratio:
           return finish(
-              value, fmt::format("{:.3g}% ({} of {})", value * 100, stats.errors, stats.durations.count()));
+              value, fmt::format("{:.3g}% ({} of {})", value * 100,
+                                 rule.function == "subtree_error_rate" ? stats.subtree_errors : stats.errors,
+                                 stats.durations.count()));
       }
       return result;
     }

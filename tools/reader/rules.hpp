@@ -2,7 +2,10 @@
 // `logs(error) == 0`.
 //
 //   rule     := subject OP value
-//   subject  := FUNC "(" GLOB ")" | "dropped" | "open_spans" | "spans" | "events" | "skipped_lines"
+//   subject  := FUNC "(" GLOB [selector] ")" | "dropped" | "open_spans" | "spans" | "events" |
+//   "skipped_lines" selector := "{" KEY "=" value ("," KEY "=" value)* "}"   (reader/attr_selector.hpp; span
+//   functions only:
+//                                              the spans whose attributes have those values)
 //   FUNC     := count | errors | total | self | parallel | mean | p50 | p90 | p99 | max
 //                                              (over the spans matching GLOB)
 //             | error_rate                     (errors / count)
@@ -22,6 +25,8 @@
 #include <string>
 #include <string_view>
 
+#include "reader/aggregator.hpp"
+#include "reader/attr_selector.hpp"
 #include "reader/summary.hpp"
 
 namespace spanlog::reader {
@@ -33,9 +38,10 @@ class RuleSyntaxError : public std::runtime_error {
 
 struct Rule {
   enum class Op { less, less_equal, greater, greater_equal, equal, not_equal };
-  std::string text;      // as written
-  std::string function;  // e.g. "p99", "dropped"
-  std::string argument;  // the glob or name; empty for argument-less subjects
+  std::string text;                      // as written
+  std::string function;                  // e.g. "p99", "dropped"
+  std::string argument;                  // the glob or name; empty for argument-less subjects
+  std::optional<AttrSelector> selector;  // the attribute filters after the glob, `{http.route="/a"}`
   Op op = Op::less;
   double threshold = 0;  // in nanoseconds for durations, a fraction for error_rate
   bool is_duration = false;
@@ -49,6 +55,9 @@ struct RuleResult {
 
 // Throws RuleSyntaxError with a message saying what was expected where.
 Rule parse_rule(std::string_view text);
+// The spans the rules' attribute filters pick, for the aggregation to count (AggregateOptions::selections):
+// a summary made without them cannot judge such a rule.
+std::vector<SpanSelection> span_selections(const std::vector<Rule>& rules);
 RuleResult evaluate(const Rule& rule, const Summary& summary);
 
 }  // namespace spanlog::reader

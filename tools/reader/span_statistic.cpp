@@ -20,6 +20,14 @@ constexpr std::array kStatistics = {
                     const std::uint64_t count = s.durations.count();
                     return count ? as_double(s.errors) / as_double(count) : 0.0;
                   }},
+    // The span or a span below it in error: a request is failing when its `validate` child is.
+    SpanStatistic{"subtree_errors", Kind::count, false,
+                  [](const SpanStats& s) { return as_double(s.subtree_errors); }},
+    SpanStatistic{"subtree_error_rate", Kind::ratio, true,
+                  [](const SpanStats& s) {
+                    const std::uint64_t count = s.durations.count();
+                    return count ? as_double(s.subtree_errors) / as_double(count) : 0.0;
+                  }},
     SpanStatistic{"total", Kind::duration, false,
                   [](const SpanStats& s) { return as_double(s.durations.sum()); }},
     SpanStatistic{"self", Kind::duration, false, [](const SpanStats& s) { return as_double(s.self_ns); }},

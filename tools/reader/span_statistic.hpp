@@ -22,7 +22,8 @@ struct SpanStatistic {
   double (*value)(const SpanStats&);
 };
 
-// count, errors, error_rate, total, self, parallel, mean, p50, p90, p99, max.
+// count, errors, error_rate, subtree_errors, subtree_error_rate, total, self, parallel, mean, p50, p90, p99,
+// max.
 std::span<const SpanStatistic> span_statistics();
 // nullptr for a word that names none.
 const SpanStatistic* find_span_statistic(std::string_view name);

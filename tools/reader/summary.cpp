@@ -20,6 +20,7 @@ void Summary::use_raw_self_time() {
   if (raw_self_time) return;
   raw_self_time = true;
   for (auto& [name, stats] : spans) stats.self_ns = stats.raw_self_ns;
+  for (auto& [name, stats] : selected_spans) stats.self_ns = stats.raw_self_ns;
 }
 
 std::optional<InstrumentationCost> instrumentation_cost(const Summary& summary) {
@@ -62,6 +63,7 @@ SpanStats combine_matching(const Summary& summary, std::string_view glob) {
     combined.raw_self_ns += stats.raw_self_ns;
     combined.parallel_ns += stats.parallel_ns;
     combined.errors += stats.errors;
+    combined.subtree_errors += stats.subtree_errors;
     combined.statistics += stats.statistics;
     for (const auto& [key, value] : stats.attr_sums) combined.attr_sums[key] += value;
   }

@@ -14,8 +14,10 @@
 
 #include "reader/histogram.hpp"
 #include "reader/jsonl_reader.hpp"
+#include "reader/labelled_spans.hpp"
 #include "reader/log_stats.hpp"
 #include "reader/metric_series.hpp"
+#include "reader/owned_attrs.hpp"
 #include "reader/records.hpp"
 #include "reader/run_state.hpp"
 
@@ -34,10 +36,15 @@ struct SpanStats {
   // instrumentation subtracted, and the time their children on other threads covered.
   std::uint64_t self_ns = 0, raw_self_ns = 0, parallel_ns = 0;
   std::uint64_t errors = 0;
+  // Of the spans, those that ended in error or have a descendant span (a child, its children...) that did: a
+  // request whose `validate` child failed is counted here even when the request itself ended well.
+  std::uint64_t subtree_errors = 0;
   // Of the spans, those that came from span_stats lines (statistics mode, schema 1.4): counted in the
   // histogram by bucket, so their minimum and maximum are known to the bucket's bounds only.
   std::uint64_t statistics = 0;
-  std::map<std::string, double, std::less<>> attr_sums;  // numeric attributes summed (with --by only)
+  std::map<std::string, double, std::less<>> attr_sums;  // the --sum attributes, summed over the spans
+  OwnedAttrs
+      group;  // with --by: the row's values, in the order of the --by attributes (a key lacking: absent)
 };
 
 struct CounterStats {
@@ -138,9 +145,15 @@ struct Summary {
   std::vector<RunInfo> runs;
   // SpanStats::self_ns holds the raw figures (`--raw`): the instrumentation is not subtracted.
   bool raw_self_time = false;
-  std::string group_by;               // the attribute spans are grouped by, empty for grouping by name
-  StringMap<SpanStats> spans;         // by span name, or by attribute value with group_by
-  std::uint64_t ungrouped_spans = 0;  // with group_by: spans without that attribute
+  std::string group_by;  // the attributes spans are grouped by, as written (comma-separated); empty: by name
+  std::vector<std::string> group_keys;  // group_by's attributes
+  StringMap<SpanStats> spans;  // by span name, or by the values' dimension_key (reader/span_dimensions.hpp)
+  std::uint64_t ungrouped_spans = 0;  // with group_by: spans with none of its attributes
+  // Spans picked by a name glob and attribute filters (`check` rules with `{...}`), by
+  // `glob` + AttrSelector::text().
+  StringMap<SpanStats> selected_spans;
+  std::vector<std::string> label_keys;      // the exporters' --labels
+  StringMap<LabelledSpans> labelled_spans;  // with label_keys: by span name
   StringMap<CounterStats> counters;
   StringMap<GaugeStats> gauges;
   // Schema 1.7. The series of counters and gauges with labels, by metric name (those without stay in

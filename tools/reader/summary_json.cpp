@@ -69,7 +69,23 @@ void put_runs(fmt::memory_buffer& out, const Summary& s) {
   }
 }
 
-// Each span name (or name and group) by name: its statistics.
+// Of a row's full spans (statistics-mode ones say nothing of errors), the share `count` is of; null without
+// any.
+std::string share_json(std::uint64_t count, const SpanStats& stats) {
+  const std::uint64_t spans = stats.durations.count() - stats.statistics;
+  return spans == 0 ? "null" : json_number(static_cast<double>(count) / static_cast<double>(spans));
+}
+
+// What a service's owner reads a row by: its spans per second of the wall time, and its error rates, of the
+// span itself and of its subtree (the span or a span below it in error).
+void put_rates(fmt::memory_buffer& out, const Summary& s, const SpanStats& stats) {
+  const double wall_s = static_cast<double>(s.wall_ns()) / 1e9;
+  put(out, ",\"rate_per_s\":{},\"error_rate\":{},\"subtree_errors\":{},\"subtree_error_rate\":{}",
+      wall_s > 0 ? json_number(static_cast<double>(stats.durations.count()) / wall_s) : "null",
+      share_json(stats.errors, stats), stats.subtree_errors, share_json(stats.subtree_errors, stats));
+}
+
+// Each span name (or combination of --by values) by name: its statistics.
 void put_spans(fmt::memory_buffer& out, const Summary& s, const std::optional<InstrumentationCost>& cost) {
   bool first = true;
   for (const auto* entry : sorted_by_name(s.spans)) {
@@ -84,6 +100,12 @@ void put_spans(fmt::memory_buffer& out, const Summary& s, const std::optional<In
         entry->second.parallel_ns, json_number(h.mean()), h.min(), h.percentile(0.5), h.percentile(0.9),
         h.percentile(0.99), h.max(), entry->second.errors,
         cost.has_value() && mostly_instrumentation(entry->second, *cost), entry->second.statistics);
+    put_rates(out, s, entry->second);
+    if (!s.group_keys.empty()) {
+      std::string group;
+      append_attrs_json(group, entry->second.group);
+      put(out, ",\"group\":{}", group);
+    }
     if (s.group_by.empty()) {
       const auto dropped = s.dropped_span_names.find(entry->first);
       put(out, ",\"dropped\":{}", dropped == s.dropped_span_names.end() ? 0 : dropped->second);
@@ -177,10 +199,12 @@ void put_metrics(fmt::memory_buffer& out, const Summary& s, bool vitals) {
   }
 }
 
-// With group_by: the labelled metrics per value of that label, and the series without it.
+// With group_by naming one attribute: the labelled metrics per value of that label, and the series without
+// it.
 void put_metric_groups(fmt::memory_buffer& out, const Summary& s) {
-  const MetricGroups groups = group_metrics_by_label(s, s.group_by);
-  put(out, "{{\"label\":{},\"groups\":{{", json_string(s.group_by));
+  const std::string& label = s.group_keys.front();
+  const MetricGroups groups = group_metrics_by_label(s, label);
+  put(out, "{{\"label\":{},\"groups\":{{", json_string(label));
   bool first_group = true;
   for (const auto& [value, group] : groups.by_value) {
     put(out, "{}{}:{{\"counters\":{{", first_group ? "" : ",", json_string(value));
@@ -276,8 +300,11 @@ std::string summary_json(const Summary& s) {
   put(out, "{{\"runs\":[");
   put_runs(out, s);
   const std::optional<InstrumentationCost> cost = instrumentation_cost(s);
-  put(out, "],\"wall_ns\":{},\"group_by\":{},\"raw_self_time\":{},\"spans\":[", s.wall_ns(),
-      s.group_by.empty() ? "null" : json_string(s.group_by), s.raw_self_time);
+  std::string group_keys;
+  for (const std::string& key : s.group_keys)
+    group_keys += (group_keys.empty() ? "" : ",") + json_string(key);
+  put(out, "],\"wall_ns\":{},\"group_by\":{},\"group_keys\":[{}],\"raw_self_time\":{},\"spans\":[",
+      s.wall_ns(), s.group_by.empty() ? "null" : json_string(s.group_by), group_keys, s.raw_self_time);
   put_spans(out, s, cost);
   put(out, "],\"ungrouped_spans\":{},\"phases\":{{", s.ungrouped_spans);
   put_phases(out, s);
@@ -290,7 +317,7 @@ std::string summary_json(const Summary& s) {
   put(out, "],\"vitals\":[");
   put_metrics(out, s, true);
   put(out, "],\"metric_overflow\":{},\"metric_groups\":", s.metric_overflow);
-  if (s.group_by.empty())
+  if (s.group_keys.size() != 1)
     put(out, "null");
   else
     put_metric_groups(out, s);
