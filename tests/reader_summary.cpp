@@ -687,6 +687,44 @@ TEST_CASE("metrics: counters and gauges per label set, histograms merged per ser
   CHECK(s.metric_overflow == 7);
 }
 
+TEST_CASE("metrics: check rules name a labelled series and a histogram's percentile") {
+  const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"));
+  auto judge = [&](const char* rule) { return reader::evaluate(reader::parse_rule(rule), s); };
+  // llm.tokens: 812 + 188 (input, m-large) + 200 (output, m-large) + 50 (input, m-small) + 7 (overflow).
+  CHECK(judge("counter(llm.tokens) == 1257").passed);
+  CHECK(judge(R"(counter(llm.tokens{model="m-large"}) == 1200)").passed);
+  CHECK(judge(R"(counter(llm.tokens{kind="input",model="m-large"}) == 1000)").passed);
+  CHECK(judge(R"(counter(llm.tokens{model="m-none"}) == 0)").passed);
+  // The program's counters only: bytes.parsed 1000 and llm.tokens 1257, not the vitals' CPU seconds.
+  CHECK(judge("counter(*) == 2257").passed);
+  CHECK(judge(R"(counter(spanlog.process.cpu.time{cpu.mode="user"}) == 0.75)").passed);
+  // pool.in_use has two series: a gauge rule names one.
+  CHECK(judge(R"(gauge(pool.in_use{pool="db"}) == 2)").passed);
+  CHECK(judge(R"(gauge_max(pool.in_use{pool="db"}) == 5)").passed);
+  const reader::RuleResult both = judge("gauge(pool.in_use) == 2");
+  CHECK_FALSE(both.passed);
+  CHECK(both.explanation ==
+        R"(2 series of gauge 'pool.in_use': name one with its labels, pool.in_use{label="value"})");
+  CHECK(judge(R"(gauge(pool.in_use{pool="none"}) == 2)").explanation ==
+        R"(no gauge 'pool.in_use{pool="none"}')");
+  // queue.wait{queue="io"}: 12, 12, 49, 100 (exact below 128); queue="net": two zeros.
+  CHECK(judge(R"(histogram_count(queue.wait{queue="io"}) == 4)").passed);
+  CHECK(judge(R"(histogram_sum(queue.wait{queue="io"}) == 173)").passed);
+  CHECK(judge(R"(histogram_p50(queue.wait{queue="io"}) == 12)").passed);
+  CHECK(judge(R"(histogram_max(queue.wait{queue="io"}) == 100)").passed);
+  CHECK(judge("histogram_count(queue.wait) == 6").passed);
+  // request.bytes: rank 3 of 5 in the [4096, 4159] bucket, its midpoint.
+  CHECK(judge("histogram_p50(request.bytes) == 4127").passed);
+  CHECK_FALSE(judge("histogram_p50(request.bytes) < 4000").passed);
+  const reader::RuleResult none = judge("histogram_p99(request.byts) < 1");
+  CHECK_FALSE(none.passed);
+  CHECK(none.explanation == "no histogram values match 'request.byts'");
+  CHECK(judge("histogram_count(request.byts) == 0").passed);
+  CHECK_THROWS_WITH_AS(reader::parse_rule(R"(event(x{a=1}) == 0)"),
+                       doctest::Contains("filters '{...}' select spans or metric series: 'event' takes none"),
+                       reader::RuleSyntaxError);
+}
+
 TEST_CASE("metrics: --by LABEL groups labelled series by its value; the others are listed apart") {
   const reader::Summary s = summarize_one(data("metrics/telemetry.jsonl"), grouped_by("kind"));
   const reader::MetricGroups groups = reader::group_metrics_by_label(s, "kind");

@@ -7,13 +7,14 @@
 
 #include <fmt/format.h>
 
+#include "reader/metric_rule_values.hpp"
 #include "reader/span_statistic.hpp"
 #include "reader/units.hpp"
 
 namespace spanlog::reader {
 namespace {
 
-enum class Family { spans_duration, spans_count, error_rate, counter, event, gauge, logs, scalar };
+enum class Family { spans_duration, spans_count, error_rate, counter, event, gauge, histogram, logs, scalar };
 
 struct FunctionInfo {
   std::string_view name;
@@ -22,9 +23,19 @@ struct FunctionInfo {
 
 // The functions of a metric's name; a span name's functions are its statistics (reader/span_statistic.hpp).
 constexpr std::array kMetricFunctions = {
-    FunctionInfo{"counter", Family::counter}, FunctionInfo{"event", Family::event},
-    FunctionInfo{"gauge", Family::gauge},     FunctionInfo{"gauge_min", Family::gauge},
-    FunctionInfo{"gauge_max", Family::gauge}, FunctionInfo{"logs", Family::logs},
+    FunctionInfo{"counter", Family::counter},
+    FunctionInfo{"event", Family::event},
+    FunctionInfo{"gauge", Family::gauge},
+    FunctionInfo{"gauge_min", Family::gauge},
+    FunctionInfo{"gauge_max", Family::gauge},
+    FunctionInfo{"logs", Family::logs},
+    FunctionInfo{"histogram_count", Family::histogram},
+    FunctionInfo{"histogram_sum", Family::histogram},
+    FunctionInfo{"histogram_mean", Family::histogram},
+    FunctionInfo{"histogram_p50", Family::histogram},
+    FunctionInfo{"histogram_p90", Family::histogram},
+    FunctionInfo{"histogram_p99", Family::histogram},
+    FunctionInfo{"histogram_max", Family::histogram},
 };
 constexpr std::array<std::string_view, 5> kScalars = {"dropped", "open_spans", "spans", "events",
                                                       "skipped_lines"};
@@ -60,6 +71,23 @@ std::string span_statistic_list() {
 
 bool is_span_family(Family family) {
   return family == Family::spans_count || family == Family::spans_duration || family == Family::error_rate;
+}
+
+// What attribute or label filters may follow the name: spans' attributes, metric series' labels.
+bool takes_filters(Family family) {
+  return is_span_family(family) || family == Family::counter || family == Family::gauge ||
+         family == Family::histogram;
+}
+
+// histogram_p99 and the others: the figure of the merged histogram, empty for a figure of no value at all.
+std::optional<double> histogram_figure(std::string_view function, const Histogram& h) {
+  if (function == "histogram_count") return static_cast<double>(h.count());
+  if (function == "histogram_sum") return static_cast<double>(h.sum());
+  if (h.count() == 0) return std::nullopt;
+  if (function == "histogram_mean") return h.mean();
+  if (function == "histogram_max") return static_cast<double>(h.max());
+  const double q = function == "histogram_p50" ? 0.5 : function == "histogram_p90" ? 0.9 : 0.99;
+  return static_cast<double>(h.percentile(q));
 }
 
 std::string_view trim(std::string_view s) {
@@ -104,8 +132,9 @@ Rule parse_rule(std::string_view text) {
   const auto family = family_of(rule.function);
   if (!family)
     fail(fmt::format(
-        "unknown function '{}' (expected {}, counter, event, gauge, gauge_min, gauge_max, logs, dropped, "
-        "open_spans, spans, events or skipped_lines)",
+        "unknown function '{}' (expected {}, counter, event, gauge, gauge_min, gauge_max, histogram_count, "
+        "histogram_sum, histogram_mean, histogram_p50, histogram_p90, histogram_p99, histogram_max, logs, "
+        "dropped, open_spans, spans, events or skipped_lines)",
         rule.function, span_statistic_list()));
   rest = trim(rest.substr(i));
   if (*family == Family::scalar) {
@@ -121,8 +150,8 @@ Rule parse_rule(std::string_view text) {
       fail(fmt::format("'{}' needs a span, counter or gauge name (or a glob)", rule.function));
     rest = rest.substr(close);
     if (rest.front() == '{') {
-      if (!is_span_family(*family))
-        fail(fmt::format("attribute filters '{{...}}' select spans: '{}' takes none", rule.function));
+      if (!takes_filters(*family))
+        fail(fmt::format("filters '{{...}}' select spans or metric series: '{}' takes none", rule.function));
       try {
         ParsedSelector parsed =
             parse_attr_selector(rest, static_cast<std::size_t>(rest.data() - trim(text).data()));
@@ -251,10 +280,21 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
       return result;
     }
     case Family::counter: {
-      double total = 0;
-      for (const auto& [name, counter] : summary.counters)
-        if (glob_match(rule.argument, name)) total += counter.value();
-      return finish(total, human_number(total));
+      const CounterSum sum =
+          sum_counter_series(summary, rule.argument, rule.selector ? &*rule.selector : nullptr);
+      return finish(sum.total, human_number(sum.total));
+    }
+    case Family::histogram: {
+      const Histogram merged =
+          merge_histogram_series(summary, rule.argument, rule.selector ? &*rule.selector : nullptr);
+      const std::optional<double> value = histogram_figure(rule.function, merged);
+      if (!value) {
+        result.passed = false;
+        result.explanation = fmt::format("no histogram values match '{}{}'", rule.argument,
+                                         rule.selector ? rule.selector->text() : std::string());
+        return result;
+      }
+      return finish(*value, human_number(*value));
     }
     case Family::event: {
       std::uint64_t total = 0;
@@ -267,15 +307,21 @@ RuleResult evaluate(const Rule& rule, const Summary& summary) {
       return finish(static_cast<double>(count), fmt::format("{}", count));
     }
     case Family::gauge: {
-      const auto it = summary.gauges.find(rule.argument);
-      if (it == summary.gauges.end()) {
+      const GaugePick pick =
+          pick_gauge_series(summary, rule.argument, rule.selector ? &*rule.selector : nullptr);
+      if (!pick.gauge) {
         result.passed = false;
-        result.explanation = fmt::format("no gauge '{}'", rule.argument);
+        const std::string named = rule.argument + (rule.selector ? rule.selector->text() : std::string());
+        result.explanation =
+            pick.matching == 0
+                ? fmt::format("no gauge '{}'", named)
+                : fmt::format("{} series of gauge '{}': name one with its labels, {}{{label=\"value\"}}",
+                              pick.matching, named, rule.argument);
         return result;
       }
-      const std::optional<double> value = rule.function == "gauge_min"   ? it->second.min
-                                          : rule.function == "gauge_max" ? it->second.max
-                                                                         : it->second.last;
+      const std::optional<double> value = rule.function == "gauge_min"   ? pick.gauge->min
+                                          : rule.function == "gauge_max" ? pick.gauge->max
+                                                                         : pick.gauge->last;
       if (!value) {  // the recorder wrote null: no comparison with a number holds
         result.passed = false;
         result.explanation = fmt::format("{}({}) is not finite", rule.function, rule.argument);

@@ -3,21 +3,25 @@
 //
 //   rule     := subject OP value
 //   subject  := FUNC "(" GLOB [selector] ")" | "dropped" | "open_spans" | "spans" | "events" |
-//   "skipped_lines" selector := "{" KEY "=" value ("," KEY "=" value)* "}"   (reader/attr_selector.hpp; span
-//   functions only:
-//                                              the spans whose attributes have those values)
+//   "skipped_lines" selector := "{" KEY "=" value ("," KEY "=" value)* "}"   (reader/attr_selector.hpp): the
+//   spans whose
+//               attributes, or the metric series whose labels, have those values
 //   FUNC     := count | errors | total | self | parallel | mean | p50 | p90 | p99 | max
 //                                              (over the spans matching GLOB)
 //             | error_rate                     (errors / count)
-//             | counter | event                (the sum over the names matching GLOB)
-//             | gauge | gauge_min | gauge_max  (one gauge, by its exact name)
+//             | counter                        (the sum over the series of the names matching GLOB)
+//             | event                          (the sum over the names matching GLOB)
+//             | gauge | gauge_min | gauge_max  (one gauge series, by its exact name and labels)
+//             | histogram_count | histogram_sum | histogram_mean | histogram_p50 | histogram_p90 |
+//               histogram_p99 | histogram_max  (the histogram series matching, merged; in their unit)
 //             | logs                           (log lines of exactly the level named: trace, debug,
 //                                              info, warn or error; not the levels above it)
 //   OP       := "<" | "<=" | ">" | ">=" | "==" | "!="
 //   value    := NUMBER [UNIT]     UNIT: ns, us, µs, ms, s for durations; % for error_rate
 //
 // Duration subjects compare in nanoseconds: a plain number is nanoseconds. Percentiles, mean and max over no
-// span at all make the rule fail (a misspelt name must not pass silently).
+// span (or no histogram value) at all make the rule fail (a misspelt name must not pass silently), as does a
+// gauge rule that names no series or several.
 #pragma once
 
 #include <optional>
