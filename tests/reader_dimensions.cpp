@@ -311,7 +311,9 @@ TEST_CASE("a rule whose filters do not parse says what and where") {
   CHECK(contains(message(R"r(p99(x{}) < 1)r"), "expected an attribute filter"));
   CHECK(contains(message(R"r(p99(x{a="b"} < 1)r"), "expected ')' after the attribute filters"));
   CHECK(contains(message(R"r(p99(x{="b"}) < 1)r"), "expected an attribute name, got '='"));
-  CHECK(contains(message(R"r(counter(x{model="y"}) > 0)r"), "'counter' takes none"));
+  // Metric series take label filters (reader_summary's metrics cases); events and log levels take none.
+  CHECK(contains(message(R"r(event(x{model="y"}) > 0)r"), "'event' takes none"));
+  CHECK(contains(message(R"r(logs(error{model="y"}) > 0)r"), "'logs' takes none"));
   CHECK(contains(message(R"r(p99(x{a=1.5e400}) < 1)r"), "expected a quoted string, a number"));
 
   cli::CheckOptions options;
