@@ -160,13 +160,29 @@ TEST_CASE(
   dom::parser parser;
   dom::element root;
   REQUIRE(parser.parse(text).get(root) == simdjson::SUCCESS);
-  std::map<std::string, dom::element> points;  // by the attributes as written
+  std::map<std::string, dom::element> points, errors;  // by the attributes as written
   for (dom::element metric : root.at_pointer("/resourceMetrics/0/scopeMetrics/0/metrics").get_array()) {
+    if (std::string_view(metric["name"]) == "spanlog.span.errors")
+      for (dom::element point : metric.at_pointer("/sum/dataPoints").get_array())
+        errors.emplace(simdjson::to_string(point["attributes"]), point);
     if (std::string_view(metric["name"]) != "spanlog.span.duration") continue;
     for (dom::element point : metric.at_pointer("/histogram/dataPoints").get_array())
       points.emplace(simdjson::to_string(point["attributes"]), point);
   }
   CHECK(points.size() == 10);
+  // The errors beside the durations, series by series, as prom's spanlog_span_errors_total (above): the
+  // request to GET /search that answered 500 ended in error, the one that answered 200 did not.
+  CHECK(errors.size() == 10);
+  const std::string search_500 =
+      R"([{"key":"span.name","value":{"stringValue":"http.request"}},)"
+      R"({"key":"http.route","value":{"stringValue":"GET /search"}},{"key":"http.status","value":{"intValue":"500"}}])";
+  REQUIRE(errors.count(search_500) == 1);
+  CHECK(std::string_view(errors.at(search_500)["asInt"]) == "1");
+  const std::string search_200 =
+      R"([{"key":"span.name","value":{"stringValue":"http.request"}},)"
+      R"({"key":"http.route","value":{"stringValue":"GET /search"}},{"key":"http.status","value":{"intValue":"200"}}])";
+  REQUIRE(errors.count(search_200) == 1);
+  CHECK(std::string_view(errors.at(search_200)["asInt"]) == "0");
   const std::string orders =
       R"([{"key":"span.name","value":{"stringValue":"http.request"}},)"
       R"({"key":"http.route","value":{"stringValue":"POST /orders"}},{"key":"http.status","value":{"intValue":"201"}}])";

@@ -645,7 +645,8 @@ TEST_CASE("export commands: files written whole, a summary on the console, stand
                   " --metrics " + shell_quoted(dir / "metrics.jsonl"));
   CHECK(otlp.status == 0);
   CHECK(contains(otlp.output, "traces.jsonl: 8 spans in 1 lines"));
-  CHECK(contains(otlp.output, "metrics.jsonl: 3 metrics, 6 data points"));
+  CHECK(
+      contains(otlp.output, "metrics.jsonl: 4 metrics, 10 data points"));  // 4 span names: durations, errors
   CHECK(reader_test::read_text(dir / "traces.jsonl") == otlp_traces_of(telemetry("basic")));
   CHECK(reader_test::read_text(dir / "metrics.jsonl") == otlp_metrics_of(telemetry("basic")));
 

@@ -150,7 +150,7 @@ OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Su
     std::string bounds_json;
     for (const std::uint64_t bound : bounds)
       bounds_json += (bounds_json.empty() ? "" : ",") + json_number(seconds(bound));
-    std::string points;
+    std::string points, error_points;
     for (const SpanSeries& one : series) {
       const reader::Histogram& durations = *one.durations;
       const std::vector<std::uint64_t> at_most = cumulative_counts(durations, bounds);
@@ -173,12 +173,20 @@ OtlpMetricsReport write_otlp_metrics(const RunContext& context, const reader::Su
           points.empty() ? "" : ",", attributes, start, end, durations.count(),
           json_number(seconds(durations.sum())), bucket_counts, bounds_json,
           json_number(seconds(durations.min())), json_number(seconds(durations.max())));
-      ++report.data_points;
+      error_points += fmt::format(
+          "{}{{\"attributes\":{}],\"startTimeUnixNano\":\"{}\",\"timeUnixNano\":\"{}\",\"asInt\":\"{}\"}}",
+          error_points.empty() ? "" : ",", attributes, start, end, one.errors);
+      report.data_points += 2;
     }
     metrics.push_back(
         "{\"name\":\"spanlog.span.duration\",\"description\":\"Durations of the run's spans, per span name\","
         "\"unit\":\"s\",\"histogram\":{\"dataPoints\":[" +
         points + "],\"aggregationTemporality\":2}}");
+    // Beside the durations, with the same attributes: a series' error rate is its errors over its count.
+    metrics.push_back(
+        "{\"name\":\"spanlog.span.errors\",\"description\":\"Spans that ended in error, per series of "
+        "spanlog.span.duration\",\"unit\":\"{span}\",\"sum\":{\"dataPoints\":[" +
+        error_points + "],\"aggregationTemporality\":2,\"isMonotonic\":true}}");
   }
 
   OutputBuffer buffer(out);
